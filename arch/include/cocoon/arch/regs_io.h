@@ -1,0 +1,57 @@
+// Reading and writing the registers of a stopped tracee on this host. The only
+// part of arch/ that calls ptrace.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <expected>
+
+#include "cocoon/arch/arch.h"
+
+namespace cocoon::arch {
+
+// The syscall registers of a tracee at a syscall-entry, seccomp or exit stop,
+// in arch-neutral form, with the edits a handler made. load() reads them in
+// one PTRACE_GET_SYSCALL_INFO plus one regset read; store() writes back only
+// what changed, through the route each arch needs (NT_ARM_SYSTEM_CALL for the
+// aarch64 number, PTRACE_SET_SYSCALL_INFO for riscv64 arg0).
+class SyscallRegs {
+ public:
+  // errno on failure (ESRCH: the tracee is gone).
+  static std::expected<SyscallRegs, int> load(pid_t tid);
+
+  Arch abi() const { return abi_; }      // from the kernel: i386 for int 0x80
+  long nr() const { return nr_; }
+  std::uint64_t arg(int i) const { return args_[i]; }
+  std::int64_t result() const { return result_; }  // meaningful at exit stops
+  std::uint64_t ip() const { return ip_; }
+  std::uint64_t sp() const { return sp_; }
+  bool at_entry() const { return at_entry_; }      // entry or seccomp stop
+
+  void set_nr(long nr);
+  void set_arg(int i, std::uint64_t v);
+  void set_result(std::int64_t v);
+  // Skip the syscall at entry: number -1 and `result` in the return register.
+  void skip_with(std::int64_t result);
+
+  std::expected<void, int> store(pid_t tid);
+
+  // Whether this kernel lets a tracer rewrite arg0 at entry. False on riscv64
+  // before Linux 6.16; handlers that rewrite a path in arg0 must take another
+  // route there (kernel-facts.md).
+  static bool can_set_arg0();
+
+ private:
+  Arch abi_ = host_arch();
+  long nr_ = -1;
+  std::array<std::uint64_t, 6> args_{};
+  std::int64_t result_ = 0;
+  std::uint64_t ip_ = 0, sp_ = 0;
+  bool at_entry_ = true;
+  bool nr_dirty_ = false, result_dirty_ = false;
+  std::uint8_t args_dirty_ = 0;  // bit i: arg i changed
+};
+
+}  // namespace cocoon::arch

@@ -1,0 +1,32 @@
+// One run of a command under cocoon: the library entry point front ends call
+// once they have filled a Session from their command line.
+#pragma once
+
+#include <expected>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "cocoon/arch/arch.h"
+#include "cocoon/syscalls/config.h"
+#include "cocoon/tracer/error.h"
+#include "cocoon/tracer/tracer.h"
+
+namespace cocoon::syscalls {
+
+struct Session {
+  RunConfig view;
+  tracer::TracerOptions tracer;
+  std::vector<std::string> argv;
+};
+
+// The status a shell would report for the command (see tracer::Tracer::run).
+std::expected<int, tracer::Error> run_session(const Session& session);
+
+// Prints the syscall table of `abi`: number, name, argument roles, and what
+// `view` makes the filter do with it. only_intercepted: only the rows that
+// are not simply allowed (traced, answered by the filter, or killed).
+void print_syscalls(std::ostream& out, arch::Arch abi, const RunConfig& view,
+                    bool only_intercepted);
+
+}  // namespace cocoon::syscalls

@@ -1,0 +1,57 @@
+#include "cocoon/syscalls/session.h"
+
+#include <ostream>
+
+#include "cocoon/arch/syscall_table.h"
+#include "cocoon/syscalls/handlers.h"
+#include "cocoon/tracer/dispatch.h"
+
+namespace cocoon::syscalls {
+
+std::expected<int, tracer::Error> run_session(const Session& session) {
+  tracer::Tracer t(session.tracer, make_handlers(session.view));
+  return t.run(session.argv);
+}
+
+namespace {
+
+std::string describe(tracer::Decision d) {
+  switch (d.action) {
+    case tracer::Action::kAllow: return "allow";
+    case tracer::Action::kTrace: return "trace";
+    case tracer::Action::kKill: return "kill";
+    case tracer::Action::kErrno: return d.err == 0 ? "return 0" : "errno " + std::to_string(d.err);
+  }
+  return "?";
+}
+
+std::string roles(const arch::SyscallDesc& row) {
+  std::string out;
+  for (int i = 0; i < row.arg_count; ++i) {
+    if (i) out += ',';
+    out += arch::role_name(row.args[static_cast<std::size_t>(i)]);
+  }
+  return out;
+}
+
+// The host's policy when `abi` is one of its entry ABIs; otherwise the policy
+// a host of that arch would run.
+arch::Arch host_for(arch::Arch abi) {
+  return abi == arch::Arch::kI386 ? arch::Arch::kX86_64 : abi;
+}
+
+}  // namespace
+
+void print_syscalls(std::ostream& out, arch::Arch abi, const RunConfig& view,
+                    bool only_intercepted) {
+  const tracer::Policy policy = tracer::build_policy(make_handlers(view), host_for(abi));
+  out << "# " << arch::name(abi) << ": nr name (argument roles) decision\n";
+  for (const auto& row : arch::all_syscalls()) {
+    if (!row.exists_on(abi)) continue;
+    const tracer::Decision d = policy.decide(abi, row.number(abi));
+    if (only_intercepted && d.action == tracer::Action::kAllow) continue;
+    out << row.number(abi) << ' ' << row.name << " (" << roles(row) << ") " << describe(d) << '\n';
+  }
+}
+
+}  // namespace cocoon::syscalls

@@ -1,0 +1,152 @@
+// The generated filter must give, for every ABI and number, exactly the
+// decision the Policy holds; foreign arches and x32 must never be allowed.
+#include "cocoon/tracer/seccomp_filter.h"
+
+#include <gtest/gtest.h>
+#include <linux/audit.h>
+
+#include <random>
+
+#include "bpf_interpreter.h"
+#include "cocoon/arch/syscall_table.h"
+#include "cocoon/tracer/dispatch.h"
+
+namespace cocoon::tracer {
+namespace {
+
+using arch::Arch;
+
+std::uint32_t verdict(const std::vector<sock_filter>& prog, std::uint32_t audit, std::uint32_t nr) {
+  seccomp_data d{};
+  d.arch = audit;
+  d.nr = static_cast<int>(nr);
+  return test::run_bpf(prog, d);
+}
+
+int nr_of(const char* name, Arch abi) { return arch::find_syscall(name)->number(abi); }
+
+void expect_matches_policy(const Policy& policy) {
+  const auto prog = build_filter(policy);
+  ASSERT_LE(prog.size(), 4096u) << "BPF_MAXINSNS";
+  for (Arch abi : policy.abis()) {
+    const std::uint32_t audit = arch::audit_arch(abi);
+    for (int nr = 0; nr < policy.size(abi) + 64; ++nr) {
+      ASSERT_EQ(verdict(prog, audit, static_cast<std::uint32_t>(nr)),
+                seccomp_return(policy.decide(abi, nr)))
+          << arch::name(abi) << " nr " << nr;
+    }
+    EXPECT_EQ(verdict(prog, audit, 0xffffffffu), seccomp_return(Policy::unknown_decision()));
+  }
+}
+
+TEST(SeccompFilter, EmptyPolicyAllowsKnownSyscallsAndRefusesUnknownOnes) {
+  const Policy policy(Arch::kX86_64);
+  const auto prog = build_filter(policy);
+  const auto x86 = AUDIT_ARCH_X86_64;
+  EXPECT_EQ(verdict(prog, x86, nr_of("getpid", Arch::kX86_64)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(verdict(prog, x86, 100000), SECCOMP_RET_ERRNO | ENOSYS);
+  expect_matches_policy(policy);
+}
+
+TEST(SeccompFilter, X32AndForeignArchesAreNeverAllowed) {
+  const Policy policy(Arch::kX86_64);
+  const auto prog = build_filter(policy);
+  // x32 getpid: x86-64's number with __X32_SYSCALL_BIT.
+  const std::uint32_t x32_getpid = arch::kX32SyscallBit | 39;
+  EXPECT_EQ(verdict(prog, AUDIT_ARCH_X86_64, x32_getpid), SECCOMP_RET_ERRNO | ENOSYS);
+  EXPECT_EQ(verdict(prog, AUDIT_ARCH_X86_64, arch::kX32SyscallBit | 257), SECCOMP_RET_ERRNO | ENOSYS);
+  EXPECT_EQ(verdict(prog, AUDIT_ARCH_AARCH64, 172), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(verdict(prog, 0, 0), SECCOMP_RET_KILL_PROCESS);
+}
+
+TEST(SeccompFilter, I386CallsAreDecidedByTheI386Table) {
+  // Trace open only. i386 nr 5 is open; x86-64 nr 5 is fstat: a filter that
+  // applied x86-64 numbers to int 0x80 calls would let i386 open through.
+  Policy policy(Arch::kX86_64);
+  for (Arch abi : policy.abis()) policy.set(abi, nr_of("open", abi), Decision::trace());
+  const auto prog = build_filter(policy);
+  ASSERT_EQ(nr_of("open", Arch::kI386), 5);
+  ASSERT_EQ(nr_of("fstat", Arch::kX86_64), 5);
+  EXPECT_EQ(verdict(prog, AUDIT_ARCH_I386, 5), SECCOMP_RET_TRACE);
+  EXPECT_EQ(verdict(prog, AUDIT_ARCH_X86_64, 5), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(verdict(prog, AUDIT_ARCH_X86_64, nr_of("open", Arch::kX86_64)), SECCOMP_RET_TRACE);
+  expect_matches_policy(policy);
+}
+
+TEST(SeccompFilter, EachHostArchGetsOnlyItsOwnSections) {
+  for (Arch host : {Arch::kAarch64, Arch::kRiscv64}) {
+    const Policy policy(host);
+    const auto prog = build_filter(policy);
+    EXPECT_EQ(verdict(prog, arch::audit_arch(host), nr_of("openat", host)), SECCOMP_RET_ALLOW);
+    EXPECT_EQ(verdict(prog, AUDIT_ARCH_X86_64, 0), SECCOMP_RET_KILL_PROCESS);
+    EXPECT_EQ(verdict(prog, AUDIT_ARCH_I386, 0), SECCOMP_RET_KILL_PROCESS);
+    expect_matches_policy(policy);
+  }
+}
+
+TEST(SeccompFilter, ManyRangesStillCompileCorrectly) {
+  // Random decisions make hundreds of ranges, so left branches outgrow the
+  // 8-bit jump offsets and the BPF_JA route is taken.
+  std::mt19937 rng(42);
+  for (Arch host : {Arch::kX86_64, Arch::kAarch64, Arch::kRiscv64}) {
+    Policy policy(host);
+    for (Arch abi : policy.abis()) {
+      for (int nr = 0; nr < policy.size(abi); ++nr) {
+        switch (rng() % 4) {
+          case 0: policy.set(abi, nr, Decision::trace()); break;
+          case 1: policy.set(abi, nr, Decision::fail(static_cast<int>(rng() % 200))); break;
+          case 2: policy.set(abi, nr, Decision::kill()); break;
+          default: break;
+        }
+      }
+    }
+    expect_matches_policy(policy);
+  }
+}
+
+TEST(SeccompFilter, ConstantZeroAnswerCompilesToErrnoZero) {
+  // SECCOMP_RET_ERRNO with data 0 returns 0 without running the call: how a
+  // constant such as getuid() == 0 is answered with no stop at all.
+  Policy policy(Arch::kX86_64);
+  policy.set(Arch::kX86_64, nr_of("getuid", Arch::kX86_64), Decision::fail(0));
+  const auto prog = build_filter(policy);
+  EXPECT_EQ(verdict(prog, AUDIT_ARCH_X86_64, nr_of("getuid", Arch::kX86_64)), SECCOMP_RET_ERRNO);
+}
+
+class Tracing final : public SyscallHandler {
+ public:
+  std::string_view name() const override { return "t"; }
+  Decision decision(const arch::SyscallDesc& row, Arch) const override {
+    if (row.name == "getppid") return Decision::trace();
+    if (row.name == "clone3") return Decision::fail(ENOSYS);
+    return Decision::allow();
+  }
+  Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
+};
+
+class Answering final : public SyscallHandler {
+ public:
+  std::string_view name() const override { return "a"; }
+  Decision decision(const arch::SyscallDesc& row, Arch) const override {
+    return row.name == "getppid" ? Decision::fail(0) : Decision::allow();
+  }
+  Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
+};
+
+TEST(BuildPolicy, ConstantAnswersBeatTracesAndAllArchesAgree) {
+  HandlerList only_trace;
+  only_trace.push_back(std::make_unique<Tracing>());
+  const Policy p1 = build_policy(only_trace, Arch::kX86_64);
+  EXPECT_EQ(p1.decide(Arch::kX86_64, nr_of("getppid", Arch::kX86_64)), Decision::trace());
+  EXPECT_EQ(p1.decide(Arch::kI386, nr_of("getppid", Arch::kI386)), Decision::trace());
+  EXPECT_EQ(p1.decide(Arch::kX86_64, nr_of("clone3", Arch::kX86_64)), Decision::fail(ENOSYS));
+
+  HandlerList both;
+  both.push_back(std::make_unique<Tracing>());
+  both.push_back(std::make_unique<Answering>());
+  const Policy p2 = build_policy(both, Arch::kAarch64);
+  EXPECT_EQ(p2.decide(Arch::kAarch64, nr_of("getppid", Arch::kAarch64)), Decision::fail(0));
+}
+
+}  // namespace
+}  // namespace cocoon::tracer

@@ -1,0 +1,39 @@
+#include "logging.h"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+namespace cocoon::tools {
+
+std::optional<std::string> setup_logging(std::string level, const std::string& file) {
+  if (level.empty()) {
+    const char* env = std::getenv("COCOON_LOG_LEVEL");
+    level = env != nullptr && *env != '\0' ? env : "warn";
+  }
+  const auto lvl = spdlog::level::from_str(level);
+  if (lvl == spdlog::level::off && level != "off") {
+    return "unknown log level '" + level + "' (trace, debug, info, warn, error, critical, off)";
+  }
+  std::shared_ptr<spdlog::logger> logger;
+  try {
+    if (file.empty()) {
+      logger = std::make_shared<spdlog::logger>(
+          "cocoon", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    } else {
+      logger = std::make_shared<spdlog::logger>(
+          "cocoon", std::make_shared<spdlog::sinks::basic_file_sink_mt>(file));
+    }
+  } catch (const spdlog::spdlog_ex& e) {
+    return "cannot open log file '" + file + "': " + e.what();
+  }
+  logger->set_pattern("cocoon[%n] %l: %v");
+  logger->set_level(lvl);
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+  return std::nullopt;
+}
+
+}  // namespace cocoon::tools

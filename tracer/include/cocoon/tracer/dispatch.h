@@ -1,0 +1,43 @@
+// Routes each traced syscall to the handlers that asked for it, and derives
+// the Policy (what the filter does with every number) from those handlers.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "cocoon/tracer/handler.h"
+#include "cocoon/tracer/policy.h"
+
+namespace cocoon::tracer {
+
+using HandlerList = std::vector<std::unique_ptr<SyscallHandler>>;
+
+// Combines the handlers' wishes for every row on every ABI of `host`. A
+// constant answer beats a trace (the call never runs), kill beats both.
+Policy build_policy(const HandlerList& handlers, arch::Arch host = arch::host_arch());
+
+class Dispatcher {
+ public:
+  explicit Dispatcher(HandlerList handlers, arch::Arch host = arch::host_arch());
+
+  const Policy& policy() const { return policy_; }
+
+  // Runs the entry chain of the syscall in `regs`: handlers in order, until one
+  // skips. Records in the tracee which handlers want the exit stop.
+  Verdict on_entry(Tracee& t, arch::SyscallRegs& regs);
+  // Runs the exit handlers the entry recorded, in reverse order.
+  void on_exit(Tracee& t, arch::SyscallRegs& regs);
+
+ private:
+  std::uint32_t mask_of(arch::Arch abi, long nr) const;
+
+  HandlerList handlers_;
+  Policy policy_;
+  // Per ABI, per number: bit i set when handler i traces it. Computed once,
+  // so a stop costs no virtual calls for handlers that are not interested.
+  std::array<std::vector<std::uint32_t>, arch::kArchCount> masks_;
+};
+
+}  // namespace cocoon::tracer

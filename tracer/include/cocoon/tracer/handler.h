@@ -1,0 +1,57 @@
+// The interface through which the tracer knows syscall handlers. Handlers
+// live in syscalls/; tracer/ never includes them.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "cocoon/arch/regs_io.h"
+#include "cocoon/arch/syscall_table.h"
+#include "cocoon/tracer/memory.h"
+#include "cocoon/tracer/policy.h"
+
+namespace cocoon::tracer {
+
+struct Tracee;
+
+// What a handler asks for at a syscall's entry.
+struct Verdict {
+  enum class Kind : std::uint8_t { kResume, kSkip };
+  Kind kind = Kind::kResume;
+  std::int64_t value = 0;  // the result of a skipped call (-errno for errors)
+  bool want_exit = false;  // also stop at the syscall's exit (costs a stop)
+
+  static Verdict resume() { return {}; }
+  static Verdict resume_to_exit() { return {Kind::kResume, 0, true}; }
+  static Verdict skip(std::int64_t result) { return {Kind::kSkip, result, false}; }
+  static Verdict deny(int err) { return skip(-static_cast<std::int64_t>(err)); }
+};
+
+// One stop of one syscall, as a handler sees it. `regs` edits are written
+// back by the tracer after the handlers ran.
+struct SyscallStop {
+  Tracee& tracee;
+  arch::SyscallRegs& regs;
+  const arch::SyscallDesc& desc;
+  const GuestMemory& memory;
+};
+
+class SyscallHandler {
+ public:
+  virtual ~SyscallHandler() = default;
+  virtual std::string_view name() const = 0;
+
+  // What this handler needs for `row` entered through `abi`: allow (not
+  // interested), trace (stop and call on_entry), or a constant answer the
+  // filter gives without any stop. Asked once per run, to build the Policy.
+  virtual Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const = 0;
+
+  // Called at the entry of a traced syscall (seccomp stop, or syscall-entry
+  // stop without seccomp).
+  virtual Verdict on_entry(SyscallStop& stop) = 0;
+  // Called at the exit when on_entry asked for it; `regs` holds the result,
+  // and the entry's arguments are in tracee.entry_args.
+  virtual void on_exit(SyscallStop& stop) { (void)stop; }
+};
+
+}  // namespace cocoon::tracer

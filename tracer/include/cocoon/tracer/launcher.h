@@ -1,0 +1,32 @@
+// Starts the command with the tracer attached from its first instruction.
+#pragma once
+
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include <expected>
+#include <string>
+#include <vector>
+
+#include "cocoon/tracer/error.h"
+
+namespace cocoon::tracer {
+
+struct LaunchSpec {
+  std::vector<std::string> argv;
+  // Empty: no seccomp filter; the tracer then stops the child right after the
+  // seize so it can trace with PTRACE_SYSCALL from before execve.
+  std::vector<sock_filter> filter;
+};
+
+// fork; the child waits on a pipe until the parent has PTRACE_SEIZEd it, then
+// installs the filter and execs, so execve itself is already filtered and
+// traced. A command that cannot be executed ends the child with 127 (not
+// found) or 126 (not executable), as shells do.
+std::expected<pid_t, Error> launch(const LaunchSpec& spec);
+
+// The options every tracee carries (ptrace(2)); EXITKILL: if cocoon dies, so
+// does every tracee, so nothing runs on unsupervised.
+unsigned long ptrace_options();
+
+}  // namespace cocoon::tracer

@@ -1,0 +1,43 @@
+// Reading and writing a stopped tracee's memory. One process_vm_readv or
+// writev per access; PTRACE_PEEKDATA/POKEDATA only where those fail (kernels
+// without CONFIG_CROSS_MEMORY_ATTACH, or a write to a read-only mapping, which
+// process_vm_writev refuses and POKEDATA performs).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <span>
+#include <string>
+
+namespace cocoon::tracer {
+
+class GuestMemory {
+ public:
+  explicit GuestMemory(pid_t tid) : tid_(tid) {}
+
+  // Reads up to out.size() bytes; returns how many were readable before the
+  // first unmapped page (0 and EFAULT if none).
+  std::expected<std::size_t, int> read_some(std::uint64_t addr, std::span<std::byte> out) const;
+  // Reads exactly out.size() bytes or fails with EFAULT.
+  std::expected<void, int> read(std::uint64_t addr, std::span<std::byte> out) const;
+  std::expected<void, int> write(std::uint64_t addr, std::span<const std::byte> data) const;
+
+  // Reads a NUL-terminated path the way the kernel's getname() does
+  // (fs/namei.c, strncpy_from_user with PATH_MAX): EFAULT when the pointer or
+  // any byte before the NUL is unmapped, ENAMETOOLONG when no NUL lies within
+  // PATH_MAX bytes. An empty string is returned as is: ENOENT versus
+  // AT_EMPTY_PATH is the caller's business.
+  std::expected<std::string, int> read_path(std::uint64_t addr) const;
+
+  pid_t tid() const { return tid_; }
+
+ private:
+  std::expected<std::size_t, int> peek_some(std::uint64_t addr, std::span<std::byte> out) const;
+  std::expected<void, int> poke(std::uint64_t addr, std::span<const std::byte> data) const;
+  pid_t tid_;
+};
+
+}  // namespace cocoon::tracer

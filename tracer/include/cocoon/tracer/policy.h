@@ -1,0 +1,58 @@
+// What happens to each syscall number of each ABI a tracee can enter the
+// kernel through. Compiled into the seccomp filter, and consulted by the
+// tracer itself at every stop when running without seccomp, so both modes
+// take the same decisions from one place.
+#pragma once
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "cocoon/arch/arch.h"
+
+namespace cocoon::tracer {
+
+enum class Action : std::uint8_t {
+  kAllow,  // runs natively, no stop
+  kTrace,  // stops in the tracer (SECCOMP_RET_TRACE)
+  kErrno,  // the filter answers -err without running it (err 0: returns 0)
+  kKill,   // SECCOMP_RET_KILL_PROCESS
+};
+
+struct Decision {
+  Action action = Action::kAllow;
+  std::uint16_t err = 0;  // for kErrno
+
+  static constexpr Decision allow() { return {}; }
+  static constexpr Decision trace() { return {Action::kTrace, 0}; }
+  static constexpr Decision fail(int e) { return {Action::kErrno, static_cast<std::uint16_t>(e)}; }
+  static constexpr Decision kill() { return {Action::kKill, 0}; }
+  friend bool operator==(const Decision&, const Decision&) = default;
+};
+
+class Policy {
+ public:
+  // Numbers with a table row start as kAllow; numbers the table does not know
+  // (gaps, numbers past the end, x32 numbers) are answered ENOSYS, so a
+  // syscall newer than our table cannot reach a path behind cocoon's back.
+  explicit Policy(arch::Arch host = arch::host_arch());
+
+  void set(arch::Arch abi, int nr, Decision d);
+  Decision decide(arch::Arch abi, long nr) const;
+
+  arch::Arch host() const { return host_; }
+  std::span<const arch::Arch> abis() const { return arch::entry_abis(host_); }
+  // Numbers [0, size) carry their own decision; past it, unknown_decision().
+  int size(arch::Arch abi) const;
+  static constexpr Decision unknown_decision() { return Decision::fail(ENOSYS); }
+
+ private:
+  arch::Arch host_;
+  std::array<std::vector<Decision>, arch::kArchCount> by_abi_;
+};
+
+const char* action_name(Action a);
+
+}  // namespace cocoon::tracer

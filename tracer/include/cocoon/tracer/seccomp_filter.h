@@ -1,0 +1,29 @@
+// Compiles a Policy into a classic-BPF seccomp program (seccomp(2),
+// SECCOMP_SET_MODE_FILTER).
+#pragma once
+
+#include <linux/filter.h>
+
+#include <expected>
+#include <vector>
+
+#include "cocoon/tracer/policy.h"
+
+namespace cocoon::tracer {
+
+// The program checks seccomp_data.arch first: each ABI of the host gets its
+// own section keyed by its AUDIT_ARCH, and any other arch is killed. Within a
+// section the number space [0, 2^32) is cut into ranges of equal decision and
+// searched as a balanced tree, so a call costs O(log ranges) instructions, and
+// an allowed call never leaves the kernel.
+std::vector<sock_filter> build_filter(const Policy& policy);
+
+// The SECCOMP_RET_* word a decision compiles to.
+std::uint32_t seccomp_return(Decision d);
+
+// Installs `prog` on the calling thread (PR_SET_NO_NEW_PRIVS first, as an
+// unprivileged process must). Returns errno on failure. Called in the child
+// between fork and exec, so it only makes async-signal-safe calls.
+int install_filter(const std::vector<sock_filter>& prog);
+
+}  // namespace cocoon::tracer

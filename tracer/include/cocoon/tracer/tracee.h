@@ -1,0 +1,49 @@
+// One traced thread (a kernel task, identified by its tid) and the table of
+// all of them. The event loop is their only owner.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+
+namespace cocoon::tracer {
+
+struct Tracee {
+  pid_t tid = 0;
+  pid_t tgid = 0;  // thread group (process) id
+
+  // Set between a syscall entry whose handlers asked for the exit stop and
+  // that exit stop: which handlers (bit i: dispatcher chain index i), and the
+  // entry's arguments, since the exit stop's registers may have lost them
+  // (x0 / a0 hold the result on aarch64 / riscv64).
+  std::uint32_t exit_handlers = 0;
+  std::array<std::uint64_t, 6> entry_args{};
+  long entry_nr = -1;
+  // Without seccomp, a skipped syscall's result is written again at its exit
+  // stop: not every arch keeps the value set at the entry stop.
+  std::optional<std::int64_t> forced_result;
+  // In a group-stop under PTRACE_LISTEN.
+  bool listening = false;
+};
+
+class TraceeTable {
+ public:
+  Tracee& add(pid_t tid, pid_t tgid);
+  Tracee* find(pid_t tid);
+  void erase(pid_t tid);
+  std::size_t size() const { return by_tid_.size(); }
+  bool empty() const { return by_tid_.empty(); }
+
+  template <typename F>
+  void for_each(F&& f) {
+    for (auto& [tid, t] : by_tid_) f(t);
+  }
+
+ private:
+  std::unordered_map<pid_t, Tracee> by_tid_;
+};
+
+}  // namespace cocoon::tracer

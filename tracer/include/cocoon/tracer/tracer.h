@@ -1,0 +1,64 @@
+// The event loop: starts the command, follows every task it creates, routes
+// syscall stops to the dispatcher, and ends with the command's exit status.
+#pragma once
+
+#include <sys/types.h>
+
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cocoon/tracer/dispatch.h"
+#include "cocoon/tracer/error.h"
+#include "cocoon/tracer/tracee.h"
+#include "cocoon/tracer/wait_event.h"
+
+namespace cocoon::tracer {
+
+class KillSwitch;
+
+struct TracerOptions {
+  // false: no filter; every syscall stops twice (PTRACE_SYSCALL), and the
+  // tracer applies the same Policy itself. For kernels without seccomp and
+  // for checking that both modes agree.
+  bool use_seccomp = true;
+  bool die_with_parent = false;
+  // Kill what is left of the guest tree when the command exits; by default
+  // cocoon waits for every traced process, as PRoot does.
+  bool kill_on_exit = false;
+};
+
+class Tracer {
+ public:
+  Tracer(TracerOptions options, HandlerList handlers);
+  ~Tracer();
+
+  // Runs argv to completion. The value is the status a shell would report:
+  // the command's exit code, or 128+N if signal N killed it (or killed
+  // cocoon's run, for SIGINT/SIGTERM/SIGHUP).
+  std::expected<int, Error> run(const std::vector<std::string>& argv);
+
+  const Policy& policy() const { return dispatcher_.policy(); }
+
+ private:
+  void handle(const WaitEvent& ev);
+  void on_death(const WaitEvent& ev);
+  void on_syscall_entry(Tracee& t, arch::SyscallRegs& regs);
+  void on_syscall_stop(Tracee& t);
+  void on_seccomp_stop(Tracee& t);
+  void on_clone_event(Tracee& t, int ptrace_event);
+  void on_exec_event(Tracee& t);
+  Tracee& adopt(pid_t tid, pid_t tgid);
+  void resume(Tracee& t, int signal = 0);
+
+  TracerOptions options_;
+  Dispatcher dispatcher_;
+  TraceeTable tracees_;
+  std::unique_ptr<KillSwitch> kill_switch_;
+  pid_t root_ = 0;
+  std::optional<int> root_status_;
+};
+
+}  // namespace cocoon::tracer

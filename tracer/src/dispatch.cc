@@ -1,0 +1,110 @@
+#include "cocoon/tracer/dispatch.h"
+
+#include <cstdlib>
+
+#include "cocoon/tracer/tracee.h"
+
+namespace cocoon::tracer {
+namespace {
+
+int rank(Action a) {
+  switch (a) {
+    case Action::kAllow: return 0;
+    case Action::kTrace: return 1;
+    case Action::kErrno: return 2;
+    case Action::kKill: return 3;
+  }
+  return 3;
+}
+
+Decision combine(const HandlerList& handlers, const arch::SyscallDesc& row, arch::Arch abi) {
+  Decision out = Decision::allow();
+  for (const auto& h : handlers) {
+    const Decision d = h->decision(row, abi);
+    if (rank(d.action) > rank(out.action)) out = d;
+  }
+  return out;
+}
+
+// Bit i set: handler i traces the syscall.
+std::uint32_t tracing_mask(const HandlerList& handlers, const arch::SyscallDesc& row,
+                           arch::Arch abi) {
+  std::uint32_t mask = 0;
+  for (std::size_t i = 0; i < handlers.size(); ++i) {
+    if (handlers[i]->decision(row, abi).action == Action::kTrace) mask |= 1u << i;
+  }
+  return mask;
+}
+
+}  // namespace
+
+Policy build_policy(const HandlerList& handlers, arch::Arch host) {
+  Policy policy(host);
+  for (arch::Arch abi : policy.abis()) {
+    for (const auto& row : arch::all_syscalls()) {
+      if (row.exists_on(abi)) policy.set(abi, row.number(abi), combine(handlers, row, abi));
+    }
+  }
+  return policy;
+}
+
+Dispatcher::Dispatcher(HandlerList handlers, arch::Arch host)
+    : handlers_(std::move(handlers)), policy_(build_policy(handlers_, host)) {
+  if (handlers_.size() > 32) std::abort();  // masks are 32 bits wide
+  for (arch::Arch abi : policy_.abis()) {
+    auto& masks = masks_[static_cast<std::size_t>(abi)];
+    masks.assign(static_cast<std::size_t>(policy_.size(abi)), 0);
+    for (const auto& row : arch::all_syscalls()) {
+      if (row.exists_on(abi)) {
+        masks[static_cast<std::size_t>(row.number(abi))] = tracing_mask(handlers_, row, abi);
+      }
+    }
+  }
+}
+
+std::uint32_t Dispatcher::mask_of(arch::Arch abi, long nr) const {
+  const auto& masks = masks_[static_cast<std::size_t>(abi)];
+  if (nr < 0 || static_cast<unsigned long>(nr) >= masks.size()) return 0;
+  return masks[static_cast<std::size_t>(nr)];
+}
+
+Verdict Dispatcher::on_entry(Tracee& t, arch::SyscallRegs& regs) {
+  const arch::SyscallDesc* row = arch::find_syscall(regs.abi(), regs.nr());
+  if (row == nullptr) return Verdict::deny(ENOSYS);
+  const std::uint32_t mask = mask_of(regs.abi(), regs.nr());
+  GuestMemory memory(t.tid);
+  SyscallStop stop{t, regs, *row, memory};
+  t.exit_handlers = 0;
+  Verdict result = Verdict::resume();
+  for (std::size_t i = 0; i < handlers_.size(); ++i) {
+    if ((mask & (1u << i)) == 0) continue;
+    const Verdict v = handlers_[i]->on_entry(stop);
+    if (v.want_exit) t.exit_handlers |= 1u << i;
+    if (v.kind == Verdict::Kind::kSkip) {
+      result = v;
+      break;
+    }
+  }
+  result.want_exit = t.exit_handlers != 0 && result.kind == Verdict::Kind::kResume;
+  if (result.want_exit) {
+    t.entry_nr = regs.nr();
+    for (int i = 0; i < 6; ++i) t.entry_args[static_cast<std::size_t>(i)] = regs.arg(i);
+  } else {
+    t.exit_handlers = 0;
+  }
+  return result;
+}
+
+void Dispatcher::on_exit(Tracee& t, arch::SyscallRegs& regs) {
+  const std::uint32_t mask = t.exit_handlers;
+  t.exit_handlers = 0;
+  const arch::SyscallDesc* row = arch::find_syscall(regs.abi(), t.entry_nr);
+  if (row == nullptr || mask == 0) return;
+  GuestMemory memory(t.tid);
+  SyscallStop stop{t, regs, *row, memory};
+  for (std::size_t i = handlers_.size(); i-- > 0;) {
+    if (mask & (1u << i)) handlers_[i]->on_exit(stop);
+  }
+}
+
+}  // namespace cocoon::tracer

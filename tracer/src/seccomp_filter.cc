@@ -1,0 +1,117 @@
+#include "cocoon/tracer/seccomp_filter.h"
+
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+namespace cocoon::tracer {
+namespace {
+
+using Program = std::vector<sock_filter>;
+
+// A run of syscall numbers [start, next range's start) with one decision.
+struct Range {
+  std::uint32_t start;
+  Decision decision;
+};
+
+sock_filter stmt(std::uint16_t code, std::uint32_t k) { return BPF_STMT(code, k); }
+sock_filter jump(std::uint16_t code, std::uint32_t k, std::uint8_t jt, std::uint8_t jf) {
+  return BPF_JUMP(code, k, jt, jf);
+}
+
+std::vector<Range> ranges_of(const Policy& policy, arch::Arch abi) {
+  std::vector<Range> out;
+  auto add = [&out](std::uint32_t nr, Decision d) {
+    if (out.empty() || !(out.back().decision == d)) out.push_back({nr, d});
+  };
+  const int size = policy.size(abi);
+  for (int nr = 0; nr < size; ++nr) add(static_cast<std::uint32_t>(nr), policy.decide(abi, nr));
+  add(static_cast<std::uint32_t>(size), Policy::unknown_decision());
+  // x32 calls share AUDIT_ARCH_X86_64 and set bit 30 of nr (arch/x86/include/
+  // asm/unistd.h, __X32_SYSCALL_BIT): never let them through untranslated,
+  // even on kernels built with CONFIG_X86_X32_ABI.
+  if (abi == arch::Arch::kX86_64) add(arch::kX32SyscallBit, Policy::unknown_decision());
+  return out;
+}
+
+// Emits a search over ranges[lo, hi): "nr >= split ? right : left". Jumps in
+// classic BPF have 8-bit offsets, so a long left branch is stepped over with a
+// BPF_JA, whose offset is 32 bits.
+Program search(const std::vector<Range>& r, std::size_t lo, std::size_t hi) {
+  if (hi - lo == 1) return {stmt(BPF_RET | BPF_K, seccomp_return(r[lo].decision))};
+  const std::size_t mid = lo + (hi - lo) / 2;
+  Program left = search(r, lo, mid);
+  Program right = search(r, mid, hi);
+  Program out;
+  if (left.size() <= std::numeric_limits<std::uint8_t>::max()) {
+    out.push_back(jump(BPF_JMP | BPF_JGE | BPF_K, r[mid].start,
+                       static_cast<std::uint8_t>(left.size()), 0));
+  } else {
+    out.push_back(jump(BPF_JMP | BPF_JGE | BPF_K, r[mid].start, 0, 1));
+    out.push_back(stmt(BPF_JMP | BPF_JA, static_cast<std::uint32_t>(left.size())));
+  }
+  out.insert(out.end(), left.begin(), left.end());
+  out.insert(out.end(), right.begin(), right.end());
+  return out;
+}
+
+Program section_for(const Policy& policy, arch::Arch abi) {
+  Program out{stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr))};
+  const auto ranges = ranges_of(policy, abi);
+  Program tree = search(ranges, 0, ranges.size());
+  out.insert(out.end(), tree.begin(), tree.end());
+  return out;
+}
+
+}  // namespace
+
+std::uint32_t seccomp_return(Decision d) {
+  switch (d.action) {
+    case Action::kAllow: return SECCOMP_RET_ALLOW;
+    case Action::kTrace: return SECCOMP_RET_TRACE;
+    case Action::kErrno: return SECCOMP_RET_ERRNO | (d.err & SECCOMP_RET_DATA);
+    case Action::kKill: return SECCOMP_RET_KILL_PROCESS;
+  }
+  return SECCOMP_RET_KILL_PROCESS;
+}
+
+std::vector<sock_filter> build_filter(const Policy& policy) {
+  const auto abis = policy.abis();
+  std::vector<Program> sections;
+  for (arch::Arch abi : abis) sections.push_back(section_for(policy, abi));
+
+  // Dispatch: for each ABI "jeq arch ? (ja section) : next", then kill.
+  Program out{stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch))};
+  const std::size_t dispatch_len = 2 * abis.size() + 1;
+  std::size_t section_offset = 0;  // from the end of the dispatch block
+  for (std::size_t i = 0; i < abis.size(); ++i) {
+    out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, arch::audit_arch(abis[i]), 0, 1));
+    // The ja sits at dispatch index 2i+2 (after the ld); it lands on the
+    // section's first instruction.
+    const std::size_t after_ja = 1 + 2 * i + 2;
+    const std::size_t target = 1 + dispatch_len + section_offset;
+    out.push_back(stmt(BPF_JMP | BPF_JA, static_cast<std::uint32_t>(target - after_ja)));
+    section_offset += sections[i].size();
+  }
+  out.push_back(stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+  for (const auto& s : sections) out.insert(out.end(), s.begin(), s.end());
+  return out;
+}
+
+int install_filter(const std::vector<sock_filter>& prog) {
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
+  sock_fprog fprog{static_cast<unsigned short>(prog.size()),
+                   const_cast<sock_filter*>(prog.data())};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) return errno;
+  return 0;
+}
+
+}  // namespace cocoon::tracer

@@ -1,0 +1,182 @@
+#include "cocoon/tracer/tracer.h"
+
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "cocoon/tracer/launcher.h"
+#include "cocoon/tracer/log.h"
+#include "cocoon/tracer/seccomp_filter.h"
+#include "kill_switch.h"
+#include "proc_status.h"
+
+namespace cocoon::tracer {
+
+Tracer::Tracer(TracerOptions options, HandlerList handlers)
+    : options_(options),
+      dispatcher_(std::move(handlers)),
+      kill_switch_(std::make_unique<KillSwitch>()) {}
+
+Tracer::~Tracer() = default;
+
+std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
+  // Orphaned grandchildren are reparented to cocoon, so it reaps them and no
+  // zombie outlives the run (prctl(2), PR_SET_CHILD_SUBREAPER).
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  kill_switch_->arm(options_.die_with_parent);
+
+  LaunchSpec spec{argv, {}};
+  if (options_.use_seccomp) spec.filter = build_filter(dispatcher_.policy());
+  auto pid = launch(spec);
+  if (!pid) return std::unexpected(pid.error());
+  root_ = *pid;
+  Tracee& root = adopt(root_, root_);
+  if (!options_.use_seccomp) resume(root);  // the launcher left it stopped
+
+  for (;;) {
+    int status = 0;
+    const pid_t tid = waitpid(-1, &status, __WALL);
+    if (tid < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ECHILD) break;
+      return std::unexpected(Error{errno, "waitpid"});
+    }
+    handle(decode_wait_status(tid, status));
+  }
+  if (int sig = kill_switch_->fired(); sig != 0) return 128 + sig;
+  return root_status_.value_or(125);
+}
+
+Tracee& Tracer::adopt(pid_t tid, pid_t tgid) {
+  kill_switch_->add(tid);
+  return tracees_.add(tid, tgid);
+}
+
+void Tracer::handle(const WaitEvent& ev) {
+  if (ev.kind == EventKind::kExited || ev.kind == EventKind::kKilled) return on_death(ev);
+  Tracee* t = tracees_.find(ev.tid);
+  // A new child's first stop can arrive before its parent's clone event,
+  // which then fills in the thread group (0 until then).
+  if (t == nullptr) t = &adopt(ev.tid, 0);
+  switch (ev.kind) {
+    case EventKind::kSeccompStop: return on_seccomp_stop(*t);
+    case EventKind::kSyscallStop: return on_syscall_stop(*t);
+    case EventKind::kCloneEvent: return on_clone_event(*t, ev.ptrace_event);
+    case EventKind::kExecEvent: return on_exec_event(*t);
+    case EventKind::kGroupStop:
+      // PTRACE_LISTEN keeps it stopped (so job control sees a stopped job)
+      // while still reporting SIGCONT or a new signal (ptrace(2), Linux 3.4).
+      t->listening = true;
+      if (ptrace(PTRACE_LISTEN, t->tid, 0, 0) != 0 && errno != ESRCH) {
+        log().warn("PTRACE_LISTEN {}: {}", t->tid, errno);
+      }
+      return;
+    case EventKind::kSignalStop: return resume(*t, ev.signal);
+    default:
+      t->listening = false;
+      return resume(*t);
+  }
+}
+
+void Tracer::on_death(const WaitEvent& ev) {
+  log().debug("{} {} (code {}, signal {})", ev.tid, event_kind_name(ev.kind), ev.code, ev.signal);
+  kill_switch_->remove(ev.tid);
+  tracees_.erase(ev.tid);
+  if (ev.tid != root_) return;
+  root_status_ = ev.kind == EventKind::kExited ? ev.code : 128 + ev.signal;
+  if (options_.kill_on_exit) kill_switch_->kill_all();
+}
+
+void Tracer::on_seccomp_stop(Tracee& t) {
+  auto regs = arch::SyscallRegs::load(t.tid);
+  if (!regs) {
+    if (regs.error() != ESRCH) log().warn("reading registers of {}: errno {}", t.tid, regs.error());
+    return resume(t);
+  }
+  on_syscall_entry(t, *regs);
+}
+
+void Tracer::on_syscall_stop(Tracee& t) {
+  auto regs = arch::SyscallRegs::load(t.tid);
+  if (!regs) return resume(t);
+  if (regs->at_entry()) return on_syscall_entry(t, *regs);
+  if (t.forced_result) {
+    regs->set_result(*t.forced_result);
+    t.forced_result.reset();
+  }
+  if (t.exit_handlers != 0) dispatcher_.on_exit(t, *regs);
+  if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
+    log().warn("writing registers of {}: errno {}", t.tid, r.error());
+  }
+  resume(t);
+}
+
+// The same Policy decides here as in the filter: without seccomp every call
+// reaches this point, with it only the traced ones do.
+void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
+  const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr());
+  Verdict v = Verdict::resume();
+  switch (d.action) {
+    case Action::kAllow: break;
+    case Action::kErrno: v = Verdict::skip(-static_cast<std::int64_t>(d.err)); break;
+    case Action::kKill: kill(t.tid, SIGKILL); return;  // SIGKILL ends the whole process
+    case Action::kTrace: v = dispatcher_.on_entry(t, regs); break;
+  }
+  if (v.kind == Verdict::Kind::kSkip) {
+    regs.skip_with(v.value);
+    if (!options_.use_seccomp) t.forced_result = v.value;
+  }
+  if (auto r = regs.store(t.tid); !r && r.error() != ESRCH) {
+    log().warn("writing registers of {}: errno {}", t.tid, r.error());
+  }
+  resume(t);
+}
+
+// The kernel reports PTRACE_EVENT_FORK or VFORK for a new process, and CLONE
+// for anything else (kernel/fork.c, kernel_clone: a thread, or a process
+// with an exit signal other than SIGCHLD): only then is /proc asked.
+void Tracer::on_clone_event(Tracee& t, int ptrace_event) {
+  unsigned long msg = 0;
+  if (ptrace(PTRACE_GETEVENTMSG, t.tid, 0, &msg) == 0) {
+    const auto child = static_cast<pid_t>(msg);
+    const pid_t tgid = ptrace_event == PTRACE_EVENT_CLONE ? read_tgid(child).value_or(0) : child;
+    Tracee& c = adopt(child, tgid);
+    if (c.tgid == 0) c.tgid = tgid;
+  }
+  resume(t);
+}
+
+// After an exec by a non-leader thread, that thread takes over the leader's
+// tid, and the event message holds its former tid (ptrace(2), "execve(2)
+// under ptrace"); the other threads have been reported dead already or will
+// be, except the old leader, whose death is never reported.
+void Tracer::on_exec_event(Tracee& t) {
+  unsigned long msg = 0;
+  if (ptrace(PTRACE_GETEVENTMSG, t.tid, 0, &msg) == 0) {
+    const auto former = static_cast<pid_t>(msg);
+    if (former != t.tid) {
+      if (Tracee* old = tracees_.find(former)) {
+        t.exit_handlers = old->exit_handlers;
+        t.entry_args = old->entry_args;
+        t.entry_nr = old->entry_nr;
+        t.forced_result = old->forced_result;
+        kill_switch_->remove(former);
+        tracees_.erase(former);
+      }
+    }
+  }
+  resume(t);
+}
+
+void Tracer::resume(Tracee& t, int signal) {
+  const bool want_exit = !options_.use_seccomp || t.exit_handlers != 0;
+  const auto request = want_exit ? PTRACE_SYSCALL : PTRACE_CONT;
+  if (ptrace(request, t.tid, 0, signal) != 0 && errno != ESRCH) {
+    log().warn("resuming {}: errno {}", t.tid, errno);
+  }
+}
+
+}  // namespace cocoon::tracer
