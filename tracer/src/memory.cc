@@ -68,7 +68,12 @@ std::expected<void, int> GuestMemory::write(std::uint64_t addr,
   iovec remote{reinterpret_cast<void*>(addr), data.size()};
   const ssize_t put = process_vm_writev(tid_, &local, 1, &remote, 1, 0);
   if (put == static_cast<ssize_t>(data.size())) return {};
-  // Read-only mappings (and kernels without cross-memory attach) need POKE.
+  if (put < 0 && (errno == ENOSYS || errno == EPERM)) return poke(addr, data);
+  return std::unexpected(EFAULT);
+}
+
+std::expected<void, int> GuestMemory::write_force(std::uint64_t addr,
+                                                  std::span<const std::byte> data) const {
   return poke(addr, data);
 }
 

@@ -1,7 +1,6 @@
 // Reading and writing a stopped tracee's memory. One process_vm_readv or
-// writev per access; PTRACE_PEEKDATA/POKEDATA only where those fail (kernels
-// without CONFIG_CROSS_MEMORY_ATTACH, or a write to a read-only mapping, which
-// process_vm_writev refuses and POKEDATA performs).
+// writev per access; PTRACE_PEEKDATA/POKEDATA only on kernels without
+// CONFIG_CROSS_MEMORY_ATTACH, and for write_force().
 #pragma once
 
 #include <sys/types.h>
@@ -23,7 +22,13 @@ class GuestMemory {
   std::expected<std::size_t, int> read_some(std::uint64_t addr, std::span<std::byte> out) const;
   // Reads exactly out.size() bytes or fails with EFAULT.
   std::expected<void, int> read(std::uint64_t addr, std::span<std::byte> out) const;
+  // Writes with the guest's own rights, as the kernel writes a syscall's
+  // output: EFAULT where the guest could not write (read-only or unmapped).
   std::expected<void, int> write(std::uint64_t addr, std::span<const std::byte> data) const;
+  // Writes through PTRACE_POKEDATA, which (FOLL_FORCE, like a debugger's
+  // breakpoint) also writes read-only and even PROT_NONE mappings: only for
+  // memory the tracer itself owns in the guest, never for a guest's buffer.
+  std::expected<void, int> write_force(std::uint64_t addr, std::span<const std::byte> data) const;
 
   // Reads a NUL-terminated path the way the kernel's getname() does
   // (fs/namei.c, strncpy_from_user with PATH_MAX): EFAULT when the pointer or
