@@ -56,6 +56,8 @@ Tracee& Tracer::adopt(pid_t tid, pid_t tgid) {
 }
 
 void Tracer::handle(const WaitEvent& ev) {
+  log().trace("{}: {} (signal {}, event {})", ev.tid, event_kind_name(ev.kind), ev.signal,
+              ev.ptrace_event);
   if (ev.kind == EventKind::kExited || ev.kind == EventKind::kKilled) return on_death(ev);
   Tracee* t = tracees_.find(ev.tid);
   // A new child's first stop can arrive before its parent's clone event,
@@ -118,6 +120,10 @@ void Tracer::on_syscall_stop(Tracee& t) {
 // reaches this point, with it only the traced ones do.
 void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
   const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr());
+  if (d.action != Action::kAllow) {
+    log().debug("{}: syscall {} ({}): {}", t.tid, regs.nr(), arch::name(regs.abi()),
+                action_name(d.action));
+  }
   Verdict v = Verdict::resume();
   switch (d.action) {
     case Action::kAllow: break;
