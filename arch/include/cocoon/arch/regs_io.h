@@ -50,6 +50,7 @@ class SyscallRegs {
   std::int64_t result_ = 0;
   std::uint64_t ip_ = 0, sp_ = 0;
   bool at_entry_ = true;
+  std::uint8_t op_ = 0;  // PTRACE_SYSCALL_INFO_* of the stop it was loaded at
   bool nr_dirty_ = false, result_dirty_ = false;
   std::uint8_t args_dirty_ = 0;  // bit i: arg i changed
 };

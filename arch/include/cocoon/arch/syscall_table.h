@@ -36,8 +36,12 @@ struct SyscallDesc {
   std::string_view name;
   std::array<std::int16_t, kArchCount> nr;  // kAbsent where the arch lacks it
   std::array<ArgRole, kMaxArgs> args;
+  std::array<std::string_view, kMaxArgs> arg_names;  // the kernel's parameter names
   std::uint8_t arg_count;
   RetRole ret;
+  // The kernel version that added it, as major*100+minor, when newer than the
+  // headers the table was checked against (0 otherwise).
+  std::uint16_t since;
 
   int number(Arch a) const { return nr[static_cast<std::size_t>(a)]; }
   bool exists_on(Arch a) const { return number(a) != kAbsent; }
@@ -55,5 +59,6 @@ const SyscallDesc* find_syscall(Arch a, long nr);
 int max_syscall_number(Arch a);
 
 std::string_view role_name(ArgRole r);
+std::string_view ret_role_name(RetRole r);
 
 }  // namespace cocoon::arch

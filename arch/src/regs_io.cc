@@ -1,0 +1,181 @@
+// The host half of arch/: PTRACE_GET_SYSCALL_INFO to read a stop, the regsets
+// to write one back. Each arch's quirks live in its value type (regs.h).
+#include "cocoon/arch/regs_io.h"
+
+#include <elf.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "cocoon/arch/regs.h"
+
+namespace cocoon::arch {
+namespace {
+
+// struct ptrace_syscall_info as of Linux 6.16, which renamed pad[3] to
+// reserved + flags for PTRACE_SET_SYSCALL_INFO; glibc 2.36 predates it.
+struct SyscallInfo {
+  std::uint8_t op;
+  std::uint8_t reserved;
+  std::uint16_t flags;
+  std::uint32_t arch;
+  std::uint64_t instruction_pointer;
+  std::uint64_t stack_pointer;
+  union {
+    struct {
+      std::uint64_t nr;
+      std::uint64_t args[6];
+    } entry;
+    struct {
+      std::int64_t rval;
+      std::uint8_t is_error;
+    } exit;
+    struct {
+      std::uint64_t nr;
+      std::uint64_t args[6];
+      std::uint32_t ret_data;
+      std::uint32_t reserved2;
+    } seccomp;
+  };
+};
+
+constexpr long kSetSyscallInfo = 0x4212;  // PTRACE_SET_SYSCALL_INFO, Linux 6.16
+constexpr std::uint8_t kOpEntry = 1, kOpExit = 2, kOpSeccomp = 3;
+
+template <typename Image>
+std::expected<void, int> get_regset(pid_t tid, int type, Image& buf) {
+  iovec iov{&buf, sizeof buf};
+  if (ptrace(PTRACE_GETREGSET, tid, type, &iov) != 0) return std::unexpected(errno);
+  return {};
+}
+
+template <typename Image>
+std::expected<void, int> set_regset(pid_t tid, int type, const Image& buf) {
+  iovec iov{const_cast<Image*>(&buf), sizeof buf};
+  if (ptrace(PTRACE_SETREGSET, tid, type, &iov) != 0) return std::unexpected(errno);
+  return {};
+}
+
+bool kernel_at_least(int major, int minor) {
+  utsname u{};
+  if (uname(&u) != 0) return false;
+  int ma = 0, mi = 0;
+  if (std::sscanf(u.release, "%d.%d", &ma, &mi) != 2) return false;
+  return ma > major || (ma == major && mi >= minor);
+}
+
+}  // namespace
+
+std::expected<SyscallRegs, int> SyscallRegs::load(pid_t tid) {
+  SyscallInfo info{};
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) < 0) return std::unexpected(errno);
+  if (info.op != kOpEntry && info.op != kOpExit && info.op != kOpSeccomp) {
+    return std::unexpected(EINVAL);  // not stopped at a syscall
+  }
+  auto abi = from_audit_arch(info.arch);
+  if (!abi) return std::unexpected(ENOEXEC);
+  SyscallRegs r;
+  r.abi_ = *abi;
+  r.op_ = info.op;
+  r.ip_ = info.instruction_pointer;
+  r.sp_ = info.stack_pointer;
+  r.at_entry_ = info.op != kOpExit;
+  if (info.op == kOpExit) {
+    r.result_ = info.exit.rval;
+  } else {
+    // entry and seccomp share the layout of nr and args.
+    r.nr_ = static_cast<long>(info.entry.nr);
+    for (int i = 0; i < 6; ++i) r.args_[static_cast<std::size_t>(i)] = info.entry.args[i];
+  }
+  return r;
+}
+
+void SyscallRegs::set_nr(long nr) {
+  nr_ = nr;
+  nr_dirty_ = true;
+}
+
+void SyscallRegs::set_arg(int i, std::uint64_t v) {
+  args_[static_cast<std::size_t>(i)] = v;
+  args_dirty_ |= static_cast<std::uint8_t>(1u << i);
+}
+
+void SyscallRegs::set_result(std::int64_t v) {
+  result_ = v;
+  result_dirty_ = true;
+}
+
+// Number -1 makes every arch skip the call and return what the return
+// register holds (kernel-facts.md; syscall_trace_enter on each arch).
+void SyscallRegs::skip_with(std::int64_t result) {
+  set_nr(-1);
+  set_result(result);
+}
+
+bool SyscallRegs::can_set_arg0() {
+  if constexpr (host_arch() != Arch::kRiscv64) return true;
+  static const bool ok = kernel_at_least(6, 16);
+  return ok;
+}
+
+std::expected<void, int> SyscallRegs::store(pid_t tid) {
+  if (!nr_dirty_ && !result_dirty_ && args_dirty_ == 0) return {};
+#if defined(__x86_64__)
+  std::array<std::byte, X86_64Regs::kSize> image;
+  if (auto r = get_regset(tid, NT_PRSTATUS, image); !r) return r;
+  X86_64Regs regs = X86_64Regs::from_bytes(image);
+  if (nr_dirty_) regs.set_nr(nr_);
+  for (int i = 0; i < 6; ++i) {
+    if (args_dirty_ & (1u << i)) regs.set_arg(i, args_[static_cast<std::size_t>(i)], abi_);
+  }
+  if (result_dirty_) regs.set_result(result_);
+  std::memcpy(image.data(), regs.bytes().data(), image.size());
+  if (auto r = set_regset(tid, NT_PRSTATUS, image); !r) return r;
+#elif defined(__aarch64__)
+  std::array<std::byte, Aarch64Regs::kSize> image;
+  if (auto r = get_regset(tid, NT_PRSTATUS, image); !r) return r;
+  Aarch64Regs regs = Aarch64Regs::from_bytes(image, nr_, args_[0]);
+  for (int i = 0; i < 6; ++i) {
+    if (args_dirty_ & (1u << i)) regs.set_arg(i, args_[static_cast<std::size_t>(i)]);
+  }
+  if (result_dirty_) regs.set_result(result_);
+  std::memcpy(image.data(), regs.bytes().data(), image.size());
+  if (auto r = set_regset(tid, NT_PRSTATUS, image); !r) return r;
+  // Writing x8 does not change the call: the number has its own regset
+  // (arch/arm64/kernel/ptrace.c, system_call_set).
+  if (nr_dirty_) {
+    int nr = static_cast<int>(nr_);
+    if (auto r = set_regset(tid, NT_ARM_SYSTEM_CALL, nr); !r) return r;
+  }
+#elif defined(__riscv)
+  std::array<std::byte, Riscv64Regs::kSize> image;
+  if (auto r = get_regset(tid, NT_PRSTATUS, image); !r) return r;
+  Riscv64Regs regs = Riscv64Regs::from_bytes(image, args_[0]);
+  if (nr_dirty_) regs.set_nr(nr_);
+  for (int i = 1; i < 6; ++i) {
+    if (args_dirty_ & (1u << i)) regs.set_arg(i, args_[static_cast<std::size_t>(i)]);
+  }
+  if (result_dirty_) regs.set_result(result_);
+  std::memcpy(image.data(), regs.bytes().data(), image.size());
+  if (auto r = set_regset(tid, NT_PRSTATUS, image); !r) return r;
+  // arg0 lives in orig_a0, reachable only through PTRACE_SET_SYSCALL_INFO.
+  if ((args_dirty_ & 1u) && at_entry_) {
+    if (!can_set_arg0()) return std::unexpected(ENOTSUP);
+    SyscallInfo info{};
+    if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) < 0) return std::unexpected(errno);
+    info.entry.args[0] = args_[0];
+    if (ptrace(static_cast<__ptrace_request>(kSetSyscallInfo), tid, sizeof info, &info) != 0) {
+      return std::unexpected(errno);
+    }
+  }
+#endif
+  nr_dirty_ = result_dirty_ = false;
+  args_dirty_ = 0;
+  return {};
+}
+
+}  // namespace cocoon::arch

@@ -1,0 +1,40 @@
+#include "cocoon/arch/arch.h"
+
+#include <gtest/gtest.h>
+#include <linux/audit.h>
+
+namespace cocoon::arch {
+namespace {
+
+TEST(Arch, AuditArchRoundTrips) {
+  for (Arch a : {Arch::kX86_64, Arch::kI386, Arch::kAarch64, Arch::kRiscv64}) {
+    EXPECT_EQ(from_audit_arch(audit_arch(a)), a) << name(a);
+    EXPECT_EQ(from_name(name(a)), a);
+  }
+  EXPECT_EQ(audit_arch(Arch::kX86_64), AUDIT_ARCH_X86_64);
+  EXPECT_EQ(audit_arch(Arch::kI386), AUDIT_ARCH_I386);
+  EXPECT_EQ(audit_arch(Arch::kAarch64), AUDIT_ARCH_AARCH64);
+  EXPECT_EQ(audit_arch(Arch::kRiscv64), AUDIT_ARCH_RISCV64);
+  EXPECT_FALSE(from_audit_arch(AUDIT_ARCH_ARM));
+}
+
+TEST(Arch, NamesAcceptDebianSpellings) {
+  EXPECT_EQ(from_name("arm64"), Arch::kAarch64);
+  EXPECT_EQ(from_name("amd64"), Arch::kX86_64);
+  EXPECT_EQ(from_name("x86-64"), Arch::kX86_64);
+  EXPECT_FALSE(from_name("mips"));
+}
+
+// An x86-64 process can enter the kernel through the i386 ABI too; the
+// filter must decide both (kernel-facts.md).
+TEST(Arch, EntryAbisOfEachHost) {
+  auto x86 = entry_abis(Arch::kX86_64);
+  ASSERT_EQ(x86.size(), 2u);
+  EXPECT_EQ(x86[0], Arch::kX86_64);
+  EXPECT_EQ(x86[1], Arch::kI386);
+  ASSERT_EQ(entry_abis(Arch::kAarch64).size(), 1u);
+  ASSERT_EQ(entry_abis(Arch::kRiscv64).size(), 1u);
+}
+
+}  // namespace
+}  // namespace cocoon::arch

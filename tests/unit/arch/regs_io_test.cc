@@ -1,0 +1,185 @@
+// SyscallRegs against a real tracee on this host: pins the kernel facts the
+// tracer relies on (kernel-facts.md) — reading a stop with
+// PTRACE_GET_SYSCALL_INFO, skipping a call by number -1 plus a result,
+// rewriting an argument at a seccomp stop, and rewriting a result at exit.
+#include "cocoon/arch/regs_io.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstddef>
+#include <functional>
+
+#include "cocoon/arch/regs.h"
+#include "cocoon/arch/syscall_table.h"
+
+namespace cocoon::arch {
+namespace {
+
+// Makes the calling (child) process stop at every getppid through seccomp.
+void trace_getppid_with_seccomp() {
+  const auto nr = static_cast<std::uint32_t>(find_syscall("getppid")->number(host_arch()));
+  sock_filter prog[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog fprog{static_cast<unsigned short>(std::size(prog)), prog};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(100);
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) _exit(101);
+}
+
+// Forks `body` under PTRACE_SEIZE with TRACESECCOMP; calls `on_seccomp` at
+// each seccomp stop (it chooses CONT or SYSCALL and may act at the exit
+// stop through `on_exit`); returns the child's exit code.
+int run_traced(const std::function<void()>& body,
+               const std::function<bool(pid_t, SyscallRegs&)>& on_seccomp,
+               const std::function<void(pid_t, SyscallRegs&)>& on_exit = {}) {
+  int go[2];
+  if (pipe(go) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    char c;
+    if (read(go[0], &c, 1) != 1) _exit(102);
+    trace_getppid_with_seccomp();
+    body();
+    _exit(0);
+  }
+  ptrace(PTRACE_SEIZE, pid, 0,
+         PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD);
+  (void)!write(go[1], "x", 1);
+  int status = 0;
+  while (waitpid(pid, &status, __WALL) == pid) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    int sig = 0;
+    __ptrace_request request = PTRACE_CONT;
+    if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))) {
+      auto regs = SyscallRegs::load(pid);
+      EXPECT_TRUE(regs.has_value());
+      if (regs) {
+        if (on_seccomp(pid, *regs)) request = PTRACE_SYSCALL;
+        EXPECT_TRUE(regs->store(pid).has_value());
+      }
+    } else if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+      auto regs = SyscallRegs::load(pid);
+      EXPECT_TRUE(regs.has_value());
+      if (regs) {
+        if (on_exit) on_exit(pid, *regs);
+        EXPECT_TRUE(regs->store(pid).has_value());
+      }
+    } else if (status >> 16 == 0) {
+      sig = WSTOPSIG(status);
+    }
+    ptrace(request, pid, 0, sig);
+  }
+  return -1;
+}
+
+TEST(SyscallRegsLive, LoadsNumberArgumentsAndAbiAtASeccompStop) {
+  bool seen = false;
+  const int code = run_traced(
+      [] { syscall(SYS_getppid, 11, 22, 33, 44, 55, 66); },
+      [&](pid_t pid, SyscallRegs& r) {
+        seen = true;
+        EXPECT_TRUE(r.at_entry());
+        EXPECT_EQ(r.abi(), host_arch());
+        EXPECT_EQ(r.nr(), find_syscall("getppid")->number(host_arch()));
+        for (int i = 0; i < 6; ++i) EXPECT_EQ(r.arg(i), 11u * static_cast<unsigned>(i + 1));
+        EXPECT_NE(r.ip(), 0u);
+        EXPECT_NE(r.sp(), 0u);
+#if defined(__x86_64__)
+        // The same stop through the raw regset and the pure decoder.
+        std::array<std::byte, X86_64Regs::kSize> image;
+        iovec iov{image.data(), image.size()};
+        EXPECT_EQ(ptrace(PTRACE_GETREGSET, pid, NT_PRSTATUS, &iov), 0);
+        const auto decoded = X86_64Regs::from_bytes(image);
+        EXPECT_EQ(decoded.nr(), r.nr());
+        for (int i = 0; i < 6; ++i) EXPECT_EQ(decoded.arg(i), r.arg(i));
+        EXPECT_EQ(decoded.ip(), r.ip());
+        EXPECT_EQ(decoded.sp(), r.sp());
+#else
+        (void)pid;
+#endif
+        return false;
+      });
+  EXPECT_EQ(code, 0);
+  EXPECT_TRUE(seen);
+}
+
+TEST(SyscallRegsLive, NumberMinusOneSkipsTheCallWithTheGivenResult) {
+  const int code = run_traced(
+      [] {
+        errno = 0;
+        const long r = syscall(SYS_getppid);
+        _exit(r == -1 && errno == EPERM ? 0 : 1);
+      },
+      [](pid_t, SyscallRegs& r) {
+        r.skip_with(-EPERM);
+        return false;  // no exit stop: the result must survive PTRACE_CONT
+      });
+  EXPECT_EQ(code, 0);
+}
+
+// getppid turned into write(fd, "he", 2) by number and arguments: what runs
+// is the rewritten call (and the kernel filters it again, since 4.8).
+TEST(SyscallRegsLive, NumberAndArgumentsCanBeRewrittenAtEntry) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  static const char kText[] = "hello";
+  const int code = run_traced(
+      [&] {
+        const long r = syscall(SYS_getppid, 0, 0, 0);
+        _exit(r == 2 ? 0 : 1);
+      },
+      [&](pid_t, SyscallRegs& r) {
+        r.set_nr(find_syscall("write")->number(host_arch()));
+        r.set_arg(0, static_cast<std::uint64_t>(fds[1]));
+        r.set_arg(1, reinterpret_cast<std::uint64_t>(kText));  // same address in the child
+        r.set_arg(2, 2);
+        return false;
+      });
+  EXPECT_EQ(code, 0);
+  close(fds[1]);
+  char buf[8] = {};
+  EXPECT_EQ(read(fds[0], buf, sizeof buf), 2);
+  EXPECT_STREQ(buf, "he");
+  close(fds[0]);
+}
+
+TEST(SyscallRegsLive, ResultCanBeRewrittenAtTheExitStop) {
+  bool exit_seen = false;
+  const int code = run_traced(
+      [] { _exit(syscall(SYS_getppid) == 4242 ? 0 : 1); },
+      [](pid_t, SyscallRegs&) { return true; },  // ask for the exit stop
+      [&](pid_t, SyscallRegs& r) {
+        exit_seen = true;
+        EXPECT_FALSE(r.at_entry());
+        EXPECT_EQ(r.result(), getpid());  // the child's parent is this process
+        r.set_result(4242);
+      });
+  EXPECT_EQ(code, 0);
+  EXPECT_TRUE(exit_seen);
+}
+
+TEST(SyscallRegsLive, LoadFailsWithEsrchForAVanishedTracee) {
+  auto r = SyscallRegs::load(999999999);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error(), ESRCH);
+}
+
+}  // namespace
+}  // namespace cocoon::arch
