@@ -25,11 +25,22 @@ std::string describe(tracer::Decision d) {
   return "?";
 }
 
-std::string roles(const arch::SyscallDesc& row) {
-  std::string out;
+// "(dirfd:dfd, path:filename, flags, mode) -> fd", as in arch/syscalls.tbl.
+std::string signature(const arch::SyscallDesc& row) {
+  std::string out = "(";
   for (int i = 0; i < row.arg_count; ++i) {
-    if (i) out += ',';
-    out += arch::role_name(row.args[static_cast<std::size_t>(i)]);
+    const auto idx = static_cast<std::size_t>(i);
+    if (i) out += ", ";
+    if (row.args[idx] != arch::ArgRole::kOther) {
+      out += arch::role_name(row.args[idx]);
+      out += ':';
+    }
+    out += row.arg_names[idx];
+  }
+  out += ')';
+  if (row.ret != arch::RetRole::kOther) {
+    out += " -> ";
+    out += arch::ret_role_name(row.ret);
   }
   return out;
 }
@@ -45,12 +56,13 @@ arch::Arch host_for(arch::Arch abi) {
 void print_syscalls(std::ostream& out, arch::Arch abi, const RunConfig& view,
                     bool only_intercepted) {
   const tracer::Policy policy = tracer::build_policy(make_handlers(view), host_for(abi));
-  out << "# " << arch::name(abi) << ": nr name (argument roles) decision\n";
+  out << "# " << arch::name(abi) << ": nr name (role:argument, ...) [-> result] : decision\n";
   for (const auto& row : arch::all_syscalls()) {
     if (!row.exists_on(abi)) continue;
     const tracer::Decision d = policy.decide(abi, row.number(abi));
     if (only_intercepted && d.action == tracer::Action::kAllow) continue;
-    out << row.number(abi) << ' ' << row.name << " (" << roles(row) << ") " << describe(d) << '\n';
+    out << row.number(abi) << ' ' << row.name << ' ' << signature(row) << " : " << describe(d)
+        << '\n';
   }
 }
 
