@@ -1,5 +1,9 @@
 #include "logging.h"
 
+#include <fcntl.h>
+
+#include <cstdio>
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -23,8 +27,15 @@ std::optional<std::string> setup_logging(std::string level, const std::string& f
       logger = std::make_shared<spdlog::logger>(
           "cocoon", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     } else {
+      // The log must never land on a guest's descriptors: the file is
+      // opened close-on-exec, so exec'd guests do not inherit it.
+      spdlog::file_event_handlers handlers;
+      handlers.after_open = [](const spdlog::filename_t&, std::FILE* f) {
+        fcntl(fileno(f), F_SETFD, FD_CLOEXEC);
+      };
       logger = std::make_shared<spdlog::logger>(
-          "cocoon", std::make_shared<spdlog::sinks::basic_file_sink_mt>(file));
+          "cocoon",
+          std::make_shared<spdlog::sinks::basic_file_sink_mt>(file, false, handlers));
     }
   } catch (const spdlog::spdlog_ex& e) {
     return "cannot open log file '" + file + "': " + e.what();

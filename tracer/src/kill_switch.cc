@@ -19,6 +19,7 @@ sigset_t stop_signals() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGQUIT);
   return set;
 }
 
@@ -60,6 +61,15 @@ void KillSwitch::wait_loop() {
     if (!(fds[0].revents & POLLIN)) continue;
     signalfd_siginfo info{};
     if (read(sfd, &info, sizeof info) != sizeof info) continue;
+    // A terminal's ^C, ^\ or hangup is sent by the kernel (si_code
+    // SI_KERNEL, drivers/tty/tty_jobctrl.c via kill_pgrp) to the whole
+    // foreground process group, the guest included when it shares cocoon's
+    // group: the guest decides what it means (a shell ignores ^C). Killing
+    // the tree is for signals sent to cocoon itself.
+    if (info.ssi_code == SI_KERNEL) {
+      log().debug("signal {} from the terminal: left to the guest", info.ssi_signo);
+      continue;
+    }
     int expected = 0;
     fired_.compare_exchange_strong(expected, static_cast<int>(info.ssi_signo));
     log().info("signal {} received: killing the guest tree", info.ssi_signo);
@@ -73,7 +83,7 @@ void KillSwitch::add(pid_t tid) {
   live_.insert(tid);
   // A process born while we were killing (its parent's fork raced the kill)
   // must not survive.
-  if (fired_.load() != 0) kill(tid, SIGKILL);
+  if (killing_) kill(tid, SIGKILL);
 }
 
 void KillSwitch::remove(pid_t tid) {
@@ -83,6 +93,7 @@ void KillSwitch::remove(pid_t tid) {
 
 void KillSwitch::kill_all() {
   std::lock_guard lock(mu_);
+  killing_ = true;
   for (pid_t tid : live_) kill(tid, SIGKILL);
 }
 

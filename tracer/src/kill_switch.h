@@ -1,5 +1,5 @@
 // Ends the whole guest tree when cocoon is told to stop (SIGINT, SIGTERM,
-// SIGHUP, or its parent's death with --die-with-parent).
+// SIGHUP, SIGQUIT sent to it, or its parent's death with --die-with-parent).
 //
 // The event loop blocks in waitpid(), and a flag set by a signal handler just
 // before that call would go unseen until some tracee stops. So the signals are
@@ -33,7 +33,7 @@ class KillSwitch {
   void remove(pid_t tid);
   // The signal that fired, or 0.
   int fired() const { return fired_.load(); }
-  // Kills every live tracee with SIGKILL.
+  // Kills every live tracee with SIGKILL, and every one added afterwards.
   void kill_all();
 
  private:
@@ -41,6 +41,7 @@ class KillSwitch {
 
   std::mutex mu_;
   std::unordered_set<pid_t> live_;
+  bool killing_ = false;  // under mu_: kill_all() ran, newborns die too
   std::atomic<int> fired_{0};
   std::thread thread_;
   int wake_fd_ = -1;  // eventfd: ends wait_loop on destruction

@@ -22,9 +22,13 @@ namespace {
 
 // Runs in the forked child: only async-signal-safe calls until execvp.
 [[noreturn]] void child_main(int sync_fd, char* const* argv, const LaunchSpec& spec) {
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);  // cocoon blocks INT/TERM/HUP
+  // Unblock only what cocoon's kill switch blocked (INT/TERM/HUP/QUIT): any
+  // other signal the user blocked before starting cocoon stays blocked in
+  // the guest, as it would be had the user run the command directly.
+  sigset_t ours;
+  sigemptyset(&ours);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&ours, sig);
+  sigprocmask(SIG_UNBLOCK, &ours, nullptr);
   char go = 0;
   if (read(sync_fd, &go, 1) != 1) _exit(125);  // the parent failed to seize us
   close(sync_fd);
