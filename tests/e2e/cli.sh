@@ -1,0 +1,79 @@
+# Logging options and `cocoon syscalls`.
+source "$(dirname "$0")/lib.sh" "$@"
+
+log=$TMP/cocoon.log
+cocoon_run --log-level debug --log-file "$log" --hostname "lbox$MARK" -- \
+  sh -c 'echo out; echo err >&2; uname -n'
+assert_status 0 "--log-level debug --log-file"
+assert_eq $'out\nlbox'"$MARK" "$OUT" "guest stdout carries only the guest's output"
+assert_eq "err" "$ERR" "guest stderr carries only the guest's output"
+[[ -s $log ]] || fail "the log file is empty"
+grep -q '^cocoon\[' "$log" || fail "no cocoon[...] line in the log file: $(head -3 "$log")"
+pass "the log file has cocoon's debug lines ($(grep -c '' "$log") lines)"
+
+# The guest must not inherit the log file's descriptor.
+cocoon_run --log-level debug --log-file "$log" -- sh -c 'ls -l /proc/self/fd/ | grep -c cocoon.log'
+assert_eq 0 "$OUT" "the log file's descriptor is not inherited by the guest"
+
+# Without --log-file, logs go to cocoon's stderr, never to the guest's stdout.
+cocoon_run --log-level trace --hostname "lbox$MARK" -- sh -c 'echo out; uname -n'
+assert_eq $'out\nlbox'"$MARK" "$OUT" "trace level: stdout carries only the guest's output"
+[[ $ERR == *"cocoon["* ]] || fail "trace level: nothing logged on stderr"
+pass "trace level: logs are on stderr"
+
+# The global form of the options (before `run`) works too.
+run_native "$COCOON" --log-level debug --log-file "$log" run "${MODE_FLAGS[@]}" -- echo global
+assert_eq global "$OUT" "global --log-level/--log-file before 'run'"
+
+cocoon_run --log-level bogus -- true
+assert_status 125 "bad --log-level"
+assert_cocoon_message "bogus" "bad --log-level message"
+COCOON_LOG_LEVEL=bogus2 cocoon_run -- true
+assert_status 125 "bad COCOON_LOG_LEVEL"
+assert_cocoon_message "bogus2" "bad COCOON_LOG_LEVEL message"
+# (Under a regular file: spdlog creates missing parent directories.)
+touch "$TMP/afile"
+cocoon_run --log-file "$TMP/afile/x.log" -- true
+assert_status 125 "unwritable --log-file"
+assert_cocoon_message "afile/x.log" "unwritable log file message"
+
+run_native "$COCOON" --version
+assert_match '^cocoon [0-9]' "$OUT" "--version"
+
+# cocoon syscalls
+run_native "$COCOON" syscalls
+assert_status 0 "cocoon syscalls"
+rows=$(grep -c '^[0-9]' <<<"$OUT")
+((rows > 300)) || fail "cocoon syscalls lists only $rows rows"
+pass "cocoon syscalls lists $rows rows"
+assert_match $'(^|\n)257 openat ' "$OUT" "x86_64 (default) openat is 257"
+assert_match $'(^|\n)39 getpid ' "$OUT" "x86_64 getpid is 39"
+run_native "$COCOON" syscalls --arch x86_64
+assert_match $'(^|\n)257 openat ' "$OUT" "--arch x86_64: openat is 257"
+run_native "$COCOON" syscalls --arch aarch64
+assert_status 0 "cocoon syscalls --arch aarch64"
+assert_match $'(^|\n)56 openat ' "$OUT" "--arch aarch64: openat is 56"
+[[ ! $OUT =~ $'\n'[0-9]+\ open\  ]] || fail "aarch64 lists the legacy open"
+pass "--arch aarch64 has no legacy open"
+run_native "$COCOON" syscalls --arch riscv64
+assert_match $'(^|\n)56 openat ' "$OUT" "--arch riscv64: openat is 56"
+assert_match $'(^|\n)259 riscv_flush_icache ' "$OUT" "--arch riscv64: riscv_flush_icache is 259"
+run_native "$COCOON" syscalls --arch i386
+assert_match $'(^|\n)20 getpid ' "$OUT" "--arch i386: getpid is 20"
+
+run_native "$COCOON" syscalls --traced --hostname box
+assert_status 0 "cocoon syscalls --traced --hostname box"
+assert_match $'(^|\n)63 uname .*trace' "$OUT" "--traced --hostname box: uname is traced"
+assert_match $'(^|\n)425 io_uring_setup .*errno' "$OUT" "--traced: io_uring_setup is answered with an errno"
+assert_match $'(^|\n)435 clone3 .*errno' "$OUT" "--traced: clone3 is answered with an errno"
+[[ ! $OUT =~ $'\n'[0-9]+\ getpid\  ]] || fail "--traced lists getpid"
+pass "--traced does not list allowed calls (getpid)"
+run_native "$COCOON" syscalls --traced
+[[ ! $OUT =~ $'\n'63\ uname\  ]] || fail "--traced without --hostname lists uname"
+pass "--traced without --hostname does not trace uname"
+
+run_native "$COCOON" syscalls --arch bogus
+assert_status 125 "--arch bogus"
+assert_cocoon_message "bogus" "--arch bogus message"
+
+finish

@@ -1,0 +1,184 @@
+# Shared helpers of the end-to-end tests. A test script starts with
+#   source "$(dirname "$0")/lib.sh" "$@"
+# and is run as: bash SCRIPT COCOON MODE GUESTS
+#   COCOON  the cocoon binary
+#   MODE    seccomp (the default filter) or noseccomp (cocoon run --no-seccomp)
+#   GUESTS  the directory of the compiled guests (tests/guests), which also
+#           holds `reaper`, the harness that checks nothing is left behind.
+#
+# Every command runs under `timeout` (no test can hang) and under `reaper`
+# (a child subreaper: whatever cocoon leaves behind, a process or a zombie,
+# is reparented to it, reported, and fails the check). Each script prints one
+# line per check and exits non-zero at the first failure.
+set -uo pipefail
+
+if (($# < 3)); then
+  echo "usage: bash $0 COCOON seccomp|noseccomp GUESTS_DIR" >&2
+  exit 2
+fi
+COCOON=$(realpath "$1")
+MODE=$2
+GUESTS=$(realpath "$3")
+case $MODE in
+  seccomp) MODE_FLAGS=() ;;
+  noseccomp) MODE_FLAGS=(--no-seccomp) ;;
+  *) echo "unknown mode '$MODE' (seccomp or noseccomp)" >&2; exit 2 ;;
+esac
+[[ -x $COCOON ]] || { echo "FAIL: no cocoon binary at $COCOON" >&2; exit 1; }
+[[ -x $GUESTS/reaper ]] || { echo "FAIL: no guests in $GUESTS" >&2; exit 1; }
+
+TEST_NAME=$(basename "$0" .sh).$MODE
+# A private directory (world-readable: unprivileged guests run some tests)
+# and a marker unique to this run, put in the arguments of every long-lived
+# process a test starts (sleep 600.$MARK), so leftovers can be found by name.
+TMP=$(mktemp -d "/tmp/cocoon-e2e-$TEST_NAME.XXXXXX")
+chmod 755 "$TMP"
+MARK="31415$$$RANDOM"
+SLEEP_ARG="600.$MARK"
+# The default time limit of one command, in seconds.
+LIMIT=${LIMIT:-40}
+# setpriv prefix that runs cocoon as an unprivileged user (nobody), and the
+# uid the guest then has. Run by a non-root user, the suite is unprivileged
+# already: no prefix.
+if [[ $(id -u) == 0 ]]; then
+  AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+  NOBODY_UID=65534
+else
+  AS_NOBODY=()
+  NOBODY_UID=$(id -u)
+fi
+BG_PIDS=()
+NCHECKS=0
+
+cleanup() {
+  local p
+  for p in "${BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  pkill -KILL -f "$MARK" 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL $TEST_NAME: $*"
+  if [[ -n ${OUT+x} ]]; then
+    echo "  last command: ${LAST_CMD:-?}"
+    echo "  status: ${STATUS:-?}"
+    echo "  stdout: $(head -c 2000 "$TMP/out" 2>/dev/null)"
+    echo "  stderr: $(head -c 2000 "$TMP/err" 2>/dev/null)"
+  fi
+  exit 1
+}
+
+pass() {
+  NCHECKS=$((NCHECKS + 1))
+  echo "ok   $TEST_NAME: $*"
+}
+
+# run_limited SECONDS CMD...: runs CMD under timeout and reaper; sets OUT,
+# ERR, STATUS (the command's exit status, 128+N for signal N) and fails the
+# test if it timed out or left anything behind.
+run_limited() {
+  local limit=$1
+  shift
+  LAST_CMD="$*"
+  : >"$TMP/leftovers"
+  timeout -k 5 "$limit" "$GUESTS/reaper" -r "$TMP/leftovers" -- "$@" \
+    >"$TMP/out" 2>"$TMP/err" <"${STDIN_FILE:-/dev/null}"
+  STATUS=$?
+  OUT=$(cat "$TMP/out")
+  ERR=$(cat "$TMP/err")
+  if ((STATUS == 124)); then fail "timed out after ${limit}s"; fi
+  if [[ -s $TMP/leftovers ]]; then
+    fail "processes left behind: $(cat "$TMP/leftovers")"
+  fi
+}
+
+# run_native CMD...: the same command without cocoon, for comparison.
+run_native() { run_limited "$LIMIT" "$@"; }
+
+# cocoon_run [COCOON RUN OPTIONS...] -- CMD...: cocoon run in this script's
+# mode. Set RUN_PREFIX=("${AS_NOBODY[@]}") to run cocoon unprivileged.
+cocoon_run() {
+  run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" run "${MODE_FLAGS[@]}" "$@"
+}
+
+# Runs a shell snippet under cocoon and natively (both behind RUN_PREFIX,
+# e.g. as the same unprivileged user); fails unless stdout and status agree.
+# Checks the status is STATUS (default 0) too.
+same_as_native() {
+  local what=$1 script=$2 want=${3:-0}
+  run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "$script"
+  local nout=$OUT nst=$STATUS
+  [[ $nst == "$want" ]] || fail "$what: natively exits $nst, expected $want (test bug?)"
+  cocoon_run -- sh -c "$script"
+  [[ $STATUS == "$nst" ]] || fail "$what: status $STATUS under cocoon, $nst natively"
+  [[ $OUT == "$nout" ]] || fail "$what: output differs from native:
+--- native
+$nout
+--- cocoon
+$OUT"
+  [[ -n $OUT ]] || fail "$what: no output at all (test bug?)"
+  pass "$what: same output and status ($nst) as native"
+}
+
+# The guest really runs under cocoon in this mode: traced (TracerPid is not
+# 0), with a seccomp filter (Seccomp: 2) or without one (--no-seccomp: 0).
+# So a "cocoon" that merely ran the command could not pass a script.
+assert_traced() {
+  local want_seccomp=2
+  [[ $MODE == noseccomp ]] && want_seccomp=0
+  cocoon_run -- grep -E '^(TracerPid|Seccomp):' /proc/self/status
+  local tracer seccomp
+  tracer=$(awk '/^TracerPid:/ {print $2}' <<<"$OUT")
+  seccomp=$(awk '/^Seccomp:/ {print $2}' <<<"$OUT")
+  [[ -n $tracer && $tracer != 0 ]] || fail "the guest is not traced: $OUT"
+  [[ $seccomp == "$want_seccomp" ]] || fail "the guest's Seccomp mode is '$seccomp', expected $want_seccomp in mode $MODE"
+  pass "the guest is traced (TracerPid $tracer), Seccomp: $seccomp"
+}
+
+assert_eq() {  # EXPECTED ACTUAL WHAT
+  [[ $1 == "$2" ]] || fail "$3: expected '$1', got '$2'"
+  pass "$3"
+}
+
+assert_status() {  # EXPECTED WHAT
+  [[ $STATUS == "$1" ]] || fail "$2: expected status $1, got $STATUS"
+  pass "$2 (status $1)"
+}
+
+assert_match() {  # REGEX TEXT WHAT
+  [[ $2 =~ $1 ]] || fail "$3: '$2' does not match /$1/"
+  pass "$3"
+}
+
+# A one-line "cocoon: ..." message on stderr, and nothing else there.
+assert_cocoon_message() {  # REGEX WHAT
+  local lines
+  lines=$(printf '%s' "$ERR" | grep -c '')
+  [[ $lines == 1 ]] || fail "$2: expected one line on stderr, got $lines: '$ERR'"
+  [[ $ERR =~ ^cocoon:\ .*$1 ]] || fail "$2: stderr '$ERR' is not 'cocoon: ...$1...'"
+  pass "$2: '$ERR'"
+}
+
+# wait_for SECONDS CMD...: polls CMD every 50 ms until it succeeds.
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.05
+  done
+}
+
+# Milliseconds since the epoch.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# The end of every script: nothing carrying this run's marker may remain.
+finish() {
+  sleep 0.1
+  local left
+  left=$(pgrep -af "$MARK")
+  [[ -z $left ]] || fail "processes with marker $MARK remain: $left"
+  pass "no process left with marker $MARK ($NCHECKS checks)"
+  exit 0
+}

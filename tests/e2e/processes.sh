@@ -1,0 +1,59 @@
+# Many threads, many processes, exec chains, exec from a non-leader thread.
+source "$(dirname "$0")/lib.sh" "$@"
+ITERS=${ITERS:-2000}
+host_name=$(uname -n)
+assert_traced
+
+run_native "$GUESTS/threads" "$ITERS"
+native=$OUT
+cocoon_run -- "$GUESTS/threads" "$ITERS"
+assert_status 0 "16 threads x $ITERS iterations"
+assert_eq "$native" "$OUT" "16 threads: same result as native"
+
+# With --hostname uname is traced: every thread's every uname() must see it.
+cocoon_run --hostname "tbox$MARK" -- "$GUESTS/threads" "$ITERS" "tbox$MARK"
+assert_status 0 "16 threads with --hostname (traced uname)"
+assert_eq "threads ok tbox$MARK $((ITERS * 16 * 5))" "$OUT" "every thread saw the emulated name"
+[[ $host_name != "tbox$MARK" ]] || fail "host name equals the test's name"
+
+cocoon_run -- "$GUESTS/forker"
+assert_status 0 "200 children (fork and vfork) with distinct exit codes"
+assert_eq "forker ok 200" "$OUT" "forker's checks"
+
+cocoon_run -- sh -c 'i=0; while [ $i -lt 200 ]; do /bin/true || exit 1; i=$((i + 1)); done; echo $i'
+assert_status 0 "shell loop of 200 /bin/true"
+assert_eq 200 "$OUT" "the loop ran 200 times"
+
+cocoon_run -- sh -c 'for i in $(seq 50); do echo $i & done | sort -n | tail -1; wait'
+assert_eq 50 "$OUT" "50 concurrent background subshells"
+
+cocoon_run -- "$GUESTS/execchain" 50
+assert_status 0 "exec chain of 50"
+assert_eq "done 50" "$OUT" "exec chain output (pid kept across 50 execs)"
+
+# Racy by nature (threads die in the middle of stops): run it a few times.
+for i in 1 2 3 4 5; do
+  cocoon_run -- "$GUESTS/thread_exec"
+  [[ $STATUS == 0 && $OUT == *$'\nnew image ok' ]] || fail "execve from a non-leader thread, run $i"
+done
+assert_status 0 "execve from a non-leader thread (5 runs)"
+assert_match $'^exec from tid [0-9]+ \\(leader [0-9]+\\)\nnew image ok$' "$OUT" \
+  "the new image runs with the leader's pid"
+
+cocoon_run --hostname "tbox$MARK" -- "$GUESTS/thread_exec"
+assert_status 0 "execve from a non-leader thread, uname traced"
+
+# The leader leaves first (pthread_exit); a thread then exits or execs.
+cocoon_run -- "$GUESTS/leader_exit" exit
+assert_status 5 "leader pthread_exits, another thread exits 5"
+cocoon_run -- "$GUESTS/leader_exit" exec
+assert_status 6 "leader pthread_exits, another thread execs"
+assert_eq "exec'd image: same pid" "$OUT" "exec after the leader's exit keeps the pid"
+
+# posix_spawn / vfork+exec, as Python's subprocess does it.
+cocoon_run -- /usr/bin/python3 -c 'import subprocess
+outs = {subprocess.run(["/bin/echo", str(i % 3)], capture_output=True).stdout for i in range(60)}
+print(sorted(outs))'
+assert_eq "[b'0\\n', b'1\\n', b'2\\n']" "$OUT" "60 subprocess.run calls from Python (vfork + exec)"
+
+finish
