@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+"""The timing harness behind bench.sh (run bench.sh, not this).
+
+Runs every workload natively, under cocoon and under PRoot, interleaved run by
+run (the runners' order rotates each run) so that a noisy spell of the machine
+spreads over all runners instead of landing on one. Prints, per workload, the
+median over BENCH_RUNS runs for each runner and the ratios, then the targets
+and whether the medians meet them. A missed target is reported, never an
+error: the exit status is non-zero only when a workload failed to run.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+RUN_TIMEOUT = 300  # seconds; a run taking longer counts as a failure
+
+SMALL_C = r"""
+#include <stdio.h>
+#include <string.h>
+struct point { int x, y; };
+static int dist2(struct point a, struct point b) {
+  int dx = a.x - b.x, dy = a.y - b.y;
+  return dx * dx + dy * dy;
+}
+int main(int argc, char **argv) {
+  struct point p = {argc, (int)strlen(argv[0])}, q = {3, 4};
+  printf("%d\n", dist2(p, q));
+  return 0;
+}
+"""
+
+
+class Failure(Exception):
+    pass
+
+
+def fmt_time(s):
+    if s is None:
+        return "-"
+    if s >= 1:
+        return f"{s:.3f} s"
+    return f"{s * 1000:.1f} ms"
+
+
+def fmt_ratio(r):
+    return "-" if r is None else f"{r:.2f}x"
+
+
+def fmt_mib(kib):
+    return "-" if kib is None else f"{kib / 1024:.2f} MiB"
+
+
+def fmt_us(ns):
+    return "-" if ns is None else f"{ns / 1000:.3f} us"
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+class Bench:
+    def __init__(self, args):
+        self.build = os.path.abspath(args.build_dir)
+        self.helpers = args.helpers
+        self.work = args.work
+        self.runs = args.runs
+        self.cocoon = os.path.join(self.build, "cocoon")
+        self.proot = shutil.which("proot")
+        want = [r for r in os.environ.get("BENCH_RUNNERS", "native,cocoon,proot").split(",") if r]
+        self.runners = []
+        for r in want:
+            if r == "native":
+                self.runners.append(r)
+            elif r == "cocoon":
+                if os.access(self.cocoon, os.X_OK):
+                    self.runners.append(r)
+                else:
+                    raise SystemExit(f"bench: {self.cocoon} not found or not executable "
+                                     "(build cocoon, or leave cocoon out of BENCH_RUNNERS)")
+            elif r == "proot":
+                if self.proot:
+                    self.runners.append(r)
+                else:
+                    print("bench: proot not installed: PRoot not measured", file=sys.stderr)
+            else:
+                raise SystemExit(f"bench: unknown runner {r!r} in BENCH_RUNNERS")
+        self.getpid_n = int(os.environ.get("BENCH_GETPID_N", "1000000"))
+        self.proot_getpid_n = int(os.environ.get("BENCH_PROOT_GETPID_N", "10000"))
+        self.noseccomp_getpid_n = int(os.environ.get("BENCH_NOSECCOMP_GETPID_N", "10000"))
+        self.floor_n = int(os.environ.get("BENCH_FLOOR_N", "20000"))
+        self.failures = []
+        # results[key][runner] -> list of samples
+        self.results = {}
+
+    # -- running ---------------------------------------------------------
+
+    def prefix(self, runner, extra=()):
+        if runner == "native":
+            return []
+        if runner == "cocoon":
+            return [self.cocoon, "run", *extra, "--"]
+        if runner == "proot":
+            return [self.proot]
+        raise ValueError(runner)
+
+    def run(self, label, argv, cwd=None, capture=False):
+        """Runs argv, returns (seconds, stdout). Raises Failure if it fails."""
+        t0 = time.perf_counter_ns()
+        try:
+            p = subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise Failure(f"{label}: timed out after {RUN_TIMEOUT} s: {' '.join(argv)}")
+        except OSError as e:
+            raise Failure(f"{label}: cannot run {argv[0]}: {e}")
+        dt = (time.perf_counter_ns() - t0) / 1e9
+        if p.returncode != 0:
+            err = p.stderr.decode(errors="replace").strip().splitlines()[-5:]
+            raise Failure(f"{label}: exit status {p.returncode}: {' '.join(argv)}"
+                          + "".join(f"\n    {l}" for l in err))
+        return dt, (p.stdout.decode(errors="replace") if capture else "")
+
+    def record(self, key, runner, value):
+        self.results.setdefault(key, {}).setdefault(runner, []).append(value)
+
+    def attempt(self, fn, *a):
+        try:
+            fn(*a)
+        except Failure as f:
+            self.failures.append(str(f))
+            print(f"bench: FAILED: {f}", file=sys.stderr)
+
+    @staticmethod
+    def field(out, name, label):
+        m = re.search(rf"\b{name}=([0-9.]+)", out)
+        if not m:
+            raise Failure(f"{label}: no {name}= in output: {out.strip()!r}")
+        return float(m.group(1))
+
+    # -- workloads (one run of one runner each) --------------------------
+
+    def w_find(self, runner):
+        argv = self.prefix(runner) + ["find", "/usr/include", "/usr/share/doc",
+                                      "-name", "*.h", "-newer", "/etc/hostname"]
+        dt, _ = self.run(f"find/{runner}", argv)
+        self.record("find", runner, dt)
+
+    def w_gcc(self, runner):
+        script = "for i in 1 2 3 4; do gcc -O2 -c small.c -o small$i.o || exit 1; done"
+        dt, _ = self.run(f"gcc/{runner}", self.prefix(runner) + ["sh", "-c", script],
+                         cwd=self.work)
+        self.record("gcc", runner, dt)
+
+    def w_true(self, runner):
+        script = "i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done"
+        dt, _ = self.run(f"true300/{runner}", self.prefix(runner) + ["sh", "-c", script])
+        self.record("true300", runner, dt)
+
+    def getpid(self, key, runner, n, extra=()):
+        label = f"{key}/{runner}"
+        argv = self.prefix(runner, extra) + [os.path.join(self.helpers, "getpid_loop"), str(n)]
+        dt, out = self.run(label, argv, capture=True)
+        loop_ns = self.field(out, "loop_ns", label)
+        self.record(key, runner, dt)
+        self.record(key + ".percall", runner, loop_ns / n)
+
+    def w_getpid(self, runner):
+        if runner == "proot":
+            # PRoot (Debian's build has no seccomp accelerator) stops twice at
+            # every syscall: 10^6 calls would take minutes. Fewer, scaled.
+            n = self.proot_getpid_n
+        else:
+            n = self.getpid_n
+        self.getpid("getpid", runner, n)
+
+    def w_getpid_hostname(self, runner):
+        if runner == "cocoon":
+            self.getpid("getpid.hostname", runner, self.getpid_n, ["--hostname", "x"])
+
+    def w_getpid_noseccomp(self, runner):
+        if runner == "cocoon":
+            self.getpid("getpid.noseccomp", runner, self.noseccomp_getpid_n, ["--no-seccomp"])
+
+    def w_rss(self, runner):
+        for n, key in ((200, "rss200"), (0, "rss0")):
+            label = f"{key}/{runner}"
+            argv = self.prefix(runner) + [os.path.join(self.helpers, "fork200"), str(n)]
+            dt, out = self.run(label, argv, capture=True)
+            if key == "rss200":
+                self.record("fork200.time", runner, dt)
+            if runner == "native":
+                continue
+            if "tracer=none" in out:
+                raise Failure(f"{label}: the guest sees no tracer (TracerPid 0)")
+            self.record(key, runner, self.field(out, "vmhwm_kb", label))
+
+    def w_floor(self, runner):
+        if runner != "native":
+            return
+        exe = os.path.join(self.helpers, "floor")
+        for key, argv in (("floor", [exe, str(self.floor_n)]),
+                          ("floor.pinned", ["taskset", "-c", "0", exe, str(self.floor_n)])):
+            if key == "floor.pinned" and not shutil.which("taskset"):
+                continue
+            dt, out = self.run(key, argv, capture=True)
+            for f in ("native_ns", "native_getpid_ns", "filtered_ns", "stop_ns"):
+                self.record(f"{key}.{f}", "native", self.field(out, f, key))
+
+    WORKLOADS = ("w_find", "w_gcc", "w_true", "w_getpid", "w_getpid_hostname",
+                 "w_getpid_noseccomp", "w_rss", "w_floor")
+
+    def go(self):
+        with open(os.path.join(self.work, "small.c"), "w") as f:
+            f.write(SMALL_C)
+        # Warm-up: page cache (find, gcc), binaries, not recorded.
+        for runner in self.runners:
+            for w in ("w_find", "w_gcc"):
+                try:
+                    getattr(self, w)(runner)
+                except Failure:
+                    pass  # reported by the measured runs
+        self.results.clear()
+        t_start = time.monotonic()
+        for r in range(self.runs):
+            order = self.runners[r % len(self.runners):] + self.runners[:r % len(self.runners)]
+            for w in self.WORKLOADS:
+                for runner in order:
+                    self.attempt(getattr(self, w), runner)
+            print(f"  run {r + 1}/{self.runs} done ({time.monotonic() - t_start:.0f} s)",
+                  file=sys.stderr, flush=True)
+        self.report(time.monotonic() - t_start)
+        return 1 if self.failures else 0
+
+    # -- report ----------------------------------------------------------
+
+    def med(self, key, runner):
+        return median(self.results.get(key, {}).get(runner, []))
+
+    def report(self, elapsed):
+        R = self.med
+        have = set(self.runners)
+        if os.environ.get("BENCH_VERBOSE"):
+            print("\nAll samples:")
+            for key, per in self.results.items():
+                for runner, xs in per.items():
+                    print(f"  {key:<28} {runner:<7} " + " ".join(f"{x:.6g}" for x in xs))
+        print()
+        print(f"Medians of {self.runs} runs (runners interleaved run by run), "
+              f"wall-clock time of the whole command:")
+        hdr = f"{'workload':<34}{'native':>11}{'cocoon':>11}{'proot':>11}" \
+              f"{'cocoon/nat':>12}{'proot/nat':>11}{'proot/cocoon':>14}"
+        print(hdr)
+        print("-" * len(hdr))
+        rows = (("1 find /usr/include /usr/share/doc", "find"),
+                ("2 4x gcc -c small.c", "gcc"),
+                ("3 300x /bin/true from sh", "true300"),
+                (f"4 {self.getpid_n}x getpid", "getpid"))
+        for name, key in rows:
+            n, c, p = R(key, "native"), R(key, "cocoon"), R(key, "proot")
+            note = ""
+            if key == "getpid" and p is not None and self.proot_getpid_n != self.getpid_n:
+                # PRoot ran fewer calls: add the missing ones at its per-call cost.
+                p += (self.getpid_n - self.proot_getpid_n) * R("getpid.percall", "proot") / 1e9
+                note = f"  (proot: estimated from {self.proot_getpid_n} calls)"
+            print(f"{name:<34}{fmt_time(n):>11}{fmt_time(c):>11}{fmt_time(p):>11}"
+                  f"{fmt_ratio(ratio(c, n)):>12}{fmt_ratio(ratio(p, n)):>11}"
+                  f"{fmt_ratio(ratio(p, c)):>14}{note}")
+        print()
+        print("4 getpid, time per call inside the guest's loop (no process start-up):")
+        n, c, p = (R("getpid.percall", x) for x in ("native", "cocoon", "proot"))
+        print(f"  native {fmt_us(n)}   cocoon {fmt_us(c)} ({fmt_ratio(ratio(c, n))})"
+              f"   proot {fmt_us(p)} ({fmt_ratio(ratio(p, n))})")
+        if "cocoon" in have:
+            h = R("getpid.hostname.percall", "cocoon")
+            hw = R("getpid.hostname", "cocoon")
+            ns = R("getpid.noseccomp.percall", "cocoon")
+            print(f"  cocoon --hostname x (uname traced, getpid not): {fmt_us(h)} per call "
+                  f"({fmt_ratio(ratio(h, n))}), whole command {fmt_time(hw)} "
+                  f"({fmt_ratio(ratio(hw, R('getpid', 'native')))})")
+            print(f"  cocoon --no-seccomp ({self.noseccomp_getpid_n} calls, 2 stops each): "
+                  f"{fmt_us(ns)} per call ({fmt_ratio(ratio(ns, n))})")
+        print()
+        print("5 tracer peak RSS (VmHWM of the TracerPid, read by the guest while its "
+              "children are alive):")
+        for runner in ("cocoon", "proot"):
+            if runner not in have:
+                continue
+            h200, h0 = R("rss200", runner), R("rss0", runner)
+            per = (h200 - h0) / 200 if h200 is not None and h0 is not None else None
+            print(f"  {runner:<7} 200 live: {fmt_mib(h200):>9}   1 live: {fmt_mib(h0):>9}   "
+                  f"per extra process: {'-' if per is None else f'{per:.1f} KiB'}   "
+                  f"(fork200 wall {fmt_time(R('fork200.time', runner))}, "
+                  f"native {fmt_time(R('fork200.time', 'native'))})")
+        print()
+        print(f"6 the floor: a minimal tracer (waitpid + PTRACE_CONT), "
+              f"{self.floor_n} calls, per call:")
+        for key, what in (("floor", "unpinned"), ("floor.pinned", "both on CPU 0")):
+            nat, gp, fil, stop = (R(f"{key}.{f}", "native") for f in
+                                  ("native_ns", "native_getpid_ns", "filtered_ns", "stop_ns"))
+            if nat is None:
+                continue
+            print(f"  {what:<14} getpid native {fmt_us(gp)}, through the filter {fmt_us(fil)} "
+                  f"({fmt_ratio(ratio(fil, gp))});  getppid native {fmt_us(nat)}, "
+                  f"with a seccomp stop {fmt_us(stop)} ({ratio(stop, nat) or 0:.0f}x)")
+        print()
+        print("Targets (no path rewriting configured):")
+        targets = []
+        if "cocoon" in have:
+            g = ratio(R("getpid", "cocoon"), R("getpid", "native"))
+            t = ratio(R("true300", "cocoon"), R("true300", "native"))
+            m = R("rss200", "cocoon")
+            targets = [("(4) 10^6 getpid, cocoon/native", g, 1.02, fmt_ratio),
+                       ("(3) 300x /bin/true, cocoon/native", t, 1.3, fmt_ratio),
+                       ("(5) cocoon peak RSS, 200 live guests", m / 1024 if m else None, 16,
+                        lambda v: f"{v:.2f} MiB")]
+        for name, val, limit, f in targets:
+            verdict = "n/a" if val is None else ("MEETS" if val <= limit else "MISSES")
+            shown = "-" if val is None else f(val)
+            print(f"  {name:<40} {shown:>10}  target <= {f(limit):<9} {verdict}")
+        if not targets:
+            print("  (cocoon not measured)")
+        print(f"\n(bench took {elapsed:.0f} s)")
+        if self.failures:
+            print(f"\n{len(self.failures)} workload run(s) FAILED:")
+            for f in self.failures:
+                print(f"  {f}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build_dir")
+    ap.add_argument("--helpers", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--runs", type=int, default=9)
+    args = ap.parse_args()
+    sys.exit(Bench(args).go())
+
+
+if __name__ == "__main__":
+    main()

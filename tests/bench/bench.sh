@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# cocoon's benchmark: times workloads natively, under cocoon and under PRoot
+# (when installed) in one run; prints per workload the median of BENCH_RUNS
+# runs for each runner, the ratios, and whether cocoon meets its targets.
+# See docs/benchmark.md.
+#
+#   bash tests/bench/bench.sh BUILD_DIR
+#
+# Environment:
+#   BENCH_RUNS=9                  runs per workload and runner (medians of these)
+#   BENCH_RUNNERS=native,cocoon,proot   which runners to measure
+#   BENCH_GETPID_N=1000000        getpid calls of workload 4
+#   BENCH_PROOT_GETPID_N=10000    ... under PRoot (its time is scaled up)
+#   BENCH_NOSECCOMP_GETPID_N=10000  ... under cocoon --no-seccomp
+#   BENCH_FLOOR_N=20000           traced calls of the floor tracer
+#   BENCH_VERBOSE=1               also print every sample
+#
+# Exit status: 0, even when a target is missed (timings are noisy: this is a
+# measurement, not a test); 1 if a workload failed to run; 2 on bad usage.
+set -euo pipefail
+
+if [[ $# -ne 1 || $1 == -h || $1 == --help ]]; then
+  sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+  exit 2
+fi
+build=$1
+here=$(cd "$(dirname "$0")" && pwd)
+runs=${BENCH_RUNS:-9}
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_RUNS must be a positive integer" >&2; exit 2; }
+runners=${BENCH_RUNNERS:-native,cocoon,proot}
+cocoon=$build/cocoon
+if [[ ,$runners, == *,cocoon,* && ! -x $cocoon ]]; then
+  echo "bench: $cocoon not found: build cocoon first (or set BENCH_RUNNERS=native,proot)" >&2
+  exit 2
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cocoon-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/bin" "$tmp/work"
+for helper in getpid_loop fork200 floor; do
+  gcc -O2 -Wall -o "$tmp/bin/$helper" "$here/$helper.c"
+done
+
+echo "cocoon benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "kernel:  $(uname -srm)"
+echo "cpu:     $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) cores"
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg)"
+if [[ -x $cocoon ]]; then
+  echo "cocoon:  $("$cocoon" --version 2>&1 | head -n1) ($cocoon)"
+fi
+if command -v proot >/dev/null; then
+  echo "proot:   $(proot --version 2>&1 | sed -n 's/.*| \([0-9][0-9.]*\)$/\1/p' | head -n1)," \
+       "$(proot --version 2>&1 | sed -n 's/^built-in accelerators: //p')"
+else
+  echo "proot:   not installed (PRoot columns empty)"
+fi
+echo "runs:    $runs per workload and runner, runners: $runners"
+echo
+
+status=0
+python3 "$here/bench.py" "$build" --helpers "$tmp/bin" --work "$tmp/work" --runs "$runs" || status=$?
+exit "$status"
