@@ -1,0 +1,218 @@
+// The resolver over an in-memory tree: what a guest would observe for each
+// path, root "/r" on the host. Kernel references: fs/namei.c,
+// path_resolution(7).
+#include "cocoon/vfs/resolver.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "fake_filesystem.h"
+
+namespace cocoon::vfs {
+namespace {
+
+class ResolverTest : public ::testing::Test {
+ protected:
+  ResolverTest() : table_(HostPath("/r")) {
+    fs_.file("/r/etc/passwd");
+    fs_.file("/r/usr/lib/libc.so");
+    fs_.file("/r/usr/bin/sh");
+    fs_.link("/r/lib", "usr/lib");
+    fs_.link("/r/abs", "/etc");
+    fs_.link("/r/esc", "../../../../etc");
+    fs_.link("/r/loop1", "loop2");
+    fs_.link("/r/loop2", "loop1");
+    fs_.link("/r/dangling", "nowhere");
+    fs_.link("/r/to_file_slash", "etc/passwd/");
+    fs_.link("/r/todata", "/mnt/data/sub");
+    fs_.dir("/r/home/u");
+    fs_.dir("/r/mnt");
+    fs_.dir("/srv/data/sub");
+    fs_.link("/srv/data/up", "../../etc");
+    fs_.link("/srv/data/abs", "/usr");
+    fs_.file("/srv/hosts");
+    fs_.file("/srv/tools/tool");
+    add(Mount{GuestPath("/mnt/data"), HostPath("/srv/data")});
+    add(Mount{GuestPath("/etc/hosts"), HostPath("/srv/hosts"), MountKind::kBind, true, false});
+    add(Mount{GuestPath("/opt/tools/bin"), HostPath("/srv/tools"), MountKind::kBind, true});
+    table_.set_placeholder(HostPath("/scratch/empty"));
+  }
+  void add(Mount m) { ASSERT_TRUE(table_.add(std::move(m)).has_value()); }
+  std::expected<Resolved, int> resolve(const std::string& p, ResolveFlags f = {},
+                                       const std::string& base = "/") {
+    return Resolver(table_, fs_).resolve(GuestPath(p), GuestPath(base), f);
+  }
+  // "guest -> host" or "errno N", so failures print what was observed.
+  std::string show(const std::string& p, ResolveFlags f = {}, const std::string& base = "/") {
+    auto r = resolve(p, f, base);
+    if (!r) return "errno " + std::to_string(r.error());
+    return r->guest.str() + " -> " + r->host.str();
+  }
+  static std::string err(int e) { return "errno " + std::to_string(e); }
+
+  testing::FakeFilesystem fs_;
+  MountTable table_;
+};
+
+TEST_F(ResolverTest, AbsoluteAndRelativePathsLandInTheRoot) {
+  EXPECT_EQ(show("/etc/passwd"), "/etc/passwd -> /r/etc/passwd");
+  EXPECT_EQ(show("passwd", {}, "/etc"), "/etc/passwd -> /r/etc/passwd");
+  EXPECT_EQ(show("/"), "/ -> /r");
+  EXPECT_EQ(show("."), "/ -> /r");
+  EXPECT_EQ(resolve("/etc/passwd")->kind, EntryKind::kOther);
+}
+
+TEST_F(ResolverTest, DotDotNeverClimbsAboveTheRoot) {
+  EXPECT_EQ(show("/../../etc/passwd"), "/etc/passwd -> /r/etc/passwd");
+  EXPECT_EQ(show("../../../..", {}, "/home/u"), "/ -> /r");
+  EXPECT_EQ(show("/.."), "/ -> /r");
+}
+
+TEST_F(ResolverTest, SymlinksResolveInGuestTerms) {
+  EXPECT_EQ(show("/lib/libc.so"), "/usr/lib/libc.so -> /r/usr/lib/libc.so");
+  EXPECT_EQ(show("/abs/passwd"), "/etc/passwd -> /r/etc/passwd");
+  // ../../../../etc from "/" clamps at the guest root, not the host's.
+  EXPECT_EQ(show("/esc/passwd"), "/etc/passwd -> /r/etc/passwd");
+  EXPECT_EQ(show("/todata"), "/mnt/data/sub -> /srv/data/sub");
+}
+
+TEST_F(ResolverTest, LastSymlinkFollowedUnlessNofollowButTrailingSlashForces) {
+  auto r = resolve("/lib", {.follow_last = false});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, EntryKind::kSymlink);
+  EXPECT_EQ(r->host.str(), "/r/lib");
+  EXPECT_EQ(show("/lib/", {.follow_last = false}), "/usr/lib -> /r/usr/lib");
+  EXPECT_EQ(show("/lib"), "/usr/lib -> /r/usr/lib");
+}
+
+TEST_F(ResolverTest, TrailingSlashNeedsADirectory) {
+  EXPECT_EQ(show("/etc/passwd/"), err(ENOTDIR));
+  EXPECT_EQ(show("/etc/passwd/."), err(ENOTDIR));
+  EXPECT_EQ(show("/etc/passwd/.."), err(ENOTDIR));
+  EXPECT_EQ(show("/to_file_slash"), err(ENOTDIR));  // the link body's slash counts
+  auto r = resolve("/etc/newdir/");                 // mkdir("newdir/") works
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, EntryKind::kMissing);
+}
+
+TEST_F(ResolverTest, MissingLastIsCreatableMissingMiddleIsNot) {
+  auto r = resolve("/etc/new");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, EntryKind::kMissing);
+  EXPECT_EQ(r->host.str(), "/r/etc/new");
+  EXPECT_EQ(show("/etc/none/new"), err(ENOENT));
+  EXPECT_EQ(show("/etc/none/../passwd"), err(ENOENT));  // the kernel looks "none" up
+  EXPECT_EQ(show("/etc/passwd/x"), err(ENOTDIR));
+}
+
+TEST_F(ResolverTest, DanglingSymlinkNamesItsTarget) {
+  auto r = resolve("/dangling");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, EntryKind::kMissing);  // open(O_CREAT) creates /nowhere
+  EXPECT_EQ(r->guest.str(), "/nowhere");
+  EXPECT_EQ(resolve("/dangling", {.follow_last = false})->kind, EntryKind::kSymlink);
+}
+
+TEST_F(ResolverTest, EmptyAndTooLongPaths) {
+  EXPECT_EQ(show(""), err(ENOENT));
+  EXPECT_EQ(show(std::string(4096, 'a')), err(ENAMETOOLONG));
+  EXPECT_EQ(show("/" + std::string(4094, 'a')), "/" + std::string(4094, 'a') + " -> /r/" +
+                                                    std::string(4094, 'a'));
+}
+
+TEST_F(ResolverTest, FortySymlinksResolveTheFortyFirstIsEloop) {
+  for (int i = 0; i < 41; ++i) fs_.link("/r/c" + std::to_string(i), "c" + std::to_string(i + 1));
+  fs_.file("/r/c41");
+  EXPECT_EQ(show("/c1"), "/c41 -> /r/c41");   // 40 links
+  EXPECT_EQ(show("/c0"), err(ELOOP));         // 41 links
+  EXPECT_EQ(show("/loop1"), err(ELOOP));
+  EXPECT_EQ(show("/loop1", {.follow_last = false}), "/loop1 -> /r/loop1");
+}
+
+TEST_F(ResolverTest, DotDotAtABindRootGoesToTheGuestParent) {
+  EXPECT_EQ(show("/mnt/data/sub"), "/mnt/data/sub -> /srv/data/sub");
+  EXPECT_EQ(show("/mnt/data/.."), "/mnt -> /r/mnt");
+  EXPECT_EQ(show("/mnt/data/../../etc/passwd"), "/etc/passwd -> /r/etc/passwd");
+  EXPECT_EQ(&resolve("/mnt/data/sub")->mount, table_.find("/mnt/data"));
+}
+
+TEST_F(ResolverTest, SymlinksCrossOutOfBinds) {
+  EXPECT_EQ(show("/mnt/data/up/passwd"), "/etc/passwd -> /r/etc/passwd");
+  EXPECT_EQ(show("/mnt/data/abs/lib/libc.so"), "/usr/lib/libc.so -> /r/usr/lib/libc.so");
+}
+
+TEST_F(ResolverTest, NestedBindsLongestPrefixWins) {
+  fs_.dir("/srv/inner/x");
+  add(Mount{GuestPath("/mnt/data/sub/in"), HostPath("/srv/inner")});
+  EXPECT_EQ(show("/mnt/data/sub/in/x"), "/mnt/data/sub/in/x -> /srv/inner/x");
+  EXPECT_EQ(show("/mnt/data/sub/in/x/../.."), "/mnt/data/sub -> /srv/data/sub");
+}
+
+TEST_F(ResolverTest, FileBind) {
+  auto r = resolve("/etc/hosts");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->host.str(), "/srv/hosts");
+  EXPECT_EQ(r->kind, EntryKind::kOther);
+  EXPECT_TRUE(r->mount.read_only);
+  EXPECT_EQ(show("/etc/hosts/"), err(ENOTDIR));
+  EXPECT_FALSE(resolve("/etc/passwd")->mount.read_only);
+}
+
+TEST_F(ResolverTest, BindOntoAPathTheRootLacks) {
+  EXPECT_EQ(show("/opt/tools/bin/tool"), "/opt/tools/bin/tool -> /srv/tools/tool");
+  auto opt = resolve("/opt");
+  ASSERT_TRUE(opt);
+  EXPECT_EQ(opt->kind, EntryKind::kDirectory);
+  EXPECT_EQ(opt->mount.kind, MountKind::kSynthetic);
+  EXPECT_TRUE(opt->mount.read_only);
+  EXPECT_EQ(opt->host.str(), "/scratch/empty");
+  EXPECT_EQ(show("/opt/other"), "/opt/other -> /scratch/empty/other");
+  EXPECT_TRUE(resolve("/opt/other")->mount.read_only);  // creation: EROFS
+  EXPECT_EQ(show("/opt/tools/../tools/bin/tool"), "/opt/tools/bin/tool -> /srv/tools/tool");
+  EXPECT_EQ(table_.synthetic_children("/", fs_), std::vector<std::string>{"opt"});
+  EXPECT_EQ(table_.synthetic_children("/opt", fs_), std::vector<std::string>{"tools"});
+}
+
+TEST_F(ResolverTest, ReadOnlyBindCoversCreation) {
+  add(Mount{GuestPath("/home/u/ro"), HostPath("/srv/data"), MountKind::kBind, true});
+  auto r = resolve("/home/u/ro/sub/newfile");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, EntryKind::kMissing);
+  EXPECT_TRUE(r->mount.read_only);
+  EXPECT_FALSE(resolve("/home/u/newfile")->mount.read_only);
+}
+
+TEST_F(ResolverTest, SymlinkMount) {
+  add(Mount{GuestPath("/run/lock"), HostPath(), MountKind::kSymlink, false, false, "/home/u"});
+  EXPECT_EQ(show("/run/lock"), "/home/u -> /r/home/u");
+  EXPECT_EQ(resolve("/run/lock", {.follow_last = false})->kind, EntryKind::kSymlink);
+}
+
+// Containment: whatever the path, a result's host path lies in the root's
+// or a mount source's tree, and its guest path is canonical.
+TEST_F(ResolverTest, RandomPathsNeverLeaveTheMountedTrees) {
+  const std::vector<std::string> words{"..", ".", "", "etc", "lib", "abs", "esc", "mnt", "data",
+                                       "up", "sub", "opt", "tools", "bin", "todata", "passwd",
+                                       "hosts", "loop1", "x"};
+  const std::vector<std::string> trees{"/r", "/srv/data", "/srv/hosts", "/srv/tools",
+                                       "/scratch/empty"};
+  std::mt19937 rng(4);
+  int resolved = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string p = rng() % 2 ? "/" : "";
+    for (int n = 1 + rng() % 8; n > 0; --n) p += words[rng() % words.size()] + "/";
+    if (rng() % 2) p.pop_back();
+    auto r = resolve(p.empty() ? "." : p, {.follow_last = rng() % 2 == 0}, "/mnt/data/sub");
+    if (!r) continue;
+    ++resolved;
+    EXPECT_EQ(normalize_lexically(r->guest.str()), r->guest.str()) << p;
+    bool inside = false;
+    for (const auto& t : trees) inside = inside || is_within(r->host.str(), t);
+    EXPECT_TRUE(inside) << p << " -> " << r->host.str();
+  }
+  EXPECT_GT(resolved, 1000);
+}
+
+}  // namespace
+}  // namespace cocoon::vfs

@@ -1,0 +1,37 @@
+// Building the mount table from the command line's options, with the checks
+// that need the filesystem. Mounts are applied in order, as bwrap and
+// mount(2) do: a target is resolved in the guest view the earlier mounts
+// made, so `-b /x:/lib/x` on a merged-/usr root (/lib -> usr/lib) lands on
+// /usr/lib/x, where the guest will look for it.
+#pragma once
+
+#include <expected>
+#include <string>
+
+#include "cocoon/vfs/filesystem.h"
+#include "cocoon/vfs/mount_table.h"
+
+namespace cocoon::vfs {
+
+struct MountSpec {
+  MountKind kind = MountKind::kBind;
+  std::string source;          // host path (empty for kSymlink)
+  std::string target;          // guest path
+  bool read_only = false;
+  bool optional = false;       // --bind-try / --ro-bind-try: skip a missing source
+  std::string symlink_target;  // kSymlink only
+};
+
+// A table whose root is `root_dir` (canonicalized; must be a directory).
+std::expected<MountTable, std::string> make_mount_table(const Filesystem& fs,
+                                                        const std::string& root_dir,
+                                                        bool read_only = false);
+
+// Adds `spec`: canonicalizes the source (missing: an error, or skipped when
+// optional), resolves the target in the guest view so far, refuses a
+// directory over a non-directory and the reverse (mount(2)'s ENOTDIR).
+// Returns false when an optional mount was skipped.
+std::expected<bool, std::string> add_mount(MountTable& table, const Filesystem& fs,
+                                           const MountSpec& spec);
+
+}  // namespace cocoon::vfs

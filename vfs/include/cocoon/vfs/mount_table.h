@@ -1,0 +1,101 @@
+// The guest's mount table, kept in userspace: the kernel never sees these
+// mounts. Each entry says which host tree backs a guest path; the resolver
+// (resolver.h) walks guest paths through it. Owned by the session; mounts are
+// added at start-up and never removed, so `const Mount&` stays valid as long
+// as the table lives.
+#pragma once
+
+#include <deque>
+#include <expected>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cocoon/vfs/filesystem.h"
+#include "cocoon/vfs/path.h"
+
+namespace cocoon::vfs {
+
+enum class MountKind {
+  kRoot,       // -r DIR (default: host /)
+  kBind,       // -b / --ro-bind / --bind-try / --ro-bind-try
+  kTmpfs,      // --tmpfs: source is a scratch host directory the session made
+  kProc,       // --proc: source is the host's /proc
+  kDev,        // --dev: source is the host's /dev or a directory the session made
+  kDir,        // --dir: an empty directory, backed by a scratch host directory
+  kSymlink,    // --symlink TARGET GUEST: a symlink that exists only in the table
+  kSynthetic,  // not a mount: the directories on the way to a mount target that
+               // the underlying tree lacks (see MountTable::synthetic())
+};
+
+std::string_view to_string(MountKind kind);
+
+struct Mount {
+  GuestPath target;        // absolute and normalized
+  HostPath source;         // canonical host path; empty for kSymlink
+  MountKind kind = MountKind::kBind;
+  bool read_only = false;  // writes under it are EROFS
+  bool directory = true;   // false for a file bind and for a symlink
+  std::string symlink_target;  // kSymlink only: the link's body
+};
+
+class MountTable {
+ public:
+  // `root` must be canonical (see make_mount_table() in mount_setup.h).
+  explicit MountTable(HostPath root, bool read_only = false);
+  MountTable(const MountTable&) = delete;
+  MountTable& operator=(const MountTable&) = delete;
+  MountTable(MountTable&&) = default;
+
+  // Lexical checks only (absolute target, no duplicate, nothing under a file
+  // or symlink mount); the target is normalized. The error names the culprit.
+  // add_mount() (mount_setup.h) does the checks that need the filesystem.
+  std::expected<void, std::string> add(Mount mount);
+
+  const Mount& root() const { return mounts_.front(); }
+  // The mount whose target is exactly `guest`, if any.
+  const Mount* find(std::string_view guest) const;
+  // The mount covering `guest`: the longest target that is a component prefix.
+  const Mount& covering(std::string_view guest) const;
+  // Whether `guest` lies strictly on the way to a mount target ("/a" and
+  // "/a/b" for a target "/a/b/c").
+  bool is_mount_ancestor(std::string_view guest) const;
+
+  // The directories on the way to a mount target that the underlying tree
+  // lacks resolve to this pseudo-mount: read-only, backed by `placeholder`,
+  // an empty host directory the session provides (empty until it does).
+  const Mount& synthetic() const { return synthetic_; }
+  void set_placeholder(HostPath placeholder) { synthetic_.source = std::move(placeholder); }
+
+  // Names in the guest directory `guest_dir` that mounts create: targets and
+  // directories on the way to targets, one level below it; sorted.
+  std::vector<std::string> mount_children(std::string_view guest_dir) const;
+  // The subset of mount_children() that the underlying host directory lacks:
+  // what getdents must add to the host's listing.
+  std::vector<std::string> synthetic_children(std::string_view guest_dir,
+                                              const Filesystem& fs) const;
+
+  // Host path -> guest path, for getcwd, readlink of /proc/PID/fd/N, ...:
+  // the mount with the longest source that is a prefix of `host` and through
+  // which the result is visible (not shadowed by a nested mount). When one
+  // host tree is mounted twice, the shortest guest target wins, then the
+  // smallest in byte order, so the answer does not depend on option order.
+  // nullopt: the path is not visible in the guest.
+  std::optional<GuestPath> to_guest(std::string_view host) const;
+
+  // For `cocoon mounts`: one line per mount, sorted by guest target.
+  std::string describe() const;
+  // Every mount, root first, in the order added.
+  const std::deque<Mount>& mounts() const { return mounts_; }
+
+ private:
+  std::deque<Mount> mounts_;  // a deque: references survive push_back
+  std::map<std::string, const Mount*, std::less<>> by_target_;
+  std::set<std::string, std::less<>> ancestors_;
+  Mount synthetic_;
+};
+
+}  // namespace cocoon::vfs

@@ -1,0 +1,170 @@
+#include "cocoon/vfs/mount_table.h"
+
+#include <algorithm>
+
+namespace cocoon::vfs {
+namespace {
+
+std::string_view parent_of(std::string_view p) {
+  const auto slash = p.rfind('/');
+  return slash == 0 ? std::string_view("/") : p.substr(0, slash);
+}
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::string padded(std::string_view s, std::size_t width) {
+  std::string out(s);
+  out.resize(std::max(width, s.size() + 1), ' ');
+  return out;
+}
+
+std::string join(std::string_view dir, std::string_view rest) {
+  std::string out(dir);
+  if (rest.empty()) return out;
+  if (out.back() != '/' && rest.front() != '/') out += '/';
+  if (out.back() == '/' && rest.front() == '/') rest.remove_prefix(1);
+  out += rest;
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(MountKind kind) {
+  switch (kind) {
+    case MountKind::kRoot: return "root";
+    case MountKind::kBind: return "bind";
+    case MountKind::kTmpfs: return "tmpfs";
+    case MountKind::kProc: return "proc";
+    case MountKind::kDev: return "dev";
+    case MountKind::kDir: return "dir";
+    case MountKind::kSymlink: return "symlink";
+    case MountKind::kSynthetic: return "synthetic";
+  }
+  return "?";
+}
+
+MountTable::MountTable(HostPath root, bool read_only) {
+  mounts_.push_back(Mount{GuestPath("/"), std::move(root), MountKind::kRoot, read_only});
+  by_target_.emplace("/", &mounts_.front());
+  synthetic_ = Mount{GuestPath("/"), HostPath(), MountKind::kSynthetic, true};
+}
+
+std::expected<void, std::string> MountTable::add(Mount m) {
+  const std::string raw = m.target.str();
+  if (!m.target.is_absolute()) {
+    return std::unexpected("mount target " + quoted(raw) + " is not an absolute path");
+  }
+  const std::string target = normalize_lexically(raw);
+  if (target == "/") {
+    return std::unexpected("mount target " + quoted(raw) + " is the guest root: choose it with -r");
+  }
+  if (m.kind == MountKind::kRoot || m.kind == MountKind::kSynthetic) {
+    return std::unexpected("mount " + quoted(target) + ": kind " + std::string(to_string(m.kind)) + " cannot be added");
+  }
+  if (m.kind == MountKind::kSymlink) {
+    if (m.symlink_target.empty()) {
+      return std::unexpected("symlink " + quoted(target) + " has an empty target");
+    }
+    m.directory = false;
+  } else if (m.source.str().empty() || m.source.str().front() != '/') {
+    return std::unexpected("source " + quoted(m.source.str()) + " of mount " + quoted(target) +
+                           " is not an absolute path");
+  }
+  if (auto it = by_target_.find(target); it != by_target_.end()) {
+    return std::unexpected("mount target " + quoted(target) + " is given twice (" +
+                           it->second->source.str() + " and " + m.source.str() + ")");
+  }
+  // A non-directory cannot contain anything: mount(2) would say ENOTDIR.
+  for (const Mount& other : mounts_) {
+    if (!other.directory && is_within(target, other.target.str())) {
+      return std::unexpected("mount target " + quoted(target) + " lies under " +
+                             quoted(other.target.str()) + ", which is not a directory");
+    }
+    if (!m.directory && is_within(other.target.str(), target)) {
+      return std::unexpected("mount target " + quoted(other.target.str()) + " lies under " +
+                             quoted(target) + ", which is not a directory");
+    }
+  }
+  m.target = GuestPath(target);
+  mounts_.push_back(std::move(m));
+  by_target_.emplace(target, &mounts_.back());
+  for (std::string_view p = parent_of(target); p != "/"; p = parent_of(p)) ancestors_.emplace(p);
+  ancestors_.emplace("/");
+  return {};
+}
+
+const Mount* MountTable::find(std::string_view guest) const {
+  auto it = by_target_.find(guest);
+  return it == by_target_.end() ? nullptr : it->second;
+}
+
+const Mount& MountTable::covering(std::string_view guest) const {
+  // Walk up the parents: a table has few mounts but a path has few levels too,
+  // and the map makes each level one lookup.
+  for (std::string_view p = guest;; p = parent_of(p)) {
+    if (const Mount* m = find(p)) return *m;
+    if (p == "/" || p.empty()) return root();
+  }
+}
+
+bool MountTable::is_mount_ancestor(std::string_view guest) const {
+  return ancestors_.contains(guest);
+}
+
+std::vector<std::string> MountTable::mount_children(std::string_view guest_dir) const {
+  std::set<std::string> names;
+  for (const auto& [target, mount] : by_target_) {
+    if (target == "/" || !is_within(target, guest_dir) || target == guest_dir) continue;
+    // The first component of `target` below guest_dir.
+    std::string_view rest = std::string_view(target).substr(guest_dir == "/" ? 1 : guest_dir.size() + 1);
+    names.emplace(rest.substr(0, rest.find('/')));
+  }
+  return {names.begin(), names.end()};
+}
+
+std::vector<std::string> MountTable::synthetic_children(std::string_view guest_dir,
+                                                        const Filesystem& fs) const {
+  const Mount& under = covering(guest_dir);
+  const std::string_view rel = std::string_view(guest_dir).substr(under.target.str().size());
+  const HostPath host(join(under.source.str(), rel));
+  std::vector<std::string> out;
+  for (std::string& name : mount_children(guest_dir)) {
+    auto k = fs.kind(host_child(host, name));
+    if (!k || *k == EntryKind::kMissing) out.push_back(std::move(name));
+  }
+  return out;
+}
+
+std::optional<GuestPath> MountTable::to_guest(std::string_view host) const {
+  std::vector<const Mount*> candidates;
+  for (const Mount& m : mounts_) {
+    if (m.kind != MountKind::kSymlink && is_within(host, m.source.str())) candidates.push_back(&m);
+  }
+  std::ranges::sort(candidates, [](const Mount* a, const Mount* b) {
+    const auto& as = a->source.str();
+    const auto& bs = b->source.str();
+    if (as.size() != bs.size()) return as.size() > bs.size();
+    const auto& at = a->target.str();
+    const auto& bt = b->target.str();
+    return at.size() != bt.size() ? at.size() < bt.size() : at < bt;
+  });
+  for (const Mount* m : candidates) {
+    const std::string_view rest = host.substr(m->source.str() == "/" ? 0 : m->source.str().size());
+    std::string guest = normalize_lexically(join(m->target.str(), rest));
+    if (&covering(guest) == m) return GuestPath(std::move(guest));
+  }
+  return std::nullopt;
+}
+
+std::string MountTable::describe() const {
+  std::string out = padded("GUEST", 24) + padded("KIND", 10) + padded("MODE", 5) + "SOURCE\n";
+  for (const auto& [target, m] : by_target_) {
+    const std::string source =
+        m->kind == MountKind::kSymlink ? "-> " + m->symlink_target : m->source.str();
+    out += padded(target, 24) + padded(to_string(m->kind), 10) +
+           padded(m->read_only ? "ro" : "rw", 5) + source + "\n";
+  }
+  return out;
+}
+
+}  // namespace cocoon::vfs
