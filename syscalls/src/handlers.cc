@@ -3,14 +3,18 @@
 #include <memory>
 
 #include "containment.h"
+#include "paths.h"
 #include "uts.h"
 
 namespace cocoon::syscalls {
 
-tracer::HandlerList make_handlers(const RunConfig& config) {
+tracer::HandlerList make_handlers(const RunConfig& config,
+                                  std::shared_ptr<const GuestView> view) {
   tracer::HandlerList list;
   list.push_back(std::make_unique<Containment>());
   if (config.hostname) list.push_back(std::make_unique<Uts>(*config.hostname));
+  // The host's own view needs no translation: nothing is traced for paths.
+  if (view && !view->is_identity()) list.push_back(std::make_unique<Paths>(std::move(view)));
   return list;
 }
 

@@ -5,12 +5,26 @@
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/syscalls/handlers.h"
 #include "cocoon/tracer/dispatch.h"
+#include "view_setup.h"
 
 namespace cocoon::syscalls {
 
-std::expected<int, tracer::Error> run_session(const Session& session) {
-  tracer::Tracer t(session.tracer, make_handlers(session.view));
-  return t.run(session.argv);
+std::expected<int, std::string> run_session(const Session& session) {
+  auto setup = build_view(session.view);
+  if (!setup) return std::unexpected(setup.error());
+  tracer::TracerOptions options = session.tracer;
+  options.cwd = setup->host_cwd;
+  tracer::Tracer t(options, make_handlers(session.view, setup->view));
+  auto status = t.run(session.argv);
+  if (!status) return std::unexpected(status.error().message());
+  return *status;  // setup->scratch is removed here, after the last tracee
+}
+
+std::expected<void, std::string> print_mounts(std::ostream& out, const RunConfig& view) {
+  auto setup = build_view(view);
+  if (!setup) return std::unexpected(setup.error());
+  out << setup->view->table().describe();
+  return {};
 }
 
 namespace {
@@ -53,9 +67,12 @@ arch::Arch host_for(arch::Arch abi) {
 
 }  // namespace
 
-void print_syscalls(std::ostream& out, arch::Arch abi, const RunConfig& view,
-                    bool only_intercepted) {
-  const tracer::Policy policy = tracer::build_policy(make_handlers(view), host_for(abi));
+std::expected<void, std::string> print_syscalls(std::ostream& out, arch::Arch abi,
+                                               const RunConfig& view, bool only_intercepted) {
+  auto setup = build_view(view);
+  if (!setup) return std::unexpected(setup.error());
+  const tracer::Policy policy =
+      tracer::build_policy(make_handlers(view, setup->view), host_for(abi));
   out << "# " << arch::name(abi) << ": nr name (role:argument, ...) [-> result] : decision\n";
   for (const auto& row : arch::all_syscalls()) {
     if (!row.exists_on(abi)) continue;
@@ -64,6 +81,7 @@ void print_syscalls(std::ostream& out, arch::Arch abi, const RunConfig& view,
     out << row.number(abi) << ' ' << row.name << ' ' << signature(row) << " : " << describe(d)
         << '\n';
   }
+  return {};
 }
 
 }  // namespace cocoon::syscalls

@@ -24,6 +24,8 @@ constexpr const char* kExamples = R"(Examples:
   cocoon run --no-seccomp -- ls /
   cocoon syscalls --arch aarch64
   cocoon syscalls --traced --hostname box
+  cocoon run -r ./rootfs -b /home/me/src:/src --ro-bind /etc/resolv.conf -w /src -- sh
+  cocoon mounts -r ./rootfs --tmpfs /tmp --proc /proc
 
 Exit status: the command's own, 128+N if signal N killed it, 127 if it
 was not found, 126 if it could not be executed, 125 if cocoon failed.
@@ -36,8 +38,70 @@ struct Options {
   bool traced_only = false;
 };
 
+// HOST[:GUEST], GUEST defaulting to HOST.
+cocoon::vfs::MountSpec bind_spec(const std::string& value, bool read_only, bool optional) {
+  cocoon::vfs::MountSpec m;
+  const auto colon = value.find(':');
+  m.source = value.substr(0, colon);
+  m.target = colon == std::string::npos ? m.source : value.substr(colon + 1);
+  m.read_only = read_only;
+  m.optional = optional;
+  return m;
+}
+
+// Mount options are applied in command-line order (a later mount may nest
+// in an earlier one), hence trigger_on_parse rather than one vector each.
+void add_mount_options(CLI::App* cmd, Options& o) {
+  auto& mounts = o.session.view.mounts;
+  auto bind = [&](const char* flags, bool ro, bool optional, const char* help) {
+    cmd->add_option_function<std::string>(
+           flags, [&mounts, ro, optional](const std::string& v) {
+             mounts.push_back(bind_spec(v, ro, optional));
+           },
+           help)
+        ->trigger_on_parse();
+  };
+  bind("-b,--bind", false, false, "HOST[:GUEST]: show host path HOST at guest path GUEST");
+  bind("--ro-bind", true, false, "HOST[:GUEST]: the same, read-only (writes fail with EROFS)");
+  bind("--bind-try", false, true, "Like --bind, skipped when HOST does not exist");
+  bind("--ro-bind-try", true, true, "Like --ro-bind, skipped when HOST does not exist");
+  using Kind = cocoon::vfs::MountKind;
+  auto special = [&](const char* flag, Kind kind, const char* help) {
+    cmd->add_option_function<std::string>(
+           flag, [&mounts, kind](const std::string& guest) {
+             cocoon::vfs::MountSpec m;
+             m.kind = kind;
+             m.target = guest;
+             mounts.push_back(m);
+           },
+           help)
+        ->trigger_on_parse();
+  };
+  special("--tmpfs", Kind::kTmpfs, "GUEST: an empty private directory, removed at exit");
+  special("--dir", Kind::kDir, "GUEST: an empty directory");
+  special("--proc", Kind::kProc, "GUEST: the host's /proc");
+  special("--dev", Kind::kDev, "GUEST: the host's /dev");
+  cmd->add_option_function<std::vector<std::string>>(
+         "--symlink", [&mounts](const std::vector<std::string>& v) {
+           cocoon::vfs::MountSpec m;
+           m.kind = Kind::kSymlink;
+           m.symlink_target = v.at(0);
+           m.target = v.at(1);
+           mounts.push_back(m);
+         },
+         "TARGET GUEST: a symlink at GUEST pointing to TARGET")
+      ->expected(2)
+      ->trigger_on_parse();
+}
+
 void add_view_options(CLI::App* cmd, Options& o) {
   cmd->add_option("--hostname", o.session.view.hostname, "Hostname uname() reports in the guest");
+  cmd->add_option("-r,--rootfs", o.session.view.rootfs,
+                  "DIR: the guest's root directory (default: the host's /)");
+  cmd->add_option("-w,--cwd", o.session.view.cwd,
+                  "DIR: the guest's working directory (default: the current one if the "
+                  "guest sees it, else /)");
+  add_mount_options(cmd, o);
 }
 
 void add_run_options(CLI::App* cmd, Options& o) {
@@ -61,8 +125,13 @@ int fail(const std::string& line) {
 
 int run_command(const Options& o) {
   auto status = cocoon::syscalls::run_session(o.session);
-  if (!status) return fail(status.error().message());
+  if (!status) return fail(status.error());
   return *status;
+}
+
+int mounts_command(const Options& o) {
+  if (auto r = cocoon::syscalls::print_mounts(std::cout, o.session.view); !r) return fail(r.error());
+  return 0;
 }
 
 int syscalls_command(const Options& o) {
@@ -72,7 +141,9 @@ int syscalls_command(const Options& o) {
     if (!parsed) return fail("unknown architecture '" + o.arch + "' (x86_64, i386, aarch64, riscv64)");
     abi = *parsed;
   }
-  cocoon::syscalls::print_syscalls(std::cout, abi, o.session.view, o.traced_only);
+  if (auto r = cocoon::syscalls::print_syscalls(std::cout, abi, o.session.view, o.traced_only); !r) {
+    return fail(r.error());
+  }
   return 0;
 }
 
@@ -98,6 +169,9 @@ int main(int argc, char** argv) {
   list->add_flag("--traced", o.traced_only, "Only the syscalls the configuration intercepts");
   add_view_options(list, o);
 
+  auto* mounts = app.add_subcommand("mounts", "Print the guest's mount table the options make");
+  add_view_options(mounts, o);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -111,5 +185,6 @@ int main(int argc, char** argv) {
   }
   if (auto err = cocoon::tools::setup_logging(o.log_level, o.log_file)) return fail(*err);
   if (run->parsed()) return run_command(o);
+  if (mounts->parsed()) return mounts_command(o);
   return syscalls_command(o);
 }

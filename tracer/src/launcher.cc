@@ -21,7 +21,8 @@ namespace {
 }
 
 // Runs in the forked child: only async-signal-safe calls until execvp.
-[[noreturn]] void child_main(int sync_fd, char* const* argv, const LaunchSpec& spec) {
+[[noreturn]] void child_main(int ready_fd, int sync_fd, char* const* argv,
+                             const LaunchSpec& spec) {
   // Unblock only what cocoon's kill switch blocked (INT/TERM/HUP/QUIT): any
   // other signal the user blocked before starting cocoon stays blocked in
   // the guest, as it would be had the user run the command directly.
@@ -29,6 +30,12 @@ namespace {
   sigemptyset(&ours);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&ours, sig);
   sigprocmask(SIG_UNBLOCK, &ours, nullptr);
+  // The parent seizes only after this report (0 or chdir's errno): nothing
+  // above is traced, even without seccomp, where every syscall after the
+  // seize stops.
+  const int cd_err = !spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0 ? errno : 0;
+  if (write(ready_fd, &cd_err, sizeof cd_err) != sizeof cd_err || cd_err != 0) _exit(125);
+  close(ready_fd);
   char go = 0;
   if (read(sync_fd, &go, 1) != 1) _exit(125);  // the parent failed to seize us
   close(sync_fd);
@@ -65,21 +72,32 @@ std::expected<pid_t, Error> launch(const LaunchSpec& spec) {
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
-  int sync[2];
+  int sync[2], ready[2];
   if (pipe2(sync, O_CLOEXEC) != 0) return std::unexpected(Error{errno, "pipe2"});
+  if (pipe2(ready, O_CLOEXEC) != 0) return std::unexpected(Error{errno, "pipe2"});
   const pid_t pid = fork();
   if (pid < 0) return std::unexpected(Error{errno, "fork"});
   if (pid == 0) {
     close(sync[1]);
-    child_main(sync[0], argv.data(), spec);
+    close(ready[0]);
+    child_main(ready[1], sync[0], argv.data(), spec);
   }
   close(sync[0]);
+  close(ready[1]);
+  int child_err = EPIPE;
+  if (read(ready[0], &child_err, sizeof child_err) != sizeof child_err) child_err = EPIPE;
+  close(ready[0]);
   auto fail = [&](Error e) -> std::expected<pid_t, Error> {
     close(sync[1]);  // the child reads EOF and exits 125
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, __WALL);
     return std::unexpected(std::move(e));
   };
+  if (child_err != 0) {
+    close(sync[1]);
+    waitpid(pid, nullptr, __WALL);
+    return std::unexpected(Error{child_err, "entering the working directory " + spec.cwd});
+  }
   if (ptrace(PTRACE_SEIZE, pid, 0, ptrace_options()) != 0) {
     return fail(Error{errno, "ptrace(PTRACE_SEIZE) of the command"});
   }

@@ -136,6 +136,13 @@ std::vector<std::string> MountTable::synthetic_children(std::string_view guest_d
 }
 
 std::optional<GuestPath> MountTable::to_guest(std::string_view host) const {
+  // A synthetic directory: the placeholder tree mirrors guest paths.
+  const std::string& placeholder = synthetic_.source.str();
+  if (!placeholder.empty() && is_within(host, placeholder)) {
+    const std::string guest(host.size() == placeholder.size() ? "/" : host.substr(placeholder.size()));
+    if (guest == "/" || ancestors_.contains(guest)) return GuestPath(guest);
+    return std::nullopt;
+  }
   std::vector<const Mount*> candidates;
   for (const Mount& m : mounts_) {
     if (m.kind != MountKind::kSymlink && is_within(host, m.source.str())) candidates.push_back(&m);

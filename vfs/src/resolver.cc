@@ -160,7 +160,12 @@ class Walk {
     const std::size_t base = d.base;
     guest_ += '/';
     guest_ += e.name;
-    frames_.push_back(Frame{guest_.size(), e.restart ? guest_.size() : base, e.mount, xdev});
+    // A synthetic directory's host path is the placeholder tree plus its
+    // whole guest path (base 0), so each has its own, and getcwd and
+    // /proc/PID/cwd inside one map back (MountTable::to_guest).
+    const bool synthetic = e.mount->kind == MountKind::kSynthetic;
+    frames_.push_back(
+        Frame{guest_.size(), e.restart ? (synthetic ? 0 : guest_.size()) : base, e.mount, xdev});
   }
 
   void truncate(std::size_t depth) {
@@ -236,6 +241,9 @@ class Walk {
   }
 
   std::string entry_host(const Entry& e) const {
+    if (e.restart && e.mount->kind == MountKind::kSynthetic) {
+      return e.mount->source.str() + guest_of(e.name);
+    }
     return e.restart ? e.mount->source.str() : host_of(frames_.back(), e.name);
   }
 
@@ -284,7 +292,9 @@ class Walk {
     auto body = fs_.readlink(HostPath(entry_host(e)));
     if (!body) return fail(body.error());
     if (body->empty() || body->front() != '/') return fail(ENOTDIR);  // pipe:[N], socket:[N]
-    auto guest = t_.to_guest(*body);
+    // /proc/PID/root: guests never change their real root (chroot is the
+    // tracer's to emulate), so the host's "/" there is the guest's root.
+    auto guest = e.name == "root" && *body == "/" ? GuestPath("/") : t_.to_guest(*body);
     if (!guest) return fail(ENOENT);
     // Continue from the object's guest path, as if from an absolute link.
     push_components(texts_.emplace_back(guest->str()));

@@ -83,7 +83,7 @@ TEST_P(HostTree, BindsNestedFileAndOntoMissingPaths) {
   EXPECT_EQ(show("/mnt/data/up/passwd"), "/etc/passwd -> root/etc/passwd");
   EXPECT_EQ(show("/mnt/data/../../etc"), "/etc -> root/etc");
   EXPECT_EQ(show("/opt/a/b/sub/f"), "/opt/a/b/sub/f -> data/sub/f");
-  EXPECT_EQ(show("/opt/a"), "/opt/a -> empty");
+  EXPECT_EQ(show("/opt/a"), "/opt/a -> empty/opt/a");
   EXPECT_EQ(table_->synthetic_children("/", fs_), std::vector<std::string>{"opt"});
   EXPECT_EQ(table_->synthetic_children("/mnt/data/sub", fs_), std::vector<std::string>{"in"});
   auto hosts = Resolver(*table_, fs_).resolve(GuestPath("/etc/hosts"), GuestPath("/"));

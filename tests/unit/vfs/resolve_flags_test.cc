@@ -82,7 +82,8 @@ TEST_F(FlagsTest, MagicLinks) {
   EXPECT_EQ(show("/proc/123/fd/1", {}), "/proc/123/fd/1 -> /proc/123/fd/1 (magic)");
   EXPECT_EQ(show("/proc/123/fd/1/x", {}), err(ENOTDIR));
   EXPECT_EQ(show("/proc/123/fd/0/x", {}), err(ENOTDIR));
-  EXPECT_EQ(show("/proc/123/root/x", {}), err(ENOENT));  // host "/" is not in the guest
+  // A process's root is the guest's "/" (guests never chroot for real).
+  EXPECT_EQ(show("/proc/123/root/x", {}), "/x -> /r/x");
   EXPECT_EQ(show("/proc/123/cwd", {.no_magiclinks = true}), err(ELOOP));
   EXPECT_EQ(show("/proc/123/cwd", {.in_root = true}, "/"), err(EXDEV));
   EXPECT_EQ(show("/proc/self/x", {.no_magiclinks = true}), "/proc/123/x -> /proc/123/x");

@@ -166,8 +166,15 @@ TEST_F(ResolverTest, BindOntoAPathTheRootLacks) {
   EXPECT_EQ(opt->kind, EntryKind::kDirectory);
   EXPECT_EQ(opt->mount.kind, MountKind::kSynthetic);
   EXPECT_TRUE(opt->mount.read_only);
-  EXPECT_EQ(opt->host.str(), "/scratch/empty");
-  EXPECT_EQ(show("/opt/other"), "/opt/other -> /scratch/empty/other");
+  // Each synthetic directory has its own place in the placeholder tree,
+  // and maps back to its guest path.
+  EXPECT_EQ(opt->host.str(), "/scratch/empty/opt");
+  EXPECT_EQ(show("/opt/other"), "/opt/other -> /scratch/empty/opt/other");
+  EXPECT_EQ(table_.to_guest("/scratch/empty/opt"), GuestPath("/opt"));
+  EXPECT_EQ(table_.to_guest("/scratch/empty"), GuestPath("/"));
+  EXPECT_EQ(table_.to_guest("/scratch/empty/opt/other"), std::nullopt);
+  EXPECT_EQ(table_.mount_ancestors(),
+            (std::vector<std::string>{"/", "/etc", "/mnt", "/opt", "/opt/tools"}));
   EXPECT_TRUE(resolve("/opt/other")->mount.read_only);  // creation: EROFS
   EXPECT_EQ(show("/opt/tools/../tools/bin/tool"), "/opt/tools/bin/tool -> /srv/tools/tool");
   EXPECT_EQ(table_.synthetic_children("/", fs_), std::vector<std::string>{"opt"});

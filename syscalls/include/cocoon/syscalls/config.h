@@ -4,12 +4,23 @@
 
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "cocoon/vfs/mount_setup.h"
 
 namespace cocoon::syscalls {
 
 struct RunConfig {
-  // uname()'s nodename (UTS namespace emulation; see docs/features.md).
+  // uname()'s nodename (UTS namespace emulation).
   std::optional<std::string> hostname;
+  // The guest's root directory (-r); empty: the host's /.
+  std::string rootfs;
+  // Mounts in command-line order (-b, --ro-bind, --tmpfs, ...); a kTmpfs or
+  // kDir spec's source is filled in by the session (a scratch directory).
+  std::vector<vfs::MountSpec> mounts;
+  // The guest's working directory (-w); unset: cocoon's own when the guest
+  // can see it, else "/".
+  std::optional<std::string> cwd;
 };
 
 }  // namespace cocoon::syscalls

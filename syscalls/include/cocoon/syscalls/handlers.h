@@ -1,13 +1,19 @@
 // The handler families, assembled for one run.
 #pragma once
 
+#include <memory>
+
 #include "cocoon/syscalls/config.h"
 #include "cocoon/tracer/dispatch.h"
 
 namespace cocoon::syscalls {
 
+class GuestView;
+
 // Always includes the containment rules; adds a family only when the
-// configuration needs it, so an empty configuration traces nothing.
-tracer::HandlerList make_handlers(const RunConfig& config);
+// configuration needs it, so an empty configuration traces nothing. `view`:
+// the filesystem view build_view() made (null: the host's own).
+tracer::HandlerList make_handlers(const RunConfig& config,
+                                  std::shared_ptr<const GuestView> view = nullptr);
 
 }  // namespace cocoon::syscalls

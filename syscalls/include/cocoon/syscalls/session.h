@@ -20,13 +20,18 @@ struct Session {
   std::vector<std::string> argv;
 };
 
-// The status a shell would report for the command (see tracer::Tracer::run).
-std::expected<int, tracer::Error> run_session(const Session& session);
+// The status a shell would report for the command (see tracer::Tracer::run),
+// or a one-line reason why it could not run (a bad option value, a failure
+// of cocoon itself).
+std::expected<int, std::string> run_session(const Session& session);
 
 // Prints the syscall table of `abi`: number, name, argument roles, and what
 // `view` makes the filter do with it. only_intercepted: only the rows that
 // are not simply allowed (traced, answered by the filter, or killed).
-void print_syscalls(std::ostream& out, arch::Arch abi, const RunConfig& view,
-                    bool only_intercepted);
+std::expected<void, std::string> print_syscalls(std::ostream& out, arch::Arch abi,
+                                               const RunConfig& view, bool only_intercepted);
+
+// Prints the guest's mount table the configuration makes (`cocoon mounts`).
+std::expected<void, std::string> print_mounts(std::ostream& out, const RunConfig& view);
 
 }  // namespace cocoon::syscalls

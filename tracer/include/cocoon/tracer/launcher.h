@@ -17,6 +17,9 @@ struct LaunchSpec {
   // Empty: no seccomp filter; the tracer then stops the child right after the
   // seize so it can trace with PTRACE_SYSCALL from before execve.
   std::vector<sock_filter> filter;
+  // The host directory the command starts in; empty: cocoon's own. Entered
+  // before the tracer attaches, so the chdir is never itself translated.
+  std::string cwd;
 };
 
 // fork; the child waits on a pipe until the parent has PTRACE_SEIZEd it, then

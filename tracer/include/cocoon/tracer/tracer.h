@@ -28,6 +28,9 @@ struct TracerOptions {
   // Kill what is left of the guest tree when the command exits; by default
   // cocoon waits for every traced process, as PRoot does.
   bool kill_on_exit = false;
+  // The host directory the command starts in (the guest's working directory
+  // translated); empty: cocoon's own.
+  std::string cwd;
 };
 
 class Tracer {

@@ -68,7 +68,11 @@ class MountTable {
   // lacks resolve to this pseudo-mount: read-only, backed by `placeholder`,
   // an empty host directory the session provides (empty until it does).
   const Mount& synthetic() const { return synthetic_; }
+  // The synthetic directory G is backed by `placeholder` + G: the session
+  // creates a directory there for each of mount_ancestors().
   void set_placeholder(HostPath placeholder) { synthetic_.source = std::move(placeholder); }
+  // Every guest directory strictly on the way to a mount target, sorted.
+  std::vector<std::string> mount_ancestors() const { return {ancestors_.begin(), ancestors_.end()}; }
 
   // Names in the guest directory `guest_dir` that mounts create: targets and
   // directories on the way to targets, one level below it; sorted.

@@ -1,0 +1,71 @@
+#include "guest_view.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace cocoon::syscalls {
+namespace {
+
+std::expected<std::string, int> read_link(const std::string& path) {
+  char buf[vfs::kPathMax];
+  const ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  if (n < 0) return std::unexpected(errno);
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+// "/proc/self/..." -> "/proc/TGID/...": the resolver would otherwise read
+// cocoon's own /proc/self link.
+std::string retarget_proc_self(const std::string& path, pid_t tid, pid_t tgid) {
+  auto replace = [&](std::string_view prefix, const std::string& with) -> std::string {
+    if (path.compare(0, prefix.size(), prefix) != 0) return {};
+    if (path.size() > prefix.size() && path[prefix.size()] != '/') return {};
+    return with + path.substr(prefix.size());
+  };
+  if (auto p = replace("/proc/self", "/proc/" + std::to_string(tgid)); !p.empty()) return p;
+  const std::string task = "/proc/" + std::to_string(tgid) + "/task/" + std::to_string(tid);
+  if (auto p = replace("/proc/thread-self", task); !p.empty()) return p;
+  return path;
+}
+
+}  // namespace
+
+bool GuestView::is_identity() const {
+  return table_.mounts().size() == 1 && table_.root().source.str() == "/" &&
+         !table_.root().read_only;
+}
+
+std::expected<vfs::GuestPath, int> GuestView::base_dir(pid_t tid, int fd) const {
+  const std::string proc = "/proc/" + std::to_string(tid);
+  const std::string link = fd == AT_FDCWD ? proc + "/cwd" : proc + "/fd/" + std::to_string(fd);
+  auto host = read_link(link);
+  if (!host) return std::unexpected(host.error() == ENOENT ? EBADF : host.error());
+  if (fd != AT_FDCWD) {
+    struct stat st {};
+    if (::stat(link.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::unexpected(ENOTDIR);
+  }
+  auto guest = table_.to_guest(*host);
+  if (!guest) return std::unexpected(ENOENT);
+  return *guest;
+}
+
+std::expected<vfs::Resolved, int> GuestView::resolve(pid_t tid, pid_t tgid,
+                                                     const std::string& path,
+                                                     const vfs::GuestPath& base,
+                                                     vfs::ResolveFlags flags) const {
+  const vfs::Resolver resolver(table_, fs_);
+  if (path.starts_with("/proc/")) {
+    return resolver.resolve(vfs::GuestPath(retarget_proc_self(path, tid, tgid)), base, flags);
+  }
+  return resolver.resolve(vfs::GuestPath(path), base, flags);
+}
+
+std::string GuestView::to_guest(const std::string& host) const {
+  if (host.empty() || host.front() != '/') return host;  // "pipe:[123]", "anon_inode:..."
+  if (auto g = table_.to_guest(host)) return g->str();
+  return "(unreachable)" + host;
+}
+
+}  // namespace cocoon::syscalls

@@ -1,0 +1,19 @@
+// What a syscall's effect on a path means under a read-only mount.
+#pragma once
+
+#include <cstdint>
+
+#include "cocoon/vfs/resolver.h"
+#include "path_rules.h"
+
+namespace cocoon::syscalls {
+
+// 0 when the call may go ahead, else the errno the guest gets. Under a
+// read-only mount a change is EROFS, after the checks the kernel makes
+// first: a missing entry that is not being created is ENOENT, an existing
+// one that mkdir/mknod/symlink/link would create is EEXIST (filename_create()
+// in fs/namei.c looks up before mnt_want_write() reports). `replaces`: the
+// new name of a rename, which may exist.
+int effect_error(Effect effect, std::uint64_t open_flags, const vfs::Resolved& r, bool replaces);
+
+}  // namespace cocoon::syscalls

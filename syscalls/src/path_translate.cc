@@ -1,0 +1,149 @@
+// Paths::translate: the entry-stop work for every syscall with a PathRule.
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+
+#include "cocoon/arch/regs_io.h"
+#include "cocoon/tracer/scratch.h"
+#include "cocoon/tracer/tracee.h"
+#include "path_effects.h"
+#include "paths.h"
+
+namespace cocoon::syscalls {
+
+using tracer::Verdict;
+
+namespace {
+
+// The flags that decide following and writing: openat2 keeps them in struct
+// open_how (include/uapi/linux/openat2.h), which the tracer rewrites with
+// resolve = 0, since it resolved in guest terms already.
+struct CallFlags {
+  std::uint64_t flags = 0;  // the flags argument (AT_*, open flags, inotify mask)
+  std::optional<open_how> how;
+  vfs::ResolveFlags resolve;
+};
+
+std::expected<CallFlags, int> call_flags(const tracer::SyscallStop& stop, const PathRule& rule) {
+  CallFlags f;
+  if (rule.flags_arg >= 0) f.flags = stop.regs.arg(rule.flags_arg);
+  if (rule.special != Special::kOpenat2) return f;
+  if (stop.regs.arg(3) < sizeof(open_how)) return std::unexpected(EINVAL);
+  open_how how{};
+  if (!stop.memory.read(stop.regs.arg(2), std::as_writable_bytes(std::span(&how, 1)))) {
+    return std::unexpected(EFAULT);
+  }
+  f.flags = how.flags;
+  f.resolve.beneath = how.resolve & RESOLVE_BENEATH;
+  f.resolve.in_root = how.resolve & RESOLVE_IN_ROOT;
+  f.resolve.no_symlinks = how.resolve & RESOLVE_NO_SYMLINKS;
+  f.resolve.no_magiclinks = how.resolve & RESOLVE_NO_MAGICLINKS;
+  f.resolve.no_xdev = how.resolve & RESOLVE_NO_XDEV;
+  how.resolve = 0;
+  f.how = how;
+  return f;
+}
+
+bool follows(const PathArg& a, std::uint64_t flags) {
+  switch (a.follow) {
+    case Follow::kYes: return true;
+    case Follow::kNo: return false;
+    case Follow::kUnlessNoFollowFlag: return (flags & AT_SYMLINK_NOFOLLOW) == 0;
+    case Follow::kIfFollowFlag: return (flags & AT_SYMLINK_FOLLOW) != 0;
+    case Follow::kOpenFlags:
+      return (flags & O_NOFOLLOW) == 0 && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+    case Follow::kInotifyMask: return (flags & 0x02000000u /* IN_DONT_FOLLOW */) == 0;
+  }
+  return true;
+}
+
+// /proc/PID/{exe,cwd,root,fd/N...} bodies are host paths: readlink(2) of
+// one is answered here, in guest terms. Other links keep their body, which
+// is already the guest's (a rootfs's absolute symlinks name guest paths).
+std::optional<Verdict> readlink_magic(tracer::SyscallStop& stop, const PathArg& a,
+                                      const vfs::Resolved& r, const GuestView& view) {
+  const std::string& host = r.host.str();
+  if (!host.starts_with("/proc/") || !vfs::is_proc_magic_link(host.substr(6))) return std::nullopt;
+  char buf[vfs::kPathMax];
+  const ssize_t n = ::readlink(host.c_str(), buf, sizeof buf);
+  if (n < 0) return Verdict::deny(errno);
+  std::string body(buf, static_cast<std::size_t>(n));
+  // /proc/PID/root: the guest's root is its "/" (see the resolver).
+  body = host.ends_with("/root") && body == "/" ? body : view.to_guest(body);
+  const auto size = static_cast<std::int64_t>(stop.regs.arg(a.path + 2));
+  if (size <= 0) return Verdict::deny(EINVAL);
+  const auto len = std::min<std::size_t>(body.size(), static_cast<std::size_t>(size));
+  if (!stop.memory.write(stop.regs.arg(a.path + 1), std::as_bytes(std::span(body.data(), len)))) {
+    return Verdict::deny(EFAULT);
+  }
+  return Verdict::skip(static_cast<std::int64_t>(len));
+}
+
+}  // namespace
+
+Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) const {
+  auto& regs = stop.regs;
+  auto cf = call_flags(stop, rule);
+  if (!cf) return Verdict::deny(cf.error());
+  const pid_t tid = stop.tracee.tid;
+  std::optional<vfs::Resolved> resolved[2];
+  for (int i = 0; i < rule.count; ++i) {
+    const PathArg& a = rule.paths[static_cast<std::size_t>(i)];
+    const std::uint64_t addr = regs.arg(a.path);
+    if (rule.special == Special::kNullPathIsFd && addr == 0) continue;
+    auto path = stop.memory.read_path(addr);
+    if (!path) return Verdict::deny(path.error());
+    if (path->empty()) {
+      // The call acts on the dirfd itself; nothing to translate.
+      if (rule.empty_path_ok && ((cf->flags & AT_EMPTY_PATH) || rule.special == Special::kReadlink)) {
+        continue;
+      }
+      return Verdict::deny(ENOENT);
+    }
+    vfs::GuestPath base("/");
+    if (path->front() != '/' || cf->resolve.beneath || cf->resolve.in_root) {
+      const int fd = a.dirfd >= 0 ? static_cast<int>(regs.arg(a.dirfd)) : AT_FDCWD;
+      auto b = view_->base_dir(tid, fd);
+      if (!b) return Verdict::deny(b.error());
+      base = *b;
+    }
+    vfs::ResolveFlags rf = cf->resolve;
+    rf.follow_last = follows(a, cf->flags);
+    auto r = view_->resolve(tid, stop.tracee.tgid, *path, base, rf);
+    if (!r) return Verdict::deny(r.error());
+    const bool replaces = rule.special == Special::kTwoPaths && i == 1 &&
+                          stop.desc.name.starts_with("rename");
+    if (int err = effect_error(a.effect, cf->flags, *r, replaces)) return Verdict::deny(err);
+    if (rule.special == Special::kReadlink) {
+      if (auto v = readlink_magic(stop, a, *r, *view_)) return *v;
+    }
+    resolved[i].emplace(*r);
+  }
+  // rename(2)/link(2) across mount points: EXDEV, as the kernel says.
+  if (rule.special == Special::kTwoPaths && resolved[0] && resolved[1] &&
+      &resolved[0]->mount != &resolved[1]->mount) {
+    return Verdict::deny(EXDEV);
+  }
+  tracer::StackScratch scratch(stop.memory, regs.sp());
+  for (int i = 0; i < rule.count; ++i) {
+    if (!resolved[i]) continue;
+    const PathArg& a = rule.paths[static_cast<std::size_t>(i)];
+    // riscv64 before Linux 6.16 cannot take a new arg0 (kernel-facts.md).
+    if (a.path == 0 && !arch::SyscallRegs::can_set_arg0()) return Verdict::deny(ENOSYS);
+    auto at = scratch.push_string(resolved[i]->host.str());
+    if (!at) return Verdict::deny(at.error());
+    regs.set_arg(a.path, *at);
+  }
+  if (cf->how) {
+    auto at = scratch.push(std::as_bytes(std::span(&*cf->how, 1)));
+    if (!at) return Verdict::deny(at.error());
+    regs.set_arg(2, *at);
+    regs.set_arg(3, sizeof(open_how));
+  }
+  return Verdict::resume();
+}
+
+}  // namespace cocoon::syscalls

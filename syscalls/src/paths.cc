@@ -1,0 +1,65 @@
+#include "paths.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+
+#include "cocoon/tracer/tracee.h"
+
+namespace cocoon::syscalls {
+
+using tracer::Decision;
+using tracer::Verdict;
+
+namespace {
+
+bool has_path_role(const arch::SyscallDesc& row) {
+  return std::any_of(row.args.begin(), row.args.begin() + row.arg_count,
+                     [](arch::ArgRole r) { return r == arch::ArgRole::kPath; });
+}
+
+}  // namespace
+
+Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  const bool relevant = row.name == "getcwd" || has_path_role(row);
+  if (!relevant) return Decision::allow();
+  // Only the host's native ABI is translated: the i386 entry (int 0x80) has
+  // other argument layouts (split 64-bit values), so it gets ENOSYS rather
+  // than an untranslated path.
+  if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
+  if (row.name == "getcwd" || find_path_rule(row.name) != nullptr) return Decision::trace();
+  // A path syscall without a rule (mount, chroot, fanotify_mark, the *xattrat
+  // family...) is refused rather than let through untranslated.
+  return Decision::fail(ENOSYS);
+}
+
+Verdict Paths::on_entry(tracer::SyscallStop& stop) {
+  if (stop.desc.name == "getcwd") return getcwd(stop);
+  const PathRule* rule = find_path_rule(stop.desc.name);
+  if (rule == nullptr) return Verdict::deny(ENOSYS);
+  return translate(stop, *rule);
+}
+
+// getcwd(2) returns the length including the NUL; ERANGE when it does not
+// fit; ENOENT when the cwd was removed (fs/d_path.c). A cwd outside the
+// guest's view reads "(unreachable)/...", as the kernel says of a cwd
+// outside the caller's root.
+Verdict Paths::getcwd(tracer::SyscallStop& stop) const {
+  char buf[vfs::kPathMax];
+  const std::string link = "/proc/" + std::to_string(stop.tracee.tid) + "/cwd";
+  const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+  if (n < 0) return Verdict::deny(errno == ENOENT ? ESRCH : errno);
+  std::string host(buf, static_cast<std::size_t>(n));
+  if (host.ends_with(" (deleted)")) return Verdict::deny(ENOENT);
+  std::string guest = view_->to_guest(host);
+  guest.push_back('\0');
+  if (guest.size() > stop.regs.arg(1)) return Verdict::deny(ERANGE);
+  if (!stop.memory.write(stop.regs.arg(0), std::as_bytes(std::span(guest)))) {
+    return Verdict::deny(EFAULT);
+  }
+  return Verdict::skip(static_cast<std::int64_t>(guest.size()));
+}
+
+}  // namespace cocoon::syscalls

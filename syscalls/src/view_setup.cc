@@ -1,0 +1,109 @@
+#include "view_setup.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "cocoon/tracer/log.h"
+
+namespace cocoon::syscalls {
+
+namespace fs = std::filesystem;
+
+std::expected<std::unique_ptr<ScratchDir>, std::string> ScratchDir::create() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/cocoon.XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    return std::unexpected("cannot create a scratch directory in " + tmpl + ": " +
+                           std::strerror(errno));
+  }
+  tracer::module_logger("vfs")->debug("scratch directory {}", tmpl);
+  return std::unique_ptr<ScratchDir>(new ScratchDir(tmpl));
+}
+
+// remove_all does not follow symlinks: what the guest left in a --tmpfs,
+// links included, goes; the links' targets stay.
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::expected<std::string, std::string> ScratchDir::make_subdir(const std::string& hint) {
+  const fs::path p = path_ / (std::to_string(next_++) + "-" + hint);
+  std::error_code ec;
+  if (!fs::create_directory(p, ec)) return std::unexpected("cannot create " + p.string() + ": " + ec.message());
+  // A tmpfs is world-writable with the sticky bit, like /tmp; --dir 0755.
+  fs::permissions(p, hint == "tmpfs" ? fs::perms::all | fs::perms::sticky_bit
+                                     : fs::perms::owner_all | fs::perms::group_read |
+                                           fs::perms::group_exec | fs::perms::others_read |
+                                           fs::perms::others_exec,
+                  ec);
+  return p.string();
+}
+
+namespace {
+
+std::expected<std::string, std::string> host_cwd_of(const GuestView& view,
+                                                    const std::optional<std::string>& wanted) {
+  std::string guest = "/";
+  if (wanted) {
+    guest = *wanted;
+  } else if (char* here = ::getcwd(nullptr, 0)) {
+    if (auto g = view.table().to_guest(here)) guest = g->str();
+    std::free(here);
+  }
+  auto r = view.resolve(::getpid(), ::getpid(), guest, vfs::GuestPath("/"), {});
+  if (!r) return std::unexpected("working directory '" + guest + "': " + std::strerror(r.error()));
+  if (r->kind != vfs::EntryKind::kDirectory) {
+    const int err = r->kind == vfs::EntryKind::kMissing ? ENOENT : ENOTDIR;
+    return std::unexpected("working directory '" + guest + "': " + std::strerror(err));
+  }
+  return r->host.str();
+}
+
+}  // namespace
+
+std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
+  ViewSetup out;
+  const vfs::HostFilesystem host;
+  auto table = vfs::make_mount_table(host, config.rootfs.empty() ? "/" : config.rootfs);
+  if (!table) return std::unexpected(table.error());
+  if (!config.mounts.empty()) {
+    auto scratch = ScratchDir::create();
+    if (!scratch) return std::unexpected(scratch.error());
+    out.scratch = std::move(*scratch);
+  }
+  for (vfs::MountSpec spec : config.mounts) {
+    if (spec.kind == vfs::MountKind::kTmpfs || spec.kind == vfs::MountKind::kDir) {
+      auto dir = out.scratch->make_subdir(spec.kind == vfs::MountKind::kTmpfs ? "tmpfs" : "dir");
+      if (!dir) return std::unexpected(dir.error());
+      spec.source = *dir;
+    }
+    if (spec.kind == vfs::MountKind::kProc && spec.source.empty()) spec.source = "/proc";
+    if (spec.kind == vfs::MountKind::kDev && spec.source.empty()) spec.source = "/dev";
+    if (auto added = vfs::add_mount(*table, host, spec); !added) return std::unexpected(added.error());
+  }
+  if (out.scratch) {
+    auto placeholder = out.scratch->make_subdir("placeholder");
+    if (!placeholder) return std::unexpected(placeholder.error());
+    // One directory per synthetic guest directory, so each maps back.
+    for (const std::string& guest : table->mount_ancestors()) {
+      std::error_code ec;
+      fs::create_directories(*placeholder + guest, ec);
+      if (ec) return std::unexpected("cannot create " + *placeholder + guest + ": " + ec.message());
+    }
+    table->set_placeholder(vfs::HostPath(*placeholder));
+  }
+  auto view = std::make_shared<GuestView>(std::move(*table));
+  if (!view->is_identity() || config.cwd) {
+    auto cwd = host_cwd_of(*view, config.cwd);
+    if (!cwd) return std::unexpected(cwd.error());
+    out.host_cwd = *cwd;
+  }
+  out.view = std::move(view);
+  return out;
+}
+
+}  // namespace cocoon::syscalls

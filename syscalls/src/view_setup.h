@@ -1,0 +1,42 @@
+// Builds the guest's filesystem view from a RunConfig: the mount table, the
+// scratch directories behind --tmpfs, --dir and guest paths the root lacks,
+// and the host directory the command starts in.
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "cocoon/syscalls/config.h"
+#include "guest_view.h"
+
+namespace cocoon::syscalls {
+
+// A private directory under $TMPDIR (or /tmp), removed with everything in it
+// when the run ends. A SIGKILLed cocoon cannot remove it: docs/threat-model.md.
+class ScratchDir {
+ public:
+  static std::expected<std::unique_ptr<ScratchDir>, std::string> create();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  // A new empty subdirectory.
+  std::expected<std::string, std::string> make_subdir(const std::string& hint);
+
+ private:
+  explicit ScratchDir(std::filesystem::path p) : path_(std::move(p)) {}
+  std::filesystem::path path_;
+  int next_ = 0;
+};
+
+struct ViewSetup {
+  std::shared_ptr<const GuestView> view;
+  std::unique_ptr<ScratchDir> scratch;  // null when nothing needed one
+  std::string host_cwd;                 // where the command starts, on the host
+};
+
+// Errors are one line naming the culprit (an option's value).
+std::expected<ViewSetup, std::string> build_view(const RunConfig& config);
+
+}  // namespace cocoon::syscalls

@@ -1,0 +1,92 @@
+# The filesystem view (issue 4, first part): a guest root made of a static
+# busybox, binds, read-only binds, --tmpfs, -w, and path translation back
+# (getcwd, readlink of /proc magic links). cocoon runs as nobody: root would
+# make writes succeed that the view must refuse.
+source "$(dirname "$0")/lib.sh" "$@"
+RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
+
+BUSYBOX=$(command -v busybox) || fail "busybox-static is not installed"
+ROOT=$TMP/root DATA=$TMP/data RO=$TMP/ro
+mkdir -p "$ROOT/bin" "$ROOT/etc" "$ROOT/home/u" "$DATA/sub" "$RO"
+cp "$BUSYBOX" "$ROOT/bin/busybox"
+for a in sh ls cat echo pwd mkdir readlink touch rm mv ln rmdir; do ln -s busybox "$ROOT/bin/$a"; done
+echo "guest-$MARK" > "$ROOT/etc/hostname"
+ln -s /etc/hostname "$ROOT/home/u/abs"            # absolute: resolves in the root
+ln -s ../../../../../../etc/hostname "$ROOT/home/u/up"  # climbs, stays in the root
+echo "data-$MARK" > "$DATA/sub/f"
+echo "ro-$MARK" > "$RO/keep"
+chmod -R a+rwX "$TMP"
+chmod a-w "$RO"; chmod a+w "$RO/keep"  # writable on the host for nobody: the view refuses
+
+run() { cocoon_run -r "$ROOT" -b "$DATA:/mnt/data" --ro-bind "$RO:/ro" --proc /proc "$@"; }
+
+run -- /bin/sh -c 'cat /etc/hostname; cat /home/u/abs; cat /home/u/up; cat /../../etc/hostname'
+assert_status 0 "guest root"
+assert_eq "$(printf 'guest-%s\n' "$MARK" "$MARK" "$MARK" "$MARK")" "$OUT" \
+  "/etc/hostname, absolute and climbing symlinks, /.. all stay in the root"
+
+# (Mount targets the root lacks, /mnt and /ro here, are not yet merged into
+# their parent's listing: see the issue 4 notes.)
+cocoon_run -r "$ROOT" -- /bin/ls /
+assert_eq "$(printf '%s\n' bin etc home | head -c -1)" "$OUT" "ls / lists the root's entries"
+
+run -w /mnt/data -- /bin/sh -c 'cat sub/f; /bin/pwd; cd sub && /bin/pwd && readlink /proc/self/cwd'
+assert_eq "data-$MARK"$'\n/mnt/data\n/mnt/data/sub\n/mnt/data/sub' "$OUT" \
+  "-w in a bind onto a path the root lacks; getcwd and /proc/self/cwd in guest terms"
+
+run -- /bin/sh -c 'echo new > /mnt/data/new && cat /mnt/data/new'
+assert_eq new "$OUT" "a write through a bind"
+[[ $(cat "$DATA/new" 2>/dev/null) == new ]] || fail "the bind's write did not reach $DATA/new"
+pass "the write landed in the bind's source"
+
+run -- /bin/sh -c 'cat /ro/keep; for c in "echo x > /ro/keep" "echo x > /ro/new" "rm /ro/keep" \
+  "mkdir /ro/d" "mv /ro/keep /ro/k2" "touch /ro/keep" "ln -s a /ro/l"; do
+  sh -c "$c" 2>&1 | grep -q "Read-only file system" && echo EROFS || echo "allowed: $c"; done'
+assert_eq "ro-$MARK"$'\n'"$(printf 'EROFS\n%.0s' 1 2 3 4 5 6 7 | head -c -1)" "$OUT" \
+  "every write under --ro-bind fails with EROFS"
+[[ $(ls "$RO") == keep && $(cat "$RO/keep") == "ro-$MARK" ]] || fail "the read-only source changed: $(ls -l "$RO")"
+pass "the read-only source is unchanged"
+
+run -- /bin/sh -c 'ln /mnt/data/sub/f /home/u/hard 2>&1; echo $?'
+assert_match 'Invalid cross-device link'$'\n''1$' "$OUT" "link across binds: EXDEV"
+
+run -- /bin/sh -c 'readlink /proc/self/exe; readlink /proc/self/root; cat /proc/self/root/etc/hostname; \
+  cat /proc/self/root/../../etc/hostname; cat /proc/self/cwd/../../../etc/hostname'
+assert_eq "/bin/busybox"$'\n'"/"$'\n'"$(printf 'guest-%s\n' "$MARK" "$MARK" "$MARK" | head -c -1)" "$OUT" \
+  "/proc/self/exe and root read in guest terms; magic links do not lead out"
+
+# --tmpfs: private, writable, and gone after the run. cocoon makes its
+# scratch directory in $TMPDIR (a private one here, so parallel tests do not
+# mix) and names it in its debug log.
+mkdir -m 777 "$TMP/tmpdir"
+TMPDIR=$TMP/tmpdir run --log-level debug --tmpfs /scratch -- /bin/sh -c \
+  'echo t > /scratch/f && cat /scratch/f && ls -d /scratch'
+assert_eq $'t\n/scratch' "$OUT" "--tmpfs is writable"
+assert_match "scratch directory $TMP/tmpdir/cocoon\." "$ERR" "the scratch directory is in \$TMPDIR"
+left=$(ls -A "$TMP/tmpdir")
+[[ -z $left ]] || fail "a scratch directory was left behind: $left"
+pass "the tmpfs scratch directory is removed at exit"
+
+# Nothing created in the guest lands on the host outside the root.
+run -- /bin/sh -c "touch /created-$MARK && ls /created-$MARK"
+assert_eq "/created-$MARK" "$OUT" "a file created at the guest's /"
+[[ -e $ROOT/created-$MARK && ! -e /created-$MARK ]] || fail "/created-$MARK is not in the root only"
+pass "it is in the root directory, not the host's /"
+
+# Bad input: one line naming the culprit, status 125; --bind-try skips.
+cocoon_run -r "$TMP/nonexistent" -- /bin/true
+assert_status 125 "missing root"
+assert_cocoon_message "$TMP/nonexistent" "missing root names it"
+cocoon_run -r "$ROOT" -b "$TMP/nosuch:/x" -- /bin/true
+assert_status 125 "missing bind source"
+assert_cocoon_message "nosuch" "missing bind source names it"
+cocoon_run -r "$ROOT" --bind-try "$TMP/nosuch:/x" -- /bin/echo ok
+assert_eq ok "$OUT" "--bind-try skips a missing source"
+cocoon_run -r "$ROOT" -w /nowhere -- /bin/true
+assert_status 125 "missing working directory"
+assert_cocoon_message "/nowhere" "missing working directory names it"
+
+run_limited "$LIMIT" "$COCOON" mounts -r "$ROOT" -b "$DATA:/mnt/data" --ro-bind "$RO:/ro"
+assert_match "/ro +bind +ro +$RO" "$OUT" "cocoon mounts shows the read-only bind"
+
+finish
