@@ -45,6 +45,7 @@ enum class Special : std::uint8_t {
   kOpenat2,   // flags and RESOLVE_* live in struct open_how
   kTwoPaths,  // rename/link: both ends on one mount, or EXDEV
   kNullPathIsFd,  // utimensat: a NULL path acts on the dirfd itself
+  kExec,     // execve/execveat: "#!" interpreters are found in the guest
 };
 
 struct PathRule {

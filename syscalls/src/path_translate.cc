@@ -3,12 +3,16 @@
 #include <linux/openat2.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/tracer/scratch.h"
 #include "cocoon/tracer/tracee.h"
+#include "exec_script.h"
 #include "path_effects.h"
 #include "paths.h"
 
@@ -82,6 +86,38 @@ std::optional<Verdict> readlink_magic(tracer::SyscallStop& stop, const PathArg& 
   return Verdict::skip(static_cast<std::int64_t>(len));
 }
 
+// The argv of a script's exec: `head` (interpreter, its argument, the
+// script), then the guest's own argv[1...], whose strings stay where they
+// are: only the pointer array is new. Both go below the guest's stack.
+std::expected<std::uint64_t, int> push_argv(tracer::StackScratch& scratch,
+                                            const tracer::GuestMemory& memory,
+                                            std::uint64_t old_argv,
+                                            const std::vector<std::string>& head) {
+  std::vector<std::uint64_t> ptrs;
+  for (const std::string& s : head) {
+    auto at = scratch.push_string(s);
+    if (!at) return at;
+    ptrs.push_back(*at);
+  }
+  // Read in blocks (a long argv costs a few process_vm_readv calls), each
+  // cut at the first unmapped page; argv[0] is the guest's, replaced.
+  std::array<std::uint64_t, 64> block{};
+  std::uint64_t index = 0;
+  for (std::uint64_t at = old_argv; at != 0;) {
+    auto got = memory.read_some(at, std::as_writable_bytes(std::span(block)));
+    const std::size_t n = got ? *got / sizeof block[0] : 0;
+    if (n == 0) return std::unexpected(EFAULT);
+    std::size_t i = 0;
+    for (; i < n && block[i] != 0; ++i, ++index) {
+      if (index > 0) ptrs.push_back(block[i]);
+    }
+    if (i < n) break;  // the NULL
+    at += n * sizeof block[0];
+  }
+  ptrs.push_back(0);
+  return scratch.push(std::as_bytes(std::span(ptrs)));
+}
+
 }  // namespace
 
 Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) const {
@@ -90,6 +126,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) const 
   if (!cf) return Verdict::deny(cf.error());
   const pid_t tid = stop.tracee.tid;
   std::optional<vfs::Resolved> resolved[2];
+  std::optional<ExecPlan> exec_plan;
   for (int i = 0; i < rule.count; ++i) {
     const PathArg& a = rule.paths[static_cast<std::size_t>(i)];
     const std::uint64_t addr = regs.arg(a.path);
@@ -120,6 +157,11 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) const 
     if (rule.special == Special::kReadlink) {
       if (auto v = readlink_magic(stop, a, *r, *view_)) return *v;
     }
+    if (rule.special == Special::kExec) {
+      auto plan = plan_exec(*view_, tid, stop.tracee.tgid, r->host.str(), *path);
+      if (!plan) return Verdict::deny(plan.error());
+      exec_plan = std::move(*plan);
+    }
     resolved[i].emplace(*r);
   }
   // rename(2)/link(2) across mount points: EXDEV, as the kernel says.
@@ -133,9 +175,15 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) const 
     const PathArg& a = rule.paths[static_cast<std::size_t>(i)];
     // riscv64 before Linux 6.16 cannot take a new arg0 (kernel-facts.md).
     if (a.path == 0 && !arch::SyscallRegs::can_set_arg0()) return Verdict::deny(ENOSYS);
-    auto at = scratch.push_string(resolved[i]->host.str());
+    auto at = scratch.push_string(exec_plan ? exec_plan->host : resolved[i]->host.str());
     if (!at) return Verdict::deny(at.error());
     regs.set_arg(a.path, *at);
+  }
+  if (exec_plan && !exec_plan->argv_head.empty()) {
+    const int argv_arg = rule.paths[0].path + 1;  // execve: 1, execveat: 2
+    auto at = push_argv(scratch, stop.memory, regs.arg(argv_arg), exec_plan->argv_head);
+    if (!at) return Verdict::deny(at.error());
+    regs.set_arg(argv_arg, *at);
   }
   if (cf->how) {
     auto at = scratch.push(std::as_bytes(std::span(&*cf->how, 1)));

@@ -15,6 +15,13 @@ ln -s /etc/hostname "$ROOT/home/u/abs"            # absolute: resolves in the ro
 ln -s ../../../../../../etc/hostname "$ROOT/home/u/up"  # climbs, stays in the root
 echo "data-$MARK" > "$DATA/sub/f"
 echo "ro-$MARK" > "$RO/keep"
+# "#!" scripts: the interpreter is the guest's /bin/sh (busybox), never the
+# host's; a script whose interpreter is a script; an interpreter only the
+# host has.
+printf '#!/bin/sh\nreadlink /proc/$$/exe; echo "$0 $*"\n' > "$ROOT/bin/who"
+printf '#!/bin/who -x\n' > "$ROOT/bin/nested"
+printf '#!/usr/bin/python3\nprint(1)\n' > "$ROOT/bin/hostonly"
+chmod +x "$ROOT/bin/who" "$ROOT/bin/nested" "$ROOT/bin/hostonly"
 chmod -R a+rwX "$TMP"
 chmod a-w "$RO"; chmod a+w "$RO/keep"  # writable on the host for nobody: the view refuses
 
@@ -54,6 +61,13 @@ run -- /bin/sh -c 'readlink /proc/self/exe; readlink /proc/self/root; cat /proc/
   cat /proc/self/root/../../etc/hostname; cat /proc/self/cwd/../../../etc/hostname'
 assert_eq "/bin/busybox"$'\n'"/"$'\n'"$(printf 'guest-%s\n' "$MARK" "$MARK" "$MARK" | head -c -1)" "$OUT" \
   "/proc/self/exe and root read in guest terms; magic links do not lead out"
+
+run -- /bin/who a b
+assert_eq $'/bin/busybox\n/bin/who a b' "$OUT" "a #! script runs the guest's interpreter"
+run -w /bin -- ./nested y
+assert_eq $'/bin/busybox\n/bin/who -x ./nested y' "$OUT" "an interpreter that is itself a script"
+run -- /bin/sh -c '/bin/hostonly; echo "rc=$?"'
+assert_eq "rc=127" "$OUT" "an interpreter only the host has is not found"
 
 # --tmpfs: private, writable, and gone after the run. cocoon makes its
 # scratch directory in $TMPDIR (a private one here, so parallel tests do not

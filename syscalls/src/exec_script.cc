@@ -1,0 +1,78 @@
+#include "exec_script.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace cocoon::syscalls {
+namespace {
+
+// BINPRM_BUF_SIZE (include/uapi/linux/binfmts.h): what the kernel reads of
+// a file to choose its binfmt; a "#!" line is cut there.
+constexpr std::size_t kBinprmBuf = 256;
+// BINPRM_MAX_RECURSION (include/linux/binfmts.h): ELOOP past this.
+constexpr int kMaxRecursion = 4;
+
+bool blank(char c) { return c == ' ' || c == '\t'; }
+
+std::string read_head(const std::string& host) {
+  char buf[kBinprmBuf];
+  const int fd = ::open(host.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return {};  // the kernel will say why (EACCES, ...)
+  const ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+}  // namespace
+
+std::expected<std::optional<Shebang>, int> parse_shebang(std::string_view head) {
+  if (!head.starts_with("#!")) return std::nullopt;
+  std::string_view line = head.substr(2);
+  line = line.substr(0, std::min(line.find('\n'), line.size()));
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+    while (!s.empty() && (blank(s.back()) || s.back() == '\r' || s.back() == '\0')) s.remove_suffix(1);
+    return s;
+  };
+  line = trim(line);
+  if (line.empty()) return std::unexpected(ENOEXEC);
+  std::size_t end = 0;
+  while (end < line.size() && !blank(line[end])) ++end;
+  Shebang sh{std::string(line.substr(0, end)), std::nullopt};
+  if (auto rest = trim(line.substr(end)); !rest.empty()) sh.arg = std::string(rest);
+  return sh;
+}
+
+std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t tgid,
+                                       std::string host, const std::string& as_given) {
+  ExecPlan plan{std::move(host), {}};
+  std::string current = as_given;  // the path this level was exec'd by
+  for (int depth = 0;; ++depth) {
+    auto sh = parse_shebang(read_head(plan.host));
+    if (!sh) return std::unexpected(sh.error());
+    if (!*sh) return plan;
+    if (depth == kMaxRecursion) return std::unexpected(ELOOP);
+    // binfmt_script: argv = interpreter, [argument], the script's path, then
+    // what followed the previous argv[0].
+    std::vector<std::string> head{(*sh)->interpreter};
+    if ((*sh)->arg) head.push_back(*(*sh)->arg);
+    head.push_back(current);
+    if (!plan.argv_head.empty()) head.insert(head.end(), plan.argv_head.begin() + 1, plan.argv_head.end());
+    plan.argv_head = std::move(head);
+    vfs::GuestPath base("/");
+    if ((*sh)->interpreter.front() != '/') {
+      auto cwd = view.base_dir(tid, AT_FDCWD);
+      if (!cwd) return std::unexpected(cwd.error());
+      base = *cwd;
+    }
+    auto r = view.resolve(tid, tgid, (*sh)->interpreter, base, {});
+    if (!r) return std::unexpected(r.error());
+    if (r->kind == vfs::EntryKind::kMissing) return std::unexpected(ENOENT);
+    plan.host = r->host.str();
+    current = (*sh)->interpreter;
+  }
+}
+
+}  // namespace cocoon::syscalls

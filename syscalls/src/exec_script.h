@@ -1,0 +1,44 @@
+// execve of a "#!" script in the guest's view. The kernel would look the
+// interpreter up in the host's filesystem (fs/binfmt_script.c opens the
+// path written after "#!" with open_exec()), so the tracer does the
+// kernel's job first: it reads the "#!" line, resolves the interpreter in
+// guest terms (interpreters that are scripts too, up to the kernel's
+// BINPRM_MAX_RECURSION of 4), and execs the interpreter's host path with the
+// argv binfmt_script would have built: interpreter, its optional argument,
+// the script's path as the guest gave it, then the rest of argv.
+#pragma once
+
+#include <sys/types.h>
+
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cocoon/vfs/path.h"
+#include "guest_view.h"
+
+namespace cocoon::syscalls {
+
+// The first line of a file that starts with "#!": the interpreter and its
+// single optional argument (binfmt_script splits at the first blank; the
+// rest, trimmed, is one argument). nullopt: not a script. ENOEXEC for "#!"
+// without an interpreter, as the kernel answers.
+struct Shebang {
+  std::string interpreter;
+  std::optional<std::string> arg;
+};
+std::expected<std::optional<Shebang>, int> parse_shebang(std::string_view head);
+
+struct ExecPlan {
+  std::string host;  // the file the kernel must exec
+  // The new argv[0...], replacing the guest's argv[0]; empty: argv unchanged.
+  std::vector<std::string> argv_head;
+};
+
+// `host` is the resolved program, `as_given` the path string the guest passed.
+std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t tgid,
+                                       std::string host, const std::string& as_given);
+
+}  // namespace cocoon::syscalls
