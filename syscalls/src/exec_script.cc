@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "exec_elf.h"
+
 namespace cocoon::syscalls {
 namespace {
 
@@ -45,34 +47,68 @@ std::expected<std::optional<Shebang>, int> parse_shebang(std::string_view head) 
   return sh;
 }
 
+namespace {
+
+std::expected<vfs::Resolved, int> resolve_exec(const GuestView& view, pid_t tid, pid_t tgid,
+                                               const std::string& path) {
+  vfs::GuestPath base("/");
+  if (path.front() != '/') {
+    auto cwd = view.base_dir(tid, AT_FDCWD);
+    if (!cwd) return std::unexpected(cwd.error());
+    base = *cwd;
+  }
+  auto r = view.resolve(tid, tgid, path, base, {});
+  if (r && r->kind == vfs::EntryKind::kMissing) return std::unexpected(ENOENT);
+  return r;
+}
+
+// A dynamic program whose interpreter is not the host's file of that path:
+// exec the guest's interpreter with the program as its argument.
+std::expected<void, int> through_elf_interpreter(const GuestView& view, pid_t tid, pid_t tgid,
+                                                 ExecPlan& plan, const std::string& guest) {
+  const auto interp = elf_interpreter(plan.host);
+  if (!interp || interp->empty()) return {};
+  auto r = resolve_exec(view, tid, tgid, *interp);
+  if (!r) return std::unexpected(r.error());
+  if (r->host.str() == *interp) return {};  // the same file: the kernel's choice is right
+  std::vector<std::optional<std::string>> head{*interp, "--argv0"};
+  head.push_back(plan.argv_head.empty() ? std::nullopt : plan.argv_head.front());
+  head.push_back(guest);
+  if (!plan.argv_head.empty()) head.insert(head.end(), plan.argv_head.begin() + 1, plan.argv_head.end());
+  plan.argv_head = std::move(head);
+  plan.host = r->host.str();
+  return {};
+}
+
+}  // namespace
+
 std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t tgid,
-                                       std::string host, const std::string& as_given) {
-  ExecPlan plan{std::move(host), {}};
-  std::string current = as_given;  // the path this level was exec'd by
+                                       const vfs::Resolved& program, const std::string& as_given) {
+  ExecPlan plan{program.host.str(), {}};
+  std::string current = as_given;       // the path this level was exec'd by
+  std::string guest = program.guest.str();  // its canonical guest path
   for (int depth = 0;; ++depth) {
     auto sh = parse_shebang(read_head(plan.host));
     if (!sh) return std::unexpected(sh.error());
-    if (!*sh) return plan;
+    if (!*sh) break;
     if (depth == kMaxRecursion) return std::unexpected(ELOOP);
     // binfmt_script: argv = interpreter, [argument], the script's path, then
     // what followed the previous argv[0].
-    std::vector<std::string> head{(*sh)->interpreter};
+    std::vector<std::optional<std::string>> head{(*sh)->interpreter};
     if ((*sh)->arg) head.push_back(*(*sh)->arg);
     head.push_back(current);
     if (!plan.argv_head.empty()) head.insert(head.end(), plan.argv_head.begin() + 1, plan.argv_head.end());
     plan.argv_head = std::move(head);
-    vfs::GuestPath base("/");
-    if ((*sh)->interpreter.front() != '/') {
-      auto cwd = view.base_dir(tid, AT_FDCWD);
-      if (!cwd) return std::unexpected(cwd.error());
-      base = *cwd;
-    }
-    auto r = view.resolve(tid, tgid, (*sh)->interpreter, base, {});
+    auto r = resolve_exec(view, tid, tgid, (*sh)->interpreter);
     if (!r) return std::unexpected(r.error());
-    if (r->kind == vfs::EntryKind::kMissing) return std::unexpected(ENOENT);
     plan.host = r->host.str();
+    guest = r->guest.str();
     current = (*sh)->interpreter;
   }
+  if (auto e = through_elf_interpreter(view, tid, tgid, plan, guest); !e) {
+    return std::unexpected(e.error());
+  }
+  return plan;
 }
 
 }  // namespace cocoon::syscalls

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cocoon/vfs/path.h"
+#include "cocoon/vfs/resolver.h"
 #include "guest_view.h"
 
 namespace cocoon::syscalls {
@@ -33,12 +34,14 @@ std::expected<std::optional<Shebang>, int> parse_shebang(std::string_view head);
 
 struct ExecPlan {
   std::string host;  // the file the kernel must exec
-  // The new argv[0...], replacing the guest's argv[0]; empty: argv unchanged.
-  std::vector<std::string> argv_head;
+  // The new argv[0...], replacing the guest's argv[0] (nullopt: the guest's
+  // own argv[0] string goes there); empty: argv unchanged.
+  std::vector<std::optional<std::string>> argv_head;
 };
 
-// `host` is the resolved program, `as_given` the path string the guest passed.
+// `program` is the resolved program, `as_given` the path string the guest
+// passed. Scripts first (here), then the ELF interpreter (exec_elf.h).
 std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t tgid,
-                                       std::string host, const std::string& as_given);
+                                       const vfs::Resolved& program, const std::string& as_given);
 
 }  // namespace cocoon::syscalls

@@ -92,10 +92,21 @@ std::optional<Verdict> readlink_magic(tracer::SyscallStop& stop, const PathArg& 
 std::expected<std::uint64_t, int> push_argv(tracer::StackScratch& scratch,
                                             const tracer::GuestMemory& memory,
                                             std::uint64_t old_argv,
-                                            const std::vector<std::string>& head) {
+                                            const std::vector<std::optional<std::string>>& head) {
+  std::uint64_t argv0 = 0;  // the guest's own argv[0], where head asks for it
+  if (old_argv != 0) {
+    if (!memory.read(old_argv, std::as_writable_bytes(std::span(&argv0, 1)))) {
+      return std::unexpected(EFAULT);
+    }
+  }
   std::vector<std::uint64_t> ptrs;
-  for (const std::string& s : head) {
-    auto at = scratch.push_string(s);
+  for (const auto& s : head) {
+    if (!s) {
+      if (argv0 == 0) return std::unexpected(EINVAL);  // no argv[0] to keep
+      ptrs.push_back(argv0);
+      continue;
+    }
+    auto at = scratch.push_string(*s);
     if (!at) return at;
     ptrs.push_back(*at);
   }
@@ -158,7 +169,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) const 
       if (auto v = readlink_magic(stop, a, *r, *view_)) return *v;
     }
     if (rule.special == Special::kExec) {
-      auto plan = plan_exec(*view_, tid, stop.tracee.tgid, r->host.str(), *path);
+      auto plan = plan_exec(*view_, tid, stop.tracee.tgid, *r, *path);
       if (!plan) return Verdict::deny(plan.error());
       exec_plan = std::move(*plan);
     }

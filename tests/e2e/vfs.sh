@@ -69,6 +69,27 @@ assert_eq $'/bin/busybox\n/bin/who -x ./nested y' "$OUT" "an interpreter that is
 run -- /bin/sh -c '/bin/hostonly; echo "rc=$?"'
 assert_eq "rc=127" "$OUT" "an interpreter only the host has is not found"
 
+# A dynamic rootfs: the host's cat and sh with their libraries copied in.
+# The guest's ELF interpreter must be the root's copy of ld.so, not the
+# host's file of the same path; argv[0] stays what the caller gave.
+DYN=$TMP/dyn
+for f in /bin/cat /bin/sh $(ldd /bin/cat /bin/sh | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}'); do
+  mkdir -p "$DYN$(dirname "$f")" && cp -L "$f" "$DYN$f"
+done
+interp=$(readelf -l /bin/cat | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+[[ -f $DYN$interp ]] || fail "test setup: no $DYN$interp"
+chmod -R a+rX "$DYN"
+cocoon_run -r "$DYN" --proc /proc -- /bin/cat /proc/self/maps
+assert_status 0 "a dynamic program in a copied rootfs"
+assert_match "$DYN$interp" "$OUT" "its ELF interpreter is the root's $interp"
+grep -q " $(realpath "$interp")\$" <<<"$OUT" && fail "the host's $interp is mapped: $OUT"
+pass "the host's $interp is not mapped"
+cocoon_run -r "$DYN" -- /bin/sh -c 'echo "$0"'
+assert_eq /bin/sh "$OUT" "argv[0] survives the interpreter's --argv0"
+rm "$DYN$interp"
+cocoon_run -r "$DYN" -- /bin/cat /dev/null
+assert_status 127 "a missing ELF interpreter is ENOENT, as natively"
+
 # --tmpfs: private, writable, and gone after the run. cocoon makes its
 # scratch directory in $TMPDIR (a private one here, so parallel tests do not
 # mix) and names it in its debug log.

@@ -1,0 +1,22 @@
+// The ELF interpreter (PT_INTERP) of a dynamic program in the guest's view.
+// The kernel's binfmt_elf opens the interpreter path written in the program
+// (load_elf_binary(), fs/binfmt_elf.c) in the host's filesystem, so a
+// foreign rootfs would run with the host's ld.so. When the guest's
+// interpreter is not the host file of that very path, the tracer execs the
+// guest's ld.so directly instead, with the program as its argument, as
+// `ld.so [--argv0 NAME] PROGRAM ARGS...` (glibc 2.33+): ld.so then maps
+// the program itself, and opens it and its libraries through the tracer.
+#pragma once
+
+#include <expected>
+#include <optional>
+#include <string>
+
+namespace cocoon::syscalls {
+
+// The PT_INTERP path of a 64-bit ELF file of the host's machine; nullopt
+// for anything else (static programs, scripts, unreadable files: the kernel
+// decides those).
+std::optional<std::string> elf_interpreter(const std::string& host_path);
+
+}  // namespace cocoon::syscalls
