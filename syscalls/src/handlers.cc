@@ -4,6 +4,7 @@
 
 #include "containment.h"
 #include "paths.h"
+#include "unix_sockets.h"
 #include "uts.h"
 
 namespace cocoon::syscalls {
@@ -14,7 +15,10 @@ tracer::HandlerList make_handlers(const RunConfig& config,
   list.push_back(std::make_unique<Containment>());
   if (config.hostname) list.push_back(std::make_unique<Uts>(*config.hostname));
   // The host's own view needs no translation: nothing is traced for paths.
-  if (view && !view->is_identity()) list.push_back(std::make_unique<Paths>(std::move(view)));
+  if (view && !view->is_identity()) {
+    list.push_back(std::make_unique<Paths>(view));
+    list.push_back(std::make_unique<UnixSockets>(std::move(view)));
+  }
   return list;
 }
 

@@ -86,6 +86,14 @@ grep -q " $(realpath "$interp")\$" <<<"$OUT" && fail "the host's $interp is mapp
 pass "the host's $interp is not mapped"
 cocoon_run -r "$DYN" -- /bin/sh -c 'echo "$0"'
 assert_eq /bin/sh "$OUT" "argv[0] survives the interpreter's --argv0"
+# AF_UNIX paths: bind creates the socket file in the bind's source, connect
+# reaches it by the guest's path, a second bind at that path is EADDRINUSE.
+mkdir -m 777 "$TMP/sock"
+cocoon_run -r "$DYN" -b "$GUESTS:/guests" -b "$TMP/sock:/run" -w /run -- /guests/unixsock "s.$MARK"
+assert_eq "bound: s.$MARK"$'\nread: k' "$OUT" "bind/connect of an AF_UNIX path in a bind"
+assert_match "rebind: Address already in use" "$ERR" "a second bind at that path"
+[[ -S $TMP/sock/s.$MARK ]] || fail "no socket file in the bind's source: $(ls -l "$TMP/sock")"
+pass "the socket file is in the bind's source"
 rm "$DYN$interp"
 cocoon_run -r "$DYN" -- /bin/cat /dev/null
 assert_status 127 "a missing ELF interpreter is ENOENT, as natively"
