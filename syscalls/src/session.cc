@@ -14,6 +14,7 @@ std::expected<int, std::string> run_session(const Session& session) {
   if (!setup) return std::unexpected(setup.error());
   tracer::TracerOptions options = session.tracer;
   options.cwd = setup->host_cwd;
+  options.landlock_fd = setup->landlock.fd;
   tracer::Tracer t(options, make_handlers(session.view, setup->view));
   auto status = t.run(session.argv);
   if (!status) return std::unexpected(status.error().message());

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "cocoon/tracer/log.h"
+#include "landlock.h"
 
 namespace cocoon::syscalls {
 
@@ -41,6 +42,10 @@ std::expected<std::string, std::string> ScratchDir::make_subdir(const std::strin
                                            fs::perms::others_exec,
                   ec);
   return p.string();
+}
+
+OwnedFd::~OwnedFd() {
+  if (fd >= 0) ::close(fd);
 }
 
 namespace {
@@ -101,6 +106,15 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
     auto cwd = host_cwd_of(*view, config.cwd);
     if (!cwd) return std::unexpected(cwd.error());
     out.host_cwd = *cwd;
+  }
+  if (config.landlock && !view->is_identity()) {
+    auto ll = make_landlock(view->table());
+    if (!ll) return std::unexpected(ll.error());
+    if (ll->fd < 0) {
+      tracer::module_logger("vfs")->warn("{}: the guest's filesystem view is enforced by path "
+                                         "rewriting alone (docs/threat-model.md)", ll->missing);
+    }
+    out.landlock = OwnedFd(ll->fd);
   }
   out.view = std::move(view);
   return out;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "cocoon/syscalls/config.h"
 #include "guest_view.h"
@@ -30,10 +31,24 @@ class ScratchDir {
   int next_ = 0;
 };
 
+// An owned file descriptor.
+struct OwnedFd {
+  int fd = -1;
+  OwnedFd() = default;
+  explicit OwnedFd(int f) : fd(f) {}
+  OwnedFd(OwnedFd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  OwnedFd& operator=(OwnedFd&& o) noexcept {
+    std::swap(fd, o.fd);
+    return *this;
+  }
+  ~OwnedFd();
+};
+
 struct ViewSetup {
   std::shared_ptr<const GuestView> view;
   std::unique_ptr<ScratchDir> scratch;  // null when nothing needed one
   std::string host_cwd;                 // where the command starts, on the host
+  OwnedFd landlock;                     // the guest's Landlock ruleset, if any
 };
 
 // Errors are one line naming the culprit (an option's value).

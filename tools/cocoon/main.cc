@@ -102,6 +102,10 @@ void add_view_options(CLI::App* cmd, Options& o) {
                   "DIR: the guest's working directory (default: the current one if the "
                   "guest sees it, else /)");
   add_mount_options(cmd, o);
+  cmd->add_flag_callback(
+      "--no-landlock", [&o] { o.session.view.landlock = false; },
+      "Do not confine the guest with Landlock to the root and the mounts "
+      "(path rewriting alone; see docs/threat-model.md)");
 }
 
 void add_run_options(CLI::App* cmd, Options& o) {

@@ -1,6 +1,8 @@
 #include "cocoon/tracer/launcher.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,6 +41,15 @@ namespace {
   char go = 0;
   if (read(sync_fd, &go, 1) != 1) _exit(125);  // the parent failed to seize us
   close(sync_fd);
+  if (spec.landlock_fd >= 0) {
+    // landlock_restrict_self(2) needs no_new_privs (or CAP_SYS_ADMIN); the
+    // seccomp filter below needs it too.
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail("prctl(PR_SET_NO_NEW_PRIVS)", errno, 125);
+    if (syscall(SYS_landlock_restrict_self, spec.landlock_fd, 0) != 0) {
+      child_fail("landlock_restrict_self", errno, 125);
+    }
+    close(spec.landlock_fd);
+  }
   if (!spec.filter.empty()) {
     if (int err = install_filter(spec.filter); err != 0) {
       child_fail("installing the seccomp filter", err, 125);

@@ -28,7 +28,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   kill_switch_->arm(options_.die_with_parent);
 
-  LaunchSpec spec{argv, {}, options_.cwd};
+  LaunchSpec spec{argv, {}, options_.cwd, options_.landlock_fd};
   if (options_.use_seccomp) spec.filter = build_filter(dispatcher_.policy());
   auto pid = launch(spec);
   if (!pid) return std::unexpected(pid.error());

@@ -288,7 +288,9 @@ class Walk {
     if (f_.no_magiclinks || f_.no_symlinks) return fail(ELOOP);
     if (f_.beneath || f_.in_root) return fail(EXDEV);
     if (++links_ > kMaxSymlinks) return fail(ELOOP);
-    if (last) return done(e, /*magic=*/true);
+    // The last one is left to the host kernel to jump through, except
+    // PID/root: its host target is "/", which the guest's root stands for.
+    if (last && e.name != "root") return done(e, /*magic=*/true);
     auto body = fs_.readlink(HostPath(entry_host(e)));
     if (!body) return fail(body.error());
     if (body->empty() || body->front() != '/') return fail(ENOTDIR);  // pipe:[N], socket:[N]

@@ -21,6 +21,9 @@ struct RunConfig {
   // The guest's working directory (-w); unset: cocoon's own when the guest
   // can see it, else "/".
   std::optional<std::string> cwd;
+  // Confine the guest with Landlock to the root's and the mounts' host trees
+  // when there is a view to confine it to (--no-landlock turns it off).
+  bool landlock = true;
 };
 
 }  // namespace cocoon::syscalls

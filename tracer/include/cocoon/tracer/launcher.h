@@ -20,6 +20,8 @@ struct LaunchSpec {
   // The host directory the command starts in; empty: cocoon's own. Entered
   // before the tracer attaches, so the chdir is never itself translated.
   std::string cwd;
+  // A Landlock ruleset the child enforces on itself before exec (-1: none).
+  int landlock_fd = -1;
 };
 
 // fork; the child waits on a pipe until the parent has PTRACE_SEIZEd it, then

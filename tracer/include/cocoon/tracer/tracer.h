@@ -31,6 +31,9 @@ struct TracerOptions {
   // The host directory the command starts in (the guest's working directory
   // translated); empty: cocoon's own.
   std::string cwd;
+  // A Landlock ruleset the command is confined by from its first
+  // instruction (-1: none). The caller owns the descriptor.
+  int landlock_fd = -1;
 };
 
 class Tracer {

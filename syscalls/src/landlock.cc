@@ -1,0 +1,85 @@
+#include "landlock.h"
+
+#include <fcntl.h>
+#include <linux/landlock.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+
+namespace cocoon::syscalls {
+namespace {
+
+// Newer than the 6.1 uapi headers (include/uapi/linux/landlock.h).
+constexpr std::uint64_t kTruncate = 1ULL << 14;   // ABI 3 (6.2)
+constexpr std::uint64_t kIoctlDev = 1ULL << 15;   // ABI 5 (6.10)
+
+std::uint64_t handled_for(int abi) {
+  std::uint64_t all = (1ULL << 13) - 1;  // ABI 1: EXECUTE .. MAKE_SYM
+  if (abi >= 2) all |= LANDLOCK_ACCESS_FS_REFER;
+  if (abi >= 3) all |= kTruncate;
+  if (abi >= 5) all |= kIoctlDev;
+  return all;
+}
+
+// What a rule on a regular file may grant (landlock_add_rule(2): EINVAL
+// for directory-only rights on a non-directory).
+constexpr std::uint64_t kFileRights = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+                                      LANDLOCK_ACCESS_FS_READ_FILE | kTruncate | kIoctlDev;
+constexpr std::uint64_t kReadRights =
+    LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+
+std::expected<void, std::string> allow(int ruleset, const std::string& host, std::uint64_t rights,
+                                       std::uint64_t handled) {
+  const int fd = ::open(host.c_str(), O_PATH | O_CLOEXEC);
+  if (fd < 0) return std::unexpected("landlock rule for " + host + ": " + std::strerror(errno));
+  struct stat st {};
+  ::fstat(fd, &st);
+  if (!S_ISDIR(st.st_mode)) rights &= kFileRights;
+  landlock_path_beneath_attr attr{};
+  attr.allowed_access = rights & handled;
+  attr.parent_fd = fd;
+  const long r = ::syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &attr, 0);
+  const int err = errno;
+  ::close(fd);
+  if (r != 0) return std::unexpected("landlock rule for " + host + ": " + std::strerror(err));
+  return {};
+}
+
+}  // namespace
+
+std::expected<Landlock, std::string> make_landlock(const vfs::MountTable& table) {
+  Landlock out;
+  const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  if (abi < 1) {
+    out.missing = std::string("this kernel has no Landlock (") + std::strerror(errno) + ")";
+    return out;
+  }
+  out.abi = static_cast<int>(abi);
+  const std::uint64_t handled = handled_for(out.abi);
+  landlock_ruleset_attr attr{};
+  attr.handled_access_fs = handled;
+  const long fd = ::syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
+  if (fd < 0) return std::unexpected(std::string("landlock_create_ruleset: ") + std::strerror(errno));
+  out.fd = static_cast<int>(fd);
+  auto fail = [&](std::string why) {
+    ::close(out.fd);
+    return std::unexpected(std::move(why));
+  };
+  for (const vfs::Mount& m : table.mounts()) {
+    if (m.kind == vfs::MountKind::kSymlink) continue;  // no host file behind it
+    const std::uint64_t rights = m.read_only ? kReadRights : handled;
+    if (auto r = allow(out.fd, m.source.str(), rights, handled); !r) return fail(r.error());
+  }
+  if (!table.synthetic().source.str().empty()) {
+    if (auto r = allow(out.fd, table.synthetic().source.str(), kReadRights, handled); !r) {
+      return fail(r.error());
+    }
+  }
+  return out;
+}
+
+}  // namespace cocoon::syscalls

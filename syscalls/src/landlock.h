@@ -1,0 +1,28 @@
+// The kernel's half of the filesystem view: a Landlock ruleset (Linux 5.13+,
+// unprivileged) that lets the guest reach only the root's and the mounts'
+// host trees, read-only where the mount is. The tracer rewrites paths into
+// those trees; Landlock makes the kernel refuse anything else, which closes
+// the races path rewriting alone cannot (a sibling thread changing the path
+// after the tracer read it, a directory swapped for a symlink between the
+// tracer's check and the kernel's use): whatever a race yields, the kernel
+// still checks it against these rules (docs/threat-model.md).
+#pragma once
+
+#include <expected>
+#include <string>
+
+#include "cocoon/vfs/mount_table.h"
+
+namespace cocoon::syscalls {
+
+struct Landlock {
+  int fd = -1;          // the ruleset, for landlock_restrict_self in the guest
+  int abi = 0;          // the kernel's Landlock ABI version (0: none)
+  std::string missing;  // why there is no ruleset, when fd is -1
+};
+
+// A ruleset for `table`'s mounts. No Landlock in the kernel is not an
+// error (fd -1 and the reason): the caller decides how loudly to say so.
+std::expected<Landlock, std::string> make_landlock(const vfs::MountTable& table);
+
+}  // namespace cocoon::syscalls
