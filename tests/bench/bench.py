@@ -157,11 +157,27 @@ class Bench:
         dt, _ = self.run(f"find/{runner}", argv)
         self.record("find", runner, dt)
 
-    def w_gcc(self, runner):
+    def w_gcc(self, runner, key="gcc", extra=()):
         script = "for i in 1 2 3 4; do gcc -O2 -c small.c -o small$i.o || exit 1; done"
-        dt, _ = self.run(f"gcc/{runner}", self.prefix(runner) + ["sh", "-c", script],
+        dt, _ = self.run(f"{key}/{runner}", self.prefix(runner, extra) + ["sh", "-c", script],
                          cwd=self.work)
-        self.record("gcc", runner, dt)
+        self.record(key, runner, dt)
+
+    # Issue 4's view: -r / plus a bind, so every path syscall is translated
+    # (and Landlock confines the guest). cocoon only: PRoot translates always.
+    def view_args(self):
+        return ["-r", "/", "-b", f"{self.work}:/mnt/bench"]
+
+    def w_find_view(self, runner):
+        if runner == "cocoon":
+            argv = self.prefix(runner, self.view_args()) + [
+                "find", "/usr/include", "/usr/share/doc", "-name", "*.h", "-newer", "/etc/hostname"]
+            dt, _ = self.run(f"find.view/{runner}", argv)
+            self.record("find.view", runner, dt)
+
+    def w_gcc_view(self, runner):
+        if runner == "cocoon":
+            self.w_gcc(runner, "gcc.view", self.view_args())
 
     def w_true(self, runner):
         script = "i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done"
@@ -218,7 +234,7 @@ class Bench:
             for f in ("native_ns", "native_getpid_ns", "filtered_ns", "stop_ns"):
                 self.record(f"{key}.{f}", "native", self.field(out, f, key))
 
-    WORKLOADS = ("w_find", "w_gcc", "w_true", "w_getpid", "w_getpid_hostname",
+    WORKLOADS = ("w_find", "w_gcc", "w_find_view", "w_gcc_view", "w_true", "w_getpid", "w_getpid_hostname",
                  "w_getpid_noseccomp", "w_rss", "w_floor")
 
     def go(self):
@@ -277,6 +293,14 @@ class Bench:
             print(f"{name:<34}{fmt_time(n):>11}{fmt_time(c):>11}{fmt_time(p):>11}"
                   f"{fmt_ratio(ratio(c, n)):>12}{fmt_ratio(ratio(p, n)):>11}"
                   f"{fmt_ratio(ratio(p, c)):>14}{note}")
+        if "cocoon" in have:
+            print("1, 2 with path translation (cocoon run -r / -b WORK:/mnt/bench): "
+                  f"find {fmt_time(R('find.view', 'cocoon'))} "
+                  f"({fmt_ratio(ratio(R('find.view', 'cocoon'), R('find', 'native')))}, "
+                  "target <= 6x), "
+                  f"gcc {fmt_time(R('gcc.view', 'cocoon'))} "
+                  f"({fmt_ratio(ratio(R('gcc.view', 'cocoon'), R('gcc', 'native')))}, "
+                  "target <= 1.8x)")
         print()
         print("4 getpid, time per call inside the guest's loop (no process start-up):")
         n, c, p = (R("getpid.percall", x) for x in ("native", "cocoon", "proot"))
