@@ -1,0 +1,517 @@
+# The test cases of the qemu runner (sourced by runner.sh; busybox sh). Each
+# t_* function is one test: it fails by calling fail. They port
+# tests/e2e/{basic,status,processes,signals,containment,hostname,lifetime,
+# unprivileged,cli}.sh, with the same assertions, to a busybox-only guest.
+
+# --- basic.sh -----------------------------------------------------------------
+
+# The guest is really traced in this mode: TracerPid not 0, Seccomp 2 (the
+# filter) or 0 (--no-seccomp). A "cocoon" that merely ran the command fails.
+t_traced() {
+  local want=2 tracer seccomp
+  [ "$MODE" = noseccomp ] && want=0
+  cocoon_run -- grep -E '^(TracerPid|Seccomp):' /proc/self/status
+  tracer=$(echo "$OUT" | awk '/^TracerPid:/ {print $2}')
+  seccomp=$(echo "$OUT" | awk '/^Seccomp:/ {print $2}')
+  [ -n "$tracer" ] && [ "$tracer" != 0 ] || fail "the guest is not traced: $OUT"
+  assert_eq "$want" "$seccomp" "the guest's Seccomp mode"
+}
+
+t_exit_status() {
+  cocoon_run -- sh -c 'echo hello; exit 3'
+  assert_eq hello "$OUT" "sh -c 'echo hello; exit 3' output"
+  assert_status 3 "sh -c 'echo hello; exit 3'"
+  cocoon_run -- true
+  assert_status 0 "true"
+  cocoon_run -- false
+  assert_status 1 "false"
+  cocoon_run -- sh -c 'exit 255'
+  assert_status 255 "exit 255"
+}
+
+t_ls() { same_as_native 'ls /; ls -ln /cocoon/guests'; }
+t_pipeline() {
+  same_as_native 'ls /bin | sort -r | grep -v "^x" | head -20 | wc -l; ls -l /init /cocoon/bin/cocoon | awk "{print \$1, \$NF}"'
+}
+t_sort() { same_as_native 'printf "pear\napple\nfig\n" | sort'; }
+t_big_output() { same_as_native 'seq 100000 | md5sum'; }
+t_busybox_sh() {
+  same_as_native 'busybox sh -c "echo bb \$((6 * 7)); busybox ls /; busybox seq 5 | busybox sort -r"'
+}
+
+# cocoon's own descriptors (signalfd, eventfd, pipes) must not leak into the
+# guest: the guest's fd list is the native one (numbers in targets masked).
+t_no_fd_leak() {
+  same_as_native 'ls -l /proc/self/fd/ | awk '"'"'NR > 0 { t = $11; gsub(/[0-9]+/, "N", t); print $9, t }'"'"
+}
+
+t_env_args_stdin() {
+  FOO="bar baz" cocoon_run -- sh -c 'printf "%s|" "$FOO" "$@"' zero 'a b' '' c
+  assert_eq "bar baz|a b||c|" "$OUT" "environment and arguments pass through"
+  printf 'line1\nline2\n' >"$T/in"
+  STDIN_FILE=$T/in cocoon_run -- sort -r
+  assert_eq "$(printf 'line2\nline1')" "$OUT" "stdin passes through"
+  [ -z "$ERR" ] || fail "cocoon wrote on stderr: $ERR"
+}
+
+# --- status.sh ----------------------------------------------------------------
+
+t_not_found() {
+  local missing="no-such-command-$MARK"
+  cocoon_run -- "$missing" arg
+  assert_status 127 "command not found in PATH"
+  assert_cocoon_message "$missing" "not-found message names the command"
+  cocoon_run -- "/nonexistent/$missing"
+  assert_status 127 "absolute path that does not exist"
+  assert_cocoon_message "$missing" "not-found message names the path"
+}
+
+t_not_executable() {
+  printf '#!/bin/sh\necho should not run\n' >"$T/notexec"
+  chmod 644 "$T/notexec"
+  cocoon_run -- "$T/notexec"
+  assert_status 126 "file without execute permission"
+  assert_cocoon_message "notexec" "not-executable message names the file"
+  case $OUT in *"should not run"*) fail "the non-executable file ran" ;; esac
+  cocoon_run -- "$T"
+  assert_status 126 "a directory as the command"
+}
+
+t_cocoon_errors() {
+  cocoon_run --bogus-option -- true
+  assert_status 125 "unknown cocoon option"
+  assert_cocoon_message "bogus-option" "bad option message"
+  # shellcheck disable=SC2086
+  run_native "$COCOON" run $MODE_FLAGS
+  assert_status 125 "cocoon run without a command"
+  assert_cocoon_message "" "missing command message"
+  run_native "$COCOON" frobnicate
+  assert_status 125 "unknown subcommand"
+}
+
+t_signal_status() {
+  cocoon_run -- sh -c 'echo before; kill -KILL $$; echo after'
+  assert_status 137 "guest killed by SIGKILL"
+  assert_eq before "$OUT" "the SIGKILLed guest's output"
+  [ -z "$ERR" ] || fail "cocoon wrote on stderr for a signalled guest: $ERR"
+  cocoon_run -- sh -c 'kill -ABRT $$'
+  assert_status 134 "guest killed by SIGABRT"
+  cocoon_run -- sh -c 'kill -TERM $$'
+  assert_status 143 "sh -c 'kill -TERM \$\$'"
+  cocoon_run -- sh -c 'kill -INT $$'
+  assert_status 130 "sh -c 'kill -INT \$\$'"
+}
+
+t_segv() {
+  run_native "$GUESTS/segv"
+  assert_status 139 "native NULL dereference (reference)"
+  cocoon_run -- "$GUESTS/segv"
+  assert_status 139 "guest dereferencing NULL"
+  assert_eq "about to fault" "$OUT" "segv guest's output"
+}
+
+# --- processes.sh -------------------------------------------------------------
+
+t_threads() {
+  local native
+  run_native "$GUESTS/threads" "$ITERS"
+  native=$OUT
+  cocoon_run -- "$GUESTS/threads" "$ITERS"
+  assert_status 0 "16 threads x $ITERS iterations"
+  assert_eq "$native" "$OUT" "16 threads: same result as native"
+  # With --hostname uname is traced: every thread's every uname() sees it.
+  cocoon_run --hostname "tbox$MARK" -- "$GUESTS/threads" "$ITERS" "tbox$MARK"
+  assert_status 0 "16 threads with --hostname (traced uname)"
+  assert_eq "threads ok tbox$MARK $((ITERS * 16 * 5))" "$OUT" "every thread saw the emulated name"
+}
+
+t_forker() {
+  cocoon_run -- "$GUESTS/forker"
+  assert_status 0 "200 children (fork and vfork) with distinct exit codes"
+  assert_eq "forker ok 200" "$OUT" "forker's checks"
+}
+
+t_shell_loops() {
+  cocoon_run -- sh -c 'i=0; while [ $i -lt 200 ]; do /bin/true || exit 1; i=$((i + 1)); done; echo $i'
+  assert_status 0 "shell loop of 200 /bin/true"
+  assert_eq 200 "$OUT" "the loop ran 200 times"
+  cocoon_run -- sh -c 'for i in $(seq 50); do echo $i & done | sort -n | tail -1; wait'
+  assert_eq 50 "$OUT" "50 concurrent background subshells"
+}
+
+t_execchain() {
+  cocoon_run -- "$GUESTS/execchain" 50
+  assert_status 0 "exec chain of 50"
+  assert_eq "done 50" "$OUT" "exec chain output (pid kept across 50 execs)"
+}
+
+# Racy by nature (threads die in the middle of stops): five runs.
+t_thread_exec() {
+  local i
+  for i in 1 2 3 4 5; do
+    cocoon_run -- "$GUESTS/thread_exec"
+    assert_status 0 "execve from a non-leader thread, run $i"
+    assert_match '^exec from tid [0-9]+ \(leader [0-9]+\)'$'\001''new image ok$' "$OUT" \
+      "run $i: the new image runs with the leader's pid"
+  done
+  cocoon_run --hostname "tbox$MARK" -- "$GUESTS/thread_exec"
+  assert_status 0 "execve from a non-leader thread, uname traced"
+}
+
+t_leader_exit() {
+  cocoon_run -- "$GUESTS/leader_exit" exit
+  assert_status 5 "leader pthread_exits, another thread exits 5"
+  cocoon_run -- "$GUESTS/leader_exit" exec
+  assert_status 6 "leader pthread_exits, another thread execs"
+  assert_eq "exec'd image: same pid" "$OUT" "exec after the leader's exit keeps the pid"
+}
+
+# --- signals.sh ---------------------------------------------------------------
+
+t_sigself() {
+  cocoon_run -- "$GUESTS/sigself"
+  assert_status 0 "sigself guest"
+  assert_eq "$(printf 'SIGUSR1 handler ran\nSIGALRM interrupted pause\nSIGUSR2 delivered on unblock\nSA_RESTART read restarted\nsigself ok')" \
+    "$OUT" "handler, interrupted pause, delivery on unblock, SA_RESTART read"
+}
+
+t_shell_signals() {
+  cocoon_run -- sh -c 'trap "echo trapped" USR1; kill -USR1 $$; echo after; exit 4'
+  assert_eq "$(printf 'trapped\nafter')" "$OUT" "shell trap runs on a signal"
+  assert_status 4 "shell with a trap"
+  # The guest stops, continues and kills its own child (a traced stopped
+  # task reads "t" rather than "T" in /proc: inherent to ptrace).
+  cocoon_run -- sh -c 'sleep 5 & p=$!; kill -STOP $p; sleep 0.2;
+    s=$(cut -d" " -f3 /proc/$p/stat); kill -CONT $p; kill -TERM $p; wait $p; w=$?
+    case $s in [Tt]*) s=T ;; esac; echo "stat=$s wait=$w"'
+  assert_eq "stat=T wait=143" "$OUT" "guest stops, continues and kills its own child"
+  # A stopped and continued nanosleep resumes through restart_syscall.
+  cocoon_run -- sh -c 'sleep 0.6 & p=$!; sleep 0.2; kill -STOP $p; sleep 0.1; kill -CONT $p; wait $p; echo st=$?'
+  assert_eq "st=0" "$OUT" "a stopped and continued nanosleep completes (restart_syscall)"
+}
+
+# SIGSTOP from outside: the guest stays stopped until SIGCONT.
+t_sigstop_outside() {
+  local bg guest st
+  # shellcheck disable=SC2086
+  "$GUESTS/reaper" -r "$T/leftovers" -- "$COCOON" run $MODE_FLAGS -- \
+    sh -c "echo start; sleep 0.5; echo end $MARK" >"$T/out" 2>"$T/err" &
+  bg=$!
+  wait_for 20 "$HELPER" pgrep "^sh -c echo start; sleep 0.5; echo end $MARK" >/dev/null ||
+    fail "the guest did not start"
+  guest=$("$HELPER" pgrep "^sh -c echo start; sleep 0.5; echo end $MARK" | cut -d' ' -f1)
+  kill -STOP "$guest"
+  sleep 1
+  st=$(cut -d' ' -f3 "/proc/$guest/stat")
+  case $st in [Tt]) ;; *) kill -KILL "$bg"; fail "SIGSTOP from outside: guest state '$st' after 1 s" ;; esac
+  [ "$(cat "$T/out")" = start ] || fail "the stopped guest went on: $(cat "$T/out")"
+  kill -CONT "$guest"
+  wait "$bg"
+  STATUS=$?
+  assert_status 0 "after SIGCONT"
+  assert_eq "$(printf 'start\nend %s' "$MARK")" "$(cat "$T/out")" "after SIGCONT the guest finishes"
+  [ ! -s "$T/leftovers" ] || fail "left behind: $(cat "$T/leftovers")"
+}
+
+# --- containment.sh -----------------------------------------------------------
+
+t_iouring() {
+  run_native "$GUESTS/iouring"
+  echo "native: $OUT"
+  cocoon_run -- "$GUESTS/iouring"
+  assert_status 0 "io_uring guest"
+  assert_eq "io_uring_setup: -1 ENOSYS" "$OUT" "io_uring_setup answers ENOSYS"
+}
+
+t_clone3() {
+  run_native "$GUESTS/clone3"
+  # The kernels booted here all have clone3 (5.3+): natively it works.
+  assert_eq "$(printf 'clone3: ok\npthread_create: ok')" "$OUT" "native clone3 (reference)"
+  cocoon_run -- "$GUESTS/clone3"
+  assert_status 0 "clone3 guest"
+  assert_eq "$(printf 'clone3: -1 ENOSYS\npthread_create: ok')" "$OUT" \
+    "raw clone3 answers ENOSYS, pthread_create still works"
+}
+
+# x86-64 only: int 0x80 runs on a normal kernel (IA32 emulation), so the
+# i386 route is exercised for real here, unlike on the workplace VMs.
+t_int80() {
+  local name="i386box$MARK" call
+  run_native "$GUESTS/int80" getpid
+  assert_eq "$(printf 'before int 0x80 getpid\nint 0x80 getpid: pid')" "$OUT" \
+    "native int 0x80 getpid (this kernel has IA32 emulation)"
+  cocoon_run -- "$GUESTS/int80" getpid
+  assert_status 0 "int 0x80 getpid under cocoon"
+  assert_eq "$(printf 'before int 0x80 getpid\nint 0x80 getpid: pid')" "$OUT" "int 0x80 getpid: as native"
+  # An i386 uname must not leak the host's name under --hostname: cocoon
+  # answers ENOSYS (-38) or the emulated name.
+  run_native "$GUESTS/int80" uname
+  assert_eq "$(printf 'before int 0x80 uname\nint 0x80 uname: 0 %s' "$(hostname)")" "$OUT" "native int 0x80 uname"
+  cocoon_run --hostname "$name" -- "$GUESTS/int80" uname
+  assert_status 0 "int 0x80 uname"
+  assert_match '^before int 0x80 uname'$'\001''int 0x80 uname: (-38|0 '"$name"')$' "$OUT" \
+    "int 0x80 uname: ENOSYS or the emulated name, not the host's"
+  # The i386 entry is no way around the x86-64 rules.
+  for call in io_uring clone3; do
+    run_native "$GUESTS/int80" "$call"
+    echo "native int 0x80 $call: $OUT"
+    cocoon_run -- "$GUESTS/int80" "$call"
+    assert_status 0 "int 0x80 $call"
+    assert_match $'\001''int 0x80 [a-z0-9_]+: -ENOSYS$' "$OUT" "int 0x80 $call answers ENOSYS"
+  done
+}
+
+# x86-64 only. The harness boots with syscall.x32=y, so natively the x32
+# call succeeds; cocoon must still refuse it.
+t_x32() {
+  run_native "$GUESTS/x32"
+  assert_eq "x32 getpid: ok" "$OUT" "native x32 getpid (kernel booted with syscall.x32=y)"
+  cocoon_run -- "$GUESTS/x32"
+  assert_status 0 "x32 guest"
+  assert_eq "x32 getpid: -1 ENOSYS" "$OUT" "an x32 syscall answers ENOSYS"
+}
+
+# --- hostname.sh (unprivileged: as root a guest could really set it) ----------
+
+t_hostname() {
+  local host_before name="box$MARK" long
+  PREFIX=$AS_NOBODY
+  host_before=$(cat /proc/sys/kernel/hostname)
+  cocoon_run -- sh -c 'id -u; uname -n'
+  assert_eq "$(printf '65534\n%s' "$host_before")" "$OUT" "without --hostname the host's name"
+  cocoon_run --hostname "$name" -- sh -c 'id -u; uname -n; hostname; uname -a | cut -d" " -f2'
+  assert_status 0 "uname -n and hostname with --hostname"
+  assert_eq "$(printf '65534\n%s\n%s\n%s' "$name" "$name" "$name")" "$OUT" \
+    "uname -n, hostname and uname -a print the emulated name"
+  cocoon_run --hostname "$name" -- uname -srvm
+  assert_eq "$(uname -srvm)" "$OUT" "the other uname fields are the host's"
+  long=$(printf 'h%.0s' $(seq 64))
+  cocoon_run --hostname "$long" -- uname -n
+  assert_eq "$long" "$OUT" "a 64-character host name"
+  cocoon_run --hostname "$name" -- "$GUESTS/threads" "$ITERS" "$name"
+  assert_eq "threads ok $name $((ITERS * 16 * 5))" "$OUT" "16 threads all see the emulated name"
+  cocoon_run --hostname "$name" -- sh -c 'sh -c "sh -c uname\ -n" & wait'
+  assert_eq "$name" "$OUT" "a grandchild after two execs sees it"
+  cocoon_run --hostname "$name" -- hostname "evil$MARK"
+  [ "$STATUS" != 0 ] || fail "an unprivileged guest could set the host name"
+  assert_eq "$host_before" "$(cat /proc/sys/kernel/hostname)" "the host's name is unchanged"
+}
+
+# --- lifetime.sh: the kill switch ---------------------------------------------
+
+# A tree: two background children, an orphan (double fork), a nested shell,
+# and a shell that ignores TERM and INT.
+TREE="sleep $SLEEP_ARG & sleep $SLEEP_ARG & (sleep $SLEEP_ARG &) ;
+  sh -c 'sleep $SLEEP_ARG' & sh -c \"trap '' TERM INT HUP; sleep $SLEEP_ARG\" & wait"
+have_sleeps() { [ "$("$HELPER" pgrep -c "^sleep $SLEEP_ARG")" -ge "$1" ]; }
+nothing_marked() { ! "$HELPER" pgrep "$MARK" >/dev/null; }
+
+# SIG to cocoon kills the whole tree promptly; nothing is left (reaper sees
+# no orphan or zombie, no process carries the marker).
+kill_switch() {  # SIG
+  local sig=$1 bg cpid t0 elapsed want
+  rm -f "$T/pid"
+  : >"$T/leftovers"
+  # shellcheck disable=SC2086
+  "$GUESTS/reaper" -r "$T/leftovers" -p "$T/pid" -- "$COCOON" run $MODE_FLAGS -- \
+    sh -c "$TREE" >"$T/out" 2>"$T/err" &
+  bg=$!
+  wait_for 30 have_sleeps 5 || { kill -KILL "$bg"; fail "SIG$sig: the guest tree did not start"; }
+  cpid=$(cat "$T/pid")
+  assert_eq cocoon "$(cat "/proc/$cpid/comm")" "the pid file names cocoon"
+  t0=$(now_ms)
+  kill -"$sig" "$cpid"
+  wait "$bg"
+  STATUS=$?
+  elapsed=$(($(now_ms) - t0))
+  want=$((128 + $(kill -l "$sig")))
+  assert_status "$want" "SIG$sig to cocoon"
+  [ "$elapsed" -lt 3000 ] || fail "SIG$sig: cocoon took $elapsed ms to exit"
+  [ ! -s "$T/leftovers" ] || fail "SIG$sig: left behind: $(cat "$T/leftovers")"
+  nothing_marked || fail "SIG$sig: processes remain: $("$HELPER" pgrep "$MARK")"
+  echo "SIG$sig: exit $want in $elapsed ms, nothing left"
+}
+t_kill_term() { kill_switch TERM; }
+t_kill_int() { kill_switch INT; }
+t_kill_hup() { kill_switch HUP; }
+
+# cocoon SIGKILLed: PTRACE_O_EXITKILL kills every tracee.
+t_kill_cocoon() {
+  local bg
+  rm -f "$T/pid"
+  : >"$T/leftovers"
+  # shellcheck disable=SC2086
+  "$GUESTS/reaper" -r "$T/leftovers" -p "$T/pid" -g 3000 -- "$COCOON" run $MODE_FLAGS -- \
+    sh -c "$TREE" >"$T/out" 2>"$T/err" &
+  bg=$!
+  wait_for 30 have_sleeps 5 || { kill -KILL "$bg"; fail "the guest tree did not start"; }
+  kill -KILL "$(cat "$T/pid")"
+  wait "$bg"
+  STATUS=$?
+  assert_status 137 "SIGKILL to cocoon"
+  [ ! -s "$T/leftovers" ] || fail "left behind: $(cat "$T/leftovers")"
+  nothing_marked || fail "processes remain: $("$HELPER" pgrep "$MARK")"
+}
+
+# --die-with-parent: the shell that started cocoon is SIGKILLed; cocoon gets
+# SIGTERM and kills the tree within 2 s.
+t_die_with_parent() {
+  local bg t0
+  rm -f "$T/pid"
+  : >"$T/leftovers"
+  # shellcheck disable=SC2086,SC2016
+  "$GUESTS/reaper" -r "$T/leftovers" -p "$T/pid" -g 3000 -- \
+    sh -c '"$@" & wait' parent "$COCOON" run $MODE_FLAGS --die-with-parent -- \
+    sh -c "$TREE" >"$T/out" 2>"$T/err" &
+  bg=$!
+  wait_for 30 have_sleeps 5 || { kill -KILL "$bg"; fail "the guest tree did not start"; }
+  kill -KILL "$(cat "$T/pid")"
+  t0=$(now_ms)
+  wait_for 2 nothing_marked || fail "tree still alive: $("$HELPER" pgrep "$MARK")"
+  echo "the tree died $(($(now_ms) - t0)) ms after the parent"
+  wait "$bg"
+  [ ! -s "$T/leftovers" ] || fail "left behind: $(cat "$T/leftovers")"
+}
+
+# Default: cocoon waits for a background process that outlives the command;
+# --kill-on-exit: it does not, and the process is killed.
+t_kill_on_exit() {
+  local t0 elapsed
+  cocoon_run -- sh -c "(sleep 1; echo late >'$T/late') & echo started"
+  assert_status 0 "default: command exits 0"
+  [ "$(cat "$T/late" 2>/dev/null)" = late ] || fail "default: cocoon returned before the background child wrote its file"
+  rm -f "$T/late"
+  t0=$(now_ms)
+  cocoon_run --kill-on-exit -- sh -c "(sleep 1; echo late >'$T/late') & sleep $SLEEP_ARG & exit 5"
+  elapsed=$(($(now_ms) - t0))
+  assert_status 5 "--kill-on-exit: the command's status"
+  [ "$elapsed" -lt 900 ] || fail "--kill-on-exit: cocoon took $elapsed ms (waited for the child?)"
+  sleep 1.3
+  [ ! -e "$T/late" ] || fail "--kill-on-exit: the background child survived and wrote its file"
+}
+
+# --- unprivileged.sh: cocoon as uid 65534 (ptrace of its own children) --------
+
+t_unprivileged() {
+  PREFIX=$AS_NOBODY
+  t_traced
+  cocoon_run -- sh -c 'echo hello; id -u; exit 3'
+  assert_eq "$(printf 'hello\n65534')" "$OUT" "runs as uid 65534"
+  assert_status 3 "status as uid 65534"
+  same_as_native 'printf "b\na\nc\n" | sort | head -2 | wc -l'
+  cocoon_run -- "$GUESTS/threads" "$ITERS"
+  assert_match '^threads ok ' "$OUT" "16 threads x $ITERS"
+  cocoon_run -- "$GUESTS/forker"
+  assert_eq "forker ok 200" "$OUT" "200 children"
+  cocoon_run -- "$GUESTS/execchain" 50
+  assert_eq "done 50" "$OUT" "exec chain of 50"
+  cocoon_run -- "$GUESTS/thread_exec"
+  assert_match $'\001''new image ok$' "$OUT" "exec from a non-leader thread"
+  cocoon_run -- "$GUESTS/sigself"
+  assert_match $'\001''sigself ok$' "$OUT" "signals to self"
+  cocoon_run -- "$GUESTS/segv"
+  assert_status 139 "NULL dereference"
+}
+
+# --- cli.sh: cocoon syscalls on this arch (mode-independent) ------------------
+
+t_syscalls_table() {
+  local openat=56
+  [ "$ARCH" = x86_64 ] && openat=257
+  run_native "$COCOON" syscalls
+  assert_status 0 "cocoon syscalls"
+  assert_match '^# '"$ARCH"':' "$OUT" "the default table is this host's ($ARCH)"
+  assert_match $'\001'"$openat"' openat ' "$OUT" "$ARCH openat is $openat"
+  [ "$(echo "$OUT" | grep -c '^[0-9]')" -gt 250 ] || fail "cocoon syscalls lists too few rows"
+}
+
+t_syscalls_traced() {
+  local uname_nr=160
+  [ "$ARCH" = x86_64 ] && uname_nr=63
+  run_native "$COCOON" syscalls --traced
+  assert_status 0 "cocoon syscalls --traced"
+  assert_match '^# '"$ARCH"':' "$OUT" "--traced lists this host's arch"
+  assert_match $'\001''435 clone3 [^\001]*: errno 38' "$OUT" "clone3 answers ENOSYS"
+  assert_match $'\001''425 io_uring_setup [^\001]*: errno 38' "$OUT" "io_uring_setup answers ENOSYS"
+  echo "$OUT" | grep -q ' uname ' && fail "uname is traced without --hostname"
+  run_native "$COCOON" syscalls --traced --hostname box
+  assert_match $'\001'"$uname_nr"' uname \(name\) : trace' "$OUT" "--hostname traces uname ($uname_nr on $ARCH)"
+}
+
+# --- vfs.sh (the part that needs no Debian rootfs) ------------------------------
+
+t_vfs() {
+  local r=$T/vroot d=$T/vdata
+  mkdir -p "$r/bin" "$r/etc" "$d/sub"
+  cp /bin/busybox "$r/bin/busybox"
+  for a in sh cat pwd ls readlink truncate wc; do ln -s busybox "$r/bin/$a"; done
+  echo "vguest-$MARK" >"$r/etc/f"
+  ln -s /etc/f "$r/abs"
+  echo "vdata-$MARK" >"$d/sub/d"
+  chmod -R a+rwX "$r" "$d"
+  PREFIX=$AS_NOBODY
+  cocoon_run -r "$r" -b "$d:/mnt/data" --proc /proc -- /bin/sh -c \
+    'cat /etc/f /abs /../../etc/f; cd /mnt/data/sub && pwd && cat d; readlink /proc/self/cwd;
+     echo 12345 > n && truncate -s 2 /mnt/data/sub/n && wc -c < n'
+  assert_status 0 "guest root and a bind"
+  assert_eq "$(printf 'vguest-%s\nvguest-%s\nvguest-%s\n/mnt/data/sub\nvdata-%s\n/mnt/data/sub\n2' \
+    "$MARK" "$MARK" "$MARK" "$MARK")" "$OUT" "paths in guest terms (execve, chdir, truncate: arg0)"
+  [ "$(cat "$d/sub/n")" = 12 ] || fail "the write did not reach the bind's source"
+}
+
+# --- the lists ----------------------------------------------------------------
+
+mode_cases() {
+  run_test traced t_traced
+  run_test basic.exit_status t_exit_status
+  run_test basic.ls t_ls
+  run_test basic.pipeline t_pipeline
+  run_test basic.sort t_sort
+  run_test basic.big_output t_big_output
+  run_test basic.busybox_sh t_busybox_sh
+  run_test basic.no_fd_leak t_no_fd_leak
+  run_test basic.env_args_stdin t_env_args_stdin
+  run_test status.not_found t_not_found
+  run_test status.not_executable t_not_executable
+  run_test status.cocoon_errors t_cocoon_errors
+  run_test status.signals t_signal_status
+  run_test status.segv t_segv
+  run_test processes.threads t_threads
+  run_test processes.forker t_forker
+  run_test processes.shell_loops t_shell_loops
+  run_test processes.execchain t_execchain
+  run_test processes.thread_exec t_thread_exec
+  run_test processes.leader_exit t_leader_exit
+  run_test signals.sigself t_sigself
+  run_test signals.shell t_shell_signals
+  run_test signals.sigstop_outside t_sigstop_outside
+  run_test containment.iouring t_iouring
+  run_test containment.clone3 t_clone3
+  if [ "$ARCH" = x86_64 ]; then
+    run_test containment.int80 t_int80
+    run_test containment.x32 t_x32
+  fi
+  run_test hostname t_hostname
+  run_test lifetime.sigterm t_kill_term
+  run_test lifetime.sigint t_kill_int
+  run_test lifetime.sighup t_kill_hup
+  run_test lifetime.sigkill t_kill_cocoon
+  run_test lifetime.die_with_parent t_die_with_parent
+  run_test lifetime.kill_on_exit t_kill_on_exit
+  run_test unprivileged t_unprivileged
+  run_test nothing_left nothing_left
+  # VFS (issue 4): a guest root and binds, as uid 65534. execve, chdir and
+  # truncate take their path in arg0: on riscv64 that needs
+  # PTRACE_SET_SYSCALL_INFO (Linux 6.16+); before 6.16 cocoon answers them
+  # ENOSYS for now (no other route yet), and this test fails there.
+  run_test vfs.root_and_binds t_vfs
+}
+
+nothing_left() {
+  nothing_marked || fail "processes with marker $MARK remain: $("$HELPER" pgrep "$MARK")"
+}
+
+common_cases() {
+  run_test syscalls.table t_syscalls_table
+  run_test syscalls.traced t_syscalls_traced
+}
