@@ -49,6 +49,7 @@ class Tracer {
   const Policy& policy() const { return dispatcher_.policy(); }
 
  private:
+  pid_t wait_next(int* status);
   void handle(const WaitEvent& ev);
   void on_death(const WaitEvent& ev);
   void on_syscall_entry(Tracee& t, arch::SyscallRegs& regs);
@@ -65,6 +66,7 @@ class Tracer {
   std::unique_ptr<KillSwitch> kill_switch_;
   pid_t root_ = 0;
   std::optional<int> root_status_;
+  bool spin_ = false;  // the last event was a syscall stop: poll for the next
 };
 
 }  // namespace cocoon::tracer
