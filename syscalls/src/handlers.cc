@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "containment.h"
+#include "dir_listing.h"
 #include "paths.h"
 #include "unix_sockets.h"
 #include "uts.h"
@@ -17,6 +18,7 @@ tracer::HandlerList make_handlers(const RunConfig& config,
   // The host's own view needs no translation: nothing is traced for paths.
   if (view && !view->is_identity()) {
     list.push_back(std::make_unique<Paths>(view));
+    list.push_back(std::make_unique<DirListing>(view));
     list.push_back(std::make_unique<UnixSockets>(std::move(view)));
   }
   return list;

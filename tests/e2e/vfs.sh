@@ -32,10 +32,13 @@ assert_status 0 "guest root"
 assert_eq "$(printf 'guest-%s\n' "$MARK" "$MARK" "$MARK" "$MARK")" "$OUT" \
   "/etc/hostname, absolute and climbing symlinks, /.. all stay in the root"
 
-# (Mount targets the root lacks, /mnt and /ro here, are not yet merged into
-# their parent's listing: see the issue 4 notes.)
 cocoon_run -r "$ROOT" -- /bin/ls /
 assert_eq "$(printf '%s\n' bin etc home | head -c -1)" "$OUT" "ls / lists the root's entries"
+# Mount targets the root lacks (/mnt/data, /ro, /proc) show in their
+# parents' listings, once per listing, also when listed again.
+run -- /bin/sh -c 'ls /; echo --; ls /mnt; echo --; ls -d /mnt/*; ls / | wc -l'
+assert_eq "$(printf '%s\n' bin etc home mnt proc ro -- data -- /mnt/data 6 | head -c -1)" "$OUT" \
+  "ls shows mount targets the root lacks"
 
 run -w /mnt/data -- /bin/sh -c 'cat sub/f; /bin/pwd; cd sub && /bin/pwd && readlink /proc/self/cwd'
 assert_eq "data-$MARK"$'\n/mnt/data\n/mnt/data/sub\n/mnt/data/sub' "$OUT" \
