@@ -62,6 +62,27 @@ std::expected<vfs::Resolved, int> GuestView::resolve(pid_t tid, pid_t tgid,
   return resolver.resolve(vfs::GuestPath(path), base, flags);
 }
 
+// /proc/PID/mounts, /proc/PID/mountinfo, also under task/TID/ (/proc/mounts
+// and /proc/self/... resolve to these).
+std::string GuestView::proc_mount_file(const std::string& host) const {
+  if (!host.starts_with("/proc/") || mounts_file_.empty()) return {};
+  std::string_view rest = std::string_view(host).substr(6);
+  const auto digits = [](std::string_view& s) {
+    std::size_t n = 0;
+    while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
+    s.remove_prefix(n);
+    return n > 0;
+  };
+  if (!digits(rest)) return {};
+  if (rest.starts_with("/task/")) {
+    rest.remove_prefix(6);
+    if (!digits(rest)) return {};
+  }
+  if (rest == "/mounts") return mounts_file_;
+  if (rest == "/mountinfo") return mountinfo_file_;
+  return {};
+}
+
 std::string GuestView::to_guest(const std::string& host) const {
   if (host.empty() || host.front() != '/') return host;  // "pipe:[123]", "anon_inode:..."
   if (auto g = table_.to_guest(host)) return g->str();

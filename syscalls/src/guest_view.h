@@ -13,6 +13,7 @@
 #include <expected>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cocoon/vfs/filesystem.h"
 #include "cocoon/vfs/mount_table.h"
@@ -46,9 +47,24 @@ class GuestView {
   // paths outside the view keep the kernel's "(unreachable)" convention.
   std::string to_guest(const std::string& host) const;
 
+  // /proc/PID/mounts and mountinfo of the guest's view: files the session
+  // writes (vfs/mount_report.h), opened instead of the kernel's.
+  void set_proc_mount_files(std::string mounts, std::string mountinfo) {
+    mounts_file_ = std::move(mounts);
+    mountinfo_file_ = std::move(mountinfo);
+  }
+  // The file to open instead of `host` when it is a /proc mounts file, else
+  // empty.
+  std::string proc_mount_file(const std::string& host) const;
+  std::vector<std::string> proc_mount_files() const {
+    if (mounts_file_.empty()) return {};
+    return {mounts_file_, mountinfo_file_};
+  }
+
  private:
   vfs::MountTable table_;
   vfs::HostFilesystem fs_;
+  std::string mounts_file_, mountinfo_file_;
 };
 
 }  // namespace cocoon::syscalls

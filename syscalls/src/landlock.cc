@@ -51,7 +51,8 @@ std::expected<void, std::string> allow(int ruleset, const std::string& host, std
 
 }  // namespace
 
-std::expected<Landlock, std::string> make_landlock(const vfs::MountTable& table) {
+std::expected<Landlock, std::string> make_landlock(const vfs::MountTable& table,
+                                                   const std::vector<std::string>& readable) {
   Landlock out;
   const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
   if (abi < 1) {
@@ -73,6 +74,9 @@ std::expected<Landlock, std::string> make_landlock(const vfs::MountTable& table)
     if (m.kind == vfs::MountKind::kSymlink) continue;  // no host file behind it
     const std::uint64_t rights = m.read_only ? kReadRights : handled;
     if (auto r = allow(out.fd, m.source.str(), rights, handled); !r) return fail(r.error());
+  }
+  for (const std::string& path : readable) {
+    if (auto r = allow(out.fd, path, kReadRights, handled); !r) return fail(r.error());
   }
   if (!table.synthetic().source.str().empty()) {
     if (auto r = allow(out.fd, table.synthetic().source.str(), kReadRights, handled); !r) {

@@ -10,6 +10,7 @@
 
 #include <expected>
 #include <string>
+#include <vector>
 
 #include "cocoon/vfs/mount_table.h"
 
@@ -23,6 +24,9 @@ struct Landlock {
 
 // A ruleset for `table`'s mounts. No Landlock in the kernel is not an
 // error (fd -1 and the reason): the caller decides how loudly to say so.
-std::expected<Landlock, std::string> make_landlock(const vfs::MountTable& table);
+// `readable`: more host paths the guest may read (the generated /proc
+// mounts files).
+std::expected<Landlock, std::string> make_landlock(const vfs::MountTable& table,
+                                                   const std::vector<std::string>& readable);
 
 }  // namespace cocoon::syscalls

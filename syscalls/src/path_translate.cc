@@ -168,6 +168,15 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) const 
     if (rule.special == Special::kReadlink) {
       if (auto v = readlink_magic(stop, a, *r, *view_)) return *v;
     }
+    // /proc/PID/mounts and mountinfo: the guest's table, read-only.
+    if (auto file = view_->proc_mount_file(r->host.str()); !file.empty()) {
+      if (a.effect == Effect::kModify || a.effect == Effect::kCreate ||
+          (a.effect == Effect::kOpenFlags && (cf->flags & O_ACCMODE) != O_RDONLY)) {
+        return Verdict::deny(EACCES);  // read-only, as the kernel's are
+      }
+      vfs::Resolved generated{r->guest, vfs::HostPath(file), r->mount, r->kind};
+      r.emplace(std::move(generated));
+    }
     if (rule.special == Special::kExec) {
       auto plan = plan_exec(*view_, tid, stop.tracee.tgid, *r, *path);
       if (!plan) return Verdict::deny(plan.error());

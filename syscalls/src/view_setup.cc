@@ -5,8 +5,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <utility>
 
 #include "cocoon/tracer/log.h"
+#include "cocoon/vfs/mount_report.h"
 #include "landlock.h"
 
 namespace cocoon::syscalls {
@@ -50,6 +53,23 @@ OwnedFd::~OwnedFd() {
 
 namespace {
 
+// The guest's /proc/PID/mounts and mountinfo, written once: the table does
+// not change during a run.
+std::expected<std::pair<std::string, std::string>, std::string> write_proc_mount_files(
+    ScratchDir& scratch, const vfs::MountTable& table) {
+  auto dir = scratch.make_subdir("proc");
+  if (!dir) return std::unexpected(dir.error());
+  const std::pair<std::string, std::string> files{*dir + "/mounts", *dir + "/mountinfo"};
+  for (const auto& [path, text] : {std::pair{files.first, vfs::format_mounts(table)},
+                                   std::pair{files.second, vfs::format_mountinfo(table)}}) {
+    std::ofstream out(path);
+    out << text;
+    if (!out) return std::unexpected("cannot write " + path);
+    fs::permissions(path, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  }
+  return files;
+}
+
 std::expected<std::string, std::string> host_cwd_of(const GuestView& view,
                                                     const std::optional<std::string>& wanted) {
   std::string guest = "/";
@@ -75,7 +95,8 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
   const vfs::HostFilesystem host;
   auto table = vfs::make_mount_table(host, config.rootfs.empty() ? "/" : config.rootfs);
   if (!table) return std::unexpected(table.error());
-  if (!config.mounts.empty()) {
+  const bool identity = config.mounts.empty() && (config.rootfs.empty() || config.rootfs == "/");
+  if (!identity) {
     auto scratch = ScratchDir::create();
     if (!scratch) return std::unexpected(scratch.error());
     out.scratch = std::move(*scratch);
@@ -102,13 +123,18 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
     table->set_placeholder(vfs::HostPath(*placeholder));
   }
   auto view = std::make_shared<GuestView>(std::move(*table));
+  if (out.scratch) {
+    auto files = write_proc_mount_files(*out.scratch, view->table());
+    if (!files) return std::unexpected(files.error());
+    view->set_proc_mount_files(files->first, files->second);
+  }
   if (!view->is_identity() || config.cwd) {
     auto cwd = host_cwd_of(*view, config.cwd);
     if (!cwd) return std::unexpected(cwd.error());
     out.host_cwd = *cwd;
   }
   if (config.landlock && !view->is_identity()) {
-    auto ll = make_landlock(view->table());
+    auto ll = make_landlock(view->table(), view->proc_mount_files());
     if (!ll) return std::unexpected(ll.error());
     if (ll->fd < 0) {
       tracer::module_logger("vfs")->warn("{}: the guest's filesystem view is enforced by path "

@@ -44,6 +44,11 @@ run -w /mnt/data -- /bin/sh -c 'cat sub/f; /bin/pwd; cd sub && /bin/pwd && readl
 assert_eq "data-$MARK"$'\n/mnt/data\n/mnt/data/sub\n/mnt/data/sub' "$OUT" \
   "-w in a bind onto a path the root lacks; getcwd and /proc/self/cwd in guest terms"
 
+run -- /bin/sh -c 'cat /proc/mounts; echo x > /proc/self/mountinfo || echo refused'
+assert_eq "$(printf '%s\n' 'cocoon-root / cocoon rw 0 0' 'proc /proc proc rw 0 0' \
+  'cocoon-bind /ro cocoon ro 0 0' 'cocoon-bind /mnt/data cocoon rw 0 0' refused | head -c -1)" "$OUT" \
+  "/proc/mounts shows the guest's mounts, read-only"
+
 run -- /bin/sh -c 'echo new > /mnt/data/new && cat /mnt/data/new'
 assert_eq new "$OUT" "a write through a bind"
 [[ $(cat "$DATA/new" 2>/dev/null) == new ]] || fail "the bind's write did not reach $DATA/new"
