@@ -77,6 +77,7 @@ std::expected<void, int> through_elf_interpreter(const GuestView& view, pid_t ti
   if (!plan.argv_head.empty()) head.insert(head.end(), plan.argv_head.begin() + 1, plan.argv_head.end());
   plan.argv_head = std::move(head);
   plan.host = r->host.str();
+  plan.exe_guest = guest;
   return {};
 }
 

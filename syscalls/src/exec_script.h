@@ -37,6 +37,9 @@ struct ExecPlan {
   // The new argv[0...], replacing the guest's argv[0] (nullopt: the guest's
   // own argv[0] string goes there); empty: argv unchanged.
   std::vector<std::optional<std::string>> argv_head;
+  // When the program runs through the guest's ELF interpreter: its guest
+  // path, which /proc/PID/exe must show instead of the interpreter's.
+  std::string exe_guest;
 };
 
 // `program` is the resolved program, `as_given` the path string the guest

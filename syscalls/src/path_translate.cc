@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,19 +65,20 @@ bool follows(const PathArg& a, std::uint64_t flags) {
   return true;
 }
 
-// /proc/PID/{exe,cwd,root,fd/N...} bodies are host paths: readlink(2) of
-// one is answered here, in guest terms. Other links keep their body, which
-// is already the guest's (a rootfs's absolute symlinks name guest paths).
-std::optional<Verdict> readlink_magic(tracer::SyscallStop& stop, const PathArg& a,
-                                      const vfs::Resolved& r, const GuestView& view) {
-  const std::string& host = r.host.str();
+// Reads a /proc magic link the tracer found for readlink(2), in guest
+// terms; nullopt when `host` is not one (then the kernel answers).
+std::optional<std::string> magic_body(const std::string& host, const GuestView& view) {
   if (!host.starts_with("/proc/") || !vfs::is_proc_magic_link(host.substr(6))) return std::nullopt;
   char buf[vfs::kPathMax];
   const ssize_t n = ::readlink(host.c_str(), buf, sizeof buf);
-  if (n < 0) return Verdict::deny(errno);
+  if (n < 0) return std::nullopt;
   std::string body(buf, static_cast<std::size_t>(n));
   // /proc/PID/root: the guest's root is its "/" (see the resolver).
-  body = host.ends_with("/root") && body == "/" ? body : view.to_guest(body);
+  return host.ends_with("/root") && body == "/" ? body : view.to_guest(body);
+}
+
+// readlink(2)'s answer: the body, cut at the buffer's size, no NUL.
+Verdict reply_readlink(tracer::SyscallStop& stop, const PathArg& a, const std::string& body) {
   const auto size = static_cast<std::int64_t>(stop.regs.arg(a.path + 2));
   if (size <= 0) return Verdict::deny(EINVAL);
   const auto len = std::min<std::size_t>(body.size(), static_cast<std::size_t>(size));
@@ -131,7 +133,16 @@ std::expected<std::uint64_t, int> push_argv(tracer::StackScratch& scratch,
 
 }  // namespace
 
-Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) const {
+std::optional<std::string> Paths::exe_override(const std::string& proc_link,
+                                               const std::string& body) const {
+  if (!proc_link.ends_with("/exe")) return std::nullopt;
+  const pid_t pid = static_cast<pid_t>(std::strtol(proc_link.c_str() + 6, nullptr, 10));
+  const auto it = exe_.find(pid);
+  if (it == exe_.end() || view_->to_guest(it->second.interpreter_host) != body) return std::nullopt;
+  return it->second.program_guest;
+}
+
+Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
   auto& regs = stop.regs;
   auto cf = call_flags(stop, rule);
   if (!cf) return Verdict::deny(cf.error());
@@ -166,7 +177,9 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) const 
                           stop.desc.name.starts_with("rename");
     if (int err = effect_error(a.effect, cf->flags, *r, replaces)) return Verdict::deny(err);
     if (rule.special == Special::kReadlink) {
-      if (auto v = readlink_magic(stop, a, *r, *view_)) return *v;
+      if (auto body = magic_body(r->host.str(), *view_)) {
+        return reply_readlink(stop, a, exe_override(r->host.str(), *body).value_or(*body));
+      }
     }
     // /proc/PID/mounts and mountinfo: the guest's table, read-only.
     if (auto file = view_->proc_mount_file(r->host.str()); !file.empty()) {
@@ -181,6 +194,9 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) const 
       auto plan = plan_exec(*view_, tid, stop.tracee.tgid, *r, *path);
       if (!plan) return Verdict::deny(plan.error());
       exec_plan = std::move(*plan);
+      if (!exec_plan->exe_guest.empty()) {
+        exe_[stop.tracee.tgid] = {exec_plan->host, exec_plan->exe_guest};
+      }
     }
     resolved[i].emplace(*r);
   }

@@ -5,7 +5,12 @@
 // by the tracer, so no call here costs an exit stop.
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
 
 #include "cocoon/tracer/handler.h"
 #include "guest_view.h"
@@ -22,8 +27,19 @@ class Paths final : public tracer::SyscallHandler {
 
  private:
   tracer::Verdict getcwd(tracer::SyscallStop& stop) const;
-  tracer::Verdict translate(tracer::SyscallStop& stop, const PathRule& rule) const;
+  tracer::Verdict translate(tracer::SyscallStop& stop, const PathRule& rule);
+  // /proc/PID/exe of a process cocoon ran through the guest's ld.so: the
+  // program's guest path, when the kernel's link still names that ld.so.
+  std::optional<std::string> exe_override(const std::string& proc_link,
+                                          const std::string& body) const;
 
+  // Per process (tgid): the ld.so (host path) it was exec'd through, and
+  // the program's guest path. Checked against the live link, so a failed
+  // exec or a reused pid cannot make /proc/PID/exe lie.
+  struct ExeRecord {
+    std::string interpreter_host, program_guest;
+  };
+  std::unordered_map<pid_t, ExeRecord> exe_;
   std::shared_ptr<const GuestView> view_;
 };
 

@@ -81,7 +81,7 @@ assert_eq "rc=127" "$OUT" "an interpreter only the host has is not found"
 # The guest's ELF interpreter must be the root's copy of ld.so, not the
 # host's file of the same path; argv[0] stays what the caller gave.
 DYN=$TMP/dyn
-for f in /bin/cat /bin/sh $(ldd /bin/cat /bin/sh | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}'); do
+for f in /bin/cat /bin/sh /usr/bin/readlink $(ldd /bin/cat /bin/sh /usr/bin/readlink | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}'); do
   mkdir -p "$DYN$(dirname "$f")" && cp -L "$f" "$DYN$f"
 done
 interp=$(readelf -l /bin/cat | sed -n 's/.*interpreter: \(.*\)]/\1/p')
@@ -94,6 +94,8 @@ grep -q " $(realpath "$interp")\$" <<<"$OUT" && fail "the host's $interp is mapp
 pass "the host's $interp is not mapped"
 cocoon_run -r "$DYN" -- /bin/sh -c 'echo "$0"'
 assert_eq /bin/sh "$OUT" "argv[0] survives the interpreter's --argv0"
+cocoon_run -r "$DYN" --proc /proc -- /usr/bin/readlink /proc/self/exe
+assert_eq /usr/bin/readlink "$OUT" "/proc/self/exe names the program, not the ld.so it runs through"
 # AF_UNIX paths: bind creates the socket file in the bind's source, connect
 # reaches it by the guest's path, a second bind at that path is EADDRINUSE.
 mkdir -m 777 "$TMP/sock"
