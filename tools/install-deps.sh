@@ -14,7 +14,7 @@ packages=(
   # the other arches' kernel headers: the syscall table is checked against them
   linux-libc-dev-arm64-cross linux-libc-dev-riscv64-cross
   # end-to-end tests and the benchmark's peers
-  busybox-static util-linux procps proot hyperfine
+  busybox-static util-linux procps proot hyperfine debootstrap
   # the cross-architecture harness (tests/qemu, ctest -L cross)
   g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   qemu-system-arm qemu-system-misc qemu-system-x86 cpio

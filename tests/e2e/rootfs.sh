@@ -1,0 +1,47 @@
+# A whole Debian userland from a directory (issue 4): a minbase bookworm
+# made by debootstrap (cached in ${COCOON_ROOTFS_CACHE:-/var/tmp/cocoon-rootfs},
+# a place the unprivileged guest can reach, unlike root's home;
+# the first run downloads about 40 MB from the Debian archive and fails,
+# saying so, without network), run by cocoon as nobody, compared with the
+# same commands under chroot(8) as root: what the guest sees must be the
+# rootfs's, not the host's.
+source "$(dirname "$0")/lib.sh" "$@"
+
+CACHE=${COCOON_ROOTFS_CACHE:-/var/tmp/cocoon-rootfs}
+ROOTFS=$CACHE/bookworm-minbase
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+flock 9  # both modes' tests may start at once: one builds, the other waits
+if [[ ! -x $ROOTFS/usr/bin/dpkg ]]; then
+  command -v debootstrap >/dev/null || fail "debootstrap is not installed (tools/install-deps.sh installs it)"
+  partial=$(mktemp -d "$CACHE/partial.XXXXXX")
+  echo "     (building $ROOTFS with debootstrap --variant=minbase bookworm)"
+  debootstrap --variant=minbase bookworm "$partial" http://deb.debian.org/debian >"$TMP/debootstrap.log" 2>&1 ||
+    { rm -rf "$partial"; fail "debootstrap failed (network?): $(tail -3 "$TMP/debootstrap.log")"; }
+  chmod 755 "$partial"  # mktemp made it 0700: the guest runs as nobody
+  rm -rf "$ROOTFS" && mv "$partial" "$ROOTFS"
+fi
+flock -u 9
+exec 9>&-  # not for the guests
+chmod 755 "$CACHE"
+RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
+
+# The same script under chroot (the reference) and under cocoon -r.
+script='cat /etc/debian_version; ls /usr/bin | wc -l; dpkg -l | tail -n +6 | wc -l;
+  dpkg-query -W -f="\${Version}\n" bash; ls /; readlink -f /bin/sh; perl -e "print 6*7, qq(\n)";
+  cd /usr/share/doc && pwd && ls | wc -l; bash -c "echo \$BASH_VERSION"'
+run_limited "$LIMIT" chroot "$ROOTFS" /bin/bash -c "$script"
+native=$OUT
+[[ $STATUS == 0 && -n $native ]] || fail "the reference under chroot failed: $STATUS $ERR"
+cocoon_run -r "$ROOTFS" --proc /proc -- /bin/bash -c "$script"
+assert_status 0 "bash, dpkg, perl of the rootfs under cocoon"
+assert_eq "$native" "$OUT" "the same output as under chroot"
+
+# The guest's programs run through the rootfs's ELF interpreter, and its
+# identity is the caller's (nobody), not root's.
+cocoon_run -r "$ROOTFS" --proc /proc --tmpfs /tmp -- /bin/bash -c \
+  'readlink /proc/$$/exe; id -u; grep -c ld-linux /proc/self/maps >/dev/null && grep -o "[^ ]*ld-linux[^ ]*" /proc/self/maps | sort -u; echo x > /tmp/f && cat /tmp/f; touch /etc/nope 2>&1 | head -1'
+assert_match $'^/usr/bin/bash\n'"$NOBODY_UID"$'\n'"$ROOTFS"'/usr/lib/x86_64-linux-gnu/ld-linux-x86-64\.so\.2'$'\nx\ntouch: cannot touch \'/etc/nope\': Permission denied$' \
+  "$OUT" "the rootfs's bash, through the rootfs's ld.so, as nobody; /etc not writable"
+
+finish
