@@ -175,6 +175,18 @@ class Bench:
             dt, _ = self.run(f"find.view/{runner}", argv)
             self.record("find.view", runner, dt)
 
+    # Issue 4 with a Debian rootfs (the e2e rootfs test's debootstrap, when
+    # present): the same find natively through chroot(8), and under cocoon -r.
+    ROOTFS = os.environ.get("COCOON_ROOTFS_CACHE", "/var/tmp/cocoon-rootfs") + "/bookworm-minbase"
+    ROOTFS_FIND = ["find", "/usr", "/etc", "-name", "*.conf"]
+
+    def w_find_rootfs(self, runner):
+        if not os.path.isdir(os.path.join(self.ROOTFS, "usr")) or runner == "proot":
+            return
+        pre = ["chroot", self.ROOTFS] if runner == "native" else self.prefix(runner, ["-r", self.ROOTFS])
+        dt, _ = self.run(f"find.rootfs/{runner}", pre + self.ROOTFS_FIND)
+        self.record("find.rootfs", runner, dt)
+
     def w_gcc_view(self, runner):
         if runner == "cocoon":
             self.w_gcc(runner, "gcc.view", self.view_args())
@@ -234,7 +246,7 @@ class Bench:
             for f in ("native_ns", "native_getpid_ns", "filtered_ns", "stop_ns"):
                 self.record(f"{key}.{f}", "native", self.field(out, f, key))
 
-    WORKLOADS = ("w_find", "w_gcc", "w_find_view", "w_gcc_view", "w_true", "w_getpid", "w_getpid_hostname",
+    WORKLOADS = ("w_find", "w_gcc", "w_find_view", "w_gcc_view", "w_find_rootfs", "w_true", "w_getpid", "w_getpid_hostname",
                  "w_getpid_noseccomp", "w_rss", "w_floor")
 
     def go(self):
@@ -301,6 +313,13 @@ class Bench:
                   f"gcc {fmt_time(R('gcc.view', 'cocoon'))} "
                   f"({fmt_ratio(ratio(R('gcc.view', 'cocoon'), R('gcc', 'native')))}, "
                   "target <= 1.8x)")
+            fr_n, fr_c = R("find.rootfs", "native"), R("find.rootfs", "cocoon")
+            if fr_c is not None:
+                print(f"  with a Debian rootfs ({self.ROOTFS}), find /usr /etc -name '*.conf': "
+                      f"chroot {fmt_time(fr_n)}, cocoon -r {fmt_time(fr_c)} "
+                      f"({fmt_ratio(ratio(fr_c, fr_n))})")
+            else:
+                print("  (no Debian rootfs at " + self.ROOTFS + ": run the e2e rootfs test to make one)")
         print()
         print("4 getpid, time per call inside the guest's loop (no process start-up):")
         n, c, p = (R("getpid.percall", x) for x in ("native", "cocoon", "proot"))
