@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cocoon/arch/regs_io.h"
+#include "cocoon/arch/syscall_table.h"
 #include "cocoon/tracer/scratch.h"
 #include "cocoon/tracer/tracee.h"
 #include "exec_script.h"
@@ -206,17 +207,41 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     return Verdict::deny(EXDEV);
   }
   tracer::StackScratch scratch(stop.memory, regs.sp());
+  bool want_exit = false;
   for (int i = 0; i < rule.count; ++i) {
     if (!resolved[i]) continue;
     const PathArg& a = rule.paths[static_cast<std::size_t>(i)];
+    const std::string& host = exec_plan ? exec_plan->host : resolved[i]->host.str();
     // riscv64 before Linux 6.16 cannot take a new arg0 (kernel-facts.md).
-    if (a.path == 0 && !arch::SyscallRegs::can_set_arg0()) return Verdict::deny(ENOSYS);
-    auto at = scratch.push_string(exec_plan ? exec_plan->host : resolved[i]->host.str());
+    // execve becomes execveat with the host path in arg1: the kernel ignores
+    // the dirfd (arg0, still the guest's pointer) for an absolute path
+    // (alloc_bprm() and path_init(), fs/exec.c and fs/namei.c). Writing in
+    // place would not do for execve: its path often is argv[0] itself.
+    if (a.path == 0 && !arch::SyscallRegs::can_set_arg0() && rule.special == Special::kExec) {
+      auto at = scratch.push_string(host);
+      if (!at) return Verdict::deny(at.error());
+      const std::uint64_t argv = regs.arg(1), envp = regs.arg(2);
+      regs.set_nr(arch::find_syscall("execveat")->number(regs.abi()));
+      regs.set_arg(1, *at);
+      regs.set_arg(2, argv);
+      regs.set_arg(3, envp);
+      regs.set_arg(4, 0);
+      continue;
+    }
+    if (a.path == 0 && !arch::SyscallRegs::can_set_arg0()) {
+      if (int err = overwrite_in_place(stop, host, rule.special == Special::kExec)) {
+        return Verdict::deny(err);
+      }
+      want_exit = true;
+      continue;
+    }
+    auto at = scratch.push_string(host);
     if (!at) return Verdict::deny(at.error());
     regs.set_arg(a.path, *at);
   }
   if (exec_plan && !exec_plan->argv_head.empty()) {
-    const int argv_arg = rule.paths[0].path + 1;  // execve: 1, execveat: 2
+    // argv: execve's arg1, execveat's arg2 (also an execve turned execveat).
+    const int argv_arg = regs.nr() == arch::find_syscall("execveat")->number(regs.abi()) ? 2 : 1;
     auto at = push_argv(scratch, stop.memory, regs.arg(argv_arg), exec_plan->argv_head);
     if (!at) return Verdict::deny(at.error());
     regs.set_arg(argv_arg, *at);
@@ -227,7 +252,30 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     regs.set_arg(2, *at);
     regs.set_arg(3, sizeof(open_how));
   }
-  return Verdict::resume();
+  return want_exit ? Verdict::resume_to_exit() : Verdict::resume();
+}
+
+int Paths::overwrite_in_place(tracer::SyscallStop& stop, const std::string& host, bool exec) {
+  const std::uint64_t addr = stop.regs.arg(0);
+  auto guest = stop.memory.read_path(addr);
+  if (!guest) return guest.error();
+  std::vector<std::byte> saved(std::max(guest->size(), host.size()) + 1);
+  // Past the guest's string the memory must exist to be borrowed.
+  if (!stop.memory.read(addr, saved)) return ENAMETOOLONG;
+  std::string with_nul = host;
+  with_nul.push_back('\0');
+  if (!stop.memory.write_force(addr, std::as_bytes(std::span(with_nul)))) return EFAULT;
+  restore_[stop.tracee.tid] = Restore{addr, std::move(saved), exec};
+  return 0;
+}
+
+void Paths::on_exit(tracer::SyscallStop& stop) {
+  const auto it = restore_.find(stop.tracee.tid);
+  if (it == restore_.end()) return;
+  const Restore r = std::move(it->second);
+  restore_.erase(it);
+  if (r.exec && stop.regs.result() == 0) return;  // a new image: nothing to put back
+  (void)stop.memory.write_force(r.addr, r.bytes);
 }
 
 }  // namespace cocoon::syscalls

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "cocoon/tracer/handler.h"
 #include "guest_view.h"
@@ -24,12 +25,16 @@ class Paths final : public tracer::SyscallHandler {
   std::string_view name() const override { return "paths"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
+  // Puts back a path overwritten in place (see `restore_`).
+  void on_exit(tracer::SyscallStop& stop) override;
 
  private:
   tracer::Verdict getcwd(tracer::SyscallStop& stop) const;
   tracer::Verdict translate(tracer::SyscallStop& stop, const PathRule& rule);
   // /proc/PID/exe of a process cocoon ran through the guest's ld.so: the
   // program's guest path, when the kernel's link still names that ld.so.
+  // 0, or the guest's errno.
+  int overwrite_in_place(tracer::SyscallStop& stop, const std::string& host, bool exec);
   std::optional<std::string> exe_override(const std::string& proc_link,
                                           const std::string& body) const;
 
@@ -40,6 +45,18 @@ class Paths final : public tracer::SyscallHandler {
     std::string interpreter_host, program_guest;
   };
   std::unordered_map<pid_t, ExeRecord> exe_;
+  // Where arg0 cannot be rewritten (riscv64 before Linux 6.16), a path in
+  // arg0 is translated in place: the host path is written over the guest's
+  // string (with PTRACE_POKEDATA, which also writes read-only pages), and
+  // the bytes it covered are put back at the exit stop, per thread. Only
+  // the guest's own other threads could see the host path meanwhile. Not
+  // put back after a successful execve: the memory is a new image's then.
+  struct Restore {
+    std::uint64_t addr;
+    std::vector<std::byte> bytes;
+    bool exec;
+  };
+  std::unordered_map<pid_t, Restore> restore_;
   std::shared_ptr<const GuestView> view_;
 };
 

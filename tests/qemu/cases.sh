@@ -502,8 +502,8 @@ mode_cases() {
   run_test nothing_left nothing_left
   # VFS (issue 4): a guest root and binds, as uid 65534. execve, chdir and
   # truncate take their path in arg0: on riscv64 that needs
-  # PTRACE_SET_SYSCALL_INFO (Linux 6.16+); before 6.16 cocoon answers them
-  # ENOSYS for now (no other route yet), and this test fails there.
+  # PTRACE_SET_SYSCALL_INFO (Linux 6.16+); before 6.16 cocoon turns execve
+  # into execveat and writes the others in place (docs/architecture.md).
   run_test vfs.root_and_binds t_vfs
 }
 
