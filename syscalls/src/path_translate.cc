@@ -16,6 +16,7 @@
 #include "cocoon/tracer/tracee.h"
 #include "exec_script.h"
 #include "path_effects.h"
+#include "symlink_entry.h"
 #include "paths.h"
 
 namespace cocoon::syscalls {
@@ -174,6 +175,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     rf.follow_last = follows(a, cf->flags);
     auto r = view_->resolve(tid, stop.tracee.tgid, *path, base, rf);
     if (!r) return Verdict::deny(r.error());
+    if (auto v = answer_symlink_entry(stop, rule, a, *r, view_->table())) return *v;
     const bool replaces = rule.special == Special::kTwoPaths && i == 1 &&
                           stop.desc.name.starts_with("rename");
     if (int err = effect_error(a.effect, cf->flags, *r, replaces)) return Verdict::deny(err);

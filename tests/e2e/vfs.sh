@@ -9,7 +9,7 @@ BUSYBOX=$(command -v busybox) || fail "busybox-static is not installed"
 ROOT=$TMP/root DATA=$TMP/data RO=$TMP/ro
 mkdir -p "$ROOT/bin" "$ROOT/etc" "$ROOT/home/u" "$DATA/sub" "$RO"
 cp "$BUSYBOX" "$ROOT/bin/busybox"
-for a in sh ls cat echo pwd mkdir readlink touch rm mv ln rmdir truncate stat; do ln -s busybox "$ROOT/bin/$a"; done
+for a in sh ls cat echo pwd mkdir readlink touch rm mv ln rmdir truncate stat grep; do ln -s busybox "$ROOT/bin/$a"; done
 echo "guest-$MARK" > "$ROOT/etc/hostname"
 ln -s /etc/hostname "$ROOT/home/u/abs"            # absolute: resolves in the root
 ln -s ../../../../../../etc/hostname "$ROOT/home/u/up"  # climbs, stays in the root
@@ -125,6 +125,14 @@ done
 rm "$DYN$interp"
 cocoon_run -r "$DYN" -- /bin/cat /dev/null
 assert_status 127 "a missing ELF interpreter is ENOENT, as natively"
+
+# --symlink: an entry only the table has, seen as a symlink by ls, readlink,
+# stat and test -L, followed by open, listed in its parent, not removable.
+run --symlink /mnt/data/sub /shortcut -- /bin/sh -c 'readlink /shortcut; cat /shortcut/f;
+  [ -L /shortcut ] && echo link; stat -c "%F %s" /shortcut; ls / | grep -c "^shortcut$";
+  rm /shortcut 2>&1 | grep -c "Read-only"'
+assert_eq "/mnt/data/sub"$'\n'"data-$MARK"$'\nlink\nsymbolic link 13\n1\n1' "$OUT" \
+  "--symlink entries: readlink, follow, lstat, listing, EROFS"
 
 # The route for kernels where arg0 cannot be rewritten (riscv64 before
 # 6.16), forced on this arch by the test hook COCOON_TEST_NO_ARG0=1:
