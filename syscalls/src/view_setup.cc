@@ -1,6 +1,9 @@
 #include "view_setup.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cerrno>
 #include <cstdlib>
@@ -16,9 +19,36 @@ namespace cocoon::syscalls {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// A SIGKILLed cocoon cannot remove its scratch directory; the next run in
+// the same $TMPDIR does: "cocoon.PID.XXXXXX" of this user whose PID is gone.
+// A live PID (cocoon or not, should it have been reused) is left alone.
+void remove_orphans(const std::string& tmpdir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(tmpdir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("cocoon.")) continue;
+    char* end = nullptr;
+    const long pid = std::strtol(name.c_str() + 7, &end, 10);
+    if (pid <= 0 || end == nullptr || *end != '.') continue;
+    struct stat st {};
+    if (::lstat(entry.path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::getuid()) {
+      continue;
+    }
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    tracer::module_logger("vfs")->info("removing {}, left by a killed cocoon", entry.path().string());
+    fs::remove_all(entry.path(), ec);
+  }
+}
+
+}  // namespace
+
 std::expected<std::unique_ptr<ScratchDir>, std::string> ScratchDir::create() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/cocoon.XXXXXX";
+  const std::string tmpdir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  remove_orphans(tmpdir);
+  std::string tmpl = tmpdir + "/cocoon." + std::to_string(::getpid()) + ".XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) {
     return std::unexpected("cannot create a scratch directory in " + tmpl + ": " +
                            std::strerror(errno));

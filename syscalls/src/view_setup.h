@@ -14,8 +14,9 @@
 
 namespace cocoon::syscalls {
 
-// A private directory under $TMPDIR (or /tmp), removed with everything in it
-// when the run ends. A SIGKILLed cocoon cannot remove it: docs/threat-model.md.
+// A private directory under $TMPDIR (or /tmp), "cocoon.PID.XXXXXX", removed
+// with everything in it when the run ends. A SIGKILLed cocoon cannot remove
+// it; the next run in the same $TMPDIR removes such orphans.
 class ScratchDir {
  public:
   static std::expected<std::unique_ptr<ScratchDir>, std::string> create();

@@ -9,7 +9,7 @@ BUSYBOX=$(command -v busybox) || fail "busybox-static is not installed"
 ROOT=$TMP/root DATA=$TMP/data RO=$TMP/ro
 mkdir -p "$ROOT/bin" "$ROOT/etc" "$ROOT/home/u" "$DATA/sub" "$RO"
 cp "$BUSYBOX" "$ROOT/bin/busybox"
-for a in sh ls cat echo pwd mkdir readlink touch rm mv ln rmdir truncate stat grep; do ln -s busybox "$ROOT/bin/$a"; done
+for a in sh ls cat echo pwd mkdir readlink touch rm mv ln rmdir truncate stat grep sleep true; do ln -s busybox "$ROOT/bin/$a"; done
 echo "guest-$MARK" > "$ROOT/etc/hostname"
 ln -s /etc/hostname "$ROOT/home/u/abs"            # absolute: resolves in the root
 ln -s ../../../../../../etc/hostname "$ROOT/home/u/up"  # climbs, stays in the root
@@ -155,6 +155,23 @@ assert_match "scratch directory $TMP/tmpdir/cocoon\." "$ERR" "the scratch direct
 left=$(ls -A "$TMP/tmpdir")
 [[ -z $left ]] || fail "a scratch directory was left behind: $left"
 pass "the tmpfs scratch directory is removed at exit"
+
+# A SIGKILLed cocoon cannot remove its scratch directory; the next run in
+# the same $TMPDIR does (its owner's pid is gone).
+mkdir -m 777 "$TMP/ktmp"
+TMPDIR=$TMP/ktmp ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" run "${MODE_FLAGS[@]}" -r "$ROOT" \
+  --tmpfs /x -- /bin/sleep "$SLEEP_ARG" &
+killed=$!
+has_scratch() { compgen -G "$TMP/ktmp/cocoon.*" >/dev/null; }
+wait_for 15 has_scratch || fail "no scratch directory appeared in $TMP/ktmp"
+kill -9 "$killed"
+wait "$killed" 2>/dev/null
+has_scratch || fail "the SIGKILLed run's scratch directory vanished by itself (test bug?)"
+TMPDIR=$TMP/ktmp run -- /bin/true
+assert_status 0 "the next run"
+left=$(ls -A "$TMP/ktmp")
+[[ -z $left ]] || fail "the killed run's scratch directory is still there: $left"
+pass "the next run removed the killed run's scratch directory"
 
 # Nothing created in the guest lands on the host outside the root.
 run -- /bin/sh -c "touch /created-$MARK && ls /created-$MARK"
