@@ -51,13 +51,7 @@ namespace {
 
 std::expected<vfs::Resolved, int> resolve_exec(const GuestView& view, pid_t tid, pid_t tgid,
                                                const std::string& path) {
-  vfs::GuestPath base("/");
-  if (path.front() != '/') {
-    auto cwd = view.base_dir(tid, AT_FDCWD);
-    if (!cwd) return std::unexpected(cwd.error());
-    base = *cwd;
-  }
-  auto r = view.resolve(tid, tgid, path, base, {});
+  auto r = view.resolve_at(tid, tgid, AT_FDCWD, path, {});
   if (r && r->kind == vfs::EntryKind::kMissing) return std::unexpected(ENOENT);
   return r;
 }

@@ -9,13 +9,6 @@
 namespace cocoon::syscalls {
 namespace {
 
-std::expected<std::string, int> read_link(const std::string& path) {
-  char buf[vfs::kPathMax];
-  const ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
-  if (n < 0) return std::unexpected(errno);
-  return std::string(buf, static_cast<std::size_t>(n));
-}
-
 // "/proc/self/..." -> "/proc/TGID/...": the resolver would otherwise read
 // cocoon's own /proc/self link.
 std::string retarget_proc_self(const std::string& path, pid_t tid, pid_t tgid) {
@@ -40,7 +33,7 @@ bool GuestView::is_identity() const {
 std::expected<vfs::GuestPath, int> GuestView::base_dir(pid_t tid, int fd) const {
   const std::string proc = "/proc/" + std::to_string(tid);
   const std::string link = fd == AT_FDCWD ? proc + "/cwd" : proc + "/fd/" + std::to_string(fd);
-  auto host = read_link(link);
+  auto host = fs_.readlink(vfs::HostPath(link));
   if (!host) return std::unexpected(host.error() == ENOENT ? EBADF : host.error());
   if (fd != AT_FDCWD) {
     struct stat st {};
@@ -60,6 +53,18 @@ std::expected<vfs::Resolved, int> GuestView::resolve(pid_t tid, pid_t tgid,
     return resolver.resolve(vfs::GuestPath(retarget_proc_self(path, tid, tgid)), base, flags);
   }
   return resolver.resolve(vfs::GuestPath(path), base, flags);
+}
+
+std::expected<vfs::Resolved, int> GuestView::resolve_at(pid_t tid, pid_t tgid, int dirfd,
+                                                        const std::string& path,
+                                                        vfs::ResolveFlags flags) const {
+  vfs::GuestPath base("/");
+  if (path.front() != '/' || flags.beneath || flags.in_root) {
+    auto dir = base_dir(tid, dirfd);
+    if (!dir) return std::unexpected(dir.error());
+    base = *dir;
+  }
+  return resolve(tid, tgid, path, base, flags);
 }
 
 // /proc/PID/mounts, /proc/PID/mountinfo, also under task/TID/ (/proc/mounts

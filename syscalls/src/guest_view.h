@@ -43,6 +43,13 @@ class GuestView {
                                             const vfs::GuestPath& base,
                                             vfs::ResolveFlags flags) const;
 
+  // resolve() from where the kernel would start: "/" for an absolute path,
+  // else (and for RESOLVE_BENEATH / RESOLVE_IN_ROOT, which scope to it)
+  // `dirfd`'s directory, AT_FDCWD meaning the cwd.
+  std::expected<vfs::Resolved, int> resolve_at(pid_t tid, pid_t tgid, int dirfd,
+                                               const std::string& path,
+                                               vfs::ResolveFlags flags) const;
+
   // A host path the kernel produced (a link body in /proc) in guest terms;
   // paths outside the view keep the kernel's "(unreachable)" convention.
   std::string to_guest(const std::string& host) const;

@@ -71,10 +71,9 @@ bool follows(const PathArg& a, std::uint64_t flags) {
 // terms; nullopt when `host` is not one (then the kernel answers).
 std::optional<std::string> magic_body(const std::string& host, const GuestView& view) {
   if (!host.starts_with("/proc/") || !vfs::is_proc_magic_link(host.substr(6))) return std::nullopt;
-  char buf[vfs::kPathMax];
-  const ssize_t n = ::readlink(host.c_str(), buf, sizeof buf);
-  if (n < 0) return std::nullopt;
-  std::string body(buf, static_cast<std::size_t>(n));
+  auto link = view.fs().readlink(vfs::HostPath(host));
+  if (!link) return std::nullopt;
+  const std::string& body = *link;
   // /proc/PID/root: the guest's root is its "/" (see the resolver).
   return host.ends_with("/root") && body == "/" ? body : view.to_guest(body);
 }
@@ -164,16 +163,10 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
       }
       return Verdict::deny(ENOENT);
     }
-    vfs::GuestPath base("/");
-    if (path->front() != '/' || cf->resolve.beneath || cf->resolve.in_root) {
-      const int fd = a.dirfd >= 0 ? static_cast<int>(regs.arg(a.dirfd)) : AT_FDCWD;
-      auto b = view_->base_dir(tid, fd);
-      if (!b) return Verdict::deny(b.error());
-      base = *b;
-    }
     vfs::ResolveFlags rf = cf->resolve;
     rf.follow_last = follows(a, cf->flags);
-    auto r = view_->resolve(tid, stop.tracee.tgid, *path, base, rf);
+    const int dirfd = a.dirfd >= 0 ? static_cast<int>(regs.arg(a.dirfd)) : AT_FDCWD;
+    auto r = view_->resolve_at(tid, stop.tracee.tgid, dirfd, *path, rf);
     if (!r) return Verdict::deny(r.error());
     if (auto v = answer_symlink_entry(stop, rule, a, *r, view_->table())) return *v;
     const bool replaces = rule.special == Special::kTwoPaths && i == 1 &&

@@ -1,7 +1,5 @@
 #include "paths.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <string>
@@ -47,13 +45,11 @@ Verdict Paths::on_entry(tracer::SyscallStop& stop) {
 // guest's view reads "(unreachable)/...", as the kernel says of a cwd
 // outside the caller's root.
 Verdict Paths::getcwd(tracer::SyscallStop& stop) const {
-  char buf[vfs::kPathMax];
-  const std::string link = "/proc/" + std::to_string(stop.tracee.tid) + "/cwd";
-  const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
-  if (n < 0) return Verdict::deny(errno == ENOENT ? ESRCH : errno);
-  std::string host(buf, static_cast<std::size_t>(n));
-  if (host.ends_with(" (deleted)")) return Verdict::deny(ENOENT);
-  std::string guest = view_->to_guest(host);
+  const vfs::HostPath link("/proc/" + std::to_string(stop.tracee.tid) + "/cwd");
+  auto host = view_->fs().readlink(link);
+  if (!host) return Verdict::deny(host.error() == ENOENT ? ESRCH : host.error());
+  if (host->ends_with(" (deleted)")) return Verdict::deny(ENOENT);
+  std::string guest = view_->to_guest(*host);
   guest.push_back('\0');
   if (guest.size() > stop.regs.arg(1)) return Verdict::deny(ERANGE);
   if (!stop.memory.write(stop.regs.arg(0), std::as_bytes(std::span(guest)))) {

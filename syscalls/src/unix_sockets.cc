@@ -38,16 +38,10 @@ Verdict UnixSockets::on_entry(tracer::SyscallStop& stop) {
   // unix_mkname_bsd() (net/unix/af_unix.c): the path ends at the first NUL
   // or at addrlen.
   const std::string path(addr.sun_path, strnlen(addr.sun_path, len - kPathOffset));
-  vfs::GuestPath base("/");
-  if (path.front() != '/') {
-    auto cwd = view_->base_dir(stop.tracee.tid, AT_FDCWD);
-    if (!cwd) return Verdict::deny(cwd.error());
-    base = *cwd;
-  }
   const bool binding = stop.desc.name == "bind";
   vfs::ResolveFlags flags;
   flags.follow_last = !binding;
-  auto r = view_->resolve(stop.tracee.tid, stop.tracee.tgid, path, base, flags);
+  auto r = view_->resolve_at(stop.tracee.tid, stop.tracee.tgid, AT_FDCWD, path, flags);
   if (!r) return Verdict::deny(r.error());
   if (binding) {
     if (int err = effect_error(Effect::kCreate, 0, *r, false)) {

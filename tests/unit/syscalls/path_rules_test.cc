@@ -38,7 +38,9 @@ TEST(PathRules, AgreeWithTheTablesRoles) {
         EXPECT_EQ(row->args[static_cast<std::size_t>(a.dirfd)], arch::ArgRole::kDirfd) << r.name;
       }
     }
-    if (r.flags_arg >= 0) EXPECT_LT(r.flags_arg, row->arg_count) << r.name;
+    if (r.flags_arg >= 0) {
+      EXPECT_LT(r.flags_arg, row->arg_count) << r.name;
+    }
   }
 }
 
