@@ -73,20 +73,8 @@ std::optional<std::string> magic_body(const std::string& host, const GuestView& 
   if (!host.starts_with("/proc/") || !vfs::is_proc_magic_link(host.substr(6))) return std::nullopt;
   auto link = view.fs().readlink(vfs::HostPath(host));
   if (!link) return std::nullopt;
-  const std::string& body = *link;
-  // /proc/PID/root: the guest's root is its "/" (see the resolver).
-  return host.ends_with("/root") && body == "/" ? body : view.to_guest(body);
-}
-
-// readlink(2)'s answer: the body, cut at the buffer's size, no NUL.
-Verdict reply_readlink(tracer::SyscallStop& stop, const PathArg& a, const std::string& body) {
-  const auto size = static_cast<std::int64_t>(stop.regs.arg(a.path + 2));
-  if (size <= 0) return Verdict::deny(EINVAL);
-  const auto len = std::min<std::size_t>(body.size(), static_cast<std::size_t>(size));
-  if (!stop.memory.write(stop.regs.arg(a.path + 1), std::as_bytes(std::span(body.data(), len)))) {
-    return Verdict::deny(EFAULT);
-  }
-  return Verdict::skip(static_cast<std::int64_t>(len));
+  if (auto guest = vfs::proc_link_in_guest(view.table(), host, *link)) return guest->str();
+  return view.to_guest(*link);  // "(unreachable)/..." or "pipe:[N]"
 }
 
 // The argv of a script's exec: `head` (interpreter, its argument, the
@@ -133,6 +121,17 @@ std::expected<std::uint64_t, int> push_argv(tracer::StackScratch& scratch,
 }
 
 }  // namespace
+
+// readlink(2)'s answer: the body, cut at the buffer's size, no NUL.
+Verdict reply_readlink(tracer::SyscallStop& stop, const PathArg& a, std::string_view body) {
+  const auto size = static_cast<std::int64_t>(stop.regs.arg(a.path + 2));
+  if (size <= 0) return Verdict::deny(EINVAL);
+  const auto len = std::min<std::size_t>(body.size(), static_cast<std::size_t>(size));
+  if (!stop.memory.write(stop.regs.arg(a.path + 1), std::as_bytes(std::span(body.data(), len)))) {
+    return Verdict::deny(EFAULT);
+  }
+  return Verdict::skip(static_cast<std::int64_t>(len));
+}
 
 std::optional<std::string> Paths::exe_override(const std::string& proc_link,
                                                const std::string& body) const {

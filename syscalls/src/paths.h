@@ -19,6 +19,11 @@
 
 namespace cocoon::syscalls {
 
+// readlink(2)'s answer, given by the tracer: `body` cut at the buffer's size
+// (arg.path + 2), written to the buffer (arg.path + 1), no NUL.
+tracer::Verdict reply_readlink(tracer::SyscallStop& stop, const PathArg& arg,
+                               std::string_view body);
+
 class Paths final : public tracer::SyscallHandler {
  public:
   explicit Paths(std::shared_ptr<const GuestView> view) : view_(std::move(view)) {}

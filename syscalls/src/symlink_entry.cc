@@ -9,6 +9,8 @@
 #include <functional>
 #include <span>
 
+#include "paths.h"
+
 namespace cocoon::syscalls {
 
 using tracer::Verdict;
@@ -67,14 +69,7 @@ std::optional<Verdict> answer_symlink_entry(tracer::SyscallStop& stop, const Pat
   const std::string_view name = rule.name;
   const auto& regs = stop.regs;
   if (name == "readlink" || name == "readlinkat") {
-    const std::string& body = r.mount.symlink_target;
-    const auto size = static_cast<std::int64_t>(regs.arg(arg.path + 2));
-    if (size <= 0) return Verdict::deny(EINVAL);
-    const auto len = std::min<std::size_t>(body.size(), static_cast<std::size_t>(size));
-    if (!stop.memory.write(regs.arg(arg.path + 1), std::as_bytes(std::span(body.data(), len)))) {
-      return Verdict::deny(EFAULT);
-    }
-    return Verdict::skip(static_cast<std::int64_t>(len));
+    return reply_readlink(stop, arg, r.mount.symlink_target);
   }
   if (name == "lstat" || name == "newfstatat") {
     return reply_struct(stop, regs.arg(arg.path + 1), link_stat(r, table));

@@ -31,6 +31,12 @@ std::vector<std::string_view> split(std::string_view p) {
 
 }  // namespace
 
+std::optional<GuestPath> proc_link_in_guest(const MountTable& table, std::string_view link,
+                                            std::string_view body) {
+  if (link.ends_with("/root") && body == "/") return GuestPath("/");
+  return table.to_guest(body);
+}
+
 bool is_proc_magic_link(std::string_view rel) {
   std::vector<std::string_view> c = split(rel);
   std::size_t i = 0;

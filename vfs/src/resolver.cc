@@ -294,9 +294,7 @@ class Walk {
     auto body = fs_.readlink(HostPath(entry_host(e)));
     if (!body) return fail(body.error());
     if (body->empty() || body->front() != '/') return fail(ENOTDIR);  // pipe:[N], socket:[N]
-    // /proc/PID/root: guests never change their real root (chroot is the
-    // tracer's to emulate), so the host's "/" there is the guest's root.
-    auto guest = e.name == "root" && *body == "/" ? GuestPath("/") : t_.to_guest(*body);
+    auto guest = proc_link_in_guest(t_, entry_host(e), *body);
     if (!guest) return fail(ENOENT);
     // Continue from the object's guest path, as if from an absolute link.
     push_components(texts_.emplace_back(guest->str()));

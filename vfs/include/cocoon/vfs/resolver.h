@@ -5,6 +5,8 @@
 #pragma once
 
 #include <expected>
+#include <optional>
+#include <string_view>
 
 #include "cocoon/vfs/filesystem.h"
 #include "cocoon/vfs/mount_table.h"
@@ -65,5 +67,13 @@ class Resolver {
 // also under task/TID/. These are followed by jumping to the object, not by
 // reading a path (proc_pid_get_link() -> nd_jump_link(), fs/namei.c).
 bool is_proc_magic_link(std::string_view rel);
+
+// The guest path a /proc magic link's host target stands for: `link` is the
+// link's host path, `body` what readlink(2) says. PID/root reads "/", which
+// is the guest's root (guests never change their real root: chroot is the
+// tracer's to emulate); anything else maps through the table (nullopt: not
+// visible in the guest, or not a path, like "pipe:[N]").
+std::optional<GuestPath> proc_link_in_guest(const MountTable& table, std::string_view link,
+                                            std::string_view body);
 
 }  // namespace cocoon::vfs
