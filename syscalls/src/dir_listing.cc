@@ -90,23 +90,25 @@ Verdict DirListing::on_entry(tracer::SyscallStop& stop) {
   auto dir = view_->base_dir(stop.tracee.tid, fd);
   if (!dir || !dirs_.contains(dir->str())) return Verdict::resume();
   if (fd_position(stop.tracee.tid, fd) != 0) return Verdict::resume();
+  pending_[stop.tracee.tid] = dir->str();
   return Verdict::resume_to_exit();
 }
 
 void DirListing::on_exit(tracer::SyscallStop& stop) {
+  const auto it = pending_.find(stop.tracee.tid);
+  if (it == pending_.end()) return;
+  const std::string dir = std::move(it->second);
+  pending_.erase(it);
   const std::int64_t got = stop.regs.result();
   if (got < 0) return;
-  const int fd = static_cast<int>(stop.tracee.entry_args[0]);
   const std::uint64_t buf = stop.tracee.entry_args[1];
   const std::uint64_t count = stop.tracee.entry_args[2];
-  auto dir = view_->base_dir(stop.tracee.tid, fd);
-  if (!dir) return;
   std::vector<std::byte> kernel(static_cast<std::size_t>(got));
   if (got > 0 && !stop.memory.read(buf, kernel)) return;
   const std::int64_t off = last_offset(kernel);
   std::vector<std::byte> extra;
-  for (const std::string& name : view_->table().synthetic_children(dir->str(), view_->fs())) {
-    const std::string child = (dir->str() == "/" ? "" : dir->str()) + "/" + name;
+  for (const std::string& name : view_->table().synthetic_children(dir, view_->fs())) {
+    const std::string child = (dir == "/" ? "" : dir) + "/" + name;
     auto r = view_->resolve(stop.tracee.tid, stop.tracee.tgid, child, vfs::GuestPath("/"),
                             vfs::ResolveFlags{.follow_last = false});
     struct stat st {};

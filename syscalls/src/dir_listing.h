@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "cocoon/tracer/handler.h"
 #include "guest_view.h"
@@ -27,6 +28,7 @@ class DirListing final : public tracer::SyscallHandler {
  private:
   std::shared_ptr<const GuestView> view_;
   std::set<std::string, std::less<>> dirs_;  // guest dirs with names to add
+  std::unordered_map<pid_t, std::string> pending_;  // per thread: entry -> exit
 };
 
 }  // namespace cocoon::syscalls

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <vector>
 
+#include "owned_fd.h"
+
 namespace cocoon::syscalls {
 namespace {
 
@@ -21,13 +23,6 @@ constexpr int kMachine = EM_RISCV;
 // PATH_MAX: the kernel refuses longer interpreter paths (binfmt_elf.c).
 constexpr std::size_t kMaxInterp = 4096;
 
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 bool read_at(int fd, void* buf, std::size_t n, off_t at) {
   return ::pread(fd, buf, n, at) == static_cast<ssize_t>(n);
 }
@@ -35,7 +30,7 @@ bool read_at(int fd, void* buf, std::size_t n, off_t at) {
 }  // namespace
 
 std::optional<std::string> elf_interpreter(const std::string& host_path) {
-  const Fd f{::open(host_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
+  const OwnedFd f(::open(host_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (f.fd < 0) return std::nullopt;
   Elf64_Ehdr eh{};
   if (!read_at(f.fd, &eh, sizeof eh, 0) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||

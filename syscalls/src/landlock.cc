@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 namespace cocoon::syscalls {
 namespace {
@@ -34,18 +36,17 @@ constexpr std::uint64_t kReadRights =
 
 std::expected<void, std::string> allow(int ruleset, const std::string& host, std::uint64_t rights,
                                        std::uint64_t handled) {
-  const int fd = ::open(host.c_str(), O_PATH | O_CLOEXEC);
-  if (fd < 0) return std::unexpected("landlock rule for " + host + ": " + std::strerror(errno));
+  const OwnedFd fd(::open(host.c_str(), O_PATH | O_CLOEXEC));
+  if (fd.fd < 0) return std::unexpected("landlock rule for " + host + ": " + std::strerror(errno));
   struct stat st {};
-  ::fstat(fd, &st);
+  ::fstat(fd.fd, &st);
   if (!S_ISDIR(st.st_mode)) rights &= kFileRights;
   landlock_path_beneath_attr attr{};
   attr.allowed_access = rights & handled;
-  attr.parent_fd = fd;
-  const long r = ::syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &attr, 0);
-  const int err = errno;
-  ::close(fd);
-  if (r != 0) return std::unexpected("landlock rule for " + host + ": " + std::strerror(err));
+  attr.parent_fd = fd.fd;
+  if (::syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &attr, 0) != 0) {
+    return std::unexpected("landlock rule for " + host + ": " + std::strerror(errno));
+  }
   return {};
 }
 
@@ -65,23 +66,20 @@ std::expected<Landlock, std::string> make_landlock(const vfs::MountTable& table,
   attr.handled_access_fs = handled;
   const long fd = ::syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
   if (fd < 0) return std::unexpected(std::string("landlock_create_ruleset: ") + std::strerror(errno));
-  out.fd = static_cast<int>(fd);
-  auto fail = [&](std::string why) {
-    ::close(out.fd);
-    return std::unexpected(std::move(why));
-  };
+  out.fd = OwnedFd(static_cast<int>(fd));
+  // What the guest may reach: every mount's host tree (read-only ones with
+  // read rights only), the generated files, the placeholder tree.
+  std::vector<std::pair<std::string, std::uint64_t>> rules;
   for (const vfs::Mount& m : table.mounts()) {
     if (m.kind == vfs::MountKind::kSymlink) continue;  // no host file behind it
-    const std::uint64_t rights = m.read_only ? kReadRights : handled;
-    if (auto r = allow(out.fd, m.source.str(), rights, handled); !r) return fail(r.error());
+    rules.emplace_back(m.source.str(), m.read_only ? kReadRights : handled);
   }
-  for (const std::string& path : readable) {
-    if (auto r = allow(out.fd, path, kReadRights, handled); !r) return fail(r.error());
-  }
+  for (const std::string& path : readable) rules.emplace_back(path, kReadRights);
   if (!table.synthetic().source.str().empty()) {
-    if (auto r = allow(out.fd, table.synthetic().source.str(), kReadRights, handled); !r) {
-      return fail(r.error());
-    }
+    rules.emplace_back(table.synthetic().source.str(), kReadRights);
+  }
+  for (const auto& [path, rights] : rules) {
+    if (auto r = allow(out.fd.fd, path, rights, handled); !r) return std::unexpected(r.error());
   }
   return out;
 }

@@ -13,11 +13,12 @@
 #include <vector>
 
 #include "cocoon/vfs/mount_table.h"
+#include "owned_fd.h"
 
 namespace cocoon::syscalls {
 
 struct Landlock {
-  int fd = -1;          // the ruleset, for landlock_restrict_self in the guest
+  OwnedFd fd;           // the ruleset, for landlock_restrict_self in the guest
   int abi = 0;          // the kernel's Landlock ABI version (0: none)
   std::string missing;  // why there is no ruleset, when fd is -1
 };

@@ -202,6 +202,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
   }
   tracer::StackScratch scratch(stop.memory, regs.sp());
   bool want_exit = false;
+  int argv_arg = rule.paths[0].path + 1;  // execve: 1, execveat: 2
   for (int i = 0; i < rule.count; ++i) {
     if (!resolved[i]) continue;
     const PathArg& a = rule.paths[static_cast<std::size_t>(i)];
@@ -220,6 +221,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
       regs.set_arg(2, argv);
       regs.set_arg(3, envp);
       regs.set_arg(4, 0);
+      argv_arg = 2;
       continue;
     }
     if (a.path == 0 && !arch::SyscallRegs::can_set_arg0()) {
@@ -234,8 +236,6 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     regs.set_arg(a.path, *at);
   }
   if (exec_plan && !exec_plan->argv_head.empty()) {
-    // argv: execve's arg1, execveat's arg2 (also an execve turned execveat).
-    const int argv_arg = regs.nr() == arch::find_syscall("execveat")->number(regs.abi()) ? 2 : 1;
     auto at = push_argv(scratch, stop.memory, regs.arg(argv_arg), exec_plan->argv_head);
     if (!at) return Verdict::deny(at.error());
     regs.set_arg(argv_arg, *at);

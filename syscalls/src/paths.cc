@@ -1,6 +1,5 @@
 #include "paths.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -11,17 +10,8 @@ namespace cocoon::syscalls {
 using tracer::Decision;
 using tracer::Verdict;
 
-namespace {
-
-bool has_path_role(const arch::SyscallDesc& row) {
-  return std::any_of(row.args.begin(), row.args.begin() + row.arg_count,
-                     [](arch::ArgRole r) { return r == arch::ArgRole::kPath; });
-}
-
-}  // namespace
-
 Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  const bool relevant = row.name == "getcwd" || has_path_role(row);
+  const bool relevant = row.name == "getcwd" || row.has_role(arch::ArgRole::kPath);
   if (!relevant) return Decision::allow();
   // Only the host's native ABI is translated: the i386 entry (int 0x80) has
   // other argument layouts (split 64-bit values), so it gets ENOSYS rather

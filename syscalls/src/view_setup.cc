@@ -77,10 +77,6 @@ std::expected<std::string, std::string> ScratchDir::make_subdir(const std::strin
   return p.string();
 }
 
-OwnedFd::~OwnedFd() {
-  if (fd >= 0) ::close(fd);
-}
-
 namespace {
 
 // The guest's /proc/PID/mounts and mountinfo, written once: the table does
@@ -125,8 +121,8 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
   const vfs::HostFilesystem host;
   auto table = vfs::make_mount_table(host, config.rootfs.empty() ? "/" : config.rootfs);
   if (!table) return std::unexpected(table.error());
-  const bool identity = config.mounts.empty() && (config.rootfs.empty() || config.rootfs == "/");
-  if (!identity) {
+  // The host's own view (GuestView::is_identity) needs no scratch directory.
+  if (!config.mounts.empty() || table->root().source.str() != "/") {
     auto scratch = ScratchDir::create();
     if (!scratch) return std::unexpected(scratch.error());
     out.scratch = std::move(*scratch);
@@ -166,11 +162,11 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
   if (config.landlock && !view->is_identity()) {
     auto ll = make_landlock(view->table(), view->proc_mount_files());
     if (!ll) return std::unexpected(ll.error());
-    if (ll->fd < 0) {
+    if (ll->fd.fd < 0) {
       tracer::module_logger("vfs")->warn("{}: the guest's filesystem view is enforced by path "
                                          "rewriting alone (docs/threat-model.md)", ll->missing);
     }
-    out.landlock = OwnedFd(ll->fd);
+    out.landlock = std::move(ll->fd);
   }
   out.view = std::move(view);
   return out;

@@ -11,6 +11,7 @@
 
 #include "cocoon/syscalls/config.h"
 #include "guest_view.h"
+#include "owned_fd.h"
 
 namespace cocoon::syscalls {
 
@@ -30,19 +31,6 @@ class ScratchDir {
   explicit ScratchDir(std::filesystem::path p) : path_(std::move(p)) {}
   std::filesystem::path path_;
   int next_ = 0;
-};
-
-// An owned file descriptor.
-struct OwnedFd {
-  int fd = -1;
-  OwnedFd() = default;
-  explicit OwnedFd(int f) : fd(f) {}
-  OwnedFd(OwnedFd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
-  OwnedFd& operator=(OwnedFd&& o) noexcept {
-    std::swap(fd, o.fd);
-    return *this;
-  }
-  ~OwnedFd();
 };
 
 struct ViewSetup {

@@ -52,8 +52,7 @@ TEST(Paths, NoPathSyscallPassesUntranslated) {
   const Paths paths(std::make_shared<GuestView>(std::move(table)));
   int traced = 0;
   for (const auto& row : arch::all_syscalls()) {
-    const bool has_path = std::any_of(row.args.begin(), row.args.begin() + row.arg_count,
-                                      [](arch::ArgRole a) { return a == arch::ArgRole::kPath; });
+    const bool has_path = row.has_role(arch::ArgRole::kPath);
     for (arch::Arch abi : arch::entry_abis(arch::host_arch())) {
       if (!row.exists_on(abi)) continue;
       const auto d = paths.decision(row, abi);
