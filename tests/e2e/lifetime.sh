@@ -4,6 +4,20 @@
 # (reaper reports anything reparented to it when cocoon is gone).
 source "$(dirname "$0")/lib.sh" "$@"
 
+# start_reaped LIMIT [REAPER OPTIONS...] -- CMD...: CMD in the background
+# under timeout and the reaper (cocoon's pid in $TMP/pid, leftovers in
+# $TMP/leftovers, output in $TMP/out and $TMP/err); sets bg.
+start_reaped() {
+  local limit=$1 opts=()
+  shift
+  while [[ $1 != -- ]]; do opts+=("$1"); shift; done
+  rm -f "$TMP/pid" "$TMP/leftovers"
+  timeout -k 5 "$limit" "$GUESTS/reaper" -r "$TMP/leftovers" -p "$TMP/pid" "${opts[@]}" "$@" \
+    >"$TMP/out" 2>"$TMP/err" &
+  bg=$!
+  BG_PIDS+=("$bg")
+}
+
 count_sleeps() { pgrep -c -f "^sleep $SLEEP_ARG" || true; }
 have_sleeps() { (($(count_sleeps) >= $1)); }
 
@@ -13,11 +27,7 @@ TREE="sleep $SLEEP_ARG & sleep $SLEEP_ARG & (sleep $SLEEP_ARG &) ;
   sh -c 'sleep $SLEEP_ARG' & sh -c \"trap '' TERM INT HUP; sleep $SLEEP_ARG\" & wait"
 
 for sig in TERM INT HUP; do
-  rm -f "$TMP/pid" "$TMP/leftovers"
-  timeout -k 5 15 "$GUESTS/reaper" -r "$TMP/leftovers" -p "$TMP/pid" -- \
-    "$COCOON" run "${MODE_FLAGS[@]}" -- sh -c "$TREE" >"$TMP/out" 2>"$TMP/err" &
-  bg=$!
-  BG_PIDS+=("$bg")
+  start_reaped 15 -- "$COCOON" run "${MODE_FLAGS[@]}" -- sh -c "$TREE"
   wait_for 15 have_sleeps 5 || fail "SIG$sig: the guest tree did not start ($(count_sleeps) sleeps)"
   cocoon_pid=$(cat "$TMP/pid")
   [[ $(ps -o comm= -p "$cocoon_pid") == cocoon ]] || fail "pid file does not name cocoon"
@@ -43,12 +53,8 @@ done
 # SIGTERM (PR_SET_PDEATHSIG) and kills the tree. reaper is the subreaper
 # above: cocoon and anything it leaves are reparented to it, and must be gone
 # within 2 s of the parent's death (reaper's own 3 s grace comes after).
-rm -f "$TMP/pid" "$TMP/leftovers"
-timeout -k 5 "$LIMIT" "$GUESTS/reaper" -r "$TMP/leftovers" -p "$TMP/pid" -g 3000 -- \
-  bash -c '"$@" & wait' parent "$COCOON" run "${MODE_FLAGS[@]}" --die-with-parent -- \
-  sh -c "$TREE" >"$TMP/out" 2>"$TMP/err" &
-bg=$!
-BG_PIDS+=("$bg")
+start_reaped "$LIMIT" -g 3000 -- \
+  bash -c '"$@" & wait' parent "$COCOON" run "${MODE_FLAGS[@]}" --die-with-parent -- sh -c "$TREE"
 wait_for 15 have_sleeps 5 || fail "--die-with-parent: the guest tree did not start"
 kill -KILL "$(cat "$TMP/pid")"
 t0=$(now_ms)
@@ -59,11 +65,7 @@ wait "$bg"
 pass "--die-with-parent: cocoon itself exited, nothing left"
 
 # cocoon SIGKILLed: PTRACE_O_EXITKILL kills every tracee.
-rm -f "$TMP/pid" "$TMP/leftovers"
-timeout -k 5 "$LIMIT" "$GUESTS/reaper" -r "$TMP/leftovers" -p "$TMP/pid" -g 3000 -- \
-  "$COCOON" run "${MODE_FLAGS[@]}" -- sh -c "$TREE" >"$TMP/out" 2>"$TMP/err" &
-bg=$!
-BG_PIDS+=("$bg")
+start_reaped "$LIMIT" -g 3000 -- "$COCOON" run "${MODE_FLAGS[@]}" -- sh -c "$TREE"
 wait_for 15 have_sleeps 5 || fail "SIGKILL: the guest tree did not start"
 kill -KILL "$(cat "$TMP/pid")"
 wait "$bg"
@@ -104,12 +106,8 @@ for i in 1 2 3 4 5 6 7 8; do
   assert_status 0 "--kill-on-exit with a forking loop, run $i: returned in $(($(now_ms) - t0)) ms"
 done
 for i in 1 2 3; do
-  rm -f "$TMP/pid" "$TMP/leftovers"
-  timeout -k 5 10 "$GUESTS/reaper" -r "$TMP/leftovers" -p "$TMP/pid" -- \
-    "$COCOON" run "${MODE_FLAGS[@]}" -- sh -c "( while :; do sleep $SLEEP_ARG & done ) & wait" \
-    >"$TMP/out" 2>"$TMP/err" &
-  bg=$!
-  BG_PIDS+=("$bg")
+  start_reaped 10 -- "$COCOON" run "${MODE_FLAGS[@]}" -- \
+    sh -c "( while :; do sleep $SLEEP_ARG & done ) & wait"
   wait_for 15 have_sleeps 20 || fail "forking loop did not start"
   kill -TERM "$(cat "$TMP/pid")"
   wait "$bg"

@@ -7,9 +7,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -24,6 +22,7 @@
 
 #include "cocoon/arch/regs.h"
 #include "cocoon/arch/syscall_table.h"
+#include "trace_one_syscall.h"
 
 namespace cocoon::arch {
 namespace {
@@ -31,15 +30,7 @@ namespace {
 // Makes the calling (child) process stop at every getppid through seccomp.
 void trace_getppid_with_seccomp() {
   const auto nr = static_cast<std::uint32_t>(find_syscall("getppid")->number(host_arch()));
-  sock_filter prog[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  sock_fprog fprog{static_cast<unsigned short>(std::size(prog)), prog};
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(100);
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) _exit(101);
+  if (!testing::trace_one_syscall(nr)) _exit(100);
 }
 
 // Forks `body` under PTRACE_SEIZE with TRACESECCOMP; calls `on_seccomp` at

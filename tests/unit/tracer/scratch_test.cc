@@ -4,9 +4,6 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,6 +16,7 @@
 
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/arch/syscall_table.h"
+#include "trace_one_syscall.h"
 
 namespace cocoon::tracer {
 namespace {
@@ -63,15 +61,7 @@ TEST(StackScratch, ReplacesARealTraceesPathArgument) {
   if (pid == 0) {
     char c;
     if (read(go[0], &c, 1) != 1) _exit(10);
-    sock_filter prog[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    sock_fprog fprog{static_cast<unsigned short>(std::size(prog)), prog};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(11);
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) _exit(12);
+    if (!cocoon::testing::trace_one_syscall(nr)) _exit(11);
     char path[] = "/nonexistent/cocoon-scratch-test";
     const int fd = static_cast<int>(syscall(SYS_openat, AT_FDCWD, path, O_RDONLY));
     struct stat st {};
