@@ -13,6 +13,8 @@ packages=(
   libunwind-dev libcapstone-dev
   # the other arches' kernel headers: the syscall table is checked against them
   linux-libc-dev-arm64-cross linux-libc-dev-riscv64-cross
+  # the resolver's libFuzzer target (tests/fuzz: clang, libFuzzer, sanitizers)
+  clang-16 libclang-rt-16-dev
   # end-to-end tests and the benchmark's peers
   busybox-static util-linux procps proot hyperfine debootstrap
   # the cross-architecture harness (tests/qemu, ctest -L cross)

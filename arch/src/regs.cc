@@ -68,6 +68,10 @@ void X86_64Regs::set_arg(int i, std::uint64_t v, Arch abi) {
   }
 }
 void X86_64Regs::set_result(std::int64_t v) { w_[x86::kRax] = static_cast<std::uint64_t>(v); }
+std::size_t X86_64Regs::arg_offset(int i, Arch abi) {
+  const auto idx = static_cast<std::size_t>(i);
+  return 8 * (abi == Arch::kI386 ? x86::kArgs32[idx] : x86::kArgs64[idx]);
+}
 
 // ---- aarch64 ----
 

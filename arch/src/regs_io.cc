@@ -133,6 +133,22 @@ bool SyscallRegs::can_set_arg0() {
 std::expected<void, int> SyscallRegs::store(pid_t tid) {
   if (!nr_dirty_ && !result_dirty_ && args_dirty_ == 0) return {};
 #if defined(__x86_64__)
+  // Arguments alone (a path rewrite): one PTRACE_POKEUSER each, usually
+  // one call instead of GETREGSET + SETREGSET. A 64-bit tracer pokes the
+  // 64-bit struct user_regs_struct even for an i386 task (putreg(),
+  // arch/x86/kernel/ptrace.c), whose values are 32 bits.
+  if (!nr_dirty_ && !result_dirty_) {
+    for (int i = 0; i < 6; ++i) {
+      if ((args_dirty_ & (1u << i)) == 0) continue;
+      std::uint64_t v = args_[static_cast<std::size_t>(i)];
+      if (abi_ == Arch::kI386) v &= 0xffffffffu;
+      if (ptrace(PTRACE_POKEUSER, tid, X86_64Regs::arg_offset(i, abi_), v) != 0) {
+        return std::unexpected(errno);
+      }
+    }
+    args_dirty_ = 0;
+    return {};
+  }
   std::array<std::byte, X86_64Regs::kSize> image;
   if (auto r = get_regset(tid, NT_PRSTATUS, image); !r) return r;
   X86_64Regs regs = X86_64Regs::from_bytes(image);

@@ -30,18 +30,28 @@ bool GuestView::is_identity() const {
          !table_.root().read_only;
 }
 
-std::expected<vfs::GuestPath, int> GuestView::base_dir(pid_t tid, int fd) const {
+std::expected<vfs::GuestPath, int> GuestView::base_dir(pid_t tid, int fd, bool check_dir) const {
   const std::string proc = "/proc/" + std::to_string(tid);
   const std::string link = fd == AT_FDCWD ? proc + "/cwd" : proc + "/fd/" + std::to_string(fd);
   auto host = fs_.readlink(vfs::HostPath(link));
   if (!host) return std::unexpected(host.error() == ENOENT ? EBADF : host.error());
   if (fd != AT_FDCWD) {
-    struct stat st {};
-    if (::stat(link.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::unexpected(ENOTDIR);
+    // "pipe:[N]", "anon_inode:[eventfd]": never a directory.
+    if (host->empty() || host->front() != '/') return std::unexpected(ENOTDIR);
+    if (check_dir) {
+      if (int err = dir_fd_error(tid, fd)) return std::unexpected(err);
+    }
   }
   auto guest = table_.to_guest(*host);
   if (!guest) return std::unexpected(ENOENT);
   return *guest;
+}
+
+int GuestView::dir_fd_error(pid_t tid, int fd) const {
+  const std::string link = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
+  struct stat st {};
+  if (::stat(link.c_str(), &st) != 0) return errno == ENOENT ? EBADF : errno;
+  return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 }
 
 std::expected<vfs::Resolved, int> GuestView::resolve(pid_t tid, pid_t tgid,
@@ -55,16 +65,31 @@ std::expected<vfs::Resolved, int> GuestView::resolve(pid_t tid, pid_t tgid,
   return resolver.resolve(vfs::GuestPath(path), base, flags);
 }
 
+// Speed: the fd's kind is only asked for when the answer can depend on it.
+// A plain walk (vfs::Resolved::plain) from a directory fd is handed to the
+// kernel as the guest wrote it, and the kernel says ENOTDIR itself
+// (path_init(), fs/namei.c); every other outcome is checked first, because
+// the kernel checks the dirfd before it walks.
 std::expected<vfs::Resolved, int> GuestView::resolve_at(pid_t tid, pid_t tgid, int dirfd,
                                                         const std::string& path,
                                                         vfs::ResolveFlags flags) const {
   vfs::GuestPath base("/");
-  if (path.front() != '/' || flags.beneath || flags.in_root) {
-    auto dir = base_dir(tid, dirfd);
+  const bool from_dirfd = path.front() != '/' || flags.beneath || flags.in_root;
+  if (from_dirfd) {
+    auto dir = base_dir(tid, dirfd, /*check_dir=*/false);
     if (!dir) return std::unexpected(dir.error());
     base = *dir;
   }
-  return resolve(tid, tgid, path, base, flags);
+  auto r = resolve(tid, tgid, path, base, flags);
+  if (from_dirfd && dirfd != AT_FDCWD && !(r && r->plain)) {
+    if (int err = dir_fd_error(tid, dirfd)) return std::unexpected(err);
+  }
+  return r;
+}
+
+bool GuestView::kernel_walks_alike(const std::string& path, const vfs::Resolved& r) const {
+  if (!r.plain) return false;
+  return path.front() != '/' || table_.root().source.str() == "/";
 }
 
 // /proc/PID/mounts, /proc/PID/mountinfo, also under task/TID/ (/proc/mounts

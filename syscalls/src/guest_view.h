@@ -33,9 +33,10 @@ class GuestView {
   bool is_identity() const;
 
   // The guest path of a tracee's cwd, or of its directory fd `fd` (AT_FDCWD
-  // for the cwd). ENOTDIR when fd is not a directory, EBADF when not open,
-  // ENOENT when the directory is outside the guest's view.
-  std::expected<vfs::GuestPath, int> base_dir(pid_t tid, int fd) const;
+  // for the cwd). ENOTDIR when fd is not a directory (asked of the kernel
+  // only with `check_dir`: one stat), EBADF when not open, ENOENT when the
+  // directory is outside the guest's view.
+  std::expected<vfs::GuestPath, int> base_dir(pid_t tid, int fd, bool check_dir = true) const;
 
   // Resolves `path` for tracee `tid` (pid `tgid`), relative to `base`.
   // /proc/self and /proc/thread-self name the tracee, not cocoon.
@@ -49,6 +50,12 @@ class GuestView {
   std::expected<vfs::Resolved, int> resolve_at(pid_t tid, pid_t tgid, int dirfd,
                                                const std::string& path,
                                                vfs::ResolveFlags flags) const;
+
+  // Whether the host kernel, handed the guest's own `path` (and dirfd),
+  // reaches the entry `r` names: a plain walk (vfs::Resolved::plain) that
+  // starts where the kernel starts, i.e. relative, or absolute with the
+  // host's "/" as the guest's root. Then the call needs no rewriting.
+  bool kernel_walks_alike(const std::string& path, const vfs::Resolved& r) const;
 
   // A host path the kernel produced (a link body in /proc) in guest terms;
   // paths outside the view keep the kernel's "(unreachable)" convention.
@@ -69,6 +76,9 @@ class GuestView {
   }
 
  private:
+  // 0 when `fd` of `tid` is an open directory, else ENOTDIR or EBADF.
+  int dir_fd_error(pid_t tid, int fd) const;
+
   vfs::MountTable table_;
   vfs::HostFilesystem fs_;
   std::string mounts_file_, mountinfo_file_;

@@ -31,6 +31,7 @@ namespace {
 struct CallFlags {
   std::uint64_t flags = 0;  // the flags argument (AT_*, open flags, inotify mask)
   std::optional<open_how> how;
+  bool how_resolves = false;  // the guest's open_how.resolve was not 0
   vfs::ResolveFlags resolve;
 };
 
@@ -49,6 +50,7 @@ std::expected<CallFlags, int> call_flags(const tracer::SyscallStop& stop, const 
   f.resolve.no_symlinks = how.resolve & RESOLVE_NO_SYMLINKS;
   f.resolve.no_magiclinks = how.resolve & RESOLVE_NO_MAGICLINKS;
   f.resolve.no_xdev = how.resolve & RESOLVE_NO_XDEV;
+  f.how_resolves = how.resolve != 0;
   how.resolve = 0;
   f.how = how;
   return f;
@@ -149,6 +151,10 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
   const pid_t tid = stop.tracee.tid;
   std::optional<vfs::Resolved> resolved[2];
   std::optional<ExecPlan> exec_plan;
+  // Whether the kernel, given the guest's own arguments, does what the
+  // resolver found (GuestView::kernel_walks_alike): then nothing is written,
+  // neither the guest's memory nor its registers.
+  bool as_is = !cf->how_resolves && rule.special != Special::kExec;
   for (int i = 0; i < rule.count; ++i) {
     const PathArg& a = rule.paths[static_cast<std::size_t>(i)];
     const std::uint64_t addr = regs.arg(a.path);
@@ -164,8 +170,15 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     }
     vfs::ResolveFlags rf = cf->resolve;
     rf.follow_last = follows(a, cf->flags);
+    // Only exec (not as_is) must know what the last name is; the rest only
+    // when the mount is read-only (effect_error), and ask again then.
+    rf.lazy_last = as_is;
     const int dirfd = a.dirfd >= 0 ? static_cast<int>(regs.arg(a.dirfd)) : AT_FDCWD;
-    auto r = view_->resolve_at(tid, stop.tracee.tgid, dirfd, *path, rf);
+    auto first = view_->resolve_at(tid, stop.tracee.tgid, dirfd, *path, rf);
+    const bool again = first && first->kind == vfs::EntryKind::kUnknown &&
+                       first->mount.read_only && a.effect != Effect::kRead;
+    rf.lazy_last = rf.lazy_last && !again;
+    auto r = again ? view_->resolve_at(tid, stop.tracee.tgid, dirfd, *path, rf) : std::move(first);
     if (!r) return Verdict::deny(r.error());
     if (auto v = answer_symlink_entry(stop, rule, a, *r, view_->table())) return *v;
     const bool replaces = rule.special == Special::kTwoPaths && i == 1 &&
@@ -184,6 +197,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
       }
       vfs::Resolved generated{r->guest, vfs::HostPath(file), r->mount, r->kind};
       r.emplace(std::move(generated));
+      as_is = false;
     }
     if (rule.special == Special::kExec) {
       auto plan = plan_exec(*view_, tid, stop.tracee.tgid, *r, *path);
@@ -193,6 +207,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
         exe_[stop.tracee.tgid] = {exec_plan->host, exec_plan->exe_guest};
       }
     }
+    as_is = as_is && view_->kernel_walks_alike(*path, *r);
     resolved[i].emplace(*r);
   }
   // rename(2)/link(2) across mount points: EXDEV, as the kernel says.
@@ -200,6 +215,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
       &resolved[0]->mount != &resolved[1]->mount) {
     return Verdict::deny(EXDEV);
   }
+  if (as_is) return Verdict::resume();
   tracer::StackScratch scratch(stop.memory, regs.sp());
   bool want_exit = false;
   int argv_arg = rule.paths[0].path + 1;  // execve: 1, execveat: 2

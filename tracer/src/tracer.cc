@@ -1,5 +1,6 @@
 #include "cocoon/tracer/tracer.h"
 
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -28,6 +29,12 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   // zombie outlives the run (prctl(2), PR_SET_CHILD_SUBREAPER).
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   kill_switch_->arm(options_.die_with_parent);
+  // Polling only pays when cocoon and its guests run on different CPUs.
+  // Confined to one (taskset -c N cocoon ...; the guests inherit the mask),
+  // a poll would only keep the guest it waits for off that CPU.
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  may_spin_ = sched_getaffinity(0, sizeof cpus, &cpus) != 0 || CPU_COUNT(&cpus) > 1;
 
   LaunchSpec spec{argv, {}, options_.cwd, options_.landlock_fd};
   if (options_.use_seccomp) spec.filter = build_filter(dispatcher_.policy());
@@ -57,7 +64,7 @@ Tracee& Tracer::adopt(pid_t tid, pid_t tgid) {
 }
 
 void Tracer::handle(const WaitEvent& ev) {
-  spin_ = ev.kind == EventKind::kSeccompStop || ev.kind == EventKind::kSyscallStop;
+  spin_ = may_spin_ && (ev.kind == EventKind::kSeccompStop || ev.kind == EventKind::kSyscallStop);
   log().trace("{}: {} (signal {}, event {})", ev.tid, event_kind_name(ev.kind), ev.signal,
               ev.ptrace_event);
   if (ev.kind == EventKind::kExited || ev.kind == EventKind::kKilled) return on_death(ev);

@@ -31,4 +31,26 @@ std::expected<WalkStep, int> Filesystem::walk(const HostPath& dir,
   return WalkStep{names.size(), EntryKind::kDirectory};
 }
 
+Filesystem::PlainWalk Filesystem::plain_walk(const HostPath& dir,
+                                             std::span<const std::string_view> names,
+                                             bool follow_last) const {
+  HostPath cur = dir;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    cur = host_child(cur, names[i]);
+    auto k = kind(cur);
+    if (!k) return PlainWalk::kUnsure;
+    const bool last = i + 1 == names.size();
+    switch (*k) {
+      case EntryKind::kDirectory: break;
+      case EntryKind::kMissing: return PlainWalk::kMissing;
+      case EntryKind::kSymlink:
+        return last && !follow_last ? PlainWalk::kExists : PlainWalk::kUnsure;
+      case EntryKind::kOther:
+      case EntryKind::kUnknown:
+        return last ? PlainWalk::kExists : PlainWalk::kUnsure;
+    }
+  }
+  return PlainWalk::kExists;
+}
+
 }  // namespace cocoon::vfs

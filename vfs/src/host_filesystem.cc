@@ -110,4 +110,32 @@ std::expected<WalkStep, int> HostFilesystem::walk(const HostPath& dir,
   return WalkStep{last, k};
 }
 
+// One openat2(2) (and a close) for the whole run: RESOLVE_NO_SYMLINKS makes
+// any symlink on the way ELOOP, except a last one opened with
+// O_PATH|O_NOFOLLOW, which the fd then names (openat2(2)). ENOENT means the
+// walk met a missing name before any symlink, so the kernel, handed the
+// same names, meets it too.
+Filesystem::PlainWalk HostFilesystem::plain_walk(const HostPath& dir,
+                                                 std::span<const std::string_view> names,
+                                                 bool follow_last) const {
+  if (!fast_walk_ || !g_have_openat2.load(std::memory_order_relaxed)) {
+    return Filesystem::plain_walk(dir, names, follow_last);
+  }
+  std::string path = dir.str();
+  for (std::string_view name : names) {
+    if (path.back() != '/') path += '/';
+    path += name;
+  }
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC | (follow_last ? 0 : O_NOFOLLOW);
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  const long fd = ::syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how);
+  if (fd >= 0) {
+    ::close(static_cast<int>(fd));
+    return PlainWalk::kExists;
+  }
+  if (errno == ENOSYS || errno == EPERM) g_have_openat2.store(false, std::memory_order_relaxed);
+  return errno == ENOENT ? PlainWalk::kMissing : PlainWalk::kUnsure;
+}
+
 }  // namespace cocoon::vfs

@@ -72,7 +72,8 @@ class Walk {
       if (s) return std::move(*s);
     }
     const Frame& d = frames_.back();
-    return Resolved{GuestPath(d.len ? guest_ : "/"), HostPath(host_of(d)), *d.mount, EntryKind::kDirectory};
+    return Resolved{GuestPath(d.len ? guest_ : "/"), HostPath(host_of(d)), *d.mount,
+                    EntryKind::kDirectory, false, plain_};
   }
 
  private:
@@ -100,6 +101,7 @@ class Walk {
                      : Entry{name, top.mount, EntryKind::kDirectory});
     }
     error_ = 0;
+    plain_ = true;  // the base is where the walk starts: only what follows counts
   }
 
   std::string host_of(const Frame& f, std::string_view name = {}) const {
@@ -129,6 +131,7 @@ class Walk {
   // A mount target is what its mount says; a directory on the way to a
   // target that the underlying tree lacks is synthetic.
   Entry lookup(std::string_view name) {
+    plain_ = false;
     const Frame& d = frames_.back();
     const std::string guest = guest_of(name);
     if (const Mount* m = t_.find(guest)) {
@@ -178,9 +181,15 @@ class Walk {
   Step dot_dot() {
     if (frames_.size() == floor_) {
       // handle_dots(): ".." at the root stays there; at a RESOLVE_BENEATH
-      // base it would escape.
+      // base it would escape. The host kernel would climb above the root's
+      // source (unless that is "/"): not the kernel's own walk.
+      plain_ = false;
       return f_.beneath ? fail(EXDEV) : std::nullopt;
     }
+    // Inside one mount, after real directories only (plain so far: no
+    // symlink followed), ".." is the host parent the kernel goes to too.
+    const std::size_t n = frames_.size();
+    if (frames_[n - 1].mount != frames_[n - 2].mount) plain_ = false;
     truncate(frames_.size() - 1);
     return crossed() ? fail(EXDEV) : std::nullopt;
   }
@@ -209,6 +218,7 @@ class Walk {
       names.push_back(*it);
     }
     guest_.resize(len);
+    if (Step s = lazy_end(names)) return s;
     auto step = fs_.walk(HostPath(host_of(frames_.back())), names);
     if (!step) return fail(step.error());
     for (std::size_t i = 0; i < step->dirs; ++i) {
@@ -218,6 +228,27 @@ class Walk {
     todo_.resize(todo_.size() - (used - 1));
     if (step->dirs == names.size()) return std::nullopt;
     return visit(Entry{names[step->dirs], frames_.back().mount, step->stop});
+  }
+
+  // ResolveFlags::lazy_last, when the run of plain names ends the path: the
+  // kernel will walk it as it is, so all that matters is that it meets no
+  // symlink (Filesystem::plain_walk: one host call; none at all for a lone
+  // name not followed). The names are taken as directories and the last as
+  // kUnknown; a missing name is the kernel's ENOENT to give.
+  Step lazy_end(const std::vector<std::string_view>& names) {
+    // Not plain any more: the caller will rewrite, and may want the kind.
+    if (!f_.lazy_last || !plain_ || dir_required_ || names.size() != todo_.size() + 1) {
+      return std::nullopt;
+    }
+    if (f_.follow_last || names.size() > 1) {
+      const auto walk = fs_.plain_walk(HostPath(host_of(frames_.back())), names, f_.follow_last);
+      if (walk == Filesystem::PlainWalk::kUnsure) return std::nullopt;
+    }
+    todo_.clear();
+    for (std::size_t i = 0; i + 1 < names.size(); ++i) {
+      push_frame(Entry{names[i], frames_.back().mount, EntryKind::kDirectory});
+    }
+    return done(Entry{names.back(), frames_.back().mount, EntryKind::kUnknown});
   }
 
   Step visit(const Entry& e) {
@@ -236,6 +267,7 @@ class Walk {
       case EntryKind::kMissing:
         if (!last) return fail(ENOENT);
         return done(e);
+      case EntryKind::kUnknown: break;  // only segment() makes one, and returns it
     }
     return fail(EINVAL);
   }
@@ -248,10 +280,12 @@ class Walk {
   }
 
   Step done(const Entry& e, bool magic = false) {
-    return Resolved{GuestPath(guest_of(e.name)), HostPath(entry_host(e)), *e.mount, e.kind, magic};
+    return Resolved{GuestPath(guest_of(e.name)), HostPath(entry_host(e)), *e.mount, e.kind, magic,
+                    plain_ && !magic && !e.restart};
   }
 
   Step follow(const Entry& e, bool last) {
+    plain_ = false;
     const Frame& d = frames_.back();
     if (d.mount->kind == MountKind::kProc &&
         is_proc_magic_link(guest_.substr(d.base) + "/" + std::string(e.name))) {
@@ -313,6 +347,7 @@ class Walk {
   const Mount* start_ = nullptr;        // RESOLVE_NO_XDEV's reference mount
   bool dir_required_ = false;           // trailing slash: follow, must be a directory
   int links_ = 0;
+  bool plain_ = true;                   // see Resolved::plain
   int error_ = 0;                       // lookup()'s host error, if any
 };
 

@@ -8,7 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstddef>
 #include <cstring>
+#if defined(__x86_64__)
+#include <sys/user.h>
+#endif
 
 namespace cocoon::arch {
 namespace {
@@ -54,6 +58,28 @@ TEST(X86_64Regs, DecodesTheSyscallAbi) {
   EXPECT_EQ(r.result(), -38);
   EXPECT_EQ(r.ip(), 0x401000u);
   EXPECT_EQ(r.sp(), 0x7ffc0000u);
+}
+
+// PTRACE_POKEUSER's offsets name the same words arg() reads, for both ABIs
+// (on an x86-64 host, also the same as <sys/user.h>'s offsetof).
+TEST(X86_64Regs, ArgOffsetsAreTheWordsArgReads) {
+  const auto img = image_of(x86_image());
+  const auto r = X86_64Regs::from_bytes(img);
+  for (Arch abi : {Arch::kX86_64, Arch::kI386}) {
+    for (int i = 0; i < 6; ++i) {
+      const std::size_t off = X86_64Regs::arg_offset(i, abi);
+      ASSERT_EQ(off % 8, 0u);
+      std::uint64_t w = word<27>(img, off / 8);
+      if (abi == Arch::kI386) w &= 0xffffffffu;
+      EXPECT_EQ(w, r.arg(i, abi)) << "arg " << i;
+    }
+  }
+#if defined(__x86_64__)
+  EXPECT_EQ(X86_64Regs::arg_offset(0), offsetof(user_regs_struct, rdi));
+  EXPECT_EQ(X86_64Regs::arg_offset(3), offsetof(user_regs_struct, r10));
+  EXPECT_EQ(X86_64Regs::arg_offset(0, Arch::kI386), offsetof(user_regs_struct, rbx));
+  EXPECT_EQ(X86_64Regs::arg_offset(5, Arch::kI386), offsetof(user_regs_struct, rbp));
+#endif
 }
 
 TEST(X86_64Regs, DecodesTheI386AbiOfInt80) {

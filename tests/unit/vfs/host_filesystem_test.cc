@@ -112,6 +112,29 @@ TEST_P(HostTree, FastAndSlowWalksAgree) {
   }
 }
 
+// plain_walk: openat2 with RESOLVE_NO_SYMLINKS says what the per-name
+// reference says, on a real tree (symlinks in the middle and at the end,
+// missing names, a file in the middle).
+TEST_P(HostTree, PlainWalkAgreesWithThePerNameReference) {
+  using PW = Filesystem::PlainWalk;
+  HostFilesystem slow(false);
+  const HostPath root((top_ / "root").string());
+  const struct {
+    std::vector<std::string_view> names;
+    bool follow;
+    PW want;
+  } cases[] = {
+      {{"usr", "lib", "libc.so"}, true, PW::kExists},  {{"usr", "lib", "new"}, true, PW::kMissing},
+      {{"usr", "nope", "x"}, false, PW::kMissing},     {{"lib", "libc.so"}, true, PW::kUnsure},
+      {{"lib"}, false, PW::kExists},                   {{"lib"}, true, PW::kUnsure},
+      {{"etc", "passwd", "x"}, false, PW::kUnsure},    {{"loop1"}, false, PW::kExists},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(fs_.plain_walk(root, c.names, c.follow), c.want) << c.names[0] << " " << c.follow;
+    EXPECT_EQ(slow.plain_walk(root, c.names, c.follow), c.want) << c.names[0] << " " << c.follow;
+  }
+}
+
 // The kernel as the oracle: openat2(root, p, O_PATH|..., RESOLVE_IN_ROOT).
 std::string kernel_resolve(const std::string& root, const std::string& p, bool follow) {
   const int dir = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);

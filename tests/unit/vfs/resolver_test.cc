@@ -196,6 +196,52 @@ TEST_F(ResolverTest, SymlinkMount) {
   EXPECT_EQ(resolve("/run/lock", {.follow_last = false})->kind, EntryKind::kSymlink);
 }
 
+// Resolved::plain: the kernel, handed the guest's own path from the same
+// start, walks to the same entry, so the tracer passes the call untouched.
+TEST_F(ResolverTest, PlainWalksAreThoseTheKernelWouldMakeItself) {
+  EXPECT_TRUE(resolve("/usr/bin/sh")->plain);
+  EXPECT_TRUE(resolve("passwd", {}, "/etc")->plain);
+  EXPECT_TRUE(resolve("sub/../sub", {}, "/mnt/data")->plain);  // ".." inside one mount
+  EXPECT_TRUE(resolve("../usr/bin/sh", {}, "/usr")->plain);     // ".." to the root's top
+  EXPECT_FALSE(resolve("../etc/passwd", {}, "/usr")->plain);    // /etc holds a bind
+  EXPECT_FALSE(resolve("/lib/libc.so")->plain);                  // a symlink followed
+  EXPECT_TRUE(resolve("/lib", {.follow_last = false})->plain);  // ... or not
+  EXPECT_FALSE(resolve("/mnt/data/sub")->plain);                 // a mount crossed
+  EXPECT_FALSE(resolve("..", {}, "/mnt/data")->plain);           // ".." out of a bind
+  EXPECT_FALSE(resolve("/..")->plain);                           // ".." clamped at the root
+  EXPECT_FALSE(resolve("/etc/hosts")->plain);                    // a file bind
+  EXPECT_FALSE(resolve("/opt")->plain);                          // a synthetic directory
+}
+
+// ResolveFlags::lazy_last: a lone name not followed costs no host call; a
+// longer plain run, one (plain_walk); a symlink on the way falls back to the
+// full walk, which then finds what a lazy walk would have got wrong.
+TEST_F(ResolverTest, LazyLastLooksUpNothingItNeedNot) {
+  const ResolveFlags lazy_nofollow{.follow_last = false, .lazy_last = true};
+  fs_.kind_calls = 0;
+  auto r = resolve("sh", lazy_nofollow, "/usr/bin");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(fs_.kind_calls, 0);
+  EXPECT_EQ(r->kind, EntryKind::kUnknown);
+  EXPECT_TRUE(r->plain);
+  EXPECT_EQ(r->host.str(), "/r/usr/bin/sh");
+  fs_.kind_calls = 0;
+  EXPECT_TRUE(resolve("bin/sh", lazy_nofollow, "/usr")->plain);
+  EXPECT_EQ(fs_.kind_calls, 2);  // the default plain_walk: kind() per name (the host: one openat2)
+  // Missing: the kernel's ENOENT to give, so no error here.
+  EXPECT_EQ(show("nope/x", {.lazy_last = true}, "/etc"), "/etc/nope/x -> /r/etc/nope/x");
+  // A symlink on the way: the full walk's answer, not plain.
+  auto via_link = resolve("/lib/libc.so", {.lazy_last = true});
+  ASSERT_TRUE(via_link);
+  EXPECT_FALSE(via_link->plain);
+  EXPECT_EQ(via_link->host.str(), "/r/usr/lib/libc.so");
+  EXPECT_EQ(via_link->kind, EntryKind::kOther);
+  // A followed last symlink is looked at; a trailing slash too.
+  EXPECT_EQ(show("/abs", {.lazy_last = true}), "/etc -> /r/etc");
+  EXPECT_EQ(resolve("/etc/", {.follow_last = false, .lazy_last = true})->kind,
+            EntryKind::kDirectory);
+}
+
 // Containment: whatever the path, a result's host path lies in the root's
 // or a mount source's tree, and its guest path is canonical.
 TEST_F(ResolverTest, RandomPathsNeverLeaveTheMountedTrees) {

@@ -33,6 +33,9 @@ class X86_64Regs {
   void set_nr(long nr);
   void set_arg(int i, std::uint64_t v, Arch abi = Arch::kX86_64);
   void set_result(std::int64_t v);
+  // Byte offset of argument i in struct user_regs_struct: where
+  // PTRACE_POKEUSER writes it (one word, instead of a regset round trip).
+  static std::size_t arg_offset(int i, Arch abi = Arch::kX86_64);
 
  private:
   std::array<std::uint64_t, kWords> w_{};

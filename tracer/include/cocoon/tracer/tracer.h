@@ -67,6 +67,7 @@ class Tracer {
   pid_t root_ = 0;
   std::optional<int> root_status_;
   bool spin_ = false;  // the last event was a syscall stop: poll for the next
+  bool may_spin_ = true;  // cocoon may run on more than one CPU
 };
 
 }  // namespace cocoon::tracer

@@ -15,7 +15,8 @@
 namespace cocoon::vfs {
 
 // The kind of a directory entry as lstat(2) reports it (symlinks not followed).
-enum class EntryKind { kMissing, kDirectory, kSymlink, kOther };
+// kUnknown: not asked (ResolveFlags::lazy_last); no Filesystem returns it.
+enum class EntryKind { kMissing, kDirectory, kSymlink, kOther, kUnknown };
 
 // How far a walk down plain names got: `dirs` leading names are directories;
 // if dirs < names.size(), `stop` is the kind of names[dirs] (a symlink, a
@@ -48,6 +49,16 @@ class Filesystem {
   // calls kind() once per name; HostFilesystem does it in a few syscalls.
   virtual std::expected<WalkStep, int> walk(const HostPath& dir,
                                             std::span<const std::string_view> names) const;
+
+  // Whether the kernel walks `names` down from `dir` without meeting a
+  // symlink (the last name's own only counts when `follow_last`): kExists,
+  // and the entry exists; kMissing, a name on the way (maybe the last) is
+  // missing; kUnsure, a symlink or a non-directory is on the way, or the
+  // kernel cannot say. The default asks kind() per name; HostFilesystem
+  // asks openat2(2) once.
+  enum class PlainWalk { kExists, kMissing, kUnsure };
+  virtual PlainWalk plain_walk(const HostPath& dir, std::span<const std::string_view> names,
+                               bool follow_last) const;
 };
 
 // The real host filesystem. `fast_walk` selects the openat2(2) walk (see
@@ -62,6 +73,8 @@ class HostFilesystem final : public Filesystem {
   std::expected<HostPath, int> canonical(const HostPath& path) const override;
   std::expected<WalkStep, int> walk(const HostPath& dir,
                                     std::span<const std::string_view> names) const override;
+  PlainWalk plain_walk(const HostPath& dir, std::span<const std::string_view> names,
+                       bool follow_last) const override;
 
  private:
   bool fast_walk_;
