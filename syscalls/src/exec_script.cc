@@ -58,8 +58,13 @@ std::expected<vfs::Resolved, int> resolve_exec(const GuestView& view, pid_t tid,
 
 // A dynamic program whose interpreter is not the host's file of that path:
 // exec the guest's interpreter with the program as its argument.
+// `name` is the program's path as ld.so is to open it (from the guest's
+// cwd, in the guest's view): glibc's ld.so makes it the program's AT_EXECFN
+// (_dl_start_args_adjust(), elf/rtld.c), so it is the guest's own name
+// where ld.so would open the same file by it.
 std::expected<void, int> through_elf_interpreter(const GuestView& view, pid_t tid, pid_t tgid,
-                                                 ExecPlan& plan, const std::string& guest) {
+                                                 ExecPlan& plan, const std::string& guest,
+                                                 const std::string& name) {
   const auto interp = elf_interpreter(plan.host);
   if (!interp || interp->empty()) return {};
   auto r = resolve_exec(view, tid, tgid, *interp);
@@ -67,7 +72,7 @@ std::expected<void, int> through_elf_interpreter(const GuestView& view, pid_t ti
   if (r->host.str() == *interp) return {};  // the same file: the kernel's choice is right
   std::vector<std::optional<std::string>> head{*interp, "--argv0"};
   head.push_back(plan.argv_head.empty() ? std::nullopt : plan.argv_head.front());
-  head.push_back(guest);
+  head.push_back(name);
   if (!plan.argv_head.empty()) head.insert(head.end(), plan.argv_head.begin() + 1, plan.argv_head.end());
   plan.argv_head = std::move(head);
   plan.host = r->host.str();
@@ -100,7 +105,14 @@ std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t t
     guest = r->guest.str();
     current = (*sh)->interpreter;
   }
-  if (auto e = through_elf_interpreter(view, tid, tgid, plan, guest); !e) {
+  // ld.so opens a name without a slash by searching library paths, and a
+  // /dev/fd/N name (execveat) through a descriptor of the tracee's: those
+  // get the canonical guest path.
+  std::string name = guest;
+  if (current == as_given && !as_given.starts_with("/dev/fd/")) {
+    name = as_given.find('/') == std::string::npos ? "./" + as_given : as_given;
+  }
+  if (auto e = through_elf_interpreter(view, tid, tgid, plan, guest, name); !e) {
     return std::unexpected(e.error());
   }
   return plan;

@@ -42,8 +42,9 @@ struct ExecPlan {
   std::string exe_guest;
 };
 
-// `program` is the resolved program, `as_given` the path string the guest
-// passed. Scripts first (here), then the ELF interpreter (exec_elf.h).
+// `program` is the resolved program, `as_given` the name the kernel would
+// give the program (AT_EXECFN: the path string the guest passed, or
+// "/dev/fd/N/path" for execveat relative to a dirfd). Scripts first (here), then the ELF interpreter (exec_elf.h).
 std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t tgid,
                                        const vfs::Resolved& program, const std::string& as_given);
 

@@ -200,11 +200,22 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
       as_is = false;
     }
     if (rule.special == Special::kExec) {
-      auto plan = plan_exec(*view_, tid, stop.tracee.tgid, *r, *path);
+      // AT_EXECFN is the name as passed (bprm->filename; for a dirfd and a
+      // relative name, "/dev/fd/N/name": alloc_bprm(), fs/exec.c).
+      const int dirfd = a.dirfd >= 0 ? static_cast<int>(regs.arg(a.dirfd)) : AT_FDCWD;
+      std::string execfn = dirfd != AT_FDCWD && path->front() != '/'
+                               ? "/dev/fd/" + std::to_string(dirfd) + "/" + *path
+                               : *path;
+      auto plan = plan_exec(*view_, tid, stop.tracee.tgid, *r, execfn);
       if (!plan) return Verdict::deny(plan.error());
       exec_plan = std::move(*plan);
       if (!exec_plan->exe_guest.empty()) {
         exe_[stop.tracee.tgid] = {exec_plan->host, exec_plan->exe_guest};
+      }
+      if (execfn != exec_plan->host) {
+        execfn_[stop.tracee.tgid] = {exec_plan->host, std::move(execfn)};
+      } else {
+        execfn_.erase(stop.tracee.tgid);
       }
     }
     as_is = as_is && view_->kernel_walks_alike(*path, *r);

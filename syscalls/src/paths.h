@@ -32,6 +32,9 @@ class Paths final : public tracer::SyscallHandler {
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
   // Puts back a path overwritten in place (see `restore_`).
   void on_exit(tracer::SyscallStop& stop) override;
+  // Puts the guest's name for the program into the new image's AT_EXECFN
+  // string (see `execfn_`).
+  void on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) override;
 
  private:
   tracer::Verdict getcwd(tracer::SyscallStop& stop) const;
@@ -62,6 +65,16 @@ class Paths final : public tracer::SyscallHandler {
     bool exec;
   };
   std::unordered_map<pid_t, Restore> restore_;
+  // Per process (tgid), from an exec's entry to its PTRACE_EVENT_EXEC: the
+  // host path the kernel was given and the name the guest gave. The kernel
+  // copies the former to the top of the new stack for AT_EXECFN
+  // (create_elf_tables(), fs/binfmt_elf.c); on_exec writes the latter over
+  // it, when it fits (a guest name longer than the host path, which only
+  // binds can make, is left as the kernel wrote it).
+  struct ExecFn {
+    std::string host, guest;
+  };
+  std::unordered_map<pid_t, ExecFn> execfn_;
   std::shared_ptr<const GuestView> view_;
 };
 

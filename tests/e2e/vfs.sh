@@ -96,6 +96,13 @@ cocoon_run -r "$DYN" -- /bin/sh -c 'echo "$0"'
 assert_eq /bin/sh "$OUT" "argv[0] survives the interpreter's --argv0"
 cocoon_run -r "$DYN" --proc /proc -- /usr/bin/readlink /proc/self/exe
 assert_eq /usr/bin/readlink "$OUT" "/proc/self/exe names the program, not the ld.so it runs through"
+# AT_EXECFN is the name the guest exec'd by: through the kernel (the host's
+# ld.so, -r /: cocoon rewrites the string on the new stack) and through the
+# root's ld.so (its --argv0 route, where ld.so sets AT_EXECFN itself).
+cocoon_run -r / -b "$GUESTS:/mnt/g" -- /bin/sh -c 'cd /mnt/g && ./execfn && /mnt/g/execfn'
+assert_eq $'./execfn\n/mnt/g/execfn' "$OUT" "AT_EXECFN is the guest's name (kernel route)"
+cocoon_run -r "$DYN" -b "$GUESTS:/guests" -- /bin/sh -c 'cd /guests && ./execfn && /guests/execfn'
+assert_eq $'./execfn\n/guests/execfn' "$OUT" "AT_EXECFN is the guest's name (through the root's ld.so)"
 # AF_UNIX paths: bind creates the socket file in the bind's source, connect
 # reaches it by the guest's path, a second bind at that path is EADDRINUSE.
 mkdir -m 777 "$TMP/sock"

@@ -107,4 +107,9 @@ void Dispatcher::on_exit(Tracee& t, arch::SyscallRegs& regs) {
   }
 }
 
+void Dispatcher::on_exec(Tracee& t) {
+  GuestMemory memory(t.tid);
+  for (const auto& h : handlers_) h->on_exec(t, memory);
+}
+
 }  // namespace cocoon::tracer

@@ -205,6 +205,7 @@ void Tracer::on_exec_event(Tracee& t) {
       }
     }
   }
+  dispatcher_.on_exec(t);
   resume(t);
 }
 

@@ -29,6 +29,9 @@ class Dispatcher {
   Verdict on_entry(Tracee& t, arch::SyscallRegs& regs);
   // Runs the exit handlers the entry recorded, in reverse order.
   void on_exit(Tracee& t, arch::SyscallRegs& regs);
+  // Tells every handler that `t` has exec'd (handlers that care are few,
+  // and an exec is rare next to syscalls).
+  void on_exec(Tracee& t);
 
  private:
   std::uint32_t mask_of(arch::Arch abi, long nr) const;

@@ -52,6 +52,13 @@ class SyscallHandler {
   // Called at the exit when on_entry asked for it; `regs` holds the result,
   // and the entry's arguments are in tracee.entry_args.
   virtual void on_exit(SyscallStop& stop) { (void)stop; }
+  // Called at the PTRACE_EVENT_EXEC stop of every tracee (no extra stop):
+  // the new image is in place, its registers and stack readable. `tracee`
+  // already has the tid the process keeps.
+  virtual void on_exec(Tracee& tracee, const GuestMemory& memory) {
+    (void)tracee;
+    (void)memory;
+  }
 };
 
 }  // namespace cocoon::tracer
