@@ -21,6 +21,7 @@ enum class Follow : std::uint8_t {
   kIfFollowFlag,        // AT_SYMLINK_FOLLOW turns it on (linkat, name_to_handle_at)
   kOpenFlags,           // not with O_NOFOLLOW, nor with O_CREAT|O_EXCL
   kInotifyMask,         // not with IN_DONT_FOLLOW in the mask
+  kFanotifyFlags,       // not with FAN_MARK_DONT_FOLLOW in the flags
 };
 
 // What the call does to the entry the path names.

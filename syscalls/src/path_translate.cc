@@ -65,6 +65,7 @@ bool follows(const PathArg& a, std::uint64_t flags) {
     case Follow::kOpenFlags:
       return (flags & O_NOFOLLOW) == 0 && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
     case Follow::kInotifyMask: return (flags & 0x02000000u /* IN_DONT_FOLLOW */) == 0;
+    case Follow::kFanotifyFlags: return (flags & 0x04u /* FAN_MARK_DONT_FOLLOW */) == 0;
   }
   return true;
 }

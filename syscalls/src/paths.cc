@@ -18,8 +18,9 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // than an untranslated path.
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
   if (row.name == "getcwd" || find_path_rule(row.name) != nullptr) return Decision::trace();
-  // A path syscall without a rule (mount, chroot, fanotify_mark, the *xattrat
-  // family...) is refused rather than let through untranslated.
+  // A path syscall without a rule (mount, chroot, pivot_root, acct, swapon,
+  // quotactl, uselib, the new mount API...) is refused rather than let
+  // through untranslated.
   return Decision::fail(ENOSYS);
 }
 

@@ -157,9 +157,10 @@ class Bench:
         dt, _ = self.run(f"find/{runner}", argv)
         self.record("find", runner, dt)
 
-    def w_gcc(self, runner, key="gcc", extra=()):
+    def w_gcc(self, runner, key="gcc", extra=(), pin=()):
         script = "for i in 1 2 3 4; do gcc -O2 -c small.c -o small$i.o || exit 1; done"
-        dt, _ = self.run(f"{key}/{runner}", self.prefix(runner, extra) + ["sh", "-c", script],
+        dt, _ = self.run(f"{key}/{runner}",
+                         list(pin) + self.prefix(runner, extra) + ["sh", "-c", script],
                          cwd=self.work)
         self.record(key, runner, dt)
 
@@ -168,24 +169,40 @@ class Bench:
     def view_args(self):
         return ["-r", "/", "-b", f"{self.work}:/mnt/bench"]
 
-    def w_find_view(self, runner):
+    def w_find_view(self, runner, key="find.view", pin=()):
         if runner == "cocoon":
-            argv = self.prefix(runner, self.view_args()) + [
+            argv = list(pin) + self.prefix(runner, self.view_args()) + [
                 "find", "/usr/include", "/usr/share/doc", "-name", "*.h", "-newer", "/etc/hostname"]
-            dt, _ = self.run(f"find.view/{runner}", argv)
-            self.record("find.view", runner, dt)
+            dt, _ = self.run(f"{key}/{runner}", argv)
+            self.record(key, runner, dt)
+
+    # The same with cocoon and its guests confined to one CPU (taskset): a
+    # stop is then a context switch on that CPU, not a wake-up of another
+    # vCPU (docs/benchmark.md). Compared with native unpinned.
+    PIN = ("taskset", "-c", "0")
+
+    def w_find_view_pin(self, runner):
+        self.w_find_view(runner, "find.view.pin", self.PIN)
+
+    def w_gcc_view_pin(self, runner):
+        if runner == "cocoon":
+            self.w_gcc(runner, "gcc.view.pin", self.view_args(), self.PIN)
 
     # Issue 4 with a Debian rootfs (the e2e rootfs test's debootstrap, when
     # present): the same find natively through chroot(8), and under cocoon -r.
     ROOTFS = os.environ.get("COCOON_ROOTFS_CACHE", "/var/tmp/cocoon-rootfs") + "/bookworm-minbase"
     ROOTFS_FIND = ["find", "/usr", "/etc", "-name", "*.conf"]
 
-    def w_find_rootfs(self, runner):
+    def w_find_rootfs(self, runner, key="find.rootfs", pin=()):
         if not os.path.isdir(os.path.join(self.ROOTFS, "usr")) or runner == "proot":
             return
         pre = ["chroot", self.ROOTFS] if runner == "native" else self.prefix(runner, ["-r", self.ROOTFS])
-        dt, _ = self.run(f"find.rootfs/{runner}", pre + self.ROOTFS_FIND)
-        self.record("find.rootfs", runner, dt)
+        dt, _ = self.run(f"{key}/{runner}", list(pin) + pre + self.ROOTFS_FIND)
+        self.record(key, runner, dt)
+
+    def w_find_rootfs_pin(self, runner):
+        if runner == "cocoon":
+            self.w_find_rootfs(runner, "find.rootfs.pin", self.PIN)
 
     def w_gcc_view(self, runner):
         if runner == "cocoon":
@@ -246,7 +263,8 @@ class Bench:
             for f in ("native_ns", "native_getpid_ns", "filtered_ns", "stop_ns"):
                 self.record(f"{key}.{f}", "native", self.field(out, f, key))
 
-    WORKLOADS = ("w_find", "w_gcc", "w_find_view", "w_gcc_view", "w_find_rootfs", "w_true", "w_getpid", "w_getpid_hostname",
+    WORKLOADS = ("w_find", "w_gcc", "w_find_view", "w_gcc_view", "w_find_view_pin",
+                 "w_gcc_view_pin", "w_find_rootfs", "w_find_rootfs_pin", "w_true", "w_getpid", "w_getpid_hostname",
                  "w_getpid_noseccomp", "w_rss", "w_floor")
 
     def go(self):
@@ -313,11 +331,18 @@ class Bench:
                   f"gcc {fmt_time(R('gcc.view', 'cocoon'))} "
                   f"({fmt_ratio(ratio(R('gcc.view', 'cocoon'), R('gcc', 'native')))}, "
                   "target <= 1.8x)")
+            print("  the same, cocoon under taskset -c 0 (one CPU): "
+                  f"find {fmt_time(R('find.view.pin', 'cocoon'))} "
+                  f"({fmt_ratio(ratio(R('find.view.pin', 'cocoon'), R('find', 'native')))}), "
+                  f"gcc {fmt_time(R('gcc.view.pin', 'cocoon'))} "
+                  f"({fmt_ratio(ratio(R('gcc.view.pin', 'cocoon'), R('gcc', 'native')))})")
             fr_n, fr_c = R("find.rootfs", "native"), R("find.rootfs", "cocoon")
+            fr_p = R("find.rootfs.pin", "cocoon")
             if fr_c is not None:
                 print(f"  with a Debian rootfs ({self.ROOTFS}), find /usr /etc -name '*.conf': "
                       f"chroot {fmt_time(fr_n)}, cocoon -r {fmt_time(fr_c)} "
-                      f"({fmt_ratio(ratio(fr_c, fr_n))})")
+                      f"({fmt_ratio(ratio(fr_c, fr_n))}), under taskset -c 0 {fmt_time(fr_p)} "
+                      f"({fmt_ratio(ratio(fr_p, fr_n))})")
             else:
                 print("  (no Debian rootfs at " + self.ROOTFS + ": run the e2e rootfs test to make one)")
         print()
@@ -358,7 +383,7 @@ class Bench:
                   f"({fmt_ratio(ratio(fil, gp))});  getppid native {fmt_us(nat)}, "
                   f"with a seccomp stop {fmt_us(stop)} ({ratio(stop, nat) or 0:.0f}x)")
         print()
-        print("Targets (no path rewriting configured):")
+        print("Targets ((3)-(5): no path rewriting configured):")
         targets = []
         if "cocoon" in have:
             g = ratio(R("getpid", "cocoon"), R("getpid", "native"))
@@ -368,6 +393,16 @@ class Bench:
                        ("(3) 300x /bin/true, cocoon/native", t, 1.3, fmt_ratio),
                        ("(5) cocoon peak RSS, 200 live guests", m / 1024 if m else None, 16,
                         lambda v: f"{v:.2f} MiB")]
+            fn, gn = R("find", "native"), R("gcc", "native")
+            targets += [
+                ("issue 4: find, -r / -b, cocoon/native", ratio(R("find.view", "cocoon"), fn), 6,
+                 fmt_ratio),
+                ("issue 4: gcc, -r / -b, cocoon/native", ratio(R("gcc.view", "cocoon"), gn), 1.8,
+                 fmt_ratio),
+                ("  the same, taskset -c 0: find", ratio(R("find.view.pin", "cocoon"), fn), 6,
+                 fmt_ratio),
+                ("  the same, taskset -c 0: gcc", ratio(R("gcc.view.pin", "cocoon"), gn), 1.8,
+                 fmt_ratio)]
         for name, val, limit, f in targets:
             verdict = "n/a" if val is None else ("MEETS" if val <= limit else "MISSES")
             shown = "-" if val is None else f(val)

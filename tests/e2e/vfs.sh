@@ -96,6 +96,13 @@ cocoon_run -r "$DYN" -- /bin/sh -c 'echo "$0"'
 assert_eq /bin/sh "$OUT" "argv[0] survives the interpreter's --argv0"
 cocoon_run -r "$DYN" --proc /proc -- /usr/bin/readlink /proc/self/exe
 assert_eq /usr/bin/readlink "$OUT" "/proc/self/exe names the program, not the ld.so it runs through"
+# fanotify_mark and getxattrat (raw syscalls) take guest paths too: the same
+# answers as natively on the host path, through a bind the host lacks.
+mkdir -m 777 "$TMP/fan"
+run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$GUESTS/pathcalls" "$TMP/fan"
+want=$OUT
+cocoon_run -b "$TMP/fan:/mnt/fan.$MARK" -- "$GUESTS/pathcalls" "/mnt/fan.$MARK"
+assert_eq "$want" "$OUT" "fanotify_mark and getxattrat on a guest path (native: ${want//$'\n'/, })"
 # AT_EXECFN is the name the guest exec'd by: through the kernel (the host's
 # ld.so, -r /: cocoon rewrites the string on the new stack) and through the
 # root's ld.so (its --argv0 route, where ld.so sets AT_EXECFN itself).
