@@ -21,6 +21,31 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// --dev GUEST: what bubblewrap's --dev makes (setup_newroot(), bubblewrap.c)
+// instead of the host's whole /dev: an empty directory with the harmless
+// devices bound in, a private shm, the host's pts for terminals, and the
+// usual symlinks. The host's disks, consoles and the rest stay out of view.
+// Differences: the directory belongs to the guest's user, and pts is the
+// host's (one devpts instance needs mount(2)).
+std::vector<vfs::MountSpec> expand_dev(const vfs::MountSpec& spec) {
+  if (spec.kind != vfs::MountKind::kDev || !spec.source.empty()) return {spec};
+  using K = vfs::MountKind;
+  const std::string& d = spec.target;
+  std::vector<vfs::MountSpec> out{{K::kDev, "", d}};
+  for (const char* dev : {"null", "zero", "full", "random", "urandom", "tty"}) {
+    out.push_back({K::kBind, std::string("/dev/") + dev, d + "/" + dev, false, true});
+  }
+  out.push_back({K::kBind, "/dev/pts", d + "/pts", false, true});
+  out.push_back({K::kTmpfs, "", d + "/shm"});
+  const std::pair<const char*, const char*> links[] = {
+      {"fd", "/proc/self/fd"},         {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+      {"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},          {"core", "/proc/kcore"}};
+  for (const auto& [name, target] : links) {
+    out.push_back({K::kSymlink, "", d + "/" + name, false, false, target});
+  }
+  return out;
+}
+
 // A SIGKILLed cocoon cannot remove its scratch directory; the next run in
 // the same $TMPDIR does: "cocoon.PID.XXXXXX" of this user whose PID is gone.
 // A live PID (cocoon or not, should it have been reused) is left alone.
@@ -127,15 +152,21 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
     if (!scratch) return std::unexpected(scratch.error());
     out.scratch = std::move(*scratch);
   }
-  for (vfs::MountSpec spec : config.mounts) {
-    if (spec.kind == vfs::MountKind::kTmpfs || spec.kind == vfs::MountKind::kDir) {
-      auto dir = out.scratch->make_subdir(spec.kind == vfs::MountKind::kTmpfs ? "tmpfs" : "dir");
-      if (!dir) return std::unexpected(dir.error());
-      spec.source = *dir;
+  for (const vfs::MountSpec& given : config.mounts) {
+    for (vfs::MountSpec spec : expand_dev(given)) {
+      if (spec.kind == vfs::MountKind::kTmpfs || spec.kind == vfs::MountKind::kDir ||
+          (spec.kind == vfs::MountKind::kDev && spec.source.empty())) {
+        auto dir = out.scratch->make_subdir(spec.kind == vfs::MountKind::kTmpfs ? "tmpfs"
+                                            : spec.kind == vfs::MountKind::kDir ? "dir"
+                                                                                : "dev");
+        if (!dir) return std::unexpected(dir.error());
+        spec.source = *dir;
+      }
+      if (spec.kind == vfs::MountKind::kProc && spec.source.empty()) spec.source = "/proc";
+      if (auto added = vfs::add_mount(*table, host, spec); !added) {
+        return std::unexpected(added.error());
+      }
     }
-    if (spec.kind == vfs::MountKind::kProc && spec.source.empty()) spec.source = "/proc";
-    if (spec.kind == vfs::MountKind::kDev && spec.source.empty()) spec.source = "/dev";
-    if (auto added = vfs::add_mount(*table, host, spec); !added) return std::unexpected(added.error());
   }
   if (out.scratch) {
     auto placeholder = out.scratch->make_subdir("placeholder");

@@ -96,6 +96,14 @@ cocoon_run -r "$DYN" -- /bin/sh -c 'echo "$0"'
 assert_eq /bin/sh "$OUT" "argv[0] survives the interpreter's --argv0"
 cocoon_run -r "$DYN" --proc /proc -- /usr/bin/readlink /proc/self/exe
 assert_eq /usr/bin/readlink "$OUT" "/proc/self/exe names the program, not the ld.so it runs through"
+# --dev: bubblewrap's minimal /dev, not the host's: the harmless devices
+# work, shm is private and writable, the host's other devices are absent.
+cocoon_run -r "$ROOT" --dev /dev --proc /proc -- /bin/sh -c \
+  'ls /dev; echo x >/dev/null && head -c 3 /dev/zero | wc -c; touch /dev/shm/s && ls /dev/shm;
+   readlink /dev/fd; ls /dev/sda /dev/mem /dev/kmsg 2>&1 | wc -l; ls /dev/sda 2>&1'
+assert_eq $'core\nfd\nfull\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n3\ns\n/proc/self/fd\n3\nls: /dev/sda: No such file or directory' \
+  "$OUT" "--dev makes a minimal /dev"
+[[ -e /dev/mem || -e /dev/kmsg ]] || fail "test premise: the host has neither /dev/mem nor /dev/kmsg"
 # fanotify_mark and getxattrat (raw syscalls) take guest paths too: the same
 # answers as natively on the host path, through a bind the host lacks.
 mkdir -m 777 "$TMP/fan"

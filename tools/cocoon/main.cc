@@ -80,7 +80,7 @@ void add_mount_options(CLI::App* cmd, Options& o) {
   special("--tmpfs", Kind::kTmpfs, "GUEST: an empty private directory, removed at exit");
   special("--dir", Kind::kDir, "GUEST: an empty directory");
   special("--proc", Kind::kProc, "GUEST: the host's /proc");
-  special("--dev", Kind::kDev, "GUEST: the host's /dev");
+  special("--dev", Kind::kDev, "GUEST: a minimal /dev (null, zero, full, random, urandom, tty, pts, shm)");
   cmd->add_option_function<std::vector<std::string>>(
          "--symlink", [&mounts](const std::vector<std::string>& v) {
            cocoon::vfs::MountSpec m;

@@ -24,7 +24,7 @@ enum class MountKind {
   kBind,       // -b / --ro-bind / --bind-try / --ro-bind-try
   kTmpfs,      // --tmpfs: source is a scratch host directory the session made
   kProc,       // --proc: source is the host's /proc
-  kDev,        // --dev: source is the host's /dev or a directory the session made
+  kDev,        // --dev: a directory the session made (devices are binds below)
   kDir,        // --dir: an empty directory, backed by a scratch host directory
   kSymlink,    // --symlink TARGET GUEST: a symlink that exists only in the table
   kSynthetic,  // not a mount: the directories on the way to a mount target that
