@@ -4,7 +4,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <map>
+#include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "owned_fd.h"
@@ -53,6 +60,22 @@ std::optional<std::string> elf_interpreter(const std::string& host_path) {
     return interp;
   }
   return std::nullopt;
+}
+
+bool interpreter_takes_argv0(const std::string& host_path) {
+  const OwnedFd f(::open(host_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  struct stat st {};
+  if (f.fd < 0 || ::fstat(f.fd, &st) != 0) return true;  // the exec will say what is wrong
+  using Key = std::tuple<dev_t, ino_t, off_t, std::int64_t>;
+  static std::map<Key, bool> known;
+  const Key key{st.st_dev, st.st_ino, st.st_size,
+                static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+  if (auto it = known.find(key); it != known.end()) return it->second;
+  std::string body(static_cast<std::size_t>(std::min<off_t>(st.st_size, 16 << 20)), '\0');
+  const bool ok = read_at(f.fd, body.data(), body.size(), 0) &&
+                  body.find(std::string_view("--argv0\0", 8)) != std::string::npos;
+  known.emplace(key, ok);
+  return ok;
 }
 
 }  // namespace cocoon::syscalls

@@ -19,4 +19,11 @@ namespace cocoon::syscalls {
 // decides those).
 std::optional<std::string> elf_interpreter(const std::string& host_path);
 
+// Whether the ld.so at `host_path` understands --argv0 (glibc 2.33 and
+// later, musl 1.2.?): its option parser's literal is in the file. Older
+// ones would take "--argv0" for the program's name, so the caller leaves
+// the option out and the program's argv[0] is its path. Remembered per
+// file (device, inode, size, mtime): an exec costs no second read.
+bool interpreter_takes_argv0(const std::string& host_path);
+
 }  // namespace cocoon::syscalls

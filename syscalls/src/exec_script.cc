@@ -70,8 +70,11 @@ std::expected<void, int> through_elf_interpreter(const GuestView& view, pid_t ti
   auto r = resolve_exec(view, tid, tgid, *interp);
   if (!r) return std::unexpected(r.error());
   if (r->host.str() == *interp) return {};  // the same file: the kernel's choice is right
-  std::vector<std::optional<std::string>> head{*interp, "--argv0"};
-  head.push_back(plan.argv_head.empty() ? std::nullopt : plan.argv_head.front());
+  std::vector<std::optional<std::string>> head{*interp};
+  if (interpreter_takes_argv0(r->host.str())) {
+    head.push_back("--argv0");
+    head.push_back(plan.argv_head.empty() ? std::nullopt : plan.argv_head.front());
+  }
   head.push_back(name);
   if (!plan.argv_head.empty()) head.insert(head.end(), plan.argv_head.begin() + 1, plan.argv_head.end());
   plan.argv_head = std::move(head);
