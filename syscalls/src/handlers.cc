@@ -4,6 +4,7 @@
 
 #include "containment.h"
 #include "dir_listing.h"
+#include "identity/identity.h"
 #include "paths.h"
 #include "unix_sockets.h"
 #include "uts.h"
@@ -11,7 +12,8 @@
 namespace cocoon::syscalls {
 
 tracer::HandlerList make_handlers(const RunConfig& config,
-                                  std::shared_ptr<const GuestView> view) {
+                                  std::shared_ptr<const GuestView> view,
+                                  std::shared_ptr<IdentityState> identity) {
   tracer::HandlerList list;
   list.push_back(std::make_unique<Containment>());
   if (config.hostname) list.push_back(std::make_unique<Uts>(*config.hostname));
@@ -20,6 +22,12 @@ tracer::HandlerList make_handlers(const RunConfig& config,
     list.push_back(std::make_unique<Paths>(view));
     list.push_back(std::make_unique<DirListing>(view));
     list.push_back(std::make_unique<UnixSockets>(std::move(view)));
+  }
+  // After Paths: identity handlers see the host paths it wrote.
+  if (config.identity) {
+    if (!identity) identity = std::make_shared<IdentityState>();
+    list.push_back(std::make_unique<CredentialCalls>(identity));
+    list.push_back(std::make_unique<FileOwners>(identity));
   }
   return list;
 }

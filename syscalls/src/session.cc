@@ -5,19 +5,60 @@
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/syscalls/handlers.h"
 #include "cocoon/tracer/dispatch.h"
+#include "identity/identity.h"
 #include "view_setup.h"
 
 namespace cocoon::syscalls {
 
+namespace {
+
+// The identity state of a run: its database opened (and locked), a
+// fakeroot save file imported.
+std::expected<std::shared_ptr<IdentityState>, std::string> open_identity(const RunConfig& config) {
+  if (!config.identity) return nullptr;
+  const IdentityOptions& o = *config.identity;
+  auto state = std::make_shared<IdentityState>();
+  state->config = {o.uid, o.gid, o.unknown_is_real};
+  if (!o.db.empty()) {
+    auto db = OwnershipDb::open(o.db);
+    if (!db) return std::unexpected(db.error());
+    state->db = std::move(*db);
+  }
+  if (!o.import_fakeroot.empty()) {
+    if (auto r = state->db.import_fakeroot(o.import_fakeroot); !r) {
+      return std::unexpected("-i " + r.error());
+    }
+  }
+  return state;
+}
+
+// At the end of a run: the journal compacted, fakeroot's save file written.
+std::expected<void, std::string> close_identity(const RunConfig& config, IdentityState& state) {
+  if (auto r = state.db.compact(); !r) return std::unexpected("--db " + r.error());
+  if (!config.identity->export_fakeroot.empty()) {
+    if (auto r = state.db.export_fakeroot(config.identity->export_fakeroot); !r) {
+      return std::unexpected("-s " + r.error());
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 std::expected<int, std::string> run_session(const Session& session) {
   auto setup = build_view(session.view);
   if (!setup) return std::unexpected(setup.error());
+  auto identity = open_identity(session.view);
+  if (!identity) return std::unexpected(identity.error());
   tracer::TracerOptions options = session.tracer;
   options.cwd = setup->host_cwd;
   options.landlock_fd = setup->landlock.fd;
-  tracer::Tracer t(options, make_handlers(session.view, setup->view));
+  tracer::Tracer t(options, make_handlers(session.view, setup->view, *identity));
   auto status = t.run(session.argv);
   if (!status) return std::unexpected(status.error().message());
+  if (*identity) {
+    if (auto r = close_identity(session.view, **identity); !r) return std::unexpected(r.error());
+  }
   return *status;  // setup->scratch is removed here, after the last tracee
 }
 

@@ -2,8 +2,13 @@
 // library. Nothing else lives here.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +30,8 @@ constexpr const char* kExamples = R"(Examples:
   cocoon syscalls --arch aarch64
   cocoon syscalls --traced --hostname box
   cocoon run -r ./rootfs -b /home/me/src:/src --ro-bind /etc/resolv.conf -w /src -- sh
+  cocoon run -0 --db owners.db -- sh -c 'chown root:root f && ls -l f'
+  cocoon fakeroot -s save -- dpkg-deb --build pkg    (or cocoon installed as fakeroot)
   cocoon mounts -r ./rootfs --tmpfs /tmp --proc /proc
 
 Exit status: the command's own, 128+N if signal N killed it, 127 if it
@@ -94,7 +101,47 @@ void add_mount_options(CLI::App* cmd, Options& o) {
       ->trigger_on_parse();
 }
 
+// -0, --uid, --gid, -i UID:GID (PRoot's), --db, --unknown-is-real: any of
+// them turns identity emulation on.
+void add_identity_options(CLI::App* cmd, Options& o) {
+  auto identity = [&o]() -> cocoon::syscalls::IdentityOptions& {
+    if (!o.session.view.identity) o.session.view.identity.emplace();
+    return *o.session.view.identity;
+  };
+  cmd->add_flag_callback(
+      "-0,--root", [identity] { identity(); },
+      "Fake root: uid and gid 0, every capability; chown, chmod, mknod and setcap are "
+      "recorded (see --db), and stat shows what was recorded");
+  cmd->add_option_function<std::uint32_t>(
+      "--uid", [identity](std::uint32_t v) { identity().uid = v; },
+      "N: the guest's uid (with identity emulation, as -0 does for 0)");
+  cmd->add_option_function<std::uint32_t>(
+      "--gid", [identity](std::uint32_t v) { identity().gid = v; }, "N: the guest's gid");
+  cmd->add_option_function<std::string>(
+         "-i,--identity",
+         [identity](const std::string& v) {
+           const auto colon = v.find(':');
+           std::size_t end = 0;
+           try {
+             identity().uid = static_cast<std::uint32_t>(std::stoul(v.substr(0, colon), &end));
+             identity().gid = colon == std::string::npos
+                                  ? identity().uid
+                                  : static_cast<std::uint32_t>(std::stoul(v.substr(colon + 1)));
+           } catch (const std::exception&) {
+             throw CLI::ValidationError("-i", "expects UID:GID, got '" + v + "'");
+           }
+         },
+         "UID:GID: the guest's uid and gid (PRoot's -i)");
+  cmd->add_option_function<std::string>(
+      "--db", [identity](const std::string& v) { identity().db = v; },
+      "FILE: keep the recorded owners, modes and devices in FILE across runs");
+  cmd->add_flag_callback(
+      "--unknown-is-real", [identity] { identity().unknown_is_real = true; },
+      "Files never chowned show their real owner (default: the emulated user)");
+}
+
 void add_view_options(CLI::App* cmd, Options& o) {
+  add_identity_options(cmd, o);
   cmd->add_option("--hostname", o.session.view.hostname, "Hostname uname() reports in the guest");
   cmd->add_option("-r,--rootfs", o.session.view.rootfs,
                   "DIR: the guest's root directory (default: the host's /)");
@@ -127,6 +174,63 @@ int fail(const std::string& line) {
   return kCocoonFailed;
 }
 
+int run_command(const Options& o);
+
+// `cocoon fakeroot [-s FILE] [-i FILE] [-u] [--] [COMMAND [ARGS...]]`, also
+// when cocoon runs under the name fakeroot: fakeroot(1)'s command line.
+// Options stop at the first non-option, as fakeroot's getopt does. -l and
+// --faked name fakeroot's preload library and daemon, which cocoon has no
+// use for: accepted and ignored. The environment says fakeroot is active
+// (FAKEROOTKEY, which tools such as dpkg and debhelper look for).
+int fakeroot_command(int argc, char** argv) {
+  Options o;
+  cocoon::syscalls::IdentityOptions id;
+  int i = 0;
+  auto value = [&](const std::string& opt) -> std::optional<std::string> {
+    if (i + 1 >= argc) return std::nullopt;
+    (void)opt;
+    return std::string(argv[++i]);
+  };
+  for (; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.empty() || a[0] != '-') break;
+    if (a == "-u" || a == "--unknown-is-real") {
+      id.unknown_is_real = true;
+    } else if (a == "-s" || a == "-i" || a == "-l" || a == "--lib" || a == "--faked" || a == "-b") {
+      auto v = value(a);
+      if (!v) return fail("fakeroot: option " + a + " needs an argument");
+      if (a == "-s") id.export_fakeroot = *v;
+      if (a == "-i") id.import_fakeroot = *v;
+    } else if (a == "-h" || a == "--help") {
+      std::puts("usage: fakeroot [-l|--lib fakerootlib] [-f|--faked fakedbin]\n"
+                "                [-i file] [-s file] [-u|--unknown-is-real]\n"
+                "                [-b|--fd-base fd] [-h|--help] [-v|--version]\n"
+                "                [--] [command]\n"
+                "(cocoon's fakeroot: ptrace, no LD_PRELOAD; -l, -f and -b are ignored)");
+      return 0;
+    } else if (a == "-v" || a == "--version") {
+      std::printf("fakeroot version 1.31 (cocoon %s)\n", COCOON_VERSION);
+      return 0;
+    } else {
+      return fail("fakeroot: unknown option " + a + " (see fakeroot --help)");
+    }
+  }
+  for (; i < argc; ++i) o.session.argv.emplace_back(argv[i]);
+  if (o.session.argv.empty()) {
+    const char* shell = std::getenv("SHELL");
+    o.session.argv.emplace_back(shell && *shell ? shell : "/bin/sh");
+  }
+  o.session.view.identity = id;
+  ::setenv("FAKEROOTKEY", std::to_string(::getpid()).c_str(), 1);
+  if (id.unknown_is_real) ::setenv("FAKED_MODE", "unknown-is-real", 1);
+  if (auto err = cocoon::tools::setup_logging("", "")) return fail(*err);
+  return run_command(o);
+}
+
 int run_command(const Options& o) {
   auto status = cocoon::syscalls::run_session(o.session);
   if (!status) return fail(status.error());
@@ -154,6 +258,9 @@ int syscalls_command(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::string self = std::filesystem::path(argv[0]).filename();
+  if (self == "fakeroot") return fakeroot_command(argc - 1, argv + 1);
+  if (argc > 1 && std::string(argv[1]) == "fakeroot") return fakeroot_command(argc - 2, argv + 2);
   CLI::App app{"cocoon: run a program under a tracer that gives it its own view of the machine"};
   app.set_version_flag("--version", std::string("cocoon ") + COCOON_VERSION);
   app.footer(kExamples);

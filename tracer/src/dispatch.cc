@@ -107,6 +107,10 @@ void Dispatcher::on_exit(Tracee& t, arch::SyscallRegs& regs) {
   }
 }
 
+void Dispatcher::on_clone(const Tracee& parent, const Tracee& child) {
+  for (const auto& h : handlers_) h->on_clone(parent, child);
+}
+
 void Dispatcher::on_exec(Tracee& t) {
   GuestMemory memory(t.tid);
   for (const auto& h : handlers_) h->on_exec(t, memory);

@@ -182,6 +182,7 @@ void Tracer::on_clone_event(Tracee& t, int ptrace_event) {
     const pid_t tgid = ptrace_event == PTRACE_EVENT_CLONE ? read_tgid(child).value_or(0) : child;
     Tracee& c = adopt(child, tgid);
     if (c.tgid == 0) c.tgid = tgid;
+    dispatcher_.on_clone(t, c);
   }
   resume(t);
 }

@@ -2,6 +2,7 @@
 // turns it into the handlers that produce that view.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,17 @@
 #include "cocoon/vfs/mount_setup.h"
 
 namespace cocoon::syscalls {
+
+// Identity emulation (issue 5): -0, --uid/--gid, fakeroot.
+struct IdentityOptions {
+  std::uint32_t uid = 0, gid = 0;
+  // Files the database does not know show their real owner (fakeroot -u);
+  // otherwise the emulated user's.
+  bool unknown_is_real = false;
+  std::string db;               // --db FILE: the ownership database; empty: this run only
+  std::string import_fakeroot;  // fakeroot -i FILE
+  std::string export_fakeroot;  // fakeroot -s FILE, written when the run ends
+};
 
 struct RunConfig {
   // uname()'s nodename (UTS namespace emulation).
@@ -24,6 +36,8 @@ struct RunConfig {
   // Confine the guest with Landlock to the root's and the mounts' host trees
   // when there is a view to confine it to (--no-landlock turns it off).
   bool landlock = true;
+  // Unset: the real credentials, files as they are.
+  std::optional<IdentityOptions> identity;
 };
 
 }  // namespace cocoon::syscalls

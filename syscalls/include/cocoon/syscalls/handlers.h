@@ -9,11 +9,15 @@
 namespace cocoon::syscalls {
 
 class GuestView;
+struct IdentityState;
 
 // Always includes the containment rules; adds a family only when the
 // configuration needs it, so an empty configuration traces nothing. `view`:
 // the filesystem view build_view() made (null: the host's own).
+// `identity`: the state identity emulation runs on (open_identity()), when
+// the configuration asks for it.
 tracer::HandlerList make_handlers(const RunConfig& config,
-                                  std::shared_ptr<const GuestView> view = nullptr);
+                                  std::shared_ptr<const GuestView> view = nullptr,
+                                  std::shared_ptr<IdentityState> identity = nullptr);
 
 }  // namespace cocoon::syscalls

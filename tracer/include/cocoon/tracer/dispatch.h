@@ -32,6 +32,7 @@ class Dispatcher {
   // Tells every handler that `t` has exec'd (handlers that care are few,
   // and an exec is rare next to syscalls).
   void on_exec(Tracee& t);
+  void on_clone(const Tracee& parent, const Tracee& child);
 
  private:
   std::uint32_t mask_of(arch::Arch abi, long nr) const;

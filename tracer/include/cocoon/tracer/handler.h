@@ -55,6 +55,12 @@ class SyscallHandler {
   // Called at the PTRACE_EVENT_EXEC stop of every tracee (no extra stop):
   // the new image is in place, its registers and stack readable. `tracee`
   // already has the tid the process keeps.
+  // Called at the fork/vfork/clone event of `parent` (no extra stop) once
+  // the new task `child` is in the table: state a process inherits.
+  virtual void on_clone(const Tracee& parent, const Tracee& child) {
+    (void)parent;
+    (void)child;
+  }
   virtual void on_exec(Tracee& tracee, const GuestMemory& memory) {
     (void)tracee;
     (void)memory;

@@ -1,0 +1,170 @@
+// CredentialCalls: the get*id/set*id family, groups and capabilities.
+#include <linux/capability.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <span>
+#include <string>
+
+#include "cocoon/tracer/tracee.h"
+#include "identity.h"
+
+namespace cocoon::syscalls {
+
+using tracer::Decision;
+using tracer::Verdict;
+
+namespace {
+
+constexpr std::string_view kCalls[] = {
+    "getuid",    "geteuid",   "getgid",   "getegid",  "getresuid", "getresgid", "getgroups",
+    "setuid",    "setgid",    "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
+    "setfsgid",  "setgroups", "capget",   "capset"};
+
+pid_t parent_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string s((std::istreambuf_iterator<char>(in)), {});
+  const auto close = s.rfind(')');
+  if (close == std::string::npos) return 0;
+  char state = 0;
+  int ppid = 0;
+  if (std::sscanf(s.c_str() + close + 1, " %c %d", &state, &ppid) != 2) return 0;
+  return ppid;
+}
+
+std::uint32_t u32(std::uint64_t v) { return static_cast<std::uint32_t>(v); }
+
+Verdict write_u32s(tracer::SyscallStop& stop, std::initializer_list<std::pair<int, std::uint32_t>> out) {
+  for (const auto& [arg, value] : out) {
+    if (!stop.memory.write(stop.regs.arg(arg), std::as_bytes(std::span(&value, 1)))) {
+      return Verdict::deny(EFAULT);
+    }
+  }
+  return Verdict::skip(0);
+}
+
+Verdict result(int err) { return err ? Verdict::deny(err) : Verdict::skip(0); }
+
+// getgroups(2): size 0 asks the count; a smaller buffer is EINVAL.
+Verdict getgroups(tracer::SyscallStop& stop, const Credentials& c) {
+  const auto size = static_cast<std::int64_t>(static_cast<std::int32_t>(stop.regs.arg(0)));
+  const auto n = static_cast<std::int64_t>(c.groups.size());
+  if (size < 0) return Verdict::deny(EINVAL);
+  if (size == 0) return Verdict::skip(n);
+  if (size < n) return Verdict::deny(EINVAL);
+  if (n && !stop.memory.write(stop.regs.arg(1), std::as_bytes(std::span(c.groups)))) {
+    return Verdict::deny(EFAULT);
+  }
+  return Verdict::skip(n);
+}
+
+Verdict setgroups(tracer::SyscallStop& stop, Credentials& c) {
+  const auto size = static_cast<std::int64_t>(static_cast<std::int32_t>(stop.regs.arg(0)));
+  if (size < 0 || static_cast<std::size_t>(size) > kNgroupsMax) return Verdict::deny(EINVAL);
+  std::vector<std::uint32_t> list(static_cast<std::size_t>(size));
+  if (size && !stop.memory.read(stop.regs.arg(1), std::as_writable_bytes(std::span(list)))) {
+    return Verdict::deny(EFAULT);
+  }
+  return result(c.setgroups(std::move(list)));
+}
+
+// capget(2)/capset(2) (kernel/capability.c): an unknown version is answered
+// with the preferred one in the header and EINVAL (0 with no data). The
+// emulated root has every capability, anyone else none.
+Verdict capabilities(tracer::SyscallStop& stop, const Credentials& c, bool set) {
+  __user_cap_header_struct hdr{};
+  if (!stop.memory.read(stop.regs.arg(0), std::as_writable_bytes(std::span(&hdr, 1)))) {
+    return Verdict::deny(EFAULT);
+  }
+  std::size_t words = 0;
+  if (hdr.version == _LINUX_CAPABILITY_VERSION_1) words = 1;
+  if (hdr.version == _LINUX_CAPABILITY_VERSION_2 || hdr.version == _LINUX_CAPABILITY_VERSION_3) {
+    words = 2;
+  }
+  if (words == 0) {
+    hdr.version = _LINUX_CAPABILITY_VERSION_3;
+    if (!stop.memory.write(stop.regs.arg(0), std::as_bytes(std::span(&hdr, 1)))) {
+      return Verdict::deny(EFAULT);
+    }
+    return stop.regs.arg(1) == 0 && !set ? Verdict::skip(0) : Verdict::deny(EINVAL);
+  }
+  std::array<__user_cap_data_struct, 2> data{};
+  if (set) {
+    if (!stop.memory.read(stop.regs.arg(1), std::as_writable_bytes(std::span(data).first(words)))) {
+      return Verdict::deny(EFAULT);
+    }
+    bool empty = true;
+    for (std::size_t i = 0; i < words; ++i) {
+      empty = empty && (data[i].effective | data[i].permitted | data[i].inheritable) == 0;
+    }
+    return c.privileged() || empty ? Verdict::skip(0) : Verdict::deny(EPERM);
+  }
+  if (stop.regs.arg(1) == 0) return Verdict::skip(0);
+  if (c.privileged()) {
+    // CAP_LAST_CAP of the kernel headers: every capability up to it.
+    constexpr std::uint64_t all = (std::uint64_t{1} << (CAP_LAST_CAP + 1)) - 1;
+    data[0].effective = data[0].permitted = static_cast<std::uint32_t>(all);
+    data[1].effective = data[1].permitted = static_cast<std::uint32_t>(all >> 32);
+  }
+  if (!stop.memory.write(stop.regs.arg(1), std::as_bytes(std::span(data).first(words)))) {
+    return Verdict::deny(EFAULT);
+  }
+  return Verdict::skip(0);
+}
+
+}  // namespace
+
+Credentials& IdentityState::of(pid_t tgid) {
+  if (auto it = creds.find(tgid); it != creds.end()) return it->second;
+  const pid_t parent = parent_of(tgid);
+  if (auto it = creds.find(parent); parent > 0 && it != creds.end()) {
+    return creds.emplace(tgid, it->second).first->second;
+  }
+  return creds.emplace(tgid, Credentials::of(config.uid, config.gid)).first->second;
+}
+
+// The filter cannot answer get*id itself: SECCOMP_RET_ERRNO only returns
+// -1..-4095 or 0, so a constant could only say 0, and would go on saying it
+// after a setuid(2). They stop; they are few in real programs.
+Decision CredentialCalls::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  bool ours = false;
+  for (std::string_view n : kCalls) ours = ours || row.name == n;
+  if (!ours) return Decision::allow();
+  // i386's 16-bit and 32-bit variants (getuid32...) are not decoded:
+  // refused rather than let the real ids through.
+  return abi == arch::host_arch() ? Decision::trace() : Decision::fail(ENOSYS);
+}
+
+void CredentialCalls::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
+  if (child.tgid == parent.tgid || child.tgid == 0) return;  // a thread shares them
+  s_->creds[child.tgid] = s_->of(parent.tgid);
+}
+
+Verdict CredentialCalls::on_entry(tracer::SyscallStop& stop) {
+  Credentials& c = s_->of(stop.tracee.tgid);
+  const std::string_view n = stop.desc.name;
+  const auto a = [&](int i) { return u32(stop.regs.arg(i)); };
+  if (n == "getuid") return Verdict::skip(c.ruid);
+  if (n == "geteuid") return Verdict::skip(c.euid);
+  if (n == "getgid") return Verdict::skip(c.rgid);
+  if (n == "getegid") return Verdict::skip(c.egid);
+  if (n == "getresuid") return write_u32s(stop, {{0, c.ruid}, {1, c.euid}, {2, c.suid}});
+  if (n == "getresgid") return write_u32s(stop, {{0, c.rgid}, {1, c.egid}, {2, c.sgid}});
+  if (n == "getgroups") return getgroups(stop, c);
+  if (n == "setuid") return result(c.setuid(a(0)));
+  if (n == "setgid") return result(c.setgid(a(0)));
+  if (n == "setreuid") return result(c.setreuid(a(0), a(1)));
+  if (n == "setregid") return result(c.setregid(a(0), a(1)));
+  if (n == "setresuid") return result(c.setresuid(a(0), a(1), a(2)));
+  if (n == "setresgid") return result(c.setresgid(a(0), a(1), a(2)));
+  if (n == "setfsuid") return Verdict::skip(c.setfsuid(a(0)));
+  if (n == "setfsgid") return Verdict::skip(c.setfsgid(a(0)));
+  if (n == "setgroups") return setgroups(stop, c);
+  if (n == "capget") return capabilities(stop, c, false);
+  if (n == "capset") return capabilities(stop, c, true);
+  return Verdict::resume();
+}
+
+}  // namespace cocoon::syscalls

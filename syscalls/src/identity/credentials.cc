@@ -1,0 +1,116 @@
+#include "credentials.h"
+
+#include <cerrno>
+
+namespace cocoon::syscalls {
+namespace {
+
+// The id triple and fs id of one kind (uid or gid), so the rules are
+// written once for both.
+struct Ids {
+  std::uint32_t& r;
+  std::uint32_t& e;
+  std::uint32_t& s;
+  std::uint32_t& fs;
+  bool privileged;
+
+  bool is_one_of_res(std::uint32_t v) const { return v == r || v == e || v == s; }
+
+  // __sys_setuid(): privileged sets all four; otherwise only euid (and
+  // fsuid), to the real or saved id.
+  int set(std::uint32_t v) {
+    if (v == kUnchanged) return EINVAL;
+    if (privileged) {
+      r = e = s = fs = v;
+      return 0;
+    }
+    if (v != r && v != s) return EPERM;
+    e = fs = v;
+    return 0;
+  }
+
+  // __sys_setreuid(): the new real id may be the old real or effective one,
+  // the new effective id any of the three; the saved id follows the new
+  // effective id when the real id is set or the effective one differs from
+  // the old real one.
+  int set_re(std::uint32_t nr, std::uint32_t ne) {
+    if (!privileged) {
+      if (nr != kUnchanged && nr != r && nr != e) return EPERM;
+      if (ne != kUnchanged && !is_one_of_res(ne)) return EPERM;
+    }
+    const std::uint32_t old_r = r;
+    if (nr != kUnchanged) r = nr;
+    if (ne != kUnchanged) e = ne;
+    if (nr != kUnchanged || (ne != kUnchanged && ne != old_r)) s = e;
+    fs = e;
+    return 0;
+  }
+
+  // __sys_setresuid(): unprivileged, each new id must be one of the old
+  // three.
+  int set_res(std::uint32_t nr, std::uint32_t ne, std::uint32_t ns) {
+    if (!privileged) {
+      for (std::uint32_t v : {nr, ne, ns}) {
+        if (v != kUnchanged && !is_one_of_res(v)) return EPERM;
+      }
+    }
+    if (nr != kUnchanged) r = nr;
+    if (ne != kUnchanged) e = ne;
+    if (ns != kUnchanged) s = ns;
+    fs = e;
+    return 0;
+  }
+
+  // __sys_setfsuid(): returns the old fsuid; changes it to one of the four
+  // ids, or to anything when privileged.
+  std::uint32_t set_fs(std::uint32_t v) {
+    const std::uint32_t old = fs;
+    if (v != kUnchanged && (privileged || is_one_of_res(v) || v == fs)) fs = v;
+    return old;
+  }
+};
+
+}  // namespace
+
+Credentials Credentials::of(std::uint32_t uid, std::uint32_t gid) {
+  Credentials c;
+  c.ruid = c.euid = c.suid = c.fsuid = uid;
+  c.rgid = c.egid = c.sgid = c.fsgid = gid;
+  c.groups = {gid};
+  return c;
+}
+
+// The uid calls drop capabilities when no id is 0 any more (cap_emulate_setxuid,
+// security/commoncap.c): privileged() follows euid, which is what that does
+// for the effective set.
+int Credentials::setuid(std::uint32_t uid) { return Ids{ruid, euid, suid, fsuid, privileged()}.set(uid); }
+int Credentials::setreuid(std::uint32_t r, std::uint32_t e) {
+  return Ids{ruid, euid, suid, fsuid, privileged()}.set_re(r, e);
+}
+int Credentials::setresuid(std::uint32_t r, std::uint32_t e, std::uint32_t s) {
+  return Ids{ruid, euid, suid, fsuid, privileged()}.set_res(r, e, s);
+}
+std::uint32_t Credentials::setfsuid(std::uint32_t uid) {
+  return Ids{ruid, euid, suid, fsuid, privileged()}.set_fs(uid);
+}
+// The gid calls ask CAP_SETGID, held by the same (emulated) root.
+int Credentials::setgid(std::uint32_t gid) { return Ids{rgid, egid, sgid, fsgid, privileged()}.set(gid); }
+int Credentials::setregid(std::uint32_t r, std::uint32_t e) {
+  return Ids{rgid, egid, sgid, fsgid, privileged()}.set_re(r, e);
+}
+int Credentials::setresgid(std::uint32_t r, std::uint32_t e, std::uint32_t s) {
+  return Ids{rgid, egid, sgid, fsgid, privileged()}.set_res(r, e, s);
+}
+std::uint32_t Credentials::setfsgid(std::uint32_t gid) {
+  return Ids{rgid, egid, sgid, fsgid, privileged()}.set_fs(gid);
+}
+
+// setgroups(2): CAP_SETGID, at most NGROUPS_MAX (kernel/groups.c).
+int Credentials::setgroups(std::vector<std::uint32_t> list) {
+  if (list.size() > kNgroupsMax) return EINVAL;
+  if (!privileged()) return EPERM;
+  groups = std::move(list);
+  return 0;
+}
+
+}  // namespace cocoon::syscalls

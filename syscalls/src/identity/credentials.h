@@ -1,0 +1,43 @@
+// A process's emulated credentials and the kernel's rules for changing them
+// (kernel/sys.c: __sys_setuid, __sys_setreuid, __sys_setresuid,
+// __sys_setfsuid and the gid twins; kernel/groups.c). "Privileged" is what
+// the kernel asks of CAP_SETUID / CAP_SETGID: cocoon's emulated root holds
+// every capability and any other identity none, so it is euid == 0.
+// Pure: no syscalls, unit-tested against the rules.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace cocoon::syscalls {
+
+struct Credentials {
+  std::uint32_t ruid = 0, euid = 0, suid = 0, fsuid = 0;
+  std::uint32_t rgid = 0, egid = 0, sgid = 0, fsgid = 0;
+  std::vector<std::uint32_t> groups;
+
+  static Credentials of(std::uint32_t uid, std::uint32_t gid);
+  bool privileged() const { return euid == 0; }
+
+  // Each returns 0 or the kernel's errno; on error nothing changes. A -1
+  // argument (0xffffffff) means "unchanged" where the kernel says so.
+  int setuid(std::uint32_t uid);
+  int setreuid(std::uint32_t r, std::uint32_t e);
+  int setresuid(std::uint32_t r, std::uint32_t e, std::uint32_t s);
+  int setgid(std::uint32_t gid);
+  int setregid(std::uint32_t r, std::uint32_t e);
+  int setresgid(std::uint32_t r, std::uint32_t e, std::uint32_t s);
+  // setfsuid(2) never fails: it returns the old fsuid, and changes it only
+  // when allowed.
+  std::uint32_t setfsuid(std::uint32_t uid);
+  std::uint32_t setfsgid(std::uint32_t gid);
+  int setgroups(std::vector<std::uint32_t> list);
+};
+
+// NGROUPS_MAX of <linux/limits.h>.
+inline constexpr std::size_t kNgroupsMax = 65536;
+inline constexpr std::uint32_t kUnchanged = 0xffffffffu;
+
+}  // namespace cocoon::syscalls

@@ -1,0 +1,403 @@
+// FileOwners: ownership, modes, device nodes and file capabilities recorded
+// in the OwnershipDb, and the stat family answered from it.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <span>
+#include <string>
+
+#include "cocoon/tracer/tracee.h"
+#include "identity.h"
+
+namespace cocoon::syscalls {
+
+using tracer::Decision;
+using tracer::Verdict;
+
+namespace {
+
+constexpr std::string_view kCaps = "security.capability";
+constexpr std::string_view kCalls[] = {
+    "stat",     "lstat",     "fstat",     "newfstatat", "statx",     "chown",        "lchown",
+    "fchown",   "fchownat",  "chmod",     "fchmod",     "fchmodat",  "fchmodat2",    "mknod",
+    "mknodat",  "setxattr",  "lsetxattr", "fsetxattr",  "getxattr",  "lgetxattr",    "fgetxattr",
+    "removexattr", "lremovexattr", "fremovexattr", "unlink", "unlinkat", "rmdir", "rename",
+    "renameat", "renameat2"};
+
+// Where the tracer finds the guest's file for its own calls: the path the
+// guest's (already translated) arguments name, relative ones anchored at
+// the tracee's cwd or dirfd through /proc, an fd through its magic link.
+struct Target {
+  std::string path;
+  bool follow = true;
+};
+
+std::expected<Target, int> at_path(tracer::SyscallStop& stop, int dirfd_arg, int path_arg,
+                                   bool follow, bool empty_ok) {
+  const std::string proc = "/proc/" + std::to_string(stop.tracee.tid);
+  const int dirfd = dirfd_arg >= 0 ? static_cast<int>(stop.regs.arg(dirfd_arg)) : AT_FDCWD;
+  std::string path;
+  if (stop.regs.arg(path_arg) != 0 || !empty_ok) {
+    auto p = stop.memory.read_path(stop.regs.arg(path_arg));
+    if (!p) return std::unexpected(p.error());
+    path = std::move(*p);
+  }
+  if (path.empty()) {
+    if (!empty_ok || dirfd == AT_FDCWD) return std::unexpected(ENOENT);
+    return Target{proc + "/fd/" + std::to_string(dirfd), true};
+  }
+  if (path.front() == '/') return Target{path, follow};
+  const std::string base = dirfd == AT_FDCWD ? proc + "/cwd/" : proc + "/fd/" + std::to_string(dirfd) + "/";
+  return Target{base + path, follow};
+}
+
+Target of_fd(tracer::SyscallStop& stop, int fd_arg) {
+  return {"/proc/" + std::to_string(stop.tracee.tid) + "/fd/" +
+              std::to_string(static_cast<int>(stop.regs.arg(fd_arg))),
+          true};
+}
+
+std::expected<struct statx, int> host_statx(const Target& t, unsigned mask = STATX_BASIC_STATS,
+                                            int sync = 0) {
+  struct statx sx {};
+  const int flags = (t.follow ? 0 : AT_SYMLINK_NOFOLLOW) | sync;
+  if (::statx(AT_FDCWD, t.path.c_str(), flags, mask | STATX_BTIME, &sx) != 0) {
+    return std::unexpected(errno);
+  }
+  return sx;
+}
+
+FileKey key_of(const struct statx& sx) { return {makedev(sx.stx_dev_major, sx.stx_dev_minor), sx.stx_ino}; }
+
+std::uint32_t process_umask(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  std::string key;
+  while (in >> key) {
+    if (key == "Umask:") {
+      std::string v;
+      in >> v;
+      return static_cast<std::uint32_t>(std::stoul(v, nullptr, 8));
+    }
+  }
+  return 022;
+}
+
+}  // namespace
+
+Decision FileOwners::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  bool ours = false;
+  for (std::string_view n : kCalls) ours = ours || row.name == n;
+  if (!ours) return Decision::allow();
+  return abi == arch::host_arch() ? Decision::trace() : Decision::fail(ENOSYS);
+}
+
+namespace {
+
+// What the guest is told about the file `sx` describes.
+struct Shown {
+  std::uint32_t uid, gid, mode;
+  std::uint64_t rdev;
+};
+
+class Calls {
+ public:
+  Calls(IdentityState& s, tracer::SyscallStop& stop) : s_(s), stop_(stop) {}
+
+  Shown shown(const struct statx& sx) {
+    const FileRecord* r = record(sx);
+    if (r) return {r->uid, r->gid, r->mode, r->rdev};
+    Shown out{sx.stx_uid, sx.stx_gid, sx.stx_mode, makedev(sx.stx_rdev_major, sx.stx_rdev_minor)};
+    if (!s_.config.unknown_is_real) {
+      out.uid = s_.config.uid;
+      out.gid = s_.config.gid;
+    }
+    return out;
+  }
+
+  FileRecord base_record(const struct statx& sx) {
+    const Shown now = shown(sx);
+    FileRecord r;
+    r.btime_sec = sx.stx_btime.tv_sec;
+    r.btime_nsec = sx.stx_btime.tv_nsec;
+    r.uid = now.uid;
+    r.gid = now.gid;
+    r.mode = now.mode;
+    r.rdev = now.rdev;
+    if (const FileRecord* old = record(sx)) r.caps = old->caps;
+    return r;
+  }
+
+  const FileRecord* record(const struct statx& sx) {
+    const bool has_btime = sx.stx_mask & STATX_BTIME;
+    return s_.db.find(key_of(sx), has_btime ? sx.stx_btime.tv_sec : 0,
+                      has_btime ? sx.stx_btime.tv_nsec : 0);
+  }
+
+  Verdict save(const struct statx& sx, const FileRecord& r) {
+    if (int err = s_.db.put(key_of(sx), r)) return Verdict::deny(err);
+    return Verdict::skip(0);
+  }
+
+  Credentials& creds() { return s_.of(stop_.tracee.tgid); }
+
+  // The stat family: the tracer's statx, the record applied, written in
+  // the layout the guest asked for (struct stat of this arch, or statx).
+  Verdict stat(const std::expected<Target, int>& t, std::uint64_t buf) {
+    if (!t) return Verdict::deny(t.error());
+    auto sx = host_statx(*t);
+    if (!sx) return Verdict::deny(sx.error());
+    const Shown v = shown(*sx);
+    struct stat st {};
+    st.st_dev = makedev(sx->stx_dev_major, sx->stx_dev_minor);
+    st.st_ino = sx->stx_ino;
+    st.st_nlink = sx->stx_nlink;
+    st.st_mode = v.mode;
+    st.st_uid = v.uid;
+    st.st_gid = v.gid;
+    st.st_rdev = v.rdev;
+    st.st_size = static_cast<off_t>(sx->stx_size);
+    st.st_blksize = static_cast<blksize_t>(sx->stx_blksize);
+    st.st_blocks = static_cast<blkcnt_t>(sx->stx_blocks);
+    st.st_atim = {sx->stx_atime.tv_sec, sx->stx_atime.tv_nsec};
+    st.st_mtim = {sx->stx_mtime.tv_sec, sx->stx_mtime.tv_nsec};
+    st.st_ctim = {sx->stx_ctime.tv_sec, sx->stx_ctime.tv_nsec};
+    if (!stop_.memory.write(buf, std::as_bytes(std::span(&st, 1)))) return Verdict::deny(EFAULT);
+    return Verdict::skip(0);
+  }
+
+  Verdict statx(const std::expected<Target, int>& t) {
+    if (!t) return Verdict::deny(t.error());
+    const int flags = static_cast<int>(stop_.regs.arg(2));
+    auto sx = host_statx(*t, static_cast<unsigned>(stop_.regs.arg(3)), flags & AT_STATX_SYNC_TYPE);
+    if (!sx) return Verdict::deny(sx.error());
+    const Shown v = shown(*sx);
+    sx->stx_uid = v.uid;
+    sx->stx_gid = v.gid;
+    sx->stx_mode = static_cast<std::uint16_t>(v.mode);
+    sx->stx_rdev_major = major(v.rdev);
+    sx->stx_rdev_minor = minor(v.rdev);
+    if (!stop_.memory.write(stop_.regs.arg(4), std::as_bytes(std::span(&*sx, 1)))) {
+      return Verdict::deny(EFAULT);
+    }
+    return Verdict::skip(0);
+  }
+
+  // chown(2) family (fs/open.c chown_common, fs/attr.c): the emulated root
+  // may give anything to anyone; others only change the group of what they
+  // own, to one of theirs. A non-directory loses set-user-ID, and
+  // set-group-ID when group-executable, whoever changes its owner.
+  Verdict chown(const std::expected<Target, int>& t, std::uint32_t uid, std::uint32_t gid) {
+    if (!t) return Verdict::deny(t.error());
+    auto sx = host_statx(*t);
+    if (!sx) return Verdict::deny(sx.error());
+    FileRecord r = base_record(*sx);
+    const Credentials& c = creds();
+    if (!c.privileged()) {
+      const bool owner = r.uid == c.fsuid;
+      const bool uid_ok = uid == kUnchanged || uid == r.uid;
+      bool gid_ok = gid == kUnchanged || gid == r.gid;
+      for (std::uint32_t g : c.groups) gid_ok = gid_ok || gid == g;
+      gid_ok = gid_ok || gid == c.fsgid;
+      if (!owner || !uid_ok || !gid_ok) return Verdict::deny(EPERM);
+    }
+    if (uid == kUnchanged && gid == kUnchanged) return Verdict::skip(0);
+    if (uid != kUnchanged) r.uid = uid;
+    if (gid != kUnchanged) r.gid = gid;
+    if (!S_ISDIR(r.mode)) {
+      r.mode &= ~static_cast<std::uint32_t>(S_ISUID);
+      if (r.mode & S_IXGRP) r.mode &= ~static_cast<std::uint32_t>(S_ISGID);
+    }
+    return save(*sx, r);
+  }
+
+  // chmod(2) family: done for real, with the owner's read and write (and
+  // search, on a directory) kept so the real user can still use the file;
+  // the mode the guest asked for is what stat shows.
+  Verdict chmod(const std::expected<Target, int>& t, std::uint32_t mode) {
+    if (!t) return Verdict::deny(t.error());
+    auto sx = host_statx(*t);
+    if (!sx) return Verdict::deny(sx.error());
+    FileRecord r = base_record(*sx);
+    const Credentials& c = creds();
+    if (!c.privileged() && r.uid != c.fsuid) return Verdict::deny(EPERM);
+    if (S_ISLNK(sx->stx_mode)) return Verdict::deny(EOPNOTSUPP);  // fchmodat2 AT_SYMLINK_NOFOLLOW
+    mode &= 07777;
+    const bool dir = S_ISDIR(sx->stx_mode);
+    const std::uint32_t real = mode | S_IRUSR | S_IWUSR | (dir ? S_IXUSR : 0);
+    if (::fchmodat(AT_FDCWD, t->path.c_str(), real, 0) != 0) return Verdict::deny(errno);
+    const bool recorded = record(*sx) != nullptr;
+    r.mode = (r.mode & S_IFMT) | mode;
+    // The real file says it all: nothing to remember.
+    if (!recorded && real == mode) return Verdict::skip(0);
+    return save(*sx, r);
+  }
+
+  // mknod(2): a character or block device is a regular file on disk (only
+  // CAP_MKNOD makes real ones), recorded with its type and numbers; the
+  // rest (FIFOs, sockets, regular files) the kernel makes itself.
+  Verdict mknod(const std::expected<Target, int>& t, std::uint32_t mode, std::uint64_t dev) {
+    if (!S_ISCHR(mode) && !S_ISBLK(mode)) return Verdict::resume();
+    const Credentials& c = creds();
+    if (!c.privileged()) return Verdict::deny(EPERM);
+    if (!t) return Verdict::deny(t.error());
+    const std::uint32_t perm = mode & 07777 & ~process_umask(stop_.tracee.tid);
+    if (::mknodat(AT_FDCWD, t->path.c_str(), S_IFREG | perm | S_IRUSR | S_IWUSR, 0) != 0) {
+      return Verdict::deny(errno);
+    }
+    auto sx = host_statx({t->path, false});
+    if (!sx) return Verdict::deny(sx.error());
+    FileRecord r = base_record(*sx);
+    r.uid = c.fsuid;
+    r.gid = c.fsgid;
+    r.mode = (mode & S_IFMT) | perm;
+    r.rdev = makedev(major(static_cast<dev_t>(dev)), minor(static_cast<dev_t>(dev)));
+    r.caps.reset();
+    return save(*sx, r);
+  }
+
+  // security.capability (setcap, getcap): kept in the record, as the real
+  // xattr needs CAP_SETFCAP. Other names go to the kernel.
+  std::expected<bool, int> is_caps(int name_arg) {
+    auto name = stop_.memory.read_path(stop_.regs.arg(name_arg));
+    if (!name) return std::unexpected(name.error());
+    return *name == kCaps;
+  }
+
+  Verdict setcap(const std::expected<Target, int>& t, int base) {
+    auto caps = is_caps(base);
+    if (!caps) return Verdict::deny(caps.error());
+    if (!*caps) return Verdict::resume();
+    if (!creds().privileged()) return Verdict::deny(EPERM);
+    if (!t) return Verdict::deny(t.error());
+    auto sx = host_statx(*t);
+    if (!sx) return Verdict::deny(sx.error());
+    const std::size_t size = stop_.regs.arg(base + 2);
+    const int flags = static_cast<int>(stop_.regs.arg(base + 3));
+    if (size > 65536) return Verdict::deny(E2BIG);
+    std::string value(size, '\0');
+    if (size && !stop_.memory.read(stop_.regs.arg(base + 1),
+                                   std::as_writable_bytes(std::span(value.data(), size)))) {
+      return Verdict::deny(EFAULT);
+    }
+    FileRecord r = base_record(*sx);
+    if ((flags & 1 /* XATTR_CREATE */) && r.caps) return Verdict::deny(EEXIST);
+    if ((flags & 2 /* XATTR_REPLACE */) && !r.caps) return Verdict::deny(ENODATA);
+    r.caps = std::move(value);
+    return save(*sx, r);
+  }
+
+  Verdict getcap(const std::expected<Target, int>& t, int base) {
+    auto caps = is_caps(base);
+    if (!caps || !*caps || !t) return Verdict::resume();
+    auto sx = host_statx(*t);
+    if (!sx) return Verdict::resume();
+    const FileRecord* r = record(*sx);
+    if (!r || !r->caps) return Verdict::resume();
+    const std::size_t size = stop_.regs.arg(base + 2);
+    const auto len = static_cast<std::int64_t>(r->caps->size());
+    if (size == 0) return Verdict::skip(len);
+    if (size < r->caps->size()) return Verdict::deny(ERANGE);
+    if (!stop_.memory.write(stop_.regs.arg(base + 1), std::as_bytes(std::span(*r->caps)))) {
+      return Verdict::deny(EFAULT);
+    }
+    return Verdict::skip(len);
+  }
+
+  Verdict dropcap(const std::expected<Target, int>& t, int base) {
+    auto caps = is_caps(base);
+    if (!caps || !*caps || !t) return Verdict::resume();
+    auto sx = host_statx(*t);
+    if (!sx) return Verdict::resume();
+    const FileRecord* r = record(*sx);
+    if (!r || !r->caps) return Verdict::resume();
+    if (!creds().privileged()) return Verdict::deny(EPERM);
+    FileRecord copy = *r;
+    copy.caps.reset();
+    return save(*sx, copy);
+  }
+
+  // unlink, rmdir, rename over a file: its record goes when the kernel says
+  // the file went (its last link, for a non-directory).
+  std::optional<FileKey> removed(const std::expected<Target, int>& t) {
+    if (!t || s_.db.size() == 0) return std::nullopt;
+    auto sx = host_statx({t->path, false});
+    if (!sx || !s_.db.contains(key_of(*sx))) return std::nullopt;
+    if (!S_ISDIR(sx->stx_mode) && sx->stx_nlink > 1) return std::nullopt;
+    return key_of(*sx);
+  }
+
+ private:
+  IdentityState& s_;
+  tracer::SyscallStop& stop_;
+};
+
+}  // namespace
+
+Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
+  Calls c(*s_, stop);
+  auto& regs = stop.regs;
+  const std::string_view n = stop.desc.name;
+  const auto u32 = [&](int i) { return static_cast<std::uint32_t>(regs.arg(i)); };
+  const auto flags = [&](int i) { return static_cast<int>(regs.arg(i)); };
+  const bool nofollow3 = flags(3) & AT_SYMLINK_NOFOLLOW;
+  if (n == "stat") return c.stat(at_path(stop, -1, 0, true, false), regs.arg(1));
+  if (n == "lstat") return c.stat(at_path(stop, -1, 0, false, false), regs.arg(1));
+  if (n == "fstat") return c.stat(of_fd(stop, 0), regs.arg(1));
+  if (n == "newfstatat") {
+    return c.stat(at_path(stop, 0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), regs.arg(2));
+  }
+  if (n == "statx") {
+    return c.statx(at_path(stop, 0, 1, !(flags(2) & AT_SYMLINK_NOFOLLOW), flags(2) & AT_EMPTY_PATH));
+  }
+  if (n == "chown") return c.chown(at_path(stop, -1, 0, true, false), u32(1), u32(2));
+  if (n == "lchown") return c.chown(at_path(stop, -1, 0, false, false), u32(1), u32(2));
+  if (n == "fchown") return c.chown(of_fd(stop, 0), u32(1), u32(2));
+  if (n == "fchownat") {
+    return c.chown(at_path(stop, 0, 1, !(flags(4) & AT_SYMLINK_NOFOLLOW), flags(4) & AT_EMPTY_PATH),
+                   u32(2), u32(3));
+  }
+  if (n == "chmod") return c.chmod(at_path(stop, -1, 0, true, false), u32(1));
+  if (n == "fchmod") return c.chmod(of_fd(stop, 0), u32(1));
+  if (n == "fchmodat") return c.chmod(at_path(stop, 0, 1, true, false), u32(2));
+  if (n == "fchmodat2") {
+    return c.chmod(at_path(stop, 0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), u32(2));
+  }
+  if (n == "mknod") return c.mknod(at_path(stop, -1, 0, false, false), u32(1), regs.arg(2));
+  if (n == "mknodat") return c.mknod(at_path(stop, 0, 1, false, false), u32(2), regs.arg(3));
+  if (n == "setxattr") return c.setcap(at_path(stop, -1, 0, true, false), 1);
+  if (n == "lsetxattr") return c.setcap(at_path(stop, -1, 0, false, false), 1);
+  if (n == "fsetxattr") return c.setcap(of_fd(stop, 0), 1);
+  if (n == "getxattr") return c.getcap(at_path(stop, -1, 0, true, false), 1);
+  if (n == "lgetxattr") return c.getcap(at_path(stop, -1, 0, false, false), 1);
+  if (n == "fgetxattr") return c.getcap(of_fd(stop, 0), 1);
+  if (n == "removexattr") return c.dropcap(at_path(stop, -1, 0, true, false), 1);
+  if (n == "lremovexattr") return c.dropcap(at_path(stop, -1, 0, false, false), 1);
+  if (n == "fremovexattr") return c.dropcap(of_fd(stop, 0), 1);
+  std::optional<FileKey> gone;
+  if (n == "unlink" || n == "rmdir") gone = c.removed(at_path(stop, -1, 0, false, false));
+  if (n == "unlinkat") gone = c.removed(at_path(stop, 0, 1, false, false));
+  if (n == "rename") gone = c.removed(at_path(stop, -1, 1, false, false));
+  if (n == "renameat") gone = c.removed(at_path(stop, 2, 3, false, false));
+  if (n == "renameat2" && !(regs.arg(4) & 2 /* RENAME_EXCHANGE */)) {
+    gone = c.removed(at_path(stop, 2, 3, false, false));
+  }
+  if (!gone) return Verdict::resume();
+  removing_[stop.tracee.tid] = *gone;
+  return Verdict::resume_to_exit();
+}
+
+void FileOwners::on_exit(tracer::SyscallStop& stop) {
+  const auto it = removing_.find(stop.tracee.tid);
+  if (it == removing_.end()) return;
+  const FileKey key = it->second;
+  removing_.erase(it);
+  if (stop.regs.result() == 0) (void)s_->db.erase(key);
+}
+
+}  // namespace cocoon::syscalls

@@ -1,0 +1,72 @@
+// Identities (issue 5): fake root and arbitrary uid/gid. Two handlers share
+// one IdentityState:
+//  - CredentialCalls answers the get*id/set*id family, getgroups/setgroups
+//    and capget/capset from each process's emulated Credentials (inherited
+//    on fork, kept across exec);
+//  - FileOwners records chown, chmod, mknod of devices and the
+//    security.capability xattr in the OwnershipDb instead of refusing them,
+//    and answers the stat family with what was recorded.
+// Everything is emulated at the entry stop: the tracer does the real work
+// (a stat, a chmod, a regular file standing for a device) itself, writes
+// the answer and skips the call, so no call here costs an exit stop except
+// the removal of a recorded file (unlink, rmdir, rename over it), whose
+// record goes when the kernel says the file went.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "cocoon/tracer/handler.h"
+#include "credentials.h"
+#include "ownership_db.h"
+
+namespace cocoon::syscalls {
+
+struct IdentityConfig {
+  std::uint32_t uid = 0, gid = 0;
+  // Files the database does not know: false, owned by the emulated user
+  // (fakeroot's default); true, their real owner (fakeroot -u).
+  bool unknown_is_real = false;
+};
+
+struct IdentityState {
+  IdentityConfig config;
+  OwnershipDb db;
+  std::unordered_map<pid_t, Credentials> creds;  // by tgid
+
+  // The process's credentials: its own, its parent's (a child seen before
+  // its fork event), or the configured ones.
+  Credentials& of(pid_t tgid);
+};
+
+class CredentialCalls final : public tracer::SyscallHandler {
+ public:
+  explicit CredentialCalls(std::shared_ptr<IdentityState> s) : s_(std::move(s)) {}
+  std::string_view name() const override { return "credentials"; }
+  tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
+  tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
+  void on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) override;
+
+ private:
+  std::shared_ptr<IdentityState> s_;
+};
+
+class FileOwners final : public tracer::SyscallHandler {
+ public:
+  explicit FileOwners(std::shared_ptr<IdentityState> s) : s_(std::move(s)) {}
+  std::string_view name() const override { return "file-owners"; }
+  tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
+  tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
+  void on_exit(tracer::SyscallStop& stop) override;
+
+ private:
+  std::shared_ptr<IdentityState> s_;
+  // unlink/rmdir/rename over a recorded file: its key until the exit says
+  // whether the kernel removed it, per tid.
+  std::unordered_map<pid_t, FileKey> removing_;
+};
+
+}  // namespace cocoon::syscalls

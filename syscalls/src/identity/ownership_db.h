@@ -1,0 +1,78 @@
+// The ownership database: what the guest was told about files it chowned,
+// chmod'ed, mknod'ed or setcap'ed, by (device, inode), kept apart from the
+// files themselves (which stay owned by the real user).
+//
+// Persistence (--db FILE) is a journal: one line per change, appended with
+// one write(2) before the syscall that made the change returns to the
+// guest, so a SIGKILL of cocoon loses nothing the guest was told. Loading
+// replays it (a torn last line, which only a crash mid-write can leave, is
+// ignored); compact() rewrites it as one line per record into FILE.tmp,
+// fsync(2)s and rename(2)s it over FILE, so a save never leaves a
+// half-written file. An exclusive flock(2) keeps two runs off one database.
+//
+// A reused inode number is not the old file: records carry the file's birth
+// time (statx STATX_BTIME), and a lookup whose btime differs drops the
+// record as stale. Filesystems without btime record 0 (not checked).
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace cocoon::syscalls {
+
+struct FileKey {
+  std::uint64_t dev = 0, ino = 0;
+  auto operator<=>(const FileKey&) const = default;
+};
+
+struct FileRecord {
+  std::int64_t btime_sec = 0;
+  std::uint32_t btime_nsec = 0;
+  std::uint32_t uid = 0, gid = 0;
+  std::uint32_t mode = 0;  // st_mode: type and permission bits
+  std::uint64_t rdev = 0;  // makedev() encoding, as st_rdev
+  std::optional<std::string> caps;  // security.capability's bytes
+  bool operator==(const FileRecord&) const = default;
+};
+
+class OwnershipDb {
+ public:
+  // A database for this run only.
+  OwnershipDb() = default;
+  // Loads (or creates) FILE and locks it; errors name the file.
+  static std::expected<OwnershipDb, std::string> open(const std::string& path);
+  OwnershipDb(OwnershipDb&&) noexcept;
+  OwnershipDb& operator=(OwnershipDb&&) noexcept;
+  ~OwnershipDb();
+
+  // The record of `key` if it is the file born at `btime` (0: unknown).
+  const FileRecord* find(const FileKey& key, std::int64_t btime_sec, std::uint32_t btime_nsec);
+  // Records or forgets; with a file, on it (in the page cache) when they
+  // return. The errno of a failed write.
+  int put(const FileKey& key, const FileRecord& record);
+  int erase(const FileKey& key);
+  bool contains(const FileKey& key) const { return records_.contains(key); }
+  std::size_t size() const { return records_.size(); }
+
+  // Rewrites the file as one line per record (atomically: tmp + rename).
+  std::expected<void, std::string> compact();
+
+  // fakeroot's save format (faked's -s / -i files):
+  // "dev=HEX,ino=N,mode=OCTAL,uid=N,gid=N,nlink=N,rdev=N" per line.
+  std::expected<void, std::string> import_fakeroot(const std::string& path);
+  std::expected<void, std::string> export_fakeroot(const std::string& path) const;
+
+  const std::map<FileKey, FileRecord>& records() const { return records_; }
+
+ private:
+  int append(const std::string& line);
+
+  std::map<FileKey, FileRecord> records_;
+  std::string path_;
+  int fd_ = -1;  // the journal, O_APPEND, flock'ed
+};
+
+}  // namespace cocoon::syscalls
