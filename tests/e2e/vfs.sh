@@ -106,7 +106,8 @@ assert_match "rebind: Address already in use" "$ERR" "a second bind at that path
 pass "the socket file is in the bind's source"
 # AF_UNIX names both ways (unixaddr.c): getsockname, getpeername, accept
 # and recvfrom show guest paths (a short buffer gets the name cut and its
-# whole length, as natively); datagrams reach guest paths by sendto,
+# whole length, as natively; also after an accept restarted by a signal
+# handler); datagrams reach guest paths by sendto,
 # sendmsg and sendmmsg, and a reply to recvfrom's source arrives. /far's
 # host path is longer than sun_path: bound and reached through a short link
 # in cocoon's scratch directory, still named /far/... in the guest.
@@ -119,6 +120,7 @@ peername: /run/s.stream len=16
 accept: /run/c.stream len=16
 short: /run/s.str len=16
 accept4 unnamed: - len=2
+signals 1, restarted accept: /run/c2.stream len=17
 ping: /run/c.dgram len=15
 reply: pong
 sendmmsg: 3 5

@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -70,6 +72,51 @@ static int stream(const char* dir) {
   CHECK(conn2 >= 0);
   show("accept4 unnamed", &a, plen);
   close(anon), close(conn2), close(conn), close(cli), close(srv);
+  return 0;
+}
+
+static volatile sig_atomic_t alarms;
+static int alarm_pipe[2];
+static void on_alarm(int sig) {
+  (void)sig;
+  alarms++;
+  (void)!write(alarm_pipe[1], "a", 1);
+}
+
+// An accept interrupted by a signal whose handler has SA_RESTART: the
+// kernel enters it again after the handler (whose frame lands below the
+// stack pointer, where cocoon keeps its copies), and the peer's name still
+// arrives in the guest's buffer. The client connects only once the handler
+// has run, so the accept has been interrupted (unless the parent was slower
+// to reach it than the 200 ms of the alarm).
+static int restarted(const char* dir) {
+  const int srv = bound(SOCK_STREAM, dir, "s2.stream");
+  CHECK(srv >= 0 && listen(srv, 1) == 0 && pipe(alarm_pipe) == 0);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm;
+  sa.sa_flags = SA_RESTART;
+  CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+  const pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    char c;
+    if (read(alarm_pipe[0], &c, 1) != 1) _exit(1);
+    const int cli = bound(SOCK_STREAM, dir, "c2.stream");
+    struct sockaddr_un a;
+    _exit(cli >= 0 && connect(cli, (struct sockaddr*)&a, addr_of(dir, "s2.stream", &a)) == 0 ? 0 : 1);
+  }
+  ualarm(200 * 1000, 0);
+  struct sockaddr_un a;
+  memset(&a, 0, sizeof a);
+  socklen_t len = sizeof a;
+  const int conn = accept(srv, (struct sockaddr*)&a, &len);
+  CHECK(conn >= 0);
+  int status = 0;
+  CHECK(waitpid(child, &status, 0) == child && status == 0);
+  printf("signals %d, ", (int)alarms);
+  show("restarted accept", &a, len);
+  close(conn), close(srv), close(alarm_pipe[0]), close(alarm_pipe[1]);
   return 0;
 }
 
@@ -156,6 +203,6 @@ static int as_written(const char* dir) {
 int main(int argc, char** argv) {
   if (argc != 3) return 2;
   setvbuf(stdout, NULL, _IOLBF, 0);
-  if (stream(argv[1]) || datagram(argv[1]) || long_path(argv[2]) || as_written(argv[1])) return 1;
+  if (stream(argv[1]) || restarted(argv[1]) || datagram(argv[1]) || long_path(argv[2]) || as_written(argv[1])) return 1;
   return 0;
 }
