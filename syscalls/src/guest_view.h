@@ -75,6 +75,12 @@ class GuestView {
     return {mounts_file_, mountinfo_file_};
   }
 
+  // Where UnixSockets may make the short symlinks that let a socket path
+  // longer than sun_path be bound and reached (a directory in the scratch
+  // directory, made on first need); empty: nowhere.
+  void set_socket_link_dir(std::string dir) { socket_link_dir_ = std::move(dir); }
+  const std::string& socket_link_dir() const { return socket_link_dir_; }
+
  private:
   // 0 when `fd` of `tid` is an open directory, else ENOTDIR or EBADF.
   int dir_fd_error(pid_t tid, int fd) const;
@@ -82,6 +88,7 @@ class GuestView {
   vfs::MountTable table_;
   vfs::HostFilesystem fs_;
   std::string mounts_file_, mountinfo_file_;
+  std::string socket_link_dir_;
 };
 
 }  // namespace cocoon::syscalls

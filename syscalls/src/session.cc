@@ -71,10 +71,13 @@ std::expected<void, std::string> print_mounts(std::ostream& out, const RunConfig
 
 namespace {
 
-std::string describe(tracer::Decision d) {
+std::string describe(tracer::Decision d, const arch::SyscallDesc& row) {
   switch (d.action) {
     case tracer::Action::kAllow: return "allow";
-    case tracer::Action::kTrace: return "trace";
+    case tracer::Action::kTrace:
+      if (d.nonzero_arg < 0) return "trace";
+      return "trace if " + std::string(row.arg_names[static_cast<std::size_t>(d.nonzero_arg)]) +
+             " != 0";
     case tracer::Action::kKill: return "kill";
     case tracer::Action::kErrno: return d.err == 0 ? "return 0" : "errno " + std::to_string(d.err);
   }
@@ -120,7 +123,7 @@ std::expected<void, std::string> print_syscalls(std::ostream& out, arch::Arch ab
     if (!row.exists_on(abi)) continue;
     const tracer::Decision d = policy.decide(abi, row.number(abi));
     if (only_intercepted && d.action == tracer::Action::kAllow) continue;
-    out << row.number(abi) << ' ' << row.name << ' ' << signature(row) << " : " << describe(d)
+    out << row.number(abi) << ' ' << row.name << ' ' << signature(row) << " : " << describe(d, row)
         << '\n';
   }
   return {};

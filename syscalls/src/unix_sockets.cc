@@ -1,67 +1,122 @@
 #include "unix_sockets.h"
 
-#include <fcntl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-
+#include <array>
 #include <cerrno>
-#include <cstring>
 
 #include "cocoon/tracer/scratch.h"
 #include "cocoon/tracer/tracee.h"
-#include "path_effects.h"
 
 namespace cocoon::syscalls {
 
 using tracer::Decision;
 using tracer::Verdict;
 
+namespace {
+
+enum class Call : std::uint8_t { kBind, kConnect, kSendto, kSendmsg, kSendmmsg, kOwnName, kAccept, kRecvfrom };
+
+struct CallInfo {
+  std::string_view name;
+  Call call;
+  // Traced only when this argument is not 0 (the filter checks it): send()
+  // and recv() are sendto/recvfrom without an address, and accept(fd, NULL,
+  // NULL) asks for no name; -1: always.
+  int nonzero_arg;
+  // Hands the kernel a path: refused on the i386 entry (see decision()).
+  bool sends;
+};
+
+constexpr std::array<CallInfo, 10> kCalls{{
+    {"bind", Call::kBind, -1, true},
+    {"connect", Call::kConnect, -1, true},
+    {"sendto", Call::kSendto, 4, true},
+    {"sendmsg", Call::kSendmsg, -1, true},
+    {"sendmmsg", Call::kSendmmsg, -1, true},
+    {"getsockname", Call::kOwnName, -1, false},
+    {"getpeername", Call::kOwnName, -1, false},
+    {"accept", Call::kAccept, 1, false},
+    {"accept4", Call::kAccept, 1, false},
+    {"recvfrom", Call::kRecvfrom, 4, false},
+}};
+
+const CallInfo* find_call(std::string_view name) {
+  for (const CallInfo& c : kCalls) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+// The kernel's internal "restart me" results (include/linux/errno.h): the
+// call is entered again from user space with the registers as they are at
+// this exit stop (arch_do_signal_or_restart()), so through the filter and
+// the entry stop again, which must find the guest's own arguments.
+bool restarts(std::int64_t result) {
+  return result == -512 /* ERESTARTSYS */ || result == -513 /* ERESTARTNOINTR */ ||
+         result == -514 /* ERESTARTNOHAND */;
+}
+
+}  // namespace
+
 Decision UnixSockets::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // i386's multiplexer passes its arguments in memory the filter cannot see.
   if (row.name == "socketcall") return Decision::fail(ENOSYS);
-  if (row.name != "bind" && row.name != "connect") return Decision::allow();
-  // The i386 entry reaches these through socketcall(2) too: refused there
-  // like every i386 path call (see Paths::decision).
-  return abi == arch::host_arch() ? Decision::trace() : Decision::fail(ENOSYS);
+  const CallInfo* c = find_call(row.name);
+  if (c == nullptr) return Decision::allow();
+  // The i386 entry reaches these through socketcall(2) too. The ones that
+  // hand a path to the kernel are refused there like every i386 path call
+  // (see Paths::decision); the others show host names.
+  if (abi != arch::host_arch()) return c->sends ? Decision::fail(ENOSYS) : Decision::allow();
+  return c->nonzero_arg < 0 ? Decision::trace() : Decision::trace_if_nonzero(c->nonzero_arg);
 }
 
 Verdict UnixSockets::on_entry(tracer::SyscallStop& stop) {
-  auto& regs = stop.regs;
-  const std::uint64_t len = regs.arg(2);
-  sockaddr_un addr{};
-  constexpr std::size_t kPathOffset = offsetof(sockaddr_un, sun_path);
-  if (regs.arg(1) == 0 || len <= kPathOffset || len > sizeof addr) return Verdict::resume();
-  if (!stop.memory.read(regs.arg(1), std::as_writable_bytes(std::span(&addr, 1)).first(len))) {
-    return Verdict::deny(EFAULT);
+  const CallInfo* c = find_call(stop.desc.name);
+  if (c == nullptr) return Verdict::resume();
+  switch (c->call) {
+    case Call::kBind: return rewrite_address(stop, 1, true);
+    case Call::kConnect: return rewrite_address(stop, 1, false);
+    case Call::kSendto: return rewrite_address(stop, 4, false);
+    case Call::kSendmsg: return rewrite_msghdr(stop);
+    case Call::kSendmmsg: return rewrite_mmsghdrs(stop);
+    case Call::kOwnName: return redirect_name(stop, 1, true);
+    case Call::kAccept: return redirect_name(stop, 1, false);
+    case Call::kRecvfrom: return redirect_name(stop, 4, false);
   }
-  if (addr.sun_family != AF_UNIX || addr.sun_path[0] == '\0') return Verdict::resume();
-  // unix_mkname_bsd() (net/unix/af_unix.c): the path ends at the first NUL
-  // or at addrlen.
-  const std::string path(addr.sun_path, strnlen(addr.sun_path, len - kPathOffset));
-  const bool binding = stop.desc.name == "bind";
-  vfs::ResolveFlags flags;
-  flags.follow_last = !binding;
-  auto r = view_->resolve_at(stop.tracee.tid, stop.tracee.tgid, AT_FDCWD, path, flags);
-  if (!r) return Verdict::deny(r.error());
-  if (binding) {
-    if (int err = effect_error(Effect::kCreate, 0, *r, false)) {
-      return Verdict::deny(err == EEXIST ? EADDRINUSE : err);  // bind's word for it
-    }
-  }
-  const std::string& host = r->host.str();
-  // Longer host paths than sun_path holds need another route (a short link
-  // in the scratch directory): not done yet.
-  if (host.size() >= sizeof addr.sun_path) return Verdict::deny(ENAMETOOLONG);
-  sockaddr_un out{};
-  out.sun_family = AF_UNIX;
-  std::memcpy(out.sun_path, host.data(), host.size());
-  const std::size_t out_len = kPathOffset + host.size() + 1;
-  tracer::StackScratch scratch(stop.memory, regs.sp());
-  auto at = scratch.push(std::as_bytes(std::span(&out, 1)).first(out_len));
-  if (!at) return Verdict::deny(at.error());
-  regs.set_arg(1, *at);
-  regs.set_arg(2, out_len);
   return Verdict::resume();
+}
+
+Verdict UnixSockets::rewrite_address(tracer::SyscallStop& stop, int arg, bool binding) {
+  auto& regs = stop.regs;
+  auto guest = read_path_address(stop.memory, regs.arg(arg), regs.arg(arg + 1));
+  if (!guest) return Verdict::deny(guest.error());
+  if (!*guest) return Verdict::resume();
+  auto host = addresses_.to_host(stop, **guest, binding);
+  if (!host) return Verdict::deny(host.error());
+  if (!*host) return Verdict::resume();
+  tracer::StackScratch scratch(stop.memory, regs.sp());
+  auto at = scratch.push((*host)->bytes());
+  if (!at) return Verdict::deny(at.error());
+  regs.set_arg(arg, *at);
+  regs.set_arg(arg + 1, (*host)->len);
+  return Verdict::resume();
+}
+
+// The guest's arguments go back in every case: x86-64 and aarch64 preserve
+// the argument registers across a syscall, and compiled code may rely on
+// it (glibc's inline syscalls list them as inputs only).
+void UnixSockets::on_exit(tracer::SyscallStop& stop) {
+  const auto it = pending_.find(stop.tracee.tid);
+  if (it == pending_.end()) return;
+  const Pending p = it->second;
+  pending_.erase(it);
+  stop.regs.set_arg(p.arg, p.guest[0]);
+  stop.regs.set_arg(p.arg + 1, p.guest[1]);
+  if (restarts(stop.regs.result())) return;
+  if (p.batch) {
+    lengths_back(stop, p);
+  } else {
+    name_back(stop, p);
+  }
 }
 
 }  // namespace cocoon::syscalls

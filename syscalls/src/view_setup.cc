@@ -184,6 +184,8 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
     auto files = write_proc_mount_files(*out.scratch, view->table());
     if (!files) return std::unexpected(files.error());
     view->set_proc_mount_files(files->first, files->second);
+    // Short: its links stand in for long socket paths (unix_address.h).
+    view->set_socket_link_dir((out.scratch->path() / "u").string());
   }
   if (!view->is_identity() || config.cwd) {
     auto cwd = host_cwd_of(*view, config.cwd);

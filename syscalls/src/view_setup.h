@@ -26,6 +26,7 @@ class ScratchDir {
   ScratchDir& operator=(const ScratchDir&) = delete;
   // A new empty subdirectory.
   std::expected<std::string, std::string> make_subdir(const std::string& hint);
+  const std::filesystem::path& path() const { return path_; }
 
  private:
   explicit ScratchDir(std::filesystem::path p) : path_(std::move(p)) {}

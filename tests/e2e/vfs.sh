@@ -126,6 +126,36 @@ assert_eq "bound: s.$MARK"$'\nread: k' "$OUT" "bind/connect of an AF_UNIX path i
 assert_match "rebind: Address already in use" "$ERR" "a second bind at that path"
 [[ -S $TMP/sock/s.$MARK ]] || fail "no socket file in the bind's source: $(ls -l "$TMP/sock")"
 pass "the socket file is in the bind's source"
+# AF_UNIX names both ways (unixaddr.c): getsockname, getpeername, accept
+# and recvfrom show guest paths (a short buffer gets the name cut and its
+# whole length, as natively; also after an accept restarted by a signal
+# handler); datagrams reach guest paths by sendto,
+# sendmsg and sendmmsg, and a reply to recvfrom's source arrives. /far's
+# host path is longer than sun_path: bound and reached through a short link
+# in cocoon's scratch directory, still named /far/... in the guest.
+FAR=$TMP/$(printf 'l%.0s' {1..90})
+mkdir -m 777 "$TMP/names" "$FAR"
+((${#FAR} + 10 > 108)) || fail "test setup: $FAR/l.stream fits in sun_path"
+cocoon_run -r "$DYN" -b "$GUESTS:/guests" -b "$TMP/names:/run" -b "$FAR:/far" -- /guests/unixaddr /run /far
+assert_eq "sockname: /run/s.stream len=16
+peername: /run/s.stream len=16
+accept: /run/c.stream len=16
+short: /run/s.str len=16
+accept4 unnamed: - len=2
+signals 1, restarted accept: /run/c2.stream len=17
+ping: /run/c.dgram len=15
+reply: pong
+sendmmsg: 3 5
+msg: /run/c.dgram len=15
+one: /run/c.dgram len=15
+three: /run/c.dgram len=15
+long sockname: /far/l.stream len=16
+long peername: /far/l.stream len=16
+long io: k far
+relative: r.stream len=11
+abstract: unchanged" "$OUT" "AF_UNIX names in guest terms, datagrams to guest paths, a path longer than sun_path"
+[[ -S $FAR/l.stream && -S $TMP/names/c.dgram ]] || fail "the sockets are not in the binds' sources: $(ls "$FAR" "$TMP/names")"
+pass "the sockets are in the binds' sources, the long one too"
 # The check-then-use race (symlink_race.c): a thread swaps a directory for
 # a symlink to a host directory while another opens a path through it.
 # Path rewriting alone loses it now and then (the count is printed); with

@@ -21,7 +21,12 @@ Decision combine(const HandlerList& handlers, const arch::SyscallDesc& row, arch
   Decision out = Decision::allow();
   for (const auto& h : handlers) {
     const Decision d = h->decision(row, abi);
-    if (rank(d.action) > rank(out.action)) out = d;
+    if (rank(d.action) > rank(out.action)) {
+      out = d;
+    } else if (d.action == Action::kTrace && out.action == Action::kTrace &&
+               d.nonzero_arg != out.nonzero_arg) {
+      out = Decision::trace();  // two conditions: stop whenever either could hold
+    }
   }
   return out;
 }

@@ -42,11 +42,30 @@ std::vector<Range> ranges_of(const Policy& policy, arch::Arch abi) {
   return out;
 }
 
+// The end of a search: return the decision. A conditional trace loads its
+// argument's two 32-bit halves (seccomp_data.args are 64 bits on every ABI)
+// and allows only when both are 0, which holds in either byte order.
+Program leaf(Decision d) {
+  if (d.action != Action::kTrace || d.nonzero_arg < 0) {
+    return {stmt(BPF_RET | BPF_K, seccomp_return(d))};
+  }
+  const auto at = static_cast<std::uint32_t>(offsetof(seccomp_data, args) +
+                                             sizeof(std::uint64_t) * static_cast<std::size_t>(d.nonzero_arg));
+  return {
+      stmt(BPF_LD | BPF_W | BPF_ABS, at),
+      jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),  // not 0: trace
+      stmt(BPF_LD | BPF_W | BPF_ABS, at + 4),
+      jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),  // 0 too: allow
+      stmt(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+      stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+}
+
 // Emits a search over ranges[lo, hi): "nr >= split ? right : left". Jumps in
 // classic BPF have 8-bit offsets, so a long left branch is stepped over with a
 // BPF_JA, whose offset is 32 bits.
 Program search(const std::vector<Range>& r, std::size_t lo, std::size_t hi) {
-  if (hi - lo == 1) return {stmt(BPF_RET | BPF_K, seccomp_return(r[lo].decision))};
+  if (hi - lo == 1) return leaf(r[lo].decision);
   const std::size_t mid = lo + (hi - lo) / 2;
   Program left = search(r, lo, mid);
   Program right = search(r, mid, hi);

@@ -150,7 +150,8 @@ void Tracer::on_syscall_stop(Tracee& t) {
 // The same Policy decides here as in the filter: without seccomp every call
 // reaches this point, with it only the traced ones do.
 void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
-  const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr());
+  const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call(
+      [&regs](int i) { return regs.arg(i); });
   if (d.action != Action::kAllow) {
     log().debug("{}: syscall {} ({}): {}", t.tid, regs.nr(), arch::name(regs.abi()),
                 action_name(d.action));

@@ -16,10 +16,12 @@ namespace {
 
 using arch::Arch;
 
-std::uint32_t verdict(const std::vector<sock_filter>& prog, std::uint32_t audit, std::uint32_t nr) {
+std::uint32_t verdict(const std::vector<sock_filter>& prog, std::uint32_t audit, std::uint32_t nr,
+                      std::uint64_t args = 0) {
   seccomp_data d{};
   d.arch = audit;
   d.nr = static_cast<int>(nr);
+  for (auto& a : d.args) a = args;
   return test::run_bpf(prog, d);
 }
 
@@ -31,9 +33,12 @@ void expect_matches_policy(const Policy& policy) {
   for (Arch abi : policy.abis()) {
     const std::uint32_t audit = arch::audit_arch(abi);
     for (int nr = 0; nr < policy.size(abi) + 64; ++nr) {
-      ASSERT_EQ(verdict(prog, audit, static_cast<std::uint32_t>(nr)),
-                seccomp_return(policy.decide(abi, nr)))
-          << arch::name(abi) << " nr " << nr;
+      // Arguments 0, and not 0 in the low or only the high half.
+      for (std::uint64_t args : {0ULL, 1ULL, 1ULL << 32}) {
+        const Decision d = policy.decide(abi, nr).for_call([args](int) { return args; });
+        ASSERT_EQ(verdict(prog, audit, static_cast<std::uint32_t>(nr), args), seccomp_return(d))
+            << arch::name(abi) << " nr " << nr << " args " << args;
+      }
     }
     EXPECT_EQ(verdict(prog, audit, 0xffffffffu), seccomp_return(Policy::unknown_decision()));
   }
@@ -92,8 +97,9 @@ TEST(SeccompFilter, ManyRangesStillCompileCorrectly) {
     Policy policy(host);
     for (Arch abi : policy.abis()) {
       for (int nr = 0; nr < policy.size(abi); ++nr) {
-        switch (rng() % 4) {
+        switch (rng() % 5) {
           case 0: policy.set(abi, nr, Decision::trace()); break;
+          case 3: policy.set(abi, nr, Decision::trace_if_nonzero(static_cast<int>(rng() % 6))); break;
           case 1: policy.set(abi, nr, Decision::fail(static_cast<int>(rng() % 200))); break;
           case 2: policy.set(abi, nr, Decision::kill()); break;
           default: break;
@@ -111,6 +117,27 @@ TEST(SeccompFilter, ConstantZeroAnswerCompilesToErrnoZero) {
   policy.set(Arch::kX86_64, nr_of("getuid", Arch::kX86_64), Decision::fail(0));
   const auto prog = build_filter(policy);
   EXPECT_EQ(verdict(prog, AUDIT_ARCH_X86_64, nr_of("getuid", Arch::kX86_64)), SECCOMP_RET_ERRNO);
+}
+
+TEST(SeccompFilter, ConditionalTraceStopsOnlyWhenItsArgumentIsNotZero) {
+  // sendto traced only with a destination address (argument 4): send() is
+  // sendto(fd, buf, len, flags, NULL, 0) and must not stop.
+  Policy policy(Arch::kX86_64);
+  const int sendto = nr_of("sendto", Arch::kX86_64);
+  policy.set(Arch::kX86_64, sendto, Decision::trace_if_nonzero(4));
+  const auto prog = build_filter(policy);
+  auto with_arg4 = [&](std::uint64_t v) {
+    seccomp_data d{};
+    d.arch = AUDIT_ARCH_X86_64;
+    d.nr = sendto;
+    d.args[0] = d.args[1] = d.args[2] = d.args[5] = 7;  // the others do not count
+    d.args[4] = v;
+    return test::run_bpf(prog, d);
+  };
+  EXPECT_EQ(with_arg4(0), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(with_arg4(0x7ffc12345678), SECCOMP_RET_TRACE);
+  EXPECT_EQ(with_arg4(1ULL << 40), SECCOMP_RET_TRACE);
+  expect_matches_policy(policy);
 }
 
 class Tracing final : public SyscallHandler {
@@ -146,6 +173,37 @@ TEST(BuildPolicy, ConstantAnswersBeatTracesAndAllArchesAgree) {
   both.push_back(std::make_unique<Answering>());
   const Policy p2 = build_policy(both, Arch::kAarch64);
   EXPECT_EQ(p2.decide(Arch::kAarch64, nr_of("getppid", Arch::kAarch64)), Decision::fail(0));
+}
+
+// A handler tracing sendto only with an address (argument `arg_`), or
+// always (-1).
+class SendtoTracing final : public SyscallHandler {
+ public:
+  explicit SendtoTracing(int arg) : arg_(arg) {}
+  std::string_view name() const override { return "s"; }
+  Decision decision(const arch::SyscallDesc& row, Arch) const override {
+    if (row.name != "sendto") return Decision::allow();
+    return arg_ < 0 ? Decision::trace() : Decision::trace_if_nonzero(arg_);
+  }
+  Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
+
+ private:
+  int arg_;
+};
+
+Decision sendto_decision(std::initializer_list<int> args) {
+  HandlerList list;
+  for (int a : args) list.push_back(std::make_unique<SendtoTracing>(a));
+  return build_policy(list, Arch::kX86_64).decide(Arch::kX86_64, nr_of("sendto", Arch::kX86_64));
+}
+
+TEST(BuildPolicy, ConditionalTracesCombineToTheWeakerCondition) {
+  EXPECT_EQ(sendto_decision({4}), Decision::trace_if_nonzero(4));
+  EXPECT_EQ(sendto_decision({4, 4}), Decision::trace_if_nonzero(4));
+  // Another condition, or none: every call stops.
+  EXPECT_EQ(sendto_decision({4, 1}), Decision::trace());
+  EXPECT_EQ(sendto_decision({4, -1}), Decision::trace());
+  EXPECT_EQ(sendto_decision({-1, 4}), Decision::trace());
 }
 
 }  // namespace

@@ -42,8 +42,10 @@ class SyscallHandler {
   virtual std::string_view name() const = 0;
 
   // What this handler needs for `row` entered through `abi`: allow (not
-  // interested), trace (stop and call on_entry), or a constant answer the
-  // filter gives without any stop. Asked once per run, to build the Policy.
+  // interested), trace (stop and call on_entry), trace only when an
+  // argument is not 0 (on_entry may still see it 0, when another handler
+  // traces every call), or a constant answer the filter gives without any
+  // stop. Asked once per run, to build the Policy.
   virtual Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const = 0;
 
   // Called at the entry of a traced syscall (seccomp stop, or syscall-entry

@@ -24,11 +24,26 @@ enum class Action : std::uint8_t {
 struct Decision {
   Action action = Action::kAllow;
   std::uint16_t err = 0;  // for kErrno
+  // For kTrace: -1 stops at every call; 0..5 only at calls whose argument
+  // `nonzero_arg` is not 0, the others running as allowed. The filter reads
+  // the argument itself (seccomp_data.args), so send(), which glibc makes as
+  // sendto() with a NULL address, costs no stop when only the address
+  // matters.
+  std::int8_t nonzero_arg = -1;
 
   static constexpr Decision allow() { return {}; }
   static constexpr Decision trace() { return {Action::kTrace, 0}; }
+  static constexpr Decision trace_if_nonzero(int arg) {
+    return {Action::kTrace, 0, static_cast<std::int8_t>(arg)};
+  }
   static constexpr Decision fail(int e) { return {Action::kErrno, static_cast<std::uint16_t>(e)}; }
   static constexpr Decision kill() { return {Action::kKill, 0}; }
+  // What the decision comes to for one call: allow when its condition fails.
+  template <typename Args>
+  constexpr Decision for_call(const Args& args) const {
+    if (action == Action::kTrace && nonzero_arg >= 0 && args(nonzero_arg) == 0) return allow();
+    return *this;
+  }
   friend bool operator==(const Decision&, const Decision&) = default;
 };
 

@@ -18,7 +18,8 @@ namespace cocoon::tracer {
 // an allowed call never leaves the kernel.
 std::vector<sock_filter> build_filter(const Policy& policy);
 
-// The SECCOMP_RET_* word a decision compiles to.
+// The SECCOMP_RET_* word a decision compiles to (for a conditional trace,
+// when its argument is not 0).
 std::uint32_t seccomp_return(Decision d);
 
 // Installs `prog` on the calling thread (PR_SET_NO_NEW_PRIVS first, as an
