@@ -17,6 +17,9 @@ packages=(
   clang-16 libclang-rt-16-dev
   # end-to-end tests and the benchmark's peers
   busybox-static util-linux procps proot hyperfine debootstrap
+  # identities (issue 5): a Go program (no libc) and the packaging tools
+  # under test, fakeroot and pseudo to compare with
+  golang-go fakeroot pseudo libcap2-bin dpkg-dev
   # the cross-architecture harness (tests/qemu, ctest -L cross)
   g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   qemu-system-arm qemu-system-misc qemu-system-x86 cpio

@@ -111,7 +111,8 @@ class Calls {
 
   Shown shown(const struct statx& sx) {
     const FileRecord* r = record(sx);
-    if (r) return {r->uid, r->gid, r->mode, r->rdev};
+    if (r && r->mode_faked) return {r->uid, r->gid, r->mode, r->rdev};
+    if (r) return {r->uid, r->gid, sx.stx_mode, makedev(sx.stx_rdev_major, sx.stx_rdev_minor)};
     Shown out{sx.stx_uid, sx.stx_gid, sx.stx_mode, makedev(sx.stx_rdev_major, sx.stx_rdev_minor)};
     if (!s_.config.unknown_is_real) {
       out.uid = s_.config.uid;
@@ -120,16 +121,18 @@ class Calls {
     return out;
   }
 
+  // The record to change: the file's own, or a new one saying what the
+  // guest sees of it now (owner; the real mode, left unrecorded).
   FileRecord base_record(const struct statx& sx) {
+    if (const FileRecord* old = record(sx)) return *old;
     const Shown now = shown(sx);
     FileRecord r;
-    r.btime_sec = sx.stx_btime.tv_sec;
-    r.btime_nsec = sx.stx_btime.tv_nsec;
+    r.btime_sec = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_sec : 0;
+    r.btime_nsec = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_nsec : 0;
     r.uid = now.uid;
     r.gid = now.gid;
     r.mode = now.mode;
     r.rdev = now.rdev;
-    if (const FileRecord* old = record(sx)) r.caps = old->caps;
     return r;
   }
 
@@ -139,7 +142,11 @@ class Calls {
                       has_btime ? sx.stx_btime.tv_nsec : 0);
   }
 
-  Verdict save(const struct statx& sx, const FileRecord& r) {
+  Verdict save(const struct statx& sx, FileRecord r) {
+    if (!r.mode_faked) {  // the real file's, as it is now
+      r.mode = sx.stx_mode;
+      r.rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+    }
     if (int err = s_.db.put(key_of(sx), r)) return Verdict::deny(err);
     return Verdict::skip(0);
   }
@@ -209,9 +216,17 @@ class Calls {
     if (uid == kUnchanged && gid == kUnchanged) return Verdict::skip(0);
     if (uid != kUnchanged) r.uid = uid;
     if (gid != kUnchanged) r.gid = gid;
-    if (!S_ISDIR(r.mode)) {
-      r.mode &= ~static_cast<std::uint32_t>(S_ISUID);
-      if (r.mode & S_IXGRP) r.mode &= ~static_cast<std::uint32_t>(S_ISGID);
+    const std::uint32_t mode = r.mode_faked ? r.mode : sx->stx_mode;
+    const std::uint32_t kill = S_ISUID | ((mode & S_IXGRP) ? S_ISGID : 0);
+    if (!S_ISDIR(mode) && (mode & kill)) {
+      if (r.mode_faked) {
+        r.mode &= ~kill;
+      } else {
+        if (::fchmodat(AT_FDCWD, t->path.c_str(), mode & 07777 & ~kill, 0) != 0) {
+          return Verdict::deny(errno);
+        }
+        sx->stx_mode = static_cast<std::uint16_t>(mode & ~kill);
+      }
     }
     return save(*sx, r);
   }
@@ -229,12 +244,25 @@ class Calls {
     if (S_ISLNK(sx->stx_mode)) return Verdict::deny(EOPNOTSUPP);  // fchmodat2 AT_SYMLINK_NOFOLLOW
     mode &= 07777;
     const bool dir = S_ISDIR(sx->stx_mode);
-    const std::uint32_t real = mode | S_IRUSR | S_IWUSR | (dir ? S_IXUSR : 0);
-    if (::fchmodat(AT_FDCWD, t->path.c_str(), real, 0) != 0) return Verdict::deny(errno);
+    std::uint32_t real = mode | S_IRUSR | S_IWUSR | (dir ? S_IXUSR : 0);
+    if (::fchmodat(AT_FDCWD, t->path.c_str(), real, 0) != 0) {
+      // A file the real user does not own: root could, so only the record
+      // changes (as fakeroot does).
+      if (errno != EPERM || !c.privileged()) return Verdict::deny(errno);
+      real = sx->stx_mode & 07777;
+    }
     const bool recorded = record(*sx) != nullptr;
-    r.mode = (r.mode & S_IFMT) | mode;
-    // The real file says it all: nothing to remember.
-    if (!recorded && real == mode) return Verdict::skip(0);
+    const bool device = r.mode_faked && (S_ISCHR(r.mode) || S_ISBLK(r.mode));
+    const std::uint32_t type = (r.mode_faked ? r.mode : sx->stx_mode) & S_IFMT;
+    sx->stx_mode = static_cast<std::uint16_t>((sx->stx_mode & S_IFMT) | real);
+    // The real file says it all: nothing (more) to remember.
+    if (real == mode && !device) {
+      if (!recorded) return Verdict::skip(0);
+      r.mode_faked = false;
+    } else {
+      r.mode = type | mode;
+      r.mode_faked = true;
+    }
     return save(*sx, r);
   }
 
@@ -256,6 +284,7 @@ class Calls {
     r.uid = c.fsuid;
     r.gid = c.fsgid;
     r.mode = (mode & S_IFMT) | perm;
+    r.mode_faked = true;
     r.rdev = makedev(major(static_cast<dev_t>(dev)), minor(static_cast<dev_t>(dev)));
     r.caps.reset();
     return save(*sx, r);

@@ -14,7 +14,7 @@
 namespace cocoon::syscalls {
 namespace {
 
-constexpr const char* kHeader = "cocoon-ownership-db 1\n";
+constexpr const char* kHeader = "cocoon-ownership-db 2\n";
 
 std::string hex(const std::string& bytes) {
   static const char* digits = "0123456789abcdef";
@@ -40,7 +40,8 @@ std::optional<std::string> unhex(const std::string& text) {
 std::string put_line(const FileKey& k, const FileRecord& r) {
   std::ostringstream o;
   o << "+ " << k.dev << ' ' << k.ino << ' ' << r.btime_sec << ' ' << r.btime_nsec << ' ' << r.uid
-    << ' ' << r.gid << ' ' << r.mode << ' ' << r.rdev << ' ' << (r.caps ? hex(*r.caps) : "-")
+    << ' ' << r.gid << ' ' << r.mode << ' ' << r.mode_faked << ' ' << r.rdev << ' '
+    << (r.caps ? hex(*r.caps) : "-")
     << '\n';
   return o.str();
 }
@@ -106,7 +107,7 @@ std::expected<OwnershipDb, std::string> OwnershipDb::open(const std::string& pat
     }
     FileRecord r;
     std::string caps;
-    f >> r.btime_sec >> r.btime_nsec >> r.uid >> r.gid >> r.mode >> r.rdev >> caps;
+    f >> r.btime_sec >> r.btime_nsec >> r.uid >> r.gid >> r.mode >> r.mode_faked >> r.rdev >> caps;
     if (op != "+" || !f) return std::unexpected("--db " + path + ": malformed line: " + line);
     if (caps != "-") {
       r.caps = unhex(caps);
@@ -187,6 +188,7 @@ std::expected<void, std::string> OwnershipDb::import_fakeroot(const std::string&
     r.uid = static_cast<std::uint32_t>(uid);
     r.gid = static_cast<std::uint32_t>(gid);
     r.mode = static_cast<std::uint32_t>(mode);
+    r.mode_faked = true;  // fakeroot's files say what the guest was told
     r.rdev = rdev;
     if (int err = put({dev, ino}, r)) return std::unexpected(path_ + ": " + std::strerror(err));
   }

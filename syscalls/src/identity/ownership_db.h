@@ -32,7 +32,12 @@ struct FileRecord {
   std::int64_t btime_sec = 0;
   std::uint32_t btime_nsec = 0;
   std::uint32_t uid = 0, gid = 0;
-  std::uint32_t mode = 0;  // st_mode: type and permission bits
+  // st_mode (type and permission bits): what the guest was told when
+  // `mode_faked` (a chmod the real file could not take as asked, a device
+  // that is a regular file on disk), else the real file's when recorded
+  // (stat shows the real file's own; fakeroot's save format wants one).
+  std::uint32_t mode = 0;
+  bool mode_faked = false;
   std::uint64_t rdev = 0;  // makedev() encoding, as st_rdev
   std::optional<std::string> caps;  // security.capability's bytes
   bool operator==(const FileRecord&) const = default;

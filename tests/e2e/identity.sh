@@ -1,0 +1,131 @@
+# Identities (issue 5): fake root, recorded owners, modes, devices and file
+# capabilities, the ownership database across runs, the fakeroot front end,
+# a real .deb built with owners it could not have natively. cocoon and its
+# guests run as nobody: as root, chown and mknod would succeed for real and
+# prove nothing.
+source "$(dirname "$0")/lib.sh" "$@"
+RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
+W=$TMP/w
+mkdir -m 777 "$W"
+DB=$W/owners.db
+in_w() { cocoon_run -w "$W" "$@"; }
+
+# The premise: natively, nobody's chown and mknod fail.
+run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "cd $W && touch p && chown 0:0 p"
+[[ $STATUS != 0 ]] || fail "test premise: nobody could chown natively"
+pass "natively, nobody cannot chown"
+
+in_w -0 --db "$DB" -- sh -c 'id -u; id -g; python3 -c "import os
+open(\"f\", \"w\").close(); os.chown(\"f\", 12, 34); s = os.stat(\"f\"); print(s.st_uid, s.st_gid)"
+ls -ln f | cut -d" " -f3,4'
+assert_eq $'0\n0\n12 34\n12 34' "$OUT" "-0: id, chown then stat in one process and in a later one"
+in_w -0 --db "$DB" -- ls -ln f
+assert_match "^-rw-r--r-- 1 12 34 " "$OUT" "a later run with the same --db sees the owner"
+[[ $(stat -c %u "$W/f") == "$NOBODY_UID" ]] || fail "the real file changed owner: $(stat -c %u "$W/f")"
+pass "the real file is still nobody's"
+
+in_w -0 --db "$DB" -- sh -c 'mknod null c 1 3 && ls -l null; install -o root -m 4755 /dev/null su; ls -l su
+  cp -a f f2 && ls -ln f2 | cut -d" " -f3,4; setcap cap_net_raw+ep su && getcap su
+  tar --numeric-owner -cf t.tar f null su && tar --numeric-owner -tvf t.tar | cut -c1-20'
+assert_eq "crw-r--r-- 1 root root 1, 3 $(date -r "$W/null" '+%b %e %H:%M') null
+-rwsr-xr-x 1 root root 0 $(date -r "$W/su" '+%b %e %H:%M') su
+12 34
+su cap_net_raw=ep
+-rw-r--r-- 12/34    
+crw-r--r-- 0/0      
+-rwsr-xr-x 0/0      " "$OUT" "mknod, install -o root -m 4755, cp -a, setcap/getcap, tar --numeric-owner"
+[[ -f $W/null && ! -c $W/null ]] || fail "the device node should be a regular file on disk"
+pass "the device node is a regular file on disk"
+
+# Credentials: set*id as the kernel would for root, then without privilege.
+in_w -0 -- python3 -c 'import os
+os.setgroups([5, 6]); print(os.getgroups())
+os.setresgid(7, 8, 9); os.setresuid(1, 2, 3); print(os.getresuid(), os.getresgid())
+try: os.setuid(0)
+except PermissionError: print("setuid(0): EPERM")
+os.seteuid(3); print(os.geteuid())
+try: os.chown("f", 0, 0)
+except PermissionError: print("chown as uid 3: EPERM")'
+assert_eq $'[5, 6]\n(1, 2, 3) (7, 8, 9)\nsetuid(0): EPERM\n3\nchown as uid 3: EPERM' "$OUT" \
+  "set*id, setgroups, and no privilege once root is dropped"
+in_w --uid 1000 --gid 100 -- sh -c 'id -u; id -g; touch u; ls -ln u | cut -d" " -f3,4; chown 0 u 2>&1 | grep -c "not permitted"'
+assert_eq $'1000\n100\n1000 100\n1' "$OUT" "--uid/--gid: the ids, new files, chown refused"
+in_w -i 7:8 -- sh -c 'id -u; id -g'
+assert_eq $'7\n8' "$OUT" "PRoot's -i UID:GID"
+
+# Programs that do not use libc: static busybox and Go.
+in_w -0 -- busybox sh -c 'busybox touch b; busybox chown 3:4 b; busybox ls -ln b'
+assert_match "^-rw-r--r-- +1 3 +4 " "$OUT" "static busybox chown and ls"
+if command -v go >/dev/null; then
+  mkdir -m 777 "$TMP/go"
+  HOME=$TMP/go GOCACHE=$TMP/go/cache CGO_ENABLED=0 go build -o "$TMP/go/chownstat" \
+    "$(dirname "$0")/../guests/go/chownstat.go" || fail "cannot build the Go guest"
+  in_w -0 -- "$TMP/go/chownstat" g
+  assert_eq $'uid=12 gid=34\nchr=true rdev=1:3 euid=0' "$OUT" "a static Go program chowns, mknods, stats"
+else
+  fail "go is not installed (tools/install-deps.sh installs golang-go)"
+fi
+
+# fakeroot's command line, as cocoon fakeroot and under the name fakeroot.
+# (cocoon_run adds "run": the front end is called directly.)
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" fakeroot -s "$W/save" -- \
+  sh -c "cd $W && chown 21:22 f2 && echo key=\${FAKEROOTKEY:+set} && id -u"
+assert_eq $'key=set\n0' "$OUT" "cocoon fakeroot: FAKEROOTKEY set, uid 0"
+grep -q "uid=21,gid=22" "$W/save" || fail "fakeroot -s: no record in $(cat "$W/save")"
+pass "fakeroot -s wrote fakeroot's save format"
+ln -s "$COCOON" "$TMP/fakeroot"
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$TMP/fakeroot" -i "$W/save" -- ls -ln "$W/f2"
+assert_match "^-rw-r--r-- 1 21 22 " "$OUT" "invoked as fakeroot, -i loads the save file"
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$TMP/fakeroot" -u -- ls -ln "$W/f2"
+assert_match "^-rw-r--r-- 1 $NOBODY_UID $NOBODY_UID " "$OUT" "fakeroot -u: unknown files show their real owner"
+# The same save file read by Debian's fakeroot (outside the reaper: its
+# faked daemon outlives the command for a moment, by design).
+if [[ -x /usr/bin/fakeroot-sysv ]]; then
+  out=$(cd "$W" && timeout 30 ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} /usr/bin/fakeroot-sysv -i "$W/save" -- ls -ln "$W/f2")
+  assert_match "^-rw-r--r-- 1 21 22 " "$out" "Debian's fakeroot reads cocoon's save file"
+fi
+
+# A real package: staged as nobody, built by dpkg-deb under cocoon.
+P=$W/pkg
+${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "mkdir -p $P/DEBIAN $P/usr/bin $P/dev && cp /bin/true $P/usr/bin/tool &&
+  printf 'Package: cocoon-test\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@t>\nDescription: test\n' >$P/DEBIAN/control"
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" fakeroot -- sh -c \
+  "cd $W && chown -R 0:0 pkg && mknod pkg/dev/null c 1 3 && chmod 4755 pkg/usr/bin/tool && dpkg-deb --build pkg p.deb >/dev/null"
+assert_status 0 "dpkg-deb --build under cocoon fakeroot"
+dpkg-deb -c "$W/p.deb" >"$TMP/list"
+grep -q '^crw-r--r-- root/root *1,3 .* ./dev/null$' "$TMP/list" || fail "no device node: $(cat "$TMP/list")"
+grep -q '^-rwsr-xr-x root/root .* ./usr/bin/tool$' "$TMP/list" || fail "no setuid root tool: $(cat "$TMP/list")"
+grep -v -q 'root/root' "$TMP/list" && fail "an entry not owned by root: $(cat "$TMP/list")"
+pass "dpkg-deb -c: root/root owners, the device node, the setuid bit"
+# The same with busybox-static doing the chown (a static binary, no libc).
+rm -f "$W/p.deb"
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" fakeroot -u -- sh -c \
+  "cd $W && busybox chown -R 0:0 pkg && dpkg-deb --build pkg p.deb >/dev/null"
+dpkg-deb -c "$W/p.deb" | grep -v -q 'root/root' && fail "busybox chown: not all root/root: $(dpkg-deb -c "$W/p.deb")"
+pass "dpkg-deb -c after busybox chown -R (fakeroot -u): all root/root"
+
+# SIGKILL of cocoon in the middle of a chown -R: every chown that returned
+# (chown -v prints after it) is in the database, which still loads.
+T=$W/tree
+mkdir -p "$T"
+for d in $(seq 1 20); do mkdir "$T/d$d"; for f in $(seq 1 150); do : >"$T/d$d/f$f"; done; done
+chmod -R a+rwX "$T"
+KDB=$W/kill.db
+${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" run -0 --db "$KDB" -- chown -v -R 123:456 "$T" >"$W/chown.out" 2>&1 &
+cpid=$!
+for _ in $(seq 1 400); do
+  [[ $(wc -l <"$W/chown.out") -ge 200 ]] && break
+  sleep 0.01
+done
+kill -KILL "$cpid" 2>/dev/null
+wait "$cpid" 2>/dev/null
+# Whole lines only: the last one may be cut by the kill.
+sed -n "s/^changed ownership of '\(.*\)' from .*/\1/p" "$W/chown.out" >"$W/changed"
+done_n=$(wc -l <"$W/changed")
+((done_n >= 200 && done_n < 3020)) || fail "the kill did not land mid-way ($done_n of 3020 chowns reported)"
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" run -0 --db "$KDB" -- \
+  sh -c "xargs -d '\n' stat -c '%u:%g' <$W/changed | sort | uniq -c"
+[[ $(awk '{print $2}' <<<"$OUT") == "123:456" && $(awk '{print $1}' <<<"$OUT") == "$done_n" ]] ||
+  fail "after SIGKILL: expected $done_n files at 123:456, got: $OUT"
+pass "after SIGKILL mid chown -R, the $done_n chowns that returned are all in the database"
+finish

@@ -1,0 +1,91 @@
+// The kernel's rules for changing credentials (kernel/sys.c), as the
+// emulation applies them: root may do anything, others only shuffle among
+// their real, effective and saved ids.
+#include "identity/credentials.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+namespace cocoon::syscalls {
+namespace {
+
+constexpr std::uint32_t X = kUnchanged;
+
+TEST(Credentials, RootSetuidSetsAllFour) {
+  Credentials c = Credentials::of(0, 0);
+  EXPECT_EQ(c.setuid(1000), 0);
+  EXPECT_EQ(c.ruid, 1000u);
+  EXPECT_EQ(c.euid, 1000u);
+  EXPECT_EQ(c.suid, 1000u);
+  EXPECT_EQ(c.fsuid, 1000u);
+  EXPECT_FALSE(c.privileged());
+  EXPECT_EQ(c.setuid(0), EPERM);  // no way back
+  EXPECT_EQ(c.setuid(X), EINVAL);
+}
+
+TEST(Credentials, UnprivilegedSetuidOnlyToRealOrSaved) {
+  Credentials c = Credentials::of(0, 0);
+  ASSERT_EQ(c.setresuid(1, 2, 3), 0);
+  EXPECT_EQ(c.setuid(3), 0);  // the saved id
+  EXPECT_EQ(c.euid, 3u);
+  EXPECT_EQ(c.ruid, 1u);
+  EXPECT_EQ(c.suid, 3u);
+  EXPECT_EQ(c.setuid(2), EPERM);  // the old effective id is gone
+  EXPECT_EQ(c.setuid(1), 0);
+}
+
+TEST(Credentials, SetreuidMovesSavedWithEffective) {
+  Credentials c = Credentials::of(0, 0);
+  ASSERT_EQ(c.setresuid(1, 2, 3), 0);
+  // Unprivileged: the real id may become the effective one, the effective
+  // id any of the three; the real id set, the saved id follows the new
+  // effective one.
+  EXPECT_EQ(c.setreuid(2, 1), 0);
+  EXPECT_EQ(c.ruid, 2u);
+  EXPECT_EQ(c.euid, 1u);
+  EXPECT_EQ(c.suid, 1u);
+  EXPECT_EQ(c.setreuid(3, X), EPERM);
+  // Only the effective id, set to the real one: the saved id stays.
+  EXPECT_EQ(c.setreuid(X, 2), 0);
+  EXPECT_EQ(c.euid, 2u);
+  EXPECT_EQ(c.suid, 1u);
+  // The effective id set to another than the real one: saved follows.
+  EXPECT_EQ(c.setreuid(X, 1), 0);
+  EXPECT_EQ(c.suid, 1u);
+  EXPECT_EQ(c.fsuid, 1u);
+}
+
+TEST(Credentials, SetresuidUnprivilegedChecksEach) {
+  Credentials c = Credentials::of(0, 0);
+  ASSERT_EQ(c.setresuid(1, 2, 3), 0);
+  EXPECT_EQ(c.setresuid(3, 1, 2), 0);
+  EXPECT_EQ(c.setresuid(X, 4, X), EPERM);
+  EXPECT_EQ(c.euid, 1u);  // nothing changed by the refused call
+  EXPECT_EQ(c.fsuid, 1u);
+}
+
+TEST(Credentials, SetfsuidReturnsTheOldAndNeverFails) {
+  Credentials c = Credentials::of(5, 5);
+  EXPECT_EQ(c.setfsuid(7), 5u);  // not allowed: unchanged
+  EXPECT_EQ(c.fsuid, 5u);
+  Credentials r = Credentials::of(0, 0);
+  EXPECT_EQ(r.setfsuid(7), 0u);
+  EXPECT_EQ(r.fsuid, 7u);
+  EXPECT_EQ(r.setfsuid(X), 7u);  // a query
+}
+
+TEST(Credentials, GroupsNeedPrivilege) {
+  Credentials r = Credentials::of(0, 0);
+  EXPECT_EQ(r.setgroups({1, 2}), 0);
+  EXPECT_EQ(r.groups, (std::vector<std::uint32_t>{1, 2}));
+  EXPECT_EQ(r.setgid(9), 0);
+  EXPECT_EQ(r.egid, 9u);
+  Credentials u = Credentials::of(1000, 100);
+  EXPECT_EQ(u.setgroups({}), EPERM);
+  EXPECT_EQ(u.setgid(0), EPERM);
+  EXPECT_EQ(u.setresgid(100, 100, 100), 0);
+}
+
+}  // namespace
+}  // namespace cocoon::syscalls
