@@ -208,6 +208,38 @@ class Bench:
         if runner == "cocoon":
             self.w_gcc(runner, "gcc.view", self.view_args())
 
+    # Issue 5's packaging workload, as an unprivileged user (nobody when the
+    # bench runs as root): create 2,000 files in 40 directories, chown -R
+    # 0:0, tar the tree. Natively the chowns fail (EPERM) at about the cost
+    # of succeeding; under fakeroot, PRoot -0 and cocoon they are faked.
+    PKG_SCRIPT = ("mkdir t && for d in $(seq 40); do mkdir t/d$d; for f in $(seq 50); do "
+                  ": >t/d$d/f$f; done; done; chown -R 0:0 t 2>/dev/null; tar -cf t.tar t")
+
+    def unprivileged(self):
+        return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] \
+            if os.getuid() == 0 else []
+
+    def pkg(self, key, runner, wrapper):
+        d = os.path.join(self.work, "pkg")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        os.chmod(self.work, 0o755)
+        os.chmod(d, 0o777)
+        argv = self.unprivileged() + wrapper + ["sh", "-c", self.PKG_SCRIPT]
+        dt, _ = self.run(f"{key}/{runner}", argv, cwd=d)
+        self.record(key, runner, dt)
+        shutil.rmtree(d, ignore_errors=True)
+
+    def w_pkg(self, runner):
+        wrapper = {"native": [], "proot": [self.proot or "proot", "-0"] if self.proot else None,
+                   "cocoon": [self.cocoon, "fakeroot", "--"]}.get(runner)
+        if wrapper is not None:
+            self.pkg("pkg", runner, wrapper)
+        if runner == "native" and shutil.which("fakeroot"):
+            self.pkg("pkg.fakeroot", runner, ["fakeroot", "--"])
+        if runner == "cocoon":
+            self.pkg("pkg.pin", runner, list(self.PIN) + [self.cocoon, "fakeroot", "--"])
+
     def w_true(self, runner):
         script = "i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done"
         dt, _ = self.run(f"true300/{runner}", self.prefix(runner) + ["sh", "-c", script])
@@ -264,7 +296,7 @@ class Bench:
                 self.record(f"{key}.{f}", "native", self.field(out, f, key))
 
     WORKLOADS = ("w_find", "w_gcc", "w_find_view", "w_gcc_view", "w_find_view_pin",
-                 "w_gcc_view_pin", "w_find_rootfs", "w_find_rootfs_pin", "w_true", "w_getpid", "w_getpid_hostname",
+                 "w_gcc_view_pin", "w_find_rootfs", "w_find_rootfs_pin", "w_pkg", "w_true", "w_getpid", "w_getpid_hostname",
                  "w_getpid_noseccomp", "w_rss", "w_floor")
 
     def go(self):
@@ -345,6 +377,13 @@ class Bench:
                       f"({fmt_ratio(ratio(fr_p, fr_n))})")
             else:
                 print("  (no Debian rootfs at " + self.ROOTFS + ": run the e2e rootfs test to make one)")
+        pn, pf = R("pkg", "native"), R("pkg.fakeroot", "native")
+        pc, pp, pcp = R("pkg", "cocoon"), R("pkg", "proot"), R("pkg.pin", "cocoon")
+        print("7 packaging as nobody (2,000 files in 40 dirs, chown -R 0:0, tar -cf): "
+              f"native {fmt_time(pn)}, fakeroot {fmt_time(pf)} ({fmt_ratio(ratio(pf, pn))}), "
+              f"proot -0 {fmt_time(pp)} ({fmt_ratio(ratio(pp, pn))}), "
+              f"cocoon fakeroot {fmt_time(pc)} ({fmt_ratio(ratio(pc, pn))}), "
+              f"under taskset -c 0 {fmt_time(pcp)} ({fmt_ratio(ratio(pcp, pn))})")
         print()
         print("4 getpid, time per call inside the guest's loop (no process start-up):")
         n, c, p = (R("getpid.percall", x) for x in ("native", "cocoon", "proot"))
@@ -403,6 +442,13 @@ class Bench:
                  fmt_ratio),
                 ("  the same, taskset -c 0: gcc", ratio(R("gcc.view.pin", "cocoon"), gn), 1.8,
                  fmt_ratio)]
+            fk = ratio(R("pkg.fakeroot", "native"), R("pkg", "native"))
+            if fk is not None:
+                targets += [
+                    ("issue 5: packaging, cocoon/native", ratio(R("pkg", "cocoon"), R("pkg", "native")),
+                     fk, fmt_ratio),
+                    ("  the same, taskset -c 0", ratio(R("pkg.pin", "cocoon"), R("pkg", "native")),
+                     fk, fmt_ratio)]
         for name, val, limit, f in targets:
             verdict = "n/a" if val is None else ("MEETS" if val <= limit else "MISSES")
             shown = "-" if val is None else f(val)

@@ -35,6 +35,7 @@ if [[ ,$runners, == *,cocoon,* && ! -x $cocoon ]]; then
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cocoon-bench.XXXXXX")
+chmod 755 "$tmp"  # the packaging workload runs as nobody
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/bin" "$tmp/work"
 for helper in getpid_loop fork200 floor; do

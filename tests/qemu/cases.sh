@@ -459,6 +459,23 @@ t_vfs() {
   [ "$(cat "$d/sub/n")" = 12 ] || fail "the write did not reach the bind's source"
 }
 
+# Identities (tests/e2e/identity.sh in short): the struct stat cocoon
+# writes is this arch's, the faked owner and device show, the real file
+# stays as it was.
+t_identity() {
+  local w=$T/idw
+  mkdir -p "$w"
+  chmod 777 "$w"
+  PREFIX=$AS_NOBODY
+  cocoon_run -0 -w "$w" -- sh -c 'umask 022 && touch f && chown 12:34 f && mknod d c 1 3 &&
+    chmod 4711 f && ls -ln d | awk "{print \$1, \$3, \$4, \$5 \$6}" &&
+    ls -ln f | awk "{print \$1, \$3, \$4}"; id -u'
+  assert_status 0 "fake root: chown, mknod, chmod"
+  assert_eq "$(printf 'crw-r--r-- 0 0 1,3\n-rws--x--x 12 34\n0')" "$OUT" "stat shows what was recorded"
+  [ -f "$w/d" ] && [ ! -c "$w/d" ] || fail "the device should be a regular file on disk"
+  [ "$(stat -c %u "$w/f")" != 12 ] || fail "the real file changed owner"
+}
+
 # --- the lists ----------------------------------------------------------------
 
 mode_cases() {
@@ -505,6 +522,7 @@ mode_cases() {
   # PTRACE_SET_SYSCALL_INFO (Linux 6.16+); before 6.16 cocoon turns execve
   # into execveat and writes the others in place (docs/architecture.md).
   run_test vfs.root_and_binds t_vfs
+  run_test identity.fake_root t_identity
 }
 
 nothing_left() {
