@@ -1,5 +1,7 @@
 #include "paths.h"
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <string>
 
@@ -17,15 +19,34 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // other argument layouts (split 64-bit values), so it gets ENOSYS rather
   // than an untranslated path.
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
-  if (row.name == "getcwd" || find_path_rule(row.name) != nullptr) return Decision::trace();
-  // A path syscall without a rule (mount, chroot, pivot_root, acct, swapon,
+  if (row.name == "getcwd" || row.name == "chroot" || find_path_rule(row.name) != nullptr) {
+    return Decision::trace();
+  }
+  // A path syscall without a rule (mount, pivot_root, acct, swapon,
   // quotactl, uselib, the new mount API...) is refused rather than let
   // through untranslated.
   return Decision::fail(ENOSYS);
 }
 
+// chroot(2) answers as for a process without CAP_SYS_CHROOT (the real
+// user's case): the path's own errors first (ksys_chroot(): lookup, then
+// ENOTDIR, then the search permission), then EPERM. It is never handed to
+// the kernel: a real chroot would break translation for everything after.
+// An emulated chroot for fake root is the mount namespace's (issue 6).
+Verdict Paths::chroot(tracer::SyscallStop& stop) const {
+  auto path = stop.memory.read_path(stop.regs.arg(0));
+  if (!path) return Verdict::deny(path.error());
+  if (path->empty()) return Verdict::deny(ENOENT);
+  auto r = view_->resolve_at(stop.tracee.tid, stop.tracee.tgid, AT_FDCWD, *path, {});
+  if (!r) return Verdict::deny(r.error());
+  if (r->kind == vfs::EntryKind::kMissing) return Verdict::deny(ENOENT);
+  if (r->kind != vfs::EntryKind::kDirectory) return Verdict::deny(ENOTDIR);
+  return Verdict::deny(EPERM);
+}
+
 Verdict Paths::on_entry(tracer::SyscallStop& stop) {
   if (stop.desc.name == "getcwd") return getcwd(stop);
+  if (stop.desc.name == "chroot") return chroot(stop);
   const PathRule* rule = find_path_rule(stop.desc.name);
   if (rule == nullptr) return Verdict::deny(ENOSYS);
   return translate(stop, *rule);

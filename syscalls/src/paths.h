@@ -38,6 +38,7 @@ class Paths final : public tracer::SyscallHandler {
 
  private:
   tracer::Verdict getcwd(tracer::SyscallStop& stop) const;
+  tracer::Verdict chroot(tracer::SyscallStop& stop) const;
   tracer::Verdict translate(tracer::SyscallStop& stop, const PathRule& rule);
   // /proc/PID/exe of a process cocoon ran through the guest's ld.so: the
   // program's guest path, when the kernel's link still names that ld.so.

@@ -44,4 +44,21 @@ cocoon_run -r "$ROOTFS" --proc /proc --tmpfs /tmp -- /bin/bash -c \
 assert_match $'^/usr/bin/bash\n'"$NOBODY_UID"$'\n'"$ROOTFS"'/usr/lib/x86_64-linux-gnu/ld-linux-x86-64\.so\.2'$'\nx\ntouch: cannot touch \'/etc/nope\': Permission denied$' \
   "$OUT" "the rootfs's bash, through the rootfs's ld.so, as nobody; /etc not writable"
 
+# What issue 4 asks of a Debian root: /proc/self/exe, pwd -P through the
+# merged-/usr symlink, a read-only bind refusing writes, an AF_UNIX server
+# and client (the unixsock guest, dynamic: through the root's libc), as
+# nobody.
+mkdir -m 777 "$TMP/ro" "$TMP/sock"
+cocoon_run -r "$ROOTFS" --proc /proc --ro-bind "$TMP/ro:/srv/ro" -b "$TMP/sock:/run/s" \
+  -b "$GUESTS:/guests" -- /bin/bash -c \
+  'ls -l /proc/self/exe | sed "s/.* -> //"; cd /bin && pwd -P; touch /srv/ro/x 2>&1;
+   cd /run/s && /guests/unixsock "sock.$0" 2>/dev/null' "$MARK"
+assert_eq "/usr/bin/ls
+/usr/bin
+touch: cannot touch '/srv/ro/x': Read-only file system
+bound: sock.$MARK
+read: k" "$OUT" "in the Debian root: /proc/self/exe, pwd -P, a ro-bind, a unix socket server and client"
+[[ -S $TMP/sock/sock.$MARK && ! -e $TMP/ro/x ]] || fail "the socket or the refused file is not where expected"
+pass "the socket file is in the bind's source, nothing written under the ro-bind"
+
 finish

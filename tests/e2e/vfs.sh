@@ -104,6 +104,11 @@ cocoon_run -r "$ROOT" --dev /dev --proc /proc -- /bin/sh -c \
 assert_eq $'core\nfd\nfull\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n3\ns\n/proc/self/fd\n3\nls: /dev/sda: No such file or directory' \
   "$OUT" "--dev makes a minimal /dev"
 [[ -e /dev/mem || -e /dev/kmsg ]] || fail "test premise: the host has neither /dev/mem nor /dev/kmsg"
+# chroot(2) as for an unprivileged process: the path's errors, then EPERM.
+cocoon_run -r "$ROOT" -- /bin/sh -c 'chroot /home 2>&1; chroot /nope 2>&1; chroot /etc/hostname 2>&1'
+assert_match "Operation not permitted" "$(sed -n 1p <<<"$OUT")" "chroot of a guest directory: EPERM"
+assert_match "No such file or directory" "$(sed -n 2p <<<"$OUT")" "chroot of a missing path: ENOENT"
+assert_match "Not a directory" "$(sed -n 3p <<<"$OUT")" "chroot of a file: ENOTDIR"
 # fanotify_mark and getxattrat (raw syscalls) take guest paths too: the same
 # answers as natively on the host path, through a bind the host lacks.
 mkdir -m 777 "$TMP/fan"
