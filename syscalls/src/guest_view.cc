@@ -113,6 +113,11 @@ std::string GuestView::proc_mount_file(const std::string& host) const {
   return {};
 }
 
+std::string GuestView::generated_file(const std::string& host) const {
+  if (auto it = generated_.find(host); it != generated_.end()) return it->second;
+  return proc_mount_file(host);
+}
+
 std::string GuestView::to_guest(const std::string& host) const {
   if (host.empty() || host.front() != '/') return host;  // "pipe:[123]", "anon_inode:..."
   if (auto g = table_.to_guest(host)) return g->str();

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <expected>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +71,15 @@ class GuestView {
   // The file to open instead of `host` when it is a /proc mounts file, else
   // empty.
   std::string proc_mount_file(const std::string& host) const;
+  // Files that stand for fixed host paths (/proc/sys/kernel/hostname under
+  // --hostname): opening `host` opens the file instead.
+  void set_generated_file(std::string host, std::string file) {
+    generated_[std::move(host)] = std::move(file);
+  }
+  bool has_generated_files() const { return !generated_.empty(); }
+  const std::map<std::string, std::string>& generated_files() const { return generated_; }
+  // proc_mount_file() or a generated file, else empty.
+  std::string generated_file(const std::string& host) const;
   std::vector<std::string> proc_mount_files() const {
     if (mounts_file_.empty()) return {};
     return {mounts_file_, mountinfo_file_};
@@ -88,6 +98,7 @@ class GuestView {
   vfs::MountTable table_;
   vfs::HostFilesystem fs_;
   std::string mounts_file_, mountinfo_file_;
+  std::map<std::string, std::string> generated_;
   std::string socket_link_dir_;
 };
 

@@ -16,18 +16,25 @@ tracer::HandlerList make_handlers(const RunConfig& config,
                                   std::shared_ptr<IdentityState> identity) {
   tracer::HandlerList list;
   list.push_back(std::make_unique<Containment>());
-  if (config.hostname) list.push_back(std::make_unique<Uts>(*config.hostname));
-  // The host's own view needs no translation: nothing is traced for paths.
+  // The host's own view needs no translation: nothing is traced for paths
+  // (but the opens that may reach a generated file).
   if (view && !view->is_identity()) {
     list.push_back(std::make_unique<Paths>(view));
     list.push_back(std::make_unique<DirListing>(view));
-    list.push_back(std::make_unique<UnixSockets>(std::move(view)));
+    list.push_back(std::make_unique<UnixSockets>(view));
+  } else if (view && view->has_generated_files()) {
+    list.push_back(std::make_unique<Paths>(view));
   }
   // After Paths: identity handlers see the host paths it wrote.
   if (config.identity) {
     if (!identity) identity = std::make_shared<IdentityState>();
     list.push_back(std::make_unique<CredentialCalls>(identity));
     list.push_back(std::make_unique<FileOwners>(identity));
+  }
+  if (config.uts() || identity) {
+    list.push_back(std::make_unique<Uts>(UtsConfig{config.hostname, config.domainname,
+                                                   config.kernel_release},
+                                         view, identity));
   }
   return list;
 }

@@ -191,7 +191,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
       }
     }
     // /proc/PID/mounts and mountinfo: the guest's table, read-only.
-    if (auto file = view_->proc_mount_file(r->host.str()); !file.empty()) {
+    if (auto file = view_->generated_file(r->host.str()); !file.empty()) {
       if (a.effect == Effect::kModify || a.effect == Effect::kCreate ||
           (a.effect == Effect::kOpenFlags && (cf->flags & O_ACCMODE) != O_RDONLY)) {
         return Verdict::deny(EACCES);  // read-only, as the kernel's are

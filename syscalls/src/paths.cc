@@ -19,6 +19,12 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // other argument layouts (split 64-bit values), so it gets ENOSYS rather
   // than an untranslated path.
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
+  // The host's own view with generated files (--hostname's
+  // /proc/sys/kernel/hostname): only opens can reach them.
+  if (view_->is_identity()) {
+    const bool opens = row.name == "open" || row.name == "openat" || row.name == "openat2";
+    return opens ? Decision::trace() : Decision::allow();
+  }
   if (row.name == "getcwd" || row.name == "chroot" || find_path_rule(row.name) != nullptr) {
     return Decision::trace();
   }

@@ -1,21 +1,48 @@
-// UTS namespace emulation: the hostname uname() reports.
+// UTS namespace emulation: the node name, domain name and release uname()
+// reports (--hostname, --domainname, --kernel-release), what
+// /proc/sys/kernel/{hostname,domainname,osrelease} read (files the session
+// writes, opened instead: GuestView::generated_file), and sethostname(2) /
+// setdomainname(2), which change the emulated names only: allowed to the
+// emulated root (-0), EPERM to anyone else, as the kernel's CAP_SYS_ADMIN
+// check says (kernel/sys.c). One namespace for the whole run; namespaces
+// the guest makes itself are issue 6's.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "cocoon/tracer/handler.h"
+#include "guest_view.h"
 
 namespace cocoon::syscalls {
 
+struct IdentityState;
+
+struct UtsConfig {
+  std::optional<std::string> hostname, domainname, release;
+};
+
+// /proc/sys/kernel/NAME for each emulated field.
+inline constexpr const char* kProcHostname = "/proc/sys/kernel/hostname";
+inline constexpr const char* kProcDomainname = "/proc/sys/kernel/domainname";
+inline constexpr const char* kProcOsrelease = "/proc/sys/kernel/osrelease";
+
 class Uts final : public tracer::SyscallHandler {
  public:
-  explicit Uts(std::string hostname) : hostname_(std::move(hostname)) {}
+  Uts(UtsConfig config, std::shared_ptr<const GuestView> view,
+      std::shared_ptr<IdentityState> identity);
   std::string_view name() const override { return "uts"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
 
  private:
-  std::string hostname_;
+  tracer::Verdict set_name(tracer::SyscallStop& stop, std::string& field, const char* proc);
+  bool privileged(const tracer::SyscallStop& stop) const;
+
+  std::string hostname_, domainname_, release_;
+  std::shared_ptr<const GuestView> view_;
+  std::shared_ptr<IdentityState> identity_;
 };
 
 }  // namespace cocoon::syscalls

@@ -1,6 +1,7 @@
 #include "view_setup.h"
 
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -12,6 +13,7 @@
 #include <utility>
 
 #include "cocoon/tracer/log.h"
+#include "uts.h"
 #include "cocoon/vfs/mount_report.h"
 #include "landlock.h"
 
@@ -139,6 +141,29 @@ std::expected<std::string, std::string> host_cwd_of(const GuestView& view,
   return r->host.str();
 }
 
+// The files /proc/sys/kernel/{hostname,domainname,osrelease} stand for
+// under UTS emulation (the Uts handler rewrites them on sethostname).
+std::expected<void, std::string> write_uts_files(ScratchDir& scratch, const RunConfig& config,
+                                                 GuestView& view) {
+  auto dir = scratch.make_subdir("uts");
+  if (!dir) return std::unexpected(dir.error());
+  struct utsname u {};
+  ::uname(&u);
+  const std::pair<const char*, std::string> files[] = {
+      {kProcHostname, config.hostname.value_or(u.nodename)},
+      {kProcDomainname, config.domainname.value_or(u.domainname)},
+      {kProcOsrelease, config.kernel_release.value_or(u.release)}};
+  for (const auto& [proc, value] : files) {
+    const std::string file = *dir + "/" + fs::path(proc).filename().string();
+    std::ofstream out(file);
+    out << value << '\n';
+    if (!out) return std::unexpected("cannot write " + file);
+    ::chmod(file.c_str(), 0644);
+    view.set_generated_file(proc, file);
+  }
+  return {};
+}
+
 }  // namespace
 
 std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
@@ -146,8 +171,9 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
   const vfs::HostFilesystem host;
   auto table = vfs::make_mount_table(host, config.rootfs.empty() ? "/" : config.rootfs);
   if (!table) return std::unexpected(table.error());
-  // The host's own view (GuestView::is_identity) needs no scratch directory.
-  if (!config.mounts.empty() || table->root().source.str() != "/") {
+  // The host's own view (GuestView::is_identity) needs no scratch directory,
+  // unless emulated names need files that /proc/sys/kernel's stand for.
+  if (!config.mounts.empty() || table->root().source.str() != "/" || config.uts()) {
     auto scratch = ScratchDir::create();
     if (!scratch) return std::unexpected(scratch.error());
     out.scratch = std::move(*scratch);
@@ -187,13 +213,18 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
     // Short: its links stand in for long socket paths (unix_address.h).
     view->set_socket_link_dir((out.scratch->path() / "u").string());
   }
+  if (config.uts()) {
+    if (auto r = write_uts_files(*out.scratch, config, *view); !r) return std::unexpected(r.error());
+  }
   if (!view->is_identity() || config.cwd) {
     auto cwd = host_cwd_of(*view, config.cwd);
     if (!cwd) return std::unexpected(cwd.error());
     out.host_cwd = *cwd;
   }
   if (config.landlock && !view->is_identity()) {
-    auto ll = make_landlock(view->table(), view->proc_mount_files());
+    std::vector<std::string> files = view->proc_mount_files();
+    for (const auto& [host, file] : view->generated_files()) files.push_back(file);
+    auto ll = make_landlock(view->table(), files);
     if (!ll) return std::unexpected(ll.error());
     if (ll->fd.fd < 0) {
       tracer::module_logger("vfs")->warn("{}: the guest's filesystem view is enforced by path "

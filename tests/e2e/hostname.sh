@@ -37,6 +37,26 @@ cocoon_run --hostname "$name" -- hostname "evil$MARK"
 [[ $STATUS != 0 ]] || fail "an unprivileged guest could set the host name"
 pass "the unprivileged guest cannot set the host name (status $STATUS)"
 
+# --domainname, --kernel-release (PRoot's -k), and the /proc/sys/kernel
+# files: what uname says, by absolute path and relative to the directory.
+cocoon_run --hostname "$name" --domainname "dom$MARK" --kernel-release 9.9.9-cocoon -- sh -c \
+  'uname -r; domainname; cat /proc/sys/kernel/hostname /proc/sys/kernel/domainname /proc/sys/kernel/osrelease;
+   cd /proc/sys/kernel && cat hostname'
+assert_eq "9.9.9-cocoon
+dom$MARK
+$name
+dom$MARK
+9.9.9-cocoon
+$name" "$OUT" "--domainname, --kernel-release and /proc/sys/kernel/{hostname,domainname,osrelease}"
+# The emulated root may rename the (emulated) host; uname and the /proc
+# file follow, the real host does not.
+cocoon_run -0 --hostname "$name" -- sh -c 'hostname "new$0" && hostname && cat /proc/sys/kernel/hostname &&
+  domainname "d$0" && domainname; python3 -c "import socket; socket.sethostname(\"x\" * 65)" 2>&1 | tail -1' "$MARK"
+assert_eq "new$MARK
+new$MARK
+d$MARK
+OSError: [Errno 22] Invalid argument" "$OUT" "sethostname/setdomainname as the emulated root (EINVAL past 64)"
+
 host_after=$(cat /proc/sys/kernel/hostname)
 assert_eq "$host_before" "$host_after" "the host's name is unchanged"
 assert_eq "$host_before" "$(hostname)" "hostname on the host is unchanged"

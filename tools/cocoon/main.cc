@@ -142,7 +142,13 @@ void add_identity_options(CLI::App* cmd, Options& o) {
 
 void add_view_options(CLI::App* cmd, Options& o) {
   add_identity_options(cmd, o);
-  cmd->add_option("--hostname", o.session.view.hostname, "Hostname uname() reports in the guest");
+  cmd->add_option("--hostname", o.session.view.hostname,
+                  "NAME: the host name uname() and /proc/sys/kernel/hostname report in the guest");
+  cmd->add_option("--domainname", o.session.view.domainname,
+                  "NAME: the NIS domain name uname() and /proc/sys/kernel/domainname report");
+  cmd->add_option("--kernel-release", o.session.view.kernel_release,
+                  "STR: the kernel release uname() and /proc/sys/kernel/osrelease report "
+                  "(PRoot's -k)");
   cmd->add_option("-r,--rootfs", o.session.view.rootfs,
                   "DIR: the guest's root directory (default: the host's /)");
   cmd->add_option("-w,--cwd", o.session.view.cwd,

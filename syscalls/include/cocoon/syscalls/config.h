@@ -23,8 +23,11 @@ struct IdentityOptions {
 };
 
 struct RunConfig {
-  // uname()'s nodename (UTS namespace emulation).
-  std::optional<std::string> hostname;
+  // UTS namespace emulation: uname()'s nodename, domainname and release
+  // (--hostname, --domainname, --kernel-release), also what
+  // /proc/sys/kernel/{hostname,domainname,osrelease} read.
+  std::optional<std::string> hostname, domainname, kernel_release;
+  bool uts() const { return hostname || domainname || kernel_release; }
   // The guest's root directory (-r); empty: the host's /.
   std::string rootfs;
   // Mounts in command-line order (-b, --ro-bind, --tmpfs, ...); a kTmpfs or
