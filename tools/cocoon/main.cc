@@ -14,14 +14,12 @@
 
 #include "cocoon/arch/arch.h"
 #include "cocoon/syscalls/session.h"
+#include "front_ends.h"
 #include "logging.h"
 
 namespace {
 
-// cocoon's own failures, as env(1), nice(1) and timeout(1) report theirs, so
-// they cannot be taken for the command's 126 (not executable) or 127 (not
-// found).
-constexpr int kCocoonFailed = 125;
+using cocoon::tools::fail;
 
 constexpr const char* kExamples = R"(Examples:
   cocoon run -- sh -c 'echo hello from $(uname -n)'
@@ -175,73 +173,7 @@ void add_run_options(CLI::App* cmd, Options& o) {
       ->required();
 }
 
-int fail(const std::string& line) {
-  std::fprintf(stderr, "cocoon: %s\n", line.c_str());
-  return kCocoonFailed;
-}
-
-int run_command(const Options& o);
-
-// `cocoon fakeroot [-s FILE] [-i FILE] [-u] [--] [COMMAND [ARGS...]]`, also
-// when cocoon runs under the name fakeroot: fakeroot(1)'s command line.
-// Options stop at the first non-option, as fakeroot's getopt does. -l and
-// --faked name fakeroot's preload library and daemon, which cocoon has no
-// use for: accepted and ignored. The environment says fakeroot is active
-// (FAKEROOTKEY, which tools such as dpkg and debhelper look for).
-int fakeroot_command(int argc, char** argv) {
-  Options o;
-  cocoon::syscalls::IdentityOptions id;
-  int i = 0;
-  auto value = [&](const std::string& opt) -> std::optional<std::string> {
-    if (i + 1 >= argc) return std::nullopt;
-    (void)opt;
-    return std::string(argv[++i]);
-  };
-  for (; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--") {
-      ++i;
-      break;
-    }
-    if (a.empty() || a[0] != '-') break;
-    if (a == "-u" || a == "--unknown-is-real") {
-      id.unknown_is_real = true;
-    } else if (a == "-s" || a == "-i" || a == "-l" || a == "--lib" || a == "--faked" || a == "-b") {
-      auto v = value(a);
-      if (!v) return fail("fakeroot: option " + a + " needs an argument");
-      if (a == "-s") id.export_fakeroot = *v;
-      if (a == "-i") id.import_fakeroot = *v;
-    } else if (a == "-h" || a == "--help") {
-      std::puts("usage: fakeroot [-l|--lib fakerootlib] [-f|--faked fakedbin]\n"
-                "                [-i file] [-s file] [-u|--unknown-is-real]\n"
-                "                [-b|--fd-base fd] [-h|--help] [-v|--version]\n"
-                "                [--] [command]\n"
-                "(cocoon's fakeroot: ptrace, no LD_PRELOAD; -l, -f and -b are ignored)");
-      return 0;
-    } else if (a == "-v" || a == "--version") {
-      std::printf("fakeroot version 1.31 (cocoon %s)\n", COCOON_VERSION);
-      return 0;
-    } else {
-      return fail("fakeroot: unknown option " + a + " (see fakeroot --help)");
-    }
-  }
-  for (; i < argc; ++i) o.session.argv.emplace_back(argv[i]);
-  if (o.session.argv.empty()) {
-    const char* shell = std::getenv("SHELL");
-    o.session.argv.emplace_back(shell && *shell ? shell : "/bin/sh");
-  }
-  o.session.view.identity = id;
-  ::setenv("FAKEROOTKEY", std::to_string(::getpid()).c_str(), 1);
-  if (id.unknown_is_real) ::setenv("FAKED_MODE", "unknown-is-real", 1);
-  if (auto err = cocoon::tools::setup_logging("", "")) return fail(*err);
-  return run_command(o);
-}
-
-int run_command(const Options& o) {
-  auto status = cocoon::syscalls::run_session(o.session);
-  if (!status) return fail(status.error());
-  return *status;
-}
+int run_command(const Options& o) { return cocoon::tools::run(o.session); }
 
 int mounts_command(const Options& o) {
   if (auto r = cocoon::syscalls::print_mounts(std::cout, o.session.view); !r) return fail(r.error());
@@ -264,9 +196,14 @@ int syscalls_command(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Front ends with other programs' command lines: as a subcommand, or when
+  // cocoon runs under that program's name (a symlink).
   const std::string self = std::filesystem::path(argv[0]).filename();
-  if (self == "fakeroot") return fakeroot_command(argc - 1, argv + 1);
-  if (argc > 1 && std::string(argv[1]) == "fakeroot") return fakeroot_command(argc - 2, argv + 2);
+  for (const auto& [name, front] : {std::pair{"fakeroot", &cocoon::tools::fakeroot_main},
+                                    std::pair{"proot", &cocoon::tools::proot_main}}) {
+    if (self == name) return front(argc - 1, argv + 1);
+    if (argc > 1 && std::string(argv[1]) == name) return front(argc - 2, argv + 2);
+  }
   CLI::App app{"cocoon: run a program under a tracer that gives it its own view of the machine"};
   app.set_version_flag("--version", std::string("cocoon ") + COCOON_VERSION);
   app.footer(kExamples);

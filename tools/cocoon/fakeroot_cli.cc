@@ -1,0 +1,70 @@
+// `cocoon fakeroot`: fakeroot(1)'s command line over cocoon's identities.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include "front_ends.h"
+#include "logging.h"
+
+namespace cocoon::tools {
+
+// `cocoon fakeroot [-s FILE] [-i FILE] [-u] [--] [COMMAND [ARGS...]]`, also
+// when cocoon runs under the name fakeroot: fakeroot(1)'s command line.
+// Options stop at the first non-option, as fakeroot's getopt does. -l and
+// --faked name fakeroot's preload library and daemon, which cocoon has no
+// use for: accepted and ignored. The environment says fakeroot is active
+// (FAKEROOTKEY, which tools such as dpkg and debhelper look for).
+int fakeroot_main(int argc, char** argv) {
+  syscalls::Session session;
+  syscalls::IdentityOptions id;
+  int i = 0;
+  auto value = [&](const std::string& opt) -> std::optional<std::string> {
+    if (i + 1 >= argc) return std::nullopt;
+    (void)opt;
+    return std::string(argv[++i]);
+  };
+  for (; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.empty() || a[0] != '-') break;
+    if (a == "-u" || a == "--unknown-is-real") {
+      id.unknown_is_real = true;
+    } else if (a == "-s" || a == "-i" || a == "-l" || a == "--lib" || a == "--faked" || a == "-b") {
+      auto v = value(a);
+      if (!v) return fail("fakeroot: option " + a + " needs an argument");
+      if (a == "-s") id.export_fakeroot = *v;
+      if (a == "-i") id.import_fakeroot = *v;
+    } else if (a == "-h" || a == "--help") {
+      std::puts("usage: fakeroot [-l|--lib fakerootlib] [-f|--faked fakedbin]\n"
+                "                [-i file] [-s file] [-u|--unknown-is-real]\n"
+                "                [-b|--fd-base fd] [-h|--help] [-v|--version]\n"
+                "                [--] [command]\n"
+                "(cocoon's fakeroot: ptrace, no LD_PRELOAD; -l, -f and -b are ignored)");
+      return 0;
+    } else if (a == "-v" || a == "--version") {
+      std::printf("fakeroot version 1.31 (cocoon %s)\n", COCOON_VERSION);
+      return 0;
+    } else {
+      return fail("fakeroot: unknown option " + a + " (see fakeroot --help)");
+    }
+  }
+  for (; i < argc; ++i) session.argv.emplace_back(argv[i]);
+  if (session.argv.empty()) {
+    const char* shell = std::getenv("SHELL");
+    session.argv.emplace_back(shell && *shell ? shell : "/bin/sh");
+  }
+  session.view.identity = id;
+  ::setenv("FAKEROOTKEY", std::to_string(::getpid()).c_str(), 1);
+  if (id.unknown_is_real) ::setenv("FAKED_MODE", "unknown-is-real", 1);
+  if (auto err = setup_logging("", "")) return fail(*err);
+  return run(session);
+}
+
+
+}  // namespace cocoon::tools

@@ -1,0 +1,26 @@
+// What cocoon's command lines share: the one-line failure, the session run,
+// and the front ends that take other programs' command lines (fakeroot,
+// proot), each turning them into a Session.
+#pragma once
+
+#include <string>
+
+#include "cocoon/syscalls/session.h"
+
+namespace cocoon::tools {
+
+// cocoon's own failures, as env(1), nice(1) and timeout(1) report theirs, so
+// they cannot be taken for the command's 126 (not executable) or 127 (not
+// found).
+inline constexpr int kCocoonFailed = 125;
+
+// Prints "cocoon: LINE" on stderr; returns kCocoonFailed.
+int fail(const std::string& line);
+// Runs the session; the command's status, or a failure line.
+int run(const syscalls::Session& session);
+
+// argv without the program's name (argv[0]) or the subcommand.
+int fakeroot_main(int argc, char** argv);
+int proot_main(int argc, char** argv);
+
+}  // namespace cocoon::tools
