@@ -4,6 +4,16 @@
 
 namespace cocoon::tools {
 
+vfs::MountSpec bind_spec(const std::string& value, bool read_only, bool optional) {
+  vfs::MountSpec m;
+  const auto colon = value.find(':');
+  m.source = value.substr(0, colon);
+  m.target = colon == std::string::npos ? m.source : value.substr(colon + 1);
+  m.read_only = read_only;
+  m.optional = optional;
+  return m;
+}
+
 int fail(const std::string& line) {
   std::fprintf(stderr, "cocoon: %s\n", line.c_str());
   return kCocoonFailed;

@@ -14,6 +14,9 @@ namespace cocoon::tools {
 // found).
 inline constexpr int kCocoonFailed = 125;
 
+// HOST[:GUEST], GUEST defaulting to HOST (cocoon's -b, PRoot's -b).
+vfs::MountSpec bind_spec(const std::string& value, bool read_only, bool optional);
+
 // Prints "cocoon: LINE" on stderr; returns kCocoonFailed.
 int fail(const std::string& line);
 // Runs the session; the command's status, or a failure line.

@@ -43,17 +43,6 @@ struct Options {
   bool traced_only = false;
 };
 
-// HOST[:GUEST], GUEST defaulting to HOST.
-cocoon::vfs::MountSpec bind_spec(const std::string& value, bool read_only, bool optional) {
-  cocoon::vfs::MountSpec m;
-  const auto colon = value.find(':');
-  m.source = value.substr(0, colon);
-  m.target = colon == std::string::npos ? m.source : value.substr(colon + 1);
-  m.read_only = read_only;
-  m.optional = optional;
-  return m;
-}
-
 // Mount options are applied in command-line order (a later mount may nest
 // in an earlier one), hence trigger_on_parse rather than one vector each.
 void add_mount_options(CLI::App* cmd, Options& o) {
@@ -61,7 +50,7 @@ void add_mount_options(CLI::App* cmd, Options& o) {
   auto bind = [&](const char* flags, bool ro, bool optional, const char* help) {
     cmd->add_option_function<std::string>(
            flags, [&mounts, ro, optional](const std::string& v) {
-             mounts.push_back(bind_spec(v, ro, optional));
+             mounts.push_back(cocoon::tools::bind_spec(v, ro, optional));
            },
            help)
         ->trigger_on_parse();

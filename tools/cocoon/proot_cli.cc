@@ -4,9 +4,13 @@
 // mapping, -n, -l link2symlink) fail with a line naming the option.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <optional>
+#include <string_view>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -15,15 +19,6 @@
 
 namespace cocoon::tools {
 namespace {
-
-vfs::MountSpec bind_of(const std::string& value, bool optional) {
-  vfs::MountSpec m;
-  const auto colon = value.find(':');
-  m.source = value.substr(0, colon);
-  m.target = colon == std::string::npos ? m.source : value.substr(colon + 1);
-  m.optional = optional;
-  return m;
-}
 
 // -R and -S: a guest rootfs plus the host files and directories PRoot's
 // manual lists for them, each bound only if the host has it.
@@ -39,7 +34,18 @@ void add_convenience_binds(syscalls::RunConfig& view, bool for_packages) {
                                      "/etc/resolv.conf", "/etc/localtime", "/dev", "/sys",
                                      "/proc", "/tmp", "/run", "/var/run/dbus/system_bus_socket"};
   if (const char* home = std::getenv("HOME"); home && *home) paths.emplace_back(home);
-  for (const auto& p : paths) view.mounts.push_back(bind_of(p, true));
+  for (const auto& p : paths) view.mounts.push_back(bind_spec(p, false, true));
+}
+
+// -i UID:GID (UID alone: the same for both).
+bool change_id(const std::string& v, syscalls::IdentityOptions& id) {
+  char* end = nullptr;
+  const unsigned long uid = std::strtoul(v.c_str(), &end, 10);
+  if (end == v.c_str() || (*end != '\0' && *end != ':')) return false;
+  const unsigned long gid = *end == ':' ? std::strtoul(end + 1, nullptr, 10) : uid;
+  id.uid = static_cast<std::uint32_t>(uid);
+  id.gid = static_cast<std::uint32_t>(gid);
+  return true;
 }
 
 }  // namespace
@@ -79,46 +85,41 @@ int proot_main(int argc, char** argv) {
       if (!v) fail("proot: option " + opt + " needs an argument");
       return v;
     };
-    if (a == "-r" || a == "--rootfs") {
+    // The options that take a value, and what each does with it.
+    const std::pair<std::vector<std::string_view>, std::function<bool(const std::string&)>>
+        with_value[] = {
+            {{"-r", "--rootfs"}, [&](const std::string& v) { view.rootfs = v; return true; }},
+            {{"-R", "-S"},
+             [&](const std::string& v) {
+               view.rootfs = v;
+               add_convenience_binds(view, a == "-S");
+               if (a == "-S") identity();
+               return true;
+             }},
+            {{"-b", "--bind", "-m", "--mount"},
+             [&](const std::string& v) { view.mounts.push_back(bind_spec(v, false, false)); return true; }},
+            {{"-w", "--pwd", "--cwd"}, [&](const std::string& v) { view.cwd = v; return true; }},
+            {{"-k", "--kernel-release"},
+             [&](const std::string& v) { view.kernel_release = v; return true; }},
+            {{"-i", "--change-id"}, [&](const std::string& v) { return change_id(v, identity()); }},
+            {{"-v", "--verbose"},
+             [&](const std::string& v) {
+               const int level = std::atoi(v.c_str());
+               log_level = level <= 0 ? "warn" : level == 1 ? "info" : level == 2 ? "debug" : "trace";
+               return true;
+             }},
+        };
+    bool taken = false;
+    for (const auto& [names, apply] : with_value) {
+      if (std::find(names.begin(), names.end(), a) == names.end()) continue;
       auto v = need(a);
       if (!v) return kCocoonFailed;
-      view.rootfs = *v;
-    } else if (a == "-R" || a == "-S") {
-      auto v = need(a);
-      if (!v) return kCocoonFailed;
-      view.rootfs = *v;
-      add_convenience_binds(view, a == "-S");
-      if (a == "-S") identity();
-    } else if (a == "-b" || a == "--bind" || a == "-m" || a == "--mount") {
-      auto v = need(a);
-      if (!v) return kCocoonFailed;
-      view.mounts.push_back(bind_of(*v, false));
-    } else if (a == "-w" || a == "--pwd" || a == "--cwd") {
-      auto v = need(a);
-      if (!v) return kCocoonFailed;
-      view.cwd = *v;
-    } else if (a == "-k" || a == "--kernel-release") {
-      auto v = need(a);
-      if (!v) return kCocoonFailed;
-      view.kernel_release = *v;
-    } else if (a == "-0" || a == "--root-id") {
+      if (!apply(*v)) return fail("proot: " + a + " expects UID:GID, got '" + *v + "'");
+      taken = true;
+    }
+    if (taken) continue;
+    if (a == "-0" || a == "--root-id") {
       identity();
-    } else if (a == "-i" || a == "--change-id") {
-      auto v = need(a);
-      if (!v) return kCocoonFailed;
-      const auto colon = v->find(':');
-      char* end = nullptr;
-      const unsigned long uid = std::strtoul(v->c_str(), &end, 10);
-      const unsigned long gid = colon == std::string::npos ? uid
-                                                           : std::strtoul(v->c_str() + colon + 1, nullptr, 10);
-      if (end == v->c_str()) return fail("proot: -i expects UID:GID, got '" + *v + "'");
-      identity().uid = static_cast<std::uint32_t>(uid);
-      identity().gid = static_cast<std::uint32_t>(gid);
-    } else if (a == "-v" || a == "--verbose") {
-      auto v = need(a);
-      if (!v) return kCocoonFailed;
-      const int level = std::atoi(v->c_str());
-      log_level = level <= 0 ? "warn" : level == 1 ? "info" : level == 2 ? "debug" : "trace";
     } else if (a == "--kill-on-exit") {
       session.tracer.kill_on_exit = true;
     } else if (a == "-V" || a == "--version") {

@@ -9,7 +9,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <span>
+#include <utility>
 #include <string>
 
 #include "cocoon/tracer/tracee.h"
@@ -321,13 +323,23 @@ class Calls {
     return save(*sx, r);
   }
 
-  Verdict getcap(const std::expected<Target, int>& t, int base) {
+  // The file's record when the call names security.capability and the
+  // record holds one; else the kernel answers (nullopt).
+  std::optional<std::pair<struct statx, const FileRecord*>> recorded_caps(
+      const std::expected<Target, int>& t, int base) {
     auto caps = is_caps(base);
-    if (!caps || !*caps || !t) return Verdict::resume();
+    if (!caps || !*caps || !t) return std::nullopt;
     auto sx = host_statx(*t);
-    if (!sx) return Verdict::resume();
+    if (!sx) return std::nullopt;
     const FileRecord* r = record(*sx);
-    if (!r || !r->caps) return Verdict::resume();
+    if (!r || !r->caps) return std::nullopt;
+    return std::pair{*sx, r};
+  }
+
+  Verdict getcap(const std::expected<Target, int>& t, int base) {
+    const auto found = recorded_caps(t, base);
+    if (!found) return Verdict::resume();
+    const FileRecord* r = found->second;
     const std::size_t size = stop_.regs.arg(base + 2);
     const auto len = static_cast<std::int64_t>(r->caps->size());
     if (size == 0) return Verdict::skip(len);
@@ -339,16 +351,12 @@ class Calls {
   }
 
   Verdict dropcap(const std::expected<Target, int>& t, int base) {
-    auto caps = is_caps(base);
-    if (!caps || !*caps || !t) return Verdict::resume();
-    auto sx = host_statx(*t);
-    if (!sx) return Verdict::resume();
-    const FileRecord* r = record(*sx);
-    if (!r || !r->caps) return Verdict::resume();
+    const auto found = recorded_caps(t, base);
+    if (!found) return Verdict::resume();
     if (!creds().privileged()) return Verdict::deny(EPERM);
-    FileRecord copy = *r;
+    FileRecord copy = *found->second;
     copy.caps.reset();
-    return save(*sx, copy);
+    return save(found->first, copy);
   }
 
   // unlink, rmdir, rename over a file: its record goes when the kernel says
