@@ -93,6 +93,17 @@ run_limited() {
   fi
 }
 
+# busybox_root DIR APPLET...: a guest root holding the static busybox in
+# DIR/bin with a link per applet named.
+busybox_root() {
+  local dir=$1 bb
+  shift
+  bb=$(command -v busybox) || fail "busybox-static is not installed"
+  mkdir -p "$dir/bin" "$dir/etc"
+  cp "$bb" "$dir/bin/busybox"
+  for a in "$@"; do ln -s busybox "$dir/bin/$a"; done
+}
+
 # run_native CMD...: the same command without cocoon, for comparison.
 run_native() { run_limited "$LIMIT" "$@"; }
 

@@ -6,11 +6,9 @@
 # out.
 source "$(dirname "$0")/lib.sh" "$@"
 RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
-BUSYBOX=$(command -v busybox) || fail "busybox-static is not installed"
 ROOT=$TMP/root DATA=$TMP/data HOMEDIR=$TMP/home
-mkdir -p "$ROOT/bin" "$ROOT/etc" "$ROOT/proc" "$DATA" "$HOMEDIR"
-cp "$BUSYBOX" "$ROOT/bin/busybox"
-for a in sh ls cat pwd id uname chown touch cut; do ln -s busybox "$ROOT/bin/$a"; done
+busybox_root "$ROOT" sh ls cat pwd id uname chown touch cut
+mkdir -p "$ROOT/proc" "$DATA" "$HOMEDIR"
 echo "data-$MARK" >"$DATA/d"
 echo "home-$MARK" >"$HOMEDIR/h"
 chmod -R a+rwX "$ROOT" "$DATA" "$HOMEDIR"

@@ -7,9 +7,8 @@ RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
 
 BUSYBOX=$(command -v busybox) || fail "busybox-static is not installed"
 ROOT=$TMP/root DATA=$TMP/data RO=$TMP/ro
-mkdir -p "$ROOT/bin" "$ROOT/etc" "$ROOT/home/u" "$DATA/sub" "$RO"
-cp "$BUSYBOX" "$ROOT/bin/busybox"
-for a in sh ls cat echo pwd mkdir readlink touch rm mv ln rmdir truncate stat grep sleep true; do ln -s busybox "$ROOT/bin/$a"; done
+busybox_root "$ROOT" sh ls cat echo pwd mkdir readlink touch rm mv ln rmdir truncate stat grep sleep true
+mkdir -p "$ROOT/home/u" "$DATA/sub" "$RO"
 echo "guest-$MARK" > "$ROOT/etc/hostname"
 ln -s /etc/hostname "$ROOT/home/u/abs"            # absolute: resolves in the root
 ln -s ../../../../../../etc/hostname "$ROOT/home/u/up"  # climbs, stays in the root
