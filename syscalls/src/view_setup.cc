@@ -169,11 +169,22 @@ std::expected<void, std::string> write_uts_files(ScratchDir& scratch, const RunC
 std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
   ViewSetup out;
   const vfs::HostFilesystem host;
-  auto table = vfs::make_mount_table(host, config.rootfs.empty() ? "/" : config.rootfs);
+  std::unique_ptr<ScratchDir> early;
+  std::string root = config.rootfs.empty() ? "/" : config.rootfs;
+  if (config.empty_root) {
+    auto scratch = ScratchDir::create();
+    if (!scratch) return std::unexpected(scratch.error());
+    auto dir = (*scratch)->make_subdir("root");
+    if (!dir) return std::unexpected(dir.error());
+    root = *dir;
+    early = std::move(*scratch);
+  }
+  auto table = vfs::make_mount_table(host, root, config.rootfs_read_only);
   if (!table) return std::unexpected(table.error());
+  out.scratch = std::move(early);
   // The host's own view (GuestView::is_identity) needs no scratch directory,
   // unless emulated names need files that /proc/sys/kernel's stand for.
-  if (!config.mounts.empty() || table->root().source.str() != "/" || config.uts()) {
+  if (!out.scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts())) {
     auto scratch = ScratchDir::create();
     if (!scratch) return std::unexpected(scratch.error());
     out.scratch = std::move(*scratch);

@@ -25,5 +25,6 @@ int run(const syscalls::Session& session);
 // argv without the program's name (argv[0]) or the subcommand.
 int fakeroot_main(int argc, char** argv);
 int proot_main(int argc, char** argv);
+int bwrap_main(int argc, char** argv);
 
 }  // namespace cocoon::tools

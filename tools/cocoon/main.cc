@@ -189,7 +189,8 @@ int main(int argc, char** argv) {
   // cocoon runs under that program's name (a symlink).
   const std::string self = std::filesystem::path(argv[0]).filename();
   for (const auto& [name, front] : {std::pair{"fakeroot", &cocoon::tools::fakeroot_main},
-                                    std::pair{"proot", &cocoon::tools::proot_main}}) {
+                                    std::pair{"proot", &cocoon::tools::proot_main},
+                                    std::pair{"bwrap", &cocoon::tools::bwrap_main}}) {
     if (self == name) return front(argc - 1, argv + 1);
     if (argc > 1 && std::string(argv[1]) == name) return front(argc - 2, argv + 2);
   }

@@ -36,7 +36,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   CPU_ZERO(&cpus);
   may_spin_ = sched_getaffinity(0, sizeof cpus, &cpus) != 0 || CPU_COUNT(&cpus) > 1;
 
-  LaunchSpec spec{argv, {}, options_.cwd, options_.landlock_fd};
+  LaunchSpec spec{argv, {}, options_.cwd, options_.landlock_fd, options_.new_session};
   if (options_.use_seccomp) spec.filter = build_filter(dispatcher_.policy());
   auto pid = launch(spec);
   if (!pid) return std::unexpected(pid.error());

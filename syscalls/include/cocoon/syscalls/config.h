@@ -30,6 +30,10 @@ struct RunConfig {
   bool uts() const { return hostname || domainname || kernel_release; }
   // The guest's root directory (-r); empty: the host's /.
   std::string rootfs;
+  bool rootfs_read_only = false;
+  // bwrap's start: the guest's root is an empty private directory that
+  // mounts fill (rootfs then unused).
+  bool empty_root = false;
   // Mounts in command-line order (-b, --ro-bind, --tmpfs, ...); a kTmpfs or
   // kDir spec's source is filled in by the session (a scratch directory).
   std::vector<vfs::MountSpec> mounts;

@@ -22,6 +22,9 @@ struct LaunchSpec {
   std::string cwd;
   // A Landlock ruleset the child enforces on itself before exec (-1: none).
   int landlock_fd = -1;
+  // setsid(2) before exec: the command leaves cocoon's terminal session
+  // (bwrap's --new-session: no TIOCSTI into the caller's terminal).
+  bool new_session = false;
 };
 
 // fork; the child waits on a pipe until the parent has PTRACE_SEIZEd it, then

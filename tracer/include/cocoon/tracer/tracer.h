@@ -34,6 +34,8 @@ struct TracerOptions {
   // A Landlock ruleset the command is confined by from its first
   // instruction (-1: none). The caller owns the descriptor.
   int landlock_fd = -1;
+  // The command starts in a new session (setsid).
+  bool new_session = false;
 };
 
 class Tracer {

@@ -1,0 +1,216 @@
+// `cocoon bwrap`: bubblewrap's command line (bwrap(1), 0.8) over cocoon's
+// view, identities and UTS names. The guest's root starts empty, as
+// bwrap's does; `--bind / /` (any variant) makes the host's root the
+// guest's instead of a mount on an empty one. Mounts apply in order.
+// Options userspace cannot honour (capabilities, overlays, --size, SELinux
+// labels, descriptors for bwrap's own protocol) and the namespaces cocoon
+// does not emulate yet (PID, network, IPC, cgroup: issue 6) fail with a
+// line naming the option, rather than run without the isolation asked for.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "front_ends.h"
+#include "logging.h"
+
+extern char** environ;
+
+namespace cocoon::tools {
+namespace {
+
+// --args FD: NUL-separated arguments read from FD, as if given there.
+std::optional<std::vector<std::string>> args_from_fd(const std::string& fd_text) {
+  const int fd = std::atoi(fd_text.c_str());
+  std::string all;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
+    if (n < 0) return std::nullopt;
+    all.append(buf, static_cast<std::size_t>(n));
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < all.size();) {
+    const std::size_t end = all.find('\0', i);
+    out.push_back(all.substr(i, end == std::string::npos ? std::string::npos : end - i));
+    if (end == std::string::npos) break;
+    i = end + 1;
+  }
+  return out;
+}
+
+struct Bwrap {
+  syscalls::Session session;
+  bool unshare_user = false, unshare_uts = false;
+  std::optional<std::uint32_t> uid, gid;
+  std::optional<std::string> hostname;
+  bool clearenv = false;
+  std::map<std::string, std::optional<std::string>> env;  // nullopt: unset
+
+  void bind(const std::string& src, const std::string& dest, bool ro, bool optional) {
+    auto& view = session.view;
+    if (dest == "/" && !optional) {
+      view.empty_root = false;
+      view.rootfs = src;
+      view.rootfs_read_only = ro;
+      return;
+    }
+    vfs::MountSpec m = bind_spec(src + ":" + dest, ro, optional);
+    view.mounts.push_back(m);
+  }
+  void special(vfs::MountKind kind, const std::string& dest, std::string symlink_target = {}) {
+    vfs::MountSpec m;
+    m.kind = kind;
+    m.target = dest;
+    m.symlink_target = std::move(symlink_target);
+    session.view.mounts.push_back(m);
+  }
+};
+
+// Options cocoon refuses, with why.
+const std::map<std::string, std::string>& refused() {
+  static const std::map<std::string, std::string> r = {
+      {"--unshare-pid", "a PID namespace is not emulated yet (issue 6)"},
+      {"--unshare-all", "it includes --unshare-pid, which is not emulated yet (issue 6)"},
+      {"--as-pid-1", "a PID namespace is not emulated yet (issue 6)"},
+      {"--unshare-net", "a network namespace is not emulated yet (issue 6)"},
+      {"--unshare-ipc", "an IPC namespace is not emulated yet (issue 6)"},
+      {"--unshare-cgroup", "a cgroup namespace is not emulated yet (issue 6)"},
+      {"--unshare-cgroup-try", "a cgroup namespace is not emulated yet (issue 6)"},
+      {"--cap-add", "capabilities cannot be granted from userspace"},
+      {"--cap-drop", "capabilities cannot be dropped from userspace by cocoon"},
+      {"--overlay-src", "overlays need the kernel's overlayfs"},
+      {"--overlay", "overlays need the kernel's overlayfs"},
+      {"--tmp-overlay", "overlays need the kernel's overlayfs"},
+      {"--ro-overlay", "overlays need the kernel's overlayfs"},
+      {"--size", "tmpfs sizes need the kernel's tmpfs"},
+      {"--exec-label", "SELinux labels need the kernel"},
+      {"--file-label", "SELinux labels need the kernel"},
+      {"--userns", "joining namespaces by descriptor is not emulated"},
+      {"--userns2", "joining namespaces by descriptor is not emulated"},
+      {"--pidns", "joining namespaces by descriptor is not emulated"},
+      {"--seccomp", "installing the caller's seccomp program is not done yet"},
+      {"--add-seccomp-fd", "installing the caller's seccomp program is not done yet"},
+      {"--file", "--file is not done yet"},
+      {"--bind-data", "--bind-data is not done yet"},
+      {"--ro-bind-data", "--ro-bind-data is not done yet"},
+      {"--chmod", "--chmod is not done yet"},
+      {"--remount-ro", "--remount-ro is not done yet"},
+      {"--lock-file", "bwrap's lock files are not supported"},
+      {"--sync-fd", "bwrap's descriptor protocol is not supported"},
+      {"--info-fd", "bwrap's descriptor protocol is not supported"},
+      {"--json-status-fd", "bwrap's descriptor protocol is not supported"},
+      {"--block-fd", "bwrap's descriptor protocol is not supported"},
+      {"--userns-block-fd", "bwrap's descriptor protocol is not supported"},
+      {"--disable-userns", "nested user namespaces are not emulated yet (issue 6)"},
+      {"--assert-userns-disabled", "nested user namespaces are not emulated yet (issue 6)"},
+  };
+  return r;
+}
+
+// How many values each supported option takes.
+const std::map<std::string, int>& arity() {
+  static const std::map<std::string, int> a = {
+      {"--bind", 2},      {"--bind-try", 2},    {"--dev-bind", 2},  {"--dev-bind-try", 2},
+      {"--ro-bind", 2},   {"--ro-bind-try", 2}, {"--symlink", 2},   {"--setenv", 2},
+      {"--tmpfs", 1},     {"--proc", 1},        {"--dev", 1},       {"--dir", 1},
+      {"--chdir", 1},     {"--unsetenv", 1},    {"--hostname", 1},  {"--uid", 1},
+      {"--gid", 1},       {"--args", 1},        {"--perms", 1},     {"--mqueue", 1},
+      {"--clearenv", 0},  {"--unshare-user", 0}, {"--unshare-user-try", 0},
+      {"--unshare-uts", 0}, {"--share-net", 0}, {"--die-with-parent", 0},
+      {"--new-session", 0}, {"--level-prefix", 0}};
+  return a;
+}
+
+}  // namespace
+
+int bwrap_main(int argc, char** argv) {
+  Bwrap b;
+  b.session.view.empty_root = true;
+  std::vector<std::string> args(argv, argv + argc);
+  std::size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string a = args[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') break;
+    if (a == "--help" || a == "-h") {
+      std::puts("usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n"
+                "(cocoon's bwrap: binds, --tmpfs, --proc, --dev, --dir, --symlink, --chdir,\n"
+                " --setenv/--unsetenv/--clearenv, --hostname, --uid/--gid, --unshare-user,\n"
+                " --unshare-uts, --share-net, --die-with-parent, --new-session, --args FD)");
+      return 0;
+    }
+    if (a == "--version") {
+      std::printf("bubblewrap 0.8.0 (cocoon %s)\n", COCOON_VERSION);
+      return 0;
+    }
+    if (auto r = refused().find(a); r != refused().end()) {
+      return fail("bwrap: " + a + " is not supported: " + r->second);
+    }
+    const auto n = arity().find(a);
+    if (n == arity().end()) return fail("bwrap: unknown option " + a + " (see bwrap --help)");
+    if (i + static_cast<std::size_t>(n->second) >= args.size()) {
+      return fail("bwrap: " + a + " needs " + std::to_string(n->second) + " argument(s)");
+    }
+    const std::string v1 = n->second >= 1 ? args[i + 1] : "";
+    const std::string v2 = n->second >= 2 ? args[i + 2] : "";
+    i += static_cast<std::size_t>(n->second);
+    using K = vfs::MountKind;
+    if (a == "--bind" || a == "--dev-bind") b.bind(v1, v2, false, false);
+    else if (a == "--bind-try" || a == "--dev-bind-try") b.bind(v1, v2, false, true);
+    else if (a == "--ro-bind") b.bind(v1, v2, true, false);
+    else if (a == "--ro-bind-try") b.bind(v1, v2, true, true);
+    else if (a == "--symlink") b.special(K::kSymlink, v2, v1);
+    else if (a == "--tmpfs") b.special(K::kTmpfs, v1);
+    else if (a == "--proc") b.special(K::kProc, v1);
+    else if (a == "--dev") b.special(K::kDev, v1);
+    else if (a == "--dir") b.special(K::kDir, v1);
+    else if (a == "--mqueue") b.special(K::kDir, v1);  // an empty directory: no POSIX mqueue fs
+    else if (a == "--chdir") b.session.view.cwd = v1;
+    else if (a == "--setenv") b.env[v1] = v2;
+    else if (a == "--unsetenv") b.env[v1] = std::nullopt;
+    else if (a == "--clearenv") b.clearenv = true;
+    else if (a == "--hostname") b.hostname = v1;
+    else if (a == "--uid") b.uid = static_cast<std::uint32_t>(std::strtoul(v1.c_str(), nullptr, 10));
+    else if (a == "--gid") b.gid = static_cast<std::uint32_t>(std::strtoul(v1.c_str(), nullptr, 10));
+    else if (a == "--unshare-user" || a == "--unshare-user-try") b.unshare_user = true;
+    else if (a == "--unshare-uts") b.unshare_uts = true;
+    else if (a == "--die-with-parent") b.session.tracer.die_with_parent = true;
+    else if (a == "--new-session") b.session.tracer.new_session = true;
+    else if (a == "--args") {
+      auto more = args_from_fd(v1);
+      if (!more) return fail("bwrap: --args " + v1 + ": cannot read the descriptor");
+      args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, more->begin(), more->end());
+    }
+    // --share-net, --perms, --level-prefix: nothing to do (--perms applies
+    // to bwrap's own next directory or file; cocoon's are the user's).
+  }
+  for (; i < args.size(); ++i) b.session.argv.push_back(args[i]);
+  if (b.session.argv.empty()) return fail("bwrap: no command given (see bwrap --help)");
+  // bwrap's own rules for what needs which namespace.
+  if (b.hostname && !b.unshare_uts) return fail("bwrap: --hostname requires --unshare-uts");
+  if ((b.uid || b.gid) && !b.unshare_user) return fail("bwrap: --uid and --gid require --unshare-user");
+  b.session.view.hostname = b.hostname;
+  if (b.unshare_user) {
+    syscalls::IdentityOptions id;
+    id.uid = b.uid.value_or(::getuid());
+    id.gid = b.gid.value_or(::getgid());
+    id.unknown_is_real = true;  // a user namespace shows files' real owners
+    b.session.view.identity = id;
+  }
+  if (b.clearenv) ::clearenv();
+  for (const auto& [name, value] : b.env) {
+    if (value) ::setenv(name.c_str(), value->c_str(), 1);
+    else ::unsetenv(name.c_str());
+  }
+  if (auto err = setup_logging("", "")) return fail(*err);
+  return run(b.session);
+}
+
+}  // namespace cocoon::tools
