@@ -37,6 +37,27 @@ crw-r--r-- 0/0
 [[ -f $W/null && ! -c $W/null ]] || fail "the device node should be a regular file on disk"
 pass "the device node is a regular file on disk"
 
+# Bad input: one line naming the culprit, exit 125, nothing touched.
+in_w -0 --db "$W/no/such/dir/db" -- true
+assert_status 125 "--db in a missing directory"
+assert_cocoon_message "--db $W/no/such/dir/db: No such file or directory" "the missing --db directory is named"
+${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "echo 'not a database' >$W/bad.db"
+in_w -0 --db "$W/bad.db" -- true
+assert_status 125 "--db naming a file that is not a database"
+assert_cocoon_message "--db $W/bad.db: not a cocoon ownership database" "the bad database is named"
+[[ $(cat "$W/bad.db") == "not a database" ]] || fail "the bad --db file was changed"
+${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" run -0 --db "$DB" -- sleep "$SLEEP_ARG" &
+holder=$!
+# The sleep runs once that cocoon holds the database (opened before launch).
+wait_for 10 pgrep -f "$SLEEP_ARG" >/dev/null || fail "the holding run did not start"
+in_w -0 --db "$DB" -- true
+assert_status 125 "a --db another run holds"
+assert_cocoon_message "in use by another run" "the locked database is named"
+kill "$holder"; wait "$holder" 2>/dev/null
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" fakeroot -i "$W/missing.save" -- true
+assert_status 125 "fakeroot -i of a missing file"
+assert_cocoon_message "-i $W/missing.save" "the missing save file is named"
+
 # Credentials: set*id as the kernel would for root, then without privilege.
 in_w -0 -- python3 -c 'import os
 os.setgroups([5, 6]); print(os.getgroups())
