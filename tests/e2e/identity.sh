@@ -74,6 +74,39 @@ assert_eq $'1000\n100\n1000 100\n1' "$OUT" "--uid/--gid: the ids, new files, cho
 in_w -i 7:8 -- sh -c 'id -u; id -g'
 assert_eq $'7\n8' "$OUT" "PRoot's -i UID:GID"
 
+# Descriptors and empty paths in the stat, chown and chmod families answer
+# as the kernel does (the same script natively and under cocoon): a closed
+# fd or dirfd is EBADF (fdget), an O_PATH fd is EBADF for fchown/fchmod but
+# not fstat, and AT_EMPTY_PATH with AT_FDCWD names the cwd.
+cat >"$W/fds.py" <<'PY'
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+def t(name, f):
+    try: f(); print(name, "ok")
+    except OSError as e: print(name, errno.errorcode[e.errno])
+def c(name, r): print(name, "ok" if r == 0 else errno.errorcode[ctypes.get_errno()])
+t("fstat(99)", lambda: os.stat(99))
+t("fstatat(99, x)", lambda: os.stat("x", dir_fd=99))
+t("fchown(99)", lambda: os.chown(99, -1, -1))
+t("fchmod(99)", lambda: os.chmod(99, 0o644))
+fd = os.open("fds.py", os.O_PATH)
+t("fchmod(O_PATH)", lambda: os.chmod(fd, 0o644))
+t("fchown(O_PATH)", lambda: os.chown(fd, -1, -1))
+t("fstat(O_PATH)", lambda: os.stat(fd))
+t("fstatat(file fd, x)", lambda: os.stat("x", dir_fd=os.open("fds.py", os.O_RDONLY)))
+buf = ctypes.create_string_buffer(512)
+c("fstatat(AT_FDCWD, '', AT_EMPTY_PATH)", libc.fstatat(-100, b"", buf, 0x1000))
+c("statx(AT_FDCWD, '', AT_EMPTY_PATH)", libc.statx(-100, b"", 0x1000, 0xfff, buf))
+c("statx(AT_FDCWD, NULL, AT_EMPTY_PATH)", libc.statx(-100, None, 0x1000, 0xfff, buf))
+c("statx(AT_FDCWD, '', 0)", libc.statx(-100, b"", 0, 0xfff, buf))
+PY
+chmod 644 "$W/fds.py"
+run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "cd $W && python3 fds.py"
+native=$OUT
+[[ $native == *"fstat(99) EBADF"* ]] || fail "test premise: natively, $native"
+in_w -0 -- python3 fds.py
+assert_eq "$native" "$OUT" "bad and O_PATH descriptors, AT_EMPTY_PATH with AT_FDCWD: as natively"
+
 # Programs that do not use libc: static busybox and Go.
 in_w -0 -- busybox sh -c 'busybox touch b; busybox chown 3:4 b; busybox ls -ln b'
 assert_match "^-rw-r--r-- +1 3 +4 " "$OUT" "static busybox chown and ls"
