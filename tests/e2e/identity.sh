@@ -60,7 +60,7 @@ assert_cocoon_message "-i $W/missing.save" "the missing save file is named"
 
 # Credentials: set*id as the kernel would for root, then without privilege.
 in_w -0 -- python3 -c 'import os
-os.setgroups([5, 6]); print(os.getgroups())
+os.setgroups([6, 5]); print(os.getgroups())
 os.setresgid(7, 8, 9); os.setresuid(1, 2, 3); print(os.getresuid(), os.getresgid())
 try: os.setuid(0)
 except PermissionError: print("setuid(0): EPERM")
@@ -71,6 +71,11 @@ assert_eq $'[5, 6]\n(1, 2, 3) (7, 8, 9)\nsetuid(0): EPERM\n3\nchown as uid 3: EP
   "set*id, setgroups, and no privilege once root is dropped"
 in_w --uid 1000 --gid 100 -- sh -c 'id -u; id -g; touch u; ls -ln u | cut -d" " -f3,4; chown 0 u 2>&1 | grep -c "not permitted"'
 assert_eq $'1000\n100\n1000 100\n1' "$OUT" "--uid/--gid: the ids, new files, chown refused"
+# Unprivileged, setgroups(2) is EPERM whatever the size (kernel/groups.c).
+in_w --uid 1000 --gid 100 -- python3 -c 'import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+print(libc.setgroups(70000, None), ctypes.get_errno())'
+assert_eq "-1 1" "$OUT" "--uid 1000: setgroups of too many groups is EPERM, not EINVAL"
 in_w -i 7:8 -- sh -c 'id -u; id -g'
 assert_eq $'7\n8' "$OUT" "PRoot's -i UID:GID"
 
