@@ -112,6 +112,15 @@ native=$OUT
 in_w -0 -- python3 fds.py
 assert_eq "$native" "$OUT" "bad and O_PATH descriptors, AT_EMPTY_PATH with AT_FDCWD: as natively"
 
+# A rename onto the same file does nothing (fs/namei.c vfs_rename), and
+# removing one of two links leaves the file: the owner stays in both cases.
+in_w -0 -- python3 -c 'import os
+open("rn", "w").close(); os.chown("rn", 5, 6)
+os.rename("rn", "rn"); s = os.stat("rn"); print(s.st_uid, s.st_gid)
+os.link("rn", "rn2"); os.rename("rn", "rn2"); s = os.stat("rn2"); print(s.st_uid, s.st_gid)
+os.link("rn2", "rn3"); os.unlink("rn2"); s = os.stat("rn3"); print(s.st_uid, s.st_gid)'
+assert_eq $'5 6\n5 6\n5 6' "$OUT" "rename onto itself or another link of it, unlink of one link: the owner stays"
+
 # Programs that do not use libc: static busybox and Go.
 in_w -0 -- busybox sh -c 'busybox touch b; busybox chown 3:4 b; busybox ls -ln b'
 assert_match "^-rw-r--r-- +1 3 +4 " "$OUT" "static busybox chown and ls"

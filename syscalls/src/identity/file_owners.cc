@@ -407,6 +407,18 @@ class Calls {
     return key_of(*sx);
   }
 
+  // rename over `to`: a rename onto the same file (the same name, another
+  // link of it) succeeds doing nothing (fs/namei.c do_renameat2/vfs_rename:
+  // source and target the same inode), so its record stays.
+  std::optional<FileKey> renamed_over(const std::expected<Target, int>& from,
+                                      const std::expected<Target, int>& to) {
+    const auto gone = removed(to);
+    if (!gone || !from) return gone;
+    auto src = host_statx({from->path, false, from->fd_link});
+    if (src && key_of(*src) == *gone) return std::nullopt;
+    return gone;
+  }
+
  private:
   IdentityState& s_;
   tracer::SyscallStop& stop_;
@@ -457,10 +469,14 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   std::optional<FileKey> gone;
   if (n == "unlink" || n == "rmdir") gone = c.removed(at_path(stop, -1, 0, false, false));
   if (n == "unlinkat") gone = c.removed(at_path(stop, 0, 1, false, false));
-  if (n == "rename") gone = c.removed(at_path(stop, -1, 1, false, false));
-  if (n == "renameat") gone = c.removed(at_path(stop, 2, 3, false, false));
+  if (n == "rename") {
+    gone = c.renamed_over(at_path(stop, -1, 0, false, false), at_path(stop, -1, 1, false, false));
+  }
+  if (n == "renameat") {
+    gone = c.renamed_over(at_path(stop, 0, 1, false, false), at_path(stop, 2, 3, false, false));
+  }
   if (n == "renameat2" && !(regs.arg(4) & 2 /* RENAME_EXCHANGE */)) {
-    gone = c.removed(at_path(stop, 2, 3, false, false));
+    gone = c.renamed_over(at_path(stop, 0, 1, false, false), at_path(stop, 2, 3, false, false));
   }
   if (!gone) return Verdict::resume();
   removing_[stop.tracee.tid] = *gone;
