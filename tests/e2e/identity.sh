@@ -144,6 +144,11 @@ pass "fakeroot -s wrote fakeroot's save format"
 ln -s "$COCOON" "$TMP/fakeroot"
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$TMP/fakeroot" -i "$W/save" -- ls -ln "$W/f2"
 assert_match "^-rw-r--r-- 1 21 22 " "$OUT" "invoked as fakeroot, -i loads the save file"
+# fakeroot's getopt: -f/--faked and -b/--fd-base take (and ignore) a value;
+# values may be attached.
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$TMP/fakeroot" -f /usr/bin/faked \
+  --fd-base=3 --lib=libfakeroot.so -i"$W/save" -- ls -ln "$W/f2"
+assert_match "^-rw-r--r-- 1 21 22 " "$OUT" "fakeroot -f FAKED --fd-base=N --lib=LIB -iFILE"
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$TMP/fakeroot" -u -- ls -ln "$W/f2"
 assert_match "^-rw-r--r-- 1 $NOBODY_UID $NOBODY_UID " "$OUT" "fakeroot -u: unknown files show their real owner"
 # The same save file read by Debian's fakeroot (outside the reaper: its
