@@ -121,6 +121,15 @@ os.link("rn", "rn2"); os.rename("rn", "rn2"); s = os.stat("rn2"); print(s.st_uid
 os.link("rn2", "rn3"); os.unlink("rn2"); s = os.stat("rn3"); print(s.st_uid, s.st_gid)'
 assert_eq $'5 6\n5 6\n5 6' "$OUT" "rename onto itself or another link of it, unlink of one link: the owner stays"
 
+# chown(f, -1, -1) still clears set-user-ID and set-group-ID (fs/open.c
+# chown_common), as natively.
+script='import os
+open("sx", "w").close(); os.chmod("sx", 0o6755); os.chown("sx", -1, -1); print(oct(os.stat("sx").st_mode))'
+run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "cd $W && rm -f sx && python3 -c '$script'"
+native=$OUT
+in_w -0 -- sh -c "rm -f sx && python3 -c '$script'"
+assert_eq "$native" "$OUT" "chown -1 -1 clears set-user-ID and set-group-ID, as natively ($native)"
+
 # Programs that do not use libc: static busybox and Go.
 in_w -0 -- busybox sh -c 'busybox touch b; busybox chown 3:4 b; busybox ls -ln b'
 assert_match "^-rw-r--r-- +1 3 +4 " "$OUT" "static busybox chown and ls"

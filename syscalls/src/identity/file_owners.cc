@@ -245,6 +245,14 @@ class Calls {
     if (!sx) return Verdict::deny(sx.error());
     FileRecord r = base_record(*sx);
     const Credentials& c = creds();
+    const std::uint32_t mode = r.mode_faked ? r.mode : sx->stx_mode;
+    const std::uint32_t kill =
+        S_ISDIR(mode) ? 0 : mode & (S_ISUID | ((mode & S_IXGRP) ? S_ISGID : 0));
+    // chown(f, -1, -1) changes no owner but still kills the bits
+    // (chown_common sets ATTR_KILL_SUID whatever the ids), which only the
+    // owner may (the ATTR_MODE it becomes, fs/attr.c setattr_prepare).
+    const bool unchanged = uid == kUnchanged && gid == kUnchanged;
+    if (unchanged && !kill) return Verdict::skip(0);
     if (!c.privileged()) {
       const bool owner = r.uid == c.fsuid;
       const bool uid_ok = uid == kUnchanged || uid == r.uid;
@@ -253,12 +261,9 @@ class Calls {
       gid_ok = gid_ok || gid == c.fsgid;
       if (!owner || !uid_ok || !gid_ok) return Verdict::deny(EPERM);
     }
-    if (uid == kUnchanged && gid == kUnchanged) return Verdict::skip(0);
     if (uid != kUnchanged) r.uid = uid;
     if (gid != kUnchanged) r.gid = gid;
-    const std::uint32_t mode = r.mode_faked ? r.mode : sx->stx_mode;
-    const std::uint32_t kill = S_ISUID | ((mode & S_IXGRP) ? S_ISGID : 0);
-    if (!S_ISDIR(mode) && (mode & kill)) {
+    if (kill) {
       if (r.mode_faked) {
         r.mode &= ~kill;
       } else {
