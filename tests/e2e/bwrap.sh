@@ -30,8 +30,8 @@ data-$MARK
 
 FOO=outer BAR=gone bwrap_run --ro-bind / / --setenv FOO inner --unsetenv BAR -- sh -c 'echo "$FOO ${BAR:-unset}"'
 assert_eq "inner unset" "$OUT" "--setenv, --unsetenv"
-bwrap_run --ro-bind / / --clearenv --setenv ONLY 1 -- /usr/bin/env
-assert_eq "ONLY=1" "$OUT" "--clearenv"
+bwrap_run --ro-bind / / --setenv BEFORE 1 --clearenv --setenv ONLY 1 -- /usr/bin/env
+assert_eq "ONLY=1" "$OUT" "--clearenv, in order with --setenv"
 printf -- '--setenv\0FROMFD\0yes\0' >"$TMP/args"
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c \
   "exec 3<'$TMP/args'; exec '$COCOON' bwrap --ro-bind / / --args 3 -- sh -c 'echo \$FROMFD'"

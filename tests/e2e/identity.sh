@@ -60,7 +60,7 @@ assert_cocoon_message "-i $W/missing.save" "the missing save file is named"
 
 # Credentials: set*id as the kernel would for root, then without privilege.
 in_w -0 -- python3 -c 'import os
-os.setgroups([5, 6]); print(os.getgroups())
+os.setgroups([6, 5]); print(os.getgroups())
 os.setresgid(7, 8, 9); os.setresuid(1, 2, 3); print(os.getresuid(), os.getresgid())
 try: os.setuid(0)
 except PermissionError: print("setuid(0): EPERM")
@@ -71,8 +71,64 @@ assert_eq $'[5, 6]\n(1, 2, 3) (7, 8, 9)\nsetuid(0): EPERM\n3\nchown as uid 3: EP
   "set*id, setgroups, and no privilege once root is dropped"
 in_w --uid 1000 --gid 100 -- sh -c 'id -u; id -g; touch u; ls -ln u | cut -d" " -f3,4; chown 0 u 2>&1 | grep -c "not permitted"'
 assert_eq $'1000\n100\n1000 100\n1' "$OUT" "--uid/--gid: the ids, new files, chown refused"
+# Unprivileged, setgroups(2) is EPERM whatever the size (kernel/groups.c).
+in_w --uid 1000 --gid 100 -- python3 -c 'import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+print(libc.setgroups(70000, None), ctypes.get_errno())'
+assert_eq "-1 1" "$OUT" "--uid 1000: setgroups of too many groups is EPERM, not EINVAL"
 in_w -i 7:8 -- sh -c 'id -u; id -g'
 assert_eq $'7\n8' "$OUT" "PRoot's -i UID:GID"
+
+# Descriptors and empty paths in the stat, chown and chmod families answer
+# as the kernel does (the same script natively and under cocoon): a closed
+# fd or dirfd is EBADF (fdget), an O_PATH fd is EBADF for fchown/fchmod but
+# not fstat, and AT_EMPTY_PATH with AT_FDCWD names the cwd.
+cat >"$W/fds.py" <<'PY'
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+def t(name, f):
+    try: f(); print(name, "ok")
+    except OSError as e: print(name, errno.errorcode[e.errno])
+def c(name, r): print(name, "ok" if r == 0 else errno.errorcode[ctypes.get_errno()])
+t("fstat(99)", lambda: os.stat(99))
+t("fstatat(99, x)", lambda: os.stat("x", dir_fd=99))
+t("fchown(99)", lambda: os.chown(99, -1, -1))
+t("fchmod(99)", lambda: os.chmod(99, 0o644))
+fd = os.open("fds.py", os.O_PATH)
+t("fchmod(O_PATH)", lambda: os.chmod(fd, 0o644))
+t("fchown(O_PATH)", lambda: os.chown(fd, -1, -1))
+t("fstat(O_PATH)", lambda: os.stat(fd))
+t("fstatat(file fd, x)", lambda: os.stat("x", dir_fd=os.open("fds.py", os.O_RDONLY)))
+buf = ctypes.create_string_buffer(512)
+c("fstatat(AT_FDCWD, '', AT_EMPTY_PATH)", libc.fstatat(-100, b"", buf, 0x1000))
+c("statx(AT_FDCWD, '', AT_EMPTY_PATH)", libc.statx(-100, b"", 0x1000, 0xfff, buf))
+c("statx(AT_FDCWD, NULL, AT_EMPTY_PATH)", libc.statx(-100, None, 0x1000, 0xfff, buf))
+c("statx(AT_FDCWD, '', 0)", libc.statx(-100, b"", 0, 0xfff, buf))
+PY
+chmod 644 "$W/fds.py"
+run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "cd $W && python3 fds.py"
+native=$OUT
+[[ $native == *"fstat(99) EBADF"* ]] || fail "test premise: natively, $native"
+in_w -0 -- python3 fds.py
+assert_eq "$native" "$OUT" "bad and O_PATH descriptors, AT_EMPTY_PATH with AT_FDCWD: as natively"
+
+# A rename onto the same file does nothing (fs/namei.c vfs_rename), and
+# removing one of two links leaves the file: the owner stays in both cases.
+in_w -0 -- python3 -c 'import os
+open("rn", "w").close(); os.chown("rn", 5, 6)
+os.rename("rn", "rn"); s = os.stat("rn"); print(s.st_uid, s.st_gid)
+os.link("rn", "rn2"); os.rename("rn", "rn2"); s = os.stat("rn2"); print(s.st_uid, s.st_gid)
+os.link("rn2", "rn3"); os.unlink("rn2"); s = os.stat("rn3"); print(s.st_uid, s.st_gid)'
+assert_eq $'5 6\n5 6\n5 6' "$OUT" "rename onto itself or another link of it, unlink of one link: the owner stays"
+
+# chown(f, -1, -1) still clears set-user-ID and set-group-ID (fs/open.c
+# chown_common), as natively.
+script='import os
+open("sx", "w").close(); os.chmod("sx", 0o6755); os.chown("sx", -1, -1); print(oct(os.stat("sx").st_mode))'
+run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "cd $W && rm -f sx && python3 -c '$script'"
+native=$OUT
+in_w -0 -- sh -c "rm -f sx && python3 -c '$script'"
+assert_eq "$native" "$OUT" "chown -1 -1 clears set-user-ID and set-group-ID, as natively ($native)"
 
 # Programs that do not use libc: static busybox and Go.
 in_w -0 -- busybox sh -c 'busybox touch b; busybox chown 3:4 b; busybox ls -ln b'
@@ -97,6 +153,11 @@ pass "fakeroot -s wrote fakeroot's save format"
 ln -s "$COCOON" "$TMP/fakeroot"
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$TMP/fakeroot" -i "$W/save" -- ls -ln "$W/f2"
 assert_match "^-rw-r--r-- 1 21 22 " "$OUT" "invoked as fakeroot, -i loads the save file"
+# fakeroot's getopt: -f/--faked and -b/--fd-base take (and ignore) a value;
+# values may be attached.
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$TMP/fakeroot" -f /usr/bin/faked \
+  --fd-base=3 --lib=libfakeroot.so -i"$W/save" -- ls -ln "$W/f2"
+assert_match "^-rw-r--r-- 1 21 22 " "$OUT" "fakeroot -f FAKED --fd-base=N --lib=LIB -iFILE"
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$TMP/fakeroot" -u -- ls -ln "$W/f2"
 assert_match "^-rw-r--r-- 1 $NOBODY_UID $NOBODY_UID " "$OUT" "fakeroot -u: unknown files show their real owner"
 # The same save file read by Debian's fakeroot (outside the reaper: its

@@ -175,7 +175,12 @@ int bwrap_main(int argc, char** argv) {
     else if (a == "--chdir") b.session.view.cwd = v1;
     else if (a == "--setenv") b.env[v1] = v2;
     else if (a == "--unsetenv") b.env[v1] = std::nullopt;
-    else if (a == "--clearenv") b.clearenv = true;
+    else if (a == "--clearenv") {
+      // bwrap applies the environment options in order (xclearenv() as it
+      // parses): a --setenv before --clearenv is cleared too.
+      b.env.clear();
+      b.clearenv = true;
+    }
     else if (a == "--hostname") b.hostname = v1;
     else if (a == "--uid") b.uid = static_cast<std::uint32_t>(std::strtoul(v1.c_str(), nullptr, 10));
     else if (a == "--gid") b.gid = static_cast<std::uint32_t>(std::strtoul(v1.c_str(), nullptr, 10));

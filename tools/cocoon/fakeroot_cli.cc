@@ -21,22 +21,34 @@ int fakeroot_main(int argc, char** argv) {
   syscalls::Session session;
   syscalls::IdentityOptions id;
   int i = 0;
-  auto value = [&](const std::string& opt) -> std::optional<std::string> {
+  std::optional<std::string> inline_value;
+  auto value = [&]() -> std::optional<std::string> {
+    if (inline_value) return inline_value;
     if (i + 1 >= argc) return std::nullopt;
-    (void)opt;
     return std::string(argv[++i]);
   };
   for (; i < argc; ++i) {
-    const std::string a = argv[i];
+    std::string a = argv[i];
     if (a == "--") {
       ++i;
       break;
     }
     if (a.empty() || a[0] != '-') break;
+    // fakeroot parses with getopt(1) "+l:f:i:s:ub:vh": a value may also be
+    // attached ("-sFILE", "--lib=LIB").
+    inline_value.reset();
+    if (a.starts_with("--") && a.find('=') != std::string::npos) {
+      inline_value = a.substr(a.find('=') + 1);
+      a.resize(a.find('='));
+    } else if (!a.starts_with("--") && a.size() > 2 && std::string("lfisb").find(a[1]) != std::string::npos) {
+      inline_value = a.substr(2);
+      a.resize(2);
+    }
     if (a == "-u" || a == "--unknown-is-real") {
       id.unknown_is_real = true;
-    } else if (a == "-s" || a == "-i" || a == "-l" || a == "--lib" || a == "--faked" || a == "-b") {
-      auto v = value(a);
+    } else if (a == "-s" || a == "-i" || a == "-l" || a == "--lib" || a == "-f" || a == "--faked" ||
+               a == "-b" || a == "--fd-base") {
+      auto v = value();
       if (!v) return fail("fakeroot: option " + a + " needs an argument");
       if (a == "-s") id.export_fakeroot = *v;
       if (a == "-i") id.import_fakeroot = *v;

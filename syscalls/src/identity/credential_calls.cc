@@ -60,7 +60,10 @@ Verdict getgroups(tracer::SyscallStop& stop, const Credentials& c) {
   return Verdict::skip(n);
 }
 
+// setgroups(2): may_setgroups() comes before the size and the list are
+// looked at (kernel/groups.c), so an unprivileged caller gets EPERM.
 Verdict setgroups(tracer::SyscallStop& stop, Credentials& c) {
+  if (!c.privileged()) return Verdict::deny(EPERM);
   const auto size = static_cast<std::int64_t>(static_cast<std::int32_t>(stop.regs.arg(0)));
   if (size < 0 || static_cast<std::size_t>(size) > kNgroupsMax) return Verdict::deny(EINVAL);
   std::vector<std::uint32_t> list(static_cast<std::size_t>(size));

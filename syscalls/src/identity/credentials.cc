@@ -1,5 +1,6 @@
 #include "credentials.h"
 
+#include <algorithm>
 #include <cerrno>
 
 namespace cocoon::syscalls {
@@ -105,10 +106,13 @@ std::uint32_t Credentials::setfsgid(std::uint32_t gid) {
   return Ids{rgid, egid, sgid, fsgid, privileged()}.set_fs(gid);
 }
 
-// setgroups(2): CAP_SETGID, at most NGROUPS_MAX (kernel/groups.c).
+// setgroups(2) (kernel/groups.c): CAP_SETGID is checked first, then at
+// most NGROUPS_MAX; the list is kept sorted (groups_sort(), for
+// in_group_p's binary search), which getgroups(2) then shows.
 int Credentials::setgroups(std::vector<std::uint32_t> list) {
-  if (list.size() > kNgroupsMax) return EINVAL;
   if (!privileged()) return EPERM;
+  if (list.size() > kNgroupsMax) return EINVAL;
+  std::sort(list.begin(), list.end());
   groups = std::move(list);
   return 0;
 }

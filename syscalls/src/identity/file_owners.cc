@@ -38,31 +38,69 @@ constexpr std::string_view kCalls[] = {
 struct Target {
   std::string path;
   bool follow = true;
+  // "/proc/TID/fd/N" when `path` goes through the guest's fd N: if that
+  // is not open, the kernel's fdget() fails first, with EBADF, where the
+  // tracer's lookup of the missing link only says ENOENT.
+  std::string fd_link;
 };
+
+std::string fd_link(pid_t tid, int fd) {
+  return "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
+}
+
+// The errno the guest gets for `err` from a call on `t`: ENOENT through a
+// guest fd that is not open is EBADF (lstat of the magic link itself says
+// whether the fd exists).
+int guest_errno(const Target& t, int err) {
+  struct stat st {};
+  if (err == ENOENT && !t.fd_link.empty() &&
+      ::fstatat(AT_FDCWD, t.fd_link.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return EBADF;
+  }
+  return err;
+}
 
 std::expected<Target, int> at_path(tracer::SyscallStop& stop, int dirfd_arg, int path_arg,
                                    bool follow, bool empty_ok) {
   const std::string proc = "/proc/" + std::to_string(stop.tracee.tid);
   const int dirfd = dirfd_arg >= 0 ? static_cast<int>(stop.regs.arg(dirfd_arg)) : AT_FDCWD;
   std::string path;
+  // A NULL path with AT_EMPTY_PATH is the empty one (statx, fstatat: Linux
+  // 6.11, fs/stat.c getname_maybe_null).
   if (stop.regs.arg(path_arg) != 0 || !empty_ok) {
     auto p = stop.memory.read_path(stop.regs.arg(path_arg));
     if (!p) return std::unexpected(p.error());
     path = std::move(*p);
   }
   if (path.empty()) {
-    if (!empty_ok || dirfd == AT_FDCWD) return std::unexpected(ENOENT);
-    return Target{proc + "/fd/" + std::to_string(dirfd), true};
+    if (!empty_ok) return std::unexpected(ENOENT);
+    // AT_EMPTY_PATH names the dirfd itself; AT_FDCWD's is the cwd (the
+    // empty walk from the starting point, fs/namei.c path_init with
+    // LOOKUP_EMPTY).
+    if (dirfd == AT_FDCWD) return Target{proc + "/cwd", true, {}};
+    return Target{fd_link(stop.tracee.tid, dirfd), true, fd_link(stop.tracee.tid, dirfd)};
   }
-  if (path.front() == '/') return Target{path, follow};
-  const std::string base = dirfd == AT_FDCWD ? proc + "/cwd/" : proc + "/fd/" + std::to_string(dirfd) + "/";
-  return Target{base + path, follow};
+  if (path.front() == '/') return Target{path, follow, {}};
+  if (dirfd == AT_FDCWD) return Target{proc + "/cwd/" + path, follow, {}};
+  const std::string link = fd_link(stop.tracee.tid, dirfd);
+  return Target{link + "/" + path, follow, link};
 }
 
-Target of_fd(tracer::SyscallStop& stop, int fd_arg) {
-  return {"/proc/" + std::to_string(stop.tracee.tid) + "/fd/" +
-              std::to_string(static_cast<int>(stop.regs.arg(fd_arg))),
-          true};
+// An fd argument. `io`: a call the kernel resolves with fdget(), which an
+// O_PATH descriptor fails with EBADF (fchown, fchmod, f*xattr: fs/open.c,
+// fs/xattr.c), unlike fstat's fdget_raw().
+std::expected<Target, int> of_fd(tracer::SyscallStop& stop, int fd_arg, bool io) {
+  const int fd = static_cast<int>(stop.regs.arg(fd_arg));
+  const std::string link = fd_link(stop.tracee.tid, fd);
+  if (io) {
+    std::ifstream in("/proc/" + std::to_string(stop.tracee.tid) + "/fdinfo/" + std::to_string(fd));
+    std::string key, flags;
+    while (in >> key && key != "flags:") {
+    }
+    if (!(in >> flags)) return std::unexpected(EBADF);  // not open
+    if (std::stoul(flags, nullptr, 8) & O_PATH) return std::unexpected(EBADF);
+  }
+  return Target{link, true, link};
 }
 
 std::expected<struct statx, int> host_statx(const Target& t, unsigned mask = STATX_BASIC_STATS,
@@ -70,7 +108,7 @@ std::expected<struct statx, int> host_statx(const Target& t, unsigned mask = STA
   struct statx sx {};
   const int flags = (t.follow ? 0 : AT_SYMLINK_NOFOLLOW) | sync;
   if (::statx(AT_FDCWD, t.path.c_str(), flags, mask | STATX_BTIME, &sx) != 0) {
-    return std::unexpected(errno);
+    return std::unexpected(guest_errno(t, errno));
   }
   return sx;
 }
@@ -207,6 +245,14 @@ class Calls {
     if (!sx) return Verdict::deny(sx.error());
     FileRecord r = base_record(*sx);
     const Credentials& c = creds();
+    const std::uint32_t mode = r.mode_faked ? r.mode : sx->stx_mode;
+    const std::uint32_t kill =
+        S_ISDIR(mode) ? 0 : mode & (S_ISUID | ((mode & S_IXGRP) ? S_ISGID : 0));
+    // chown(f, -1, -1) changes no owner but still kills the bits
+    // (chown_common sets ATTR_KILL_SUID whatever the ids), which only the
+    // owner may (the ATTR_MODE it becomes, fs/attr.c setattr_prepare).
+    const bool unchanged = uid == kUnchanged && gid == kUnchanged;
+    if (unchanged && !kill) return Verdict::skip(0);
     if (!c.privileged()) {
       const bool owner = r.uid == c.fsuid;
       const bool uid_ok = uid == kUnchanged || uid == r.uid;
@@ -215,12 +261,9 @@ class Calls {
       gid_ok = gid_ok || gid == c.fsgid;
       if (!owner || !uid_ok || !gid_ok) return Verdict::deny(EPERM);
     }
-    if (uid == kUnchanged && gid == kUnchanged) return Verdict::skip(0);
     if (uid != kUnchanged) r.uid = uid;
     if (gid != kUnchanged) r.gid = gid;
-    const std::uint32_t mode = r.mode_faked ? r.mode : sx->stx_mode;
-    const std::uint32_t kill = S_ISUID | ((mode & S_IXGRP) ? S_ISGID : 0);
-    if (!S_ISDIR(mode) && (mode & kill)) {
+    if (kill) {
       if (r.mode_faked) {
         r.mode &= ~kill;
       } else {
@@ -278,9 +321,9 @@ class Calls {
     if (!t) return Verdict::deny(t.error());
     const std::uint32_t perm = mode & 07777 & ~process_umask(stop_.tracee.tid);
     if (::mknodat(AT_FDCWD, t->path.c_str(), S_IFREG | perm | S_IRUSR | S_IWUSR, 0) != 0) {
-      return Verdict::deny(errno);
+      return Verdict::deny(guest_errno(*t, errno));
     }
-    auto sx = host_statx({t->path, false});
+    auto sx = host_statx({t->path, false, t->fd_link});
     if (!sx) return Verdict::deny(sx.error());
     FileRecord r = base_record(*sx);
     r.uid = c.fsuid;
@@ -363,10 +406,22 @@ class Calls {
   // the file went (its last link, for a non-directory).
   std::optional<FileKey> removed(const std::expected<Target, int>& t) {
     if (!t || s_.db.size() == 0) return std::nullopt;
-    auto sx = host_statx({t->path, false});
+    auto sx = host_statx({t->path, false, t->fd_link});
     if (!sx || !s_.db.contains(key_of(*sx))) return std::nullopt;
     if (!S_ISDIR(sx->stx_mode) && sx->stx_nlink > 1) return std::nullopt;
     return key_of(*sx);
+  }
+
+  // rename over `to`: a rename onto the same file (the same name, another
+  // link of it) succeeds doing nothing (fs/namei.c do_renameat2/vfs_rename:
+  // source and target the same inode), so its record stays.
+  std::optional<FileKey> renamed_over(const std::expected<Target, int>& from,
+                                      const std::expected<Target, int>& to) {
+    const auto gone = removed(to);
+    if (!gone || !from) return gone;
+    auto src = host_statx({from->path, false, from->fd_link});
+    if (src && key_of(*src) == *gone) return std::nullopt;
+    return gone;
   }
 
  private:
@@ -385,7 +440,7 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   const bool nofollow3 = flags(3) & AT_SYMLINK_NOFOLLOW;
   if (n == "stat") return c.stat(at_path(stop, -1, 0, true, false), regs.arg(1));
   if (n == "lstat") return c.stat(at_path(stop, -1, 0, false, false), regs.arg(1));
-  if (n == "fstat") return c.stat(of_fd(stop, 0), regs.arg(1));
+  if (n == "fstat") return c.stat(of_fd(stop, 0, false), regs.arg(1));
   if (n == "newfstatat") {
     return c.stat(at_path(stop, 0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), regs.arg(2));
   }
@@ -394,13 +449,13 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   }
   if (n == "chown") return c.chown(at_path(stop, -1, 0, true, false), u32(1), u32(2));
   if (n == "lchown") return c.chown(at_path(stop, -1, 0, false, false), u32(1), u32(2));
-  if (n == "fchown") return c.chown(of_fd(stop, 0), u32(1), u32(2));
+  if (n == "fchown") return c.chown(of_fd(stop, 0, true), u32(1), u32(2));
   if (n == "fchownat") {
     return c.chown(at_path(stop, 0, 1, !(flags(4) & AT_SYMLINK_NOFOLLOW), flags(4) & AT_EMPTY_PATH),
                    u32(2), u32(3));
   }
   if (n == "chmod") return c.chmod(at_path(stop, -1, 0, true, false), u32(1));
-  if (n == "fchmod") return c.chmod(of_fd(stop, 0), u32(1));
+  if (n == "fchmod") return c.chmod(of_fd(stop, 0, true), u32(1));
   if (n == "fchmodat") return c.chmod(at_path(stop, 0, 1, true, false), u32(2));
   if (n == "fchmodat2") {
     return c.chmod(at_path(stop, 0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), u32(2));
@@ -409,20 +464,24 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   if (n == "mknodat") return c.mknod(at_path(stop, 0, 1, false, false), u32(2), regs.arg(3));
   if (n == "setxattr") return c.setcap(at_path(stop, -1, 0, true, false), 1);
   if (n == "lsetxattr") return c.setcap(at_path(stop, -1, 0, false, false), 1);
-  if (n == "fsetxattr") return c.setcap(of_fd(stop, 0), 1);
+  if (n == "fsetxattr") return c.setcap(of_fd(stop, 0, true), 1);
   if (n == "getxattr") return c.getcap(at_path(stop, -1, 0, true, false), 1);
   if (n == "lgetxattr") return c.getcap(at_path(stop, -1, 0, false, false), 1);
-  if (n == "fgetxattr") return c.getcap(of_fd(stop, 0), 1);
+  if (n == "fgetxattr") return c.getcap(of_fd(stop, 0, true), 1);
   if (n == "removexattr") return c.dropcap(at_path(stop, -1, 0, true, false), 1);
   if (n == "lremovexattr") return c.dropcap(at_path(stop, -1, 0, false, false), 1);
-  if (n == "fremovexattr") return c.dropcap(of_fd(stop, 0), 1);
+  if (n == "fremovexattr") return c.dropcap(of_fd(stop, 0, true), 1);
   std::optional<FileKey> gone;
   if (n == "unlink" || n == "rmdir") gone = c.removed(at_path(stop, -1, 0, false, false));
   if (n == "unlinkat") gone = c.removed(at_path(stop, 0, 1, false, false));
-  if (n == "rename") gone = c.removed(at_path(stop, -1, 1, false, false));
-  if (n == "renameat") gone = c.removed(at_path(stop, 2, 3, false, false));
+  if (n == "rename") {
+    gone = c.renamed_over(at_path(stop, -1, 0, false, false), at_path(stop, -1, 1, false, false));
+  }
+  if (n == "renameat") {
+    gone = c.renamed_over(at_path(stop, 0, 1, false, false), at_path(stop, 2, 3, false, false));
+  }
   if (n == "renameat2" && !(regs.arg(4) & 2 /* RENAME_EXCHANGE */)) {
-    gone = c.removed(at_path(stop, 2, 3, false, false));
+    gone = c.renamed_over(at_path(stop, 0, 1, false, false), at_path(stop, 2, 3, false, false));
   }
   if (!gone) return Verdict::resume();
   removing_[stop.tracee.tid] = *gone;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace cocoon::syscalls {
 namespace {
@@ -90,8 +91,16 @@ std::expected<OwnershipDb, std::string> OwnershipDb::open(const std::string& pat
   std::ifstream in(path);
   std::string line;
   bool first = true;
+  off_t whole = 0;  // the bytes of the complete lines
   while (std::getline(in, line)) {
-    if (in.eof()) break;  // no newline: a torn last write, ignored
+    if (in.eof()) {  // no newline: a torn last write, ignored
+      // ... if it is one: the start of a header, when there is none yet.
+      if (first && !std::string_view(kHeader).starts_with(line)) {
+        return std::unexpected("--db " + path + ": not a cocoon ownership database");
+      }
+      break;
+    }
+    whole += static_cast<off_t>(line.size()) + 1;
     if (first) {
       first = false;
       if (line + "\n" != kHeader) return std::unexpected("--db " + path + ": not a cocoon ownership database");
@@ -114,6 +123,11 @@ std::expected<OwnershipDb, std::string> OwnershipDb::open(const std::string& pat
       if (!r.caps) return std::unexpected("--db " + path + ": malformed line: " + line);
     }
     db.records_[k] = r;
+  }
+  // Cut a torn last write off: O_APPEND would glue this run's first line
+  // to it, and the next replay would refuse the whole file as malformed.
+  if (::lseek(db.fd_, 0, SEEK_END) != whole && ::ftruncate(db.fd_, whole) != 0) {
+    return std::unexpected("--db " + path + ": " + std::strerror(errno));
   }
   if (first && !write_all(db.fd_, kHeader)) {
     return std::unexpected("--db " + path + ": " + std::strerror(errno));

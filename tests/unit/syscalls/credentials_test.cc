@@ -77,12 +77,13 @@ TEST(Credentials, SetfsuidReturnsTheOldAndNeverFails) {
 
 TEST(Credentials, GroupsNeedPrivilege) {
   Credentials r = Credentials::of(0, 0);
-  EXPECT_EQ(r.setgroups({1, 2}), 0);
-  EXPECT_EQ(r.groups, (std::vector<std::uint32_t>{1, 2}));
+  EXPECT_EQ(r.setgroups({2, 1, 2}), 0);
+  EXPECT_EQ(r.groups, (std::vector<std::uint32_t>{1, 2, 2}));  // sorted, as groups_sort()
   EXPECT_EQ(r.setgid(9), 0);
   EXPECT_EQ(r.egid, 9u);
   Credentials u = Credentials::of(1000, 100);
   EXPECT_EQ(u.setgroups({}), EPERM);
+  EXPECT_EQ(u.setgroups(std::vector<std::uint32_t>(kNgroupsMax + 1)), EPERM);  // before EINVAL
   EXPECT_EQ(u.setgid(0), EPERM);
   EXPECT_EQ(u.setresgid(100, 100, 100), 0);
 }

@@ -74,6 +74,38 @@ TEST_F(DbFile, ReplaysTheJournalAndIgnoresATornLastLine) {
   EXPECT_EQ(r->uid, 5u);
 }
 
+// The run after a crash appends to the journal: its lines must not be
+// glued to the torn one, or the run after it cannot load the file.
+TEST_F(DbFile, AppendsAfterATornLastLineStillLoad) {
+  {
+    auto db = OwnershipDb::open(path_);
+    ASSERT_TRUE(db);
+    db->put({1, 2}, owner(1, 1));
+  }
+  std::ofstream(path_, std::ios::app) << "+ 1 9 100 7 3";  // a kill mid-write
+  {
+    auto db = OwnershipDb::open(path_);
+    ASSERT_TRUE(db) << db.error();
+    ASSERT_EQ(db->put({1, 3}, owner(2, 2)), 0);
+  }
+  auto db = OwnershipDb::open(path_);
+  ASSERT_TRUE(db) << db.error();
+  EXPECT_EQ(db->size(), 2u);
+  EXPECT_NE(db->find({1, 3}, 100, 7), nullptr);
+}
+
+TEST_F(DbFile, ATornHeaderIsWrittenAgain) {
+  std::ofstream(path_) << "cocoon-own";  // a kill while creating the file
+  {
+    auto db = OwnershipDb::open(path_);
+    ASSERT_TRUE(db) << db.error();
+    ASSERT_EQ(db->put({1, 3}, owner(2, 2)), 0);
+  }
+  auto db = OwnershipDb::open(path_);
+  ASSERT_TRUE(db) << db.error();
+  EXPECT_EQ(db->size(), 1u);
+}
+
 TEST_F(DbFile, AReusedInodeIsNotTheOldFile) {
   auto db = OwnershipDb::open(path_);
   ASSERT_TRUE(db);
@@ -108,6 +140,10 @@ TEST_F(DbFile, RejectsAFileThatIsNotADatabase) {
   auto db = OwnershipDb::open(path_);
   ASSERT_FALSE(db);
   EXPECT_NE(db.error().find(path_), std::string::npos);
+  // Not even cut down as a torn write when it has no newline.
+  std::ofstream(path_) << "hello";
+  EXPECT_FALSE(OwnershipDb::open(path_));
+  EXPECT_EQ(read(path_), "hello");
 }
 
 TEST_F(DbFile, FakerootSaveFormatBothWays) {
