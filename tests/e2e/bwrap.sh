@@ -46,6 +46,10 @@ for opt in --unshare-pid --unshare-all --unshare-net --as-pid-1 --cap-add; do
 done
 bwrap_run --ro-bind / / --hostname x true
 assert_cocoon_message "--hostname requires --unshare-uts" "bwrap's rule: --hostname needs --unshare-uts"
+bwrap_run --ro-bind / / --unshare-user --uid abc true
+assert_cocoon_message "--uid: invalid uid 'abc'" "bwrap --uid must be a number"
+bwrap_run --ro-bind / / --args x true
+assert_cocoon_message "--args: invalid fd 'x'" "bwrap --args must be a descriptor number"
 ln -s "$COCOON" "$TMP/bwrap"
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$TMP/bwrap" --ro-bind / / --unshare-uts --hostname b2 hostname
 assert_eq "b2" "$OUT" "invoked as bwrap"

@@ -76,6 +76,13 @@ in_w --uid 1000 --gid 100 -- python3 -c 'import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
 print(libc.setgroups(70000, None), ctypes.get_errno())'
 assert_eq "-1 1" "$OUT" "--uid 1000: setgroups of too many groups is EPERM, not EINVAL"
+# mknod without privilege: the name's own errors first, then EPERM, as the
+# kernel's filename_create() comes before its CAP_MKNOD check.
+in_w --uid 1000 --gid 100 -- python3 -c 'import os, errno
+for p in ("f", "nodir/x", "newdev"):
+    try: os.mknod(p, 0o600 | 0o020000, os.makedev(1, 3))
+    except OSError as e: print(p, errno.errorcode[e.errno])'
+assert_eq $'f EEXIST\nnodir/x ENOENT\nnewdev EPERM' "$OUT" "unprivileged mknod: EEXIST, ENOENT, then EPERM"
 in_w -i 7:8 -- sh -c 'id -u; id -g'
 assert_eq $'7\n8' "$OUT" "PRoot's -i UID:GID"
 

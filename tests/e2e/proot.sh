@@ -39,6 +39,9 @@ assert_cocoon_message "option -q is not supported" "-q names the option"
 proot_run --frobnicate true
 assert_status 125 "an unknown option is refused"
 assert_cocoon_message "unknown option --frobnicate" "the unknown option is named"
+proot_run -r "$ROOT" -i 1000: true
+assert_status 125 "-i with an empty gid is refused"
+assert_cocoon_message "expects UID:GID" "-i 1000: is named"
 proot_run -V
 assert_match "^proot 5\.1\.0 \(cocoon " "$OUT" "-V"
 ln -s "$COCOON" "$TMP/proot"

@@ -23,6 +23,12 @@ extern char** environ;
 namespace cocoon::tools {
 namespace {
 
+// A whole non-negative decimal number, or nothing (bwrap's strtol checks).
+std::optional<unsigned long> number(const std::string& s) {
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::strtoul(s.c_str(), nullptr, 10);
+}
+
 // --args FD: NUL-separated arguments read from FD, as if given there.
 std::optional<std::vector<std::string>> args_from_fd(const std::string& fd_text) {
   const int fd = std::atoi(fd_text.c_str());
@@ -182,13 +188,17 @@ int bwrap_main(int argc, char** argv) {
       b.clearenv = true;
     }
     else if (a == "--hostname") b.hostname = v1;
-    else if (a == "--uid") b.uid = static_cast<std::uint32_t>(std::strtoul(v1.c_str(), nullptr, 10));
-    else if (a == "--gid") b.gid = static_cast<std::uint32_t>(std::strtoul(v1.c_str(), nullptr, 10));
+    else if (a == "--uid" || a == "--gid") {
+      auto id = number(v1);
+      if (!id) return fail("bwrap: " + a + ": invalid " + a.substr(2) + " '" + v1 + "'");
+      (a == "--uid" ? b.uid : b.gid) = static_cast<std::uint32_t>(*id);
+    }
     else if (a == "--unshare-user" || a == "--unshare-user-try") b.unshare_user = true;
     else if (a == "--unshare-uts") b.unshare_uts = true;
     else if (a == "--die-with-parent") b.session.tracer.die_with_parent = true;
     else if (a == "--new-session") b.session.tracer.new_session = true;
     else if (a == "--args") {
+      if (!number(v1)) return fail("bwrap: --args: invalid fd '" + v1 + "'");
       auto more = args_from_fd(v1);
       if (!more) return fail("bwrap: --args " + v1 + ": cannot read the descriptor");
       args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, more->begin(), more->end());

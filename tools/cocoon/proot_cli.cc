@@ -42,7 +42,9 @@ bool change_id(const std::string& v, syscalls::IdentityOptions& id) {
   char* end = nullptr;
   const unsigned long uid = std::strtoul(v.c_str(), &end, 10);
   if (end == v.c_str() || (*end != '\0' && *end != ':')) return false;
-  const unsigned long gid = *end == ':' ? std::strtoul(end + 1, nullptr, 10) : uid;
+  char* gid_end = end + 1;
+  const unsigned long gid = *end == ':' ? std::strtoul(end + 1, &gid_end, 10) : uid;
+  if (*end == ':' && (gid_end == end + 1 || *gid_end != '\0')) return false;
   id.uid = static_cast<std::uint32_t>(uid);
   id.gid = static_cast<std::uint32_t>(gid);
   return true;

@@ -317,8 +317,18 @@ class Calls {
   Verdict mknod(const std::expected<Target, int>& t, std::uint32_t mode, std::uint64_t dev) {
     if (!S_ISCHR(mode) && !S_ISBLK(mode)) return Verdict::resume();
     const Credentials& c = creds();
-    if (!c.privileged()) return Verdict::deny(EPERM);
     if (!t) return Verdict::deny(t.error());
+    // The kernel looks the name up first (filename_create(): ENOENT,
+    // ENOTDIR, EEXIST), then asks CAP_MKNOD (vfs_mknod()).
+    if (!c.privileged()) {
+      if (host_statx({t->path, false, t->fd_link})) return Verdict::deny(EEXIST);
+      const std::string parent = t->path.substr(0, t->path.find_last_of('/') + 1);
+      if (auto p = host_statx({parent.empty() ? "." : parent, true, t->fd_link}); !p) {
+        return Verdict::deny(p.error());
+      }
+      return Verdict::deny(EPERM);
+    }
+    dev &= 0xffffffffu;  // an unsigned int to the kernel (new_decode_dev())
     const std::uint32_t perm = mode & 07777 & ~process_umask(stop_.tracee.tid);
     if (::mknodat(AT_FDCWD, t->path.c_str(), S_IFREG | perm | S_IRUSR | S_IWUSR, 0) != 0) {
       return Verdict::deny(guest_errno(*t, errno));
