@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "affinity.h"
 #include "containment.h"
 #include "dir_listing.h"
 #include "identity/identity.h"
@@ -16,6 +17,11 @@ tracer::HandlerList make_handlers(const RunConfig& config,
                                   std::shared_ptr<IdentityState> identity) {
   tracer::HandlerList list;
   list.push_back(std::make_unique<Containment>());
+  // The CPUs the guest asks for, whatever cocoon's placement does.
+  if (config.cpu_placement) {
+    list.push_back(std::make_unique<Affinity>());
+    list.push_back(std::make_unique<Waits>());
+  }
   // The host's own view needs no translation: nothing is traced for paths
   // (but the opens that may reach a generated file).
   if (view && !view->is_identity()) {

@@ -53,6 +53,7 @@ std::expected<int, std::string> run_session(const Session& session) {
   tracer::TracerOptions options = session.tracer;
   options.cwd = setup->host_cwd;
   options.landlock_fd = setup->landlock.fd;
+  options.cpu_placement = session.view.cpu_placement;
   tracer::Tracer t(options, make_handlers(session.view, setup->view, *identity));
   auto status = t.run(session.argv);
   if (!status) return std::unexpected(status.error().message());

@@ -153,6 +153,10 @@ void add_run_options(CLI::App* cmd, Options& o) {
   cmd->add_flag_callback(
       "--no-seccomp", [&o] { o.session.tracer.use_seccomp = false; },
       "Stop at every syscall (PTRACE_SYSCALL) instead of filtering");
+  cmd->add_flag_callback(
+      "--no-cpu-placement", [&o] { o.session.view.cpu_placement = false; },
+      "Do not put cocoon and a serial guest (at most two processes, one thread each) "
+      "on one CPU (docs/benchmark.md)");
   cmd->add_flag("--die-with-parent", o.session.tracer.die_with_parent,
                 "Kill the guest tree when cocoon's parent dies");
   cmd->add_flag("--kill-on-exit", o.session.tracer.kill_on_exit,

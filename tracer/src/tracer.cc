@@ -13,6 +13,7 @@
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/seccomp_filter.h"
 #include "kill_switch.h"
+#include "placement.h"
 #include "proc_status.h"
 
 namespace cocoon::tracer {
@@ -29,12 +30,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   // zombie outlives the run (prctl(2), PR_SET_CHILD_SUBREAPER).
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   kill_switch_->arm(options_.die_with_parent);
-  // Polling only pays when cocoon and its guests run on different CPUs.
-  // Confined to one (taskset -c N cocoon ...; the guests inherit the mask),
-  // a poll would only keep the guest it waits for off that CPU.
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  may_spin_ = sched_getaffinity(0, sizeof cpus, &cpus) != 0 || CPU_COUNT(&cpus) > 1;
+  placement_ = std::make_unique<Placement>(options_.cpu_placement);
 
   LaunchSpec spec{argv, {}, options_.cwd, options_.landlock_fd, options_.new_session};
   if (options_.use_seccomp) spec.filter = build_filter(dispatcher_.policy());
@@ -42,6 +38,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   if (!pid) return std::unexpected(pid.error());
   root_ = *pid;
   Tracee& root = adopt(root_, root_);
+  placement_->update(tracees_);
   if (!options_.use_seccomp) resume(root);  // the launcher left it stopped
 
   for (;;) {
@@ -64,14 +61,21 @@ Tracee& Tracer::adopt(pid_t tid, pid_t tgid) {
 }
 
 void Tracer::handle(const WaitEvent& ev) {
-  spin_ = may_spin_ && (ev.kind == EventKind::kSeccompStop || ev.kind == EventKind::kSyscallStop);
+  // Polling only pays when cocoon and its guests run on different CPUs.
+  // On one (taskset, or Placement's), a poll would only keep the guest it
+  // waits for off that CPU.
+  spin_ = !placement_->one_cpu() &&
+          (ev.kind == EventKind::kSeccompStop || ev.kind == EventKind::kSyscallStop);
   log().trace("{}: {} (signal {}, event {})", ev.tid, event_kind_name(ev.kind), ev.signal,
               ev.ptrace_event);
   if (ev.kind == EventKind::kExited || ev.kind == EventKind::kKilled) return on_death(ev);
   Tracee* t = tracees_.find(ev.tid);
   // A new child's first stop can arrive before its parent's clone event,
   // which then fills in the thread group (0 until then).
-  if (t == nullptr) t = &adopt(ev.tid, 0);
+  if (t == nullptr) {
+    t = &adopt(ev.tid, 0);
+    placement_->update(tracees_);
+  }
   switch (ev.kind) {
     case EventKind::kSeccompStop: return on_seccomp_stop(*t);
     case EventKind::kSyscallStop: return on_syscall_stop(*t);
@@ -96,6 +100,7 @@ void Tracer::on_death(const WaitEvent& ev) {
   log().debug("{} {} (code {}, signal {})", ev.tid, event_kind_name(ev.kind), ev.code, ev.signal);
   kill_switch_->remove(ev.tid);
   tracees_.erase(ev.tid);
+  placement_->update(tracees_);
   if (ev.tid != root_) return;
   root_status_ = ev.kind == EventKind::kExited ? ev.code : 128 + ev.signal;
   if (options_.kill_on_exit) kill_switch_->kill_all();
@@ -140,7 +145,11 @@ void Tracer::on_syscall_stop(Tracee& t) {
     regs->set_result(*t.forced_result);
     t.forced_result.reset();
   }
-  if (t.exit_handlers != 0) dispatcher_.on_exit(t, *regs);
+  if (t.exit_handlers != 0) {
+    const bool waiting = t.waiting;
+    dispatcher_.on_exit(t, *regs);
+    if (t.waiting != waiting) placement_->update(tracees_);
+  }
   if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
   }
@@ -161,7 +170,12 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     case Action::kAllow: break;
     case Action::kErrno: v = Verdict::skip(-static_cast<std::int64_t>(d.err)); break;
     case Action::kKill: kill(t.tid, SIGKILL); return;  // SIGKILL ends the whole process
-    case Action::kTrace: v = dispatcher_.on_entry(t, regs); break;
+    case Action::kTrace: {
+      const bool waiting = t.waiting;
+      v = dispatcher_.on_entry(t, regs);
+      if (t.waiting != waiting) placement_->update(tracees_);
+      break;
+    }
   }
   if (v.kind == Verdict::Kind::kSkip) {
     regs.skip_with(v.value);
@@ -184,6 +198,7 @@ void Tracer::on_clone_event(Tracee& t, int ptrace_event) {
     Tracee& c = adopt(child, tgid);
     if (c.tgid == 0) c.tgid = tgid;
     dispatcher_.on_clone(t, c);
+    placement_->update(tracees_);
   }
   resume(t);
 }

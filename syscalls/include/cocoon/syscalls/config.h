@@ -43,6 +43,9 @@ struct RunConfig {
   // Confine the guest with Landlock to the root's and the mounts' host trees
   // when there is a view to confine it to (--no-landlock turns it off).
   bool landlock = true;
+  // cocoon puts itself and a serial guest on one CPU (the tracer's
+  // placement); sched_getaffinity then needs answering.
+  bool cpu_placement = true;
   // Unset: the real credentials, files as they are.
   std::optional<IdentityOptions> identity;
 };

@@ -12,7 +12,8 @@ class GuestView;
 struct IdentityState;
 
 // Always includes the containment rules; adds a family only when the
-// configuration needs it, so an empty configuration traces nothing. `view`:
+// configuration needs it, so an empty configuration traces only
+// sched_getaffinity/sched_setaffinity (for the CPU placement; rare calls). `view`:
 // the filesystem view build_view() made (null: the host's own).
 // `identity`: the state identity emulation runs on (open_identity()), when
 // the configuration asks for it.

@@ -36,7 +36,11 @@ struct TracerOptions {
   int landlock_fd = -1;
   // The command starts in a new session (setsid).
   bool new_session = false;
+  // Run cocoon and a serial guest on one CPU (tracer/src/placement.h).
+  bool cpu_placement = true;
 };
+
+class Placement;
 
 class Tracer {
  public:
@@ -69,7 +73,7 @@ class Tracer {
   pid_t root_ = 0;
   std::optional<int> root_status_;
   bool spin_ = false;  // the last event was a syscall stop: poll for the next
-  bool may_spin_ = true;  // cocoon may run on more than one CPU
+  std::unique_ptr<Placement> placement_;
 };
 
 }  // namespace cocoon::tracer

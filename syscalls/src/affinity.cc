@@ -1,0 +1,76 @@
+#include "affinity.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstring>
+#include <span>
+#include <vector>
+
+#include "cocoon/tracer/tracee.h"
+
+namespace cocoon::syscalls {
+
+using tracer::Decision;
+using tracer::Verdict;
+
+Affinity::Affinity() {
+  CPU_ZERO(&original_);
+  sched_getaffinity(0, sizeof original_, &original_);
+}
+
+Decision Affinity::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  if (row.name != "sched_getaffinity" && row.name != "sched_setaffinity") return Decision::allow();
+  return abi == arch::host_arch() ? Decision::trace() : Decision::allow();
+}
+
+// sched_setaffinity: remembered for the thread (its own choice is what it
+// must read back), then done by the kernel. sched_getaffinity: the
+// kernel's checks and length (the tracer asks the same of the same task),
+// the original or remembered CPUs in the buffer.
+Verdict Affinity::on_entry(tracer::SyscallStop& stop) {
+  const auto who = static_cast<pid_t>(stop.regs.arg(0));
+  const pid_t tid = who == 0 ? stop.tracee.tid : who;
+  const std::size_t len = stop.regs.arg(1);
+  if (stop.desc.name == "sched_setaffinity") {
+    cpu_set_t mask;
+    CPU_ZERO(&mask);
+    const std::size_t n = std::min(len, sizeof mask);
+    if (n && stop.memory.read(stop.regs.arg(2), std::as_writable_bytes(std::span(
+                                                     reinterpret_cast<char*>(&mask), n)))) {
+      set_[tid] = mask;
+    }
+    return Verdict::resume();
+  }
+  std::vector<char> probe(std::min<std::size_t>(len, 1 << 16));
+  const long got = ::syscall(SYS_sched_getaffinity, tid, probe.size(), probe.data());
+  if (got < 0) return Verdict::deny(errno);
+  const auto it = set_.find(tid);
+  const cpu_set_t& mask = it != set_.end() ? it->second : original_;
+  std::vector<char> out(static_cast<std::size_t>(got), 0);
+  std::memcpy(out.data(), &mask, std::min(out.size(), sizeof mask));
+  if (!stop.memory.write(stop.regs.arg(2), std::as_bytes(std::span(out)))) {
+    return Verdict::deny(EFAULT);
+  }
+  return Verdict::skip(got);
+}
+
+Decision Waits::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  if (row.name != "wait4" && row.name != "waitid") return Decision::allow();
+  return abi == arch::host_arch() ? Decision::trace() : Decision::allow();
+}
+
+Verdict Waits::on_entry(tracer::SyscallStop& stop) {
+  const int options_arg = stop.desc.name == "wait4" ? 2 : 3;
+  if (stop.regs.arg(options_arg) & WNOHANG) return Verdict::resume();
+  stop.tracee.waiting = true;
+  return Verdict::resume_to_exit();
+}
+
+void Waits::on_exit(tracer::SyscallStop& stop) { stop.tracee.waiting = false; }
+
+}  // namespace cocoon::syscalls

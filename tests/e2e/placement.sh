@@ -1,0 +1,28 @@
+# CPU placement (tracer/src/placement.h): a serial guest runs on one CPU
+# with cocoon (stops are then context switches, not wake-ups of another
+# vCPU), a guest with two runnable processes gets its CPUs back, and what
+# the guest reads of its affinity (nproc, sched_getaffinity) is what it
+# would see without cocoon. Needs a machine with 2 CPUs or more.
+source "$(dirname "$0")/lib.sh" "$@"
+RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
+ncpu=$(nproc)
+((ncpu >= 2)) || fail "this test needs at least 2 CPUs (nproc says $ncpu)"
+all=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+
+cocoon_run -- sh -c 'sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status; nproc; python3 -c "import os; print(len(os.sched_getaffinity(0)))"'
+lines=($OUT)
+[[ ${lines[0]} =~ ^[0-9]+$ ]] || fail "a serial guest should be on one CPU, got Cpus_allowed_list '${lines[0]}'"
+pass "a serial guest (a shell and its command) runs on one CPU (${lines[0]})"
+assert_eq "$ncpu"$'\n'"$ncpu" "${lines[1]}"$'\n'"${lines[2]}" "nproc and sched_getaffinity still see $ncpu CPUs"
+
+# Two processes that do not wait for each other: both CPUs again.
+cocoon_run -- sh -c 'sleep 0.5 & sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status; wait'
+assert_eq "$all" "$OUT" "a guest with two runnable processes has all its CPUs"
+
+cocoon_run --no-cpu-placement -- sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status
+assert_eq "$all" "$OUT" "--no-cpu-placement leaves the CPUs alone"
+
+# A guest's own sched_setaffinity is what it reads back.
+cocoon_run -- python3 -c 'import os; os.sched_setaffinity(0, {0}); print(sorted(os.sched_getaffinity(0)))'
+assert_eq "[0]" "$OUT" "the guest reads back the affinity it set"
+finish
