@@ -240,6 +240,16 @@ class Bench:
         if runner == "cocoon":
             self.pkg("pkg.pin", runner, list(self.PIN) + [self.cocoon, "fakeroot", "--"])
 
+    # Two CPU-bound processes side by side: what cocoon's CPU placement must
+    # not serialize (it puts only serial guests on one CPU).
+    PAR_SCRIPT = ("p() { i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done; }; "
+                  "p & p; wait")
+
+    def w_parallel(self, runner):
+        if runner in ("native", "cocoon"):
+            dt, _ = self.run(f"parallel/{runner}", self.prefix(runner) + ["sh", "-c", self.PAR_SCRIPT])
+            self.record("parallel", runner, dt)
+
     def w_true(self, runner):
         script = "i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done"
         dt, _ = self.run(f"true300/{runner}", self.prefix(runner) + ["sh", "-c", script])
@@ -296,7 +306,8 @@ class Bench:
                 self.record(f"{key}.{f}", "native", self.field(out, f, key))
 
     WORKLOADS = ("w_find", "w_gcc", "w_find_view", "w_gcc_view", "w_find_view_pin",
-                 "w_gcc_view_pin", "w_find_rootfs", "w_find_rootfs_pin", "w_pkg", "w_true", "w_getpid", "w_getpid_hostname",
+                 "w_gcc_view_pin", "w_find_rootfs", "w_find_rootfs_pin", "w_pkg", "w_parallel",
+                 "w_true", "w_getpid", "w_getpid_hostname",
                  "w_getpid_noseccomp", "w_rss", "w_floor")
 
     def go(self):
@@ -384,6 +395,9 @@ class Bench:
               f"proot -0 {fmt_time(pp)} ({fmt_ratio(ratio(pp, pn))}), "
               f"cocoon fakeroot {fmt_time(pc)} ({fmt_ratio(ratio(pc, pn))}), "
               f"under taskset -c 0 {fmt_time(pcp)} ({fmt_ratio(ratio(pcp, pn))})")
+        qn, qc = R("parallel", "native"), R("parallel", "cocoon")
+        print(f"8 two CPU-bound shells side by side: native {fmt_time(qn)}, cocoon {fmt_time(qc)} "
+              f"({fmt_ratio(ratio(qc, qn))}; serialized would be about 2x)")
         print()
         print("4 getpid, time per call inside the guest's loop (no process start-up):")
         n, c, p = (R("getpid.percall", x) for x in ("native", "cocoon", "proot"))
