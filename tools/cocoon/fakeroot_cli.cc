@@ -36,14 +36,9 @@ int fakeroot_main(int argc, char** argv) {
     if (a.empty() || a[0] != '-') break;
     // fakeroot parses with getopt(1) "+l:f:i:s:ub:vh": a value may also be
     // attached ("-sFILE", "--lib=LIB").
-    inline_value.reset();
-    if (a.starts_with("--") && a.find('=') != std::string::npos) {
-      inline_value = a.substr(a.find('=') + 1);
-      a.resize(a.find('='));
-    } else if (!a.starts_with("--") && a.size() > 2 && std::string("lfisb").find(a[1]) != std::string::npos) {
-      inline_value = a.substr(2);
-      a.resize(2);
-    }
+    OptionWord w = split_option(a, "lfisb");
+    a = w.name;
+    inline_value = std::move(w.value);
     if (a == "-u" || a == "--unknown-is-real") {
       id.unknown_is_real = true;
     } else if (a == "-s" || a == "-i" || a == "-l" || a == "--lib" || a == "-f" || a == "--faked" ||

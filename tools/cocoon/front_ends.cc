@@ -14,6 +14,18 @@ vfs::MountSpec bind_spec(const std::string& value, bool read_only, bool optional
   return m;
 }
 
+OptionWord split_option(const std::string& word, std::string_view short_with_values) {
+  if (word.starts_with("--")) {
+    const auto eq = word.find('=');
+    if (eq == std::string::npos) return {word, std::nullopt};
+    return {word.substr(0, eq), word.substr(eq + 1)};
+  }
+  if (word.size() > 2 && short_with_values.find(word[1]) != std::string_view::npos) {
+    return {word.substr(0, 2), word.substr(2)};
+  }
+  return {word, std::nullopt};
+}
+
 int fail(const std::string& line) {
   std::fprintf(stderr, "cocoon: %s\n", line.c_str());
   return kCocoonFailed;

@@ -3,7 +3,9 @@
 // proot), each turning them into a Session.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "cocoon/syscalls/session.h"
 
@@ -16,6 +18,15 @@ inline constexpr int kCocoonFailed = 125;
 
 // HOST[:GUEST], GUEST defaulting to HOST (cocoon's -b, PRoot's -b).
 vfs::MountSpec bind_spec(const std::string& value, bool read_only, bool optional);
+
+// One word of a getopt-style command line (fakeroot's, PRoot's): the
+// option's name, and its value when the word carries it ("--name=value",
+// or "-xVALUE" for x among `short_with_values`).
+struct OptionWord {
+  std::string name;
+  std::optional<std::string> value;
+};
+OptionWord split_option(const std::string& word, std::string_view short_with_values);
 
 // Prints "cocoon: LINE" on stderr; returns kCocoonFailed.
 int fail(const std::string& line);

@@ -68,15 +68,10 @@ int proot_main(int argc, char** argv) {
       break;
     }
     if (a.empty() || a[0] != '-') break;
-    // "--name=value", "-x value", "-xvalue".
-    std::optional<std::string> inline_value;
-    if (a.starts_with("--") && a.find('=') != std::string::npos) {
-      inline_value = a.substr(a.find('=') + 1);
-      a = a.substr(0, a.find('='));
-    } else if (!a.starts_with("--") && a.size() > 2) {
-      inline_value = a.substr(2);
-      a = a.substr(0, 2);
-    }
+    // "--name=value", "-x value", "-xvalue" (PRoot's getopt-like parser).
+    OptionWord w = split_option(a, "rbmwkivRSqp");
+    a = w.name;
+    const std::optional<std::string> inline_value = std::move(w.value);
     auto value = [&]() -> std::optional<std::string> {
       if (inline_value) return inline_value;
       if (i + 1 >= argc) return std::nullopt;
