@@ -76,6 +76,20 @@ in_w --uid 1000 --gid 100 -- python3 -c 'import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
 print(libc.setgroups(70000, None), ctypes.get_errno())'
 assert_eq "-1 1" "$OUT" "--uid 1000: setgroups of too many groups is EPERM, not EINVAL"
+# Root whose fsuid is not 0 has no filesystem capabilities (chown, mknod
+# refused); a non-root owner's chmod g+s on a file of another group drops
+# the bit, as the kernel does.
+in_w -0 -- python3 -c 'import ctypes, os, errno
+libc = ctypes.CDLL(None, use_errno=True)
+open("fs1", "w").close(); os.chown("fs1", 12, 34)
+libc.setfsuid(1000)
+for f in (lambda: os.chown("fs1", 0, 0), lambda: os.mknod("fsdev", 0o600 | 0o020000, os.makedev(1, 3))):
+    try: f(); print("allowed")
+    except OSError as e: print(errno.errorcode[e.errno])
+libc.setfsuid(0); os.chown("fs1", 0, 0); print("again", os.stat("fs1").st_uid)
+os.chown("fs1", 1000, 777); os.setresuid(1000, 1000, 1000); os.chmod("fs1", 0o2755)
+print(oct(os.stat("fs1").st_mode & 0o7777))'
+assert_eq $'EPERM\nEPERM\nagain 0\n0o755' "$OUT" "fsuid != 0 drops root's file capabilities; chmod g+s outside the group drops S_ISGID"
 # mknod without privilege: the name's own errors first, then EPERM, as the
 # kernel's filename_create() comes before its CAP_MKNOD check.
 in_w --uid 1000 --gid 100 -- python3 -c 'import os, errno

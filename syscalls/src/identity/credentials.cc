@@ -73,6 +73,14 @@ struct Ids {
 
 }  // namespace
 
+bool Credentials::in_group(std::uint32_t gid) const {
+  if (gid == fsgid) return true;
+  for (std::uint32_t g : groups) {
+    if (g == gid) return true;
+  }
+  return false;
+}
+
 Credentials Credentials::of(std::uint32_t uid, std::uint32_t gid) {
   Credentials c;
   c.ruid = c.euid = c.suid = c.fsuid = uid;

@@ -20,6 +20,11 @@ struct Credentials {
 
   static Credentials of(std::uint32_t uid, std::uint32_t gid);
   bool privileged() const { return euid == 0; }
+  // The filesystem capabilities (CAP_CHOWN, CAP_FOWNER, CAP_FSETID,
+  // CAP_MKNOD...): dropped while fsuid is not 0, even for root
+  // (cap_emulate_setxuid() and the fsuid case of security/commoncap.c).
+  bool fs_privileged() const { return euid == 0 && fsuid == 0; }
+  bool in_group(std::uint32_t gid) const;
 
   // Each returns 0 or the kernel's errno; on error nothing changes. A -1
   // argument (0xffffffff) means "unchanged" where the kernel says so.

@@ -253,12 +253,10 @@ class Calls {
     // owner may (the ATTR_MODE it becomes, fs/attr.c setattr_prepare).
     const bool unchanged = uid == kUnchanged && gid == kUnchanged;
     if (unchanged && !kill) return Verdict::skip(0);
-    if (!c.privileged()) {
+    if (!c.fs_privileged()) {
       const bool owner = r.uid == c.fsuid;
       const bool uid_ok = uid == kUnchanged || uid == r.uid;
-      bool gid_ok = gid == kUnchanged || gid == r.gid;
-      for (std::uint32_t g : c.groups) gid_ok = gid_ok || gid == g;
-      gid_ok = gid_ok || gid == c.fsgid;
+      const bool gid_ok = gid == kUnchanged || gid == r.gid || c.in_group(gid);
       if (!owner || !uid_ok || !gid_ok) return Verdict::deny(EPERM);
     }
     if (uid != kUnchanged) r.uid = uid;
@@ -285,15 +283,18 @@ class Calls {
     if (!sx) return Verdict::deny(sx.error());
     FileRecord r = base_record(*sx);
     const Credentials& c = creds();
-    if (!c.privileged() && r.uid != c.fsuid) return Verdict::deny(EPERM);
+    if (!c.fs_privileged() && r.uid != c.fsuid) return Verdict::deny(EPERM);
     if (S_ISLNK(sx->stx_mode)) return Verdict::deny(EOPNOTSUPP);  // fchmodat2 AT_SYMLINK_NOFOLLOW
     mode &= 07777;
+    // Set-group-ID on a file of a group the caller is not in, without
+    // CAP_FSETID: silently dropped (notify_change() -> setattr_should_drop_sgid()).
+    if (!c.fs_privileged() && !S_ISDIR(sx->stx_mode) && !c.in_group(r.gid)) mode &= ~S_ISGID;
     const bool dir = S_ISDIR(sx->stx_mode);
     std::uint32_t real = mode | S_IRUSR | S_IWUSR | (dir ? S_IXUSR : 0);
     if (::fchmodat(AT_FDCWD, t->path.c_str(), real, 0) != 0) {
       // A file the real user does not own: root could, so only the record
       // changes (as fakeroot does).
-      if (errno != EPERM || !c.privileged()) return Verdict::deny(errno);
+      if (errno != EPERM || !c.fs_privileged()) return Verdict::deny(errno);
       real = sx->stx_mode & 07777;
     }
     const bool recorded = record(*sx) != nullptr;
@@ -320,7 +321,7 @@ class Calls {
     if (!t) return Verdict::deny(t.error());
     // The kernel looks the name up first (filename_create(): ENOENT,
     // ENOTDIR, EEXIST), then asks CAP_MKNOD (vfs_mknod()).
-    if (!c.privileged()) {
+    if (!c.fs_privileged()) {
       if (host_statx({t->path, false, t->fd_link})) return Verdict::deny(EEXIST);
       const std::string parent = t->path.substr(0, t->path.find_last_of('/') + 1);
       if (auto p = host_statx({parent.empty() ? "." : parent, true, t->fd_link}); !p) {

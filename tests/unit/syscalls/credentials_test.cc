@@ -75,6 +75,20 @@ TEST(Credentials, SetfsuidReturnsTheOldAndNeverFails) {
   EXPECT_EQ(r.setfsuid(X), 7u);  // a query
 }
 
+// Root with a non-zero fsuid has lost its filesystem capabilities (chown,
+// fowner, fsetid, mknod), and gets them back with fsuid 0.
+TEST(Credentials, FsuidDropsTheFilesystemCapabilities) {
+  Credentials r = Credentials::of(0, 0);
+  EXPECT_TRUE(r.fs_privileged());
+  EXPECT_EQ(r.setfsuid(1000), 0u);
+  EXPECT_TRUE(r.privileged());
+  EXPECT_FALSE(r.fs_privileged());
+  EXPECT_EQ(r.setfsuid(0), 1000u);
+  EXPECT_TRUE(r.fs_privileged());
+  EXPECT_TRUE(r.in_group(0));
+  EXPECT_FALSE(r.in_group(5));
+}
+
 TEST(Credentials, GroupsNeedPrivilege) {
   Credentials r = Credentials::of(0, 0);
   EXPECT_EQ(r.setgroups({2, 1, 2}), 0);
