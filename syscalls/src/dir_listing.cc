@@ -6,10 +6,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <vector>
 
 #include "cocoon/tracer/tracee.h"
+#include "proc_fields.h"
 
 namespace cocoon::syscalls {
 
@@ -51,16 +51,8 @@ std::int64_t last_offset(std::span<const std::byte> records) {
 
 // The file position of a tracee's fd (/proc/TID/fdinfo/N, "pos:").
 long long fd_position(pid_t tid, int fd) {
-  std::ifstream in("/proc/" + std::to_string(tid) + "/fdinfo/" + std::to_string(fd));
-  std::string key;
-  long long pos = -1;
-  while (in >> key) {
-    if (key == "pos:") {
-      in >> pos;
-      break;
-    }
-  }
-  return pos;
+  const auto pos = proc_field(tid, "fdinfo/" + std::to_string(fd), "pos:");
+  return pos ? std::stoll(*pos) : -1;
 }
 
 unsigned char dirent_type(const struct stat& st) {

@@ -4,11 +4,11 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <span>
 #include <string>
 
 #include "cocoon/tracer/tracee.h"
+#include "../proc_fields.h"
 #include "identity.h"
 
 namespace cocoon::syscalls {
@@ -24,14 +24,8 @@ constexpr std::string_view kCalls[] = {
     "setfsgid",  "setgroups", "capget",   "capset"};
 
 pid_t parent_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(in)), {});
-  const auto close = s.rfind(')');
-  if (close == std::string::npos) return 0;
-  char state = 0;
-  int ppid = 0;
-  if (std::sscanf(s.c_str() + close + 1, " %c %d", &state, &ppid) != 2) return 0;
-  return ppid;
+  const auto ppid = proc_field(pid, "status", "PPid:");
+  return ppid ? static_cast<pid_t>(std::stol(*ppid)) : 0;
 }
 
 std::uint32_t u32(std::uint64_t v) { return static_cast<std::uint32_t>(v); }

@@ -8,13 +8,13 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <span>
 #include <utility>
 #include <string>
 
 #include "cocoon/tracer/tracee.h"
+#include "../proc_fields.h"
 #include "identity.h"
 
 namespace cocoon::syscalls {
@@ -93,12 +93,9 @@ std::expected<Target, int> of_fd(tracer::SyscallStop& stop, int fd_arg, bool io)
   const int fd = static_cast<int>(stop.regs.arg(fd_arg));
   const std::string link = fd_link(stop.tracee.tid, fd);
   if (io) {
-    std::ifstream in("/proc/" + std::to_string(stop.tracee.tid) + "/fdinfo/" + std::to_string(fd));
-    std::string key, flags;
-    while (in >> key && key != "flags:") {
-    }
-    if (!(in >> flags)) return std::unexpected(EBADF);  // not open
-    if (std::stoul(flags, nullptr, 8) & O_PATH) return std::unexpected(EBADF);
+    const auto flags = proc_field(stop.tracee.tid, "fdinfo/" + std::to_string(fd), "flags:");
+    if (!flags) return std::unexpected(EBADF);  // not open
+    if (std::stoul(*flags, nullptr, 8) & O_PATH) return std::unexpected(EBADF);
   }
   return Target{link, true, link};
 }
@@ -116,16 +113,8 @@ std::expected<struct statx, int> host_statx(const Target& t, unsigned mask = STA
 FileKey key_of(const struct statx& sx) { return {makedev(sx.stx_dev_major, sx.stx_dev_minor), sx.stx_ino}; }
 
 std::uint32_t process_umask(pid_t tid) {
-  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
-  std::string key;
-  while (in >> key) {
-    if (key == "Umask:") {
-      std::string v;
-      in >> v;
-      return static_cast<std::uint32_t>(std::stoul(v, nullptr, 8));
-    }
-  }
-  return 022;
+  const auto umask = proc_field(tid, "status", "Umask:");
+  return umask ? static_cast<std::uint32_t>(std::stoul(*umask, nullptr, 8)) : 022;
 }
 
 }  // namespace
