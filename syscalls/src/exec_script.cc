@@ -1,6 +1,7 @@
 #include "exec_script.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -58,6 +59,15 @@ std::expected<vfs::Resolved, int> resolve_exec(const GuestView& view, pid_t tid,
 
 // A dynamic program whose interpreter is not the host's file of that path:
 // exec the guest's interpreter with the program as its argument.
+// Whether the host names `a` and `b` reach one file (the guest's ld.so is
+// the host's through a symlink, as /lib64's is).
+bool same_file(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  struct stat sa {}, sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
 // `name` is the program's path as ld.so is to open it (from the guest's
 // cwd, in the guest's view): glibc's ld.so makes it the program's AT_EXECFN
 // (_dl_start_args_adjust(), elf/rtld.c), so it is the guest's own name
@@ -69,7 +79,7 @@ std::expected<void, int> through_elf_interpreter(const GuestView& view, pid_t ti
   if (!interp || interp->empty()) return {};
   auto r = resolve_exec(view, tid, tgid, *interp);
   if (!r) return std::unexpected(r.error());
-  if (r->host.str() == *interp) return {};  // the same file: the kernel's choice is right
+  if (same_file(r->host.str(), *interp)) return {};  // the kernel's choice is right
   std::vector<std::optional<std::string>> head{*interp};
   if (interpreter_takes_argv0(r->host.str())) {
     head.push_back("--argv0");

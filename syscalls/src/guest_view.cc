@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string_view>
+
+#include "pids/pid_namespace.h"
 
 namespace cocoon::syscalls {
 namespace {
@@ -23,7 +26,58 @@ std::string retarget_proc_self(const std::string& path, pid_t tid, pid_t tgid) {
   return path;
 }
 
+// The number that starts `s` (digits up to '/' or the end), or -1.
+long leading_number(std::string_view s) {
+  std::size_t n = 0;
+  while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
+  if (n == 0 || n > 9 || (n < s.size() && s[n] != '/')) return -1;
+  return std::stol(std::string(s.substr(0, n)));
+}
+
+// In a PID namespace, "/proc/N[/task/M]..." names members by their
+// numbers: the real ones replace them, and a number no member has becomes
+// "/proc/0" (no such directory: ENOENT, as for an invisible process).
+std::string retarget_proc_pids(const std::string& path, const PidNamespace& ns) {
+  constexpr std::string_view kProc = "/proc/";
+  std::string_view rest = std::string_view(path).substr(kProc.size());
+  const long v = leading_number(rest);
+  if (v < 0) return path;
+  const std::size_t digits = std::to_string(v).size();
+  auto real = ns.real_of(static_cast<pid_t>(v));
+  if (!real) return "/proc/0";
+  std::string out = "/proc/" + std::to_string(*real);
+  rest.remove_prefix(digits);
+  constexpr std::string_view kTask = "/task/";
+  if (rest.starts_with(kTask)) {
+    std::string_view tail = rest.substr(kTask.size());
+    const long t = leading_number(tail);
+    if (t >= 0) {
+      auto tid = ns.real_of(static_cast<pid_t>(t));
+      if (!tid) return "/proc/0";
+      out += std::string(kTask) + std::to_string(*tid);
+      rest = tail.substr(std::to_string(t).size());
+    }
+  }
+  return out + std::string(rest);
+}
+
 }  // namespace
+
+std::optional<std::string> GuestView::proc_self_link(pid_t tid, pid_t tgid,
+                                                     const std::string& path,
+                                                     const vfs::GuestPath& base) const {
+  std::string full = path;
+  if (path.front() != '/') full = base.str() == "/" ? "/" + path : base.str() + "/" + path;
+  while (full.size() > 1 && full.back() == '/') full.pop_back();
+  if (full != "/proc/self" && full != "/proc/thread-self") return std::nullopt;
+  pid_t p = tgid, t = tid;
+  if (pid_ns_) {
+    p = pid_ns_->member(tgid);
+    t = pid_ns_->member(tid);
+  }
+  if (full == "/proc/self") return std::to_string(p);
+  return std::to_string(p) + "/task/" + std::to_string(t);
+}
 
 bool GuestView::is_identity() const {
   return table_.mounts().size() == 1 && table_.root().source.str() == "/" &&
@@ -59,10 +113,18 @@ std::expected<vfs::Resolved, int> GuestView::resolve(pid_t tid, pid_t tgid,
                                                      const vfs::GuestPath& base,
                                                      vfs::ResolveFlags flags) const {
   const vfs::Resolver resolver(table_, fs_);
-  if (path.starts_with("/proc/")) {
-    return resolver.resolve(vfs::GuestPath(retarget_proc_self(path, tid, tgid)), base, flags);
+  // A name relative to a directory in /proc ("123/stat" from /proc).
+  std::string full = path;
+  if (pid_ns_ && path.front() != '/' && (base.str() == "/proc" || base.str().starts_with("/proc/"))) {
+    full = base.str() + "/" + path;
   }
-  return resolver.resolve(vfs::GuestPath(path), base, flags);
+  if (!full.starts_with("/proc/")) return resolver.resolve(vfs::GuestPath(path), base, flags);
+  std::string target = retarget_proc_self(full, tid, tgid);
+  if (pid_ns_ && target == full) target = retarget_proc_pids(full, *pid_ns_);
+  auto r = resolver.resolve(vfs::GuestPath(target), base, flags);
+  // The kernel, given the guest's own name, would reach another process.
+  if (r && pid_ns_ && target != full) r->plain = false;
+  return r;
 }
 
 // Speed: the fd's kind is only asked for when the answer can depend on it.
@@ -115,7 +177,8 @@ std::string GuestView::proc_mount_file(const std::string& host) const {
 
 std::string GuestView::generated_file(const std::string& host) const {
   if (auto it = generated_.find(host); it != generated_.end()) return it->second;
-  return proc_mount_file(host);
+  if (auto f = proc_mount_file(host); !f.empty()) return f;
+  return generator_ ? generator_(host) : std::string();
 }
 
 std::string GuestView::to_guest(const std::string& host) const {

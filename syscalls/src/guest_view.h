@@ -11,7 +11,9 @@
 #include <sys/types.h>
 
 #include <expected>
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +23,8 @@
 #include "cocoon/vfs/resolver.h"
 
 namespace cocoon::syscalls {
+
+class PidNamespace;
 
 class GuestView {
  public:
@@ -78,8 +82,23 @@ class GuestView {
   }
   bool has_generated_files() const { return !generated_.empty(); }
   const std::map<std::string, std::string>& generated_files() const { return generated_; }
-  // proc_mount_file() or a generated file, else empty.
+  // Files made when opened (/proc/PID/status in a PID namespace): asked
+  // for a host path no fixed file stands for; the file to open instead, or
+  // empty.
+  void set_file_generator(std::function<std::string(const std::string& host)> g) {
+    generator_ = std::move(g);
+  }
+  // proc_mount_file(), a fixed generated file or a generator's, else empty.
   std::string generated_file(const std::string& host) const;
+
+  // The emulated PID namespace (--unshare-pid), null without one: /proc
+  // paths then name processes by their numbers in it.
+  void set_pid_namespace(std::shared_ptr<PidNamespace> ns) { pid_ns_ = std::move(ns); }
+  const std::shared_ptr<PidNamespace>& pid_namespace() const { return pid_ns_; }
+  // readlink(2) of /proc/self or /proc/thread-self (after normalising the
+  // guest's path): what the guest's own /proc would answer, else nullopt.
+  std::optional<std::string> proc_self_link(pid_t tid, pid_t tgid, const std::string& path,
+                                            const vfs::GuestPath& base) const;
   std::vector<std::string> proc_mount_files() const {
     if (mounts_file_.empty()) return {};
     return {mounts_file_, mountinfo_file_};
@@ -99,6 +118,8 @@ class GuestView {
   vfs::HostFilesystem fs_;
   std::string mounts_file_, mountinfo_file_;
   std::map<std::string, std::string> generated_;
+  std::function<std::string(const std::string&)> generator_;
+  std::shared_ptr<PidNamespace> pid_ns_;
   std::string socket_link_dir_;
 };
 

@@ -7,6 +7,8 @@
 #include "dir_listing.h"
 #include "identity/identity.h"
 #include "paths.h"
+#include "pids/pids.h"
+#include "pids/proc_pids.h"
 #include "unix_sockets.h"
 #include "uts.h"
 
@@ -22,13 +24,19 @@ tracer::HandlerList make_handlers(const RunConfig& config,
     list.push_back(std::make_unique<Affinity>());
     list.push_back(std::make_unique<Waits>());
   }
+  // Before Paths: a /proc listing is answered whole, not completed.
+  if (view && view->pid_namespace()) {
+    list.push_back(std::make_unique<Pids>(view->pid_namespace()));
+    list.push_back(std::make_unique<ProcListing>(view->pid_namespace()));
+  }
   // The host's own view needs no translation: nothing is traced for paths
-  // (but the opens that may reach a generated file).
+  // (but the opens that may reach a generated file, and /proc's numbers in
+  // a PID namespace).
   if (view && !view->is_identity()) {
     list.push_back(std::make_unique<Paths>(view));
     list.push_back(std::make_unique<DirListing>(view));
     list.push_back(std::make_unique<UnixSockets>(view));
-  } else if (view && view->has_generated_files()) {
+  } else if (view && (view->has_generated_files() || view->pid_namespace())) {
     list.push_back(std::make_unique<Paths>(view));
   }
   // After Paths: identity handlers see the host paths it wrote.

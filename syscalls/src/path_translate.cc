@@ -169,6 +169,13 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
       }
       return Verdict::deny(ENOENT);
     }
+    if (rule.special == Special::kReadlink) {
+      const int base_fd = a.dirfd >= 0 ? static_cast<int>(regs.arg(a.dirfd)) : AT_FDCWD;
+      auto base = path->front() == '/' ? vfs::GuestPath("/") : view_->base_dir(tid, base_fd).value_or(vfs::GuestPath("/"));
+      if (auto self = view_->proc_self_link(tid, stop.tracee.tgid, *path, base)) {
+        return reply_readlink(stop, a, *self);
+      }
+    }
     vfs::ResolveFlags rf = cf->resolve;
     rf.follow_last = follows(a, cf->flags);
     // Only exec (not as_is) must know what the last name is; the rest only

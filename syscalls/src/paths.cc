@@ -21,7 +21,8 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
   // The host's own view with generated files (--hostname's
   // /proc/sys/kernel/hostname): only opens can reach them.
-  if (view_->is_identity()) {
+  // In a PID namespace every path may name a process under /proc.
+  if (view_->is_identity() && !view_->pid_namespace()) {
     const bool opens = row.name == "open" || row.name == "openat" || row.name == "openat2";
     return opens ? Decision::trace() : Decision::allow();
   }

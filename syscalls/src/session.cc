@@ -54,6 +54,12 @@ std::expected<int, std::string> run_session(const Session& session) {
   options.cwd = setup->host_cwd;
   options.landlock_fd = setup->landlock.fd;
   options.cpu_placement = session.view.cpu_placement;
+  // A PID namespace's init reaps its orphans, and its end is everyone's
+  // (zap_pid_ns_processes(), kernel/pid_namespace.c).
+  if (session.view.unshare_pid) {
+    options.child_subreaper = true;
+    options.kill_on_exit = true;
+  }
   tracer::Tracer t(options, make_handlers(session.view, setup->view, *identity));
   auto status = t.run(session.argv);
   if (!status) return std::unexpected(status.error().message());

@@ -1,5 +1,8 @@
 #include "view_setup.h"
 
+#include "pids/pid_namespace.h"
+#include "pids/proc_pids.h"
+
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -184,7 +187,8 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
   out.scratch = std::move(early);
   // The host's own view (GuestView::is_identity) needs no scratch directory,
   // unless emulated names need files that /proc/sys/kernel's stand for.
-  if (!out.scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts())) {
+  if (!out.scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts() ||
+                       config.unshare_pid)) {
     auto scratch = ScratchDir::create();
     if (!scratch) return std::unexpected(scratch.error());
     out.scratch = std::move(*scratch);
@@ -227,13 +231,22 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
   if (config.uts()) {
     if (auto r = write_uts_files(*out.scratch, config, *view); !r) return std::unexpected(r.error());
   }
+  std::vector<std::string> readable = view->proc_mount_files();
+  if (config.unshare_pid) {
+    auto dir = out.scratch->make_subdir("pids");
+    if (!dir) return std::unexpected(dir.error());
+    auto ns = std::make_shared<PidNamespace>(config.first_pid);
+    view->set_file_generator(proc_file_generator(ns, *dir));
+    view->set_pid_namespace(std::move(ns));
+    readable.push_back(*dir);
+  }
   if (!view->is_identity() || config.cwd) {
     auto cwd = host_cwd_of(*view, config.cwd);
     if (!cwd) return std::unexpected(cwd.error());
     out.host_cwd = *cwd;
   }
   if (config.landlock && !view->is_identity()) {
-    std::vector<std::string> files = view->proc_mount_files();
+    std::vector<std::string> files = readable;
     for (const auto& [host, file] : view->generated_files()) files.push_back(file);
     auto ll = make_landlock(view->table(), files);
     if (!ll) return std::unexpected(ll.error());

@@ -136,6 +136,9 @@ void add_view_options(CLI::App* cmd, Options& o) {
   cmd->add_option("--kernel-release", o.session.view.kernel_release,
                   "STR: the kernel release uname() and /proc/sys/kernel/osrelease report "
                   "(PRoot's -k)");
+  cmd->add_flag("--unshare-pid", o.session.view.unshare_pid,
+                "The command is PID 1 of an emulated PID namespace: it and its descendants "
+                "see only each other, under their own numbers");
   cmd->add_option("-r,--rootfs", o.session.view.rootfs,
                   "DIR: the guest's root directory (default: the host's /)");
   cmd->add_option("-w,--cwd", o.session.view.cwd,

@@ -41,6 +41,26 @@ std::uint32_t tracing_mask(const HandlerList& handlers, const arch::SyscallDesc&
   return mask;
 }
 
+// -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND (include/linux/errno.h):
+// a signal interrupted the call, and unless a handler without SA_RESTART
+// runs, the kernel runs it again from the registers as they are
+// (arch_do_signal_or_restart()), which is what the exit stop sees: a
+// rewritten argument would be taken as the guest's own and translated
+// twice (a pid read as a virtual number, a host path as a guest path).
+// The guest's arguments go back, and the restarted call stops at entry
+// again. arm64 and riscv64 restart arg0 from orig_x0 / orig_a0, saved
+// before the entry stop; their arg0 register holds the result here.
+bool restart_with_guest_args(const Tracee& t, arch::SyscallRegs& regs) {
+  const std::int64_t r = regs.result();
+  if (r != -512 && r != -513 && r != -514) return false;
+  const int first = regs.abi() == arch::Arch::kX86_64 || regs.abi() == arch::Arch::kI386 ? 0 : 1;
+  for (int i = first; i < 6; ++i) {
+    const auto idx = static_cast<std::size_t>(i);
+    if (t.guest_args[idx] != t.entry_args[idx]) regs.set_arg(i, t.guest_args[idx]);
+  }
+  return true;
+}
+
 }  // namespace
 
 Policy build_policy(const HandlerList& handlers, arch::Arch host) {
@@ -80,6 +100,7 @@ Verdict Dispatcher::on_entry(Tracee& t, arch::SyscallRegs& regs) {
   GuestMemory memory(t.tid);
   SyscallStop stop{t, regs, *row, memory};
   t.exit_handlers = 0;
+  for (int i = 0; i < 6; ++i) t.guest_args[static_cast<std::size_t>(i)] = regs.arg(i);
   Verdict result = Verdict::resume();
   for (std::size_t i = 0; i < handlers_.size(); ++i) {
     if ((mask & (1u << i)) == 0) continue;
@@ -105,6 +126,7 @@ void Dispatcher::on_exit(Tracee& t, arch::SyscallRegs& regs) {
   t.exit_handlers = 0;
   const arch::SyscallDesc* row = arch::find_syscall(regs.abi(), t.entry_nr);
   if (row == nullptr || mask == 0) return;
+  if (restart_with_guest_args(t, regs)) return;
   GuestMemory memory(t.tid);
   SyscallStop stop{t, regs, *row, memory};
   for (std::size_t i = handlers_.size(); i-- > 0;) {
@@ -114,6 +136,18 @@ void Dispatcher::on_exit(Tracee& t, arch::SyscallRegs& regs) {
 
 void Dispatcher::on_clone(const Tracee& parent, const Tracee& child) {
   for (const auto& h : handlers_) h->on_clone(parent, child);
+}
+
+int Dispatcher::on_signal(Tracee& t, int signal) {
+  for (const auto& h : handlers_) {
+    if (signal == 0) break;
+    signal = h->on_signal(t, signal);
+  }
+  return signal;
+}
+
+void Dispatcher::on_death(const Tracee& t) {
+  for (const auto& h : handlers_) h->on_death(t);
 }
 
 void Dispatcher::on_exec(Tracee& t) {

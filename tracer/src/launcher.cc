@@ -36,6 +36,7 @@ namespace {
   // above is traced, even without seccomp, where every syscall after the
   // seize stops.
   if (spec.new_session) setsid();
+  if (spec.child_subreaper) prctl(PR_SET_CHILD_SUBREAPER, 1);
   const int cd_err = !spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0 ? errno : 0;
   if (write(ready_fd, &cd_err, sizeof cd_err) != sizeof cd_err || cd_err != 0) _exit(125);
   close(ready_fd);

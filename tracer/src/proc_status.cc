@@ -9,7 +9,9 @@
 
 namespace cocoon::tracer {
 
-std::optional<pid_t> read_tgid(pid_t tid) {
+namespace {
+
+std::optional<pid_t> read_field(pid_t tid, std::string_view key) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/status", tid);
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -19,9 +21,9 @@ std::optional<pid_t> read_tgid(pid_t tid) {
   close(fd);
   if (n <= 0) return std::nullopt;
   std::string_view text(buf, static_cast<std::size_t>(n));
-  const auto at = text.find("\nTgid:");
+  const auto at = text.find(key);
   if (at == std::string_view::npos) return std::nullopt;
-  auto rest = text.substr(at + 6);
+  auto rest = text.substr(at + key.size());
   while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
   pid_t tgid = 0;
   if (std::from_chars(rest.data(), rest.data() + rest.size(), tgid).ec != std::errc{}) {
@@ -29,5 +31,10 @@ std::optional<pid_t> read_tgid(pid_t tid) {
   }
   return tgid;
 }
+
+}  // namespace
+
+std::optional<pid_t> read_tgid(pid_t tid) { return read_field(tid, "\nTgid:"); }
+std::optional<pid_t> read_ppid(pid_t tid) { return read_field(tid, "\nPPid:"); }
 
 }  // namespace cocoon::tracer

@@ -32,7 +32,8 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   kill_switch_->arm(options_.die_with_parent);
   placement_ = std::make_unique<Placement>(options_.cpu_placement);
 
-  LaunchSpec spec{argv, {}, options_.cwd, options_.landlock_fd, options_.new_session};
+  LaunchSpec spec{argv, {}, options_.cwd, options_.landlock_fd, options_.new_session,
+                  options_.child_subreaper};
   if (options_.use_seccomp) spec.filter = build_filter(dispatcher_.policy());
   auto pid = launch(spec);
   if (!pid) return std::unexpected(pid.error());
@@ -71,10 +72,19 @@ void Tracer::handle(const WaitEvent& ev) {
   if (ev.kind == EventKind::kExited || ev.kind == EventKind::kKilled) return on_death(ev);
   Tracee* t = tracees_.find(ev.tid);
   // A new child's first stop can arrive before its parent's clone event,
-  // which then fills in the thread group (0 until then).
+  // which then fills in the thread group (0 until then) and releases it.
   if (t == nullptr) {
     t = &adopt(ev.tid, 0);
     placement_->update(tracees_);
+    if (ev.kind == EventKind::kInterruptStop) {
+      t->birth = Tracee::Birth::kHeld;
+      return;
+    }
+  } else if (t->birth == Tracee::Birth::kAwaitFirstStop) {
+    // Its first stop, normally; a signal could come first.
+    const bool first_stop = ev.kind == EventKind::kInterruptStop;
+    release_child(*t, first_stop);
+    if (first_stop) return;
   }
   switch (ev.kind) {
     case EventKind::kSeccompStop: return on_seccomp_stop(*t);
@@ -89,7 +99,7 @@ void Tracer::handle(const WaitEvent& ev) {
         log().warn("PTRACE_LISTEN {}: {}", t->tid, errno);
       }
       return;
-    case EventKind::kSignalStop: return resume(*t, ev.signal);
+    case EventKind::kSignalStop: return resume(*t, dispatcher_.on_signal(*t, ev.signal));
     default:
       t->listening = false;
       return resume(*t);
@@ -99,6 +109,10 @@ void Tracer::handle(const WaitEvent& ev) {
 void Tracer::on_death(const WaitEvent& ev) {
   log().debug("{} {} (code {}, signal {})", ev.tid, event_kind_name(ev.kind), ev.code, ev.signal);
   kill_switch_->remove(ev.tid);
+  if (Tracee* t = tracees_.find(ev.tid)) {
+    dispatcher_.on_death(*t);
+    release_orphans(*t);
+  }
   tracees_.erase(ev.tid);
   placement_->update(tracees_);
   if (ev.tid != root_) return;
@@ -195,12 +209,51 @@ void Tracer::on_clone_event(Tracee& t, int ptrace_event) {
   if (ptrace(PTRACE_GETEVENTMSG, t.tid, 0, &msg) == 0) {
     const auto child = static_cast<pid_t>(msg);
     const pid_t tgid = ptrace_event == PTRACE_EVENT_CLONE ? read_tgid(child).value_or(0) : child;
+    const bool seen = tracees_.find(child) != nullptr;
     Tracee& c = adopt(child, tgid);
     if (c.tgid == 0) c.tgid = tgid;
-    dispatcher_.on_clone(t, c);
+    c.parent_tid = t.tid;
+    c.parent_tgid = t.tgid;
+    if (seen && c.birth == Tracee::Birth::kHeld) {
+      release_child(c, true);
+    } else {
+      c.birth = Tracee::Birth::kAwaitFirstStop;
+    }
     placement_->update(tracees_);
   }
   resume(t);
+}
+
+// Both halves of a birth are in (Tracee::Birth): the handlers hear of it,
+// then the child runs.
+void Tracer::release_child(Tracee& child, bool run) {
+  Tracee stand_in;
+  stand_in.tid = child.parent_tid;
+  stand_in.tgid = child.parent_tgid;
+  const Tracee* parent = tracees_.find(child.parent_tid);
+  child.birth = Tracee::Birth::kBorn;
+  dispatcher_.on_clone(parent != nullptr ? *parent : stand_in, child);
+  if (run) resume(child);
+}
+
+// A child held for its parent's clone event that will never come: the
+// parent died between making it and reporting it (a fatal signal skips the
+// ptrace stop, ptrace_stop() in kernel/signal.c). Its children are those
+// whose parent process, or thread group, was the dead task's.
+void Tracer::release_orphans(const Tracee& dead) {
+  std::vector<Tracee*> held;
+  tracees_.for_each([&](Tracee& c) {
+    if (c.birth == Tracee::Birth::kHeld) held.push_back(&c);
+  });
+  for (Tracee* c : held) {
+    const pid_t tgid = read_tgid(c->tid).value_or(0);
+    const pid_t ppid = read_ppid(c->tid).value_or(0);
+    if (tgid != dead.tgid && ppid != dead.tgid && ppid != dead.tid) continue;
+    c->tgid = tgid;
+    c->parent_tid = dead.tid;
+    c->parent_tgid = dead.tgid;
+    release_child(*c, true);
+  }
 }
 
 // After an exec by a non-leader thread, that thread takes over the leader's

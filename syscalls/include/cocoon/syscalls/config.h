@@ -48,6 +48,11 @@ struct RunConfig {
   bool cpu_placement = true;
   // Unset: the real credentials, files as they are.
   std::optional<IdentityOptions> identity;
+  // PID namespace emulation (--unshare-pid): the command is PID
+  // `first_pid` (1; bwrap without --as-pid-1 keeps 1 for its own init, so
+  // 2) of a namespace whose members see only each other.
+  bool unshare_pid = false;
+  int first_pid = 1;
 };
 
 }  // namespace cocoon::syscalls

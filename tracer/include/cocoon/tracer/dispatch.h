@@ -33,7 +33,9 @@ class Dispatcher {
   // and an exec is rare next to syscalls).
   void on_exec(Tracee& t);
   void on_clone(const Tracee& parent, const Tracee& child);
-
+  // The signal to deliver after every handler had its say.
+  int on_signal(Tracee& t, int signal);
+  void on_death(const Tracee& t);
  private:
   std::uint32_t mask_of(arch::Arch abi, long nr) const;
 

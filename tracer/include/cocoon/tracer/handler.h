@@ -54,19 +54,33 @@ class SyscallHandler {
   // Called at the exit when on_entry asked for it; `regs` holds the result,
   // and the entry's arguments are in tracee.entry_args.
   virtual void on_exit(SyscallStop& stop) { (void)stop; }
-  // Called at the PTRACE_EVENT_EXEC stop of every tracee (no extra stop):
-  // the new image is in place, its registers and stack readable. `tracee`
-  // already has the tid the process keeps.
-  // Called at the fork/vfork/clone event of `parent` (no extra stop) once
-  // the new task `child` is in the table: state a process inherits.
+  // Called once per new task, when both its parent's fork/vfork/clone
+  // event and its own first stop have arrived (no extra stop), before the
+  // child runs its first instruction: state a process inherits, and
+  // corrections to what the kernel wrote into the child's memory
+  // (Tracee::Birth). `parent` may be a stand-in holding only the ids when
+  // the parent died in between.
   virtual void on_clone(const Tracee& parent, const Tracee& child) {
     (void)parent;
     (void)child;
   }
+  // Called at the PTRACE_EVENT_EXEC stop of every tracee (no extra stop):
+  // the new image is in place, its registers and stack readable. `tracee`
+  // already has the tid the process keeps.
   virtual void on_exec(Tracee& tracee, const GuestMemory& memory) {
     (void)tracee;
     (void)memory;
   }
+  // Called at a signal-delivery stop (no extra stop: ptrace reports every
+  // signal anyway) with the signal about to be delivered; returns the one
+  // to deliver instead (0 suppresses it). The siginfo is the handler's to
+  // read and rewrite (tracer/siginfo.h).
+  virtual int on_signal(Tracee& tracee, int signal) {
+    (void)tracee;
+    return signal;
+  }
+  // Called when a task has died (its exit reported to cocoon).
+  virtual void on_death(const Tracee& tracee) { (void)tracee; }
 };
 
 }  // namespace cocoon::tracer

@@ -25,6 +25,10 @@ struct LaunchSpec {
   // setsid(2) before exec: the command leaves cocoon's terminal session
   // (bwrap's --new-session: no TIOCSTI into the caller's terminal).
   bool new_session = false;
+  // PR_SET_CHILD_SUBREAPER before exec (kept across it, prctl(2)): the
+  // command's orphaned descendants are reparented to it rather than to
+  // cocoon, as they are to PID 1 of a PID namespace.
+  bool child_subreaper = false;
 };
 
 // fork; the child waits on a pipe until the parent has PTRACE_SEIZEd it, then

@@ -21,6 +21,9 @@ struct Tracee {
   // (x0 / a0 hold the result on aarch64 / riscv64).
   std::uint32_t exit_handlers = 0;
   std::array<std::uint64_t, 6> entry_args{};
+  // The same, as the guest passed them (before handlers rewrote them): put
+  // back when the call is to be restarted (Dispatcher::on_exit).
+  std::array<std::uint64_t, 6> guest_args{};
   long entry_nr = -1;
   // Without seccomp, a skipped syscall's result is written again at its exit
   // stop: not every arch keeps the value set at the entry stop.
@@ -30,6 +33,20 @@ struct Tracee {
   // Blocked in wait4/waitid for a child (set by a handler between that
   // call's entry and exit stops): not competing for a CPU (Placement).
   bool waiting = false;
+
+  // A new task is announced twice: by its own first stop and by its
+  // parent's clone event, in either order. Handlers hear of it
+  // (on_clone) once both have arrived, while it is still in its first
+  // stop: so it has run no instruction yet, and the kernel has already
+  // written CLONE_CHILD_SETTID into its memory (schedule_tail(), before
+  // the child's first return to user mode), which a handler may correct.
+  enum class Birth : std::uint8_t {
+    kBorn,            // running (or the command itself)
+    kHeld,            // in its first stop; the parent's event not seen yet
+    kAwaitFirstStop,  // the parent's event seen; its first stop not yet
+  };
+  Birth birth = Birth::kBorn;
+  pid_t parent_tid = 0, parent_tgid = 0;  // who cloned it (kAwaitFirstStop)
 };
 
 class TraceeTable {

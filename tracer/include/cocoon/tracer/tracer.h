@@ -38,6 +38,8 @@ struct TracerOptions {
   bool new_session = false;
   // Run cocoon and a serial guest on one CPU (tracer/src/placement.h).
   bool cpu_placement = true;
+  // The command becomes a child subreaper (LaunchSpec).
+  bool child_subreaper = false;
 };
 
 class Placement;
@@ -62,6 +64,8 @@ class Tracer {
   void on_syscall_stop(Tracee& t);
   void on_seccomp_stop(Tracee& t);
   void on_clone_event(Tracee& t, int ptrace_event);
+  void release_child(Tracee& child, bool run);
+  void release_orphans(const Tracee& dead);
   void on_exec_event(Tracee& t);
   Tracee& adopt(pid_t tid, pid_t tgid);
   void resume(Tracee& t, int signal = 0);

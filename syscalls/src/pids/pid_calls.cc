@@ -1,0 +1,294 @@
+// Pids: the calls that take or return a pid, at entry and exit.
+#include <linux/sched.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <csignal>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+
+#include "../proc_fields.h"
+#include "cocoon/arch/regs_io.h"
+#include "cocoon/tracer/tracee.h"
+#include "pids.h"
+
+namespace cocoon::syscalls {
+
+using tracer::Decision;
+using tracer::Verdict;
+
+namespace {
+
+enum class Call : std::uint8_t {
+  kGeneric,  // only `pid`-role arguments
+  kGetpid, kGettid, kGetppid, kGroupResult, kGetGroupOf, kFork, kClone, kSetTidAddress,
+  kWait4, kWaitid, kKill, kSetpgid, kPriority, kIoprio, kIoctl,
+};
+
+Call call_of(std::string_view name) {
+  static const std::unordered_map<std::string_view, Call> calls = {
+      {"getpid", Call::kGetpid},       {"gettid", Call::kGettid},
+      {"getppid", Call::kGetppid},     {"getpgrp", Call::kGroupResult},
+      {"setsid", Call::kGroupResult},  {"getpgid", Call::kGetGroupOf},
+      {"getsid", Call::kGetGroupOf},   {"fork", Call::kFork},
+      {"vfork", Call::kFork},          {"clone", Call::kClone},
+      {"set_tid_address", Call::kSetTidAddress},
+      {"wait4", Call::kWait4},         {"waitid", Call::kWaitid},
+      {"kill", Call::kKill},           {"setpgid", Call::kSetpgid},
+      {"getpriority", Call::kPriority}, {"setpriority", Call::kPriority},
+      {"ioprio_get", Call::kIoprio},   {"ioprio_set", Call::kIoprio},
+      {"ioctl", Call::kIoctl},
+  };
+  auto it = calls.find(name);
+  return it == calls.end() ? Call::kGeneric : it->second;
+}
+
+bool has_pid_arg(const arch::SyscallDesc& row) {
+  for (int i = 0; i < row.arg_count; ++i) {
+    if (row.args[static_cast<std::size_t>(i)] == arch::ArgRole::kPid) return true;
+  }
+  return false;
+}
+
+pid_t as_pid(std::uint64_t v) { return static_cast<pid_t>(static_cast<std::int32_t>(v)); }
+
+// Where clone(2) takes the child's tid pointer: x86-64 (flags, stack,
+// ptid, ctid, tls); arm64 and riscv64 select CONFIG_CLONE_BACKWARDS
+// (flags, stack, ptid, tls, ctid), kernel/fork.c.
+int clone_ctid_arg(arch::Arch abi) { return abi == arch::Arch::kX86_64 ? 3 : 4; }
+
+// Writes `value` as argument `i`. arg0 cannot be rewritten on riscv64
+// before Linux 6.16 (kernel-facts.md): false then.
+bool set_arg(tracer::SyscallStop& stop, int i, std::int64_t value) {
+  if (static_cast<std::int64_t>(stop.regs.arg(i)) == value) return true;
+  if (i == 0 && !arch::SyscallRegs::can_set_arg0()) return false;
+  stop.regs.set_arg(i, static_cast<std::uint64_t>(value));
+  return true;
+}
+
+bool write_pid(pid_t tid, std::uint64_t addr, pid_t value) {
+  return static_cast<bool>(
+      tracer::GuestMemory(tid).write(addr, std::as_bytes(std::span(&value, 1))));
+}
+
+// Whether a wait4 that returned a child reaped it: always, unless it
+// may report stops and continues (WUNTRACED, WCONTINUED), then as the
+// status word says.
+bool wait4_reaped(const tracer::SyscallStop& stop) {
+  if (!(stop.tracee.entry_args[2] & (WUNTRACED | WCONTINUED))) return true;
+  int status = 0;
+  const std::uint64_t at = stop.tracee.entry_args[1];
+  if (at == 0 || !stop.memory.read(at, std::as_writable_bytes(std::span(&status, 1)))) return false;
+  return WIFEXITED(status) || WIFSIGNALED(status);
+}
+
+}  // namespace
+
+Decision Pids::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  const bool ours = call_of(row.name) != Call::kGeneric || has_pid_arg(row) ||
+                    row.ret == arch::RetRole::kPid;
+  if (!ours || row.name == "clone3") return Decision::allow();
+  // The i386 ABI would see and reach real pids: refused, not leaked.
+  if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
+  return Decision::trace();
+}
+
+Verdict Pids::on_entry(tracer::SyscallStop& stop) {
+  const tracer::Tracee& t = stop.tracee;
+  if (t.tgid > 0) ns_->member(t.tgid);
+  switch (call_of(stop.desc.name)) {
+    case Call::kGetpid: return Verdict::skip(ns_->member(t.tgid > 0 ? t.tgid : t.tid));
+    case Call::kGettid: return Verdict::skip(ns_->member(t.tid));
+    case Call::kGetppid:
+    case Call::kGroupResult:
+    case Call::kFork:
+    case Call::kSetTidAddress: return Verdict::resume_to_exit();
+    case Call::kClone: return clone_entry(stop);
+    case Call::kGetGroupOf: {
+      Verdict v = translate_args(stop);
+      return v.kind == Verdict::Kind::kSkip ? v : Verdict::resume_to_exit();
+    }
+    case Call::kWait4: {
+      const pid_t pid = as_pid(stop.regs.arg(0));
+      if (pid > 0 || pid < -1) {
+        auto real = pid > 0 ? ns_->waitable_real_of(pid) : ns_->group_real_of(-pid);
+        if (!real) return Verdict::deny(ECHILD);
+        if (!set_arg(stop, 0, pid > 0 ? *real : -*real)) return Verdict::deny(ENOSYS);
+      }
+      return Verdict::resume_to_exit();
+    }
+    case Call::kWaitid: {
+      const auto which = static_cast<idtype_t>(stop.regs.arg(0));
+      const pid_t id = as_pid(stop.regs.arg(1));
+      if (which == P_PID || (which == P_PGID && id != 0)) {
+        auto real = which == P_PID ? ns_->waitable_real_of(id) : ns_->group_real_of(id);
+        if (!real) return Verdict::deny(ECHILD);
+        set_arg(stop, 1, *real);
+      }
+      return Verdict::resume_to_exit();
+    }
+    case Call::kKill: return kill(stop);
+    case Call::kSetpgid: {
+      const pid_t pgid = as_pid(stop.regs.arg(1));
+      if (pgid > 0) {
+        auto real = ns_->group_real_of(pgid);
+        if (!real) return Verdict::deny(EPERM);
+        set_arg(stop, 1, *real);
+      }
+      return translate_args(stop);
+    }
+    case Call::kPriority:
+    case Call::kIoprio: {
+      // PRIO_PROCESS/PRIO_PGRP are 0/1; IOPRIO_WHO_PROCESS/PGRP are 1/2.
+      const bool io = call_of(stop.desc.name) == Call::kIoprio;
+      const auto which = static_cast<int>(stop.regs.arg(0)) - (io ? 1 : 0);
+      const pid_t who = as_pid(stop.regs.arg(1));
+      if ((which == PRIO_PROCESS || which == PRIO_PGRP) && who > 0) {
+        auto real = which == PRIO_PROCESS ? ns_->real_of(who) : ns_->group_real_of(who);
+        if (!real) return Verdict::deny(ESRCH);
+        set_arg(stop, 1, *real);
+      }
+      return Verdict::resume();
+    }
+    case Call::kIoctl: return ioctl(stop);
+    case Call::kGeneric: return translate_args(stop);
+  }
+  return Verdict::resume();
+}
+
+// Every `pid`-role argument: 0 (the caller) and negative values pass as
+// they are; a positive number must be a live member's.
+Verdict Pids::translate_args(tracer::SyscallStop& stop) {
+  for (int i = 0; i < stop.desc.arg_count; ++i) {
+    if (stop.desc.args[static_cast<std::size_t>(i)] != arch::ArgRole::kPid) continue;
+    const pid_t v = as_pid(stop.regs.arg(i));
+    if (v <= 0) continue;
+    auto real = ns_->real_of(v);
+    if (!real) return Verdict::deny(ESRCH);
+    if (!set_arg(stop, i, *real)) return Verdict::deny(ENOSYS);
+  }
+  return Verdict::resume();
+}
+
+// TIOCSPGRP's group is put in the guest's int as the kernel must read it
+// (and put back at exit); TIOCGPGRP/TIOCGSID answers are translated at
+// exit (tty_ioctl(4)).
+Verdict Pids::ioctl(tracer::SyscallStop& stop) {
+  const auto request = static_cast<unsigned>(stop.regs.arg(1));
+  if (request == TIOCGPGRP || request == TIOCGSID) return Verdict::resume_to_exit();
+  if (request != TIOCSPGRP) return Verdict::resume();
+  pid_t pgid = 0;
+  if (!stop.memory.read(stop.regs.arg(2), std::as_writable_bytes(std::span(&pgid, 1)))) {
+    return Verdict::resume();  // the kernel says EFAULT
+  }
+  auto real = pgid > 0 ? ns_->group_real_of(pgid) : std::nullopt;
+  if (!real) return Verdict::deny(EPERM);  // no such group in the session
+  if (!write_pid(stop.tracee.tid, stop.regs.arg(2), *real)) return Verdict::deny(EFAULT);
+  return Verdict::resume_to_exit();
+}
+
+Verdict Pids::clone_entry(tracer::SyscallStop& stop) {
+  ns_->member(stop.tracee.tid);
+  CloneWrites w;
+  w.flags = stop.regs.arg(0);
+  w.parent_tid = stop.regs.arg(2);
+  w.child_tid = stop.regs.arg(clone_ctid_arg(stop.regs.abi()));
+  w.parent = stop.tracee.tid;
+  clones_by_parent_[stop.tracee.tid] = w;
+  return Verdict::resume_to_exit();
+}
+
+void Pids::write_clone_tids(const CloneWrites& w, pid_t child_real, pid_t parent_tid) {
+  const pid_t v = ns_->member(child_real);
+  if ((w.flags & CLONE_PARENT_SETTID) && w.parent_tid) write_pid(parent_tid, w.parent_tid, v);
+  if ((w.flags & CLONE_CHILD_SETTID) && w.child_tid) write_pid(child_real, w.child_tid, v);
+}
+
+// The child is still in its first stop (Tracee::Birth): what the kernel
+// wrote for CLONE_*_SETTID is the real tid; the virtual one goes over it
+// before either side can read it.
+void Pids::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
+  ns_->member(child.tid);
+  if (auto it = clones_by_child_.find(child.tid); it != clones_by_child_.end()) {
+    write_clone_tids(it->second, child.tid, it->second.parent);
+    clones_by_child_.erase(it);
+  } else if (auto p = clones_by_parent_.find(parent.tid); p != clones_by_parent_.end()) {
+    write_clone_tids(p->second, child.tid, parent.tid);
+    p->second.done = true;
+  }
+}
+
+void Pids::clone_exit(tracer::SyscallStop& stop) {
+  auto it = clones_by_parent_.find(stop.tracee.tid);
+  if (it == clones_by_parent_.end()) return;
+  const CloneWrites w = it->second;
+  clones_by_parent_.erase(it);
+  const auto child = static_cast<pid_t>(stop.regs.result());
+  if (child <= 0 || w.done) return;
+  // The child's first stop has not come: it is still held, so both words
+  // are written when it does (on_clone).
+  clones_by_child_[child] = w;
+}
+
+void Pids::on_exit(tracer::SyscallStop& stop) {
+  const std::int64_t r = stop.regs.result();
+  const Call call = call_of(stop.desc.name);
+  if (call == Call::kIoctl) {
+    const auto request = static_cast<unsigned>(stop.tracee.entry_args[1]);
+    const std::uint64_t addr = stop.tracee.entry_args[2];
+    pid_t got = 0;
+    if (!stop.memory.read(addr, std::as_writable_bytes(std::span(&got, 1)))) return;
+    const pid_t v = request == TIOCSPGRP ? ns_->group_virtual_of(got).value_or(got)
+                                         : (r == 0 ? ns_->group_virtual_of(got).value_or(0) : got);
+    write_pid(stop.tracee.tid, addr, v);
+    return;
+  }
+  if (call == Call::kClone) clone_exit(stop);
+  if (call == Call::kWaitid) return waitid_exit(stop);
+  if (r <= 0) return;
+  const auto real = static_cast<pid_t>(r);
+  switch (call) {
+    case Call::kGetppid:
+      stop.regs.set_result(ns_->virtual_of(real).value_or(ns_->outside_parent()));
+      break;
+    case Call::kGroupResult:
+    case Call::kGetGroupOf: stop.regs.set_result(ns_->group_virtual_of(real).value_or(0)); break;
+    case Call::kWait4: {
+      auto v = ns_->group_virtual_of(real);
+      stop.regs.set_result(v ? *v : ns_->member(real));
+      if (wait4_reaped(stop)) ns_->reaped(real);
+      break;
+    }
+    case Call::kFork:
+    case Call::kClone:
+    case Call::kSetTidAddress: stop.regs.set_result(ns_->member(real)); break;
+    default: break;
+  }
+}
+
+// waitid(2) returns 0 and the child in infop->si_pid.
+void Pids::waitid_exit(tracer::SyscallStop& stop) {
+  const std::uint64_t infop = stop.tracee.entry_args[2];
+  if (stop.regs.result() != 0 || infop == 0) return;
+  const std::uint64_t at = infop + offsetof(siginfo_t, si_pid);
+  pid_t pid = 0;
+  if (!stop.memory.read(at, std::as_writable_bytes(std::span(&pid, 1))) || pid <= 0) return;
+  auto v = ns_->group_virtual_of(pid);
+  write_pid(stop.tracee.tid, at, v ? *v : ns_->member(pid));
+  int code = 0;
+  const std::uint64_t code_at = infop + offsetof(siginfo_t, si_code);
+  const bool read = static_cast<bool>(stop.memory.read(code_at, std::as_writable_bytes(std::span(&code, 1))));
+  const bool gone = code == CLD_EXITED || code == CLD_KILLED || code == CLD_DUMPED;
+  if (read && gone && !(stop.tracee.entry_args[3] & WNOWAIT)) ns_->reaped(pid);
+}
+
+void Pids::on_death(const tracer::Tracee& tracee) {
+  ns_->retire(tracee.tid);
+  clones_by_parent_.erase(tracee.tid);
+  clones_by_child_.erase(tracee.tid);
+}
+
+}  // namespace cocoon::syscalls

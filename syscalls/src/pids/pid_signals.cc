@@ -1,0 +1,102 @@
+// Pids: signals across the emulated namespace's boundary.
+#include <signal.h>
+
+#include <cerrno>
+#include <string>
+
+#include "../proc_fields.h"
+#include "cocoon/arch/regs_io.h"
+#include "cocoon/tracer/siginfo.h"
+#include "cocoon/tracer/tracee.h"
+#include "pids.h"
+
+namespace cocoon::syscalls {
+
+using tracer::Verdict;
+
+namespace {
+
+pid_t as_pid(std::uint64_t v) { return static_cast<pid_t>(static_cast<std::int32_t>(v)); }
+
+// Whether `sig` sent from inside the namespace reaches its init: only a
+// signal init has a handler for; SIGKILL and SIGSTOP never
+// (SIGNAL_UNKILLABLE, sig_task_ignored() in kernel/signal.c). The handled
+// set is SigCgt of /proc/PID/status, a hex mask of signals 1..64.
+bool init_takes(pid_t init_real, int sig) {
+  if (sig == 0) return true;  // a probe: nothing is delivered
+  if (sig == SIGKILL || sig == SIGSTOP) return false;
+  const auto caught = proc_field(init_real, "status", "SigCgt:");
+  if (!caught) return false;
+  const unsigned long long mask = std::stoull(*caught, nullptr, 16);
+  return (mask >> (sig - 1)) & 1ULL;
+}
+
+bool is_thread(pid_t real) {
+  const auto tgid = proc_field(real, "status", "Tgid:");
+  return tgid && std::stol(*tgid) != real;
+}
+
+}  // namespace
+
+// kill(2): a member's number, or a group's as -N; -1 is every process of
+// the namespace the caller may signal except init and itself.
+Verdict Pids::kill(tracer::SyscallStop& stop) {
+  const pid_t pid = as_pid(stop.regs.arg(0));
+  const int sig = static_cast<int>(stop.regs.arg(1));
+  if (pid == -1) return kill_all(stop, sig);
+  if (pid == 0) return Verdict::resume();
+  auto real = pid > 0 ? ns_->real_of(pid) : ns_->group_real_of(-pid);
+  if (!real) return Verdict::deny(ESRCH);
+  if (pid == 1 && !init_takes(*real, sig)) return Verdict::skip(0);
+  const pid_t target = pid > 0 ? *real : -*real;
+  if (stop.regs.arg(0) == static_cast<std::uint64_t>(static_cast<std::int64_t>(target))) {
+    return Verdict::resume();
+  }
+  if (arch::SyscallRegs::can_set_arg0()) {
+    stop.regs.set_arg(0, static_cast<std::uint64_t>(static_cast<std::int64_t>(target)));
+    return Verdict::resume();
+  }
+  // riscv64 before 6.16: the tracer sends it (same real user).
+  return ::kill(target, sig) == 0 ? Verdict::skip(0) : Verdict::deny(errno);
+}
+
+// The kernel's kill(-1) (kill_something_info()): every process but init
+// and the caller; success when one was signalled. The tracer sends them:
+// all members run as the same real user as the caller.
+Verdict Pids::kill_all(tracer::SyscallStop& stop, int sig) {
+  const pid_t self = stop.tracee.tgid;
+  bool any = false;
+  int err = ESRCH;
+  for (const auto& [v, real] : ns_->members()) {
+    if (v == 1 || real == self || is_thread(real)) continue;
+    if (::kill(real, sig) == 0) {
+      any = true;
+    } else {
+      err = errno;
+    }
+  }
+  return any ? Verdict::skip(0) : Verdict::deny(err);
+}
+
+// si_pid names the sender (SI_USER, SI_QUEUE, SI_TKILL, SI_MESGQ) or, for
+// SIGCHLD's CLD_* codes, the child: a number of the namespace, 0 for a
+// process outside it, as the kernel reports a sender from an ancestor
+// namespace (__send_signal_locked() in kernel/signal.c).
+int Pids::on_signal(tracer::Tracee& tracee, int signal) {
+  auto info = tracer::get_siginfo(tracee.tid);
+  if (!info) return signal;
+  const int code = info->si_code;
+  const bool from_process = code == SI_USER || code == SI_QUEUE || code == SI_TKILL ||
+                            code == SI_MESGQ;
+  const bool child = signal == SIGCHLD && code >= CLD_EXITED && code <= CLD_CONTINUED;
+  if (!from_process && !child) return signal;
+  const pid_t real = info->si_pid;
+  const pid_t v = ns_->group_virtual_of(real).value_or(0);
+  if (v != real) {
+    info->si_pid = v;
+    tracer::set_siginfo(tracee.tid, *info);
+  }
+  return signal;
+}
+
+}  // namespace cocoon::syscalls
