@@ -1,0 +1,76 @@
+# --unshare-pid: the command is PID 1 of an emulated PID namespace. Run
+# UNPRIVILEGED (uid 65534), against a process of the same user outside,
+# which the guest could signal natively: under cocoon it must not see it.
+source "$(dirname "$0")/lib.sh" "$@"
+RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
+
+# A process outside, of the same user.
+${AS_NOBODY[@]+"${AS_NOBODY[@]}"} sleep "$SLEEP_ARG" &
+outside=$!
+BG_PIDS+=("$outside")
+wait_for 5 test -e "/proc/$outside" || fail "the outside sleep did not start"
+
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/pidns" "$outside" native
+assert_match "kill_outside=0 " "$OUT" "natively the guest can signal the outside process"
+
+cocoon_run --unshare-pid -- "$GUESTS/pidns" "$outside"
+assert_status 0 "the pidns guest"
+assert_eq "pid=1 tid=1 ppid=0
+self_si_pid=1
+thread_kill=0 seen=1
+thread_tid=2
+fork=3 child_getpid=3 waited=3 exit=7 sigchld_si_pid=3
+waitid_si_pid_ok=1
+kill_outside=-1 errno=ESRCH
+kill_absent=ESRCH
+orphan_ppid=1 reaped_orphan=1" "$OUT" \
+  "getpid/gettid/getppid, a thread's tid and pthread_kill, fork/wait/waitid, SIGCHLD si_pid, raise() in a child, kill across the boundary, an orphan reparented to PID 1 and reaped"
+kill -0 "$outside" || fail "the outside process died"
+pass "the outside process is still alive"
+
+# Without --unshare-pid the numbers are the host's.
+cocoon_run -- sh -c 'echo $$'
+[[ $OUT != 1 ]] || fail "without --unshare-pid the shell is PID 1"
+pass "without --unshare-pid the shell has its real pid ($OUT)"
+
+# /proc lists the namespace only, under its numbers; /proc/self, the
+# status file and stat agree with getpid.
+cocoon_run --unshare-pid -- sh -c 'sleep 30 & ls /proc | grep -E "^[0-9]+$" | sort -n | tr "\n" " "; kill $!'
+assert_eq "1 2 3 4 5 6 " "$OUT" "ls /proc shows the shell (1), the sleep (2) and the pipeline (3-6)"
+cocoon_run --unshare-pid -- sh -c 'echo $$; readlink /proc/self; grep -E "^(Pid|PPid|Tgid|NSpid|TracerPid):" /proc/$$/status | tr "\t\n" "  "; echo; cut -d" " -f1,4 /proc/self/stat; cd /proc && cat 1/stat | cut -d" " -f1'
+assert_eq "1
+2
+Tgid: 1 Pid: 1 PPid: 0 TracerPid: 0 NSpid: 1 
+5 1
+1" "$OUT" "\$\$, readlink /proc/self, /proc/1/status, /proc/self/stat and a relative 1/stat"
+cocoon_run --unshare-pid -- sh -c "cat /proc/$outside/status; ls -d /proc/$outside"
+[[ $STATUS != 0 && $OUT == "" ]] || fail "the outside process is visible in /proc: $OUT"
+pass "the outside process's /proc directory does not exist inside (status $STATUS)"
+cocoon_run --unshare-pid -- ps -eo pid=,ppid=,comm=
+assert_eq "    1     0 ps" "$OUT" "ps -e shows only itself, as PID 1"
+cocoon_run --unshare-pid -- sh -c "kill $outside; echo \$?"
+assert_match "^1$" "$(tail -n1 <<<"$OUT")" "kill(1) of the outside pid fails"
+
+# Static busybox (no libc) and the shell's job control numbers.
+cocoon_run --unshare-pid -- /bin/busybox sh -c 'echo $$; /bin/busybox sh -c "echo \$PPID"; true'
+assert_eq "1
+1" "$OUT" "static busybox: \$\$ and a child's \$PPID"
+
+# SIGKILL and unhandled signals from inside do not reach init; its
+# handled ones do (SIGNAL_UNKILLABLE).
+cocoon_run --unshare-pid -- sh -c 'kill -9 1; kill -TERM 1; echo alive; trap "echo got USR1" USR1; kill -USR1 1; echo end'
+assert_eq "alive
+got USR1
+end" "$OUT" "init ignores SIGKILL/SIGTERM from inside but takes a handled SIGUSR1"
+
+# When PID 1 exits, the rest of the namespace is killed (the finish check
+# below fails on any leftover with the marker).
+start=$(now_ms)
+cocoon_run --unshare-pid -- sh -c "sleep $SLEEP_ARG & sleep $SLEEP_ARG & echo started"
+assert_eq "started" "$OUT" "PID 1 started two sleeps and exited"
+(( $(now_ms) - start < 10000 )) || fail "cocoon waited for the sleeps"
+pass "cocoon returned when PID 1 exited"
+
+kill "$outside"
+wait "$outside" 2>/dev/null
+finish
