@@ -39,7 +39,18 @@ assert_eq "yes" "$OUT" "--args FD"
 bwrap_run --ro-bind / / --new-session -- python3 -c 'import os; print(os.getsid(0) == os.getpid())'
 assert_eq "True" "$OUT" "--new-session: the command leads its own session"
 
-for opt in --unshare-pid --unshare-all --unshare-net --as-pid-1 --cap-add; do
+# --unshare-pid: bwrap's own init is PID 1, the command 2; with
+# --as-pid-1 the command is 1.
+bwrap_run --ro-bind / / --proc /proc --unshare-pid -- sh -c 'echo $$; ls /proc | grep -cE "^[0-9]+$"'
+assert_eq "2
+3" "$OUT" "--unshare-pid: the command is 2 and /proc lists only it, ls and grep"
+bwrap_run --ro-bind / / --proc /proc --unshare-pid --as-pid-1 -- sh -c 'echo $$ $PPID; ps -eo pid= | wc -l'
+assert_eq "1 0
+2" "$OUT" "--as-pid-1: the command is 1; ps sees itself and the shell"
+bwrap_run --ro-bind / / --as-pid-1 true
+assert_cocoon_message "--as-pid-1 requires --unshare-pid" "bwrap's rule: --as-pid-1 needs --unshare-pid"
+
+for opt in --unshare-all --unshare-net --cap-add; do
   bwrap_run --ro-bind / / "$opt" true
   assert_status 125 "$opt is refused"
   assert_cocoon_message "bwrap: $opt is not supported" "$opt is named"

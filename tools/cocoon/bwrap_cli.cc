@@ -50,7 +50,7 @@ std::optional<std::vector<std::string>> args_from_fd(const std::string& fd_text)
 
 struct Bwrap {
   syscalls::Session session;
-  bool unshare_user = false, unshare_uts = false;
+  bool unshare_user = false, unshare_uts = false, as_pid_1 = false;
   std::optional<std::uint32_t> uid, gid;
   std::optional<std::string> hostname;
   bool clearenv = false;
@@ -79,9 +79,8 @@ struct Bwrap {
 // Options cocoon refuses, with why.
 const std::map<std::string, std::string>& refused() {
   static const std::map<std::string, std::string> r = {
-      {"--unshare-pid", "a PID namespace is not emulated yet (issue 6)"},
-      {"--unshare-all", "it includes --unshare-pid, which is not emulated yet (issue 6)"},
-      {"--as-pid-1", "a PID namespace is not emulated yet (issue 6)"},
+      {"--unshare-all",
+       "it includes --unshare-net and --unshare-ipc, which are not emulated yet (issue 6)"},
       {"--unshare-net", "a network namespace is not emulated yet (issue 6)"},
       {"--unshare-ipc", "an IPC namespace is not emulated yet (issue 6)"},
       {"--unshare-cgroup", "a cgroup namespace is not emulated yet (issue 6)"},
@@ -127,6 +126,7 @@ const std::map<std::string, int>& arity() {
       {"--gid", 1},       {"--args", 1},        {"--perms", 1},     {"--mqueue", 1},
       {"--clearenv", 0},  {"--unshare-user", 0}, {"--unshare-user-try", 0},
       {"--unshare-uts", 0}, {"--share-net", 0}, {"--die-with-parent", 0},
+      {"--unshare-pid", 0}, {"--as-pid-1", 0},
       {"--new-session", 0}, {"--level-prefix", 0}};
   return a;
 }
@@ -149,7 +149,8 @@ int bwrap_main(int argc, char** argv) {
       std::puts("usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n"
                 "(cocoon's bwrap: binds, --tmpfs, --proc, --dev, --dir, --symlink, --chdir,\n"
                 " --setenv/--unsetenv/--clearenv, --hostname, --uid/--gid, --unshare-user,\n"
-                " --unshare-uts, --share-net, --die-with-parent, --new-session, --args FD)");
+                " --unshare-uts, --unshare-pid, --as-pid-1, --share-net, --die-with-parent,\n"
+                " --new-session, --args FD)");
       return 0;
     }
     if (a == "--version") {
@@ -195,6 +196,8 @@ int bwrap_main(int argc, char** argv) {
     }
     else if (a == "--unshare-user" || a == "--unshare-user-try") b.unshare_user = true;
     else if (a == "--unshare-uts") b.unshare_uts = true;
+    else if (a == "--unshare-pid") b.session.view.unshare_pid = true;
+    else if (a == "--as-pid-1") b.as_pid_1 = true;
     else if (a == "--die-with-parent") b.session.tracer.die_with_parent = true;
     else if (a == "--new-session") b.session.tracer.new_session = true;
     else if (a == "--args") {
@@ -211,6 +214,12 @@ int bwrap_main(int argc, char** argv) {
   // bwrap's own rules for what needs which namespace.
   if (b.hostname && !b.unshare_uts) return fail("bwrap: --hostname requires --unshare-uts");
   if ((b.uid || b.gid) && !b.unshare_user) return fail("bwrap: --uid and --gid require --unshare-user");
+  if (b.as_pid_1 && !b.session.view.unshare_pid) {
+    return fail("bwrap: --as-pid-1 requires --unshare-pid");
+  }
+  // Without --as-pid-1 bwrap's own init is PID 1 and the command 2; that
+  // init is not emulated (nothing shows as 1), only the numbering.
+  b.session.view.first_pid = b.as_pid_1 ? 1 : 2;
   b.session.view.hostname = b.hostname;
   if (b.unshare_user) {
     syscalls::IdentityOptions id;
