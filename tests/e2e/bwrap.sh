@@ -46,7 +46,7 @@ assert_eq "2
 3" "$OUT" "--unshare-pid: the command is 2 and /proc lists only it, ls and grep"
 bwrap_run --ro-bind / / --proc /proc --unshare-pid --as-pid-1 -- sh -c 'echo $$ $PPID; ps -eo pid= | wc -l'
 assert_eq "1 0
-2" "$OUT" "--as-pid-1: the command is 1; ps sees itself and the shell"
+3" "$OUT" "--as-pid-1: the command is 1; ps sees itself, wc and the shell"
 bwrap_run --ro-bind / / --as-pid-1 true
 assert_cocoon_message "--as-pid-1 requires --unshare-pid" "bwrap's rule: --as-pid-1 needs --unshare-pid"
 
