@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <string_view>
 
-#include "pids/pid_namespace.h"
+#include "namespaces/ns_state.h"
 
 namespace cocoon::syscalls {
 namespace {
@@ -61,6 +61,16 @@ std::string retarget_proc_pids(const std::string& path, const PidNamespace& ns) 
   return out + std::string(rest);
 }
 
+// "/proc/N/ns/NAME".
+bool is_ns_link(std::string_view path) {
+  constexpr std::string_view kProc = "/proc/";
+  if (!path.starts_with(kProc)) return false;
+  std::string_view rest = path.substr(kProc.size());
+  if (leading_number(rest) < 0) return false;
+  rest.remove_prefix(rest.find('/') == std::string_view::npos ? rest.size() : rest.find('/'));
+  return rest.starts_with("/ns/") && rest.find('/', 4) == std::string_view::npos;
+}
+
 }  // namespace
 
 std::optional<std::string> GuestView::proc_self_link(pid_t tid, pid_t tgid,
@@ -71,9 +81,9 @@ std::optional<std::string> GuestView::proc_self_link(pid_t tid, pid_t tgid,
   while (full.size() > 1 && full.back() == '/') full.pop_back();
   if (full != "/proc/self" && full != "/proc/thread-self") return std::nullopt;
   pid_t p = tgid, t = tid;
-  if (pid_ns_) {
-    p = pid_ns_->member(tgid);
-    t = pid_ns_->member(tid);
+  if (auto pid_ns = ns_ ? ns_->proc_pid_ns(tgid) : nullptr) {
+    p = pid_ns->member(tgid);
+    t = pid_ns->member(tid);
   }
   if (full == "/proc/self") return std::to_string(p);
   return std::to_string(p) + "/task/" + std::to_string(t);
@@ -114,16 +124,21 @@ std::expected<vfs::Resolved, int> GuestView::resolve(pid_t tid, pid_t tgid,
                                                      vfs::ResolveFlags flags) const {
   const vfs::Resolver resolver(table_, fs_);
   // A name relative to a directory in /proc ("123/stat" from /proc).
+  const auto pid_ns = ns_ ? ns_->proc_pid_ns(tgid) : nullptr;
   std::string full = path;
-  if (pid_ns_ && path.front() != '/' && (base.str() == "/proc" || base.str().starts_with("/proc/"))) {
+  if (pid_ns && path.front() != '/' && (base.str() == "/proc" || base.str().starts_with("/proc/"))) {
     full = base.str() + "/" + path;
   }
   if (!full.starts_with("/proc/")) return resolver.resolve(vfs::GuestPath(path), base, flags);
   std::string target = retarget_proc_self(full, tid, tgid);
-  if (pid_ns_ && target == full) target = retarget_proc_pids(full, *pid_ns_);
+  if (pid_ns && target == full) target = retarget_proc_pids(full, *pid_ns);
+  // /proc/PID/ns/KIND is a magic link to the kernel's namespace; with
+  // emulated namespaces it names the file that stands for the emulated one
+  // (namespace_file()), found by the link's own path.
+  if (ns_ && is_ns_link(target)) flags.follow_last = false;
   auto r = resolver.resolve(vfs::GuestPath(target), base, flags);
   // The kernel, given the guest's own name, would reach another process.
-  if (r && pid_ns_ && target != full) r->plain = false;
+  if (r && pid_ns && target != full) r->plain = false;
   return r;
 }
 
@@ -175,10 +190,13 @@ std::string GuestView::proc_mount_file(const std::string& host) const {
   return {};
 }
 
-std::string GuestView::generated_file(const std::string& host) const {
+std::string GuestView::generated_file(const std::string& host, pid_t tgid) const {
   if (auto it = generated_.find(host); it != generated_.end()) return it->second;
   if (auto f = proc_mount_file(host); !f.empty()) return f;
-  return generator_ ? generator_(host) : std::string();
+  for (const auto& g : generators_) {
+    if (auto f = g(host, tgid); !f.empty()) return f;
+  }
+  return {};
 }
 
 std::string GuestView::to_guest(const std::string& host) const {

@@ -24,7 +24,7 @@
 
 namespace cocoon::syscalls {
 
-class PidNamespace;
+class NamespaceState;
 
 class GuestView {
  public:
@@ -85,16 +85,33 @@ class GuestView {
   // Files made when opened (/proc/PID/status in a PID namespace): asked
   // for a host path no fixed file stands for; the file to open instead, or
   // empty.
-  void set_file_generator(std::function<std::string(const std::string& host)> g) {
-    generator_ = std::move(g);
-  }
+  // Asked with the reader's pid (tgid) too.
+  using Generator = std::function<std::string(const std::string& host, pid_t tgid)>;
+  void add_file_generator(Generator g) { generators_.push_back(std::move(g)); }
   // proc_mount_file(), a fixed generated file or a generator's, else empty.
-  std::string generated_file(const std::string& host) const;
+  std::string generated_file(const std::string& host, pid_t tgid = 0) const;
+  // The file a write-open of `host` gets instead (a user namespace's
+  // uid_map), else empty.
+  void set_writable_generator(std::function<std::string(const std::string& host)> g) {
+    writable_ = std::move(g);
+  }
+  std::string writable_file(const std::string& host) const {
+    return writable_ ? writable_(host) : std::string();
+  }
+  // readlink(2) of `host` answered by the view (/proc/PID/ns/KIND), or
+  // nullopt.
+  void set_link_answer(std::function<std::optional<std::string>(const std::string&)> f) {
+    link_answer_ = std::move(f);
+  }
+  std::optional<std::string> link_answer(const std::string& host) const {
+    return link_answer_ ? link_answer_(host) : std::nullopt;
+  }
 
-  // The emulated PID namespace (--unshare-pid), null without one: /proc
-  // paths then name processes by their numbers in it.
-  void set_pid_namespace(std::shared_ptr<PidNamespace> ns) { pid_ns_ = std::move(ns); }
-  const std::shared_ptr<PidNamespace>& pid_namespace() const { return pid_ns_; }
+  // The emulated namespaces (--unshare-pid, --namespaces), null without:
+  // /proc paths then name processes by their numbers in the reader's
+  // /proc's PID namespace.
+  void set_namespaces(std::shared_ptr<NamespaceState> ns) { ns_ = std::move(ns); }
+  const std::shared_ptr<NamespaceState>& namespaces() const { return ns_; }
   // readlink(2) of /proc/self or /proc/thread-self (after normalising the
   // guest's path): what the guest's own /proc would answer, else nullopt.
   std::optional<std::string> proc_self_link(pid_t tid, pid_t tgid, const std::string& path,
@@ -118,8 +135,10 @@ class GuestView {
   vfs::HostFilesystem fs_;
   std::string mounts_file_, mountinfo_file_;
   std::map<std::string, std::string> generated_;
-  std::function<std::string(const std::string&)> generator_;
-  std::shared_ptr<PidNamespace> pid_ns_;
+  std::vector<Generator> generators_;
+  std::function<std::string(const std::string&)> writable_;
+  std::function<std::optional<std::string>(const std::string&)> link_answer_;
+  std::shared_ptr<NamespaceState> ns_;
   std::string socket_link_dir_;
 };
 

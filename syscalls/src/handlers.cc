@@ -7,6 +7,7 @@
 #include "dir_listing.h"
 #include "identity/identity.h"
 #include "paths.h"
+#include "namespaces/namespaces.h"
 #include "pids/pids.h"
 #include "pids/proc_pids.h"
 #include "unix_sockets.h"
@@ -24,10 +25,18 @@ tracer::HandlerList make_handlers(const RunConfig& config,
     list.push_back(std::make_unique<Affinity>());
     list.push_back(std::make_unique<Waits>());
   }
-  // Before Paths: a /proc listing is answered whole, not completed.
-  if (view && view->pid_namespace()) {
-    list.push_back(std::make_unique<Pids>(view->pid_namespace()));
-    list.push_back(std::make_unique<ProcListing>(view->pid_namespace()));
+  // Identity emulation: one state for the credential handlers and the
+  // namespaces, whose user namespaces change credentials.
+  if (config.identity && !identity) identity = std::make_shared<IdentityState>();
+  // Namespaces before Pids: a new process's namespaces are settled
+  // (on_clone) before it is numbered in them. Both before Paths: a /proc
+  // listing is answered whole, not completed.
+  if (view && view->namespaces() && config.namespaces && identity) {
+    list.push_back(std::make_unique<Namespaces>(view->namespaces(), identity));
+  }
+  if (view && view->namespaces()) {
+    list.push_back(std::make_unique<Pids>(view->namespaces()));
+    list.push_back(std::make_unique<ProcListing>(view->namespaces()));
   }
   // The host's own view needs no translation: nothing is traced for paths
   // (but the opens that may reach a generated file, and /proc's numbers in
@@ -36,19 +45,19 @@ tracer::HandlerList make_handlers(const RunConfig& config,
     list.push_back(std::make_unique<Paths>(view));
     list.push_back(std::make_unique<DirListing>(view));
     list.push_back(std::make_unique<UnixSockets>(view));
-  } else if (view && (view->has_generated_files() || view->pid_namespace())) {
+  } else if (view && (view->has_generated_files() || view->namespaces())) {
     list.push_back(std::make_unique<Paths>(view));
   }
   // After Paths: identity handlers see the host paths it wrote.
   if (config.identity) {
-    if (!identity) identity = std::make_shared<IdentityState>();
-    list.push_back(std::make_unique<CredentialCalls>(identity));
+    list.push_back(std::make_unique<CredentialCalls>(identity, view ? view->namespaces() : nullptr));
     list.push_back(std::make_unique<FileOwners>(identity));
   }
   if (config.uts() || identity) {
     list.push_back(std::make_unique<Uts>(UtsConfig{config.hostname, config.domainname,
                                                    config.kernel_release},
-                                         view, identity));
+                                         view, identity,
+                                         config.namespaces && view ? view->namespaces() : nullptr));
   }
   return list;
 }

@@ -193,12 +193,25 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
                           stop.desc.name.starts_with("rename");
     if (int err = effect_error(a.effect, cf->flags, *r, replaces)) return Verdict::deny(err);
     if (rule.special == Special::kReadlink) {
+      if (auto body = view_->link_answer(r->host.str())) return reply_readlink(stop, a, *body);
       if (auto body = magic_body(r->host.str(), *view_)) {
         return reply_readlink(stop, a, exe_override(r->host.str(), *body).value_or(*body));
       }
     }
-    // /proc/PID/mounts and mountinfo: the guest's table, read-only.
-    if (auto file = view_->generated_file(r->host.str()); !file.empty()) {
+    // A user namespace's uid_map opened to be written: a file read back
+    // when credentials are next needed (namespaces.h).
+    if (a.effect == Effect::kOpenFlags && (cf->flags & O_ACCMODE) != O_RDONLY) {
+      if (auto file = view_->writable_file(r->host.str()); !file.empty()) {
+        vfs::Resolved w{r->guest, vfs::HostPath(file), r->mount, r->kind};
+        r.emplace(std::move(w));
+        as_is = false;
+        resolved[i].emplace(*r);
+        continue;
+      }
+    }
+    // /proc/PID/mounts and mountinfo (the guest's table), generated files:
+    // read-only.
+    if (auto file = view_->generated_file(r->host.str(), stop.tracee.tgid); !file.empty()) {
       if (a.effect == Effect::kModify || a.effect == Effect::kCreate ||
           (a.effect == Effect::kOpenFlags && (cf->flags & O_ACCMODE) != O_RDONLY)) {
         return Verdict::deny(EACCES);  // read-only, as the kernel's are

@@ -22,7 +22,12 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // The host's own view with generated files (--hostname's
   // /proc/sys/kernel/hostname): only opens can reach them.
   // In a PID namespace every path may name a process under /proc.
-  if (view_->is_identity() && !view_->pid_namespace()) {
+  // mount(2) and its kin belong to the Namespaces handler when the guest
+  // may make mount namespaces.
+  const bool mounts = row.name == "mount" || row.name == "umount2" || row.name == "umount" ||
+                      row.name == "pivot_root";
+  if (mounts && view_->namespaces()) return Decision::allow();
+  if (view_->is_identity() && !view_->namespaces()) {
     const bool opens = row.name == "open" || row.name == "openat" || row.name == "openat2";
     return opens ? Decision::trace() : Decision::allow();
   }

@@ -1,5 +1,7 @@
 #include "cocoon/syscalls/session.h"
 
+#include <unistd.h>
+
 #include <ostream>
 
 #include "cocoon/arch/syscall_table.h"
@@ -15,7 +17,7 @@ namespace {
 // The identity state of a run: its database opened (and locked), a
 // fakeroot save file imported.
 std::expected<std::shared_ptr<IdentityState>, std::string> open_identity(const RunConfig& config) {
-  if (!config.identity) return nullptr;
+  if (!config.identity) return nullptr;  // (--namespaces filled one in: run_session)
   const IdentityOptions& o = *config.identity;
   auto state = std::make_shared<IdentityState>();
   state->config = {o.uid, o.gid, o.unknown_is_real};
@@ -43,9 +45,24 @@ std::expected<void, std::string> close_identity(const RunConfig& config, Identit
   return {};
 }
 
+// User namespaces change credentials: --namespaces emulates them, from the
+// real ones when no identity was asked for.
+RunConfig effective(RunConfig config) {
+  if (config.namespaces && !config.identity) {
+    IdentityOptions id;
+    id.uid = ::getuid();
+    id.gid = ::getgid();
+    id.unknown_is_real = true;
+    config.identity = id;
+  }
+  return config;
+}
+
 }  // namespace
 
-std::expected<int, std::string> run_session(const Session& session) {
+std::expected<int, std::string> run_session(const Session& given) {
+  Session session = given;
+  session.view = effective(given.view);
   auto setup = build_view(session.view);
   if (!setup) return std::unexpected(setup.error());
   auto identity = open_identity(session.view);
@@ -120,7 +137,8 @@ arch::Arch host_for(arch::Arch abi) {
 }  // namespace
 
 std::expected<void, std::string> print_syscalls(std::ostream& out, arch::Arch abi,
-                                               const RunConfig& view, bool only_intercepted) {
+                                               const RunConfig& given, bool only_intercepted) {
+  const RunConfig view = effective(given);
   auto setup = build_view(view);
   if (!setup) return std::unexpected(setup.error());
   const tracer::Policy policy =

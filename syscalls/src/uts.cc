@@ -10,6 +10,7 @@
 
 #include "cocoon/tracer/tracee.h"
 #include "identity/identity.h"
+#include "namespaces/namespaces.h"
 
 namespace cocoon::syscalls {
 
@@ -24,13 +25,21 @@ constexpr std::size_t kUtsLen = 64;
 }  // namespace
 
 Uts::Uts(UtsConfig config, std::shared_ptr<const GuestView> view,
-         std::shared_ptr<IdentityState> identity)
-    : view_(std::move(view)), identity_(std::move(identity)) {
+         std::shared_ptr<IdentityState> identity, std::shared_ptr<NamespaceState> ns)
+    : view_(std::move(view)), identity_(std::move(identity)), ns_(std::move(ns)) {
   struct utsname u {};
   ::uname(&u);
-  hostname_ = config.hostname.value_or(u.nodename);
-  domainname_ = config.domainname.value_or(u.domainname);
+  own_ = std::make_unique<UtsNames>(UtsNames{config.hostname.value_or(u.nodename),
+                                             config.domainname.value_or(u.domainname)});
   release_ = config.release.value_or(u.release);
+  if (ns_) ns_->uts(0, *own_);
+}
+
+Uts::~Uts() = default;
+
+UtsNames& Uts::names(pid_t tgid) {
+  if (!ns_) return *own_;
+  return ns_->uts(ns_->id_of(tgid, NsKind::kUts), *own_);
 }
 
 Decision Uts::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
@@ -44,14 +53,22 @@ Decision Uts::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
 
 // CAP_SYS_ADMIN over the (one) UTS namespace: the emulated root's with -0;
 // without identity emulation the real user's, which cocoon's own euid says.
+// With emulated namespaces, the capability must be held in the user
+// namespace that owns the caller's UTS namespace, or an ancestor of it.
 bool Uts::privileged(const tracer::SyscallStop& stop) const {
-  if (identity_) return identity_->of(stop.tracee.tgid).privileged();
+  const pid_t tgid = stop.tracee.tgid;
+  if (ns_ && identity_) {
+    apply_id_maps(*ns_, *identity_);
+    const std::uint32_t owner = ns_->owner_of(NsKind::kUts, ns_->id_of(tgid, NsKind::kUts));
+    if (!ns_->user_ns_covers(ns_->id_of(tgid, NsKind::kUser), owner)) return false;
+  }
+  if (identity_) return identity_->of(tgid).privileged();
   return ::geteuid() == 0;
 }
 
 // sethostname(2)/setdomainname(2) (kernel/sys.c): EPERM without the
 // capability, EINVAL for a length outside 0..64, EFAULT for the buffer.
-Verdict Uts::set_name(tracer::SyscallStop& stop, std::string& field, const char* proc) {
+Verdict Uts::set_name(tracer::SyscallStop& stop, bool host, const char* proc) {
   if (!privileged(stop)) return Verdict::deny(EPERM);
   const auto len = static_cast<std::int64_t>(static_cast<std::int32_t>(stop.regs.arg(1)));
   if (len < 0 || static_cast<std::size_t>(len) > kUtsLen) return Verdict::deny(EINVAL);
@@ -60,8 +77,11 @@ Verdict Uts::set_name(tracer::SyscallStop& stop, std::string& field, const char*
                                std::as_writable_bytes(std::span(name.data(), name.size())))) {
     return Verdict::deny(EFAULT);
   }
+  UtsNames& n = names(stop.tracee.tgid);
+  std::string& field = host ? n.hostname : n.domainname;
   field = name.substr(0, name.find('\0'));
-  if (view_) {
+  // /proc/sys/kernel/{hostname,domainname} read the first namespace's.
+  if (view_ && (!ns_ || ns_->id_of(stop.tracee.tgid, NsKind::kUts) == 0)) {
     const auto& files = view_->generated_files();
     if (auto it = files.find(proc); it != files.end()) {
       std::ofstream(it->second, std::ios::trunc) << field << '\n';
@@ -74,16 +94,17 @@ Verdict Uts::set_name(tracer::SyscallStop& stop, std::string& field, const char*
 // struct new_utsname (six 65-byte fields, include/uapi/linux/utsname.h) in one
 // write and skips the call, which saves the exit stop.
 Verdict Uts::on_entry(tracer::SyscallStop& stop) {
-  if (stop.desc.name == "sethostname") return set_name(stop, hostname_, kProcHostname);
-  if (stop.desc.name == "setdomainname") return set_name(stop, domainname_, kProcDomainname);
+  if (stop.desc.name == "sethostname") return set_name(stop, true, kProcHostname);
+  if (stop.desc.name == "setdomainname") return set_name(stop, false, kProcDomainname);
   struct utsname u {};
   if (::uname(&u) != 0) return Verdict::resume();
   const auto put = [](char* dst, const std::string& v) {
     std::memset(dst, 0, kUtsLen + 1);
     std::strncpy(dst, v.c_str(), kUtsLen);
   };
-  put(u.nodename, hostname_);
-  put(u.domainname, domainname_);
+  const UtsNames& n = names(stop.tracee.tgid);
+  put(u.nodename, n.hostname);
+  put(u.domainname, n.domainname);
   put(u.release, release_);
   static_assert(sizeof(struct utsname) == 6 * 65, "struct new_utsname layout");
   auto bytes = std::as_bytes(std::span(&u, 1));

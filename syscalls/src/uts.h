@@ -18,6 +18,8 @@
 namespace cocoon::syscalls {
 
 struct IdentityState;
+class NamespaceState;
+struct UtsNames;
 
 struct UtsConfig {
   std::optional<std::string> hostname, domainname, release;
@@ -30,19 +32,26 @@ inline constexpr const char* kProcOsrelease = "/proc/sys/kernel/osrelease";
 
 class Uts final : public tracer::SyscallHandler {
  public:
+  // `ns`: the namespaces the guest makes (--namespaces), or null: then
+  // one UTS namespace for the whole run.
   Uts(UtsConfig config, std::shared_ptr<const GuestView> view,
-      std::shared_ptr<IdentityState> identity);
+      std::shared_ptr<IdentityState> identity, std::shared_ptr<NamespaceState> ns = nullptr);
+  ~Uts() override;
   std::string_view name() const override { return "uts"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
 
  private:
-  tracer::Verdict set_name(tracer::SyscallStop& stop, std::string& field, const char* proc);
+  tracer::Verdict set_name(tracer::SyscallStop& stop, bool host, const char* proc);
   bool privileged(const tracer::SyscallStop& stop) const;
+  // The names the caller's UTS namespace has.
+  UtsNames& names(pid_t tgid);
 
-  std::string hostname_, domainname_, release_;
+  std::string release_;
+  std::unique_ptr<UtsNames> own_;  // the one namespace without ns_
   std::shared_ptr<const GuestView> view_;
   std::shared_ptr<IdentityState> identity_;
+  std::shared_ptr<NamespaceState> ns_;
 };
 
 }  // namespace cocoon::syscalls

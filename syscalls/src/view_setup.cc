@@ -1,5 +1,6 @@
 #include "view_setup.h"
 
+#include "namespaces/namespaces.h"
 #include "pids/pid_namespace.h"
 #include "pids/proc_pids.h"
 
@@ -188,7 +189,7 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
   // The host's own view (GuestView::is_identity) needs no scratch directory,
   // unless emulated names need files that /proc/sys/kernel's stand for.
   if (!out.scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts() ||
-                       config.unshare_pid)) {
+                       config.unshare_pid || config.namespaces)) {
     auto scratch = ScratchDir::create();
     if (!scratch) return std::unexpected(scratch.error());
     out.scratch = std::move(*scratch);
@@ -232,13 +233,26 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
     if (auto r = write_uts_files(*out.scratch, config, *view); !r) return std::unexpected(r.error());
   }
   std::vector<std::string> readable = view->proc_mount_files();
-  if (config.unshare_pid) {
+  if (config.unshare_pid || config.namespaces) {
     auto dir = out.scratch->make_subdir("pids");
     if (!dir) return std::unexpected(dir.error());
-    auto ns = std::make_shared<PidNamespace>(config.first_pid);
-    view->set_file_generator(proc_file_generator(ns, *dir));
-    view->set_pid_namespace(std::move(ns));
+    auto root = config.unshare_pid ? std::make_shared<PidNamespace>(config.first_pid) : nullptr;
+    auto ns = std::make_shared<NamespaceState>(std::move(root));
+    view->add_file_generator(proc_file_generator(ns, *dir));
     readable.push_back(*dir);
+    if (config.namespaces) {
+      auto nsdir = out.scratch->make_subdir("ns");
+      if (!nsdir) return std::unexpected(nsdir.error());
+      fs::create_directories(*nsdir + "/nsfile");
+      view->add_file_generator([ns, d = *nsdir](const std::string& host, pid_t) {
+        return namespace_file(*ns, d, host);
+      });
+      view->set_writable_generator(
+          [ns, d = *nsdir](const std::string& host) { return namespace_map_file(*ns, d, host); });
+      view->set_link_answer([ns](const std::string& host) { return namespace_link(*ns, host); });
+      readable.push_back(*nsdir);
+    }
+    view->set_namespaces(std::move(ns));
   }
   if (!view->is_identity() || config.cwd) {
     auto cwd = host_cwd_of(*view, config.cwd);

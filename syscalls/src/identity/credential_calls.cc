@@ -10,6 +10,7 @@
 #include "cocoon/tracer/tracee.h"
 #include "../proc_fields.h"
 #include "identity.h"
+#include "../namespaces/namespaces.h"
 
 namespace cocoon::syscalls {
 
@@ -134,12 +135,27 @@ Decision CredentialCalls::decision(const arch::SyscallDesc& row, arch::Arch abi)
   return abi == arch::host_arch() ? Decision::trace() : Decision::fail(ENOSYS);
 }
 
+// A child made in a new user namespace was given its credentials already
+// (Namespaces::on_clone).
 void CredentialCalls::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
   if (child.tgid == parent.tgid || child.tgid == 0) return;  // a thread shares them
-  s_->creds[child.tgid] = s_->of(parent.tgid);
+  const Credentials c = s_->of(parent.tgid);
+  s_->creds.try_emplace(child.tgid, c);
+}
+
+// A dead process's pid may come back as another process's.
+void CredentialCalls::on_death(const tracer::Tracee& tracee) {
+  if (tracee.tid == tracee.tgid) s_->creds.erase(tracee.tgid);
+}
+
+// execve recomputes the capabilities from the ids (capabilities(7)): a
+// user namespace's creator keeps them only as its root.
+void CredentialCalls::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory&) {
+  if (auto it = s_->creds.find(tracee.tgid); it != s_->creds.end()) it->second.ns_caps = false;
 }
 
 Verdict CredentialCalls::on_entry(tracer::SyscallStop& stop) {
+  if (ns_) apply_id_maps(*ns_, *s_);
   Credentials& c = s_->of(stop.tracee.tgid);
   const std::string_view n = stop.desc.name;
   const auto a = [&](int i) { return u32(stop.regs.arg(i)); };

@@ -17,9 +17,13 @@ struct Credentials {
   std::uint32_t ruid = 0, euid = 0, suid = 0, fsuid = 0;
   std::uint32_t rgid = 0, egid = 0, sgid = 0, fsgid = 0;
   std::vector<std::uint32_t> groups;
+  // Every capability in a user namespace the process just created,
+  // whatever its ids (user_namespaces(7)); lost at execve unless euid is
+  // then 0 (in which case privileged() says so anyway).
+  bool ns_caps = false;
 
   static Credentials of(std::uint32_t uid, std::uint32_t gid);
-  bool privileged() const { return euid == 0; }
+  bool privileged() const { return euid == 0 || ns_caps; }
   // The filesystem capabilities (CAP_CHOWN, CAP_FOWNER, CAP_FSETID,
   // CAP_MKNOD...): dropped while fsuid is not 0, even for root
   // (cap_emulate_setxuid() and the fsuid case of security/commoncap.c).

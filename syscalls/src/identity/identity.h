@@ -25,6 +25,8 @@
 
 namespace cocoon::syscalls {
 
+class NamespaceState;
+
 struct IdentityConfig {
   std::uint32_t uid = 0, gid = 0;
   // Files the database does not know: false, owned by the emulated user
@@ -44,14 +46,21 @@ struct IdentityState {
 
 class CredentialCalls final : public tracer::SyscallHandler {
  public:
-  explicit CredentialCalls(std::shared_ptr<IdentityState> s) : s_(std::move(s)) {}
+  // `ns`: emulated namespaces whose user namespaces' id maps change
+  // credentials (applied before each call), or null.
+  explicit CredentialCalls(std::shared_ptr<IdentityState> s,
+                           std::shared_ptr<NamespaceState> ns = nullptr)
+      : s_(std::move(s)), ns_(std::move(ns)) {}
   std::string_view name() const override { return "credentials"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
   void on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) override;
+  void on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) override;
+  void on_death(const tracer::Tracee& tracee) override;
 
  private:
   std::shared_ptr<IdentityState> s_;
+  std::shared_ptr<NamespaceState> ns_;
 };
 
 class FileOwners final : public tracer::SyscallHandler {

@@ -98,23 +98,29 @@ Decision Pids::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
 
 Verdict Pids::on_entry(tracer::SyscallStop& stop) {
   const tracer::Tracee& t = stop.tracee;
-  if (t.tgid > 0) ns_->member(t.tgid);
+  PidNamespace* ns = ns_of(t.tgid);
+  if (ns == nullptr) {
+    // The host's numbers; only clone needs a note, for its child's words.
+    if (call_of(stop.desc.name) == Call::kClone) clone_entry(stop, nullptr);
+    return Verdict::resume();
+  }
+  if (t.tgid > 0) ns->member(t.tgid);
   switch (call_of(stop.desc.name)) {
-    case Call::kGetpid: return Verdict::skip(ns_->member(t.tgid > 0 ? t.tgid : t.tid));
-    case Call::kGettid: return Verdict::skip(ns_->member(t.tid));
+    case Call::kGetpid: return Verdict::skip(ns->member(t.tgid > 0 ? t.tgid : t.tid));
+    case Call::kGettid: return Verdict::skip(ns->member(t.tid));
     case Call::kGetppid:
     case Call::kGroupResult:
     case Call::kFork:
     case Call::kSetTidAddress: return Verdict::resume_to_exit();
-    case Call::kClone: return clone_entry(stop);
+    case Call::kClone: return clone_entry(stop, ns);
     case Call::kGetGroupOf: {
-      Verdict v = translate_args(stop);
+      Verdict v = translate_args(stop, ns);
       return v.kind == Verdict::Kind::kSkip ? v : Verdict::resume_to_exit();
     }
     case Call::kWait4: {
       const pid_t pid = as_pid(stop.regs.arg(0));
       if (pid > 0 || pid < -1) {
-        auto real = pid > 0 ? ns_->waitable_real_of(pid) : ns_->group_real_of(-pid);
+        auto real = pid > 0 ? ns->waitable_real_of(pid) : ns->group_real_of(-pid);
         if (!real) return Verdict::deny(ECHILD);
         if (!set_arg(stop, 0, pid > 0 ? *real : -*real)) return Verdict::deny(ENOSYS);
       }
@@ -124,21 +130,21 @@ Verdict Pids::on_entry(tracer::SyscallStop& stop) {
       const auto which = static_cast<idtype_t>(stop.regs.arg(0));
       const pid_t id = as_pid(stop.regs.arg(1));
       if (which == P_PID || (which == P_PGID && id != 0)) {
-        auto real = which == P_PID ? ns_->waitable_real_of(id) : ns_->group_real_of(id);
+        auto real = which == P_PID ? ns->waitable_real_of(id) : ns->group_real_of(id);
         if (!real) return Verdict::deny(ECHILD);
         set_arg(stop, 1, *real);
       }
       return Verdict::resume_to_exit();
     }
-    case Call::kKill: return kill(stop);
+    case Call::kKill: return kill(stop, ns);
     case Call::kSetpgid: {
       const pid_t pgid = as_pid(stop.regs.arg(1));
       if (pgid > 0) {
-        auto real = ns_->group_real_of(pgid);
+        auto real = ns->group_real_of(pgid);
         if (!real) return Verdict::deny(EPERM);
         set_arg(stop, 1, *real);
       }
-      return translate_args(stop);
+      return translate_args(stop, ns);
     }
     case Call::kPriority:
     case Call::kIoprio: {
@@ -147,26 +153,26 @@ Verdict Pids::on_entry(tracer::SyscallStop& stop) {
       const auto which = static_cast<int>(stop.regs.arg(0)) - (io ? 1 : 0);
       const pid_t who = as_pid(stop.regs.arg(1));
       if ((which == PRIO_PROCESS || which == PRIO_PGRP) && who > 0) {
-        auto real = which == PRIO_PROCESS ? ns_->real_of(who) : ns_->group_real_of(who);
+        auto real = which == PRIO_PROCESS ? ns->real_of(who) : ns->group_real_of(who);
         if (!real) return Verdict::deny(ESRCH);
         set_arg(stop, 1, *real);
       }
       return Verdict::resume();
     }
-    case Call::kIoctl: return ioctl(stop);
-    case Call::kGeneric: return translate_args(stop);
+    case Call::kIoctl: return ioctl(stop, ns);
+    case Call::kGeneric: return translate_args(stop, ns);
   }
   return Verdict::resume();
 }
 
 // Every `pid`-role argument: 0 (the caller) and negative values pass as
 // they are; a positive number must be a live member's.
-Verdict Pids::translate_args(tracer::SyscallStop& stop) {
+Verdict Pids::translate_args(tracer::SyscallStop& stop, PidNamespace* ns) {
   for (int i = 0; i < stop.desc.arg_count; ++i) {
     if (stop.desc.args[static_cast<std::size_t>(i)] != arch::ArgRole::kPid) continue;
     const pid_t v = as_pid(stop.regs.arg(i));
     if (v <= 0) continue;
-    auto real = ns_->real_of(v);
+    auto real = ns->real_of(v);
     if (!real) return Verdict::deny(ESRCH);
     if (!set_arg(stop, i, *real)) return Verdict::deny(ENOSYS);
   }
@@ -176,7 +182,7 @@ Verdict Pids::translate_args(tracer::SyscallStop& stop) {
 // TIOCSPGRP's group is put in the guest's int as the kernel must read it
 // (and put back at exit); TIOCGPGRP/TIOCGSID answers are translated at
 // exit (tty_ioctl(4)).
-Verdict Pids::ioctl(tracer::SyscallStop& stop) {
+Verdict Pids::ioctl(tracer::SyscallStop& stop, PidNamespace* ns) {
   const auto request = static_cast<unsigned>(stop.regs.arg(1));
   if (request == TIOCGPGRP || request == TIOCGSID) return Verdict::resume_to_exit();
   if (request != TIOCSPGRP) return Verdict::resume();
@@ -184,26 +190,34 @@ Verdict Pids::ioctl(tracer::SyscallStop& stop) {
   if (!stop.memory.read(stop.regs.arg(2), std::as_writable_bytes(std::span(&pgid, 1)))) {
     return Verdict::resume();  // the kernel says EFAULT
   }
-  auto real = pgid > 0 ? ns_->group_real_of(pgid) : std::nullopt;
+  auto real = pgid > 0 ? ns->group_real_of(pgid) : std::nullopt;
   if (!real) return Verdict::deny(EPERM);  // no such group in the session
   if (!write_pid(stop.tracee.tid, stop.regs.arg(2), *real)) return Verdict::deny(EFAULT);
   return Verdict::resume_to_exit();
 }
 
-Verdict Pids::clone_entry(tracer::SyscallStop& stop) {
-  ns_->member(stop.tracee.tid);
+Verdict Pids::clone_entry(tracer::SyscallStop& stop, PidNamespace* ns) {
+  if (ns != nullptr) ns->member(stop.tracee.tid);
   CloneWrites w;
   w.flags = stop.regs.arg(0);
   w.parent_tid = stop.regs.arg(2);
   w.child_tid = stop.regs.arg(clone_ctid_arg(stop.regs.abi()));
   w.parent = stop.tracee.tid;
+  w.parent_tgid = stop.tracee.tgid;
   clones_by_parent_[stop.tracee.tid] = w;
   return Verdict::resume_to_exit();
 }
 
-void Pids::write_clone_tids(const CloneWrites& w, pid_t child_real, pid_t parent_tid) {
-  const pid_t v = ns_->member(child_real);
-  if ((w.flags & CLONE_PARENT_SETTID) && w.parent_tid) write_pid(parent_tid, w.parent_tid, v);
+// In the child's namespace: CLONE_CHILD_SETTID's word is the child's own
+// number, and so is CLONE_PARENT_SETTID's for a thread; a process made in a
+// new PID namespace has another number for its parent, in the parent's.
+void Pids::write_clone_tids(const CloneWrites& w, pid_t child_real, pid_t parent_tid,
+                            PidNamespace* ns) {
+  if (ns == nullptr) return;
+  const pid_t v = ns->member(child_real);
+  PidNamespace* parent_ns = ns_of(w.parent_tgid);
+  const pid_t pv = parent_ns == ns ? v : parent_ns ? parent_ns->member(child_real) : child_real;
+  if ((w.flags & CLONE_PARENT_SETTID) && w.parent_tid) write_pid(parent_tid, w.parent_tid, pv);
   if ((w.flags & CLONE_CHILD_SETTID) && w.child_tid) write_pid(child_real, w.child_tid, v);
 }
 
@@ -211,12 +225,13 @@ void Pids::write_clone_tids(const CloneWrites& w, pid_t child_real, pid_t parent
 // wrote for CLONE_*_SETTID is the real tid; the virtual one goes over it
 // before either side can read it.
 void Pids::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
-  ns_->member(child.tid);
+  PidNamespace* ns = ns_of(child.tgid != 0 ? child.tgid : parent.tgid);
+  if (ns != nullptr) ns->member(child.tid);  // the parent's exit stop may have numbered it
   if (auto it = clones_by_child_.find(child.tid); it != clones_by_child_.end()) {
-    write_clone_tids(it->second, child.tid, it->second.parent);
+    write_clone_tids(it->second, child.tid, it->second.parent, ns);
     clones_by_child_.erase(it);
   } else if (auto p = clones_by_parent_.find(parent.tid); p != clones_by_parent_.end()) {
-    write_clone_tids(p->second, child.tid, parent.tid);
+    write_clone_tids(p->second, child.tid, parent.tid, ns);
     p->second.done = true;
   }
 }
@@ -235,58 +250,64 @@ void Pids::clone_exit(tracer::SyscallStop& stop) {
 
 void Pids::on_exit(tracer::SyscallStop& stop) {
   const std::int64_t r = stop.regs.result();
+  PidNamespace* ns = ns_of(stop.tracee.tgid);
   const Call call = call_of(stop.desc.name);
-  if (call == Call::kIoctl) {
+  if (call == Call::kIoctl && ns != nullptr) {
     const auto request = static_cast<unsigned>(stop.tracee.entry_args[1]);
     const std::uint64_t addr = stop.tracee.entry_args[2];
     pid_t got = 0;
     if (!stop.memory.read(addr, std::as_writable_bytes(std::span(&got, 1)))) return;
-    const pid_t v = request == TIOCSPGRP ? ns_->group_virtual_of(got).value_or(got)
-                                         : (r == 0 ? ns_->group_virtual_of(got).value_or(0) : got);
+    const pid_t v = request == TIOCSPGRP ? ns->group_virtual_of(got).value_or(got)
+                                         : (r == 0 ? ns->group_virtual_of(got).value_or(0) : got);
     write_pid(stop.tracee.tid, addr, v);
     return;
   }
   if (call == Call::kClone) clone_exit(stop);
-  if (call == Call::kWaitid) return waitid_exit(stop);
+  if (ns == nullptr) return;
+  if (call == Call::kWaitid) return waitid_exit(stop, ns);
   if (r <= 0) return;
   const auto real = static_cast<pid_t>(r);
   switch (call) {
     case Call::kGetppid:
-      stop.regs.set_result(ns_->virtual_of(real).value_or(ns_->outside_parent()));
+      stop.regs.set_result(ns->virtual_of(real).value_or(ns->outside_parent()));
       break;
     case Call::kGroupResult:
-    case Call::kGetGroupOf: stop.regs.set_result(ns_->group_virtual_of(real).value_or(0)); break;
+    case Call::kGetGroupOf: stop.regs.set_result(ns->group_virtual_of(real).value_or(0)); break;
     case Call::kWait4: {
-      auto v = ns_->group_virtual_of(real);
-      stop.regs.set_result(v ? *v : ns_->member(real));
-      if (wait4_reaped(stop)) ns_->reaped(real);
+      auto v = ns->group_virtual_of(real);
+      stop.regs.set_result(v ? *v : ns->member(real));
+      if (wait4_reaped(stop)) ns->reaped(real);
       break;
     }
     case Call::kFork:
     case Call::kClone:
-    case Call::kSetTidAddress: stop.regs.set_result(ns_->member(real)); break;
+    case Call::kSetTidAddress: stop.regs.set_result(ns->member(real)); break;
     default: break;
   }
 }
 
 // waitid(2) returns 0 and the child in infop->si_pid.
-void Pids::waitid_exit(tracer::SyscallStop& stop) {
+void Pids::waitid_exit(tracer::SyscallStop& stop, PidNamespace* ns) {
   const std::uint64_t infop = stop.tracee.entry_args[2];
   if (stop.regs.result() != 0 || infop == 0) return;
   const std::uint64_t at = infop + offsetof(siginfo_t, si_pid);
   pid_t pid = 0;
   if (!stop.memory.read(at, std::as_writable_bytes(std::span(&pid, 1))) || pid <= 0) return;
-  auto v = ns_->group_virtual_of(pid);
-  write_pid(stop.tracee.tid, at, v ? *v : ns_->member(pid));
+  auto v = ns->group_virtual_of(pid);
+  write_pid(stop.tracee.tid, at, v ? *v : ns->member(pid));
   int code = 0;
   const std::uint64_t code_at = infop + offsetof(siginfo_t, si_code);
   const bool read = static_cast<bool>(stop.memory.read(code_at, std::as_writable_bytes(std::span(&code, 1))));
   const bool gone = code == CLD_EXITED || code == CLD_KILLED || code == CLD_DUMPED;
-  if (read && gone && !(stop.tracee.entry_args[3] & WNOWAIT)) ns_->reaped(pid);
+  if (read && gone && !(stop.tracee.entry_args[3] & WNOWAIT)) ns->reaped(pid);
 }
 
 void Pids::on_death(const tracer::Tracee& tracee) {
-  ns_->retire(tracee.tid);
+  PidNamespace* ns = ns_of(tracee.tgid);
+  if (ns != nullptr) {
+    kill_namespace_if_init(tracee, *ns);
+    ns->retire(tracee.tid);
+  }
   clones_by_parent_.erase(tracee.tid);
   clones_by_child_.erase(tracee.tid);
 }

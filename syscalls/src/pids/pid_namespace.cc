@@ -13,6 +13,7 @@ pid_t PidNamespace::add(pid_t real) {
   const pid_t v = next_++;
   live_[real] = v;
   by_virtual_[v] = Entry{real, State::kLive};
+  if (parent_) parent_->member(real);
   return v;
 }
 
@@ -51,6 +52,7 @@ std::optional<pid_t> PidNamespace::group_real_of(pid_t vpid) const {
 }
 
 void PidNamespace::retire(pid_t real) {
+  if (parent_) parent_->retire(real);
   auto it = live_.find(real);
   if (it == live_.end()) return;
   const pid_t v = it->second;
@@ -60,6 +62,7 @@ void PidNamespace::retire(pid_t real) {
 }
 
 void PidNamespace::reaped(pid_t real) {
+  if (parent_) parent_->reaped(real);
   retire(real);
   if (auto it = retired_.find(real); it != retired_.end()) {
     by_virtual_[it->second].state = State::kReaped;

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -28,7 +29,11 @@ namespace cocoon::syscalls {
 class PidNamespace {
  public:
   // `first`: the command's number (1, or 2 under bwrap's own init).
-  explicit PidNamespace(pid_t first = 1) : next_(first), first_(first) {}
+  explicit PidNamespace(pid_t first = 1, std::shared_ptr<PidNamespace> parent = nullptr)
+      : next_(first), first_(first), parent_(std::move(parent)) {}
+  // The namespace this one was made in: every member is one of its
+  // members too, with its own number there (null: the host's, or none).
+  const std::shared_ptr<PidNamespace>& parent() const { return parent_; }
   // What getppid() says for a member whose parent is outside: 0, as the
   // kernel says, or 1 when an init outside cocoon's view stands above the
   // command (bwrap's).
@@ -68,6 +73,7 @@ class PidNamespace {
   };
   pid_t next_ = 1;
   pid_t first_ = 1;
+  std::shared_ptr<PidNamespace> parent_;
   std::unordered_map<pid_t, pid_t> live_;        // real -> virtual
   std::unordered_map<pid_t, pid_t> retired_;     // real -> virtual
   std::unordered_map<pid_t, Entry> by_virtual_;  // virtual -> real

@@ -40,12 +40,12 @@ bool is_thread(pid_t real) {
 
 // kill(2): a member's number, or a group's as -N; -1 is every process of
 // the namespace the caller may signal except init and itself.
-Verdict Pids::kill(tracer::SyscallStop& stop) {
+Verdict Pids::kill(tracer::SyscallStop& stop, PidNamespace* ns) {
   const pid_t pid = as_pid(stop.regs.arg(0));
   const int sig = static_cast<int>(stop.regs.arg(1));
-  if (pid == -1) return kill_all(stop, sig);
+  if (pid == -1) return kill_all(stop, ns, sig);
   if (pid == 0) return Verdict::resume();
-  auto real = pid > 0 ? ns_->real_of(pid) : ns_->group_real_of(-pid);
+  auto real = pid > 0 ? ns->real_of(pid) : ns->group_real_of(-pid);
   if (!real) return Verdict::deny(ESRCH);
   if (pid == 1 && !init_takes(*real, sig)) return Verdict::skip(0);
   const pid_t target = pid > 0 ? *real : -*real;
@@ -63,11 +63,11 @@ Verdict Pids::kill(tracer::SyscallStop& stop) {
 // The kernel's kill(-1) (kill_something_info()): every process but init
 // and the caller; success when one was signalled. The tracer sends them:
 // all members run as the same real user as the caller.
-Verdict Pids::kill_all(tracer::SyscallStop& stop, int sig) {
+Verdict Pids::kill_all(tracer::SyscallStop& stop, PidNamespace* ns, int sig) {
   const pid_t self = stop.tracee.tgid;
   bool any = false;
   int err = ESRCH;
-  for (const auto& [v, real] : ns_->members()) {
+  for (const auto& [v, real] : ns->members()) {
     if (v == 1 || real == self || is_thread(real)) continue;
     if (::kill(real, sig) == 0) {
       any = true;
@@ -83,6 +83,8 @@ Verdict Pids::kill_all(tracer::SyscallStop& stop, int sig) {
 // process outside it, as the kernel reports a sender from an ancestor
 // namespace (__send_signal_locked() in kernel/signal.c).
 int Pids::on_signal(tracer::Tracee& tracee, int signal) {
+  PidNamespace* ns = ns_of(tracee.tgid);
+  if (ns == nullptr) return signal;
   auto info = tracer::get_siginfo(tracee.tid);
   if (!info) return signal;
   const int code = info->si_code;
@@ -91,12 +93,20 @@ int Pids::on_signal(tracer::Tracee& tracee, int signal) {
   const bool child = signal == SIGCHLD && code >= CLD_EXITED && code <= CLD_CONTINUED;
   if (!from_process && !child) return signal;
   const pid_t real = info->si_pid;
-  const pid_t v = ns_->group_virtual_of(real).value_or(0);
+  const pid_t v = ns->group_virtual_of(real).value_or(0);
   if (v != real) {
     info->si_pid = v;
     tracer::set_siginfo(tracee.tid, *info);
   }
   return signal;
+}
+
+void Pids::kill_namespace_if_init(const tracer::Tracee& tracee, PidNamespace& ns) {
+  if (tracee.tid != tracee.tgid || &ns == state_->root_pid_ns().get()) return;
+  if (ns.virtual_of(tracee.tid) != 1) return;
+  for (const auto& [v, real] : ns.members()) {
+    if (real != tracee.tid) ::kill(real, SIGKILL);
+  }
 }
 
 }  // namespace cocoon::syscalls

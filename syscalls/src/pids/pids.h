@@ -20,6 +20,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "../namespaces/ns_state.h"
 #include "cocoon/tracer/handler.h"
 #include "pid_namespace.h"
 
@@ -27,7 +28,7 @@ namespace cocoon::syscalls {
 
 class Pids final : public tracer::SyscallHandler {
  public:
-  explicit Pids(std::shared_ptr<PidNamespace> ns) : ns_(std::move(ns)) {}
+  explicit Pids(std::shared_ptr<NamespaceState> ns) : state_(std::move(ns)) {}
   std::string_view name() const override { return "pids"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -41,22 +42,29 @@ class Pids final : public tracer::SyscallHandler {
   // until the exit stop, then by child tid until the child's on_clone.
   struct CloneWrites {
     std::uint64_t flags = 0, parent_tid = 0, child_tid = 0;
-    pid_t parent = 0;
+    pid_t parent = 0, parent_tgid = 0;
     // on_clone has written them: the child may be running, and may even
     // have exited and had CLONE_CHILD_CLEARTID zero the same word, which
     // must not be written again.
     bool done = false;
   };
-  tracer::Verdict translate_args(tracer::SyscallStop& stop);
-  tracer::Verdict kill(tracer::SyscallStop& stop);
-  tracer::Verdict kill_all(tracer::SyscallStop& stop, int sig);
-  tracer::Verdict ioctl(tracer::SyscallStop& stop);
-  tracer::Verdict clone_entry(tracer::SyscallStop& stop);
+  tracer::Verdict translate_args(tracer::SyscallStop& stop, PidNamespace* ns);
+  tracer::Verdict kill(tracer::SyscallStop& stop, PidNamespace* ns);
+  tracer::Verdict kill_all(tracer::SyscallStop& stop, PidNamespace* ns, int sig);
+  tracer::Verdict ioctl(tracer::SyscallStop& stop, PidNamespace* ns);
+  tracer::Verdict clone_entry(tracer::SyscallStop& stop, PidNamespace* ns);
   void clone_exit(tracer::SyscallStop& stop);
-  void write_clone_tids(const CloneWrites& w, pid_t child_real, pid_t parent_tid);
-  void waitid_exit(tracer::SyscallStop& stop);
+  void write_clone_tids(const CloneWrites& w, pid_t child_real, pid_t parent_tid, PidNamespace* ns);
+  void waitid_exit(tracer::SyscallStop& stop, PidNamespace* ns);
+  // The init of a PID namespace cocoon made inside the guest died: the
+  // rest of it is killed (the command's own is the tracer's kill_on_exit).
+  void kill_namespace_if_init(const tracer::Tracee& tracee, PidNamespace& ns);
 
-  std::shared_ptr<PidNamespace> ns_;
+  // The PID namespace process `tgid` is in; null: the host's, whose
+  // numbers need no translating.
+  PidNamespace* ns_of(pid_t tgid) const { return state_->pid_ns(tgid).get(); }
+
+  std::shared_ptr<NamespaceState> state_;
   std::unordered_map<pid_t, CloneWrites> clones_by_parent_, clones_by_child_;
 };
 

@@ -118,7 +118,9 @@ Verdict ProcListing::on_entry(tracer::SyscallStop& stop) {
   if (dup.fd < 0) return Verdict::resume();
   const auto capacity = static_cast<std::size_t>(static_cast<unsigned>(stop.regs.arg(2)));
   std::vector<char> buf(std::min<std::size_t>(capacity, 1 << 20));
-  const auto rename = [this](pid_t real) { return ns_->virtual_of(real); };
+  auto pid_ns = ns_->proc_pid_ns(stop.tracee.tgid);
+  if (!pid_ns) return Verdict::resume();
+  const auto rename = [&pid_ns](pid_t real) { return pid_ns->virtual_of(real); };
   for (;;) {
     const long long start = ::lseek(dup.fd, 0, SEEK_CUR);
     const long n = ::syscall(SYS_getdents64, dup.fd, buf.data(), buf.size());
@@ -197,10 +199,13 @@ std::string rewrite_proc_stat(const std::string& text, const PidNamespace& ns) {
   return out;
 }
 
-std::function<std::string(const std::string&)> proc_file_generator(
-    std::shared_ptr<PidNamespace> ns, std::string dir) {
+std::function<std::string(const std::string&, pid_t)> proc_file_generator(
+    std::shared_ptr<NamespaceState> state, std::string dir) {
   auto counter = std::make_shared<unsigned>(0);
-  return [ns = std::move(ns), dir = std::move(dir), counter](const std::string& host) {
+  return [state = std::move(state), dir = std::move(dir), counter](const std::string& host,
+                                                                   pid_t reader) {
+    auto ns = state->proc_pid_ns(reader);
+    if (!ns) return std::string();
     constexpr std::string_view kProc = "/proc/";
     if (!host.starts_with(kProc)) return std::string();
     const bool status = host.ends_with("/status");

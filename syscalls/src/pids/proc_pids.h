@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "../namespaces/ns_state.h"
 #include "cocoon/tracer/handler.h"
 #include "pid_namespace.h"
 
@@ -22,13 +23,13 @@ namespace cocoon::syscalls {
 
 class ProcListing final : public tracer::SyscallHandler {
  public:
-  explicit ProcListing(std::shared_ptr<PidNamespace> ns) : ns_(std::move(ns)) {}
+  explicit ProcListing(std::shared_ptr<NamespaceState> ns) : ns_(std::move(ns)) {}
   std::string_view name() const override { return "proc-listing"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
 
  private:
-  std::shared_ptr<PidNamespace> ns_;
+  std::shared_ptr<NamespaceState> ns_;
 };
 
 // Rewrites the records of one getdents64 buffer of a /proc directory:
@@ -45,9 +46,10 @@ DirentsOut filter_proc_dirents(std::string_view in, std::size_t capacity, long l
                                const std::function<std::optional<pid_t>(pid_t)>& rename);
 
 // The file to open instead of host /proc/REAL/status, /proc/REAL/stat (or
-// under task/TID), written into `dir`; empty for other paths.
-std::function<std::string(const std::string&)> proc_file_generator(
-    std::shared_ptr<PidNamespace> ns, std::string dir);
+// under task/TID) for reader `tgid`, written into `dir`; empty for other
+// paths and for a reader whose /proc shows the host's numbers.
+std::function<std::string(const std::string&, pid_t)> proc_file_generator(
+    std::shared_ptr<NamespaceState> ns, std::string dir);
 
 // The text of those files, rewritten. Pure.
 std::string rewrite_proc_status(const std::string& text, const PidNamespace& ns);

@@ -53,6 +53,10 @@ struct RunConfig {
   // 2) of a namespace whose members see only each other.
   bool unshare_pid = false;
   int first_pid = 1;
+  // Namespaces the guest creates itself (unshare, clone CLONE_NEW*, setns)
+  // are emulated (--namespaces); implies identity emulation with the real
+  // ids when none was asked for.
+  bool namespaces = false;
 };
 
 }  // namespace cocoon::syscalls

@@ -1,0 +1,308 @@
+#include "namespaces.h"
+
+#include <sched.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include "cocoon/arch/regs_io.h"
+#include "cocoon/tracer/log.h"
+#include "cocoon/tracer/tracee.h"
+
+namespace cocoon::syscalls {
+
+using tracer::Decision;
+using tracer::Verdict;
+
+namespace {
+
+// Every CLONE_NEW* unshare(2) takes; clone(2) cannot carry CLONE_NEWTIME
+// (0x80 is in its exit-signal byte).
+constexpr std::uint64_t kNewAll = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUSER |
+                                  CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_NEWNET | 0x80;
+constexpr std::uint64_t kNewClone = kNewAll & ~std::uint64_t{0x80};
+// What else unshare(2) accepts (kernel/fork.c, check_unshare_flags()).
+constexpr std::uint64_t kUnshareOther = CLONE_THREAD | CLONE_FS | CLONE_SIGHAND | CLONE_VM |
+                                        CLONE_FILES | CLONE_SYSVSEM;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// "/proc/REAL/REST" -> REAL and REST, or nullopt.
+std::optional<std::pair<pid_t, std::string>> proc_pid_path(const std::string& host) {
+  constexpr std::string_view kProc = "/proc/";
+  if (!host.starts_with(kProc)) return std::nullopt;
+  const auto slash = host.find('/', kProc.size());
+  if (slash == std::string::npos) return std::nullopt;
+  pid_t pid = 0;
+  for (std::size_t i = kProc.size(); i < slash; ++i) {
+    if (host[i] < '0' || host[i] > '9') return std::nullopt;
+    pid = pid * 10 + (host[i] - '0');
+  }
+  return std::pair{pid, host.substr(slash + 1)};
+}
+
+}  // namespace
+
+Decision Namespaces::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  const std::string_view n = row.name;
+  const bool ours = n == "unshare" || n == "clone" || n == "setns" || n == "mount" ||
+                    n == "umount2" || n == "umount" || n == "pivot_root";
+  if (!ours) return Decision::allow();
+  if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
+  return Decision::trace();
+}
+
+bool Namespaces::admin(pid_t tgid) {
+  apply_id_maps(*ns_, *identity_);
+  return identity_->of(tgid).privileged();
+}
+
+bool Namespaces::admin_over(pid_t tgid, std::uint32_t target) {
+  apply_id_maps(*ns_, *identity_);
+  const Credentials& c = identity_->of(tgid);
+  const std::uint32_t mine = ns_->id_of(tgid, NsKind::kUser);
+  if (c.privileged() && ns_->user_ns_covers(mine, target)) return true;
+  for (std::uint32_t u = target; u != 0;) {
+    const UserNs* n = ns_->user_ns(u);
+    if (n == nullptr) return false;
+    if (n->parent == mine) return c.euid == n->owner_euid;
+    u = n->parent;
+  }
+  return false;
+}
+
+Verdict Namespaces::on_entry(tracer::SyscallStop& stop) {
+  const std::string_view n = stop.desc.name;
+  if (n == "unshare") return unshare(stop);
+  if (n == "clone") return clone(stop);
+  if (n == "setns") return setns(stop);
+  if (n == "mount") return mount(stop);
+  // umount2, umount, pivot_root: no per-namespace mount table yet.
+  return Verdict::deny(EPERM);
+}
+
+// unshare(2): EINVAL for unknown flags; EPERM without CAP_SYS_ADMIN for
+// the kinds other than user, unless a new user namespace (created first)
+// gives it.
+Verdict Namespaces::unshare(tracer::SyscallStop& stop) {
+  const std::uint64_t flags = stop.regs.arg(0);
+  if (flags & ~(kNewAll | kUnshareOther)) return Verdict::deny(EINVAL);
+  const pid_t tgid = stop.tracee.tgid;
+  const std::uint64_t kinds = flags & kNewAll;
+  if (kinds == 0) return Verdict::resume();  // the kernel does the rest
+  const bool new_user = flags & CLONE_NEWUSER;
+  if ((kinds & ~std::uint64_t{CLONE_NEWUSER}) && !new_user && !admin(tgid)) {
+    return Verdict::deny(EPERM);
+  }
+  Credentials& c = identity_->of(tgid);
+  ns_->unshare(tgid, kinds, c.euid, c.egid);
+  if (new_user) {
+    // Unmapped ids read as the overflow id; every capability in the new
+    // namespace (user_namespaces(7)).
+    c = Credentials::of(kOverflowId, kOverflowId);
+    c.groups.clear();
+    c.ns_caps = true;
+  }
+  tracer::module_logger("syscalls")->debug("{}: unshare({:#x})", tgid, kinds);
+  return Verdict::skip(0);
+}
+
+// clone(2) with CLONE_NEW* bits: the kernel makes the process without
+// them, the child gets emulated ones (on_clone). Without them: nothing to
+// do but to remember, for on_clone, that there are none.
+Verdict Namespaces::clone(tracer::SyscallStop& stop) {
+  const std::uint64_t flags = stop.regs.arg(0);
+  const std::uint64_t kinds = flags & kNewClone;
+  clone_flags_[stop.tracee.tid] = kinds;
+  if (kinds == 0) return Verdict::resume();
+  if ((flags & CLONE_THREAD) || ((kinds & CLONE_NEWUSER) && (flags & CLONE_FS))) {
+    return Verdict::deny(EINVAL);
+  }
+  if ((kinds & ~std::uint64_t{CLONE_NEWUSER}) && !(kinds & CLONE_NEWUSER) &&
+      !admin(stop.tracee.tgid)) {
+    return Verdict::deny(EPERM);
+  }
+  if (!arch::SyscallRegs::can_set_arg0()) return Verdict::deny(ENOSYS);
+  stop.regs.set_arg(0, flags & ~kinds);
+  return Verdict::resume();
+}
+
+void Namespaces::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
+  std::uint64_t kinds = 0;
+  if (auto it = clone_flags_.find(parent.tid); it != clone_flags_.end()) {
+    kinds = it->second;
+    clone_flags_.erase(it);
+  }
+  if (child.tgid == parent.tgid || child.tgid == 0) return;  // a thread
+  const Credentials& pc = identity_->of(parent.tgid);
+  ns_->clone(parent.tgid, child.tgid, kinds, pc.euid, pc.egid);
+  if (kinds & CLONE_NEWUSER) {
+    Credentials c = Credentials::of(kOverflowId, kOverflowId);
+    c.groups.clear();
+    c.ns_caps = true;
+    identity_->creds[child.tgid] = c;
+  }
+}
+
+void Namespaces::on_death(const tracer::Tracee& tracee) {
+  clone_flags_.erase(tracee.tid);
+  if (tracee.tid == tracee.tgid) ns_->forget(tracee.tgid);
+}
+
+// setns(2) with a descriptor of an emulated namespace's file
+// (namespace_file()): the file's name says which. CAP_SYS_ADMIN over the
+// namespace and in the caller's user namespace.
+Verdict Namespaces::setns(tracer::SyscallStop& stop) {
+  const int fd = static_cast<int>(stop.regs.arg(0));
+  char buf[512];
+  const std::string link = "/proc/" + std::to_string(stop.tracee.tid) + "/fd/" + std::to_string(fd);
+  const ssize_t len = ::readlink(link.c_str(), buf, sizeof buf);
+  if (len <= 0) return Verdict::deny(EBADF);
+  const std::string target(buf, static_cast<std::size_t>(len));
+  const auto slash = target.rfind('/');
+  const auto dash = target.rfind('-');
+  if (slash == std::string::npos || dash == std::string::npos || dash < slash ||
+      target.find("/nsfile/") == std::string::npos) {
+    return Verdict::deny(EINVAL);  // not a namespace cocoon emulates
+  }
+  const auto kind = ns_kind_of(target.substr(slash + 1, dash - slash - 1));
+  const auto id = static_cast<std::uint32_t>(std::stoul(target.substr(dash + 1)));
+  if (!kind || !ns_->exists(*kind, id)) return Verdict::deny(EINVAL);
+  const std::uint64_t want = stop.regs.arg(1);
+  if (want != 0 && want != clone_flag(*kind)) return Verdict::deny(EINVAL);
+  const pid_t tgid = stop.tracee.tgid;
+  const std::uint32_t owner = *kind == NsKind::kUser ? id : ns_->owner_of(*kind, id);
+  if (!admin_over(tgid, owner)) return Verdict::deny(EPERM);
+  ns_->join(tgid, *kind, id);
+  if (*kind == NsKind::kUser) identity_->of(tgid).ns_caps = true;
+  return Verdict::skip(0);
+}
+
+// mount(2) in an emulated mount namespace (mount_namespaces(7)).
+Verdict Namespaces::mount(tracer::SyscallStop& stop) {
+  const pid_t tgid = stop.tracee.tgid;
+  if (ns_->id_of(tgid, NsKind::kMnt) == 0 || !admin(tgid)) return Verdict::deny(EPERM);
+  const std::uint64_t flags = stop.regs.arg(3);
+  constexpr std::uint64_t kPropagation = MS_PRIVATE | MS_SLAVE | MS_SHARED | MS_UNBINDABLE;
+  if ((flags & kPropagation) && !(flags & ~(kPropagation | MS_REC | MS_SILENT))) {
+    return Verdict::skip(0);  // one namespace's mounts propagate nowhere anyway
+  }
+  std::string fstype;
+  if (stop.regs.arg(2) != 0) {
+    auto t = stop.memory.read_path(stop.regs.arg(2));
+    if (!t) return Verdict::deny(t.error());
+    fstype = *t;
+  }
+  if (fstype == "proc") {
+    ns_->mount_proc(tgid);
+    return Verdict::skip(0);
+  }
+  tracer::module_logger("syscalls")
+      ->warn("mount(2) of type '{}' (flags {:#x}) in an emulated mount namespace is not emulated",
+             fstype, flags);
+  return Verdict::deny(EPERM);
+}
+
+void apply_id_maps(NamespaceState& ns, IdentityState& identity) {
+  if (ns.pending_maps.empty()) return;
+  auto pending = std::move(ns.pending_maps);
+  ns.pending_maps.clear();
+  for (const auto& p : pending) {
+    UserNs* u = ns.user_ns(p.user_ns);
+    if (u == nullptr) continue;
+    const std::string text = read_file(p.file);
+    if (text.empty()) {  // opened, not written yet
+      ns.pending_maps.push_back(p);
+      continue;
+    }
+    if (p.what == "setgroups") {
+      if (text.starts_with("deny")) u->setgroups_denied = true;
+      continue;
+    }
+    auto map = parse_id_map(text);
+    auto& slot = p.what == "uid_map" ? u->uid_map : u->gid_map;
+    if (!map || slot) {
+      tracer::module_logger("syscalls")->warn("ignoring {} written for a user namespace: {}",
+                                              p.what, map ? "already set" : "malformed");
+      continue;
+    }
+    slot = *map;
+    for (pid_t tgid : ns.members_of_user_ns(p.user_ns)) {
+      Credentials& c = identity.of(tgid);
+      if (p.what == "uid_map") {
+        c.ruid = c.euid = c.suid = c.fsuid = map_id(*map, u->owner_euid);
+      } else {
+        c.rgid = c.egid = c.sgid = c.fsgid = map_id(*map, u->owner_egid);
+        c.groups.clear();
+      }
+    }
+  }
+}
+
+std::string namespace_file(NamespaceState& ns, const std::string& dir, const std::string& host) {
+  auto p = proc_pid_path(host);
+  if (!p) return {};
+  const auto& [pid, rest] = *p;
+  if (rest == "uid_map" || rest == "gid_map") {
+    const std::uint32_t u = ns.id_of(pid, NsKind::kUser);
+    UserNs* user = ns.user_ns(u);
+    if (user == nullptr) return {};
+    const auto& map = rest == "uid_map" ? user->uid_map : user->gid_map;
+    std::ostringstream text;
+    for (const auto& r : map.value_or(std::vector<IdMapRange>{})) {
+      char line[64];
+      std::snprintf(line, sizeof line, "%10u %10u %10u\n", r.inside, r.outside, r.count);
+      text << line;
+    }
+    const std::string file = dir + "/" + rest + "-" + std::to_string(u);
+    std::ofstream(file, std::ios::trunc) << text.str();
+    return file;
+  }
+  if (!rest.starts_with("ns/")) return {};
+  auto kind = ns_kind_of(rest.substr(3));
+  if (!kind) return {};
+  const std::uint32_t id = ns.id_of(pid, *kind);
+  if (id == 0) return {};
+  const std::string file = dir + "/nsfile/" + ns_name(*kind) + "-" + std::to_string(id);
+  std::ofstream(file, std::ios::app).flush();
+  return file;
+}
+
+std::optional<std::string> namespace_link(const NamespaceState& ns, const std::string& host) {
+  auto p = proc_pid_path(host);
+  if (!p || !p->second.starts_with("ns/")) return std::nullopt;
+  std::string name = p->second.substr(3);
+  const bool children = name == "pid_for_children";
+  auto kind = ns_kind_of(children ? "pid" : name);
+  if (!kind) return std::nullopt;
+  std::uint32_t id = ns.id_of(p->first, *kind);
+  if (children) {
+    (void)id;
+    return std::nullopt;  // the kernel's answer until a child namespace exists
+  }
+  if (id == 0) return std::nullopt;
+  return std::string(ns_name(*kind)) + ":[" + std::to_string(id) + "]";
+}
+
+std::string namespace_map_file(NamespaceState& ns, const std::string& dir, const std::string& host) {
+  auto p = proc_pid_path(host);
+  if (!p) return {};
+  const auto& [pid, rest] = *p;
+  if (rest != "uid_map" && rest != "gid_map" && rest != "setgroups") return {};
+  const std::uint32_t u = ns.id_of(pid, NsKind::kUser);
+  if (u == 0) return {};  // the kernel's own rules for the initial namespace
+  const std::string file = dir + "/w-" + rest + "-" + std::to_string(u);
+  std::ofstream(file, std::ios::trunc).flush();
+  ns.pending_maps.push_back({u, rest, file});
+  return file;
+}
+
+}  // namespace cocoon::syscalls

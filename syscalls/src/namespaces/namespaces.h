@@ -1,0 +1,73 @@
+// Namespaces a guest creates or joins itself (issue 6, --namespaces):
+// unshare(2), clone(2)'s CLONE_NEW* flags and setns(2) change the process's
+// emulated namespaces (NamespaceState) and never reach the kernel, which on
+// the hosts cocoon is for refuses them. The kernel's permission rules are
+// applied to the emulated credentials: a new user namespace gives its
+// creator every capability in it; the other kinds need CAP_SYS_ADMIN over
+// the caller's user namespace.
+//
+// In an emulated mount namespace, propagation changes (MS_PRIVATE...) and
+// mounting proc (which then shows the caller's PID namespace) succeed;
+// other mounts, umount2 and pivot_root are refused with EPERM: a mount
+// table per namespace is not done (docs/architecture.md).
+//
+// uid_map / gid_map / setgroups written by the guest are applied by
+// apply_id_maps(), which the credential handlers call first.
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+
+#include "../identity/identity.h"
+#include "cocoon/tracer/handler.h"
+#include "ns_state.h"
+
+namespace cocoon::syscalls {
+
+class Namespaces final : public tracer::SyscallHandler {
+ public:
+  Namespaces(std::shared_ptr<NamespaceState> ns, std::shared_ptr<IdentityState> identity)
+      : ns_(std::move(ns)), identity_(std::move(identity)) {}
+  std::string_view name() const override { return "namespaces"; }
+  tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
+  tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
+  void on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) override;
+  void on_death(const tracer::Tracee& tracee) override;
+
+ private:
+  tracer::Verdict unshare(tracer::SyscallStop& stop);
+  tracer::Verdict clone(tracer::SyscallStop& stop);
+  tracer::Verdict setns(tracer::SyscallStop& stop);
+  tracer::Verdict mount(tracer::SyscallStop& stop);
+  // CAP_SYS_ADMIN over the namespaces `tgid`'s user namespace owns.
+  bool admin(pid_t tgid);
+  // CAP_SYS_ADMIN over user namespace `target`: held in it or an ancestor
+  // (and the caller is there), or the caller owns it from its parent
+  // (user_namespaces(7), "Capabilities").
+  bool admin_over(pid_t tgid, std::uint32_t target);
+
+  std::shared_ptr<NamespaceState> ns_;
+  std::shared_ptr<IdentityState> identity_;
+  std::unordered_map<pid_t, std::uint64_t> clone_flags_;  // by parent tid, entry to on_clone
+};
+
+// Reads the id map files the guest wrote since the last call and gives the
+// processes of their user namespace the credentials the maps say
+// (user_namespaces(7)): each id of the namespace's creator, outside,
+// becomes its number inside, or 65534 when unmapped. A map is set once; a
+// malformed or second one is ignored (the kernel says EINVAL or EPERM at
+// the write, which cocoon does not see).
+void apply_id_maps(NamespaceState& ns, IdentityState& identity);
+
+// The /proc files namespaces stand behind: for a host path
+// /proc/REAL/ns/KIND of an emulated namespace an empty file named after
+// it (what setns(2) is later given); for /proc/REAL/{uid_map,gid_map} of an
+// emulated user namespace its map. Empty for anything else.
+std::string namespace_file(NamespaceState& ns, const std::string& dir, const std::string& host);
+// readlink(2) of /proc/REAL/ns/KIND for an emulated namespace: "KIND:[ID]".
+std::optional<std::string> namespace_link(const NamespaceState& ns, const std::string& host);
+// The file a write-open of /proc/REAL/{uid_map,gid_map,setgroups} gets
+// instead (registered as pending), or empty.
+std::string namespace_map_file(NamespaceState& ns, const std::string& dir, const std::string& host);
+
+}  // namespace cocoon::syscalls

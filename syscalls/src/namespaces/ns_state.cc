@@ -1,0 +1,218 @@
+#include "ns_state.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace cocoon::syscalls {
+
+namespace {
+
+constexpr const char* kNames[kNsKinds] = {"uts", "pid", "mnt", "user", "ipc", "cgroup", "net", "time"};
+// CLONE_NEWTIME is 0x80 (Linux 5.6); older headers lack it.
+constexpr std::uint64_t kFlags[kNsKinds] = {CLONE_NEWUTS, CLONE_NEWPID,    CLONE_NEWNS,  CLONE_NEWUSER,
+                                            CLONE_NEWIPC, CLONE_NEWCGROUP, CLONE_NEWNET, 0x80};
+
+std::size_t idx(NsKind k) { return static_cast<std::size_t>(k); }
+
+}  // namespace
+
+std::uint64_t clone_flag(NsKind k) { return kFlags[idx(k)]; }
+const char* ns_name(NsKind k) { return kNames[idx(k)]; }
+std::optional<NsKind> ns_kind_of(std::string_view name) {
+  for (std::size_t i = 0; i < kNsKinds; ++i) {
+    if (name == kNames[i]) return static_cast<NsKind>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<IdMapRange>> parse_id_map(std::string_view text) {
+  std::vector<IdMapRange> out;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    std::uint32_t v[3];
+    for (auto& x : v) {
+      while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+      auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), x);
+      if (ec != std::errc{}) return std::nullopt;
+      line.remove_prefix(static_cast<std::size_t>(end - line.data()));
+    }
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (!line.empty() || v[2] == 0) return std::nullopt;
+    out.push_back({v[0], v[1], v[2]});
+  }
+  // proc(5)/user_namespaces(7): at most 340 lines, ranges may not overlap
+  // on either side.
+  if (out.empty() || out.size() > 340) return std::nullopt;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    for (std::size_t j = i + 1; j < out.size(); ++j) {
+      const auto overlap = [](std::uint64_t a, std::uint64_t b, std::uint64_t n, std::uint64_t m) {
+        return a < b + m && b < a + n;
+      };
+      if (overlap(out[i].inside, out[j].inside, out[i].count, out[j].count) ||
+          overlap(out[i].outside, out[j].outside, out[i].count, out[j].count)) {
+        return std::nullopt;
+      }
+    }
+  }
+  return out;
+}
+
+std::uint32_t map_id(const std::vector<IdMapRange>& map, std::uint32_t outside) {
+  for (const auto& r : map) {
+    if (outside >= r.outside && outside - r.outside < r.count) return r.inside + (outside - r.outside);
+  }
+  return kOverflowId;
+}
+
+NamespaceState::NamespaceState(std::shared_ptr<PidNamespace> root_pid)
+    : root_pid_(std::move(root_pid)) {
+  pids_[0] = root_pid_;
+}
+
+const NamespaceState::Ids& NamespaceState::of(pid_t tgid) const {
+  static const Ids initial{};
+  auto it = by_process_.find(tgid);
+  return it == by_process_.end() ? initial : it->second;
+}
+
+std::uint32_t NamespaceState::make(NsKind k, pid_t tgid) {
+  const std::uint32_t id = next_id_++;
+  kinds_[id] = k;
+  // A new namespace is owned by the caller's user namespace (for a new
+  // user namespace: by its parent), user_namespaces(7).
+  owners_[id] = id_of(tgid, NsKind::kUser);
+  if (k == NsKind::kPid) {
+    pids_[id] = std::make_shared<PidNamespace>(1, pid_ns(tgid));
+  }
+  if (k == NsKind::kMnt) proc_of_mnt_[id] = proc_of_mnt_[id_of(tgid, NsKind::kMnt)];
+  if (k == NsKind::kUts) {
+    if (auto it = uts_.find(id_of(tgid, NsKind::kUts)); it != uts_.end()) uts_[id] = it->second;
+  }
+  return id;
+}
+
+void NamespaceState::clone(pid_t parent, pid_t child, std::uint64_t flags, std::uint32_t euid,
+                           std::uint32_t egid) {
+  Ids ids = of(parent);
+  ids[idx(NsKind::kPid)] = [&] {
+    auto it = pid_children_.find(parent);
+    return it == pid_children_.end() ? ids[idx(NsKind::kPid)] : it->second;
+  }();
+  by_process_[child] = ids;
+  // CLONE_NEWUSER first: the other new namespaces belong to it.
+  if (flags & CLONE_NEWUSER) {
+    const std::uint32_t u = make(NsKind::kUser, child);
+    users_[u] = UserNs{ids[idx(NsKind::kUser)], euid, egid, std::nullopt, std::nullopt, false};
+    by_process_[child][idx(NsKind::kUser)] = u;
+  }
+  for (std::size_t i = 0; i < kNsKinds; ++i) {
+    const auto k = static_cast<NsKind>(i);
+    if (k == NsKind::kUser || !(flags & kFlags[i]) || kFlags[i] == 0) continue;
+    by_process_[child][i] = make(k, child);
+  }
+}
+
+void NamespaceState::unshare(pid_t tgid, std::uint64_t flags, std::uint32_t euid,
+                             std::uint32_t egid) {
+  Ids ids = of(tgid);
+  by_process_[tgid] = ids;
+  if (flags & CLONE_NEWUSER) {
+    const std::uint32_t u = make(NsKind::kUser, tgid);
+    users_[u] = UserNs{ids[idx(NsKind::kUser)], euid, egid, std::nullopt, std::nullopt, false};
+    by_process_[tgid][idx(NsKind::kUser)] = u;
+  }
+  for (std::size_t i = 0; i < kNsKinds; ++i) {
+    const auto k = static_cast<NsKind>(i);
+    if (k == NsKind::kUser || !(flags & kFlags[i]) || kFlags[i] == 0) continue;
+    const std::uint32_t id = make(k, tgid);
+    if (k == NsKind::kPid) {
+      pid_children_[tgid] = id;  // the caller stays; its children go in
+    } else {
+      by_process_[tgid][i] = id;
+    }
+  }
+}
+
+bool NamespaceState::exists(NsKind k, std::uint32_t id) const {
+  if (id == 0) return true;
+  auto it = kinds_.find(id);
+  return it != kinds_.end() && it->second == k;
+}
+
+bool NamespaceState::join(pid_t tgid, NsKind k, std::uint32_t id) {
+  if (!exists(k, id)) return false;
+  Ids ids = of(tgid);
+  if (k == NsKind::kPid) {
+    pid_children_[tgid] = id;
+  } else {
+    ids[idx(k)] = id;
+  }
+  by_process_[tgid] = ids;
+  return true;
+}
+
+std::shared_ptr<PidNamespace> NamespaceState::pid_ns(pid_t tgid) const {
+  auto it = pids_.find(id_of(tgid, NsKind::kPid));
+  return it == pids_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<PidNamespace> NamespaceState::pid_ns_for_children(pid_t tgid) const {
+  auto c = pid_children_.find(tgid);
+  if (c == pid_children_.end()) return pid_ns(tgid);
+  auto it = pids_.find(c->second);
+  return it == pids_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<PidNamespace> NamespaceState::proc_pid_ns(pid_t tgid) const {
+  auto m = proc_of_mnt_.find(id_of(tgid, NsKind::kMnt));
+  const std::uint32_t pid_id = m == proc_of_mnt_.end() ? 0 : m->second;
+  auto it = pids_.find(pid_id);
+  return it == pids_.end() ? nullptr : it->second;
+}
+
+void NamespaceState::mount_proc(pid_t tgid) {
+  proc_of_mnt_[id_of(tgid, NsKind::kMnt)] = id_of(tgid, NsKind::kPid);
+}
+
+UserNs* NamespaceState::user_ns(std::uint32_t id) {
+  auto it = users_.find(id);
+  return it == users_.end() ? nullptr : &it->second;
+}
+
+bool NamespaceState::user_ns_covers(std::uint32_t holder, std::uint32_t target) const {
+  for (std::uint32_t u = target;;) {
+    if (u == holder) return true;
+    if (u == 0) return false;
+    auto it = users_.find(u);
+    if (it == users_.end()) return false;
+    u = it->second.parent;
+  }
+}
+
+std::uint32_t NamespaceState::owner_of(NsKind k, std::uint32_t id) const {
+  if (id == 0) return 0;
+  if (k == NsKind::kUser) {
+    auto it = users_.find(id);
+    return it == users_.end() ? 0 : it->second.parent;
+  }
+  auto it = owners_.find(id);
+  return it == owners_.end() ? 0 : it->second;
+}
+
+std::vector<pid_t> NamespaceState::members_of_user_ns(std::uint32_t id) const {
+  std::vector<pid_t> out;
+  for (const auto& [tgid, ids] : by_process_) {
+    if (ids[idx(NsKind::kUser)] == id) out.push_back(tgid);
+  }
+  return out;
+}
+
+UtsNames& NamespaceState::uts(std::uint32_t id, const UtsNames& initial) {
+  return uts_.try_emplace(id, initial).first->second;
+}
+
+}  // namespace cocoon::syscalls

@@ -1,0 +1,140 @@
+// The namespaces of every traced process, as cocoon emulates them (issue
+// 6): which UTS, PID, mount, user, IPC, cgroup, network and time namespace
+// each process is in, created by unshare(2), clone(2)'s CLONE_NEW* flags
+// and --unshare-pid, joined with setns(2). The real kernel namespaces never
+// change: the guest only sees these.
+//
+// A namespace is a number (its "inode", what readlink /proc/PID/ns/KIND
+// shows); 0 is the one cocoon started in, which readlink shows as the
+// kernel does. What a namespace holds lives here too: a UTS namespace's
+// names, a user namespace's owner and id maps, a mount namespace's /proc
+// (which PID namespace its proc instance shows), and PID namespaces as
+// PidNamespace trees.
+//
+// Owned by the session; shared by the handlers that need it (Namespaces,
+// Pids, Uts, CredentialCalls) and the /proc view. Pure bookkeeping.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "../pids/pid_namespace.h"
+
+namespace cocoon::syscalls {
+
+enum class NsKind : std::uint8_t { kUts, kPid, kMnt, kUser, kIpc, kCgroup, kNet, kTime, kCount };
+inline constexpr std::size_t kNsKinds = static_cast<std::size_t>(NsKind::kCount);
+
+// The kind's CLONE_NEW* flag, its name in /proc/PID/ns.
+std::uint64_t clone_flag(NsKind k);
+const char* ns_name(NsKind k);
+std::optional<NsKind> ns_kind_of(std::string_view name);
+
+// An id map line of /proc/PID/uid_map: `count` ids from `inside` are
+// `outside` in the parent namespace.
+struct IdMapRange {
+  std::uint32_t inside = 0, outside = 0, count = 0;
+};
+// Parses what a guest wrote to uid_map / gid_map (user_namespaces(7)): up
+// to 340 lines of three numbers; nullopt when malformed or overlapping.
+std::optional<std::vector<IdMapRange>> parse_id_map(std::string_view text);
+// `outside` through `map` (kOverflowId when unmapped).
+std::uint32_t map_id(const std::vector<IdMapRange>& map, std::uint32_t outside);
+inline constexpr std::uint32_t kOverflowId = 65534;
+
+struct UserNs {
+  std::uint32_t parent = 0;
+  std::uint32_t owner_euid = 0, owner_egid = 0;  // the creator's, outside
+  std::optional<std::vector<IdMapRange>> uid_map, gid_map;
+  bool setgroups_denied = false;
+};
+
+struct UtsNames {
+  std::string hostname, domainname;
+};
+
+class NamespaceState {
+ public:
+  // `root_pid`: the PID namespace the command starts in (--unshare-pid),
+  // or null for the host's (numbers as they are).
+  explicit NamespaceState(std::shared_ptr<PidNamespace> root_pid);
+
+  using Ids = std::array<std::uint32_t, kNsKinds>;
+  // The namespaces of process `tgid` (a new process inherits its
+  // parent's: on_clone).
+  const Ids& of(pid_t tgid) const;
+  std::uint32_t id_of(pid_t tgid, NsKind k) const { return of(tgid)[static_cast<std::size_t>(k)]; }
+
+  // A new process: its parent's namespaces, new ones for the CLONE_NEW*
+  // bits of `flags`, and the PID namespace its parent makes children in.
+  void clone(pid_t parent, pid_t child, std::uint64_t flags, std::uint32_t euid, std::uint32_t egid);
+  // unshare(2) for the kinds in `flags`: new namespaces for the caller
+  // (for PID, for its future children only). The new user namespace's
+  // owner is the caller with `euid`/`egid` outside.
+  void unshare(pid_t tgid, std::uint64_t flags, std::uint32_t euid, std::uint32_t egid);
+  // setns(2): `tgid` joins namespace `id` of kind `k` (for PID, its
+  // future children do).
+  bool join(pid_t tgid, NsKind k, std::uint32_t id);
+  bool exists(NsKind k, std::uint32_t id) const;
+  void forget(pid_t tgid) { by_process_.erase(tgid); pid_children_.erase(tgid); }
+
+  // PID namespaces: the one `tgid` is in (null: the host's), the one its
+  // children will be in, and the one /proc shows to it (its mount
+  // namespace's proc instance).
+  std::shared_ptr<PidNamespace> pid_ns(pid_t tgid) const;
+  std::shared_ptr<PidNamespace> pid_ns_for_children(pid_t tgid) const;
+  std::shared_ptr<PidNamespace> proc_pid_ns(pid_t tgid) const;
+  // The command's own (--unshare-pid), or null.
+  const std::shared_ptr<PidNamespace>& root_pid_ns() const { return root_pid_; }
+  // mount -t proc by `tgid`: its mount namespace's /proc shows its PID
+  // namespace from now on.
+  void mount_proc(pid_t tgid);
+
+  UserNs* user_ns(std::uint32_t id);
+  // Whether user namespace `holder` is `target` or one of its ancestors:
+  // a capability in `holder` reaches what `target` owns.
+  bool user_ns_covers(std::uint32_t holder, std::uint32_t target) const;
+  // The user namespace that owns namespace `id` of kind `k`.
+  std::uint32_t owner_of(NsKind k, std::uint32_t id) const;
+
+  // UTS namespace `id`'s names, made from `initial` when first asked (a
+  // new namespace starts with a copy of its creator's).
+  UtsNames& uts(std::uint32_t id, const UtsNames& initial);
+
+  // Files standing for /proc/PID/{uid_map,gid_map,setgroups} a guest opened
+  // to write (the kernel's own would refuse it), read back at the next
+  // stop that needs credentials (apply_id_maps()): the user namespace they
+  // are for, and which file.
+  struct PendingMap {
+    std::uint32_t user_ns = 0;
+    std::string what;  // "uid_map", "gid_map", "setgroups"
+    std::string file;
+  };
+  std::vector<PendingMap> pending_maps;
+  // Processes in user namespace `id`.
+  std::vector<pid_t> members_of_user_ns(std::uint32_t id) const;
+
+ private:
+  std::uint32_t make(NsKind k, pid_t tgid);
+
+  std::uint32_t next_id_ = 0xeffff001u;  // clear of the kernel's low inode numbers
+  std::unordered_map<pid_t, Ids> by_process_;
+  std::map<std::uint32_t, NsKind> kinds_;
+  std::map<std::uint32_t, std::uint32_t> owners_;  // namespace -> owning user namespace
+  std::map<std::uint32_t, UserNs> users_;
+  std::map<std::uint32_t, UtsNames> uts_;
+  std::map<std::uint32_t, std::shared_ptr<PidNamespace>> pids_;  // PID namespace id -> numbers
+  std::map<std::uint32_t, std::uint32_t> proc_of_mnt_;           // mount ns -> PID ns of its /proc
+  std::unordered_map<pid_t, std::uint32_t> pid_children_;        // tgid -> PID ns for children
+  std::shared_ptr<PidNamespace> root_pid_;
+};
+
+}  // namespace cocoon::syscalls
