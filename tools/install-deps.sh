@@ -20,6 +20,9 @@ packages=(
   # identities (issue 5): a Go program (no libc) and the packaging tools
   # under test, fakeroot and pseudo to compare with
   golang-go fakeroot pseudo libcap2-bin dpkg-dev
+  # namespaces (issue 6): the real bubblewrap, to show it fails where user
+  # namespaces are disabled
+  bubblewrap
   # the cross-architecture harness (tests/qemu, ctest -L cross)
   g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   qemu-system-arm qemu-system-misc qemu-system-x86 cpio

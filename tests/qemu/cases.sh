@@ -523,6 +523,30 @@ mode_cases() {
   # into execveat and writes the others in place (docs/architecture.md).
   run_test vfs.root_and_binds t_vfs
   run_test identity.fake_root t_identity
+  run_test namespaces.userns_disabled t_namespaces
+}
+
+# --- namespaces.sh: namespaces the guest makes, user namespaces disabled ------
+# Here cocoon runs as the VM's real root, so user.max_user_namespaces can be
+# set to 0 (a container's root on the build machine cannot): the kernel then
+# refuses unshare -U to uid 65534, and cocoon --namespaces must give the same
+# answers the kernel gave while it allowed them (busybox's unshare).
+t_namespaces() {
+  local sysctl=/proc/sys/user/max_user_namespaces saved native
+  local probe='hostname box; hostname; echo $$; ls /proc | grep -E "^[0-9]+$" | wc -l; id -u'
+  saved=$(cat "$sysctl")
+  run_native $AS_NOBODY unshare -r -u -p -f --mount-proc sh -c "$probe"
+  assert_status 0 "natively (user namespaces allowed) busybox unshare -rupf --mount-proc"
+  native=$OUT
+  echo 0 >"$sysctl"
+  run_native $AS_NOBODY unshare -U true
+  local refused=$STATUS
+  PREFIX=$AS_NOBODY
+  cocoon_run --namespaces -- unshare -r -u -p -f --mount-proc sh -c "$probe"
+  echo "$saved" >"$sysctl"
+  [ "$refused" != 0 ] || fail "unshare -U worked with max_user_namespaces=0"
+  assert_status 0 "under cocoon --namespaces with user namespaces disabled"
+  assert_eq "$native" "$OUT" "the same hostname, PID 1, /proc and uid as the kernel's own namespaces"
 }
 
 nothing_left() {
