@@ -211,7 +211,10 @@ Verdict Namespaces::mount(tracer::SyscallStop& stop) {
   return Verdict::deny(EPERM);
 }
 
-void apply_id_maps(NamespaceState& ns, IdentityState& identity) {
+namespace {
+
+// The files written so far, parsed into their user namespaces.
+void settle_id_maps(NamespaceState& ns) {
   if (ns.pending_maps.empty()) return;
   auto pending = std::move(ns.pending_maps);
   ns.pending_maps.clear();
@@ -235,16 +238,28 @@ void apply_id_maps(NamespaceState& ns, IdentityState& identity) {
       continue;
     }
     slot = *map;
-    for (pid_t tgid : ns.members_of_user_ns(p.user_ns)) {
+    ns.maps_to_apply.emplace_back(p.user_ns, p.what);
+  }
+}
+
+}  // namespace
+
+void apply_id_maps(NamespaceState& ns, IdentityState& identity) {
+  settle_id_maps(ns);
+  for (const auto& [user_ns, what] : ns.maps_to_apply) {
+    const UserNs* u = ns.user_ns(user_ns);
+    if (u == nullptr) continue;
+    for (pid_t tgid : ns.members_of_user_ns(user_ns)) {
       Credentials& c = identity.of(tgid);
-      if (p.what == "uid_map") {
-        c.ruid = c.euid = c.suid = c.fsuid = map_id(*map, u->owner_euid);
+      if (what == "uid_map") {
+        c.ruid = c.euid = c.suid = c.fsuid = map_id(*u->uid_map, u->owner_euid);
       } else {
-        c.rgid = c.egid = c.sgid = c.fsgid = map_id(*map, u->owner_egid);
+        c.rgid = c.egid = c.sgid = c.fsgid = map_id(*u->gid_map, u->owner_egid);
         c.groups.clear();
       }
     }
   }
+  ns.maps_to_apply.clear();
 }
 
 std::string namespace_file(NamespaceState& ns, const std::string& dir, const std::string& host) {
@@ -252,6 +267,7 @@ std::string namespace_file(NamespaceState& ns, const std::string& dir, const std
   if (!p) return {};
   const auto& [pid, rest] = *p;
   if (rest == "uid_map" || rest == "gid_map") {
+    settle_id_maps(ns);
     const std::uint32_t u = ns.id_of(pid, NsKind::kUser);
     UserNs* user = ns.user_ns(u);
     if (user == nullptr) return {};

@@ -119,6 +119,9 @@ class NamespaceState {
     std::string file;
   };
   std::vector<PendingMap> pending_maps;
+  // Maps read from those files whose credentials are still to be given
+  // (user namespace, "uid_map" or "gid_map").
+  std::vector<std::pair<std::uint32_t, std::string>> maps_to_apply;
   // Processes in user namespace `id`.
   std::vector<pid_t> members_of_user_ns(std::uint32_t id) const;
 
