@@ -8,6 +8,7 @@
 #include "identity/identity.h"
 #include "paths.h"
 #include "namespaces/namespaces.h"
+#include "namespaces/net_isolation.h"
 #include "pids/pids.h"
 #include "pids/proc_pids.h"
 #include "unix_sockets.h"
@@ -34,7 +35,10 @@ tracer::HandlerList make_handlers(const RunConfig& config,
   if (view && view->namespaces() && config.namespaces && identity) {
     list.push_back(std::make_unique<Namespaces>(view->namespaces(), identity));
   }
-  if (view && view->namespaces()) {
+  if (view && view->namespaces() && (config.namespaces || config.unshare_net)) {
+    list.push_back(std::make_unique<NetIsolation>(view->namespaces()));
+  }
+  if (view && view->namespaces() && (config.namespaces || config.unshare_pid)) {
     list.push_back(std::make_unique<Pids>(view->namespaces()));
     list.push_back(std::make_unique<ProcListing>(view->namespaces()));
   }

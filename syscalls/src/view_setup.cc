@@ -189,7 +189,7 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
   // The host's own view (GuestView::is_identity) needs no scratch directory,
   // unless emulated names need files that /proc/sys/kernel's stand for.
   if (!out.scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts() ||
-                       config.unshare_pid || config.namespaces)) {
+                       config.unshare_pid || config.namespaces || config.unshare_net)) {
     auto scratch = ScratchDir::create();
     if (!scratch) return std::unexpected(scratch.error());
     out.scratch = std::move(*scratch);
@@ -233,11 +233,12 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
     if (auto r = write_uts_files(*out.scratch, config, *view); !r) return std::unexpected(r.error());
   }
   std::vector<std::string> readable = view->proc_mount_files();
-  if (config.unshare_pid || config.namespaces) {
+  if (config.unshare_pid || config.namespaces || config.unshare_net) {
     auto dir = out.scratch->make_subdir("pids");
     if (!dir) return std::unexpected(dir.error());
     auto root = config.unshare_pid ? std::make_shared<PidNamespace>(config.first_pid) : nullptr;
     auto ns = std::make_shared<NamespaceState>(std::move(root));
+    if (config.unshare_net) ns->start_in_new(NsKind::kNet);
     view->add_file_generator(proc_file_generator(ns, *dir));
     readable.push_back(*dir);
     if (config.namespaces) {

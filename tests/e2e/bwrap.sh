@@ -50,7 +50,13 @@ assert_eq "1 0
 bwrap_run --ro-bind / / --as-pid-1 true
 assert_cocoon_message "--as-pid-1 requires --unshare-pid" "bwrap's rule: --as-pid-1 needs --unshare-pid"
 
-for opt in --unshare-all --unshare-net --cap-add; do
+bwrap_run --ro-bind / / --unshare-net -- python3 -c 'import socket
+s = socket.socket(); s.settimeout(2)
+try: s.connect(("192.0.2.1", 80))
+except OSError as e: print(e.errno)'
+assert_eq "101" "$OUT" "--unshare-net: connecting outside loopback is ENETUNREACH"
+
+for opt in --unshare-all --cap-add; do
   bwrap_run --ro-bind / / "$opt" true
   assert_status 125 "$opt is refused"
   assert_cocoon_message "bwrap: $opt is not supported" "$opt is named"

@@ -91,4 +91,28 @@ inner-kill-outer-1=0" "$OUT" "nested PID namespaces each have a PID 1 (kill -0 1
 cocoon_run --namespaces -- unshare -Urp --fork sh -c "kill -0 $$ 2>/dev/null; echo \$?"
 assert_eq "1" "$OUT" "a process outside the namespace cannot be signalled"
 
+# Network: loopback only, for --unshare-net and for unshare -n inside.
+net_probe='import socket, sys
+srv = socket.socket(); srv.bind(("0.0.0.0", 0)); srv.listen()
+host, port = srv.getsockname()
+def reach(addr):
+    s = socket.socket(); s.settimeout(2)
+    try: s.connect(addr); return "ok"
+    except OSError as e: return str(e.errno)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try: u.sendto(b"x", ("192.0.2.1", 53)); udp = "ok"
+except OSError as e: udp = str(e.errno)
+b = socket.socket()
+try: b.bind(("192.0.2.1", 0)); bound = "ok"
+except OSError as e: bound = str(e.errno)
+print(host, reach(("127.0.0.1", port)), reach(("192.0.2.1", 80)), udp, bound)'
+cocoon_run --unshare-net -- python3 -c "$net_probe"
+assert_eq "127.0.0.1 ok 101 101 99" "$OUT" \
+  "--unshare-net: the wildcard binds loopback, loopback connects, elsewhere ENETUNREACH (TCP, UDP), foreign bind EADDRNOTAVAIL"
+cocoon_run --namespaces -- unshare -rn python3 -c "$net_probe"
+assert_eq "127.0.0.1 ok 101 101 99" "$OUT" "unshare -rn inside: the same"
+cocoon_run --namespaces -- unshare -n true
+[[ $STATUS != 0 ]] || fail "an unprivileged unshare -n succeeded"
+pass "unshare -n without a user namespace is refused (status $STATUS)"
+
 finish

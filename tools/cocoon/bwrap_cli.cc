@@ -80,8 +80,7 @@ struct Bwrap {
 const std::map<std::string, std::string>& refused() {
   static const std::map<std::string, std::string> r = {
       {"--unshare-all",
-       "it includes --unshare-net and --unshare-ipc, which are not emulated yet (issue 6)"},
-      {"--unshare-net", "a network namespace is not emulated yet (issue 6)"},
+       "it includes --unshare-ipc and --unshare-cgroup, which are not emulated yet (issue 6)"},
       {"--unshare-ipc", "an IPC namespace is not emulated yet (issue 6)"},
       {"--unshare-cgroup", "a cgroup namespace is not emulated yet (issue 6)"},
       {"--unshare-cgroup-try", "a cgroup namespace is not emulated yet (issue 6)"},
@@ -126,7 +125,7 @@ const std::map<std::string, int>& arity() {
       {"--gid", 1},       {"--args", 1},        {"--perms", 1},     {"--mqueue", 1},
       {"--clearenv", 0},  {"--unshare-user", 0}, {"--unshare-user-try", 0},
       {"--unshare-uts", 0}, {"--share-net", 0}, {"--die-with-parent", 0},
-      {"--unshare-pid", 0}, {"--as-pid-1", 0},
+      {"--unshare-pid", 0}, {"--as-pid-1", 0}, {"--unshare-net", 0},
       {"--new-session", 0}, {"--level-prefix", 0}};
   return a;
 }
@@ -149,7 +148,8 @@ int bwrap_main(int argc, char** argv) {
       std::puts("usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n"
                 "(cocoon's bwrap: binds, --tmpfs, --proc, --dev, --dir, --symlink, --chdir,\n"
                 " --setenv/--unsetenv/--clearenv, --hostname, --uid/--gid, --unshare-user,\n"
-                " --unshare-uts, --unshare-pid, --as-pid-1, --share-net, --die-with-parent,\n"
+                " --unshare-uts, --unshare-pid, --as-pid-1, --unshare-net, --share-net,\n"
+                " --die-with-parent,"
                 " --new-session, --args FD)");
       return 0;
     }
@@ -197,6 +197,8 @@ int bwrap_main(int argc, char** argv) {
     else if (a == "--unshare-user" || a == "--unshare-user-try") b.unshare_user = true;
     else if (a == "--unshare-uts") b.unshare_uts = true;
     else if (a == "--unshare-pid") b.session.view.unshare_pid = true;
+    else if (a == "--unshare-net") b.session.view.unshare_net = true;
+    else if (a == "--share-net") b.session.view.unshare_net = false;
     else if (a == "--as-pid-1") b.as_pid_1 = true;
     else if (a == "--die-with-parent") b.session.tracer.die_with_parent = true;
     else if (a == "--new-session") b.session.tracer.new_session = true;

@@ -139,6 +139,9 @@ void add_view_options(CLI::App* cmd, Options& o) {
   cmd->add_flag("--namespaces", o.session.view.namespaces,
                 "Emulate the namespaces the guest creates itself (unshare, clone CLONE_NEW*, "
                 "setns, uid_map): unshare(1) and friends work where the kernel refuses them");
+  cmd->add_flag("--unshare-net", o.session.view.unshare_net,
+                "The guest reaches loopback only: connections elsewhere fail with "
+                "ENETUNREACH (see docs/threat-model.md for what this does not isolate)");
   cmd->add_flag("--unshare-pid", o.session.view.unshare_pid,
                 "The command is PID 1 of an emulated PID namespace: it and its descendants "
                 "see only each other, under their own numbers");

@@ -74,9 +74,15 @@ NamespaceState::NamespaceState(std::shared_ptr<PidNamespace> root_pid)
 }
 
 const NamespaceState::Ids& NamespaceState::of(pid_t tgid) const {
-  static const Ids initial{};
   auto it = by_process_.find(tgid);
-  return it == by_process_.end() ? initial : it->second;
+  return it == by_process_.end() ? initial_ : it->second;
+}
+
+void NamespaceState::start_in_new(NsKind k) {
+  const std::uint32_t id = next_id_++;
+  kinds_[id] = k;
+  owners_[id] = 0;
+  initial_[idx(k)] = id;
 }
 
 std::uint32_t NamespaceState::make(NsKind k, pid_t tgid) {

@@ -66,6 +66,9 @@ class NamespaceState {
   // `root_pid`: the PID namespace the command starts in (--unshare-pid),
   // or null for the host's (numbers as they are).
   explicit NamespaceState(std::shared_ptr<PidNamespace> root_pid);
+  // The command's own new namespace of kind `k` (--unshare-net): every
+  // process starts in it.
+  void start_in_new(NsKind k);
 
   using Ids = std::array<std::uint32_t, kNsKinds>;
   // The namespaces of process `tgid` (a new process inherits its
@@ -130,6 +133,7 @@ class NamespaceState {
 
   std::uint32_t next_id_ = 0xeffff001u;  // clear of the kernel's low inode numbers
   std::unordered_map<pid_t, Ids> by_process_;
+  Ids initial_{};  // a process not seen before: the command's
   std::map<std::uint32_t, NsKind> kinds_;
   std::map<std::uint32_t, std::uint32_t> owners_;  // namespace -> owning user namespace
   std::map<std::uint32_t, UserNs> users_;

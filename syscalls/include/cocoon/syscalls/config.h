@@ -57,6 +57,9 @@ struct RunConfig {
   // are emulated (--namespaces); implies identity emulation with the real
   // ids when none was asked for.
   bool namespaces = false;
+  // The command starts in an emulated network namespace: loopback only
+  // (--unshare-net; namespaces/net_isolation.h).
+  bool unshare_net = false;
 };
 
 }  // namespace cocoon::syscalls
