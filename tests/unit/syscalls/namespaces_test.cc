@@ -1,0 +1,131 @@
+// Emulated namespaces without processes: id maps as the kernel parses and
+// applies them (user_namespaces(7)), which namespace a process is in after
+// unshare, clone and setns, who owns what, nested PID namespaces, and the
+// loopback rule of an emulated network namespace.
+#include "namespaces/ns_state.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sched.h>
+
+#include "namespaces/net_isolation.h"
+
+namespace cocoon::syscalls {
+namespace {
+
+TEST(IdMap, ParsesLinesOfThreeNumbers) {
+  auto m = parse_id_map("0 1000 1\n1 100000 65536\n");
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_EQ(map_id(*m, 1000), 0u);
+  EXPECT_EQ(map_id(*m, 100005), 6u);
+  EXPECT_EQ(map_id(*m, 5), kOverflowId);  // unmapped
+}
+
+TEST(IdMap, RefusesWhatTheKernelRefuses) {
+  EXPECT_FALSE(parse_id_map(""));
+  EXPECT_FALSE(parse_id_map("0 1000"));          // two numbers
+  EXPECT_FALSE(parse_id_map("0 1000 0"));        // an empty range
+  EXPECT_FALSE(parse_id_map("0 1000 1 junk"));
+  EXPECT_FALSE(parse_id_map("0 1000 10\n5 2000 1\n"));  // inside ranges overlap
+  EXPECT_FALSE(parse_id_map("0 1000 10\n20 1005 1\n"));  // outside ranges overlap
+}
+
+TEST(NamespaceState, UnshareGivesTheCallerNewOnesAndChildrenInherit) {
+  NamespaceState ns(nullptr);
+  EXPECT_EQ(ns.id_of(10, NsKind::kUts), 0u);  // the one cocoon started in
+  ns.unshare(10, CLONE_NEWUSER | CLONE_NEWUTS, 1000, 1000);
+  const auto uts = ns.id_of(10, NsKind::kUts), user = ns.id_of(10, NsKind::kUser);
+  EXPECT_NE(uts, 0u);
+  EXPECT_NE(user, 0u);
+  EXPECT_NE(uts, user);
+  EXPECT_EQ(ns.id_of(10, NsKind::kNet), 0u);  // not asked for
+  ns.clone(10, 11, 0, 0, 0);
+  EXPECT_EQ(ns.id_of(11, NsKind::kUts), uts);
+  // The UTS namespace belongs to the new user namespace, which belongs to
+  // the initial one; a capability there covers it, not the other way.
+  EXPECT_EQ(ns.owner_of(NsKind::kUts, uts), user);
+  EXPECT_EQ(ns.owner_of(NsKind::kUser, user), 0u);
+  EXPECT_TRUE(ns.user_ns_covers(0, user));
+  EXPECT_FALSE(ns.user_ns_covers(user, 0));
+  ASSERT_NE(ns.user_ns(user), nullptr);
+  EXPECT_EQ(ns.user_ns(user)->owner_euid, 1000u);
+}
+
+TEST(NamespaceState, CloneFlagsMakeTheChildsOwn) {
+  NamespaceState ns(nullptr);
+  ns.clone(1, 2, CLONE_NEWUSER | CLONE_NEWNET, 1000, 1000);
+  EXPECT_NE(ns.id_of(2, NsKind::kNet), 0u);
+  EXPECT_EQ(ns.id_of(1, NsKind::kNet), 0u);  // the parent keeps its own
+  EXPECT_TRUE(ns.join(1, NsKind::kNet, ns.id_of(2, NsKind::kNet)));
+  EXPECT_EQ(ns.id_of(1, NsKind::kNet), ns.id_of(2, NsKind::kNet));
+  EXPECT_FALSE(ns.join(1, NsKind::kUts, ns.id_of(2, NsKind::kNet)));  // wrong kind
+}
+
+TEST(NamespaceState, UnsharePidPutsOnlyTheChildrenInIt) {
+  auto root = std::make_shared<PidNamespace>();
+  NamespaceState ns(root);
+  root->member(500);
+  ns.unshare(500, CLONE_NEWPID, 0, 0);
+  EXPECT_EQ(ns.pid_ns(500), root);  // the caller stays
+  ns.clone(500, 600, 0, 0, 0);
+  auto inner = ns.pid_ns(600);
+  ASSERT_NE(inner, root);
+  EXPECT_EQ(inner->parent(), root);
+  EXPECT_EQ(inner->member(600), 1);       // its init
+  EXPECT_EQ(root->virtual_of(600), 2);    // and a member of the outer one
+  EXPECT_FALSE(inner->virtual_of(500));   // the outer is invisible inside
+  // /proc shows the PID namespace whose process mounted it.
+  EXPECT_EQ(ns.proc_pid_ns(600), root);
+  ns.unshare(600, CLONE_NEWNS, 0, 0);
+  ns.mount_proc(600);
+  EXPECT_EQ(ns.proc_pid_ns(600), inner);
+  EXPECT_EQ(ns.proc_pid_ns(500), root);  // the other mount namespace's
+}
+
+TEST(NamespaceState, UtsNamesAreCopiedIntoANewNamespace) {
+  NamespaceState ns(nullptr);
+  ns.uts(0, {"host", "dom"});
+  ns.unshare(7, CLONE_NEWUTS, 0, 0);
+  UtsNames& mine = ns.uts(ns.id_of(7, NsKind::kUts), {"?", "?"});
+  EXPECT_EQ(mine.hostname, "host");
+  mine.hostname = "box";
+  EXPECT_EQ(ns.uts(0, {}).hostname, "host");
+}
+
+sockaddr_in v4(const char* a) {
+  sockaddr_in in{};
+  in.sin_family = AF_INET;
+  inet_pton(AF_INET, a, &in.sin_addr);
+  return in;
+}
+
+sockaddr_in6 v6(const char* a) {
+  sockaddr_in6 in6{};
+  in6.sin6_family = AF_INET6;
+  inet_pton(AF_INET6, a, &in6.sin6_addr);
+  return in6;
+}
+
+TEST(NetIsolation, OnlyLoopbackIsReachable) {
+  auto ok4 = [](const char* a) { auto s = v4(a); return loopback_reachable(&s, sizeof s); };
+  auto ok6 = [](const char* a) { auto s = v6(a); return loopback_reachable(&s, sizeof s); };
+  EXPECT_TRUE(ok4("127.0.0.1"));
+  EXPECT_TRUE(ok4("127.5.6.7"));
+  EXPECT_TRUE(ok4("0.0.0.0"));
+  EXPECT_FALSE(ok4("10.0.0.1"));
+  EXPECT_FALSE(ok4("192.0.2.1"));
+  EXPECT_TRUE(ok6("::1"));
+  EXPECT_TRUE(ok6("::"));
+  EXPECT_TRUE(ok6("::ffff:127.0.0.1"));
+  EXPECT_FALSE(ok6("::ffff:10.0.0.1"));
+  EXPECT_FALSE(ok6("2001:db8::1"));
+  {  // not IP: another handler's business
+    sa_family_t unix_family = AF_UNIX;
+    EXPECT_TRUE(loopback_reachable(&unix_family, sizeof unix_family));
+  }
+}
+
+}  // namespace
+}  // namespace cocoon::syscalls
