@@ -145,6 +145,35 @@ std::expected<std::string, std::string> host_cwd_of(const GuestView& view,
   return r->host.str();
 }
 
+// A file with `data` in the scratch directory, for a --file or
+// --bind-data bind.
+std::expected<std::string, std::string> write_data_file(ScratchDir& scratch,
+                                                        const std::string& data, unsigned mode) {
+  auto dir = scratch.make_subdir("data");
+  if (!dir) return std::unexpected(dir.error());
+  const std::string file = *dir + "/file";
+  std::ofstream out(file, std::ios::binary);
+  out << data;
+  if (!out) return std::unexpected("cannot write " + file);
+  out.close();
+  ::chmod(file.c_str(), mode);
+  return file;
+}
+
+// --chmod: the mode of what `guest` is in the finished view.
+std::expected<void, std::string> apply_chmod(const vfs::MountTable& table, const std::string& guest,
+                                             unsigned mode) {
+  const vfs::HostFilesystem host;
+  const vfs::Resolver resolver(table, host);
+  vfs::ResolveFlags flags;
+  flags.follow_last = true;
+  auto r = resolver.resolve(vfs::GuestPath(guest), vfs::GuestPath("/"), flags);
+  if (!r || r->kind == vfs::EntryKind::kMissing || ::chmod(r->host.c_str(), mode) != 0) {
+    return std::unexpected("--chmod " + guest + ": cannot change its mode");
+  }
+  return {};
+}
+
 // The files /proc/sys/kernel/{hostname,domainname,osrelease} stand for
 // under UTS emulation (the Uts handler rewrites them on sethostname).
 std::expected<void, std::string> write_uts_files(ScratchDir& scratch, const RunConfig& config,
@@ -203,6 +232,24 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
                                                                                 : "dev");
         if (!dir) return std::unexpected(dir.error());
         spec.source = *dir;
+        if (spec.mode) ::chmod(dir->c_str(), *spec.mode);
+      }
+      if (spec.data) {
+        auto file = write_data_file(*out.scratch, *spec.data, spec.mode.value_or(0666));
+        if (!file) return std::unexpected(file.error());
+        spec.source = *file;
+      }
+      if (spec.remount_read_only && table->make_read_only(spec.target)) continue;
+      if (spec.remount_read_only) {
+        // Not a mount point: what the target is in the view so far,
+        // mounted again, read-only.
+        const vfs::Resolver resolver(*table, host);
+        auto r = resolver.resolve(vfs::GuestPath(spec.target), vfs::GuestPath("/"), {});
+        if (!r || r->kind == vfs::EntryKind::kMissing) {
+          return std::unexpected("--remount-ro " + spec.target + ": no such file or directory");
+        }
+        spec.source = r->host.str();
+        spec.read_only = true;
       }
       if (spec.kind == vfs::MountKind::kProc && spec.source.empty()) spec.source = "/proc";
       if (auto added = vfs::add_mount(*table, host, spec); !added) {
@@ -220,6 +267,9 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
       if (ec) return std::unexpected("cannot create " + *placeholder + guest + ": " + ec.message());
     }
     table->set_placeholder(vfs::HostPath(*placeholder));
+  }
+  for (const auto& [guest, mode] : config.chmods) {
+    if (auto r = apply_chmod(*table, guest, mode); !r) return std::unexpected(r.error());
   }
   auto view = std::make_shared<GuestView>(std::move(*table));
   if (out.scratch) {

@@ -56,6 +56,37 @@ try: s.connect(("192.0.2.1", 80))
 except OSError as e: print(e.errno)'
 assert_eq "101" "$OUT" "--unshare-net: connecting outside loopback is ENETUNREACH"
 
+# --file/--bind-data/--ro-bind-data, --perms, --chmod, --remount-ro.
+echo "data-$MARK" >"$TMP/datafile"
+chmod 644 "$TMP/datafile"
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "exec 3<'$TMP/datafile' 4<'$TMP/datafile'
+  exec '$COCOON' bwrap --ro-bind / / --file 3 /etc/f-$MARK --perms 0600 --ro-bind-data 4 /etc/g-$MARK \
+    --perms 0700 --dir /opt/d --tmpfs /mnt --remount-ro /mnt --dir /srv/e --chmod 0711 /srv/e -- \
+    sh -c 'cat /etc/f-$MARK; stat -c \"%a %n\" /etc/f-$MARK /etc/g-$MARK /opt/d /srv/e; echo x >/etc/g-$MARK; touch /mnt/x' 2>&1"
+assert_eq "data-$MARK
+666 /etc/f-$MARK
+600 /etc/g-$MARK
+700 /opt/d
+711 /srv/e
+sh: 1: cannot create /etc/g-$MARK: Read-only file system
+touch: cannot touch '/mnt/x': Read-only file system" "$OUT" "--file, --ro-bind-data, --perms, --chmod, --remount-ro"
+# --seccomp FD: the caller's program (here: uname -> EPERM) holds under cocoon's.
+python3 - "$TMP/deny_uname.bpf" <<'PY'
+import struct, sys, platform
+arch = {"x86_64": (0xc000003e, 63), "aarch64": (0xc00000b7, 160), "riscv64": (0xc00000f3, 160)}[platform.machine()]
+def stmt(code, k): return struct.pack("HBBI", code, 0, 0, k)
+def jump(code, k, jt, jf): return struct.pack("HBBI", code, jt, jf, k)
+prog = [stmt(0x20, 4), jump(0x15, arch[0], 0, 3), stmt(0x20, 0), jump(0x15, arch[1], 0, 1),
+        stmt(0x06, 0x00050000 | 1), stmt(0x06, 0x7fff0000)]
+open(sys.argv[1], "wb").write(b"".join(prog))
+PY
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "exec 3<'$TMP/deny_uname.bpf'
+  exec '$COCOON' bwrap --ro-bind / / --unshare-uts --hostname h --seccomp 3 -- sh -c 'uname -n 2>&1; echo \$?'"
+assert_eq "uname: cannot get system name: Operation not permitted
+1" "$OUT" "--seccomp: uname denied by the caller's filter, installed beside cocoon's"
+bwrap_run --ro-bind / / --chmod 999 /x true
+assert_cocoon_message "--chmod: invalid mode '999'" "--chmod checks its mode"
+
 for opt in --unshare-all --cap-add; do
   bwrap_run --ro-bind / / "$opt" true
   assert_status 125 "$opt is refused"

@@ -6,9 +6,12 @@
 // labels, descriptors for bwrap's own protocol) and the namespaces cocoon
 // does not emulate yet (PID, network, IPC, cgroup: issue 6) fail with a
 // line naming the option, rather than run without the isolation asked for.
+#include <linux/filter.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
+#include <utility>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -22,6 +25,27 @@ extern char** environ;
 
 namespace cocoon::tools {
 namespace {
+
+// Everything readable from descriptor `fd` (then closed, as bwrap does).
+std::optional<std::string> read_fd(const std::string& fd_text) {
+  const int fd = std::atoi(fd_text.c_str());
+  std::string all;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
+    if (n < 0) return std::nullopt;
+    all.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return all;
+}
+
+// An octal mode as bwrap's --perms and --chmod take it.
+std::optional<unsigned> octal(const std::string& s) {
+  if (s.empty() || s.size() > 4 || s.find_first_not_of("01234567") != std::string::npos) {
+    return std::nullopt;
+  }
+  return static_cast<unsigned>(std::strtoul(s.c_str(), nullptr, 8));
+}
 
 // A whole non-negative decimal number, or nothing (bwrap's strtol checks).
 std::optional<unsigned long> number(const std::string& s) {
@@ -50,6 +74,7 @@ std::optional<std::vector<std::string>> args_from_fd(const std::string& fd_text)
 
 struct Bwrap {
   syscalls::Session session;
+  std::optional<unsigned> perms;  // --perms: for the next thing made
   bool unshare_user = false, unshare_uts = false, as_pid_1 = false;
   std::optional<std::uint32_t> uid, gid;
   std::optional<std::string> hostname;
@@ -72,8 +97,19 @@ struct Bwrap {
     m.kind = kind;
     m.target = dest;
     m.symlink_target = std::move(symlink_target);
+    if (kind == vfs::MountKind::kTmpfs || kind == vfs::MountKind::kDir) m.mode = take_perms();
     session.view.mounts.push_back(m);
   }
+  // --file, --bind-data, --ro-bind-data: a file with `data` at `dest`.
+  void data(std::string data, const std::string& dest, bool ro) {
+    vfs::MountSpec m;
+    m.target = dest;
+    m.data = std::move(data);
+    m.read_only = ro;
+    m.mode = take_perms();
+    session.view.mounts.push_back(m);
+  }
+  std::optional<unsigned> take_perms() { return std::exchange(perms, std::nullopt); }
 };
 
 // Options cocoon refuses, with why.
@@ -96,13 +132,6 @@ const std::map<std::string, std::string>& refused() {
       {"--userns", "joining namespaces by descriptor is not emulated"},
       {"--userns2", "joining namespaces by descriptor is not emulated"},
       {"--pidns", "joining namespaces by descriptor is not emulated"},
-      {"--seccomp", "installing the caller's seccomp program is not done yet"},
-      {"--add-seccomp-fd", "installing the caller's seccomp program is not done yet"},
-      {"--file", "--file is not done yet"},
-      {"--bind-data", "--bind-data is not done yet"},
-      {"--ro-bind-data", "--ro-bind-data is not done yet"},
-      {"--chmod", "--chmod is not done yet"},
-      {"--remount-ro", "--remount-ro is not done yet"},
       {"--lock-file", "bwrap's lock files are not supported"},
       {"--sync-fd", "bwrap's descriptor protocol is not supported"},
       {"--info-fd", "bwrap's descriptor protocol is not supported"},
@@ -126,6 +155,8 @@ const std::map<std::string, int>& arity() {
       {"--clearenv", 0},  {"--unshare-user", 0}, {"--unshare-user-try", 0},
       {"--unshare-uts", 0}, {"--share-net", 0}, {"--die-with-parent", 0},
       {"--unshare-pid", 0}, {"--as-pid-1", 0}, {"--unshare-net", 0},
+      {"--seccomp", 1},   {"--add-seccomp-fd", 1}, {"--file", 2}, {"--bind-data", 2},
+      {"--ro-bind-data", 2}, {"--chmod", 2}, {"--remount-ro", 1},
       {"--new-session", 0}, {"--level-prefix", 0}};
   return a;
 }
@@ -202,14 +233,45 @@ int bwrap_main(int argc, char** argv) {
     else if (a == "--as-pid-1") b.as_pid_1 = true;
     else if (a == "--die-with-parent") b.session.tracer.die_with_parent = true;
     else if (a == "--new-session") b.session.tracer.new_session = true;
+    else if (a == "--file" || a == "--bind-data" || a == "--ro-bind-data") {
+      if (!number(v1)) return fail("bwrap: " + a + ": invalid fd '" + v1 + "'");
+      auto content = read_fd(v1);
+      if (!content) return fail("bwrap: " + a + " " + v1 + ": cannot read the descriptor");
+      b.data(std::move(*content), v2, a == "--ro-bind-data");
+    }
+    else if (a == "--seccomp" || a == "--add-seccomp-fd") {
+      if (!number(v1)) return fail("bwrap: " + a + ": invalid fd '" + v1 + "'");
+      auto prog = read_fd(v1);
+      if (!prog || prog->empty() || prog->size() % sizeof(sock_filter) != 0) {
+        return fail("bwrap: " + a + " " + v1 + ": not a seccomp program (struct sock_filter[])");
+      }
+      std::vector<sock_filter> filter(prog->size() / sizeof(sock_filter));
+      std::memcpy(filter.data(), prog->data(), prog->size());
+      b.session.tracer.user_filters.push_back(std::move(filter));
+    }
+    else if (a == "--perms") {
+      auto mode = octal(v1);
+      if (!mode) return fail("bwrap: --perms: invalid mode '" + v1 + "'");
+      b.perms = mode;
+    }
+    else if (a == "--chmod") {
+      auto mode = octal(v1);
+      if (!mode) return fail("bwrap: --chmod: invalid mode '" + v1 + "'");
+      b.session.view.chmods.emplace_back(v2, *mode);
+    }
+    else if (a == "--remount-ro") {
+      vfs::MountSpec m;
+      m.target = v1;
+      m.remount_read_only = true;
+      b.session.view.mounts.push_back(m);
+    }
     else if (a == "--args") {
       if (!number(v1)) return fail("bwrap: --args: invalid fd '" + v1 + "'");
       auto more = args_from_fd(v1);
       if (!more) return fail("bwrap: --args " + v1 + ": cannot read the descriptor");
       args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, more->begin(), more->end());
     }
-    // --share-net, --perms, --level-prefix: nothing to do (--perms applies
-    // to bwrap's own next directory or file; cocoon's are the user's).
+    // --level-prefix: nothing to do.
   }
   for (; i < args.size(); ++i) b.session.argv.push_back(args[i]);
   if (b.session.argv.empty()) return fail("bwrap: no command given (see bwrap --help)");

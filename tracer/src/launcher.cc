@@ -57,6 +57,9 @@ namespace {
       child_fail("installing the seccomp filter", err, 125);
     }
   }
+  for (const auto& prog : spec.user_filters) {
+    if (int err = install_filter(prog); err != 0) child_fail("installing --seccomp's program", err, 125);
+  }
   execvp(argv[0], argv);
   const int err = errno;
   child_fail(argv[0], err, err == ENOENT || err == ENOTDIR ? 127 : 126);

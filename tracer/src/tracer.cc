@@ -32,8 +32,10 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   kill_switch_->arm(options_.die_with_parent);
   placement_ = std::make_unique<Placement>(options_.cpu_placement);
 
-  LaunchSpec spec{argv, {}, options_.cwd, options_.landlock_fd, options_.new_session,
-                  options_.child_subreaper};
+  LaunchSpec spec{argv,          {},
+                  options_.cwd,  options_.landlock_fd,
+                  options_.new_session, options_.child_subreaper,
+                  options_.user_filters};
   if (options_.use_seccomp) spec.filter = build_filter(dispatcher_.policy());
   auto pid = launch(spec);
   if (!pid) return std::unexpected(pid.error());

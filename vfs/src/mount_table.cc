@@ -93,6 +93,16 @@ std::expected<void, std::string> MountTable::add(Mount m) {
   return {};
 }
 
+bool MountTable::make_read_only(std::string_view guest) {
+  for (Mount& m : mounts_) {
+    if (m.target.str() == guest && m.kind != MountKind::kSymlink) {
+      m.read_only = true;
+      return true;
+    }
+  }
+  return false;
+}
+
 const Mount* MountTable::find(std::string_view guest) const {
   auto it = by_target_.find(guest);
   return it == by_target_.end() ? nullptr : it->second;

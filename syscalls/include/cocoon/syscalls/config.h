@@ -37,6 +37,8 @@ struct RunConfig {
   // Mounts in command-line order (-b, --ro-bind, --tmpfs, ...); a kTmpfs or
   // kDir spec's source is filled in by the session (a scratch directory).
   std::vector<vfs::MountSpec> mounts;
+  // bwrap's --chmod: modes set on guest paths once the view is built.
+  std::vector<std::pair<std::string, unsigned>> chmods;
   // The guest's working directory (-w); unset: cocoon's own when the guest
   // can see it, else "/".
   std::optional<std::string> cwd;

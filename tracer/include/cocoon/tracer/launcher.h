@@ -29,6 +29,11 @@ struct LaunchSpec {
   // command's orphaned descendants are reparented to it rather than to
   // cocoon, as they are to PID 1 of a PID namespace.
   bool child_subreaper = false;
+  // The user's own seccomp programs (bwrap --seccomp / --add-seccomp-fd),
+  // installed after cocoon's: the kernel runs every filter and the most
+  // restrictive answer wins (seccomp(2)), so the user's denials hold and
+  // cocoon still sees what it traces.
+  std::vector<std::vector<sock_filter>> user_filters;
 };
 
 // fork; the child waits on a pipe until the parent has PTRACE_SEIZEd it, then

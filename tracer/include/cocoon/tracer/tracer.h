@@ -2,6 +2,7 @@
 // syscall stops to the dispatcher, and ends with the command's exit status.
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/types.h>
 
 #include <expected>
@@ -40,6 +41,8 @@ struct TracerOptions {
   bool cpu_placement = true;
   // The command becomes a child subreaper (LaunchSpec).
   bool child_subreaper = false;
+  // Seccomp programs of the user's, installed after cocoon's (LaunchSpec).
+  std::vector<std::vector<sock_filter>> user_filters;
 };
 
 class Placement;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
 
 #include "cocoon/vfs/filesystem.h"
@@ -20,6 +21,15 @@ struct MountSpec {
   bool read_only = false;
   bool optional = false;       // --bind-try / --ro-bind-try: skip a missing source
   std::string symlink_target;  // kSymlink only
+  // bwrap's --file / --bind-data / --ro-bind-data: the content of a file the
+  // session writes and binds at `target` (kind kBind, source filled in).
+  std::optional<std::string> data;
+  // bwrap's --perms for what the session makes (a data file, a --dir or
+  // --tmpfs directory); unset: bwrap's defaults.
+  std::optional<unsigned> mode;
+  // bwrap's --remount-ro: `target`, as the view has it so far, again but
+  // read-only (source filled in by the session).
+  bool remount_read_only = false;
 };
 
 // A table whose root is `root_dir` (canonicalized; must be a directory).

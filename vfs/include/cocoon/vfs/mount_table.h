@@ -58,6 +58,9 @@ class MountTable {
   const Mount& root() const { return mounts_.front(); }
   // The mount whose target is exactly `guest`, if any.
   const Mount* find(std::string_view guest) const;
+  // bwrap's --remount-ro of an existing mount point: that mount becomes
+  // read-only. False when `guest` is not one.
+  bool make_read_only(std::string_view guest);
   // The mount covering `guest`: the longest target that is a component prefix.
   const Mount& covering(std::string_view guest) const;
   // Whether `guest` lies strictly on the way to a mount target ("/a" and
