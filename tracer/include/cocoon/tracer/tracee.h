@@ -11,6 +11,8 @@
 
 namespace cocoon::tracer {
 
+class NoteSink;
+
 struct Tracee {
   pid_t tid = 0;
   pid_t tgid = 0;  // thread group (process) id
@@ -30,6 +32,11 @@ struct Tracee {
   // Blocked in wait4/waitid for a child (set by a handler between that
   // call's entry and exit stops): not competing for a CPU (Placement).
   bool waiting = false;
+  // The teaching view (observer.h): where handlers' notes go during an
+  // observed stop (null otherwise), and whether the observer wants this
+  // call's exit stop.
+  NoteSink* notes = nullptr;
+  bool observe_exit = false;
 };
 
 class TraceeTable {

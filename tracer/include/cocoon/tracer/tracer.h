@@ -18,6 +18,7 @@
 namespace cocoon::tracer {
 
 class KillSwitch;
+class TraceObserver;
 
 struct TracerOptions {
   // false: no filter; every syscall stops twice (PTRACE_SYSCALL), and the
@@ -38,6 +39,8 @@ struct TracerOptions {
   bool new_session = false;
   // Run cocoon and a serial guest on one CPU (tracer/src/placement.h).
   bool cpu_placement = true;
+  // The teaching view (`cocoon trace`, observer.h); null in normal runs.
+  std::shared_ptr<TraceObserver> observer;
 };
 
 class Placement;
@@ -51,6 +54,10 @@ class Tracer {
   // the command's exit code, or 128+N if signal N killed it (or killed
   // cocoon's run, for SIGINT/SIGTERM/SIGHUP).
   std::expected<int, Error> run(const std::vector<std::string>& argv);
+  // Follows the running process `pid` and its threads (`cocoon trace -p`):
+  // PTRACE_SYSCALL mode, detached again on SIGINT/SIGTERM/SIGHUP (then 0),
+  // else the process's own status when it ends. src/attach.cc.
+  std::expected<int, Error> attach(pid_t pid);
 
   const Policy& policy() const { return dispatcher_.policy(); }
 
