@@ -76,7 +76,31 @@ std::vector<Frame> unwind_stack(pid_t tid, std::string& error, int max_frames) {
   for (std::size_t i = 0; i < frames.size(); ++i) frames[i].module = mods[i];
   return frames;
 }
+
+namespace {
+
+// Where the function holding the stopped tracee's ip starts (its unwind
+// info's range), for disassembling x86 from an instruction boundary.
+std::uint64_t function_start(pid_t tid) {
+  unw_addr_space_t as = unw_create_addr_space(&_UPT_accessors, 0);
+  if (as == nullptr) return 0;
+  void* ui = _UPT_create(tid);
+  unw_cursor_t cursor;
+  unw_proc_info_t info{};
+  std::uint64_t start = 0;
+  if (ui != nullptr && unw_init_remote(&cursor, as, ui) == 0 &&
+      unw_get_proc_info(&cursor, &info) == 0) {
+    start = info.start_ip;
+  }
+  if (ui != nullptr) _UPT_destroy(ui);
+  unw_destroy_addr_space(as);
+  return start;
+}
+
+}  // namespace
 #else
+std::uint64_t function_start(pid_t) { return 0; }
+
 std::vector<Frame> unwind_stack(pid_t, std::string& error, int) {
   error = "this cocoon was built without libunwind";
   return {};
@@ -122,12 +146,15 @@ std::vector<Instruction> raw_slots(const std::vector<std::uint8_t>& code, std::u
 namespace {
 
 // x86 instructions have no fixed length, so decoding cannot start just
-// anywhere before the site: try each start in the window and keep the
-// first whose instructions end exactly at the syscall instruction.
+// anywhere before the site: from the function's start when it lies in the
+// window, else from the first offset whose instructions end exactly at the
+// syscall instruction (which may decode a few bytes of the previous
+// function as nonsense).
 std::vector<Instruction> decode(csh h, const std::vector<std::uint8_t>& code, std::uint64_t base,
-                                std::uint64_t site, bool variable) {
+                                std::uint64_t site, bool variable, std::uint64_t func) {
+  const std::size_t first = func > base && func <= site ? func - base : 0;
   const std::size_t limit = variable ? code.size() : 1;
-  for (std::size_t start = 0; start < limit; start += variable ? 1 : 4) {
+  for (std::size_t start = first; start < limit; start += variable ? 1 : 4) {
     cs_insn* insn = nullptr;
     const std::size_t n =
         cs_disasm(h, code.data() + start, code.size() - start, base + start, 0, &insn);
@@ -182,7 +209,8 @@ std::vector<Instruction> disassemble_at(pid_t tid, arch::Arch abi, std::uint64_t
   }
   csh h = 0;
   if (known && cs_open(a, mode, &h) == CS_ERR_OK) {
-    auto out = decode(h, code, base, site, a == CS_ARCH_X86);
+    const bool x86 = a == CS_ARCH_X86;
+    auto out = decode(h, code, base, site, x86, x86 ? function_start(tid) : 0);
     cs_close(&h);
     if (!out.empty()) return out;
     note = "no instruction boundary found at the syscall site; raw bytes";

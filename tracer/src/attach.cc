@@ -29,7 +29,15 @@ void on_detach_signal(int) { g_detach = 1; }
 void catch_detach_signals() {
   struct sigaction sa {};
   sa.sa_handler = on_detach_signal;
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    sigaction(sig, &sa, nullptr);
+    sigaddset(&set, sig);
+  }
+  // The kill switch (built with every Tracer, armed only by run()) blocks
+  // them for its signalfd.
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
 std::vector<pid_t> threads_of(pid_t pid) {
