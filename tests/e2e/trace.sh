@@ -96,6 +96,48 @@ trace_run --all -- "$LESSON" /etc/hostname
 assert_match "exit_group\\(0\\) = \\?" "$ERR" "--all shows exit_group, which cocoon does not intercept"
 assert_match "mmap|brk" "$ERR" "--all shows memory calls"
 
+# JSON with -k and --disasm: the stack and code as fields.
+trace_run "${VIEW[@]}" --json -k --disasm -e getuid -o "$O/kd.json" -- "$LESSON" /data/in.txt
+python3 - "$O/kd.json" >"$TMP/json.out" 2>&1 <<'PY' || fail "JSON -k --disasm: $(cat "$TMP/json.out")"
+import json, sys
+g = [json.loads(l) for l in open(sys.argv[1])][0]
+assert g["name"] == "getuid", g
+assert "main" in [f["function"] for f in g["stack"]], g["stack"]
+assert [i for i in g["disasm"] if i["syscall"]], g["disasm"]
+PY
+pass "--json -k --disasm (and -e without trace=): stack through main, the syscall instruction marked"
+
+# Colour only on a terminal (script(1) gives the view a pty), and not with NO_COLOR.
+run_limited "$LIMIT" script -qec "$COCOON trace ${MODE_FLAGS[*]} -0 -e getuid -- $LESSON /etc/hostname" /dev/null
+assert_match $'\e\[1mgetuid\e\[0m' "$OUT" "on a terminal the syscall name is bold"
+run_limited "$LIMIT" env NO_COLOR=1 script -qec "$COCOON trace ${MODE_FLAGS[*]} -0 -e getuid -- $LESSON /etc/hostname" /dev/null
+[[ $OUT != *$'\e['* && $OUT == *"getuid() = 0"* ]] || fail "NO_COLOR: escapes in '$OUT'"
+pass "NO_COLOR: no escapes"
+
+# The trace file is not inherited by the guest (O_CLOEXEC).
+trace_run -o "$O/t.txt" -- sh -c 'ls -l /proc/self/fd/'
+[[ $STATUS == 0 && $OUT != *t.txt* ]] || fail "-o: the guest sees the trace file: $OUT"
+pass "-o FILE is not among the guest's descriptors"
+
+# io_uring_setup is answered ENOSYS by the filter itself: no stop, so only
+# --no-seccomp (where the tracer applies the same policy) sees it.
+trace_run -- "$GUESTS/iouring"
+assert_eq "io_uring_setup: -1 ENOSYS" "$OUT" "io_uring_setup under cocoon trace"
+if [[ $MODE == noseccomp ]]; then
+  assert_match "io_uring_setup\(.*\) = -1 ENOSYS \(Function not implemented\) \[refused by the filter's policy\]" "$ERR" "--no-seccomp shows the policy's refusal"
+else
+  [[ $ERR != *io_uring_setup* ]] || fail "the filter's constant answer cannot be seen with seccomp: $ERR"
+  pass "with the filter, its constant answer is not seen (no stop)"
+fi
+
+# Threads: 16 threads racing through traced unames; every line whole.
+trace_run --hostname box -e uname -o "$O/threads.txt" -- "$GUESTS/threads" 50 box
+assert_match "^threads ok box" "$OUT" "the threads guest under cocoon trace"
+n=$(grep -c '^\[pid [0-9]*\] uname({sysname="Linux", nodename="box", .*}) = 0 \[emulated: nodename "box"' "$O/threads.txt")
+assert_eq 800 "$n" "800 uname lines, each whole, from 16 threads"
+bad=$(grep -vc '^\[pid [0-9]*\] ' "$O/threads.txt")
+assert_eq 0 "$bad" "no line of the threads' trace is torn"
+
 # -p: attach to a running shell loop, see its calls, detach on SIGINT.
 sh -c "while :; do sleep 0.1; done; : $MARK" &
 target=$!

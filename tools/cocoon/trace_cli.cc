@@ -21,7 +21,7 @@ void add_trace_options(CLI::App* cmd, TraceCliOptions& o) {
                 "Only a table at the end: calls, errors and time stopped in cocoon per "
                 "syscall, and the stops seccomp saved");
   cmd->add_option("-e", o.expr,
-                  "trace=SET: show only these syscalls: names and classes (%file, %desc, "
+                  "[trace=]SET: show only these syscalls: names and classes (%file, %desc, "
                   "%process, %network, %signal, %memory, %creds, %ipc), ! to negate");
   cmd->add_flag("--all", o.all, "Trace every syscall, not only the ones cocoon intercepts");
   cmd->add_flag("-k,--stack", o.stack, "The guest's stack at each shown syscall (libunwind)");
@@ -35,8 +35,12 @@ namespace {
 
 std::expected<trace::Selection, std::string> selection(const std::string& expr) {
   if (expr.empty()) return trace::Selection();
-  if (!expr.starts_with("trace=")) return std::unexpected("-e " + expr + ": only trace=SET is supported");
-  auto s = trace::Selection::parse(expr.substr(6));
+  // strace's qualifier defaults to trace: "-e openat" is "-e trace=openat".
+  const auto eq = expr.find('=');
+  if (eq != std::string::npos && expr.substr(0, eq) != "trace") {
+    return std::unexpected("-e " + expr + ": only trace=SET is supported");
+  }
+  auto s = trace::Selection::parse(eq == std::string::npos ? expr : expr.substr(eq + 1));
   if (!s) return std::unexpected("-e " + expr + ": " + s.error());
   return s;
 }

@@ -42,6 +42,25 @@ std::string action_of(const tracer::ObservedEntry& e, bool refused_by_policy) {
   return "passed";
 }
 
+std::vector<std::string> numbers_and_paths(const arch::SyscallDesc& row, const RawArgs& raw,
+                                           const tracer::GuestMemory& memory) {
+  std::vector<std::string> out;
+  for (int i = 0; i < row.arg_count; ++i) {
+    const auto v = raw[static_cast<std::size_t>(i)] & 0xffffffffu;
+    std::string s;
+    if (row.args[static_cast<std::size_t>(i)] == arch::ArgRole::kPath && v != 0) {
+      if (auto p = memory.read_path(v)) s = quote(*p, 256);
+    }
+    if (s.empty()) {
+      char buf[24];
+      std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
+      s = buf;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 }  // namespace
 
 TraceView::TraceView(ViewOptions options, std::FILE* out)
@@ -89,6 +108,9 @@ bool TraceView::on_entry(const tracer::ObservedEntry& e) {
   const tracer::GuestMemory memory(r.tid);
   r.name = row ? std::string(row->name) : "syscall_" + std::to_string(r.nr);
   if (row) r.args = decode_entry(*row, r.raw, memory);
+  // An int 0x80 call's structs and pointer arrays have i386's layouts,
+  // which the decoder (this host's) does not read: numbers and paths only.
+  if (row && r.abi == arch::Arch::kI386) r.args = numbers_and_paths(*row, r.raw, memory);
   const bool plain = intercepted(r.abi, r.nr, r.raw);
   const bool refused = policy_ && policy_->decide(r.abi, r.nr).action == tracer::Action::kErrno;
   r.action = action_of(e, refused);

@@ -76,6 +76,9 @@ class TraceView : public tracer::TraceObserver {
   void report(CallRecord& r);
   void emit(const std::string& line);
   bool intercepted(arch::Arch abi, long nr, const RawArgs& args) const;
+  std::uint64_t stops_saved() const;
+  std::string summary_json(bool complete) const;
+  std::string summary_text(bool complete) const;
 
   ViewOptions options_;
   std::FILE* out_;
