@@ -218,6 +218,8 @@ int main(int argc, char** argv) {
   cocoon::tools::TraceCliOptions trace_opts;
   auto* trace = app.add_subcommand("trace", "Run COMMAND under cocoon, showing each intercepted "
                                             "syscall and what cocoon did to it (docs/tutorial.md)");
+  trace->add_option("--log-level", o.log_level, "Same as the global option");
+  trace->add_option("--log-file", o.log_file, "Same as the global option");
   add_run_options(trace, o);
   trace->get_option("command")->required(false);
   cocoon::tools::add_trace_options(trace, trace_opts);

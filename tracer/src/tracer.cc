@@ -148,7 +148,7 @@ void Tracer::on_syscall_stop(Tracee& t) {
     regs->set_result(*t.forced_result);
     t.forced_result.reset();
   }
-  const auto stopped_at = Clock::now();
+  const auto stopped_at = t.observe_exit ? Clock::now() : Clock::time_point{};
   if (t.exit_handlers != 0) {
     const bool waiting = t.waiting;
     dispatcher_.on_exit(t, *regs);
