@@ -130,6 +130,14 @@ else
   pass "with the filter, its constant answer is not seen (no stop)"
 fi
 
+# A number cocoon's table does not know: ENOSYS from the filter (unseen),
+# or from the tracer's policy without seccomp (shown, by number).
+trace_run -- python3 -c 'import ctypes; print(ctypes.CDLL(None).syscall(999))'
+assert_eq "-1" "$OUT" "syscall 999 fails under cocoon trace"
+if [[ $MODE == noseccomp ]]; then
+  assert_match "syscall_999\(.*\) = -1 ENOSYS .*\[refused by the filter's policy\]" "$ERR" "an unknown number is shown by number"
+fi
+
 # Threads: 16 threads racing through traced unames; every line whole.
 trace_run --hostname box -e uname -o "$O/threads.txt" -- "$GUESTS/threads" 50 box
 assert_match "^threads ok box" "$OUT" "the threads guest under cocoon trace"

@@ -272,12 +272,12 @@ int result_errno(std::int64_t result) {
   return result < 0 && result >= -4095 ? static_cast<int>(-result) : 0;
 }
 
-std::string result_text(const arch::SyscallDesc& row, std::int64_t result) {
+std::string result_text(std::string_view name, std::int64_t result) {
   if (int err = result_errno(result)) {
     return "-1 " + errno_name(err) + " (" + strerror(err) + ")";
   }
   // Addresses in hex, as strace prints them.
-  if (row.name == "mmap" || row.name == "brk" || row.name == "mremap" || row.name == "shmat") {
+  if (name == "mmap" || name == "brk" || name == "mremap" || name == "shmat") {
     return hex(static_cast<std::uint64_t>(result));
   }
   return std::to_string(result);

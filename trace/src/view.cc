@@ -105,32 +105,34 @@ bool TraceView::on_entry(const tracer::ObservedEntry& e) {
   r.nr = e.before.nr();
   r.raw = args_of(e.before);
   const arch::SyscallDesc* row = arch::find_syscall(r.abi, r.nr);
-  const tracer::GuestMemory memory(r.tid);
-  r.name = row ? std::string(row->name) : "syscall_" + std::to_string(r.nr);
-  if (row) r.args = decode_entry(*row, r.raw, memory);
-  // An int 0x80 call's structs and pointer arrays have i386's layouts,
-  // which the decoder (this host's) does not read: numbers and paths only.
-  if (row && r.abi == arch::Arch::kI386) r.args = numbers_and_paths(*row, r.raw, memory);
   const bool plain = intercepted(r.abi, r.nr, r.raw);
-  const bool refused = policy_ && policy_->decide(r.abi, r.nr).action == tracer::Action::kErrno;
-  r.action = action_of(e, refused);
-  r.notes = e.notes.notes();
   if (plain) {
     const bool skip = e.verdict.kind == tracer::Verdict::Kind::kSkip;
     plain_stops_ += skip ? 1 : 1 + (e.verdict.want_exit ? 1 : 0);
   }
-  const bool show = plain || options_.all;
   const bool selected = row == nullptr || options_.selection.selects(*row);
-  if (options_.stack && show && selected) r.stack = unwind_stack(r.tid, r.stack_error);
-  if (options_.disasm && show && selected) {
-    r.code = disassemble_at(r.tid, r.abi, e.before.ip(), r.code_note);
+  if (!(plain || options_.all) || !selected) return false;  // counted for -c only
+  r.name = row ? std::string(row->name) : "syscall_" + std::to_string(r.nr);
+  const bool refused = policy_ && policy_->decide(r.abi, r.nr).action == tracer::Action::kErrno;
+  r.action = action_of(e, refused);
+  r.notes = e.notes.notes();
+  const tracer::GuestMemory memory(r.tid);
+  // -c prints only the table: nothing to decode.
+  if (row && !options_.summary) {
+    // An int 0x80 call's structs and pointer arrays have i386's layouts,
+    // which the decoder (this host's) does not read: numbers and paths only.
+    r.args = r.abi == arch::Arch::kI386 ? numbers_and_paths(*row, r.raw, memory)
+                                        : decode_entry(*row, r.raw, memory);
   }
+  if (options_.stack) r.stack = unwind_stack(r.tid, r.stack_error);
+  if (options_.disasm) r.code = disassemble_at(r.tid, r.abi, e.before.ip(), r.code_note);
   r.tracer_us = micros_since(e.stopped_at);
-  if (!show || !selected) return false;  // counted for the summary only
   if (e.verdict.kind == tracer::Verdict::Kind::kSkip) {
     r.result = e.verdict.value;
     r.finished = true;
-    if (row) decode_outputs(*row, r.raw, r.result, memory, r.args);
+    if (row && !options_.summary && r.abi != arch::Arch::kI386) {
+      decode_outputs(*row, r.raw, r.result, memory, r.args);
+    }
     report(r);
     return false;
   }
@@ -147,7 +149,8 @@ void TraceView::on_exit(const tracer::Tracee& t, const arch::SyscallRegs& regs,
   r.result = regs.result();
   r.finished = true;
   r.tracer_us += micros_since(stopped_at);
-  if (const arch::SyscallDesc* row = arch::find_syscall(r.abi, r.nr)) {
+  const arch::SyscallDesc* row = arch::find_syscall(r.abi, r.nr);
+  if (row && !options_.summary && r.abi != arch::Arch::kI386) {
     decode_outputs(*row, r.raw, r.result, tracer::GuestMemory(t.tid), r.args);
   }
   report(r);
