@@ -130,6 +130,11 @@ else
   pass "with the filter, its constant answer is not seen (no stop)"
 fi
 
+# A denial by rule: writing under a read-only bind.
+trace_run --ro-bind "$W:/ro" -e openat -- sh -c 'echo x >/ro/f'
+[[ $STATUS != 0 && ! -e $W/f ]] || fail "the write under --ro-bind succeeded"
+assert_match 'openat\(AT_FDCWD, "/ro/f", O_WRONLY\|O_CREAT\|O_TRUNC, 0666\) = -1 EROFS \(Read-only file system\) \[denied: read-only mount\]' "$ERR" "a read-only bind's refusal, with its reason"
+
 # A number cocoon's table does not know: ENOSYS from the filter (unseen),
 # or from the tracer's policy without seccomp (shown, by number).
 trace_run -- python3 -c 'import ctypes; print(ctypes.CDLL(None).syscall(999))'
