@@ -31,17 +31,32 @@ trace_run "${VIEW[@]}" -o "$O/trace.txt" -- "$LESSON" /data/in.txt
 assert_status 0 "cocoon trace -o FILE runs the lesson guest"
 assert_eq "$WANT_OUT" "$OUT" "the guest's stdout holds only its own output"
 assert_eq "" "$ERR" "nothing on stderr with -o"
-diff -u "$GOLDEN/lesson.txt" <(mask <"$O/trace.txt") >"$TMP/diff" ||
-  fail "the trace differs from $GOLDEN/lesson.txt: $(cat "$TMP/diff")"
-pass "the trace matches golden/lesson.txt (faked getuid, emulated uname, rewritten path)"
+# The goldens are x86-64's: another arch's static glibc makes other calls
+# (readlinkat, not readlink), with other numbers.
+if [[ $(uname -m) == x86_64 ]]; then
+  diff -u "$GOLDEN/lesson.txt" <(mask <"$O/trace.txt") >"$TMP/diff" ||
+    fail "the trace differs from $GOLDEN/lesson.txt: $(cat "$TMP/diff")"
+  pass "the trace matches golden/lesson.txt (faked getuid, emulated uname, rewritten path)"
+fi
 
 # Without -o the view goes to stderr, never stdout.
 trace_run "${VIEW[@]}" -- "$LESSON" /data/in.txt
 assert_eq "$WANT_OUT" "$OUT" "without -o, stdout is still only the guest's"
 assert_match "getuid\(\) = 0 \(real $NOBODY_UID\)" "$ERR" "the trace is on stderr"
 
-# JSON: every line parses; the fields say what cocoon did.
+# JSON: every line parses; the fields say what cocoon did; and, masked, the
+# stream is the golden one (field names are an interface: docs/trace-json.md).
 trace_run "${VIEW[@]}" --json -o "$O/trace.json" -- "$LESSON" /data/in.txt
+mask_json() {
+  mask | sed -e 's/"\(pid\|tid\)":[0-9]*/"\1":PID/g' -e 's/"tracer_us":[0-9.]*/"tracer_us":T/' \
+    -e 's/release=\\"[^\\]*\\"/release=\\"RELEASE\\"/' -e 's/(real \\"[^\\]*\\")/(real \\"HOST\\")/' \
+    -e 's/\("name":"openat".*"result":\)[0-9]*/\1FD/' -e 's/\("name":"readlink".*"result":\)[0-9]*/\1LEN/'
+}
+if [[ $(uname -m) == x86_64 ]]; then
+  diff -u "$GOLDEN/lesson.json" <(mask_json <"$O/trace.json") >"$TMP/diff" ||
+    fail "the JSON differs from $GOLDEN/lesson.json: $(cat "$TMP/diff")"
+  pass "the JSON stream matches golden/lesson.json"
+fi
 python3 - "$O/trace.json" "$NOBODY_UID" "$W" >"$TMP/json.out" 2>&1 <<'PY' || fail "JSON: $(cat "$TMP/json.out")"
 import json, sys
 events = [json.loads(line) for line in open(sys.argv[1])]

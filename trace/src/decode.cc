@@ -11,6 +11,11 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <optional>
 
 #include <cstdio>
 #include <cstring>
@@ -129,11 +134,61 @@ bool is_any(std::string_view name, std::initializer_list<std::string_view> names
   return false;
 }
 
+// A small enumeration: its name, or the number.
+std::string enum_name(std::uint64_t v, std::initializer_list<FlagName> names) {
+  for (const FlagName& n : names) {
+    if (n.bits == v) return std::string(n.name);
+  }
+  return std::to_string(static_cast<std::int64_t>(v));
+}
+
+// The enumerations a lesson meets, by (call, parameter); nullopt for others.
+std::optional<std::string> enum_arg(std::string_view call, std::string_view arg, std::uint64_t v) {
+  if (call == "rt_sigprocmask" && arg == "how") {
+    return enum_name(v, {{SIG_BLOCK, "SIG_BLOCK"}, {SIG_UNBLOCK, "SIG_UNBLOCK"}, {SIG_SETMASK, "SIG_SETMASK"}});
+  }
+  if (call == "lseek" && arg == "whence") {
+    return enum_name(v, {{SEEK_SET, "SEEK_SET"}, {SEEK_CUR, "SEEK_CUR"}, {SEEK_END, "SEEK_END"},
+                         {SEEK_DATA, "SEEK_DATA"}, {SEEK_HOLE, "SEEK_HOLE"}});
+  }
+  if (call == "fcntl" && arg == "cmd") {
+    return enum_name(v, {{F_DUPFD, "F_DUPFD"}, {F_GETFD, "F_GETFD"}, {F_SETFD, "F_SETFD"},
+                         {F_GETFL, "F_GETFL"}, {F_SETFL, "F_SETFL"}, {F_SETLK, "F_SETLK"},
+                         {F_SETLKW, "F_SETLKW"}, {F_GETLK, "F_GETLK"},
+                         {F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC"}});
+  }
+  if (call == "arch_prctl" && arg == "option") {
+    return enum_name(v, {{0x1001, "ARCH_SET_GS"}, {0x1002, "ARCH_SET_FS"}, {0x1003, "ARCH_GET_FS"},
+                         {0x1004, "ARCH_GET_GS"}, {0x3001, "ARCH_CET_STATUS"}});
+  }
+  if ((call == "wait4" || call == "waitid") && arg == "options") {
+    static constexpr FlagName kWait[] = {{WNOHANG, "WNOHANG"},     {WUNTRACED, "WUNTRACED"},
+                                         {WEXITED, "WEXITED"},     {WCONTINUED, "WCONTINUED"},
+                                         {WNOWAIT, "WNOWAIT"},     {__WNOTHREAD, "__WNOTHREAD"},
+                                         {__WALL, "__WALL"},       {__WCLONE, "__WCLONE"}};
+    return flag_names(v, kWait);
+  }
+  if (call == "socket" && arg == "family") {
+    return enum_name(v, {{AF_UNIX, "AF_UNIX"}, {AF_INET, "AF_INET"}, {AF_INET6, "AF_INET6"},
+                         {AF_NETLINK, "AF_NETLINK"}, {AF_PACKET, "AF_PACKET"}});
+  }
+  if (call == "socket" && arg == "type") {
+    static constexpr FlagName kSockFlags[] = {{SOCK_NONBLOCK, "SOCK_NONBLOCK"},
+                                              {SOCK_CLOEXEC, "SOCK_CLOEXEC"}};
+    std::string out = enum_name(v & 0xf, {{SOCK_STREAM, "SOCK_STREAM"}, {SOCK_DGRAM, "SOCK_DGRAM"},
+                                          {SOCK_RAW, "SOCK_RAW"}, {SOCK_SEQPACKET, "SOCK_SEQPACKET"}});
+    const std::string rest = flag_names(v & ~std::uint64_t{0xf}, kSockFlags, "");
+    return rest.empty() ? out : out + "|" + rest;
+  }
+  return std::nullopt;
+}
+
 // An argument without a role, by its kernel name and its call.
 std::string by_name(const arch::SyscallDesc& row, int i, const RawArgs& args,
                     const tracer::GuestMemory& memory) {
   const std::string_view call = row.name, arg = row.arg_names[static_cast<std::size_t>(i)];
   const std::uint64_t v = args[static_cast<std::size_t>(i)];
+  if (auto e = enum_arg(call, arg, v)) return *e;
   if (arg == "flags" && is_any(call, {"open", "openat", "pipe2", "dup3", "eventfd2", "inotify_init1",
                                       "signalfd4", "epoll_create1", "memfd_secret"})) {
     return open_flags(v);

@@ -7,6 +7,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -150,6 +152,18 @@ TEST(Decode, OutputsAfterSuccessOnly) {
   decode_outputs(row, a, 0, self, args);
   EXPECT_EQ(args[2], "{st_mode=S_IFREG|0600, st_uid=12, st_gid=34, st_size=5}");
   EXPECT_EQ(args[3], "AT_SYMLINK_NOFOLLOW");
+}
+
+TEST(Decode, Enumerations) {
+  const tracer::GuestMemory self(getpid());
+  EXPECT_EQ(decode_entry(*arch::find_syscall("lseek"), raw({3, 0, SEEK_END}), self)[2], "SEEK_END");
+  EXPECT_EQ(decode_entry(*arch::find_syscall("wait4"), raw({static_cast<std::uint64_t>(-1), 0, WNOHANG | __WALL, 0}), self),
+            (std::vector<std::string>{"-1", "0", "WNOHANG|__WALL", "0"}));
+  EXPECT_EQ(decode_entry(*arch::find_syscall("socket"), raw({AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0}), self),
+            (std::vector<std::string>{"AF_UNIX", "SOCK_STREAM|SOCK_CLOEXEC", "0"}));
+  EXPECT_EQ(decode_entry(*arch::find_syscall("rt_sigprocmask"), raw({SIG_SETMASK, 0, 0, 8}), self)[0], "SIG_SETMASK");
+  // A value without a name stays a number.
+  EXPECT_EQ(decode_entry(*arch::find_syscall("fcntl"), raw({3, 9999, 0}), self)[1], "9999");
 }
 
 TEST(Decode, WriteBufferAndSignals) {
