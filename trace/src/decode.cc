@@ -189,9 +189,11 @@ std::string by_name(const arch::SyscallDesc& row, int i, const RawArgs& args,
   const std::string_view call = row.name, arg = row.arg_names[static_cast<std::size_t>(i)];
   const std::uint64_t v = args[static_cast<std::size_t>(i)];
   if (auto e = enum_arg(call, arg, v)) return *e;
-  if (arg == "flags" && is_any(call, {"open", "openat", "pipe2", "dup3", "eventfd2", "inotify_init1",
-                                      "signalfd4", "epoll_create1", "memfd_secret"})) {
-    return open_flags(v);
+  if (arg == "flags" && is_any(call, {"open", "openat"})) return open_flags(v);
+  // O_CLOEXEC and O_NONBLOCK without an access mode (0 is just 0).
+  if (arg == "flags" && is_any(call, {"pipe2", "dup3", "eventfd2", "inotify_init1", "signalfd4",
+                                      "epoll_create1", "memfd_secret"})) {
+    return fd_flags(v);
   }
   if (arg == "flags" && call == "mmap") return mmap_flags(v);
   if (arg == "prot") return mmap_prot(v);

@@ -129,6 +129,8 @@ std::string open_flags(std::uint64_t v) {
   return out;
 }
 
+std::string fd_flags(std::uint64_t v) { return flag_names(v, kOpenFlags); }
+
 std::string at_flags(std::uint64_t v) { return flag_names(v & 0xffffffffu, kAtFlags); }
 
 std::string dirfd_name(std::uint64_t v) {
@@ -170,9 +172,28 @@ std::string file_mode(std::uint64_t v) {
   return out + buf;
 }
 
+namespace {
+
+// The kernel's own restart codes (include/linux/errno.h), which a tracer
+// sees at the exit stop of a call a signal interrupted; user space never
+// does, so libc has no names for them.
+const char* restart_name(int err) {
+  switch (err) {
+    case 512: return "ERESTARTSYS";
+    case 513: return "ERESTARTNOINTR";
+    case 514: return "ERESTARTNOHAND";
+    case 515: return "ENOIOCTLCMD";
+    case 516: return "ERESTART_RESTARTBLOCK";
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 std::string errno_name(int err) {
   // strerrorname_np: glibc 2.32+.
   if (const char* n = strerrorname_np(err)) return n;
+  if (const char* n = restart_name(err)) return n;
   return "E" + std::to_string(err);
 }
 
@@ -274,6 +295,8 @@ int result_errno(std::int64_t result) {
 
 std::string result_text(std::string_view name, std::int64_t result) {
   if (int err = result_errno(result)) {
+    // strace's form: the call will be restarted, its result is not final.
+    if (restart_name(err) != nullptr) return "? " + errno_name(err) + " (to be restarted)";
     return "-1 " + errno_name(err) + " (" + strerror(err) + ")";
   }
   // Addresses in hex, as strace prints them.

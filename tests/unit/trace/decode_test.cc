@@ -28,6 +28,9 @@ TEST(Flags, OpenFlags) {
   EXPECT_EQ(open_flags(O_RDWR | O_TMPFILE), "O_RDWR|O_TMPFILE");
   // A bit no name covers stays visible.
   EXPECT_EQ(open_flags(O_RDONLY | 0x80000000u), "O_RDONLY|0x80000000");
+  // pipe2 and dup3 take no access mode: 0 is 0, not O_RDONLY.
+  EXPECT_EQ(fd_flags(0), "0");
+  EXPECT_EQ(fd_flags(O_CLOEXEC | O_NONBLOCK), "O_NONBLOCK|O_CLOEXEC");
 }
 
 TEST(Flags, AtFlagsAndDirfd) {
@@ -57,6 +60,8 @@ TEST(Names, ErrnoAndSignal) {
   EXPECT_EQ(errno_name(ENOENT), "ENOENT");
   EXPECT_EQ(errno_name(EACCES), "EACCES");
   EXPECT_EQ(errno_name(9999), "E9999");
+  EXPECT_EQ(errno_name(512), "ERESTARTSYS");
+  EXPECT_EQ(result_text("wait4", -516), "? ERESTART_RESTARTBLOCK (to be restarted)");
   EXPECT_EQ(signal_name(SIGINT), "SIGINT");
   EXPECT_EQ(signal_name(SIGCHLD), "SIGCHLD");
   EXPECT_EQ(signal_name(SIGRTMIN + 2), "SIGRT_2");

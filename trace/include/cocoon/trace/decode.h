@@ -28,6 +28,7 @@ std::string flag_names(std::uint64_t v, std::span<const FlagName> table,
 
 // The kernel's flag words (this host's values: a tracee is of cocoon's arch).
 std::string open_flags(std::uint64_t v);    // O_RDONLY|O_CLOEXEC
+std::string fd_flags(std::uint64_t v);      // pipe2, dup3...: O_CLOEXEC|O_NONBLOCK, or 0
 std::string at_flags(std::uint64_t v);      // AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH
 std::string dirfd_name(std::uint64_t v);    // AT_FDCWD or the number
 std::string mmap_prot(std::uint64_t v);     // PROT_READ|PROT_WRITE
