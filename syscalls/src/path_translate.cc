@@ -12,6 +12,7 @@
 
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/arch/syscall_table.h"
+#include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/scratch.h"
 #include "cocoon/tracer/tracee.h"
 #include "exec_script.h"
@@ -151,6 +152,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
   if (!cf) return Verdict::deny(cf.error());
   const pid_t tid = stop.tracee.tid;
   std::optional<vfs::Resolved> resolved[2];
+  std::string guest[2];  // the guest's strings, for the teaching view's notes
   std::optional<ExecPlan> exec_plan;
   // Whether the kernel, given the guest's own arguments, does what the
   // resolver found (GuestView::kernel_walks_alike): then nothing is written,
@@ -191,7 +193,12 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     if (auto v = answer_symlink_entry(stop, rule, a, *r, view_->table())) return *v;
     const bool replaces = rule.special == Special::kTwoPaths && i == 1 &&
                           stop.desc.name.starts_with("rename");
-    if (int err = effect_error(a.effect, cf->flags, *r, replaces)) return Verdict::deny(err);
+    if (int err = effect_error(a.effect, cf->flags, *r, replaces)) {
+      tracer::annotate(stop, tracer::NoteKind::kDenied, [&] {
+        return r->mount.read_only ? "read-only mount" : "as the kernel would";
+      });
+      return Verdict::deny(err);
+    }
     if (rule.special == Special::kReadlink) {
       if (auto body = view_->link_answer(r->host.str())) return reply_readlink(stop, a, *body);
       if (auto body = magic_body(r->host.str(), *view_)) {
@@ -241,10 +248,12 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     }
     as_is = as_is && view_->kernel_walks_alike(*path, *r);
     resolved[i].emplace(*r);
+    guest[i] = std::move(*path);
   }
   // rename(2)/link(2) across mount points: EXDEV, as the kernel says.
   if (rule.special == Special::kTwoPaths && resolved[0] && resolved[1] &&
       &resolved[0]->mount != &resolved[1]->mount) {
+    tracer::annotate(stop, tracer::NoteKind::kDenied, [] { return "across guest mounts"; });
     return Verdict::deny(EXDEV);
   }
   if (as_is) return Verdict::resume();
@@ -255,6 +264,8 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     if (!resolved[i]) continue;
     const PathArg& a = rule.paths[static_cast<std::size_t>(i)];
     const std::string& host = exec_plan ? exec_plan->host : resolved[i]->host.str();
+    tracer::annotate(stop, tracer::NoteKind::kRewrite,
+                     [&] { return "\"" + guest[i] + "\" -> \"" + host + "\""; });
     // riscv64 before Linux 6.16 cannot take a new arg0 (kernel-facts.md).
     // execve becomes execveat with the host path in arg1: the kernel ignores
     // the dirfd (arg0, still the guest's pointer) for an absolute path

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <span>
 
+#include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/tracee.h"
 #include "identity/identity.h"
 #include "namespaces/namespaces.h"
@@ -102,6 +103,7 @@ Verdict Uts::on_entry(tracer::SyscallStop& stop) {
     std::memset(dst, 0, kUtsLen + 1);
     std::strncpy(dst, v.c_str(), kUtsLen);
   };
+  const std::string real_node = u.nodename;
   const UtsNames& n = names(stop.tracee.tgid);
   put(u.nodename, n.hostname);
   put(u.domainname, n.domainname);
@@ -109,6 +111,9 @@ Verdict Uts::on_entry(tracer::SyscallStop& stop) {
   static_assert(sizeof(struct utsname) == 6 * 65, "struct new_utsname layout");
   auto bytes = std::as_bytes(std::span(&u, 1));
   if (!stop.memory.write(stop.regs.arg(0), bytes)) return Verdict::deny(EFAULT);
+  tracer::annotate(stop, tracer::NoteKind::kEmulated, [&] {
+    return "nodename \"" + n.hostname + "\" (real \"" + real_node + "\")";
+  });
   return Verdict::skip(0);
 }
 

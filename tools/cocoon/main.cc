@@ -16,6 +16,7 @@
 #include "cocoon/syscalls/session.h"
 #include "front_ends.h"
 #include "logging.h"
+#include "trace_cli.h"
 
 namespace {
 
@@ -27,6 +28,7 @@ constexpr const char* kExamples = R"(Examples:
   cocoon run --no-seccomp -- ls /
   cocoon syscalls --arch aarch64
   cocoon syscalls --traced --hostname box
+  cocoon trace -r ./rootfs -- cat /etc/hostname     (each intercepted syscall, what cocoon did)
   cocoon run -r ./rootfs -b /home/me/src:/src --ro-bind /etc/resolv.conf -w /src -- sh
   cocoon run -0 --db owners.db -- sh -c 'chown root:root f && ls -l f'
   cocoon fakeroot -s save -- dpkg-deb --build pkg    (or cocoon installed as fakeroot)
@@ -221,6 +223,17 @@ int main(int argc, char** argv) {
   add_run_options(run, o);
   run->positionals_at_end();
 
+  // The teaching view: the run options, the command optional (-p PID).
+  cocoon::tools::TraceCliOptions trace_opts;
+  auto* trace = app.add_subcommand("trace", "Run COMMAND under cocoon, showing each intercepted "
+                                            "syscall and what cocoon did to it (docs/tutorial.md)");
+  trace->add_option("--log-level", o.log_level, "Same as the global option");
+  trace->add_option("--log-file", o.log_file, "Same as the global option");
+  add_run_options(trace, o);
+  trace->get_option("command")->required(false);
+  cocoon::tools::add_trace_options(trace, trace_opts);
+  trace->positionals_at_end();
+
   auto* list = app.add_subcommand("syscalls", "List the syscall table and what a configuration traces");
   list->add_option("--arch", o.arch, "x86_64, i386, aarch64 or riscv64 (default: this host)");
   list->add_flag("--traced", o.traced_only, "Only the syscalls the configuration intercepts");
@@ -242,6 +255,7 @@ int main(int argc, char** argv) {
   }
   if (auto err = cocoon::tools::setup_logging(o.log_level, o.log_file)) return fail(*err);
   if (run->parsed()) return run_command(o);
+  if (trace->parsed()) return cocoon::tools::trace_main(o.session, trace_opts);
   if (mounts->parsed()) return mounts_command(o);
   return syscalls_command(o);
 }

@@ -12,7 +12,9 @@
 #include "cocoon/tracer/launcher.h"
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/seccomp_filter.h"
+#include "cocoon/tracer/observer.h"
 #include "kill_switch.h"
+#include "observed_call.h"
 #include "placement.h"
 #include "proc_status.h"
 
@@ -20,7 +22,7 @@ namespace cocoon::tracer {
 
 Tracer::Tracer(TracerOptions options, HandlerList handlers)
     : options_(options),
-      dispatcher_(std::move(handlers)),
+      dispatcher_(attach_observer(std::move(handlers), options_.observer.get())),
       kill_switch_(std::make_unique<KillSwitch>()) {}
 
 Tracer::~Tracer() = default;
@@ -71,6 +73,7 @@ void Tracer::handle(const WaitEvent& ev) {
           (ev.kind == EventKind::kSeccompStop || ev.kind == EventKind::kSyscallStop);
   log().trace("{}: {} (signal {}, event {})", ev.tid, event_kind_name(ev.kind), ev.signal,
               ev.ptrace_event);
+  if (options_.observer) options_.observer->on_event(ev);
   if (ev.kind == EventKind::kExited || ev.kind == EventKind::kKilled) return on_death(ev);
   Tracee* t = tracees_.find(ev.tid);
   // A new child's first stop can arrive before its parent's clone event,
@@ -161,10 +164,15 @@ void Tracer::on_syscall_stop(Tracee& t) {
     regs->set_result(*t.forced_result);
     t.forced_result.reset();
   }
+  const auto stopped_at = t.observe_exit ? Clock::now() : Clock::time_point{};
   if (t.exit_handlers != 0) {
     const bool waiting = t.waiting;
     dispatcher_.on_exit(t, *regs);
     if (t.waiting != waiting) placement_->update(tracees_);
+  }
+  if (t.observe_exit) {
+    t.observe_exit = false;
+    options_.observer->on_exit(t, *regs, stopped_at);
   }
   if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
@@ -175,6 +183,7 @@ void Tracer::on_syscall_stop(Tracee& t) {
 // The same Policy decides here as in the filter: without seccomp every call
 // reaches this point, with it only the traced ones do.
 void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
+  ObservedCall observed(options_.observer.get(), t, regs);
   const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call(
       [&regs](int i) { return regs.arg(i); });
   if (d.action != Action::kAllow) {
@@ -197,6 +206,7 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     regs.skip_with(v.value);
     if (!options_.use_seccomp) t.forced_result = v.value;
   }
+  observed.finish(regs, v);
   if (auto r = regs.store(t.tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
   }
@@ -272,6 +282,7 @@ void Tracer::on_exec_event(Tracee& t) {
         t.entry_args = old->entry_args;
         t.entry_nr = old->entry_nr;
         t.forced_result = old->forced_result;
+        t.observe_exit = old->observe_exit;
         kill_switch_->remove(former);
         tracees_.erase(former);
       }
@@ -282,7 +293,7 @@ void Tracer::on_exec_event(Tracee& t) {
 }
 
 void Tracer::resume(Tracee& t, int signal) {
-  const bool want_exit = !options_.use_seccomp || t.exit_handlers != 0;
+  const bool want_exit = !options_.use_seccomp || t.exit_handlers != 0 || t.observe_exit;
   const auto request = want_exit ? PTRACE_SYSCALL : PTRACE_CONT;
   if (ptrace(request, t.tid, 0, signal) != 0 && errno != ESRCH) {
     log().warn("resuming {}: errno {}", t.tid, errno);

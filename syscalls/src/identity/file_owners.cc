@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <span>
 #include <utility>
 #include <string>
 
+#include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/tracee.h"
 #include "../proc_fields.h"
 #include "identity.h"
@@ -182,6 +184,21 @@ class Calls {
 
   Credentials& creds() { return s_.of(stop_.tracee.tgid); }
 
+  // For the teaching view: the owner and mode the guest is told, when not
+  // the real ones.
+  void note_owner(const struct statx& sx, const Shown& v) {
+    if (v.uid == sx.stx_uid && v.gid == sx.stx_gid && v.mode == sx.stx_mode) return;
+    tracer::annotate(stop_, tracer::NoteKind::kFaked, [&] {
+      std::string s = "real owner " + std::to_string(sx.stx_uid) + ":" + std::to_string(sx.stx_gid);
+      if (v.mode != sx.stx_mode) {
+        char mode[16];
+        std::snprintf(mode, sizeof mode, "%04o", sx.stx_mode & 07777);
+        s += std::string(", real mode ") + mode;
+      }
+      return s;
+    });
+  }
+
   // The stat family: the tracer's statx, the record applied, written in
   // the layout the guest asked for (struct stat of this arch, or statx).
   Verdict stat(const std::expected<Target, int>& t, std::uint64_t buf) {
@@ -189,6 +206,7 @@ class Calls {
     auto sx = host_statx(*t);
     if (!sx) return Verdict::deny(sx.error());
     const Shown v = shown(*sx);
+    note_owner(*sx, v);
     struct stat st {};
     st.st_dev = makedev(sx->stx_dev_major, sx->stx_dev_minor);
     st.st_ino = sx->stx_ino;
@@ -213,6 +231,7 @@ class Calls {
     auto sx = host_statx(*t, static_cast<unsigned>(stop_.regs.arg(3)), flags & AT_STATX_SYNC_TYPE);
     if (!sx) return Verdict::deny(sx.error());
     const Shown v = shown(*sx);
+    note_owner(*sx, v);
     sx->stx_uid = v.uid;
     sx->stx_gid = v.gid;
     sx->stx_mode = static_cast<std::uint16_t>(v.mode);

@@ -11,6 +11,8 @@
 
 namespace cocoon::tracer {
 
+class NoteSink;
+
 struct Tracee {
   pid_t tid = 0;
   pid_t tgid = 0;  // thread group (process) id
@@ -47,6 +49,12 @@ struct Tracee {
   };
   Birth birth = Birth::kBorn;
   pid_t parent_tid = 0, parent_tgid = 0;  // who cloned it (kAwaitFirstStop)
+
+  // The teaching view (observer.h): where handlers' notes go during an
+  // observed stop (null otherwise), and whether the observer wants this
+  // call's exit stop.
+  NoteSink* notes = nullptr;
+  bool observe_exit = false;
 };
 
 class TraceeTable {

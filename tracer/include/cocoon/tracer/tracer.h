@@ -19,6 +19,7 @@
 namespace cocoon::tracer {
 
 class KillSwitch;
+class TraceObserver;
 
 struct TracerOptions {
   // false: no filter; every syscall stops twice (PTRACE_SYSCALL), and the
@@ -43,6 +44,8 @@ struct TracerOptions {
   bool child_subreaper = false;
   // Seccomp programs of the user's, installed after cocoon's (LaunchSpec).
   std::vector<std::vector<sock_filter>> user_filters;
+  // The teaching view (`cocoon trace`, observer.h); null in normal runs.
+  std::shared_ptr<TraceObserver> observer;
 };
 
 class Placement;
@@ -56,6 +59,10 @@ class Tracer {
   // the command's exit code, or 128+N if signal N killed it (or killed
   // cocoon's run, for SIGINT/SIGTERM/SIGHUP).
   std::expected<int, Error> run(const std::vector<std::string>& argv);
+  // Follows the running process `pid` and its threads (`cocoon trace -p`):
+  // PTRACE_SYSCALL mode, detached again on SIGINT/SIGTERM/SIGHUP (then 0),
+  // else the process's own status when it ends. src/attach.cc.
+  std::expected<int, Error> attach(pid_t pid);
 
   const Policy& policy() const { return dispatcher_.policy(); }
 

@@ -1,0 +1,93 @@
+// `cocoon trace`: the observer that prints each intercepted syscall, what
+// cocoon did to it, and optionally the guest's stack and instructions; and
+// the -c summary at the end. One instance per run, owned by the front end
+// and shared with the tracer (TracerOptions::observer).
+#pragma once
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cocoon/trace/decode.h"
+#include "cocoon/trace/machine.h"
+#include "cocoon/trace/select.h"
+#include "cocoon/tracer/observer.h"
+
+namespace cocoon::trace {
+
+struct ViewOptions {
+  bool json = false;     // --json: one object per line (docs/trace-json.md)
+  bool summary = false;  // -c: only the table at the end
+  bool all = false;      // --all: every syscall, not only the intercepted
+  bool stack = false;    // -k
+  bool disasm = false;   // --disasm
+  bool colour = false;   // ANSI colours (the front end decides: a terminal)
+  bool seccomp = true;   // the run's mode, for the summary's account of stops
+  Selection selection;   // -e trace=SET
+};
+
+// One syscall as it is reported: decoded at entry, completed at exit.
+struct CallRecord {
+  pid_t tid = 0, tgid = 0;
+  arch::Arch abi = arch::host_arch();
+  long nr = -1;
+  std::string name;
+  std::vector<std::string> args;
+  RawArgs raw{};
+  std::int64_t result = 0;
+  bool finished = false;  // false: the task died inside the call ("= ?")
+  std::string action;     // passed, rewritten, emulated, denied, refused
+  std::vector<tracer::Note> notes;
+  std::vector<Frame> stack;
+  std::string stack_error;
+  std::vector<Instruction> code;
+  std::string code_note;
+  double tracer_us = 0;  // time the guest spent stopped in cocoon for it
+};
+
+// Formatting of records and events (view_format.cc), pure.
+std::string text_line(const CallRecord& r, bool colour);
+std::string json_line(const CallRecord& r);
+
+class TraceView : public tracer::TraceObserver {
+ public:
+  // `out` is written line by line and not closed.
+  TraceView(ViewOptions options, std::FILE* out);
+
+  void set_policy(const tracer::Policy& handlers_policy) override;
+  bool traces(const arch::SyscallDesc& row, arch::Arch abi) const override;
+  bool wants(const tracer::Tracee& t, const arch::SyscallRegs& regs) override;
+  bool on_entry(const tracer::ObservedEntry& e) override;
+  void on_exit(const tracer::Tracee& t, const arch::SyscallRegs& regs,
+               tracer::Clock::time_point stopped_at) override;
+  void on_event(const tracer::WaitEvent& ev) override;
+
+  // The -c table (or, with --json, its object); call once the run ended.
+  void print_summary();
+
+ private:
+  struct Tally {
+    std::uint64_t calls = 0, errors = 0;
+    double tracer_us = 0;
+  };
+  void report(CallRecord& r);
+  void emit(const std::string& line);
+  bool intercepted(arch::Arch abi, long nr, const RawArgs& args) const;
+  std::uint64_t stops_saved() const;
+  std::string summary_json(bool complete) const;
+  std::string summary_text(bool complete) const;
+
+  ViewOptions options_;
+  std::FILE* out_;
+  std::unique_ptr<tracer::Policy> policy_;  // the handlers' own
+  std::unordered_map<pid_t, CallRecord> pending_;  // by tid, between entry and exit
+  std::map<std::string, Tally> tally_;
+  // For the summary's account of stops: calls that reached cocoon, calls a
+  // plain run lets through unseen, stops a plain run takes.
+  std::uint64_t seen_ = 0, allowed_ = 0, plain_stops_ = 0;
+};
+
+}  // namespace cocoon::trace
