@@ -7,7 +7,9 @@
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/syscalls/handlers.h"
 #include "cocoon/tracer/dispatch.h"
+#include "cocoon/tracer/observer.h"
 #include "identity/identity.h"
+#include "namespaces/ns_state.h"
 #include "view_setup.h"
 
 namespace cocoon::syscalls {
@@ -76,6 +78,13 @@ std::expected<int, std::string> run_session(const Session& given) {
   if (session.view.unshare_pid) {
     options.child_subreaper = true;
     options.kill_on_exit = true;
+  }
+  // The teaching view shows the guest's pids beside the kernel's.
+  if (options.observer && setup->view->namespaces()) {
+    options.observer->set_pid_names([ns = setup->view->namespaces()](pid_t tgid, pid_t tid) {
+      auto pid_ns = ns->pid_ns(tgid);
+      return pid_ns ? pid_ns->virtual_of(tid) : std::nullopt;
+    });
   }
   tracer::Tracer t(options, make_handlers(session.view, setup->view, *identity));
   auto status = t.run(session.argv);

@@ -181,4 +181,18 @@ kill -0 "$target" || fail "-p: the attached process died"
 assert_eq 0 "$(awk '/^TracerPid:/ {print $2}' "/proc/$target/status")" "-p: the process is no longer traced"
 kill "$target"
 
+# In a PID namespace the lines name the guest's pid and the real one.
+trace_run --unshare-pid -e trace=getpid -o "$O/pidns.txt" -- sh -c 'sh -c "echo \$\$"; true'
+assert_eq "2" "$OUT" "the traced guest in a PID namespace"
+grep -qE '^\[pid 2 \(real [0-9]+\)\] getpid\(\) = 2 \[emulated\]$' "$O/pidns.txt" ||
+  fail "no '[pid 2 (real N)] getpid() = 2' line in: $(cat "$O/pidns.txt")"
+pass "a PID namespace's number beside the real pid: [pid 2 (real N)] getpid() = 2"
+trace_run --unshare-pid --json -e trace=getpid -o "$O/pidns.json" -- sh -c 'echo $$'
+python3 - "$O/pidns.json" <<'PY' || fail "JSON vpid/vtid"
+import json, sys
+calls = [json.loads(l) for l in open(sys.argv[1]) if '"syscall"' in l]
+assert calls and all(c["vpid"] == 1 and c["vtid"] == 1 and c["pid"] != 1 for c in calls), calls
+PY
+pass "--json carries vpid/vtid beside the real pid and tid"
+
 finish

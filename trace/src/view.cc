@@ -101,6 +101,10 @@ bool TraceView::on_entry(const tracer::ObservedEntry& e) {
   CallRecord r;
   r.tid = e.tracee.tid;
   r.tgid = e.tracee.tgid != 0 ? e.tracee.tgid : e.tracee.tid;
+  if (pid_names_) {
+    r.vtid = pid_names_(r.tgid, r.tid);
+    r.vpid = pid_names_(r.tgid, r.tgid);
+  }
   r.abi = e.before.abi();
   r.nr = e.before.nr();
   r.raw = args_of(e.before);
@@ -190,10 +194,12 @@ void TraceView::on_event(const tracer::WaitEvent& ev) {
     what = "--- " + signal_name(ev.signal) + " ---";
     json_type = "\"type\":\"signal\",\"signal\":" + json_string(signal_name(ev.signal));
   }
+  const auto vtid = pid_names_ ? pid_names_(ev.tid, ev.tid) : std::nullopt;
   if (options_.json) {
-    emit("{" + json_type + ",\"tid\":" + std::to_string(ev.tid) + "}");
+    emit("{" + json_type + ",\"tid\":" + std::to_string(ev.tid) +
+         (vtid ? ",\"vtid\":" + std::to_string(*vtid) : std::string()) + "}");
   } else {
-    emit("[pid " + std::to_string(ev.tid) + "] " + what);
+    emit(pid_label(ev.tid, vtid) + what);
   }
 }
 

@@ -84,7 +84,7 @@ std::string code_text(const CallRecord& r) {
 std::string text_line(const CallRecord& r, bool colour) {
   std::string args;
   for (std::size_t i = 0; i < r.args.size(); ++i) args += (i ? ", " : "") + r.args[i];
-  std::string line = "[pid " + std::to_string(r.tid) + "] ";
+  std::string line = pid_label(r.tid, r.vtid);
   if (colour) line = kDim + line + kReset;
   line += colour ? kBold + r.name + kReset : r.name;
   line += "(" + args + ") = ";
@@ -97,9 +97,19 @@ std::string text_line(const CallRecord& r, bool colour) {
   return line + notes_text(r, colour) + frames_text(r) + code_text(r);
 }
 
+std::string pid_label(pid_t tid, std::optional<pid_t> vtid) {
+  if (vtid && *vtid != tid) {
+    return "[pid " + std::to_string(*vtid) + " (real " + std::to_string(tid) + ")] ";
+  }
+  return "[pid " + std::to_string(tid) + "] ";
+}
+
 std::string json_line(const CallRecord& r) {
+  std::string virt;
+  if (r.vpid) virt += ",\"vpid\":" + std::to_string(*r.vpid);
+  if (r.vtid) virt += ",\"vtid\":" + std::to_string(*r.vtid);
   std::string j = "{\"type\":\"syscall\",\"pid\":" + std::to_string(r.tgid) +
-                  ",\"tid\":" + std::to_string(r.tid) + ",\"abi\":" +
+                  ",\"tid\":" + std::to_string(r.tid) + virt + ",\"abi\":" +
                   json_string(arch::name(r.abi)) + ",\"nr\":" + std::to_string(r.nr) +
                   ",\"name\":" + json_string(r.name) + ",\"args\":[";
   for (std::size_t i = 0; i < r.args.size(); ++i) j += (i ? "," : "") + json_string(r.args[i]);

@@ -32,6 +32,8 @@ struct ViewOptions {
 // One syscall as it is reported: decoded at entry, completed at exit.
 struct CallRecord {
   pid_t tid = 0, tgid = 0;
+  // The guest's numbers for them when it has its own (a PID namespace).
+  std::optional<pid_t> vtid, vpid;
   arch::Arch abi = arch::host_arch();
   long nr = -1;
   std::string name;
@@ -50,6 +52,8 @@ struct CallRecord {
 
 // Formatting of records and events (view_format.cc), pure.
 std::string text_line(const CallRecord& r, bool colour);
+// "[pid V (real R)] " when the guest numbers the task V, else "[pid R] ".
+std::string pid_label(pid_t tid, std::optional<pid_t> vtid);
 std::string json_line(const CallRecord& r);
 
 class TraceView : public tracer::TraceObserver {
@@ -64,6 +68,7 @@ class TraceView : public tracer::TraceObserver {
   void on_exit(const tracer::Tracee& t, const arch::SyscallRegs& regs,
                tracer::Clock::time_point stopped_at) override;
   void on_event(const tracer::WaitEvent& ev) override;
+  void set_pid_names(PidNames names) override { pid_names_ = std::move(names); }
 
   // The -c table (or, with --json, its object); call once the run ended.
   void print_summary();
@@ -74,6 +79,7 @@ class TraceView : public tracer::TraceObserver {
     double tracer_us = 0;
   };
   void report(CallRecord& r);
+  PidNames pid_names_;
   void emit(const std::string& line);
   bool intercepted(arch::Arch abi, long nr, const RawArgs& args) const;
   std::uint64_t stops_saved() const;

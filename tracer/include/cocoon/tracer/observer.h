@@ -4,6 +4,8 @@
 // none and pay one null-pointer test per stop.
 #pragma once
 
+#include <optional>
+#include <functional>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -87,6 +89,11 @@ class TraceObserver {
   // Every wait event (signals, exec, clone, deaths), before the tracer acts
   // on it.
   virtual void on_event(const WaitEvent& ev) { (void)ev; }
+  // How the guest numbers a task (tgid, tid) when that is not the
+  // kernel's number (an emulated PID namespace): given by the session
+  // before the run; nullopt for a task numbered as the kernel does.
+  using PidNames = std::function<std::optional<pid_t>(pid_t tgid, pid_t tid)>;
+  virtual void set_pid_names(PidNames names) { (void)names; }
 };
 
 // The handlers the tracer runs with `observer`: the given ones, plus one
