@@ -12,6 +12,41 @@
 namespace cocoon::syscalls {
 namespace {
 
+// The host filesystem as tracee (tid, tgid) sees it: the host's /proc/self
+// and /proc/thread-self links name the tracee, not cocoon, which reads
+// them. Needed wherever the guest reaches proc by another path than
+// /proc/self (a proc mounted elsewhere: bwrap's /oldroot/proc/self).
+class TraceeFilesystem final : public vfs::Filesystem {
+ public:
+  TraceeFilesystem(const vfs::Filesystem& inner, pid_t tid, pid_t tgid)
+      : inner_(inner), tid_(tid), tgid_(tgid) {}
+  std::expected<vfs::EntryKind, int> kind(const vfs::HostPath& path) const override {
+    return inner_.kind(path);
+  }
+  std::expected<std::string, int> readlink(const vfs::HostPath& path) const override {
+    if (path.str() == "/proc/self") return std::to_string(tgid_);
+    if (path.str() == "/proc/thread-self") {
+      return std::to_string(tgid_) + "/task/" + std::to_string(tid_);
+    }
+    return inner_.readlink(path);
+  }
+  std::expected<vfs::HostPath, int> canonical(const vfs::HostPath& path) const override {
+    return inner_.canonical(path);
+  }
+  std::expected<vfs::WalkStep, int> walk(const vfs::HostPath& dir,
+                                         std::span<const std::string_view> names) const override {
+    return inner_.walk(dir, names);
+  }
+  PlainWalk plain_walk(const vfs::HostPath& dir, std::span<const std::string_view> names,
+                       bool follow_last) const override {
+    return inner_.plain_walk(dir, names, follow_last);
+  }
+
+ private:
+  const vfs::Filesystem& inner_;
+  pid_t tid_, tgid_;
+};
+
 // "/proc/self/..." -> "/proc/TGID/...": the resolver would otherwise read
 // cocoon's own /proc/self link.
 std::string retarget_proc_self(const std::string& path, pid_t tid, pid_t tgid) {
@@ -71,6 +106,33 @@ bool is_ns_link(std::string_view path) {
   return rest.starts_with("/ns/") && rest.find('/', 4) == std::string_view::npos;
 }
 
+// The reverse of retarget_proc_pids: a guest path the kernel made
+// ("/proc/REAL/...", a cwd or an fd's link) with the namespace's numbers;
+// unchanged for a process outside it.
+std::string virtualize_proc_pids(const std::string& path, const PidNamespace& ns) {
+  constexpr std::string_view kProc = "/proc/";
+  if (!path.starts_with(kProc)) return path;
+  std::string_view rest = std::string_view(path).substr(kProc.size());
+  const long real = leading_number(rest);
+  if (real < 0) return path;
+  auto v = ns.virtual_of(static_cast<pid_t>(real));
+  if (!v) return path;
+  rest.remove_prefix(std::to_string(real).size());
+  std::string out = "/proc/" + std::to_string(*v);
+  constexpr std::string_view kTask = "/task/";
+  if (rest.starts_with(kTask)) {
+    std::string_view tail = rest.substr(kTask.size());
+    const long t = leading_number(tail);
+    if (t >= 0) {
+      if (auto vt = ns.virtual_of(static_cast<pid_t>(t))) {
+        out += std::string(kTask) + std::to_string(*vt);
+        rest = tail.substr(std::to_string(t).size());
+      }
+    }
+  }
+  return out + std::string(rest);
+}
+
 }  // namespace
 
 std::optional<std::string> GuestView::proc_self_link(pid_t tid, pid_t tgid,
@@ -89,12 +151,20 @@ std::optional<std::string> GuestView::proc_self_link(pid_t tid, pid_t tgid,
   return std::to_string(p) + "/task/" + std::to_string(t);
 }
 
+const vfs::MountTable& GuestView::table(pid_t tgid) const {
+  if (ns_ && tgid > 0) {
+    if (auto t = ns_->mount_table(tgid)) return *t;
+  }
+  return table_;
+}
+
 bool GuestView::is_identity() const {
   return table_.mounts().size() == 1 && table_.root().source.str() == "/" &&
          !table_.root().read_only;
 }
 
-std::expected<vfs::GuestPath, int> GuestView::base_dir(pid_t tid, int fd, bool check_dir) const {
+std::expected<vfs::GuestPath, int> GuestView::base_dir(pid_t tid, int fd, bool check_dir,
+                                                       pid_t tgid) const {
   const std::string proc = "/proc/" + std::to_string(tid);
   const std::string link = fd == AT_FDCWD ? proc + "/cwd" : proc + "/fd/" + std::to_string(fd);
   auto host = fs_.readlink(vfs::HostPath(link));
@@ -106,8 +176,12 @@ std::expected<vfs::GuestPath, int> GuestView::base_dir(pid_t tid, int fd, bool c
       if (int err = dir_fd_error(tid, fd)) return std::unexpected(err);
     }
   }
-  auto guest = table_.to_guest(*host);
+  const pid_t who = tgid != 0 ? tgid : tid;
+  auto guest = table(who).to_guest(*host);
   if (!guest) return std::unexpected(ENOENT);
+  if (auto pid_ns = ns_ ? ns_->proc_pid_ns(who) : nullptr) {
+    return vfs::GuestPath(virtualize_proc_pids(guest->str(), *pid_ns));
+  }
   return *guest;
 }
 
@@ -122,11 +196,14 @@ std::expected<vfs::Resolved, int> GuestView::resolve(pid_t tid, pid_t tgid,
                                                      const std::string& path,
                                                      const vfs::GuestPath& base,
                                                      vfs::ResolveFlags flags) const {
-  const vfs::Resolver resolver(table_, fs_);
-  // A name relative to a directory in /proc ("123/stat" from /proc).
+  const TraceeFilesystem fs(fs_, tid, tgid);
+  const vfs::Resolver resolver(table(tgid), fs);
+  // A name relative to a directory in /proc ("self/fd", "123/stat" from
+  // /proc): "self" must name the tracee, not cocoon, whose /proc/self the
+  // resolver would read.
   const auto pid_ns = ns_ ? ns_->proc_pid_ns(tgid) : nullptr;
   std::string full = path;
-  if (pid_ns && path.front() != '/' && (base.str() == "/proc" || base.str().starts_with("/proc/"))) {
+  if (path.front() != '/' && (base.str() == "/proc" || base.str().starts_with("/proc/"))) {
     full = base.str() + "/" + path;
   }
   if (!full.starts_with("/proc/")) return resolver.resolve(vfs::GuestPath(path), base, flags);
@@ -153,7 +230,7 @@ std::expected<vfs::Resolved, int> GuestView::resolve_at(pid_t tid, pid_t tgid, i
   vfs::GuestPath base("/");
   const bool from_dirfd = path.front() != '/' || flags.beneath || flags.in_root;
   if (from_dirfd) {
-    auto dir = base_dir(tid, dirfd, /*check_dir=*/false);
+    auto dir = base_dir(tid, dirfd, /*check_dir=*/false, tgid);
     if (!dir) return std::unexpected(dir.error());
     base = *dir;
   }
@@ -164,9 +241,10 @@ std::expected<vfs::Resolved, int> GuestView::resolve_at(pid_t tid, pid_t tgid, i
   return r;
 }
 
-bool GuestView::kernel_walks_alike(const std::string& path, const vfs::Resolved& r) const {
+bool GuestView::kernel_walks_alike(const std::string& path, const vfs::Resolved& r,
+                                   pid_t tgid) const {
   if (!r.plain) return false;
-  return path.front() != '/' || table_.root().source.str() == "/";
+  return path.front() != '/' || table(tgid).root().source.str() == "/";
 }
 
 // /proc/PID/mounts, /proc/PID/mountinfo, also under task/TID/ (/proc/mounts
@@ -192,16 +270,20 @@ std::string GuestView::proc_mount_file(const std::string& host) const {
 
 std::string GuestView::generated_file(const std::string& host, pid_t tgid) const {
   if (auto it = generated_.find(host); it != generated_.end()) return it->second;
-  if (auto f = proc_mount_file(host); !f.empty()) return f;
   for (const auto& g : generators_) {
     if (auto f = g(host, tgid); !f.empty()) return f;
   }
-  return {};
+  return proc_mount_file(host);
 }
 
-std::string GuestView::to_guest(const std::string& host) const {
+std::string GuestView::to_guest(const std::string& host, pid_t tgid) const {
   if (host.empty() || host.front() != '/') return host;  // "pipe:[123]", "anon_inode:..."
-  if (auto g = table_.to_guest(host)) return g->str();
+  if (auto g = table(tgid).to_guest(host)) {
+    if (auto pid_ns = ns_ && tgid > 0 ? ns_->proc_pid_ns(tgid) : nullptr) {
+      return virtualize_proc_pids(g->str(), *pid_ns);
+    }
+    return g->str();
+  }
   return "(unreachable)" + host;
 }
 

@@ -31,6 +31,9 @@ class GuestView {
   explicit GuestView(vfs::MountTable table) : table_(std::move(table)) {}
 
   const vfs::MountTable& table() const { return table_; }
+  // The table process `tgid` sees: its emulated mount namespace's when a
+  // mount changed it (--namespaces), else the view's.
+  const vfs::MountTable& table(pid_t tgid) const;
   const vfs::Filesystem& fs() const { return fs_; }
 
   // Whether the view is the host's own: root "/" and no mounts. Then no path
@@ -41,7 +44,8 @@ class GuestView {
   // for the cwd). ENOTDIR when fd is not a directory (asked of the kernel
   // only with `check_dir`: one stat), EBADF when not open, ENOENT when the
   // directory is outside the guest's view.
-  std::expected<vfs::GuestPath, int> base_dir(pid_t tid, int fd, bool check_dir = true) const;
+  std::expected<vfs::GuestPath, int> base_dir(pid_t tid, int fd, bool check_dir = true,
+                                              pid_t tgid = 0) const;
 
   // Resolves `path` for tracee `tid` (pid `tgid`), relative to `base`.
   // /proc/self and /proc/thread-self name the tracee, not cocoon.
@@ -60,11 +64,11 @@ class GuestView {
   // reaches the entry `r` names: a plain walk (vfs::Resolved::plain) that
   // starts where the kernel starts, i.e. relative, or absolute with the
   // host's "/" as the guest's root. Then the call needs no rewriting.
-  bool kernel_walks_alike(const std::string& path, const vfs::Resolved& r) const;
+  bool kernel_walks_alike(const std::string& path, const vfs::Resolved& r, pid_t tgid = 0) const;
 
   // A host path the kernel produced (a link body in /proc) in guest terms;
   // paths outside the view keep the kernel's "(unreachable)" convention.
-  std::string to_guest(const std::string& host) const;
+  std::string to_guest(const std::string& host, pid_t tgid = 0) const;
 
   // /proc/PID/mounts and mountinfo of the guest's view: files the session
   // writes (vfs/mount_report.h), opened instead of the kernel's.
@@ -125,6 +129,10 @@ class GuestView {
   // longer than sun_path be bound and reached (a directory in the scratch
   // directory, made on first need); empty: nowhere.
   void set_socket_link_dir(std::string dir) { socket_link_dir_ = std::move(dir); }
+  // Where mounts made at run time (an emulated mount namespace's tmpfs) get
+  // their directories, and placeholders (empty: none can be made).
+  void set_runtime_dir(std::string dir) { runtime_dir_ = std::move(dir); }
+  const std::string& runtime_dir() const { return runtime_dir_; }
   const std::string& socket_link_dir() const { return socket_link_dir_; }
 
  private:
@@ -140,6 +148,7 @@ class GuestView {
   std::function<std::optional<std::string>(const std::string&)> link_answer_;
   std::shared_ptr<NamespaceState> ns_;
   std::string socket_link_dir_;
+  std::string runtime_dir_;
 };
 
 }  // namespace cocoon::syscalls

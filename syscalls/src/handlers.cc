@@ -33,7 +33,7 @@ tracer::HandlerList make_handlers(const RunConfig& config,
   // (on_clone) before it is numbered in them. Both before Paths: a /proc
   // listing is answered whole, not completed.
   if (view && view->namespaces() && config.namespaces && identity) {
-    list.push_back(std::make_unique<Namespaces>(view->namespaces(), identity));
+    list.push_back(std::make_unique<Namespaces>(view->namespaces(), identity, view));
   }
   if (view && view->namespaces() && (config.namespaces || config.unshare_net)) {
     list.push_back(std::make_unique<NetIsolation>(view->namespaces()));

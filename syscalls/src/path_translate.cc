@@ -73,12 +73,12 @@ bool follows(const PathArg& a, std::uint64_t flags) {
 
 // Reads a /proc magic link the tracer found for readlink(2), in guest
 // terms; nullopt when `host` is not one (then the kernel answers).
-std::optional<std::string> magic_body(const std::string& host, const GuestView& view) {
+std::optional<std::string> magic_body(const std::string& host, const GuestView& view, pid_t tgid) {
   if (!host.starts_with("/proc/") || !vfs::is_proc_magic_link(host.substr(6))) return std::nullopt;
   auto link = view.fs().readlink(vfs::HostPath(host));
   if (!link) return std::nullopt;
-  if (auto guest = vfs::proc_link_in_guest(view.table(), host, *link)) return guest->str();
-  return view.to_guest(*link);  // "(unreachable)/..." or "pipe:[N]"
+  if (auto guest = vfs::proc_link_in_guest(view.table(tgid), host, *link)) return guest->str();
+  return view.to_guest(*link, tgid);  // "(unreachable)/..." or "pipe:[N]"
 }
 
 // The argv of a script's exec: `head` (interpreter, its argument, the
@@ -190,7 +190,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     rf.lazy_last = rf.lazy_last && !again;
     auto r = again ? view_->resolve_at(tid, stop.tracee.tgid, dirfd, *path, rf) : std::move(first);
     if (!r) return Verdict::deny(r.error());
-    if (auto v = answer_symlink_entry(stop, rule, a, *r, view_->table())) return *v;
+    if (auto v = answer_symlink_entry(stop, rule, a, *r, view_->table(stop.tracee.tgid))) return *v;
     const bool replaces = rule.special == Special::kTwoPaths && i == 1 &&
                           stop.desc.name.starts_with("rename");
     if (int err = effect_error(a.effect, cf->flags, *r, replaces)) {
@@ -201,7 +201,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     }
     if (rule.special == Special::kReadlink) {
       if (auto body = view_->link_answer(r->host.str())) return reply_readlink(stop, a, *body);
-      if (auto body = magic_body(r->host.str(), *view_)) {
+      if (auto body = magic_body(r->host.str(), *view_, stop.tracee.tgid)) {
         return reply_readlink(stop, a, exe_override(r->host.str(), *body).value_or(*body));
       }
     }
@@ -246,7 +246,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
         execfn_.erase(stop.tracee.tgid);
       }
     }
-    as_is = as_is && view_->kernel_walks_alike(*path, *r);
+    as_is = as_is && view_->kernel_walks_alike(*path, *r, stop.tracee.tgid);
     resolved[i].emplace(*r);
     guest[i] = std::move(*path);
   }

@@ -73,7 +73,7 @@ Verdict Paths::getcwd(tracer::SyscallStop& stop) const {
   auto host = view_->fs().readlink(link);
   if (!host) return Verdict::deny(host.error() == ENOENT ? ESRCH : host.error());
   if (host->ends_with(" (deleted)")) return Verdict::deny(ENOENT);
-  std::string guest = view_->to_guest(*host);
+  std::string guest = view_->to_guest(*host, stop.tracee.tgid);
   guest.push_back('\0');
   if (guest.size() > stop.regs.arg(1)) return Verdict::deny(ERANGE);
   if (!stop.memory.write(stop.regs.arg(0), std::as_bytes(std::span(guest)))) {

@@ -302,6 +302,10 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
           [ns, d = *nsdir](const std::string& host) { return namespace_map_file(*ns, d, host); });
       view->set_link_answer([ns](const std::string& host) { return namespace_link(*ns, host); });
       readable.push_back(*nsdir);
+      auto mounts = out.scratch->make_subdir("mounts");
+      if (!mounts) return std::unexpected(mounts.error());
+      view->set_runtime_dir(*mounts);
+      readable.push_back(*mounts);
     }
     view->set_namespaces(std::move(ns));
   }

@@ -1,16 +1,20 @@
 #include "namespaces.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/tracee.h"
+#include "cocoon/vfs/mount_report.h"
 
 namespace cocoon::syscalls {
 
@@ -60,6 +64,13 @@ Decision Namespaces::decision(const arch::SyscallDesc& row, arch::Arch abi) cons
   return Decision::trace();
 }
 
+Namespaces::Namespaces(std::shared_ptr<NamespaceState> ns, std::shared_ptr<IdentityState> identity,
+                       std::shared_ptr<const GuestView> view)
+    : ns_(std::move(ns)),
+      identity_(std::move(identity)),
+      view_(std::move(view)),
+      ops_(std::make_unique<MountOps>(view_->runtime_dir() + "/placeholders")) {}
+
 bool Namespaces::admin(pid_t tgid) {
   apply_id_maps(*ns_, *identity_);
   return identity_->of(tgid).privileged();
@@ -85,8 +96,8 @@ Verdict Namespaces::on_entry(tracer::SyscallStop& stop) {
   if (n == "clone") return clone(stop);
   if (n == "setns") return setns(stop);
   if (n == "mount") return mount(stop);
-  // umount2, umount, pivot_root: no per-namespace mount table yet.
-  return Verdict::deny(EPERM);
+  if (n == "pivot_root") return pivot_root(stop);
+  return umount(stop);
 }
 
 // unshare(2): EINVAL for unknown flags; EPERM without CAP_SYS_ADMIN for
@@ -186,7 +197,27 @@ Verdict Namespaces::setns(tracer::SyscallStop& stop) {
   return Verdict::skip(0);
 }
 
-// mount(2) in an emulated mount namespace (mount_namespaces(7)).
+std::expected<Namespaces::Place, int> Namespaces::place(tracer::SyscallStop& stop, int arg,
+                                                        bool follow) {
+  auto path = stop.memory.read_path(stop.regs.arg(arg));
+  if (!path) return std::unexpected(path.error());
+  if (path->empty()) return std::unexpected(ENOENT);
+  vfs::ResolveFlags flags;
+  flags.follow_last = follow;
+  auto r = view_->resolve_at(stop.tracee.tid, stop.tracee.tgid, AT_FDCWD, *path, flags);
+  if (!r) return std::unexpected(r.error());
+  if (r->kind == vfs::EntryKind::kMissing) return std::unexpected(ENOENT);
+  return Place{r->guest.str(), r->host, r->kind == vfs::EntryKind::kDirectory};
+}
+
+Verdict Namespaces::replace_table(tracer::SyscallStop& stop, std::expected<TablePtr, int> t) {
+  if (!t) return Verdict::deny(t.error());
+  ns_->set_mount_table(stop.tracee.tgid, std::move(*t));
+  return Verdict::skip(0);
+}
+
+// mount(2) in an emulated mount namespace (mount_namespaces(7)): the
+// caller's namespace's table changes; the kernel's never does.
 Verdict Namespaces::mount(tracer::SyscallStop& stop) {
   const pid_t tgid = stop.tracee.tgid;
   if (ns_->id_of(tgid, NsKind::kMnt) == 0 || !admin(tgid)) return Verdict::deny(EPERM);
@@ -195,20 +226,88 @@ Verdict Namespaces::mount(tracer::SyscallStop& stop) {
   if ((flags & kPropagation) && !(flags & ~(kPropagation | MS_REC | MS_SILENT))) {
     return Verdict::skip(0);  // one namespace's mounts propagate nowhere anyway
   }
+  auto target = place(stop, 1);
+  if (!target) return Verdict::deny(target.error());
+  const vfs::MountTable& table = view_->table(tgid);
+  if (flags & MS_REMOUNT) return replace_table(stop, ops_->remount(table, target->guest, flags & MS_RDONLY));
+  if (flags & MS_BIND) {
+    auto source = place(stop, 0);
+    if (!source) return Verdict::deny(source.error());
+    if (source->directory != target->directory) return Verdict::deny(ENOTDIR);
+    return replace_table(stop, ops_->bind(table, source->guest, source->host, source->directory,
+                                          target->guest, flags & MS_REC));
+  }
+  if (flags & MS_MOVE) return Verdict::deny(EINVAL);
   std::string fstype;
   if (stop.regs.arg(2) != 0) {
     auto t = stop.memory.read_path(stop.regs.arg(2));
     if (!t) return Verdict::deny(t.error());
     fstype = *t;
   }
+  vfs::Mount m{vfs::GuestPath(target->guest), vfs::HostPath(), vfs::MountKind::kBind,
+               (flags & MS_RDONLY) != 0, true, {}};
   if (fstype == "proc") {
+    m.kind = vfs::MountKind::kProc;
+    m.source = vfs::HostPath("/proc");
     ns_->mount_proc(tgid);
+  } else if (fstype == "tmpfs") {
+    std::string dir = view_->runtime_dir() + "/tmpfs.XXXXXX";
+    if (::mkdtemp(dir.data()) == nullptr) return Verdict::deny(ENOSPC);
+    ::chmod(dir.c_str(), 01777);
+    m.kind = vfs::MountKind::kTmpfs;
+    m.source = vfs::HostPath(dir);
+  } else if (fstype == "devpts") {
+    m.source = vfs::HostPath("/dev/pts");
+  } else {
+    tracer::module_logger("syscalls")
+        ->warn("mount(2) of type '{}' in an emulated mount namespace is not emulated", fstype);
+    return Verdict::deny(EPERM);
+  }
+  return replace_table(stop, ops_->add(table, m));
+}
+
+// umount2(2): the mount and what is under it. The root with MNT_DETACH is
+// what bwrap and runc do after pivot_root(".", "."), whose stacked old
+// root MountOps::pivot dropped already.
+Verdict Namespaces::umount(tracer::SyscallStop& stop) {
+  const pid_t tgid = stop.tracee.tgid;
+  if (ns_->id_of(tgid, NsKind::kMnt) == 0 || !admin(tgid)) return Verdict::deny(EPERM);
+  const bool umount2 = stop.desc.name == "umount2";
+  const std::uint64_t flags = umount2 ? stop.regs.arg(1) : 0;
+  auto target = place(stop, 0, !(flags & UMOUNT_NOFOLLOW));
+  if (!target && target.error() == ENOENT && (flags & MNT_DETACH) && stacked_root_is_cwd(stop)) {
+    stacked_old_root_.erase(ns_->id_of(tgid, NsKind::kMnt));
     return Verdict::skip(0);
   }
-  tracer::module_logger("syscalls")
-      ->warn("mount(2) of type '{}' (flags {:#x}) in an emulated mount namespace is not emulated",
-             fstype, flags);
-  return Verdict::deny(EPERM);
+  if (!target) return Verdict::deny(target.error());
+  if (target->guest == "/") return (flags & MNT_DETACH) ? Verdict::skip(0) : Verdict::deny(EBUSY);
+  return replace_table(stop, ops_->unmount(view_->table(tgid), target->guest));
+}
+
+// Whether the caller's cwd is the old root pivot_root(".", ".") stacked.
+bool Namespaces::stacked_root_is_cwd(const tracer::SyscallStop& stop) const {
+  auto it = stacked_old_root_.find(ns_->id_of(stop.tracee.tgid, NsKind::kMnt));
+  if (it == stacked_old_root_.end()) return false;
+  auto cwd = view_->fs().readlink(vfs::HostPath("/proc/" + std::to_string(stop.tracee.tid) + "/cwd"));
+  return cwd && *cwd == it->second;
+}
+
+// pivot_root(2): both paths must be directories, new_root a mount point
+// and put_old at or under it.
+Verdict Namespaces::pivot_root(tracer::SyscallStop& stop) {
+  const pid_t tgid = stop.tracee.tgid;
+  if (ns_->id_of(tgid, NsKind::kMnt) == 0 || !admin(tgid)) return Verdict::deny(EPERM);
+  auto new_root = place(stop, 0);
+  if (!new_root) return Verdict::deny(new_root.error());
+  auto put_old = place(stop, 1);
+  if (!put_old) return Verdict::deny(put_old.error());
+  if (!new_root->directory || !put_old->directory) return Verdict::deny(ENOTDIR);
+  const std::string old_root = view_->table(tgid).root().source.str();
+  Verdict v = replace_table(stop, ops_->pivot(view_->table(tgid), new_root->guest, put_old->guest));
+  if (v.kind == Verdict::Kind::kSkip && v.value == 0 && new_root->guest == put_old->guest) {
+    stacked_old_root_[ns_->id_of(tgid, NsKind::kMnt)] = old_root;
+  }
+  return v;
 }
 
 namespace {
@@ -280,6 +379,15 @@ std::string namespace_file(NamespaceState& ns, const std::string& dir, const std
     }
     const std::string file = dir + "/" + rest + "-" + std::to_string(u);
     std::ofstream(file, std::ios::trunc) << text.str();
+    return file;
+  }
+  if (rest == "mountinfo" || rest == "mounts") {
+    // A mount namespace whose table changed: its own report.
+    auto table = ns.mount_table(pid);
+    if (!table) return {};
+    const std::string file = dir + "/" + rest + "-" + std::to_string(pid);
+    std::ofstream(file, std::ios::trunc)
+        << (rest == "mounts" ? vfs::format_mounts(*table) : vfs::format_mountinfo(*table));
     return file;
   }
   if (!rest.starts_with("ns/")) return {};

@@ -6,10 +6,12 @@
 // creator every capability in it; the other kinds need CAP_SYS_ADMIN over
 // the caller's user namespace.
 //
-// In an emulated mount namespace, propagation changes (MS_PRIVATE...) and
-// mounting proc (which then shows the caller's PID namespace) succeed;
-// other mounts, umount2 and pivot_root are refused with EPERM: a mount
-// table per namespace is not done (docs/architecture.md).
+// In an emulated mount namespace, mount(2) changes that namespace's table
+// (MountOps): binds (recursive), remounts read-only, tmpfs (a directory of
+// cocoon's), proc (which then shows the caller's PID namespace), devpts
+// (the host's /dev/pts); propagation changes succeed and change nothing
+// (one namespace's mounts reach no other anyway); umount2 and pivot_root
+// too. Other filesystem types are EPERM.
 //
 // uid_map / gid_map / setgroups written by the guest are applied by
 // apply_id_maps(), which the credential handlers call first.
@@ -18,7 +20,9 @@
 #include <memory>
 #include <unordered_map>
 
+#include "../guest_view.h"
 #include "../identity/identity.h"
+#include "mount_ops.h"
 #include "cocoon/tracer/handler.h"
 #include "ns_state.h"
 
@@ -26,8 +30,8 @@ namespace cocoon::syscalls {
 
 class Namespaces final : public tracer::SyscallHandler {
  public:
-  Namespaces(std::shared_ptr<NamespaceState> ns, std::shared_ptr<IdentityState> identity)
-      : ns_(std::move(ns)), identity_(std::move(identity)) {}
+  Namespaces(std::shared_ptr<NamespaceState> ns, std::shared_ptr<IdentityState> identity,
+             std::shared_ptr<const GuestView> view);
   std::string_view name() const override { return "namespaces"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -39,6 +43,18 @@ class Namespaces final : public tracer::SyscallHandler {
   tracer::Verdict clone(tracer::SyscallStop& stop);
   tracer::Verdict setns(tracer::SyscallStop& stop);
   tracer::Verdict mount(tracer::SyscallStop& stop);
+  tracer::Verdict umount(tracer::SyscallStop& stop);
+  tracer::Verdict pivot_root(tracer::SyscallStop& stop);
+  // A path argument resolved in the caller's view: its guest path, host
+  // path and whether it is a directory; the errno otherwise.
+  struct Place {
+    std::string guest;
+    vfs::HostPath host;
+    bool directory = true;
+  };
+  std::expected<Place, int> place(tracer::SyscallStop& stop, int arg, bool follow = true);
+  tracer::Verdict replace_table(tracer::SyscallStop& stop, std::expected<TablePtr, int> t);
+  bool stacked_root_is_cwd(const tracer::SyscallStop& stop) const;
   // CAP_SYS_ADMIN over the namespaces `tgid`'s user namespace owns.
   bool admin(pid_t tgid);
   // CAP_SYS_ADMIN over user namespace `target`: held in it or an ancestor
@@ -48,7 +64,13 @@ class Namespaces final : public tracer::SyscallHandler {
 
   std::shared_ptr<NamespaceState> ns_;
   std::shared_ptr<IdentityState> identity_;
+  std::shared_ptr<const GuestView> view_;
+  std::unique_ptr<MountOps> ops_;
   std::unordered_map<pid_t, std::uint64_t> clone_flags_;  // by parent tid, entry to on_clone
+  // Per mount namespace: the host directory of the old root that
+  // pivot_root(".", ".") stacked on the new one (and MountOps dropped),
+  // which the caller then fchdir()s to and unmounts.
+  std::unordered_map<std::uint32_t, std::string> stacked_old_root_;
 };
 
 // Reads the id map files the guest wrote since the last call and gives the

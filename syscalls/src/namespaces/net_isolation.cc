@@ -1,5 +1,7 @@
 #include "net_isolation.h"
 
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -39,6 +41,9 @@ bool loopback_reachable(const void* addr, std::size_t len) {
 Decision NetIsolation::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   const std::string_view n = row.name;
   if (n == "sendto") return Decision::trace_if_nonzero(4);
+  if (n == "recvfrom" || n == "recvmsg") {
+    return abi == arch::host_arch() ? Decision::trace() : Decision::allow();
+  }
   const bool ours = n == "connect" || n == "bind" || n == "sendmsg" || n == "sendmmsg";
   if (!ours) return Decision::allow();
   return abi == arch::host_arch() ? Decision::trace() : Decision::fail(ENOSYS);
@@ -56,12 +61,20 @@ std::vector<std::byte> read_address(const tracer::SyscallStop& stop, std::uint64
 }  // namespace
 
 Verdict NetIsolation::on_entry(tracer::SyscallStop& stop) {
-  if (ns_->id_of(stop.tracee.tgid, NsKind::kNet) == 0) return Verdict::resume();
   const std::string_view n = stop.desc.name;
+  if (n == "recvfrom" || n == "recvmsg") {
+    auto it = acks_.find(stop.tracee.tid);
+    const bool ours = it != acks_.end() && it->second.fd == static_cast<int>(stop.regs.arg(0));
+    return ours ? Verdict::resume_to_exit() : Verdict::resume();
+  }
+  if (ns_->id_of(stop.tracee.tgid, NsKind::kNet) == 0) return Verdict::resume();
   if (n == "bind") return bind(stop);
   if (n == "sendmsg" || n == "sendmmsg") return check_msghdrs(stop, n == "sendmmsg");
   const int arg = n == "connect" ? 1 : 4;
   auto addr = read_address(stop, stop.regs.arg(arg), stop.regs.arg(arg + 1));
+  sa_family_t family = 0;
+  if (addr.size() >= sizeof family) std::memcpy(&family, addr.data(), sizeof family);
+  if (n == "sendto" && family == AF_NETLINK) return netlink_request(stop);
   if (!addr.empty() && !loopback_reachable(addr.data(), addr.size())) {
     return Verdict::deny(ENETUNREACH);
   }
@@ -83,6 +96,41 @@ Verdict NetIsolation::check_msghdrs(tracer::SyscallStop& stop, bool many) {
     }
   }
   return Verdict::resume();
+}
+
+// sendto(2) of a netlink request: RTM_NEWADDR and RTM_NEWLINK asking for
+// an acknowledgement (rtnetlink(7)) get it as success (acks_).
+Verdict NetIsolation::netlink_request(tracer::SyscallStop& stop) {
+  nlmsghdr h{};
+  if (stop.regs.arg(2) < sizeof h ||
+      !stop.memory.read(stop.regs.arg(1), std::as_writable_bytes(std::span(&h, 1)))) {
+    return Verdict::resume();
+  }
+  if ((h.nlmsg_type == RTM_NEWADDR || h.nlmsg_type == RTM_NEWLINK) && (h.nlmsg_flags & NLM_F_ACK)) {
+    acks_[stop.tracee.tid] = PendingAck{static_cast<int>(stop.regs.arg(0)), h.nlmsg_seq};
+  }
+  return Verdict::resume();
+}
+
+// The acknowledgement of a request acks_ holds: NLMSG_ERROR whose error is
+// -EPERM becomes 0 ("success"), in the guest's buffer (recvfrom only; a
+// recvmsg answer is left as the kernel gave it).
+void NetIsolation::on_exit(tracer::SyscallStop& stop) {
+  auto it = acks_.find(stop.tracee.tid);
+  if (it == acks_.end()) return;
+  const PendingAck ack = it->second;
+  acks_.erase(it);
+  if (stop.desc.name != "recvfrom" || stop.regs.result() < static_cast<std::int64_t>(sizeof(nlmsghdr) + sizeof(int))) return;
+  const std::uint64_t buf = stop.tracee.entry_args[1];
+  nlmsghdr h{};
+  int error = 0;
+  if (!stop.memory.read(buf, std::as_writable_bytes(std::span(&h, 1))) ||
+      !stop.memory.read(buf + sizeof h, std::as_writable_bytes(std::span(&error, 1)))) {
+    return;
+  }
+  if (h.nlmsg_type != NLMSG_ERROR || h.nlmsg_seq != ack.seq || error != -EPERM) return;
+  const int ok = 0;
+  (void)stop.memory.write(buf + sizeof h, std::as_bytes(std::span(&ok, 1)));
 }
 
 // bind(2): another interface's address is not there (EADDRNOTAVAIL); the

@@ -94,7 +94,11 @@ std::uint32_t NamespaceState::make(NsKind k, pid_t tgid) {
   if (k == NsKind::kPid) {
     pids_[id] = std::make_shared<PidNamespace>(1, pid_ns(tgid));
   }
-  if (k == NsKind::kMnt) proc_of_mnt_[id] = proc_of_mnt_[id_of(tgid, NsKind::kMnt)];
+  if (k == NsKind::kMnt) {
+    const std::uint32_t from = id_of(tgid, NsKind::kMnt);
+    proc_of_mnt_[id] = proc_of_mnt_[from];
+    if (auto it = tables_.find(from); it != tables_.end()) tables_[id] = it->second;  // shared until changed
+  }
   if (k == NsKind::kUts) {
     if (auto it = uts_.find(id_of(tgid, NsKind::kUts)); it != uts_.end()) uts_[id] = it->second;
   }
@@ -182,6 +186,15 @@ std::shared_ptr<PidNamespace> NamespaceState::proc_pid_ns(pid_t tgid) const {
 
 void NamespaceState::mount_proc(pid_t tgid) {
   proc_of_mnt_[id_of(tgid, NsKind::kMnt)] = id_of(tgid, NsKind::kPid);
+}
+
+std::shared_ptr<const vfs::MountTable> NamespaceState::mount_table(pid_t tgid) const {
+  auto it = tables_.find(id_of(tgid, NsKind::kMnt));
+  return it == tables_.end() ? nullptr : it->second;
+}
+
+void NamespaceState::set_mount_table(pid_t tgid, std::shared_ptr<const vfs::MountTable> t) {
+  tables_[id_of(tgid, NsKind::kMnt)] = std::move(t);
 }
 
 UserNs* NamespaceState::user_ns(std::uint32_t id) {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "../pids/pid_namespace.h"
+#include "cocoon/vfs/mount_table.h"
 
 namespace cocoon::syscalls {
 
@@ -101,6 +102,11 @@ class NamespaceState {
   // namespace from now on.
   void mount_proc(pid_t tgid);
 
+  // Mount tables: an emulated mount namespace's own, once a mount changed
+  // it (or copied from its creator's); null: the view's initial table.
+  std::shared_ptr<const vfs::MountTable> mount_table(pid_t tgid) const;
+  void set_mount_table(pid_t tgid, std::shared_ptr<const vfs::MountTable> t);
+
   UserNs* user_ns(std::uint32_t id);
   // Whether user namespace `holder` is `target` or one of its ancestors:
   // a capability in `holder` reaches what `target` owns.
@@ -140,6 +146,7 @@ class NamespaceState {
   std::map<std::uint32_t, UtsNames> uts_;
   std::map<std::uint32_t, std::shared_ptr<PidNamespace>> pids_;  // PID namespace id -> numbers
   std::map<std::uint32_t, std::uint32_t> proc_of_mnt_;           // mount ns -> PID ns of its /proc
+  std::map<std::uint32_t, std::shared_ptr<const vfs::MountTable>> tables_;  // mount ns -> table
   std::unordered_map<pid_t, std::uint32_t> pid_children_;        // tgid -> PID ns for children
   std::shared_ptr<PidNamespace> root_pid_;
 };

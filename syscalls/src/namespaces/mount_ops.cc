@@ -1,0 +1,118 @@
+#include "mount_ops.h"
+
+#include <cerrno>
+#include <filesystem>
+
+namespace cocoon::syscalls {
+
+namespace fs = std::filesystem;
+
+bool path_under(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path == dir || (path.starts_with(dir) && path[dir.size()] == '/');
+}
+
+std::string path_moved(const std::string& path, const std::string& from, const std::string& to) {
+  const std::string rest = from == "/" ? path : path.substr(from.size());
+  if (rest.empty() || rest == "/") return to;
+  return to == "/" ? rest : to + rest;
+}
+
+std::expected<TablePtr, int> MountOps::build(std::vector<vfs::Mount> mounts) {
+  auto t = std::make_shared<vfs::MountTable>(mounts.front().source, mounts.front().read_only);
+  for (std::size_t i = 1; i < mounts.size(); ++i) {
+    if (!t->add(mounts[i])) return std::unexpected(EINVAL);
+  }
+  const std::string placeholder = root_ + "/" + std::to_string(next_++);
+  std::error_code ec;
+  for (const std::string& guest : t->mount_ancestors()) fs::create_directories(placeholder + guest, ec);
+  if (ec) return std::unexpected(EIO);
+  t->set_placeholder(vfs::HostPath(placeholder));
+  return t;
+}
+
+std::expected<TablePtr, int> MountOps::add(const vfs::MountTable& t, vfs::Mount m) {
+  std::vector<vfs::Mount> mounts;
+  for (const vfs::Mount& old : t.mounts()) {
+    // The new mount hides what was mounted at or under its target.
+    if (old.target.str() != "/" && path_under(old.target.str(), m.target.str())) continue;
+    mounts.push_back(old);
+  }
+  if (m.target.str() == "/") {
+    mounts.front() = m;
+    mounts.front().kind = vfs::MountKind::kRoot;
+  } else {
+    mounts.push_back(std::move(m));
+  }
+  return build(std::move(mounts));
+}
+
+std::expected<TablePtr, int> MountOps::bind(const vfs::MountTable& t,
+                                            const std::string& source_guest,
+                                            const vfs::HostPath& source_host, bool source_is_dir,
+                                            const std::string& target, bool recursive) {
+  vfs::Mount top{vfs::GuestPath(target), source_host, vfs::MountKind::kBind, false, source_is_dir, {}};
+  auto with = add(t, top);
+  if (!with || !recursive) return with;
+  std::vector<vfs::Mount> mounts((*with)->mounts().begin(), (*with)->mounts().end());
+  for (const vfs::Mount& m : t.mounts()) {
+    const std::string& g = m.target.str();
+    if (g == source_guest || !path_under(g, source_guest) || g == "/") continue;
+    vfs::Mount copy = m;
+    copy.target = vfs::GuestPath(path_moved(g, source_guest, target));
+    if (copy.kind == vfs::MountKind::kRoot) copy.kind = vfs::MountKind::kBind;
+    mounts.push_back(copy);
+  }
+  return build(std::move(mounts));
+}
+
+std::expected<TablePtr, int> MountOps::remount(const vfs::MountTable& t, const std::string& target,
+                                               bool read_only) {
+  std::vector<vfs::Mount> mounts(t.mounts().begin(), t.mounts().end());
+  for (vfs::Mount& m : mounts) {
+    if (m.target.str() != target) continue;
+    m.read_only = read_only;
+    return build(std::move(mounts));
+  }
+  return std::unexpected(EINVAL);
+}
+
+std::expected<TablePtr, int> MountOps::unmount(const vfs::MountTable& t, const std::string& target) {
+  if (target == "/") return std::unexpected(EBUSY);
+  if (t.find(target) == nullptr) return std::unexpected(EINVAL);
+  std::vector<vfs::Mount> mounts;
+  for (const vfs::Mount& m : t.mounts()) {
+    if (m.target.str() != "/" && path_under(m.target.str(), target)) continue;
+    mounts.push_back(m);
+  }
+  return build(std::move(mounts));
+}
+
+std::expected<TablePtr, int> MountOps::pivot(const vfs::MountTable& t, const std::string& new_root,
+                                             const std::string& put_old) {
+  const vfs::Mount* nr = t.find(new_root);
+  if (nr == nullptr || new_root == "/") return std::unexpected(EINVAL);
+  if (!path_under(put_old, new_root)) return std::unexpected(EINVAL);
+  std::vector<vfs::Mount> mounts{*nr};
+  mounts.front().target = vfs::GuestPath("/");
+  mounts.front().kind = vfs::MountKind::kRoot;
+  const bool drop_old = put_old == new_root;
+  const std::string old_at = path_moved(put_old, new_root, "/");
+  for (const vfs::Mount& m : t.mounts()) {
+    const std::string& g = m.target.str();
+    if (g == new_root) continue;
+    vfs::Mount copy = m;
+    if (path_under(g, new_root)) {
+      copy.target = vfs::GuestPath(path_moved(g, new_root, "/"));
+    } else if (drop_old) {
+      continue;
+    } else {
+      copy.target = vfs::GuestPath(path_moved(g, "/", old_at));
+      if (copy.kind == vfs::MountKind::kRoot) copy.kind = vfs::MountKind::kBind;
+    }
+    mounts.push_back(copy);
+  }
+  return build(std::move(mounts));
+}
+
+}  // namespace cocoon::syscalls
