@@ -79,6 +79,10 @@ cocoon_run --namespaces -- sh -c 'unshare -U id -u; unshare -Ur id -u; unshare -
 assert_eq "65534
 0
  0 65534 1" "$OUT" "unshare -U (unmapped) and -Ur (mapped) ids and gid_map"
+# The kernel's rules for a map: an unprivileged owner maps only its own id.
+cocoon_run --namespaces -- unshare -U sh -c 'echo "0 0 1" >/proc/self/uid_map 2>/dev/null; id -u; cat /proc/self/uid_map | wc -l'
+assert_eq "65534
+0" "$OUT" "a uid_map naming another user's id is not applied (the owner may only map itself)"
 # Without a user namespace the others need privilege; with one they do
 # not, but the host's UTS namespace stays out of reach.
 cocoon_run --namespaces -- unshare -u hostname x

@@ -116,6 +116,7 @@ Verdict Namespaces::unshare(tracer::SyscallStop& stop) {
   Credentials& c = identity_->of(tgid);
   ns_->unshare(tgid, kinds, c.euid, c.egid);
   if (new_user) {
+    ns_->user_ns(ns_->id_of(tgid, NsKind::kUser))->owner_privileged = c.privileged();
     // Unmapped ids read as the overflow id; every capability in the new
     // namespace (user_namespaces(7)).
     c = Credentials::of(kOverflowId, kOverflowId);
@@ -156,6 +157,7 @@ void Namespaces::on_clone(const tracer::Tracee& parent, const tracer::Tracee& ch
   const Credentials& pc = identity_->of(parent.tgid);
   ns_->clone(parent.tgid, child.tgid, kinds, pc.euid, pc.egid);
   if (kinds & CLONE_NEWUSER) {
+    ns_->user_ns(ns_->id_of(child.tgid, NsKind::kUser))->owner_privileged = pc.privileged();
     Credentials c = Credentials::of(kOverflowId, kOverflowId);
     c.groups.clear();
     c.ns_caps = true;
@@ -331,9 +333,13 @@ void settle_id_maps(NamespaceState& ns) {
     }
     auto map = parse_id_map(text);
     auto& slot = p.what == "uid_map" ? u->uid_map : u->gid_map;
-    if (!map || slot) {
+    const char* why = !map ? "malformed (EINVAL)"
+                      : slot ? "already set (EPERM)"
+                      : id_map_error(*u, p.what == "uid_map", *map) ? "not allowed to its owner (EPERM)"
+                                                                     : nullptr;
+    if (why != nullptr) {
       tracer::module_logger("syscalls")->warn("ignoring {} written for a user namespace: {}",
-                                              p.what, map ? "already set" : "malformed");
+                                              p.what, why);
       continue;
     }
     slot = *map;

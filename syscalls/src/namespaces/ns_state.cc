@@ -3,6 +3,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 
 namespace cocoon::syscalls {
@@ -66,6 +67,14 @@ std::uint32_t map_id(const std::vector<IdMapRange>& map, std::uint32_t outside) 
     if (outside >= r.outside && outside - r.outside < r.count) return r.inside + (outside - r.outside);
   }
   return kOverflowId;
+}
+
+int id_map_error(const UserNs& ns, bool uid, const std::vector<IdMapRange>& map) {
+  if (ns.owner_privileged) return 0;
+  if (map.size() != 1 || map.front().count != 1) return EPERM;
+  if (map.front().outside != (uid ? ns.owner_euid : ns.owner_egid)) return EPERM;
+  if (!uid && !ns.setgroups_denied) return EPERM;
+  return 0;
 }
 
 NamespaceState::NamespaceState(std::shared_ptr<PidNamespace> root_pid)

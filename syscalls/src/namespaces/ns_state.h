@@ -56,7 +56,16 @@ struct UserNs {
   std::uint32_t owner_euid = 0, owner_egid = 0;  // the creator's, outside
   std::optional<std::vector<IdMapRange>> uid_map, gid_map;
   bool setgroups_denied = false;
+  // The creator held CAP_SETUID/CAP_SETGID where it made the namespace.
+  bool owner_privileged = false;
 };
+
+// Whether `map` may be written as the namespace's uid_map (`uid`) or
+// gid_map (user_namespaces(7), "Defining user and group ID mappings"): any
+// map for a privileged owner; otherwise one line mapping the owner's own
+// effective id, and for gid_map only after setgroups was set to "deny".
+// 0, or the errno the kernel's write(2) would fail with.
+int id_map_error(const UserNs& ns, bool uid, const std::vector<IdMapRange>& map);
 
 struct UtsNames {
   std::string hostname, domainname;

@@ -129,3 +129,24 @@ TEST(NetIsolation, OnlyLoopbackIsReachable) {
 
 }  // namespace
 }  // namespace cocoon::syscalls
+
+namespace cocoon::syscalls {
+namespace {
+
+TEST(IdMapRules, AnUnprivilegedOwnerMapsOnlyItselfAndGidsAfterDeny) {
+  UserNs u;
+  u.owner_euid = 1000;
+  u.owner_egid = 100;
+  EXPECT_EQ(id_map_error(u, true, *parse_id_map("0 1000 1")), 0);
+  EXPECT_EQ(id_map_error(u, true, *parse_id_map("0 1001 1")), EPERM);      // someone else
+  EXPECT_EQ(id_map_error(u, true, *parse_id_map("0 1000 2")), EPERM);      // a range
+  EXPECT_EQ(id_map_error(u, true, *parse_id_map("0 1000 1\n1 5000 1")), EPERM);
+  EXPECT_EQ(id_map_error(u, false, *parse_id_map("0 100 1")), EPERM);      // setgroups first
+  u.setgroups_denied = true;
+  EXPECT_EQ(id_map_error(u, false, *parse_id_map("0 100 1")), 0);
+  u.owner_privileged = true;
+  EXPECT_EQ(id_map_error(u, true, *parse_id_map("0 100000 65536")), 0);
+}
+
+}  // namespace
+}  // namespace cocoon::syscalls
