@@ -7,6 +7,7 @@
 #include "dir_listing.h"
 #include "identity/identity.h"
 #include "paths.h"
+#include "namespaces/ipc_isolation.h"
 #include "namespaces/namespaces.h"
 #include "namespaces/net_isolation.h"
 #include "pids/pids.h"
@@ -34,6 +35,9 @@ tracer::HandlerList make_handlers(const RunConfig& config,
   // listing is answered whole, not completed.
   if (view && view->namespaces() && config.namespaces && identity) {
     list.push_back(std::make_unique<Namespaces>(view->namespaces(), identity, view));
+  }
+  if (view && view->namespaces() && (config.namespaces || config.unshare_ipc)) {
+    list.push_back(std::make_unique<IpcIsolation>(view->namespaces()));
   }
   if (view && view->namespaces() && (config.namespaces || config.unshare_net)) {
     list.push_back(std::make_unique<NetIsolation>(view->namespaces()));

@@ -110,6 +110,30 @@ inner-kill-outer-1=0" "$OUT" "nested PID namespaces each have a PID 1 (kill -0 1
 cocoon_run --namespaces -- unshare -Urp --fork sh -c "kill -0 $$ 2>/dev/null; echo \$?"
 assert_eq "1" "$OUT" "a process outside the namespace cannot be signalled"
 
+# IPC: System V objects and keys are per namespace, and die with it.
+cocoon_run --namespaces -- sh -c '
+  ipcmk -Q >/dev/null; echo outside=$(ipcs -q | grep -c "^0x")
+  python3 -c "import ctypes; print(\"key-outside\", ctypes.CDLL(None).msgget(4242, 0o1600) >= 0)"
+  unshare -r --ipc sh -c "echo inside-before=\$(ipcs -q | grep -c ^0x); ipcmk -Q >/dev/null; echo inside=\$(ipcs -q | grep -c ^0x)
+    python3 -c \"import ctypes; print(\\\"key-inside\\\", ctypes.CDLL(None).msgget(4242, 0o600))\""
+  echo outside-after=$(ipcs -q | grep -c "^0x")
+  for q in $(ipcs -q | awk "/^0x/ {print \$2}"); do ipcrm -q $q; done'
+assert_eq "outside=1
+key-outside True
+inside-before=0
+inside=1
+key-inside -1
+outside-after=2" "$OUT" "IPC namespace: outside queues invisible inside, a key of the outside absent inside, the inside queue invisible outside"
+left=$("${AS_NOBODY[@]}" ipcs -q | grep -c "^0x")
+assert_eq "0" "$left" "the emulated namespace's queue was removed with the run"
+# cgroup: paths relative to the namespace's root, as the kernel shows them.
+((can_switch)) && echo 1000 >"$SYSCTL"
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} unshare -rC cat /proc/self/cgroup
+cg_native=$OUT
+((can_switch)) && echo 0 >"$SYSCTL"
+cocoon_run --namespaces -- unshare -rC cat /proc/self/cgroup
+assert_eq "$cg_native" "$OUT" "cgroup namespace: /proc/self/cgroup as the kernel's"
+
 # Network: loopback only, for --unshare-net and for unshare -n inside.
 net_probe='import socket, sys
 srv = socket.socket(); srv.bind(("0.0.0.0", 0)); srv.listen()

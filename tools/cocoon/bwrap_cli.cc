@@ -2,10 +2,11 @@
 // view, identities and UTS names. The guest's root starts empty, as
 // bwrap's does; `--bind / /` (any variant) makes the host's root the
 // guest's instead of a mount on an empty one. Mounts apply in order.
-// Options userspace cannot honour (capabilities, overlays, --size, SELinux
-// labels, descriptors for bwrap's own protocol) and the namespaces cocoon
-// does not emulate yet (PID, network, IPC, cgroup: issue 6) fail with a
-// line naming the option, rather than run without the isolation asked for.
+// Namespaces are cocoon's emulated ones (identities for user, UTS names,
+// PID, network, IPC and cgroup: docs/architecture.md). Options userspace
+// cannot honour (capabilities, overlays, --size, SELinux labels,
+// descriptors for bwrap's own protocol) fail with a line naming the
+// option, rather than run without what was asked for.
 #include <linux/filter.h>
 #include <unistd.h>
 
@@ -115,11 +116,6 @@ struct Bwrap {
 // Options cocoon refuses, with why.
 const std::map<std::string, std::string>& refused() {
   static const std::map<std::string, std::string> r = {
-      {"--unshare-all",
-       "it includes --unshare-ipc and --unshare-cgroup, which are not emulated yet (issue 6)"},
-      {"--unshare-ipc", "an IPC namespace is not emulated yet (issue 6)"},
-      {"--unshare-cgroup", "a cgroup namespace is not emulated yet (issue 6)"},
-      {"--unshare-cgroup-try", "a cgroup namespace is not emulated yet (issue 6)"},
       {"--cap-add", "capabilities cannot be granted from userspace"},
       {"--cap-drop", "capabilities cannot be dropped from userspace by cocoon"},
       {"--overlay-src", "overlays need the kernel's overlayfs"},
@@ -155,6 +151,8 @@ const std::map<std::string, int>& arity() {
       {"--clearenv", 0},  {"--unshare-user", 0}, {"--unshare-user-try", 0},
       {"--unshare-uts", 0}, {"--share-net", 0}, {"--die-with-parent", 0},
       {"--unshare-pid", 0}, {"--as-pid-1", 0}, {"--unshare-net", 0},
+      {"--unshare-ipc", 0}, {"--unshare-cgroup", 0}, {"--unshare-cgroup-try", 0},
+      {"--unshare-all", 0},
       {"--seccomp", 1},   {"--add-seccomp-fd", 1}, {"--file", 2}, {"--bind-data", 2},
       {"--ro-bind-data", 2}, {"--chmod", 2}, {"--remount-ro", 1},
       {"--new-session", 0}, {"--level-prefix", 0}};
@@ -179,7 +177,9 @@ int bwrap_main(int argc, char** argv) {
       std::puts("usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n"
                 "(cocoon's bwrap: binds, --tmpfs, --proc, --dev, --dir, --symlink, --chdir,\n"
                 " --setenv/--unsetenv/--clearenv, --hostname, --uid/--gid, --unshare-user,\n"
-                " --unshare-uts, --unshare-pid, --as-pid-1, --unshare-net, --share-net,\n"
+                " --unshare-uts, --unshare-pid, --as-pid-1, --unshare-net, --share-net, --unshare-ipc,\n"
+                " --unshare-cgroup(-try), --unshare-all, --seccomp FD, --file, --bind-data, --chmod,\n"
+                " --remount-ro, --perms,"
                 " --die-with-parent,"
                 " --new-session, --args FD)");
       return 0;
@@ -229,6 +229,16 @@ int bwrap_main(int argc, char** argv) {
     else if (a == "--unshare-uts") b.unshare_uts = true;
     else if (a == "--unshare-pid") b.session.view.unshare_pid = true;
     else if (a == "--unshare-net") b.session.view.unshare_net = true;
+    else if (a == "--unshare-ipc") b.session.view.unshare_ipc = true;
+    else if (a == "--unshare-cgroup" || a == "--unshare-cgroup-try") b.session.view.unshare_cgroup = true;
+    else if (a == "--unshare-all") {
+      // bwrap(1): --unshare-user-try --unshare-ipc --unshare-pid
+      // --unshare-net --unshare-uts --unshare-cgroup-try (--share-net after
+      // it keeps the network).
+      b.unshare_user = b.unshare_uts = true;
+      auto& v = b.session.view;
+      v.unshare_ipc = v.unshare_pid = v.unshare_net = v.unshare_cgroup = true;
+    }
     else if (a == "--share-net") b.session.view.unshare_net = false;
     else if (a == "--as-pid-1") b.as_pid_1 = true;
     else if (a == "--die-with-parent") b.session.tracer.die_with_parent = true;

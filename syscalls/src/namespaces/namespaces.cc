@@ -387,6 +387,9 @@ std::string namespace_file(NamespaceState& ns, const std::string& dir, const std
     std::ofstream(file, std::ios::trunc) << text.str();
     return file;
   }
+  if (rest == "cgroup") {
+    return {};  // per reader: namespace_cgroup_file()
+  }
   if (rest == "mountinfo" || rest == "mounts") {
     // A mount namespace whose table changed: its own report.
     auto table = ns.mount_table(pid);
@@ -403,6 +406,20 @@ std::string namespace_file(NamespaceState& ns, const std::string& dir, const std
   if (id == 0) return {};
   const std::string file = dir + "/nsfile/" + ns_name(*kind) + "-" + std::to_string(id);
   std::ofstream(file, std::ios::app).flush();
+  return file;
+}
+
+std::string namespace_cgroup_file(NamespaceState& ns, const std::string& dir,
+                                  const std::string& host, pid_t reader) {
+  auto p = proc_pid_path(host);
+  if (!p || (p->second != "cgroup" && !(p->second.starts_with("task/") && p->second.ends_with("/cgroup")))) {
+    return {};
+  }
+  const std::uint32_t id = ns.id_of(reader, NsKind::kCgroup);
+  auto roots = ns.cgroup_roots.find(id);
+  if (id == 0 || roots == ns.cgroup_roots.end()) return {};
+  const std::string file = dir + "/cgroup-" + std::to_string(reader);
+  std::ofstream(file, std::ios::trunc) << cgroup_view(read_file(host), roots->second);
   return file;
 }
 

@@ -86,6 +86,10 @@ void apply_id_maps(NamespaceState& ns, IdentityState& identity);
 // it (what setns(2) is later given); for /proc/REAL/{uid_map,gid_map} of an
 // emulated user namespace its map. Empty for anything else.
 std::string namespace_file(NamespaceState& ns, const std::string& dir, const std::string& host);
+// /proc/REAL/cgroup as reader `reader` sees it from its cgroup namespace
+// (paths relative to the namespace's roots), or empty.
+std::string namespace_cgroup_file(NamespaceState& ns, const std::string& dir,
+                                  const std::string& host, pid_t reader);
 // readlink(2) of /proc/REAL/ns/KIND for an emulated namespace: "KIND:[ID]".
 std::optional<std::string> namespace_link(const NamespaceState& ns, const std::string& host);
 // The file a write-open of /proc/REAL/{uid_map,gid_map,setgroups} gets

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
 namespace cocoon::syscalls {
 
@@ -16,6 +18,13 @@ constexpr std::uint64_t kFlags[kNsKinds] = {CLONE_NEWUTS, CLONE_NEWPID,    CLONE
                                             CLONE_NEWIPC, CLONE_NEWCGROUP, CLONE_NEWNET, 0x80};
 
 std::size_t idx(NsKind k) { return static_cast<std::size_t>(k); }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 }  // namespace
 
@@ -69,6 +78,60 @@ std::uint32_t map_id(const std::vector<IdMapRange>& map, std::uint32_t outside) 
   return kOverflowId;
 }
 
+namespace {
+
+std::vector<std::string_view> components(std::string_view p) {
+  std::vector<std::string_view> out;
+  while (!p.empty()) {
+    const auto slash = p.find('/');
+    auto c = p.substr(0, slash);
+    if (!c.empty()) out.push_back(c);
+    if (slash == std::string_view::npos) break;
+    p.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> cgroup_roots_of(const std::string& text) {
+  std::map<std::string, std::string> roots;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto nl = text.find('\n', at);
+    const std::string line = text.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+    at = nl == std::string::npos ? text.size() : nl + 1;
+    const auto last = line.rfind(':');
+    if (last != std::string::npos) roots[line.substr(0, last)] = line.substr(last + 1);
+  }
+  return roots;
+}
+
+std::string cgroup_view(const std::string& text, const std::map<std::string, std::string>& roots) {
+  std::string out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto nl = text.find('\n', at);
+    const std::string line = text.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+    at = nl == std::string::npos ? text.size() : nl + 1;
+    const auto last = line.rfind(':');
+    auto root = last == std::string::npos ? roots.end() : roots.find(line.substr(0, last));
+    if (root == roots.end()) {
+      out += line + "\n";
+      continue;
+    }
+    const std::string path = line.substr(last + 1);  // `to` views into it
+    const auto from = components(root->second), to = components(path);
+    std::size_t common = 0;
+    while (common < from.size() && common < to.size() && from[common] == to[common]) ++common;
+    std::string rel;
+    for (std::size_t i = common; i < from.size(); ++i) rel += "/..";
+    for (std::size_t i = common; i < to.size(); ++i) rel += "/" + std::string(to[i]);
+    out += line.substr(0, last + 1) + (rel.empty() ? "/" : rel) + "\n";
+  }
+  return out;
+}
+
 int id_map_error(const UserNs& ns, bool uid, const std::vector<IdMapRange>& map) {
   if (ns.owner_privileged) return 0;
   if (map.size() != 1 || map.front().count != 1) return EPERM;
@@ -89,6 +152,8 @@ const NamespaceState::Ids& NamespaceState::of(pid_t tgid) const {
 
 void NamespaceState::start_in_new(NsKind k) {
   const std::uint32_t id = next_id_++;
+  // The command starts in cocoon's cgroup: that is its namespace's root.
+  if (k == NsKind::kCgroup) cgroup_roots[id] = cgroup_roots_of(read_text("/proc/self/cgroup"));
   kinds_[id] = k;
   owners_[id] = 0;
   initial_[idx(k)] = id;
@@ -108,6 +173,7 @@ std::uint32_t NamespaceState::make(NsKind k, pid_t tgid) {
     proc_of_mnt_[id] = proc_of_mnt_[from];
     if (auto it = tables_.find(from); it != tables_.end()) tables_[id] = it->second;  // shared until changed
   }
+  if (k == NsKind::kCgroup) cgroup_roots[id] = cgroup_roots_of(read_text("/proc/" + std::to_string(tgid) + "/cgroup"));
   if (k == NsKind::kUts) {
     if (auto it = uts_.find(id_of(tgid, NsKind::kUts)); it != uts_.end()) uts_[id] = it->second;
   }

@@ -60,6 +60,15 @@ struct UserNs {
   bool owner_privileged = false;
 };
 
+// /proc/PID/cgroup's `text` (lines "ID:CONTROLLERS:PATH") as seen from a
+// cgroup namespace whose roots are `roots`: each path relative to its
+// hierarchy's root ("/" for the root itself, "/.." up from it), as
+// cgroup_namespaces(7) shows. Pure.
+std::string cgroup_view(const std::string& text, const std::map<std::string, std::string>& roots);
+// The roots of a new cgroup namespace made by a process whose
+// /proc/PID/cgroup reads `text`.
+std::map<std::string, std::string> cgroup_roots_of(const std::string& text);
+
 // Whether `map` may be written as the namespace's uid_map (`uid`) or
 // gid_map (user_namespaces(7), "Defining user and group ID mappings"): any
 // map for a privileged owner; otherwise one line mapping the owner's own
@@ -140,6 +149,14 @@ class NamespaceState {
   // Maps read from those files whose credentials are still to be given
   // (user namespace, "uid_map" or "gid_map").
   std::vector<std::pair<std::uint32_t, std::string>> maps_to_apply;
+  // System V IPC objects the guest made, (kind << 32 | id) -> the IPC
+  // namespace they belong to (ipc_isolation.h); others are the initial one's.
+  std::unordered_map<std::uint64_t, std::uint32_t> ipc_objects;
+
+  // Cgroup namespaces: the cgroup each hierarchy's root is in a namespace
+  // ("4:memory" -> "/a/b", from /proc/PID/cgroup of its creator).
+  std::map<std::uint32_t, std::map<std::string, std::string>> cgroup_roots;
+
   // Processes in user namespace `id`.
   std::vector<pid_t> members_of_user_ns(std::uint32_t id) const;
 

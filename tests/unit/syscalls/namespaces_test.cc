@@ -150,3 +150,21 @@ TEST(IdMapRules, AnUnprivilegedOwnerMapsOnlyItselfAndGidsAfterDeny) {
 
 }  // namespace
 }  // namespace cocoon::syscalls
+
+namespace cocoon::syscalls {
+namespace {
+
+TEST(CgroupView, PathsAreRelativeToTheNamespacesRoots) {
+  // Names longer than a short string's buffer: views must not outlive them.
+  const std::string at_unshare =
+      "4:memory:/process_api/c1b559da05407e968722\n1:cpu:/\n0::/user.slice/app-session.scope\n";
+  const auto roots = cgroup_roots_of(at_unshare);
+  EXPECT_EQ(cgroup_view(at_unshare, roots), "4:memory:/\n1:cpu:/\n0::/\n");
+  EXPECT_EQ(cgroup_view("4:memory:/process_api/c1b559da05407e968722/child-cgroup-b\n"
+                        "0::/user.slice/other-session.scope\n",
+                        roots),
+            "4:memory:/child-cgroup-b\n0::/../other-session.scope\n");
+}
+
+}  // namespace
+}  // namespace cocoon::syscalls

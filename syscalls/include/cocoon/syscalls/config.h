@@ -62,6 +62,14 @@ struct RunConfig {
   // The command starts in an emulated network namespace: loopback only
   // (--unshare-net; namespaces/net_isolation.h).
   bool unshare_net = false;
+  // The command starts in an emulated IPC namespace (bwrap --unshare-ipc).
+  bool unshare_ipc = false;
+  // ... cgroup namespace (bwrap --unshare-cgroup): /proc/PID/cgroup shows
+  // paths from the command's cgroup as "/".
+  bool unshare_cgroup = false;
+  bool emulates_namespaces() const {
+    return unshare_pid || namespaces || unshare_net || unshare_ipc || unshare_cgroup;
+  }
 };
 
 }  // namespace cocoon::syscalls
