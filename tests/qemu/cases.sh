@@ -533,16 +533,20 @@ mode_cases() {
 # answers the kernel gave while it allowed them (busybox's unshare).
 t_namespaces() {
   local sysctl=/proc/sys/user/max_user_namespaces saved native
-  local probe='hostname box; hostname; echo $$; ls /proc | grep -E "^[0-9]+$" | wc -l; id -u'
+  # ls alone (no pipeline whose other members may or may not be born yet
+  # when ls reads /proc): the shell and ls.
+  local probe='hostname box; hostname; echo $$; ls /proc >"$0"; grep -E "^[0-9]+$" "$0"; id -u'
   saved=$(cat "$sysctl")
-  run_native $AS_NOBODY unshare -r -u -p -f --mount-proc sh -c "$probe"
+  mkdir -p "$T/w"
+  chmod 777 "$T/w"
+  run_native $AS_NOBODY unshare -r -u -p -f --mount-proc sh -c "$probe" "$T/w/native.ls"
   assert_status 0 "natively (user namespaces allowed) busybox unshare -rupf --mount-proc"
   native=$OUT
   echo 0 >"$sysctl"
   run_native $AS_NOBODY unshare -U true
   local refused=$STATUS
   PREFIX=$AS_NOBODY
-  cocoon_run --namespaces -- unshare -r -u -p -f --mount-proc sh -c "$probe"
+  cocoon_run --namespaces -- unshare -r -u -p -f --mount-proc sh -c "$probe" "$T/w/cocoon.ls"
   echo "$saved" >"$sysctl"
   [ "$refused" != 0 ] || fail "unshare -U worked with max_user_namespaces=0"
   assert_status 0 "under cocoon --namespaces with user namespaces disabled"
