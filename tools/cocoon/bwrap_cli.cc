@@ -56,13 +56,9 @@ std::optional<unsigned long> number(const std::string& s) {
 
 // --args FD: NUL-separated arguments read from FD, as if given there.
 std::optional<std::vector<std::string>> args_from_fd(const std::string& fd_text) {
-  const int fd = std::atoi(fd_text.c_str());
-  std::string all;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
-    if (n < 0) return std::nullopt;
-    all.append(buf, static_cast<std::size_t>(n));
-  }
+  auto read = read_fd(fd_text);
+  if (!read) return std::nullopt;
+  const std::string& all = *read;
   std::vector<std::string> out;
   for (std::size_t i = 0; i < all.size();) {
     const std::size_t end = all.find('\0', i);

@@ -188,34 +188,33 @@ void NamespaceState::clone(pid_t parent, pid_t child, std::uint64_t flags, std::
     return it == pid_children_.end() ? ids[idx(NsKind::kPid)] : it->second;
   }();
   by_process_[child] = ids;
-  // CLONE_NEWUSER first: the other new namespaces belong to it.
-  if (flags & CLONE_NEWUSER) {
-    const std::uint32_t u = make(NsKind::kUser, child);
-    users_[u] = UserNs{ids[idx(NsKind::kUser)], euid, egid, std::nullopt, std::nullopt, false};
-    by_process_[child][idx(NsKind::kUser)] = u;
-  }
-  for (std::size_t i = 0; i < kNsKinds; ++i) {
-    const auto k = static_cast<NsKind>(i);
-    if (k == NsKind::kUser || !(flags & kFlags[i]) || kFlags[i] == 0) continue;
-    by_process_[child][i] = make(k, child);
-  }
+  enter_new(child, flags, euid, egid, /*pid_now=*/true);
 }
 
 void NamespaceState::unshare(pid_t tgid, std::uint64_t flags, std::uint32_t euid,
                              std::uint32_t egid) {
-  Ids ids = of(tgid);
-  by_process_[tgid] = ids;
+  by_process_[tgid] = of(tgid);
+  enter_new(tgid, flags, euid, egid, /*pid_now=*/false);
+}
+
+// CLONE_NEWUSER first: the other new namespaces belong to it. A new PID
+// namespace is entered at once by a new process; unshare(2) leaves its
+// caller where it is and puts its future children in it.
+void NamespaceState::enter_new(pid_t tgid, std::uint64_t flags, std::uint32_t euid,
+                               std::uint32_t egid, bool pid_now) {
+  Ids& ids = by_process_[tgid];
   if (flags & CLONE_NEWUSER) {
+    const std::uint32_t parent = ids[idx(NsKind::kUser)];
     const std::uint32_t u = make(NsKind::kUser, tgid);
-    users_[u] = UserNs{ids[idx(NsKind::kUser)], euid, egid, std::nullopt, std::nullopt, false};
+    users_[u] = UserNs{parent, euid, egid, std::nullopt, std::nullopt, false};
     by_process_[tgid][idx(NsKind::kUser)] = u;
   }
   for (std::size_t i = 0; i < kNsKinds; ++i) {
     const auto k = static_cast<NsKind>(i);
     if (k == NsKind::kUser || !(flags & kFlags[i]) || kFlags[i] == 0) continue;
     const std::uint32_t id = make(k, tgid);
-    if (k == NsKind::kPid) {
-      pid_children_[tgid] = id;  // the caller stays; its children go in
+    if (k == NsKind::kPid && !pid_now) {
+      pid_children_[tgid] = id;
     } else {
       by_process_[tgid][i] = id;
     }

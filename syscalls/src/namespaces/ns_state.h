@@ -162,6 +162,8 @@ class NamespaceState {
 
  private:
   std::uint32_t make(NsKind k, pid_t tgid);
+  void enter_new(pid_t tgid, std::uint64_t flags, std::uint32_t euid, std::uint32_t egid,
+                 bool pid_now);
 
   std::uint32_t next_id_ = 0xeffff001u;  // clear of the kernel's low inode numbers
   std::unordered_map<pid_t, Ids> by_process_;
