@@ -190,6 +190,13 @@ std::vector<Instruction> disassemble_at(pid_t tid, arch::Arch abi, std::uint64_t
     return {};
   }
   code.resize(*got);
+  return disassemble(abi, code, base, site, function_start(tid), note);
+}
+
+std::vector<Instruction> disassemble(arch::Arch abi, std::vector<std::uint8_t> code,
+                                     std::uint64_t base, std::uint64_t site, std::uint64_t func,
+                                     std::string& note) {
+  const std::size_t lead = site - base;
 #ifdef COCOON_HAVE_CAPSTONE
   cs_arch a = CS_ARCH_X86;
   cs_mode mode = CS_MODE_64;
@@ -210,7 +217,7 @@ std::vector<Instruction> disassemble_at(pid_t tid, arch::Arch abi, std::uint64_t
   csh h = 0;
   if (known && cs_open(a, mode, &h) == CS_ERR_OK) {
     const bool x86 = a == CS_ARCH_X86;
-    auto out = decode(h, code, base, site, x86, x86 ? function_start(tid) : 0);
+    auto out = decode(h, code, base, site, x86, x86 ? func : 0);
     cs_close(&h);
     if (!out.empty()) return out;
     note = "no instruction boundary found at the syscall site; raw bytes";
@@ -223,8 +230,8 @@ std::vector<Instruction> disassemble_at(pid_t tid, arch::Arch abi, std::uint64_t
 #endif
   if (syscall_insn_len(abi) == 4) return raw_slots(code, base, site, 4);
   std::vector<Instruction> out;
-  Instruction before{base, hex_bytes(code.data(), kBefore), "", false};
-  Instruction sys{site, hex_bytes(code.data() + kBefore, 2), "", true};
+  Instruction before{base, hex_bytes(code.data(), lead), "", false};
+  Instruction sys{site, hex_bytes(code.data() + lead, 2), "", true};
   out.push_back(before);
   out.push_back(sys);
   return out;

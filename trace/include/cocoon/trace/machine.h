@@ -39,6 +39,13 @@ struct Instruction {
 std::vector<Instruction> disassemble_at(pid_t tid, arch::Arch abi, std::uint64_t ip,
                                         std::string& note);
 
+// The same for `code` (read from `base`; the syscall instruction at `site`;
+// `func`, where the function holding it starts, or 0): the pure part,
+// unit-tested with other arches' bytes on any host.
+std::vector<Instruction> disassemble(arch::Arch abi, std::vector<std::uint8_t> code,
+                                     std::uint64_t base, std::uint64_t site, std::uint64_t func,
+                                     std::string& note);
+
 // The module (mapped file) holding each address, from /proc/TID/maps.
 std::vector<std::string> modules_of(pid_t tid, const std::vector<std::uint64_t>& addrs);
 
