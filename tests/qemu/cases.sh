@@ -524,6 +524,7 @@ mode_cases() {
   run_test vfs.root_and_binds t_vfs
   run_test identity.fake_root t_identity
   run_test namespaces.userns_disabled t_namespaces
+  run_test pidns.guest t_pidns
 }
 
 # --- namespaces.sh: namespaces the guest makes, user namespaces disabled ------
@@ -551,6 +552,26 @@ t_namespaces() {
   [ "$refused" != 0 ] || fail "unshare -U worked with max_user_namespaces=0"
   assert_status 0 "under cocoon --namespaces with user namespaces disabled"
   assert_eq "$native" "$OUT" "the same hostname, PID 1, /proc and uid as the kernel's own namespaces"
+}
+
+# --- pidns.sh: the command is PID 1 of an emulated PID namespace ------------
+# The pidns guest (tests/guests/pidns.c) on this arch: its own numbers, a
+# thread's tid and pthread_kill (CLONE_PARENT_SETTID), fork/wait/waitid,
+# SIGCHLD's si_pid, raise() in a child (CLONE_CHILD_SETTID: clone's ctid
+# argument is the 4th on x86-64, the 5th on arm64 and riscv64), kill of a
+# process outside (same user), an orphan reaped by PID 1.
+t_pidns() {
+  $AS_NOBODY sleep 30 &
+  local outside=$!
+  PREFIX=$AS_NOBODY
+  cocoon_run --unshare-pid -- "$GUESTS/pidns" "$outside"
+  kill "$outside"
+  wait "$outside" 2>/dev/null
+  assert_status 0 "the pidns guest"
+  assert_eq "$(printf '%s\n' 'pid=1 tid=1 ppid=0' 'self_si_pid=1' 'thread_kill=0 seen=1' 'thread_tid=2' \
+    'fork=3 child_getpid=3 waited=3 exit=7 sigchld_si_pid=3' 'waitid_si_pid_ok=1' \
+    'kill_outside=-1 errno=ESRCH' 'kill_absent=ESRCH' 'orphan_ppid=1 reaped_orphan=1')" "$OUT" \
+    "what the guest sees of its PID namespace"
 }
 
 nothing_left() {
