@@ -44,7 +44,8 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
 // user's case): the path's own errors first (ksys_chroot(): lookup, then
 // ENOTDIR, then the search permission), then EPERM. It is never handed to
 // the kernel: a real chroot would break translation for everything after.
-// An emulated chroot for fake root is the mount namespace's (issue 6).
+// With --namespaces, a caller with CAP_SYS_CHROOT gets an emulated chroot
+// (Namespaces::chroot) before this runs.
 Verdict Paths::chroot(tracer::SyscallStop& stop) const {
   auto path = stop.memory.read_path(stop.regs.arg(0));
   if (!path) return Verdict::deny(path.error());

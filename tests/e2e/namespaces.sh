@@ -67,6 +67,21 @@ cocoon_run --namespaces -- bwrap "${bw_args[@]}"
 assert_status 0 "the real bwrap --unshare-all under cocoon --namespaces"
 assert_eq "$bw_native" "$OUT" "bwrap under cocoon: hostname, PID 2 under bwrap's init, /proc, read-only /, minimal /dev, uid, empty /tmp: as the kernel's"
 
+# Where the kernel refuses user namespaces bwrap works under cocoon because
+# no kernel namespace is made: the guest's real /proc/PID/ns links, read
+# from outside, are this shell's own.
+${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$COCOON" run "${MODE_FLAGS[@]}" --namespaces -- bwrap --unshare-all \
+  --ro-bind / / --proc /proc -- sleep "$SLEEP_ARG" &
+BG_PIDS+=($!)
+wait_for 10 pgrep -f "^sleep $SLEEP_ARG" >/dev/null || fail "the sandboxed sleep did not start"
+guest=$(pgrep -f "^sleep $SLEEP_ARG" | head -1)
+for kind in user pid mnt net uts ipc cgroup; do
+  [[ $(readlink "/proc/$guest/ns/$kind") == "$(readlink "/proc/$$/ns/$kind")" ]] ||
+    fail "the guest is in a kernel $kind namespace of its own"
+done
+pass "the sandboxed process is in every kernel namespace of the host (none was made)"
+kill "$guest"
+
 # The issue's own command has no -p: natively its mount of /proc fails
 # (the PID namespace belongs to the initial user namespace).
 ((can_switch)) && echo 1000 >"$SYSCTL"
@@ -135,6 +150,22 @@ cg_native=$OUT
 ((can_switch)) && echo 0 >"$SYSCTL"
 cocoon_run --namespaces -- unshare -rC cat /proc/self/cgroup
 assert_eq "$cg_native" "$OUT" "cgroup namespace: /proc/self/cgroup as the kernel's"
+
+# chroot(2) for a privileged caller: the emulated root, or root of a user
+# namespace it made; an unprivileged one gets EPERM as from the kernel.
+busybox_root "$TMP/cr" sh ls cat wc true
+echo "marker-$MARK" >"$TMP/cr/etc/marker"
+chmod -R a+rX "$TMP/cr"
+cocoon_run -0 --namespaces -- chroot "$TMP/cr" /bin/sh -c 'cat /etc/marker; ls /; cd /..; ls / | wc -l'
+assert_eq "marker-$MARK
+bin
+etc
+2" "$OUT" "chroot as the emulated root: the directory is /, .. stays inside"
+cocoon_run --namespaces -- unshare -r chroot "$TMP/cr" /bin/cat /etc/marker
+assert_eq "marker-$MARK" "$OUT" "chroot as root of a new user namespace"
+cocoon_run --namespaces -- chroot "$TMP/cr" /bin/true
+[[ $STATUS != 0 ]] || fail "an unprivileged chroot succeeded"
+pass "an unprivileged chroot is refused (status $STATUS)"
 
 # Network: loopback only, for --unshare-net and for unshare -n inside.
 net_probe='import socket, sys

@@ -115,4 +115,23 @@ std::expected<TablePtr, int> MountOps::pivot(const vfs::MountTable& t, const std
   return build(std::move(mounts));
 }
 
+std::expected<TablePtr, int> MountOps::rooted(const vfs::MountTable& t, const std::string& dir,
+                                              const vfs::HostPath& host) {
+  const vfs::Mount* at = t.find(dir);
+  vfs::Mount root = at != nullptr ? *at
+                                  : vfs::Mount{vfs::GuestPath(dir), host, vfs::MountKind::kBind,
+                                               t.covering(dir).read_only, true, {}};
+  root.target = vfs::GuestPath("/");
+  root.kind = vfs::MountKind::kRoot;
+  std::vector<vfs::Mount> mounts{root};
+  for (const vfs::Mount& m : t.mounts()) {
+    const std::string& g = m.target.str();
+    if (g == dir || g == "/" || !path_under(g, dir)) continue;
+    vfs::Mount copy = m;
+    copy.target = vfs::GuestPath(path_moved(g, dir, "/"));
+    mounts.push_back(copy);
+  }
+  return build(std::move(mounts));
+}
+
 }  // namespace cocoon::syscalls

@@ -42,6 +42,10 @@ class MountOps {
   // `put_old` equal to `new_root` the old root is dropped at once.
   std::expected<TablePtr, int> pivot(const vfs::MountTable& t, const std::string& new_root,
                                      const std::string& put_old);
+  // chroot(2): the view from directory `dir` (host path `host`): its
+  // mounts and what is under it; the rest is out of reach.
+  std::expected<TablePtr, int> rooted(const vfs::MountTable& t, const std::string& dir,
+                                      const vfs::HostPath& host);
 
  private:
   std::expected<TablePtr, int> build(std::vector<vfs::Mount> mounts);

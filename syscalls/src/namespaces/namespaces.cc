@@ -58,7 +58,7 @@ std::optional<std::pair<pid_t, std::string>> proc_pid_path(const std::string& ho
 Decision Namespaces::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   const std::string_view n = row.name;
   const bool ours = n == "unshare" || n == "clone" || n == "setns" || n == "mount" ||
-                    n == "umount2" || n == "umount" || n == "pivot_root";
+                    n == "umount2" || n == "umount" || n == "pivot_root" || n == "chroot";
   if (!ours) return Decision::allow();
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
   return Decision::trace();
@@ -97,6 +97,7 @@ Verdict Namespaces::on_entry(tracer::SyscallStop& stop) {
   if (n == "setns") return setns(stop);
   if (n == "mount") return mount(stop);
   if (n == "pivot_root") return pivot_root(stop);
+  if (n == "chroot") return chroot(stop);
   return umount(stop);
 }
 
@@ -276,14 +277,41 @@ Verdict Namespaces::umount(tracer::SyscallStop& stop) {
   if (ns_->id_of(tgid, NsKind::kMnt) == 0 || !admin(tgid)) return Verdict::deny(EPERM);
   const bool umount2 = stop.desc.name == "umount2";
   const std::uint64_t flags = umount2 ? stop.regs.arg(1) : 0;
-  auto target = place(stop, 0, !(flags & UMOUNT_NOFOLLOW));
-  if (!target && target.error() == ENOENT && (flags & MNT_DETACH) && stacked_root_is_cwd(stop)) {
-    stacked_old_root_.erase(ns_->id_of(tgid, NsKind::kMnt));
-    return Verdict::skip(0);
+  // The old root is not in the table any more; its directory may still be
+  // reachable another way (through a bind of the host's /), so the name is
+  // not resolved first.
+  if ((flags & MNT_DETACH) && stacked_root_is_cwd(stop)) {
+    auto path = stop.memory.read_path(stop.regs.arg(0));
+    if (path && *path == ".") {
+      stacked_old_root_.erase(ns_->id_of(tgid, NsKind::kMnt));
+      return Verdict::skip(0);
+    }
   }
+  auto target = place(stop, 0, !(flags & UMOUNT_NOFOLLOW));
   if (!target) return Verdict::deny(target.error());
   if (target->guest == "/") return (flags & MNT_DETACH) ? Verdict::skip(0) : Verdict::deny(EBUSY);
   return replace_table(stop, ops_->unmount(view_->table(tgid), target->guest));
+}
+
+// chroot(2) for a process with CAP_SYS_CHROOT over its mount namespace
+// (the emulated root, or root of a user namespace it made): the process
+// gets a view rooted at the directory, as a private copy of its mount
+// namespace's table (so its later mounts are its own, where the kernel's
+// would be the namespace's). Otherwise Paths answers as the kernel does an
+// unprivileged caller.
+Verdict Namespaces::chroot(tracer::SyscallStop& stop) {
+  const pid_t tgid = stop.tracee.tgid;
+  if (!admin(tgid)) return Verdict::resume();
+  auto dir = place(stop, 0);
+  if (!dir) return Verdict::deny(dir.error());
+  if (!dir->directory) return Verdict::deny(ENOTDIR);
+  if (dir->guest == "/") return Verdict::skip(0);
+  auto t = ops_->rooted(view_->table(tgid), dir->guest, dir->host);
+  if (!t) return Verdict::deny(t.error());
+  const Credentials& c = identity_->of(tgid);
+  ns_->unshare(tgid, CLONE_NEWNS, c.euid, c.egid);
+  ns_->set_mount_table(tgid, std::move(*t));
+  return Verdict::skip(0);
 }
 
 // Whether the caller's cwd is the old root pivot_root(".", ".") stacked.

@@ -45,6 +45,7 @@ class Namespaces final : public tracer::SyscallHandler {
   tracer::Verdict mount(tracer::SyscallStop& stop);
   tracer::Verdict umount(tracer::SyscallStop& stop);
   tracer::Verdict pivot_root(tracer::SyscallStop& stop);
+  tracer::Verdict chroot(tracer::SyscallStop& stop);
   // A path argument resolved in the caller's view: its guest path, host
   // path and whether it is a directory; the errno otherwise.
   struct Place {
