@@ -25,12 +25,6 @@
 namespace cocoon::trace {
 namespace {
 
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 // Small numbers in decimal, the rest (addresses, mostly) in hex.
 std::string number(std::uint64_t v) {
   const auto s = static_cast<std::int64_t>(v);

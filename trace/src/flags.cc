@@ -13,13 +13,14 @@
 #include "cocoon/trace/decode.h"
 
 namespace cocoon::trace {
-namespace {
 
 std::string hex(std::uint64_t v) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
   return buf;
 }
+
+namespace {
 
 // The kernel's O_LARGEFILE: glibc defines O_LARGEFILE as 0 on 64-bit
 // hosts, but a 64-bit kernel still reports the bit a caller passed

@@ -15,12 +15,6 @@ constexpr const char* kCyan = "\033[36m";
 constexpr const char* kDim = "\033[2m";
 constexpr const char* kReset = "\033[0m";
 
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 const char* kind_name(tracer::NoteKind k) {
   switch (k) {
     case tracer::NoteKind::kRewrite: return "rewrite";

@@ -16,6 +16,9 @@
 
 namespace cocoon::trace {
 
+// "0x1f" (what strace prints for an address or a word without a name).
+std::string hex(std::uint64_t v);
+
 struct FlagName {
   std::uint64_t bits;
   std::string_view name;
