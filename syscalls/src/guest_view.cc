@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "namespaces/ns_state.h"
+#include "proc_path.h"
 
 namespace cocoon::syscalls {
 namespace {
@@ -61,76 +62,42 @@ std::string retarget_proc_self(const std::string& path, pid_t tid, pid_t tgid) {
   return path;
 }
 
-// The number that starts `s` (digits up to '/' or the end), or -1.
-long leading_number(std::string_view s) {
-  std::size_t n = 0;
-  while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
-  if (n == 0 || n > 9 || (n < s.size() && s[n] != '/')) return -1;
-  return std::stol(std::string(s.substr(0, n)));
-}
-
 // In a PID namespace, "/proc/N[/task/M]..." names members by their
 // numbers: the real ones replace them, and a number no member has becomes
 // "/proc/0" (no such directory: ENOENT, as for an invisible process).
 std::string retarget_proc_pids(const std::string& path, const PidNamespace& ns) {
-  constexpr std::string_view kProc = "/proc/";
-  std::string_view rest = std::string_view(path).substr(kProc.size());
-  const long v = leading_number(rest);
-  if (v < 0) return path;
-  const std::size_t digits = std::to_string(v).size();
-  auto real = ns.real_of(static_cast<pid_t>(v));
+  auto p = parse_proc_task_path(path);
+  if (!p) return path;
+  auto real = ns.real_of(p->pid);
   if (!real) return "/proc/0";
-  std::string out = "/proc/" + std::to_string(*real);
-  rest.remove_prefix(digits);
-  constexpr std::string_view kTask = "/task/";
-  if (rest.starts_with(kTask)) {
-    std::string_view tail = rest.substr(kTask.size());
-    const long t = leading_number(tail);
-    if (t >= 0) {
-      auto tid = ns.real_of(static_cast<pid_t>(t));
-      if (!tid) return "/proc/0";
-      out += std::string(kTask) + std::to_string(*tid);
-      rest = tail.substr(std::to_string(t).size());
-    }
+  p->pid = *real;
+  if (p->tid) {
+    auto tid = ns.real_of(*p->tid);
+    if (!tid) return "/proc/0";
+    p->tid = *tid;
   }
-  return out + std::string(rest);
+  return format_proc_task_path(*p);
 }
 
 // "/proc/N/ns/NAME".
 bool is_ns_link(std::string_view path) {
-  constexpr std::string_view kProc = "/proc/";
-  if (!path.starts_with(kProc)) return false;
-  std::string_view rest = path.substr(kProc.size());
-  if (leading_number(rest) < 0) return false;
-  rest.remove_prefix(rest.find('/') == std::string_view::npos ? rest.size() : rest.find('/'));
-  return rest.starts_with("/ns/") && rest.find('/', 4) == std::string_view::npos;
+  auto p = parse_proc_task_path(path);
+  return p && !p->tid && p->rest.starts_with("/ns/") && p->rest.find('/', 4) == std::string::npos;
 }
 
 // The reverse of retarget_proc_pids: a guest path the kernel made
 // ("/proc/REAL/...", a cwd or an fd's link) with the namespace's numbers;
-// unchanged for a process outside it.
+// unchanged for a process outside it (a thread outside keeps its number).
 std::string virtualize_proc_pids(const std::string& path, const PidNamespace& ns) {
-  constexpr std::string_view kProc = "/proc/";
-  if (!path.starts_with(kProc)) return path;
-  std::string_view rest = std::string_view(path).substr(kProc.size());
-  const long real = leading_number(rest);
-  if (real < 0) return path;
-  auto v = ns.virtual_of(static_cast<pid_t>(real));
+  auto p = parse_proc_task_path(path);
+  if (!p) return path;
+  auto v = ns.virtual_of(p->pid);
   if (!v) return path;
-  rest.remove_prefix(std::to_string(real).size());
-  std::string out = "/proc/" + std::to_string(*v);
-  constexpr std::string_view kTask = "/task/";
-  if (rest.starts_with(kTask)) {
-    std::string_view tail = rest.substr(kTask.size());
-    const long t = leading_number(tail);
-    if (t >= 0) {
-      if (auto vt = ns.virtual_of(static_cast<pid_t>(t))) {
-        out += std::string(kTask) + std::to_string(*vt);
-        rest = tail.substr(std::to_string(t).size());
-      }
-    }
+  p->pid = *v;
+  if (p->tid) {
+    if (auto vt = ns.virtual_of(*p->tid)) p->tid = *vt;
   }
-  return out + std::string(rest);
+  return format_proc_task_path(*p);
 }
 
 }  // namespace
@@ -250,21 +217,10 @@ bool GuestView::kernel_walks_alike(const std::string& path, const vfs::Resolved&
 // /proc/PID/mounts, /proc/PID/mountinfo, also under task/TID/ (/proc/mounts
 // and /proc/self/... resolve to these).
 std::string GuestView::proc_mount_file(const std::string& host) const {
-  if (!host.starts_with("/proc/") || mounts_file_.empty()) return {};
-  std::string_view rest = std::string_view(host).substr(6);
-  const auto digits = [](std::string_view& s) {
-    std::size_t n = 0;
-    while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
-    s.remove_prefix(n);
-    return n > 0;
-  };
-  if (!digits(rest)) return {};
-  if (rest.starts_with("/task/")) {
-    rest.remove_prefix(6);
-    if (!digits(rest)) return {};
-  }
-  if (rest == "/mounts") return mounts_file_;
-  if (rest == "/mountinfo") return mountinfo_file_;
+  auto p = parse_proc_task_path(host);
+  if (!p || mounts_file_.empty()) return {};
+  if (p->rest == "/mounts") return mounts_file_;
+  if (p->rest == "/mountinfo") return mountinfo_file_;
   return {};
 }
 

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <fstream>
+#include <sstream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,14 @@ inline std::optional<std::string> proc_field(pid_t tid, const std::string& file,
     break;
   }
   return std::nullopt;
+}
+
+// A whole (small) file, such as /proc/PID/cgroup; empty when unreadable.
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace cocoon::syscalls

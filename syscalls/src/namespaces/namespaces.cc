@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "../proc_fields.h"
+#include "../proc_path.h"
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/tracee.h"
@@ -32,25 +34,11 @@ constexpr std::uint64_t kNewClone = kNewAll & ~std::uint64_t{0x80};
 constexpr std::uint64_t kUnshareOther = CLONE_THREAD | CLONE_FS | CLONE_SIGHAND | CLONE_VM |
                                         CLONE_FILES | CLONE_SYSVSEM;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// "/proc/REAL/REST" -> REAL and REST, or nullopt.
+// "/proc/REAL/REST" (not under task/) -> REAL and REST ("uid_map", "ns/uts").
 std::optional<std::pair<pid_t, std::string>> proc_pid_path(const std::string& host) {
-  constexpr std::string_view kProc = "/proc/";
-  if (!host.starts_with(kProc)) return std::nullopt;
-  const auto slash = host.find('/', kProc.size());
-  if (slash == std::string::npos) return std::nullopt;
-  pid_t pid = 0;
-  for (std::size_t i = kProc.size(); i < slash; ++i) {
-    if (host[i] < '0' || host[i] > '9') return std::nullopt;
-    pid = pid * 10 + (host[i] - '0');
-  }
-  return std::pair{pid, host.substr(slash + 1)};
+  auto p = parse_proc_task_path(host);
+  if (!p || p->tid || !p->rest.starts_with('/')) return std::nullopt;
+  return std::pair{p->pid, p->rest.substr(1)};
 }
 
 }  // namespace
@@ -415,9 +403,6 @@ std::string namespace_file(NamespaceState& ns, const std::string& dir, const std
     std::ofstream(file, std::ios::trunc) << text.str();
     return file;
   }
-  if (rest == "cgroup") {
-    return {};  // per reader: namespace_cgroup_file()
-  }
   if (rest == "mountinfo" || rest == "mounts") {
     // A mount namespace whose table changed: its own report.
     auto table = ns.mount_table(pid);
@@ -439,10 +424,8 @@ std::string namespace_file(NamespaceState& ns, const std::string& dir, const std
 
 std::string namespace_cgroup_file(NamespaceState& ns, const std::string& dir,
                                   const std::string& host, pid_t reader) {
-  auto p = proc_pid_path(host);
-  if (!p || (p->second != "cgroup" && !(p->second.starts_with("task/") && p->second.ends_with("/cgroup")))) {
-    return {};
-  }
+  auto p = parse_proc_task_path(host);
+  if (!p || p->rest != "/cgroup") return {};
   const std::uint32_t id = ns.id_of(reader, NsKind::kCgroup);
   auto roots = ns.cgroup_roots.find(id);
   if (id == 0 || roots == ns.cgroup_roots.end()) return {};
@@ -454,15 +437,10 @@ std::string namespace_cgroup_file(NamespaceState& ns, const std::string& dir,
 std::optional<std::string> namespace_link(const NamespaceState& ns, const std::string& host) {
   auto p = proc_pid_path(host);
   if (!p || !p->second.starts_with("ns/")) return std::nullopt;
-  std::string name = p->second.substr(3);
-  const bool children = name == "pid_for_children";
-  auto kind = ns_kind_of(children ? "pid" : name);
+  // pid_for_children and time_for_children: the kernel's answer.
+  auto kind = ns_kind_of(p->second.substr(3));
   if (!kind) return std::nullopt;
-  std::uint32_t id = ns.id_of(p->first, *kind);
-  if (children) {
-    (void)id;
-    return std::nullopt;  // the kernel's answer until a child namespace exists
-  }
+  const std::uint32_t id = ns.id_of(p->first, *kind);
   if (id == 0) return std::nullopt;
   return std::string(ns_name(*kind)) + ":[" + std::to_string(id) + "]";
 }

@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <fstream>
 #include <sstream>
+
+#include "../proc_fields.h"
 
 namespace cocoon::syscalls {
 
@@ -19,12 +20,6 @@ constexpr std::uint64_t kFlags[kNsKinds] = {CLONE_NEWUTS, CLONE_NEWPID,    CLONE
 
 std::size_t idx(NsKind k) { return static_cast<std::size_t>(k); }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 }  // namespace
 
@@ -96,11 +91,8 @@ std::vector<std::string_view> components(std::string_view p) {
 
 std::map<std::string, std::string> cgroup_roots_of(const std::string& text) {
   std::map<std::string, std::string> roots;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto nl = text.find('\n', at);
-    const std::string line = text.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
-    at = nl == std::string::npos ? text.size() : nl + 1;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
     const auto last = line.rfind(':');
     if (last != std::string::npos) roots[line.substr(0, last)] = line.substr(last + 1);
   }
@@ -109,11 +101,8 @@ std::map<std::string, std::string> cgroup_roots_of(const std::string& text) {
 
 std::string cgroup_view(const std::string& text, const std::map<std::string, std::string>& roots) {
   std::string out;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto nl = text.find('\n', at);
-    const std::string line = text.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
-    at = nl == std::string::npos ? text.size() : nl + 1;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
     const auto last = line.rfind(':');
     auto root = last == std::string::npos ? roots.end() : roots.find(line.substr(0, last));
     if (root == roots.end()) {
@@ -153,7 +142,7 @@ const NamespaceState::Ids& NamespaceState::of(pid_t tgid) const {
 void NamespaceState::start_in_new(NsKind k) {
   const std::uint32_t id = next_id_++;
   // The command starts in cocoon's cgroup: that is its namespace's root.
-  if (k == NsKind::kCgroup) cgroup_roots[id] = cgroup_roots_of(read_text("/proc/self/cgroup"));
+  if (k == NsKind::kCgroup) cgroup_roots[id] = cgroup_roots_of(read_file("/proc/self/cgroup"));
   kinds_[id] = k;
   owners_[id] = 0;
   initial_[idx(k)] = id;
@@ -173,7 +162,7 @@ std::uint32_t NamespaceState::make(NsKind k, pid_t tgid) {
     proc_of_mnt_[id] = proc_of_mnt_[from];
     if (auto it = tables_.find(from); it != tables_.end()) tables_[id] = it->second;  // shared until changed
   }
-  if (k == NsKind::kCgroup) cgroup_roots[id] = cgroup_roots_of(read_text("/proc/" + std::to_string(tgid) + "/cgroup"));
+  if (k == NsKind::kCgroup) cgroup_roots[id] = cgroup_roots_of(read_file("/proc/" + std::to_string(tgid) + "/cgroup"));
   if (k == NsKind::kUts) {
     if (auto it = uts_.find(id_of(tgid, NsKind::kUts)); it != uts_.end()) uts_[id] = it->second;
   }

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "../owned_fd.h"
+#include "../proc_fields.h"
+#include "../proc_path.h"
 #include "cocoon/tracer/tracee.h"
 
 namespace cocoon::syscalls {
@@ -26,16 +28,6 @@ namespace {
 // d_type, then the NUL-terminated name; records 8-byte aligned.
 constexpr std::size_t kNameAt = 19;
 
-std::optional<pid_t> number(std::string_view s) {
-  if (s.empty() || s.size() > 9) return std::nullopt;
-  pid_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
 std::string read_link(const std::string& path) {
   char buf[64];
   const ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
@@ -46,10 +38,8 @@ std::string read_link(const std::string& path) {
 // processes, "/proc/REAL/task" threads. Neither: nullopt.
 std::optional<bool> proc_dir_kind(const std::string& dir) {
   if (dir == "/proc") return true;
-  constexpr std::string_view kProc = "/proc/", kTask = "/task";
-  if (!dir.starts_with(kProc) || !dir.ends_with(kTask)) return std::nullopt;
-  auto middle = std::string_view(dir).substr(kProc.size(), dir.size() - kProc.size() - kTask.size());
-  if (!number(middle)) return std::nullopt;
+  auto p = parse_proc_task_path(dir);
+  if (!p || p->tid || p->rest != "/task") return std::nullopt;
   return false;
 }
 
@@ -71,7 +61,7 @@ DirentsOut filter_proc_dirents(std::string_view in, std::size_t capacity, long l
     std::string_view name = rec.substr(kNameAt);
     name = name.substr(0, name.find('\0'));
     std::string new_name(name);
-    if (auto n = number(name)) {
+    if (auto n = parse_pid(name)) {
       auto v = rename(*n);
       if (!v) {
         consumed = off;
@@ -157,7 +147,7 @@ std::string rewrite_proc_status(const std::string& text, const PidNamespace& ns)
       std::istringstream words(line.substr(colon + 1));
       std::string first;
       words >> first;
-      const auto real = number(first);
+      const auto real = parse_pid(first);
       if (key == "Tgid" || key == "Pid" || key == "NStgid" || key == "NSpid" || key == "PPid") {
         value = real ? number_or_zero(ns.virtual_of(*real)) : first;
       } else if (key == "NSpgid" || key == "NSsid") {
@@ -179,7 +169,7 @@ std::string rewrite_proc_stat(const std::string& text, const PidNamespace& ns) {
   const auto open = text.find(" (");
   const auto close = text.rfind(") ");
   if (open == std::string::npos || close == std::string::npos) return text;
-  const auto pid = number(text.substr(0, open));
+  const auto pid = parse_pid(text.substr(0, open));
   std::string out = number_or_zero(pid ? ns.virtual_of(*pid) : std::nullopt);
   out += text.substr(open, close + 2 - open);
   std::istringstream in(text.substr(close + 2));
@@ -206,26 +196,13 @@ std::function<std::string(const std::string&, pid_t)> proc_file_generator(
                                                                    pid_t reader) {
     auto ns = state->proc_pid_ns(reader);
     if (!ns) return std::string();
-    constexpr std::string_view kProc = "/proc/";
-    if (!host.starts_with(kProc)) return std::string();
-    const bool status = host.ends_with("/status");
-    if (!status && !host.ends_with("/stat")) return std::string();
     // /proc/N/FILE or /proc/N/task/M/FILE, nothing else.
-    const std::string_view middle = std::string_view(host).substr(
-        kProc.size(), host.rfind('/') - kProc.size());
-    const auto slash = middle.find('/');
-    const bool ok = slash == std::string_view::npos
-                        ? number(middle).has_value()
-                        : number(middle.substr(0, slash)) &&
-                              middle.substr(slash).starts_with("/task/") &&
-                              number(middle.substr(slash + 6));
-    if (!ok) return std::string();
-    std::ifstream in(host);
-    if (!in) return std::string();
-    std::stringstream text;
-    text << in.rdbuf();
-    const std::string body =
-        status ? rewrite_proc_status(text.str(), *ns) : rewrite_proc_stat(text.str(), *ns);
+    auto p = parse_proc_task_path(host);
+    const bool status = p && p->rest == "/status";
+    if (!status && !(p && p->rest == "/stat")) return std::string();
+    const std::string text = read_file(host);
+    if (text.empty()) return std::string();
+    const std::string body = status ? rewrite_proc_status(text, *ns) : rewrite_proc_stat(text, *ns);
     // Written beside and renamed over: a guest still reading the previous
     // copy keeps its own.
     const std::string file = dir + "/" + std::to_string((*counter)++ % 64);

@@ -136,3 +136,28 @@ TEST(ProcFiles, StatCountsFieldsAfterTheLastParenthesis) {
 
 }  // namespace
 }  // namespace cocoon::syscalls
+
+#include "proc_path.h"
+
+namespace cocoon::syscalls {
+namespace {
+
+TEST(ProcPath, TaskPathsRoundTripAsWritten) {
+  auto p = parse_proc_task_path("/proc/42/task/43/status");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->pid, 42);
+  EXPECT_EQ(p->tid, 43);
+  EXPECT_EQ(p->rest, "/status");
+  for (const char* s : {"/proc/42", "/proc/42/", "/proc/42//fd/3", "/proc/42/task", "/proc/42/task/x"}) {
+    auto q = parse_proc_task_path(s);
+    ASSERT_TRUE(q) << s;
+    EXPECT_EQ(format_proc_task_path(*q), s);
+  }
+  EXPECT_FALSE(parse_proc_task_path("/proc/self/status"));
+  EXPECT_FALSE(parse_proc_task_path("/proc/12abc"));
+  EXPECT_FALSE(parse_proc_task_path("/proc/1234567890"));  // past any pid
+  EXPECT_FALSE(parse_proc_task_path("/sys/42"));
+}
+
+}  // namespace
+}  // namespace cocoon::syscalls
