@@ -41,9 +41,6 @@ bool loopback_reachable(const void* addr, std::size_t len) {
 Decision NetIsolation::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   const std::string_view n = row.name;
   if (n == "sendto") return Decision::trace_if_nonzero(4);
-  if (n == "recvfrom" || n == "recvmsg") {
-    return abi == arch::host_arch() ? Decision::trace() : Decision::allow();
-  }
   const bool ours = n == "connect" || n == "bind" || n == "sendmsg" || n == "sendmmsg";
   if (!ours) return Decision::allow();
   return abi == arch::host_arch() ? Decision::trace() : Decision::fail(ENOSYS);
@@ -61,13 +58,8 @@ std::vector<std::byte> read_address(const tracer::SyscallStop& stop, std::uint64
 }  // namespace
 
 Verdict NetIsolation::on_entry(tracer::SyscallStop& stop) {
-  const std::string_view n = stop.desc.name;
-  if (n == "recvfrom" || n == "recvmsg") {
-    auto it = acks_.find(stop.tracee.tid);
-    const bool ours = it != acks_.end() && it->second.fd == static_cast<int>(stop.regs.arg(0));
-    return ours ? Verdict::resume_to_exit() : Verdict::resume();
-  }
   if (ns_->id_of(stop.tracee.tgid, NsKind::kNet) == 0) return Verdict::resume();
+  const std::string_view n = stop.desc.name;
   if (n == "bind") return bind(stop);
   if (n == "sendmsg" || n == "sendmmsg") return check_msghdrs(stop, n == "sendmmsg");
   const int arg = n == "connect" ? 1 : 4;
@@ -98,39 +90,33 @@ Verdict NetIsolation::check_msghdrs(tracer::SyscallStop& stop, bool many) {
   return Verdict::resume();
 }
 
-// sendto(2) of a netlink request: RTM_NEWADDR and RTM_NEWLINK asking for
-// an acknowledgement (rtnetlink(7)) get it as success (acks_).
+// sendto(2) of a netlink request. Bringing lo up (bwrap: RTM_NEWADDR
+// 127.0.0.1, RTM_NEWLINK IFF_UP) is what a new namespace needs and the
+// host's lo already is; the kernel would refuse it in the host's namespace
+// (EPERM). The request goes as NLMSG_NOOP instead, in a copy below the
+// guest's stack: control messages skip the handler and are acknowledged
+// with error 0 when NLM_F_ACK asks (netlink_rcv_skb(), net/netlink/
+// af_netlink.c), so the guest reads the success it expects without a stop
+// at its recvfrom. The acknowledgement echoes the NOOP header.
 Verdict NetIsolation::netlink_request(tracer::SyscallStop& stop) {
+  const std::size_t len = stop.regs.arg(2);
   nlmsghdr h{};
-  if (stop.regs.arg(2) < sizeof h ||
+  if (len < sizeof h || len > 65536 ||
       !stop.memory.read(stop.regs.arg(1), std::as_writable_bytes(std::span(&h, 1)))) {
     return Verdict::resume();
   }
-  if ((h.nlmsg_type == RTM_NEWADDR || h.nlmsg_type == RTM_NEWLINK) && (h.nlmsg_flags & NLM_F_ACK)) {
-    acks_[stop.tracee.tid] = PendingAck{static_cast<int>(stop.regs.arg(0)), h.nlmsg_seq};
+  if ((h.nlmsg_type != RTM_NEWADDR && h.nlmsg_type != RTM_NEWLINK) || !(h.nlmsg_flags & NLM_F_ACK)) {
+    return Verdict::resume();
   }
+  std::vector<std::byte> copy(len);
+  if (!stop.memory.read(stop.regs.arg(1), copy)) return Verdict::resume();
+  h.nlmsg_type = NLMSG_NOOP;
+  std::memcpy(copy.data(), &h, sizeof h);
+  tracer::StackScratch scratch(stop.memory, stop.regs.sp());
+  auto at = scratch.push(copy);
+  if (!at) return Verdict::deny(at.error());
+  stop.regs.set_arg(1, *at);
   return Verdict::resume();
-}
-
-// The acknowledgement of a request acks_ holds: NLMSG_ERROR whose error is
-// -EPERM becomes 0 ("success"), in the guest's buffer (recvfrom only; a
-// recvmsg answer is left as the kernel gave it).
-void NetIsolation::on_exit(tracer::SyscallStop& stop) {
-  auto it = acks_.find(stop.tracee.tid);
-  if (it == acks_.end()) return;
-  const PendingAck ack = it->second;
-  acks_.erase(it);
-  if (stop.desc.name != "recvfrom" || stop.regs.result() < static_cast<std::int64_t>(sizeof(nlmsghdr) + sizeof(int))) return;
-  const std::uint64_t buf = stop.tracee.entry_args[1];
-  nlmsghdr h{};
-  int error = 0;
-  if (!stop.memory.read(buf, std::as_writable_bytes(std::span(&h, 1))) ||
-      !stop.memory.read(buf + sizeof h, std::as_writable_bytes(std::span(&error, 1)))) {
-    return;
-  }
-  if (h.nlmsg_type != NLMSG_ERROR || h.nlmsg_seq != ack.seq || error != -EPERM) return;
-  const int ok = 0;
-  (void)stop.memory.write(buf + sizeof h, std::as_bytes(std::span(&ok, 1)));
 }
 
 // bind(2): another interface's address is not there (EADDRNOTAVAIL); the

@@ -15,7 +15,6 @@
 #pragma once
 
 #include <memory>
-#include <unordered_map>
 
 #include "cocoon/tracer/handler.h"
 #include "ns_state.h"
@@ -28,7 +27,6 @@ class NetIsolation final : public tracer::SyscallHandler {
   std::string_view name() const override { return "net-isolation"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
-  void on_exit(tracer::SyscallStop& stop) override;
 
  private:
   tracer::Verdict check_msghdrs(tracer::SyscallStop& stop, bool many);
@@ -36,16 +34,6 @@ class NetIsolation final : public tracer::SyscallHandler {
   tracer::Verdict netlink_request(tracer::SyscallStop& stop);
 
   std::shared_ptr<NamespaceState> ns_;
-  // Bringing lo up (bwrap: RTM_NEWADDR 127.0.0.1, RTM_NEWLINK IFF_UP) is
-  // what a new namespace needs and the host's lo already is; the kernel
-  // answers the host's namespace with EPERM, which the next read on that
-  // netlink socket is told is success. Per thread: the socket and the
-  // request's sequence number.
-  struct PendingAck {
-    int fd = -1;
-    std::uint32_t seq = 0;
-  };
-  std::unordered_map<pid_t, PendingAck> acks_;
 };
 
 // Whether a destination `addr` (a struct sockaddr of `len` bytes) is
