@@ -248,7 +248,8 @@ int bwrap_main(int argc, char** argv) {
     else if (a == "--seccomp" || a == "--add-seccomp-fd") {
       if (!number(v1)) return fail("bwrap: " + a + ": invalid fd '" + v1 + "'");
       auto prog = read_fd(v1);
-      if (!prog || prog->empty() || prog->size() % sizeof(sock_filter) != 0) {
+      if (!prog) return fail("bwrap: " + a + " " + v1 + ": cannot read the descriptor");
+      if (prog->empty() || prog->size() % sizeof(sock_filter) != 0) {
         return fail("bwrap: " + a + " " + v1 + ": not a seccomp program (struct sock_filter[])");
       }
       std::vector<sock_filter> filter(prog->size() / sizeof(sock_filter));
