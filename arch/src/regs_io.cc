@@ -5,9 +5,11 @@
 #include <elf.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/utsname.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
@@ -92,6 +94,19 @@ std::expected<SyscallRegs, int> SyscallRegs::load(pid_t tid) {
     r.nr_ = static_cast<long>(info.entry.nr);
     for (int i = 0; i < 6; ++i) r.args_[static_cast<std::size_t>(i)] = info.entry.args[i];
   }
+  return r;
+}
+
+std::expected<SyscallRegs, int> SyscallRegs::from_seccomp_data(
+    std::uint32_t audit_arch, long nr, const std::array<std::uint64_t, 6>& args, std::uint64_t ip) {
+  auto abi = from_audit_arch(audit_arch);
+  if (!abi) return std::unexpected(ENOEXEC);
+  SyscallRegs r;
+  r.abi_ = *abi;
+  r.op_ = kOpSeccomp;
+  r.nr_ = nr;
+  r.args_ = args;
+  r.ip_ = ip;
   return r;
 }
 
@@ -200,6 +215,41 @@ std::expected<void, int> SyscallRegs::store(pid_t tid) {
   nr_dirty_ = result_dirty_ = false;
   args_dirty_ = 0;
   return {};
+}
+
+bool can_restart_interrupted_syscalls() {
+#if defined(__x86_64__)
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::expected<bool, int> restart_interrupted_syscall(
+    pid_t tid, const std::function<bool(Arch, long)>& wanted) {
+#if defined(__x86_64__)
+  constexpr std::int64_t kRestartSys = -512, kRestartNoIntr = -513;  // include/linux/errno.h
+  // The ABI of the interrupted call: TS_COMPAT is still set for an int 0x80
+  // call here, and cleared only on the way back to user mode
+  // (arch_exit_to_user_mode_prepare()).
+  SyscallInfo info{};
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) < 0) return std::unexpected(errno);
+  const auto abi = from_audit_arch(info.arch);
+  std::array<std::byte, X86_64Regs::kSize> image;
+  if (auto r = get_regset(tid, NT_PRSTATUS, image); !r) return std::unexpected(r.error());
+  const X86_64Regs regs = X86_64Regs::from_bytes(image);
+  if (!abi || regs.nr() < 0 || regs.result() != kRestartSys || !wanted(*abi, regs.nr())) {
+    return false;
+  }
+  if (ptrace(PTRACE_POKEUSER, tid, offsetof(user_regs_struct, rax), kRestartNoIntr) != 0) {
+    return std::unexpected(errno);
+  }
+  return true;
+#else
+  (void)tid;
+  (void)wanted;
+  return false;
+#endif
 }
 
 }  // namespace cocoon::arch

@@ -111,6 +111,7 @@ std::string describe(tracer::Decision d, const arch::SyscallDesc& row) {
       if (d.nonzero_arg < 0) return "trace";
       return "trace if " + std::string(row.arg_names[static_cast<std::size_t>(d.nonzero_arg)]) +
              " != 0";
+    case tracer::Action::kNotify: return "notify (answered without a stop)";
     case tracer::Action::kKill: return "kill";
     case tracer::Action::kErrno: return d.err == 0 ? "return 0" : "errno " + std::to_string(d.err);
   }

@@ -231,4 +231,29 @@ run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" run -0 --db "
 [[ $(awk '{print $2}' <<<"$OUT") == "123:456" && $(awk '{print $1}' <<<"$OUT") == "$done_n" ]] ||
   fail "after SIGKILL: expected $done_n files at 123:456, got: $OUT"
 pass "after SIGKILL mid chown -R, the $done_n chowns that returned are all in the database"
+# The stat family and chown are answered from seccomp user notifications
+# (no ptrace stop; docs/architecture.md). A signal whose handler has no
+# SA_RESTART can interrupt such a call before cocoon has received it, and
+# the kernel would fail it with EINTR, which stat never does natively:
+# cocoon restarts it (the guest takes SIGALRM every 20 µs; without the
+# restart about one stat in ten failed here). Both modes: without seccomp
+# every call stops, and must not fail either.
+run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$GUESTS/statstorm" stat /etc/hostname 100000
+assert_match "^eintr 0 other 0 uid 0 signals>0 1$" "$OUT" "test premise: natively no stat fails with EINTR"
+in_w -0 -- "$GUESTS/statstorm" stat /etc/hostname 100000
+assert_eq "eintr 0 other 0 uid 0 signals>0 1" "$OUT" "-0: no stat fails with EINTR under a storm of signals"
+# While cocoon holds the listener a guest cannot have its own (EBUSY,
+# kernel/seccomp.c has_duplicate_listener()); --no-seccomp-notify gives it
+# back, and a run without identity emulation has none to hold.
+in_w -0 -- "$GUESTS/statstorm" listener
+if [[ $MODE == seccomp && $(uname -m) == x86_64 ]]; then
+  assert_eq "listener EBUSY" "$OUT" "-0: the guest's own seccomp listener is refused (EBUSY)"
+else
+  assert_eq "listener ok" "$OUT" "-0 without notifications: the guest may have a listener"
+fi
+in_w -0 --no-seccomp-notify -- "$GUESTS/statstorm" listener
+assert_eq "listener ok" "$OUT" "--no-seccomp-notify: the guest may have its own listener"
+in_w -- "$GUESTS/statstorm" listener
+assert_eq "listener ok" "$OUT" "no identity emulation: no listener held"
+
 finish

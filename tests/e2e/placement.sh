@@ -15,8 +15,13 @@ lines=($OUT)
 pass "a serial guest (a shell and its command) runs on one CPU (${lines[0]})"
 assert_eq "$ncpu"$'\n'"$ncpu" "${lines[1]}"$'\n'"${lines[2]}" "nproc and sched_getaffinity still see $ncpu CPUs"
 
-# Two processes that do not wait for each other: both CPUs again.
-cocoon_run -- sh -c 'sleep 0.5 & sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status; wait'
+# Two processes that do not wait for each other: both CPUs again, once
+# they have overlapped for the grace period (Placement::kGrace, 3 ms; a
+# command substitution's few milliseconds stay on one CPU).
+# Two busy loops (a sleeping process would count as runnable too: cocoon
+# knows waits only); the long one's CPUs are read once the short one ends.
+cocoon_run -- sh -c 'p() { i=0; while [ $i -lt $1 ]; do i=$((i+1)); done; }
+  p 400000 & p 100000; sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/$!/status; wait'
 assert_eq "$all" "$OUT" "a guest with two runnable processes has all its CPUs"
 
 cocoon_run --no-cpu-placement -- sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status

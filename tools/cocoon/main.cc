@@ -165,6 +165,11 @@ void add_run_options(CLI::App* cmd, Options& o) {
       "--no-seccomp", [&o] { o.session.tracer.use_seccomp = false; },
       "Stop at every syscall (PTRACE_SYSCALL) instead of filtering");
   cmd->add_flag_callback(
+      "--no-seccomp-notify", [&o] { o.session.tracer.notify = false; },
+      "Stop (ptrace) at the calls cocoon otherwise answers from seccomp user "
+      "notifications without a stop; lets the guest install a seccomp listener of its own "
+      "(docs/architecture.md)");
+  cmd->add_flag_callback(
       "--no-cpu-placement", [&o] { o.session.view.cpu_placement = false; },
       "Do not put cocoon and a serial guest (at most two processes, one thread each) "
       "on one CPU (docs/benchmark.md)");

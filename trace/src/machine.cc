@@ -1,11 +1,13 @@
 // -k and --disasm. libunwind-ptrace reads the stopped tracee through
 // ptrace and its ELF files' unwind tables (.eh_frame) and symbols; Capstone
 // disassembles bytes read with process_vm_readv. Both are optional at build
-// time (COCOON_HAVE_LIBUNWIND, COCOON_HAVE_CAPSTONE).
+// time (COCOON_HAVE_LIBUNWIND, COCOON_HAVE_CAPSTONE); Capstone is also
+// dlopened at the first disassembly rather than linked (capstone_api.h).
 #include "cocoon/trace/machine.h"
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "cocoon/tracer/memory.h"
@@ -14,7 +16,7 @@
 #include <libunwind-ptrace.h>
 #endif
 #ifdef COCOON_HAVE_CAPSTONE
-#include <capstone/capstone.h>
+#include "capstone_api.h"
 #endif
 
 namespace cocoon::trace {
@@ -140,39 +142,114 @@ std::vector<Instruction> raw_slots(const std::vector<std::uint8_t>& code, std::u
   return out;
 }
 
+// The fallback without a disassembler: 4-byte slots for the RISC arches;
+// for x86, whose instruction boundaries are unknown without decoding, the
+// bytes before the site as one slot, then the 2-byte syscall instruction.
+std::vector<Instruction> raw_bytes(arch::Arch abi, const std::vector<std::uint8_t>& code,
+                                   std::uint64_t base, std::uint64_t site) {
+  if (syscall_insn_len(abi) == 4) return raw_slots(code, base, site, 4);
+  const std::size_t lead = site - base;
+  std::vector<Instruction> out;
+  out.push_back({base, hex_bytes(code.data(), lead), "", false});
+  out.push_back({site, hex_bytes(code.data() + lead, 2), "", true});
+  return out;
+}
+
 }  // namespace
 
 #ifdef COCOON_HAVE_CAPSTONE
 namespace {
+
+Instruction from_capstone(const cs_insn& insn, std::uint64_t site) {
+  Instruction in;
+  in.address = insn.address;
+  in.bytes = hex_bytes(insn.bytes, insn.size);
+  in.text = std::string(insn.mnemonic) + (insn.op_str[0] ? " " : "") + insn.op_str;
+  in.is_syscall = in.address == site;
+  return in;
+}
 
 // x86 instructions have no fixed length, so decoding cannot start just
 // anywhere before the site: from the function's start when it lies in the
 // window, else from the first offset whose instructions end exactly at the
 // syscall instruction (which may decode a few bytes of the previous
 // function as nonsense).
-std::vector<Instruction> decode(csh h, const std::vector<std::uint8_t>& code, std::uint64_t base,
-                                std::uint64_t site, bool variable, std::uint64_t func) {
+std::vector<Instruction> decode(const CapstoneApi& cs, csh h, const std::vector<std::uint8_t>& code,
+                                std::uint64_t base, std::uint64_t site, bool variable,
+                                std::uint64_t func) {
   const std::size_t first = func > base && func <= site ? func - base : 0;
   const std::size_t limit = variable ? code.size() : 1;
   for (std::size_t start = first; start < limit; start += variable ? 1 : 4) {
     cs_insn* insn = nullptr;
     const std::size_t n =
-        cs_disasm(h, code.data() + start, code.size() - start, base + start, 0, &insn);
+        cs.disasm(h, code.data() + start, code.size() - start, base + start, 0, &insn);
     std::vector<Instruction> out;
     bool aligned = false;
     for (std::size_t i = 0; i < n; ++i) {
-      Instruction in;
-      in.address = insn[i].address;
-      in.bytes = hex_bytes(insn[i].bytes, insn[i].size);
-      in.text = std::string(insn[i].mnemonic) + (insn[i].op_str[0] ? " " : "") + insn[i].op_str;
-      in.is_syscall = in.address == site;
-      aligned = aligned || in.is_syscall;
-      out.push_back(std::move(in));
+      out.push_back(from_capstone(insn[i], site));
+      aligned = aligned || out.back().is_syscall;
     }
-    if (n > 0) cs_free(insn, n);
+    if (n > 0) cs.free(insn, n);
     if (aligned) return out;
   }
   return {};
+}
+
+struct CapstoneTarget {
+  cs_arch arch;
+  cs_mode mode;
+};
+
+// Capstone's arch and mode for an ABI; nullopt when the Capstone we were
+// built against lacks the arch (4 has no RISC-V).
+std::optional<CapstoneTarget> capstone_target(arch::Arch abi) {
+  switch (abi) {
+    case arch::Arch::kX86_64:
+    case arch::Arch::kI386:  // int 0x80 from 64-bit code: still 64-bit code
+      return CapstoneTarget{CS_ARCH_X86, CS_MODE_64};
+    case arch::Arch::kAarch64: return CapstoneTarget{CS_ARCH_ARM64, CS_MODE_LITTLE_ENDIAN};
+    case arch::Arch::kRiscv64:
+#if CS_API_MAJOR >= 5
+      return CapstoneTarget{CS_ARCH_RISCV, static_cast<cs_mode>(CS_MODE_RISCV64 | CS_MODE_RISCVC)};
+#else
+      return std::nullopt;
+#endif
+  }
+  return std::nullopt;
+}
+
+std::string cannot_disassemble(arch::Arch abi) {
+  return "this Capstone (" + std::to_string(CS_API_MAJOR) + "." + std::to_string(CS_API_MINOR) +
+         ") cannot disassemble " + std::string(arch::name(abi)) + "; raw bytes";
+}
+
+// The instructions around the site, or empty with `note` saying why not.
+// The library is only loaded for an arch it could disassemble.
+std::vector<Instruction> capstone_disassemble(arch::Arch abi,
+                                              const std::vector<std::uint8_t>& code,
+                                              std::uint64_t base, std::uint64_t site,
+                                              std::uint64_t func, std::string& note) {
+  const auto target = capstone_target(abi);
+  if (!target) {
+    note = cannot_disassemble(abi);
+    return {};
+  }
+  const CapstoneApi* cs = capstone_api();
+  if (cs == nullptr) {
+    note = std::string("Capstone (") + kCapstoneSoname +
+           ") could not be loaded: " + capstone_load_error() + "; raw bytes";
+    return {};
+  }
+  csh h = 0;
+  if (cs->open(target->arch, target->mode, &h) != CS_ERR_OK) {
+    note = cannot_disassemble(abi);
+    return {};
+  }
+  const bool x86 = target->arch == CS_ARCH_X86;
+  auto out = decode(*cs, h, code, base, site, x86, x86 ? func : 0);
+  cs->close(&h);
+  if (out.empty()) note = "no instruction boundary found at the syscall site; raw bytes";
+  return out;
 }
 
 }  // namespace
@@ -196,45 +273,14 @@ std::vector<Instruction> disassemble_at(pid_t tid, arch::Arch abi, std::uint64_t
 std::vector<Instruction> disassemble(arch::Arch abi, std::vector<std::uint8_t> code,
                                      std::uint64_t base, std::uint64_t site, std::uint64_t func,
                                      std::string& note) {
-  const std::size_t lead = site - base;
 #ifdef COCOON_HAVE_CAPSTONE
-  cs_arch a = CS_ARCH_X86;
-  cs_mode mode = CS_MODE_64;
-  bool known = true;
-  switch (abi) {
-    case arch::Arch::kX86_64:
-    case arch::Arch::kI386: break;  // int 0x80 from 64-bit code: still 64-bit code
-    case arch::Arch::kAarch64: a = CS_ARCH_ARM64; mode = CS_MODE_LITTLE_ENDIAN; break;
-    case arch::Arch::kRiscv64:
-#if CS_API_MAJOR >= 5
-      a = CS_ARCH_RISCV;
-      mode = static_cast<cs_mode>(CS_MODE_RISCV64 | CS_MODE_RISCVC);
+  auto out = capstone_disassemble(abi, code, base, site, func, note);
+  if (!out.empty()) return out;
 #else
-      known = false;
-#endif
-      break;
-  }
-  csh h = 0;
-  if (known && cs_open(a, mode, &h) == CS_ERR_OK) {
-    const bool x86 = a == CS_ARCH_X86;
-    auto out = decode(h, code, base, site, x86, x86 ? func : 0);
-    cs_close(&h);
-    if (!out.empty()) return out;
-    note = "no instruction boundary found at the syscall site; raw bytes";
-  } else {
-    note = "this Capstone (" + std::to_string(CS_API_MAJOR) + "." + std::to_string(CS_API_MINOR) +
-           ") cannot disassemble " + std::string(arch::name(abi)) + "; raw bytes";
-  }
-#else
+  (void)func;  // only x86 decoding with Capstone starts from it
   note = "this cocoon was built without Capstone; raw bytes";
 #endif
-  if (syscall_insn_len(abi) == 4) return raw_slots(code, base, site, 4);
-  std::vector<Instruction> out;
-  Instruction before{base, hex_bytes(code.data(), lead), "", false};
-  Instruction sys{site, hex_bytes(code.data() + lead, 2), "", true};
-  out.push_back(before);
-  out.push_back(sys);
-  return out;
+  return raw_bytes(abi, code, base, site);
 }
 
 }  // namespace cocoon::trace

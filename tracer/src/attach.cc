@@ -68,7 +68,7 @@ void detach_one(pid_t tid) {
 
 std::expected<int, Error> Tracer::attach(pid_t pid) {
   options_.use_seccomp = false;
-  placement_ = std::make_unique<Placement>(false);
+  placement_ = std::make_unique<Placement>(false, mu_, tracees_);
   catch_detach_signals();
   const unsigned long opts = ptrace_options() & ~static_cast<unsigned long>(PTRACE_O_EXITKILL);
   // Threads started while we seize the others are reported by their

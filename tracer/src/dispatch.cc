@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "cocoon/tracer/log.h"
 #include "cocoon/tracer/tracee.h"
 
 namespace cocoon::tracer {
@@ -10,18 +11,24 @@ namespace {
 int rank(Action a) {
   switch (a) {
     case Action::kAllow: return 0;
-    case Action::kTrace: return 1;
-    case Action::kErrno: return 2;
-    case Action::kKill: return 3;
+    case Action::kNotify: return 1;
+    case Action::kTrace: return 2;
+    case Action::kErrno: return 3;
+    case Action::kKill: return 4;
   }
-  return 3;
+  return 4;
 }
+
+bool sees_entry(Action a) { return a == Action::kTrace || a == Action::kNotify; }
 
 Decision combine(const HandlerList& handlers, const arch::SyscallDesc& row, arch::Arch abi) {
   Decision out = Decision::allow();
   for (const auto& h : handlers) {
     const Decision d = h->decision(row, abi);
-    if (rank(d.action) > rank(out.action)) {
+    if (sees_entry(d.action) && sees_entry(out.action) && d.action != out.action) {
+      // A stop for both, for every call: the notified handler sees each one.
+      out = Decision::trace();
+    } else if (rank(d.action) > rank(out.action)) {
       out = d;
     } else if (d.action == Action::kTrace && out.action == Action::kTrace &&
                d.nonzero_arg != out.nonzero_arg) {
@@ -36,7 +43,7 @@ std::uint32_t tracing_mask(const HandlerList& handlers, const arch::SyscallDesc&
                            arch::Arch abi) {
   std::uint32_t mask = 0;
   for (std::size_t i = 0; i < handlers.size(); ++i) {
-    if (handlers[i]->decision(row, abi).action == Action::kTrace) mask |= 1u << i;
+    if (sees_entry(handlers[i]->decision(row, abi).action)) mask |= 1u << i;
   }
   return mask;
 }
@@ -119,6 +126,25 @@ Verdict Dispatcher::on_entry(Tracee& t, arch::SyscallRegs& regs) {
     t.exit_handlers = 0;
   }
   return result;
+}
+
+Verdict Dispatcher::on_notification(Tracee& t, arch::SyscallRegs& regs,
+                                    const GuestMemory& memory) {
+  const arch::SyscallDesc* row = arch::find_syscall(regs.abi(), regs.nr());
+  if (row == nullptr) return Verdict::deny(ENOSYS);
+  const std::uint32_t mask = mask_of(regs.abi(), regs.nr());
+  SyscallStop stop{t, regs, *row, memory};
+  for (std::size_t i = 0; i < handlers_.size(); ++i) {
+    if ((mask & (1u << i)) == 0) continue;
+    const Verdict v = handlers_[i]->on_entry(stop);
+    if (v.want_exit || regs.edited()) {
+      log().error("{}: handler {} edited a notified {} (a kNotify handler must not)", t.tid,
+                  handlers_[i]->name(), row->name);
+      return Verdict::deny(ENOSYS);
+    }
+    if (v.kind == Verdict::Kind::kSkip) return v;
+  }
+  return Verdict::resume();
 }
 
 void Dispatcher::on_exit(Tracee& t, arch::SyscallRegs& regs) {

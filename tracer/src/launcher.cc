@@ -1,6 +1,8 @@
 #include "cocoon/tracer/launcher.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/ptrace.h>
@@ -22,8 +24,36 @@ namespace {
   _exit(status);
 }
 
+constexpr int kListenerTimeoutMs = 10000;
+
+// cocoon's filter, with a listener when asked for one. The listener's
+// number goes to the parent over `handshake`, which then takes its own
+// copy (pidfd_getfd) and says so; the child's copy is closed. Every signal
+// is held meanwhile: a ptraced child stops even for an ignored one
+// (kernel/signal.c, sig_ignored() for a traced task), and the parent is not
+// in waitpid to let it go on. Nothing here is a traced call (write, read,
+// close), so no ptrace stop can wait for the parent either.
+int install_cocoon_filter(const LaunchSpec& spec, int handshake) {
+  if (spec.notify_filter.empty()) return install_filter(spec.filter);
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &old);
+  int listener = -1;
+  if (install_filter(spec.notify_filter, &listener) != 0) {
+    listener = -1;
+    if (int err = install_filter(spec.filter); err != 0) return err;
+  }
+  char ack = 0;
+  if (write(handshake, &listener, sizeof listener) != sizeof listener) _exit(125);
+  if (listener >= 0 && read(handshake, &ack, 1) != 1) _exit(125);
+  if (listener >= 0) close(listener);
+  close(handshake);
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  return 0;
+}
+
 // Runs in the forked child: only async-signal-safe calls until execvp.
-[[noreturn]] void child_main(int ready_fd, int sync_fd, char* const* argv,
+[[noreturn]] void child_main(int ready_fd, int sync_fd, int handshake, char* const* argv,
                              const LaunchSpec& spec) {
   // Unblock only what cocoon's kill switch blocked (INT/TERM/HUP/QUIT): any
   // other signal the user blocked before starting cocoon stays blocked in
@@ -53,7 +83,7 @@ namespace {
     close(spec.landlock_fd);
   }
   if (!spec.filter.empty()) {
-    if (int err = install_filter(spec.filter); err != 0) {
+    if (int err = install_cocoon_filter(spec, handshake); err != 0) {
       child_fail("installing the seccomp filter", err, 125);
     }
   }
@@ -76,6 +106,31 @@ std::expected<void, Error> wait_interrupt_stop(pid_t pid) {
   return {};
 }
 
+// The parent's half of install_cocoon_filter(): the child's listener
+// number, then its own copy of the descriptor. -1 when the child has none
+// (the kernel refused one) or died first (the caller's waitpid sees why).
+std::expected<int, Error> take_listener(pid_t pid, int handshake) {
+  pollfd p{handshake, POLLIN, 0};
+  const int ready = poll(&p, 1, kListenerTimeoutMs);
+  if (ready == 0) return std::unexpected(Error{ETIMEDOUT, "waiting for the command's seccomp filter"});
+  int number = -1;
+  if (ready < 0 || read(handshake, &number, sizeof number) != sizeof number || number < 0) {
+    return -1;
+  }
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return std::unexpected(Error{errno, "pidfd_open of the command"});
+  const int fd = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, number, 0));
+  const int err = errno;
+  close(pidfd);
+  if (fd < 0) return std::unexpected(Error{err, "pidfd_getfd of the command's seccomp listener"});
+  const char ack = 1;
+  if (write(handshake, &ack, 1) != 1) {
+    close(fd);
+    return -1;  // the child is gone
+  }
+  return fd;
+}
+
 }  // namespace
 
 unsigned long ptrace_options() {
@@ -83,27 +138,39 @@ unsigned long ptrace_options() {
          PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP;
 }
 
-std::expected<pid_t, Error> launch(const LaunchSpec& spec) {
+std::expected<Launched, Error> launch(const LaunchSpec& spec) {
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
-  int sync[2], ready[2];
+  int sync[2], ready[2], handshake[2] = {-1, -1};
   if (pipe2(sync, O_CLOEXEC) != 0) return std::unexpected(Error{errno, "pipe2"});
   if (pipe2(ready, O_CLOEXEC) != 0) return std::unexpected(Error{errno, "pipe2"});
+  if (!spec.notify_filter.empty() &&
+      socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, handshake) != 0) {
+    return std::unexpected(Error{errno, "socketpair"});
+  }
   const pid_t pid = fork();
   if (pid < 0) return std::unexpected(Error{errno, "fork"});
   if (pid == 0) {
     close(sync[1]);
     close(ready[0]);
-    child_main(ready[1], sync[0], argv.data(), spec);
+    if (handshake[0] >= 0) close(handshake[0]);
+    child_main(ready[1], sync[0], handshake[1], argv.data(), spec);
   }
   close(sync[0]);
   close(ready[1]);
+  if (handshake[1] >= 0) close(handshake[1]);
+  struct HandshakeCloser {
+    int fd;
+    ~HandshakeCloser() {
+      if (fd >= 0) close(fd);
+    }
+  } closer{handshake[0]};
   int child_err = EPIPE;
   if (read(ready[0], &child_err, sizeof child_err) != sizeof child_err) child_err = EPIPE;
   close(ready[0]);
-  auto fail = [&](Error e) -> std::expected<pid_t, Error> {
+  auto fail = [&](Error e) -> std::expected<Launched, Error> {
     close(sync[1]);  // the child reads EOF and exits 125
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, __WALL);
@@ -123,7 +190,17 @@ std::expected<pid_t, Error> launch(const LaunchSpec& spec) {
   const char go = 1;
   if (write(sync[1], &go, 1) != 1) return fail(Error{errno, "starting the command"});
   close(sync[1]);
-  return pid;
+  Launched out{pid, -1};
+  if (handshake[0] >= 0) {
+    auto listener = take_listener(pid, handshake[0]);
+    if (!listener) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, __WALL);
+      return std::unexpected(listener.error());
+    }
+    out.listener = *listener;
+  }
+  return out;
 }
 
 }  // namespace cocoon::tracer

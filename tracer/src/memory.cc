@@ -1,6 +1,8 @@
 #include "cocoon/tracer/memory.h"
 
 #include <linux/limits.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -52,7 +54,15 @@ std::expected<std::size_t, int> GuestMemory::read_some(std::uint64_t addr,
     if (static_cast<std::size_t>(got) < wanted) break;  // hit an unmapped page
   }
   if (done == 0 && !out.empty()) return std::unexpected(EFAULT);
+  if (!still_valid()) return std::unexpected(ESRCH);
   return done;
+}
+
+bool GuestMemory::still_valid() const {
+  if (notification_.listener < 0) return true;
+  std::uint64_t id = notification_.id;
+  validated_ = ioctl(notification_.listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+  return validated_;
 }
 
 std::expected<void, int> GuestMemory::read(std::uint64_t addr, std::span<std::byte> out) const {
@@ -64,6 +74,8 @@ std::expected<void, int> GuestMemory::read(std::uint64_t addr, std::span<std::by
 
 std::expected<void, int> GuestMemory::write(std::uint64_t addr,
                                             std::span<const std::byte> data) const {
+  // Not another's memory: confirmed here unless a read was (one ioctl a call).
+  if (!validated_ && !still_valid()) return std::unexpected(ESRCH);
   iovec local{const_cast<std::byte*>(data.data()), data.size()};
   iovec remote{reinterpret_cast<void*>(addr), data.size()};
   const ssize_t put = process_vm_writev(tid_, &local, 1, &remote, 1, 0);
@@ -77,14 +89,23 @@ std::expected<void, int> GuestMemory::write_force(std::uint64_t addr,
   return poke(addr, data);
 }
 
+// Page by page: a path nearly always ends in the page it starts in, and
+// reading PATH_MAX bytes at once would pin and copy a second page for
+// nothing at every call.
 std::expected<std::string, int> GuestMemory::read_path(std::uint64_t addr) const {
   std::array<std::byte, PATH_MAX> buf;
-  auto got = read_some(addr, buf);
-  if (!got) return std::unexpected(got.error());
-  const auto* chars = reinterpret_cast<const char*>(buf.data());
-  const void* nul = std::memchr(chars, '\0', *got);
-  if (nul != nullptr) return std::string(chars, static_cast<const char*>(nul));
-  if (*got < buf.size()) return std::unexpected(EFAULT);
+  std::size_t have = 0;
+  while (have < buf.size()) {
+    const std::size_t want =
+        std::min<std::uint64_t>(buf.size() - have, kPage - ((addr + have) % kPage));
+    auto got = read_some(addr + have, std::span(buf).subspan(have, want));
+    if (!got) return std::unexpected(got.error());
+    const auto* chars = reinterpret_cast<const char*>(buf.data());
+    const void* nul = std::memchr(chars + have, '\0', *got);
+    have += *got;
+    if (nul != nullptr) return std::string(chars, static_cast<const char*>(nul));
+    if (*got < want) return std::unexpected(EFAULT);
+  }
   return std::unexpected(ENAMETOOLONG);
 }
 

@@ -4,9 +4,13 @@
 // trip is a context switch (2.6 µs): docs/benchmark.md. So while the guest
 // is serial (single-threaded processes of which at most one is not blocked
 // waiting for a child: a shell and the command it waits for, gcc and its
-// cc1), cocoon puts itself and the guest on the CPU it is on; as soon as
-// the guest could run in parallel (two processes not waiting, a second
-// thread) every task gets its original CPUs back.
+// cc1), cocoon puts itself and the guest on the CPU it is on; once the
+// guest has been able to run in parallel (two processes not waiting, a
+// second thread) for a grace period, every task gets its original CPUs
+// back. The grace keeps short overlaps pinned: a shell reading a command
+// substitution's output, `$(seq 50)`, is not waiting in wait4 but only
+// blocked on a pipe, and unpinning then pinning again for each one cost
+// about 200 µs of sched_setaffinity calls and migrations (docs/benchmark.md).
 // Children inherit the mask they are forked with, so only the transitions
 // cost anything. Off with `--no-cpu-placement`, or when cocoon was started
 // on one CPU already (taskset).
@@ -14,27 +18,54 @@
 
 #include <sched.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
 #include "cocoon/tracer/tracee.h"
 
 namespace cocoon::tracer {
 
 class Placement {
  public:
-  explicit Placement(bool adaptive);
+  // `mu` guards `tracees` (the tracer's lock): update() is called under
+  // it, and the grace timer's thread takes it to unpin.
+  Placement(bool adaptive, std::mutex& mu, TraceeTable& tracees);
+  ~Placement();
+  Placement(const Placement&) = delete;
+  Placement& operator=(const Placement&) = delete;
 
-  // After the tracees changed (a clone event, a death).
-  void update(TraceeTable& tracees);
+  // After the tracees changed (a clone event, a death, a wait), under mu.
+  void update();
   // cocoon is on one CPU now (with taskset, or pinned here): polling for
   // the next stop would only keep the guest off it.
   bool one_cpu() const { return pinned_ || cpus_ <= 1; }
+  // Another thread of cocoon's that answers the guest (the notifier) goes
+  // where cocoon goes.
+  void add_thread(pid_t tid) { helper_ = tid; }
+
+  static constexpr std::chrono::milliseconds kGrace{3};
 
  private:
-  void apply(TraceeTable& tracees, const cpu_set_t& mask);
+  void apply(const cpu_set_t& mask);
+  void timer_loop();
 
+  std::mutex& mu_;
+  TraceeTable& tracees_;
   cpu_set_t original_{};
   int cpus_ = 0;
   bool adaptive_ = false;
   bool pinned_ = false;
+  pid_t self_ = 0;    // the tracing thread (sched_setaffinity(0) would be the caller)
+  pid_t helper_ = 0;
+  // Under mu_: when the guest turned parallel while pinned, the time to
+  // unpin unless it turns serial first.
+  std::optional<std::chrono::steady_clock::time_point> unpin_at_;
+  bool stop_ = false;
+  std::condition_variable cv_;
+  std::thread timer_;
 };
 
 }  // namespace cocoon::tracer

@@ -25,6 +25,25 @@ Decision Policy::decide(arch::Arch abi, long nr) const {
   return v[static_cast<std::size_t>(nr)];
 }
 
+Policy Policy::without_notify() const {
+  Policy out = *this;
+  for (auto& v : out.by_abi_) {
+    for (Decision& d : v) {
+      if (d.action == Action::kNotify) d = Decision::trace();
+    }
+  }
+  return out;
+}
+
+bool Policy::notifies() const {
+  for (const auto& v : by_abi_) {
+    for (const Decision& d : v) {
+      if (d.action == Action::kNotify) return true;
+    }
+  }
+  return false;
+}
+
 int Policy::size(arch::Arch abi) const {
   return static_cast<int>(by_abi_[static_cast<std::size_t>(abi)].size());
 }
@@ -33,6 +52,7 @@ const char* action_name(Action a) {
   switch (a) {
     case Action::kAllow: return "allow";
     case Action::kTrace: return "trace";
+    case Action::kNotify: return "notify";
     case Action::kErrno: return "errno";
     case Action::kKill: return "kill";
   }

@@ -96,6 +96,7 @@ std::uint32_t seccomp_return(Decision d) {
   switch (d.action) {
     case Action::kAllow: return SECCOMP_RET_ALLOW;
     case Action::kTrace: return SECCOMP_RET_TRACE;
+    case Action::kNotify: return SECCOMP_RET_USER_NOTIF;
     case Action::kErrno: return SECCOMP_RET_ERRNO | (d.err & SECCOMP_RET_DATA);
     case Action::kKill: return SECCOMP_RET_KILL_PROCESS;
   }
@@ -125,11 +126,19 @@ std::vector<sock_filter> build_filter(const Policy& policy) {
   return out;
 }
 
-int install_filter(const std::vector<sock_filter>& prog) {
+int install_filter(const std::vector<sock_filter>& prog, int* listener) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
   sock_fprog fprog{static_cast<unsigned short>(prog.size()),
                    const_cast<sock_filter*>(prog.data())};
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) return errno;
+  // WAIT_KILLABLE_RECV (Linux 5.19): once cocoon has received a call, only
+  // a fatal signal interrupts the guest's wait, so no call cocoon acted on
+  // is aborted and then made again (a mknod would find its own file).
+  const unsigned flags = listener != nullptr ? SECCOMP_FILTER_FLAG_NEW_LISTENER |
+                                                   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+                                             : 0;
+  const long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+  if (r < 0) return errno;
+  if (listener != nullptr) *listener = static_cast<int>(r);
   return 0;
 }
 

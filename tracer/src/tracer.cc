@@ -14,6 +14,7 @@
 #include "cocoon/tracer/seccomp_filter.h"
 #include "cocoon/tracer/observer.h"
 #include "kill_switch.h"
+#include "notifier.h"
 #include "observed_call.h"
 #include "placement.h"
 #include "proc_status.h"
@@ -32,20 +33,36 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   // zombie outlives the run (prctl(2), PR_SET_CHILD_SUBREAPER).
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   kill_switch_->arm(options_.die_with_parent);
-  placement_ = std::make_unique<Placement>(options_.cpu_placement);
+  placement_ = std::make_unique<Placement>(options_.cpu_placement, mu_, tracees_);
 
-  LaunchSpec spec{argv,          {},
-                  options_.cwd,  options_.landlock_fd,
-                  options_.new_session, options_.child_subreaper,
-                  options_.user_filters};
-  if (options_.use_seccomp) spec.filter = build_filter(dispatcher_.policy());
-  auto pid = launch(spec);
-  if (!pid) return std::unexpected(pid.error());
-  root_ = *pid;
+  LaunchSpec spec;
+  spec.argv = argv;
+  spec.cwd = options_.cwd;
+  spec.landlock_fd = options_.landlock_fd;
+  spec.new_session = options_.new_session;
+  spec.child_subreaper = options_.child_subreaper;
+  spec.user_filters = options_.user_filters;
+  if (options_.use_seccomp) {
+    const Policy& policy = dispatcher_.policy();
+    spec.filter = build_filter(policy.without_notify());
+    if (notifies()) spec.notify_filter = build_filter(policy);
+  }
+  auto launched = launch(spec);
+  if (!launched) return std::unexpected(launched.error());
+  root_ = launched->pid;
+  std::unique_lock lock(mu_);
+  if (launched->listener >= 0) {
+    notifier_ = std::make_unique<Notifier>(
+        launched->listener, [this](const seccomp_notif& n, int fd) { return answer(n, fd); });
+    placement_->add_thread(notifier_->tid());
+  } else if (notifies()) {
+    log().debug("no seccomp listener: notified calls stop instead");
+  }
   Tracee& root = adopt(root_, root_);
-  placement_->update(tracees_);
+  placement_->update();
   if (!options_.use_seccomp) resume(root);  // the launcher left it stopped
 
+  lock.unlock();
   for (;;) {
     int status = 0;
     const pid_t tid = wait_next(&status);
@@ -54,10 +71,51 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
       if (errno == ECHILD) break;
       return std::unexpected(Error{errno, "waitpid"});
     }
+    const std::lock_guard guard(mu_);
     handle(decode_wait_status(tid, status));
   }
+  notifier_.reset();
   if (int sig = kill_switch_->fired(); sig != 0) return 128 + sig;
   return root_status_.value_or(125);
+}
+
+bool Tracer::notifies() const {
+  return options_.notify && !options_.observer && arch::can_restart_interrupted_syscalls() &&
+         dispatcher_.policy().notifies();
+}
+
+// A signal that interrupted a notified call before the notifier received
+// it left -ERESTARTSYS, which a handler without SA_RESTART would turn into
+// EINTR: the call is made to restart instead, as it would have run to the
+// end under a ptrace stop (arch::restart_interrupted_syscall).
+void Tracer::restart_if_notified(Tracee& t) {
+  const Policy& policy = dispatcher_.policy();
+  auto r = arch::restart_interrupted_syscall(t.tid, [&policy](arch::Arch abi, long nr) {
+    return policy.decide(abi, nr).action == Action::kNotify;
+  });
+  if (!r && r.error() != ESRCH) log().warn("restarting {}'s interrupted call: errno {}", t.tid, r.error());
+}
+
+// A notified call (Action::kNotify), on the notifier's thread. Its task is
+// one cocoon follows, unless it died and its number went to a newcomer
+// whose first stop has not been handled yet: then its ids come from /proc.
+Verdict Tracer::answer(const seccomp_notif& n, int listener) {
+  const std::lock_guard guard(mu_);
+  const auto tid = static_cast<pid_t>(n.pid);
+  Tracee stand_in;
+  Tracee* t = tracees_.find(tid);
+  if (t == nullptr) {
+    stand_in.tid = tid;
+    stand_in.tgid = read_tgid(tid).value_or(tid);
+    t = &stand_in;
+  }
+  std::array<std::uint64_t, 6> args{};
+  for (std::size_t i = 0; i < args.size(); ++i) args[i] = n.data.args[i];
+  auto regs = arch::SyscallRegs::from_seccomp_data(n.data.arch, n.data.nr, args,
+                                                   n.data.instruction_pointer);
+  if (!regs) return Verdict::deny(ENOSYS);
+  const GuestMemory memory(tid, NotificationRef{listener, n.id});
+  return dispatcher_.on_notification(*t, *regs, memory);
 }
 
 Tracee& Tracer::adopt(pid_t tid, pid_t tgid) {
@@ -80,7 +138,7 @@ void Tracer::handle(const WaitEvent& ev) {
   // which then fills in the thread group (0 until then) and releases it.
   if (t == nullptr) {
     t = &adopt(ev.tid, 0);
-    placement_->update(tracees_);
+    placement_->update();
     if (ev.kind == EventKind::kInterruptStop) {
       t->birth = Tracee::Birth::kHeld;
       return;
@@ -104,7 +162,9 @@ void Tracer::handle(const WaitEvent& ev) {
         log().warn("PTRACE_LISTEN {}: {}", t->tid, errno);
       }
       return;
-    case EventKind::kSignalStop: return resume(*t, dispatcher_.on_signal(*t, ev.signal));
+    case EventKind::kSignalStop:
+      if (notifier_) restart_if_notified(*t);
+      return resume(*t, dispatcher_.on_signal(*t, ev.signal));
     default:
       t->listening = false;
       return resume(*t);
@@ -119,7 +179,7 @@ void Tracer::on_death(const WaitEvent& ev) {
     release_orphans(*t);
   }
   tracees_.erase(ev.tid);
-  placement_->update(tracees_);
+  placement_->update();
   if (ev.tid != root_) return;
   root_status_ = ev.kind == EventKind::kExited ? ev.code : 128 + ev.signal;
   if (options_.kill_on_exit) kill_switch_->kill_all();
@@ -168,7 +228,7 @@ void Tracer::on_syscall_stop(Tracee& t) {
   if (t.exit_handlers != 0) {
     const bool waiting = t.waiting;
     dispatcher_.on_exit(t, *regs);
-    if (t.waiting != waiting) placement_->update(tracees_);
+    if (t.waiting != waiting) placement_->update();
   }
   if (t.observe_exit) {
     t.observe_exit = false;
@@ -195,10 +255,11 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     case Action::kAllow: break;
     case Action::kErrno: v = Verdict::skip(-static_cast<std::int64_t>(d.err)); break;
     case Action::kKill: kill(t.tid, SIGKILL); return;  // SIGKILL ends the whole process
-    case Action::kTrace: {
+    case Action::kTrace:
+    case Action::kNotify: {  // without a listener, a notified call stops
       const bool waiting = t.waiting;
       v = dispatcher_.on_entry(t, regs);
-      if (t.waiting != waiting) placement_->update(tracees_);
+      if (t.waiting != waiting) placement_->update();
       break;
     }
   }
@@ -231,7 +292,7 @@ void Tracer::on_clone_event(Tracee& t, int ptrace_event) {
     } else {
       c.birth = Tracee::Birth::kAwaitFirstStop;
     }
-    placement_->update(tracees_);
+    placement_->update();
   }
   resume(t);
 }

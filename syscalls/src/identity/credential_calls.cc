@@ -150,8 +150,9 @@ Decision CredentialCalls::decision(const arch::SyscallDesc& row, arch::Arch abi)
   for (std::string_view n : kCalls) ours = ours || row.name == n;
   if (!ours) return Decision::allow();
   // i386's 16-bit and 32-bit variants (getuid32...) are not decoded:
-  // refused rather than let the real ids through.
-  return abi == arch::host_arch() ? Decision::trace() : Decision::fail(ENOSYS);
+  // refused rather than let the real ids through. The rest is answered
+  // from the emulated credentials without a register edit: a notification.
+  return abi == arch::host_arch() ? Decision::notify() : Decision::fail(ENOSYS);
 }
 
 // A child made in a new user namespace was given its credentials already

@@ -125,7 +125,12 @@ Decision FileOwners::decision(const arch::SyscallDesc& row, arch::Arch abi) cons
   bool ours = false;
   for (std::string_view n : kCalls) ours = ours || row.name == n;
   if (!ours) return Decision::allow();
-  return abi == arch::host_arch() ? Decision::trace() : Decision::fail(ENOSYS);
+  if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
+  // Removals learn at the exit whether the file went; everything else is
+  // answered at the entry without editing a register: a notification.
+  const bool removal = row.name == "unlink" || row.name == "unlinkat" || row.name == "rmdir" ||
+                       row.name.starts_with("rename");
+  return removal ? Decision::trace() : Decision::notify();
 }
 
 namespace {

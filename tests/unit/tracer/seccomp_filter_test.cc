@@ -206,5 +206,58 @@ TEST(BuildPolicy, ConditionalTracesCombineToTheWeakerCondition) {
   EXPECT_EQ(sendto_decision({-1, 4}), Decision::trace());
 }
 
+// A handler that asks for sendto as a notification (kind 0), a trace
+// (1), a conditional trace on argument 4 (2), or a constant answer (3).
+class SendtoBy final : public SyscallHandler {
+ public:
+  explicit SendtoBy(int kind) : kind_(kind) {}
+  std::string_view name() const override { return "n"; }
+  Decision decision(const arch::SyscallDesc& row, Arch) const override {
+    if (row.name != "sendto") return Decision::allow();
+    switch (kind_) {
+      case 0: return Decision::notify();
+      case 1: return Decision::trace();
+      case 2: return Decision::trace_if_nonzero(4);
+      default: return Decision::fail(EPERM);
+    }
+  }
+  Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
+
+ private:
+  int kind_;
+};
+
+Decision sendto_by(std::initializer_list<int> kinds) {
+  HandlerList list;
+  for (int k : kinds) list.push_back(std::make_unique<SendtoBy>(k));
+  return build_policy(list, Arch::kX86_64).decide(Arch::kX86_64, nr_of("sendto", Arch::kX86_64));
+}
+
+// A notified handler sees every call; so when another handler must stop
+// at the call too (even only sometimes), every call stops.
+TEST(BuildPolicy, NotificationsOnlyWhenNoHandlerNeedsTheStop) {
+  EXPECT_EQ(sendto_by({0}), Decision::notify());
+  EXPECT_EQ(sendto_by({0, 0}), Decision::notify());
+  EXPECT_EQ(sendto_by({0, 1}), Decision::trace());
+  EXPECT_EQ(sendto_by({1, 0}), Decision::trace());
+  EXPECT_EQ(sendto_by({0, 2}), Decision::trace());
+  EXPECT_EQ(sendto_by({2, 0}), Decision::trace());
+  EXPECT_EQ(sendto_by({0, 3}), Decision::fail(EPERM));  // a constant answer still wins
+}
+
+TEST(SeccompFilter, NotifiedCallsReturnUserNotifAndWithoutNotifyTrace) {
+  HandlerList list;
+  list.push_back(std::make_unique<SendtoBy>(0));
+  const Policy policy = build_policy(list, Arch::kX86_64);
+  EXPECT_TRUE(policy.notifies());
+  const auto sendto = static_cast<std::uint32_t>(nr_of("sendto", Arch::kX86_64));
+  EXPECT_EQ(verdict(build_filter(policy), AUDIT_ARCH_X86_64, sendto), SECCOMP_RET_USER_NOTIF);
+  const Policy traced = policy.without_notify();
+  EXPECT_FALSE(traced.notifies());
+  EXPECT_EQ(verdict(build_filter(traced), AUDIT_ARCH_X86_64, sendto), SECCOMP_RET_TRACE);
+  expect_matches_policy(policy);
+  expect_matches_policy(traced);
+}
+
 }  // namespace
 }  // namespace cocoon::tracer

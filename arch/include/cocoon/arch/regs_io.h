@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <expected>
+#include <functional>
 
 #include "cocoon/arch/arch.h"
 
@@ -21,6 +22,13 @@ class SyscallRegs {
  public:
   // errno on failure (ESRCH: the tracee is gone).
   static std::expected<SyscallRegs, int> load(pid_t tid);
+  // The registers a seccomp user notification carries (struct
+  // seccomp_data: arch, nr, args, ip; no stack pointer): a call entered,
+  // its task blocked in the kernel rather than stopped, so nothing can be
+  // stored back. ENOEXEC for an arch cocoon does not know.
+  static std::expected<SyscallRegs, int> from_seccomp_data(std::uint32_t audit_arch, long nr,
+                                                           const std::array<std::uint64_t, 6>& args,
+                                                           std::uint64_t ip);
 
   Arch abi() const { return abi_; }      // from the kernel: i386 for int 0x80
   long nr() const { return nr_; }
@@ -37,6 +45,8 @@ class SyscallRegs {
   void skip_with(std::int64_t result);
 
   std::expected<void, int> store(pid_t tid);
+  // Whether a handler changed anything store() would write.
+  bool edited() const { return nr_dirty_ || result_dirty_ || args_dirty_ != 0; }
 
   // Whether this kernel lets a tracer rewrite arg0 at entry. False on riscv64
   // before Linux 6.16; handlers that rewrite a path in arg0 must take another
@@ -54,5 +64,24 @@ class SyscallRegs {
   bool nr_dirty_ = false, result_dirty_ = false;
   std::uint8_t args_dirty_ = 0;  // bit i: arg i changed
 };
+
+// A syscall that a signal interrupted before it did anything returns
+// -ERESTARTSYS, and the kernel restarts it after the handler only when the
+// handler has SA_RESTART; else the call fails with EINTR. A call answered
+// from a seccomp user notification is interruptible until the supervisor
+// receives it (kernel/seccomp.c, seccomp_do_user_notification), which a
+// ptrace stop never is: a stat could fail with EINTR under cocoon and never
+// natively. At the signal-delivery stop, restart_interrupted_syscall()
+// turns the -ERESTARTSYS of a call `wanted(abi, nr)` names into
+// -ERESTARTNOINTR, restarted whatever the handler's flags.
+//
+// x86-64 only: its handle_signal() reads the return register after the
+// ptrace stop (arch/x86/kernel/signal.c), while arm64's and riscv64's
+// do_signal() take the restart decision from a copy made before the stop
+// (arch/arm64/kernel/signal.c, arch/riscv/kernel/signal.c); there it
+// returns false and does nothing.
+bool can_restart_interrupted_syscalls();
+std::expected<bool, int> restart_interrupted_syscall(pid_t tid,
+                                                     const std::function<bool(Arch, long)>& wanted);
 
 }  // namespace cocoon::arch

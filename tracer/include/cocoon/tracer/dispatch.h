@@ -27,6 +27,13 @@ class Dispatcher {
   // Runs the entry chain of the syscall in `regs`: handlers in order, until one
   // skips. Records in the tracee which handlers want the exit stop.
   Verdict on_entry(Tracee& t, arch::SyscallRegs& regs);
+  // Runs the entry chain of a call that arrived as a seccomp user
+  // notification (Action::kNotify): the same handlers, with `memory`
+  // confirming each read. The verdict is the answer (kSkip) or "let it run
+  // as it is" (kResume); a handler that edited `regs` or asked for the exit
+  // breaks kNotify's contract, and the call fails with ENOSYS rather than
+  // run without the edit.
+  Verdict on_notification(Tracee& t, arch::SyscallRegs& regs, const GuestMemory& memory);
   // Runs the exit handlers the entry recorded, in reverse order.
   void on_exit(Tracee& t, arch::SyscallRegs& regs);
   // Tells every handler that `t` has exec'd (handlers that care are few,

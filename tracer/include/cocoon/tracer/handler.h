@@ -44,8 +44,15 @@ class SyscallHandler {
   // What this handler needs for `row` entered through `abi`: allow (not
   // interested), trace (stop and call on_entry), trace only when an
   // argument is not 0 (on_entry may still see it 0, when another handler
-  // traces every call), or a constant answer the filter gives without any
-  // stop. Asked once per run, to build the Policy.
+  // traces every call), notify, or a constant answer the filter gives
+  // without any stop. Asked once per run, to build the Policy.
+  //
+  // notify (Action::kNotify) promises that on_entry, for this row, only
+  // reads the arguments and the guest's memory (and /proc), writes the
+  // guest's memory only to answer, and returns skip/deny or a plain
+  // resume: no register edit, no exit stop, no ptrace request (it may run
+  // on another thread than the one that traces). Then the call costs no
+  // ptrace stop when no other handler traces it.
   virtual Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const = 0;
 
   // Called at the entry of a traced syscall (seccomp stop, or syscall-entry

@@ -17,6 +17,13 @@ struct LaunchSpec {
   // Empty: no seccomp filter; the tracer then stops the child right after the
   // seize so it can trace with PTRACE_SYSCALL from before execve.
   std::vector<sock_filter> filter;
+  // Not empty: the program installed in place of `filter`, with a
+  // notification listener for its SECCOMP_RET_USER_NOTIF answers (the
+  // parent takes the descriptor with pidfd_getfd(2)). `filter`, the same
+  // policy with those answers made SECCOMP_RET_TRACE, is installed instead
+  // when the kernel refuses a listener: EBUSY, a filter on cocoon itself
+  // has one (seccomp(2)); EINVAL, a kernel before 5.19 (install_filter).
+  std::vector<sock_filter> notify_filter;
   // The host directory the command starts in; empty: cocoon's own. Entered
   // before the tracer attaches, so the chdir is never itself translated.
   std::string cwd;
@@ -40,7 +47,11 @@ struct LaunchSpec {
 // installs the filter and execs, so execve itself is already filtered and
 // traced. A command that cannot be executed ends the child with 127 (not
 // found) or 126 (not executable), as shells do.
-std::expected<pid_t, Error> launch(const LaunchSpec& spec);
+struct Launched {
+  pid_t pid = -1;
+  int listener = -1;  // the notification listener, the caller's to close; -1: none
+};
+std::expected<Launched, Error> launch(const LaunchSpec& spec);
 
 // The options every tracee carries (ptrace(2)); EXITKILL: if cocoon dies, so
 // does every tracee, so nothing runs on unsupervised.

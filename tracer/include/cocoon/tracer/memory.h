@@ -13,9 +13,20 @@
 
 namespace cocoon::tracer {
 
+// A call the tracer answers from a seccomp user notification: the task is
+// blocked in the kernel, not stopped, and had it died its number could have
+// gone to another process before cocoon read "its" memory; each read is
+// confirmed afterwards with SECCOMP_IOCTL_NOTIF_ID_VALID (seccomp_unotify(2),
+// NOTES), and fails with ESRCH once the notification is gone.
+struct NotificationRef {
+  int listener = -1;
+  std::uint64_t id = 0;
+};
+
 class GuestMemory {
  public:
   explicit GuestMemory(pid_t tid) : tid_(tid) {}
+  GuestMemory(pid_t tid, NotificationRef n) : tid_(tid), notification_(n) {}
 
   // Reads up to out.size() bytes; returns how many were readable before the
   // first unmapped page (0 and EFAULT if none).
@@ -42,7 +53,10 @@ class GuestMemory {
  private:
   std::expected<std::size_t, int> peek_some(std::uint64_t addr, std::span<std::byte> out) const;
   std::expected<void, int> poke(std::uint64_t addr, std::span<const std::byte> data) const;
+  bool still_valid() const;
   pid_t tid_;
+  NotificationRef notification_;
+  mutable bool validated_ = false;  // a read confirmed the notification
 };
 
 }  // namespace cocoon::tracer

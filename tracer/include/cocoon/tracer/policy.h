@@ -17,6 +17,13 @@ namespace cocoon::tracer {
 enum class Action : std::uint8_t {
   kAllow,  // runs natively, no stop
   kTrace,  // stops in the tracer (SECCOMP_RET_TRACE)
+  // Answered by the tracer without a ptrace stop: a seccomp user
+  // notification (SECCOMP_RET_USER_NOTIF, seccomp_unotify(2)). For calls
+  // whose handlers only read the arguments and the guest's memory and then
+  // either answer the call or let it run unchanged (SyscallHandler). Where
+  // notifications are off (no seccomp, `cocoon trace`, a kernel or a parent
+  // filter that refuses a listener) it is kTrace.
+  kNotify,
   kErrno,  // the filter answers -err without running it (err 0: returns 0)
   kKill,   // SECCOMP_RET_KILL_PROCESS
 };
@@ -33,6 +40,7 @@ struct Decision {
 
   static constexpr Decision allow() { return {}; }
   static constexpr Decision trace() { return {Action::kTrace, 0}; }
+  static constexpr Decision notify() { return {Action::kNotify, 0}; }
   static constexpr Decision trace_if_nonzero(int arg) {
     return {Action::kTrace, 0, static_cast<std::int8_t>(arg)};
   }
@@ -59,6 +67,10 @@ class Policy {
 
   arch::Arch host() const { return host_; }
   std::span<const arch::Arch> abis() const { return arch::entry_abis(host_); }
+  // This policy with every kNotify made kTrace: what the tracer applies when
+  // it has no notification listener.
+  Policy without_notify() const;
+  bool notifies() const;
   // Numbers [0, size) carry their own decision; past it, unknown_decision().
   int size(arch::Arch abi) const;
   static constexpr Decision unknown_decision() { return Decision::fail(ENOSYS); }

@@ -25,6 +25,11 @@ std::uint32_t seccomp_return(Decision d);
 // Installs `prog` on the calling thread (PR_SET_NO_NEW_PRIVS first, as an
 // unprivileged process must). Returns errno on failure. Called in the child
 // between fork and exec, so it only makes async-signal-safe calls.
-int install_filter(const std::vector<sock_filter>& prog);
+// With `listener`, the filter gets a notification listener
+// (SECCOMP_FILTER_FLAG_NEW_LISTENER) whose descriptor (close-on-exec) is
+// stored there, and waits for it killable once received
+// (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV); EBUSY when a filter already on
+// the task has a listener, EINVAL before Linux 5.19.
+int install_filter(const std::vector<sock_filter>& prog, int* listener = nullptr);
 
 }  // namespace cocoon::tracer

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/types.h>
 
 #include <expected>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,10 +47,17 @@ struct TracerOptions {
   // Seccomp programs of the user's, installed after cocoon's (LaunchSpec).
   std::vector<std::vector<sock_filter>> user_filters;
   // The teaching view (`cocoon trace`, observer.h); null in normal runs.
+  // With an observer every intercepted call stops (no notifications), so
+  // that it is shown.
   std::shared_ptr<TraceObserver> observer;
+  // Calls whose handlers allow it (Action::kNotify) are answered from
+  // seccomp user notifications, without a ptrace stop (src/notifier.h);
+  // false: they stop like traced calls.
+  bool notify = true;
 };
 
 class Placement;
+class Notifier;
 
 class Tracer {
  public:
@@ -79,8 +88,15 @@ class Tracer {
   void on_exec_event(Tracee& t);
   Tracee& adopt(pid_t tid, pid_t tgid);
   void resume(Tracee& t, int signal = 0);
+  Verdict answer(const seccomp_notif& n, int listener);
+  bool notifies() const;
+  void restart_if_notified(Tracee& t);
 
   TracerOptions options_;
+  // Held while an event or a notification is handled, or placement's timer
+  // unpins: threads never touch the tracees or the handlers' state at once.
+  // First, so that it outlives the threads the members below own.
+  std::mutex mu_;
   Dispatcher dispatcher_;
   TraceeTable tracees_;
   std::unique_ptr<KillSwitch> kill_switch_;
@@ -88,6 +104,7 @@ class Tracer {
   std::optional<int> root_status_;
   bool spin_ = false;  // the last event was a syscall stop: poll for the next
   std::unique_ptr<Placement> placement_;
+  std::unique_ptr<Notifier> notifier_;  // last: stopped before the rest goes
 };
 
 }  // namespace cocoon::tracer

@@ -1,0 +1,69 @@
+// stat(2) under a storm of signals whose handler has no SA_RESTART, and a
+// guest's own seccomp listener. Under cocoon -0 the stat family is answered
+// from seccomp user notifications, which a signal can interrupt before
+// cocoon has received the call: the kernel then fails it with EINTR, which
+// stat never does natively, unless cocoon restarts it (tests/e2e/identity.sh,
+// docs/architecture.md).
+//   statstorm stat FILE N  ->  "eintr E other O uid U signals>0 S"
+//   statstorm listener     ->  "listener ok" or "listener <errno name>"
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t signals;
+static void on_alarm(int sig) {
+  (void)sig;
+  signals++;
+}
+
+static int storm(const char* file, long n) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm;  // sa_flags 0: no SA_RESTART
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval every = {{0, 20}, {0, 20}};  // as often as the kernel will
+  setitimer(ITIMER_REAL, &every, NULL);
+  long eintr = 0, other = 0;
+  struct stat st;
+  unsigned uid = 0;
+  for (long i = 0; i < n; i++) {
+    if (stat(file, &st) == 0) {
+      uid = st.st_uid;
+    } else if (errno == EINTR) {
+      eintr++;
+    } else {
+      other++;
+    }
+  }
+  struct itimerval off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &off, NULL);
+  printf("eintr %ld other %ld uid %u signals>0 %d\n", eintr, other, uid, signals > 0);
+  return 0;
+}
+
+static int listener(void) {
+  struct sock_filter f[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  struct sock_fprog p = {1, f};
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &p);
+  printf("listener %s\n", fd >= 0 ? "ok" : strerrorname_np(errno));
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 4 && strcmp(argv[1], "stat") == 0) return storm(argv[2], atol(argv[3]));
+  if (argc == 2 && strcmp(argv[1], "listener") == 0) return listener();
+  fprintf(stderr, "usage: statstorm stat FILE N | statstorm listener\n");
+  return 2;
+}

@@ -1,0 +1,116 @@
+#include "notifier.h"
+
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <vector>
+
+#include "cocoon/tracer/log.h"
+
+// Linux 6.6 (include/uapi/linux/seccomp.h); Debian 12's headers are 6.1's.
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+namespace cocoon::tracer {
+namespace {
+
+// Interrupts the thread's SECCOMP_IOCTL_NOTIF_RECV when it is time to stop:
+// before Linux 6.6 a receive waits on a semaphore that nothing raises once
+// the guest is gone (kernel/seccomp.c, seccomp_notify_recv). The handler is
+// installed without SA_RESTART, so the ioctl returns EINTR.
+int wake_signal() { return SIGRTMIN + 2; }
+void on_wake(int) {}
+
+// The kernel's struct seccomp_notif may be larger than our headers' (it
+// copies its own size out): SECCOMP_GET_NOTIF_SIZES says how large.
+std::size_t notif_size() {
+  seccomp_notif_sizes sizes{};
+  if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) return sizeof(seccomp_notif);
+  return std::max<std::size_t>(sizes.seccomp_notif, sizeof(seccomp_notif));
+}
+
+std::size_t resp_size() {
+  seccomp_notif_sizes sizes{};
+  if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) {
+    return sizeof(seccomp_notif_resp);
+  }
+  return std::max<std::size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp));
+}
+
+}  // namespace
+
+Notifier::Notifier(int listener, Answer answer) : listener_(listener), answer_(std::move(answer)) {
+  // Both directions of a round trip wake the other side on the waker's CPU
+  // (complete_on_current_cpu()), as a ptrace stop does on one CPU.
+  sync_ = ioctl(listener_, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0) == 0;
+  struct sigaction sa {};
+  sa.sa_handler = on_wake;
+  sigemptyset(&sa.sa_mask);
+  sigaction(wake_signal(), &sa, nullptr);
+  thread_ = std::thread([this] { loop(); });
+  while (tid_.load() == 0) std::this_thread::yield();  // Placement needs it
+}
+
+Notifier::~Notifier() {
+  stop_.store(true);
+  // A signal that lands before the thread enters the ioctl is lost; the
+  // next one, a millisecond later, is not.
+  while (!done_.load()) {
+    pthread_kill(thread_.native_handle(), wake_signal());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  thread_.join();
+  if (listener_ >= 0) close(listener_);
+}
+
+void Notifier::loop() {
+  tid_.store(static_cast<pid_t>(syscall(SYS_gettid)));
+  sigset_t only_wake;
+  sigfillset(&only_wake);
+  sigdelset(&only_wake, wake_signal());
+  pthread_sigmask(SIG_SETMASK, &only_wake, nullptr);
+  std::vector<std::byte> req_buf(notif_size()), resp_buf(resp_size());
+  auto* req = reinterpret_cast<seccomp_notif*>(req_buf.data());
+  auto* resp = reinterpret_cast<seccomp_notif_resp*>(resp_buf.data());
+  while (!stop_.load()) {
+    std::memset(req_buf.data(), 0, req_buf.size());  // the kernel wants it zeroed
+    if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) {
+      // EINTR: our wake-up, or another signal; ENOENT: the task went (a
+      // signal, or death) between queueing the call and our receiving it.
+      if (errno == EINTR || errno == ENOENT) continue;
+      // Closing the listener fails the guest's notified calls with ENOSYS
+      // (seccomp_unotify(2)) rather than leaving them blocked for good.
+      log().error("receiving a seccomp notification: {}", std::strerror(errno));
+      close(listener_);
+      listener_ = -1;
+      break;
+    }
+    const Verdict v = answer_(*req, listener_);
+    std::memset(resp_buf.data(), 0, resp_buf.size());
+    resp->id = req->id;
+    if (v.kind == Verdict::Kind::kSkip) {
+      if (v.value < 0) {
+        resp->error = static_cast<std::int32_t>(v.value);
+      } else {
+        resp->val = v.value;
+      }
+    } else {
+      resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    }
+    // ENOENT: the task was interrupted meanwhile (a signal: it restarts the
+    // call, which comes again) or died; nothing to do either way.
+    if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, resp) != 0 && errno != ENOENT) {
+      log().warn("answering a seccomp notification of {}: {}", req->pid, std::strerror(errno));
+    }
+  }
+  done_.store(true);
+}
+
+}  // namespace cocoon::tracer
