@@ -54,7 +54,7 @@ assert_eq "$native" "$OUT" "under cocoon: the same output as the kernel's own na
 pass "the host's name is unchanged"
 # The real bubblewrap: natively while user namespaces are allowed, then
 # under cocoon (with them off where this host lets the test switch them).
-bw_probe='hostname; echo $$; ls /proc | grep -E "^[0-9]+$"; touch /x 2>&1; ls /dev | tr "\n" " "; echo; id -u; ls -A /tmp | wc -l'
+bw_probe='hostname; echo $$; p=$(ls /proc); echo "$p" | grep -E "^[0-9]+$"; touch /x 2>&1; ls /dev | tr "\n" " "; echo; id -u; ls -A /tmp | wc -l'
 bw_args=(--unshare-all --ro-bind / / --proc /proc --dev /dev --tmpfs /tmp --hostname box -- sh -c "$bw_probe")
 ((can_switch)) && echo 1000 >"$SYSCTL"
 # (Not under the harness's reaper: bwrap's own init outlives the bwrap
