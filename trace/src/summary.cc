@@ -37,6 +37,7 @@ std::string TraceView::summary_json(bool complete) const {
   }
   j += "],\"calls\":" + std::to_string(calls) + ",\"errors\":" + std::to_string(errors);
   j += ",\"plain_run_stops\":" + std::to_string(plain_stops_);
+  j += ",\"plain_run_notifications\":" + std::to_string(plain_notified_);
   j += complete ? ",\"all_calls\":" + std::to_string(seen_) +
                       ",\"stops_saved_by_seccomp\":" + std::to_string(stops_saved())
                 : ",\"all_calls\":null,\"stops_saved_by_seccomp\":null";
@@ -67,6 +68,10 @@ std::string TraceView::summary_text(bool complete) const {
   add("%9llu %9llu %12.0f %11s  total\n", calls, errors, us, "");
   add("stops a plain cocoon run takes: %llu\n",
       static_cast<unsigned long long>(plain_stops_));
+  if (plain_notified_ != 0) {
+    add("calls a plain run answers without a stop (seccomp notifications): %llu\n",
+        static_cast<unsigned long long>(plain_notified_));
+  }
   if (!complete) {
     return out + "stops saved by seccomp: not counted (the filter let the other calls through "
                  "unseen; add --all to count them)\n";

@@ -110,7 +110,15 @@ bool TraceView::on_entry(const tracer::ObservedEntry& e) {
   r.raw = args_of(e.before);
   const arch::SyscallDesc* row = arch::find_syscall(r.abi, r.nr);
   const bool plain = intercepted(r.abi, r.nr, r.raw);
-  if (plain) {
+  // A plain run answers a notified call without a stop where it uses
+  // notifications (x86-64: docs/architecture.md); `cocoon trace` stops at
+  // it to show it.
+  const bool notified = plain && policy_ &&
+                        policy_->decide(r.abi, r.nr).action == tracer::Action::kNotify &&
+                        arch::can_restart_interrupted_syscalls();
+  if (notified) {
+    ++plain_notified_;
+  } else if (plain) {
     const bool skip = e.verdict.kind == tracer::Verdict::Kind::kSkip;
     plain_stops_ += skip ? 1 : 1 + (e.verdict.want_exit ? 1 : 0);
   }

@@ -92,8 +92,9 @@ class TraceView : public tracer::TraceObserver {
   std::unordered_map<pid_t, CallRecord> pending_;  // by tid, between entry and exit
   std::map<std::string, Tally> tally_;
   // For the summary's account of stops: calls that reached cocoon, calls a
-  // plain run lets through unseen, stops a plain run takes.
-  std::uint64_t seen_ = 0, allowed_ = 0, plain_stops_ = 0;
+  // plain run lets through unseen, stops a plain run takes, calls it
+  // answers from seccomp notifications without a stop.
+  std::uint64_t seen_ = 0, allowed_ = 0, plain_stops_ = 0, plain_notified_ = 0;
 };
 
 }  // namespace cocoon::trace
