@@ -1,7 +1,11 @@
 #include "placement.h"
 
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
 
 #include <unordered_set>
 
@@ -17,17 +21,32 @@ Placement::Placement(bool adaptive, std::mutex& mu, TraceeTable& tracees)
   }
   cpus_ = CPU_COUNT(&original_);
   adaptive_ = adaptive && cpus_ > 1;
-  if (adaptive_) timer_ = std::thread([this] { timer_loop(); });
+  if (!adaptive_) return;
+  timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+  if (timer_fd_ < 0) {
+    adaptive_ = false;  // no timer, no unpinning: better not pin at all
+    return;
+  }
+  timer_ = std::thread([this] { timer_loop(); });
 }
 
 Placement::~Placement() {
-  if (!timer_.joinable()) return;
-  {
-    const std::lock_guard lock(mu_);
-    stop_ = true;
+  if (timer_.joinable()) {
+    {
+      const std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    arm_timer(std::chrono::nanoseconds(1));  // wakes the thread to see stop_
+    timer_.join();
   }
-  cv_.notify_all();
-  timer_.join();
+  if (timer_fd_ >= 0) close(timer_fd_);
+}
+
+void Placement::arm_timer(std::chrono::nanoseconds after) {
+  itimerspec t{};
+  t.it_value.tv_sec = static_cast<time_t>(after.count() / 1000000000);
+  t.it_value.tv_nsec = static_cast<long>(after.count() % 1000000000);
+  timerfd_settime(timer_fd_, 0, &t, nullptr);
 }
 
 void Placement::update() {
@@ -41,7 +60,10 @@ void Placement::update() {
   });
   const bool serial = threads == processes.size() && active <= 1;
   if (serial) {
-    unpin_at_.reset();
+    if (unpin_pending_) {
+      unpin_pending_ = false;
+      arm_timer(std::chrono::nanoseconds(0));
+    }
     if (pinned_) return;
     const int cpu = sched_getcpu();
     if (cpu < 0 || !CPU_ISSET(cpu, &original_)) return;
@@ -50,9 +72,9 @@ void Placement::update() {
     CPU_SET(cpu, &one);
     apply(one);
     pinned_ = true;
-  } else if (pinned_ && !unpin_at_) {
-    unpin_at_ = std::chrono::steady_clock::now() + kGrace;
-    cv_.notify_one();
+  } else if (pinned_ && !unpin_pending_) {
+    unpin_pending_ = true;
+    arm_timer(kGrace);
   }
 }
 
@@ -60,18 +82,17 @@ void Placement::update() {
 // guest serial again meanwhile. The guest may have turned parallel without
 // any stop since (two CPU-bound processes), so this cannot wait for an event.
 void Placement::timer_loop() {
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    if (!unpin_at_) {
-      cv_.wait(lock);
-      continue;
-    }
-    const auto at = *unpin_at_;
-    if (std::chrono::steady_clock::now() < at) {
-      cv_.wait_until(lock, at);
-      continue;
-    }
-    unpin_at_.reset();
+  for (;;) {
+    std::uint64_t expirations = 0;
+    if (read(timer_fd_, &expirations, sizeof expirations) < 0 && errno != EINTR) return;
+    const std::lock_guard lock(mu_);
+    if (stop_) return;
+    // Disarmed meanwhile (update() saw the guest serial again), or re-armed
+    // for a later overlap whose grace is still running.
+    itimerspec left{};
+    timerfd_gettime(timer_fd_, &left);
+    if (!unpin_pending_ || left.it_value.tv_sec != 0 || left.it_value.tv_nsec != 0) continue;
+    unpin_pending_ = false;
     if (pinned_) {
       apply(original_);
       pinned_ = false;
