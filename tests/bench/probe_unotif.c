@@ -3,6 +3,8 @@
 // write the answer, respond), to compare with cocoon's ptrace stop and
 // fakeroot's SysV message round trip. docs/benchmark.md has the figures.
 //   gcc -O2 -o probe tests/bench/probe_unotif.c && taskset -c 0 ./probe 50000
+// SYNC=1: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6), as cocoon sets it;
+// FLOOR=1: answer CONTINUE at once (the bare round trip).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS  // Linux 6.6; Debian 12's headers are 6.1's
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP 1UL
+#endif
 
 static int send_fd(int sock, int fd) {
   char buf[CMSG_SPACE(sizeof(int))] = {0}; char c = 0;
@@ -60,12 +66,20 @@ int main(int argc, char** argv) {
     _exit(0);
   }
   int nfd = recv_fd(sv[1]);
+  if (getenv("SYNC") && ioctl(nfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0) != 0) {
+    perror("SECCOMP_IOCTL_NOTIF_SET_FLAGS");
+  }
   struct seccomp_notif_sizes sz; syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz);
   struct seccomp_notif* req = calloc(1, sz.seccomp_notif);
   struct seccomp_notif_resp* resp = calloc(1, sz.seccomp_notif_resp);
   for (;;) {
     memset(req, 0, sz.seccomp_notif);
     if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) break;
+    if (getenv("FLOOR")) {
+      resp->id = req->id; resp->val = 0; resp->error = 0; resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+      ioctl(nfd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+      continue;
+    }
     char path[4096];
     struct iovec l = {path, sizeof path}, r = {(void*)req->data.args[1], sizeof path};
     process_vm_readv(req->pid, &l, 1, &r, 1, 0);  // may read short at a page end: fine here
