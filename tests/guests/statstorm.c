@@ -4,7 +4,8 @@
 // cocoon has received the call: the kernel then fails it with EINTR, which
 // stat never does natively, unless cocoon restarts it (tests/e2e/identity.sh,
 // docs/architecture.md).
-//   statstorm stat FILE N  ->  "eintr E other O uid U signals>0 S"
+//   statstorm stat FILE N [US]  ->  "eintr E other O uid U signals>0 S"
+//     (SIGALRM every US microseconds, 20 by default)
 //   statstorm listener     ->  "listener ok" or "listener <errno name>"
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,12 +28,12 @@ static void on_alarm(int sig) {
   signals++;
 }
 
-static int storm(const char* file, long n) {
+static int storm(const char* file, long n, long us) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_alarm;  // sa_flags 0: no SA_RESTART
   sigaction(SIGALRM, &sa, NULL);
-  struct itimerval every = {{0, 20}, {0, 20}};  // as often as the kernel will
+  struct itimerval every = {{0, us}, {0, us}};
   setitimer(ITIMER_REAL, &every, NULL);
   long eintr = 0, other = 0;
   struct stat st;
@@ -62,8 +63,10 @@ static int listener(void) {
 }
 
 int main(int argc, char** argv) {
-  if (argc == 4 && strcmp(argv[1], "stat") == 0) return storm(argv[2], atol(argv[3]));
+  if ((argc == 4 || argc == 5) && strcmp(argv[1], "stat") == 0) {
+    return storm(argv[2], atol(argv[3]), argc == 5 ? atol(argv[4]) : 20);
+  }
   if (argc == 2 && strcmp(argv[1], "listener") == 0) return listener();
-  fprintf(stderr, "usage: statstorm stat FILE N | statstorm listener\n");
+  fprintf(stderr, "usage: statstorm stat FILE N [US] | statstorm listener\n");
   return 2;
 }
