@@ -486,7 +486,7 @@ t_identity() {
 # than 20 µs of stops, and the guest made no progress (timed out at 60 s).
 t_identity_signals() {
   PREFIX=$AS_NOBODY
-  cocoon_run -0 -- "$GUESTS/statstorm" stat "$GUESTS/statstorm" 5000 500
+  cocoon_run -0 -- "$GUESTS/statstorm" stat "$GUESTS/statstorm" 2000 500
   assert_status 0 "statstorm under -0"
   assert_eq "eintr 0 other 0 uid 0 signals>0 1" "$OUT" "no stat fails with EINTR, all show root"
 }
