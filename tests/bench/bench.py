@@ -236,15 +236,21 @@ class Bench:
         self.record(key, runner, dt)
         shutil.rmtree(d, ignore_errors=True)
 
-    def w_pkg(self, runner):
+    # Workload 7 under every runner, in `base` (the work directory by
+    # default): native, proot -0, cocoon fakeroot, and beside native
+    # fakeroot (KEY.fakeroot), beside cocoon cocoon on one CPU (KEY.pin).
+    def pkg_runners(self, key, runner, base=None):
         wrapper = {"native": [], "proot": [self.proot or "proot", "-0"] if self.proot else None,
                    "cocoon": [self.cocoon, "fakeroot", "--"]}.get(runner)
         if wrapper is not None:
-            self.pkg("pkg", runner, wrapper)
+            self.pkg(key, runner, wrapper, base)
         if runner == "native" and shutil.which("fakeroot"):
-            self.pkg("pkg.fakeroot", runner, ["fakeroot", "--"])
+            self.pkg(key + ".fakeroot", runner, ["fakeroot", "--"], base)
         if runner == "cocoon":
-            self.pkg("pkg.pin", runner, list(self.PIN) + [self.cocoon, "fakeroot", "--"])
+            self.pkg(key + ".pin", runner, list(self.PIN) + [self.cocoon, "fakeroot", "--"], base)
+
+    def w_pkg(self, runner):
+        self.pkg_runners("pkg", runner)
 
     # The same workload on tmpfs. On the build disk (ext4) creating the
     # 2,000 files dominates and swings from run to run (ext4 scans its inode
@@ -252,16 +258,8 @@ class Bench:
     # find_inode_bit()/recently_deleted() in a profile), which hides the
     # tools' own cost; on tmpfs the tools' overhead is most of what varies.
     def w_pkg_shm(self, runner):
-        if not self.shm:
-            return
-        wrapper = {"native": [], "proot": [self.proot or "proot", "-0"] if self.proot else None,
-                   "cocoon": [self.cocoon, "fakeroot", "--"]}.get(runner)
-        if wrapper is not None:
-            self.pkg("pkg.shm", runner, wrapper, self.shm)
-        if runner == "native" and shutil.which("fakeroot"):
-            self.pkg("pkg.shm.fakeroot", runner, ["fakeroot", "--"], self.shm)
-        if runner == "cocoon":
-            self.pkg("pkg.shm.pin", runner, list(self.PIN) + [self.cocoon, "fakeroot", "--"], self.shm)
+        if self.shm:
+            self.pkg_runners("pkg.shm", runner, self.shm)
 
     # Two CPU-bound processes side by side: what cocoon's CPU placement must
     # not serialize (it puts only serial guests on one CPU).
@@ -360,6 +358,26 @@ class Bench:
     def med(self, key, runner):
         return median(self.results.get(key, {}).get(runner, []))
 
+    def pkg_line(self, title, key):
+        R = self.med
+        n, f = R(key, "native"), R(key + ".fakeroot", "native")
+        c, p, cp = R(key, "cocoon"), R(key, "proot"), R(key + ".pin", "cocoon")
+        print(f"{title}: "
+              f"native {fmt_time(n)}, fakeroot {fmt_time(f)} ({fmt_ratio(ratio(f, n))}), "
+              f"proot -0 {fmt_time(p)} ({fmt_ratio(ratio(p, n))}), "
+              f"cocoon fakeroot {fmt_time(c)} ({fmt_ratio(ratio(c, n))}), "
+              f"under taskset -c 0 {fmt_time(cp)} ({fmt_ratio(ratio(cp, n))})")
+
+    # Issue 5's target: at most fakeroot's ratio in the same run.
+    def pkg_targets(self, name, key):
+        R = self.med
+        n = R(key, "native")
+        limit = ratio(R(key + ".fakeroot", "native"), n)
+        if limit is None:
+            return []
+        return [(name, ratio(R(key, "cocoon"), n), limit, fmt_ratio),
+                ("  the same, taskset -c 0", ratio(R(key + ".pin", "cocoon"), n), limit, fmt_ratio)]
+
     def report(self, elapsed):
         R = self.med
         have = set(self.runners)
@@ -411,21 +429,9 @@ class Bench:
                       f"({fmt_ratio(ratio(fr_p, fr_n))})")
             else:
                 print("  (no Debian rootfs at " + self.ROOTFS + ": run the e2e rootfs test to make one)")
-        pn, pf = R("pkg", "native"), R("pkg.fakeroot", "native")
-        pc, pp, pcp = R("pkg", "cocoon"), R("pkg", "proot"), R("pkg.pin", "cocoon")
-        print("7 packaging as nobody (2,000 files in 40 dirs, chown -R 0:0, tar -cf): "
-              f"native {fmt_time(pn)}, fakeroot {fmt_time(pf)} ({fmt_ratio(ratio(pf, pn))}), "
-              f"proot -0 {fmt_time(pp)} ({fmt_ratio(ratio(pp, pn))}), "
-              f"cocoon fakeroot {fmt_time(pc)} ({fmt_ratio(ratio(pc, pn))}), "
-              f"under taskset -c 0 {fmt_time(pcp)} ({fmt_ratio(ratio(pcp, pn))})")
+        self.pkg_line("7 packaging as nobody (2,000 files in 40 dirs, chown -R 0:0, tar -cf)", "pkg")
         if self.shm:
-            sn, sf = R("pkg.shm", "native"), R("pkg.shm.fakeroot", "native")
-            sc, sp, scp = R("pkg.shm", "cocoon"), R("pkg.shm", "proot"), R("pkg.shm.pin", "cocoon")
-            print("7b the same on tmpfs (/dev/shm): "
-                  f"native {fmt_time(sn)}, fakeroot {fmt_time(sf)} ({fmt_ratio(ratio(sf, sn))}), "
-                  f"proot -0 {fmt_time(sp)} ({fmt_ratio(ratio(sp, sn))}), "
-                  f"cocoon fakeroot {fmt_time(sc)} ({fmt_ratio(ratio(sc, sn))}), "
-                  f"under taskset -c 0 {fmt_time(scp)} ({fmt_ratio(ratio(scp, sn))})")
+            self.pkg_line("7b the same on tmpfs (/dev/shm)", "pkg.shm")
         qn, qc = R("parallel", "native"), R("parallel", "cocoon")
         print(f"8 two CPU-bound shells side by side: native {fmt_time(qn)}, cocoon {fmt_time(qc)} "
               f"({fmt_ratio(ratio(qc, qn))}; serialized would be about 2x)")
@@ -487,20 +493,8 @@ class Bench:
                  fmt_ratio),
                 ("  the same, taskset -c 0: gcc", ratio(R("gcc.view.pin", "cocoon"), gn), 1.8,
                  fmt_ratio)]
-            fk = ratio(R("pkg.fakeroot", "native"), R("pkg", "native"))
-            if fk is not None:
-                targets += [
-                    ("issue 5: packaging, cocoon/native", ratio(R("pkg", "cocoon"), R("pkg", "native")),
-                     fk, fmt_ratio),
-                    ("  the same, taskset -c 0", ratio(R("pkg.pin", "cocoon"), R("pkg", "native")),
-                     fk, fmt_ratio)]
-            sk = ratio(R("pkg.shm.fakeroot", "native"), R("pkg.shm", "native"))
-            if sk is not None:
-                targets += [
-                    ("issue 5: packaging on tmpfs", ratio(R("pkg.shm", "cocoon"),
-                                                          R("pkg.shm", "native")), sk, fmt_ratio),
-                    ("  the same, taskset -c 0", ratio(R("pkg.shm.pin", "cocoon"),
-                                                       R("pkg.shm", "native")), sk, fmt_ratio)]
+            targets += self.pkg_targets("issue 5: packaging, cocoon/native", "pkg")
+            targets += self.pkg_targets("issue 5: packaging on tmpfs", "pkg.shm")
         for name, val, limit, f in targets:
             verdict = "n/a" if val is None else ("MEETS" if val <= limit else "MISSES")
             shown = "-" if val is None else f(val)
