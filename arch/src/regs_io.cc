@@ -229,18 +229,17 @@ std::expected<bool, int> restart_interrupted_syscall(
     pid_t tid, const std::function<bool(Arch, long)>& wanted) {
 #if defined(__x86_64__)
   constexpr std::int64_t kRestartSys = -512, kRestartNoIntr = -513;  // include/linux/errno.h
+  std::array<std::byte, X86_64Regs::kSize> image;
+  if (auto r = get_regset(tid, NT_PRSTATUS, image); !r) return std::unexpected(r.error());
+  const X86_64Regs regs = X86_64Regs::from_bytes(image);
+  if (regs.nr() < 0 || regs.result() != kRestartSys) return false;  // most signal stops
   // The ABI of the interrupted call: TS_COMPAT is still set for an int 0x80
   // call here, and cleared only on the way back to user mode
   // (arch_exit_to_user_mode_prepare()).
   SyscallInfo info{};
   if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) < 0) return std::unexpected(errno);
   const auto abi = from_audit_arch(info.arch);
-  std::array<std::byte, X86_64Regs::kSize> image;
-  if (auto r = get_regset(tid, NT_PRSTATUS, image); !r) return std::unexpected(r.error());
-  const X86_64Regs regs = X86_64Regs::from_bytes(image);
-  if (!abi || regs.nr() < 0 || regs.result() != kRestartSys || !wanted(*abi, regs.nr())) {
-    return false;
-  }
+  if (!abi || !wanted(*abi, regs.nr())) return false;
   if (ptrace(PTRACE_POKEUSER, tid, offsetof(user_regs_struct, rax), kRestartNoIntr) != 0) {
     return std::unexpected(errno);
   }

@@ -170,11 +170,14 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
   int child_err = EPIPE;
   if (read(ready[0], &child_err, sizeof child_err) != sizeof child_err) child_err = EPIPE;
   close(ready[0]);
-  auto fail = [&](Error e) -> std::expected<Launched, Error> {
-    close(sync[1]);  // the child reads EOF and exits 125
+  auto kill_child = [pid](Error e) -> std::expected<Launched, Error> {
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, __WALL);
     return std::unexpected(std::move(e));
+  };
+  auto fail = [&](Error e) {
+    close(sync[1]);  // the child reads EOF and exits 125
+    return kill_child(std::move(e));
   };
   if (child_err != 0) {
     close(sync[1]);
@@ -193,11 +196,7 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
   Launched out{pid, -1};
   if (handshake[0] >= 0) {
     auto listener = take_listener(pid, handshake[0]);
-    if (!listener) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, __WALL);
-      return std::unexpected(listener.error());
-    }
+    if (!listener) return kill_child(listener.error());
     out.listener = *listener;
   }
   return out;

@@ -37,6 +37,13 @@ std::size_t split_pages(std::uint64_t addr, std::size_t len, std::array<iovec, k
 
 std::expected<std::size_t, int> GuestMemory::read_some(std::uint64_t addr,
                                                         std::span<std::byte> out) const {
+  auto got = read_unconfirmed(addr, out);
+  if (got && !still_valid()) return std::unexpected(ESRCH);
+  return got;
+}
+
+std::expected<std::size_t, int> GuestMemory::read_unconfirmed(std::uint64_t addr,
+                                                               std::span<std::byte> out) const {
   std::size_t done = 0;
   while (done < out.size()) {
     std::array<iovec, kMaxIov> remote{};
@@ -54,7 +61,6 @@ std::expected<std::size_t, int> GuestMemory::read_some(std::uint64_t addr,
     if (static_cast<std::size_t>(got) < wanted) break;  // hit an unmapped page
   }
   if (done == 0 && !out.empty()) return std::unexpected(EFAULT);
-  if (!still_valid()) return std::unexpected(ESRCH);
   return done;
 }
 
@@ -91,19 +97,22 @@ std::expected<void, int> GuestMemory::write_force(std::uint64_t addr,
 
 // Page by page: a path nearly always ends in the page it starts in, and
 // reading PATH_MAX bytes at once would pin and copy a second page for
-// nothing at every call.
+// nothing at every call. Confirmed once, when the whole path is in.
 std::expected<std::string, int> GuestMemory::read_path(std::uint64_t addr) const {
   std::array<std::byte, PATH_MAX> buf;
   std::size_t have = 0;
   while (have < buf.size()) {
     const std::size_t want =
         std::min<std::uint64_t>(buf.size() - have, kPage - ((addr + have) % kPage));
-    auto got = read_some(addr + have, std::span(buf).subspan(have, want));
+    auto got = read_unconfirmed(addr + have, std::span(buf).subspan(have, want));
     if (!got) return std::unexpected(got.error());
     const auto* chars = reinterpret_cast<const char*>(buf.data());
     const void* nul = std::memchr(chars + have, '\0', *got);
     have += *got;
-    if (nul != nullptr) return std::string(chars, static_cast<const char*>(nul));
+    if (nul != nullptr) {
+      if (!still_valid()) return std::unexpected(ESRCH);
+      return std::string(chars, static_cast<const char*>(nul));
+    }
     if (*got < want) return std::unexpected(EFAULT);
   }
   return std::unexpected(ENAMETOOLONG);

@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -28,20 +29,15 @@ namespace {
 int wake_signal() { return SIGRTMIN + 2; }
 void on_wake(int) {}
 
-// The kernel's struct seccomp_notif may be larger than our headers' (it
-// copies its own size out): SECCOMP_GET_NOTIF_SIZES says how large.
-std::size_t notif_size() {
+// The kernel's structs seccomp_notif and seccomp_notif_resp may be larger
+// than our headers' (it copies its own size out): SECCOMP_GET_NOTIF_SIZES
+// says how large.
+seccomp_notif_sizes notif_sizes() {
   seccomp_notif_sizes sizes{};
-  if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) return sizeof(seccomp_notif);
-  return std::max<std::size_t>(sizes.seccomp_notif, sizeof(seccomp_notif));
-}
-
-std::size_t resp_size() {
-  seccomp_notif_sizes sizes{};
-  if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) {
-    return sizeof(seccomp_notif_resp);
-  }
-  return std::max<std::size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp));
+  syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes);  // zeros on failure: ours
+  sizes.seccomp_notif = std::max<__u16>(sizes.seccomp_notif, sizeof(seccomp_notif));
+  sizes.seccomp_notif_resp = std::max<__u16>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp));
+  return sizes;
 }
 
 }  // namespace
@@ -49,7 +45,11 @@ std::size_t resp_size() {
 Notifier::Notifier(int listener, Answer answer) : listener_(listener), answer_(std::move(answer)) {
   // Both directions of a round trip wake the other side on the waker's CPU
   // (complete_on_current_cpu()), as a ptrace stop does on one CPU.
-  sync_ = ioctl(listener_, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0) == 0;
+  // Before Linux 6.6 the flag is refused, and CPU placement alone keeps
+  // this thread beside the guest.
+  if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0) != 0) {
+    log().debug("no SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP: {}", std::strerror(errno));
+  }
   struct sigaction sa {};
   sa.sa_handler = on_wake;
   sigemptyset(&sa.sa_mask);
@@ -76,7 +76,8 @@ void Notifier::loop() {
   sigfillset(&only_wake);
   sigdelset(&only_wake, wake_signal());
   pthread_sigmask(SIG_SETMASK, &only_wake, nullptr);
-  std::vector<std::byte> req_buf(notif_size()), resp_buf(resp_size());
+  const seccomp_notif_sizes sizes = notif_sizes();
+  std::vector<std::byte> req_buf(sizes.seccomp_notif), resp_buf(sizes.seccomp_notif_resp);
   auto* req = reinterpret_cast<seccomp_notif*>(req_buf.data());
   auto* resp = reinterpret_cast<seccomp_notif_resp*>(resp_buf.data());
   while (!stop_.load()) {

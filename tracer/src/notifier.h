@@ -38,16 +38,12 @@ class Notifier {
 
   // The thread's id, for CPU placement.
   pid_t tid() const { return tid_.load(); }
-  // Whether wake-ups go to the waker's CPU (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP,
-  // Linux 6.6): then the thread follows the guest without being pinned.
-  bool sync_wake_up() const { return sync_; }
 
  private:
   void loop();
 
   int listener_;
   Answer answer_;
-  bool sync_ = false;
   std::atomic<bool> stop_{false};
   std::atomic<bool> done_{false};
   std::atomic<pid_t> tid_{0};

@@ -51,6 +51,9 @@ class GuestMemory {
   pid_t tid() const { return tid_; }
 
  private:
+  // read_some() without the notification's confirmation.
+  std::expected<std::size_t, int> read_unconfirmed(std::uint64_t addr,
+                                                   std::span<std::byte> out) const;
   std::expected<std::size_t, int> peek_some(std::uint64_t addr, std::span<std::byte> out) const;
   std::expected<void, int> poke(std::uint64_t addr, std::span<const std::byte> data) const;
   bool still_valid() const;
