@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <sys/wait.h>
 
 #include <cerrno>
 #include <cstring>
@@ -58,19 +57,5 @@ Verdict Affinity::on_entry(tracer::SyscallStop& stop) {
   }
   return Verdict::skip(got);
 }
-
-Decision Waits::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  if (row.name != "wait4" && row.name != "waitid") return Decision::allow();
-  return abi == arch::host_arch() ? Decision::trace() : Decision::allow();
-}
-
-Verdict Waits::on_entry(tracer::SyscallStop& stop) {
-  const int options_arg = stop.desc.name == "wait4" ? 2 : 3;
-  if (stop.regs.arg(options_arg) & WNOHANG) return Verdict::resume();
-  stop.tracee.waiting = true;
-  return Verdict::resume_to_exit();
-}
-
-void Waits::on_exit(tracer::SyscallStop& stop) { stop.tracee.waiting = false; }
 
 }  // namespace cocoon::syscalls

@@ -26,16 +26,4 @@ class Affinity final : public tracer::SyscallHandler {
   std::unordered_map<pid_t, cpu_set_t> set_;  // by tid: what the guest asked for
 };
 
-// wait4/waitid that block: the tracee is marked waiting from the entry to
-// the exit stop, so the tracer's placement knows a shell waiting for its
-// command, or gcc for cc1, does not compete for a CPU (two stops per wait,
-// about one per process the guest starts).
-class Waits final : public tracer::SyscallHandler {
- public:
-  std::string_view name() const override { return "waits"; }
-  tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
-  tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
-  void on_exit(tracer::SyscallStop& stop) override;
-};
-
 }  // namespace cocoon::syscalls

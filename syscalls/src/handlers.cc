@@ -23,10 +23,7 @@ tracer::HandlerList make_handlers(const RunConfig& config,
   tracer::HandlerList list;
   list.push_back(std::make_unique<Containment>());
   // The CPUs the guest asks for, whatever cocoon's placement does.
-  if (config.cpu_placement) {
-    list.push_back(std::make_unique<Affinity>());
-    list.push_back(std::make_unique<Waits>());
-  }
+  if (config.cpu_placement) list.push_back(std::make_unique<Affinity>());
   // Identity emulation: one state for the credential handlers and the
   // namespaces, whose user namespaces change credentials.
   if (config.identity && !identity) identity = std::make_shared<IdentityState>();

@@ -15,14 +15,21 @@ lines=($OUT)
 pass "a serial guest (a shell and its command) runs on one CPU (${lines[0]})"
 assert_eq "$ncpu"$'\n'"$ncpu" "${lines[1]}"$'\n'"${lines[2]}" "nproc and sched_getaffinity still see $ncpu CPUs"
 
-# Two processes that do not wait for each other: both CPUs again, once
-# they have overlapped for the grace period (Placement::kGrace, 3 ms; a
-# command substitution's few milliseconds stay on one CPU).
-# Two busy loops (a sleeping process would count as runnable too: cocoon
-# knows waits only); the long one's CPUs are read once the short one ends.
+# Two processes that compete for a CPU: both CPUs again, once samples of
+# their states have found both runnable twice (Placement::kGrace, 3 ms
+# apart). Two busy loops; the long one's CPUs are read once the short one
+# ends.
 cocoon_run -- sh -c 'p() { i=0; while [ $i -lt $1 ]; do i=$((i+1)); done; }
   p 400000 & p 100000; sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/$!/status; wait'
 assert_eq "$all" "$OUT" "a guest with two runnable processes has all its CPUs"
+
+# A shell blocked reading a command substitution is not runnable: a busy
+# command that runs far longer than the samples' grace stays on one CPU
+# with it (cocoon traces no wait4; it samples /proc/TID/stat).
+cocoon_run -- sh -c 'x=$(i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done
+  sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status); echo "$x"'
+[[ $OUT =~ ^[0-9]+$ ]] || fail "a shell waiting on a pipe for its busy command: expected one CPU, got '$OUT'"
+pass "a shell blocked on its command's pipe leaves the guest on one CPU ($OUT)"
 
 cocoon_run --no-cpu-placement -- sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status
 assert_eq "$all" "$OUT" "--no-cpu-placement leaves the CPUs alone"

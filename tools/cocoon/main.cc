@@ -171,7 +171,7 @@ void add_run_options(CLI::App* cmd, Options& o) {
       "(docs/architecture.md)");
   cmd->add_flag_callback(
       "--no-cpu-placement", [&o] { o.session.view.cpu_placement = false; },
-      "Do not put cocoon and a serial guest (at most two processes, one thread each) "
+      "Do not put cocoon and a serial guest (at most one of its tasks runnable) "
       "on one CPU (docs/benchmark.md)");
   cmd->add_flag("--die-with-parent", o.session.tracer.die_with_parent,
                 "Kill the guest tree when cocoon's parent dies");

@@ -2,12 +2,14 @@
 
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
-
-#include <unordered_set>
+#include <cstdio>
+#include <cstring>
 
 namespace cocoon::tracer {
 
@@ -51,52 +53,86 @@ void Placement::arm_timer(std::chrono::nanoseconds after) {
 
 void Placement::update() {
   if (!adaptive_) return;
-  std::unordered_set<pid_t> processes;
-  std::size_t threads = 0, active = 0;
-  tracees_.for_each([&](const Tracee& t) {
-    ++threads;
-    processes.insert(t.tgid != 0 ? t.tgid : t.tid);
-    if (!t.waiting) ++active;
-  });
-  const bool serial = threads == processes.size() && active <= 1;
-  if (serial) {
-    if (unpin_pending_) {
-      unpin_pending_ = false;
-      arm_timer(std::chrono::nanoseconds(0));
+  if (tracees_.size() > 1) {
+    if (!armed_) {
+      armed_ = true;
+      interval_ = kGrace;
+      against_ = 0;
+      arm_timer(interval_);
     }
-    if (pinned_) return;
-    const int cpu = sched_getcpu();
-    if (cpu < 0 || !CPU_ISSET(cpu, &original_)) return;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    apply(one);
-    pinned_ = true;
-  } else if (pinned_ && !unpin_pending_) {
-    unpin_pending_ = true;
-    arm_timer(kGrace);
+    return;
   }
+  // One task: serial. The timer, if armed, finds it so and stops.
+  if (pinned_) return;
+  const int cpu = sched_getcpu();
+  if (cpu < 0 || !CPU_ISSET(cpu, &original_)) return;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  apply(one);
+  pinned_ = true;
 }
 
-// Wakes at the end of a grace period and unpins, unless update() saw the
-// guest serial again meanwhile. The guest may have turned parallel without
-// any stop since (two CPU-bound processes), so this cannot wait for an event.
+std::size_t Placement::runnable(TraceeTable& tracees) {
+  std::size_t n = 0;
+  tracees.for_each([&n](const Tracee& t) {
+    // "PID (COMM) STATE ...": COMM may hold spaces and parentheses, so the
+    // state follows the last ')' (proc_pid_stat(5)).
+    char path[40], buf[512];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", t.tid);
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    const ssize_t got = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (got <= 0) return;
+    buf[got] = '\0';
+    const char* paren = std::strrchr(buf, ')');
+    if (paren != nullptr && paren[1] == ' ' && paren[2] == 'R') ++n;
+  });
+  return n;
+}
+
+// Under mu_, when the timer expires.
+void Placement::sample() {
+  armed_ = false;
+  if (tracees_.size() <= 1) return;  // update() pinned it, if it could
+  const bool compete = runnable(tracees_) >= 2;
+  const bool changes = compete == pinned_;  // what this sample argues for
+  against_ = changes ? against_ + 1 : 0;
+  if (against_ >= 2) {
+    against_ = 0;
+    if (pinned_) {
+      apply(original_);
+      pinned_ = false;
+    } else {
+      const int cpu = sched_getcpu();
+      if (cpu >= 0 && CPU_ISSET(cpu, &original_)) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        apply(one);
+        pinned_ = true;
+      }
+    }
+    interval_ = kGrace;
+  } else if (changes) {
+    interval_ = kGrace;  // confirm soon
+  } else {
+    interval_ = std::min(interval_ * 2, kMaxInterval);
+  }
+  armed_ = true;
+  arm_timer(interval_);
+}
+
+// Wakes when a sample is due. The guest may have turned parallel without
+// any stop (two CPU-bound processes), so this cannot wait for an event.
 void Placement::timer_loop() {
   for (;;) {
     std::uint64_t expirations = 0;
     if (read(timer_fd_, &expirations, sizeof expirations) < 0 && errno != EINTR) return;
     const std::lock_guard lock(mu_);
     if (stop_) return;
-    // Disarmed meanwhile (update() saw the guest serial again), or re-armed
-    // for a later overlap whose grace is still running.
-    itimerspec left{};
-    timerfd_gettime(timer_fd_, &left);
-    if (!unpin_pending_ || left.it_value.tv_sec != 0 || left.it_value.tv_nsec != 0) continue;
-    unpin_pending_ = false;
-    if (pinned_) {
-      apply(original_);
-      pinned_ = false;
-    }
+    if (armed_) sample();
   }
 }
 

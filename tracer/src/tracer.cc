@@ -225,11 +225,7 @@ void Tracer::on_syscall_stop(Tracee& t) {
     t.forced_result.reset();
   }
   const auto stopped_at = t.observe_exit ? Clock::now() : Clock::time_point{};
-  if (t.exit_handlers != 0) {
-    const bool waiting = t.waiting;
-    dispatcher_.on_exit(t, *regs);
-    if (t.waiting != waiting) placement_->update();
-  }
+  if (t.exit_handlers != 0) dispatcher_.on_exit(t, *regs);
   if (t.observe_exit) {
     t.observe_exit = false;
     options_.observer->on_exit(t, *regs, stopped_at);
@@ -256,12 +252,9 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     case Action::kErrno: v = Verdict::skip(-static_cast<std::int64_t>(d.err)); break;
     case Action::kKill: kill(t.tid, SIGKILL); return;  // SIGKILL ends the whole process
     case Action::kTrace:
-    case Action::kNotify: {  // without a listener, a notified call stops
-      const bool waiting = t.waiting;
+    case Action::kNotify:  // without a listener, a notified call stops
       v = dispatcher_.on_entry(t, regs);
-      if (t.waiting != waiting) placement_->update();
       break;
-    }
   }
   if (v.kind == Verdict::Kind::kSkip) {
     regs.skip_with(v.value);

@@ -32,9 +32,6 @@ struct Tracee {
   std::optional<std::int64_t> forced_result;
   // In a group-stop under PTRACE_LISTEN.
   bool listening = false;
-  // Blocked in wait4/waitid for a child (set by a handler between that
-  // call's entry and exit stops): not competing for a CPU (Placement).
-  bool waiting = false;
 
   // A new task is announced twice: by its own first stop and by its
   // parent's clone event, in either order. Handlers hear of it
