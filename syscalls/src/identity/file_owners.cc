@@ -16,6 +16,7 @@
 
 #include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/tracee.h"
+#include "../guest_fds.h"
 #include "../proc_fields.h"
 #include "identity.h"
 
@@ -44,6 +45,11 @@ struct Target {
   // is not open, the kernel's fdget() fails first, with EBADF, where the
   // tracer's lookup of the missing link only says ENOENT.
   std::string fd_link;
+  // The same file for statx, faster: the guest's fd N duplicated (GuestFds)
+  // and the path relative to it ("" for the fd itself). Absent (-1) when
+  // the path is absolute or relative to the cwd, or no duplicate was had.
+  OwnedFd base;
+  std::string rel;
 };
 
 std::string fd_link(pid_t tid, int fd) {
@@ -62,8 +68,19 @@ int guest_errno(const Target& t, int err) {
   return err;
 }
 
-std::expected<Target, int> at_path(tracer::SyscallStop& stop, int dirfd_arg, int path_arg,
-                                   bool follow, bool empty_ok) {
+// The guest's fd `fd` duplicated for `t`: EBADF when the guest has no
+// such fd (the kernel's fdget() fails first); else whatever GuestFds gave,
+// or nothing (t keeps the /proc path).
+int attach_base(GuestFds& fds, const tracer::SyscallStop& stop, int fd, Target& t, std::string rel) {
+  auto dup = fds.dup(stop.tracee.tid, stop.tracee.tgid, fd);
+  if (!dup) return dup.error() == EBADF ? EBADF : 0;
+  t.base = std::move(*dup);
+  t.rel = std::move(rel);
+  return 0;
+}
+
+std::expected<Target, int> at_path(GuestFds& fds, tracer::SyscallStop& stop, int dirfd_arg,
+                                   int path_arg, bool follow, bool empty_ok) {
   const std::string proc = "/proc/" + std::to_string(stop.tracee.tid);
   const int dirfd = dirfd_arg >= 0 ? static_cast<int>(stop.regs.arg(dirfd_arg)) : AT_FDCWD;
   std::string path;
@@ -79,33 +96,50 @@ std::expected<Target, int> at_path(tracer::SyscallStop& stop, int dirfd_arg, int
     // AT_EMPTY_PATH names the dirfd itself; AT_FDCWD's is the cwd (the
     // empty walk from the starting point, fs/namei.c path_init with
     // LOOKUP_EMPTY).
-    if (dirfd == AT_FDCWD) return Target{proc + "/cwd", true, {}};
-    return Target{fd_link(stop.tracee.tid, dirfd), true, fd_link(stop.tracee.tid, dirfd)};
+    if (dirfd == AT_FDCWD) return Target{proc + "/cwd", true, {}, {}, {}};
+    Target t{fd_link(stop.tracee.tid, dirfd), true, fd_link(stop.tracee.tid, dirfd), {}, {}};
+    if (int err = attach_base(fds, stop, dirfd, t, {})) return std::unexpected(err);
+    return t;
   }
-  if (path.front() == '/') return Target{path, follow, {}};
-  if (dirfd == AT_FDCWD) return Target{proc + "/cwd/" + path, follow, {}};
+  if (path.front() == '/') return Target{path, follow, {}, {}, {}};
+  if (dirfd == AT_FDCWD) return Target{proc + "/cwd/" + path, follow, {}, {}, {}};
   const std::string link = fd_link(stop.tracee.tid, dirfd);
-  return Target{link + "/" + path, follow, link};
+  Target t{link + "/" + path, follow, link, {}, {}};
+  if (int err = attach_base(fds, stop, dirfd, t, std::move(path))) return std::unexpected(err);
+  return t;
 }
 
 // An fd argument. `io`: a call the kernel resolves with fdget(), which an
 // O_PATH descriptor fails with EBADF (fchown, fchmod, f*xattr: fs/open.c,
 // fs/xattr.c), unlike fstat's fdget_raw().
-std::expected<Target, int> of_fd(tracer::SyscallStop& stop, int fd_arg, bool io) {
+std::expected<Target, int> of_fd(GuestFds& fds, tracer::SyscallStop& stop, int fd_arg, bool io) {
   const int fd = static_cast<int>(stop.regs.arg(fd_arg));
   const std::string link = fd_link(stop.tracee.tid, fd);
-  if (io) {
+  Target t{link, true, link, {}, {}};
+  if (int err = attach_base(fds, stop, fd, t, {})) return std::unexpected(err);
+  if (io && t.base.fd >= 0) {
+    // The duplicate shares the open file description, and its flags.
+    if (::fcntl(t.base.fd, F_GETFL) & O_PATH) return std::unexpected(EBADF);
+  } else if (io) {
     const auto flags = proc_field(stop.tracee.tid, "fdinfo/" + std::to_string(fd), "flags:");
     if (!flags) return std::unexpected(EBADF);  // not open
     if (std::stoul(*flags, nullptr, 8) & O_PATH) return std::unexpected(EBADF);
   }
-  return Target{link, true, link};
+  return t;
 }
 
 std::expected<struct statx, int> host_statx(const Target& t, unsigned mask = STATX_BASIC_STATS,
                                             int sync = 0) {
   struct statx sx {};
   const int flags = (t.follow ? 0 : AT_SYMLINK_NOFOLLOW) | sync;
+  if (t.base.fd >= 0) {
+    // The fd is open (it was duplicated): no EBADF to tell apart.
+    const int empty = t.rel.empty() ? AT_EMPTY_PATH : 0;
+    if (::statx(t.base.fd, t.rel.c_str(), flags | empty, mask | STATX_BTIME, &sx) != 0) {
+      return std::unexpected(errno);
+    }
+    return sx;
+  }
   if (::statx(AT_FDCWD, t.path.c_str(), flags, mask | STATX_BTIME, &sx) != 0) {
     return std::unexpected(guest_errno(t, errno));
   }
@@ -462,50 +496,50 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   const auto u32 = [&](int i) { return static_cast<std::uint32_t>(regs.arg(i)); };
   const auto flags = [&](int i) { return static_cast<int>(regs.arg(i)); };
   const bool nofollow3 = flags(3) & AT_SYMLINK_NOFOLLOW;
-  if (n == "stat") return c.stat(at_path(stop, -1, 0, true, false), regs.arg(1));
-  if (n == "lstat") return c.stat(at_path(stop, -1, 0, false, false), regs.arg(1));
-  if (n == "fstat") return c.stat(of_fd(stop, 0, false), regs.arg(1));
+  if (n == "stat") return c.stat(at_path(fds_, stop, -1, 0, true, false), regs.arg(1));
+  if (n == "lstat") return c.stat(at_path(fds_, stop, -1, 0, false, false), regs.arg(1));
+  if (n == "fstat") return c.stat(of_fd(fds_, stop, 0, false), regs.arg(1));
   if (n == "newfstatat") {
-    return c.stat(at_path(stop, 0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), regs.arg(2));
+    return c.stat(at_path(fds_, stop, 0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), regs.arg(2));
   }
   if (n == "statx") {
-    return c.statx(at_path(stop, 0, 1, !(flags(2) & AT_SYMLINK_NOFOLLOW), flags(2) & AT_EMPTY_PATH));
+    return c.statx(at_path(fds_, stop, 0, 1, !(flags(2) & AT_SYMLINK_NOFOLLOW), flags(2) & AT_EMPTY_PATH));
   }
-  if (n == "chown") return c.chown(at_path(stop, -1, 0, true, false), u32(1), u32(2));
-  if (n == "lchown") return c.chown(at_path(stop, -1, 0, false, false), u32(1), u32(2));
-  if (n == "fchown") return c.chown(of_fd(stop, 0, true), u32(1), u32(2));
+  if (n == "chown") return c.chown(at_path(fds_, stop, -1, 0, true, false), u32(1), u32(2));
+  if (n == "lchown") return c.chown(at_path(fds_, stop, -1, 0, false, false), u32(1), u32(2));
+  if (n == "fchown") return c.chown(of_fd(fds_, stop, 0, true), u32(1), u32(2));
   if (n == "fchownat") {
-    return c.chown(at_path(stop, 0, 1, !(flags(4) & AT_SYMLINK_NOFOLLOW), flags(4) & AT_EMPTY_PATH),
+    return c.chown(at_path(fds_, stop, 0, 1, !(flags(4) & AT_SYMLINK_NOFOLLOW), flags(4) & AT_EMPTY_PATH),
                    u32(2), u32(3));
   }
-  if (n == "chmod") return c.chmod(at_path(stop, -1, 0, true, false), u32(1));
-  if (n == "fchmod") return c.chmod(of_fd(stop, 0, true), u32(1));
-  if (n == "fchmodat") return c.chmod(at_path(stop, 0, 1, true, false), u32(2));
+  if (n == "chmod") return c.chmod(at_path(fds_, stop, -1, 0, true, false), u32(1));
+  if (n == "fchmod") return c.chmod(of_fd(fds_, stop, 0, true), u32(1));
+  if (n == "fchmodat") return c.chmod(at_path(fds_, stop, 0, 1, true, false), u32(2));
   if (n == "fchmodat2") {
-    return c.chmod(at_path(stop, 0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), u32(2));
+    return c.chmod(at_path(fds_, stop, 0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), u32(2));
   }
-  if (n == "mknod") return c.mknod(at_path(stop, -1, 0, false, false), u32(1), regs.arg(2));
-  if (n == "mknodat") return c.mknod(at_path(stop, 0, 1, false, false), u32(2), regs.arg(3));
-  if (n == "setxattr") return c.setcap(at_path(stop, -1, 0, true, false), 1);
-  if (n == "lsetxattr") return c.setcap(at_path(stop, -1, 0, false, false), 1);
-  if (n == "fsetxattr") return c.setcap(of_fd(stop, 0, true), 1);
-  if (n == "getxattr") return c.getcap(at_path(stop, -1, 0, true, false), 1);
-  if (n == "lgetxattr") return c.getcap(at_path(stop, -1, 0, false, false), 1);
-  if (n == "fgetxattr") return c.getcap(of_fd(stop, 0, true), 1);
-  if (n == "removexattr") return c.dropcap(at_path(stop, -1, 0, true, false), 1);
-  if (n == "lremovexattr") return c.dropcap(at_path(stop, -1, 0, false, false), 1);
-  if (n == "fremovexattr") return c.dropcap(of_fd(stop, 0, true), 1);
+  if (n == "mknod") return c.mknod(at_path(fds_, stop, -1, 0, false, false), u32(1), regs.arg(2));
+  if (n == "mknodat") return c.mknod(at_path(fds_, stop, 0, 1, false, false), u32(2), regs.arg(3));
+  if (n == "setxattr") return c.setcap(at_path(fds_, stop, -1, 0, true, false), 1);
+  if (n == "lsetxattr") return c.setcap(at_path(fds_, stop, -1, 0, false, false), 1);
+  if (n == "fsetxattr") return c.setcap(of_fd(fds_, stop, 0, true), 1);
+  if (n == "getxattr") return c.getcap(at_path(fds_, stop, -1, 0, true, false), 1);
+  if (n == "lgetxattr") return c.getcap(at_path(fds_, stop, -1, 0, false, false), 1);
+  if (n == "fgetxattr") return c.getcap(of_fd(fds_, stop, 0, true), 1);
+  if (n == "removexattr") return c.dropcap(at_path(fds_, stop, -1, 0, true, false), 1);
+  if (n == "lremovexattr") return c.dropcap(at_path(fds_, stop, -1, 0, false, false), 1);
+  if (n == "fremovexattr") return c.dropcap(of_fd(fds_, stop, 0, true), 1);
   std::optional<FileKey> gone;
-  if (n == "unlink" || n == "rmdir") gone = c.removed(at_path(stop, -1, 0, false, false));
-  if (n == "unlinkat") gone = c.removed(at_path(stop, 0, 1, false, false));
+  if (n == "unlink" || n == "rmdir") gone = c.removed(at_path(fds_, stop, -1, 0, false, false));
+  if (n == "unlinkat") gone = c.removed(at_path(fds_, stop, 0, 1, false, false));
   if (n == "rename") {
-    gone = c.renamed_over(at_path(stop, -1, 0, false, false), at_path(stop, -1, 1, false, false));
+    gone = c.renamed_over(at_path(fds_, stop, -1, 0, false, false), at_path(fds_, stop, -1, 1, false, false));
   }
   if (n == "renameat") {
-    gone = c.renamed_over(at_path(stop, 0, 1, false, false), at_path(stop, 2, 3, false, false));
+    gone = c.renamed_over(at_path(fds_, stop, 0, 1, false, false), at_path(fds_, stop, 2, 3, false, false));
   }
   if (n == "renameat2" && !(regs.arg(4) & 2 /* RENAME_EXCHANGE */)) {
-    gone = c.renamed_over(at_path(stop, 0, 1, false, false), at_path(stop, 2, 3, false, false));
+    gone = c.renamed_over(at_path(fds_, stop, 0, 1, false, false), at_path(fds_, stop, 2, 3, false, false));
   }
   if (!gone) return Verdict::resume();
   removing_[stop.tracee.tid] = *gone;
@@ -518,6 +552,11 @@ void FileOwners::on_exit(tracer::SyscallStop& stop) {
   const FileKey key = it->second;
   removing_.erase(it);
   if (stop.regs.result() == 0) (void)s_->db.erase(key);
+}
+
+void FileOwners::on_death(const tracer::Tracee& tracee) {
+  fds_.forget(tracee.tid);
+  removing_.erase(tracee.tid);
 }
 
 }  // namespace cocoon::syscalls

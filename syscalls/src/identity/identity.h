@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "cocoon/tracer/handler.h"
+#include "../guest_fds.h"
 #include "credentials.h"
 #include "ownership_db.h"
 
@@ -70,12 +71,15 @@ class FileOwners final : public tracer::SyscallHandler {
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
   void on_exit(tracer::SyscallStop& stop) override;
+  void on_death(const tracer::Tracee& tracee) override;
 
  private:
   std::shared_ptr<IdentityState> s_;
   // unlink/rmdir/rename over a recorded file: its key until the exit says
   // whether the kernel removed it, per tid.
   std::unordered_map<pid_t, FileKey> removing_;
+  // The guest's dirfds and fds, for the tracer's own statx (guest_fds.h).
+  GuestFds fds_;
 };
 
 }  // namespace cocoon::syscalls
