@@ -66,6 +66,13 @@ std::expected<std::size_t, int> GuestMemory::read_unconfirmed(std::uint64_t addr
 
 bool GuestMemory::still_valid() const {
   if (notification_.listener < 0) return true;
+  // No task reaped since before the call was received: its number is its
+  // own (NotificationRef). Not remembered in validated_: a later access
+  // looks again.
+  if (notification_.reaps != nullptr &&
+      notification_.reaps->load(std::memory_order_acquire) == notification_.reaps_seen) {
+    return true;
+  }
   std::uint64_t id = notification_.id;
   validated_ = ioctl(notification_.listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
   return validated_;

@@ -42,7 +42,8 @@ seccomp_notif_sizes notif_sizes() {
 
 }  // namespace
 
-Notifier::Notifier(int listener, Answer answer) : listener_(listener), answer_(std::move(answer)) {
+Notifier::Notifier(int listener, Answer answer, const std::atomic<std::uint64_t>* reaps)
+    : listener_(listener), answer_(std::move(answer)), reaps_(reaps) {
   // Both directions of a round trip wake the other side on the waker's CPU
   // (complete_on_current_cpu()), as a ptrace stop does on one CPU.
   // Before Linux 6.6 the flag is refused, and CPU placement alone keeps
@@ -86,6 +87,7 @@ void Notifier::loop() {
   auto* resp = reinterpret_cast<seccomp_notif_resp*>(resp_buf.data());
   while (!stop_.load()) {
     std::memset(req_buf.data(), 0, req_buf.size());  // the kernel wants it zeroed
+    const std::uint64_t reaps_seen = reaps_ != nullptr ? reaps_->load(std::memory_order_acquire) : 0;
     if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) {
       // EINTR: our wake-up, or another signal; ENOENT: the task went (a
       // signal, or death) between queueing the call and our receiving it.
@@ -97,7 +99,7 @@ void Notifier::loop() {
       listener_ = -1;
       break;
     }
-    const Verdict v = answer_(*req, listener_);
+    const Verdict v = answer_(*req, listener_, reaps_seen);
     std::memset(resp_buf.data(), 0, resp_buf.size());
     resp->id = req->id;
     if (v.kind == Verdict::Kind::kSkip) {

@@ -28,10 +28,13 @@ class Notifier {
  public:
   // What to do with one notification: skip (the call's answer) or resume
   // (the kernel runs it as it is, SECCOMP_USER_NOTIF_FLAG_CONTINUE).
-  using Answer = std::function<Verdict(const seccomp_notif& n, int listener)>;
+  // `reaps_seen`: *reaps as read before the notification was received.
+  using Answer = std::function<Verdict(const seccomp_notif& n, int listener, std::uint64_t reaps_seen)>;
 
   // Takes `listener` (closed on destruction) and starts the thread.
-  Notifier(int listener, Answer answer);
+  // `reaps` (may be null): the tracer's count of reaped tasks
+  // (NotificationRef).
+  Notifier(int listener, Answer answer, const std::atomic<std::uint64_t>* reaps = nullptr);
   ~Notifier();
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
@@ -44,6 +47,7 @@ class Notifier {
 
   int listener_;
   Answer answer_;
+  const std::atomic<std::uint64_t>* reaps_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> done_{false};
   std::atomic<pid_t> tid_{0};

@@ -53,7 +53,9 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   std::unique_lock lock(mu_);
   if (launched->listener >= 0) {
     notifier_ = std::make_unique<Notifier>(
-        launched->listener, [this](const seccomp_notif& n, int fd) { return answer(n, fd); });
+        launched->listener,
+        [this](const seccomp_notif& n, int fd, std::uint64_t seen) { return answer(n, fd, seen); },
+        &reaps_);
     placement_->add_thread(notifier_->tid());
   } else if (notifies()) {
     log().debug("no seccomp listener: notified calls stop instead");
@@ -71,6 +73,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
       if (errno == ECHILD) break;
       return std::unexpected(Error{errno, "waitpid"});
     }
+    if (WIFEXITED(status) || WIFSIGNALED(status)) reaps_.fetch_add(1, std::memory_order_release);
     const std::lock_guard guard(mu_);
     handle(decode_wait_status(tid, status));
   }
@@ -99,7 +102,7 @@ void Tracer::restart_if_notified(Tracee& t) {
 // A notified call (Action::kNotify), on the notifier's thread. Its task is
 // one cocoon follows, unless it died and its number went to a newcomer
 // whose first stop has not been handled yet: then its ids come from /proc.
-Verdict Tracer::answer(const seccomp_notif& n, int listener) {
+Verdict Tracer::answer(const seccomp_notif& n, int listener, std::uint64_t reaps_seen) {
   const std::lock_guard guard(mu_);
   const auto tid = static_cast<pid_t>(n.pid);
   Tracee stand_in;
@@ -114,7 +117,7 @@ Verdict Tracer::answer(const seccomp_notif& n, int listener) {
   auto regs = arch::SyscallRegs::from_seccomp_data(n.data.arch, n.data.nr, args,
                                                    n.data.instruction_pointer);
   if (!regs) return Verdict::deny(ENOSYS);
-  const GuestMemory memory(tid, NotificationRef{listener, n.id});
+  const GuestMemory memory(tid, NotificationRef{listener, n.id, &reaps_, reaps_seen});
   return dispatcher_.on_notification(*t, *regs, memory);
 }
 

@@ -2,6 +2,7 @@
 // fork, so parent and child share their addresses.
 #include "cocoon/tracer/memory.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/limits.h>
 #include <sys/mman.h>
@@ -9,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstring>
 
@@ -119,6 +121,33 @@ TEST(GuestMemory, WritesIncludingReadOnlyMappings) {
   // breakpoints in text pages (partial words keep their other bytes).
   ASSERT_TRUE(mem.write_force(addr(m.readonly + 1), std::as_bytes(std::span(odd))).has_value());
   EXPECT_EQ(*mem.read_path(addr(m.readonly)), "bafter!!");
+}
+
+// A notified call's memory (NotificationRef): while the tracer's count of
+// reaped tasks is what it was before the call was received, accesses need
+// no SECCOMP_IOCTL_NOTIF_ID_VALID; once it moved they are confirmed, and a
+// notification the listener does not know (here: /dev/null is no listener)
+// fails them with ESRCH.
+TEST(GuestMemory, NotifiedAccessesAreConfirmedOnlyAfterAReap) {
+  Layout m;
+  std::strcpy(m.base, "/etc/passwd");
+  StoppedChild child;
+  const int not_a_listener = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(not_a_listener, 0);
+  std::atomic<std::uint64_t> reaps{7};
+  const GuestMemory mem(child.pid(), NotificationRef{not_a_listener, 1, &reaps, 7});
+  auto path = mem.read_path(addr(m.base));
+  ASSERT_TRUE(path.has_value()) << "errno " << path.error();
+  EXPECT_EQ(*path, "/etc/passwd");
+  const char word[] = "ok";
+  EXPECT_TRUE(mem.write(addr(m.base), std::as_bytes(std::span(word))).has_value());
+  reaps.store(8);  // a task was reaped: the notification must be confirmed
+  EXPECT_EQ(mem.read_path(addr(m.base)).error(), ESRCH);
+  EXPECT_EQ(mem.write(addr(m.base), std::as_bytes(std::span(word))).error(), ESRCH);
+  // Without the count, every access is confirmed.
+  const GuestMemory strict(child.pid(), NotificationRef{not_a_listener, 1});
+  EXPECT_EQ(strict.read_path(addr(m.base)).error(), ESRCH);
+  close(not_a_listener);
 }
 
 }  // namespace

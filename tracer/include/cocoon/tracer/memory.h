@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -15,12 +16,20 @@ namespace cocoon::tracer {
 
 // A call the tracer answers from a seccomp user notification: the task is
 // blocked in the kernel, not stopped, and had it died its number could have
-// gone to another process before cocoon read "its" memory; each read is
-// confirmed afterwards with SECCOMP_IOCTL_NOTIF_ID_VALID (seccomp_unotify(2),
-// NOTES), and fails with ESRCH once the notification is gone.
+// gone to another process before cocoon read "its" memory (seccomp_unotify(2),
+// NOTES). A number is free again only once its task is reaped, and a task
+// cocoon traces is reaped by cocoon's own waitpid() (a traced task stays a
+// zombie until its tracer has waited for it, kernel/exit.c): `reaps` counts
+// those, and `reaps_seen` is the count read before the notification was
+// received. Unchanged, no task has been freed since the call was made, so
+// the number is still the caller's; changed (some task exited meanwhile),
+// each access is confirmed with SECCOMP_IOCTL_NOTIF_ID_VALID and fails with
+// ESRCH once the notification is gone. Without `reaps`, every access is.
 struct NotificationRef {
   int listener = -1;
   std::uint64_t id = 0;
+  const std::atomic<std::uint64_t>* reaps = nullptr;
+  std::uint64_t reaps_seen = 0;
 };
 
 class GuestMemory {
@@ -59,7 +68,7 @@ class GuestMemory {
   bool still_valid() const;
   pid_t tid_;
   NotificationRef notification_;
-  mutable bool validated_ = false;  // a read confirmed the notification
+  mutable bool validated_ = false;  // an ioctl confirmed the notification
 };
 
 }  // namespace cocoon::tracer

@@ -6,6 +6,7 @@
 #include <linux/seccomp.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <expected>
 #include <memory>
 #include <mutex>
@@ -88,7 +89,7 @@ class Tracer {
   void on_exec_event(Tracee& t);
   Tracee& adopt(pid_t tid, pid_t tgid);
   void resume(Tracee& t, int signal = 0);
-  Verdict answer(const seccomp_notif& n, int listener);
+  Verdict answer(const seccomp_notif& n, int listener, std::uint64_t reaps_seen);
   bool notifies() const;
   void restart_if_notified(Tracee& t);
 
@@ -103,6 +104,10 @@ class Tracer {
   pid_t root_ = 0;
   std::optional<int> root_status_;
   bool spin_ = false;  // the last event was a syscall stop: poll for the next
+  // Tasks reaped by the event loop's waitpid, counted as soon as it
+  // returns, without the lock (NotificationRef: when none was, a notified
+  // call's task number is still its own).
+  std::atomic<std::uint64_t> reaps_{0};
   std::unique_ptr<Placement> placement_;
   std::unique_ptr<Notifier> notifier_;  // last: stopped before the rest goes
 };
