@@ -1,5 +1,6 @@
 #include "notifier.h"
 
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -41,6 +42,11 @@ seccomp_notif_sizes notif_sizes() {
 }
 
 }  // namespace
+
+bool Notifier::orphaned() const {
+  pollfd p{listener_, POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) != 0;
+}
 
 Notifier::Notifier(int listener, Answer answer, const std::atomic<std::uint64_t>* reaps)
     : listener_(listener), answer_(std::move(answer)), reaps_(reaps) {
@@ -89,8 +95,14 @@ void Notifier::loop() {
     std::memset(req_buf.data(), 0, req_buf.size());  // the kernel wants it zeroed
     const std::uint64_t reaps_seen = reaps_ != nullptr ? reaps_->load(std::memory_order_acquire) : 0;
     if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) {
-      // EINTR: our wake-up, or another signal; ENOENT: the task went (a
-      // signal, or death) between queueing the call and our receiving it.
+      // EINTR: our wake-up, or another signal. ENOENT: the task went (a
+      // signal, or death) between queueing the call and our receiving it;
+      // or every task under the filter is gone, and then every receive
+      // fails at once (recv_wait_event(), Linux 6.6) and the listener says
+      // POLLHUP (seccomp_notify_poll()): no call can come any more, and
+      // looping here kept the CPU, which cocoon's placement shares with
+      // the tracing thread, from its teardown for milliseconds.
+      if (errno == ENOENT && orphaned()) break;
       if (errno == EINTR || errno == ENOENT) continue;
       // Closing the listener fails the guest's notified calls with ENOSYS
       // (seccomp_unotify(2)) rather than leaving them blocked for good.

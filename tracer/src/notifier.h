@@ -44,6 +44,8 @@ class Notifier {
 
  private:
   void loop();
+  // Every task the filter applied to has exited (the listener hangs up).
+  bool orphaned() const;
 
   int listener_;
   Answer answer_;

@@ -19,10 +19,12 @@
 #include <csignal>
 #include <cstring>
 #include <functional>
+#include <string>
 
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/tracer/seccomp_filter.h"
+#include "notifier.h"  // tracer/src
 
 namespace cocoon::tracer {
 namespace {
@@ -192,6 +194,41 @@ TEST(Notification, AnInterruptedCallFailsWithEintrUnlessRestarted) {
   EXPECT_EQ(interrupt_before_receipt(false), 4);  // the kernel's EINTR
   if (!arch::can_restart_interrupted_syscalls()) GTEST_SKIP() << "x86-64 only";
   EXPECT_EQ(interrupt_before_receipt(true), 0);
+}
+
+// Once every task under the filter has exited, the listener hangs up
+// (seccomp_notify_poll(): POLLHUP) and a receive fails at once with ENOENT
+// instead of waiting (recv_wait_event(), Linux 6.6): the notifier must not
+// retry then, or it spins.
+TEST(Notification, OnceTheGuestIsGoneTheListenerHangsUpAndReceivesFailAtOnce) {
+  const Child c = start([] { return 0; }, false);
+  ASSERT_GE(c.listener, 0);
+  EXPECT_EQ(exit_code(c.pid), 0);
+  pollfd p{c.listener, POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 1000), 1);
+  EXPECT_TRUE(p.revents & POLLHUP);
+  seccomp_notif n{};
+  EXPECT_NE(ioctl(c.listener, SECCOMP_IOCTL_NOTIF_RECV, &n), 0);
+  EXPECT_EQ(errno, ENOENT);
+  close(c.listener);
+}
+
+// The Notifier's thread ends by itself when the guest is gone: it neither
+// waits for the destructor's signal nor loops on those failures meanwhile.
+TEST(Notification, TheNotifierThreadEndsWhenTheGuestIsGone) {
+  const Child c = start([] { return syscall(SYS_getppid) == 4242 ? 0 : 1; }, false);
+  ASSERT_GE(c.listener, 0);
+  Notifier notifier(c.listener, [](const seccomp_notif&, int, std::uint64_t) {
+    return Verdict::skip(4242);
+  });
+  EXPECT_EQ(exit_code(c.pid), 0);
+  const std::string task = "/proc/self/task/" + std::to_string(notifier.tid());
+  bool gone = false;
+  for (int i = 0; i < 2000 && !gone; ++i) {
+    gone = access(task.c_str(), F_OK) != 0;
+    if (!gone) usleep(1000);
+  }
+  EXPECT_TRUE(gone) << "the notifier thread still runs 2 s after the guest exited";
 }
 
 }  // namespace
