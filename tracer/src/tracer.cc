@@ -117,7 +117,15 @@ Verdict Tracer::answer(const seccomp_notif& n, int listener, std::uint64_t reaps
   auto regs = arch::SyscallRegs::from_seccomp_data(n.data.arch, n.data.nr, args,
                                                    n.data.instruction_pointer);
   if (!regs) return Verdict::deny(ENOSYS);
-  const GuestMemory memory(tid, NotificationRef{listener, n.id, &reaps_, reaps_seen});
+  // The reap count vouches for the caller's number only if its task is one
+  // cocoon traces (a task cloned with CLONE_UNTRACED is reaped by its
+  // parent, uncounted) and no thread was ever made in the guest: an exec by
+  // a thread other than the leader hands the leader's number to the execing
+  // thread, with no reap (de_thread(), exchange_tids(): fs/exec.c), so the
+  // leader's call could be read in the new image.
+  const bool vouched = t != &stand_in && !threads_seen_;
+  const GuestMemory memory(
+      tid, NotificationRef{listener, n.id, vouched ? &reaps_ : nullptr, reaps_seen});
   return dispatcher_.on_notification(*t, *regs, memory);
 }
 
@@ -278,6 +286,7 @@ void Tracer::on_clone_event(Tracee& t, int ptrace_event) {
   if (ptrace(PTRACE_GETEVENTMSG, t.tid, 0, &msg) == 0) {
     const auto child = static_cast<pid_t>(msg);
     const pid_t tgid = ptrace_event == PTRACE_EVENT_CLONE ? read_tgid(child).value_or(0) : child;
+    if (ptrace_event == PTRACE_EVENT_CLONE) threads_seen_ = true;  // before the child runs
     const bool seen = tracees_.find(child) != nullptr;
     Tracee& c = adopt(child, tgid);
     if (c.tgid == 0) c.tgid = tgid;
@@ -342,6 +351,7 @@ void Tracer::on_exec_event(Tracee& t) {
         t.observe_exit = old->observe_exit;
         kill_switch_->remove(former);
         tracees_.erase(former);
+        placement_->update();
       }
     }
   }

@@ -24,7 +24,11 @@ namespace cocoon::tracer {
 // received. Unchanged, no task has been freed since the call was made, so
 // the number is still the caller's; changed (some task exited meanwhile),
 // each access is confirmed with SECCOMP_IOCTL_NOTIF_ID_VALID and fails with
-// ESRCH once the notification is gone. Without `reaps`, every access is.
+// ESRCH once the notification is gone. Without `reaps`, every access is:
+// the tracer leaves it out where the count proves nothing (Tracer::answer:
+// a task it does not trace, a guest that has made threads). The count
+// moves just after waitpid() has freed the number; a newcomer in between
+// would need the kernel's cyclic pid allocator to wrap around first.
 struct NotificationRef {
   int listener = -1;
   std::uint64_t id = 0;

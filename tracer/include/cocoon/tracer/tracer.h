@@ -108,6 +108,9 @@ class Tracer {
   // returns, without the lock (NotificationRef: when none was, a notified
   // call's task number is still its own).
   std::atomic<std::uint64_t> reaps_{0};
+  // A PTRACE_EVENT_CLONE was seen (a thread, most likely): from then on
+  // every notified call is confirmed (Tracer::answer). Under the lock.
+  bool threads_seen_ = false;
   std::unique_ptr<Placement> placement_;
   std::unique_ptr<Notifier> notifier_;  // last: stopped before the rest goes
 };
