@@ -26,7 +26,12 @@ int GuestFds::pidfd(pid_t tid, pid_t tgid) {
   // Before 6.9 only a leader has a pidfd, and its fd table is the one a
   // thread uses only when it shares it: a thread goes through /proc.
   if (fd < 0 && errno == EINVAL && tid == tgid) fd = pidfd_open(tid, 0);
-  return pidfds_.emplace(tid, OwnedFd(fd)).first->second.fd;
+  // Remembered: a pidfd, or a refusal that will not change for this task
+  // (EINVAL: no thread pidfds; ENOSYS, EPERM). Not a passing failure
+  // (EMFILE, ENOMEM; ESRCH: the task is going).
+  if (fd < 0 && errno != EINVAL && errno != ENOSYS && errno != EPERM) return -1;
+  if (pidfds_.size() >= kMaxCached) pidfds_.clear();
+  return pidfds_.insert_or_assign(tid, OwnedFd(fd)).first->second.fd;
 }
 
 std::expected<OwnedFd, int> GuestFds::dup(pid_t tid, pid_t tgid, int fd) {
@@ -37,6 +42,12 @@ std::expected<OwnedFd, int> GuestFds::dup(pid_t tid, pid_t tgid, int fd) {
     const int got = static_cast<int>(::syscall(SYS_pidfd_getfd, pfd, fd, 0));
     if (got >= 0) return OwnedFd(got);
     if (errno == EBADF) return std::unexpected(EBADF);
+    // EPERM: pidfd_getfd asks for ptrace attach rights (PTRACE_MODE_ATTACH_
+    // REALCREDS), more than /proc's fd links: it will not change.
+    if (errno == EPERM) {
+      pidfds_.insert_or_assign(tid, OwnedFd(-1));
+      return std::unexpected(ENOSYS);
+    }
     // ESRCH: the pidfd's task is gone although the tid is in a call (a
     // tid the tracer has not yet heard died, reused): take a new pidfd.
     if (errno != ESRCH) return std::unexpected(ENOSYS);

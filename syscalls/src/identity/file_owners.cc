@@ -45,9 +45,11 @@ struct Target {
   // is not open, the kernel's fdget() fails first, with EBADF, where the
   // tracer's lookup of the missing link only says ENOENT.
   std::string fd_link;
-  // The same file for statx, faster: the guest's fd N duplicated (GuestFds)
-  // and the path relative to it ("" for the fd itself). Absent (-1) when
-  // the path is absolute or relative to the cwd, or no duplicate was had.
+  // The same file for statx, faster: the guest's dirfd N duplicated
+  // (GuestFds) and the non-empty path relative to it. Absent (-1) for an
+  // absolute path, one relative to the cwd, an fd itself (closing a
+  // duplicate of the file flushes it: GuestFds), or when no duplicate was
+  // had.
   OwnedFd base;
   std::string rel;
 };
@@ -97,9 +99,8 @@ std::expected<Target, int> at_path(GuestFds& fds, tracer::SyscallStop& stop, int
     // empty walk from the starting point, fs/namei.c path_init with
     // LOOKUP_EMPTY).
     if (dirfd == AT_FDCWD) return Target{proc + "/cwd", true, {}, {}, {}};
-    Target t{fd_link(stop.tracee.tid, dirfd), true, fd_link(stop.tracee.tid, dirfd), {}, {}};
-    if (int err = attach_base(fds, stop, dirfd, t, {})) return std::unexpected(err);
-    return t;
+    const std::string link = fd_link(stop.tracee.tid, dirfd);
+    return Target{link, true, link, {}, {}};
   }
   if (path.front() == '/') return Target{path, follow, {}, {}, {}};
   if (dirfd == AT_FDCWD) return Target{proc + "/cwd/" + path, follow, {}, {}, {}};
@@ -112,20 +113,15 @@ std::expected<Target, int> at_path(GuestFds& fds, tracer::SyscallStop& stop, int
 // An fd argument. `io`: a call the kernel resolves with fdget(), which an
 // O_PATH descriptor fails with EBADF (fchown, fchmod, f*xattr: fs/open.c,
 // fs/xattr.c), unlike fstat's fdget_raw().
-std::expected<Target, int> of_fd(GuestFds& fds, tracer::SyscallStop& stop, int fd_arg, bool io) {
+std::expected<Target, int> of_fd(tracer::SyscallStop& stop, int fd_arg, bool io) {
   const int fd = static_cast<int>(stop.regs.arg(fd_arg));
   const std::string link = fd_link(stop.tracee.tid, fd);
-  Target t{link, true, link, {}, {}};
-  if (int err = attach_base(fds, stop, fd, t, {})) return std::unexpected(err);
-  if (io && t.base.fd >= 0) {
-    // The duplicate shares the open file description, and its flags.
-    if (::fcntl(t.base.fd, F_GETFL) & O_PATH) return std::unexpected(EBADF);
-  } else if (io) {
+  if (io) {
     const auto flags = proc_field(stop.tracee.tid, "fdinfo/" + std::to_string(fd), "flags:");
     if (!flags) return std::unexpected(EBADF);  // not open
     if (std::stoul(*flags, nullptr, 8) & O_PATH) return std::unexpected(EBADF);
   }
-  return t;
+  return Target{link, true, link, {}, {}};
 }
 
 std::expected<struct statx, int> host_statx(const Target& t, unsigned mask = STATX_BASIC_STATS,
@@ -133,9 +129,8 @@ std::expected<struct statx, int> host_statx(const Target& t, unsigned mask = STA
   struct statx sx {};
   const int flags = (t.follow ? 0 : AT_SYMLINK_NOFOLLOW) | sync;
   if (t.base.fd >= 0) {
-    // The fd is open (it was duplicated): no EBADF to tell apart.
-    const int empty = t.rel.empty() ? AT_EMPTY_PATH : 0;
-    if (::statx(t.base.fd, t.rel.c_str(), flags | empty, mask | STATX_BTIME, &sx) != 0) {
+    // The dirfd is open (it was duplicated): no EBADF to tell apart.
+    if (::statx(t.base.fd, t.rel.c_str(), flags, mask | STATX_BTIME, &sx) != 0) {
       return std::unexpected(errno);
     }
     return sx;
@@ -498,7 +493,7 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   const bool nofollow3 = flags(3) & AT_SYMLINK_NOFOLLOW;
   if (n == "stat") return c.stat(at_path(fds_, stop, -1, 0, true, false), regs.arg(1));
   if (n == "lstat") return c.stat(at_path(fds_, stop, -1, 0, false, false), regs.arg(1));
-  if (n == "fstat") return c.stat(of_fd(fds_, stop, 0, false), regs.arg(1));
+  if (n == "fstat") return c.stat(of_fd(stop, 0, false), regs.arg(1));
   if (n == "newfstatat") {
     return c.stat(at_path(fds_, stop, 0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), regs.arg(2));
   }
@@ -507,13 +502,13 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   }
   if (n == "chown") return c.chown(at_path(fds_, stop, -1, 0, true, false), u32(1), u32(2));
   if (n == "lchown") return c.chown(at_path(fds_, stop, -1, 0, false, false), u32(1), u32(2));
-  if (n == "fchown") return c.chown(of_fd(fds_, stop, 0, true), u32(1), u32(2));
+  if (n == "fchown") return c.chown(of_fd(stop, 0, true), u32(1), u32(2));
   if (n == "fchownat") {
     return c.chown(at_path(fds_, stop, 0, 1, !(flags(4) & AT_SYMLINK_NOFOLLOW), flags(4) & AT_EMPTY_PATH),
                    u32(2), u32(3));
   }
   if (n == "chmod") return c.chmod(at_path(fds_, stop, -1, 0, true, false), u32(1));
-  if (n == "fchmod") return c.chmod(of_fd(fds_, stop, 0, true), u32(1));
+  if (n == "fchmod") return c.chmod(of_fd(stop, 0, true), u32(1));
   if (n == "fchmodat") return c.chmod(at_path(fds_, stop, 0, 1, true, false), u32(2));
   if (n == "fchmodat2") {
     return c.chmod(at_path(fds_, stop, 0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), u32(2));
@@ -522,13 +517,13 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   if (n == "mknodat") return c.mknod(at_path(fds_, stop, 0, 1, false, false), u32(2), regs.arg(3));
   if (n == "setxattr") return c.setcap(at_path(fds_, stop, -1, 0, true, false), 1);
   if (n == "lsetxattr") return c.setcap(at_path(fds_, stop, -1, 0, false, false), 1);
-  if (n == "fsetxattr") return c.setcap(of_fd(fds_, stop, 0, true), 1);
+  if (n == "fsetxattr") return c.setcap(of_fd(stop, 0, true), 1);
   if (n == "getxattr") return c.getcap(at_path(fds_, stop, -1, 0, true, false), 1);
   if (n == "lgetxattr") return c.getcap(at_path(fds_, stop, -1, 0, false, false), 1);
-  if (n == "fgetxattr") return c.getcap(of_fd(fds_, stop, 0, true), 1);
+  if (n == "fgetxattr") return c.getcap(of_fd(stop, 0, true), 1);
   if (n == "removexattr") return c.dropcap(at_path(fds_, stop, -1, 0, true, false), 1);
   if (n == "lremovexattr") return c.dropcap(at_path(fds_, stop, -1, 0, false, false), 1);
-  if (n == "fremovexattr") return c.dropcap(of_fd(fds_, stop, 0, true), 1);
+  if (n == "fremovexattr") return c.dropcap(of_fd(stop, 0, true), 1);
   std::optional<FileKey> gone;
   if (n == "unlink" || n == "rmdir") gone = c.removed(at_path(fds_, stop, -1, 0, false, false));
   if (n == "unlinkat") gone = c.removed(at_path(fds_, stop, 0, 1, false, false));

@@ -74,8 +74,7 @@ TEST(GuestFds, KeepsOPathFlags) {
   GuestFds fds;
   auto dup = fds.dup(pid, pid, 7);
   ASSERT_TRUE(dup.has_value()) << "errno " << dup.error();
-  // fchown and fchmod refuse an O_PATH fd with EBADF: the handler reads
-  // that from the duplicate's flags.
+  // The same open file description: the guest's flags, O_PATH included.
   EXPECT_TRUE(fcntl(dup->fd, F_GETFL) & O_PATH);
   end(pid);
 }
