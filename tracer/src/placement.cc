@@ -53,8 +53,14 @@ void Placement::arm_timer(std::chrono::nanoseconds after) {
 
 void Placement::update() {
   if (!adaptive_) return;
-  if (tracees_.size() > 1) {
-    if (!armed_) {
+  const std::size_t tasks = tracees_.size();
+  const bool grew = tasks > tasks_;
+  tasks_ = tasks;
+  if (tasks > 1) {
+    // A new task after a long quiet spell: sample soon again (arming a
+    // timerfd wakes no one), or a guest turning parallel now would wait
+    // up to kMaxInterval for its CPUs.
+    if (!armed_ || (grew && pinned_ && interval_ > kGrace)) {
       armed_ = true;
       interval_ = kGrace;
       against_ = 0;
@@ -62,41 +68,50 @@ void Placement::update() {
     }
     return;
   }
-  // One task: serial. The timer, if armed, finds it so and stops.
-  if (pinned_) return;
-  const int cpu = sched_getcpu();
+  // One task: serial. The timer, if armed, finds it so and stops. None:
+  // the guest is gone, and so may be the notifier thread.
+  if (pinned_ || tasks == 0) return;
+  pin(sched_getcpu());
+}
+
+void Placement::pin(int cpu) {
   if (cpu < 0 || !CPU_ISSET(cpu, &original_)) return;
   cpu_set_t one;
   CPU_ZERO(&one);
   CPU_SET(cpu, &one);
   apply(one);
   pinned_ = true;
+  cpu_ = cpu;
+  against_ = 0;
 }
 
-std::size_t Placement::runnable(TraceeTable& tracees) {
+std::size_t Placement::runnable(const std::vector<pid_t>& tids, std::size_t enough) {
   std::size_t n = 0;
-  tracees.for_each([&n](const Tracee& t) {
-    // "PID (COMM) STATE ...": COMM may hold spaces and parentheses, so the
-    // state follows the last ')' (proc_pid_stat(5)).
-    char path[40], buf[512];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", t.tid);
+  for (const pid_t tid : tids) {
+    if (n >= enough) break;
+    // task/TID/stat is the thread's own (PID/stat sums the whole group,
+    // walking every thread: do_task_stat(whole)). "PID (COMM) STATE ...":
+    // COMM may hold spaces and parentheses, so the state follows the last
+    // ')' (proc_pid_stat(5)).
+    char path[64], buf[512];
+    std::snprintf(path, sizeof path, "/proc/%d/task/%d/stat", tid, tid);
     const int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
+    if (fd < 0) continue;
     const ssize_t got = read(fd, buf, sizeof buf - 1);
     close(fd);
-    if (got <= 0) return;
+    if (got <= 0) continue;
     buf[got] = '\0';
     const char* paren = std::strrchr(buf, ')');
     if (paren != nullptr && paren[1] == ' ' && paren[2] == 'R') ++n;
-  });
+  }
   return n;
 }
 
-// Under mu_, when the timer expires.
-void Placement::sample() {
+// Under mu_, when the timer expires, with the sample taken meanwhile
+// (without the lock: it reads a /proc file per task).
+void Placement::decide(bool compete) {
   armed_ = false;
   if (tracees_.size() <= 1) return;  // update() pinned it, if it could
-  const bool compete = runnable(tracees_) >= 2;
   const bool changes = compete == pinned_;  // what this sample argues for
   against_ = changes ? against_ + 1 : 0;
   if (against_ >= 2) {
@@ -105,14 +120,7 @@ void Placement::sample() {
       apply(original_);
       pinned_ = false;
     } else {
-      const int cpu = sched_getcpu();
-      if (cpu >= 0 && CPU_ISSET(cpu, &original_)) {
-        cpu_set_t one;
-        CPU_ZERO(&one);
-        CPU_SET(cpu, &one);
-        apply(one);
-        pinned_ = true;
-      }
+      pin(cpu_);  // where cocoon last was on its own
     }
     interval_ = kGrace;
   } else if (changes) {
@@ -127,12 +135,21 @@ void Placement::sample() {
 // Wakes when a sample is due. The guest may have turned parallel without
 // any stop (two CPU-bound processes), so this cannot wait for an event.
 void Placement::timer_loop() {
+  std::vector<pid_t> tids;
   for (;;) {
     std::uint64_t expirations = 0;
     if (read(timer_fd_, &expirations, sizeof expirations) < 0 && errno != EINTR) return;
+    {
+      const std::lock_guard lock(mu_);
+      if (stop_) return;
+      if (!armed_) continue;
+      tids.clear();
+      tracees_.for_each([&tids](const Tracee& t) { tids.push_back(t.tid); });
+    }
+    const bool compete = runnable(tids, 2) >= 2;
     const std::lock_guard lock(mu_);
     if (stop_) return;
-    if (armed_) sample();
+    if (armed_) decide(compete);
   }
 }
 

@@ -9,7 +9,9 @@
 //
 // Whether they compete is sampled, not traced: a guest of one task is
 // serial; with more, a timer looks at the tasks' scheduler states
-// (/proc/TID/stat) after a grace period and then at growing intervals.
+// (/proc/TID/task/TID/stat, read without the tracer's lock) after a grace
+// period and then at doubling intervals, back to the grace whenever a task
+// is added.
 // Two runnable tasks ('R': running, or waiting for the CPU) compete; a
 // shell blocked in wait4 or on a pipe ('S') does not. Tracing wait4 to
 // know the same cost two ptrace stops per process the guest starts
@@ -27,8 +29,10 @@
 #include <sched.h>
 
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "cocoon/tracer/tracee.h"
 
@@ -37,7 +41,7 @@ namespace cocoon::tracer {
 class Placement {
  public:
   // `mu` guards `tracees` (the tracer's lock): update() is called under
-  // it, and the grace timer's thread takes it to unpin.
+  // it, and the timer thread takes it to copy the tids and to act on a sample.
   Placement(bool adaptive, std::mutex& mu, TraceeTable& tracees);
   ~Placement();
   Placement(const Placement&) = delete;
@@ -52,8 +56,9 @@ class Placement {
   // where cocoon goes.
   void add_thread(pid_t tid) { helper_ = tid; }
 
-  // How many of the guest's tasks are runnable (state R in /proc/TID/stat).
-  static std::size_t runnable(TraceeTable& tracees);
+  // How many of `tids` are runnable (state R in /proc/TID/task/TID/stat),
+  // counting up to `enough`.
+  static std::size_t runnable(const std::vector<pid_t>& tids, std::size_t enough = SIZE_MAX);
 
   static constexpr std::chrono::milliseconds kGrace{3};
   // Samples while nothing changes come at doubling intervals up to this.
@@ -63,7 +68,8 @@ class Placement {
   void apply(const cpu_set_t& mask);
   void arm_timer(std::chrono::nanoseconds after);  // 0: disarm
   void timer_loop();
-  void sample();
+  void decide(bool compete);
+  void pin(int cpu);
 
   std::mutex& mu_;
   TraceeTable& tracees_;
@@ -71,6 +77,8 @@ class Placement {
   int cpus_ = 0;
   bool adaptive_ = false;
   bool pinned_ = false;
+  int cpu_ = -1;            // the CPU pinned to last (the tracing thread's then)
+  std::size_t tasks_ = 0;   // the tracees at the last update()
   pid_t self_ = 0;    // the tracing thread (sched_setaffinity(0) would be the caller)
   pid_t helper_ = 0;
   // Under mu_: the timer runs (the guest has more than one task), the

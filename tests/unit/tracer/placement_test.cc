@@ -8,8 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 #include "placement.h"  // tracer/src: not part of the tracer's interface
 
@@ -50,21 +52,36 @@ TEST(Placement, RunnableCountsBusyTasksNotSleepingOnes) {
   const pid_t busy = spawn(true);
   settle(sleeper, 'S');
   settle(busy, 'R');
-  TraceeTable table;
-  table.add(sleeper, sleeper);
-  EXPECT_EQ(Placement::runnable(table), 0u) << "a task in pause() is S";
-  table.add(busy, busy);
-  EXPECT_EQ(Placement::runnable(table), 1u) << "a busy loop is R";
-  // This test itself is running: R.
+  EXPECT_EQ(Placement::runnable({sleeper}), 0u) << "a task in pause() is S";
+  EXPECT_EQ(Placement::runnable({sleeper, busy}), 1u) << "a busy loop is R";
+  // This test's own thread is running: R.
   const auto self = static_cast<pid_t>(syscall(SYS_gettid));
-  table.add(self, getpid());
-  EXPECT_EQ(Placement::runnable(table), 2u);
+  EXPECT_EQ(Placement::runnable({sleeper, busy, self}), 2u);
+  EXPECT_EQ(Placement::runnable({busy, self, sleeper}, 1), 1u) << "counting stops at `enough`";
   // A task that is gone counts for nothing.
   kill(busy, SIGKILL);
   waitpid(busy, nullptr, 0);
-  EXPECT_EQ(Placement::runnable(table), 1u);
+  EXPECT_EQ(Placement::runnable({sleeper, busy, self}), 1u);
   kill(sleeper, SIGKILL);
   waitpid(sleeper, nullptr, 0);
+}
+
+// A sleeping thread of this (running) process is S: the state is the
+// thread's own.
+TEST(Placement, RunnableSeesASleepingThreadOfARunningProcess) {
+  std::atomic<pid_t> tid{0};
+  std::atomic<bool> done{false};
+  std::thread t([&] {
+    tid = static_cast<pid_t>(syscall(SYS_gettid));
+    while (!done) usleep(1000);
+  });
+  while (tid == 0) usleep(100);
+  usleep(20000);
+  std::size_t n = 1;
+  for (int i = 0; i < 200 && n != 0; ++i) n = Placement::runnable({tid.load()});
+  EXPECT_EQ(n, 0u) << "a thread in usleep() is S";
+  done = true;
+  t.join();
 }
 
 }  // namespace
