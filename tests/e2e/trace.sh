@@ -106,6 +106,21 @@ saved=$(sed -n 's/^stops saved by seccomp: \([0-9]*\) .*/\1/p' "$O/sum.txt")
 [[ -n $saved && $saved -gt 0 ]] || fail "-c: no count of saved stops: $(cat "$O/sum.txt")"
 pass "-c counts $saved stops saved by seccomp"
 
+# -c also counts what a plain run answers from seccomp notifications
+# (x86-64, with the filter: docs/architecture.md), unless the run would
+# not use them (--no-seccomp-notify): then those calls count as stops.
+if [[ $MODE == seccomp && $(uname -m) == x86_64 ]]; then
+  trace_run "${VIEW[@]}" -c -o "$O/sum.txt" -- "$LESSON" /data/in.txt
+  notified=$(sed -n 's/^calls a plain run answers without a stop (seccomp notifications): \([0-9]*\)$/\1/p' "$O/sum.txt")
+  stops=$(sed -n 's/^stops a plain cocoon run takes: \([0-9]*\)$/\1/p' "$O/sum.txt")
+  [[ -n $notified && $notified -gt 0 ]] || fail "-c: no count of notified calls: $(cat "$O/sum.txt")"
+  trace_run "${VIEW[@]}" --no-seccomp-notify -c -o "$O/sum2.txt" -- "$LESSON" /data/in.txt
+  ! grep -q "without a stop" "$O/sum2.txt" || fail "-c --no-seccomp-notify still counts notifications: $(cat "$O/sum2.txt")"
+  stops2=$(sed -n 's/^stops a plain cocoon run takes: \([0-9]*\)$/\1/p' "$O/sum2.txt")
+  ((stops2 >= stops + notified)) || fail "-c --no-seccomp-notify: $stops2 stops, expected at least $stops + $notified"
+  pass "-c: $notified calls answered without a stop; with --no-seccomp-notify they are stops ($stops -> $stops2)"
+fi
+
 # --all: calls no handler intercepts (exit_group, which never returns).
 trace_run --all -- "$LESSON" /etc/hostname
 assert_match "exit_group\\(0\\) = \\?" "$ERR" "--all shows exit_group, which cocoon does not intercept"

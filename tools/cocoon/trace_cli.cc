@@ -78,6 +78,7 @@ int trace_main(const syscalls::Session& session, const TraceCliOptions& o) {
   v.disasm = o.disasm;
   v.selection = *sel;
   v.seccomp = session.tracer.use_seccomp && o.attach == 0;
+  v.notify = v.seccomp && session.tracer.notify;
   v.colour = !o.json && isatty(fileno(out)) && std::getenv("NO_COLOR") == nullptr;
   auto view = std::make_shared<trace::TraceView>(std::move(v), out);
   syscalls::Session s = session;

@@ -113,7 +113,7 @@ bool TraceView::on_entry(const tracer::ObservedEntry& e) {
   // A plain run answers a notified call without a stop where it uses
   // notifications (x86-64: docs/architecture.md); `cocoon trace` stops at
   // it to show it.
-  const bool notified = plain && policy_ &&
+  const bool notified = plain && options_.notify && policy_ &&
                         policy_->decide(r.abi, r.nr).action == tracer::Action::kNotify &&
                         arch::can_restart_interrupted_syscalls();
   if (notified) {

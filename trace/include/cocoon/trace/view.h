@@ -26,6 +26,7 @@ struct ViewOptions {
   bool disasm = false;   // --disasm
   bool colour = false;   // ANSI colours (the front end decides: a terminal)
   bool seccomp = true;   // the run's mode, for the summary's account of stops
+  bool notify = true;    // ... and whether it answers notified calls without one
   Selection selection;   // -e trace=SET
 };
 
