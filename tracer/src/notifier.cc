@@ -93,7 +93,8 @@ void Notifier::loop() {
   auto* resp = reinterpret_cast<seccomp_notif_resp*>(resp_buf.data());
   while (!stop_.load()) {
     std::memset(req_buf.data(), 0, req_buf.size());  // the kernel wants it zeroed
-    const std::uint64_t reaps_seen = reaps_ != nullptr ? reaps_->load(std::memory_order_acquire) : 0;
+    const std::uint64_t reaps_seen =
+        reaps_ != nullptr ? reaps_->load(std::memory_order_acquire) : 0;
     if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) {
       // EINTR: our wake-up, or another signal. ENOENT: the task went (a
       // signal, or death) between queueing the call and our receiving it;

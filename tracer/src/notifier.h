@@ -29,7 +29,8 @@ class Notifier {
   // What to do with one notification: skip (the call's answer) or resume
   // (the kernel runs it as it is, SECCOMP_USER_NOTIF_FLAG_CONTINUE).
   // `reaps_seen`: *reaps as read before the notification was received.
-  using Answer = std::function<Verdict(const seccomp_notif& n, int listener, std::uint64_t reaps_seen)>;
+  using Answer =
+      std::function<Verdict(const seccomp_notif& n, int listener, std::uint64_t reaps_seen)>;
 
   // Takes `listener` (closed on destruction) and starts the thread.
   // `reaps` (may be null): the tracer's count of reaped tasks

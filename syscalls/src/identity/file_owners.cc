@@ -73,7 +73,8 @@ int guest_errno(const Target& t, int err) {
 // The guest's fd `fd` duplicated for `t`: EBADF when the guest has no
 // such fd (the kernel's fdget() fails first); else whatever GuestFds gave,
 // or nothing (t keeps the /proc path).
-int attach_base(GuestFds& fds, const tracer::SyscallStop& stop, int fd, Target& t, std::string rel) {
+int attach_base(GuestFds& fds, const tracer::SyscallStop& stop, int fd, Target& t,
+                std::string rel) {
   auto dup = fds.dup(stop.tracee.tid, stop.tracee.tgid, fd);
   if (!dup) return dup.error() == EBADF ? EBADF : 0;
   t.base = std::move(*dup);
@@ -491,50 +492,53 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   const auto u32 = [&](int i) { return static_cast<std::uint32_t>(regs.arg(i)); };
   const auto flags = [&](int i) { return static_cast<int>(regs.arg(i)); };
   const bool nofollow3 = flags(3) & AT_SYMLINK_NOFOLLOW;
-  if (n == "stat") return c.stat(at_path(fds_, stop, -1, 0, true, false), regs.arg(1));
-  if (n == "lstat") return c.stat(at_path(fds_, stop, -1, 0, false, false), regs.arg(1));
+  const auto at = [&](int dirfd_arg, int path_arg, bool follow, bool empty_ok) {
+    return at_path(fds_, stop, dirfd_arg, path_arg, follow, empty_ok);
+  };
+  if (n == "stat") return c.stat(at(-1, 0, true, false), regs.arg(1));
+  if (n == "lstat") return c.stat(at(-1, 0, false, false), regs.arg(1));
   if (n == "fstat") return c.stat(of_fd(stop, 0, false), regs.arg(1));
   if (n == "newfstatat") {
-    return c.stat(at_path(fds_, stop, 0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), regs.arg(2));
+    return c.stat(at(0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), regs.arg(2));
   }
   if (n == "statx") {
-    return c.statx(at_path(fds_, stop, 0, 1, !(flags(2) & AT_SYMLINK_NOFOLLOW), flags(2) & AT_EMPTY_PATH));
+    return c.statx(at(0, 1, !(flags(2) & AT_SYMLINK_NOFOLLOW), flags(2) & AT_EMPTY_PATH));
   }
-  if (n == "chown") return c.chown(at_path(fds_, stop, -1, 0, true, false), u32(1), u32(2));
-  if (n == "lchown") return c.chown(at_path(fds_, stop, -1, 0, false, false), u32(1), u32(2));
+  if (n == "chown") return c.chown(at(-1, 0, true, false), u32(1), u32(2));
+  if (n == "lchown") return c.chown(at(-1, 0, false, false), u32(1), u32(2));
   if (n == "fchown") return c.chown(of_fd(stop, 0, true), u32(1), u32(2));
   if (n == "fchownat") {
-    return c.chown(at_path(fds_, stop, 0, 1, !(flags(4) & AT_SYMLINK_NOFOLLOW), flags(4) & AT_EMPTY_PATH),
+    return c.chown(at(0, 1, !(flags(4) & AT_SYMLINK_NOFOLLOW), flags(4) & AT_EMPTY_PATH),
                    u32(2), u32(3));
   }
-  if (n == "chmod") return c.chmod(at_path(fds_, stop, -1, 0, true, false), u32(1));
+  if (n == "chmod") return c.chmod(at(-1, 0, true, false), u32(1));
   if (n == "fchmod") return c.chmod(of_fd(stop, 0, true), u32(1));
-  if (n == "fchmodat") return c.chmod(at_path(fds_, stop, 0, 1, true, false), u32(2));
+  if (n == "fchmodat") return c.chmod(at(0, 1, true, false), u32(2));
   if (n == "fchmodat2") {
-    return c.chmod(at_path(fds_, stop, 0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), u32(2));
+    return c.chmod(at(0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), u32(2));
   }
-  if (n == "mknod") return c.mknod(at_path(fds_, stop, -1, 0, false, false), u32(1), regs.arg(2));
-  if (n == "mknodat") return c.mknod(at_path(fds_, stop, 0, 1, false, false), u32(2), regs.arg(3));
-  if (n == "setxattr") return c.setcap(at_path(fds_, stop, -1, 0, true, false), 1);
-  if (n == "lsetxattr") return c.setcap(at_path(fds_, stop, -1, 0, false, false), 1);
+  if (n == "mknod") return c.mknod(at(-1, 0, false, false), u32(1), regs.arg(2));
+  if (n == "mknodat") return c.mknod(at(0, 1, false, false), u32(2), regs.arg(3));
+  if (n == "setxattr") return c.setcap(at(-1, 0, true, false), 1);
+  if (n == "lsetxattr") return c.setcap(at(-1, 0, false, false), 1);
   if (n == "fsetxattr") return c.setcap(of_fd(stop, 0, true), 1);
-  if (n == "getxattr") return c.getcap(at_path(fds_, stop, -1, 0, true, false), 1);
-  if (n == "lgetxattr") return c.getcap(at_path(fds_, stop, -1, 0, false, false), 1);
+  if (n == "getxattr") return c.getcap(at(-1, 0, true, false), 1);
+  if (n == "lgetxattr") return c.getcap(at(-1, 0, false, false), 1);
   if (n == "fgetxattr") return c.getcap(of_fd(stop, 0, true), 1);
-  if (n == "removexattr") return c.dropcap(at_path(fds_, stop, -1, 0, true, false), 1);
-  if (n == "lremovexattr") return c.dropcap(at_path(fds_, stop, -1, 0, false, false), 1);
+  if (n == "removexattr") return c.dropcap(at(-1, 0, true, false), 1);
+  if (n == "lremovexattr") return c.dropcap(at(-1, 0, false, false), 1);
   if (n == "fremovexattr") return c.dropcap(of_fd(stop, 0, true), 1);
   std::optional<FileKey> gone;
-  if (n == "unlink" || n == "rmdir") gone = c.removed(at_path(fds_, stop, -1, 0, false, false));
-  if (n == "unlinkat") gone = c.removed(at_path(fds_, stop, 0, 1, false, false));
+  if (n == "unlink" || n == "rmdir") gone = c.removed(at(-1, 0, false, false));
+  if (n == "unlinkat") gone = c.removed(at(0, 1, false, false));
   if (n == "rename") {
-    gone = c.renamed_over(at_path(fds_, stop, -1, 0, false, false), at_path(fds_, stop, -1, 1, false, false));
+    gone = c.renamed_over(at(-1, 0, false, false), at(-1, 1, false, false));
   }
   if (n == "renameat") {
-    gone = c.renamed_over(at_path(fds_, stop, 0, 1, false, false), at_path(fds_, stop, 2, 3, false, false));
+    gone = c.renamed_over(at(0, 1, false, false), at(2, 3, false, false));
   }
   if (n == "renameat2" && !(regs.arg(4) & 2 /* RENAME_EXCHANGE */)) {
-    gone = c.renamed_over(at_path(fds_, stop, 0, 1, false, false), at_path(fds_, stop, 2, 3, false, false));
+    gone = c.renamed_over(at(0, 1, false, false), at(2, 3, false, false));
   }
   if (!gone) return Verdict::resume();
   removing_[stop.tracee.tid] = *gone;

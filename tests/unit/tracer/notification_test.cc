@@ -210,7 +210,9 @@ bool kernel_at_least(int major, int minor) {
 // instead of waiting (recv_wait_event(), Linux 6.6): the notifier must not
 // retry then, or it spins.
 TEST(Notification, OnceTheGuestIsGoneTheListenerHangsUpAndReceivesFailAtOnce) {
-  if (!kernel_at_least(6, 6)) GTEST_SKIP() << "before 6.6 a receive waits for good (no signal comes)";
+  if (!kernel_at_least(6, 6)) {
+    GTEST_SKIP() << "before 6.6 a receive waits for good (no signal comes)";
+  }
   const Child c = start([] { return 0; }, false);
   ASSERT_GE(c.listener, 0);
   EXPECT_EQ(exit_code(c.pid), 0);
