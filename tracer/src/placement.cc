@@ -2,14 +2,13 @@
 
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
+
+#include "proc_status.h"
 
 namespace cocoon::tracer {
 
@@ -91,20 +90,7 @@ std::size_t Placement::runnable(const std::vector<pid_t>& tids, std::size_t enou
   std::size_t n = 0;
   for (const pid_t tid : tids) {
     if (n >= enough) break;
-    // task/TID/stat is the thread's own (PID/stat sums the whole group,
-    // walking every thread: do_task_stat(whole)). "PID (COMM) STATE ...":
-    // COMM may hold spaces and parentheses, so the state follows the last
-    // ')' (proc_pid_stat(5)).
-    char path[64], buf[512];
-    std::snprintf(path, sizeof path, "/proc/%d/task/%d/stat", tid, tid);
-    const int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    const ssize_t got = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (got <= 0) continue;
-    buf[got] = '\0';
-    const char* paren = std::strrchr(buf, ')');
-    if (paren != nullptr && paren[1] == ' ' && paren[2] == 'R') ++n;
+    if (read_state(tid) == 'R') ++n;
   }
   return n;
 }

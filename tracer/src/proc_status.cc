@@ -11,16 +11,25 @@ namespace cocoon::tracer {
 
 namespace {
 
+// The start of a small /proc file (one read), in `buf`; nullopt when it
+// cannot be read (the task is gone).
+template <std::size_t N>
+std::optional<std::string_view> read_start(const char* path, char (&buf)[N]) {
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  const ssize_t n = read(fd, buf, N);
+  close(fd);
+  if (n <= 0) return std::nullopt;
+  return std::string_view(buf, static_cast<std::size_t>(n));
+}
+
 std::optional<pid_t> read_field(pid_t tid, std::string_view key) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/status", tid);
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
   char buf[1024];
-  const ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return std::nullopt;
-  std::string_view text(buf, static_cast<std::size_t>(n));
+  const auto got = read_start(path, buf);
+  if (!got) return std::nullopt;
+  const std::string_view text = *got;
   const auto at = text.find(key);
   if (at == std::string_view::npos) return std::nullopt;
   auto rest = text.substr(at + key.size());
@@ -36,5 +45,18 @@ std::optional<pid_t> read_field(pid_t tid, std::string_view key) {
 
 std::optional<pid_t> read_tgid(pid_t tid) { return read_field(tid, "\nTgid:"); }
 std::optional<pid_t> read_ppid(pid_t tid) { return read_field(tid, "\nPPid:"); }
+
+std::optional<char> read_state(pid_t tid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/task/%d/stat", tid, tid);
+  char buf[512];
+  const auto text = read_start(path, buf);
+  if (!text) return std::nullopt;
+  // "PID (COMM) STATE ...": COMM may hold spaces and parentheses, so the
+  // state follows the last ')'.
+  const auto paren = text->rfind(')');
+  if (paren == std::string_view::npos || paren + 2 >= text->size()) return std::nullopt;
+  return (*text)[paren + 2];
+}
 
 }  // namespace cocoon::tracer

@@ -11,5 +11,10 @@ namespace cocoon::tracer {
 std::optional<pid_t> read_tgid(pid_t tid);
 // Its parent process (PPid:).
 std::optional<pid_t> read_ppid(pid_t tid);
+// Its scheduler state (R running or waiting for a CPU, S, D, T, t, Z...:
+// proc_pid_stat(5)), from /proc/TID/task/TID/stat: the thread's own, where
+// /proc/TID/stat walks the whole thread group for its sums
+// (do_task_stat(whole)).
+std::optional<char> read_state(pid_t tid);
 
 }  // namespace cocoon::tracer

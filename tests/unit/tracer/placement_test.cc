@@ -1,5 +1,5 @@
 // Placement::runnable, the sample behind CPU placement (tracer/src/
-// placement.h): a task counts when its /proc/TID/stat state is R (running or
+// placement.h): a task counts when its state in /proc (read_state) is R (running or
 // waiting for a CPU), not when it sleeps, as a shell blocked in wait4 or on
 // a pipe does.
 #include <gtest/gtest.h>
@@ -9,11 +9,10 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
-#include <cstring>
 #include <thread>
 
 #include "placement.h"  // tracer/src: not part of the tracer's interface
+#include "proc_status.h"
 
 namespace cocoon::tracer {
 namespace {
@@ -30,21 +29,8 @@ pid_t spawn(bool busy) {
   return pid;
 }
 
-// A child's state once it has settled (R for a busy loop, S for pause()).
-char state_of(pid_t pid) {
-  char path[40], buf[512];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  FILE* f = std::fopen(path, "r");
-  if (f == nullptr) return '?';
-  const size_t got = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  buf[got] = '\0';
-  const char* paren = std::strrchr(buf, ')');
-  return paren != nullptr ? paren[2] : '?';
-}
-
 void settle(pid_t pid, char want) {
-  for (int i = 0; i < 2000 && state_of(pid) != want; ++i) usleep(1000);
+  for (int i = 0; i < 2000 && read_state(pid) != want; ++i) usleep(1000);
 }
 
 TEST(Placement, RunnableCountsBusyTasksNotSleepingOnes) {
