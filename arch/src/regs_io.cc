@@ -63,6 +63,8 @@ std::expected<void, int> set_regset(pid_t tid, int type, const Image& buf) {
   return {};
 }
 
+}  // namespace
+
 bool kernel_at_least(int major, int minor) {
   utsname u{};
   if (uname(&u) != 0) return false;
@@ -70,8 +72,6 @@ bool kernel_at_least(int major, int minor) {
   if (std::sscanf(u.release, "%d.%d", &ma, &mi) != 2) return false;
   return ma > major || (ma == major && mi >= minor);
 }
-
-}  // namespace
 
 std::expected<SyscallRegs, int> SyscallRegs::load(pid_t tid) {
   SyscallInfo info{};

@@ -12,12 +12,10 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <csignal>
 #include <cstring>
 #include <functional>
@@ -198,19 +196,12 @@ TEST(Notification, AnInterruptedCallFailsWithEintrUnlessRestarted) {
   EXPECT_EQ(interrupt_before_receipt(true), 0);
 }
 
-bool kernel_at_least(int major, int minor) {
-  utsname u{};
-  int ma = 0, mi = 0;
-  return uname(&u) == 0 && std::sscanf(u.release, "%d.%d", &ma, &mi) == 2 &&
-         (ma > major || (ma == major && mi >= minor));
-}
-
 // Once every task under the filter has exited, the listener hangs up
 // (seccomp_notify_poll(): POLLHUP) and a receive fails at once with ENOENT
 // instead of waiting (recv_wait_event(), Linux 6.6): the notifier must not
 // retry then, or it spins.
 TEST(Notification, OnceTheGuestIsGoneTheListenerHangsUpAndReceivesFailAtOnce) {
-  if (!kernel_at_least(6, 6)) {
+  if (!arch::kernel_at_least(6, 6)) {
     GTEST_SKIP() << "before 6.6 a receive waits for good (no signal comes)";
   }
   const Child c = start([] { return 0; }, false);
@@ -228,7 +219,9 @@ TEST(Notification, OnceTheGuestIsGoneTheListenerHangsUpAndReceivesFailAtOnce) {
 // The Notifier's thread ends by itself when the guest is gone: it neither
 // waits for the destructor's signal nor loops on those failures meanwhile.
 TEST(Notification, TheNotifierThreadEndsWhenTheGuestIsGone) {
-  if (!kernel_at_least(6, 6)) GTEST_SKIP() << "before 6.6 the destructor's signal ends the receive";
+  if (!arch::kernel_at_least(6, 6)) {
+    GTEST_SKIP() << "before 6.6 the destructor's signal ends the receive";
+  }
   const Child c = start([] { return syscall(SYS_getppid) == 4242 ? 0 : 1; }, false);
   ASSERT_GE(c.listener, 0);
   Notifier notifier(c.listener, [](const seccomp_notif&, int, std::uint64_t) {

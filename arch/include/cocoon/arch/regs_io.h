@@ -65,6 +65,9 @@ class SyscallRegs {
   std::uint8_t args_dirty_ = 0;  // bit i: arg i changed
 };
 
+// Whether the running kernel's release (uname) is at least major.minor.
+bool kernel_at_least(int major, int minor);
+
 // A syscall that a signal interrupted before it did anything returns
 // -ERESTARTSYS, and the kernel restarts it after the handler only when the
 // handler has SA_RESTART; else the call fails with EINTR. A call answered
