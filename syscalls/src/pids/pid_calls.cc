@@ -110,9 +110,13 @@ Verdict Pids::on_entry(tracer::SyscallStop& stop) {
     case Call::kGettid: return Verdict::skip(ns->member(t.tid));
     case Call::kGetppid:
     case Call::kGroupResult:
-    case Call::kFork:
     case Call::kSetTidAddress: return Verdict::resume_to_exit();
-    case Call::kClone: return clone_entry(stop, ns);
+    case Call::kFork:
+      forks_from_[t.tid] = ns->next();
+      return Verdict::resume_to_exit();
+    case Call::kClone:
+      forks_from_[t.tid] = ns->next();
+      return clone_entry(stop, ns);
     case Call::kGetGroupOf: {
       Verdict v = translate_args(stop, ns);
       return v.kind == Verdict::Kind::kSkip ? v : Verdict::resume_to_exit();
@@ -263,6 +267,11 @@ void Pids::on_exit(tracer::SyscallStop& stop) {
     return;
   }
   if (call == Call::kClone) clone_exit(stop);
+  std::optional<pid_t> forked_from;
+  if (auto it = forks_from_.find(stop.tracee.tid); it != forks_from_.end()) {
+    if (call == Call::kFork || call == Call::kClone) forked_from = it->second;
+    forks_from_.erase(it);
+  }
   if (ns == nullptr) return;
   if (call == Call::kWaitid) return waitid_exit(stop, ns);
   if (r <= 0) return;
@@ -280,7 +289,16 @@ void Pids::on_exit(tracer::SyscallStop& stop) {
       break;
     }
     case Call::kFork:
-    case Call::kClone:
+    case Call::kClone: {
+      // The child's number: given at its birth (on_clone) unless it comes
+      // after this exit; a child that has died meanwhile keeps it, retired
+      // (member() would number the dead task afresh, and the next child
+      // would skip a number). A retired number older than the entry is
+      // another task's, whose tid the kernel reused.
+      const auto v = ns->group_virtual_of(real);
+      stop.regs.set_result(v && forked_from && *v >= *forked_from ? *v : ns->member(real));
+      break;
+    }
     case Call::kSetTidAddress: stop.regs.set_result(ns->member(real)); break;
     default: break;
   }
@@ -310,6 +328,7 @@ void Pids::on_death(const tracer::Tracee& tracee) {
   }
   clones_by_parent_.erase(tracee.tid);
   clones_by_child_.erase(tracee.tid);
+  forks_from_.erase(tracee.tid);
 }
 
 }  // namespace cocoon::syscalls

@@ -49,6 +49,9 @@ class PidNamespace {
   std::optional<pid_t> virtual_of(pid_t real) const;
   // As virtual_of, also for retired numbers (group and session ids).
   std::optional<pid_t> group_virtual_of(pid_t real) const;
+  // The number handed out next: a number at least this, live or retired,
+  // was given after this was read.
+  pid_t next() const { return next_; }
   // The live member numbered `vpid`, or nullopt (ESRCH).
   std::optional<pid_t> real_of(pid_t vpid) const;
   // As real_of, also for a member that died and has not been reaped by a

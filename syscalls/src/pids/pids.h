@@ -66,6 +66,11 @@ class Pids final : public tracer::SyscallHandler {
 
   std::shared_ptr<NamespaceState> state_;
   std::unordered_map<pid_t, CloneWrites> clones_by_parent_, clones_by_child_;
+  // By parent tid, from a fork/vfork/clone entry to its exit: the
+  // namespace's next number then. The child may have been numbered (at its
+  // birth) and even have died before the parent's exit stop is handled; its
+  // number is then retired, not to be handed out again (Pids::on_exit).
+  std::unordered_map<pid_t, pid_t> forks_from_;
 };
 
 }  // namespace cocoon::syscalls
