@@ -485,16 +485,16 @@ class Bench:
                         lambda v: f"{v:.2f} MiB")]
             fn, gn = R("find", "native"), R("gcc", "native")
             targets += [
-                ("issue 4: find, -r / -b, cocoon/native", ratio(R("find.view", "cocoon"), fn), 6,
+                ("find with -r / -b, cocoon/native", ratio(R("find.view", "cocoon"), fn), 6,
                  fmt_ratio),
-                ("issue 4: gcc, -r / -b, cocoon/native", ratio(R("gcc.view", "cocoon"), gn), 1.8,
+                ("gcc with -r / -b, cocoon/native", ratio(R("gcc.view", "cocoon"), gn), 1.8,
                  fmt_ratio),
                 ("  the same, taskset -c 0: find", ratio(R("find.view.pin", "cocoon"), fn), 6,
                  fmt_ratio),
                 ("  the same, taskset -c 0: gcc", ratio(R("gcc.view.pin", "cocoon"), gn), 1.8,
                  fmt_ratio)]
-            targets += self.pkg_targets("issue 5: packaging, cocoon/native", "pkg")
-            targets += self.pkg_targets("issue 5: packaging on tmpfs", "pkg.shm")
+            targets += self.pkg_targets("packaging, cocoon/native", "pkg")
+            targets += self.pkg_targets("packaging on tmpfs, cocoon/native", "pkg.shm")
         for name, val, limit, f in targets:
             verdict = "n/a" if val is None else ("MEETS" if val <= limit else "MISSES")
             shown = "-" if val is None else f(val)

@@ -107,6 +107,11 @@ for opt in --cap-add; do
   assert_status 125 "$opt is refused"
   assert_cocoon_message "bwrap: $opt is not supported" "$opt is named"
 done
+# A refusal gives the user its reason, not a reference to the project's tracker.
+bwrap_run --ro-bind / / --unshare-user --disable-userns true
+assert_status 125 "--disable-userns is refused"
+assert_cocoon_message "bwrap: --disable-userns is not supported: preventing user namespaces inside the sandbox is not emulated$" \
+  "--disable-userns is refused with its reason"
 bwrap_run --ro-bind / / --hostname x true
 assert_cocoon_message "--hostname requires --unshare-uts" "bwrap's rule: --hostname needs --unshare-uts"
 bwrap_run --ro-bind / / --unshare-user --uid abc true

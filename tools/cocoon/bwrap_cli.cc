@@ -130,8 +130,9 @@ const std::map<std::string, std::string>& refused() {
       {"--json-status-fd", "bwrap's descriptor protocol is not supported"},
       {"--block-fd", "bwrap's descriptor protocol is not supported"},
       {"--userns-block-fd", "bwrap's descriptor protocol is not supported"},
-      {"--disable-userns", "nested user namespaces are not emulated yet (issue 6)"},
-      {"--assert-userns-disabled", "nested user namespaces are not emulated yet (issue 6)"},
+      {"--disable-userns", "preventing user namespaces inside the sandbox is not emulated"},
+      {"--assert-userns-disabled",
+       "preventing user namespaces inside the sandbox is not emulated"},
   };
   return r;
 }
