@@ -126,7 +126,8 @@ void SyscallRegs::set_result(std::int64_t v) {
 }
 
 // Number -1 makes every arch skip the call and return what the return
-// register holds (kernel-facts.md; syscall_trace_enter on each arch).
+// register holds (docs/kernel-facts.md, "Stops and resuming";
+// syscall_trace_enter on each arch).
 void SyscallRegs::skip_with(std::int64_t result) {
   set_nr(-1);
   set_result(result);

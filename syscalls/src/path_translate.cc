@@ -266,7 +266,8 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     const std::string& host = exec_plan ? exec_plan->host : resolved[i]->host.str();
     tracer::annotate(stop, tracer::NoteKind::kRewrite,
                      [&] { return "\"" + guest[i] + "\" -> \"" + host + "\""; });
-    // riscv64 before Linux 6.16 cannot take a new arg0 (kernel-facts.md).
+    // riscv64 before Linux 6.16 cannot take a new arg0 (docs/kernel-facts.md,
+    // "Registers per architecture").
     // execve becomes execveat with the host path in arg1: the kernel ignores
     // the dirfd (arg0, still the guest's pointer) for an absolute path
     // (alloc_bprm() and path_init(), fs/exec.c and fs/namei.c). Writing in

@@ -14,10 +14,11 @@ cocoon_run -- "$GUESTS/clone3"
 assert_status 0 "clone3 guest"
 assert_eq $'clone3: -1 ENOSYS\npthread_create: ok' "$OUT" "raw clone3 answers ENOSYS, pthread_create still works"
 
-# int 0x80 from a 64-bit process. kernel-facts.md says the workplace VMs fault
-# on it natively (SIGSEGV, no IA32 emulation); other kernels run it (the
-# 6.18 VM this suite was written on does). Either way the outcome under
-# cocoon must be the native one: never assume success.
+# int 0x80 from a 64-bit process. Whether the kernel runs it depends on its
+# IA32 emulation (docs/kernel-facts.md, "Registers per architecture"):
+# without it the instruction faults natively (SIGSEGV); this host's 6.18
+# runs it. Either way the outcome under cocoon must be the native one: never
+# assume success.
 run_native "$GUESTS/int80" getpid
 native_out=$OUT native_status=$STATUS
 echo "     (native int 0x80 getpid: status $native_status, ${OUT//$'\n'/; })"

@@ -1,8 +1,8 @@
 // i386 system calls (int 0x80) from a 64-bit process. seccomp sees them with
 // arch AUDIT_ARCH_I386 and i386 numbers, so cocoon's filter must decide them
 // by the i386 table. Kernels without IA32 emulation raise SIGSEGV at the
-// instruction before any syscall happens (kernel-facts.md says so of the
-// workplace VMs; other kernels run it), so the test compares with the native
+// instruction before any syscall happens (docs/kernel-facts.md, "Registers
+// per architecture"; others run it), so the test compares with the native
 // outcome instead of expecting success.
 // Usage: int80 getpid   -> "int 0x80 getpid: pid" (i386 nr 20)
 //        int80 uname    -> "int 0x80 uname: 0 <nodename>" or ": -<errno>"

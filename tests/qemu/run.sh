@@ -95,9 +95,9 @@ target_spec() {
   return 0
 }
 
-# qemu_command KERNEL INITRD: the boot command of $ARCH (kernel-facts.md:
-# -nic none, or qemu looks for a missing efi-virtio.rom; pauth-impdef, or
-# -cpu max is 2-3x slower on aarch64).
+# qemu_command KERNEL INITRD: the boot command of $ARCH (docs/cross-arch.md,
+# "Pitfalls found": -nic none, or qemu looks for a missing efi-virtio.rom;
+# pauth-impdef, or -cpu max is 2-3x slower on aarch64).
 qemu_command() {
   local kernel=$1 initrd=$2 append="panic=-1 quiet${only:+ cocoon.only=$only}"
   local common=(-smp "$smp" -m 1024 -nographic -no-reboot -nic none -kernel "$kernel" -initrd "$initrd")

@@ -61,7 +61,8 @@ pid_t as_pid(std::uint64_t v) { return static_cast<pid_t>(static_cast<std::int32
 int clone_ctid_arg(arch::Arch abi) { return abi == arch::Arch::kX86_64 ? 3 : 4; }
 
 // Writes `value` as argument `i`. arg0 cannot be rewritten on riscv64
-// before Linux 6.16 (kernel-facts.md): false then.
+// before Linux 6.16 (docs/kernel-facts.md, "Registers per architecture"):
+// false then.
 bool set_arg(tracer::SyscallStop& stop, int i, std::int64_t value) {
   if (static_cast<std::int64_t>(stop.regs.arg(i)) == value) return true;
   if (i == 0 && !arch::SyscallRegs::can_set_arg0()) return false;

@@ -26,7 +26,8 @@ TEST(Arch, NamesAcceptDebianSpellings) {
 }
 
 // An x86-64 process can enter the kernel through the i386 ABI too; the
-// filter must decide both (kernel-facts.md).
+// filter must decide both (docs/kernel-facts.md, "Registers per
+// architecture").
 TEST(Arch, EntryAbisOfEachHost) {
   auto x86 = entry_abis(Arch::kX86_64);
   ASSERT_EQ(x86.size(), 2u);

@@ -50,7 +50,8 @@ class SyscallRegs {
 
   // Whether this kernel lets a tracer rewrite arg0 at entry. False on riscv64
   // before Linux 6.16; handlers that rewrite a path in arg0 must take another
-  // route there (kernel-facts.md). COCOON_TEST_NO_ARG0=1 forces false (tests).
+  // route there (docs/kernel-facts.md, "Registers per architecture").
+  // COCOON_TEST_NO_ARG0=1 forces false (tests).
   static bool can_set_arg0();
 
  private:
