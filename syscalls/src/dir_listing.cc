@@ -111,7 +111,7 @@ void DirListing::on_exit(tracer::SyscallStop& stop) {
     append_record(extra, st.st_ino, off, dirent_type(st), name);
   }
   // Only what fits in the caller's buffer; the rest of a huge first chunk
-  // is not added (docs/architecture.md).
+  // is not added (docs/internals/paths.md, `DirListing`).
   if (extra.empty() || static_cast<std::uint64_t>(got) + extra.size() > count) return;
   if (!stop.memory.write(buf + static_cast<std::uint64_t>(got), extra)) return;
   stop.regs.set_result(got + static_cast<std::int64_t>(extra.size()));

@@ -23,7 +23,7 @@
 // rejected: caching directory kinds. The host tree can change under us
 // (other processes), and a stale "directory" that is now a symlink would
 // make the tracer hand the kernel a path that escapes the root.
-// Figures: docs/architecture.md, "The virtual filesystem".
+// Figures: docs/internals/vfs.md, "The fast path".
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
