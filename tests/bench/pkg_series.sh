@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Issue 5's packaging workload alone, on tmpfs, as nobody, with runners
-# interleaved run by run (a noisy machine drifts less between them than
-# between bench.sh's blocks); prints each runner's median and its ratio to
-# native. Not run by bench.sh or CI (docs/benchmark.md, "Targets").
+# The packaging workload (bench.sh's 7b) alone, on tmpfs, as nobody, with
+# runners interleaved run by run (a noisy machine drifts less between them
+# than between bench.sh's blocks); prints each runner's median and its ratio
+# to native. Not run by bench.sh or CI (docs/benchmark.md).
 #
 #   bash tests/bench/pkg_series.sh RUNS NAME=WRAPPER...
 #   e.g. bash tests/bench/pkg_series.sh 21 "fakeroot=fakeroot --" \
