@@ -1,13 +1,18 @@
 // SyscallRegs against a real tracee on this host: pins the kernel facts the
-// tracer relies on (kernel-facts.md) — reading a stop with
-// PTRACE_GET_SYSCALL_INFO, skipping a call by number -1 plus a result,
-// rewriting an argument at a seccomp stop, and rewriting a result at exit.
+// tracer relies on (docs/kernel-facts.md, "Stops and resuming") — reading a
+// stop with PTRACE_GET_SYSCALL_INFO, skipping a call by number -1 plus a
+// result, rewriting an argument at a seccomp stop, rewriting a result at
+// exit — and the seccomp facts the filter relies on: no exit stop after
+// PTRACE_CONT, a rewritten call filtered again, ENOSYS without a tracer, a
+// constant 0 answered without running the call, ERRNO before TRACE.
 #include "cocoon/arch/regs_io.h"
 
 #include <elf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -18,7 +23,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <iterator>
 
 #include "cocoon/arch/regs.h"
 #include "cocoon/arch/syscall_table.h"
@@ -31,6 +38,21 @@ namespace {
 void trace_getppid_with_seccomp() {
   const auto nr = static_cast<std::uint32_t>(find_syscall("getppid")->number(host_arch()));
   if (!testing::trace_one_syscall(nr)) _exit(100);
+}
+
+long host_nr(const char* name) { return find_syscall(name)->number(host_arch()); }
+
+// Stacks a filter on the calling (child) process answering `action` to
+// syscall `name` and allowing every other one (no_new_privs is already set).
+void filter_one_syscall(const char* name, std::uint32_t action) {
+  sock_filter prog[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(host_nr(name)), 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, action),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog fprog{static_cast<unsigned short>(std::size(prog)), prog};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) _exit(101);
 }
 
 // Forks `body` under PTRACE_SEIZE with TRACESECCOMP; calls `on_seccomp` at
@@ -170,6 +192,93 @@ TEST(SyscallRegsLive, LoadFailsWithEsrchForAVanishedTracee) {
   auto r = SyscallRegs::load(999999999);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error(), ESRCH);
+}
+
+// Resumed with PTRACE_CONT from a seccomp stop, a call gives no exit stop
+// (ptrace(2)): a handler that needs none costs one stop.
+TEST(SeccompLive, ContinuedFromASeccompStopACallGivesNoExitStop) {
+  int seccomp_stops = 0, exit_stops = 0;
+  const int code = run_traced(
+      [] { _exit(syscall(SYS_getppid) == getppid() ? 0 : 1); },
+      [&](pid_t, SyscallRegs&) {
+        ++seccomp_stops;
+        return false;  // PTRACE_CONT
+      },
+      [&](pid_t, SyscallRegs&) { ++exit_stops; });
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(seccomp_stops, 2);  // syscall(SYS_getppid), then getppid()
+  EXPECT_EQ(exit_stops, 0);
+}
+
+// A call the tracer rewrote at a seccomp stop goes through the filters
+// again (seccomp(2), Linux 4.8): getppid turned into a getpid that a
+// filter refuses is refused.
+TEST(SeccompLive, ARewrittenCallIsFilteredAgain) {
+  const int code = run_traced(
+      [] {
+        filter_one_syscall("getpid", SECCOMP_RET_ERRNO | EACCES);
+        errno = 0;
+        const long r = syscall(SYS_getppid);
+        _exit(r == -1 && errno == EACCES ? 0 : 1);
+      },
+      [](pid_t, SyscallRegs& r) {
+        r.set_nr(host_nr("getpid"));
+        return false;
+      });
+  EXPECT_EQ(code, 0);
+}
+
+// SECCOMP_RET_TRACE with no tracer fails the call with ENOSYS (seccomp(2)):
+// a task that escaped tracing (CLONE_UNTRACED) cannot run a traced call.
+TEST(SeccompLive, ATracedCallWithoutATracerFailsWithEnosys) {
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    trace_getppid_with_seccomp();
+    errno = 0;
+    const long r = syscall(SYS_getppid);
+    _exit(r == -1 && errno == ENOSYS ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// SECCOMP_RET_ERRNO with data 0 returns 0 without running the call
+// (seccomp(2); kernel/seccomp.c): the fd a refused close names stays open.
+TEST(SeccompLive, ErrnoZeroReturnsZeroWithoutRunningTheCall) {
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int fds[2];
+    if (pipe(fds) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(2);
+    filter_one_syscall("close", SECCOMP_RET_ERRNO | 0);
+    const long r = syscall(SYS_close, fds[0]);
+    _exit(r == 0 && fcntl(fds[0], F_GETFD) != -1 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// Of stacked filters the strongest action wins, ERRNO over TRACE
+// (seccomp(2), kernel/seccomp.c): a guest's own filter refusing a call that
+// cocoon traces refuses it, with no stop.
+TEST(SeccompLive, AnErrnoOfAnotherFilterWinsOverTrace) {
+  int seccomp_stops = 0;
+  const int code = run_traced(
+      [] {
+        filter_one_syscall("getppid", SECCOMP_RET_ERRNO | EACCES);
+        errno = 0;
+        const long r = syscall(SYS_getppid);
+        _exit(r == -1 && errno == EACCES ? 0 : 1);
+      },
+      [&](pid_t, SyscallRegs&) {
+        ++seccomp_stops;
+        return false;
+      });
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(seccomp_stops, 0);
 }
 
 }  // namespace
