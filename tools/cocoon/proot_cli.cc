@@ -68,17 +68,22 @@ struct ValueOption {
   std::function<bool(const std::string&)> apply;
 };
 
-// The options that take a value; `a` is the one given (-R and -S share
-// their code).
-std::vector<ValueOption> value_options(Proot& p, const std::string& a) {
+// The options that take a value.
+std::vector<ValueOption> value_options(Proot& p) {
   auto& view = p.session.view;
   return {
       {{"-r", "--rootfs"}, [&](const std::string& v) { view.rootfs = v; return true; }},
-      {{"-R", "-S"},
-       [&, a](const std::string& v) {
+      {{"-R"},
+       [&](const std::string& v) {
          view.rootfs = v;
-         add_convenience_binds(view, a == "-S");
-         if (a == "-S") p.identity();
+         add_convenience_binds(view, false);
+         return true;
+       }},
+      {{"-S"},
+       [&](const std::string& v) {
+         view.rootfs = v;
+         add_convenience_binds(view, true);
+         p.identity();
          return true;
        }},
       {{"-b", "--bind", "-m", "--mount"},
@@ -128,6 +133,7 @@ std::optional<int> flag_option(Proot& p, const std::string& a) {
 // Parses the options in argv from `i` on into `p`, leaving `i` at the
 // command. A status when the run ends here instead.
 std::optional<int> parse_options(Proot& p, int argc, char** argv, int& i) {
+  const auto options = value_options(p);
   for (; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--") {
@@ -138,7 +144,6 @@ std::optional<int> parse_options(Proot& p, int argc, char** argv, int& i) {
     // "--name=value", "-x value", "-xvalue" (PRoot's getopt-like parser).
     OptionWord w = split_option(a, "rbmwkivRSqp");
     a = w.name;
-    const auto options = value_options(p, a);
     const auto option = std::find_if(options.begin(), options.end(), [&](const ValueOption& o) {
       return std::find(o.names.begin(), o.names.end(), a) != o.names.end();
     });
