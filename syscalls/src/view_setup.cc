@@ -198,88 +198,145 @@ std::expected<void, std::string> write_uts_files(ScratchDir& scratch, const RunC
   return {};
 }
 
-}  // namespace
-
-std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
-  ViewSetup out;
-  const vfs::HostFilesystem host;
-  std::unique_ptr<ScratchDir> early;
+// The mount table of the guest's root before the mounts (the rootfs, the
+// host's /, or bwrap's empty directory in the scratch one), and the scratch
+// directory if the view needs one: the host's own view
+// (GuestView::is_identity) needs none, unless emulated names need files that
+// /proc/sys/kernel's stand for.
+std::expected<vfs::MountTable, std::string> make_root(const RunConfig& config,
+                                                      const vfs::HostFilesystem& host,
+                                                      std::unique_ptr<ScratchDir>& scratch) {
   std::string root = config.rootfs.empty() ? "/" : config.rootfs;
   if (config.empty_root) {
-    auto scratch = ScratchDir::create();
-    if (!scratch) return std::unexpected(scratch.error());
-    auto dir = (*scratch)->make_subdir("root");
+    auto made = ScratchDir::create();
+    if (!made) return std::unexpected(made.error());
+    auto dir = (*made)->make_subdir("root");
     if (!dir) return std::unexpected(dir.error());
     root = *dir;
-    early = std::move(*scratch);
+    scratch = std::move(*made);
   }
   auto table = vfs::make_mount_table(host, root, config.rootfs_read_only);
   if (!table) return std::unexpected(table.error());
-  out.scratch = std::move(early);
-  // The host's own view (GuestView::is_identity) needs no scratch directory,
-  // unless emulated names need files that /proc/sys/kernel's stand for.
-  if (!out.scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts() ||
-                       config.emulates_namespaces())) {
-    auto scratch = ScratchDir::create();
-    if (!scratch) return std::unexpected(scratch.error());
-    out.scratch = std::move(*scratch);
+  if (!scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts() ||
+                   config.emulates_namespaces())) {
+    auto made = ScratchDir::create();
+    if (!made) return std::unexpected(made.error());
+    scratch = std::move(*made);
   }
+  return table;
+}
+
+// One mount (a --dev expanded to its parts): what it needs made in the
+// scratch directory first, then added to `table`.
+std::expected<void, std::string> add_one_mount(vfs::MountSpec spec, vfs::MountTable& table,
+                                               const vfs::HostFilesystem& host,
+                                               ScratchDir& scratch) {
+  if (spec.kind == vfs::MountKind::kTmpfs || spec.kind == vfs::MountKind::kDir ||
+      (spec.kind == vfs::MountKind::kDev && spec.source.empty())) {
+    auto dir = scratch.make_subdir(spec.kind == vfs::MountKind::kTmpfs ? "tmpfs"
+                                   : spec.kind == vfs::MountKind::kDir ? "dir"
+                                                                       : "dev");
+    if (!dir) return std::unexpected(dir.error());
+    spec.source = *dir;
+    if (spec.mode) ::chmod(dir->c_str(), *spec.mode);
+  }
+  if (spec.data) {
+    auto file = write_data_file(scratch, *spec.data, spec.mode.value_or(0666));
+    if (!file) return std::unexpected(file.error());
+    spec.source = *file;
+  }
+  if (spec.remount_read_only && table.make_read_only(spec.target)) return {};
+  if (spec.remount_read_only) {
+    // Not a mount point: what the target is in the view so far,
+    // mounted again, read-only.
+    const vfs::Resolver resolver(table, host);
+    auto r = resolver.resolve(vfs::GuestPath(spec.target), vfs::GuestPath("/"), {});
+    if (!r || r->kind == vfs::EntryKind::kMissing) {
+      return std::unexpected("--remount-ro " + spec.target + ": no such file or directory");
+    }
+    spec.source = r->host.str();
+    spec.read_only = true;
+  }
+  if (spec.kind == vfs::MountKind::kProc && spec.source.empty()) spec.source = "/proc";
+  if (auto added = vfs::add_mount(table, host, spec); !added) return std::unexpected(added.error());
+  return {};
+}
+
+// One directory per synthetic guest directory (a mount's parent the root
+// lacks), so each maps back.
+std::expected<void, std::string> add_placeholders(vfs::MountTable& table, ScratchDir& scratch) {
+  auto placeholder = scratch.make_subdir("placeholder");
+  if (!placeholder) return std::unexpected(placeholder.error());
+  for (const std::string& guest : table.mount_ancestors()) {
+    std::error_code ec;
+    fs::create_directories(*placeholder + guest, ec);
+    if (ec) return std::unexpected("cannot create " + *placeholder + guest + ": " + ec.message());
+  }
+  table.set_placeholder(vfs::HostPath(*placeholder));
+  return {};
+}
+
+// The finished mount table: the root, the mounts in order, the placeholders,
+// the --chmod modes.
+std::expected<vfs::MountTable, std::string> make_table(const RunConfig& config,
+                                                       std::unique_ptr<ScratchDir>& scratch) {
+  const vfs::HostFilesystem host;
+  auto table = make_root(config, host, scratch);
+  if (!table) return std::unexpected(table.error());
   for (const vfs::MountSpec& given : config.mounts) {
     for (vfs::MountSpec spec : expand_dev(given)) {
-      if (spec.kind == vfs::MountKind::kTmpfs || spec.kind == vfs::MountKind::kDir ||
-          (spec.kind == vfs::MountKind::kDev && spec.source.empty())) {
-        auto dir = out.scratch->make_subdir(spec.kind == vfs::MountKind::kTmpfs ? "tmpfs"
-                                            : spec.kind == vfs::MountKind::kDir ? "dir"
-                                                                                : "dev");
-        if (!dir) return std::unexpected(dir.error());
-        spec.source = *dir;
-        if (spec.mode) ::chmod(dir->c_str(), *spec.mode);
-      }
-      if (spec.data) {
-        auto file = write_data_file(*out.scratch, *spec.data, spec.mode.value_or(0666));
-        if (!file) return std::unexpected(file.error());
-        spec.source = *file;
-      }
-      if (spec.remount_read_only && table->make_read_only(spec.target)) continue;
-      if (spec.remount_read_only) {
-        // Not a mount point: what the target is in the view so far,
-        // mounted again, read-only.
-        const vfs::Resolver resolver(*table, host);
-        auto r = resolver.resolve(vfs::GuestPath(spec.target), vfs::GuestPath("/"), {});
-        if (!r || r->kind == vfs::EntryKind::kMissing) {
-          return std::unexpected("--remount-ro " + spec.target + ": no such file or directory");
-        }
-        spec.source = r->host.str();
-        spec.read_only = true;
-      }
-      if (spec.kind == vfs::MountKind::kProc && spec.source.empty()) spec.source = "/proc";
-      if (auto added = vfs::add_mount(*table, host, spec); !added) {
-        return std::unexpected(added.error());
+      if (auto r = add_one_mount(std::move(spec), *table, host, *scratch); !r) {
+        return std::unexpected(r.error());
       }
     }
   }
-  if (out.scratch) {
-    auto placeholder = out.scratch->make_subdir("placeholder");
-    if (!placeholder) return std::unexpected(placeholder.error());
-    // One directory per synthetic guest directory, so each maps back.
-    for (const std::string& guest : table->mount_ancestors()) {
-      std::error_code ec;
-      fs::create_directories(*placeholder + guest, ec);
-      if (ec) return std::unexpected("cannot create " + *placeholder + guest + ": " + ec.message());
-    }
-    table->set_placeholder(vfs::HostPath(*placeholder));
+  if (scratch) {
+    if (auto r = add_placeholders(*table, *scratch); !r) return std::unexpected(r.error());
   }
   for (const auto& [guest, mode] : config.chmods) {
     if (auto r = apply_chmod(*table, guest, mode); !r) return std::unexpected(r.error());
   }
+  return table;
+}
+
+// The view over the finished table, with the files it shows in
+// /proc/PID/mounts and the directory of its socket links.
+std::expected<std::shared_ptr<GuestView>, std::string> make_view(
+    const RunConfig& config, std::unique_ptr<ScratchDir>& scratch) {
+  auto table = make_table(config, scratch);
+  if (!table) return std::unexpected(table.error());
   auto view = std::make_shared<GuestView>(std::move(*table));
-  if (out.scratch) {
-    auto files = write_proc_mount_files(*out.scratch, view->table());
+  if (scratch) {
+    auto files = write_proc_mount_files(*scratch, view->table());
     if (!files) return std::unexpected(files.error());
     view->set_proc_mount_files(files->first, files->second);
     // Short: its links stand in for long socket paths (unix_address.h).
-    view->set_socket_link_dir((out.scratch->path() / "u").string());
+    view->set_socket_link_dir((scratch->path() / "u").string());
   }
+  return view;
+}
+
+// The guest confined by Landlock to the view's trees, `readable` and the
+// generated files; a warning when the kernel has no Landlock.
+std::expected<OwnedFd, std::string> confine(const GuestView& view,
+                                            std::vector<std::string> readable) {
+  for (const auto& [host, file] : view.generated_files()) readable.push_back(file);
+  auto ll = make_landlock(view.table(), readable);
+  if (!ll) return std::unexpected(ll.error());
+  if (ll->fd.fd < 0) {
+    tracer::module_logger("vfs")->warn("{}: the guest's filesystem view is enforced by path "
+                                       "rewriting alone (docs/threat-model.md)", ll->missing);
+  }
+  return std::move(ll->fd);
+}
+
+}  // namespace
+
+std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
+  ViewSetup out;
+  auto made = make_view(config, out.scratch);
+  if (!made) return std::unexpected(made.error());
+  std::shared_ptr<GuestView> view = std::move(*made);
   if (config.uts()) {
     if (auto r = write_uts_files(*out.scratch, config, *view); !r) return std::unexpected(r.error());
   }
@@ -321,15 +378,9 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
     out.host_cwd = *cwd;
   }
   if (config.landlock && !view->is_identity()) {
-    std::vector<std::string> files = readable;
-    for (const auto& [host, file] : view->generated_files()) files.push_back(file);
-    auto ll = make_landlock(view->table(), files);
-    if (!ll) return std::unexpected(ll.error());
-    if (ll->fd.fd < 0) {
-      tracer::module_logger("vfs")->warn("{}: the guest's filesystem view is enforced by path "
-                                         "rewriting alone (docs/threat-model.md)", ll->missing);
-    }
-    out.landlock = std::move(ll->fd);
+    auto fd = confine(*view, readable);
+    if (!fd) return std::unexpected(fd.error());
+    out.landlock = std::move(*fd);
   }
   out.view = std::move(view);
   return out;

@@ -11,12 +11,13 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
-#include <utility>
 #include <cstdlib>
+#include <cstring>
+#include <expected>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "front_ends.h"
@@ -156,13 +157,147 @@ const std::map<std::string, int>& arity() {
   return a;
 }
 
-}  // namespace
+// One option as given, with the values arity() says it takes.
+struct Option {
+  std::string name, v1, v2;
+};
 
-int bwrap_main(int argc, char** argv) {
-  Bwrap b;
-  b.session.view.empty_root = true;
-  std::vector<std::string> args(argv, argv + argc);
-  std::size_t i = 0;
+// Each kind of option: true when `o` is one of its (applied to `b`),
+// false when it is not, or the failure line.
+using Applied = std::expected<bool, std::string>;
+
+// The guest's filesystem: binds, special mounts, modes, the working
+// directory.
+Applied mount_option(Bwrap& b, const Option& o) {
+  const std::string& a = o.name;
+  using K = vfs::MountKind;
+  const std::string& v1 = o.v1;
+  const std::string& v2 = o.v2;
+  if (a == "--bind" || a == "--dev-bind") b.bind(v1, v2, false, false);
+  else if (a == "--bind-try" || a == "--dev-bind-try") b.bind(v1, v2, false, true);
+  else if (a == "--ro-bind") b.bind(v1, v2, true, false);
+  else if (a == "--ro-bind-try") b.bind(v1, v2, true, true);
+  else if (a == "--symlink") b.special(K::kSymlink, v2, v1);
+  else if (a == "--tmpfs") b.special(K::kTmpfs, v1);
+  else if (a == "--proc") b.special(K::kProc, v1);
+  else if (a == "--dev") b.special(K::kDev, v1);
+  else if (a == "--dir") b.special(K::kDir, v1);
+  else if (a == "--mqueue") b.special(K::kDir, v1);  // an empty directory: no POSIX mqueue fs
+  else if (a == "--chdir") b.session.view.cwd = v1;
+  else if (a == "--perms") {
+    auto mode = octal(v1);
+    if (!mode) return std::unexpected("bwrap: --perms: invalid mode '" + v1 + "'");
+    b.perms = mode;
+  }
+  else if (a == "--chmod") {
+    auto mode = octal(v1);
+    if (!mode) return std::unexpected("bwrap: --chmod: invalid mode '" + v1 + "'");
+    b.session.view.chmods.emplace_back(v2, *mode);
+  }
+  else if (a == "--remount-ro") {
+    vfs::MountSpec m;
+    m.target = v1;
+    m.remount_read_only = true;
+    b.session.view.mounts.push_back(m);
+  }
+  else return false;
+  return true;
+}
+
+// The namespaces and what they show: host name, ids, pids, network.
+Applied namespace_option(Bwrap& b, const Option& o) {
+  const std::string& a = o.name;
+  auto& view = b.session.view;
+  if (a == "--hostname") b.hostname = o.v1;
+  else if (a == "--uid" || a == "--gid") {
+    auto id = number(o.v1);
+    if (!id) return std::unexpected("bwrap: " + a + ": invalid " + a.substr(2) + " '" + o.v1 + "'");
+    (a == "--uid" ? b.uid : b.gid) = static_cast<std::uint32_t>(*id);
+  }
+  else if (a == "--unshare-user" || a == "--unshare-user-try") b.unshare_user = true;
+  else if (a == "--unshare-uts") b.unshare_uts = true;
+  else if (a == "--unshare-pid") view.unshare_pid = true;
+  else if (a == "--unshare-net") view.unshare_net = true;
+  else if (a == "--unshare-ipc") view.unshare_ipc = true;
+  else if (a == "--unshare-cgroup" || a == "--unshare-cgroup-try") view.unshare_cgroup = true;
+  else if (a == "--unshare-all") {
+    // bwrap(1): --unshare-user-try --unshare-ipc --unshare-pid
+    // --unshare-net --unshare-uts --unshare-cgroup-try (--share-net after
+    // it keeps the network).
+    b.unshare_user = b.unshare_uts = true;
+    view.unshare_ipc = view.unshare_pid = view.unshare_net = view.unshare_cgroup = true;
+  }
+  else if (a == "--share-net") view.unshare_net = false;
+  else if (a == "--as-pid-1") b.as_pid_1 = true;
+  else return false;
+  return true;
+}
+
+// The environment and the process: variables, session, lifetime.
+Applied process_option(Bwrap& b, const Option& o) {
+  const std::string& a = o.name;
+  if (a == "--setenv") b.env[o.v1] = o.v2;
+  else if (a == "--unsetenv") b.env[o.v1] = std::nullopt;
+  else if (a == "--clearenv") {
+    // bwrap applies the environment options in order (xclearenv() as it
+    // parses): a --setenv before --clearenv is cleared too.
+    b.env.clear();
+    b.clearenv = true;
+  }
+  else if (a == "--die-with-parent") b.session.tracer.die_with_parent = true;
+  else if (a == "--new-session") b.session.tracer.new_session = true;
+  else return false;
+  return true;
+}
+
+// What is read from a descriptor: files' contents, seccomp programs, more
+// arguments (--args: returned in `more`, to be parsed next).
+Applied descriptor_option(Bwrap& b, const Option& o, std::vector<std::string>& more) {
+  const std::string& a = o.name;
+  const std::string& v1 = o.v1;
+  if (a == "--file" || a == "--bind-data" || a == "--ro-bind-data") {
+    if (!number(v1)) return std::unexpected("bwrap: " + a + ": invalid fd '" + v1 + "'");
+    auto content = read_fd(v1);
+    if (!content) return std::unexpected("bwrap: " + a + " " + v1 + ": cannot read the descriptor");
+    b.data(std::move(*content), o.v2, a == "--ro-bind-data");
+  }
+  else if (a == "--seccomp" || a == "--add-seccomp-fd") {
+    if (!number(v1)) return std::unexpected("bwrap: " + a + ": invalid fd '" + v1 + "'");
+    auto prog = read_fd(v1);
+    if (!prog) return std::unexpected("bwrap: " + a + " " + v1 + ": cannot read the descriptor");
+    if (prog->empty() || prog->size() % sizeof(sock_filter) != 0) {
+      return std::unexpected("bwrap: " + a + " " + v1 +
+                             ": not a seccomp program (struct sock_filter[])");
+    }
+    std::vector<sock_filter> filter(prog->size() / sizeof(sock_filter));
+    std::memcpy(filter.data(), prog->data(), prog->size());
+    b.session.tracer.user_filters.push_back(std::move(filter));
+  }
+  else if (a == "--args") {
+    if (!number(v1)) return std::unexpected("bwrap: --args: invalid fd '" + v1 + "'");
+    auto read = args_from_fd(v1);
+    if (!read) return std::unexpected("bwrap: --args " + v1 + ": cannot read the descriptor");
+    more = std::move(*read);
+  }
+  else return false;
+  return true;
+}
+
+void print_usage() {
+  std::puts("usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n"
+            "(cocoon's bwrap: binds, --tmpfs, --proc, --dev, --dir, --symlink, --chdir,\n"
+            " --setenv/--unsetenv/--clearenv, --hostname, --uid/--gid, --unshare-user,\n"
+            " --unshare-uts, --unshare-pid, --as-pid-1, --unshare-net, --share-net, --unshare-ipc,\n"
+            " --unshare-cgroup(-try), --unshare-all, --seccomp FD, --file, --bind-data, --chmod,\n"
+            " --remount-ro, --perms,"
+            " --die-with-parent,"
+            " --new-session, --args FD)");
+}
+
+// Parses the options in `args` from `i` on into `b`, leaving `i` at the
+// command. A status when the run ends here instead (--help, --version, a
+// refused or malformed option).
+std::optional<int> parse_options(Bwrap& b, std::vector<std::string>& args, std::size_t& i) {
   for (; i < args.size(); ++i) {
     const std::string a = args[i];
     if (a == "--") {
@@ -171,14 +306,7 @@ int bwrap_main(int argc, char** argv) {
     }
     if (a.size() < 2 || a[0] != '-') break;
     if (a == "--help" || a == "-h") {
-      std::puts("usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n"
-                "(cocoon's bwrap: binds, --tmpfs, --proc, --dev, --dir, --symlink, --chdir,\n"
-                " --setenv/--unsetenv/--clearenv, --hostname, --uid/--gid, --unshare-user,\n"
-                " --unshare-uts, --unshare-pid, --as-pid-1, --unshare-net, --share-net, --unshare-ipc,\n"
-                " --unshare-cgroup(-try), --unshare-all, --seccomp FD, --file, --bind-data, --chmod,\n"
-                " --remount-ro, --perms,"
-                " --die-with-parent,"
-                " --new-session, --args FD)");
+      print_usage();
       return 0;
     }
     if (a == "--version") {
@@ -193,101 +321,27 @@ int bwrap_main(int argc, char** argv) {
     if (i + static_cast<std::size_t>(n->second) >= args.size()) {
       return fail("bwrap: " + a + " needs " + std::to_string(n->second) + " argument(s)");
     }
-    const std::string v1 = n->second >= 1 ? args[i + 1] : "";
-    const std::string v2 = n->second >= 2 ? args[i + 2] : "";
+    const Option o{a, n->second >= 1 ? args[i + 1] : "", n->second >= 2 ? args[i + 2] : ""};
     i += static_cast<std::size_t>(n->second);
-    using K = vfs::MountKind;
-    if (a == "--bind" || a == "--dev-bind") b.bind(v1, v2, false, false);
-    else if (a == "--bind-try" || a == "--dev-bind-try") b.bind(v1, v2, false, true);
-    else if (a == "--ro-bind") b.bind(v1, v2, true, false);
-    else if (a == "--ro-bind-try") b.bind(v1, v2, true, true);
-    else if (a == "--symlink") b.special(K::kSymlink, v2, v1);
-    else if (a == "--tmpfs") b.special(K::kTmpfs, v1);
-    else if (a == "--proc") b.special(K::kProc, v1);
-    else if (a == "--dev") b.special(K::kDev, v1);
-    else if (a == "--dir") b.special(K::kDir, v1);
-    else if (a == "--mqueue") b.special(K::kDir, v1);  // an empty directory: no POSIX mqueue fs
-    else if (a == "--chdir") b.session.view.cwd = v1;
-    else if (a == "--setenv") b.env[v1] = v2;
-    else if (a == "--unsetenv") b.env[v1] = std::nullopt;
-    else if (a == "--clearenv") {
-      // bwrap applies the environment options in order (xclearenv() as it
-      // parses): a --setenv before --clearenv is cleared too.
-      b.env.clear();
-      b.clearenv = true;
-    }
-    else if (a == "--hostname") b.hostname = v1;
-    else if (a == "--uid" || a == "--gid") {
-      auto id = number(v1);
-      if (!id) return fail("bwrap: " + a + ": invalid " + a.substr(2) + " '" + v1 + "'");
-      (a == "--uid" ? b.uid : b.gid) = static_cast<std::uint32_t>(*id);
-    }
-    else if (a == "--unshare-user" || a == "--unshare-user-try") b.unshare_user = true;
-    else if (a == "--unshare-uts") b.unshare_uts = true;
-    else if (a == "--unshare-pid") b.session.view.unshare_pid = true;
-    else if (a == "--unshare-net") b.session.view.unshare_net = true;
-    else if (a == "--unshare-ipc") b.session.view.unshare_ipc = true;
-    else if (a == "--unshare-cgroup" || a == "--unshare-cgroup-try") b.session.view.unshare_cgroup = true;
-    else if (a == "--unshare-all") {
-      // bwrap(1): --unshare-user-try --unshare-ipc --unshare-pid
-      // --unshare-net --unshare-uts --unshare-cgroup-try (--share-net after
-      // it keeps the network).
-      b.unshare_user = b.unshare_uts = true;
-      auto& v = b.session.view;
-      v.unshare_ipc = v.unshare_pid = v.unshare_net = v.unshare_cgroup = true;
-    }
-    else if (a == "--share-net") b.session.view.unshare_net = false;
-    else if (a == "--as-pid-1") b.as_pid_1 = true;
-    else if (a == "--die-with-parent") b.session.tracer.die_with_parent = true;
-    else if (a == "--new-session") b.session.tracer.new_session = true;
-    else if (a == "--file" || a == "--bind-data" || a == "--ro-bind-data") {
-      if (!number(v1)) return fail("bwrap: " + a + ": invalid fd '" + v1 + "'");
-      auto content = read_fd(v1);
-      if (!content) return fail("bwrap: " + a + " " + v1 + ": cannot read the descriptor");
-      b.data(std::move(*content), v2, a == "--ro-bind-data");
-    }
-    else if (a == "--seccomp" || a == "--add-seccomp-fd") {
-      if (!number(v1)) return fail("bwrap: " + a + ": invalid fd '" + v1 + "'");
-      auto prog = read_fd(v1);
-      if (!prog) return fail("bwrap: " + a + " " + v1 + ": cannot read the descriptor");
-      if (prog->empty() || prog->size() % sizeof(sock_filter) != 0) {
-        return fail("bwrap: " + a + " " + v1 + ": not a seccomp program (struct sock_filter[])");
-      }
-      std::vector<sock_filter> filter(prog->size() / sizeof(sock_filter));
-      std::memcpy(filter.data(), prog->data(), prog->size());
-      b.session.tracer.user_filters.push_back(std::move(filter));
-    }
-    else if (a == "--perms") {
-      auto mode = octal(v1);
-      if (!mode) return fail("bwrap: --perms: invalid mode '" + v1 + "'");
-      b.perms = mode;
-    }
-    else if (a == "--chmod") {
-      auto mode = octal(v1);
-      if (!mode) return fail("bwrap: --chmod: invalid mode '" + v1 + "'");
-      b.session.view.chmods.emplace_back(v2, *mode);
-    }
-    else if (a == "--remount-ro") {
-      vfs::MountSpec m;
-      m.target = v1;
-      m.remount_read_only = true;
-      b.session.view.mounts.push_back(m);
-    }
-    else if (a == "--args") {
-      if (!number(v1)) return fail("bwrap: --args: invalid fd '" + v1 + "'");
-      auto more = args_from_fd(v1);
-      if (!more) return fail("bwrap: --args " + v1 + ": cannot read the descriptor");
-      args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, more->begin(), more->end());
-    }
-    // --level-prefix: nothing to do.
+    std::vector<std::string> more;
+    Applied applied = mount_option(b, o);
+    if (applied && !*applied) applied = namespace_option(b, o);
+    if (applied && !*applied) applied = process_option(b, o);
+    if (applied && !*applied) applied = descriptor_option(b, o, more);
+    // --level-prefix (in no kind): nothing to do.
+    if (!applied) return fail(applied.error());
+    args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, more.begin(), more.end());
   }
-  for (; i < args.size(); ++i) b.session.argv.push_back(args[i]);
-  if (b.session.argv.empty()) return fail("bwrap: no command given (see bwrap --help)");
-  // bwrap's own rules for what needs which namespace.
-  if (b.hostname && !b.unshare_uts) return fail("bwrap: --hostname requires --unshare-uts");
-  if ((b.uid || b.gid) && !b.unshare_user) return fail("bwrap: --uid and --gid require --unshare-user");
+  return std::nullopt;
+}
+
+// bwrap's own rules for what needs which namespace, then what the
+// namespaces asked for make of the view.
+std::optional<std::string> finish_view(Bwrap& b) {
+  if (b.hostname && !b.unshare_uts) return "bwrap: --hostname requires --unshare-uts";
+  if ((b.uid || b.gid) && !b.unshare_user) return "bwrap: --uid and --gid require --unshare-user";
   if (b.as_pid_1 && !b.session.view.unshare_pid) {
-    return fail("bwrap: --as-pid-1 requires --unshare-pid");
+    return "bwrap: --as-pid-1 requires --unshare-pid";
   }
   // Without --as-pid-1 bwrap's own init is PID 1 and the command 2; that
   // init is not emulated (nothing shows as 1), only the numbering.
@@ -300,11 +354,31 @@ int bwrap_main(int argc, char** argv) {
     id.unknown_is_real = true;  // a user namespace shows files' real owners
     b.session.view.identity = id;
   }
+  return std::nullopt;
+}
+
+// The environment options, in cocoon's own environment, which the command
+// inherits.
+void apply_environment(const Bwrap& b) {
   if (b.clearenv) ::clearenv();
   for (const auto& [name, value] : b.env) {
     if (value) ::setenv(name.c_str(), value->c_str(), 1);
     else ::unsetenv(name.c_str());
   }
+}
+
+}  // namespace
+
+int bwrap_main(int argc, char** argv) {
+  Bwrap b;
+  b.session.view.empty_root = true;
+  std::vector<std::string> args(argv, argv + argc);
+  std::size_t i = 0;
+  if (auto status = parse_options(b, args, i)) return *status;
+  for (; i < args.size(); ++i) b.session.argv.push_back(args[i]);
+  if (b.session.argv.empty()) return fail("bwrap: no command given (see bwrap --help)");
+  if (auto err = finish_view(b)) return fail(*err);
+  apply_environment(b);
   if (auto err = setup_logging("", "")) return fail(*err);
   return run(b.session);
 }

@@ -202,11 +202,10 @@ int syscalls_command(const Options& o) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  // Front ends with other programs' command lines: as a subcommand, or when
-  // cocoon runs under that program's name (a symlink).
+// Front ends with other programs' command lines: as a subcommand, or when
+// cocoon runs under that program's name (a symlink). Their status, or
+// nothing when the command line is cocoon's own.
+std::optional<int> other_front_end(int argc, char** argv) {
   const std::string self = std::filesystem::path(argv[0]).filename();
   for (const auto& [name, front] : {std::pair{"fakeroot", &cocoon::tools::fakeroot_main},
                                     std::pair{"proot", &cocoon::tools::proot_main},
@@ -214,6 +213,30 @@ int main(int argc, char** argv) {
     if (self == name) return front(argc - 1, argv + 1);
     if (argc > 1 && std::string(argv[1]) == name) return front(argc - 2, argv + 2);
   }
+  return std::nullopt;
+}
+
+// Parses the command line into what `app`'s options are bound to; a status
+// when the run ends here (--help, --version, a bad command line).
+std::optional<int> parse(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return fail(std::string(e.what()) + " (see cocoon --help)");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (auto status = other_front_end(argc, argv)) return *status;
   CLI::App app{"cocoon: run a program under a tracer that gives it its own view of the machine"};
   app.set_version_flag("--version", std::string("cocoon ") + COCOON_VERSION);
   app.footer(kExamples);
@@ -247,17 +270,7 @@ int main(int argc, char** argv) {
   auto* mounts = app.add_subcommand("mounts", "Print the guest's mount table the options make");
   add_view_options(mounts, o);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return fail(std::string(e.what()) + " (see cocoon --help)");
-  }
+  if (auto status = parse(app, argc, argv)) return *status;
   if (auto err = cocoon::tools::setup_logging(o.log_level, o.log_file)) return fail(*err);
   if (run->parsed()) return run_command(o);
   if (trace->parsed()) return cocoon::tools::trace_main(o.session, trace_opts);

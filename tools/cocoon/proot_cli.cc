@@ -50,17 +50,90 @@ bool change_id(const std::string& v, syscalls::IdentityOptions& id) {
   return true;
 }
 
-}  // namespace
-
-int proot_main(int argc, char** argv) {
+// What the options fill: the session, and the log level -v asks for.
+struct Proot {
   syscalls::Session session;
-  auto& view = session.view;
   std::string log_level;
-  auto identity = [&]() -> syscalls::IdentityOptions& {
+  syscalls::IdentityOptions& identity() {
+    auto& view = session.view;
     if (!view.identity) view.identity.emplace();
     return *view.identity;
+  }
+};
+
+// An option that takes a value: its names, and what it does with the value
+// (false: a malformed value).
+struct ValueOption {
+  std::vector<std::string_view> names;
+  std::function<bool(const std::string&)> apply;
+};
+
+// The options that take a value.
+std::vector<ValueOption> value_options(Proot& p) {
+  auto& view = p.session.view;
+  return {
+      {{"-r", "--rootfs"}, [&](const std::string& v) { view.rootfs = v; return true; }},
+      {{"-R"},
+       [&](const std::string& v) {
+         view.rootfs = v;
+         add_convenience_binds(view, false);
+         return true;
+       }},
+      {{"-S"},
+       [&](const std::string& v) {
+         view.rootfs = v;
+         add_convenience_binds(view, true);
+         p.identity();
+         return true;
+       }},
+      {{"-b", "--bind", "-m", "--mount"},
+       [&](const std::string& v) {
+         view.mounts.push_back(bind_spec(v, false, false));
+         return true;
+       }},
+      {{"-w", "--pwd", "--cwd"}, [&](const std::string& v) { view.cwd = v; return true; }},
+      {{"-k", "--kernel-release"},
+       [&](const std::string& v) { view.kernel_release = v; return true; }},
+      {{"-i", "--change-id"}, [&](const std::string& v) { return change_id(v, p.identity()); }},
+      {{"-v", "--verbose"},
+       [&](const std::string& v) {
+         const int level = std::atoi(v.c_str());
+         p.log_level = level <= 0 ? "warn" : level == 1 ? "info" : level == 2 ? "debug" : "trace";
+         return true;
+       }},
   };
-  int i = 0;
+}
+
+// An option without a value. A status when the run ends here (--version,
+// --help, an unsupported or unknown option).
+std::optional<int> flag_option(Proot& p, const std::string& a) {
+  if (a == "-0" || a == "--root-id") {
+    p.identity();
+  } else if (a == "--kill-on-exit") {
+    p.session.tracer.kill_on_exit = true;
+  } else if (a == "-V" || a == "--version") {
+    std::printf("proot 5.1.0 (cocoon %s: ptrace and seccomp, no qemu)\n", COCOON_VERSION);
+    return 0;
+  } else if (a == "-h" || a == "--help" || a == "--usage") {
+    std::puts("usage: proot [option] ... [command]\n"
+              "  -r/--rootfs PATH, -b/--bind/-m/--mount HOST[:GUEST], -w/--pwd/--cwd PATH,\n"
+              "  -R PATH, -S PATH, -0/--root-id, -i/--change-id UID:GID,\n"
+              "  -k/--kernel-release STR, -v/--verbose N, --kill-on-exit, -V, -h\n"
+              "(cocoon's proot: -q, -p, -n and -l are not supported)");
+    return 0;
+  } else if (a == "-q" || a == "--qemu" || a == "-p" || a == "--port" || a == "-n" ||
+             a == "--netcoop" || a == "-l" || a == "--link2symlink") {
+    return fail("proot: option " + a + " is not supported by cocoon");
+  } else {
+    return fail("proot: unknown option " + a + " (see proot --help)");
+  }
+  return std::nullopt;
+}
+
+// Parses the options in argv from `i` on into `p`, leaving `i` at the
+// command. A status when the run ends here instead.
+std::optional<int> parse_options(Proot& p, int argc, char** argv, int& i) {
+  const auto options = value_options(p);
   for (; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--") {
@@ -71,75 +144,31 @@ int proot_main(int argc, char** argv) {
     // "--name=value", "-x value", "-xvalue" (PRoot's getopt-like parser).
     OptionWord w = split_option(a, "rbmwkivRSqp");
     a = w.name;
-    const std::optional<std::string> inline_value = std::move(w.value);
-    auto value = [&]() -> std::optional<std::string> {
-      if (inline_value) return inline_value;
-      if (i + 1 >= argc) return std::nullopt;
-      return std::string(argv[++i]);
-    };
-    auto need = [&](const std::string& opt) -> std::optional<std::string> {
-      auto v = value();
-      if (!v) fail("proot: option " + opt + " needs an argument");
-      return v;
-    };
-    // The options that take a value, and what each does with it.
-    const std::pair<std::vector<std::string_view>, std::function<bool(const std::string&)>>
-        with_value[] = {
-            {{"-r", "--rootfs"}, [&](const std::string& v) { view.rootfs = v; return true; }},
-            {{"-R", "-S"},
-             [&](const std::string& v) {
-               view.rootfs = v;
-               add_convenience_binds(view, a == "-S");
-               if (a == "-S") identity();
-               return true;
-             }},
-            {{"-b", "--bind", "-m", "--mount"},
-             [&](const std::string& v) { view.mounts.push_back(bind_spec(v, false, false)); return true; }},
-            {{"-w", "--pwd", "--cwd"}, [&](const std::string& v) { view.cwd = v; return true; }},
-            {{"-k", "--kernel-release"},
-             [&](const std::string& v) { view.kernel_release = v; return true; }},
-            {{"-i", "--change-id"}, [&](const std::string& v) { return change_id(v, identity()); }},
-            {{"-v", "--verbose"},
-             [&](const std::string& v) {
-               const int level = std::atoi(v.c_str());
-               log_level = level <= 0 ? "warn" : level == 1 ? "info" : level == 2 ? "debug" : "trace";
-               return true;
-             }},
-        };
-    bool taken = false;
-    for (const auto& [names, apply] : with_value) {
-      if (std::find(names.begin(), names.end(), a) == names.end()) continue;
-      auto v = need(a);
-      if (!v) return kCocoonFailed;
-      if (!apply(*v)) return fail("proot: " + a + " expects UID:GID, got '" + *v + "'");
-      taken = true;
+    const auto option = std::find_if(options.begin(), options.end(), [&](const ValueOption& o) {
+      return std::find(o.names.begin(), o.names.end(), a) != o.names.end();
+    });
+    if (option == options.end()) {
+      if (auto status = flag_option(p, a)) return status;
+      continue;
     }
-    if (taken) continue;
-    if (a == "-0" || a == "--root-id") {
-      identity();
-    } else if (a == "--kill-on-exit") {
-      session.tracer.kill_on_exit = true;
-    } else if (a == "-V" || a == "--version") {
-      std::printf("proot 5.1.0 (cocoon %s: ptrace and seccomp, no qemu)\n", COCOON_VERSION);
-      return 0;
-    } else if (a == "-h" || a == "--help" || a == "--usage") {
-      std::puts("usage: proot [option] ... [command]\n"
-                "  -r/--rootfs PATH, -b/--bind/-m/--mount HOST[:GUEST], -w/--pwd/--cwd PATH,\n"
-                "  -R PATH, -S PATH, -0/--root-id, -i/--change-id UID:GID,\n"
-                "  -k/--kernel-release STR, -v/--verbose N, --kill-on-exit, -V, -h\n"
-                "(cocoon's proot: -q, -p, -n and -l are not supported)");
-      return 0;
-    } else if (a == "-q" || a == "--qemu" || a == "-p" || a == "--port" || a == "-n" ||
-               a == "--netcoop" || a == "-l" || a == "--link2symlink") {
-      return fail("proot: option " + a + " is not supported by cocoon");
-    } else {
-      return fail("proot: unknown option " + a + " (see proot --help)");
-    }
+    std::optional<std::string> v = std::move(w.value);
+    if (!v && i + 1 < argc) v = argv[++i];
+    if (!v) return fail("proot: option " + a + " needs an argument");
+    if (!option->apply(*v)) return fail("proot: " + a + " expects UID:GID, got '" + *v + "'");
   }
-  for (; i < argc; ++i) session.argv.emplace_back(argv[i]);
-  if (session.argv.empty()) session.argv.emplace_back("/bin/sh");
-  if (auto err = setup_logging(log_level, "")) return fail(*err);
-  return run(session);
+  return std::nullopt;
+}
+
+}  // namespace
+
+int proot_main(int argc, char** argv) {
+  Proot p;
+  int i = 0;
+  if (auto status = parse_options(p, argc, argv, i)) return *status;
+  for (; i < argc; ++i) p.session.argv.emplace_back(argv[i]);
+  if (p.session.argv.empty()) p.session.argv.emplace_back("/bin/sh");
+  if (auto err = setup_logging(p.log_level, "")) return fail(*err);
+  return run(p.session);
 }
 
 }  // namespace cocoon::tools
