@@ -17,13 +17,13 @@
 
 namespace cocoon::syscalls {
 
-tracer::HandlerList make_handlers(const RunConfig& config,
+tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegistry& registry,
                                   std::shared_ptr<const GuestView> view,
                                   std::shared_ptr<IdentityState> identity) {
   tracer::HandlerList list;
   list.push_back(std::make_unique<Containment>());
   // The CPUs the guest asks for, whatever cocoon's placement does.
-  if (config.cpu_placement) list.push_back(std::make_unique<Affinity>());
+  if (config.cpu_placement) list.push_back(std::make_unique<Affinity>(registry));
   // Identity emulation: one state for the credential handlers and the
   // namespaces, whose user namespaces change credentials.
   if (config.identity && !identity) identity = std::make_shared<IdentityState>();

@@ -65,6 +65,8 @@ RunConfig effective(RunConfig config) {
 std::expected<int, std::string> run_session(const Session& given) {
   Session session = given;
   session.view = effective(given.view);
+  // First: the handlers keep per-process state in it, and it outlives them.
+  auto registry = std::make_shared<tracer::ProcessRegistry>();
   auto setup = build_view(session.view);
   if (!setup) return std::unexpected(setup.error());
   auto identity = open_identity(session.view);
@@ -86,7 +88,8 @@ std::expected<int, std::string> run_session(const Session& given) {
       return pid_ns ? pid_ns->virtual_of(tid) : std::nullopt;
     });
   }
-  tracer::Tracer t(options, make_handlers(session.view, setup->view, *identity));
+  tracer::Tracer t(options, make_handlers(session.view, *registry, setup->view, *identity),
+                   registry);
   auto status = t.run(session.argv);
   if (!status) return std::unexpected(status.error().message());
   if (*identity) {
@@ -149,10 +152,11 @@ arch::Arch host_for(arch::Arch abi) {
 std::expected<void, std::string> print_syscalls(std::ostream& out, arch::Arch abi,
                                                const RunConfig& given, bool only_intercepted) {
   const RunConfig view = effective(given);
+  tracer::ProcessRegistry registry;
   auto setup = build_view(view);
   if (!setup) return std::unexpected(setup.error());
   const tracer::Policy policy =
-      tracer::build_policy(make_handlers(view, setup->view), host_for(abi));
+      tracer::build_policy(make_handlers(view, registry, setup->view), host_for(abi));
   out << "# " << arch::name(abi) << ": nr name (role:argument, ...) [-> result] : decision\n";
   for (const auto& row : arch::all_syscalls()) {
     if (!row.exists_on(abi)) continue;

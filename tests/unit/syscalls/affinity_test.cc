@@ -21,9 +21,10 @@ TEST(Affinity, AForkedChildReadsTheMaskItsParentSet) {
     GTEST_SKIP() << "needs 2 CPUs or more: with one, every mask reads 1";
   }
   if (access("/usr/bin/taskset", X_OK) != 0) GTEST_SKIP() << "no taskset";
+  auto registry = std::make_shared<tracer::ProcessRegistry>();
   tracer::HandlerList handlers;
-  handlers.push_back(std::make_unique<Affinity>());
-  tracer::Tracer t(tracer::TracerOptions{}, std::move(handlers));
+  handlers.push_back(std::make_unique<Affinity>(*registry));
+  tracer::Tracer t(tracer::TracerOptions{}, std::move(handlers), registry);
   int first = 0;
   while (!CPU_ISSET(first, &mine)) ++first;
   auto status = t.run({"/bin/sh", "-c",
