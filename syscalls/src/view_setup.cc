@@ -200,7 +200,8 @@ std::expected<void, std::string> write_uts_files(ScratchDir& scratch, const RunC
 
 }  // namespace
 
-std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
+std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
+                                                 tracer::ProcessRegistry& registry) {
   ViewSetup out;
   const vfs::HostFilesystem host;
   std::unique_ptr<ScratchDir> early;
@@ -288,7 +289,7 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
     auto dir = out.scratch->make_subdir("pids");
     if (!dir) return std::unexpected(dir.error());
     auto root = config.unshare_pid ? std::make_shared<PidNamespace>(config.first_pid) : nullptr;
-    auto ns = std::make_shared<NamespaceState>(std::move(root));
+    auto ns = std::make_shared<NamespaceState>(std::move(root), registry);
     if (config.unshare_net) ns->start_in_new(NsKind::kNet);
     if (config.unshare_ipc) ns->start_in_new(NsKind::kIpc);
     if (config.unshare_cgroup) ns->start_in_new(NsKind::kCgroup);
