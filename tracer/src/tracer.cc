@@ -26,7 +26,9 @@ Tracer::Tracer(TracerOptions options, HandlerList handlers,
     : options_(options),
       registry_(registry ? std::move(registry) : std::make_shared<ProcessRegistry>()),
       dispatcher_(attach_observer(std::move(handlers), options_.observer.get())),
-      kill_switch_(std::make_unique<KillSwitch>()) {}
+      kill_switch_(std::make_unique<KillSwitch>()) {
+  if (options_.observer) options_.observer->set_registry(*registry_);
+}
 
 Tracer::~Tracer() = default;
 
@@ -241,11 +243,11 @@ void Tracer::on_syscall_stop(Tracee& t) {
   }
   const auto stopped_at = t.observe_exit ? Clock::now() : Clock::time_point{};
   if (t.exit_handlers != 0) dispatcher_.on_exit(t, *regs);
-  registry_->end_call(t.tid);
   if (t.observe_exit) {
     t.observe_exit = false;
     options_.observer->on_exit(t, *regs, stopped_at);
   }
+  registry_->end_call(t.tid);
   if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
   }
