@@ -19,6 +19,9 @@
 // Each slot's declaration cites the kernel rule it follows. A value exists
 // only for a task (a process) the tracer follows: writing one for any other
 // number does nothing, so a dead task's number, once reused, starts clean.
+// A kFresh thread slot of a child keeps what was written for it before its
+// birth (its parent's exit stop can come first). A pointer find() or set()
+// returns stays valid until that value is replaced or dropped.
 //
 // Threads: the registry has no lock of its own. The tracer calls it, and
 // runs every handler (on its own thread, or on the notifier's for a
@@ -41,7 +44,7 @@
 
 namespace cocoon::tracer {
 
-// A thread slot's value in a new task: a copy of the parent's, or none.
+// A slot's value in a new task: a copy of the parent's, or none.
 enum class OnClone : std::uint8_t { kCopy, kFresh };
 // A slot's value in the image an execve(2) starts: kept, or none.
 enum class OnExec : std::uint8_t { kKeep, kReset };
