@@ -17,7 +17,8 @@ namespace cocoon::syscalls {
 using tracer::Decision;
 using tracer::Verdict;
 
-Affinity::Affinity() {
+Affinity::Affinity(tracer::ProcessRegistry& registry)
+    : set_(registry, tracer::OnClone::kCopy, tracer::OnClone::kCopy, tracer::OnExec::kKeep) {
   CPU_ZERO(&original_);
   sched_getaffinity(0, sizeof original_, &original_);
 }
@@ -41,15 +42,15 @@ Verdict Affinity::on_entry(tracer::SyscallStop& stop) {
     const std::size_t n = std::min(len, sizeof mask);
     if (n && stop.memory.read(stop.regs.arg(2), std::as_writable_bytes(std::span(
                                                      reinterpret_cast<char*>(&mask), n)))) {
-      set_[tid] = mask;
+      set_.set(tid, mask);
     }
     return Verdict::resume();
   }
   std::vector<char> probe(std::min<std::size_t>(len, 1 << 16));
   const long got = ::syscall(SYS_sched_getaffinity, tid, probe.size(), probe.data());
   if (got < 0) return Verdict::deny(errno);
-  const auto it = set_.find(tid);
-  const cpu_set_t& mask = it != set_.end() ? it->second : original_;
+  const cpu_set_t* set = set_.find(tid);
+  const cpu_set_t& mask = set != nullptr ? *set : original_;
   std::vector<char> out(static_cast<std::size_t>(got), 0);
   std::memcpy(out.data(), &mask, std::min(out.size(), sizeof mask));
   if (!stop.memory.write(stop.regs.arg(2), std::as_bytes(std::span(out)))) {

@@ -8,22 +8,27 @@
 #include <sched.h>
 #include <sys/types.h>
 
-#include <unordered_map>
-
 #include "cocoon/tracer/handler.h"
+#include "cocoon/tracer/registry.h"
 
 namespace cocoon::syscalls {
 
 class Affinity final : public tracer::SyscallHandler {
  public:
-  Affinity();
+  explicit Affinity(tracer::ProcessRegistry& registry);
   std::string_view name() const override { return "affinity"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
 
  private:
   cpu_set_t original_{};
-  std::unordered_map<pid_t, cpu_set_t> set_;  // by tid: what the guest asked for
+  // What the guest asked for, per thread (sched_setaffinity(2) sets one
+  // thread's mask). A new process has its parent's: "A child created via
+  // fork(2) inherits its parent's CPU affinity mask. The affinity mask is
+  // preserved across an execve(2)." (sched_setaffinity(2)); so has a new
+  // thread: "The new thread inherits copies of the calling thread's [...]
+  // CPU affinity mask" (pthread_create(3); dup_task_struct(), kernel/fork.c).
+  tracer::ThreadSlot<cpu_set_t> set_;
 };
 
 }  // namespace cocoon::syscalls

@@ -64,7 +64,8 @@ unsigned char dirent_type(const struct stat& st) {
 
 }  // namespace
 
-DirListing::DirListing(std::shared_ptr<const GuestView> view) : view_(std::move(view)) {
+DirListing::DirListing(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry)
+    : view_(std::move(view)), pending_(registry) {
   for (const std::string& dir : view_->table().mount_ancestors()) {
     if (!view_->table().synthetic_children(dir, view_->fs()).empty()) dirs_.insert(dir);
   }
@@ -82,15 +83,14 @@ Verdict DirListing::on_entry(tracer::SyscallStop& stop) {
   auto dir = view_->base_dir(stop.tracee.tid, fd);
   if (!dir || !dirs_.contains(dir->str())) return Verdict::resume();
   if (fd_position(stop.tracee.tid, fd) != 0) return Verdict::resume();
-  pending_[stop.tracee.tid] = dir->str();
+  pending_.set(stop.tracee.tid, dir->str());
   return Verdict::resume_to_exit();
 }
 
 void DirListing::on_exit(tracer::SyscallStop& stop) {
-  const auto it = pending_.find(stop.tracee.tid);
-  if (it == pending_.end()) return;
-  const std::string dir = std::move(it->second);
-  pending_.erase(it);
+  const auto pending = pending_.take(stop.tracee.tid);
+  if (!pending) return;
+  const std::string& dir = *pending;
   const std::int64_t got = stop.regs.result();
   if (got < 0) return;
   const std::uint64_t buf = stop.tracee.entry_args[1];

@@ -9,16 +9,16 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <unordered_map>
 
 #include "cocoon/tracer/handler.h"
+#include "cocoon/tracer/registry.h"
 #include "guest_view.h"
 
 namespace cocoon::syscalls {
 
 class DirListing final : public tracer::SyscallHandler {
  public:
-  explicit DirListing(std::shared_ptr<const GuestView> view);
+  DirListing(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry);
   std::string_view name() const override { return "dir-listing"; }
   // Traces getdents64 only when some directory needs names added.
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
@@ -28,7 +28,7 @@ class DirListing final : public tracer::SyscallHandler {
  private:
   std::shared_ptr<const GuestView> view_;
   std::set<std::string, std::less<>> dirs_;  // guest dirs with names to add
-  std::unordered_map<pid_t, std::string> pending_;  // per thread: entry -> exit
+  tracer::CallSlot<std::string> pending_;  // the directory, from entry to exit
 };
 
 }  // namespace cocoon::syscalls

@@ -34,10 +34,9 @@ std::optional<std::uint64_t> find_execfn(const std::string& auxv) {
 }  // namespace
 
 void Paths::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) {
-  const auto it = execfn_.find(tracee.tgid);
-  if (it == execfn_.end()) return;
-  const ExecFn fn = std::move(it->second);
-  execfn_.erase(it);
+  const auto taken = execfn_.take(tracee.tgid);
+  if (!taken) return;
+  const ExecFn& fn = *taken;
   if (fn.guest.size() > fn.host.size()) return;
   std::ifstream in("/proc/" + std::to_string(tracee.tid) + "/auxv", std::ios::binary);
   const std::string auxv{std::istreambuf_iterator<char>(in), {}};

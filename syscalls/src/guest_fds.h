@@ -42,6 +42,10 @@ class GuestFds {
   int pidfd(pid_t tid, pid_t tgid);
 
   // By tid; -1: this way does not work for this task (ENOSYS from then on).
+  // A cache of cocoon's own descriptors, bounded by kMaxCached whatever the
+  // guest's task count, not per-task state of the process registry's (which
+  // would hold one per live task): an entry checks itself (a dead task's
+  // pidfd says ESRCH and is replaced), and forget() only frees it early.
   std::unordered_map<pid_t, OwnedFd> pidfds_;
 };
 

@@ -17,21 +17,21 @@
 
 namespace cocoon::syscalls {
 
-tracer::HandlerList make_handlers(const RunConfig& config,
+tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegistry& registry,
                                   std::shared_ptr<const GuestView> view,
                                   std::shared_ptr<IdentityState> identity) {
   tracer::HandlerList list;
   list.push_back(std::make_unique<Containment>());
   // The CPUs the guest asks for, whatever cocoon's placement does.
-  if (config.cpu_placement) list.push_back(std::make_unique<Affinity>());
+  if (config.cpu_placement) list.push_back(std::make_unique<Affinity>(registry));
   // Identity emulation: one state for the credential handlers and the
   // namespaces, whose user namespaces change credentials.
-  if (config.identity && !identity) identity = std::make_shared<IdentityState>();
+  if (config.identity && !identity) identity = std::make_shared<IdentityState>(registry);
   // Namespaces before Pids: a new process's namespaces are settled
   // (on_clone) before it is numbered in them. Both before Paths: a /proc
   // listing is answered whole, not completed.
   if (view && view->namespaces() && config.namespaces && identity) {
-    list.push_back(std::make_unique<Namespaces>(view->namespaces(), identity, view));
+    list.push_back(std::make_unique<Namespaces>(view->namespaces(), identity, view, registry));
   }
   if (view && view->namespaces() && (config.namespaces || config.unshare_ipc)) {
     list.push_back(std::make_unique<IpcIsolation>(view->namespaces()));
@@ -40,23 +40,23 @@ tracer::HandlerList make_handlers(const RunConfig& config,
     list.push_back(std::make_unique<NetIsolation>(view->namespaces()));
   }
   if (view && view->namespaces() && (config.namespaces || config.unshare_pid)) {
-    list.push_back(std::make_unique<Pids>(view->namespaces()));
+    list.push_back(std::make_unique<Pids>(view->namespaces(), registry));
     list.push_back(std::make_unique<ProcListing>(view->namespaces()));
   }
   // The host's own view needs no translation: nothing is traced for paths
   // (but the opens that may reach a generated file, and /proc's numbers in
   // a PID namespace).
   if (view && !view->is_identity()) {
-    list.push_back(std::make_unique<Paths>(view));
-    list.push_back(std::make_unique<DirListing>(view));
-    list.push_back(std::make_unique<UnixSockets>(view));
+    list.push_back(std::make_unique<Paths>(view, registry));
+    list.push_back(std::make_unique<DirListing>(view, registry));
+    list.push_back(std::make_unique<UnixSockets>(view, registry));
   } else if (view && (view->has_generated_files() || view->namespaces())) {
-    list.push_back(std::make_unique<Paths>(view));
+    list.push_back(std::make_unique<Paths>(view, registry));
   }
   // After Paths: identity handlers see the host paths it wrote.
   if (config.identity) {
     list.push_back(std::make_unique<CredentialCalls>(identity, view ? view->namespaces() : nullptr));
-    list.push_back(std::make_unique<FileOwners>(identity));
+    list.push_back(std::make_unique<FileOwners>(identity, registry));
   }
   if (config.uts() || identity) {
     list.push_back(std::make_unique<Uts>(UtsConfig{config.hostname, config.domainname,

@@ -141,9 +141,9 @@ std::optional<std::string> Paths::exe_override(const std::string& proc_link,
                                                const std::string& body) const {
   if (!proc_link.ends_with("/exe")) return std::nullopt;
   const pid_t pid = static_cast<pid_t>(std::strtol(proc_link.c_str() + 6, nullptr, 10));
-  const auto it = exe_.find(pid);
-  if (it == exe_.end() || view_->to_guest(it->second.interpreter_host) != body) return std::nullopt;
-  return it->second.program_guest;
+  const ExeRecord* exe = exe_.find(pid);
+  if (exe == nullptr || view_->to_guest(exe->interpreter_host) != body) return std::nullopt;
+  return exe->program_guest;
 }
 
 Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
@@ -238,10 +238,10 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
       if (!plan) return Verdict::deny(plan.error());
       exec_plan = std::move(*plan);
       if (!exec_plan->exe_guest.empty()) {
-        exe_[stop.tracee.tgid] = {exec_plan->host, exec_plan->exe_guest};
+        exe_.set(stop.tracee.tgid, {exec_plan->host, exec_plan->exe_guest});
       }
       if (execfn != exec_plan->host) {
-        execfn_[stop.tracee.tgid] = {exec_plan->host, std::move(execfn)};
+        execfn_.set(stop.tracee.tgid, {exec_plan->host, std::move(execfn)});
       } else {
         execfn_.erase(stop.tracee.tgid);
       }
@@ -319,15 +319,14 @@ int Paths::overwrite_in_place(tracer::SyscallStop& stop, const std::string& host
   std::string with_nul = host;
   with_nul.push_back('\0');
   if (!stop.memory.write_force(addr, std::as_bytes(std::span(with_nul)))) return EFAULT;
-  restore_[stop.tracee.tid] = Restore{addr, std::move(saved), exec};
+  restore_.set(stop.tracee.tid, Restore{addr, std::move(saved), exec});
   return 0;
 }
 
 void Paths::on_exit(tracer::SyscallStop& stop) {
-  const auto it = restore_.find(stop.tracee.tid);
-  if (it == restore_.end()) return;
-  const Restore r = std::move(it->second);
-  restore_.erase(it);
+  const auto taken = restore_.take(stop.tracee.tid);
+  if (!taken) return;
+  const Restore& r = *taken;
   if (r.exec && stop.regs.result() == 0) return;  // a new image: nothing to put back
   (void)stop.memory.write_force(r.addr, r.bytes);
 }

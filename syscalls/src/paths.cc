@@ -12,6 +12,12 @@ namespace cocoon::syscalls {
 using tracer::Decision;
 using tracer::Verdict;
 
+Paths::Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry)
+    : exe_(registry, tracer::OnClone::kCopy, tracer::OnExec::kKeep),
+      restore_(registry),
+      execfn_(registry, tracer::OnClone::kFresh, tracer::OnExec::kKeep),
+      view_(std::move(view)) {}
+
 Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   const bool relevant = row.name == "getcwd" || row.has_role(arch::ArgRole::kPath);
   if (!relevant) return Decision::allow();

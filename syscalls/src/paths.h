@@ -10,10 +10,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "cocoon/tracer/handler.h"
+#include "cocoon/tracer/registry.h"
 #include "guest_view.h"
 #include "path_rules.h"
 
@@ -26,7 +26,7 @@ tracer::Verdict reply_readlink(tracer::SyscallStop& stop, const PathArg& arg,
 
 class Paths final : public tracer::SyscallHandler {
  public:
-  explicit Paths(std::shared_ptr<const GuestView> view) : view_(std::move(view)) {}
+  Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry);
   std::string_view name() const override { return "paths"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -47,17 +47,18 @@ class Paths final : public tracer::SyscallHandler {
   std::optional<std::string> exe_override(const std::string& proc_link,
                                           const std::string& body) const;
 
-  // Per process (tgid): the ld.so (host path) it was exec'd through, and
-  // the program's guest path. Checked against the live link, so a failed
-  // exec or a reused pid cannot make /proc/PID/exe lie.
+  // Per process: the ld.so (host path) it was exec'd through, and the
+  // program's guest path. Checked against the live link, so a failed exec
+  // cannot make /proc/PID/exe lie. A forked child runs the same image:
+  // its mm's exe_file is its parent's (dup_mmap(), kernel/fork.c).
   struct ExeRecord {
     std::string interpreter_host, program_guest;
   };
-  std::unordered_map<pid_t, ExeRecord> exe_;
+  tracer::ProcessSlot<ExeRecord> exe_;
   // Where arg0 cannot be rewritten (riscv64 before Linux 6.16), a path in
   // arg0 is translated in place: the host path is written over the guest's
   // string (with PTRACE_POKEDATA, which also writes read-only pages), and
-  // the bytes it covered are put back at the exit stop, per thread. Only
+  // the bytes it covered are put back at the exit stop (a call slot). Only
   // the guest's own other threads could see the host path meanwhile. Not
   // put back after a successful execve: the memory is a new image's then.
   struct Restore {
@@ -65,17 +66,18 @@ class Paths final : public tracer::SyscallHandler {
     std::vector<std::byte> bytes;
     bool exec;
   };
-  std::unordered_map<pid_t, Restore> restore_;
-  // Per process (tgid), from an exec's entry to its PTRACE_EVENT_EXEC: the
+  tracer::CallSlot<Restore> restore_;
+  // Per process, from an exec's entry to its PTRACE_EVENT_EXEC: the
   // host path the kernel was given and the name the guest gave. The kernel
   // copies the former to the top of the new stack for AT_EXECFN
   // (create_elf_tables(), fs/binfmt_elf.c); on_exec writes the latter over
   // it, when it fits (a guest name longer than the host path, which only
-  // binds can make, is left as the kernel wrote it).
+  // binds can make, is left as the kernel wrote it). Kept past the exec
+  // (on_exec takes it), fresh in a new process: no exec of its own yet.
   struct ExecFn {
     std::string host, guest;
   };
-  std::unordered_map<pid_t, ExecFn> execfn_;
+  tracer::ProcessSlot<ExecFn> execfn_;
   std::shared_ptr<const GuestView> view_;
 };
 

@@ -18,10 +18,11 @@ namespace {
 
 // The identity state of a run: its database opened (and locked), a
 // fakeroot save file imported.
-std::expected<std::shared_ptr<IdentityState>, std::string> open_identity(const RunConfig& config) {
+std::expected<std::shared_ptr<IdentityState>, std::string> open_identity(
+    const RunConfig& config, tracer::ProcessRegistry& registry) {
   if (!config.identity) return nullptr;  // (--namespaces filled one in: run_session)
   const IdentityOptions& o = *config.identity;
-  auto state = std::make_shared<IdentityState>();
+  auto state = std::make_shared<IdentityState>(registry);
   state->config = {o.uid, o.gid, o.unknown_is_real};
   if (!o.db.empty()) {
     auto db = OwnershipDb::open(o.db);
@@ -65,9 +66,12 @@ RunConfig effective(RunConfig config) {
 std::expected<int, std::string> run_session(const Session& given) {
   Session session = given;
   session.view = effective(given.view);
-  auto setup = build_view(session.view);
+  // First: the view, the identity state and the handlers keep per-process
+  // state in it, and it outlives them.
+  auto registry = std::make_shared<tracer::ProcessRegistry>();
+  auto setup = build_view(session.view, *registry);
   if (!setup) return std::unexpected(setup.error());
-  auto identity = open_identity(session.view);
+  auto identity = open_identity(session.view, *registry);
   if (!identity) return std::unexpected(identity.error());
   tracer::TracerOptions options = session.tracer;
   options.cwd = setup->host_cwd;
@@ -86,7 +90,8 @@ std::expected<int, std::string> run_session(const Session& given) {
       return pid_ns ? pid_ns->virtual_of(tid) : std::nullopt;
     });
   }
-  tracer::Tracer t(options, make_handlers(session.view, setup->view, *identity));
+  tracer::Tracer t(options, make_handlers(session.view, *registry, setup->view, *identity),
+                   registry);
   auto status = t.run(session.argv);
   if (!status) return std::unexpected(status.error().message());
   if (*identity) {
@@ -96,7 +101,8 @@ std::expected<int, std::string> run_session(const Session& given) {
 }
 
 std::expected<void, std::string> print_mounts(std::ostream& out, const RunConfig& view) {
-  auto setup = build_view(view);
+  tracer::ProcessRegistry registry;
+  auto setup = build_view(view, registry);
   if (!setup) return std::unexpected(setup.error());
   out << setup->view->table().describe();
   return {};
@@ -149,10 +155,11 @@ arch::Arch host_for(arch::Arch abi) {
 std::expected<void, std::string> print_syscalls(std::ostream& out, arch::Arch abi,
                                                const RunConfig& given, bool only_intercepted) {
   const RunConfig view = effective(given);
-  auto setup = build_view(view);
+  tracer::ProcessRegistry registry;
+  auto setup = build_view(view, registry);
   if (!setup) return std::unexpected(setup.error());
   const tracer::Policy policy =
-      tracer::build_policy(make_handlers(view, setup->view), host_for(abi));
+      tracer::build_policy(make_handlers(view, registry, setup->view), host_for(abi));
   out << "# " << arch::name(abi) << ": nr name (role:argument, ...) [-> result] : decision\n";
   for (const auto& row : arch::all_syscalls()) {
     if (!row.exists_on(abi)) continue;

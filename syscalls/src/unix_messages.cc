@@ -100,7 +100,7 @@ Verdict UnixSockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
   p.guest[1] = regs.arg(2);
   p.scratch = *at;
   p.count = count;
-  pending_[stop.tracee.tid] = p;
+  pending_.set(stop.tracee.tid, p);
   regs.set_arg(1, *at);
   regs.set_arg(2, count);
   return Verdict::resume_to_exit();

@@ -52,7 +52,7 @@ Verdict UnixSockets::redirect_name(tracer::SyscallStop& stop, int arg, bool efau
   p.scratch = *at;
   p.buf_len = buf_len;
   p.efault_fails = efault_fails;
-  pending_[stop.tracee.tid] = p;
+  pending_.set(stop.tracee.tid, p);
   return Verdict::resume_to_exit();
 }
 

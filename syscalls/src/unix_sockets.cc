@@ -105,10 +105,9 @@ Verdict UnixSockets::rewrite_address(tracer::SyscallStop& stop, int arg, bool bi
 // the argument registers across a syscall, and compiled code may rely on
 // it (glibc's inline syscalls list them as inputs only).
 void UnixSockets::on_exit(tracer::SyscallStop& stop) {
-  const auto it = pending_.find(stop.tracee.tid);
-  if (it == pending_.end()) return;
-  const Pending p = it->second;
-  pending_.erase(it);
+  const auto pending = pending_.take(stop.tracee.tid);
+  if (!pending) return;
+  const Pending& p = *pending;
   stop.regs.set_arg(p.arg, p.guest[0]);
   stop.regs.set_arg(p.arg + 1, p.guest[1]);
   if (restarts(stop.regs.result())) return;

@@ -24,9 +24,9 @@
 
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 
 #include "cocoon/tracer/handler.h"
+#include "cocoon/tracer/registry.h"
 #include "guest_view.h"
 #include "unix_address.h"
 
@@ -34,14 +34,15 @@ namespace cocoon::syscalls {
 
 class UnixSockets final : public tracer::SyscallHandler {
  public:
-  explicit UnixSockets(std::shared_ptr<const GuestView> view) : addresses_(std::move(view)) {}
+  UnixSockets(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry)
+      : pending_(registry), addresses_(std::move(view)) {}
   std::string_view name() const override { return "unix-sockets"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
   void on_exit(tracer::SyscallStop& stop) override;
 
  private:
-  // Per thread, between an entry and its exit stop: the two arguments that
+  // A call's, between its entry and its exit stop: the two arguments that
   // were replaced (arg, arg + 1) with the guest's values, and where the
   // kernel writes instead.
   struct Pending {
@@ -64,7 +65,7 @@ class UnixSockets final : public tracer::SyscallHandler {
   void name_back(tracer::SyscallStop& stop, const Pending& p);
   void lengths_back(tracer::SyscallStop& stop, const Pending& p);
 
-  std::unordered_map<pid_t, Pending> pending_;
+  tracer::CallSlot<Pending> pending_;
   UnixAddresses addresses_;
 };
 

@@ -332,7 +332,8 @@ std::expected<OwnedFd, std::string> confine(const GuestView& view,
 
 }  // namespace
 
-std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
+std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
+                                                 tracer::ProcessRegistry& registry) {
   ViewSetup out;
   auto made = make_view(config, out.scratch);
   if (!made) return std::unexpected(made.error());
@@ -345,7 +346,7 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
     auto dir = out.scratch->make_subdir("pids");
     if (!dir) return std::unexpected(dir.error());
     auto root = config.unshare_pid ? std::make_shared<PidNamespace>(config.first_pid) : nullptr;
-    auto ns = std::make_shared<NamespaceState>(std::move(root));
+    auto ns = std::make_shared<NamespaceState>(std::move(root), registry);
     if (config.unshare_net) ns->start_in_new(NsKind::kNet);
     if (config.unshare_ipc) ns->start_in_new(NsKind::kIpc);
     if (config.unshare_cgroup) ns->start_in_new(NsKind::kCgroup);

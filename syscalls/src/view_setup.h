@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "cocoon/syscalls/config.h"
+#include "cocoon/tracer/registry.h"
 #include "guest_view.h"
 #include "owned_fd.h"
 
@@ -41,7 +42,9 @@ struct ViewSetup {
   OwnedFd landlock;                     // the guest's Landlock ruleset, if any
 };
 
-// Errors are one line naming the culprit (an option's value).
-std::expected<ViewSetup, std::string> build_view(const RunConfig& config);
+// Errors are one line naming the culprit (an option's value). `registry`:
+// where the emulated namespaces keep each process's membership.
+std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
+                                                 tracer::ProcessRegistry& registry);
 
 }  // namespace cocoon::syscalls

@@ -34,6 +34,13 @@ pass "a shell blocked on its command's pipe leaves the guest on one CPU ($OUT)"
 cocoon_run --no-cpu-placement -- sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status
 assert_eq "$all" "$OUT" "--no-cpu-placement leaves the CPUs alone"
 
+# The mask a guest sets is inherited as the kernel has it: by a forked
+# child and across execve (sched_setaffinity(2)), and by a new thread
+# (pthread_create(3)). taskset execs sh, whose children read it.
+first=${all%%[-,]*}
+same_as_native "a mask set with taskset is what its children and threads read" \
+  "taskset -c $first sh -c 'nproc; (nproc); python3 -c \"import os, threading; t = threading.Thread(target=lambda: print(len(os.sched_getaffinity(0)))); t.start(); t.join()\"'"
+
 # A guest's own sched_setaffinity is what it reads back.
 cocoon_run -- python3 -c 'import os; os.sched_setaffinity(0, {0}); print(sorted(os.sched_getaffinity(0)))'
 assert_eq "[0]" "$OUT" "the guest reads back the affinity it set"

@@ -181,6 +181,14 @@ assert_eq 800 "$n" "800 uname lines, each whole, from 16 threads"
 bad=$(grep -vc '^\[pid [0-9]*\] ' "$O/threads.txt")
 assert_eq 0 "$bad" "no line of the threads' trace is torn"
 
+# An execve made by a thread other than the leader: the thread takes the
+# leader's tid (de_thread(), fs/exec.c), and its call is shown when it
+# returns there, not lost with its former tid.
+trace_run --all -e trace=execve -o "$O/thread_exec.txt" -- "$GUESTS/thread_exec"
+assert_match "new image ok" "$OUT" "the thread_exec guest under cocoon trace --all"
+n=$(grep -c '^\[pid [0-9]*\] execve(.*) = 0$' "$O/thread_exec.txt")
+assert_eq 2 "$n" "both execve lines, the command's and the thread's, end with = 0"
+
 # -p: attach to a running shell loop, see its calls, detach on SIGINT.
 sh -c "while :; do sleep 0.1; done; : $MARK" &
 target=$!

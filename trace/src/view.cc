@@ -148,16 +148,18 @@ bool TraceView::on_entry(const tracer::ObservedEntry& e) {
     report(r);
     return false;
   }
-  pending_[r.tid] = std::move(r);
+  if (!pending_ || pending_->set(r.tid, r) == nullptr) {
+    report(r);  // no registry, or a task it does not follow: no exit to wait for
+    return false;
+  }
   return true;
 }
 
 void TraceView::on_exit(const tracer::Tracee& t, const arch::SyscallRegs& regs,
                         tracer::Clock::time_point stopped_at) {
-  auto it = pending_.find(t.tid);
-  if (it == pending_.end()) return;
-  CallRecord r = std::move(it->second);
-  pending_.erase(it);
+  auto taken = pending_ ? pending_->take(t.tid) : std::nullopt;
+  if (!taken) return;
+  CallRecord& r = *taken;
   r.result = regs.result();
   r.finished = true;
   r.tracer_us += micros_since(stopped_at);
@@ -183,12 +185,9 @@ void TraceView::on_event(const tracer::WaitEvent& ev) {
       ev.kind != EventKind::kSignalStop) {
     return;
   }
-  auto it = pending_.find(ev.tid);
-  if (it != pending_.end() && ev.kind != EventKind::kSignalStop) {
+  if (ev.kind != EventKind::kSignalStop && pending_) {
     // exit_group, or a thread killed inside a call: it never returns ("= ?").
-    CallRecord r = std::move(it->second);
-    pending_.erase(it);
-    report(r);
+    if (auto r = pending_->take(ev.tid)) report(*r);
   }
   if (options_.summary) return;
   std::string what, json_type;

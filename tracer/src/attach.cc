@@ -82,6 +82,7 @@ std::expected<int, Error> Tracer::attach(pid_t pid) {
         continue;  // a thread that ended meanwhile
       }
       tracees_.add(tid, pid);
+      registry_->add(tid, pid);
       // The first stop, where resume() switches it to PTRACE_SYSCALL.
       ptrace(PTRACE_INTERRUPT, tid, 0, 0);
     }

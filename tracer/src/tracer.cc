@@ -21,10 +21,14 @@
 
 namespace cocoon::tracer {
 
-Tracer::Tracer(TracerOptions options, HandlerList handlers)
+Tracer::Tracer(TracerOptions options, HandlerList handlers,
+               std::shared_ptr<ProcessRegistry> registry)
     : options_(options),
+      registry_(registry ? std::move(registry) : std::make_shared<ProcessRegistry>()),
       dispatcher_(attach_observer(std::move(handlers), options_.observer.get())),
-      kill_switch_(std::make_unique<KillSwitch>()) {}
+      kill_switch_(std::make_unique<KillSwitch>()) {
+  if (options_.observer) options_.observer->set_registry(*registry_);
+}
 
 Tracer::~Tracer() = default;
 
@@ -131,6 +135,7 @@ Verdict Tracer::answer(const seccomp_notif& n, int listener, std::uint64_t reaps
 
 Tracee& Tracer::adopt(pid_t tid, pid_t tgid) {
   kill_switch_->add(tid);
+  registry_->add(tid, tgid);
   return tracees_.add(tid, tgid);
 }
 
@@ -187,8 +192,9 @@ void Tracer::on_death(const WaitEvent& ev) {
   kill_switch_->remove(ev.tid);
   if (Tracee* t = tracees_.find(ev.tid)) {
     dispatcher_.on_death(*t);
-    release_orphans(*t);
+    release_orphans(*t);  // they inherit from the dead task: its values go after
   }
+  registry_->died(ev.tid);
   tracees_.erase(ev.tid);
   placement_->update();
   if (ev.tid != root_) return;
@@ -241,6 +247,7 @@ void Tracer::on_syscall_stop(Tracee& t) {
     t.observe_exit = false;
     options_.observer->on_exit(t, *regs, stopped_at);
   }
+  registry_->end_call(t.tid);
   if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
   }
@@ -267,6 +274,7 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
       v = dispatcher_.on_entry(t, regs);
       break;
   }
+  if (t.exit_handlers == 0) registry_->end_call(t.tid);  // no exit stop for this call
   if (v.kind == Verdict::Kind::kSkip) {
     regs.skip_with(v.value);
     if (!options_.use_seccomp) t.forced_result = v.value;
@@ -310,6 +318,7 @@ void Tracer::release_child(Tracee& child, bool run) {
   stand_in.tgid = child.parent_tgid;
   const Tracee* parent = tracees_.find(child.parent_tid);
   child.birth = Tracee::Birth::kBorn;
+  registry_->born(child.tid, child.tgid, child.parent_tid, child.parent_tgid);
   dispatcher_.on_clone(parent != nullptr ? *parent : stand_in, child);
   if (run) resume(child);
 }
@@ -340,21 +349,20 @@ void Tracer::release_orphans(const Tracee& dead) {
 // be, except the old leader, whose death is never reported.
 void Tracer::on_exec_event(Tracee& t) {
   unsigned long msg = 0;
-  if (ptrace(PTRACE_GETEVENTMSG, t.tid, 0, &msg) == 0) {
-    const auto former = static_cast<pid_t>(msg);
-    if (former != t.tid) {
-      if (Tracee* old = tracees_.find(former)) {
-        t.exit_handlers = old->exit_handlers;
-        t.entry_args = old->entry_args;
-        t.entry_nr = old->entry_nr;
-        t.forced_result = old->forced_result;
-        t.observe_exit = old->observe_exit;
-        kill_switch_->remove(former);
-        tracees_.erase(former);
-        placement_->update();
-      }
+  const auto former = ptrace(PTRACE_GETEVENTMSG, t.tid, 0, &msg) == 0 ? static_cast<pid_t>(msg) : t.tid;
+  if (former != t.tid) {
+    if (Tracee* old = tracees_.find(former)) {
+      t.exit_handlers = old->exit_handlers;
+      t.entry_args = old->entry_args;
+      t.entry_nr = old->entry_nr;
+      t.forced_result = old->forced_result;
+      t.observe_exit = old->observe_exit;
+      kill_switch_->remove(former);
+      tracees_.erase(former);
+      placement_->update();
     }
   }
+  registry_->exec(t.tid, former);
   dispatcher_.on_exec(t);
   resume(t);
 }

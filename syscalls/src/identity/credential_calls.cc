@@ -134,12 +134,11 @@ Verdict faked(const tracer::SyscallStop& stop, std::uint32_t value, std::string_
 }  // namespace
 
 Credentials& IdentityState::of(pid_t tgid) {
-  if (auto it = creds.find(tgid); it != creds.end()) return it->second;
-  const pid_t parent = parent_of(tgid);
-  if (auto it = creds.find(parent); parent > 0 && it != creds.end()) {
-    return creds.emplace(tgid, it->second).first->second;
-  }
-  return creds.emplace(tgid, Credentials::of(config.uid, config.gid)).first->second;
+  if (Credentials* c = creds.find(tgid)) return *c;
+  if (Credentials* c = creds.set(tgid, Credentials::of(config.uid, config.gid))) return *c;
+  const Credentials* parent = creds.find(parent_of(tgid));
+  stray_ = parent != nullptr ? *parent : Credentials::of(config.uid, config.gid);
+  return stray_;
 }
 
 // The filter cannot answer get*id itself: SECCOMP_RET_ERRNO only returns
@@ -155,23 +154,10 @@ Decision CredentialCalls::decision(const arch::SyscallDesc& row, arch::Arch abi)
   return abi == arch::host_arch() ? Decision::notify() : Decision::fail(ENOSYS);
 }
 
-// A child made in a new user namespace was given its credentials already
-// (Namespaces::on_clone).
-void CredentialCalls::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
-  if (child.tgid == parent.tgid || child.tgid == 0) return;  // a thread shares them
-  const Credentials c = s_->of(parent.tgid);
-  s_->creds.try_emplace(child.tgid, c);
-}
-
-// A dead process's pid may come back as another process's.
-void CredentialCalls::on_death(const tracer::Tracee& tracee) {
-  if (tracee.tid == tracee.tgid) s_->creds.erase(tracee.tgid);
-}
-
 // execve recomputes the capabilities from the ids (capabilities(7)): a
 // user namespace's creator keeps them only as its root.
 void CredentialCalls::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory&) {
-  if (auto it = s_->creds.find(tracee.tgid); it != s_->creds.end()) it->second.ns_caps = false;
+  if (Credentials* c = s_->creds.find(tracee.tgid)) c->ns_caps = false;
 }
 
 Verdict CredentialCalls::on_entry(tracer::SyscallStop& stop) {

@@ -541,21 +541,15 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
     gone = c.renamed_over(at(0, 1, false, false), at(2, 3, false, false));
   }
   if (!gone) return Verdict::resume();
-  removing_[stop.tracee.tid] = *gone;
+  removing_.set(stop.tracee.tid, *gone);
   return Verdict::resume_to_exit();
 }
 
 void FileOwners::on_exit(tracer::SyscallStop& stop) {
-  const auto it = removing_.find(stop.tracee.tid);
-  if (it == removing_.end()) return;
-  const FileKey key = it->second;
-  removing_.erase(it);
-  if (stop.regs.result() == 0) (void)s_->db.erase(key);
+  const auto key = removing_.take(stop.tracee.tid);
+  if (key && stop.regs.result() == 0) (void)s_->db.erase(*key);
 }
 
-void FileOwners::on_death(const tracer::Tracee& tracee) {
-  fds_.forget(tracee.tid);
-  removing_.erase(tracee.tid);
-}
+void FileOwners::on_death(const tracer::Tracee& tracee) { fds_.forget(tracee.tid); }
 
 }  // namespace cocoon::syscalls

@@ -17,9 +17,9 @@
 
 #include <memory>
 #include <string>
-#include <unordered_map>
 
 #include "cocoon/tracer/handler.h"
+#include "cocoon/tracer/registry.h"
 #include "../guest_fds.h"
 #include "credentials.h"
 #include "ownership_db.h"
@@ -36,13 +36,27 @@ struct IdentityConfig {
 };
 
 struct IdentityState {
+  explicit IdentityState(tracer::ProcessRegistry& registry)
+      : creds(registry, tracer::OnClone::kCopy, tracer::OnExec::kKeep) {}
+
   IdentityConfig config;
   OwnershipDb db;
-  std::unordered_map<pid_t, Credentials> creds;  // by tgid
+  // Per process: "A child process created by fork(2) inherits copies of
+  // its parent's user and groups IDs. During an execve(2), a process's real
+  // user and group ID and supplementary group IDs are preserved"; and
+  // POSIX has every thread of a process share them, which NPTL carries
+  // out over the kernel's per-thread credentials (credentials(7)). What
+  // execve changes (the capabilities) CredentialCalls::on_exec does.
+  tracer::ProcessSlot<Credentials> creds;
 
-  // The process's credentials: its own, its parent's (a child seen before
-  // its fork event), or the configured ones.
+  // The process's credentials: its own (the configured ones until it
+  // changes them). For a process the registry does not follow (a task
+  // cloned with CLONE_UNTRACED, which the filter still sends here), its
+  // parent's or the configured ones, and a change is not kept.
   Credentials& of(pid_t tgid);
+
+ private:
+  Credentials stray_;
 };
 
 class CredentialCalls final : public tracer::SyscallHandler {
@@ -55,9 +69,7 @@ class CredentialCalls final : public tracer::SyscallHandler {
   std::string_view name() const override { return "credentials"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
-  void on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) override;
   void on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) override;
-  void on_death(const tracer::Tracee& tracee) override;
 
  private:
   std::shared_ptr<IdentityState> s_;
@@ -66,18 +78,20 @@ class CredentialCalls final : public tracer::SyscallHandler {
 
 class FileOwners final : public tracer::SyscallHandler {
  public:
-  explicit FileOwners(std::shared_ptr<IdentityState> s) : s_(std::move(s)) {}
+  FileOwners(std::shared_ptr<IdentityState> s, tracer::ProcessRegistry& registry)
+      : s_(std::move(s)), removing_(registry) {}
   std::string_view name() const override { return "file-owners"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
   void on_exit(tracer::SyscallStop& stop) override;
+  // A dead task's pidfd goes (GuestFds).
   void on_death(const tracer::Tracee& tracee) override;
 
  private:
   std::shared_ptr<IdentityState> s_;
   // unlink/rmdir/rename over a recorded file: its key until the exit says
-  // whether the kernel removed it, per tid.
-  std::unordered_map<pid_t, FileKey> removing_;
+  // whether the kernel removed it.
+  tracer::CallSlot<FileKey> removing_;
   // The guest's dirfds and fds, for the tracer's own statx (guest_fds.h).
   GuestFds fds_;
 };

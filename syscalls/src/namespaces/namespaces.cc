@@ -53,11 +53,13 @@ Decision Namespaces::decision(const arch::SyscallDesc& row, arch::Arch abi) cons
 }
 
 Namespaces::Namespaces(std::shared_ptr<NamespaceState> ns, std::shared_ptr<IdentityState> identity,
-                       std::shared_ptr<const GuestView> view)
+                       std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry)
     : ns_(std::move(ns)),
       identity_(std::move(identity)),
       view_(std::move(view)),
-      ops_(std::make_unique<MountOps>(view_->runtime_dir() + "/placeholders")) {}
+      ops_(std::make_unique<MountOps>(view_->runtime_dir() + "/placeholders")),
+      clone_flags_(registry, tracer::OnClone::kFresh, tracer::OnClone::kFresh,
+                   tracer::OnExec::kKeep) {}
 
 bool Namespaces::admin(pid_t tgid) {
   apply_id_maps(*ns_, *identity_);
@@ -122,7 +124,7 @@ Verdict Namespaces::unshare(tracer::SyscallStop& stop) {
 Verdict Namespaces::clone(tracer::SyscallStop& stop) {
   const std::uint64_t flags = stop.regs.arg(0);
   const std::uint64_t kinds = flags & kNewClone;
-  clone_flags_[stop.tracee.tid] = kinds;
+  clone_flags_.set(stop.tracee.tid, kinds);
   if (kinds == 0) return Verdict::resume();
   if ((flags & CLONE_THREAD) || ((kinds & CLONE_NEWUSER) && (flags & CLONE_FS))) {
     return Verdict::deny(EINVAL);
@@ -137,11 +139,7 @@ Verdict Namespaces::clone(tracer::SyscallStop& stop) {
 }
 
 void Namespaces::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
-  std::uint64_t kinds = 0;
-  if (auto it = clone_flags_.find(parent.tid); it != clone_flags_.end()) {
-    kinds = it->second;
-    clone_flags_.erase(it);
-  }
+  const std::uint64_t kinds = clone_flags_.take(parent.tid).value_or(0);
   if (child.tgid == parent.tgid || child.tgid == 0) return;  // a thread
   const Credentials& pc = identity_->of(parent.tgid);
   ns_->clone(parent.tgid, child.tgid, kinds, pc.euid, pc.egid);
@@ -150,13 +148,8 @@ void Namespaces::on_clone(const tracer::Tracee& parent, const tracer::Tracee& ch
     Credentials c = Credentials::of(kOverflowId, kOverflowId);
     c.groups.clear();
     c.ns_caps = true;
-    identity_->creds[child.tgid] = c;
+    identity_->creds.set(child.tgid, c);
   }
-}
-
-void Namespaces::on_death(const tracer::Tracee& tracee) {
-  clone_flags_.erase(tracee.tid);
-  if (tracee.tid == tracee.tgid) ns_->forget(tracee.tgid);
 }
 
 // setns(2) with a descriptor of an emulated namespace's file

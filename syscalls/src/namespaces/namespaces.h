@@ -24,6 +24,7 @@
 #include "../identity/identity.h"
 #include "mount_ops.h"
 #include "cocoon/tracer/handler.h"
+#include "cocoon/tracer/registry.h"
 #include "ns_state.h"
 
 namespace cocoon::syscalls {
@@ -31,12 +32,11 @@ namespace cocoon::syscalls {
 class Namespaces final : public tracer::SyscallHandler {
  public:
   Namespaces(std::shared_ptr<NamespaceState> ns, std::shared_ptr<IdentityState> identity,
-             std::shared_ptr<const GuestView> view);
+             std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry);
   std::string_view name() const override { return "namespaces"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
   void on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) override;
-  void on_death(const tracer::Tracee& tracee) override;
 
  private:
   tracer::Verdict unshare(tracer::SyscallStop& stop);
@@ -67,7 +67,10 @@ class Namespaces final : public tracer::SyscallHandler {
   std::shared_ptr<IdentityState> identity_;
   std::shared_ptr<const GuestView> view_;
   std::unique_ptr<MountOps> ops_;
-  std::unordered_map<pid_t, std::uint64_t> clone_flags_;  // by parent tid, entry to on_clone
+  // A clone's CLONE_NEW* bits, from its entry to the child's birth
+  // (on_clone), which may come after the parent's exit stop: not a call
+  // slot. Per thread, fresh in a new task.
+  tracer::ThreadSlot<std::uint64_t> clone_flags_;
   // Per mount namespace: the host directory of the old root that
   // pivot_root(".", ".") stacked on the new one (and MountOps dropped),
   // which the caller then fchdir()s to and unmounts.

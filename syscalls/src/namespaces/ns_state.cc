@@ -129,14 +129,22 @@ int id_map_error(const UserNs& ns, bool uid, const std::vector<IdMapRange>& map)
   return 0;
 }
 
-NamespaceState::NamespaceState(std::shared_ptr<PidNamespace> root_pid)
-    : root_pid_(std::move(root_pid)) {
+NamespaceState::NamespaceState(std::shared_ptr<PidNamespace> root_pid,
+                               tracer::ProcessRegistry& registry)
+    : by_process_(registry, tracer::OnClone::kCopy, tracer::OnExec::kKeep),
+      pid_children_(registry, tracer::OnClone::kFresh, tracer::OnExec::kKeep),
+      root_pid_(std::move(root_pid)) {
   pids_[0] = root_pid_;
 }
 
 const NamespaceState::Ids& NamespaceState::of(pid_t tgid) const {
-  auto it = by_process_.find(tgid);
-  return it == by_process_.end() ? initial_ : it->second;
+  const Ids* ids = by_process_.find(tgid);
+  return ids != nullptr ? *ids : initial_;
+}
+
+NamespaceState::Ids* NamespaceState::own(pid_t tgid) {
+  if (Ids* ids = by_process_.find(tgid)) return ids;
+  return by_process_.set(tgid, initial_);
 }
 
 void NamespaceState::start_in_new(NsKind k) {
@@ -171,18 +179,14 @@ std::uint32_t NamespaceState::make(NsKind k, pid_t tgid) {
 
 void NamespaceState::clone(pid_t parent, pid_t child, std::uint64_t flags, std::uint32_t euid,
                            std::uint32_t egid) {
-  Ids ids = of(parent);
-  ids[idx(NsKind::kPid)] = [&] {
-    auto it = pid_children_.find(parent);
-    return it == pid_children_.end() ? ids[idx(NsKind::kPid)] : it->second;
-  }();
-  by_process_[child] = ids;
+  if (const std::uint32_t* pid_ns = pid_children_.find(parent)) {
+    if (Ids* ids = own(child)) (*ids)[idx(NsKind::kPid)] = *pid_ns;
+  }
   enter_new(child, flags, euid, egid, /*pid_now=*/true);
 }
 
 void NamespaceState::unshare(pid_t tgid, std::uint64_t flags, std::uint32_t euid,
                              std::uint32_t egid) {
-  by_process_[tgid] = of(tgid);
   enter_new(tgid, flags, euid, egid, /*pid_now=*/false);
 }
 
@@ -191,21 +195,22 @@ void NamespaceState::unshare(pid_t tgid, std::uint64_t flags, std::uint32_t euid
 // caller where it is and puts its future children in it.
 void NamespaceState::enter_new(pid_t tgid, std::uint64_t flags, std::uint32_t euid,
                                std::uint32_t egid, bool pid_now) {
-  Ids& ids = by_process_[tgid];
+  Ids* ids = own(tgid);
+  if (ids == nullptr) return;
   if (flags & CLONE_NEWUSER) {
-    const std::uint32_t parent = ids[idx(NsKind::kUser)];
+    const std::uint32_t parent = (*ids)[idx(NsKind::kUser)];
     const std::uint32_t u = make(NsKind::kUser, tgid);
     users_[u] = UserNs{parent, euid, egid, std::nullopt, std::nullopt, false};
-    by_process_[tgid][idx(NsKind::kUser)] = u;
+    (*ids)[idx(NsKind::kUser)] = u;
   }
   for (std::size_t i = 0; i < kNsKinds; ++i) {
     const auto k = static_cast<NsKind>(i);
     if (k == NsKind::kUser || !(flags & kFlags[i]) || kFlags[i] == 0) continue;
     const std::uint32_t id = make(k, tgid);
     if (k == NsKind::kPid && !pid_now) {
-      pid_children_[tgid] = id;
+      pid_children_.set(tgid, id);
     } else {
-      by_process_[tgid][i] = id;
+      (*ids)[i] = id;
     }
   }
 }
@@ -218,13 +223,11 @@ bool NamespaceState::exists(NsKind k, std::uint32_t id) const {
 
 bool NamespaceState::join(pid_t tgid, NsKind k, std::uint32_t id) {
   if (!exists(k, id)) return false;
-  Ids ids = of(tgid);
   if (k == NsKind::kPid) {
-    pid_children_[tgid] = id;
-  } else {
-    ids[idx(k)] = id;
+    pid_children_.set(tgid, id);
+  } else if (Ids* ids = own(tgid)) {
+    (*ids)[idx(k)] = id;
   }
-  by_process_[tgid] = ids;
   return true;
 }
 
@@ -234,9 +237,9 @@ std::shared_ptr<PidNamespace> NamespaceState::pid_ns(pid_t tgid) const {
 }
 
 std::shared_ptr<PidNamespace> NamespaceState::pid_ns_for_children(pid_t tgid) const {
-  auto c = pid_children_.find(tgid);
-  if (c == pid_children_.end()) return pid_ns(tgid);
-  auto it = pids_.find(c->second);
+  const std::uint32_t* c = pid_children_.find(tgid);
+  if (c == nullptr) return pid_ns(tgid);
+  auto it = pids_.find(*c);
   return it == pids_.end() ? nullptr : it->second;
 }
 
@@ -287,9 +290,9 @@ std::uint32_t NamespaceState::owner_of(NsKind k, std::uint32_t id) const {
 
 std::vector<pid_t> NamespaceState::members_of_user_ns(std::uint32_t id) const {
   std::vector<pid_t> out;
-  for (const auto& [tgid, ids] : by_process_) {
+  by_process_.for_each([&](pid_t tgid, const Ids& ids) {
     if (ids[idx(NsKind::kUser)] == id) out.push_back(tgid);
-  }
+  });
   return out;
 }
 

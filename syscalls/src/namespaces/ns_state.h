@@ -12,7 +12,9 @@
 // PidNamespace trees.
 //
 // Owned by the session; shared by the handlers that need it (Namespaces,
-// Pids, Uts, CredentialCalls) and the /proc view. Pure bookkeeping.
+// Pids, Uts, CredentialCalls) and the /proc view. Pure bookkeeping: which
+// namespaces a process is in is kept in the process registry, the rest
+// (the namespaces themselves) here.
 #pragma once
 
 #include <sys/types.h>
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "../pids/pid_namespace.h"
+#include "cocoon/tracer/registry.h"
 #include "cocoon/vfs/mount_table.h"
 
 namespace cocoon::syscalls {
@@ -84,19 +87,20 @@ class NamespaceState {
  public:
   // `root_pid`: the PID namespace the command starts in (--unshare-pid),
   // or null for the host's (numbers as they are).
-  explicit NamespaceState(std::shared_ptr<PidNamespace> root_pid);
+  NamespaceState(std::shared_ptr<PidNamespace> root_pid, tracer::ProcessRegistry& registry);
   // The command's own new namespace of kind `k` (--unshare-net): every
   // process starts in it.
   void start_in_new(NsKind k);
 
   using Ids = std::array<std::uint32_t, kNsKinds>;
-  // The namespaces of process `tgid` (a new process inherits its
-  // parent's: on_clone).
+  // The namespaces of process `tgid` (a new process has its parent's:
+  // the registry copies them at its birth).
   const Ids& of(pid_t tgid) const;
   std::uint32_t id_of(pid_t tgid, NsKind k) const { return of(tgid)[static_cast<std::size_t>(k)]; }
 
-  // A new process: its parent's namespaces, new ones for the CLONE_NEW*
-  // bits of `flags`, and the PID namespace its parent makes children in.
+  // A new process, born with its parent's namespaces: the PID namespace
+  // its parent makes children in, and new ones for the CLONE_NEW* bits of
+  // `flags`.
   void clone(pid_t parent, pid_t child, std::uint64_t flags, std::uint32_t euid, std::uint32_t egid);
   // unshare(2) for the kinds in `flags`: new namespaces for the caller
   // (for PID, for its future children only). The new user namespace's
@@ -106,7 +110,6 @@ class NamespaceState {
   // future children do).
   bool join(pid_t tgid, NsKind k, std::uint32_t id);
   bool exists(NsKind k, std::uint32_t id) const;
-  void forget(pid_t tgid) { by_process_.erase(tgid); pid_children_.erase(tgid); }
 
   // PID namespaces: the one `tgid` is in (null: the host's), the one its
   // children will be in, and the one /proc shows to it (its mount
@@ -164,9 +167,22 @@ class NamespaceState {
   std::uint32_t make(NsKind k, pid_t tgid);
   void enter_new(pid_t tgid, std::uint64_t flags, std::uint32_t euid, std::uint32_t egid,
                  bool pid_now);
+  // Process `tgid`'s own Ids to change (the initial ones until now); null
+  // for a process the registry does not follow.
+  Ids* own(pid_t tgid);
 
   std::uint32_t next_id_ = 0xeffff001u;  // clear of the kernel's low inode numbers
-  std::unordered_map<pid_t, Ids> by_process_;
+  // Per process: "If CLONE_NEWxxx is not set, the child is created in the
+  // same [...] namespace as the calling process" (clone(2), for each
+  // kind); execve(2) changes no namespace; the threads of a process share
+  // them here (cocoon's model: unshare(2) and setns(2) by one thread move
+  // its whole group). None: the command's (`initial_`).
+  tracer::ProcessSlot<Ids> by_process_;
+  // Per process, the PID namespace its children go to when it is not its
+  // own (unshare(CLONE_NEWPID), setns: pid_namespaces(7)). Fresh in a new
+  // process: its own PID namespace is that one, so its children join it
+  // anyway.
+  tracer::ProcessSlot<std::uint32_t> pid_children_;
   Ids initial_{};  // a process not seen before: the command's
   std::map<std::uint32_t, NsKind> kinds_;
   std::map<std::uint32_t, std::uint32_t> owners_;  // namespace -> owning user namespace
@@ -175,7 +191,6 @@ class NamespaceState {
   std::map<std::uint32_t, std::shared_ptr<PidNamespace>> pids_;  // PID namespace id -> numbers
   std::map<std::uint32_t, std::uint32_t> proc_of_mnt_;           // mount ns -> PID ns of its /proc
   std::map<std::uint32_t, std::shared_ptr<const vfs::MountTable>> tables_;  // mount ns -> table
-  std::unordered_map<pid_t, std::uint32_t> pid_children_;        // tgid -> PID ns for children
   std::shared_ptr<PidNamespace> root_pid_;
 };
 

@@ -88,6 +88,13 @@ bool wait4_reaped(const tracer::SyscallStop& stop) {
 
 }  // namespace
 
+Pids::Pids(std::shared_ptr<NamespaceState> ns, tracer::ProcessRegistry& registry)
+    : state_(std::move(ns)),
+      clones_by_parent_(registry),
+      clones_by_child_(registry, tracer::OnClone::kFresh, tracer::OnClone::kFresh,
+                       tracer::OnExec::kKeep),
+      forks_from_(registry) {}
+
 Decision Pids::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   const bool ours = call_of(row.name) != Call::kGeneric || has_pid_arg(row) ||
                     row.ret == arch::RetRole::kPid;
@@ -113,10 +120,10 @@ Verdict Pids::on_entry(tracer::SyscallStop& stop) {
     case Call::kGroupResult:
     case Call::kSetTidAddress: return Verdict::resume_to_exit();
     case Call::kFork:
-      forks_from_[t.tid] = ns->next();
+      forks_from_.set(t.tid, ns->next());
       return Verdict::resume_to_exit();
     case Call::kClone:
-      forks_from_[t.tid] = ns->next();
+      forks_from_.set(t.tid, ns->next());
       return clone_entry(stop, ns);
     case Call::kGetGroupOf: {
       Verdict v = translate_args(stop, ns);
@@ -209,7 +216,7 @@ Verdict Pids::clone_entry(tracer::SyscallStop& stop, PidNamespace* ns) {
   w.child_tid = stop.regs.arg(clone_ctid_arg(stop.regs.abi()));
   w.parent = stop.tracee.tid;
   w.parent_tgid = stop.tracee.tgid;
-  clones_by_parent_[stop.tracee.tid] = w;
+  clones_by_parent_.set(stop.tracee.tid, w);
   return Verdict::resume_to_exit();
 }
 
@@ -232,25 +239,22 @@ void Pids::write_clone_tids(const CloneWrites& w, pid_t child_real, pid_t parent
 void Pids::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
   PidNamespace* ns = ns_of(child.tgid != 0 ? child.tgid : parent.tgid);
   if (ns != nullptr) ns->member(child.tid);  // the parent's exit stop may have numbered it
-  if (auto it = clones_by_child_.find(child.tid); it != clones_by_child_.end()) {
-    write_clone_tids(it->second, child.tid, it->second.parent, ns);
-    clones_by_child_.erase(it);
-  } else if (auto p = clones_by_parent_.find(parent.tid); p != clones_by_parent_.end()) {
-    write_clone_tids(p->second, child.tid, parent.tid, ns);
-    p->second.done = true;
+  if (auto w = clones_by_child_.take(child.tid)) {
+    write_clone_tids(*w, child.tid, w->parent, ns);
+  } else if (CloneWrites* p = clones_by_parent_.find(parent.tid)) {
+    write_clone_tids(*p, child.tid, parent.tid, ns);
+    p->done = true;
   }
 }
 
 void Pids::clone_exit(tracer::SyscallStop& stop) {
-  auto it = clones_by_parent_.find(stop.tracee.tid);
-  if (it == clones_by_parent_.end()) return;
-  const CloneWrites w = it->second;
-  clones_by_parent_.erase(it);
+  const auto w = clones_by_parent_.take(stop.tracee.tid);
+  if (!w) return;
   const auto child = static_cast<pid_t>(stop.regs.result());
-  if (child <= 0 || w.done) return;
+  if (child <= 0 || w->done) return;
   // The child's first stop has not come: it is still held, so both words
   // are written when it does (on_clone).
-  clones_by_child_[child] = w;
+  clones_by_child_.set(child, *w);
 }
 
 void Pids::on_exit(tracer::SyscallStop& stop) {
@@ -268,11 +272,8 @@ void Pids::on_exit(tracer::SyscallStop& stop) {
     return;
   }
   if (call == Call::kClone) clone_exit(stop);
-  std::optional<pid_t> forked_from;
-  if (auto it = forks_from_.find(stop.tracee.tid); it != forks_from_.end()) {
-    if (call == Call::kFork || call == Call::kClone) forked_from = it->second;
-    forks_from_.erase(it);
-  }
+  std::optional<pid_t> forked_from = forks_from_.take(stop.tracee.tid);
+  if (call != Call::kFork && call != Call::kClone) forked_from.reset();
   if (ns == nullptr) return;
   if (call == Call::kWaitid) return waitid_exit(stop, ns);
   if (r <= 0) return;
@@ -327,9 +328,6 @@ void Pids::on_death(const tracer::Tracee& tracee) {
     kill_namespace_if_init(tracee, *ns);
     ns->retire(tracee.tid);
   }
-  clones_by_parent_.erase(tracee.tid);
-  clones_by_child_.erase(tracee.tid);
-  forks_from_.erase(tracee.tid);
 }
 
 }  // namespace cocoon::syscalls

@@ -77,6 +77,10 @@ class PidNamespace {
   pid_t next_ = 1;
   pid_t first_ = 1;
   std::shared_ptr<PidNamespace> parent_;
+  // The namespace's own numbering, not per-task state of the process
+  // registry's: a number outlives its task (retired until reaped, still a
+  // group's or a session's id) and one task has a number in each ancestor
+  // namespace.
   std::unordered_map<pid_t, pid_t> live_;        // real -> virtual
   std::unordered_map<pid_t, pid_t> retired_;     // real -> virtual
   std::unordered_map<pid_t, Entry> by_virtual_;  // virtual -> real

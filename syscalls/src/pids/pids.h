@@ -18,17 +18,17 @@
 
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 
 #include "../namespaces/ns_state.h"
 #include "cocoon/tracer/handler.h"
+#include "cocoon/tracer/registry.h"
 #include "pid_namespace.h"
 
 namespace cocoon::syscalls {
 
 class Pids final : public tracer::SyscallHandler {
  public:
-  explicit Pids(std::shared_ptr<NamespaceState> ns) : state_(std::move(ns)) {}
+  Pids(std::shared_ptr<NamespaceState> ns, tracer::ProcessRegistry& registry);
   std::string_view name() const override { return "pids"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -38,8 +38,8 @@ class Pids final : public tracer::SyscallHandler {
   void on_death(const tracer::Tracee& tracee) override;
 
  private:
-  // What a clone asked the kernel to write, from its entry: by parent tid
-  // until the exit stop, then by child tid until the child's on_clone.
+  // What a clone asked the kernel to write, from its entry: the parent's
+  // until its exit stop, then the child's until its on_clone.
   struct CloneWrites {
     std::uint64_t flags = 0, parent_tid = 0, child_tid = 0;
     pid_t parent = 0, parent_tgid = 0;
@@ -65,12 +65,15 @@ class Pids final : public tracer::SyscallHandler {
   PidNamespace* ns_of(pid_t tgid) const { return state_->pid_ns(tgid).get(); }
 
   std::shared_ptr<NamespaceState> state_;
-  std::unordered_map<pid_t, CloneWrites> clones_by_parent_, clones_by_child_;
-  // By parent tid, from a fork/vfork/clone entry to its exit: the
-  // namespace's next number then. The child may have been numbered (at its
-  // birth) and even have died before the parent's exit stop is handled; its
-  // number is then retired, not to be handed out again (Pids::on_exit).
-  std::unordered_map<pid_t, pid_t> forks_from_;
+  tracer::CallSlot<CloneWrites> clones_by_parent_;
+  // Written for the child by its parent's exit stop when it is not born
+  // yet; taken at its birth. Fresh in any new task.
+  tracer::ThreadSlot<CloneWrites> clones_by_child_;
+  // From a fork/vfork/clone entry to its exit: the namespace's next number
+  // then. The child may have been numbered (at its birth) and even have
+  // died before the parent's exit stop is handled; its number is then
+  // retired, not to be handed out again (Pids::on_exit).
+  tracer::CallSlot<pid_t> forks_from_;
 };
 
 }  // namespace cocoon::syscalls

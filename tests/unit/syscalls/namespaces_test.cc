@@ -14,6 +14,20 @@
 namespace cocoon::syscalls {
 namespace {
 
+// Processes followed as the tracer adds them; fork() is a birth, which
+// gives the child its parent's namespaces (the registry's copy) before
+// NamespaceState::clone adds what the clone flags ask.
+struct Processes {
+  explicit Processes(std::initializer_list<pid_t> tgids) {
+    for (pid_t p : tgids) registry.add(p, p);
+  }
+  void fork(pid_t parent, pid_t child) {
+    registry.add(child, child);
+    registry.born(child, child, parent, parent);
+  }
+  tracer::ProcessRegistry registry;
+};
+
 TEST(IdMap, ParsesLinesOfThreeNumbers) {
   auto m = parse_id_map("0 1000 1\n1 100000 65536\n");
   ASSERT_TRUE(m);
@@ -33,7 +47,8 @@ TEST(IdMap, RefusesWhatTheKernelRefuses) {
 }
 
 TEST(NamespaceState, UnshareGivesTheCallerNewOnesAndChildrenInherit) {
-  NamespaceState ns(nullptr);
+  Processes procs{10};
+  NamespaceState ns(nullptr, procs.registry);
   EXPECT_EQ(ns.id_of(10, NsKind::kUts), 0u);  // the one cocoon started in
   ns.unshare(10, CLONE_NEWUSER | CLONE_NEWUTS, 1000, 1000);
   const auto uts = ns.id_of(10, NsKind::kUts), user = ns.id_of(10, NsKind::kUser);
@@ -41,6 +56,7 @@ TEST(NamespaceState, UnshareGivesTheCallerNewOnesAndChildrenInherit) {
   EXPECT_NE(user, 0u);
   EXPECT_NE(uts, user);
   EXPECT_EQ(ns.id_of(10, NsKind::kNet), 0u);  // not asked for
+  procs.fork(10, 11);
   ns.clone(10, 11, 0, 0, 0);
   EXPECT_EQ(ns.id_of(11, NsKind::kUts), uts);
   // The UTS namespace belongs to the new user namespace, which belongs to
@@ -54,7 +70,9 @@ TEST(NamespaceState, UnshareGivesTheCallerNewOnesAndChildrenInherit) {
 }
 
 TEST(NamespaceState, CloneFlagsMakeTheChildsOwn) {
-  NamespaceState ns(nullptr);
+  Processes procs{1};
+  NamespaceState ns(nullptr, procs.registry);
+  procs.fork(1, 2);
   ns.clone(1, 2, CLONE_NEWUSER | CLONE_NEWNET, 1000, 1000);
   EXPECT_NE(ns.id_of(2, NsKind::kNet), 0u);
   EXPECT_EQ(ns.id_of(1, NsKind::kNet), 0u);  // the parent keeps its own
@@ -65,10 +83,12 @@ TEST(NamespaceState, CloneFlagsMakeTheChildsOwn) {
 
 TEST(NamespaceState, UnsharePidPutsOnlyTheChildrenInIt) {
   auto root = std::make_shared<PidNamespace>();
-  NamespaceState ns(root);
+  Processes procs{500};
+  NamespaceState ns(root, procs.registry);
   root->member(500);
   ns.unshare(500, CLONE_NEWPID, 0, 0);
   EXPECT_EQ(ns.pid_ns(500), root);  // the caller stays
+  procs.fork(500, 600);
   ns.clone(500, 600, 0, 0, 0);
   auto inner = ns.pid_ns(600);
   ASSERT_NE(inner, root);
@@ -84,8 +104,25 @@ TEST(NamespaceState, UnsharePidPutsOnlyTheChildrenInIt) {
   EXPECT_EQ(ns.proc_pid_ns(500), root);  // the other mount namespace's
 }
 
+// A process's namespaces end with it: its number, reused, is the
+// initial namespaces' again; a thread left after its leader keeps them.
+TEST(NamespaceState, MembershipEndsWithTheProcessesLastTask) {
+  Processes procs{10};
+  NamespaceState ns(nullptr, procs.registry);
+  procs.registry.add(11, 10);
+  procs.registry.born(11, 10, 10, 10);  // a thread
+  ns.unshare(10, CLONE_NEWUTS, 0, 0);
+  const auto uts = ns.id_of(10, NsKind::kUts);
+  procs.registry.died(10);
+  EXPECT_EQ(ns.id_of(10, NsKind::kUts), uts);
+  procs.registry.died(11);
+  procs.registry.add(10, 10);
+  EXPECT_EQ(ns.id_of(10, NsKind::kUts), 0u);
+}
+
 TEST(NamespaceState, UtsNamesAreCopiedIntoANewNamespace) {
-  NamespaceState ns(nullptr);
+  Processes procs{7};
+  NamespaceState ns(nullptr, procs.registry);
   ns.uts(0, {"host", "dom"});
   ns.unshare(7, CLONE_NEWUTS, 0, 0);
   UtsNames& mine = ns.uts(ns.id_of(7, NsKind::kUts), {"?", "?"});

@@ -49,7 +49,8 @@ TEST(PathRules, AgreeWithTheTablesRoles) {
 // the i386 entry gets ENOSYS for all of them.
 TEST(Paths, NoPathSyscallPassesUntranslated) {
   auto table = vfs::MountTable(vfs::HostPath("/srv/root"));
-  const Paths paths(std::make_shared<GuestView>(std::move(table)));
+  tracer::ProcessRegistry registry;
+  const Paths paths(std::make_shared<GuestView>(std::move(table)), registry);
   int traced = 0;
   for (const auto& row : arch::all_syscalls()) {
     const bool has_path = row.has_role(arch::ArgRole::kPath);

@@ -26,7 +26,9 @@ namespace fs = std::filesystem;
 // ABI (sendto only with an address: the filter's condition is the argument
 // the table calls sockaddr) and refused on the i386 entry.
 TEST(UnixSockets, NoAddressReachesTheKernelUntranslated) {
-  const UnixSockets h(std::make_shared<GuestView>(vfs::MountTable(vfs::HostPath("/srv/root"))));
+  tracer::ProcessRegistry registry;
+  const UnixSockets h(std::make_shared<GuestView>(vfs::MountTable(vfs::HostPath("/srv/root"))),
+                      registry);
   for (const auto& row : arch::all_syscalls()) {
     const bool sends = row.has_role(arch::ArgRole::kSockaddr) || row.name == "sendmsg" ||
                        row.name == "sendmmsg" || row.name == "socketcall";

@@ -5,6 +5,7 @@
 
 #include "cocoon/syscalls/config.h"
 #include "cocoon/tracer/dispatch.h"
+#include "cocoon/tracer/registry.h"
 
 namespace cocoon::syscalls {
 
@@ -16,8 +17,10 @@ struct IdentityState;
 // sched_getaffinity/sched_setaffinity (for the CPU placement; rare calls). `view`:
 // the filesystem view build_view() made (null: the host's own).
 // `identity`: the state identity emulation runs on (open_identity()), when
-// the configuration asks for it.
-tracer::HandlerList make_handlers(const RunConfig& config,
+// the configuration asks for it. `registry`: where the handlers keep their
+// per-process and per-thread state, the one the view and the identity
+// state were built with and the tracer is given.
+tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegistry& registry,
                                   std::shared_ptr<const GuestView> view = nullptr,
                                   std::shared_ptr<IdentityState> identity = nullptr);
 

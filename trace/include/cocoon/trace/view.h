@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "cocoon/trace/decode.h"
@@ -63,6 +63,7 @@ class TraceView : public tracer::TraceObserver {
   TraceView(ViewOptions options, std::FILE* out);
 
   void set_policy(const tracer::Policy& handlers_policy) override;
+  void set_registry(tracer::ProcessRegistry& registry) override { pending_.emplace(registry); }
   bool traces(const arch::SyscallDesc& row, arch::Arch abi) const override;
   bool wants(const tracer::Tracee& t, const arch::SyscallRegs& regs) override;
   bool on_entry(const tracer::ObservedEntry& e) override;
@@ -90,7 +91,8 @@ class TraceView : public tracer::TraceObserver {
   ViewOptions options_;
   std::FILE* out_;
   std::unique_ptr<tracer::Policy> policy_;  // the handlers' own
-  std::unordered_map<pid_t, CallRecord> pending_;  // by tid, between entry and exit
+  // A task's call between entry and exit (set_registry: before the run).
+  std::optional<tracer::CallSlot<CallRecord>> pending_;
   std::map<std::string, Tally> tally_;
   // For the summary's account of stops: calls that reached cocoon, calls a
   // plain run lets through unseen, stops a plain run takes, calls it

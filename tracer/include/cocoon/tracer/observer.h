@@ -15,6 +15,7 @@
 #include "cocoon/tracer/dispatch.h"
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/policy.h"
+#include "cocoon/tracer/registry.h"
 #include "cocoon/tracer/tracee.h"
 #include "cocoon/tracer/wait_event.h"
 
@@ -71,6 +72,11 @@ class TraceObserver {
   // Told once, when the tracer is built, the policy the handlers alone make
   // (what a plain `cocoon run` intercepts).
   virtual void set_policy(const Policy& handlers_policy) { (void)handlers_policy; }
+  // Told once, when the tracer is built: the registry where the observer
+  // may keep per-task state (a call between on_entry and on_exit: a
+  // CallSlot, which follows a non-leader's execve to the leader's tid).
+  // It outlives the run.
+  virtual void set_registry(ProcessRegistry& registry) { (void)registry; }
   // Rows to trace although no handler needs them (--all, -e trace=...).
   virtual bool traces(const arch::SyscallDesc& row, arch::Arch abi) const {
     (void)row;

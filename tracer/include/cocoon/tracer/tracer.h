@@ -16,6 +16,7 @@
 
 #include "cocoon/tracer/dispatch.h"
 #include "cocoon/tracer/error.h"
+#include "cocoon/tracer/registry.h"
 #include "cocoon/tracer/tracee.h"
 #include "cocoon/tracer/wait_event.h"
 
@@ -62,7 +63,10 @@ class Notifier;
 
 class Tracer {
  public:
-  Tracer(TracerOptions options, HandlerList handlers);
+  // `registry`: the one the handlers declared their slots in (null: a
+  // registry of the tracer's own, for handlers without any).
+  Tracer(TracerOptions options, HandlerList handlers,
+         std::shared_ptr<ProcessRegistry> registry = nullptr);
   ~Tracer();
 
   // Runs argv to completion. The value is the status a shell would report:
@@ -98,6 +102,8 @@ class Tracer {
   // unpins: threads never touch the tracees or the handlers' state at once.
   // First, so that it outlives the threads the members below own.
   std::mutex mu_;
+  // Before the dispatcher: the handlers' slots refer to it.
+  std::shared_ptr<ProcessRegistry> registry_;
   Dispatcher dispatcher_;
   TraceeTable tracees_;
   std::unique_ptr<KillSwitch> kill_switch_;
