@@ -1,5 +1,7 @@
 #include "cocoon/arch/syscall_table.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <string>
 #include <unordered_map>
@@ -44,6 +46,25 @@ int SyscallDesc::arg_index(ArgRole role) const {
     if (args[static_cast<std::size_t>(i)] == role) return i;
   }
   return -1;
+}
+
+bool follows_last(const PathSpec& p, std::uint64_t flags) {
+  switch (p.follow) {
+    case Follow::kYes: return true;
+    case Follow::kNo: return false;
+    case Follow::kUnlessAtNoFollow: return (flags & AT_SYMLINK_NOFOLLOW) == 0;
+    case Follow::kIfAtFollow: return (flags & AT_SYMLINK_FOLLOW) != 0;
+    // open(2): O_CREAT|O_EXCL never follows a symlink in the last component.
+    case Follow::kOpenFlags:
+      return (flags & O_NOFOLLOW) == 0 && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+    case Follow::kInotifyMask: return (flags & 0x02000000u /* IN_DONT_FOLLOW */) == 0;
+    case Follow::kFanotifyFlags: return (flags & 0x04u /* FAN_MARK_DONT_FOLLOW */) == 0;
+  }
+  return true;
+}
+
+bool empty_names_dirfd(const SyscallDesc& row, const PathSpec& p, std::uint64_t flags) {
+  return p.empty_ok && (row.flags_arg < 0 || (flags & AT_EMPTY_PATH) != 0);
 }
 
 std::span<const SyscallDesc> all_syscalls() { return {detail::kRows, detail::kRowCount}; }

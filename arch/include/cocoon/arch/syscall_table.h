@@ -114,6 +114,12 @@ struct SyscallDesc {
   std::span<const PathSpec> path_specs() const { return std::span(paths).first(path_count); }
 };
 
+// Whether path `p` follows a symlink in its last component, given the value
+// of its row's flags argument (for openat2, struct open_how's flags).
+bool follows_last(const PathSpec& p, std::uint64_t flags);
+// Whether an empty path `p` names its dirfd itself (PathSpec::empty_ok).
+bool empty_names_dirfd(const SyscallDesc& row, const PathSpec& p, std::uint64_t flags);
+
 // Whether `s` is one of `list`.
 constexpr bool is_any(Sys s, std::initializer_list<Sys> list) {
   for (Sys x : list) {
