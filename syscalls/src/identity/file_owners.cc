@@ -50,9 +50,15 @@ Op op_of(Sys sys) {
     case Sys::chown: case Sys::lchown: case Sys::fchown: case Sys::fchownat: return Op::kChown;
     case Sys::chmod: case Sys::fchmod: case Sys::fchmodat: case Sys::fchmodat2: return Op::kChmod;
     case Sys::mknod: case Sys::mknodat: return Op::kMknod;
-    case Sys::setxattr: case Sys::lsetxattr: case Sys::fsetxattr: return Op::kSetcap;
-    case Sys::getxattr: case Sys::lgetxattr: case Sys::fgetxattr: return Op::kGetcap;
-    case Sys::removexattr: case Sys::lremovexattr: case Sys::fremovexattr: return Op::kDropcap;
+    case Sys::setxattr: case Sys::lsetxattr: case Sys::fsetxattr: case Sys::setxattrat:
+      return Op::kSetcap;
+    case Sys::getxattr: case Sys::lgetxattr: case Sys::fgetxattr: case Sys::getxattrat:
+      return Op::kGetcap;
+    case Sys::removexattr: case Sys::lremovexattr: case Sys::fremovexattr:
+    case Sys::removexattrat:
+      return Op::kDropcap;
+    case Sys::listxattr: case Sys::llistxattr: case Sys::flistxattr: case Sys::listxattrat:
+      return Op::kListcaps;
     case Sys::unlink: case Sys::unlinkat: case Sys::rmdir: return Op::kRemove;
     case Sys::rename: case Sys::renameat: case Sys::renameat2: return Op::kRename;
     default: return Op::kNone;
