@@ -1,5 +1,6 @@
 #include "cocoon/arch/arch.h"
 
+#include <elf.h>
 #include <linux/audit.h>
 
 #include <array>
@@ -48,6 +49,16 @@ std::optional<Arch> from_name(std::string_view name) {
     if (n.name == name) return n.arch;
   }
   return std::nullopt;
+}
+
+std::uint16_t elf_machine(Arch a) {
+  switch (a) {
+    case Arch::kX86_64: return EM_X86_64;
+    case Arch::kI386: return EM_386;
+    case Arch::kAarch64: return EM_AARCH64;
+    case Arch::kRiscv64: return EM_RISCV;
+  }
+  return EM_NONE;
 }
 
 std::span<const Arch> entry_abis(Arch host) {

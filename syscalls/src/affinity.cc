@@ -24,7 +24,10 @@ Affinity::Affinity(tracer::ProcessRegistry& registry)
 }
 
 Decision Affinity::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  if (row.name != "sched_getaffinity" && row.name != "sched_setaffinity") return Decision::allow();
+  using arch::Sys;
+  if (!arch::is_any(row.sys, {Sys::sched_getaffinity, Sys::sched_setaffinity})) {
+    return Decision::allow();
+  }
   return abi == arch::host_arch() ? Decision::trace() : Decision::allow();
 }
 
@@ -36,7 +39,7 @@ Verdict Affinity::on_entry(tracer::SyscallStop& stop) {
   const auto who = static_cast<pid_t>(stop.regs.arg(0));
   const pid_t tid = who == 0 ? stop.tracee.tid : who;
   const std::size_t len = stop.regs.arg(1);
-  if (stop.desc.name == "sched_setaffinity") {
+  if (stop.desc.sys == arch::Sys::sched_setaffinity) {
     cpu_set_t mask;
     CPU_ZERO(&mask);
     const std::size_t n = std::min(len, sizeof mask);

@@ -72,7 +72,7 @@ DirListing::DirListing(std::shared_ptr<const GuestView> view, tracer::ProcessReg
 }
 
 Decision DirListing::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  if (dirs_.empty() || row.name != "getdents64" || abi != arch::host_arch()) {
+  if (dirs_.empty() || row.sys != arch::Sys::getdents64 || abi != arch::host_arch()) {
     return Decision::allow();
   }
   return Decision::trace();

@@ -14,18 +14,11 @@
 #include <tuple>
 #include <vector>
 
+#include "cocoon/arch/arch.h"
 #include "owned_fd.h"
 
 namespace cocoon::syscalls {
 namespace {
-
-#if defined(__x86_64__)
-constexpr int kMachine = EM_X86_64;
-#elif defined(__aarch64__)
-constexpr int kMachine = EM_AARCH64;
-#elif defined(__riscv)
-constexpr int kMachine = EM_RISCV;
-#endif
 
 // PATH_MAX: the kernel refuses longer interpreter paths (binfmt_elf.c).
 constexpr std::size_t kMaxInterp = 4096;
@@ -41,7 +34,7 @@ std::optional<std::string> elf_interpreter(const std::string& host_path) {
   if (f.fd < 0) return std::nullopt;
   Elf64_Ehdr eh{};
   if (!read_at(f.fd, &eh, sizeof eh, 0) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-      eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != kMachine ||
+      eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != arch::elf_machine(arch::host_arch()) ||
       eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum > 4096) {
     return std::nullopt;
   }

@@ -6,7 +6,9 @@
 
 namespace cocoon::syscalls {
 
-int effect_error(Effect effect, std::uint64_t open_flags, const vfs::Resolved& r, bool replaces) {
+using arch::Effect;
+
+int effect_error(Effect effect, std::uint64_t open_flags, const vfs::Resolved& r) {
   const bool missing = r.kind == vfs::EntryKind::kMissing;
   if (effect == Effect::kOpenFlags) {
     const bool writes = (open_flags & O_ACCMODE) != O_RDONLY || (open_flags & O_TRUNC) != 0;
@@ -22,7 +24,7 @@ int effect_error(Effect effect, std::uint64_t open_flags, const vfs::Resolved& r
   }
   if (effect == Effect::kRead || !r.mount.read_only) return 0;
   if (effect == Effect::kModify) return missing ? ENOENT : EROFS;
-  if (!missing && !replaces) return EEXIST;  // kCreate over an existing entry
+  if (!missing && effect == Effect::kCreate) return EEXIST;  // kReplace may replace it
   return EROFS;
 }
 

@@ -1,4 +1,5 @@
-// Paths::translate: the entry-stop work for every syscall with a PathRule.
+// Paths::translate: the entry-stop work for every syscall whose row has path
+// specs (arch/syscalls.tbl: path[FOLLOW,EFFECT...]).
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 
 namespace cocoon::syscalls {
 
+using arch::Sys;
 using tracer::Verdict;
 
 namespace {
@@ -36,13 +38,17 @@ struct CallFlags {
   vfs::ResolveFlags resolve;
 };
 
-std::expected<CallFlags, int> call_flags(const tracer::SyscallStop& stop, const PathRule& rule) {
+// The row's flags argument: AT_* flags, open flags, an inotify mask, or
+// openat2's struct open_how and its size (the argument after it).
+std::expected<CallFlags, int> call_flags(const tracer::SyscallStop& stop) {
   CallFlags f;
-  if (rule.flags_arg >= 0) f.flags = stop.regs.arg(rule.flags_arg);
-  if (rule.special != Special::kOpenat2) return f;
-  if (stop.regs.arg(3) < sizeof(open_how)) return std::unexpected(EINVAL);
+  const int at = stop.desc.flags_arg;
+  if (at < 0) return f;
+  f.flags = stop.regs.arg(at);
+  if (stop.desc.args[static_cast<std::size_t>(at)] != arch::ArgRole::kOpenHow) return f;
+  if (stop.regs.arg(at + 1) < sizeof(open_how)) return std::unexpected(EINVAL);
   open_how how{};
-  if (!stop.memory.read(stop.regs.arg(2), std::as_writable_bytes(std::span(&how, 1)))) {
+  if (!stop.memory.read(stop.regs.arg(at), std::as_writable_bytes(std::span(&how, 1)))) {
     return std::unexpected(EFAULT);
   }
   f.flags = how.flags;
@@ -55,20 +61,6 @@ std::expected<CallFlags, int> call_flags(const tracer::SyscallStop& stop, const 
   how.resolve = 0;
   f.how = how;
   return f;
-}
-
-bool follows(const PathArg& a, std::uint64_t flags) {
-  switch (a.follow) {
-    case Follow::kYes: return true;
-    case Follow::kNo: return false;
-    case Follow::kUnlessNoFollowFlag: return (flags & AT_SYMLINK_NOFOLLOW) == 0;
-    case Follow::kIfFollowFlag: return (flags & AT_SYMLINK_FOLLOW) != 0;
-    case Follow::kOpenFlags:
-      return (flags & O_NOFOLLOW) == 0 && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
-    case Follow::kInotifyMask: return (flags & 0x02000000u /* IN_DONT_FOLLOW */) == 0;
-    case Follow::kFanotifyFlags: return (flags & 0x04u /* FAN_MARK_DONT_FOLLOW */) == 0;
-  }
-  return true;
 }
 
 // Reads a /proc magic link the tracer found for readlink(2), in guest
@@ -127,7 +119,7 @@ std::expected<std::uint64_t, int> push_argv(tracer::StackScratch& scratch,
 }  // namespace
 
 // readlink(2)'s answer: the body, cut at the buffer's size, no NUL.
-Verdict reply_readlink(tracer::SyscallStop& stop, const PathArg& a, std::string_view body) {
+Verdict reply_readlink(tracer::SyscallStop& stop, const arch::PathSpec& a, std::string_view body) {
   const auto size = static_cast<std::int64_t>(stop.regs.arg(a.path + 2));
   if (size <= 0) return Verdict::deny(EINVAL);
   const auto len = std::min<std::size_t>(body.size(), static_cast<std::size_t>(size));
@@ -146,9 +138,13 @@ std::optional<std::string> Paths::exe_override(const std::string& proc_link,
   return exe->program_guest;
 }
 
-Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
+Verdict Paths::translate(tracer::SyscallStop& stop) {
   auto& regs = stop.regs;
-  auto cf = call_flags(stop, rule);
+  const arch::SyscallDesc& row = stop.desc;
+  // The two calls that need more than their paths translated.
+  const bool exec = arch::is_any(row.sys, {Sys::execve, Sys::execveat});
+  const bool readlink = arch::is_any(row.sys, {Sys::readlink, Sys::readlinkat});
+  auto cf = call_flags(stop);
   if (!cf) return Verdict::deny(cf.error());
   const pid_t tid = stop.tracee.tid;
   std::optional<vfs::Resolved> resolved[2];
@@ -157,21 +153,19 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
   // Whether the kernel, given the guest's own arguments, does what the
   // resolver found (GuestView::kernel_walks_alike): then nothing is written,
   // neither the guest's memory nor its registers.
-  bool as_is = !cf->how_resolves && rule.special != Special::kExec;
-  for (int i = 0; i < rule.count; ++i) {
-    const PathArg& a = rule.paths[static_cast<std::size_t>(i)];
+  bool as_is = !cf->how_resolves && !exec;
+  for (int i = 0; i < row.path_count; ++i) {
+    const arch::PathSpec& a = row.paths[static_cast<std::size_t>(i)];
     const std::uint64_t addr = regs.arg(a.path);
-    if (rule.special == Special::kNullPathIsFd && addr == 0) continue;
+    if (a.null_ok && addr == 0) continue;
     auto path = stop.memory.read_path(addr);
     if (!path) return Verdict::deny(path.error());
     if (path->empty()) {
       // The call acts on the dirfd itself; nothing to translate.
-      if (rule.empty_path_ok && ((cf->flags & AT_EMPTY_PATH) || rule.special == Special::kReadlink)) {
-        continue;
-      }
+      if (arch::empty_names_dirfd(row, a, cf->flags)) continue;
       return Verdict::deny(ENOENT);
     }
-    if (rule.special == Special::kReadlink) {
+    if (readlink) {
       const int base_fd = a.dirfd >= 0 ? static_cast<int>(regs.arg(a.dirfd)) : AT_FDCWD;
       auto base = path->front() == '/' ? vfs::GuestPath("/") : view_->base_dir(tid, base_fd).value_or(vfs::GuestPath("/"));
       if (auto self = view_->proc_self_link(tid, stop.tracee.tgid, *path, base)) {
@@ -179,27 +173,25 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
       }
     }
     vfs::ResolveFlags rf = cf->resolve;
-    rf.follow_last = follows(a, cf->flags);
+    rf.follow_last = arch::follows_last(a, cf->flags);
     // Only exec (not as_is) must know what the last name is; the rest only
     // when the mount is read-only (effect_error), and ask again then.
     rf.lazy_last = as_is;
     const int dirfd = a.dirfd >= 0 ? static_cast<int>(regs.arg(a.dirfd)) : AT_FDCWD;
     auto first = view_->resolve_at(tid, stop.tracee.tgid, dirfd, *path, rf);
     const bool again = first && first->kind == vfs::EntryKind::kUnknown &&
-                       first->mount.read_only && a.effect != Effect::kRead;
+                       first->mount.read_only && a.effect != arch::Effect::kRead;
     rf.lazy_last = rf.lazy_last && !again;
     auto r = again ? view_->resolve_at(tid, stop.tracee.tgid, dirfd, *path, rf) : std::move(first);
     if (!r) return Verdict::deny(r.error());
-    if (auto v = answer_symlink_entry(stop, rule, a, *r, view_->table(stop.tracee.tgid))) return *v;
-    const bool replaces = rule.special == Special::kTwoPaths && i == 1 &&
-                          stop.desc.name.starts_with("rename");
-    if (int err = effect_error(a.effect, cf->flags, *r, replaces)) {
+    if (auto v = answer_symlink_entry(stop, a, *r, view_->table(stop.tracee.tgid))) return *v;
+    if (int err = effect_error(a.effect, cf->flags, *r)) {
       tracer::annotate(stop, tracer::NoteKind::kDenied, [&] {
         return r->mount.read_only ? "read-only mount" : "as the kernel would";
       });
       return Verdict::deny(err);
     }
-    if (rule.special == Special::kReadlink) {
+    if (readlink) {
       if (auto body = view_->link_answer(r->host.str())) return reply_readlink(stop, a, *body);
       if (auto body = magic_body(r->host.str(), *view_, stop.tracee.tgid)) {
         return reply_readlink(stop, a, exe_override(r->host.str(), *body).value_or(*body));
@@ -207,7 +199,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     }
     // A user namespace's uid_map opened to be written: a file read back
     // when credentials are next needed (namespaces.h).
-    if (a.effect == Effect::kOpenFlags && (cf->flags & O_ACCMODE) != O_RDONLY) {
+    if (a.effect == arch::Effect::kOpenFlags && (cf->flags & O_ACCMODE) != O_RDONLY) {
       if (auto file = view_->writable_file(r->host.str()); !file.empty()) {
         vfs::Resolved w{r->guest, vfs::HostPath(file), r->mount, r->kind};
         r.emplace(std::move(w));
@@ -219,15 +211,16 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     // /proc/PID/mounts and mountinfo (the guest's table), generated files:
     // read-only.
     if (auto file = view_->generated_file(r->host.str(), stop.tracee.tgid); !file.empty()) {
-      if (a.effect == Effect::kModify || a.effect == Effect::kCreate ||
-          (a.effect == Effect::kOpenFlags && (cf->flags & O_ACCMODE) != O_RDONLY)) {
+      const bool writes = a.effect != arch::Effect::kRead &&
+                          (a.effect != arch::Effect::kOpenFlags || (cf->flags & O_ACCMODE) != O_RDONLY);
+      if (writes) {
         return Verdict::deny(EACCES);  // read-only, as the kernel's are
       }
       vfs::Resolved generated{r->guest, vfs::HostPath(file), r->mount, r->kind};
       r.emplace(std::move(generated));
       as_is = false;
     }
-    if (rule.special == Special::kExec) {
+    if (exec) {
       // AT_EXECFN is the name as passed (bprm->filename; for a dirfd and a
       // relative name, "/dev/fd/N/name": alloc_bprm(), fs/exec.c).
       const int dirfd = a.dirfd >= 0 ? static_cast<int>(regs.arg(a.dirfd)) : AT_FDCWD;
@@ -251,7 +244,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     guest[i] = std::move(*path);
   }
   // rename(2)/link(2) across mount points: EXDEV, as the kernel says.
-  if (rule.special == Special::kTwoPaths && resolved[0] && resolved[1] &&
+  if (row.path_count == 2 && row.paths[1].same_mount && resolved[0] && resolved[1] &&
       &resolved[0]->mount != &resolved[1]->mount) {
     tracer::annotate(stop, tracer::NoteKind::kDenied, [] { return "across guest mounts"; });
     return Verdict::deny(EXDEV);
@@ -259,10 +252,10 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
   if (as_is) return Verdict::resume();
   tracer::StackScratch scratch(stop.memory, regs.sp());
   bool want_exit = false;
-  int argv_arg = rule.paths[0].path + 1;  // execve: 1, execveat: 2
-  for (int i = 0; i < rule.count; ++i) {
+  int argv_arg = row.paths[0].path + 1;  // execve: 1, execveat: 2
+  for (int i = 0; i < row.path_count; ++i) {
     if (!resolved[i]) continue;
-    const PathArg& a = rule.paths[static_cast<std::size_t>(i)];
+    const arch::PathSpec& a = row.paths[static_cast<std::size_t>(i)];
     const std::string& host = exec_plan ? exec_plan->host : resolved[i]->host.str();
     tracer::annotate(stop, tracer::NoteKind::kRewrite,
                      [&] { return "\"" + guest[i] + "\" -> \"" + host + "\""; });
@@ -272,11 +265,11 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
     // the dirfd (arg0, still the guest's pointer) for an absolute path
     // (alloc_bprm() and path_init(), fs/exec.c and fs/namei.c). Writing in
     // place would not do for execve: its path often is argv[0] itself.
-    if (a.path == 0 && !arch::SyscallRegs::can_set_arg0() && rule.special == Special::kExec) {
+    if (a.path == 0 && !arch::SyscallRegs::can_set_arg0() && exec) {
       auto at = scratch.push_string(host);
       if (!at) return Verdict::deny(at.error());
       const std::uint64_t argv = regs.arg(1), envp = regs.arg(2);
-      regs.set_nr(arch::find_syscall("execveat")->number(regs.abi()));
+      regs.set_nr(arch::find_syscall(Sys::execveat).number(regs.abi()));
       regs.set_arg(1, *at);
       regs.set_arg(2, argv);
       regs.set_arg(3, envp);
@@ -285,7 +278,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
       continue;
     }
     if (a.path == 0 && !arch::SyscallRegs::can_set_arg0()) {
-      if (int err = overwrite_in_place(stop, host, rule.special == Special::kExec)) {
+      if (int err = overwrite_in_place(stop, host, exec)) {
         return Verdict::deny(err);
       }
       want_exit = true;
@@ -303,8 +296,8 @@ Verdict Paths::translate(tracer::SyscallStop& stop, const PathRule& rule) {
   if (cf->how) {
     auto at = scratch.push(std::as_bytes(std::span(&*cf->how, 1)));
     if (!at) return Verdict::deny(at.error());
-    regs.set_arg(2, *at);
-    regs.set_arg(3, sizeof(open_how));
+    regs.set_arg(row.flags_arg, *at);
+    regs.set_arg(row.flags_arg + 1, sizeof(open_how));
   }
   return want_exit ? Verdict::resume_to_exit() : Verdict::resume();
 }

@@ -12,6 +12,8 @@ namespace cocoon::syscalls {
 using tracer::Decision;
 using tracer::Verdict;
 
+using arch::Sys;
+
 Paths::Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry)
     : exe_(registry, tracer::OnClone::kCopy, tracer::OnExec::kKeep),
       restore_(registry),
@@ -19,7 +21,7 @@ Paths::Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& reg
       view_(std::move(view)) {}
 
 Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  const bool relevant = row.name == "getcwd" || row.has_role(arch::ArgRole::kPath);
+  const bool relevant = row.sys == Sys::getcwd || row.has_role(arch::ArgRole::kPath);
   if (!relevant) return Decision::allow();
   // Only the host's native ABI is translated: the i386 entry (int 0x80) has
   // other argument layouts (split 64-bit values), so it gets ENOSYS rather
@@ -30,19 +32,18 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // In a PID namespace every path may name a process under /proc.
   // mount(2) and its kin belong to the Namespaces handler when the guest
   // may make mount namespaces.
-  const bool mounts = row.name == "mount" || row.name == "umount2" || row.name == "umount" ||
-                      row.name == "pivot_root";
+  const bool mounts = arch::is_any(row.sys, {Sys::mount, Sys::umount2, Sys::umount, Sys::pivot_root});
   if (mounts && view_->namespaces()) return Decision::allow();
   if (view_->is_identity() && !view_->namespaces()) {
-    const bool opens = row.name == "open" || row.name == "openat" || row.name == "openat2";
+    const bool opens = arch::is_any(row.sys, {Sys::open, Sys::openat, Sys::openat2});
     return opens ? Decision::trace() : Decision::allow();
   }
-  if (row.name == "getcwd" || row.name == "chroot" || find_path_rule(row.name) != nullptr) {
+  if (row.sys == Sys::getcwd || row.sys == Sys::chroot || row.path_count > 0) {
     return Decision::trace();
   }
-  // A path syscall without a rule (mount, pivot_root, acct, swapon,
-  // quotactl, uselib, the new mount API...) is refused rather than let
-  // through untranslated.
+  // A path syscall whose paths the table gives no lookup rules (mount,
+  // pivot_root, acct, swapon, quotactl, uselib, the new mount API...) is
+  // refused rather than let through untranslated.
   return Decision::fail(ENOSYS);
 }
 
@@ -64,11 +65,10 @@ Verdict Paths::chroot(tracer::SyscallStop& stop) const {
 }
 
 Verdict Paths::on_entry(tracer::SyscallStop& stop) {
-  if (stop.desc.name == "getcwd") return getcwd(stop);
-  if (stop.desc.name == "chroot") return chroot(stop);
-  const PathRule* rule = find_path_rule(stop.desc.name);
-  if (rule == nullptr) return Verdict::deny(ENOSYS);
-  return translate(stop, *rule);
+  if (stop.desc.sys == Sys::getcwd) return getcwd(stop);
+  if (stop.desc.sys == Sys::chroot) return chroot(stop);
+  if (stop.desc.path_count == 0) return Verdict::deny(ENOSYS);
+  return translate(stop);
 }
 
 // getcwd(2) returns the length including the NUL; ERANGE when it does not

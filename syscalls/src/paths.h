@@ -15,13 +15,12 @@
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
 #include "guest_view.h"
-#include "path_rules.h"
 
 namespace cocoon::syscalls {
 
 // readlink(2)'s answer, given by the tracer: `body` cut at the buffer's size
 // (arg.path + 2), written to the buffer (arg.path + 1), no NUL.
-tracer::Verdict reply_readlink(tracer::SyscallStop& stop, const PathArg& arg,
+tracer::Verdict reply_readlink(tracer::SyscallStop& stop, const arch::PathSpec& arg,
                                std::string_view body);
 
 class Paths final : public tracer::SyscallHandler {
@@ -39,7 +38,8 @@ class Paths final : public tracer::SyscallHandler {
  private:
   tracer::Verdict getcwd(tracer::SyscallStop& stop) const;
   tracer::Verdict chroot(tracer::SyscallStop& stop) const;
-  tracer::Verdict translate(tracer::SyscallStop& stop, const PathRule& rule);
+  // The row's path arguments (SyscallDesc::paths, from arch/syscalls.tbl).
+  tracer::Verdict translate(tracer::SyscallStop& stop);
   // /proc/PID/exe of a process cocoon ran through the guest's ld.so: the
   // program's guest path, when the kernel's link still names that ld.so.
   // 0, or the guest's errno.

@@ -124,26 +124,6 @@ std::string describe(tracer::Decision d, const arch::SyscallDesc& row) {
   return "?";
 }
 
-// "(dirfd:dfd, path:filename, flags, mode) -> fd", as in arch/syscalls.tbl.
-std::string signature(const arch::SyscallDesc& row) {
-  std::string out = "(";
-  for (int i = 0; i < row.arg_count; ++i) {
-    const auto idx = static_cast<std::size_t>(i);
-    if (i) out += ", ";
-    if (row.args[idx] != arch::ArgRole::kOther) {
-      out += arch::role_name(row.args[idx]);
-      out += ':';
-    }
-    out += row.arg_names[idx];
-  }
-  out += ')';
-  if (row.ret != arch::RetRole::kOther) {
-    out += " -> ";
-    out += arch::ret_role_name(row.ret);
-  }
-  return out;
-}
-
 // The host's policy when `abi` is one of its entry ABIs; otherwise the policy
 // a host of that arch would run.
 arch::Arch host_for(arch::Arch abi) {
@@ -165,7 +145,7 @@ std::expected<void, std::string> print_syscalls(std::ostream& out, arch::Arch ab
     if (!row.exists_on(abi)) continue;
     const tracer::Decision d = policy.decide(abi, row.number(abi));
     if (only_intercepted && d.action == tracer::Action::kAllow) continue;
-    out << row.number(abi) << ' ' << row.name << ' ' << signature(row) << " : " << describe(d, row)
+    out << row.number(abi) << ' ' << row.name << ' ' << arch::signature(row) << " : " << describe(d, row)
         << '\n';
   }
   return {};

@@ -60,24 +60,28 @@ Verdict reply_statx(tracer::SyscallStop& stop, std::uint64_t addr, const struct 
 
 }  // namespace
 
-std::optional<Verdict> answer_symlink_entry(tracer::SyscallStop& stop, const PathRule& rule,
-                                            const PathArg& arg, const vfs::Resolved& r,
-                                            const vfs::MountTable& table) {
+std::optional<Verdict> answer_symlink_entry(tracer::SyscallStop& stop, const arch::PathSpec& arg,
+                                            const vfs::Resolved& r, const vfs::MountTable& table) {
   if (r.mount.kind != vfs::MountKind::kSymlink || r.kind != vfs::EntryKind::kSymlink) {
     return std::nullopt;
   }
-  const std::string_view name = rule.name;
+  using arch::ArgRole;
+  const arch::SyscallDesc& row = stop.desc;
   const auto& regs = stop.regs;
-  if (name == "readlink" || name == "readlinkat") {
+  if (arch::is_any(row.sys, {arch::Sys::readlink, arch::Sys::readlinkat})) {
     return reply_readlink(stop, arg, r.mount.symlink_target);
   }
-  if (name == "lstat" || name == "newfstatat") {
-    return reply_struct(stop, regs.arg(arg.path + 1), link_stat(r, table));
+  if (const int buf = row.arg_index(ArgRole::kStatBuf); buf >= 0) {
+    return reply_struct(stop, regs.arg(buf), link_stat(r, table));
   }
-  if (name == "statx") return reply_statx(stop, regs.arg(4), link_stat(r, table));
-  if (name == "lgetxattr") return Verdict::deny(ENODATA);
-  if (name == "llistxattr") return Verdict::skip(0);
-  if (arg.effect == Effect::kRead) return Verdict::deny(ENOENT);
+  if (const int buf = row.arg_index(ArgRole::kStatxBuf); buf >= 0) {
+    return reply_statx(stop, regs.arg(buf), link_stat(r, table));
+  }
+  // No extended attributes: none to read (xattr(7): ENODATA), an empty list.
+  const bool reads = arg.effect == arch::Effect::kRead;
+  if (reads && row.has_role(ArgRole::kXattrName)) return Verdict::deny(ENODATA);
+  if (row.has_role(ArgRole::kXattrList)) return Verdict::skip(0);
+  if (reads) return Verdict::deny(ENOENT);
   return Verdict::deny(EROFS);
 }
 

@@ -8,14 +8,16 @@
 #include <optional>
 
 #include "cocoon/tracer/handler.h"
+#include "cocoon/arch/syscall_table.h"
 #include "cocoon/vfs/resolver.h"
-#include "path_rules.h"
 
 namespace cocoon::syscalls {
 
-// nullopt when `r` is not such an entry seen without following.
+// nullopt when `r` is not such an entry seen without following. `arg` is
+// the path argument `r` came from; the answer's buffers are found by the
+// row's roles (statbuf, statxbuf, xattr, xattrlist).
 std::optional<tracer::Verdict> answer_symlink_entry(tracer::SyscallStop& stop,
-                                                    const PathRule& rule, const PathArg& arg,
+                                                    const arch::PathSpec& arg,
                                                     const vfs::Resolved& r,
                                                     const vfs::MountTable& table);
 

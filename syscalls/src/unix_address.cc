@@ -61,7 +61,7 @@ std::expected<std::optional<UnixAddress>, int> UnixAddresses::to_host(
   auto r = view_->resolve_at(stop.tracee.tid, stop.tracee.tgid, AT_FDCWD, path, flags);
   if (!r) return std::unexpected(r.error());
   if (binding) {
-    if (int err = effect_error(Effect::kCreate, 0, *r, false)) {
+    if (int err = effect_error(arch::Effect::kCreate, 0, *r)) {
       return std::unexpected(err == EEXIST ? EADDRINUSE : err);  // bind's word for it
     }
   }

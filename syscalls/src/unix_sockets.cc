@@ -16,7 +16,7 @@ namespace {
 enum class Call : std::uint8_t { kBind, kConnect, kSendto, kSendmsg, kSendmmsg, kOwnName, kAccept, kRecvfrom };
 
 struct CallInfo {
-  std::string_view name;
+  arch::Sys sys;
   Call call;
   // Traced only when this argument is not 0 (the filter checks it): send()
   // and recv() are sendto/recvfrom without an address, and accept(fd, NULL,
@@ -27,21 +27,21 @@ struct CallInfo {
 };
 
 constexpr std::array<CallInfo, 10> kCalls{{
-    {"bind", Call::kBind, -1, true},
-    {"connect", Call::kConnect, -1, true},
-    {"sendto", Call::kSendto, 4, true},
-    {"sendmsg", Call::kSendmsg, -1, true},
-    {"sendmmsg", Call::kSendmmsg, -1, true},
-    {"getsockname", Call::kOwnName, -1, false},
-    {"getpeername", Call::kOwnName, -1, false},
-    {"accept", Call::kAccept, 1, false},
-    {"accept4", Call::kAccept, 1, false},
-    {"recvfrom", Call::kRecvfrom, 4, false},
+    {arch::Sys::bind, Call::kBind, -1, true},
+    {arch::Sys::connect, Call::kConnect, -1, true},
+    {arch::Sys::sendto, Call::kSendto, 4, true},
+    {arch::Sys::sendmsg, Call::kSendmsg, -1, true},
+    {arch::Sys::sendmmsg, Call::kSendmmsg, -1, true},
+    {arch::Sys::getsockname, Call::kOwnName, -1, false},
+    {arch::Sys::getpeername, Call::kOwnName, -1, false},
+    {arch::Sys::accept, Call::kAccept, 1, false},
+    {arch::Sys::accept4, Call::kAccept, 1, false},
+    {arch::Sys::recvfrom, Call::kRecvfrom, 4, false},
 }};
 
-const CallInfo* find_call(std::string_view name) {
+const CallInfo* find_call(arch::Sys sys) {
   for (const CallInfo& c : kCalls) {
-    if (c.name == name) return &c;
+    if (c.sys == sys) return &c;
   }
   return nullptr;
 }
@@ -59,8 +59,8 @@ bool restarts(std::int64_t result) {
 
 Decision UnixSockets::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // i386's multiplexer passes its arguments in memory the filter cannot see.
-  if (row.name == "socketcall") return Decision::fail(ENOSYS);
-  const CallInfo* c = find_call(row.name);
+  if (row.sys == arch::Sys::socketcall) return Decision::fail(ENOSYS);
+  const CallInfo* c = find_call(row.sys);
   if (c == nullptr) return Decision::allow();
   // The i386 entry reaches these through socketcall(2) too. The ones that
   // hand a path to the kernel are refused there like every i386 path call
@@ -70,7 +70,7 @@ Decision UnixSockets::decision(const arch::SyscallDesc& row, arch::Arch abi) con
 }
 
 Verdict UnixSockets::on_entry(tracer::SyscallStop& stop) {
-  const CallInfo* c = find_call(stop.desc.name);
+  const CallInfo* c = find_call(stop.desc.sys);
   if (c == nullptr) return Verdict::resume();
   switch (c->call) {
     case Call::kBind: return rewrite_address(stop, 1, true);

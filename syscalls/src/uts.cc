@@ -44,7 +44,8 @@ UtsNames& Uts::names(pid_t tgid) {
 }
 
 Decision Uts::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  const bool ours = row.name == "uname" || row.name == "sethostname" || row.name == "setdomainname";
+  using arch::Sys;
+  const bool ours = arch::is_any(row.sys, {Sys::uname, Sys::sethostname, Sys::setdomainname});
   if (!ours) return Decision::allow();
   // The i386 ABI's struct new_utsname has the same layout, but i386 decoding
   // of pointers is not wired up yet: refuse rather than leak the host's name.
@@ -95,8 +96,8 @@ Verdict Uts::set_name(tracer::SyscallStop& stop, bool host, const char* proc) {
 // struct new_utsname (six 65-byte fields, include/uapi/linux/utsname.h) in one
 // write and skips the call, which saves the exit stop.
 Verdict Uts::on_entry(tracer::SyscallStop& stop) {
-  if (stop.desc.name == "sethostname") return set_name(stop, true, kProcHostname);
-  if (stop.desc.name == "setdomainname") return set_name(stop, false, kProcDomainname);
+  if (stop.desc.sys == arch::Sys::sethostname) return set_name(stop, true, kProcHostname);
+  if (stop.desc.sys == arch::Sys::setdomainname) return set_name(stop, false, kProcDomainname);
   struct utsname u {};
   if (::uname(&u) != 0) return Verdict::resume();
   const auto put = [](char* dst, const std::string& v) {

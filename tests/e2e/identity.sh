@@ -37,6 +37,33 @@ crw-r--r-- 0/0
 [[ -f $W/null && ! -c $W/null ]] || fail "the device node should be a regular file on disk"
 pass "the device node is a regular file on disk"
 
+# Every call of the xattr family reads the capability setcap recorded:
+# getxattr, getxattrat (Linux 6.13, number 464 on every arch) and the list
+# getfattr -d starts from. The real file never had it (nobody lacks
+# CAP_SETFCAP), so a call the emulation missed says ENODATA.
+XATTRS_PY='import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+class Args(ctypes.Structure):
+    _fields_ = [("value", ctypes.c_uint64), ("size", ctypes.c_uint32), ("flags", ctypes.c_uint32)]
+buf = ctypes.create_string_buffer(64)
+args = Args(ctypes.addressof(buf), 64, 0)
+n = libc.syscall(464, -100, b"su", 0, b"security.capability", ctypes.byref(args), 16)
+print("getxattrat", buf.raw[:n].hex() if n >= 0 else errno.errorcode[ctypes.get_errno()])
+if sys.argv[1] == "all":
+    print("getxattr", os.getxattr("su", "security.capability").hex())
+    print("listed", "security.capability" in os.listxattr("su"))'
+run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "cd $W && python3 -c '$XATTRS_PY' native"
+if [[ $OUT == "getxattrat ENOSYS" ]]; then
+  echo "skip $TEST_NAME: getxattrat: this kernel ($(uname -r)) has no getxattrat (Linux 6.13)"
+else
+  assert_eq "getxattrat ENODATA" "$OUT" "test premise: natively, su has no security.capability"
+  in_w -0 --db "$DB" -- python3 -c "$XATTRS_PY" all
+  caps=$(sed -n 's/^getxattr //p' <<<"$OUT")
+  [[ ${#caps} == 40 ]] || fail "getxattr of the recorded capability: $OUT"
+  assert_eq $'getxattrat '"$caps"$'\ngetxattr '"$caps"$'\nlisted True' "$OUT" \
+    "-0: getxattrat and listxattr agree with getxattr on what setcap recorded"
+fi
+
 # Bad input: one line naming the culprit, exit 125, nothing touched.
 in_w -0 --db "$W/no/such/dir/db" -- true
 assert_status 125 "--db in a missing directory"

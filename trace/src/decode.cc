@@ -1,7 +1,7 @@
-// Argument decoding: by the table's roles first (a path, a dirfd, AT_*
-// flags, ids), then by the kernel's parameter name for the few calls a
-// lesson meets (open flags, mmap's prot and flags, clone's flags, signals,
-// modes, buffers, stat and uname results). Anything else is a number, in hex
+// Argument decoding: by the table's roles first (a path, a dirfd, AT_* and
+// open flags, ids, stat buffers), then by the kernel's parameter name for
+// the few calls a lesson meets (mmap's prot and flags, clone's flags,
+// signals, modes, buffers, uname results). Anything else is a number, in hex
 // when it looks like an address.
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -24,6 +24,9 @@
 
 namespace cocoon::trace {
 namespace {
+
+using arch::ArgRole;
+using arch::Sys;
 
 // Small numbers in decimal, the rest (addresses, mostly) in hex.
 std::string number(std::uint64_t v) {
@@ -137,36 +140,36 @@ std::string enum_name(std::uint64_t v, std::initializer_list<FlagName> names) {
 }
 
 // The enumerations a lesson meets, by (call, parameter); nullopt for others.
-std::optional<std::string> enum_arg(std::string_view call, std::string_view arg, std::uint64_t v) {
-  if (call == "rt_sigprocmask" && arg == "how") {
+std::optional<std::string> enum_arg(Sys call, std::string_view arg, std::uint64_t v) {
+  if (call == Sys::rt_sigprocmask && arg == "how") {
     return enum_name(v, {{SIG_BLOCK, "SIG_BLOCK"}, {SIG_UNBLOCK, "SIG_UNBLOCK"}, {SIG_SETMASK, "SIG_SETMASK"}});
   }
-  if (call == "lseek" && arg == "whence") {
+  if (call == Sys::lseek && arg == "whence") {
     return enum_name(v, {{SEEK_SET, "SEEK_SET"}, {SEEK_CUR, "SEEK_CUR"}, {SEEK_END, "SEEK_END"},
                          {SEEK_DATA, "SEEK_DATA"}, {SEEK_HOLE, "SEEK_HOLE"}});
   }
-  if (call == "fcntl" && arg == "cmd") {
+  if (call == Sys::fcntl && arg == "cmd") {
     return enum_name(v, {{F_DUPFD, "F_DUPFD"}, {F_GETFD, "F_GETFD"}, {F_SETFD, "F_SETFD"},
                          {F_GETFL, "F_GETFL"}, {F_SETFL, "F_SETFL"}, {F_SETLK, "F_SETLK"},
                          {F_SETLKW, "F_SETLKW"}, {F_GETLK, "F_GETLK"},
                          {F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC"}});
   }
-  if (call == "arch_prctl" && arg == "option") {
+  if (call == Sys::arch_prctl && arg == "option") {
     return enum_name(v, {{0x1001, "ARCH_SET_GS"}, {0x1002, "ARCH_SET_FS"}, {0x1003, "ARCH_GET_FS"},
                          {0x1004, "ARCH_GET_GS"}, {0x3001, "ARCH_CET_STATUS"}});
   }
-  if ((call == "wait4" || call == "waitid") && arg == "options") {
+  if (arch::is_any(call, {Sys::wait4, Sys::waitid}) && arg == "options") {
     static constexpr FlagName kWait[] = {{WNOHANG, "WNOHANG"},     {WUNTRACED, "WUNTRACED"},
                                          {WEXITED, "WEXITED"},     {WCONTINUED, "WCONTINUED"},
                                          {WNOWAIT, "WNOWAIT"},     {__WNOTHREAD, "__WNOTHREAD"},
                                          {__WALL, "__WALL"},       {__WCLONE, "__WCLONE"}};
     return flag_names(v, kWait);
   }
-  if (call == "socket" && arg == "family") {
+  if (call == Sys::socket && arg == "family") {
     return enum_name(v, {{AF_UNIX, "AF_UNIX"}, {AF_INET, "AF_INET"}, {AF_INET6, "AF_INET6"},
                          {AF_NETLINK, "AF_NETLINK"}, {AF_PACKET, "AF_PACKET"}});
   }
-  if (call == "socket" && arg == "type") {
+  if (call == Sys::socket && arg == "type") {
     static constexpr FlagName kSockFlags[] = {{SOCK_NONBLOCK, "SOCK_NONBLOCK"},
                                               {SOCK_CLOEXEC, "SOCK_CLOEXEC"}};
     std::string out = enum_name(v & 0xf, {{SOCK_STREAM, "SOCK_STREAM"}, {SOCK_DGRAM, "SOCK_DGRAM"},
@@ -180,27 +183,28 @@ std::optional<std::string> enum_arg(std::string_view call, std::string_view arg,
 // An argument without a role, by its kernel name and its call.
 std::string by_name(const arch::SyscallDesc& row, int i, const RawArgs& args,
                     const tracer::GuestMemory& memory) {
-  const std::string_view call = row.name, arg = row.arg_names[static_cast<std::size_t>(i)];
+  const Sys call = row.sys;
+  const std::string_view arg = row.arg_names[static_cast<std::size_t>(i)];
   const std::uint64_t v = args[static_cast<std::size_t>(i)];
   if (auto e = enum_arg(call, arg, v)) return *e;
-  if (arg == "flags" && is_any(call, {"open", "openat"})) return open_flags(v);
   // O_CLOEXEC and O_NONBLOCK without an access mode (0 is just 0).
-  if (arg == "flags" && is_any(call, {"pipe2", "dup3", "eventfd2", "inotify_init1", "signalfd4",
-                                      "epoll_create1", "memfd_secret"})) {
+  if (arg == "flags" && arch::is_any(call, {Sys::pipe2, Sys::dup3, Sys::eventfd2, Sys::inotify_init1,
+                                            Sys::signalfd4, Sys::epoll_create1, Sys::memfd_secret})) {
     return fd_flags(v);
   }
-  if (arg == "flags" && call == "mmap") return mmap_flags(v);
+  if (arg == "flags" && call == Sys::mmap) return mmap_flags(v);
   if (arg == "prot") return mmap_prot(v);
-  if (arg == "clone_flags" || (call == "unshare" && arg == "unshare_flags")) return clone_flags(v);
-  if (arg == "mode" && is_any(call, {"access", "faccessat", "faccessat2"})) return access_mode(v);
+  if (arg == "clone_flags" || (call == Sys::unshare && arg == "unshare_flags")) return clone_flags(v);
+  if (arg == "mode" && arch::is_any(call, {Sys::access, Sys::faccessat, Sys::faccessat2})) {
+    return access_mode(v);
+  }
   if (arg == "mode" || arg == "umode") return file_mode(v);
-  if ((arg == "sig" || arg == "signum") && call != "rseq") return signal_name(static_cast<int>(v));
-  if (arg == "how" && call == "openat2") return open_how_text(memory, v);
-  if (arg == "buf" && is_any(call, {"write", "pwrite64"})) return bytes_at(memory, v, args[2]);
+  if ((arg == "sig" || arg == "signum") && call != Sys::rseq) return signal_name(static_cast<int>(v));
+  if (arg == "buf" && arch::is_any(call, {Sys::write, Sys::pwrite64})) return bytes_at(memory, v, args[2]);
   if (arg == "argv") return string_array(memory, v);
   if (arg == "envp") return count_array(memory, v);
   if (is_any(arg, {"newname", "oldname", "linkpath", "target", "name"}) &&
-      is_any(call, {"symlink", "symlinkat", "sethostname", "setdomainname"})) {
+      arch::is_any(call, {Sys::symlink, Sys::symlinkat, Sys::sethostname, Sys::setdomainname})) {
     return c_string(memory, v);
   }
   if (is_any(arg, {"error_code", "count", "len", "size", "bufsiz", "usize", "addrlen"})) {
@@ -217,8 +221,9 @@ std::vector<std::string> decode_entry(const arch::SyscallDesc& row, const RawArg
   // open's mode means something only when a file may be created (strace
   // leaves it out otherwise).
   int count = row.arg_count;
-  if ((row.name == "open" || row.name == "openat") &&
-      (args[static_cast<std::size_t>(count - 2)] & (O_CREAT | O_TMPFILE)) == 0) {
+  const int oflags = row.arg_index(ArgRole::kOpenFlags);
+  if (oflags >= 0 && row.arg_index(ArgRole::kMode) == count - 1 &&
+      (args[static_cast<std::size_t>(oflags)] & (O_CREAT | O_TMPFILE)) == 0) {
     --count;
   }
   for (int i = 0; i < count; ++i) {
@@ -227,6 +232,8 @@ std::vector<std::string> decode_entry(const arch::SyscallDesc& row, const RawArg
       case arch::ArgRole::kPath: out.push_back(c_string(memory, v)); break;
       case arch::ArgRole::kDirfd: out.push_back(dirfd_name(v)); break;
       case arch::ArgRole::kAtFlags: out.push_back(at_flags(v)); break;
+      case arch::ArgRole::kOpenFlags: out.push_back(open_flags(v)); break;
+      case arch::ArgRole::kOpenHow: out.push_back(open_how_text(memory, v)); break;
       case arch::ArgRole::kPid:
       case arch::ArgRole::kFdIn: out.push_back(std::to_string(static_cast<int>(v))); break;
       case arch::ArgRole::kUid:
@@ -234,8 +241,7 @@ std::vector<std::string> decode_entry(const arch::SyscallDesc& row, const RawArg
       case arch::ArgRole::kSockaddr:
         out.push_back(sockaddr_text(memory, v, i + 1 < arch::kMaxArgs ? args[static_cast<std::size_t>(i + 1)] : 0));
         break;
-      case arch::ArgRole::kFdOut:
-      case arch::ArgRole::kOther: out.push_back(by_name(row, i, args, memory)); break;
+      default: out.push_back(by_name(row, i, args, memory)); break;
     }
   }
   return out;
@@ -277,29 +283,24 @@ std::string fd_pair(const tracer::GuestMemory& memory, std::uint64_t addr) {
 void decode_outputs(const arch::SyscallDesc& row, const RawArgs& args, std::int64_t result,
                     const tracer::GuestMemory& memory, std::vector<std::string>& out) {
   if (result_errno(result) != 0) return;
-  const std::string_view call = row.name;
-  const auto set = [&](std::size_t i, std::string text) {
-    if (i < out.size()) out[i] = std::move(text);
+  const Sys call = row.sys;
+  const auto set = [&](int i, std::string text) {
+    if (i >= 0 && static_cast<std::size_t>(i) < out.size()) out[static_cast<std::size_t>(i)] = std::move(text);
   };
-  if (is_any(call, {"stat", "lstat", "fstat"})) set(1, stat_text(memory, args[1]));
-  if (call == "newfstatat") set(2, stat_text(memory, args[2]));
-  if (call == "statx") set(4, statx_text(memory, args[4]));
-  if (call == "uname") set(0, uname_text(memory, args[0]));
-  if (is_any(call, {"pipe", "pipe2", "socketpair"})) {
-    const std::size_t i = call == "socketpair" ? 3 : 0;
-    set(i, fd_pair(memory, args[i]));
-  }
-  if (is_any(call, {"read", "pread64"})) {
+  const auto at = [&](int i) { return args[static_cast<std::size_t>(i)]; };
+  if (const int i = row.arg_index(ArgRole::kStatBuf); i >= 0) set(i, stat_text(memory, at(i)));
+  if (const int i = row.arg_index(ArgRole::kStatxBuf); i >= 0) set(i, statx_text(memory, at(i)));
+  if (const int i = row.arg_index(ArgRole::kFdOut); i >= 0) set(i, fd_pair(memory, at(i)));
+  if (call == Sys::uname) set(0, uname_text(memory, args[0]));
+  if (arch::is_any(call, {Sys::read, Sys::pread64})) {
     set(1, bytes_at(memory, args[1], static_cast<std::uint64_t>(result)));
   }
-  if (is_any(call, {"readlink", "readlinkat"})) {
-    const std::size_t i = call == "readlink" ? 1 : 2;
+  if (arch::is_any(call, {Sys::readlink, Sys::readlinkat})) {
+    const int i = row.paths[0].path + 1;  // the buffer follows the path
     std::string body(static_cast<std::size_t>(std::min<std::int64_t>(result, 4096)), '\0');
-    if (memory.read(args[i], std::as_writable_bytes(std::span(body)))) set(i, quote(body, 256));
+    if (memory.read(at(i), std::as_writable_bytes(std::span(body)))) set(i, quote(body, 256));
   }
-  if (call == "getcwd") {
-    set(0, c_string(memory, args[0]));
-  }
+  if (call == Sys::getcwd) set(0, c_string(memory, args[0]));
 }
 
 }  // namespace cocoon::trace

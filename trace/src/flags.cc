@@ -22,15 +22,9 @@ std::string hex(std::uint64_t v) {
 
 namespace {
 
-// The kernel's O_LARGEFILE: glibc defines O_LARGEFILE as 0 on 64-bit
-// hosts, but a 64-bit kernel still reports the bit a caller passed
-// (force_o_largefile() sets it for every 64-bit open; uapi asm-generic/fcntl.h,
-// arm64's asm/fcntl.h moves it).
-#if defined(__aarch64__)
-constexpr std::uint64_t kLargefile = 0400000;
-#else
-constexpr std::uint64_t kLargefile = 0100000;
-#endif
+// The kernel's O_LARGEFILE, which glibc defines as 0 on 64-bit hosts
+// (arch::o_largefile).
+constexpr std::uint64_t kLargefile = arch::o_largefile(arch::host_arch());
 
 constexpr FlagName kOpenFlags[] = {
     {O_CREAT, "O_CREAT"},       {O_EXCL, "O_EXCL"},         {O_NOCTTY, "O_NOCTTY"},
@@ -294,14 +288,14 @@ int result_errno(std::int64_t result) {
   return result < 0 && result >= -4095 ? static_cast<int>(-result) : 0;
 }
 
-std::string result_text(std::string_view name, std::int64_t result) {
+std::string result_text(arch::RetRole ret, std::int64_t result) {
   if (int err = result_errno(result)) {
     // strace's form: the call will be restarted, its result is not final.
     if (restart_name(err) != nullptr) return "? " + errno_name(err) + " (to be restarted)";
     return "-1 " + errno_name(err) + " (" + strerror(err) + ")";
   }
   // Addresses in hex, as strace prints them.
-  if (name == "mmap" || name == "brk" || name == "mremap" || name == "shmat") {
+  if (ret == arch::RetRole::kAddr) {
     return hex(static_cast<std::uint64_t>(result));
   }
   return std::to_string(result);

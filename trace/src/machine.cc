@@ -121,12 +121,6 @@ std::string hex_bytes(const std::uint8_t* p, std::size_t n) {
   return out;
 }
 
-// The syscall instruction's length: x86-64's `syscall` and `int 0x80` are 2
-// bytes, aarch64's `svc #0` and riscv64's `ecall` 4.
-std::size_t syscall_insn_len(arch::Arch abi) {
-  return abi == arch::Arch::kX86_64 || abi == arch::Arch::kI386 ? 2 : 4;
-}
-
 // Raw words when no disassembler covers the arch: fixed 4-byte slots for
 // the RISC arches, one 2-byte slot (the syscall) plus the rest for x86.
 std::vector<Instruction> raw_slots(const std::vector<std::uint8_t>& code, std::uint64_t base,
@@ -147,7 +141,7 @@ std::vector<Instruction> raw_slots(const std::vector<std::uint8_t>& code, std::u
 // bytes before the site as one slot, then the 2-byte syscall instruction.
 std::vector<Instruction> raw_bytes(arch::Arch abi, const std::vector<std::uint8_t>& code,
                                    std::uint64_t base, std::uint64_t site) {
-  if (syscall_insn_len(abi) == 4) return raw_slots(code, base, site, 4);
+  if (arch::syscall_insn_size(abi) == 4) return raw_slots(code, base, site, 4);
   const std::size_t lead = site - base;
   std::vector<Instruction> out;
   out.push_back({base, hex_bytes(code.data(), lead), "", false});
@@ -258,11 +252,11 @@ std::vector<Instruction> capstone_disassemble(arch::Arch abi,
 std::vector<Instruction> disassemble_at(pid_t tid, arch::Arch abi, std::uint64_t ip,
                                         std::string& note) {
   constexpr std::uint64_t kBefore = 24, kAfter = 8;
-  const std::uint64_t site = ip - syscall_insn_len(abi);
+  const std::uint64_t site = ip - arch::syscall_insn_size(abi);
   const std::uint64_t base = site - kBefore;
-  std::vector<std::uint8_t> code(kBefore + syscall_insn_len(abi) + kAfter);
+  std::vector<std::uint8_t> code(kBefore + arch::syscall_insn_size(abi) + kAfter);
   auto got = tracer::GuestMemory(tid).read_some(base, std::as_writable_bytes(std::span(code)));
-  if (!got || *got < kBefore + syscall_insn_len(abi)) {
+  if (!got || *got < kBefore + arch::syscall_insn_size(abi)) {
     note = "code not readable";
     return {};
   }

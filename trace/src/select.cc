@@ -5,15 +5,10 @@
 namespace cocoon::trace {
 namespace {
 
-using Names = std::initializer_list<std::string_view>;
+using arch::Sys;
 
-bool among(std::string_view name, Names names) {
+bool among(std::string_view name, std::initializer_list<std::string_view> names) {
   return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-bool starts(std::string_view name, Names prefixes) {
-  return std::any_of(prefixes.begin(), prefixes.end(),
-                     [&](std::string_view p) { return name.starts_with(p); });
 }
 
 }  // namespace
@@ -25,41 +20,58 @@ bool known_class(std::string_view cls) {
 
 // The classes are strace's (its syscallent TRACE_* marks), derived here from
 // the table's roles where a role says it (%file: a path argument; %desc: an
-// fd argument or result) and listed by name otherwise.
+// fd argument or result) and listed otherwise.
 bool in_class(std::string_view cls, const arch::SyscallDesc& row) {
-  const std::string_view n = row.name;
+  const Sys n = row.sys;
   if (cls == "file") return row.has_role(arch::ArgRole::kPath);
   if (cls == "desc") {
     return row.has_role(arch::ArgRole::kFdIn) || row.has_role(arch::ArgRole::kFdOut) ||
            row.ret == arch::RetRole::kFd;
   }
   if (cls == "process") {
-    return among(n, {"clone", "clone3", "fork", "vfork", "execve", "execveat", "exit",
-                     "exit_group", "wait4", "waitid", "kill", "tkill", "tgkill", "pidfd_open",
-                     "pidfd_send_signal", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "unshare"});
+    return arch::is_any(n, {Sys::clone, Sys::clone3, Sys::fork, Sys::vfork, Sys::execve,
+                            Sys::execveat, Sys::exit, Sys::exit_group, Sys::wait4, Sys::waitid,
+                            Sys::kill, Sys::tkill, Sys::tgkill, Sys::pidfd_open,
+                            Sys::pidfd_send_signal, Sys::rt_sigqueueinfo,
+                            Sys::rt_tgsigqueueinfo, Sys::unshare});
   }
   if (cls == "network" || cls == "net") {
     return row.has_role(arch::ArgRole::kSockaddr) ||
-           among(n, {"socket", "socketpair", "bind", "connect", "listen", "accept", "accept4",
-                     "getsockname", "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg",
-                     "sendmmsg", "recvmmsg", "shutdown", "setsockopt", "getsockopt"});
+           arch::is_any(n, {Sys::socket, Sys::socketpair, Sys::bind, Sys::connect, Sys::listen,
+                            Sys::accept, Sys::accept4, Sys::getsockname, Sys::getpeername,
+                            Sys::sendto, Sys::recvfrom, Sys::sendmsg, Sys::recvmsg,
+                            Sys::sendmmsg, Sys::recvmmsg, Sys::shutdown, Sys::setsockopt,
+                            Sys::getsockopt});
   }
   if (cls == "signal") {
-    return starts(n, {"rt_sig", "signalfd"}) ||
-           among(n, {"kill", "tkill", "tgkill", "sigaltstack", "pause", "pidfd_send_signal"});
+    return arch::is_any(n, {Sys::rt_sigaction, Sys::rt_sigprocmask, Sys::rt_sigreturn,
+                            Sys::rt_sigpending, Sys::rt_sigtimedwait, Sys::rt_sigtimedwait_time64,
+                            Sys::rt_sigsuspend, Sys::rt_sigqueueinfo, Sys::signalfd,
+                            Sys::signalfd4, Sys::kill, Sys::tkill, Sys::tgkill, Sys::sigaltstack,
+                            Sys::pause, Sys::pidfd_send_signal});
   }
   if (cls == "memory") {
-    return among(n, {"mmap", "munmap", "mprotect", "brk", "mremap", "madvise", "msync", "mlock",
-                     "mlock2", "munlock", "mlockall", "munlockall", "mincore",
-                     "pkey_mprotect", "remap_file_pages", "mbind", "set_mempolicy",
-                     "get_mempolicy", "migrate_pages", "move_pages", "process_madvise"});
+    return arch::is_any(n, {Sys::mmap, Sys::munmap, Sys::mprotect, Sys::brk, Sys::mremap,
+                            Sys::madvise, Sys::msync, Sys::mlock, Sys::mlock2, Sys::munlock,
+                            Sys::mlockall, Sys::munlockall, Sys::mincore, Sys::pkey_mprotect,
+                            Sys::remap_file_pages, Sys::mbind, Sys::set_mempolicy,
+                            Sys::get_mempolicy, Sys::migrate_pages, Sys::move_pages,
+                            Sys::process_madvise});
   }
   if (cls == "creds") {
-    return starts(n, {"getuid", "geteuid", "getgid", "getegid", "setuid", "setgid", "setre",
-                      "setres", "getres", "setfs", "getgroups", "setgroups", "capget", "capset"});
+    return arch::is_any(
+        n, {Sys::getuid, Sys::getuid32, Sys::geteuid, Sys::geteuid32, Sys::getgid, Sys::getgid32,
+            Sys::getegid, Sys::getegid32, Sys::setuid, Sys::setuid32, Sys::setgid, Sys::setgid32,
+            Sys::setreuid, Sys::setreuid32, Sys::setregid, Sys::setregid32, Sys::setresuid,
+            Sys::setresuid32, Sys::setresgid, Sys::setresgid32, Sys::getresuid,
+            Sys::getresuid32, Sys::getresgid, Sys::getresgid32, Sys::setfsuid, Sys::setfsuid32,
+            Sys::setfsgid, Sys::setfsgid32, Sys::getgroups, Sys::getgroups32, Sys::setgroups,
+            Sys::setgroups32, Sys::capget, Sys::capset});
   }
   if (cls == "ipc") {
-    return starts(n, {"msg", "sem", "shm"}) || among(n, {"ipc"});
+    return arch::is_any(n, {Sys::msgget, Sys::msgsnd, Sys::msgrcv, Sys::msgctl, Sys::semget,
+                            Sys::semop, Sys::semctl, Sys::semtimedop, Sys::semtimedop_time64,
+                            Sys::shmget, Sys::shmat, Sys::shmctl, Sys::shmdt, Sys::ipc});
   }
   return false;
 }
@@ -83,16 +95,16 @@ std::expected<Selection, std::string> Selection::parse(std::string_view set) {
     } else {
       const arch::SyscallDesc* row = arch::find_syscall(item);
       if (row == nullptr) return std::unexpected("unknown syscall '" + std::string(item) + "'");
-      s.names_.push_back(row->name);  // the table's string outlives `set`
+      s.calls_.push_back(row->sys);
     }
   }
-  if (s.names_.empty() && s.classes_.empty()) return std::unexpected("empty trace set");
+  if (s.calls_.empty() && s.classes_.empty()) return std::unexpected("empty trace set");
   return s;
 }
 
 bool Selection::selects(const arch::SyscallDesc& row) const {
   bool in = all_;
-  for (std::string_view n : names_) in = in || row.name == n;
+  in = in || std::find(calls_.begin(), calls_.end(), row.sys) != calls_.end();
   for (const std::string& c : classes_) in = in || in_class(c, row);
   return in != negate_;
 }

@@ -125,6 +125,7 @@ bool TraceView::on_entry(const tracer::ObservedEntry& e) {
   const bool selected = row == nullptr || options_.selection.selects(*row);
   if (!(plain || options_.all) || !selected) return false;  // counted for -c only
   r.name = row ? std::string(row->name) : "syscall_" + std::to_string(r.nr);
+  if (row) r.ret = row->ret;
   const bool refused = policy_ && policy_->decide(r.abi, r.nr).action == tracer::Action::kErrno;
   r.action = action_of(e, refused);
   r.notes = e.notes.notes();

@@ -85,7 +85,7 @@ std::string text_line(const CallRecord& r, bool colour) {
   if (!r.finished) {
     line += "?";
   } else {
-    const std::string res = result_text(r.name, r.result);
+    const std::string res = result_text(r.ret, r.result);
     line += colour && result_errno(r.result) ? kRed + res + kReset : res;
   }
   return line + notes_text(r, colour) + frames_text(r) + code_text(r);

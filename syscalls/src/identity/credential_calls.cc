@@ -21,10 +21,15 @@ using tracer::Verdict;
 
 namespace {
 
-constexpr std::string_view kCalls[] = {
-    "getuid",    "geteuid",   "getgid",   "getegid",  "getresuid", "getresgid", "getgroups",
-    "setuid",    "setgid",    "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
-    "setfsgid",  "setgroups", "capget",   "capset"};
+using arch::Sys;
+
+bool ours(Sys sys) {
+  return arch::is_any(sys, {Sys::getuid, Sys::geteuid, Sys::getgid, Sys::getegid, Sys::getresuid,
+                            Sys::getresgid, Sys::getgroups, Sys::setuid, Sys::setgid,
+                            Sys::setreuid, Sys::setregid, Sys::setresuid, Sys::setresgid,
+                            Sys::setfsuid, Sys::setfsgid, Sys::setgroups, Sys::capget,
+                            Sys::capset});
+}
 
 pid_t parent_of(pid_t pid) {
   const auto ppid = proc_field(pid, "status", "PPid:");
@@ -145,9 +150,7 @@ Credentials& IdentityState::of(pid_t tgid) {
 // -1..-4095 or 0, so a constant could only say 0, and would go on saying it
 // after a setuid(2). They stop; they are few in real programs.
 Decision CredentialCalls::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  bool ours = false;
-  for (std::string_view n : kCalls) ours = ours || row.name == n;
-  if (!ours) return Decision::allow();
+  if (!ours(row.sys)) return Decision::allow();
   // i386's 16-bit and 32-bit variants (getuid32...) are not decoded:
   // refused rather than let the real ids through. The rest is answered
   // from the emulated credentials without a register edit: a notification.
@@ -163,27 +166,28 @@ void CredentialCalls::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory&
 Verdict CredentialCalls::on_entry(tracer::SyscallStop& stop) {
   if (ns_) apply_id_maps(*ns_, *s_);
   Credentials& c = s_->of(stop.tracee.tgid);
-  const std::string_view n = stop.desc.name;
   const auto a = [&](int i) { return u32(stop.regs.arg(i)); };
-  if (n == "getuid") return faked(stop, c.ruid, "Uid:", 0);
-  if (n == "geteuid") return faked(stop, c.euid, "Uid:", 1);
-  if (n == "getgid") return faked(stop, c.rgid, "Gid:", 0);
-  if (n == "getegid") return faked(stop, c.egid, "Gid:", 1);
-  if (n == "getresuid") return write_u32s(stop, {{0, c.ruid}, {1, c.euid}, {2, c.suid}});
-  if (n == "getresgid") return write_u32s(stop, {{0, c.rgid}, {1, c.egid}, {2, c.sgid}});
-  if (n == "getgroups") return getgroups(stop, c);
-  if (n == "setuid") return result(c.setuid(a(0)));
-  if (n == "setgid") return result(c.setgid(a(0)));
-  if (n == "setreuid") return result(c.setreuid(a(0), a(1)));
-  if (n == "setregid") return result(c.setregid(a(0), a(1)));
-  if (n == "setresuid") return result(c.setresuid(a(0), a(1), a(2)));
-  if (n == "setresgid") return result(c.setresgid(a(0), a(1), a(2)));
-  if (n == "setfsuid") return Verdict::skip(c.setfsuid(a(0)));
-  if (n == "setfsgid") return Verdict::skip(c.setfsgid(a(0)));
-  if (n == "setgroups") return setgroups(stop, c);
-  if (n == "capget") return capabilities(stop, c, false);
-  if (n == "capset") return capabilities(stop, c, true);
-  return Verdict::resume();
+  switch (stop.desc.sys) {
+    case Sys::getuid: return faked(stop, c.ruid, "Uid:", 0);
+    case Sys::geteuid: return faked(stop, c.euid, "Uid:", 1);
+    case Sys::getgid: return faked(stop, c.rgid, "Gid:", 0);
+    case Sys::getegid: return faked(stop, c.egid, "Gid:", 1);
+    case Sys::getresuid: return write_u32s(stop, {{0, c.ruid}, {1, c.euid}, {2, c.suid}});
+    case Sys::getresgid: return write_u32s(stop, {{0, c.rgid}, {1, c.egid}, {2, c.sgid}});
+    case Sys::getgroups: return getgroups(stop, c);
+    case Sys::setuid: return result(c.setuid(a(0)));
+    case Sys::setgid: return result(c.setgid(a(0)));
+    case Sys::setreuid: return result(c.setreuid(a(0), a(1)));
+    case Sys::setregid: return result(c.setregid(a(0), a(1)));
+    case Sys::setresuid: return result(c.setresuid(a(0), a(1), a(2)));
+    case Sys::setresgid: return result(c.setresgid(a(0), a(1), a(2)));
+    case Sys::setfsuid: return Verdict::skip(c.setfsuid(a(0)));
+    case Sys::setfsgid: return Verdict::skip(c.setfsgid(a(0)));
+    case Sys::setgroups: return setgroups(stop, c);
+    case Sys::capget: return capabilities(stop, c, false);
+    case Sys::capset: return capabilities(stop, c, true);
+    default: return Verdict::resume();
+  }
 }
 
 }  // namespace cocoon::syscalls

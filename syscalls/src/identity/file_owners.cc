@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
+
+#include <linux/limits.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -16,8 +19,8 @@
 
 #include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/tracee.h"
-#include "../guest_fds.h"
 #include "../proc_fields.h"
+#include "file_target.h"
 #include "identity.h"
 
 namespace cocoon::syscalls {
@@ -27,102 +30,39 @@ using tracer::Verdict;
 
 namespace {
 
-constexpr std::string_view kCaps = "security.capability";
-constexpr std::string_view kCalls[] = {
-    "stat",     "lstat",     "fstat",     "newfstatat", "statx",     "chown",        "lchown",
-    "fchown",   "fchownat",  "chmod",     "fchmod",     "fchmodat",  "fchmodat2",    "mknod",
-    "mknodat",  "setxattr",  "lsetxattr", "fsetxattr",  "getxattr",  "lgetxattr",    "fgetxattr",
-    "removexattr", "lremovexattr", "fremovexattr", "unlink", "unlinkat", "rmdir", "rename",
-    "renameat", "renameat2"};
+using arch::ArgRole;
+using arch::Sys;
 
-// Where the tracer finds the guest's file for its own calls: the path the
-// guest's (already translated) arguments name, relative ones anchored at
-// the tracee's cwd or dirfd through /proc, an fd through its magic link.
-struct Target {
-  std::string path;
-  bool follow = true;
-  // "/proc/TID/fd/N" when `path` goes through the guest's fd N: if that
-  // is not open, the kernel's fdget() fails first, with EBADF, where the
-  // tracer's lookup of the missing link only says ENOENT.
-  std::string fd_link;
-  // The same file for statx, faster: the guest's dirfd N duplicated
-  // (GuestFds) and the non-empty path relative to it. Absent (-1) for an
-  // absolute path, one relative to the cwd, an fd itself (closing a
-  // duplicate of the file flushes it: GuestFds), or when no duplicate was
-  // had.
-  OwnedFd base;
-  std::string rel;
+constexpr std::string_view kCaps = "security.capability";
+
+// What FileOwners does with a call. Where its arguments are (the file: a
+// path with its dirfd, follow mode and AT_EMPTY_PATH, or an fd; the ids,
+// the mode, the buffers) the row says (arch/syscalls.tbl).
+enum class Op : std::uint8_t {
+  kNone, kStat, kStatx, kChown, kChmod, kMknod, kSetcap, kGetcap, kDropcap, kListcaps,
+  kRemove, kRename,
 };
 
-std::string fd_link(pid_t tid, int fd) {
-  return "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
-}
-
-// The errno the guest gets for `err` from a call on `t`: ENOENT through a
-// guest fd that is not open is EBADF (lstat of the magic link itself says
-// whether the fd exists).
-int guest_errno(const Target& t, int err) {
-  struct stat st {};
-  if (err == ENOENT && !t.fd_link.empty() &&
-      ::fstatat(AT_FDCWD, t.fd_link.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    return EBADF;
+Op op_of(Sys sys) {
+  switch (sys) {
+    case Sys::stat: case Sys::lstat: case Sys::fstat: case Sys::newfstatat: return Op::kStat;
+    case Sys::statx: return Op::kStatx;
+    case Sys::chown: case Sys::lchown: case Sys::fchown: case Sys::fchownat: return Op::kChown;
+    case Sys::chmod: case Sys::fchmod: case Sys::fchmodat: case Sys::fchmodat2: return Op::kChmod;
+    case Sys::mknod: case Sys::mknodat: return Op::kMknod;
+    case Sys::setxattr: case Sys::lsetxattr: case Sys::fsetxattr: case Sys::setxattrat:
+      return Op::kSetcap;
+    case Sys::getxattr: case Sys::lgetxattr: case Sys::fgetxattr: case Sys::getxattrat:
+      return Op::kGetcap;
+    case Sys::removexattr: case Sys::lremovexattr: case Sys::fremovexattr:
+    case Sys::removexattrat:
+      return Op::kDropcap;
+    case Sys::listxattr: case Sys::llistxattr: case Sys::flistxattr: case Sys::listxattrat:
+      return Op::kListcaps;
+    case Sys::unlink: case Sys::unlinkat: case Sys::rmdir: return Op::kRemove;
+    case Sys::rename: case Sys::renameat: case Sys::renameat2: return Op::kRename;
+    default: return Op::kNone;
   }
-  return err;
-}
-
-// The guest's fd `fd` duplicated for `t`: EBADF when the guest has no
-// such fd (the kernel's fdget() fails first); else whatever GuestFds gave,
-// or nothing (t keeps the /proc path).
-int attach_base(GuestFds& fds, const tracer::SyscallStop& stop, int fd, Target& t,
-                std::string rel) {
-  auto dup = fds.dup(stop.tracee.tid, stop.tracee.tgid, fd);
-  if (!dup) return dup.error() == EBADF ? EBADF : 0;
-  t.base = std::move(*dup);
-  t.rel = std::move(rel);
-  return 0;
-}
-
-std::expected<Target, int> at_path(GuestFds& fds, tracer::SyscallStop& stop, int dirfd_arg,
-                                   int path_arg, bool follow, bool empty_ok) {
-  const std::string proc = "/proc/" + std::to_string(stop.tracee.tid);
-  const int dirfd = dirfd_arg >= 0 ? static_cast<int>(stop.regs.arg(dirfd_arg)) : AT_FDCWD;
-  std::string path;
-  // A NULL path with AT_EMPTY_PATH is the empty one (statx, fstatat: Linux
-  // 6.11, fs/stat.c getname_maybe_null).
-  if (stop.regs.arg(path_arg) != 0 || !empty_ok) {
-    auto p = stop.memory.read_path(stop.regs.arg(path_arg));
-    if (!p) return std::unexpected(p.error());
-    path = std::move(*p);
-  }
-  if (path.empty()) {
-    if (!empty_ok) return std::unexpected(ENOENT);
-    // AT_EMPTY_PATH names the dirfd itself; AT_FDCWD's is the cwd (the
-    // empty walk from the starting point, fs/namei.c path_init with
-    // LOOKUP_EMPTY).
-    if (dirfd == AT_FDCWD) return Target{proc + "/cwd", true, {}, {}, {}};
-    const std::string link = fd_link(stop.tracee.tid, dirfd);
-    return Target{link, true, link, {}, {}};
-  }
-  if (path.front() == '/') return Target{path, follow, {}, {}, {}};
-  if (dirfd == AT_FDCWD) return Target{proc + "/cwd/" + path, follow, {}, {}, {}};
-  const std::string link = fd_link(stop.tracee.tid, dirfd);
-  Target t{link + "/" + path, follow, link, {}, {}};
-  if (int err = attach_base(fds, stop, dirfd, t, std::move(path))) return std::unexpected(err);
-  return t;
-}
-
-// An fd argument. `io`: a call the kernel resolves with fdget(), which an
-// O_PATH descriptor fails with EBADF (fchown, fchmod, f*xattr: fs/open.c,
-// fs/xattr.c), unlike fstat's fdget_raw().
-std::expected<Target, int> of_fd(tracer::SyscallStop& stop, int fd_arg, bool io) {
-  const int fd = static_cast<int>(stop.regs.arg(fd_arg));
-  const std::string link = fd_link(stop.tracee.tid, fd);
-  if (io) {
-    const auto flags = proc_field(stop.tracee.tid, "fdinfo/" + std::to_string(fd), "flags:");
-    if (!flags) return std::unexpected(EBADF);  // not open
-    if (std::stoul(*flags, nullptr, 8) & O_PATH) return std::unexpected(EBADF);
-  }
-  return Target{link, true, link, {}, {}};
 }
 
 std::expected<struct statx, int> host_statx(const Target& t, unsigned mask = STATX_BASIC_STATS,
@@ -152,14 +92,12 @@ std::uint32_t process_umask(pid_t tid) {
 }  // namespace
 
 Decision FileOwners::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  bool ours = false;
-  for (std::string_view n : kCalls) ours = ours || row.name == n;
-  if (!ours) return Decision::allow();
+  const Op op = op_of(row.sys);
+  if (op == Op::kNone) return Decision::allow();
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
   // Removals learn at the exit whether the file went; everything else is
   // answered at the entry without editing a register: a notification.
-  const bool removal = row.name == "unlink" || row.name == "unlinkat" || row.name == "rmdir" ||
-                       row.name.starts_with("rename");
+  const bool removal = op == Op::kRemove || op == Op::kRename;
   return removal ? Decision::trace() : Decision::notify();
 }
 
@@ -260,10 +198,12 @@ class Calls {
     return Verdict::skip(0);
   }
 
+  // statx(dirfd, path, flags, mask, buffer).
   Verdict statx(const std::expected<Target, int>& t) {
     if (!t) return Verdict::deny(t.error());
-    const int flags = static_cast<int>(stop_.regs.arg(2));
-    auto sx = host_statx(*t, static_cast<unsigned>(stop_.regs.arg(3)), flags & AT_STATX_SYNC_TYPE);
+    const int flags = static_cast<int>(stop_.regs.arg(stop_.desc.flags_arg));
+    auto sx = host_statx(*t, static_cast<unsigned>(stop_.regs.arg(stop_.desc.flags_arg + 1)),
+                         flags & AT_STATX_SYNC_TYPE);
     if (!sx) return Verdict::deny(sx.error());
     const Shown v = shown(*sx);
     note_owner(*sx, v);
@@ -272,7 +212,8 @@ class Calls {
     sx->stx_mode = static_cast<std::uint16_t>(v.mode);
     sx->stx_rdev_major = major(v.rdev);
     sx->stx_rdev_minor = minor(v.rdev);
-    if (!stop_.memory.write(stop_.regs.arg(4), std::as_bytes(std::span(&*sx, 1)))) {
+    const std::uint64_t buf = stop_.regs.arg(stop_.desc.arg_index(ArgRole::kStatxBuf));
+    if (!stop_.memory.write(buf, std::as_bytes(std::span(&*sx, 1)))) {
       return Verdict::deny(EFAULT);
     }
     return Verdict::skip(0);
@@ -391,41 +332,41 @@ class Calls {
 
   // security.capability (setcap, getcap): kept in the record, as the real
   // xattr needs CAP_SETFCAP. Other names go to the kernel.
-  std::expected<bool, int> is_caps(int name_arg) {
-    auto name = stop_.memory.read_path(stop_.regs.arg(name_arg));
+  std::expected<bool, int> is_caps() {
+    const int at = stop_.desc.arg_index(ArgRole::kXattrName);
+    auto name = stop_.memory.read_path(stop_.regs.arg(at));
     if (!name) return std::unexpected(name.error());
     return *name == kCaps;
   }
 
-  Verdict setcap(const std::expected<Target, int>& t, int base) {
-    auto caps = is_caps(base);
+  Verdict setcap(const std::expected<Target, int>& t) {
+    auto caps = is_caps();
     if (!caps) return Verdict::deny(caps.error());
     if (!*caps) return Verdict::resume();
+    const auto args = xattr_args(stop_);
+    if (!args) return Verdict::resume();
     if (!creds().privileged()) return Verdict::deny(EPERM);
     if (!t) return Verdict::deny(t.error());
     auto sx = host_statx(*t);
     if (!sx) return Verdict::deny(sx.error());
-    const std::size_t size = stop_.regs.arg(base + 2);
-    const int flags = static_cast<int>(stop_.regs.arg(base + 3));
+    const std::size_t size = args->size;
     if (size > 65536) return Verdict::deny(E2BIG);
     std::string value(size, '\0');
-    if (size && !stop_.memory.read(stop_.regs.arg(base + 1),
-                                   std::as_writable_bytes(std::span(value.data(), size)))) {
+    if (size && !stop_.memory.read(args->value, std::as_writable_bytes(std::span(value.data(), size)))) {
       return Verdict::deny(EFAULT);
     }
     FileRecord r = base_record(*sx);
-    if ((flags & 1 /* XATTR_CREATE */) && r.caps) return Verdict::deny(EEXIST);
-    if ((flags & 2 /* XATTR_REPLACE */) && !r.caps) return Verdict::deny(ENODATA);
+    if ((args->flags & 1 /* XATTR_CREATE */) && r.caps) return Verdict::deny(EEXIST);
+    if ((args->flags & 2 /* XATTR_REPLACE */) && !r.caps) return Verdict::deny(ENODATA);
     r.caps = std::move(value);
     return save(*sx, r);
   }
 
-  // The file's record when the call names security.capability and the
-  // record holds one; else the kernel answers (nullopt).
+  // The file's record when it holds a security.capability; else the kernel
+  // answers (nullopt).
   std::optional<std::pair<struct statx, const FileRecord*>> recorded_caps(
-      const std::expected<Target, int>& t, int base) {
-    auto caps = is_caps(base);
-    if (!caps || !*caps || !t) return std::nullopt;
+      const std::expected<Target, int>& t) {
+    if (!t) return std::nullopt;
     auto sx = host_statx(*t);
     if (!sx) return std::nullopt;
     const FileRecord* r = record(*sx);
@@ -433,27 +374,61 @@ class Calls {
     return std::pair{*sx, r};
   }
 
-  Verdict getcap(const std::expected<Target, int>& t, int base) {
-    const auto found = recorded_caps(t, base);
-    if (!found) return Verdict::resume();
+  Verdict getcap(const std::expected<Target, int>& t) {
+    auto caps = is_caps();
+    if (!caps || !*caps) return Verdict::resume();
+    const auto args = xattr_args(stop_);
+    const auto found = recorded_caps(t);
+    if (!args || !found) return Verdict::resume();
     const FileRecord* r = found->second;
-    const std::size_t size = stop_.regs.arg(base + 2);
     const auto len = static_cast<std::int64_t>(r->caps->size());
-    if (size == 0) return Verdict::skip(len);
-    if (size < r->caps->size()) return Verdict::deny(ERANGE);
-    if (!stop_.memory.write(stop_.regs.arg(base + 1), std::as_bytes(std::span(*r->caps)))) {
+    if (args->size == 0) return Verdict::skip(len);
+    if (args->size < r->caps->size()) return Verdict::deny(ERANGE);
+    if (!stop_.memory.write(args->value, std::as_bytes(std::span(*r->caps)))) {
       return Verdict::deny(EFAULT);
     }
     return Verdict::skip(len);
   }
 
-  Verdict dropcap(const std::expected<Target, int>& t, int base) {
-    const auto found = recorded_caps(t, base);
+  Verdict dropcap(const std::expected<Target, int>& t) {
+    auto caps = is_caps();
+    if (!caps || !*caps) return Verdict::resume();
+    const auto found = recorded_caps(t);
     if (!found) return Verdict::resume();
     if (!creds().privileged()) return Verdict::deny(EPERM);
     FileRecord copy = *found->second;
     copy.caps.reset();
     return save(found->first, copy);
+  }
+
+  // listxattr(2) family: the kernel's list of names, with
+  // security.capability added when the record holds one (so getfattr -d
+  // finds what getxattr answers). Anything unusual is the kernel's to say.
+  Verdict listcaps(const std::expected<Target, int>& t) {
+    const auto found = recorded_caps(t);
+    if (!found) return Verdict::resume();
+    std::string names(XATTR_LIST_MAX, '\0');
+    const char* path = t->path.c_str();
+    const ssize_t n = t->follow ? ::listxattr(path, names.data(), names.size())
+                                : ::llistxattr(path, names.data(), names.size());
+    if (n < 0) return Verdict::resume();
+    names.resize(static_cast<std::size_t>(n));
+    if (names.find(std::string(kCaps) + '\0') == 0 ||
+        names.find(std::string(1, '\0') + std::string(kCaps) + '\0') != std::string::npos) {
+      return Verdict::resume();  // the file has a real one
+    }
+    names.append(kCaps);
+    names.push_back('\0');
+    if (names.size() > XATTR_LIST_MAX) return Verdict::resume();
+    const int at = stop_.desc.arg_index(ArgRole::kXattrList);
+    const std::uint64_t size = stop_.regs.arg(at + 1);
+    const auto len = static_cast<std::int64_t>(names.size());
+    if (size == 0) return Verdict::skip(len);
+    if (size < names.size()) return Verdict::deny(ERANGE);
+    if (!stop_.memory.write(stop_.regs.arg(at), std::as_bytes(std::span(names)))) {
+      return Verdict::deny(EFAULT);
+    }
+    return Verdict::skip(len);
   }
 
   // unlink, rmdir, rename over a file: its record goes when the kernel says
@@ -487,58 +462,31 @@ class Calls {
 
 Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   Calls c(*s_, stop);
-  auto& regs = stop.regs;
-  const std::string_view n = stop.desc.name;
-  const auto u32 = [&](int i) { return static_cast<std::uint32_t>(regs.arg(i)); };
-  const auto flags = [&](int i) { return static_cast<int>(regs.arg(i)); };
-  const bool nofollow3 = flags(3) & AT_SYMLINK_NOFOLLOW;
-  const auto at = [&](int dirfd_arg, int path_arg, bool follow, bool empty_ok) {
-    return at_path(fds_, stop, dirfd_arg, path_arg, follow, empty_ok);
-  };
-  if (n == "stat") return c.stat(at(-1, 0, true, false), regs.arg(1));
-  if (n == "lstat") return c.stat(at(-1, 0, false, false), regs.arg(1));
-  if (n == "fstat") return c.stat(of_fd(stop, 0, false), regs.arg(1));
-  if (n == "newfstatat") {
-    return c.stat(at(0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), regs.arg(2));
-  }
-  if (n == "statx") {
-    return c.statx(at(0, 1, !(flags(2) & AT_SYMLINK_NOFOLLOW), flags(2) & AT_EMPTY_PATH));
-  }
-  if (n == "chown") return c.chown(at(-1, 0, true, false), u32(1), u32(2));
-  if (n == "lchown") return c.chown(at(-1, 0, false, false), u32(1), u32(2));
-  if (n == "fchown") return c.chown(of_fd(stop, 0, true), u32(1), u32(2));
-  if (n == "fchownat") {
-    return c.chown(at(0, 1, !(flags(4) & AT_SYMLINK_NOFOLLOW), flags(4) & AT_EMPTY_PATH),
-                   u32(2), u32(3));
-  }
-  if (n == "chmod") return c.chmod(at(-1, 0, true, false), u32(1));
-  if (n == "fchmod") return c.chmod(of_fd(stop, 0, true), u32(1));
-  if (n == "fchmodat") return c.chmod(at(0, 1, true, false), u32(2));
-  if (n == "fchmodat2") {
-    return c.chmod(at(0, 1, !nofollow3, flags(3) & AT_EMPTY_PATH), u32(2));
-  }
-  if (n == "mknod") return c.mknod(at(-1, 0, false, false), u32(1), regs.arg(2));
-  if (n == "mknodat") return c.mknod(at(0, 1, false, false), u32(2), regs.arg(3));
-  if (n == "setxattr") return c.setcap(at(-1, 0, true, false), 1);
-  if (n == "lsetxattr") return c.setcap(at(-1, 0, false, false), 1);
-  if (n == "fsetxattr") return c.setcap(of_fd(stop, 0, true), 1);
-  if (n == "getxattr") return c.getcap(at(-1, 0, true, false), 1);
-  if (n == "lgetxattr") return c.getcap(at(-1, 0, false, false), 1);
-  if (n == "fgetxattr") return c.getcap(of_fd(stop, 0, true), 1);
-  if (n == "removexattr") return c.dropcap(at(-1, 0, true, false), 1);
-  if (n == "lremovexattr") return c.dropcap(at(-1, 0, false, false), 1);
-  if (n == "fremovexattr") return c.dropcap(of_fd(stop, 0, true), 1);
+  const arch::SyscallDesc& row = stop.desc;
+  const auto arg = [&](ArgRole role) { return stop.regs.arg(row.arg_index(role)); };
+  const auto u32 = [&](ArgRole role) { return static_cast<std::uint32_t>(arg(role)); };
+  const Op op = op_of(row.sys);
+  // fstat resolves its fd with fdget_raw(), which takes an O_PATH fd; the
+  // other f* calls do not (see of_fd).
+  const auto file = [&] { return target(fds_, stop, op != Op::kStat); };
   std::optional<FileKey> gone;
-  if (n == "unlink" || n == "rmdir") gone = c.removed(at(-1, 0, false, false));
-  if (n == "unlinkat") gone = c.removed(at(0, 1, false, false));
-  if (n == "rename") {
-    gone = c.renamed_over(at(-1, 0, false, false), at(-1, 1, false, false));
-  }
-  if (n == "renameat") {
-    gone = c.renamed_over(at(0, 1, false, false), at(2, 3, false, false));
-  }
-  if (n == "renameat2" && !(regs.arg(4) & 2 /* RENAME_EXCHANGE */)) {
-    gone = c.renamed_over(at(0, 1, false, false), at(2, 3, false, false));
+  switch (op) {
+    case Op::kNone: return Verdict::resume();
+    case Op::kStat: return c.stat(file(), arg(ArgRole::kStatBuf));
+    case Op::kStatx: return c.statx(file());
+    case Op::kChown: return c.chown(file(), u32(ArgRole::kUid), u32(ArgRole::kGid));
+    case Op::kChmod: return c.chmod(file(), u32(ArgRole::kMode));
+    case Op::kMknod: return c.mknod(file(), u32(ArgRole::kMode), arg(ArgRole::kDev));
+    case Op::kSetcap: return c.setcap(file());
+    case Op::kGetcap: return c.getcap(file());
+    case Op::kDropcap: return c.dropcap(file());
+    case Op::kListcaps: return c.listcaps(file());
+    case Op::kRemove: gone = c.removed(file()); break;
+    case Op::kRename:
+      // renameat2(..., flags): RENAME_EXCHANGE swaps the two, removing none.
+      if (row.sys == Sys::renameat2 && (stop.regs.arg(4) & 2 /* RENAME_EXCHANGE */)) break;
+      gone = c.renamed_over(target(fds_, stop, true, 0), target(fds_, stop, true, 1));
+      break;
   }
   if (!gone) return Verdict::resume();
   removing_.set(stop.tracee.tid, *gone);

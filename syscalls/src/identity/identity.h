@@ -5,7 +5,9 @@
 //    on fork, kept across exec);
 //  - FileOwners records chown, chmod, mknod of devices and the
 //    security.capability xattr in the OwnershipDb instead of refusing them,
-//    and answers the stat family with what was recorded.
+//    and answers the stat family and the xattr family (get, list, remove:
+//    every row of arch/syscalls.tbl with an xattr or xattrlist role) with
+//    what was recorded.
 // Everything is emulated at the entry stop: the tracer does the real work
 // (a stat, a chmod, a regular file standing for a device) itself, writes
 // the answer and skips the call, so no call here costs an exit stop except

@@ -32,17 +32,21 @@ struct IpcCall {
   int cmd_arg = -1;
 };
 
-std::optional<IpcCall> ipc_call(std::string_view n) {
-  if (n == "shmget") return IpcCall{'m', true, 0, -1};
-  if (n == "semget") return IpcCall{'s', true, 0, -1};
-  if (n == "msgget") return IpcCall{'q', true, 0, -1};
-  if (n == "shmat") return IpcCall{'m', false, 0, -1};
-  if (n == "shmctl") return IpcCall{'m', false, 0, 1};
-  if (n == "semop" || n == "semtimedop") return IpcCall{'s', false, 0, -1};
-  if (n == "semctl") return IpcCall{'s', false, 0, 2};
-  if (n == "msgsnd" || n == "msgrcv") return IpcCall{'q', false, 0, -1};
-  if (n == "msgctl") return IpcCall{'q', false, 0, 1};
-  return std::nullopt;
+using arch::Sys;
+
+std::optional<IpcCall> ipc_call(Sys n) {
+  switch (n) {
+    case Sys::shmget: return IpcCall{'m', true, 0, -1};
+    case Sys::semget: return IpcCall{'s', true, 0, -1};
+    case Sys::msgget: return IpcCall{'q', true, 0, -1};
+    case Sys::shmat: return IpcCall{'m', false, 0, -1};
+    case Sys::shmctl: return IpcCall{'m', false, 0, 1};
+    case Sys::semop: case Sys::semtimedop: return IpcCall{'s', false, 0, -1};
+    case Sys::semctl: return IpcCall{'s', false, 0, 2};
+    case Sys::msgsnd: case Sys::msgrcv: return IpcCall{'q', false, 0, -1};
+    case Sys::msgctl: return IpcCall{'q', false, 0, 1};
+    default: return std::nullopt;
+  }
 }
 
 std::uint64_t object(char kind, long id) {
@@ -73,8 +77,8 @@ std::string mq_name(std::uint32_t ns, const std::string& name) {
 }
 
 Decision IpcIsolation::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  const bool ours = ipc_call(row.name) || row.name == "mq_open" || row.name == "mq_unlink" ||
-                    row.name == "ipc";
+  const bool ours =
+      ipc_call(row.sys) || arch::is_any(row.sys, {Sys::mq_open, Sys::mq_unlink, Sys::ipc});
   if (!ours) return Decision::allow();
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
   return Decision::trace();
@@ -82,8 +86,8 @@ Decision IpcIsolation::decision(const arch::SyscallDesc& row, arch::Arch abi) co
 
 Verdict IpcIsolation::on_entry(tracer::SyscallStop& stop) {
   const std::uint32_t ns = ns_->id_of(stop.tracee.tgid, NsKind::kIpc);
-  if (stop.desc.name == "mq_open" || stop.desc.name == "mq_unlink") return mq(stop, ns);
-  auto call = ipc_call(stop.desc.name);
+  if (arch::is_any(stop.desc.sys, {Sys::mq_open, Sys::mq_unlink})) return mq(stop, ns);
+  auto call = ipc_call(stop.desc.sys);
   if (!call) return Verdict::resume();
   if (call->get) {
     const auto key = static_cast<std::int32_t>(stop.regs.arg(0));
@@ -121,7 +125,7 @@ IpcIsolation::~IpcIsolation() {
 }
 
 void IpcIsolation::on_exit(tracer::SyscallStop& stop) {
-  auto call = ipc_call(stop.desc.name);
+  auto call = ipc_call(stop.desc.sys);
   const std::int64_t id = stop.regs.result();
   if (!call || !call->get || id < 0) return;
   ns_->ipc_objects[object(call->kind, id)] = ns_->id_of(stop.tracee.tgid, NsKind::kIpc);
@@ -135,7 +139,7 @@ Verdict IpcIsolation::mq(tracer::SyscallStop& stop, std::uint32_t ns) {
   if (name->empty() || name->find('/') != std::string::npos) return Verdict::resume();  // EINVAL/EACCES
   tracer::StackScratch scratch(stop.memory, stop.regs.sp());
   const std::string ours = mq_name(ns, *name);
-  if (stop.desc.name == "mq_open" && (stop.regs.arg(1) & O_CREAT)) queues_.push_back(ours);
+  if (stop.desc.sys == Sys::mq_open && (stop.regs.arg(1) & O_CREAT)) queues_.push_back(ours);
   auto at = scratch.push_string(ours);
   if (!at) return Verdict::deny(at.error());
   if (!arch::SyscallRegs::can_set_arg0()) return Verdict::deny(ENOSYS);

@@ -43,10 +43,11 @@ std::optional<std::pair<pid_t, std::string>> proc_pid_path(const std::string& ho
 
 }  // namespace
 
+using arch::Sys;
+
 Decision Namespaces::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  const std::string_view n = row.name;
-  const bool ours = n == "unshare" || n == "clone" || n == "setns" || n == "mount" ||
-                    n == "umount2" || n == "umount" || n == "pivot_root" || n == "chroot";
+  const bool ours = arch::is_any(row.sys, {Sys::unshare, Sys::clone, Sys::setns, Sys::mount,
+                                           Sys::umount2, Sys::umount, Sys::pivot_root, Sys::chroot});
   if (!ours) return Decision::allow();
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
   return Decision::trace();
@@ -81,14 +82,15 @@ bool Namespaces::admin_over(pid_t tgid, std::uint32_t target) {
 }
 
 Verdict Namespaces::on_entry(tracer::SyscallStop& stop) {
-  const std::string_view n = stop.desc.name;
-  if (n == "unshare") return unshare(stop);
-  if (n == "clone") return clone(stop);
-  if (n == "setns") return setns(stop);
-  if (n == "mount") return mount(stop);
-  if (n == "pivot_root") return pivot_root(stop);
-  if (n == "chroot") return chroot(stop);
-  return umount(stop);
+  switch (stop.desc.sys) {
+    case Sys::unshare: return unshare(stop);
+    case Sys::clone: return clone(stop);
+    case Sys::setns: return setns(stop);
+    case Sys::mount: return mount(stop);
+    case Sys::pivot_root: return pivot_root(stop);
+    case Sys::chroot: return chroot(stop);
+    default: return umount(stop);
+  }
 }
 
 // unshare(2): EINVAL for unknown flags; EPERM without CAP_SYS_ADMIN for
@@ -256,7 +258,7 @@ Verdict Namespaces::mount(tracer::SyscallStop& stop) {
 Verdict Namespaces::umount(tracer::SyscallStop& stop) {
   const pid_t tgid = stop.tracee.tgid;
   if (ns_->id_of(tgid, NsKind::kMnt) == 0 || !admin(tgid)) return Verdict::deny(EPERM);
-  const bool umount2 = stop.desc.name == "umount2";
+  const bool umount2 = stop.desc.sys == Sys::umount2;
   const std::uint64_t flags = umount2 ? stop.regs.arg(1) : 0;
   // The old root is not in the table any more; its directory may still be
   // reachable another way (through a bind of the host's /), so the name is

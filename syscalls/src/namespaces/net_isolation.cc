@@ -38,10 +38,11 @@ bool loopback_reachable(const void* addr, std::size_t len) {
   return true;
 }
 
+using arch::Sys;
+
 Decision NetIsolation::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  const std::string_view n = row.name;
-  if (n == "sendto") return Decision::trace_if_nonzero(4);
-  const bool ours = n == "connect" || n == "bind" || n == "sendmsg" || n == "sendmmsg";
+  if (row.sys == Sys::sendto) return Decision::trace_if_nonzero(4);
+  const bool ours = arch::is_any(row.sys, {Sys::connect, Sys::bind, Sys::sendmsg, Sys::sendmmsg});
   if (!ours) return Decision::allow();
   return abi == arch::host_arch() ? Decision::trace() : Decision::fail(ENOSYS);
 }
@@ -59,14 +60,14 @@ std::vector<std::byte> read_address(const tracer::SyscallStop& stop, std::uint64
 
 Verdict NetIsolation::on_entry(tracer::SyscallStop& stop) {
   if (ns_->id_of(stop.tracee.tgid, NsKind::kNet) == 0) return Verdict::resume();
-  const std::string_view n = stop.desc.name;
-  if (n == "bind") return bind(stop);
-  if (n == "sendmsg" || n == "sendmmsg") return check_msghdrs(stop, n == "sendmmsg");
-  const int arg = n == "connect" ? 1 : 4;
+  const Sys n = stop.desc.sys;
+  if (n == Sys::bind) return bind(stop);
+  if (n == Sys::sendmsg || n == Sys::sendmmsg) return check_msghdrs(stop, n == Sys::sendmmsg);
+  const int arg = n == Sys::connect ? 1 : 4;
   auto addr = read_address(stop, stop.regs.arg(arg), stop.regs.arg(arg + 1));
   sa_family_t family = 0;
   if (addr.size() >= sizeof family) std::memcpy(&family, addr.data(), sizeof family);
-  if (n == "sendto" && family == AF_NETLINK) return netlink_request(stop);
+  if (n == Sys::sendto && family == AF_NETLINK) return netlink_request(stop);
   if (!addr.empty() && !loopback_reachable(addr.data(), addr.size())) {
     return Verdict::deny(ENETUNREACH);
   }

@@ -28,22 +28,26 @@ enum class Call : std::uint8_t {
   kWait4, kWaitid, kKill, kSetpgid, kPriority, kIoprio, kIoctl,
 };
 
-Call call_of(std::string_view name) {
-  static const std::unordered_map<std::string_view, Call> calls = {
-      {"getpid", Call::kGetpid},       {"gettid", Call::kGettid},
-      {"getppid", Call::kGetppid},     {"getpgrp", Call::kGroupResult},
-      {"setsid", Call::kGroupResult},  {"getpgid", Call::kGetGroupOf},
-      {"getsid", Call::kGetGroupOf},   {"fork", Call::kFork},
-      {"vfork", Call::kFork},          {"clone", Call::kClone},
-      {"set_tid_address", Call::kSetTidAddress},
-      {"wait4", Call::kWait4},         {"waitid", Call::kWaitid},
-      {"kill", Call::kKill},           {"setpgid", Call::kSetpgid},
-      {"getpriority", Call::kPriority}, {"setpriority", Call::kPriority},
-      {"ioprio_get", Call::kIoprio},   {"ioprio_set", Call::kIoprio},
-      {"ioctl", Call::kIoctl},
-  };
-  auto it = calls.find(name);
-  return it == calls.end() ? Call::kGeneric : it->second;
+Call call_of(arch::Sys sys) {
+  using arch::Sys;
+  switch (sys) {
+    case Sys::getpid: return Call::kGetpid;
+    case Sys::gettid: return Call::kGettid;
+    case Sys::getppid: return Call::kGetppid;
+    case Sys::getpgrp: case Sys::setsid: return Call::kGroupResult;
+    case Sys::getpgid: case Sys::getsid: return Call::kGetGroupOf;
+    case Sys::fork: case Sys::vfork: return Call::kFork;
+    case Sys::clone: return Call::kClone;
+    case Sys::set_tid_address: return Call::kSetTidAddress;
+    case Sys::wait4: return Call::kWait4;
+    case Sys::waitid: return Call::kWaitid;
+    case Sys::kill: return Call::kKill;
+    case Sys::setpgid: return Call::kSetpgid;
+    case Sys::getpriority: case Sys::setpriority: return Call::kPriority;
+    case Sys::ioprio_get: case Sys::ioprio_set: return Call::kIoprio;
+    case Sys::ioctl: return Call::kIoctl;
+    default: return Call::kGeneric;
+  }
 }
 
 bool has_pid_arg(const arch::SyscallDesc& row) {
@@ -96,9 +100,9 @@ Pids::Pids(std::shared_ptr<NamespaceState> ns, tracer::ProcessRegistry& registry
       forks_from_(registry) {}
 
 Decision Pids::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  const bool ours = call_of(row.name) != Call::kGeneric || has_pid_arg(row) ||
+  const bool ours = call_of(row.sys) != Call::kGeneric || has_pid_arg(row) ||
                     row.ret == arch::RetRole::kPid;
-  if (!ours || row.name == "clone3") return Decision::allow();
+  if (!ours || row.sys == arch::Sys::clone3) return Decision::allow();
   // The i386 ABI would see and reach real pids: refused, not leaked.
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
   return Decision::trace();
@@ -109,11 +113,11 @@ Verdict Pids::on_entry(tracer::SyscallStop& stop) {
   PidNamespace* ns = ns_of(t.tgid);
   if (ns == nullptr) {
     // The host's numbers; only clone needs a note, for its child's words.
-    if (call_of(stop.desc.name) == Call::kClone) clone_entry(stop, nullptr);
+    if (call_of(stop.desc.sys) == Call::kClone) clone_entry(stop, nullptr);
     return Verdict::resume();
   }
   if (t.tgid > 0) ns->member(t.tgid);
-  switch (call_of(stop.desc.name)) {
+  switch (call_of(stop.desc.sys)) {
     case Call::kGetpid: return Verdict::skip(ns->member(t.tgid > 0 ? t.tgid : t.tid));
     case Call::kGettid: return Verdict::skip(ns->member(t.tid));
     case Call::kGetppid:
@@ -161,7 +165,7 @@ Verdict Pids::on_entry(tracer::SyscallStop& stop) {
     case Call::kPriority:
     case Call::kIoprio: {
       // PRIO_PROCESS/PRIO_PGRP are 0/1; IOPRIO_WHO_PROCESS/PGRP are 1/2.
-      const bool io = call_of(stop.desc.name) == Call::kIoprio;
+      const bool io = call_of(stop.desc.sys) == Call::kIoprio;
       const auto which = static_cast<int>(stop.regs.arg(0)) - (io ? 1 : 0);
       const pid_t who = as_pid(stop.regs.arg(1));
       if ((which == PRIO_PROCESS || which == PRIO_PGRP) && who > 0) {
@@ -260,7 +264,7 @@ void Pids::clone_exit(tracer::SyscallStop& stop) {
 void Pids::on_exit(tracer::SyscallStop& stop) {
   const std::int64_t r = stop.regs.result();
   PidNamespace* ns = ns_of(stop.tracee.tgid);
-  const Call call = call_of(stop.desc.name);
+  const Call call = call_of(stop.desc.sys);
   if (call == Call::kIoctl && ns != nullptr) {
     const auto request = static_cast<unsigned>(stop.tracee.entry_args[1]);
     const std::uint64_t addr = stop.tracee.entry_args[2];

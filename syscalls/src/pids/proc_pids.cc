@@ -88,7 +88,7 @@ DirentsOut filter_proc_dirents(std::string_view in, std::size_t capacity, long l
 }
 
 Decision ProcListing::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  if (row.name != "getdents64") return Decision::allow();
+  if (row.sys != arch::Sys::getdents64) return Decision::allow();
   return abi == arch::host_arch() ? Decision::trace() : Decision::allow();
 }
 

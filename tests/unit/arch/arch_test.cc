@@ -1,5 +1,6 @@
 #include "cocoon/arch/arch.h"
 
+#include <elf.h>
 #include <gtest/gtest.h>
 #include <linux/audit.h>
 
@@ -35,6 +36,24 @@ TEST(Arch, EntryAbisOfEachHost) {
   EXPECT_EQ(x86[1], Arch::kI386);
   ASSERT_EQ(entry_abis(Arch::kAarch64).size(), 1u);
   ASSERT_EQ(entry_abis(Arch::kRiscv64).size(), 1u);
+}
+
+// What used to be #ifs outside arch/, now answered for every arch on every
+// host: the ELF machine binfmt_elf checks, the syscall instruction's length
+// (the ip at a stop is past it), and where each kernel puts O_LARGEFILE
+// (asm-generic/fcntl.h; arm64's asm/fcntl.h).
+TEST(Arch, PerArchConstantsForEveryArch) {
+  EXPECT_EQ(elf_machine(Arch::kX86_64), EM_X86_64);
+  EXPECT_EQ(elf_machine(Arch::kI386), EM_386);
+  EXPECT_EQ(elf_machine(Arch::kAarch64), EM_AARCH64);
+  EXPECT_EQ(elf_machine(Arch::kRiscv64), EM_RISCV);
+  EXPECT_EQ(syscall_insn_size(Arch::kX86_64), 2u);  // 0f 05
+  EXPECT_EQ(syscall_insn_size(Arch::kI386), 2u);    // cd 80
+  EXPECT_EQ(syscall_insn_size(Arch::kAarch64), 4u);
+  EXPECT_EQ(syscall_insn_size(Arch::kRiscv64), 4u);
+  EXPECT_EQ(o_largefile(Arch::kX86_64), 0100000u);
+  EXPECT_EQ(o_largefile(Arch::kAarch64), 0400000u);
+  EXPECT_EQ(o_largefile(Arch::kRiscv64), 0100000u);
 }
 
 }  // namespace

@@ -68,6 +68,20 @@ TEST(SyscallTable, LookupByNumberRoundTrips) {
   EXPECT_EQ(find_syscall("no_such_call"), nullptr);
 }
 
+// Sys, the generated enumeration handlers switch on, names every row, in
+// table order, as the kernel names it (a keyword gets a trailing '_').
+TEST(SyscallTable, SysNamesEveryRow) {
+  for (const SyscallDesc& row : all_syscalls()) {
+    EXPECT_EQ(&find_syscall(row.sys), &row) << row.name;
+  }
+  EXPECT_EQ(all_syscalls().size(), kSysCount);
+  EXPECT_EQ(find_syscall(Sys::openat).name, "openat");
+  EXPECT_EQ(find_syscall(Sys::openat).number(Arch::kX86_64), 257);
+  EXPECT_EQ(find_syscall(Sys::break_).name, "break");  // i386's, a C++ keyword
+  EXPECT_TRUE(is_any(Sys::stat, {Sys::lstat, Sys::stat}));
+  EXPECT_FALSE(is_any(Sys::stat, {Sys::lstat, Sys::fstat}));
+}
+
 TEST(SyscallTable, ArgumentRoles) {
   const SyscallDesc* openat = find_syscall("openat");
   ASSERT_NE(openat, nullptr);

@@ -30,12 +30,12 @@ TEST(UnixSockets, NoAddressReachesTheKernelUntranslated) {
   const UnixSockets h(std::make_shared<GuestView>(vfs::MountTable(vfs::HostPath("/srv/root"))),
                       registry);
   for (const auto& row : arch::all_syscalls()) {
-    const bool sends = row.has_role(arch::ArgRole::kSockaddr) || row.name == "sendmsg" ||
-                       row.name == "sendmmsg" || row.name == "socketcall";
+    const bool sends = row.has_role(arch::ArgRole::kSockaddr) || row.sys == arch::Sys::sendmsg ||
+                       row.sys == arch::Sys::sendmmsg || row.sys == arch::Sys::socketcall;
     for (arch::Arch abi : arch::entry_abis(arch::host_arch())) {
       if (!row.exists_on(abi) || !sends) continue;
       const auto d = h.decision(row, abi);
-      if (abi != arch::host_arch() || row.name == "socketcall") {
+      if (abi != arch::host_arch() || row.sys == arch::Sys::socketcall) {
         EXPECT_EQ(d, tracer::Decision::fail(ENOSYS)) << row.name << " on " << arch::name(abi);
         continue;
       }

@@ -23,7 +23,7 @@ class Notified final : public SyscallHandler {
   Notified(int what, int* calls) : what_(what), calls_(calls) {}
   std::string_view name() const override { return "notified"; }
   Decision decision(const arch::SyscallDesc& row, arch::Arch) const override {
-    return row.name == "getppid" ? Decision::notify() : Decision::allow();
+    return row.sys == arch::Sys::getppid ? Decision::notify() : Decision::allow();
   }
   Verdict on_entry(SyscallStop& stop) override {
     ++*calls_;

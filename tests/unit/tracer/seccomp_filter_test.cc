@@ -144,8 +144,8 @@ class Tracing final : public SyscallHandler {
  public:
   std::string_view name() const override { return "t"; }
   Decision decision(const arch::SyscallDesc& row, Arch) const override {
-    if (row.name == "getppid") return Decision::trace();
-    if (row.name == "clone3") return Decision::fail(ENOSYS);
+    if (row.sys == arch::Sys::getppid) return Decision::trace();
+    if (row.sys == arch::Sys::clone3) return Decision::fail(ENOSYS);
     return Decision::allow();
   }
   Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
@@ -155,7 +155,7 @@ class Answering final : public SyscallHandler {
  public:
   std::string_view name() const override { return "a"; }
   Decision decision(const arch::SyscallDesc& row, Arch) const override {
-    return row.name == "getppid" ? Decision::fail(0) : Decision::allow();
+    return row.sys == arch::Sys::getppid ? Decision::fail(0) : Decision::allow();
   }
   Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
 };
@@ -182,7 +182,7 @@ class SendtoTracing final : public SyscallHandler {
   explicit SendtoTracing(int arg) : arg_(arg) {}
   std::string_view name() const override { return "s"; }
   Decision decision(const arch::SyscallDesc& row, Arch) const override {
-    if (row.name != "sendto") return Decision::allow();
+    if (row.sys != arch::Sys::sendto) return Decision::allow();
     return arg_ < 0 ? Decision::trace() : Decision::trace_if_nonzero(arg_);
   }
   Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
@@ -213,7 +213,7 @@ class SendtoBy final : public SyscallHandler {
   explicit SendtoBy(int kind) : kind_(kind) {}
   std::string_view name() const override { return "n"; }
   Decision decision(const arch::SyscallDesc& row, Arch) const override {
-    if (row.name != "sendto") return Decision::allow();
+    if (row.sys != arch::Sys::sendto) return Decision::allow();
     switch (kind_) {
       case 0: return Decision::notify();
       case 1: return Decision::trace();

@@ -38,6 +38,23 @@ constexpr Arch host_arch() {
 // filter must give each of them a decision (x86-64: x86_64 and i386).
 std::span<const Arch> entry_abis(Arch host);
 
+// e_machine of the arch's ELF executables (<elf.h>: EM_X86_64, EM_386,
+// EM_AARCH64, EM_RISCV): what binfmt_elf checks before loading one.
+std::uint16_t elf_machine(Arch a);
+
+// The length of the instruction that entered the kernel: x86-64's
+// `syscall` and `int 0x80` are 2 bytes, aarch64's `svc #0` and riscv64's
+// `ecall` 4. The ip at a syscall stop is just past it.
+constexpr std::size_t syscall_insn_size(Arch a) {
+  return a == Arch::kX86_64 || a == Arch::kI386 ? 2 : 4;
+}
+
+// The kernel's O_LARGEFILE bit: asm-generic/fcntl.h's 0100000, except
+// arm64's asm/fcntl.h, which moves it to 0400000. glibc defines O_LARGEFILE
+// as 0 on 64-bit hosts, but a 64-bit kernel still reports the bit
+// (force_o_largefile() sets it for every 64-bit open).
+constexpr std::uint64_t o_largefile(Arch a) { return a == Arch::kAarch64 ? 0400000 : 0100000; }
+
 // x32 syscalls arrive as AUDIT_ARCH_X86_64 with this bit set in nr.
 inline constexpr std::uint32_t kX32SyscallBit = 0x40000000u;
 

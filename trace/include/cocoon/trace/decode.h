@@ -53,10 +53,10 @@ std::string quote(std::string_view bytes, std::size_t max = 64);
 // byte (so any input gives valid JSON).
 std::string json_string(std::string_view bytes);
 
-// The result as strace prints it: "3", "0x7f12a000" for addresses,
-// "-1 ENOENT (No such file or directory)" for errors.
-// `name` is the call's (addresses for mmap, brk...).
-std::string result_text(std::string_view name, std::int64_t result);
+// The result as strace prints it: "3", "0x7f12a000" for addresses (the
+// row's `-> addr`: mmap, brk...), "-1 ENOENT (No such file or directory)"
+// for errors.
+std::string result_text(arch::RetRole ret, std::int64_t result);
 // The errno of a result (0 if it is not an error).
 int result_errno(std::int64_t result);
 

@@ -26,7 +26,7 @@ class Selection {
  private:
   bool all_ = true;
   bool negate_ = false;
-  std::vector<std::string_view> names_;   // rows chosen by name
+  std::vector<arch::Sys> calls_;       // rows chosen by name
   std::vector<std::string> classes_;  // "file", "process", ...
 };
 

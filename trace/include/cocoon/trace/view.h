@@ -38,6 +38,7 @@ struct CallRecord {
   arch::Arch abi = arch::host_arch();
   long nr = -1;
   std::string name;
+  arch::RetRole ret = arch::RetRole::kOther;  // the row's: how the result prints
   std::vector<std::string> args;
   RawArgs raw{};
   std::int64_t result = 0;
