@@ -50,6 +50,14 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   auto launched = launch(spec);
   if (!launched) return std::unexpected(launched.error());
   root_ = launched->pid;
+  // From here on the guest runs, as the same user: non-dumpable, cocoon
+  // cannot be ptraced, read through process_vm_readv or /proc/PID/mem, or
+  // robbed of its descriptors (pidfd_getfd) by a process without
+  // CAP_SYS_PTRACE (ptrace_may_access(), kernel/ptrace.c); its /proc files
+  // become root's. Not before: the child inherits the flag until its exec,
+  // and cocoon's PTRACE_SEIZE and pidfd_getfd of it need it dumpable. cocoon
+  // still reads its own /proc/self and traces and reads its tracees.
+  if (prctl(PR_SET_DUMPABLE, 0) != 0) log().warn("prctl(PR_SET_DUMPABLE, 0): errno {}", errno);
   std::unique_lock lock(mu_);
   if (launched->listener >= 0) {
     notifier_ = std::make_unique<Notifier>(
@@ -218,7 +226,16 @@ pid_t Tracer::wait_next(int* status) {
   return waitpid(-1, status, __WALL);
 }
 
+// With the filter, a seccomp stop is the entry of a call the policy
+// traces, or of one the guest's own filter returned SECCOMP_RET_TRACE for
+// (a tracer gets those whichever filter asked: kernel/seccomp.c), which
+// the policy then decides like any other. Without it only the guest's
+// filter makes them, after the syscall-entry stop of the same call has
+// been handled (ptrace's entry report comes before seccomp:
+// syscall_trace_enter(), kernel/entry/common.c): handling it again would
+// translate the translated arguments.
 void Tracer::on_seccomp_stop(Tracee& t) {
+  if (!options_.use_seccomp) return resume(t);
   auto regs = arch::SyscallRegs::load(t.tid);
   if (!regs) {
     if (regs.error() != ESRCH) log().warn("reading registers of {}: errno {}", t.tid, regs.error());
