@@ -133,6 +133,16 @@ for ll in "${LANDLOCK_MODES[@]}"; do
   contained "steal parent (cocoon, $ll)" "${STEAL_ROUTES[@]}"
 done
 
+# The host's own view with identities (-0 --db): no root, so no Landlock,
+# and cocoon holds the ownership database (and a notification listener
+# with the filter) open.
+mkdir -p "$TMP/db"
+[[ $(id -u) == 0 ]] && chown "$NOBODY_UID" "$TMP/db"
+cocoon_run -0 --db "$TMP/db/owners" -- "$ROOT/probes/steal" parent
+assert_status 0 "steal parent (-0 --db, no root)"
+contained "steal parent (cocoon with -0 --db, the host's view)" "${STEAL_ROUTES[@]}"
+[[ $OUT != *cocoon-ownership-db* ]] || fail "the guest read cocoon's ownership database: $OUT"
+
 # 5. A process of the same user outside the guest, holding the secret.
 "${RUN_PREFIX[@]}" env COCOON_SECRET="$CONTENT" \
   sh -c 'exec 7<"$0"; exec sleep "$1"' "$SECRET" "$SLEEP_ARG" &
