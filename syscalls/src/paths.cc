@@ -13,6 +13,15 @@ using tracer::Decision;
 using tracer::Verdict;
 
 Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  // Calls that reach files with no path to translate, refused in a view
+  // like the path calls without a rule below: a file handle
+  // (open_by_handle_at: CAP_DAC_READ_SEARCH over the mount, which a user
+  // namespace of the guest's own gives over its own mounts since Linux
+  // 6.10), and a filesystem context whose options name host paths the
+  // kernel resolves (fsopen, then fsconfig's "lowerdir"...).
+  if ((row.name == "open_by_handle_at" || row.name == "fsopen") && !view_->is_identity()) {
+    return Decision::fail(ENOSYS);
+  }
   const bool relevant = row.name == "getcwd" || row.has_role(arch::ArgRole::kPath);
   if (!relevant) return Decision::allow();
   // Only the host's native ABI is translated: the i386 entry (int 0x80) has
