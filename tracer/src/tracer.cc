@@ -97,14 +97,23 @@ bool Tracer::notifies() const {
 
 // A signal that interrupted a notified call before the notifier received
 // it left -ERESTARTSYS, which a handler without SA_RESTART would turn into
-// EINTR: the call is made to restart instead, as it would have run to the
-// end under a ptrace stop (arch::restart_interrupted_syscall).
-void Tracer::restart_if_notified(Tracee& t) {
+// EINTR, and a restart would queue the call again, where the next signal
+// of a storm can interrupt it again before it is received, forever. So the
+// call is answered here, at the signal-delivery stop, by the handlers that
+// would have answered the notification (the task is stopped: its memory
+// holds still); a call they let run as it is (FLAG_CONTINUE) is made to
+// restart instead, as it would have run to the end under a ptrace stop
+// (arch::settle_interrupted_syscall).
+void Tracer::settle_if_notified(Tracee& t) {
   const Policy& policy = dispatcher_.policy();
-  auto r = arch::restart_interrupted_syscall(t.tid, [&policy](arch::Arch abi, long nr) {
-    return policy.decide(abi, nr).action == Action::kNotify;
-  });
-  if (!r && r.error() != ESRCH) log().warn("restarting {}'s interrupted call: errno {}", t.tid, r.error());
+  auto r = arch::settle_interrupted_syscall(
+      t.tid, [&](const arch::SyscallRegs& call) -> std::optional<std::int64_t> {
+        if (policy.decide(call.abi(), call.nr()).action != Action::kNotify) return std::nullopt;
+        arch::SyscallRegs regs = call;
+        const Verdict v = dispatcher_.on_notification(t, regs, GuestMemory(t.tid));
+        return v.kind == Verdict::Kind::kSkip ? v.value : arch::kRestartNoIntr;
+      });
+  if (!r && r.error() != ESRCH) log().warn("settling {}'s interrupted call: errno {}", t.tid, r.error());
 }
 
 // A notified call (Action::kNotify), on the notifier's thread. Its task is
@@ -182,7 +191,7 @@ void Tracer::handle(const WaitEvent& ev) {
       }
       return;
     case EventKind::kSignalStop:
-      if (notifier_) restart_if_notified(*t);
+      if (notifier_) settle_if_notified(*t);
       return resume(*t, dispatcher_.on_signal(*t, ev.signal));
     default:
       t->listening = false;
