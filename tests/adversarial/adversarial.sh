@@ -116,6 +116,29 @@ for ll in "${LANDLOCK_MODES[@]}"; do
   assert_match "alive after SIGSTOP" "$OUT" "kill -STOP \$PPID ($ll): cocoon went on"
 done
 
+# kill(-1): every process the caller may signal, its parent included. Run
+# as a user of its own (a random uid no other process has), so it reaches
+# nothing but this test's processes. Natively the parent shell dies; under
+# cocoon, cocoon is spared and the process outside is not.
+if [[ $(id -u) == 0 ]]; then
+  uid=$((50000 + RANDOM % 10000))
+  AS_LONER=(setpriv --reuid="$uid" --regid="$uid" --clear-groups --)
+  # (Not under reaper: the inner shell outlives its killed parent.)
+  OUT=$(timeout 30 "${AS_LONER[@]}" sh -c 'sh -c "kill -TERM -1; echo rc=\$?"; echo parent lives')
+  [[ $OUT == "rc=0" ]] || fail "kill -1: natively the parent was not reached (test bug?): $OUT"
+  pass "kill -1: natively the parent shell is killed"
+  "${AS_LONER[@]}" sleep "$SLEEP_ARG" &
+  loner=$!
+  BG_PIDS+=("$loner")
+  wait_for 15 eval '[[ $(ps -o comm= -p $loner) == sleep ]]' || fail "kill -1: no outside process"
+  run_limited "$LIMIT" "${AS_LONER[@]}" "$COCOON" run "${MODE_FLAGS[@]}" -- \
+    sh -c 'kill -TERM -1; echo rc=$?'
+  assert_eq "rc=0" "$OUT" "kill -1 under cocoon: cocoon lives on, the call succeeds"
+  assert_status 0 "kill -1 under cocoon"
+  wait_for 5 eval '! kill -0 $loner 2>/dev/null' || fail "kill -1: the outside process was spared"
+  pass "kill -1 under cocoon: the outside process got the signal"
+fi
+
 # 4. cocoon itself: ptrace, its memory, its descriptors, its /proc files.
 # Natively the parent is a shell of the same user holding the secret open
 # as descriptor 7 and in its environment.
