@@ -226,10 +226,10 @@ bool can_restart_interrupted_syscalls() {
 #endif
 }
 
-std::expected<bool, int> restart_interrupted_syscall(
-    pid_t tid, const std::function<bool(Arch, long)>& wanted) {
+std::expected<bool, int> settle_interrupted_syscall(
+    pid_t tid, const std::function<std::optional<std::int64_t>(const SyscallRegs&)>& settle) {
 #if defined(__x86_64__)
-  constexpr std::int64_t kRestartSys = -512, kRestartNoIntr = -513;  // include/linux/errno.h
+  constexpr std::int64_t kRestartSys = -512;  // include/linux/errno.h
   std::array<std::byte, X86_64Regs::kSize> image;
   if (auto r = get_regset(tid, NT_PRSTATUS, image); !r) return std::unexpected(r.error());
   const X86_64Regs regs = X86_64Regs::from_bytes(image);
@@ -240,16 +240,29 @@ std::expected<bool, int> restart_interrupted_syscall(
   SyscallInfo info{};
   if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) < 0) return std::unexpected(errno);
   const auto abi = from_audit_arch(info.arch);
-  if (!abi || !wanted(*abi, regs.nr())) return false;
-  if (ptrace(PTRACE_POKEUSER, tid, offsetof(user_regs_struct, rax), kRestartNoIntr) != 0) {
+  if (!abi) return false;
+  std::array<std::uint64_t, 6> args{};
+  for (int i = 0; i < 6; ++i) args[static_cast<std::size_t>(i)] = regs.arg(i, *abi);
+  auto call = SyscallRegs::from_seccomp_data(info.arch, regs.nr(), args, regs.ip());
+  if (!call) return false;
+  const auto result = settle(*call);
+  if (!result) return false;
+  if (ptrace(PTRACE_POKEUSER, tid, offsetof(user_regs_struct, rax), *result) != 0) {
     return std::unexpected(errno);
   }
   return true;
 #else
   (void)tid;
-  (void)wanted;
+  (void)settle;
   return false;
 #endif
+}
+
+std::expected<bool, int> restart_interrupted_syscall(
+    pid_t tid, const std::function<bool(Arch, long)>& wanted) {
+  return settle_interrupted_syscall(tid, [&wanted](const SyscallRegs& call) {
+    return wanted(call.abi(), call.nr()) ? std::optional(kRestartNoIntr) : std::nullopt;
+  });
 }
 
 }  // namespace cocoon::arch

@@ -1,5 +1,8 @@
 #include "containment.h"
 
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+
 #include <cerrno>
 #include <string_view>
 
@@ -18,6 +21,29 @@ Decision Containment::decision(const arch::SyscallDesc& row, arch::Arch) const {
   // clone3 passes its flags in memory a filter cannot read; glibc 2.34+
   // falls back to clone on ENOSYS, whose flags are in a register.
   if (row.sys == Sys::clone3) return Decision::fail(ENOSYS);
+  // A CLONE_UNTRACED child is not attached by PTRACE_O_TRACECLONE/FORK
+  // (kernel/fork.c, kernel_clone()): it keeps the filter but no tracer, so
+  // a tracer of the guest's own (PTRACE_TRACEME in its child) would get its
+  // RET_TRACE stops and run the calls untranslated, and PTRACE_O_EXITKILL
+  // would not reach it when cocoon dies. Refused rather than stripped:
+  // clone's flags are argument 0, which riscv64 cannot rewrite before
+  // Linux 6.16 (docs/architecture.md). The flags are argument 0 on every
+  // ABI (CLONE_BACKWARDS variants move only the tid and tls arguments).
+  if (row.sys == Sys::clone) return Decision::refuse_if_any(0, CLONE_UNTRACED, EPERM);
+  // A listener of the guest's own would outrank cocoon: its filter's
+  // SECCOMP_RET_USER_NOTIF takes precedence over cocoon's RET_TRACE
+  // (kernel/seccomp.c, seccomp_run_filters()), and an answer with
+  // SECCOMP_USER_NOTIF_FLAG_CONTINUE runs the call untranslated. EBUSY is
+  // what the kernel answers when a filter on the task already has one,
+  // as cocoon's does when it notifies. prctl(PR_SET_SECCOMP) has no flags
+  // (prctl_set_seccomp() passes 0), so it cannot ask for a listener, and a
+  // filter returning USER_NOTIF without one gets ENOSYS for its calls.
+  if (row.sys == Sys::seccomp) return Decision::refuse_if_any(1, SECCOMP_FILTER_FLAG_NEW_LISTENER, EBUSY);
+  // Every guest task is cocoon's tracee, so a debugger inside gets EPERM
+  // from PTRACE_TRACEME and PTRACE_ATTACH anyway; refusing every request
+  // also closes ptrace of cocoon itself and of the user's processes
+  // outside, and a CLONE_UNTRACED task's tracer (threat-model.md).
+  if (row.sys == Sys::ptrace) return Decision::fail(EPERM);
   return Decision::allow();
 }
 

@@ -12,6 +12,7 @@
 #include "namespaces/net_isolation.h"
 #include "pids/pids.h"
 #include "pids/proc_pids.h"
+#include "process_guard.h"
 #include "unix_sockets.h"
 #include "uts.h"
 
@@ -43,6 +44,8 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
     list.push_back(std::make_unique<Pids>(view->namespaces(), registry));
     list.push_back(std::make_unique<ProcListing>(view->namespaces()));
   }
+  // After Pids: it sees the real numbers Pids wrote.
+  list.push_back(std::make_unique<ProcessGuard>());
   // The host's own view needs no translation: nothing is traced for paths
   // (but the opens that may reach a generated file, and /proc's numbers in
   // a PID namespace).

@@ -18,6 +18,7 @@
 #include "cocoon/tracer/tracee.h"
 #include "exec_script.h"
 #include "path_effects.h"
+#include "proc_outsiders.h"
 #include "symlink_entry.h"
 #include "paths.h"
 
@@ -184,6 +185,10 @@ Verdict Paths::translate(tracer::SyscallStop& stop) {
     rf.lazy_last = rf.lazy_last && !again;
     auto r = again ? view_->resolve_at(tid, stop.tracee.tgid, dirfd, *path, rf) : std::move(first);
     if (!r) return Verdict::deny(r.error());
+    if (private_to_an_outsider(r->host.str())) {
+      tracer::annotate(stop, tracer::NoteKind::kDenied, [] { return "a process outside the guest"; });
+      return Verdict::deny(EACCES);
+    }
     if (auto v = answer_symlink_entry(stop, a, *r, view_->table(stop.tracee.tgid))) return *v;
     if (int err = effect_error(a.effect, cf->flags, *r)) {
       tracer::annotate(stop, tracer::NoteKind::kDenied, [&] {

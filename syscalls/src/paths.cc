@@ -21,6 +21,15 @@ Paths::Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& reg
       view_(std::move(view)) {}
 
 Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  // Calls that reach files with no path to translate, refused in a view
+  // like the path calls without a rule below: a file handle
+  // (open_by_handle_at: CAP_DAC_READ_SEARCH over the mount, which a user
+  // namespace of the guest's own gives over its own mounts since Linux
+  // 6.10), and a filesystem context whose options name host paths the
+  // kernel resolves (fsopen, then fsconfig's "lowerdir"...).
+  if ((row.sys == Sys::open_by_handle_at || row.sys == Sys::fsopen) && !view_->is_identity()) {
+    return Decision::fail(ENOSYS);
+  }
   const bool relevant = row.sys == Sys::getcwd || row.has_role(arch::ArgRole::kPath);
   if (!relevant) return Decision::allow();
   // Only the host's native ABI is translated: the i386 entry (int 0x80) has

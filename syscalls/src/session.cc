@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <ostream>
 
 #include "cocoon/arch/syscall_table.h"
@@ -110,7 +111,7 @@ std::expected<void, std::string> print_mounts(std::ostream& out, const RunConfig
 
 namespace {
 
-std::string describe(tracer::Decision d, const arch::SyscallDesc& row) {
+std::string describe_action(tracer::Decision d, const arch::SyscallDesc& row) {
   switch (d.action) {
     case tracer::Action::kAllow: return "allow";
     case tracer::Action::kTrace:
@@ -122,6 +123,16 @@ std::string describe(tracer::Decision d, const arch::SyscallDesc& row) {
     case tracer::Action::kErrno: return d.err == 0 ? "return 0" : "errno " + std::to_string(d.err);
   }
   return "?";
+}
+
+// "errno 1 if clone_flags & 0x800000, else trace".
+std::string describe(tracer::Decision d, const arch::SyscallDesc& row) {
+  if (!d.refuses()) return describe_action(d, row);
+  char bits[24];
+  std::snprintf(bits, sizeof bits, "%#llx", static_cast<unsigned long long>(d.refuse_bits));
+  return "errno " + std::to_string(d.refuse_err) + " if " +
+         std::string(row.arg_names[static_cast<std::size_t>(d.refuse_arg)]) + " & " + bits +
+         ", else " + describe_action(d.unguarded(), row);
 }
 
 // The host's policy when `abi` is one of its entry ABIs; otherwise the policy
@@ -144,7 +155,7 @@ std::expected<void, std::string> print_syscalls(std::ostream& out, arch::Arch ab
   for (const auto& row : arch::all_syscalls()) {
     if (!row.exists_on(abi)) continue;
     const tracer::Decision d = policy.decide(abi, row.number(abi));
-    if (only_intercepted && d.action == tracer::Action::kAllow) continue;
+    if (only_intercepted && d.action == tracer::Action::kAllow && !d.refuses()) continue;
     out << row.number(abi) << ' ' << row.name << ' ' << arch::signature(row) << " : " << describe(d, row)
         << '\n';
   }

@@ -126,7 +126,9 @@ bool TraceView::on_entry(const tracer::ObservedEntry& e) {
   if (!(plain || options_.all) || !selected) return false;  // counted for -c only
   r.name = row ? std::string(row->name) : "syscall_" + std::to_string(r.nr);
   if (row) r.ret = row->ret;
-  const bool refused = policy_ && policy_->decide(r.abi, r.nr).action == tracer::Action::kErrno;
+  const bool refused = policy_ && policy_->decide(r.abi, r.nr)
+                                          .for_call([&r](int i) { return r.raw[static_cast<std::size_t>(i)]; })
+                                          .action == tracer::Action::kErrno;
   r.action = action_of(e, refused);
   r.notes = e.notes.notes();
   const tracer::GuestMemory memory(r.tid);

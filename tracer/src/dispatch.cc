@@ -21,10 +21,25 @@ int rank(Action a) {
 
 bool sees_entry(Action a) { return a == Action::kTrace || a == Action::kNotify; }
 
+// Two handlers refusing flags of one row must test the same argument and
+// answer the same errno: the filter has one refusal per row. Their bits add
+// up.
+Decision merge_refusals(const Decision& have, const Decision& wish, std::string_view name) {
+  if (!have.refuses()) return wish;
+  if (have.refuse_arg != wish.refuse_arg || have.refuse_err != wish.refuse_err) {
+    log().critical("two handlers refuse different arguments of {}", name);
+    std::abort();
+  }
+  return have.refusing(have.refuse_arg, have.refuse_bits | wish.refuse_bits, have.refuse_err);
+}
+
 Decision combine(const HandlerList& handlers, const arch::SyscallDesc& row, arch::Arch abi) {
   Decision out = Decision::allow();
+  Decision refusal = Decision::allow();  // the refusal some handler asked for, if any
   for (const auto& h : handlers) {
-    const Decision d = h->decision(row, abi);
+    const Decision wish = h->decision(row, abi);
+    if (wish.refuses()) refusal = merge_refusals(refusal, wish, row.name);
+    const Decision d = wish.unguarded();
     if (sees_entry(d.action) && sees_entry(out.action) && d.action != out.action) {
       // A stop for both, for every call: the notified handler sees each one.
       out = Decision::trace();
@@ -35,7 +50,9 @@ Decision combine(const HandlerList& handlers, const arch::SyscallDesc& row, arch
       out = Decision::trace();  // two conditions: stop whenever either could hold
     }
   }
-  return out;
+  // A constant answer for every call leaves nothing to refuse.
+  if (!refusal.refuses() || out.action == Action::kErrno || out.action == Action::kKill) return out;
+  return out.refusing(refusal.refuse_arg, refusal.refuse_bits, refusal.refuse_err);
 }
 
 // Bit i set: handler i traces the syscall.

@@ -29,7 +29,7 @@ Policy Policy::without_notify() const {
   Policy out = *this;
   for (auto& v : out.by_abi_) {
     for (Decision& d : v) {
-      if (d.action == Action::kNotify) d = Decision::trace();
+      if (d.action == Action::kNotify) d.action = Action::kTrace;  // a refusal stays
     }
   }
   return out;

@@ -6,10 +6,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 
 namespace cocoon::tracer {
 namespace {
@@ -42,15 +44,40 @@ std::vector<Range> ranges_of(const Policy& policy, arch::Arch abi) {
   return out;
 }
 
-// The end of a search: return the decision. A conditional trace loads its
-// argument's two 32-bit halves (seccomp_data.args are 64 bits on every ABI)
-// and allows only when both are 0, which holds in either byte order.
-Program leaf(Decision d) {
+std::uint32_t arg_offset(int arg) {
+  return static_cast<std::uint32_t>(offsetof(seccomp_data, args) +
+                                    sizeof(std::uint64_t) * static_cast<std::size_t>(arg));
+}
+
+// A refusal's test, in front of the rest of the leaf: each half of the
+// argument that has bits to test is loaded and tested with jset (on the
+// little-endian hosts cocoon runs on the low half comes first). An i386
+// call's arguments are zero-extended, so its high half is 0.
+Program refusal(const Decision& d) {
+  Program out;
+  if (!d.refuses()) return out;
+  static_assert(std::endian::native == std::endian::little);
+  const std::uint32_t at = arg_offset(d.refuse_arg);
+  const auto ret = static_cast<std::uint32_t>(SECCOMP_RET_ERRNO | (d.refuse_err & SECCOMP_RET_DATA));
+  const std::uint64_t bits = d.refuse_bits;
+  for (const auto& [offset, half] : {std::pair{at, static_cast<std::uint32_t>(bits)},
+                                     std::pair{at + 4, static_cast<std::uint32_t>(bits >> 32)}}) {
+    if (half == 0) continue;
+    out.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, offset));
+    out.push_back(jump(BPF_JMP | BPF_JSET | BPF_K, half, 0, 1));
+    out.push_back(stmt(BPF_RET | BPF_K, ret));
+  }
+  return out;
+}
+
+// The decision itself. A conditional trace loads its argument's two 32-bit
+// halves (seccomp_data.args are 64 bits on every ABI) and allows only when
+// both are 0, which holds in either byte order.
+Program leaf_action(const Decision& d) {
   if (d.action != Action::kTrace || d.nonzero_arg < 0) {
     return {stmt(BPF_RET | BPF_K, seccomp_return(d))};
   }
-  const auto at = static_cast<std::uint32_t>(offsetof(seccomp_data, args) +
-                                             sizeof(std::uint64_t) * static_cast<std::size_t>(d.nonzero_arg));
+  const std::uint32_t at = arg_offset(d.nonzero_arg);
   return {
       stmt(BPF_LD | BPF_W | BPF_ABS, at),
       jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),  // not 0: trace
@@ -59,6 +86,14 @@ Program leaf(Decision d) {
       stmt(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
       stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
+}
+
+// The end of a search: the refusal if any, then the decision.
+Program leaf(const Decision& d) {
+  Program out = refusal(d);
+  const Program rest = leaf_action(d);
+  out.insert(out.end(), rest.begin(), rest.end());
+  return out;
 }
 
 // Emits a search over ranges[lo, hi): "nr >= split ? right : left". Jumps in

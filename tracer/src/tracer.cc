@@ -54,6 +54,14 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   auto launched = launch(spec);
   if (!launched) return std::unexpected(launched.error());
   root_ = launched->pid;
+  // From here on the guest runs, as the same user: non-dumpable, cocoon
+  // cannot be ptraced, read through process_vm_readv or /proc/PID/mem, or
+  // robbed of its descriptors (pidfd_getfd) by a process without
+  // CAP_SYS_PTRACE (ptrace_may_access(), kernel/ptrace.c); its /proc files
+  // become root's. Not before: the child inherits the flag until its exec,
+  // and cocoon's PTRACE_SEIZE and pidfd_getfd of it need it dumpable. cocoon
+  // still reads its own /proc/self and traces and reads its tracees.
+  if (prctl(PR_SET_DUMPABLE, 0) != 0) log().warn("prctl(PR_SET_DUMPABLE, 0): errno {}", errno);
   std::unique_lock lock(mu_);
   if (launched->listener >= 0) {
     notifier_ = std::make_unique<Notifier>(
@@ -93,14 +101,23 @@ bool Tracer::notifies() const {
 
 // A signal that interrupted a notified call before the notifier received
 // it left -ERESTARTSYS, which a handler without SA_RESTART would turn into
-// EINTR: the call is made to restart instead, as it would have run to the
-// end under a ptrace stop (arch::restart_interrupted_syscall).
-void Tracer::restart_if_notified(Tracee& t) {
+// EINTR, and a restart would queue the call again, where the next signal
+// of a storm can interrupt it again before it is received, forever. So the
+// call is answered here, at the signal-delivery stop, by the handlers that
+// would have answered the notification (the task is stopped: its memory
+// holds still); a call they let run as it is (FLAG_CONTINUE) is made to
+// restart instead, as it would have run to the end under a ptrace stop
+// (arch::settle_interrupted_syscall).
+void Tracer::settle_if_notified(Tracee& t) {
   const Policy& policy = dispatcher_.policy();
-  auto r = arch::restart_interrupted_syscall(t.tid, [&policy](arch::Arch abi, long nr) {
-    return policy.decide(abi, nr).action == Action::kNotify;
-  });
-  if (!r && r.error() != ESRCH) log().warn("restarting {}'s interrupted call: errno {}", t.tid, r.error());
+  auto r = arch::settle_interrupted_syscall(
+      t.tid, [&](const arch::SyscallRegs& call) -> std::optional<std::int64_t> {
+        if (policy.decide(call.abi(), call.nr()).action != Action::kNotify) return std::nullopt;
+        arch::SyscallRegs regs = call;
+        const Verdict v = dispatcher_.on_notification(t, regs, GuestMemory(t.tid));
+        return v.kind == Verdict::Kind::kSkip ? v.value : arch::kRestartNoIntr;
+      });
+  if (!r && r.error() != ESRCH) log().warn("settling {}'s interrupted call: errno {}", t.tid, r.error());
 }
 
 // A notified call (Action::kNotify), on the notifier's thread. Its task is
@@ -179,7 +196,7 @@ void Tracer::handle(const WaitEvent& ev) {
       }
       return;
     case EventKind::kSignalStop:
-      if (notifier_) restart_if_notified(*t);
+      if (notifier_) settle_if_notified(*t);
       return resume(*t, dispatcher_.on_signal(*t, ev.signal));
     default:
       t->listening = false;
@@ -224,7 +241,16 @@ pid_t Tracer::wait_next(int* status) {
   return waitpid(-1, status, __WALL);
 }
 
+// With the filter, a seccomp stop is the entry of a call the policy
+// traces, or of one the guest's own filter returned SECCOMP_RET_TRACE for
+// (a tracer gets those whichever filter asked: kernel/seccomp.c), which
+// the policy then decides like any other. Without it only the guest's
+// filter makes them, after the syscall-entry stop of the same call has
+// been handled (ptrace's entry report comes before seccomp:
+// syscall_trace_enter(), kernel/entry/common.c): handling it again would
+// translate the translated arguments.
 void Tracer::on_seccomp_stop(Tracee& t) {
+  if (!options_.use_seccomp) return resume(t);
   auto regs = arch::SyscallRegs::load(t.tid);
   if (!regs) {
     if (regs.error() != ESRCH) log().warn("reading registers of {}: errno {}", t.tid, regs.error());

@@ -152,7 +152,7 @@ int interrupted_getppid() {
 }
 
 // The child waits in getppid, not yet received; a SIGUSR1 interrupts it.
-// `repair`: at the signal-delivery stop, what the tracer does.
+// `repair`: at the signal-delivery stop, the tracer makes it restart.
 int interrupt_before_receipt(bool repair) {
   const Child c = start(interrupted_getppid, true);
   if (c.listener < 0) return -1;
@@ -194,6 +194,34 @@ TEST(Notification, AnInterruptedCallFailsWithEintrUnlessRestarted) {
   EXPECT_EQ(interrupt_before_receipt(false), 4);  // the kernel's EINTR
   if (!arch::can_restart_interrupted_syscalls()) GTEST_SKIP() << "x86-64 only";
   EXPECT_EQ(interrupt_before_receipt(true), 0);
+}
+
+// Answered at the signal-delivery stop instead, the call is over: its
+// result is the answer, it is not queued again (the listener stays empty),
+// and the handler still runs (the child's SIGUSR1 handler is installed).
+TEST(Notification, AnInterruptedCallAnsweredAtTheSignalStopIsOver) {
+  if (!arch::can_restart_interrupted_syscalls()) GTEST_SKIP() << "x86-64 only";
+  const Child c = start(interrupted_getppid, true);
+  ASSERT_GE(c.listener, 0);
+  pollfd p{c.listener, POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 5000), 1);
+  kill(c.pid, SIGUSR1);
+  int status = 0;
+  ASSERT_EQ(waitpid(c.pid, &status, __WALL), c.pid);
+  ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGUSR1);
+  long seen_nr = -1;
+  auto r = arch::settle_interrupted_syscall(c.pid, [&](const arch::SyscallRegs& call) {
+    seen_nr = call.nr();
+    return std::optional<std::int64_t>(4242);
+  });
+  EXPECT_TRUE(r.has_value() && *r);
+  EXPECT_EQ(seen_nr, getppid_nr());
+  ptrace(PTRACE_CONT, c.pid, 0, SIGUSR1);
+  EXPECT_EQ(exit_code(c.pid), 0);  // getppid returned 4242
+  p.revents = 0;
+  poll(&p, 1, 0);
+  EXPECT_FALSE(p.revents & POLLIN);  // nothing was queued again (POLLHUP: the child is gone)
+  close(c.listener);
 }
 
 // Once every task under the filter has exited, the listener hangs up

@@ -33,8 +33,10 @@ void expect_matches_policy(const Policy& policy) {
   for (Arch abi : policy.abis()) {
     const std::uint32_t audit = arch::audit_arch(abi);
     for (int nr = 0; nr < policy.size(abi) + 64; ++nr) {
-      // Arguments 0, and not 0 in the low or only the high half.
-      for (std::uint64_t args : {0ULL, 1ULL, 1ULL << 32}) {
+      // Arguments 0, and not 0 in the low or only the high half; and the
+      // bits the containment refusals test (CLONE_UNTRACED, seccomp's
+      // NEW_LISTENER), alone and among others in both halves.
+      for (std::uint64_t args : {0ULL, 1ULL, 1ULL << 32, 0x800000ULL, 8ULL, 0x800108ULL | 1ULL << 40}) {
         const Decision d = policy.decide(abi, nr).for_call([args](int) { return args; });
         ASSERT_EQ(verdict(prog, audit, static_cast<std::uint32_t>(nr), args), seccomp_return(d))
             << arch::name(abi) << " nr " << nr << " args " << args;
@@ -102,6 +104,14 @@ TEST(SeccompFilter, ManyRangesStillCompileCorrectly) {
           case 3: policy.set(abi, nr, Decision::trace_if_nonzero(static_cast<int>(rng() % 6))); break;
           case 1: policy.set(abi, nr, Decision::fail(static_cast<int>(rng() % 200))); break;
           case 2: policy.set(abi, nr, Decision::kill()); break;
+          case 4:
+            if (rng() % 2) {
+              const int arg = static_cast<int>(rng() % 6);
+              const std::uint64_t bits = rng() % 3 == 0 ? 1ULL << 40 : 0x800000ULL | 8;
+              const Decision base = rng() % 2 ? Decision::trace() : Decision::notify();
+              policy.set(abi, nr, base.refusing(arg, bits, static_cast<int>(rng() % 200)));
+            }
+            break;
           default: break;
         }
       }
@@ -137,6 +147,57 @@ TEST(SeccompFilter, ConditionalTraceStopsOnlyWhenItsArgumentIsNotZero) {
   EXPECT_EQ(with_arg4(0), SECCOMP_RET_ALLOW);
   EXPECT_EQ(with_arg4(0x7ffc12345678), SECCOMP_RET_TRACE);
   EXPECT_EQ(with_arg4(1ULL << 40), SECCOMP_RET_TRACE);
+  expect_matches_policy(policy);
+}
+
+// A refusal tests its bits before anything else: the call with any of
+// them set fails with its errno, the others get the decision (here a
+// trace, and an allow), on every ABI of every host.
+TEST(SeccompFilter, RefusalsTestTheirBitsBeforeTheDecision) {
+  constexpr std::uint64_t kUntraced = 0x00800000;  // CLONE_UNTRACED
+  constexpr std::uint64_t kNewListener = 8;        // SECCOMP_FILTER_FLAG_NEW_LISTENER
+  for (Arch host : {Arch::kX86_64, Arch::kAarch64, Arch::kRiscv64}) {
+    Policy policy(host);
+    for (Arch abi : policy.abis()) {
+      policy.set(abi, nr_of("clone", abi), Decision::trace().refusing(0, kUntraced, EPERM));
+      policy.set(abi, nr_of("seccomp", abi), Decision::refuse_if_any(1, kNewListener, EBUSY));
+    }
+    const auto prog = build_filter(policy);
+    for (Arch abi : policy.abis()) {
+      auto call = [&](const char* name, int arg, std::uint64_t v) {
+        seccomp_data d{};
+        d.arch = arch::audit_arch(abi);
+        d.nr = nr_of(name, abi);
+        d.args[arg] = v;
+        d.args[(arg + 1) % 6] = kUntraced | kNewListener;  // another argument's bits do not count
+        return test::run_bpf(prog, d);
+      };
+      const std::string_view a = arch::name(abi);
+      EXPECT_EQ(call("clone", 0, 17), SECCOMP_RET_TRACE) << a;  // SIGCHLD
+      EXPECT_EQ(call("clone", 0, 0x3d0f00), SECCOMP_RET_TRACE) << a;  // pthread_create's
+      EXPECT_EQ(call("clone", 0, kUntraced | 17), SECCOMP_RET_ERRNO | EPERM) << a;
+      EXPECT_EQ(call("clone", 0, kUntraced | 1ULL << 36), SECCOMP_RET_ERRNO | EPERM) << a;
+      EXPECT_EQ(call("seccomp", 1, 0), SECCOMP_RET_ALLOW) << a;
+      EXPECT_EQ(call("seccomp", 1, 1), SECCOMP_RET_ALLOW) << a;  // TSYNC
+      EXPECT_EQ(call("seccomp", 1, kNewListener | 1), SECCOMP_RET_ERRNO | EBUSY) << a;
+    }
+    expect_matches_policy(policy);
+  }
+}
+
+// A refusal in the upper half of a 64-bit argument is tested there.
+TEST(SeccompFilter, RefusalOfAHighBit) {
+  Policy policy(Arch::kX86_64);
+  const int nr = nr_of("unshare", Arch::kX86_64);
+  policy.set(Arch::kX86_64, nr, Decision::refuse_if_any(0, 1ULL << 33, EINVAL));
+  const auto prog = build_filter(policy);
+  seccomp_data d{};
+  d.arch = AUDIT_ARCH_X86_64;
+  d.nr = nr;
+  d.args[0] = 1ULL << 1;  // the same bit in the low half
+  EXPECT_EQ(test::run_bpf(prog, d), SECCOMP_RET_ALLOW);
+  d.args[0] = 1ULL << 33;
+  EXPECT_EQ(test::run_bpf(prog, d), SECCOMP_RET_ERRNO | EINVAL);
   expect_matches_policy(policy);
 }
 
@@ -243,6 +304,44 @@ TEST(BuildPolicy, NotificationsOnlyWhenNoHandlerNeedsTheStop) {
   EXPECT_EQ(sendto_by({0, 2}), Decision::trace());
   EXPECT_EQ(sendto_by({2, 0}), Decision::trace());
   EXPECT_EQ(sendto_by({0, 3}), Decision::fail(EPERM));  // a constant answer still wins
+}
+
+// A handler refusing clone's `bits` (argument 0, EPERM), or tracing
+// every clone (bits 0), or answering every clone (bits ~0: ENOSYS).
+class CloneBy final : public SyscallHandler {
+ public:
+  explicit CloneBy(std::uint64_t bits) : bits_(bits) {}
+  std::string_view name() const override { return "c"; }
+  Decision decision(const arch::SyscallDesc& row, Arch) const override {
+    if (row.name != "clone") return Decision::allow();
+    if (bits_ == 0) return Decision::trace();
+    if (bits_ == ~0ULL) return Decision::fail(ENOSYS);
+    return Decision::refuse_if_any(0, bits_, EPERM);
+  }
+  Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
+
+ private:
+  std::uint64_t bits_;
+};
+
+Decision clone_by(std::initializer_list<std::uint64_t> wishes) {
+  HandlerList list;
+  for (std::uint64_t w : wishes) list.push_back(std::make_unique<CloneBy>(w));
+  return build_policy(list, Arch::kX86_64).decide(Arch::kX86_64, nr_of("clone", Arch::kX86_64));
+}
+
+// A refusal goes in front of what the other handlers combine to; two
+// refusals of the same argument add up; a constant answer needs none.
+TEST(BuildPolicy, RefusalsGoInFrontOfTheCombinedDecision) {
+  EXPECT_EQ(clone_by({0x10}), Decision::refuse_if_any(0, 0x10, EPERM));
+  EXPECT_EQ(clone_by({0x10, 0}), Decision::trace().refusing(0, 0x10, EPERM));
+  EXPECT_EQ(clone_by({0, 0x10}), Decision::trace().refusing(0, 0x10, EPERM));
+  EXPECT_EQ(clone_by({0x10, 0x20}), Decision::refuse_if_any(0, 0x30, EPERM));
+  EXPECT_EQ(clone_by({0x10, ~0ULL}), Decision::fail(ENOSYS));
+  const Decision d = clone_by({0x10, 0});
+  auto flags = [](std::uint64_t v) { return [v](int) { return v; }; };
+  EXPECT_EQ(d.for_call(flags(0x11)), Decision::fail(EPERM));
+  EXPECT_EQ(d.for_call(flags(0x01)), Decision::trace());
 }
 
 TEST(SeccompFilter, NotifiedCallsReturnUserNotifAndWithoutNotifyTrace) {

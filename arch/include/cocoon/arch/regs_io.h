@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <optional>
 
 #include "cocoon/arch/arch.h"
 
@@ -87,5 +88,20 @@ bool kernel_at_least(int major, int minor);
 bool can_restart_interrupted_syscalls();
 std::expected<bool, int> restart_interrupted_syscall(pid_t tid,
                                                      const std::function<bool(Arch, long)>& wanted);
+
+// -ERESTARTNOINTR (include/linux/errno.h): as a syscall's result at the
+// signal-delivery stop, the kernel restarts the call after the handler.
+inline constexpr std::int64_t kRestartNoIntr = -513;
+
+// The general form: `settle` sees the interrupted call (ABI, number,
+// arguments and ip, as a notification carries them) and gives what its
+// result register becomes: kRestartNoIntr to restart it, any other value
+// to end it with that result (nothing restarts; the signal is delivered
+// as after a completed call), nullopt to leave it to the kernel. A call
+// re-queued at every restart can starve under a storm of signals, each
+// landing before the supervisor receives it; one answered here completes.
+// false: no such call, or not x86-64 (as above).
+std::expected<bool, int> settle_interrupted_syscall(
+    pid_t tid, const std::function<std::optional<std::int64_t>(const SyscallRegs&)>& settle);
 
 }  // namespace cocoon::arch

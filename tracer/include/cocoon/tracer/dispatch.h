@@ -15,7 +15,9 @@ namespace cocoon::tracer {
 using HandlerList = std::vector<std::unique_ptr<SyscallHandler>>;
 
 // Combines the handlers' wishes for every row on every ABI of `host`. A
-// constant answer beats a trace (the call never runs), kill beats both.
+// constant answer beats a trace (the call never runs), kill beats both; a
+// refusal of flags (Decision::refusing) goes in front of the combined
+// decision.
 Policy build_policy(const HandlerList& handlers, arch::Arch host = arch::host_arch());
 
 class Dispatcher {

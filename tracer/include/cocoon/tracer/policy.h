@@ -37,6 +37,16 @@ struct Decision {
   // sendto() with a NULL address, costs no stop when only the address
   // matters.
   std::int8_t nonzero_arg = -1;
+  // A refusal ahead of `action`: a call whose argument `refuse_arg` (0..5)
+  // has any bit of `refuse_bits` set fails with `refuse_err` without
+  // running, whatever `action` says for the others. The filter tests the
+  // bits itself (seccomp_data.args), so a flag that would take a call
+  // around the tracer (clone's CLONE_UNTRACED, seccomp's NEW_LISTENER:
+  // docs/threat-model.md) costs no stop, and the calls without it keep
+  // `action`. -1: no refusal.
+  std::int8_t refuse_arg = -1;
+  std::uint16_t refuse_err = 0;
+  std::uint64_t refuse_bits = 0;
 
   static constexpr Decision allow() { return {}; }
   static constexpr Decision trace() { return {Action::kTrace, 0}; }
@@ -46,11 +56,34 @@ struct Decision {
   }
   static constexpr Decision fail(int e) { return {Action::kErrno, static_cast<std::uint16_t>(e)}; }
   static constexpr Decision kill() { return {Action::kKill, 0}; }
-  // What the decision comes to for one call: allow when its condition fails.
+  // Allowed, but refused with `err` when argument `arg` has any of `bits`.
+  static constexpr Decision refuse_if_any(int arg, std::uint64_t bits, int err) {
+    return allow().refusing(arg, bits, err);
+  }
+  // This decision with the refusal above in front of it.
+  constexpr Decision refusing(int arg, std::uint64_t bits, int err) const {
+    Decision d = *this;
+    d.refuse_arg = static_cast<std::int8_t>(arg);
+    d.refuse_bits = bits;
+    d.refuse_err = static_cast<std::uint16_t>(err);
+    return d;
+  }
+  // This decision without its refusal (what the other calls get).
+  constexpr Decision unguarded() const {
+    Decision d = *this;
+    d.refuse_arg = -1;
+    d.refuse_bits = 0;
+    d.refuse_err = 0;
+    return d;
+  }
+  constexpr bool refuses() const { return refuse_arg >= 0; }
+  // What the decision comes to for one call: the refusal when its bits are
+  // set; allow when a conditional trace's argument is 0.
   template <typename Args>
   constexpr Decision for_call(const Args& args) const {
+    if (refuse_arg >= 0 && (args(refuse_arg) & refuse_bits) != 0) return fail(refuse_err);
     if (action == Action::kTrace && nonzero_arg >= 0 && args(nonzero_arg) == 0) return allow();
-    return *this;
+    return unguarded();
   }
   friend bool operator==(const Decision&, const Decision&) = default;
 };

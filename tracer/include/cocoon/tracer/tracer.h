@@ -95,7 +95,7 @@ class Tracer {
   void resume(Tracee& t, int signal = 0);
   Verdict answer(const seccomp_notif& n, int listener, std::uint64_t reaps_seen);
   bool notifies() const;
-  void restart_if_notified(Tracee& t);
+  void settle_if_notified(Tracee& t);
 
   TracerOptions options_;
   // Held while an event or a notification is handled, or placement's timer

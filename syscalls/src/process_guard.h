@@ -1,0 +1,41 @@
+// Calls through which a guest task acts on another process directly, kept
+// off cocoon itself and off processes outside the guest
+// (docs/threat-model.md, "Around the tracer"):
+//  - a signal sent to cocoon by number or pidfd (kill, tkill, tgkill,
+//    rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_send_signal) gets EPERM, as
+//    from another user's process: `kill -STOP $PPID` would freeze the run
+//    and SIGKILL would end it with no clean-up. kill(-1) is sent by cocoon
+//    to every process but init, the caller and cocoon. Signals to a process
+//    group (kill(0), kill(-PGID)) are left to the kernel: cocoon belongs to
+//    the guest's job, and a program stopping its own job (vim's ^Z,
+//    kill(0, SIGTSTP)) must stop cocoon with it so the user's shell sees
+//    the job stop, as it does natively.
+//  - another process's memory and descriptors (process_vm_readv/writev,
+//    pidfd_getfd, process_madvise) only of a task cocoon traces: a process
+//    of the same user outside the guest could otherwise be made to run the
+//    guest's code or hand over its files. cocoon is non-dumpable as well
+//    (Tracer::run), which the kernel checks for these calls too.
+// ptrace itself is refused outright (Containment).
+#pragma once
+
+#include <sys/types.h>
+
+#include "cocoon/tracer/handler.h"
+
+namespace cocoon::syscalls {
+
+class ProcessGuard final : public tracer::SyscallHandler {
+ public:
+  ProcessGuard();
+  std::string_view name() const override { return "process guard"; }
+  tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
+  tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
+
+ private:
+  bool is_cocoon(pid_t pid) const;
+  tracer::Verdict kill_all_but_cocoon(const tracer::Tracee& caller, int sig) const;
+
+  pid_t self_;  // cocoon's process id
+};
+
+}  // namespace cocoon::syscalls

@@ -1,0 +1,246 @@
+# The adversarial suite: each probe (tests/adversarial/*.c) takes one route
+# around the tracer (docs/threat-model.md, "Around the tracer"). Each is run
+# natively first, as the same unprivileged user, and must escape there (its
+# route open, the host's secret read and changed), or it proves nothing.
+# Then under cocoon with a guest root that does not hold the secret, with
+# and without Landlock: the route must be closed, the secret neither read
+# nor written nor its metadata changed, and no task may outlive cocoon.
+# Usage: bash adversarial.sh COCOON MODE GUESTS PROBES
+source "$(dirname "$0")/../e2e/lib.sh" "$1" "$2" "$3"
+PROBES=$(realpath "$4")
+RUN_PREFIX=("${AS_NOBODY[@]}")
+
+# The root: the probes and nothing else.
+ROOT=$TMP/root
+mkdir -p "$ROOT/probes"
+cp "$PROBES"/{unotify,untraced,survivor,signals,steal,mountapi} "$ROOT/probes/"
+# The secret: outside the root, the unprivileged user's, so natively the
+# probe can read, write, chmod and touch it.
+HOST=$TMP/host
+mkdir -p "$HOST"
+chmod 755 "$HOST"
+SECRET=$HOST/secret
+CONTENT="host-secret-$MARK"
+
+make_secret() {
+  printf '%s\n' "$CONTENT" >"$SECRET"
+  chmod 600 "$SECRET"
+  touch -d '2001-02-03 04:05:06' "$SECRET"
+  [[ $(id -u) == 0 ]] && chown "$NOBODY_UID:$NOBODY_UID" "$SECRET"
+  SNAP=$(snapshot)
+}
+
+# Whatever the guest could change: contents, mode, owner, times (ctime
+# moves with every chmod, utimensat, setxattr and write), and the names
+# beside it.
+snapshot() {
+  stat -c '%i %A %u:%g %s %y %z' "$SECRET"
+  sha256sum <"$SECRET"
+  ls -A "$HOST"
+}
+
+# expect_routes STATE NAME...: the probe's output says "route NAME: STATE".
+expect_routes() {
+  local state=$1 name
+  shift
+  for name in "$@"; do
+    [[ $OUT == *"route $name: $state"* ]] || fail "route $name is not $state: $OUT"
+  done
+}
+
+# The native control of an attacking probe: its routes open, the secret
+# read and changed. The secret is made anew afterwards.
+escapes_natively() {
+  local what=$1
+  shift
+  expect_routes open "$@"
+  [[ $OUT == *"$CONTENT"* ]] || fail "$what: natively the probe did not read the secret (test bug?)"
+  [[ $(snapshot) != "$SNAP" ]] || fail "$what: natively the probe did not change the secret (test bug?)"
+  pass "$what: natively, routes $* open, the secret read and changed"
+  make_secret
+}
+
+# Under cocoon: the routes closed, nothing of the secret in the output, the
+# secret as it was.
+contained() {
+  local what=$1
+  shift
+  expect_routes closed "$@"
+  [[ $OUT$ERR != *"$CONTENT"* ]] || fail "$what: the guest read the secret"
+  local now
+  now=$(snapshot)
+  [[ $now == "$SNAP" ]] || fail "$what: the secret changed:
+--- before
+$SNAP
+--- after
+$now"
+  pass "$what: routes $* closed, the secret neither read nor changed"
+}
+
+make_secret
+LANDLOCK_MODES=(landlock no-landlock)
+landlock_flags() { [[ $1 == no-landlock ]] && echo --no-landlock; }
+
+# 1. A seccomp listener of the guest's own, continuing every call.
+run_native "${RUN_PREFIX[@]}" "$ROOT/probes/unotify" "$SECRET"
+escapes_natively "unotify" seccomp_listener
+for ll in "${LANDLOCK_MODES[@]}"; do
+  cocoon_run $(landlock_flags "$ll") -r "$ROOT" -- /probes/unotify "$SECRET"
+  assert_status 0 "unotify ($ll)"
+  contained "unotify ($ll)" seccomp_listener
+done
+
+# 2. CLONE_UNTRACED and a tracer of the guest's own.
+run_native "${RUN_PREFIX[@]}" "$ROOT/probes/untraced" "$SECRET"
+escapes_natively "untraced" clone_untraced traceme
+for ll in "${LANDLOCK_MODES[@]}"; do
+  cocoon_run $(landlock_flags "$ll") -r "$ROOT" -- /probes/untraced "$SECRET"
+  assert_status 0 "untraced ($ll)"
+  contained "untraced ($ll)" clone_untraced traceme
+done
+
+# 3. Signals to cocoon (the guest's parent). Natively the parent is a shell
+# of the same user (the `; :` keeps it from exec'ing the probe).
+SIGNAL_ROUTES=(kill tkill rt_sigqueueinfo rt_tgsigqueueinfo pidfd_send_signal
+  pidfd_send_signal_procdir thread_signals)
+run_native "${RUN_PREFIX[@]}" sh -c '"$@"; :' sh "$ROOT/probes/signals" probe
+expect_routes open "${SIGNAL_ROUTES[@]}"
+pass "signals: natively every route reaches the parent"
+for ll in "${LANDLOCK_MODES[@]}"; do
+  cocoon_run $(landlock_flags "$ll") -r "$ROOT" --proc /proc -- /probes/signals probe
+  assert_status 0 "signals ($ll)"
+  contained "signals ($ll)" "${SIGNAL_ROUTES[@]}"
+  # SIGSTOP for real: a stopped cocoon would hold the guest until the limit.
+  LIMIT=15 cocoon_run $(landlock_flags "$ll") -r "$ROOT" -- /probes/signals stop
+  assert_status 0 "signals stop ($ll)"
+  assert_match "alive after SIGSTOP" "$OUT" "kill -STOP \$PPID ($ll): cocoon went on"
+done
+
+# kill(-1): every process the caller may signal, its parent included. Run
+# as a user of its own (a random uid no other process has), so it reaches
+# nothing but this test's processes. Natively the parent shell dies; under
+# cocoon, cocoon is spared and the process outside is not.
+if [[ $(id -u) == 0 ]]; then
+  uid=$((50000 + RANDOM % 10000))
+  AS_LONER=(setpriv --reuid="$uid" --regid="$uid" --clear-groups --)
+  # (Not under reaper: the inner shell outlives its killed parent.)
+  OUT=$(timeout 30 "${AS_LONER[@]}" sh -c 'sh -c "kill -TERM -1; echo rc=\$?"; echo parent lives')
+  [[ $OUT == "rc=0" ]] || fail "kill -1: natively the parent was not reached (test bug?): $OUT"
+  pass "kill -1: natively the parent shell is killed"
+  "${AS_LONER[@]}" sleep "$SLEEP_ARG" &
+  loner=$!
+  BG_PIDS+=("$loner")
+  wait_for 15 eval '[[ $(ps -o comm= -p $loner) == sleep ]]' || fail "kill -1: no outside process"
+  run_limited "$LIMIT" "${AS_LONER[@]}" "$COCOON" run "${MODE_FLAGS[@]}" -- \
+    sh -c 'kill -TERM -1; echo rc=$?'
+  assert_eq "rc=0" "$OUT" "kill -1 under cocoon: cocoon lives on, the call succeeds"
+  assert_status 0 "kill -1 under cocoon"
+  wait_for 5 eval '! kill -0 $loner 2>/dev/null' || fail "kill -1: the outside process was spared"
+  pass "kill -1 under cocoon: the outside process got the signal"
+fi
+
+# 4. cocoon itself: ptrace, its memory, its descriptors, its /proc files.
+# Natively the parent is a shell of the same user holding the secret open
+# as descriptor 7 and in its environment.
+STEAL_ROUTES=(ptrace_seize process_vm_readv pidfd_getfd proc_environ proc_mem proc_fd)
+run_native "${RUN_PREFIX[@]}" env COCOON_SECRET="$CONTENT" \
+  sh -c 'exec 7<"$0"; "$@" 7<&-; :' "$SECRET" "$ROOT/probes/steal" parent
+expect_routes open "${STEAL_ROUTES[@]}"
+# (dash keeps the descriptor under another number, 10 or above.)
+[[ $OUT =~ "stolen fd "[0-9]+": $CONTENT" && $OUT == *"environ: COCOON_SECRET=$CONTENT"* ]] ||
+  fail "steal parent: natively the secret was not taken (test bug?): $OUT"
+pass "steal parent: natively every route reaches the parent, the secret taken"
+for ll in "${LANDLOCK_MODES[@]}"; do
+  cocoon_run $(landlock_flags "$ll") -r "$ROOT" --proc /proc -- /probes/steal parent
+  assert_status 0 "steal parent ($ll)"
+  contained "steal parent (cocoon, $ll)" "${STEAL_ROUTES[@]}"
+done
+
+# The host's own view with identities (-0 --db): no root, so no Landlock,
+# and cocoon holds the ownership database (and a notification listener
+# with the filter) open.
+mkdir -p "$TMP/db"
+[[ $(id -u) == 0 ]] && chown "$NOBODY_UID" "$TMP/db"
+cocoon_run -0 --db "$TMP/db/owners" -- "$ROOT/probes/steal" parent
+assert_status 0 "steal parent (-0 --db, no root)"
+contained "steal parent (cocoon with -0 --db, the host's view)" "${STEAL_ROUTES[@]}"
+[[ $OUT != *cocoon-ownership-db* ]] || fail "the guest read cocoon's ownership database: $OUT"
+
+# 5. A process of the same user outside the guest, holding the secret.
+"${RUN_PREFIX[@]}" env COCOON_SECRET="$CONTENT" \
+  sh -c 'exec 7<"$0"; exec sleep "$1"' "$SECRET" "$SLEEP_ARG" &
+outsider=$!
+BG_PIDS+=("$outsider")
+wait_for 15 eval '[[ $(readlink /proc/$outsider/fd/7) == "$SECRET" ]]' ||
+  fail "the outside process did not start"
+run_native "${RUN_PREFIX[@]}" "$ROOT/probes/steal" "$outsider"
+expect_routes open "${STEAL_ROUTES[@]}"
+[[ $OUT == *"stolen fd 7: $CONTENT"* ]] || fail "steal outsider: natively nothing taken (test bug?): $OUT"
+pass "steal outsider: natively every route reaches it, the secret taken"
+for ll in "${LANDLOCK_MODES[@]}"; do
+  cocoon_run $(landlock_flags "$ll") -r "$ROOT" --proc /proc -- /probes/steal "$outsider"
+  assert_status 0 "steal outsider ($ll)"
+  contained "steal outsider ($ll)" "${STEAL_ROUTES[@]}"
+done
+kill "$outsider"
+
+# 6. An overlay of the secret's directory, built in a user namespace of the
+# guest's own with the new mount API (fsopen, fsconfig, fsmount) and read
+# through the detached mount's descriptor. It only reads (and needs user
+# namespaces, which this machine allows unprivileged users).
+mkdir -p "$TMP/empty"
+run_native "${RUN_PREFIX[@]}" "$ROOT/probes/mountapi" "$SECRET" "$TMP/empty"
+if [[ $OUT == *"route userns: closed"* ]]; then
+  echo "     (skipped: this kernel gives unprivileged users no user namespace)"
+  mountapi_modes=()
+else
+  expect_routes open fsopen fsmount
+  [[ $OUT == *"read: $CONTENT"* ]] || fail "mountapi: natively the secret was not read (test bug?): $OUT"
+  pass "mountapi: natively an overlay of the host directory reads the secret"
+  mountapi_modes=("${LANDLOCK_MODES[@]}")
+fi
+for ll in ${mountapi_modes[@]+"${mountapi_modes[@]}"}; do
+  cocoon_run $(landlock_flags "$ll") -r "$ROOT" -- /probes/mountapi "$SECRET" "$TMP/empty"
+  assert_status 0 "mountapi ($ll)"
+  contained "mountapi ($ll)" fsopen
+done
+
+# 7. Outliving cocoon. Natively the untraced child lives on after the
+# probe (no reaper here: it is left on purpose, then killed).
+timeout 30 "${RUN_PREFIX[@]}" "$ROOT/probes/survivor" leave "$MARK" >"$TMP/out"
+OUT=$(cat "$TMP/out")
+expect_routes open clone_untraced
+wait_for 15 pgrep -f "survivor leave $MARK" >/dev/null || fail "survivor: natively no child lives on (test bug?)"
+pkill -KILL -f "survivor leave $MARK"
+pass "survivor: natively the untraced child outlives its parent"
+
+# Under cocoon: --kill-on-exit ends the run when the probe exits; SIGKILL
+# and SIGTERM to cocoon end it while the probe waits. reaper fails the
+# check if anything is left.
+for ll in "${LANDLOCK_MODES[@]}"; do
+  flags=($(landlock_flags "$ll"))
+  cocoon_run "${flags[@]}" --kill-on-exit -r "$ROOT" -- /probes/survivor leave "$MARK"
+  assert_status 0 "survivor --kill-on-exit ($ll)"
+  expect_routes closed clone_untraced
+  pass "survivor --kill-on-exit ($ll): nothing left"
+  for sig in KILL TERM; do
+    rm -f "$TMP/pid" "$TMP/leftovers"
+    timeout -k 5 60 "$GUESTS/reaper" -r "$TMP/leftovers" -p "$TMP/pid" -g 3000 -- "${RUN_PREFIX[@]}" \
+      "$COCOON" run "${MODE_FLAGS[@]}" "${flags[@]}" -r "$ROOT" -- /probes/survivor stay "$MARK" \
+      >"$TMP/out" 2>"$TMP/err" &
+    bg=$!
+    BG_PIDS+=("$bg")
+    # Generous limits: the whole suite runs two at a time on a loaded machine.
+    wait_for 40 grep -q '^child' "$TMP/out" || fail "survivor SIG$sig ($ll): the probe did not start"
+    wait_for 10 eval '(($(pgrep -c -f "survivor stay $MARK") >= 2))' ||
+      fail "survivor SIG$sig ($ll): no child"
+    kill -"$sig" "$(cat "$TMP/pid")"  # setpriv exec'd cocoon: the same pid
+    wait "$bg"
+    [[ ! -s $TMP/leftovers ]] || fail "survivor SIG$sig ($ll): left behind: $(cat "$TMP/leftovers")"
+    left=$(pgrep -af "survivor stay $MARK")
+    [[ -z $left ]] || fail "survivor SIG$sig ($ll): still running: $left"
+    pass "survivor SIG$sig to cocoon ($ll): no task survives"
+  done
+done
+
+finish

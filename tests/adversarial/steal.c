@@ -1,0 +1,109 @@
+// Route: another process of the same user, made to work for the guest. The
+// target is the probe's parent (cocoon, under cocoon) or a process outside
+// given by pid, which natively holds the secret open as descriptor 7 and
+// in its environment (COCOON_SECRET). Tried: ptrace(PTRACE_SEIZE);
+// process_vm_readv (EFAULT at an unmapped address means the kernel let the
+// call through its permission check); pidfd_getfd of its descriptors 0-63;
+// /proc/PID/environ, /proc/PID/mem, /proc/PID/fd/N (when /proc is there).
+// Usage: steal parent|PID
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "probe.h"
+
+static void try_ptrace(pid_t pid) {
+  const long r = ptrace(PTRACE_SEIZE, pid, 0, 0);
+  route("ptrace_seize", r == 0, errno);
+  if (r == 0) ptrace(PTRACE_DETACH, pid, 0, 0);
+}
+
+static void try_vm_read(pid_t pid) {
+  char buf[8];
+  struct iovec local = {buf, sizeof buf};
+  struct iovec remote = {(void*)0x1000, sizeof buf};
+  const ssize_t r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  route("process_vm_readv", r >= 0 || errno == EFAULT, errno);
+}
+
+static void try_getfd(pid_t pid) {
+  const int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) {
+    route("pidfd_getfd", 0, errno);
+    return;
+  }
+  int stolen = 0, err = 0;
+  for (int n = 0; n < 64; n++) {
+    const int fd = (int)syscall(SYS_pidfd_getfd, pidfd, n, 0);
+    if (fd < 0) {
+      if (errno != EBADF) err = errno;
+      continue;
+    }
+    stolen++;
+    char label[32];
+    snprintf(label, sizeof label, "stolen fd %d", n);
+    show_contents(label, fd);
+    close(fd);
+  }
+  route("pidfd_getfd", stolen > 0, err);
+  close(pidfd);
+}
+
+static void try_proc(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+  int fd = open(path, O_RDONLY);
+  int err = errno;
+  if (fd >= 0) {
+    char env[65536];
+    const ssize_t n = read(fd, env, sizeof env - 1);
+    err = errno;
+    close(fd);
+    if (n >= 0) {
+      env[n] = 0;
+      for (ssize_t i = 0; i < n; i += (ssize_t)strlen(env + i) + 1) {
+        if (strncmp(env + i, "COCOON_SECRET=", 14) == 0) say("environ: %s\n", env + i);
+      }
+    }
+    route("proc_environ", n >= 0, err);
+  } else {
+    route("proc_environ", 0, err);
+  }
+  snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
+  fd = open(path, O_RDONLY);
+  route("proc_mem", fd >= 0, errno);
+  if (fd >= 0) close(fd);
+  int opened = 0;
+  err = 0;
+  for (int n = 0; n < 64; n++) {
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, n);
+    fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0) {
+      if (errno != ENOENT) err = errno;
+      continue;
+    }
+    opened++;
+    char label[32];
+    snprintf(label, sizeof label, "proc fd %d", n);
+    show_contents(label, fd);
+    close(fd);
+  }
+  route("proc_fd", opened > 0, err);
+}
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    say("usage: steal parent|PID\n");
+    return 2;
+  }
+  const pid_t pid = strcmp(argv[1], "parent") == 0 ? getppid() : (pid_t)atoi(argv[1]);
+  say("target %d\n", (int)pid);
+  try_ptrace(pid);
+  try_vm_read(pid);
+  try_getfd(pid);
+  if (access("/proc/self", F_OK) == 0) try_proc(pid);
+  return 0;
+}
