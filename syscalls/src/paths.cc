@@ -19,6 +19,7 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // other argument layouts (split 64-bit values), so it gets ENOSYS rather
   // than an untranslated path.
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
+  constexpr auto kTranslate = tracer::Phase::kTranslate;
   // The host's own view with generated files (--hostname's
   // /proc/sys/kernel/hostname): only opens can reach them.
   // In a PID namespace every path may name a process under /proc.
@@ -29,11 +30,13 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   if (mounts && view_->namespaces()) return Decision::allow();
   if (view_->is_identity() && !view_->namespaces()) {
     const bool opens = row.name == "open" || row.name == "openat" || row.name == "openat2";
-    return opens ? Decision::trace() : Decision::allow();
+    return opens ? Decision::trace().in(kTranslate) : Decision::allow();
   }
-  if (row.name == "getcwd" || row.name == "chroot" || find_path_rule(row.name) != nullptr) {
-    return Decision::trace();
-  }
+  if (row.name == "getcwd") return Decision::trace();
+  // Answered as for an unprivileged caller, unless an emulated mount
+  // namespace's handler owns it (Namespaces::chroot).
+  if (row.name == "chroot") return Decision::trace().unless_owned();
+  if (find_path_rule(row.name) != nullptr) return Decision::trace().in(kTranslate);
   // A path syscall without a rule (mount, pivot_root, acct, swapon,
   // quotactl, uselib, the new mount API...) is refused rather than let
   // through untranslated.
@@ -44,8 +47,7 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
 // user's case): the path's own errors first (ksys_chroot(): lookup, then
 // ENOTDIR, then the search permission), then EPERM. It is never handed to
 // the kernel: a real chroot would break translation for everything after.
-// With --namespaces, a caller with CAP_SYS_CHROOT gets an emulated chroot
-// (Namespaces::chroot) before this runs.
+// With --namespaces, Namespaces::chroot answers instead (decision()).
 Verdict Paths::chroot(tracer::SyscallStop& stop) const {
   auto path = stop.memory.read_path(stop.regs.arg(0));
   if (!path) return Verdict::deny(path.error());

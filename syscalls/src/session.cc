@@ -151,12 +151,12 @@ std::expected<void, std::string> print_syscalls(std::ostream& out, arch::Arch ab
   const RunConfig view = effective(given);
   auto setup = build_view(view);
   if (!setup) return std::unexpected(setup.error());
-  const tracer::Policy policy =
-      tracer::build_policy(make_handlers(view, setup->view), host_for(abi));
+  const auto policy = tracer::build_policy(make_handlers(view, setup->view), host_for(abi));
+  if (!policy) return std::unexpected(policy.error());
   out << "# " << arch::name(abi) << ": nr name (role:argument, ...) [-> result] : decision\n";
   for (const auto& row : arch::all_syscalls()) {
     if (!row.exists_on(abi)) continue;
-    const tracer::Decision d = policy.decide(abi, row.number(abi));
+    const tracer::Decision d = policy->decide(abi, row.number(abi));
     if (only_intercepted && d.action == tracer::Action::kAllow) continue;
     out << row.number(abi) << ' ' << row.name << ' ' << signature(row) << " : " << describe(d, row)
         << '\n';

@@ -54,6 +54,13 @@ assert_eq "    1     0 ps" "$OUT" "ps -e shows only itself, as PID 1"
 cocoon_run --unshare-pid -- sh -c "kill $outside; echo \$?"
 assert_match "^1$" "$(tail -n1 <<<"$OUT")" "kill(1) of the outside pid fails"
 
+# taskset -p of a sibling: Pids translates its number before Affinity
+# (CPU placement's sched_getaffinity) asks the host about it.
+cocoon_run --unshare-pid -- sh -c "sleep $SLEEP_ARG & taskset -p \$!; kill \$!"
+assert_status 0 "taskset -p of a sibling"
+assert_match "^pid 2's current affinity mask: [0-9a-f]+$" "$OUT" \
+  "taskset -p reads a sibling's affinity by its number in the namespace"
+
 # Static busybox (no libc) and the shell's job control numbers.
 cocoon_run --unshare-pid -- /bin/busybox sh -c 'echo $$; /bin/busybox sh -c "echo \$PPID"; true'
 assert_eq "1

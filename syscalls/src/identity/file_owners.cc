@@ -36,8 +36,9 @@ constexpr std::string_view kCalls[] = {
     "renameat", "renameat2"};
 
 // Where the tracer finds the guest's file for its own calls: the path the
-// guest's (already translated) arguments name, relative ones anchored at
-// the tracee's cwd or dirfd through /proc, an fd through its magic link.
+// kernel is handed (the decoded call's, when Paths translated it; else the
+// guest's own), relative ones anchored at the tracee's cwd or dirfd
+// through /proc, an fd through its magic link.
 struct Target {
   std::string path;
   bool follow = true;
@@ -89,7 +90,9 @@ std::expected<Target, int> at_path(GuestFds& fds, tracer::SyscallStop& stop, int
   std::string path;
   // A NULL path with AT_EMPTY_PATH is the empty one (statx, fstatat: Linux
   // 6.11, fs/stat.c getname_maybe_null).
-  if (stop.regs.arg(path_arg) != 0 || !empty_ok) {
+  if (const tracer::DecodedPath* decoded = stop.call.path(path_arg)) {
+    path = decoded->given();
+  } else if (stop.regs.arg(path_arg) != 0 || !empty_ok) {
     auto p = stop.memory.read_path(stop.regs.arg(path_arg));
     if (!p) return std::unexpected(p.error());
     path = std::move(*p);
@@ -158,9 +161,10 @@ Decision FileOwners::decision(const arch::SyscallDesc& row, arch::Arch abi) cons
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
   // Removals learn at the exit whether the file went; everything else is
   // answered at the entry without editing a register: a notification.
+  // (A removal is the kernel's to make: FileOwners only forgets the record.)
   const bool removal = row.name == "unlink" || row.name == "unlinkat" || row.name == "rmdir" ||
                        row.name.starts_with("rename");
-  return removal ? Decision::trace() : Decision::notify();
+  return removal ? Decision::trace().in(tracer::Phase::kFixup) : Decision::notify();
 }
 
 namespace {

@@ -40,10 +40,13 @@ bool loopback_reachable(const void* addr, std::size_t len) {
 
 Decision NetIsolation::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   const std::string_view n = row.name;
-  if (n == "sendto") return Decision::trace_if_nonzero(4);
+  // Addresses made what the namespace reaches (or refused); the kernel
+  // does the rest.
+  constexpr auto kTranslate = tracer::Phase::kTranslate;
+  if (n == "sendto") return Decision::trace_if_nonzero(4).in(kTranslate);
   const bool ours = n == "connect" || n == "bind" || n == "sendmsg" || n == "sendmmsg";
   if (!ours) return Decision::allow();
-  return abi == arch::host_arch() ? Decision::trace() : Decision::fail(ENOSYS);
+  return abi == arch::host_arch() ? Decision::trace().in(kTranslate) : Decision::fail(ENOSYS);
 }
 
 namespace {

@@ -82,5 +82,20 @@ TEST(Phases, MountCallsWithoutAnOwnerAreRefused) {
   }
 }
 
+// Every family at once (paths, identity, every namespace kind, UTS, CPU
+// placement): no row has two emulating handlers.
+TEST(Phases, EveryFamilyTogetherHasOneOwnerPerRow) {
+  RunConfig config;
+  config.mounts.push_back({vfs::MountKind::kBind, "/tmp", "/mnt"});
+  config.hostname = "box";
+  config.identity = IdentityOptions{};
+  config.namespaces = config.unshare_pid = config.unshare_net = true;
+  config.unshare_ipc = config.unshare_cgroup = true;
+  auto setup = build_view(config);
+  ASSERT_TRUE(setup) << setup.error();
+  const tracer::Dispatcher d(make_handlers(config, setup->view));
+  EXPECT_EQ(d.conflict(), "");
+}
+
 }  // namespace
 }  // namespace cocoon::syscalls
