@@ -23,11 +23,6 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // The host's own view with generated files (--hostname's
   // /proc/sys/kernel/hostname): only opens can reach them.
   // In a PID namespace every path may name a process under /proc.
-  // mount(2) and its kin belong to the Namespaces handler when the guest
-  // may make mount namespaces.
-  const bool mounts = row.name == "mount" || row.name == "umount2" || row.name == "umount" ||
-                      row.name == "pivot_root";
-  if (mounts && view_->namespaces()) return Decision::allow();
   if (view_->is_identity() && !view_->namespaces()) {
     const bool opens = row.name == "open" || row.name == "openat" || row.name == "openat2";
     return opens ? Decision::trace().in(kTranslate) : Decision::allow();
@@ -39,8 +34,9 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   if (find_path_rule(row.name) != nullptr) return Decision::trace().in(kTranslate);
   // A path syscall without a rule (mount, pivot_root, acct, swapon,
   // quotactl, uselib, the new mount API...) is refused rather than let
-  // through untranslated.
-  return Decision::fail(ENOSYS);
+  // through untranslated, unless a handler emulates it (mount(2) and its
+  // kin in an emulated mount namespace: Namespaces).
+  return Decision::fail(ENOSYS).unless_owned();
 }
 
 // chroot(2) answers as for a process without CAP_SYS_CHROOT (the real

@@ -61,6 +61,14 @@ assert_status 0 "taskset -p of a sibling"
 assert_match "^pid 2's current affinity mask: [0-9a-f]+$" "$OUT" \
   "taskset -p reads a sibling's affinity by its number in the namespace"
 
+# mount(2) with a bind (paths translated) and no --namespaces: refused,
+# not handed to the kernel with the guest's paths.
+cocoon_run --unshare-pid -b "$TMP:/mnt" -- python3 -c 'import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.mount(b"none", b"/mnt", b"tmpfs", 0, None)
+print(r, os.strerror(ctypes.get_errno()))'
+assert_eq "-1 Function not implemented" "$OUT" "mount(2) under --unshare-pid -b is ENOSYS"
+
 # Static busybox (no libc) and the shell's job control numbers.
 cocoon_run --unshare-pid -- /bin/busybox sh -c 'echo $$; /bin/busybox sh -c "echo \$PPID"; true'
 assert_eq "1
