@@ -49,7 +49,8 @@ class SyscallHandler {
   // argument is not 0 (on_entry may still see it 0, when another handler
   // traces every call), notify, or a constant answer the filter gives
   // without any stop; and, when on_entry is called, in which Phase
-  // (translate, emulate, fix up). Asked once per run, to build the Policy.
+  // (translate, emulate, fix up: at most one handler emulates a row, which
+  // build_policy() checks). Asked once per run, to build the Policy.
   //
   // notify (Action::kNotify) promises that on_entry, for this row, only
   // reads the arguments and the guest's memory (and /proc), writes the
