@@ -117,6 +117,21 @@ std::expected<std::uint64_t, int> push_argv(tracer::StackScratch& scratch,
   return scratch.push(std::as_bytes(std::span(ptrs)));
 }
 
+// The decoded call (tracer/decoded_call.h): each path argument resolved,
+// by the guest's argument index; `exec_host`, an exec's program as the
+// kernel gets it (a script's interpreter).
+void record(tracer::SyscallStop& stop, const std::optional<vfs::Resolved> (&resolved)[2],
+            const std::string (&guest)[2], const std::string* exec_host, bool rewritten) {
+  const arch::SyscallDesc& row = stop.desc;
+  for (int i = 0; i < row.path_count; ++i) {
+    if (!resolved[i]) continue;
+    const vfs::Resolved& r = *resolved[i];
+    stop.call.paths[static_cast<std::size_t>(row.paths[static_cast<std::size_t>(i)].path)] =
+        tracer::DecodedPath{guest[i], exec_host ? *exec_host : r.host.str(), r.mount.target.str(),
+                            r.mount.read_only, rewritten};
+  }
+}
+
 }  // namespace
 
 // readlink(2)'s answer: the body, cut at the buffer's size, no NUL.
@@ -210,6 +225,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop) {
         r.emplace(std::move(w));
         as_is = false;
         resolved[i].emplace(*r);
+        guest[i] = std::move(*path);
         continue;
       }
     }
@@ -254,6 +270,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop) {
     tracer::annotate(stop, tracer::NoteKind::kDenied, [] { return "across guest mounts"; });
     return Verdict::deny(EXDEV);
   }
+  record(stop, resolved, guest, exec_plan ? &exec_plan->host : nullptr, !as_is);
   if (as_is) return Verdict::resume();
   tracer::StackScratch scratch(stop.memory, regs.sp());
   bool want_exit = false;

@@ -94,13 +94,16 @@ bool ProcessGuard::is_cocoon(pid_t pid) const {
   return tgid && parse_pid(*tgid) == self_;
 }
 
+// Pid arguments by their host numbers: in an emulated PID namespace Pids
+// translated them (tracer::Phase).
 Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
   const auto& regs = stop.regs;
   const pid_t tid = stop.tracee.tid;
+  const auto pid_arg = [&](int i) { return stop.call.pid(i).value_or(as_pid(regs.arg(i))); };
   switch (call_of(stop.desc.name)) {
     case Call::kNone: return Verdict::resume();
     case Call::kKill: {
-      const pid_t pid = as_pid(regs.arg(0));
+      const pid_t pid = pid_arg(0);
       if (pid == -1) return kill_all_but_cocoon(stop.tracee, static_cast<int>(regs.arg(1)));
       return pid > 0 && is_cocoon(pid) ? Verdict::deny(EPERM) : Verdict::resume();
     }
@@ -109,7 +112,7 @@ Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
       // thread; either one being cocoon's is refused.
       for (int i = 0; i < stop.desc.arg_count; ++i) {
         if (stop.desc.args[static_cast<std::size_t>(i)] != arch::ArgRole::kPid) continue;
-        const pid_t pid = as_pid(regs.arg(i));
+        const pid_t pid = pid_arg(i);
         if (pid > 0 && is_cocoon(pid)) return Verdict::deny(EPERM);
       }
       return Verdict::resume();
@@ -118,7 +121,7 @@ Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
       return pid && *pid > 0 && is_cocoon(*pid) ? Verdict::deny(EPERM) : Verdict::resume();
     }
     case Call::kMemoryByPid:
-      return traced_by(as_pid(regs.arg(0)), self_) ? Verdict::resume() : Verdict::deny(EPERM);
+      return traced_by(pid_arg(0), self_) ? Verdict::resume() : Verdict::deny(EPERM);
     case Call::kAccessByFd: {
       const auto pid = process_of_fd(tid, static_cast<int>(regs.arg(0)));
       if (!pid) return Verdict::resume();  // not a process: EBADF from the kernel

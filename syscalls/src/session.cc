@@ -149,12 +149,13 @@ std::expected<void, std::string> print_syscalls(std::ostream& out, arch::Arch ab
   tracer::ProcessRegistry registry;
   auto setup = build_view(view, registry);
   if (!setup) return std::unexpected(setup.error());
-  const tracer::Policy policy =
+  const auto policy =
       tracer::build_policy(make_handlers(view, registry, setup->view), host_for(abi));
+  if (!policy) return std::unexpected(policy.error());
   out << "# " << arch::name(abi) << ": nr name (role:argument, ...) [-> result] : decision\n";
   for (const auto& row : arch::all_syscalls()) {
     if (!row.exists_on(abi)) continue;
-    const tracer::Decision d = policy.decide(abi, row.number(abi));
+    const tracer::Decision d = policy->decide(abi, row.number(abi));
     if (only_intercepted && d.action == tracer::Action::kAllow && !d.refuses()) continue;
     out << row.number(abi) << ' ' << row.name << ' ' << arch::signature(row) << " : " << describe(d, row)
         << '\n';

@@ -1,9 +1,6 @@
 #include "view_setup.h"
 
-#include "namespaces/ipc_isolation.h"
-#include "namespaces/namespaces.h"
-#include "pids/pid_namespace.h"
-#include "pids/proc_pids.h"
+#include "emulated_kinds.h"
 
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -218,7 +215,7 @@ std::expected<vfs::MountTable, std::string> make_root(const RunConfig& config,
   auto table = vfs::make_mount_table(host, root, config.rootfs_read_only);
   if (!table) return std::unexpected(table.error());
   if (!scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts() ||
-                   config.emulates_namespaces())) {
+                   emulates_namespaces(config))) {
     auto made = ScratchDir::create();
     if (!made) return std::unexpected(made.error());
     scratch = std::move(*made);
@@ -342,36 +339,10 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
     if (auto r = write_uts_files(*out.scratch, config, *view); !r) return std::unexpected(r.error());
   }
   std::vector<std::string> readable = view->proc_mount_files();
-  if (config.emulates_namespaces()) {
-    auto dir = out.scratch->make_subdir("pids");
-    if (!dir) return std::unexpected(dir.error());
-    auto root = config.unshare_pid ? std::make_shared<PidNamespace>(config.first_pid) : nullptr;
-    auto ns = std::make_shared<NamespaceState>(std::move(root), registry);
-    if (config.unshare_net) ns->start_in_new(NsKind::kNet);
-    if (config.unshare_ipc) ns->start_in_new(NsKind::kIpc);
-    if (config.unshare_cgroup) ns->start_in_new(NsKind::kCgroup);
-    view->add_file_generator(
-        [ns, d = *dir](const std::string& host, pid_t tgid) { return sysvipc_file(*ns, d, host, tgid); });
-    view->add_file_generator(proc_file_generator(ns, *dir));
-    readable.push_back(*dir);
-    auto nsdir = out.scratch->make_subdir("ns");
-    if (!nsdir) return std::unexpected(nsdir.error());
-    fs::create_directories(*nsdir + "/nsfile");
-    view->add_file_generator([ns, d = *nsdir](const std::string& host, pid_t tgid) {
-      auto f = namespace_cgroup_file(*ns, d, host, tgid);
-      return f.empty() ? namespace_file(*ns, d, host) : f;
-    });
-    view->set_writable_generator(
-        [ns, d = *nsdir](const std::string& host) { return namespace_map_file(*ns, d, host); });
-    view->set_link_answer([ns](const std::string& host) { return namespace_link(*ns, host); });
-    readable.push_back(*nsdir);
-    if (config.namespaces) {
-      auto mounts = out.scratch->make_subdir("mounts");
-      if (!mounts) return std::unexpected(mounts.error());
-      view->set_runtime_dir(*mounts);
-      readable.push_back(*mounts);
+  if (emulates_namespaces(config)) {
+    if (auto r = add_namespaces(config, registry, *view, *out.scratch, readable); !r) {
+      return std::unexpected(r.error());
     }
-    view->set_namespaces(std::move(ns));
   }
   if (!view->is_identity() || config.cwd) {
     auto cwd = host_cwd_of(*view, config.cwd);

@@ -97,8 +97,9 @@ Decision FileOwners::decision(const arch::SyscallDesc& row, arch::Arch abi) cons
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
   // Removals learn at the exit whether the file went; everything else is
   // answered at the entry without editing a register: a notification.
+  // (A removal is the kernel's to make: FileOwners only forgets the record.)
   const bool removal = op == Op::kRemove || op == Op::kRename;
-  return removal ? Decision::trace() : Decision::notify();
+  return removal ? Decision::trace().in(tracer::Phase::kFixup) : Decision::notify();
 }
 
 namespace {

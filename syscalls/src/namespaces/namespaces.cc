@@ -276,18 +276,19 @@ Verdict Namespaces::umount(tracer::SyscallStop& stop) {
   return replace_table(stop, ops_->unmount(view_->table(tgid), target->guest));
 }
 
-// chroot(2) for a process with CAP_SYS_CHROOT over its mount namespace
-// (the emulated root, or root of a user namespace it made): the process
-// gets a view rooted at the directory, as a private copy of its mount
-// namespace's table (so its later mounts are its own, where the kernel's
-// would be the namespace's). Otherwise Paths answers as the kernel does an
-// unprivileged caller.
+// chroot(2): the path's own errors first (ksys_chroot(): lookup, then
+// ENOTDIR), then CAP_SYS_CHROOT over the caller's mount namespace, EPERM
+// without, as for Paths without emulated namespaces. With it (the emulated
+// root, or root of a user namespace it made) the process gets a view
+// rooted at the directory, as a private copy of its mount namespace's
+// table (so its later mounts are its own, where the kernel's would be the
+// namespace's).
 Verdict Namespaces::chroot(tracer::SyscallStop& stop) {
   const pid_t tgid = stop.tracee.tgid;
-  if (!admin(tgid)) return Verdict::resume();
   auto dir = place(stop, 0);
   if (!dir) return Verdict::deny(dir.error());
   if (!dir->directory) return Verdict::deny(ENOTDIR);
+  if (!admin(tgid)) return Verdict::deny(EPERM);
   if (dir->guest == "/") return Verdict::skip(0);
   auto t = ops_->rooted(view_->table(tgid), dir->guest, dir->host);
   if (!t) return Verdict::deny(t.error());

@@ -67,9 +67,7 @@ struct RunConfig {
   // ... cgroup namespace (bwrap --unshare-cgroup): /proc/PID/cgroup shows
   // paths from the command's cgroup as "/".
   bool unshare_cgroup = false;
-  bool emulates_namespaces() const {
-    return unshare_pid || namespaces || unshare_net || unshare_ipc || unshare_cgroup;
-  }
+  // (Each kind's option is wired in syscalls/src/emulated_kinds.cc.)
 };
 
 }  // namespace cocoon::syscalls
