@@ -31,6 +31,8 @@ tracer::HandlerList make_handlers(const RunConfig& config,
   // (on_clone) before it is numbered in them. Both before Paths: a /proc
   // listing is answered whole, not completed.
   if (view && view->namespaces() && config.namespaces && identity) {
+    // Ids go in and out through the caller's emulated user namespace.
+    identity->ids = std::make_shared<UserNsIds>(view->namespaces());
     list.push_back(std::make_unique<Namespaces>(view->namespaces(), identity, view));
   }
   if (view && view->namespaces() && (config.namespaces || config.unshare_ipc)) {
@@ -55,7 +57,7 @@ tracer::HandlerList make_handlers(const RunConfig& config,
   }
   // After Paths: identity handlers see the host paths it wrote.
   if (config.identity) {
-    list.push_back(std::make_unique<CredentialCalls>(identity, view ? view->namespaces() : nullptr));
+    list.push_back(std::make_unique<CredentialCalls>(identity));
     list.push_back(std::make_unique<FileOwners>(identity));
   }
   if (config.uts() || identity) {

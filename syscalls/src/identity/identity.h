@@ -11,6 +11,9 @@
 // the answer and skips the call, so no call here costs an exit stop except
 // the removal of a recorded file (unlink, rmdir, rename over it), whose
 // record goes when the kernel says the file went.
+//
+// Ids are kept as the first user namespace numbers them and go in and out
+// through the caller's user namespace (IdentityState::ids, id_mapper.h).
 #pragma once
 
 #include <sys/types.h>
@@ -22,11 +25,10 @@
 #include "cocoon/tracer/handler.h"
 #include "../guest_fds.h"
 #include "credentials.h"
+#include "id_mapper.h"
 #include "ownership_db.h"
 
 namespace cocoon::syscalls {
-
-class NamespaceState;
 
 struct IdentityConfig {
   std::uint32_t uid = 0, gid = 0;
@@ -39,19 +41,19 @@ struct IdentityState {
   IdentityConfig config;
   OwnershipDb db;
   std::unordered_map<pid_t, Credentials> creds;  // by tgid
+  // Each process's user namespace's id maps (--namespaces: namespaces/
+  // sets its own); without them, every process is in the first one.
+  std::shared_ptr<IdMapper> ids = std::make_shared<FirstNsIds>();
 
   // The process's credentials: its own, its parent's (a child seen before
-  // its fork event), or the configured ones.
+  // its fork event), or the configured ones; their root_uid its user
+  // namespace's now.
   Credentials& of(pid_t tgid);
 };
 
 class CredentialCalls final : public tracer::SyscallHandler {
  public:
-  // `ns`: emulated namespaces whose user namespaces' id maps change
-  // credentials (applied before each call), or null.
-  explicit CredentialCalls(std::shared_ptr<IdentityState> s,
-                           std::shared_ptr<NamespaceState> ns = nullptr)
-      : s_(std::move(s)), ns_(std::move(ns)) {}
+  explicit CredentialCalls(std::shared_ptr<IdentityState> s) : s_(std::move(s)) {}
   std::string_view name() const override { return "credentials"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -61,7 +63,6 @@ class CredentialCalls final : public tracer::SyscallHandler {
 
  private:
   std::shared_ptr<IdentityState> s_;
-  std::shared_ptr<NamespaceState> ns_;
 };
 
 class FileOwners final : public tracer::SyscallHandler {

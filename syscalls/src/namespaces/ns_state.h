@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../identity/id_mapper.h"
 #include "../pids/pid_namespace.h"
 #include "cocoon/vfs/mount_table.h"
 
@@ -47,13 +48,16 @@ struct IdMapRange {
 // Parses what a guest wrote to uid_map / gid_map (user_namespaces(7)): up
 // to 340 lines of three numbers; nullopt when malformed or overlapping.
 std::optional<std::vector<IdMapRange>> parse_id_map(std::string_view text);
-// `outside` through `map` (kOverflowId when unmapped).
-std::uint32_t map_id(const std::vector<IdMapRange>& map, std::uint32_t outside);
-inline constexpr std::uint32_t kOverflowId = 65534;
+// `outside` through `map`: its number inside, nullopt when unmapped.
+std::optional<std::uint32_t> map_inside(const std::vector<IdMapRange>& map, std::uint32_t outside);
+// `inside` back through `map`: its number outside, nullopt when unmapped.
+std::optional<std::uint32_t> map_outside(const std::vector<IdMapRange>& map, std::uint32_t inside);
 
 struct UserNs {
   std::uint32_t parent = 0;
-  std::uint32_t owner_euid = 0, owner_egid = 0;  // the creator's, outside
+  // The creator's effective ids as the parent namespace numbers them, as
+  // the maps' outside ids are (kernel: the owner's kuid and kgid).
+  std::uint32_t owner_euid = 0, owner_egid = 0;
   std::optional<std::vector<IdMapRange>> uid_map, gid_map;
   bool setgroups_denied = false;
   // The creator held CAP_SETUID/CAP_SETGID where it made the namespace.
@@ -126,6 +130,15 @@ class NamespaceState {
   void set_mount_table(pid_t tgid, std::shared_ptr<const vfs::MountTable> t);
 
   UserNs* user_ns(std::uint32_t id);
+  // Id `id` of user namespace `user_ns` as the first one numbers it
+  // (make_kuid()): through its map, then each ancestor's; nullopt where
+  // one maps nothing to it or has no map yet, and for kNoId.
+  std::optional<std::uint32_t> id_to_first(std::uint32_t user_ns, IdKind kind,
+                                           std::uint32_t id) const;
+  // The first namespace's `id` as user namespace `user_ns` numbers it
+  // (from_kuid()), or nullopt.
+  std::optional<std::uint32_t> id_from_first(std::uint32_t user_ns, IdKind kind,
+                                             std::uint32_t id) const;
   // Whether user namespace `holder` is `target` or one of its ancestors:
   // a capability in `holder` reaches what `target` owns.
   bool user_ns_covers(std::uint32_t holder, std::uint32_t target) const;
@@ -137,8 +150,8 @@ class NamespaceState {
   UtsNames& uts(std::uint32_t id, const UtsNames& initial);
 
   // Files standing for /proc/PID/{uid_map,gid_map,setgroups} a guest opened
-  // to write (the kernel's own would refuse it), read back at the next
-  // stop that needs credentials (apply_id_maps()): the user namespace they
+  // to write (the kernel's own would refuse it), read back before the next
+  // id goes through a user namespace (UserNsIds): the user namespace they
   // are for, and which file.
   struct PendingMap {
     std::uint32_t user_ns = 0;
@@ -146,9 +159,6 @@ class NamespaceState {
     std::string file;
   };
   std::vector<PendingMap> pending_maps;
-  // Maps read from those files whose credentials are still to be given
-  // (user namespace, "uid_map" or "gid_map").
-  std::vector<std::pair<std::uint32_t, std::string>> maps_to_apply;
   // System V IPC objects the guest made, (kind << 32 | id) -> the IPC
   // namespace they belong to (ipc_isolation.h); others are the initial one's.
   std::unordered_map<std::uint64_t, std::uint32_t> ipc_objects;
@@ -156,9 +166,6 @@ class NamespaceState {
   // Cgroup namespaces: the cgroup each hierarchy's root is in a namespace
   // ("4:memory" -> "/a/b", from /proc/PID/cgroup of its creator).
   std::map<std::uint32_t, std::map<std::string, std::string>> cgroup_roots;
-
-  // Processes in user namespace `id`.
-  std::vector<pid_t> members_of_user_ns(std::uint32_t id) const;
 
  private:
   std::uint32_t make(NsKind k, pid_t tgid);

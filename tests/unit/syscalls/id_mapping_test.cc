@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -24,6 +25,15 @@ namespace {
 
 constexpr std::uint32_t kNobody = 65534;
 
+// What a handler did with a call: "= N" for a result it gave (-errno for
+// an error), "kernel" for a call it let run.
+std::string answer(const tracer::Verdict& v) {
+  if (v.kind != tracer::Verdict::Kind::kSkip) return "kernel";
+  return "= " + std::to_string(v.value);
+}
+const std::string kZero = "= 0";
+std::string error(int err) { return "= " + std::to_string(-err); }
+
 class InUserNamespace : public testing::Test {
  protected:
   void SetUp() override {
@@ -40,34 +50,47 @@ class InUserNamespace : public testing::Test {
     ASSERT_NE(user, nullptr);
     user->uid_map = parse_id_map("0 65534 1");
     user->gid_map = parse_id_map("0 65534 1");
-    ns_->maps_to_apply = {{ns_->id_of(me_, NsKind::kUser), "uid_map"},
-                          {ns_->id_of(me_, NsKind::kUser), "gid_map"}};
-    apply_id_maps(*ns_, *identity_);
+    identity_->ids = std::make_shared<UserNsIds>(ns_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // `name`(AT_FDCWD, file_, ...) with `args` after the path, as this
-  // process's own call.
-  tracer::Verdict call(const char* name, std::initializer_list<std::uint64_t> rest) {
+  // Syscall `name` with `args`, as this process's own call, answered by
+  // `h`.
+  tracer::Verdict call(tracer::SyscallHandler& h, const char* name,
+                       std::initializer_list<std::uint64_t> args) {
     tracer::Tracee t{me_, me_};
     arch::SyscallRegs regs;
-    regs.set_arg(0, static_cast<std::uint64_t>(AT_FDCWD));
-    regs.set_arg(1, reinterpret_cast<std::uint64_t>(file_.c_str()));
-    int i = 2;
-    for (std::uint64_t v : rest) regs.set_arg(i++, v);
+    int i = 0;
+    for (std::uint64_t v : args) regs.set_arg(i++, v);
     tracer::GuestMemory memory(me_);
     tracer::SyscallStop stop{t, regs, *arch::find_syscall(name), memory};
-    return owners_.on_entry(stop);
+    return h.on_entry(stop);
+  }
+  std::uint64_t path() const { return reinterpret_cast<std::uint64_t>(file_.c_str()); }
+  static constexpr std::uint64_t kCwd = static_cast<std::uint64_t>(AT_FDCWD);
+  tracer::Verdict chown(std::uint32_t uid, std::uint32_t gid) {
+    return call(owners_, "fchownat", {kCwd, path(), uid, gid, 0});
   }
 
   // statx's owner, as this process is told.
   std::pair<std::uint32_t, std::uint32_t> owner() {
     struct statx sx {};
-    const tracer::Verdict v =
-        call("statx", {0, STATX_BASIC_STATS, reinterpret_cast<std::uint64_t>(&sx)});
-    EXPECT_EQ(v.kind, tracer::Verdict::Kind::kSkip);
-    EXPECT_EQ(v.value, 0);
+    const tracer::Verdict v = call(owners_, "statx", {kCwd, path(), 0, STATX_BASIC_STATS,
+                                                      reinterpret_cast<std::uint64_t>(&sx)});
+    EXPECT_EQ(answer(v), kZero);
     return {sx.stx_uid, sx.stx_gid};
+  }
+
+  // The file is root's (of the first namespace), as a chown by cocoon's
+  // emulated root would have recorded it.
+  void make_roots() {
+    struct statx sx {};
+    ASSERT_EQ(::statx(AT_FDCWD, file_.c_str(), 0, STATX_BASIC_STATS | STATX_BTIME, &sx), 0);
+    FileRecord r;
+    r.btime_sec = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_sec : 0;
+    r.btime_nsec = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_nsec : 0;
+    r.mode = sx.stx_mode;
+    ASSERT_EQ(identity_->db.put({makedev(sx.stx_dev_major, sx.stx_dev_minor), sx.stx_ino}, r), 0);
   }
 
   const pid_t me_ = ::getpid();
@@ -75,22 +98,56 @@ class InUserNamespace : public testing::Test {
   std::shared_ptr<NamespaceState> ns_ = std::make_shared<NamespaceState>(nullptr);
   std::shared_ptr<IdentityState> identity_ = std::make_shared<IdentityState>();
   FileOwners owners_{identity_};
+  CredentialCalls creds_{identity_};
 };
 
 TEST_F(InUserNamespace, OnesOwnFileIsOwnedByTheNamespacesRoot) {
-  EXPECT_EQ(identity_->of(me_).euid, 0u);  // root in it (getuid says so)
+  EXPECT_EQ(answer(call(creds_, "geteuid", {})), kZero);  // root in it
   EXPECT_EQ(owner(), std::make_pair(0u, 0u));
 }
 
 TEST_F(InUserNamespace, AChownToRootIsRecordedAsTheMappedOuterId) {
-  const tracer::Verdict v = call("fchownat", {0, 0, 0});
-  EXPECT_EQ(v.kind, tracer::Verdict::Kind::kSkip);
-  EXPECT_EQ(v.value, 0);
+  EXPECT_EQ(answer(chown(0, 0)), kZero);
   EXPECT_EQ(owner(), std::make_pair(0u, 0u));
   ASSERT_EQ(identity_->db.size(), 1u);
   const FileRecord& record = identity_->db.records().begin()->second;
   EXPECT_EQ(record.uid, kNobody) << "recorded as the outer id";
   EXPECT_EQ(record.gid, kNobody);
+}
+
+// chown(2), setuid(2), setgroups(2): EINVAL for an id the namespace does
+// not map; -1 still means "unchanged".
+TEST_F(InUserNamespace, AnUnmappedIdGoingInIsEinval) {
+  EXPECT_EQ(answer(chown(5, kNoId)), error(EINVAL));
+  EXPECT_EQ(answer(chown(kNoId, 5)), error(EINVAL));
+  EXPECT_EQ(answer(chown(kNoId, 0)), kZero);
+  EXPECT_EQ(answer(call(creds_, "setuid", {5})), error(EINVAL));
+  EXPECT_EQ(answer(call(creds_, "setresgid", {kNoId, 5, kNoId})), error(EINVAL));
+  const std::uint32_t groups[] = {0, 5};
+  const auto list = reinterpret_cast<std::uint64_t>(groups);
+  EXPECT_EQ(answer(call(creds_, "setgroups", {2, list})), error(EINVAL));
+  EXPECT_EQ(answer(call(creds_, "setgroups", {1, list})), kZero);
+  EXPECT_EQ(identity_->of(me_).groups, std::vector<std::uint32_t>{kNobody});  // the outer id
+  EXPECT_EQ(answer(call(creds_, "setuid", {0})), kZero);
+  EXPECT_EQ(identity_->of(me_).euid, kNobody);
+}
+
+// A file whose owner the namespace does not map reads as the overflow id,
+// and its root has no capability over it (capable_wrt_inode_uidgid()).
+TEST_F(InUserNamespace, AnOwnerFromOutsideIsTheOverflowIdAndOutOfReach) {
+  make_roots();
+  EXPECT_EQ(owner(), std::make_pair(kOverflowId, kOverflowId));
+  EXPECT_EQ(answer(chown(0, 0)), error(EPERM));
+  EXPECT_EQ(answer(call(owners_, "fchmodat", {kCwd, path(), 0600})), error(EPERM));
+}
+
+// The same calls outside any user namespace made by the guest: ids are
+// themselves (the first namespace), unmapped ones do not exist.
+TEST(FirstNamespace, IdsAreThemselves) {
+  FirstNsIds ids;
+  EXPECT_EQ(ids.map_in(1, IdKind::kUid, 1234), 1234u);
+  EXPECT_EQ(ids.map_out(1, IdKind::kGid, 1234), 1234u);
+  EXPECT_EQ(ids.map_in(1, IdKind::kUid, kNoId), std::nullopt);  // (uid_t)-1
 }
 
 }  // namespace
