@@ -313,7 +313,7 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config) {
       view->set_runtime_dir(*mounts);
       readable.push_back(*mounts);
     }
-    view->set_namespaces(std::move(ns));
+    view->set_namespaces(ns, ns);
   }
   if (!view->is_identity() || config.cwd) {
     auto cwd = host_cwd_of(*view, config.cwd);

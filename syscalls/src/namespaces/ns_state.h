@@ -12,7 +12,8 @@
 // PidNamespace trees.
 //
 // Owned by the session; shared by the handlers that need it (Namespaces,
-// Pids, Uts, CredentialCalls) and the /proc view. Pure bookkeeping.
+// Pids, Uts, the ipc and net ones), the user namespaces' id maps
+// (UserNsIds) and the /proc view. Pure bookkeeping.
 #pragma once
 
 #include <sys/types.h>
@@ -26,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../guest_view.h"
 #include "../identity/id_mapper.h"
 #include "../pids/pid_namespace.h"
 #include "cocoon/vfs/mount_table.h"
@@ -84,7 +86,9 @@ struct UtsNames {
   std::string hostname, domainname;
 };
 
-class NamespaceState {
+// The pid handlers and the view see it through interfaces of their own
+// (PidNamespaces, ViewNamespaces), so that neither includes this header.
+class NamespaceState final : public PidNamespaces, public ViewNamespaces {
  public:
   // `root_pid`: the PID namespace the command starts in (--unshare-pid),
   // or null for the host's (numbers as they are).
@@ -115,18 +119,18 @@ class NamespaceState {
   // PID namespaces: the one `tgid` is in (null: the host's), the one its
   // children will be in, and the one /proc shows to it (its mount
   // namespace's proc instance).
-  std::shared_ptr<PidNamespace> pid_ns(pid_t tgid) const;
+  std::shared_ptr<PidNamespace> pid_ns(pid_t tgid) const override;
   std::shared_ptr<PidNamespace> pid_ns_for_children(pid_t tgid) const;
-  std::shared_ptr<PidNamespace> proc_pid_ns(pid_t tgid) const;
+  std::shared_ptr<PidNamespace> proc_pid_ns(pid_t tgid) const override;
   // The command's own (--unshare-pid), or null.
-  const std::shared_ptr<PidNamespace>& root_pid_ns() const { return root_pid_; }
+  const std::shared_ptr<PidNamespace>& root_pid_ns() const override { return root_pid_; }
   // mount -t proc by `tgid`: its mount namespace's /proc shows its PID
   // namespace from now on.
   void mount_proc(pid_t tgid);
 
   // Mount tables: an emulated mount namespace's own, once a mount changed
   // it (or copied from its creator's); null: the view's initial table.
-  std::shared_ptr<const vfs::MountTable> mount_table(pid_t tgid) const;
+  std::shared_ptr<const vfs::MountTable> mount_table(pid_t tgid) const override;
   void set_mount_table(pid_t tgid, std::shared_ptr<const vfs::MountTable> t);
 
   UserNs* user_ns(std::uint32_t id);

@@ -20,7 +20,6 @@
 #include <memory>
 #include <unordered_map>
 
-#include "../namespaces/ns_state.h"
 #include "cocoon/tracer/handler.h"
 #include "pid_namespace.h"
 
@@ -28,7 +27,7 @@ namespace cocoon::syscalls {
 
 class Pids final : public tracer::SyscallHandler {
  public:
-  explicit Pids(std::shared_ptr<NamespaceState> ns) : state_(std::move(ns)) {}
+  explicit Pids(std::shared_ptr<const PidNamespaces> ns) : state_(std::move(ns)) {}
   std::string_view name() const override { return "pids"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -64,7 +63,7 @@ class Pids final : public tracer::SyscallHandler {
   // numbers need no translating.
   PidNamespace* ns_of(pid_t tgid) const { return state_->pid_ns(tgid).get(); }
 
-  std::shared_ptr<NamespaceState> state_;
+  std::shared_ptr<const PidNamespaces> state_;
   std::unordered_map<pid_t, CloneWrites> clones_by_parent_, clones_by_child_;
   // By parent tid, from a fork/vfork/clone entry to its exit: the
   // namespace's next number then. The child may have been numbered (at its
