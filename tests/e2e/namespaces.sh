@@ -123,6 +123,22 @@ cocoon_run --namespaces "${db_ids[@]}" -- sh -c "$owners" "$TMP/own-db"
 assert_eq "$owners_native" "$OUT" "the same with an ownership database"
 cocoon_run "${db_ids[@]}" -- stat -c %u:%g "$TMP/own-db/f"
 assert_eq "$NOBODY_UID:$NOBODY_UID" "$OUT" "the database records the chown 0 made inside as the outer id"
+# Credentials' ids go in through the maps too: setuid to an unmapped id is
+# EINVAL, setgroups EPERM once unshare -r wrote "deny" (user_namespaces(7)).
+ids_probe='import os
+def t(f, *a):
+    try:
+        f(*a)
+        return "ok"
+    except OSError as e:
+        return str(e.errno)
+print(os.getuid(), os.getgroups(), t(os.setgroups, []), t(os.setuid, 5), t(os.setgid, 0), t(os.setuid, 0))'
+((can_switch)) && echo 1000 >"$SYSCTL"
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} unshare -Ur python3 -c "$ids_probe"
+((can_switch)) && echo 0 >"$SYSCTL"
+ids_native=$OUT
+cocoon_run --namespaces -- unshare -Ur python3 -c "$ids_probe"
+assert_eq "$ids_native" "$OUT" "set*id and setgroups inside unshare -Ur, as the kernel's ($ids_native)"
 # Without a user namespace the others need privilege; with one they do
 # not, but the host's UTS namespace stays out of reach.
 cocoon_run --namespaces -- unshare -u hostname x

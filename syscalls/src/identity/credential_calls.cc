@@ -1,6 +1,7 @@
 // CredentialCalls: the get*id/set*id family, groups and capabilities.
 #include <linux/capability.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -61,11 +62,12 @@ Verdict getgroups(tracer::SyscallStop& stop, const Credentials& c, IdMapper& ids
 }
 
 // setgroups(2): may_setgroups() comes before the size and the list are
-// looked at (kernel/groups.c), so an unprivileged caller gets EPERM; a
-// group the caller's user namespace does not map is EINVAL
-// (groups_from_user(): make_kgid(), then gid_valid()).
+// looked at (kernel/groups.c), so an unprivileged caller, or one whose
+// user namespace does not allow it, gets EPERM; a group the caller's user
+// namespace does not map is EINVAL (groups_from_user(): make_kgid(), then
+// gid_valid()).
 Verdict setgroups(tracer::SyscallStop& stop, Credentials& c, IdMapper& ids) {
-  if (!c.privileged()) return Verdict::deny(EPERM);
+  if (!c.privileged() || !ids.may_setgroups(stop.tracee.tgid)) return Verdict::deny(EPERM);
   const auto size = static_cast<std::int64_t>(static_cast<std::int32_t>(stop.regs.arg(0)));
   if (size < 0 || static_cast<std::size_t>(size) > kNgroupsMax) return Verdict::deny(EINVAL);
   std::vector<std::uint32_t> list(static_cast<std::size_t>(size));
@@ -150,7 +152,12 @@ Credentials& IdentityState::of(pid_t tgid) {
     if (auto it = creds.find(parent); parent > 0 && it != creds.end()) {
       return creds.emplace(tgid, it->second).first->second;
     }
-    return creds.emplace(tgid, Credentials::of(config.uid, config.gid)).first->second;
+    Credentials first = Credentials::of(config.uid, config.gid);
+    if (config.groups) {
+      first.groups = *config.groups;
+      std::sort(first.groups.begin(), first.groups.end());
+    }
+    return creds.emplace(tgid, std::move(first)).first->second;
   }();
   // The process may have entered another user namespace (unshare, setns),
   // or its namespace got a uid_map, since it was last asked.

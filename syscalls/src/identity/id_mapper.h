@@ -38,6 +38,10 @@ class IdMapper {
   // The first namespace's `id` as process `tgid` sees it: kOverflowId
   // when tgid's user namespace maps nothing to it.
   virtual std::uint32_t map_out(pid_t tgid, IdKind kind, std::uint32_t id) = 0;
+  // Whether tgid's user namespace lets setgroups(2) run at all: once its
+  // gid_map is written, and unless it or an ancestor was set to "deny"
+  // (userns_may_setgroups(), kernel/user_namespace.c).
+  virtual bool may_setgroups(pid_t tgid) = 0;
   // Whether tgid's user namespace maps the first namespace's `id` (an id
   // that reads as the overflow id because it is one, mapped, does).
   bool maps(pid_t tgid, IdKind kind, std::uint32_t id) {
@@ -53,6 +57,7 @@ class FirstNsIds final : public IdMapper {
     return id;
   }
   std::uint32_t map_out(pid_t, IdKind, std::uint32_t id) override { return id; }
+  bool may_setgroups(pid_t) override { return true; }
 };
 
 }  // namespace cocoon::syscalls

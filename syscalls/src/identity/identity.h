@@ -19,8 +19,10 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "cocoon/tracer/handler.h"
 #include "../guest_fds.h"
@@ -32,6 +34,8 @@ namespace cocoon::syscalls {
 
 struct IdentityConfig {
   std::uint32_t uid = 0, gid = 0;
+  // The supplementary groups; nullopt: the gid alone.
+  std::optional<std::vector<std::uint32_t>> groups;
   // Files the database does not know: false, owned by the emulated user
   // (fakeroot's default); true, their real owner (fakeroot -u).
   bool unknown_is_real = false;

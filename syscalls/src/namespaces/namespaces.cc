@@ -384,6 +384,17 @@ std::uint32_t UserNsIds::map_out(pid_t tgid, IdKind kind, std::uint32_t id) {
   return ns_->id_from_first(ns_->id_of(tgid, NsKind::kUser), kind, id).value_or(kOverflowId);
 }
 
+bool UserNsIds::may_setgroups(pid_t tgid) {
+  settle_id_maps(*ns_);
+  const std::uint32_t mine = ns_->id_of(tgid, NsKind::kUser);
+  for (std::uint32_t u = mine; u != 0;) {
+    const UserNs* n = ns_->user_ns(u);
+    if (n == nullptr || n->setgroups_denied || (u == mine && !n->gid_map)) return false;
+    u = n->parent;
+  }
+  return true;
+}
+
 std::string namespace_file(NamespaceState& ns, const std::string& dir, const std::string& host) {
   auto p = proc_pid_path(host);
   if (!p) return {};

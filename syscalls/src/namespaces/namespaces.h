@@ -92,6 +92,7 @@ class UserNsIds final : public IdMapper {
   explicit UserNsIds(std::shared_ptr<NamespaceState> ns) : ns_(std::move(ns)) {}
   std::optional<std::uint32_t> map_in(pid_t tgid, IdKind kind, std::uint32_t id) override;
   std::uint32_t map_out(pid_t tgid, IdKind kind, std::uint32_t id) override;
+  bool may_setgroups(pid_t tgid) override;
 
  private:
   std::shared_ptr<NamespaceState> ns_;

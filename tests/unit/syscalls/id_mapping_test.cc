@@ -44,7 +44,7 @@ class InUserNamespace : public testing::Test {
     ASSERT_EQ(::close(::creat(file_.c_str(), 0644)), 0);
     // The first user namespace is nobody's: files cocoon never recorded
     // are nobody's (the emulated user's, as --namespaces run by nobody).
-    identity_->config = {kNobody, kNobody, false};
+    identity_->config = {kNobody, kNobody, std::nullopt, false};
     ns_->unshare(me_, CLONE_NEWUSER, kNobody, kNobody);
     UserNs* user = ns_->user_ns(ns_->id_of(me_, NsKind::kUser));
     ASSERT_NE(user, nullptr);
@@ -130,6 +130,21 @@ TEST_F(InUserNamespace, AnUnmappedIdGoingInIsEinval) {
   EXPECT_EQ(identity_->of(me_).groups, std::vector<std::uint32_t>{kNobody});  // the outer id
   EXPECT_EQ(answer(call(creds_, "setuid", {0})), kZero);
   EXPECT_EQ(identity_->of(me_).euid, kNobody);
+}
+
+// setgroups(2) in a user namespace: only once its gid_map is written, and
+// never after "deny" was written to /proc/PID/setgroups (user_namespaces(7)).
+TEST_F(InUserNamespace, SetgroupsWaitsForTheGidMapAndHonoursDeny) {
+  UserNs* user = ns_->user_ns(ns_->id_of(me_, NsKind::kUser));
+  const std::uint32_t root[] = {0};
+  const auto list = reinterpret_cast<std::uint64_t>(root);
+  user->setgroups_denied = true;
+  EXPECT_EQ(answer(call(creds_, "setgroups", {1, list})), error(EPERM));
+  user->setgroups_denied = false;
+  user->gid_map.reset();
+  EXPECT_EQ(answer(call(creds_, "setgroups", {1, list})), error(EPERM));
+  user->gid_map = parse_id_map("0 65534 1");
+  EXPECT_EQ(answer(call(creds_, "setgroups", {1, list})), kZero);
 }
 
 // A file whose owner the namespace does not map reads as the overflow id,
