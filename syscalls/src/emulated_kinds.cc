@@ -121,7 +121,7 @@ std::expected<void, std::string> add_namespaces(const RunConfig& config,
   view.set_writable_generator(
       [ns, d = *nsdir](const std::string& host) { return namespace_map_file(*ns, d, host); });
   view.set_link_answer([ns](const std::string& host) { return namespace_link(*ns, host); });
-  view.set_namespaces(ns);
+  view.set_namespaces(ns, ns);
   return {};
 }
 

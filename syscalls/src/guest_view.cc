@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <string_view>
 
-#include "namespaces/ns_state.h"
+#include "pids/pid_namespace.h"
 #include "proc_path.h"
 
 namespace cocoon::syscalls {

@@ -25,6 +25,20 @@
 namespace cocoon::syscalls {
 
 class NamespaceState;
+class PidNamespace;
+
+// What the emulated namespaces change in a process's view (--namespaces,
+// --unshare-pid): implemented by namespaces/ (NamespaceState), which makes
+// them; the view only asks.
+class ViewNamespaces {
+ public:
+  virtual ~ViewNamespaces() = default;
+  // The table of `tgid`'s mount namespace once a mount changed it; null:
+  // the view's own.
+  virtual std::shared_ptr<const vfs::MountTable> mount_table(pid_t tgid) const = 0;
+  // The PID namespace whose numbers `tgid`'s /proc shows; null: the host's.
+  virtual std::shared_ptr<PidNamespace> proc_pid_ns(pid_t tgid) const = 0;
+};
 
 class GuestView {
  public:
@@ -113,9 +127,15 @@ class GuestView {
 
   // The emulated namespaces (--unshare-pid, --namespaces), null without:
   // /proc paths then name processes by their numbers in the reader's
-  // /proc's PID namespace.
-  void set_namespaces(std::shared_ptr<NamespaceState> ns) { ns_ = std::move(ns); }
-  const std::shared_ptr<NamespaceState>& namespaces() const { return ns_; }
+  // /proc's PID namespace. `state` is handed on to the handlers that
+  // emulate them (namespaces()); the view itself only asks `seen` (the same
+  // object) which table and which /proc each process sees.
+  void set_namespaces(std::shared_ptr<NamespaceState> state,
+                      std::shared_ptr<const ViewNamespaces> seen) {
+    state_ = std::move(state);
+    ns_ = std::move(seen);
+  }
+  const std::shared_ptr<NamespaceState>& namespaces() const { return state_; }
   // readlink(2) of /proc/self or /proc/thread-self (after normalising the
   // guest's path): what the guest's own /proc would answer, else nullopt.
   std::optional<std::string> proc_self_link(pid_t tid, pid_t tgid, const std::string& path,
@@ -146,7 +166,8 @@ class GuestView {
   std::vector<Generator> generators_;
   std::function<std::string(const std::string&)> writable_;
   std::function<std::optional<std::string>(const std::string&)> link_answer_;
-  std::shared_ptr<NamespaceState> ns_;
+  std::shared_ptr<NamespaceState> state_;
+  std::shared_ptr<const ViewNamespaces> ns_;
   std::string socket_link_dir_;
   std::string runtime_dir_;
 };

@@ -33,6 +33,8 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   if (config.identity && !identity) identity = std::make_shared<IdentityState>(registry);
   const std::shared_ptr<NamespaceState> ns = view ? view->namespaces() : nullptr;
   if (ns && config.namespaces && identity) {
+    // Ids go in and out through the caller's emulated user namespace.
+    identity->ids = std::make_shared<UserNsIds>(ns);
     list.push_back(std::make_unique<Namespaces>(ns, identity, view, registry));
   }
   if (ns) add_namespace_handlers(config, registry, list, ns);
@@ -48,7 +50,7 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
     list.push_back(std::make_unique<Paths>(view, registry));
   }
   if (config.identity) {
-    list.push_back(std::make_unique<CredentialCalls>(identity, ns));
+    list.push_back(std::make_unique<CredentialCalls>(identity));
     list.push_back(std::make_unique<FileOwners>(identity, registry));
   }
   if (config.uts() || identity) {

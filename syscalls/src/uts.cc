@@ -11,7 +11,7 @@
 #include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/tracee.h"
 #include "identity/identity.h"
-#include "namespaces/namespaces.h"
+#include "namespaces/ns_state.h"
 
 namespace cocoon::syscalls {
 
@@ -60,7 +60,6 @@ Decision Uts::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
 bool Uts::privileged(const tracer::SyscallStop& stop) const {
   const pid_t tgid = stop.tracee.tgid;
   if (ns_ && identity_) {
-    apply_id_maps(*ns_, *identity_);
     const std::uint32_t owner = ns_->owner_of(NsKind::kUts, ns_->id_of(tgid, NsKind::kUts));
     if (!ns_->user_ns_covers(ns_->id_of(tgid, NsKind::kUser), owner)) return false;
   }

@@ -112,7 +112,7 @@ tracer::Phase phase_of(Call call) {
 
 }  // namespace
 
-Pids::Pids(std::shared_ptr<NamespaceState> ns, tracer::ProcessRegistry& registry)
+Pids::Pids(std::shared_ptr<const PidNamespaces> ns, tracer::ProcessRegistry& registry)
     : state_(std::move(ns)),
       clones_by_parent_(registry),
       clones_by_child_(registry, tracer::OnClone::kFresh, tracer::OnClone::kFresh,
