@@ -46,7 +46,7 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
     list.push_back(std::make_unique<Paths>(view, registry));
     list.push_back(std::make_unique<DirListing>(view, registry));
     list.push_back(std::make_unique<UnixSockets>(view, registry));
-  } else if (view && (view->has_generated_files() || view->namespaces())) {
+  } else if (view && (!view->fixed_files().empty() || view->namespaces())) {
     list.push_back(std::make_unique<Paths>(view, registry));
   }
   if (config.identity) {

@@ -18,6 +18,7 @@
 #include "uts.h"
 #include "cocoon/vfs/mount_report.h"
 #include "landlock.h"
+#include "proc_path.h"
 
 namespace cocoon::syscalls {
 
@@ -190,10 +191,28 @@ std::expected<void, std::string> write_uts_files(ScratchDir& scratch, const RunC
     out << value << '\n';
     if (!out) return std::unexpected("cannot write " + file);
     ::chmod(file.c_str(), 0644);
-    view.set_generated_file(proc, file);
+    view.fixed_files().set(proc, file);
   }
   return {};
 }
+
+// /proc/PID/mounts and /proc/PID/mountinfo, also under task/TID/
+// (/proc/mounts and /proc/self/... resolve to these): the guest's table,
+// written by the session (vfs/mount_report.h).
+class ProcMountFiles final : public ProcOverlay {
+ public:
+  ProcMountFiles(std::string mounts, std::string mountinfo)
+      : mounts_(std::move(mounts)), mountinfo_(std::move(mountinfo)) {}
+  std::optional<Substitute> lookup(const std::string& host, pid_t, Reach reach) const override {
+    auto p = reach == Reach::kReadlink ? std::nullopt : parse_proc_task_path(host);
+    if (!p || (p->rest != "/mounts" && p->rest != "/mountinfo")) return std::nullopt;
+    return Substitute{Substitute::Kind::kFile, p->rest == "/mounts" ? mounts_ : mountinfo_};
+  }
+  std::vector<std::string> files() const override { return {mounts_, mountinfo_}; }
+
+ private:
+  std::string mounts_, mountinfo_;
+};
 
 // The mount table of the guest's root before the mounts (the rootfs, the
 // host's /, or bwrap's empty directory in the scratch one), and the scratch
@@ -296,17 +315,14 @@ std::expected<vfs::MountTable, std::string> make_table(const RunConfig& config,
   return table;
 }
 
-// The view over the finished table, with the files it shows in
-// /proc/PID/mounts and the directory of its socket links.
+// The view over the finished table, with the directory of its socket
+// links.
 std::expected<std::shared_ptr<GuestView>, std::string> make_view(
     const RunConfig& config, std::unique_ptr<ScratchDir>& scratch) {
   auto table = make_table(config, scratch);
   if (!table) return std::unexpected(table.error());
   auto view = std::make_shared<GuestView>(std::move(*table));
   if (scratch) {
-    auto files = write_proc_mount_files(*scratch, view->table());
-    if (!files) return std::unexpected(files.error());
-    view->set_proc_mount_files(files->first, files->second);
     // Short: its links stand in for long socket paths (unix_address.h).
     view->set_socket_link_dir((scratch->path() / "u").string());
   }
@@ -317,7 +333,7 @@ std::expected<std::shared_ptr<GuestView>, std::string> make_view(
 // generated files; a warning when the kernel has no Landlock.
 std::expected<OwnedFd, std::string> confine(const GuestView& view,
                                             std::vector<std::string> readable) {
-  for (const auto& [host, file] : view.generated_files()) readable.push_back(file);
+  for (auto& file : view.overlay_files()) readable.push_back(std::move(file));
   auto ll = make_landlock(view.table(), readable);
   if (!ll) return std::unexpected(ll.error());
   if (ll->fd.fd < 0) {
@@ -338,11 +354,18 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
   if (config.uts()) {
     if (auto r = write_uts_files(*out.scratch, config, *view); !r) return std::unexpected(r.error());
   }
-  std::vector<std::string> readable = view->proc_mount_files();
+  std::vector<std::string> readable;
   if (emulates_namespaces(config)) {
     if (auto r = add_namespaces(config, registry, *view, *out.scratch, readable); !r) {
       return std::unexpected(r.error());
     }
+  }
+  // Last: an emulated mount namespace's own /proc/PID/mounts (added with
+  // the namespaces) comes first.
+  if (out.scratch) {
+    auto files = write_proc_mount_files(*out.scratch, view->table());
+    if (!files) return std::unexpected(files.error());
+    view->add_overlay(std::make_shared<ProcMountFiles>(files->first, files->second));
   }
   if (!view->is_identity() || config.cwd) {
     auto cwd = host_cwd_of(*view, config.cwd);
