@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ostream>
 #include <vector>
 
@@ -84,6 +85,8 @@ std::expected<int, std::string> run_session(const Session& given) {
   if (!identity) return std::unexpected(identity.error());
   tracer::TracerOptions options = session.tracer;
   options.cwd = setup->host_cwd;
+  // The command inherits cocoon's environment (tracer/src/launcher.cc).
+  if (session.view.export_pwd) ::setenv("PWD", setup->guest_cwd.c_str(), 1);
   options.landlock_fd = setup->landlock.fd;
   options.cpu_placement = session.view.cpu_placement;
   // A PID namespace's init reaps its orphans, and its end is everyone's

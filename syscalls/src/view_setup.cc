@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <tuple>
 #include <utility>
 
 #include "cocoon/tracer/log.h"
@@ -126,22 +127,36 @@ std::expected<std::pair<std::string, std::string>, std::string> write_proc_mount
   return files;
 }
 
-std::expected<std::string, std::string> host_cwd_of(const GuestView& view,
-                                                    const std::optional<std::string>& wanted) {
+// The directory `guest` names in the view: (guest, host), canonical; an
+// errno when it is missing or not a directory.
+std::expected<std::pair<std::string, std::string>, int> directory_of(const GuestView& view,
+                                                                    const std::string& guest) {
+  auto r = view.resolve(::getpid(), ::getpid(), guest, vfs::GuestPath("/"), {});
+  if (!r) return std::unexpected(r.error());
+  if (r->kind != vfs::EntryKind::kDirectory) {
+    return std::unexpected(r->kind == vfs::EntryKind::kMissing ? ENOENT : ENOTDIR);
+  }
+  return std::pair{r->guest.str(), r->host.str()};
+}
+
+// Where the command starts: (guest, host).
+std::expected<std::pair<std::string, std::string>, std::string> cwd_of(const GuestView& view,
+                                                                      const RunConfig& config) {
   std::string guest = "/";
-  if (wanted) {
-    guest = *wanted;
+  if (config.cwd) {
+    guest = *config.cwd;
   } else if (char* here = ::getcwd(nullptr, 0)) {
     if (auto g = view.table().to_guest(here)) guest = g->str();
     std::free(here);
   }
-  auto r = view.resolve(::getpid(), ::getpid(), guest, vfs::GuestPath("/"), {});
-  if (!r) return std::unexpected("working directory '" + guest + "': " + std::strerror(r.error()));
-  if (r->kind != vfs::EntryKind::kDirectory) {
-    const int err = r->kind == vfs::EntryKind::kMissing ? ENOENT : ENOTDIR;
-    return std::unexpected("working directory '" + guest + "': " + std::strerror(err));
-  }
-  return r->host.str();
+  auto dir = directory_of(view, guest);
+  if (dir) return *dir;
+  const std::string why = "working directory '" + guest + "': " + std::strerror(dir.error());
+  if (!config.cwd_falls_back) return std::unexpected(why);
+  tracer::module_logger("vfs")->warn("{}; starting in / instead", why);
+  auto root = directory_of(view, "/");
+  if (!root) return std::unexpected("working directory '/': " + std::string(std::strerror(root.error())));
+  return *root;
 }
 
 // A file with `data` in the scratch directory, for a --file or
@@ -367,10 +382,10 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
     if (!files) return std::unexpected(files.error());
     view->add_overlay(std::make_shared<ProcMountFiles>(files->first, files->second));
   }
-  if (!view->is_identity() || config.cwd) {
-    auto cwd = host_cwd_of(*view, config.cwd);
+  if (!view->is_identity() || config.cwd || config.export_pwd) {
+    auto cwd = cwd_of(*view, config);
     if (!cwd) return std::unexpected(cwd.error());
-    out.host_cwd = *cwd;
+    std::tie(out.guest_cwd, out.host_cwd) = *cwd;
   }
   if (config.landlock && !view->is_identity()) {
     auto fd = confine(*view, readable);

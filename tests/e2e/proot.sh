@@ -33,6 +33,16 @@ printf 'echo default-%s\n' "$MARK" >"$TMP/script"
 STDIN_FILE=$TMP/script proot_run -r "$ROOT"
 assert_eq "default-$MARK" "$OUT" "no command: /bin/sh"
 
+# --db (cocoon's own): the owners -0 records are there in the next run.
+proot_run -r "$ROOT" -0 --db "$HOMEDIR/owners.db" -w /mnt -b "$DATA:/mnt" sh -c 'touch o && chown 7:8 o'
+proot_run -r "$ROOT" -0 --db "$HOMEDIR/owners.db" -b "$DATA:/mnt" sh -c 'ls -ln /mnt/o'
+assert_match '^-rw-r--r-- +1 7 +8 ' "$OUT" "--db: the chown of the previous run is kept"
+proot_run -r "$ROOT" -0 -b "$DATA:/mnt" sh -c 'ls -ln /mnt/o'
+assert_match '^-rw-r--r-- +1 0 +0 ' "$OUT" "without --db the next run knows nothing of it"
+proot_run -r "$ROOT" --db "$HOMEDIR/owners.db" true
+assert_status 125 "--db without -0, -S or -i is refused"
+assert_cocoon_message "--db keeps what -0, -S or -i record" "--db alone: the message says why"
+
 proot_run -q qemu-arm -r "$ROOT" true
 assert_status 125 "-q (qemu) is refused"
 assert_cocoon_message "option -q is not supported" "-q names the option"

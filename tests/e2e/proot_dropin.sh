@@ -1,0 +1,79 @@
+# `cocoon proot` as a drop-in for PRoot (issue 18): the same command line
+# run by the real PRoot and by cocoon's front end, as nobody, must give the
+# same output, status, guest stderr and files. The real PRoot is upstream
+# 5.4 (COCOON_PEER_PROOT, found by tests/e2e/CMakeLists.txt): Debian's 5.1
+# cannot load a dynamic program once it binds anything on this kernel. In
+# the noseccomp mode both run with PROOT_NO_SECCOMP, PRoot's own switch.
+source "$(dirname "$0")/lib.sh" "$@"
+PEER=${COCOON_PEER_PROOT:-}
+[[ -x $PEER ]] || fail "no upstream PRoot to compare with (COCOON_PEER_PROOT='$PEER'; see docs/dependencies.md)"
+[[ $MODE == noseccomp ]] && export PROOT_NO_SECCOMP=1
+RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
+ROOT=$TMP/root D=$TMP/d E=$TMP/e
+busybox_root "$ROOT" sh ls cat pwd id env true chroot readlink stat
+mkdir -p "$ROOT/proc" "$D/sub" "$E"
+echo "d-$MARK" >"$D/f"
+echo "e-$MARK" >"$E/f"
+chmod -R a+rwX "$TMP"
+
+proot_run() { run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" proot "$@"; }
+peer_run() { run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$PEER" "$@"; }
+# The guest's own stderr: without the lines the tools write themselves
+# ("proot warning: ...", "proot info: ...", "cocoon[vfs] warning: ...").
+guest_err() { grep -v -E '^(proot (warning|info|error)|cocoon(\[[a-z]+\])?( [a-z]+)?):' <<<"$ERR"; }
+
+# same_as_proot WHAT ARGS...: PRoot and cocoon proot with ARGS; fails unless
+# stdout, status and the guest's stderr agree. Leaves cocoon's in OUT, ERR,
+# STATUS and PRoot's in PEER_OUT, PEER_ERR, PEER_STATUS.
+same_as_proot() {
+  local what=$1
+  shift
+  peer_run "$@"
+  PEER_OUT=$OUT PEER_ERR=$ERR PEER_STATUS=$STATUS
+  local peer_guest_err
+  peer_guest_err=$(guest_err)
+  proot_run "$@"
+  [[ -n $PEER_OUT$peer_guest_err ]] || fail "$what: PRoot printed nothing (test bug?)"
+  [[ $STATUS == "$PEER_STATUS" ]] || fail "$what: status $STATUS under cocoon proot, $PEER_STATUS under PRoot"
+  [[ $OUT == "$PEER_OUT" ]] || fail "$what: stdout differs from PRoot's:
+--- PRoot
+$PEER_OUT
+--- cocoon proot
+$OUT"
+  [[ $(guest_err) == "$peer_guest_err" ]] || fail "$what: the guest's stderr differs from PRoot's:
+--- PRoot
+$peer_guest_err
+--- cocoon proot
+$(guest_err)"
+  pass "$what: as PRoot (status $STATUS)"
+}
+
+cd "$TMP" || fail "cd $TMP"
+# The same bind twice, and two sources for one guest path: the last wins.
+same_as_proot "-b F:/x twice" -b "$D/f:/x" -b "$D/f:/x" cat /x
+same_as_proot "-b D:/x -b E:/x: the last" -b "$D:/x" -b "$E:/x" cat /x/f
+assert_eq "e-$MARK" "$OUT" "-b D:/x -b E:/x shows E"
+
+# A relative -w names a directory under the current one; PWD follows.
+same_as_proot "-w d (relative)" -w d sh -c 'pwd; echo "$PWD"'
+assert_eq "$D"$'\n'"$D" "$OUT" "-w d starts in \$TMP/d"
+cd "$D" || fail "cd $D"
+same_as_proot "-w . (relative)" -w . sh -c 'pwd; echo "$PWD"'
+cd "$TMP" || fail "cd $TMP"
+
+# PWD names the new directory in the guest's terms, also when it is the
+# same host directory as the old one (a shell keeps an inherited PWD that
+# names its current directory).
+cd "$D" || fail "cd $D"
+same_as_proot "-b \$PWD:/foo -w /foo: PWD" -b "$D:/foo" -w /foo sh -c 'echo "$PWD"; pwd'
+assert_eq $'/foo\n/foo' "$OUT" "-b \$PWD:/foo -w /foo: PWD is /foo"
+cd "$TMP" || fail "cd $TMP"
+
+# -w to a missing directory: a warning, and the command starts in /.
+same_as_proot "-w /missing" -w "/missing.$MARK" sh -c 'pwd; echo "$PWD"'
+assert_eq $'/\n/' "$OUT" "-w /missing starts in /"
+assert_match "missing\.$MARK" "$ERR" "-w /missing: the warning names the directory"
+# Without -w, a current directory the root lacks: the same.
+same_as_proot "-r ROOT from a directory it lacks" -r "$ROOT" sh -c 'pwd; echo "$PWD"'
+
+finish
