@@ -22,29 +22,34 @@ peer_run() { run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$PEER" "$
 # ("proot warning: ...", "proot info: ...", "cocoon[vfs] warning: ...").
 guest_err() { grep -v -E '^(proot (warning|info|error)|cocoon(\[[a-z]+\])?( [a-z]+)?):' <<<"$ERR"; }
 
+# What differs from run to run: process ids in /proc paths.
+masked() { sed -E 's#/proc/[0-9]+(/|$)#/proc/PID\1#g' <<<"$1"; }
+
 # same_as_proot WHAT ARGS...: PRoot and cocoon proot with ARGS; fails unless
-# stdout, status and the guest's stderr agree. Leaves cocoon's in OUT, ERR,
-# STATUS and PRoot's in PEER_OUT, PEER_ERR, PEER_STATUS.
+# stdout, status and the guest's stderr agree (pids in /proc paths masked).
+# Leaves cocoon's in OUT, ERR, STATUS and PRoot's in PEER_OUT, PEER_ERR,
+# PEER_STATUS.
 same_as_proot() {
   local what=$1
   shift
   peer_run "$@"
   PEER_OUT=$OUT PEER_ERR=$ERR PEER_STATUS=$STATUS
-  local peer_guest_err
-  peer_guest_err=$(guest_err)
+  local peer_out peer_err
+  peer_out=$(masked "$OUT")
+  peer_err=$(masked "$(guest_err)")
   proot_run "$@"
-  [[ -n $PEER_OUT$peer_guest_err ]] || fail "$what: PRoot printed nothing (test bug?)"
+  [[ -n $peer_out$peer_err ]] || fail "$what: PRoot printed nothing (test bug?)"
   [[ $STATUS == "$PEER_STATUS" ]] || fail "$what: status $STATUS under cocoon proot, $PEER_STATUS under PRoot"
-  [[ $OUT == "$PEER_OUT" ]] || fail "$what: stdout differs from PRoot's:
+  [[ $(masked "$OUT") == "$peer_out" ]] || fail "$what: stdout differs from PRoot's:
 --- PRoot
-$PEER_OUT
+$peer_out
 --- cocoon proot
-$OUT"
-  [[ $(guest_err) == "$peer_guest_err" ]] || fail "$what: the guest's stderr differs from PRoot's:
+$(masked "$OUT")"
+  [[ $(masked "$(guest_err)") == "$peer_err" ]] || fail "$what: the guest's stderr differs from PRoot's:
 --- PRoot
-$peer_guest_err
+$peer_err
 --- cocoon proot
-$(guest_err)"
+$(masked "$(guest_err)")"
   pass "$what: as PRoot (status $STATUS)"
 }
 
@@ -75,5 +80,16 @@ assert_eq $'/\n/' "$OUT" "-w /missing starts in /"
 assert_match "missing\.$MARK" "$ERR" "-w /missing: the warning names the directory"
 # Without -w, a current directory the root lacks: the same.
 same_as_proot "-r ROOT from a directory it lacks" -r "$ROOT" sh -c 'pwd; echo "$PWD"'
+
+# /proc's magic links inside -r ROOT, with /proc bound as -R binds it: a
+# trailing slash asks for the directory the link stands for.
+same_as_proot "-r ROOT -b /proc: /proc/self/cwd/, /proc/PID/fd/N/" -r "$ROOT" -b /proc -b /dev -w / \
+  sh -c 'exec 3</bin; ls -d /proc/self/cwd/ /proc/$$/fd/3/; stat -c %F /proc/self/cwd/ /proc/$$/fd/3/
+         cd /proc/$$/fd/3/ && pwd; cat /proc/$$/fd/3/busybox >/dev/null && echo read
+         ls -d /proc/self/fd/0/ /proc/self/exe/'
+assert_match $'^/proc/[0-9]+/fd/3/\n/proc/self/cwd/\ndirectory\ndirectory\n/proc/[0-9]+/fd/3\nread$' "$OUT" "the links' directories are seen"
+# PRoot finds no /proc/PID/root/ (it says ENOENT); it is the root, as natively.
+proot_run -r "$ROOT" -b /proc -w / sh -c 'stat -c %F /proc/$$/root/; ls /proc/self/root/bin/busybox'
+assert_eq $'directory\n/proc/self/root/bin/busybox' "$OUT" "/proc/PID/root/ is the guest's root (PRoot: ENOENT)"
 
 finish

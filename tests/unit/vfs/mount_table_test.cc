@@ -130,6 +130,21 @@ TEST_F(MountSetupTest, MissingSourcesAndKindMismatches) {
             "root '/r/etc/passwd' is not a directory");
 }
 
+// A bind of the host's /proc (PRoot's -R, `-b /proc`) is the proc
+// filesystem --proc mounts: its magic links are told apart by that.
+TEST_F(MountSetupTest, BindOfHostProcIsProc) {
+  fs_.dir("/proc/1");
+  auto t = make_mount_table(fs_, "/r");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(add_mount(*t, fs_, {.source = "/proc/", .target = "/proc"}), true);
+  EXPECT_EQ(add_mount(*t, fs_, {.source = "/proc/1", .target = "/one"}), true);
+  EXPECT_EQ(add_mount(*t, fs_, {.source = "/srv/mods", .target = "/mods"}), true);
+  ASSERT_NE(t->find("/proc"), nullptr);
+  EXPECT_EQ(t->find("/proc")->kind, MountKind::kProc);
+  EXPECT_EQ(t->find("/one")->kind, MountKind::kBind);
+  EXPECT_EQ(t->find("/mods")->kind, MountKind::kBind);
+}
+
 TEST_F(MountSetupTest, SymlinkIsCreatedAtThePathItself) {
   auto t = make_mount_table(fs_, "/r");
   ASSERT_TRUE(t);
