@@ -92,4 +92,59 @@ assert_match $'^/proc/[0-9]+/fd/3/\n/proc/self/cwd/\ndirectory\ndirectory\n/proc
 proot_run -r "$ROOT" -b /proc -w / sh -c 'stat -c %F /proc/$$/root/; ls /proc/self/root/bin/busybox'
 assert_eq $'directory\n/proc/self/root/bin/busybox' "$OUT" "/proc/PID/root/ is the guest's root (PRoot: ENOENT)"
 
+# execve's errors in a root holding one static program (issue 18: a file
+# that cannot be executed must fail as the kernel says, never run): no
+# format (ENOEXEC), no execute bit (EACCES, also for a script whose
+# interpreter exists or is missing, and for a dynamic program: the tracer
+# reads past both), a directory (EACCES), a missing interpreter (ENOENT).
+X=$TMP/xroot
+mkdir -p "$X/bin" "$X/dir"
+cp "$GUESTS/execerr" "$X/bin/execerr"
+head -c 100 /dev/urandom >"$X/junk"
+: >"$X/empty"
+printf '#!/bin/execerr\n' >"$X/script"
+printf '#!/missing.%s\n' "$MARK" >"$X/nointerp"
+printf '#!\n' >"$X/blank"
+echo data >"$X/plain"
+cp "$GUESTS/execerr" "$X/static"
+# A dynamic program with its ld.so (which cocoon runs in its place) but no
+# libc.
+prog=$(type -P true)
+cp "$prog" "$X/dynamic"
+interp=$(ldd "$prog" | awk '$1 ~ /^\// {print $1}')
+[[ -n $interp ]] || fail "no ELF interpreter in 'ldd $prog'"
+mkdir -p "$X/$(dirname "$interp")"
+cp "$(readlink -f "$interp")" "$X/$interp"
+chmod 755 "$X/junk" "$X/empty" "$X/blank"
+for f in script nointerp plain static; do
+  cp "$X/$f" "$X/x-$f" && chmod 755 "$X/x-$f"
+  chmod 644 "$X/$f"
+done
+chmod 644 "$X/dynamic"
+chmod -R a+rX "$X"
+EXECS=(/junk /empty /blank /script /nointerp /plain /static /dynamic /dir /missing /x-nointerp /x-plain)
+LIMIT=15 same_as_proot "execve's errors in a one-program root" -r "$X" -w / /bin/execerr "${EXECS[@]}"
+assert_eq "/junk: ENOEXEC
+/empty: ENOEXEC
+/blank: ENOEXEC
+/script: EACCES
+/nointerp: EACCES
+/plain: EACCES
+/static: EACCES
+/dynamic: EACCES
+/dir: EACCES
+/missing: ENOENT
+/x-nointerp: ENOENT
+/x-plain: ENOEXEC" "$OUT" "each as the kernel says"
+# Without the ld.so: the program's own permission is checked first.
+Y=$TMP/yroot
+mkdir -p "$Y/bin"
+cp "$GUESTS/execerr" "$Y/bin/execerr"
+cp "$prog" "$Y/dynamic"
+cp "$prog" "$Y/x-dynamic"
+chmod 644 "$Y/dynamic"
+chmod -R a+rX "$Y"
+same_as_proot "a dynamic program without its ld.so" -r "$Y" -w / /bin/execerr /dynamic /x-dynamic
+assert_eq $'/dynamic: EACCES\n/x-dynamic: ENOENT' "$OUT" "EACCES before the missing ld.so's ENOENT"
+
 finish
