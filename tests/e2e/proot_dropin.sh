@@ -147,4 +147,19 @@ chmod -R a+rX "$Y"
 same_as_proot "a dynamic program without its ld.so" -r "$Y" -w / /bin/execerr /dynamic /x-dynamic
 assert_eq $'/dynamic: EACCES\n/x-dynamic: ENOENT' "$OUT" "EACCES before the missing ld.so's ENOENT"
 
+# The auxiliary vector (getauxval(3)) carries the emulated ids: ld.so and
+# libc read AT_UID, AT_EUID, AT_GID, AT_EGID and AT_SECURE from it.
+AUXV='LD_SHOW_AUXV=1 /bin/true | grep -E "^AT_(UID|EUID|GID|EGID|SECURE):" | tr -s " "'
+same_as_proot "-i 123:456: the auxiliary vector's ids" -i 123:456 sh -c "$AUXV"
+assert_eq $'AT_UID: 123\nAT_EUID: 123\nAT_GID: 456\nAT_EGID: 456\nAT_SECURE: 0' "$OUT" "-i 123:456: AT_UID 123, AT_GID 456"
+same_as_proot "-0: the auxiliary vector's ids" -0 sh -c "$AUXV"
+assert_match $'^AT_UID: 0\nAT_EUID: 0\nAT_GID: 0\nAT_EGID: 0\nAT_SECURE: 0$' "$OUT" "-0: AT_UID 0"
+# An exec with the effective ids not the real ones is a secure one
+# (commoncap.c's secureexec; natively as root: "0 5 0 7 1"). PRoot leaves
+# AT_SECURE 0 there; cocoon says what the kernel would.
+SETID="import os, sys; os.setegid(7); os.seteuid(5); os.execvp('python3', ['python3', '-c', sys.argv[1]])"
+GETAUXV='import ctypes; g = ctypes.CDLL(None).getauxval; g.restype = ctypes.c_ulong; print(*[g(t) for t in (11, 12, 13, 14, 23)])'
+proot_run -0 python3 -c "$SETID" "$GETAUXV"
+assert_eq "0 5 0 7 1" "$OUT" "-0, seteuid(5), setegid(7), exec: AT_EUID 5, AT_EGID 7, AT_SECURE 1"
+
 finish

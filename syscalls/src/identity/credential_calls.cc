@@ -11,6 +11,7 @@
 
 #include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/tracee.h"
+#include "../exec_auxv.h"
 #include "../proc_fields.h"
 #include "identity.h"
 
@@ -186,9 +187,22 @@ Decision CredentialCalls::decision(const arch::SyscallDesc& row, arch::Arch abi)
 }
 
 // execve recomputes the capabilities from the ids (capabilities(7)): a
-// user namespace's creator keeps them only as its root.
-void CredentialCalls::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory&) {
-  if (Credentials* c = s_->creds.find(tracee.tgid)) c->ns_caps = false;
+// user namespace's creator keeps them only as its root. The new image's
+// auxiliary vector shows the emulated ids; an exec whose effective ids are
+// not the real ones is a secure one (bprm->secureexec, set by
+// cap_bprm_creds_from_file() in security/commoncap.c).
+void CredentialCalls::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) {
+  const pid_t tgid = tracee.tgid;
+  if (Credentials* c = s_->creds.find(tgid)) c->ns_caps = false;
+  const Credentials& c = s_->of(tgid);
+  // In the process's own user namespace, as getuid(2) gives them
+  // (create_elf_tables(): from_kuid_munged(cred->user_ns, ...)).
+  IdMapper& ids = *s_->ids;
+  const auto uid = [&](std::uint32_t v) { return ids.map_out(tgid, IdKind::kUid, v); };
+  const auto gid = [&](std::uint32_t v) { return ids.map_out(tgid, IdKind::kGid, v); };
+  write_auxv_ids(tracee.tid, memory,
+                 {uid(c.ruid), uid(c.euid), gid(c.rgid), gid(c.egid),
+                  c.euid != c.ruid || c.egid != c.rgid});
 }
 
 // Ids come out through the caller's user namespace and go in through it
