@@ -43,11 +43,11 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   // (but the opens that may reach a generated file, and /proc's numbers in
   // a PID namespace).
   if (view && !view->is_identity()) {
-    list.push_back(std::make_unique<Paths>(view, registry));
+    list.push_back(std::make_unique<Paths>(view, registry, identity));
     list.push_back(std::make_unique<DirListing>(view, registry));
     list.push_back(std::make_unique<UnixSockets>(view, registry));
   } else if (view && (!view->fixed_files().empty() || view->namespaces())) {
-    list.push_back(std::make_unique<Paths>(view, registry));
+    list.push_back(std::make_unique<Paths>(view, registry, identity));
   }
   if (config.identity) {
     list.push_back(std::make_unique<CredentialCalls>(identity));

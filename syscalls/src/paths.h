@@ -23,6 +23,8 @@
 
 namespace cocoon::syscalls {
 
+struct IdentityState;
+
 // readlink(2)'s answer, given by the tracer: `body` cut at the buffer's size
 // (arg.path + 2), written to the buffer (arg.path + 1), no NUL.
 tracer::Verdict reply_readlink(tracer::SyscallStop& stop, const arch::PathSpec& arg,
@@ -48,7 +50,10 @@ class Paths final : public tracer::SyscallHandler {
     bool as_is = true;
   };
 
-  Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry);
+  // `identity`: the emulated credentials, when there are (chroot(2)'s
+  // CAP_SYS_CHROOT), or null.
+  Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry,
+        std::shared_ptr<IdentityState> identity = nullptr);
   std::string_view name() const override { return "paths"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -123,6 +128,7 @@ class Paths final : public tracer::SyscallHandler {
   };
   tracer::ProcessSlot<ExecFn> execfn_;
   std::shared_ptr<const GuestView> view_;
+  std::shared_ptr<IdentityState> identity_;
 };
 
 }  // namespace cocoon::syscalls

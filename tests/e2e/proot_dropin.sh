@@ -162,4 +162,22 @@ GETAUXV='import ctypes; g = ctypes.CDLL(None).getauxval; g.restype = ctypes.c_ul
 proot_run -0 python3 -c "$SETID" "$GETAUXV"
 assert_eq "0 5 0 7 1" "$OUT" "-0, seteuid(5), setegid(7), exec: AT_EUID 5, AT_EGID 7, AT_SECURE 1"
 
+# chroot(2) by the fake root to the root it already has: 0, as PRoot's -0
+# (`chroot / cmd`, `chroot "$ROOT"` with ROOT=/ in maintainer scripts).
+# Into another directory PRoot says EPERM, and so does cocoon without
+# --namespaces (cocoon run -0 --namespaces emulates it: e2e namespaces).
+same_as_proot "-0 -r / -w /: chroot / /bin/true" -0 -r / -w / sh -c 'chroot / /bin/true; echo "status $?"'
+assert_eq "status 0" "$OUT" "-0 -r / -w /: chroot / /bin/true succeeds"
+same_as_proot "-0: chroot / (the host's own view)" -0 sh -c 'chroot / /bin/true && echo chrooted'
+same_as_proot "-0 -r ROOT: chroot /, chroot ." -0 -r "$ROOT" -w / sh -c 'chroot / /bin/true && cd / && chroot . /bin/true && echo chrooted'
+same_as_proot "-0 -r ROOT: chroot /bin is EPERM" -0 -r "$ROOT" -w / chroot /bin /busybox true
+assert_status 1 "chroot /bin fails (EPERM)"
+same_as_proot "no -0: chroot / is EPERM" -r "$ROOT" -w / chroot / /bin/true
+assert_status 1 "chroot / without -0 fails (EPERM)"
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" run "${MODE_FLAGS[@]}" -0 -- \
+  sh -c 'busybox chroot / /bin/true && cd / && busybox chroot . /bin/true && echo chrooted'
+assert_eq "chrooted" "$OUT" "cocoon run -0: chroot /, chroot . (busybox: always calls chroot(2))"
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" fakeroot -- sh -c 'chroot / /bin/true && echo chrooted'
+assert_eq "chrooted" "$OUT" "cocoon fakeroot: chroot /"
+
 finish
