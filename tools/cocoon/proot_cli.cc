@@ -203,6 +203,9 @@ std::optional<int> finish_options(Proot& p) {
     if (!view.identity) return fail("proot: --db keeps what -0, -S or -i record: give one of them");
     view.identity->db = p.db;
   }
+  // PRoot's exit status: the last process's to exit, which may be a child
+  // the command left running.
+  p.session.tracer.status_of_last_exit = true;
   view.cwd = proot_cwd(view.cwd);
   view.cwd_falls_back = true;
   view.export_pwd = true;

@@ -92,6 +92,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   }
   notifier_.reset();
   if (int sig = kill_switch_->fired(); sig != 0) return 128 + sig;
+  if (options_.status_of_last_exit && last_exit_) return *last_exit_;
   return root_status_.value_or(125);
 }
 
@@ -211,6 +212,9 @@ void Tracer::on_death(const WaitEvent& ev) {
   if (Tracee* t = tracees_.find(ev.tid)) {
     dispatcher_.on_death(*t);
     release_orphans(*t);  // they inherit from the dead task: its values go after
+    // A leader's death is reported once its threads are gone
+    // (delay_group_leader(), kernel/exit.c): the process's end.
+    if (t->tgid == ev.tid && ev.kind == EventKind::kExited) last_exit_ = ev.code;
   }
   registry_->died(ev.tid);
   tracees_.erase(ev.tid);
