@@ -67,6 +67,17 @@ std::optional<std::string> magic_body(const std::string& host, const GuestView& 
   return view.to_guest(*link, tgid);  // "(unreachable)/..." or "pipe:[N]"
 }
 
+// readlink(2) of a symlink under a mount with PRoot's rule
+// (vfs::Mount::links_in_guest_terms): its body in guest terms, when that
+// differs from what the kernel would read.
+std::optional<std::string> guest_terms_body(const vfs::Resolved& r, const GuestView& view) {
+  if (!r.mount.links_in_guest_terms) return std::nullopt;
+  if (r.kind != vfs::EntryKind::kSymlink && r.kind != vfs::EntryKind::kUnknown) return std::nullopt;
+  auto body = view.fs().readlink(r.host);
+  if (!body) return std::nullopt;  // not a link after all: the kernel says so
+  return vfs::link_in_guest_terms(r.mount, *body);
+}
+
 // The argv of a script's exec: `head` (interpreter, its argument, the
 // script), then the guest's own argv[1...], whose strings stay where they
 // are: only the pointer array is new. Both go below the guest's stack.
@@ -226,6 +237,7 @@ std::optional<Verdict> Paths::resolve_argument(tracer::SyscallStop& stop, int i,
   }
   if (readlink) {
     if (auto v = answer_readlink(stop, a, r->host.str())) return *v;
+    if (auto body = guest_terms_body(*r, *view_)) return reply_readlink(stop, a, *body);
   }
   auto instead = substitute(stop, a, cf, *r);
   if (!instead) return instead.error();

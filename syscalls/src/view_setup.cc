@@ -321,6 +321,7 @@ std::expected<vfs::MountTable, std::string> make_table(const RunConfig& config,
       }
     }
   }
+  if (config.links_in_guest_terms) table->set_links_in_guest_terms();
   if (scratch) {
     if (auto r = add_placeholders(*table, *scratch); !r) return std::unexpected(r.error());
   }

@@ -207,4 +207,50 @@ run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" run "${MODE_F
 assert_status 5 "cocoon run: the command's own status"
 assert_eq "child done" "$OUT" "cocoon run waits for the child too"
 
+# Absolute symlinks in a bind's source naming host paths: under the same
+# bind's source PRoot shows and follows them in guest terms (its
+# detranslation of a link's target: the referrer's binding only); under
+# another bind's source, or elsewhere, they stay host paths (dangling under
+# -r ROOT), as the kernel's bind mounts show them. cocoon proot does the
+# same; cocoon run and bwrap keep the kernel's.
+SA=$TMP/srcA SB=$TMP/srcB
+mkdir -p "$SA/sub" "$SB"
+echo "b-$MARK" >"$SB/file"
+echo "sub-$MARK" >"$SA/sub/f"
+ln -s "$SB/file" "$SA/other"
+ln -s "$SA/sub" "$SA/same"
+ln -s "$SA/sub/f" "$SA/samefile"
+ln -s "$SA" "$SA/top"
+ln -s /etc/hostname "$SA/outside"
+chmod -R a+rwX "$SA" "$SB"
+same_as_proot "-r ROOT: absolute links in a bind's source" -r "$ROOT" -b "$SA:/a" -b "$SB:/b" -w / \
+  sh -c 'for l in other same samefile top outside; do echo "$l -> $(readlink /a/$l)"; done
+         ls /a/same/; cat /a/samefile /a/top/sub/f; readlink -f /a/same; cat /a/other'
+assert_eq "other -> $SB/file
+same -> /a/sub
+samefile -> /a/sub/f
+top -> /a
+outside -> /etc/hostname
+f
+sub-$MARK
+sub-$MARK
+/a/sub" "$OUT" "links under the same bind's source in guest terms, others as stored"
+# cocoon run keeps the bodies as stored, as the kernel's bind mounts do.
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" run "${MODE_FLAGS[@]}" -r "$ROOT" -b "$SA:/a" -- readlink /a/same
+assert_eq "$SA/sub" "$OUT" "cocoon run: a bind's link as stored"
+# With the host's "/" as the root every host path is the guest's: PRoot
+# changes no link then.
+same_as_proot "no -r: absolute links in a bind's source" -b "$SA:/a" -b "$SB:/b" -w / \
+  sh -c 'for l in other same top; do echo "$l -> $(readlink /a/$l)"; done; ls /a/same/'
+assert_eq "other -> $SB/file
+same -> $SA/sub
+top -> $SA
+f" "$OUT" "no -r: links as stored"
+# A link in the root naming a host path under the root's directory.
+ln -s "$ROOT/bin" "$ROOT/hostbin"
+same_as_proot "-r ROOT: a link naming the root's own host path" -r "$ROOT" -w / \
+  sh -c 'readlink /hostbin; ls /hostbin/busybox; cd /bin && readlink ../hostbin'
+assert_eq $'/bin\n/hostbin/busybox\n/bin' "$OUT" "the root's prefix taken off"
+rm "$ROOT/hostbin"
+
 finish

@@ -209,6 +209,7 @@ std::optional<int> finish_options(Proot& p) {
   view.cwd = proot_cwd(view.cwd);
   view.cwd_falls_back = true;
   view.export_pwd = true;
+  view.links_in_guest_terms = true;
   // PRoot's switch for its seccomp acceleration (proot(1), ENVIRONMENT):
   // cocoon's --no-seccomp.
   if (std::getenv("PROOT_NO_SECCOMP") != nullptr) {

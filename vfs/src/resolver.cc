@@ -296,6 +296,7 @@ class Walk {
     if (!e.body) {
       auto r = fs_.readlink(HostPath(entry_host(e)));
       if (!r) return fail(r.error());
+      if (auto g = link_in_guest_terms(*e.mount, *r)) *r = std::move(*g);
       texts_.push_back(std::move(*r));
     }
     const std::string& body = e.body ? *e.body : texts_.back();

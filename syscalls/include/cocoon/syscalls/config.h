@@ -51,6 +51,10 @@ struct RunConfig {
   // host path).
   bool cwd_falls_back = false;
   bool export_pwd = false;
+  // PRoot's rule for absolute symlinks in the root and the binds: a body
+  // naming a path under the same mount's source is shown and followed in
+  // guest terms (vfs::Mount::links_in_guest_terms).
+  bool links_in_guest_terms = false;
   // Confine the guest with Landlock to the root's and the mounts' host trees
   // when there is a view to confine it to (--no-landlock turns it off).
   bool landlock = true;
