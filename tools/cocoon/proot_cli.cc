@@ -155,6 +155,8 @@ std::optional<int> flag_option(Proot& p, const std::string& a) {
               "  -k/--kernel-release STR, -v/--verbose N, --kill-on-exit, -V, -h\n"
               "cocoon's own: --db FILE keeps the owners and modes -0, -S or -i record\n"
               "  across runs (cocoon run's --db)\n"
+              "exit status: the last process's to exit, as PRoot's (a child the command\n"
+              "  left running may end after it)\n"
               "(cocoon's proot: -q, -p, -n and -l are not supported)");
     return 0;
   } else if (a == "-q" || a == "--qemu" || a == "-p" || a == "--port" || a == "-n" ||
