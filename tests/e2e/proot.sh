@@ -13,6 +13,10 @@ echo "data-$MARK" >"$DATA/d"
 echo "home-$MARK" >"$HOMEDIR/h"
 chmod -R a+rwX "$ROOT" "$DATA" "$HOMEDIR"
 proot_run() { run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" proot "$@"; }
+# PRoot's own switch for its seccomp acceleration is this mode's --no-seccomp.
+[[ $MODE == noseccomp ]] && export PROOT_NO_SECCOMP=1
+proot_run grep '^Seccomp:' /proc/self/status
+assert_eq "Seccomp:	$([[ $MODE == noseccomp ]] && echo 0 || echo 2)" "$OUT" "the mode's filter (PROOT_NO_SECCOMP in noseccomp)"
 
 proot_run -r "$ROOT" -b "$DATA:/mnt/data" -w /mnt/data -k 9.8.7-proot -- sh -c 'pwd; uname -r; cat d; id -u'
 assert_eq "/mnt/data
