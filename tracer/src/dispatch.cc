@@ -45,9 +45,10 @@ Decision combine(const HandlerList& handlers, const arch::SyscallDesc& row, arch
       out = Decision::trace();
     } else if (rank(d.action) > rank(out.action)) {
       out = d;
-    } else if (d.action == Action::kTrace && out.action == Action::kTrace &&
-               d.nonzero_arg != out.nonzero_arg) {
-      out = Decision::trace();  // two conditions: stop whenever either could hold
+    } else if (sees_entry(d.action) && d.action == out.action &&
+               (d.nonzero_arg != out.nonzero_arg || d.when_bits != out.when_bits)) {
+      // Two conditions, or one and none: act whenever either could hold.
+      out = d.unconditional();
     }
   }
   // A constant answer for every call leaves nothing to refuse.
@@ -129,6 +130,12 @@ Verdict Dispatcher::on_entry(Tracee& t, arch::SyscallRegs& regs) {
   for (std::size_t i = 0; i < handlers_.size(); ++i) {
     if ((mask & (1u << i)) == 0) continue;
     const Verdict v = handlers_[i]->on_entry(stop);
+    if (v.kind == Verdict::Kind::kInstallFd) {
+      // Only a notification can install a descriptor (SyscallStop::via).
+      log().critical("{}: handler {} answered {} with a descriptor at a ptrace stop", t.tid,
+                     handlers_[i]->name(), row->name);
+      std::abort();
+    }
     if (v.want_exit) t.exit_handlers |= 1u << i;
     if (v.kind == Verdict::Kind::kSkip) {
       result = v;
@@ -146,11 +153,11 @@ Verdict Dispatcher::on_entry(Tracee& t, arch::SyscallRegs& regs) {
 }
 
 Verdict Dispatcher::on_notification(Tracee& t, arch::SyscallRegs& regs,
-                                    const GuestMemory& memory) {
+                                    const GuestMemory& memory, Via via) {
   const arch::SyscallDesc* row = arch::find_syscall(regs.abi(), regs.nr());
   if (row == nullptr) return Verdict::deny(ENOSYS);
   const std::uint32_t mask = mask_of(regs.abi(), regs.nr());
-  SyscallStop stop{t, regs, *row, memory};
+  SyscallStop stop{t, regs, *row, memory, via};
   for (std::size_t i = 0; i < handlers_.size(); ++i) {
     if ((mask & (1u << i)) == 0) continue;
     const Verdict v = handlers_[i]->on_entry(stop);
@@ -159,7 +166,12 @@ Verdict Dispatcher::on_notification(Tracee& t, arch::SyscallRegs& regs,
                   handlers_[i]->name(), row->name);
       return Verdict::deny(ENOSYS);
     }
-    if (v.kind == Verdict::Kind::kSkip) return v;
+    if (v.kind == Verdict::Kind::kInstallFd && via != Via::kNotification) {
+      log().critical("{}: handler {} answered {} with a descriptor while settling it", t.tid,
+                     handlers_[i]->name(), row->name);
+      std::abort();
+    }
+    if (v.kind != Verdict::Kind::kResume) return v;
   }
   return Verdict::resume();
 }
