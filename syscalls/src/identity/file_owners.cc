@@ -258,7 +258,7 @@ class Calls {
 
   // mknod(2): a character or block device is a regular file on disk (only
   // CAP_MKNOD makes real ones), recorded with its type and numbers; the
-  // rest (FIFOs, sockets, regular files) the kernel makes itself.
+  // rest (FIFOs, sockets, regular files) are FileCreations'.
   Verdict mknod(const std::expected<Target, int>& t, std::uint32_t mode, std::uint64_t dev) {
     if (!S_ISCHR(mode) && !S_ISBLK(mode)) return Verdict::resume();
     const Credentials& c = creds();
