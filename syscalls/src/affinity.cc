@@ -34,9 +34,10 @@ Decision Affinity::decision(const arch::SyscallDesc& row, arch::Arch abi) const 
 // sched_setaffinity: remembered for the thread (its own choice is what it
 // must read back), then done by the kernel. sched_getaffinity: the
 // kernel's checks and length (the tracer asks the same of the same task),
-// the original or remembered CPUs in the buffer.
+// the original or remembered CPUs in the buffer. The thread by its host
+// number: in an emulated PID namespace Pids translated it (Phase).
 Verdict Affinity::on_entry(tracer::SyscallStop& stop) {
-  const auto who = static_cast<pid_t>(stop.regs.arg(0));
+  const auto who = stop.call.pid(0).value_or(static_cast<pid_t>(stop.regs.arg(0)));
   const pid_t tid = who == 0 ? stop.tracee.tid : who;
   const std::size_t len = stop.regs.arg(1);
   if (stop.desc.sys == arch::Sys::sched_setaffinity) {

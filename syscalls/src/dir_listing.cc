@@ -75,7 +75,9 @@ Decision DirListing::decision(const arch::SyscallDesc& row, arch::Arch abi) cons
   if (dirs_.empty() || row.sys != arch::Sys::getdents64 || abi != arch::host_arch()) {
     return Decision::allow();
   }
-  return Decision::trace();
+  // Completes what the kernel listed, when the kernel lists it (a /proc
+  // listing ProcListing answers whole is not).
+  return Decision::trace().in(tracer::Phase::kFixup);
 }
 
 Verdict DirListing::on_entry(tracer::SyscallStop& stop) {

@@ -5,19 +5,22 @@
 #include "affinity.h"
 #include "containment.h"
 #include "dir_listing.h"
+#include "emulated_kinds.h"
 #include "identity/identity.h"
-#include "paths.h"
-#include "namespaces/ipc_isolation.h"
 #include "namespaces/namespaces.h"
-#include "namespaces/net_isolation.h"
-#include "pids/pids.h"
-#include "pids/proc_pids.h"
+#include "paths.h"
 #include "process_guard.h"
 #include "unix_sockets.h"
 #include "uts.h"
 
 namespace cocoon::syscalls {
 
+// Each handler says per syscall in which phase it runs (translate, emulate,
+// fix up: tracer::Phase), and the dispatcher checks that one at most
+// emulates each: the list's order decides no syscall. It is the order of
+// the lifecycle calls (on_clone...): Namespaces settles a new process's
+// namespaces before Pids numbers it in them and CredentialCalls copies its
+// credentials.
 tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegistry& registry,
                                   std::shared_ptr<const GuestView> view,
                                   std::shared_ptr<IdentityState> identity) {
@@ -28,23 +31,13 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   // Identity emulation: one state for the credential handlers and the
   // namespaces, whose user namespaces change credentials.
   if (config.identity && !identity) identity = std::make_shared<IdentityState>(registry);
-  // Namespaces before Pids: a new process's namespaces are settled
-  // (on_clone) before it is numbered in them. Both before Paths: a /proc
-  // listing is answered whole, not completed.
-  if (view && view->namespaces() && config.namespaces && identity) {
-    list.push_back(std::make_unique<Namespaces>(view->namespaces(), identity, view, registry));
+  const std::shared_ptr<NamespaceState> ns = view ? view->namespaces() : nullptr;
+  if (ns && config.namespaces && identity) {
+    // Ids go in and out through the caller's emulated user namespace.
+    identity->ids = std::make_shared<UserNsIds>(ns);
+    list.push_back(std::make_unique<Namespaces>(ns, identity, view, registry));
   }
-  if (view && view->namespaces() && (config.namespaces || config.unshare_ipc)) {
-    list.push_back(std::make_unique<IpcIsolation>(view->namespaces()));
-  }
-  if (view && view->namespaces() && (config.namespaces || config.unshare_net)) {
-    list.push_back(std::make_unique<NetIsolation>(view->namespaces()));
-  }
-  if (view && view->namespaces() && (config.namespaces || config.unshare_pid)) {
-    list.push_back(std::make_unique<Pids>(view->namespaces(), registry));
-    list.push_back(std::make_unique<ProcListing>(view->namespaces()));
-  }
-  // After Pids: it sees the real numbers Pids wrote.
+  if (ns) add_namespace_handlers(config, registry, list, ns);
   list.push_back(std::make_unique<ProcessGuard>());
   // The host's own view needs no translation: nothing is traced for paths
   // (but the opens that may reach a generated file, and /proc's numbers in
@@ -53,19 +46,17 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
     list.push_back(std::make_unique<Paths>(view, registry));
     list.push_back(std::make_unique<DirListing>(view, registry));
     list.push_back(std::make_unique<UnixSockets>(view, registry));
-  } else if (view && (view->has_generated_files() || view->namespaces())) {
+  } else if (view && (!view->fixed_files().empty() || view->namespaces())) {
     list.push_back(std::make_unique<Paths>(view, registry));
   }
-  // After Paths: identity handlers see the host paths it wrote.
   if (config.identity) {
-    list.push_back(std::make_unique<CredentialCalls>(identity, view ? view->namespaces() : nullptr));
+    list.push_back(std::make_unique<CredentialCalls>(identity));
     list.push_back(std::make_unique<FileOwners>(identity, registry));
   }
   if (config.uts() || identity) {
     list.push_back(std::make_unique<Uts>(UtsConfig{config.hostname, config.domainname,
                                                    config.kernel_release},
-                                         view, identity,
-                                         config.namespaces && view ? view->namespaces() : nullptr));
+                                         view, identity, config.namespaces ? ns : nullptr));
   }
   return list;
 }

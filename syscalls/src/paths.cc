@@ -36,32 +36,32 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // other argument layouts (split 64-bit values), so it gets ENOSYS rather
   // than an untranslated path.
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
+  constexpr auto kTranslate = tracer::Phase::kTranslate;
   // The host's own view with generated files (--hostname's
   // /proc/sys/kernel/hostname): only opens can reach them.
   // In a PID namespace every path may name a process under /proc.
-  // mount(2) and its kin belong to the Namespaces handler when the guest
-  // may make mount namespaces.
-  const bool mounts = arch::is_any(row.sys, {Sys::mount, Sys::umount2, Sys::umount, Sys::pivot_root});
-  if (mounts && view_->namespaces()) return Decision::allow();
   if (view_->is_identity() && !view_->namespaces()) {
     const bool opens = arch::is_any(row.sys, {Sys::open, Sys::openat, Sys::openat2});
-    return opens ? Decision::trace() : Decision::allow();
+    return opens ? Decision::trace().in(kTranslate) : Decision::allow();
   }
-  if (row.sys == Sys::getcwd || row.sys == Sys::chroot || row.path_count > 0) {
-    return Decision::trace();
-  }
+  if (row.sys == Sys::getcwd) return Decision::trace();
+  // Answered as for an unprivileged caller, unless an emulated mount
+  // namespace's handler owns it (Namespaces::chroot).
+  if (row.sys == Sys::chroot) return Decision::trace().unless_owned();
+  if (row.path_count > 0) return Decision::trace().in(kTranslate);
   // A path syscall whose paths the table gives no lookup rules (mount,
   // pivot_root, acct, swapon, quotactl, uselib, the new mount API...) is
-  // refused rather than let through untranslated.
-  return Decision::fail(ENOSYS);
+  // refused rather than let through untranslated, unless a handler
+  // emulates it (mount(2) and its kin in an emulated mount namespace:
+  // Namespaces).
+  return Decision::fail(ENOSYS).unless_owned();
 }
 
 // chroot(2) answers as for a process without CAP_SYS_CHROOT (the real
 // user's case): the path's own errors first (ksys_chroot(): lookup, then
 // ENOTDIR, then the search permission), then EPERM. It is never handed to
 // the kernel: a real chroot would break translation for everything after.
-// With --namespaces, a caller with CAP_SYS_CHROOT gets an emulated chroot
-// (Namespaces::chroot) before this runs.
+// With --namespaces, Namespaces::chroot answers instead (decision()).
 Verdict Paths::chroot(tracer::SyscallStop& stop) const {
   auto path = stop.memory.read_path(stop.regs.arg(0));
   if (!path) return Verdict::deny(path.error());

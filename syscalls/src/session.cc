@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ostream>
+#include <vector>
 
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/syscalls/handlers.h"
@@ -24,7 +26,7 @@ std::expected<std::shared_ptr<IdentityState>, std::string> open_identity(
   if (!config.identity) return nullptr;  // (--namespaces filled one in: run_session)
   const IdentityOptions& o = *config.identity;
   auto state = std::make_shared<IdentityState>(registry);
-  state->config = {o.uid, o.gid, o.unknown_is_real};
+  state->config = {o.uid, o.gid, o.groups, o.unknown_is_real};
   if (!o.db.empty()) {
     auto db = OwnershipDb::open(o.db);
     if (!db) return std::unexpected(db.error());
@@ -56,6 +58,12 @@ RunConfig effective(RunConfig config) {
     IdentityOptions id;
     id.uid = ::getuid();
     id.gid = ::getgid();
+    // The real groups too: getgroups(2) inside a user namespace shows them
+    // (mapped), as the kernel keeps a process's groups across unshare(2).
+    std::vector<gid_t> groups(static_cast<std::size_t>(std::max(::getgroups(0, nullptr), 0)));
+    groups.resize(static_cast<std::size_t>(
+        std::max(::getgroups(static_cast<int>(groups.size()), groups.data()), 0)));
+    id.groups = std::vector<std::uint32_t>(groups.begin(), groups.end());
     id.unknown_is_real = true;
     config.identity = id;
   }
@@ -156,12 +164,13 @@ std::expected<void, std::string> print_syscalls(std::ostream& out, arch::Arch ab
   tracer::ProcessRegistry registry;
   auto setup = build_view(view, registry);
   if (!setup) return std::unexpected(setup.error());
-  const tracer::Policy policy =
+  const auto policy =
       tracer::build_policy(make_handlers(view, registry, setup->view), host_for(abi));
+  if (!policy) return std::unexpected(policy.error());
   out << "# " << arch::name(abi) << ": nr name (role:argument, ...) [-> result] : decision\n";
   for (const auto& row : arch::all_syscalls()) {
     if (!row.exists_on(abi)) continue;
-    const tracer::Decision d = policy.decide(abi, row.number(abi));
+    const tracer::Decision d = policy->decide(abi, row.number(abi));
     if (only_intercepted && d.action == tracer::Action::kAllow && !d.refuses()) continue;
     out << row.number(abi) << ' ' << row.name << ' ' << arch::signature(row) << " : " << describe(d, row)
         << '\n';

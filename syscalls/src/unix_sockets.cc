@@ -66,7 +66,9 @@ Decision UnixSockets::decision(const arch::SyscallDesc& row, arch::Arch abi) con
   // hand a path to the kernel are refused there like every i386 path call
   // (see Paths::decision); the others show host names.
   if (abi != arch::host_arch()) return c->sends ? Decision::fail(ENOSYS) : Decision::allow();
-  return c->nonzero_arg < 0 ? Decision::trace() : Decision::trace_if_nonzero(c->nonzero_arg);
+  // Names translated both ways around a call the kernel makes.
+  const Decision d = c->nonzero_arg < 0 ? Decision::trace() : Decision::trace_if_nonzero(c->nonzero_arg);
+  return d.in(tracer::Phase::kTranslate);
 }
 
 Verdict UnixSockets::on_entry(tracer::SyscallStop& stop) {

@@ -11,7 +11,7 @@
 #include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/tracee.h"
 #include "identity/identity.h"
-#include "namespaces/namespaces.h"
+#include "namespaces/ns_state.h"
 
 namespace cocoon::syscalls {
 
@@ -60,7 +60,6 @@ Decision Uts::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
 bool Uts::privileged(const tracer::SyscallStop& stop) const {
   const pid_t tgid = stop.tracee.tgid;
   if (ns_ && identity_) {
-    apply_id_maps(*ns_, *identity_);
     const std::uint32_t owner = ns_->owner_of(NsKind::kUts, ns_->id_of(tgid, NsKind::kUts));
     if (!ns_->user_ns_covers(ns_->id_of(tgid, NsKind::kUser), owner)) return false;
   }
@@ -84,7 +83,7 @@ Verdict Uts::set_name(tracer::SyscallStop& stop, bool host, const char* proc) {
   field = name.substr(0, name.find('\0'));
   // /proc/sys/kernel/{hostname,domainname} read the first namespace's.
   if (view_ && (!ns_ || ns_->id_of(stop.tracee.tgid, NsKind::kUts) == 0)) {
-    const auto& files = view_->generated_files();
+    const auto& files = view_->fixed_files().map();
     if (auto it = files.find(proc); it != files.end()) {
       std::ofstream(it->second, std::ios::trunc) << field << '\n';
     }

@@ -1,9 +1,6 @@
 #include "view_setup.h"
 
-#include "namespaces/ipc_isolation.h"
-#include "namespaces/namespaces.h"
-#include "pids/pid_namespace.h"
-#include "pids/proc_pids.h"
+#include "emulated_kinds.h"
 
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -21,6 +18,7 @@
 #include "uts.h"
 #include "cocoon/vfs/mount_report.h"
 #include "landlock.h"
+#include "proc_path.h"
 
 namespace cocoon::syscalls {
 
@@ -193,10 +191,28 @@ std::expected<void, std::string> write_uts_files(ScratchDir& scratch, const RunC
     out << value << '\n';
     if (!out) return std::unexpected("cannot write " + file);
     ::chmod(file.c_str(), 0644);
-    view.set_generated_file(proc, file);
+    view.fixed_files().set(proc, file);
   }
   return {};
 }
+
+// /proc/PID/mounts and /proc/PID/mountinfo, also under task/TID/
+// (/proc/mounts and /proc/self/... resolve to these): the guest's table,
+// written by the session (vfs/mount_report.h).
+class ProcMountFiles final : public ProcOverlay {
+ public:
+  ProcMountFiles(std::string mounts, std::string mountinfo)
+      : mounts_(std::move(mounts)), mountinfo_(std::move(mountinfo)) {}
+  std::optional<Substitute> lookup(const std::string& host, pid_t, Reach reach) const override {
+    auto p = reach == Reach::kReadlink ? std::nullopt : parse_proc_task_path(host);
+    if (!p || (p->rest != "/mounts" && p->rest != "/mountinfo")) return std::nullopt;
+    return Substitute{Substitute::Kind::kFile, p->rest == "/mounts" ? mounts_ : mountinfo_};
+  }
+  std::vector<std::string> files() const override { return {mounts_, mountinfo_}; }
+
+ private:
+  std::string mounts_, mountinfo_;
+};
 
 // The mount table of the guest's root before the mounts (the rootfs, the
 // host's /, or bwrap's empty directory in the scratch one), and the scratch
@@ -218,7 +234,7 @@ std::expected<vfs::MountTable, std::string> make_root(const RunConfig& config,
   auto table = vfs::make_mount_table(host, root, config.rootfs_read_only);
   if (!table) return std::unexpected(table.error());
   if (!scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts() ||
-                   config.emulates_namespaces())) {
+                   emulates_namespaces(config))) {
     auto made = ScratchDir::create();
     if (!made) return std::unexpected(made.error());
     scratch = std::move(*made);
@@ -299,17 +315,14 @@ std::expected<vfs::MountTable, std::string> make_table(const RunConfig& config,
   return table;
 }
 
-// The view over the finished table, with the files it shows in
-// /proc/PID/mounts and the directory of its socket links.
+// The view over the finished table, with the directory of its socket
+// links.
 std::expected<std::shared_ptr<GuestView>, std::string> make_view(
     const RunConfig& config, std::unique_ptr<ScratchDir>& scratch) {
   auto table = make_table(config, scratch);
   if (!table) return std::unexpected(table.error());
   auto view = std::make_shared<GuestView>(std::move(*table));
   if (scratch) {
-    auto files = write_proc_mount_files(*scratch, view->table());
-    if (!files) return std::unexpected(files.error());
-    view->set_proc_mount_files(files->first, files->second);
     // Short: its links stand in for long socket paths (unix_address.h).
     view->set_socket_link_dir((scratch->path() / "u").string());
   }
@@ -320,7 +333,7 @@ std::expected<std::shared_ptr<GuestView>, std::string> make_view(
 // generated files; a warning when the kernel has no Landlock.
 std::expected<OwnedFd, std::string> confine(const GuestView& view,
                                             std::vector<std::string> readable) {
-  for (const auto& [host, file] : view.generated_files()) readable.push_back(file);
+  for (auto& file : view.overlay_files()) readable.push_back(std::move(file));
   auto ll = make_landlock(view.table(), readable);
   if (!ll) return std::unexpected(ll.error());
   if (ll->fd.fd < 0) {
@@ -341,37 +354,18 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
   if (config.uts()) {
     if (auto r = write_uts_files(*out.scratch, config, *view); !r) return std::unexpected(r.error());
   }
-  std::vector<std::string> readable = view->proc_mount_files();
-  if (config.emulates_namespaces()) {
-    auto dir = out.scratch->make_subdir("pids");
-    if (!dir) return std::unexpected(dir.error());
-    auto root = config.unshare_pid ? std::make_shared<PidNamespace>(config.first_pid) : nullptr;
-    auto ns = std::make_shared<NamespaceState>(std::move(root), registry);
-    if (config.unshare_net) ns->start_in_new(NsKind::kNet);
-    if (config.unshare_ipc) ns->start_in_new(NsKind::kIpc);
-    if (config.unshare_cgroup) ns->start_in_new(NsKind::kCgroup);
-    view->add_file_generator(
-        [ns, d = *dir](const std::string& host, pid_t tgid) { return sysvipc_file(*ns, d, host, tgid); });
-    view->add_file_generator(proc_file_generator(ns, *dir));
-    readable.push_back(*dir);
-    auto nsdir = out.scratch->make_subdir("ns");
-    if (!nsdir) return std::unexpected(nsdir.error());
-    fs::create_directories(*nsdir + "/nsfile");
-    view->add_file_generator([ns, d = *nsdir](const std::string& host, pid_t tgid) {
-      auto f = namespace_cgroup_file(*ns, d, host, tgid);
-      return f.empty() ? namespace_file(*ns, d, host) : f;
-    });
-    view->set_writable_generator(
-        [ns, d = *nsdir](const std::string& host) { return namespace_map_file(*ns, d, host); });
-    view->set_link_answer([ns](const std::string& host) { return namespace_link(*ns, host); });
-    readable.push_back(*nsdir);
-    if (config.namespaces) {
-      auto mounts = out.scratch->make_subdir("mounts");
-      if (!mounts) return std::unexpected(mounts.error());
-      view->set_runtime_dir(*mounts);
-      readable.push_back(*mounts);
+  std::vector<std::string> readable;
+  if (emulates_namespaces(config)) {
+    if (auto r = add_namespaces(config, registry, *view, *out.scratch, readable); !r) {
+      return std::unexpected(r.error());
     }
-    view->set_namespaces(std::move(ns));
+  }
+  // Last: an emulated mount namespace's own /proc/PID/mounts (added with
+  // the namespaces) comes first.
+  if (out.scratch) {
+    auto files = write_proc_mount_files(*out.scratch, view->table());
+    if (!files) return std::unexpected(files.error());
+    view->add_overlay(std::make_shared<ProcMountFiles>(files->first, files->second));
   }
   if (!view->is_identity() || config.cwd) {
     auto cwd = host_cwd_of(*view, config.cwd);

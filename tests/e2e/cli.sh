@@ -72,6 +72,17 @@ run_native "$COCOON" syscalls --traced
 [[ ! $OUT =~ $'\n'63\ uname\  ]] || fail "--traced without --hostname lists uname"
 pass "--traced without --hostname does not trace uname"
 
+# mount(2) and its kin take paths only --namespaces' mount namespaces
+# translate: without it they are refused, not let through untranslated.
+run_native "$COCOON" syscalls --traced --unshare-pid -b "$TMP:/mnt"
+assert_status 0 "cocoon syscalls --traced --unshare-pid -b"
+for call in mount umount2 pivot_root; do
+  assert_match $'(^|\n)[0-9]+ '"$call"$' [^\n]*: errno 38(\n|$)' "$OUT" \
+    "--unshare-pid -b: $call is refused (ENOSYS)"
+done
+run_native "$COCOON" syscalls --traced --unshare-pid --namespaces -b "$TMP:/mnt"
+assert_match $'(^|\n)[0-9]+ mount [^\n]*: trace(\n|$)' "$OUT" "--namespaces: mount is traced (emulated)"
+
 run_native "$COCOON" syscalls --arch bogus
 assert_status 125 "--arch bogus"
 assert_cocoon_message "bogus" "--arch bogus message"

@@ -100,6 +100,45 @@ assert_eq "65534
 cocoon_run --namespaces -- unshare -U sh -c 'echo "0 0 1" >/proc/self/uid_map 2>/dev/null; id -u; cat /proc/self/uid_map | wc -l'
 assert_eq "65534
 0" "$OUT" "a uid_map naming another user's id is not applied (the owner may only map itself)"
+# File owners go through the namespace's id maps, both ways (user_namespaces(7)):
+# inside, one's own file is root's, an unmapped owner (root's /) reads as
+# 65534, a chown to an unmapped id is EINVAL; a chown to 0 inside is the
+# outer id outside, in the run and in the ownership database after it.
+owners='cd "$0" && touch f && unshare -Ur sh -c "stat -c %u:%g f; chown 0:0 f; echo chown=\$?; stat -c %u:%g f; chown 5 f 2>/dev/null; echo chown5=\$?; stat -c %u /" && stat -c %u:%g f'
+mkdir -m 777 "$TMP/own-native" "$TMP/own-cocoon" "$TMP/own-db"
+((can_switch)) && echo 1000 >"$SYSCTL"
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} sh -c "$owners" "$TMP/own-native"
+((can_switch)) && echo 0 >"$SYSCTL"
+assert_eq "0:0
+chown=0
+0:0
+chown5=1
+65534
+$NOBODY_UID:$NOBODY_UID" "$OUT" "natively: owners inside unshare -Ur and after its chown 0 (the oracle)"
+owners_native=$OUT
+cocoon_run --namespaces -- sh -c "$owners" "$TMP/own-cocoon"
+assert_eq "$owners_native" "$OUT" "under cocoon: owners inside unshare -Ur and after its chown 0, as the kernel's"
+db_ids=(--uid "$NOBODY_UID" --gid "$NOBODY_UID" --unknown-is-real --db "$TMP/own-db/db")
+cocoon_run --namespaces "${db_ids[@]}" -- sh -c "$owners" "$TMP/own-db"
+assert_eq "$owners_native" "$OUT" "the same with an ownership database"
+cocoon_run "${db_ids[@]}" -- stat -c %u:%g "$TMP/own-db/f"
+assert_eq "$NOBODY_UID:$NOBODY_UID" "$OUT" "the database records the chown 0 made inside as the outer id"
+# Credentials' ids go in through the maps too: setuid to an unmapped id is
+# EINVAL, setgroups EPERM once unshare -r wrote "deny" (user_namespaces(7)).
+ids_probe='import os
+def t(f, *a):
+    try:
+        f(*a)
+        return "ok"
+    except OSError as e:
+        return str(e.errno)
+print(os.getuid(), os.getgroups(), t(os.setgroups, []), t(os.setuid, 5), t(os.setgid, 0), t(os.setuid, 0))'
+((can_switch)) && echo 1000 >"$SYSCTL"
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} unshare -Ur python3 -c "$ids_probe"
+((can_switch)) && echo 0 >"$SYSCTL"
+ids_native=$OUT
+cocoon_run --namespaces -- unshare -Ur python3 -c "$ids_probe"
+assert_eq "$ids_native" "$OUT" "set*id and setgroups inside unshare -Ur, as the kernel's ($ids_native)"
 # Without a user namespace the others need privilege; with one they do
 # not, but the host's UTS namespace stays out of reach.
 cocoon_run --namespaces -- unshare -u hostname x

@@ -54,6 +54,26 @@ assert_eq "    1     0 ps" "$OUT" "ps -e shows only itself, as PID 1"
 cocoon_run --unshare-pid -- sh -c "kill $outside; echo \$?"
 assert_match "^1$" "$(tail -n1 <<<"$OUT")" "kill(1) of the outside pid fails"
 
+# taskset -p of a sibling: Pids translates its number before Affinity
+# (CPU placement's sched_getaffinity) answers for it. The sibling put
+# itself on CPU 0 (as natively: mask 1); asked about the host's pid 2
+# instead, Affinity said ESRCH, or where that exists (kthreadd), gave
+# cocoon's CPUs.
+cocoon_run --unshare-pid -- sh -c "taskset -c 0 sleep $SLEEP_ARG &
+  until [ \"\$(cat /proc/\$!/comm)\" = sleep ]; do sleep 0.05; done
+  taskset -p \$!; kill \$!"
+assert_status 0 "taskset -p of a sibling"
+assert_eq "pid 2's current affinity mask: 1" "$OUT" \
+  "taskset -p reads a sibling's affinity by its number in the namespace"
+
+# mount(2) with a bind (paths translated) and no --namespaces: refused,
+# not handed to the kernel with the guest's paths.
+cocoon_run --unshare-pid -b "$TMP:/mnt" -- python3 -c 'import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.mount(b"none", b"/mnt", b"tmpfs", 0, None)
+print(r, os.strerror(ctypes.get_errno()))'
+assert_eq "-1 Function not implemented" "$OUT" "mount(2) under --unshare-pid -b is ENOSYS"
+
 # Static busybox (no libc) and the shell's job control numbers.
 cocoon_run --unshare-pid -- /bin/busybox sh -c 'echo $$; /bin/busybox sh -c "echo \$PPID"; true'
 assert_eq "1

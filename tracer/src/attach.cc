@@ -67,6 +67,7 @@ void detach_one(pid_t tid) {
 }  // namespace
 
 std::expected<int, Error> Tracer::attach(pid_t pid) {
+  if (!dispatcher_.conflict().empty()) return std::unexpected(Error{0, dispatcher_.conflict()});
   options_.use_seccomp = false;
   placement_ = std::make_unique<Placement>(false, mu_, tracees_);
   catch_detach_signals();

@@ -1,6 +1,9 @@
 #include "cocoon/tracer/dispatch.h"
 
+#include <bit>
 #include <cstdlib>
+#include <span>
+#include <utility>
 
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/tracee.h"
@@ -21,6 +24,8 @@ int rank(Action a) {
 
 bool sees_entry(Action a) { return a == Action::kTrace || a == Action::kNotify; }
 
+bool emulates(const Decision& d) { return sees_entry(d.action) && d.phase == Phase::kEmulate; }
+
 // Two handlers refusing flags of one row must test the same argument and
 // answer the same errno: the filter has one refusal per row. Their bits add
 // up.
@@ -33,37 +38,109 @@ Decision merge_refusals(const Decision& have, const Decision& wish, std::string_
   return have.refusing(have.refuse_arg, have.refuse_bits | wish.refuse_bits, have.refuse_err);
 }
 
-Decision combine(const HandlerList& handlers, const arch::SyscallDesc& row, arch::Arch abi) {
-  Decision out = Decision::allow();
-  Decision refusal = Decision::allow();  // the refusal some handler asked for, if any
-  for (const auto& h : handlers) {
-    const Decision wish = h->decision(row, abi);
-    if (wish.refuses()) refusal = merge_refusals(refusal, wish, row.name);
-    const Decision d = wish.unguarded();
-    if (sees_entry(d.action) && sees_entry(out.action) && d.action != out.action) {
-      // A stop for both, for every call: the notified handler sees each one.
-      out = Decision::trace();
-    } else if (rank(d.action) > rank(out.action)) {
-      out = d;
-    } else if (sees_entry(d.action) && d.action == out.action &&
-               (d.nonzero_arg != out.nonzero_arg || d.when_bits != out.when_bits)) {
-      // Two conditions, or one and none: act whenever either could hold.
-      out = d.unconditional();
-    }
+// `out` with one more handler's wish `d` (without its refusal), as the
+// filter sees it.
+Decision merge(Decision out, const Decision& d) {
+  if (sees_entry(d.action) && sees_entry(out.action) && d.action != out.action) {
+    return Decision::trace();  // a stop for both, for every call: the notified handler sees each one
   }
-  // A constant answer for every call leaves nothing to refuse.
+  if (rank(d.action) > rank(out.action)) {
+    Decision kept{d.action, d.err, d.nonzero_arg};
+    kept.when_bits = d.when_bits;
+    return kept;
+  }
+  if (sees_entry(d.action) && d.action == out.action &&
+      (d.nonzero_arg != out.nonzero_arg || d.when_bits != out.when_bits)) {
+    return Decision{d.action, d.err};  // two conditions, or one and none: act whenever either could hold
+  }
+  return out;
+}
+
+// `out` with the refusal some handler asked for in front of it. A
+// constant answer for every call leaves nothing to refuse.
+Decision guarded(const Decision& out, const Decision& refusal) {
   if (!refusal.refuses() || out.action == Action::kErrno || out.action == Action::kKill) return out;
   return out.refusing(refusal.refuse_arg, refusal.refuse_bits, refusal.refuse_err);
 }
 
-// Bit i set: handler i traces the syscall.
-std::uint32_t tracing_mask(const HandlerList& handlers, const arch::SyscallDesc& row,
-                           arch::Arch abi) {
-  std::uint32_t mask = 0;
-  for (std::size_t i = 0; i < handlers.size(); ++i) {
-    if (sees_entry(handlers[i]->decision(row, abi).action)) mask |= 1u << i;
+std::string conflict(const HandlerList& handlers, std::size_t a, std::size_t b,
+                     const arch::SyscallDesc& row) {
+  return "handlers " + std::string(handlers[a]->name()) + " and " +
+         std::string(handlers[b]->name()) + " both emulate " + std::string(row.name);
+}
+
+// The index of the one handler that emulates the row among those whose
+// decision yields to an owner (`yielding`) or not; -1: none.
+std::expected<int, std::string> owner(const HandlerList& handlers,
+                                      std::span<const Decision> ds, bool yielding,
+                                      const arch::SyscallDesc& row) {
+  int found = -1;
+  for (std::size_t i = 0; i < ds.size(); ++i) {
+    if (!emulates(ds[i]) || ds[i].yields_to_owner != yielding) continue;
+    if (found >= 0) return std::unexpected(conflict(handlers, static_cast<std::size_t>(found), i, row));
+    found = static_cast<int>(i);
   }
-  return mask;
+  return found;
+}
+
+// One row on one ABI: the filter's decision, and who sees its entry in
+// which phase.
+std::expected<std::pair<Decision, PhaseMasks>, std::string> plan_row(
+    const HandlerList& handlers, const arch::SyscallDesc& row, arch::Arch abi) {
+  std::array<Decision, 32> ds{};
+  for (std::size_t i = 0; i < handlers.size(); ++i) ds[i] = handlers[i]->decision(row, abi);
+  const std::span<const Decision> all(ds.data(), handlers.size());
+  auto own = owner(handlers, all, false, row);
+  if (!own) return std::unexpected(own.error());
+  if (auto fallback = owner(handlers, all, true, row); !fallback) {
+    return std::unexpected(fallback.error());
+  }
+  Decision out = Decision::allow();
+  Decision refusal = Decision::allow();  // the refusal some handler asked for, if any
+  PhaseMasks masks;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Decision& d = all[i];
+    if (d.yields_to_owner && *own >= 0) continue;
+    if (d.refuses()) refusal = merge_refusals(refusal, d, row.name);
+    out = merge(out, d.unguarded());
+    if (!sees_entry(d.action)) continue;
+    std::uint32_t& m = d.phase == Phase::kTranslate ? masks.translate
+                       : d.phase == Phase::kEmulate ? masks.emulate
+                                                    : masks.fixup;
+    m |= 1u << i;
+  }
+  return std::pair{guarded(out, refusal), masks};
+}
+
+// The policy of `handlers` on `host`, and into `masks` (when not null) who
+// sees each entry.
+std::expected<Policy, std::string> plan(const HandlerList& handlers, arch::Arch host,
+                                        std::array<std::vector<PhaseMasks>, arch::kArchCount>* masks) {
+  if (handlers.size() > 32) std::abort();  // masks are 32 bits wide
+  Policy policy(host);
+  for (arch::Arch abi : policy.abis()) {
+    std::vector<PhaseMasks>* by_nr = masks ? &(*masks)[static_cast<std::size_t>(abi)] : nullptr;
+    if (by_nr) by_nr->assign(static_cast<std::size_t>(policy.size(abi)), PhaseMasks{});
+    for (const auto& row : arch::all_syscalls()) {
+      if (!row.exists_on(abi)) continue;
+      auto r = plan_row(handlers, row, abi);
+      if (!r) return std::unexpected(r.error());
+      policy.set(abi, row.number(abi), r->first);
+      if (by_nr) (*by_nr)[static_cast<std::size_t>(row.number(abi))] = r->second;
+    }
+  }
+  return policy;
+}
+
+// The handlers of `m` in the order their entries run: translate, emulate,
+// fix up, each phase in list order. `f(i)` false ends the walk.
+template <typename F>
+void for_each_entry(const PhaseMasks& m, F&& f) {
+  for (std::uint32_t mask : {m.translate, m.emulate, m.fixup}) {
+    for (; mask != 0; mask &= mask - 1) {
+      if (!f(static_cast<std::size_t>(std::countr_zero(mask)))) return;
+    }
+  }
 }
 
 // -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND (include/linux/errno.h):
@@ -88,47 +165,38 @@ bool restart_with_guest_args(const Tracee& t, arch::SyscallRegs& regs) {
 
 }  // namespace
 
-Policy build_policy(const HandlerList& handlers, arch::Arch host) {
-  Policy policy(host);
-  for (arch::Arch abi : policy.abis()) {
-    for (const auto& row : arch::all_syscalls()) {
-      if (row.exists_on(abi)) policy.set(abi, row.number(abi), combine(handlers, row, abi));
-    }
-  }
-  return policy;
+std::expected<Policy, std::string> build_policy(const HandlerList& handlers, arch::Arch host) {
+  return plan(handlers, host, nullptr);
 }
 
 Dispatcher::Dispatcher(HandlerList handlers, arch::Arch host)
-    : handlers_(std::move(handlers)), policy_(build_policy(handlers_, host)) {
-  if (handlers_.size() > 32) std::abort();  // masks are 32 bits wide
-  for (arch::Arch abi : policy_.abis()) {
-    auto& masks = masks_[static_cast<std::size_t>(abi)];
-    masks.assign(static_cast<std::size_t>(policy_.size(abi)), 0);
-    for (const auto& row : arch::all_syscalls()) {
-      if (row.exists_on(abi)) {
-        masks[static_cast<std::size_t>(row.number(abi))] = tracing_mask(handlers_, row, abi);
-      }
-    }
+    : handlers_(std::move(handlers)), policy_(host) {
+  auto p = plan(handlers_, host, &masks_);
+  if (p) {
+    policy_ = std::move(*p);
+  } else {
+    conflict_ = p.error();
+    for (auto& m : masks_) m.clear();
   }
 }
 
-std::uint32_t Dispatcher::mask_of(arch::Arch abi, long nr) const {
+const PhaseMasks& Dispatcher::masks_of(arch::Arch abi, long nr) const {
+  static const PhaseMasks kNone;
   const auto& masks = masks_[static_cast<std::size_t>(abi)];
-  if (nr < 0 || static_cast<unsigned long>(nr) >= masks.size()) return 0;
+  if (nr < 0 || static_cast<unsigned long>(nr) >= masks.size()) return kNone;
   return masks[static_cast<std::size_t>(nr)];
 }
 
 Verdict Dispatcher::on_entry(Tracee& t, arch::SyscallRegs& regs) {
-  const arch::SyscallDesc* row = arch::find_syscall(regs.abi(), regs.nr());
+  const long nr = regs.nr();
+  const arch::SyscallDesc* row = arch::find_syscall(regs.abi(), nr);
   if (row == nullptr) return Verdict::deny(ENOSYS);
-  const std::uint32_t mask = mask_of(regs.abi(), regs.nr());
   GuestMemory memory(t.tid);
   SyscallStop stop{t, regs, *row, memory};
   t.exit_handlers = 0;
   for (int i = 0; i < 6; ++i) t.guest_args[static_cast<std::size_t>(i)] = regs.arg(i);
   Verdict result = Verdict::resume();
-  for (std::size_t i = 0; i < handlers_.size(); ++i) {
-    if ((mask & (1u << i)) == 0) continue;
+  for_each_entry(masks_of(regs.abi(), nr), [&](std::size_t i) {
     const Verdict v = handlers_[i]->on_entry(stop);
     if (v.kind == Verdict::Kind::kInstallFd) {
       // Only a notification can install a descriptor (SyscallStop::via).
@@ -137,14 +205,15 @@ Verdict Dispatcher::on_entry(Tracee& t, arch::SyscallRegs& regs) {
       std::abort();
     }
     if (v.want_exit) t.exit_handlers |= 1u << i;
-    if (v.kind == Verdict::Kind::kSkip) {
-      result = v;
-      break;
-    }
-  }
+    if (v.kind != Verdict::Kind::kSkip) return true;
+    result = v;
+    return false;
+  });
   result.want_exit = t.exit_handlers != 0 && result.kind == Verdict::Kind::kResume;
   if (result.want_exit) {
-    t.entry_nr = regs.nr();
+    // The row the handlers saw: a translation may change the number the
+    // kernel runs (riscv64's execve made execveat).
+    t.entry_nr = nr;
     for (int i = 0; i < 6; ++i) t.entry_args[static_cast<std::size_t>(i)] = regs.arg(i);
   } else {
     t.exit_handlers = 0;
@@ -156,24 +225,27 @@ Verdict Dispatcher::on_notification(Tracee& t, arch::SyscallRegs& regs,
                                     const GuestMemory& memory, Via via) {
   const arch::SyscallDesc* row = arch::find_syscall(regs.abi(), regs.nr());
   if (row == nullptr) return Verdict::deny(ENOSYS);
-  const std::uint32_t mask = mask_of(regs.abi(), regs.nr());
-  SyscallStop stop{t, regs, *row, memory, via};
-  for (std::size_t i = 0; i < handlers_.size(); ++i) {
-    if ((mask & (1u << i)) == 0) continue;
+  SyscallStop stop{t, regs, *row, memory};
+  stop.via = via;
+  Verdict result = Verdict::resume();
+  for_each_entry(masks_of(regs.abi(), regs.nr()), [&](std::size_t i) {
     const Verdict v = handlers_[i]->on_entry(stop);
     if (v.want_exit || regs.edited()) {
       log().error("{}: handler {} edited a notified {} (a kNotify handler must not)", t.tid,
                   handlers_[i]->name(), row->name);
-      return Verdict::deny(ENOSYS);
+      result = Verdict::deny(ENOSYS);
+      return false;
     }
     if (v.kind == Verdict::Kind::kInstallFd && via != Via::kNotification) {
       log().critical("{}: handler {} answered {} with a descriptor while settling it", t.tid,
                      handlers_[i]->name(), row->name);
       std::abort();
     }
-    if (v.kind != Verdict::Kind::kResume) return v;
-  }
-  return Verdict::resume();
+    if (v.kind == Verdict::Kind::kResume) return true;
+    result = v;
+    return false;
+  });
+  return result;
 }
 
 void Dispatcher::on_exit(Tracee& t, arch::SyscallRegs& regs) {
@@ -184,8 +256,13 @@ void Dispatcher::on_exit(Tracee& t, arch::SyscallRegs& regs) {
   if (restart_with_guest_args(t, regs)) return;
   GuestMemory memory(t.tid);
   SyscallStop stop{t, regs, *row, memory};
-  for (std::size_t i = handlers_.size(); i-- > 0;) {
-    if (mask & (1u << i)) handlers_[i]->on_exit(stop);
+  const PhaseMasks& m = masks_of(regs.abi(), t.entry_nr);
+  for (std::uint32_t phase : {m.fixup, m.emulate, m.translate}) {
+    for (std::uint32_t left = phase & mask; left != 0;) {
+      const int i = 31 - std::countl_zero(left);
+      left &= ~(1u << i);
+      handlers_[static_cast<std::size_t>(i)]->on_exit(stop);
+    }
   }
 }
 

@@ -12,7 +12,7 @@ class ObserverRows : public SyscallHandler {
   explicit ObserverRows(const TraceObserver& o) : observer_(o) {}
   std::string_view name() const override { return "observer"; }
   Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override {
-    return observer_.traces(row, abi) ? Decision::trace() : Decision::allow();
+    return observer_.traces(row, abi) ? Decision::trace().in(Phase::kFixup) : Decision::allow();
   }
   Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
 
@@ -24,7 +24,8 @@ class ObserverRows : public SyscallHandler {
 
 HandlerList attach_observer(HandlerList handlers, TraceObserver* observer) {
   if (observer == nullptr) return handlers;
-  observer->set_policy(build_policy(handlers));
+  // A conflict among the handlers stops the run before the first call.
+  if (auto policy = build_policy(handlers)) observer->set_policy(*policy);
   handlers.push_back(std::make_unique<ObserverRows>(*observer));
   return handlers;
 }

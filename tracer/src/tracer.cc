@@ -33,6 +33,7 @@ Tracer::Tracer(TracerOptions options, HandlerList handlers,
 Tracer::~Tracer() = default;
 
 std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
+  if (!dispatcher_.conflict().empty()) return std::unexpected(Error{0, dispatcher_.conflict()});
   // Orphaned grandchildren are reparented to cocoon, so it reaps them and no
   // zombie outlives the run (prctl(2), PR_SET_CHILD_SUBREAPER).
   prctl(PR_SET_CHILD_SUBREAPER, 1);

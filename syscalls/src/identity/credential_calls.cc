@@ -1,6 +1,7 @@
 // CredentialCalls: the get*id/set*id family, groups and capabilities.
 #include <linux/capability.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -12,7 +13,6 @@
 #include "cocoon/tracer/tracee.h"
 #include "../proc_fields.h"
 #include "identity.h"
-#include "../namespaces/namespaces.h"
 
 namespace cocoon::syscalls {
 
@@ -49,28 +49,40 @@ Verdict write_u32s(tracer::SyscallStop& stop, std::initializer_list<std::pair<in
 
 Verdict result(int err) { return err ? Verdict::deny(err) : Verdict::skip(0); }
 
-// getgroups(2): size 0 asks the count; a smaller buffer is EINVAL.
-Verdict getgroups(tracer::SyscallStop& stop, const Credentials& c) {
+// getgroups(2): size 0 asks the count; a smaller buffer is EINVAL. Each
+// group as the caller's user namespace sees it (groups16_to_user,
+// kernel/groups.c: from_kgid_munged()).
+Verdict getgroups(tracer::SyscallStop& stop, const Credentials& c, IdMapper& ids) {
   const auto size = static_cast<std::int64_t>(static_cast<std::int32_t>(stop.regs.arg(0)));
   const auto n = static_cast<std::int64_t>(c.groups.size());
   if (size < 0) return Verdict::deny(EINVAL);
   if (size == 0) return Verdict::skip(n);
   if (size < n) return Verdict::deny(EINVAL);
-  if (n && !stop.memory.write(stop.regs.arg(1), std::as_bytes(std::span(c.groups)))) {
+  std::vector<std::uint32_t> seen;
+  for (std::uint32_t g : c.groups) seen.push_back(ids.map_out(stop.tracee.tgid, IdKind::kGid, g));
+  if (n && !stop.memory.write(stop.regs.arg(1), std::as_bytes(std::span(seen)))) {
     return Verdict::deny(EFAULT);
   }
   return Verdict::skip(n);
 }
 
 // setgroups(2): may_setgroups() comes before the size and the list are
-// looked at (kernel/groups.c), so an unprivileged caller gets EPERM.
-Verdict setgroups(tracer::SyscallStop& stop, Credentials& c) {
-  if (!c.privileged()) return Verdict::deny(EPERM);
+// looked at (kernel/groups.c), so an unprivileged caller, or one whose
+// user namespace does not allow it, gets EPERM; a group the caller's user
+// namespace does not map is EINVAL (groups_from_user(): make_kgid(), then
+// gid_valid()).
+Verdict setgroups(tracer::SyscallStop& stop, Credentials& c, IdMapper& ids) {
+  if (!c.privileged() || !ids.may_setgroups(stop.tracee.tgid)) return Verdict::deny(EPERM);
   const auto size = static_cast<std::int64_t>(static_cast<std::int32_t>(stop.regs.arg(0)));
   if (size < 0 || static_cast<std::size_t>(size) > kNgroupsMax) return Verdict::deny(EINVAL);
   std::vector<std::uint32_t> list(static_cast<std::size_t>(size));
   if (size && !stop.memory.read(stop.regs.arg(1), std::as_writable_bytes(std::span(list)))) {
     return Verdict::deny(EFAULT);
+  }
+  for (std::uint32_t& g : list) {
+    auto first = ids.map_in(stop.tracee.tgid, IdKind::kGid, g);
+    if (!first) return Verdict::deny(EINVAL);
+    g = *first;
   }
   return result(c.setgroups(std::move(list)));
 }
@@ -136,14 +148,30 @@ Verdict faked(const tracer::SyscallStop& stop, std::uint32_t value, std::string_
   return Verdict::skip(value);
 }
 
+// What the command starts with: the configured ids and groups.
+Credentials first_credentials(const IdentityConfig& config) {
+  Credentials c = Credentials::of(config.uid, config.gid);
+  if (config.groups) {
+    c.groups = *config.groups;
+    std::sort(c.groups.begin(), c.groups.end());
+  }
+  return c;
+}
+
 }  // namespace
 
 Credentials& IdentityState::of(pid_t tgid) {
-  if (Credentials* c = creds.find(tgid)) return *c;
-  if (Credentials* c = creds.set(tgid, Credentials::of(config.uid, config.gid))) return *c;
-  const Credentials* parent = creds.find(parent_of(tgid));
-  stray_ = parent != nullptr ? *parent : Credentials::of(config.uid, config.gid);
-  return stray_;
+  Credentials* c = creds.find(tgid);
+  if (c == nullptr) c = creds.set(tgid, first_credentials(config));
+  if (c == nullptr) {
+    const Credentials* parent = creds.find(parent_of(tgid));
+    stray_ = parent != nullptr ? *parent : first_credentials(config);
+    c = &stray_;
+  }
+  // The process may have entered another user namespace (unshare, setns),
+  // or its namespace got a uid_map, since it was last asked.
+  c->root_uid = ids->map_in(tgid, IdKind::kUid, 0).value_or(kNoRootUid);
+  return *c;
 }
 
 // The filter cannot answer get*id itself: SECCOMP_RET_ERRNO only returns
@@ -163,27 +191,59 @@ void CredentialCalls::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory&
   if (Credentials* c = s_->creds.find(tracee.tgid)) c->ns_caps = false;
 }
 
+// Ids come out through the caller's user namespace and go in through it
+// (id_mapper.h): the credentials hold the first namespace's.
 Verdict CredentialCalls::on_entry(tracer::SyscallStop& stop) {
-  if (ns_) apply_id_maps(*ns_, *s_);
-  Credentials& c = s_->of(stop.tracee.tgid);
-  const auto a = [&](int i) { return u32(stop.regs.arg(i)); };
+  const pid_t tgid = stop.tracee.tgid;
+  Credentials& c = s_->of(tgid);
+  IdMapper& ids = *s_->ids;
+  const auto uid = [&](std::uint32_t v) { return ids.map_out(tgid, IdKind::kUid, v); };
+  const auto gid = [&](std::uint32_t v) { return ids.map_out(tgid, IdKind::kGid, v); };
+  // A set*id call: its `count` id arguments go in first, an unmapped one
+  // EINVAL before any permission check (kernel/sys.c: make_kuid(), then
+  // uid_valid()); -1 stays "unchanged" for `change` to judge.
+  const auto set = [&](IdKind kind, int count, auto change) {
+    std::array<std::uint32_t, 3> v{};
+    for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i) {
+      const std::uint32_t arg = u32(stop.regs.arg(static_cast<int>(i)));
+      const auto id = arg == kUnchanged ? std::optional(arg) : ids.map_in(tgid, kind, arg);
+      if (!id) return Verdict::deny(EINVAL);
+      v[i] = *id;
+    }
+    return result(change(v));
+  };
+  // setfsuid(2) returns the old id, and changes nothing for an id the
+  // caller's namespace does not map (kernel/sys.c __sys_setfsuid()).
+  const auto setfs = [&](IdKind kind, std::uint32_t old, auto change) {
+    if (auto id = ids.map_in(tgid, kind, u32(stop.regs.arg(0)))) change(*id);
+    return Verdict::skip(ids.map_out(tgid, kind, old));
+  };
+  using enum IdKind;
   switch (stop.desc.sys) {
-    case Sys::getuid: return faked(stop, c.ruid, "Uid:", 0);
-    case Sys::geteuid: return faked(stop, c.euid, "Uid:", 1);
-    case Sys::getgid: return faked(stop, c.rgid, "Gid:", 0);
-    case Sys::getegid: return faked(stop, c.egid, "Gid:", 1);
-    case Sys::getresuid: return write_u32s(stop, {{0, c.ruid}, {1, c.euid}, {2, c.suid}});
-    case Sys::getresgid: return write_u32s(stop, {{0, c.rgid}, {1, c.egid}, {2, c.sgid}});
-    case Sys::getgroups: return getgroups(stop, c);
-    case Sys::setuid: return result(c.setuid(a(0)));
-    case Sys::setgid: return result(c.setgid(a(0)));
-    case Sys::setreuid: return result(c.setreuid(a(0), a(1)));
-    case Sys::setregid: return result(c.setregid(a(0), a(1)));
-    case Sys::setresuid: return result(c.setresuid(a(0), a(1), a(2)));
-    case Sys::setresgid: return result(c.setresgid(a(0), a(1), a(2)));
-    case Sys::setfsuid: return Verdict::skip(c.setfsuid(a(0)));
-    case Sys::setfsgid: return Verdict::skip(c.setfsgid(a(0)));
-    case Sys::setgroups: return setgroups(stop, c);
+    case Sys::getuid: return faked(stop, uid(c.ruid), "Uid:", 0);
+    case Sys::geteuid: return faked(stop, uid(c.euid), "Uid:", 1);
+    case Sys::getgid: return faked(stop, gid(c.rgid), "Gid:", 0);
+    case Sys::getegid: return faked(stop, gid(c.egid), "Gid:", 1);
+    case Sys::getresuid:
+      return write_u32s(stop, {{0, uid(c.ruid)}, {1, uid(c.euid)}, {2, uid(c.suid)}});
+    case Sys::getresgid:
+      return write_u32s(stop, {{0, gid(c.rgid)}, {1, gid(c.egid)}, {2, gid(c.sgid)}});
+    case Sys::getgroups: return getgroups(stop, c, ids);
+    case Sys::setuid: return set(kUid, 1, [&](const auto& v) { return c.setuid(v[0]); });
+    case Sys::setgid: return set(kGid, 1, [&](const auto& v) { return c.setgid(v[0]); });
+    case Sys::setreuid:
+      return set(kUid, 2, [&](const auto& v) { return c.setreuid(v[0], v[1]); });
+    case Sys::setregid:
+      return set(kGid, 2, [&](const auto& v) { return c.setregid(v[0], v[1]); });
+    case Sys::setresuid:
+      return set(kUid, 3, [&](const auto& v) { return c.setresuid(v[0], v[1], v[2]); });
+    case Sys::setresgid:
+      return set(kGid, 3, [&](const auto& v) { return c.setresgid(v[0], v[1], v[2]); });
+    case Sys::setfsuid:
+      return setfs(kUid, c.fsuid, [&](std::uint32_t id) { c.setfsuid(id); });
+    case Sys::setfsgid:
+      return setfs(kGid, c.fsgid, [&](std::uint32_t id) { c.setfsgid(id); });
+    case Sys::setgroups: return setgroups(stop, c, ids);
     case Sys::capget: return capabilities(stop, c, false);
     case Sys::capset: return capabilities(stop, c, true);
     default: return Verdict::resume();

@@ -2,7 +2,10 @@
 // (kernel/sys.c: __sys_setuid, __sys_setreuid, __sys_setresuid,
 // __sys_setfsuid and the gid twins; kernel/groups.c). "Privileged" is what
 // the kernel asks of CAP_SETUID / CAP_SETGID: cocoon's emulated root holds
-// every capability and any other identity none, so it is euid == 0.
+// every capability and any other identity none, so it is euid == root_uid
+// (0 in the first user namespace).
+// The ids are the first user namespace's (identity/id_mapper.h): the calls
+// map them in and out through the caller's user namespace.
 // Pure: no syscalls, unit-tested against the rules.
 #pragma once
 
@@ -19,15 +22,20 @@ struct Credentials {
   std::vector<std::uint32_t> groups;
   // Every capability in a user namespace the process just created,
   // whatever its ids (user_namespaces(7)); lost at execve unless euid is
-  // then 0 (in which case privileged() says so anyway).
+  // then root there (in which case privileged() says so anyway).
   bool ns_caps = false;
+  // The uid that is root in the process's user namespace (its 0, as the
+  // first namespace numbers it): capabilities follow it (root_uid in
+  // security/commoncap.c). kNoRootUid while that namespace maps no 0.
+  // Kept current by IdentityState::of().
+  std::uint32_t root_uid = 0;
 
   static Credentials of(std::uint32_t uid, std::uint32_t gid);
-  bool privileged() const { return euid == 0 || ns_caps; }
+  bool privileged() const { return euid == root_uid || ns_caps; }
   // The filesystem capabilities (CAP_CHOWN, CAP_FOWNER, CAP_FSETID,
-  // CAP_MKNOD...): dropped while fsuid is not 0, even for root
+  // CAP_MKNOD...): dropped while fsuid is not root, even for root
   // (cap_emulate_setxuid() and the fsuid case of security/commoncap.c).
-  bool fs_privileged() const { return euid == 0 && fsuid == 0; }
+  bool fs_privileged() const { return euid == root_uid && fsuid == root_uid; }
   bool in_group(std::uint32_t gid) const;
 
   // Each returns 0 or the kernel's errno; on error nothing changes. A -1
@@ -48,5 +56,7 @@ struct Credentials {
 // NGROUPS_MAX of <linux/limits.h>.
 inline constexpr std::size_t kNgroupsMax = 65536;
 inline constexpr std::uint32_t kUnchanged = 0xffffffffu;
+// (uid_t)-1 is no uid: a root_uid no euid can equal.
+inline constexpr std::uint32_t kNoRootUid = 0xffffffffu;
 
 }  // namespace cocoon::syscalls

@@ -77,15 +77,16 @@ Decision FileOwners::decision(const arch::SyscallDesc& row, arch::Arch abi) cons
   if (op == Op::kCreate) return *FileCreations::decision(row);
   // Removals learn at the exit whether the file went; everything else is
   // answered at the entry without editing a register: a notification.
+  // (A removal is the kernel's to make: FileOwners only forgets the record.)
   const bool removal = op == Op::kRemove || op == Op::kRename;
-  return removal ? Decision::trace() : Decision::notify();
+  return removal ? Decision::trace().in(tracer::Phase::kFixup) : Decision::notify();
 }
 
 namespace {
 
 class Calls {
  public:
-  Calls(IdentityState& s, tracer::SyscallStop& stop) : s_(s), stop_(stop) {}
+  Calls(IdentityState& s, tracer::SyscallStop& stop) : s_(s), stop_(stop), ids_(*s.ids) {}
 
   Shown shown(const struct statx& sx) { return syscalls::shown(s_, sx); }
 
@@ -117,6 +118,31 @@ class Calls {
 
   Credentials& creds() { return s_.of(stop_.tracee.tgid); }
 
+  // The owner as the caller's user namespace sees it (from_kuid_munged()
+  // in cp_new_stat() and cp_statx(), fs/stat.c).
+  Shown seen(Shown v) {
+    v.uid = ids_.map_out(stop_.tracee.tgid, IdKind::kUid, v.uid);
+    v.gid = ids_.map_out(stop_.tracee.tgid, IdKind::kGid, v.gid);
+    return v;
+  }
+
+  // CAP_CHOWN, CAP_FOWNER, CAP_FSETID over the file `r` describes: the
+  // filesystem capabilities, with its owner and group both mapped in the
+  // caller's user namespace (capable_wrt_inode_uidgid(), kernel/capability.c).
+  bool fs_capable(const FileRecord& r) {
+    const pid_t tgid = stop_.tracee.tgid;
+    return creds().fs_privileged() && ids_.maps(tgid, IdKind::kUid, r.uid) &&
+           ids_.maps(tgid, IdKind::kGid, r.gid);
+  }
+
+  // A chown argument in the first namespace: -1 (unchanged) stays; an id
+  // the caller's user namespace does not map is nullopt (chown_common(),
+  // fs/open.c: EINVAL once the file is found).
+  std::optional<std::uint32_t> id_arg(IdKind kind, std::uint32_t id) {
+    if (id == kUnchanged) return id;
+    return ids_.map_in(stop_.tracee.tgid, kind, id);
+  }
+
   // For the teaching view: the owner and mode the guest is told, when not
   // the real ones.
   void note_owner(const struct statx& sx, const Shown& v) {
@@ -138,7 +164,7 @@ class Calls {
     if (!t) return Verdict::deny(t.error());
     auto sx = host_statx(*t);
     if (!sx) return Verdict::deny(sx.error());
-    const Shown v = shown(*sx);
+    const Shown v = seen(shown(*sx));
     note_owner(*sx, v);
     struct stat st {};
     st.st_dev = makedev(sx->stx_dev_major, sx->stx_dev_minor);
@@ -165,7 +191,7 @@ class Calls {
     auto sx = host_statx(*t, static_cast<unsigned>(stop_.regs.arg(stop_.desc.flags_arg + 1)),
                          flags & AT_STATX_SYNC_TYPE);
     if (!sx) return Verdict::deny(sx.error());
-    const Shown v = shown(*sx);
+    const Shown v = seen(shown(*sx));
     note_owner(*sx, v);
     sx->stx_uid = v.uid;
     sx->stx_gid = v.gid;
@@ -183,13 +209,21 @@ class Calls {
   // may give anything to anyone; others only change the group of what they
   // own, to one of theirs. A non-directory loses set-user-ID, and
   // set-group-ID when group-executable, whoever changes its owner.
-  Verdict chown(const std::expected<Target, int>& t, std::uint32_t uid, std::uint32_t gid) {
+  Verdict chown(const std::expected<Target, int>& t, std::uint32_t uid_arg,
+                std::uint32_t gid_arg) {
     if (!t) return Verdict::deny(t.error());
     auto sx = host_statx(*t);
     if (!sx) return Verdict::deny(sx.error());
-    FileRecord r = base_record(*sx);
+    const auto uid = id_arg(IdKind::kUid, uid_arg), gid = id_arg(IdKind::kGid, gid_arg);
+    if (!uid || !gid) return Verdict::deny(EINVAL);
+    return change_owner(*t, *sx, *uid, *gid);
+  }
+
+  // chown with the ids in the first namespace.
+  Verdict change_owner(const Target& t, struct statx sx, std::uint32_t uid, std::uint32_t gid) {
+    FileRecord r = base_record(sx);
     const Credentials& c = creds();
-    const std::uint32_t mode = r.mode_faked ? r.mode : sx->stx_mode;
+    const std::uint32_t mode = r.mode_faked ? r.mode : sx.stx_mode;
     const std::uint32_t kill =
         S_ISDIR(mode) ? 0 : mode & (S_ISUID | ((mode & S_IXGRP) ? S_ISGID : 0));
     // chown(f, -1, -1) changes no owner but still kills the bits
@@ -197,7 +231,7 @@ class Calls {
     // owner may (the ATTR_MODE it becomes, fs/attr.c setattr_prepare).
     const bool unchanged = uid == kUnchanged && gid == kUnchanged;
     if (unchanged && !kill) return Verdict::skip(0);
-    if (!c.fs_privileged()) {
+    if (!fs_capable(r)) {
       const bool owner = r.uid == c.fsuid;
       const bool uid_ok = uid == kUnchanged || uid == r.uid;
       const bool gid_ok = gid == kUnchanged || gid == r.gid || c.in_group(gid);
@@ -209,13 +243,13 @@ class Calls {
       if (r.mode_faked) {
         r.mode &= ~kill;
       } else {
-        if (::fchmodat(AT_FDCWD, t->path.c_str(), mode & 07777 & ~kill, 0) != 0) {
+        if (::fchmodat(AT_FDCWD, t.path.c_str(), mode & 07777 & ~kill, 0) != 0) {
           return Verdict::deny(errno);
         }
-        sx->stx_mode = static_cast<std::uint16_t>(mode & ~kill);
+        sx.stx_mode = static_cast<std::uint16_t>(mode & ~kill);
       }
     }
-    return save(*sx, r);
+    return save(sx, r);
   }
 
   // chmod(2) family: done for real, with the owner's read and write (and
@@ -227,18 +261,18 @@ class Calls {
     if (!sx) return Verdict::deny(sx.error());
     FileRecord r = base_record(*sx);
     const Credentials& c = creds();
-    if (!c.fs_privileged() && r.uid != c.fsuid) return Verdict::deny(EPERM);
+    if (r.uid != c.fsuid && !fs_capable(r)) return Verdict::deny(EPERM);
     if (S_ISLNK(sx->stx_mode)) return Verdict::deny(EOPNOTSUPP);  // fchmodat2 AT_SYMLINK_NOFOLLOW
     mode &= 07777;
     // Set-group-ID on a file of a group the caller is not in, without
     // CAP_FSETID: silently dropped (notify_change() -> setattr_should_drop_sgid()).
-    if (!c.fs_privileged() && !S_ISDIR(sx->stx_mode) && !c.in_group(r.gid)) mode &= ~S_ISGID;
+    if (!S_ISDIR(sx->stx_mode) && !c.in_group(r.gid) && !fs_capable(r)) mode &= ~S_ISGID;
     const bool dir = S_ISDIR(sx->stx_mode);
     std::uint32_t real = mode | S_IRUSR | S_IWUSR | (dir ? S_IXUSR : 0);
     if (::fchmodat(AT_FDCWD, t->path.c_str(), real, 0) != 0) {
       // A file the real user does not own: root could, so only the record
       // changes (as fakeroot does).
-      if (errno != EPERM || !c.fs_privileged()) return Verdict::deny(errno);
+      if (errno != EPERM || !fs_capable(r)) return Verdict::deny(errno);
       real = sx->stx_mode & 07777;
     }
     const bool recorded = record(*sx) != nullptr;
@@ -416,6 +450,7 @@ class Calls {
  private:
   IdentityState& s_;
   tracer::SyscallStop& stop_;
+  IdMapper& ids_;
 };
 
 }  // namespace

@@ -87,7 +87,9 @@ std::expected<Target, int> at_path(GuestFds& fds, tracer::SyscallStop& stop,
   std::string path;
   // A NULL path with AT_EMPTY_PATH is the empty one (statx, fstatat: Linux
   // 6.11, fs/stat.c getname_maybe_null; the *xattrat calls: 6.13, fs/xattr.c).
-  if (stop.regs.arg(path_arg) != 0 || !empty_ok) {
+  if (const tracer::DecodedPath* decoded = stop.call.path(path_arg)) {
+    path = decoded->given();
+  } else if (stop.regs.arg(path_arg) != 0 || !empty_ok) {
     auto p = stop.memory.read_path(stop.regs.arg(path_arg));
     if (!p) return std::unexpected(p.error());
     path = std::move(*p);

@@ -1,7 +1,7 @@
 // Where FileOwners finds the guest's file for the tracer's own calls (statx,
 // fchmodat, mknodat, listxattr...): decoded from the call's row in
 // arch/syscalls.tbl (its path with dirfd, follow mode and AT_EMPTY_PATH, or
-// its fd), after Paths translated the path.
+// its fd), as Paths translated the path (tracer::DecodedCall).
 #pragma once
 
 #include <sys/types.h>
@@ -18,8 +18,9 @@
 namespace cocoon::syscalls {
 
 // Where the tracer finds the guest's file for its own calls: the path the
-// guest's (already translated) arguments name, relative ones anchored at
-// the tracee's cwd or dirfd through /proc, an fd through its magic link.
+// kernel is handed (the decoded call's, when Paths translated it; else the
+// guest's own), relative ones anchored at the tracee's cwd or dirfd
+// through /proc, an fd through its magic link.
 struct Target {
   std::string path;
   bool follow = true;

@@ -15,26 +15,32 @@
 // the removal of a recorded file (unlink, rmdir, rename over it), whose
 // record goes when the kernel says the file went, and a creation seen at a
 // ptrace stop that has something to record.
+//
+// Ids are kept as the first user namespace numbers them and go in and out
+// through the caller's user namespace (IdentityState::ids, id_mapper.h).
 #pragma once
 
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
 #include "../guest_fds.h"
 #include "credentials.h"
 #include "file_creation.h"
+#include "id_mapper.h"
 #include "ownership_db.h"
 
 namespace cocoon::syscalls {
 
-class NamespaceState;
-
 struct IdentityConfig {
   std::uint32_t uid = 0, gid = 0;
+  // The supplementary groups; nullopt: the gid alone.
+  std::optional<std::vector<std::uint32_t>> groups;
   // Files the database does not know: false, owned by the emulated user
   // (fakeroot's default); true, their real owner (fakeroot -u).
   bool unknown_is_real = false;
@@ -53,11 +59,15 @@ struct IdentityState {
   // out over the kernel's per-thread credentials (credentials(7)). What
   // execve changes (the capabilities) CredentialCalls::on_exec does.
   tracer::ProcessSlot<Credentials> creds;
+  // Each process's user namespace's id maps (--namespaces: namespaces/
+  // sets its own); without them, every process is in the first one.
+  std::shared_ptr<IdMapper> ids = std::make_shared<FirstNsIds>();
 
   // The process's credentials: its own (the configured ones until it
-  // changes them). For a process the registry does not follow (a task
-  // cloned with CLONE_UNTRACED, which the filter still sends here), its
-  // parent's or the configured ones, and a change is not kept.
+  // changes them), their root_uid its user namespace's now. For a process
+  // the registry does not follow (a task cloned with CLONE_UNTRACED, which
+  // the filter still sends here), its parent's or the configured ones, and
+  // a change is not kept.
   Credentials& of(pid_t tgid);
 
  private:
@@ -66,11 +76,7 @@ struct IdentityState {
 
 class CredentialCalls final : public tracer::SyscallHandler {
  public:
-  // `ns`: emulated namespaces whose user namespaces' id maps change
-  // credentials (applied before each call), or null.
-  explicit CredentialCalls(std::shared_ptr<IdentityState> s,
-                           std::shared_ptr<NamespaceState> ns = nullptr)
-      : s_(std::move(s)), ns_(std::move(ns)) {}
+  explicit CredentialCalls(std::shared_ptr<IdentityState> s) : s_(std::move(s)) {}
   std::string_view name() const override { return "credentials"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -78,7 +84,6 @@ class CredentialCalls final : public tracer::SyscallHandler {
 
  private:
   std::shared_ptr<IdentityState> s_;
-  std::shared_ptr<NamespaceState> ns_;
 };
 
 class FileOwners final : public tracer::SyscallHandler {

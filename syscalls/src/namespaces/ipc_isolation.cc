@@ -81,7 +81,8 @@ Decision IpcIsolation::decision(const arch::SyscallDesc& row, arch::Arch abi) co
       ipc_call(row.sys) || arch::is_any(row.sys, {Sys::mq_open, Sys::mq_unlink, Sys::ipc});
   if (!ours) return Decision::allow();
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
-  return Decision::trace();
+  // Keys, names and ids made the namespace's; the kernel does the rest.
+  return Decision::trace().in(tracer::Phase::kTranslate);
 }
 
 Verdict IpcIsolation::on_entry(tracer::SyscallStop& stop) {

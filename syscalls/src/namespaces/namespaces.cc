@@ -62,23 +62,28 @@ Namespaces::Namespaces(std::shared_ptr<NamespaceState> ns, std::shared_ptr<Ident
       clone_flags_(registry, tracer::OnClone::kFresh, tracer::OnClone::kFresh,
                    tracer::OnExec::kKeep) {}
 
-bool Namespaces::admin(pid_t tgid) {
-  apply_id_maps(*ns_, *identity_);
-  return identity_->of(tgid).privileged();
-}
+bool Namespaces::admin(pid_t tgid) { return identity_->of(tgid).privileged(); }
 
 bool Namespaces::admin_over(pid_t tgid, std::uint32_t target) {
-  apply_id_maps(*ns_, *identity_);
   const Credentials& c = identity_->of(tgid);
   const std::uint32_t mine = ns_->id_of(tgid, NsKind::kUser);
   if (c.privileged() && ns_->user_ns_covers(mine, target)) return true;
   for (std::uint32_t u = target; u != 0;) {
     const UserNs* n = ns_->user_ns(u);
     if (n == nullptr) return false;
-    if (n->parent == mine) return c.euid == n->owner_euid;
+    if (n->parent == mine) return ns_->id_from_first(mine, IdKind::kUid, c.euid) == n->owner_euid;
     u = n->parent;
   }
   return false;
+}
+
+std::optional<std::pair<std::uint32_t, std::uint32_t>> Namespaces::owner_ids(
+    pid_t tgid, const Credentials& c) const {
+  const std::uint32_t mine = ns_->id_of(tgid, NsKind::kUser);
+  const auto euid = ns_->id_from_first(mine, IdKind::kUid, c.euid);
+  const auto egid = ns_->id_from_first(mine, IdKind::kGid, c.egid);
+  if (!euid || !egid) return std::nullopt;
+  return std::pair{*euid, *egid};
 }
 
 Verdict Namespaces::on_entry(tracer::SyscallStop& stop) {
@@ -107,13 +112,15 @@ Verdict Namespaces::unshare(tracer::SyscallStop& stop) {
     return Verdict::deny(EPERM);
   }
   Credentials& c = identity_->of(tgid);
-  ns_->unshare(tgid, kinds, c.euid, c.egid);
+  const auto owner = owner_ids(tgid, c);
+  if (new_user && !owner) return Verdict::deny(EPERM);
+  const auto [euid, egid] = owner.value_or(std::pair{kOverflowId, kOverflowId});
+  ns_->unshare(tgid, kinds, euid, egid);
   if (new_user) {
     ns_->user_ns(ns_->id_of(tgid, NsKind::kUser))->owner_privileged = c.privileged();
-    // Unmapped ids read as the overflow id; every capability in the new
-    // namespace (user_namespaces(7)).
-    c = Credentials::of(kOverflowId, kOverflowId);
-    c.groups.clear();
+    // The ids stay (they read as the overflow id until a map says
+    // otherwise); every capability in the new namespace
+    // (user_namespaces(7)).
     c.ns_caps = true;
   }
   tracer::module_logger("syscalls")->debug("{}: unshare({:#x})", tgid, kinds);
@@ -135,6 +142,9 @@ Verdict Namespaces::clone(tracer::SyscallStop& stop) {
       !admin(stop.tracee.tgid)) {
     return Verdict::deny(EPERM);
   }
+  if ((kinds & CLONE_NEWUSER) && !owner_ids(stop.tracee.tgid, identity_->of(stop.tracee.tgid))) {
+    return Verdict::deny(EPERM);
+  }
   if (!arch::SyscallRegs::can_set_arg0()) return Verdict::deny(ENOSYS);
   stop.regs.set_arg(0, flags & ~kinds);
   return Verdict::resume();
@@ -143,12 +153,12 @@ Verdict Namespaces::clone(tracer::SyscallStop& stop) {
 void Namespaces::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
   const std::uint64_t kinds = clone_flags_.take(parent.tid).value_or(0);
   if (child.tgid == parent.tgid || child.tgid == 0) return;  // a thread
-  const Credentials& pc = identity_->of(parent.tgid);
-  ns_->clone(parent.tgid, child.tgid, kinds, pc.euid, pc.egid);
+  Credentials c = identity_->of(parent.tgid);
+  // (An owner its namespace does not map was refused at the entry.)
+  const auto owner = owner_ids(parent.tgid, c).value_or(std::pair{kOverflowId, kOverflowId});
+  ns_->clone(parent.tgid, child.tgid, kinds, owner.first, owner.second);
   if (kinds & CLONE_NEWUSER) {
-    ns_->user_ns(ns_->id_of(child.tgid, NsKind::kUser))->owner_privileged = pc.privileged();
-    Credentials c = Credentials::of(kOverflowId, kOverflowId);
-    c.groups.clear();
+    ns_->user_ns(ns_->id_of(child.tgid, NsKind::kUser))->owner_privileged = c.privileged();
     c.ns_caps = true;
     identity_->creds.set(child.tgid, c);
   }
@@ -276,18 +286,19 @@ Verdict Namespaces::umount(tracer::SyscallStop& stop) {
   return replace_table(stop, ops_->unmount(view_->table(tgid), target->guest));
 }
 
-// chroot(2) for a process with CAP_SYS_CHROOT over its mount namespace
-// (the emulated root, or root of a user namespace it made): the process
-// gets a view rooted at the directory, as a private copy of its mount
-// namespace's table (so its later mounts are its own, where the kernel's
-// would be the namespace's). Otherwise Paths answers as the kernel does an
-// unprivileged caller.
+// chroot(2): the path's own errors first (ksys_chroot(): lookup, then
+// ENOTDIR), then CAP_SYS_CHROOT over the caller's mount namespace, EPERM
+// without, as for Paths without emulated namespaces. With it (the emulated
+// root, or root of a user namespace it made) the process gets a view
+// rooted at the directory, as a private copy of its mount namespace's
+// table (so its later mounts are its own, where the kernel's would be the
+// namespace's).
 Verdict Namespaces::chroot(tracer::SyscallStop& stop) {
   const pid_t tgid = stop.tracee.tgid;
-  if (!admin(tgid)) return Verdict::resume();
   auto dir = place(stop, 0);
   if (!dir) return Verdict::deny(dir.error());
   if (!dir->directory) return Verdict::deny(ENOTDIR);
+  if (!admin(tgid)) return Verdict::deny(EPERM);
   if (dir->guest == "/") return Verdict::skip(0);
   auto t = ops_->rooted(view_->table(tgid), dir->guest, dir->host);
   if (!t) return Verdict::deny(t.error());
@@ -354,28 +365,30 @@ void settle_id_maps(NamespaceState& ns) {
       continue;
     }
     slot = *map;
-    ns.maps_to_apply.emplace_back(p.user_ns, p.what);
   }
 }
 
 }  // namespace
 
-void apply_id_maps(NamespaceState& ns, IdentityState& identity) {
-  settle_id_maps(ns);
-  for (const auto& [user_ns, what] : ns.maps_to_apply) {
-    const UserNs* u = ns.user_ns(user_ns);
-    if (u == nullptr) continue;
-    for (pid_t tgid : ns.members_of_user_ns(user_ns)) {
-      Credentials& c = identity.of(tgid);
-      if (what == "uid_map") {
-        c.ruid = c.euid = c.suid = c.fsuid = map_id(*u->uid_map, u->owner_euid);
-      } else {
-        c.rgid = c.egid = c.sgid = c.fsgid = map_id(*u->gid_map, u->owner_egid);
-        c.groups.clear();
-      }
-    }
+std::optional<std::uint32_t> UserNsIds::map_in(pid_t tgid, IdKind kind, std::uint32_t id) {
+  settle_id_maps(*ns_);
+  return ns_->id_to_first(ns_->id_of(tgid, NsKind::kUser), kind, id);
+}
+
+std::uint32_t UserNsIds::map_out(pid_t tgid, IdKind kind, std::uint32_t id) {
+  settle_id_maps(*ns_);
+  return ns_->id_from_first(ns_->id_of(tgid, NsKind::kUser), kind, id).value_or(kOverflowId);
+}
+
+bool UserNsIds::may_setgroups(pid_t tgid) {
+  settle_id_maps(*ns_);
+  const std::uint32_t mine = ns_->id_of(tgid, NsKind::kUser);
+  for (std::uint32_t u = mine; u != 0;) {
+    const UserNs* n = ns_->user_ns(u);
+    if (n == nullptr || n->setgroups_denied || (u == mine && !n->gid_map)) return false;
+    u = n->parent;
   }
-  ns.maps_to_apply.clear();
+  return true;
 }
 
 std::string namespace_file(NamespaceState& ns, const std::string& dir, const std::string& host) {

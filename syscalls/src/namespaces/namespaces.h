@@ -13,8 +13,10 @@
 // (one namespace's mounts reach no other anyway); umount2 and pivot_root
 // too. Other filesystem types are EPERM.
 //
-// uid_map / gid_map / setgroups written by the guest are applied by
-// apply_id_maps(), which the credential handlers call first.
+// uid_map / gid_map / setgroups written by the guest are read back before
+// the next id goes through a user namespace (UserNsIds): the ids of
+// credentials and files then read through the new maps, as the kernel's
+// kuids do.
 #pragma once
 
 #include <memory>
@@ -62,6 +64,12 @@ class Namespaces final : public tracer::SyscallHandler {
   // (and the caller is there), or the caller owns it from its parent
   // (user_namespaces(7), "Capabilities").
   bool admin_over(pid_t tgid, std::uint32_t target);
+  // The effective ids of `tgid` (credentials `c`) as its user namespace
+  // numbers them: the owner of a user namespace it makes, as that one's
+  // parent sees it. nullopt when one is unmapped there (the kernel's
+  // create_user_ns() refuses such an owner: EPERM).
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> owner_ids(pid_t tgid,
+                                                                    const Credentials& c) const;
 
   std::shared_ptr<NamespaceState> ns_;
   std::shared_ptr<IdentityState> identity_;
@@ -77,13 +85,21 @@ class Namespaces final : public tracer::SyscallHandler {
   std::unordered_map<std::uint32_t, std::string> stacked_old_root_;
 };
 
-// Reads the id map files the guest wrote since the last call and gives the
-// processes of their user namespace the credentials the maps say
-// (user_namespaces(7)): each id of the namespace's creator, outside,
-// becomes its number inside, or 65534 when unmapped. A map is set once; a
-// malformed or second one is ignored (the kernel says EINVAL or EPERM at
-// the write, which cocoon does not see).
-void apply_id_maps(NamespaceState& ns, IdentityState& identity);
+// Each process's ids through its emulated user namespace and its
+// ancestors (identity/id_mapper.h). Reads the id map files the guest wrote
+// since the last call first: a map is set once; a malformed or second one
+// is ignored (the kernel says EINVAL or EPERM at the write, which cocoon
+// does not see).
+class UserNsIds final : public IdMapper {
+ public:
+  explicit UserNsIds(std::shared_ptr<NamespaceState> ns) : ns_(std::move(ns)) {}
+  std::optional<std::uint32_t> map_in(pid_t tgid, IdKind kind, std::uint32_t id) override;
+  std::uint32_t map_out(pid_t tgid, IdKind kind, std::uint32_t id) override;
+  bool may_setgroups(pid_t tgid) override;
+
+ private:
+  std::shared_ptr<NamespaceState> ns_;
+};
 
 // The /proc files namespaces stand behind: for a host path
 // /proc/REAL/ns/KIND of an emulated namespace an empty file named after

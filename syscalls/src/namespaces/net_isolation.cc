@@ -41,10 +41,13 @@ bool loopback_reachable(const void* addr, std::size_t len) {
 using arch::Sys;
 
 Decision NetIsolation::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  if (row.sys == Sys::sendto) return Decision::trace_if_nonzero(4);
+  // Addresses made what the namespace reaches (or refused); the kernel
+  // does the rest.
+  constexpr auto kTranslate = tracer::Phase::kTranslate;
+  if (row.sys == Sys::sendto) return Decision::trace_if_nonzero(4).in(kTranslate);
   const bool ours = arch::is_any(row.sys, {Sys::connect, Sys::bind, Sys::sendmsg, Sys::sendmmsg});
   if (!ours) return Decision::allow();
-  return abi == arch::host_arch() ? Decision::trace() : Decision::fail(ENOSYS);
+  return abi == arch::host_arch() ? Decision::trace().in(kTranslate) : Decision::fail(ENOSYS);
 }
 
 namespace {

@@ -66,11 +66,18 @@ std::optional<std::vector<IdMapRange>> parse_id_map(std::string_view text) {
   return out;
 }
 
-std::uint32_t map_id(const std::vector<IdMapRange>& map, std::uint32_t outside) {
+std::optional<std::uint32_t> map_inside(const std::vector<IdMapRange>& map, std::uint32_t outside) {
   for (const auto& r : map) {
     if (outside >= r.outside && outside - r.outside < r.count) return r.inside + (outside - r.outside);
   }
-  return kOverflowId;
+  return std::nullopt;
+}
+
+std::optional<std::uint32_t> map_outside(const std::vector<IdMapRange>& map, std::uint32_t inside) {
+  for (const auto& r : map) {
+    if (inside >= r.inside && inside - r.inside < r.count) return r.outside + (inside - r.inside);
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -268,6 +275,48 @@ UserNs* NamespaceState::user_ns(std::uint32_t id) {
   return it == users_.end() ? nullptr : &it->second;
 }
 
+namespace {
+
+const std::optional<std::vector<IdMapRange>>& map_of(const UserNs& u, IdKind kind) {
+  return kind == IdKind::kUid ? u.uid_map : u.gid_map;
+}
+
+}  // namespace
+
+std::optional<std::uint32_t> NamespaceState::id_to_first(std::uint32_t user_ns, IdKind kind,
+                                                         std::uint32_t id) const {
+  for (std::uint32_t u = user_ns; u != 0;) {
+    auto it = users_.find(u);
+    if (it == users_.end() || !map_of(it->second, kind)) return std::nullopt;
+    auto outside = map_outside(*map_of(it->second, kind), id);
+    if (!outside) return std::nullopt;
+    id = *outside;
+    u = it->second.parent;
+  }
+  if (id == kNoId) return std::nullopt;
+  return id;
+}
+
+std::optional<std::uint32_t> NamespaceState::id_from_first(std::uint32_t user_ns, IdKind kind,
+                                                           std::uint32_t id) const {
+  if (id == kNoId) return std::nullopt;
+  std::vector<const UserNs*> chain;  // user_ns first, the first one's child last
+  for (std::uint32_t u = user_ns; u != 0;) {
+    auto it = users_.find(u);
+    if (it == users_.end()) return std::nullopt;
+    chain.push_back(&it->second);
+    u = it->second.parent;
+  }
+  for (auto n = chain.rbegin(); n != chain.rend(); ++n) {
+    const auto& map = map_of(**n, kind);
+    if (!map) return std::nullopt;
+    auto inside = map_inside(*map, id);
+    if (!inside) return std::nullopt;
+    id = *inside;
+  }
+  return id;
+}
+
 bool NamespaceState::user_ns_covers(std::uint32_t holder, std::uint32_t target) const {
   for (std::uint32_t u = target;;) {
     if (u == holder) return true;
@@ -286,14 +335,6 @@ std::uint32_t NamespaceState::owner_of(NsKind k, std::uint32_t id) const {
   }
   auto it = owners_.find(id);
   return it == owners_.end() ? 0 : it->second;
-}
-
-std::vector<pid_t> NamespaceState::members_of_user_ns(std::uint32_t id) const {
-  std::vector<pid_t> out;
-  by_process_.for_each([&](pid_t tgid, const Ids& ids) {
-    if (ids[idx(NsKind::kUser)] == id) out.push_back(tgid);
-  });
-  return out;
 }
 
 UtsNames& NamespaceState::uts(std::uint32_t id, const UtsNames& initial) {

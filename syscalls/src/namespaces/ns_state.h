@@ -12,9 +12,10 @@
 // PidNamespace trees.
 //
 // Owned by the session; shared by the handlers that need it (Namespaces,
-// Pids, Uts, CredentialCalls) and the /proc view. Pure bookkeeping: which
-// namespaces a process is in is kept in the process registry, the rest
-// (the namespaces themselves) here.
+// Pids, Uts, the ipc and net ones), the user namespaces' id maps
+// (UserNsIds) and the /proc view. Pure bookkeeping: which namespaces a
+// process is in is kept in the process registry, the rest (the namespaces
+// themselves) here.
 #pragma once
 
 #include <sys/types.h>
@@ -28,6 +29,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../guest_view.h"
+#include "../identity/id_mapper.h"
 #include "../pids/pid_namespace.h"
 #include "cocoon/tracer/registry.h"
 #include "cocoon/vfs/mount_table.h"
@@ -50,13 +53,16 @@ struct IdMapRange {
 // Parses what a guest wrote to uid_map / gid_map (user_namespaces(7)): up
 // to 340 lines of three numbers; nullopt when malformed or overlapping.
 std::optional<std::vector<IdMapRange>> parse_id_map(std::string_view text);
-// `outside` through `map` (kOverflowId when unmapped).
-std::uint32_t map_id(const std::vector<IdMapRange>& map, std::uint32_t outside);
-inline constexpr std::uint32_t kOverflowId = 65534;
+// `outside` through `map`: its number inside, nullopt when unmapped.
+std::optional<std::uint32_t> map_inside(const std::vector<IdMapRange>& map, std::uint32_t outside);
+// `inside` back through `map`: its number outside, nullopt when unmapped.
+std::optional<std::uint32_t> map_outside(const std::vector<IdMapRange>& map, std::uint32_t inside);
 
 struct UserNs {
   std::uint32_t parent = 0;
-  std::uint32_t owner_euid = 0, owner_egid = 0;  // the creator's, outside
+  // The creator's effective ids as the parent namespace numbers them, as
+  // the maps' outside ids are (kernel: the owner's kuid and kgid).
+  std::uint32_t owner_euid = 0, owner_egid = 0;
   std::optional<std::vector<IdMapRange>> uid_map, gid_map;
   bool setgroups_denied = false;
   // The creator held CAP_SETUID/CAP_SETGID where it made the namespace.
@@ -83,7 +89,9 @@ struct UtsNames {
   std::string hostname, domainname;
 };
 
-class NamespaceState {
+// The pid handlers and the view see it through interfaces of their own
+// (PidNamespaces, ViewNamespaces), so that neither includes this header.
+class NamespaceState final : public PidNamespaces, public ViewNamespaces {
  public:
   // `root_pid`: the PID namespace the command starts in (--unshare-pid),
   // or null for the host's (numbers as they are).
@@ -114,21 +122,30 @@ class NamespaceState {
   // PID namespaces: the one `tgid` is in (null: the host's), the one its
   // children will be in, and the one /proc shows to it (its mount
   // namespace's proc instance).
-  std::shared_ptr<PidNamespace> pid_ns(pid_t tgid) const;
+  std::shared_ptr<PidNamespace> pid_ns(pid_t tgid) const override;
   std::shared_ptr<PidNamespace> pid_ns_for_children(pid_t tgid) const;
-  std::shared_ptr<PidNamespace> proc_pid_ns(pid_t tgid) const;
+  std::shared_ptr<PidNamespace> proc_pid_ns(pid_t tgid) const override;
   // The command's own (--unshare-pid), or null.
-  const std::shared_ptr<PidNamespace>& root_pid_ns() const { return root_pid_; }
+  const std::shared_ptr<PidNamespace>& root_pid_ns() const override { return root_pid_; }
   // mount -t proc by `tgid`: its mount namespace's /proc shows its PID
   // namespace from now on.
   void mount_proc(pid_t tgid);
 
   // Mount tables: an emulated mount namespace's own, once a mount changed
   // it (or copied from its creator's); null: the view's initial table.
-  std::shared_ptr<const vfs::MountTable> mount_table(pid_t tgid) const;
+  std::shared_ptr<const vfs::MountTable> mount_table(pid_t tgid) const override;
   void set_mount_table(pid_t tgid, std::shared_ptr<const vfs::MountTable> t);
 
   UserNs* user_ns(std::uint32_t id);
+  // Id `id` of user namespace `user_ns` as the first one numbers it
+  // (make_kuid()): through its map, then each ancestor's; nullopt where
+  // one maps nothing to it or has no map yet, and for kNoId.
+  std::optional<std::uint32_t> id_to_first(std::uint32_t user_ns, IdKind kind,
+                                           std::uint32_t id) const;
+  // The first namespace's `id` as user namespace `user_ns` numbers it
+  // (from_kuid()), or nullopt.
+  std::optional<std::uint32_t> id_from_first(std::uint32_t user_ns, IdKind kind,
+                                             std::uint32_t id) const;
   // Whether user namespace `holder` is `target` or one of its ancestors:
   // a capability in `holder` reaches what `target` owns.
   bool user_ns_covers(std::uint32_t holder, std::uint32_t target) const;
@@ -140,8 +157,8 @@ class NamespaceState {
   UtsNames& uts(std::uint32_t id, const UtsNames& initial);
 
   // Files standing for /proc/PID/{uid_map,gid_map,setgroups} a guest opened
-  // to write (the kernel's own would refuse it), read back at the next
-  // stop that needs credentials (apply_id_maps()): the user namespace they
+  // to write (the kernel's own would refuse it), read back before the next
+  // id goes through a user namespace (UserNsIds): the user namespace they
   // are for, and which file.
   struct PendingMap {
     std::uint32_t user_ns = 0;
@@ -149,9 +166,6 @@ class NamespaceState {
     std::string file;
   };
   std::vector<PendingMap> pending_maps;
-  // Maps read from those files whose credentials are still to be given
-  // (user namespace, "uid_map" or "gid_map").
-  std::vector<std::pair<std::uint32_t, std::string>> maps_to_apply;
   // System V IPC objects the guest made, (kind << 32 | id) -> the IPC
   // namespace they belong to (ipc_isolation.h); others are the initial one's.
   std::unordered_map<std::uint64_t, std::uint32_t> ipc_objects;
@@ -159,9 +173,6 @@ class NamespaceState {
   // Cgroup namespaces: the cgroup each hierarchy's root is in a namespace
   // ("4:memory" -> "/a/b", from /proc/PID/cgroup of its creator).
   std::map<std::uint32_t, std::map<std::string, std::string>> cgroup_roots;
-
-  // Processes in user namespace `id`.
-  std::vector<pid_t> members_of_user_ns(std::uint32_t id) const;
 
  private:
   std::uint32_t make(NsKind k, pid_t tgid);

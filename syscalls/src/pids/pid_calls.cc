@@ -64,13 +64,15 @@ pid_t as_pid(std::uint64_t v) { return static_cast<pid_t>(static_cast<std::int32
 // (flags, stack, ptid, tls, ctid), kernel/fork.c.
 int clone_ctid_arg(arch::Arch abi) { return abi == arch::Arch::kX86_64 ? 3 : 4; }
 
-// Writes `value` as argument `i`. arg0 cannot be rewritten on riscv64
-// before Linux 6.16 (docs/kernel-facts.md, "Registers per architecture"):
-// false then.
-bool set_arg(tracer::SyscallStop& stop, int i, std::int64_t value) {
+// Writes the host's number `value` as pid argument `i`, and into the
+// decoded call for the handler that emulates it. arg0 cannot be rewritten
+// on riscv64 before Linux 6.16 (docs/kernel-facts.md, "Registers per
+// architecture"): false then.
+bool set_arg(tracer::SyscallStop& stop, int i, pid_t value) {
+  stop.call.pids[static_cast<std::size_t>(i)] = value;
   if (static_cast<std::int64_t>(stop.regs.arg(i)) == value) return true;
   if (i == 0 && !arch::SyscallRegs::can_set_arg0()) return false;
-  stop.regs.set_arg(i, static_cast<std::uint64_t>(value));
+  stop.regs.set_arg(i, static_cast<std::uint64_t>(static_cast<std::int64_t>(value)));
   return true;
 }
 
@@ -90,9 +92,27 @@ bool wait4_reaped(const tracer::SyscallStop& stop) {
   return WIFEXITED(status) || WIFSIGNALED(status);
 }
 
+// Pids answers getpid and gettid itself; a call that returns a pid it
+// corrects at the exit; a pid argument it translates for the kernel, or
+// for the handler that emulates the call (Affinity, ProcessGuard). kill's
+// -1 (every process of the namespace) and a signal init ignores have no
+// host number: Pids answers them while translating, as the kernel would.
+tracer::Phase phase_of(Call call) {
+  switch (call) {
+    case Call::kGetpid:
+    case Call::kGettid: return tracer::Phase::kEmulate;
+    case Call::kGetppid:
+    case Call::kGroupResult:
+    case Call::kFork:
+    case Call::kClone:
+    case Call::kSetTidAddress: return tracer::Phase::kFixup;
+    default: return tracer::Phase::kTranslate;
+  }
+}
+
 }  // namespace
 
-Pids::Pids(std::shared_ptr<NamespaceState> ns, tracer::ProcessRegistry& registry)
+Pids::Pids(std::shared_ptr<const PidNamespaces> ns, tracer::ProcessRegistry& registry)
     : state_(std::move(ns)),
       clones_by_parent_(registry),
       clones_by_child_(registry, tracer::OnClone::kFresh, tracer::OnClone::kFresh,
@@ -105,7 +125,7 @@ Decision Pids::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   if (!ours || row.sys == arch::Sys::clone3) return Decision::allow();
   // The i386 ABI would see and reach real pids: refused, not leaked.
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
-  return Decision::trace();
+  return Decision::trace().in(phase_of(call_of(row.sys)));
 }
 
 Verdict Pids::on_entry(tracer::SyscallStop& stop) {

@@ -86,4 +86,17 @@ class PidNamespace {
   std::unordered_map<pid_t, Entry> by_virtual_;  // virtual -> real
 };
 
+// Which PID namespace each process is in: implemented by namespaces/
+// (NamespaceState), which makes them; the pid handlers and /proc only ask.
+class PidNamespaces {
+ public:
+  virtual ~PidNamespaces() = default;
+  // The one process `tgid` is in; null: the host's (numbers as they are).
+  virtual std::shared_ptr<PidNamespace> pid_ns(pid_t tgid) const = 0;
+  // The one /proc shows to `tgid` (its mount namespace's proc instance).
+  virtual std::shared_ptr<PidNamespace> proc_pid_ns(pid_t tgid) const = 0;
+  // The command's own (--unshare-pid), or null.
+  virtual const std::shared_ptr<PidNamespace>& root_pid_ns() const = 0;
+};
+
 }  // namespace cocoon::syscalls

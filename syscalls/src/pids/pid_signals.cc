@@ -49,6 +49,7 @@ Verdict Pids::kill(tracer::SyscallStop& stop, PidNamespace* ns) {
   if (!real) return Verdict::deny(ESRCH);
   if (pid == 1 && !init_takes(*real, sig)) return Verdict::skip(0);
   const pid_t target = pid > 0 ? *real : -*real;
+  stop.call.pids[0] = target;
   if (stop.regs.arg(0) == static_cast<std::uint64_t>(static_cast<std::int64_t>(target))) {
     return Verdict::resume();
   }

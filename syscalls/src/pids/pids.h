@@ -19,7 +19,6 @@
 #include <cstdint>
 #include <memory>
 
-#include "../namespaces/ns_state.h"
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
 #include "pid_namespace.h"
@@ -28,7 +27,7 @@ namespace cocoon::syscalls {
 
 class Pids final : public tracer::SyscallHandler {
  public:
-  Pids(std::shared_ptr<NamespaceState> ns, tracer::ProcessRegistry& registry);
+  Pids(std::shared_ptr<const PidNamespaces> ns, tracer::ProcessRegistry& registry);
   std::string_view name() const override { return "pids"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -64,7 +63,7 @@ class Pids final : public tracer::SyscallHandler {
   // numbers need no translating.
   PidNamespace* ns_of(pid_t tgid) const { return state_->pid_ns(tgid).get(); }
 
-  std::shared_ptr<NamespaceState> state_;
+  std::shared_ptr<const PidNamespaces> state_;
   tracer::CallSlot<CloneWrites> clones_by_parent_;
   // Written for the child by its parent's exit stop when it is not born
   // yet; taken at its birth. Fresh in any new task.

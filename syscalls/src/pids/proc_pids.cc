@@ -190,7 +190,7 @@ std::string rewrite_proc_stat(const std::string& text, const PidNamespace& ns) {
 }
 
 std::function<std::string(const std::string&, pid_t)> proc_file_generator(
-    std::shared_ptr<NamespaceState> state, std::string dir) {
+    std::shared_ptr<const PidNamespaces> state, std::string dir) {
   auto counter = std::make_shared<unsigned>(0);
   return [state = std::move(state), dir = std::move(dir), counter](const std::string& host,
                                                                    pid_t reader) {

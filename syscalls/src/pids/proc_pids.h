@@ -15,7 +15,6 @@
 #include <memory>
 #include <string>
 
-#include "../namespaces/ns_state.h"
 #include "cocoon/tracer/handler.h"
 #include "pid_namespace.h"
 
@@ -23,13 +22,13 @@ namespace cocoon::syscalls {
 
 class ProcListing final : public tracer::SyscallHandler {
  public:
-  explicit ProcListing(std::shared_ptr<NamespaceState> ns) : ns_(std::move(ns)) {}
+  explicit ProcListing(std::shared_ptr<const PidNamespaces> ns) : ns_(std::move(ns)) {}
   std::string_view name() const override { return "proc-listing"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
 
  private:
-  std::shared_ptr<NamespaceState> ns_;
+  std::shared_ptr<const PidNamespaces> ns_;
 };
 
 // Rewrites the records of one getdents64 buffer of a /proc directory:
@@ -49,7 +48,7 @@ DirentsOut filter_proc_dirents(std::string_view in, std::size_t capacity, long l
 // under task/TID) for reader `tgid`, written into `dir`; empty for other
 // paths and for a reader whose /proc shows the host's numbers.
 std::function<std::string(const std::string&, pid_t)> proc_file_generator(
-    std::shared_ptr<NamespaceState> ns, std::string dir);
+    std::shared_ptr<const PidNamespaces> ns, std::string dir);
 
 // The text of those files, rewritten. Pure.
 std::string rewrite_proc_status(const std::string& text, const PidNamespace& ns);

@@ -47,7 +47,7 @@ TEST(Containment, RefusesTheFlagsAndCallsThatLeaveTheTracerOnEveryAbi) {
 int errno_under_filter(int (*call)()) {
   tracer::HandlerList list;
   list.push_back(std::make_unique<Containment>());
-  const auto prog = tracer::build_filter(tracer::build_policy(list));
+  const auto prog = tracer::build_filter(*tracer::build_policy(list));
   const pid_t pid = fork();
   if (pid == 0) {
     if (tracer::install_filter(prog) != 0) _exit(255);

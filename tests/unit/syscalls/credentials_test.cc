@@ -24,6 +24,20 @@ TEST(Credentials, RootSetuidSetsAllFour) {
   EXPECT_EQ(c.setuid(X), EINVAL);
 }
 
+// In a user namespace root is whoever its 0 maps to (root_uid), not uid 0
+// of the first namespace; with no 0 mapped, nobody is.
+TEST(Credentials, RootIsTheNamespacesRootUid) {
+  Credentials c = Credentials::of(65534, 65534);
+  EXPECT_FALSE(c.privileged());
+  c.root_uid = 65534;
+  EXPECT_TRUE(c.privileged());
+  EXPECT_TRUE(c.fs_privileged());
+  Credentials first_root = Credentials::of(0, 0);
+  first_root.root_uid = kNoRootUid;
+  EXPECT_FALSE(first_root.privileged());
+  EXPECT_EQ(first_root.setuid(5), EPERM);
+}
+
 TEST(Credentials, UnprivilegedSetuidOnlyToRealOrSaved) {
   Credentials c = Credentials::of(0, 0);
   ASSERT_EQ(c.setresuid(1, 2, 3), 0);

@@ -32,9 +32,11 @@ TEST(IdMap, ParsesLinesOfThreeNumbers) {
   auto m = parse_id_map("0 1000 1\n1 100000 65536\n");
   ASSERT_TRUE(m);
   ASSERT_EQ(m->size(), 2u);
-  EXPECT_EQ(map_id(*m, 1000), 0u);
-  EXPECT_EQ(map_id(*m, 100005), 6u);
-  EXPECT_EQ(map_id(*m, 5), kOverflowId);  // unmapped
+  EXPECT_EQ(map_inside(*m, 1000), 0u);
+  EXPECT_EQ(map_inside(*m, 100005), 6u);
+  EXPECT_EQ(map_inside(*m, 5), std::nullopt);  // unmapped
+  EXPECT_EQ(map_outside(*m, 6), 100005u);
+  EXPECT_EQ(map_outside(*m, 70000), std::nullopt);
 }
 
 TEST(IdMap, RefusesWhatTheKernelRefuses) {
@@ -67,6 +69,30 @@ TEST(NamespaceState, UnshareGivesTheCallerNewOnesAndChildrenInherit) {
   EXPECT_FALSE(ns.user_ns_covers(user, 0));
   ASSERT_NE(ns.user_ns(user), nullptr);
   EXPECT_EQ(ns.user_ns(user)->owner_euid, 1000u);
+}
+
+// An id of a nested user namespace goes through its map, then its
+// parent's, to the first namespace's number (make_kuid()), and back.
+TEST(NamespaceState, IdsGoThroughEachMapToTheFirstNamespace) {
+  Processes procs{10};
+  NamespaceState ns(nullptr, procs.registry);
+  ns.unshare(10, CLONE_NEWUSER, 1000, 1000);
+  const auto outer = ns.id_of(10, NsKind::kUser);
+  EXPECT_EQ(ns.id_to_first(outer, IdKind::kUid, 0), std::nullopt);  // no map yet
+  EXPECT_EQ(ns.id_from_first(outer, IdKind::kUid, 1000), std::nullopt);
+  ns.user_ns(outer)->uid_map = parse_id_map("0 1000 1\n1 100000 1000");
+  procs.fork(10, 11);
+  ns.clone(10, 11, CLONE_NEWUSER, 0, 0);
+  const auto inner = ns.id_of(11, NsKind::kUser);
+  ns.user_ns(inner)->uid_map = parse_id_map("0 5 10");
+  EXPECT_EQ(ns.id_to_first(inner, IdKind::kUid, 3), 100007u);  // 3 is the outer's 8
+  EXPECT_EQ(ns.id_from_first(inner, IdKind::kUid, 100007), 3u);
+  EXPECT_EQ(ns.id_from_first(outer, IdKind::kUid, 1000), 0u);
+  EXPECT_EQ(ns.id_from_first(inner, IdKind::kUid, 1000), std::nullopt);  // the outer's 0
+  EXPECT_EQ(ns.id_to_first(inner, IdKind::kUid, 10), std::nullopt);
+  EXPECT_EQ(ns.id_to_first(inner, IdKind::kGid, 3), std::nullopt);  // no gid_map
+  EXPECT_EQ(ns.id_to_first(0, IdKind::kUid, 42), 42u);
+  EXPECT_EQ(ns.id_to_first(0, IdKind::kUid, kNoId), std::nullopt);  // (uid_t)-1
 }
 
 TEST(NamespaceState, CloneFlagsMakeTheChildsOwn) {

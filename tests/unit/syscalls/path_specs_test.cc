@@ -167,8 +167,8 @@ TEST(PathSpecs, SignatureSpellsTheTablesSyntax) {
 
 // With a view that translates, every path syscall of the host's ABI is
 // traced (it has specs, or is chroot, answered by the tracer) or answered
-// ENOSYS: none is let through untranslated, and the i386 entry gets ENOSYS
-// for all of them.
+// ENOSYS unless another handler emulates it: none is let through
+// untranslated, and the i386 entry gets ENOSYS for all of them.
 TEST(Paths, NoPathSyscallPassesUntranslated) {
   auto table = vfs::MountTable(vfs::HostPath("/srv/root"));
   tracer::ProcessRegistry registry;
@@ -179,15 +179,22 @@ TEST(Paths, NoPathSyscallPassesUntranslated) {
     for (arch::Arch abi : arch::entry_abis(arch::host_arch())) {
       if (!row.exists_on(abi)) continue;
       const auto d = paths.decision(row, abi);
+      const bool host = abi == arch::host_arch();
       if (row.sys == Sys::open_by_handle_at || row.sys == Sys::fsopen) {
         // Files reached with no path to translate: refused in a view.
         EXPECT_EQ(d, tracer::Decision::fail(ENOSYS)) << row.name;
       } else if (!has_path && row.sys != Sys::getcwd) {
         EXPECT_EQ(d, tracer::Decision::allow()) << row.name;
-      } else if (abi == arch::host_arch() &&
-                 (row.path_count > 0 || row.sys == Sys::getcwd || row.sys == Sys::chroot)) {
-        EXPECT_EQ(d, tracer::Decision::trace()) << row.name;
+      } else if (host && row.sys == Sys::getcwd) {
+        EXPECT_EQ(d, tracer::Decision::trace()) << row.name;  // emulated
+      } else if (host && row.sys == Sys::chroot) {
+        EXPECT_EQ(d, tracer::Decision::trace().unless_owned()) << row.name;
+      } else if (host && row.path_count > 0) {
+        EXPECT_EQ(d, tracer::Decision::trace().in(tracer::Phase::kTranslate)) << row.name;
         ++traced;
+      } else if (host) {
+        // mount(2) and the rest: refused, unless a handler emulates them.
+        EXPECT_EQ(d, tracer::Decision::fail(ENOSYS).unless_owned()) << row.name;
       } else {
         EXPECT_EQ(d, tracer::Decision::fail(ENOSYS)) << row.name << " on " << arch::name(abi);
       }

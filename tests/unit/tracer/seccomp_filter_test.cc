@@ -224,7 +224,7 @@ class Answering final : public SyscallHandler {
 TEST(BuildPolicy, ConstantAnswersBeatTracesAndAllArchesAgree) {
   HandlerList only_trace;
   only_trace.push_back(std::make_unique<Tracing>());
-  const Policy p1 = build_policy(only_trace, Arch::kX86_64);
+  const Policy p1 = *build_policy(only_trace, Arch::kX86_64);
   EXPECT_EQ(p1.decide(Arch::kX86_64, nr_of("getppid", Arch::kX86_64)), Decision::trace());
   EXPECT_EQ(p1.decide(Arch::kI386, nr_of("getppid", Arch::kI386)), Decision::trace());
   EXPECT_EQ(p1.decide(Arch::kX86_64, nr_of("clone3", Arch::kX86_64)), Decision::fail(ENOSYS));
@@ -232,7 +232,7 @@ TEST(BuildPolicy, ConstantAnswersBeatTracesAndAllArchesAgree) {
   HandlerList both;
   both.push_back(std::make_unique<Tracing>());
   both.push_back(std::make_unique<Answering>());
-  const Policy p2 = build_policy(both, Arch::kAarch64);
+  const Policy p2 = *build_policy(both, Arch::kAarch64);
   EXPECT_EQ(p2.decide(Arch::kAarch64, nr_of("getppid", Arch::kAarch64)), Decision::fail(0));
 }
 
@@ -244,7 +244,9 @@ class SendtoTracing final : public SyscallHandler {
   std::string_view name() const override { return "s"; }
   Decision decision(const arch::SyscallDesc& row, Arch) const override {
     if (row.sys != arch::Sys::sendto) return Decision::allow();
-    return arg_ < 0 ? Decision::trace() : Decision::trace_if_nonzero(arg_);
+    // Translators: any number of them may see one call.
+    const Decision d = arg_ < 0 ? Decision::trace() : Decision::trace_if_nonzero(arg_);
+    return d.in(Phase::kTranslate);
   }
   Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
 
@@ -255,7 +257,7 @@ class SendtoTracing final : public SyscallHandler {
 Decision sendto_decision(std::initializer_list<int> args) {
   HandlerList list;
   for (int a : args) list.push_back(std::make_unique<SendtoTracing>(a));
-  return build_policy(list, Arch::kX86_64).decide(Arch::kX86_64, nr_of("sendto", Arch::kX86_64));
+  return build_policy(list, Arch::kX86_64)->decide(Arch::kX86_64, nr_of("sendto", Arch::kX86_64));
 }
 
 TEST(BuildPolicy, ConditionalTracesCombineToTheWeakerCondition) {
@@ -276,9 +278,9 @@ class SendtoBy final : public SyscallHandler {
   Decision decision(const arch::SyscallDesc& row, Arch) const override {
     if (row.sys != arch::Sys::sendto) return Decision::allow();
     switch (kind_) {
-      case 0: return Decision::notify();
-      case 1: return Decision::trace();
-      case 2: return Decision::trace_if_nonzero(4);
+      case 0: return Decision::notify().in(Phase::kTranslate);
+      case 1: return Decision::trace().in(Phase::kTranslate);
+      case 2: return Decision::trace_if_nonzero(4).in(Phase::kTranslate);
       default: return Decision::fail(EPERM);
     }
   }
@@ -291,7 +293,7 @@ class SendtoBy final : public SyscallHandler {
 Decision sendto_by(std::initializer_list<int> kinds) {
   HandlerList list;
   for (int k : kinds) list.push_back(std::make_unique<SendtoBy>(k));
-  return build_policy(list, Arch::kX86_64).decide(Arch::kX86_64, nr_of("sendto", Arch::kX86_64));
+  return build_policy(list, Arch::kX86_64)->decide(Arch::kX86_64, nr_of("sendto", Arch::kX86_64));
 }
 
 // A notified handler sees every call; so when another handler must stop
@@ -327,7 +329,7 @@ class CloneBy final : public SyscallHandler {
 Decision clone_by(std::initializer_list<std::uint64_t> wishes) {
   HandlerList list;
   for (std::uint64_t w : wishes) list.push_back(std::make_unique<CloneBy>(w));
-  return build_policy(list, Arch::kX86_64).decide(Arch::kX86_64, nr_of("clone", Arch::kX86_64));
+  return build_policy(list, Arch::kX86_64)->decide(Arch::kX86_64, nr_of("clone", Arch::kX86_64));
 }
 
 // A refusal goes in front of what the other handlers combine to; two
@@ -347,7 +349,7 @@ TEST(BuildPolicy, RefusalsGoInFrontOfTheCombinedDecision) {
 TEST(SeccompFilter, NotifiedCallsReturnUserNotifAndWithoutNotifyTrace) {
   HandlerList list;
   list.push_back(std::make_unique<SendtoBy>(0));
-  const Policy policy = build_policy(list, Arch::kX86_64);
+  const Policy policy = *build_policy(list, Arch::kX86_64);
   EXPECT_TRUE(policy.notifies());
   const auto sendto = static_cast<std::uint32_t>(nr_of("sendto", Arch::kX86_64));
   EXPECT_EQ(verdict(build_filter(policy), AUDIT_ARCH_X86_64, sendto), SECCOMP_RET_USER_NOTIF);
@@ -393,8 +395,10 @@ class OpenatBy final : public SyscallHandler {
   std::string_view name() const override { return "o"; }
   Decision decision(const arch::SyscallDesc& row, Arch) const override {
     if (row.sys != arch::Sys::openat) return Decision::allow();
-    if (bits_ == 0) return Decision::trace();
-    return bits_ == ~0ULL ? Decision::notify() : Decision::notify_if_any(2, bits_);
+    // Translators: any number of them may see one call.
+    if (bits_ == 0) return Decision::trace().in(Phase::kTranslate);
+    const Decision d = bits_ == ~0ULL ? Decision::notify() : Decision::notify_if_any(2, bits_);
+    return d.in(Phase::kTranslate);
   }
   Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
 
@@ -405,7 +409,7 @@ class OpenatBy final : public SyscallHandler {
 Decision openat_by(std::initializer_list<std::uint64_t> wishes) {
   HandlerList list;
   for (std::uint64_t w : wishes) list.push_back(std::make_unique<OpenatBy>(w));
-  return build_policy(list, Arch::kX86_64).decide(Arch::kX86_64, nr_of("openat", Arch::kX86_64));
+  return build_policy(list, Arch::kX86_64)->decide(Arch::kX86_64, nr_of("openat", Arch::kX86_64));
 }
 
 // Conditions combine as conditional traces do: the same one stays, another

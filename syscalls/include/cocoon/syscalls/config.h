@@ -14,6 +14,8 @@ namespace cocoon::syscalls {
 // Identity emulation (issue 5): -0, --uid/--gid, fakeroot.
 struct IdentityOptions {
   std::uint32_t uid = 0, gid = 0;
+  // The supplementary groups; nullopt: the gid alone.
+  std::optional<std::vector<std::uint32_t>> groups;
   // Files the database does not know show their real owner (fakeroot -u);
   // otherwise the emulated user's.
   bool unknown_is_real = false;
@@ -67,9 +69,7 @@ struct RunConfig {
   // ... cgroup namespace (bwrap --unshare-cgroup): /proc/PID/cgroup shows
   // paths from the command's cgroup as "/".
   bool unshare_cgroup = false;
-  bool emulates_namespaces() const {
-    return unshare_pid || namespaces || unshare_net || unshare_ipc || unshare_cgroup;
-  }
+  // (Each kind's option is wired in syscalls/src/emulated_kinds.cc.)
 };
 
 }  // namespace cocoon::syscalls

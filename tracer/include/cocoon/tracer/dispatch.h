@@ -1,10 +1,13 @@
-// Routes each traced syscall to the handlers that asked for it, and derives
-// the Policy (what the filter does with every number) from those handlers.
+// Routes each traced syscall to the handlers that asked for it, phase by
+// phase, and derives the Policy (what the filter does with every number)
+// from those handlers.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <expected>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "cocoon/tracer/handler.h"
@@ -17,17 +20,31 @@ using HandlerList = std::vector<std::unique_ptr<SyscallHandler>>;
 // Combines the handlers' wishes for every row on every ABI of `host`. A
 // constant answer beats a trace (the call never runs), kill beats both; a
 // refusal of flags (Decision::refusing) goes in front of the combined
-// decision.
-Policy build_policy(const HandlerList& handlers, arch::Arch host = arch::host_arch());
+// decision. A row has one emulating handler at most (Phase::kEmulate): two
+// are an error, one line naming both and the syscall. A decision that
+// yields to an owner (Decision::unless_owned) drops out where another
+// handler emulates the row.
+std::expected<Policy, std::string> build_policy(const HandlerList& handlers,
+                                                arch::Arch host = arch::host_arch());
+
+// Per syscall number: which handlers see its entry (bit i: handler i), by
+// the phase they run in.
+struct PhaseMasks {
+  std::uint32_t translate = 0, emulate = 0, fixup = 0;
+};
 
 class Dispatcher {
  public:
   explicit Dispatcher(HandlerList handlers, arch::Arch host = arch::host_arch());
 
   const Policy& policy() const { return policy_; }
+  // build_policy()'s error for these handlers, or empty. A dispatcher with
+  // a conflict intercepts nothing, and the tracer refuses to start.
+  const std::string& conflict() const { return conflict_; }
 
-  // Runs the entry chain of the syscall in `regs`: handlers in order, until one
-  // skips. Records in the tracee which handlers want the exit stop.
+  // Runs the entry of the syscall in `regs`: the translating handlers, the
+  // emulating one, the fix-ups, each phase in list order, until one skips.
+  // Records in the tracee which handlers want the exit stop.
   Verdict on_entry(Tracee& t, arch::SyscallRegs& regs);
   // Runs the entry chain of a call that arrived as a seccomp user
   // notification (Action::kNotify): the same handlers, with `memory`
@@ -39,7 +56,8 @@ class Dispatcher {
   // descriptor can be installed there).
   Verdict on_notification(Tracee& t, arch::SyscallRegs& regs, const GuestMemory& memory,
                           Via via = Via::kNotification);
-  // Runs the exit handlers the entry recorded, in reverse order.
+  // Runs the exit handlers the entry recorded, the other way round: fix-ups
+  // first, the translating handlers last.
   void on_exit(Tracee& t, arch::SyscallRegs& regs);
   // Tells every handler that `t` has exec'd (handlers that care are few,
   // and an exec is rare next to syscalls).
@@ -49,13 +67,14 @@ class Dispatcher {
   int on_signal(Tracee& t, int signal);
   void on_death(const Tracee& t);
  private:
-  std::uint32_t mask_of(arch::Arch abi, long nr) const;
+  const PhaseMasks& masks_of(arch::Arch abi, long nr) const;
 
   HandlerList handlers_;
   Policy policy_;
-  // Per ABI, per number: bit i set when handler i traces it. Computed once,
-  // so a stop costs no virtual calls for handlers that are not interested.
-  std::array<std::vector<std::uint32_t>, arch::kArchCount> masks_;
+  std::string conflict_;
+  // Per ABI, per number. Computed once, so a stop costs no virtual calls
+  // for handlers that are not interested.
+  std::array<std::vector<PhaseMasks>, arch::kArchCount> masks_;
 };
 
 }  // namespace cocoon::tracer

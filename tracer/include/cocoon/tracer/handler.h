@@ -7,6 +7,7 @@
 
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/arch/syscall_table.h"
+#include "cocoon/tracer/decoded_call.h"
 #include "cocoon/tracer/memory.h"
 #include "cocoon/tracer/policy.h"
 
@@ -43,12 +44,14 @@ struct Verdict {
 enum class Via : std::uint8_t { kStop, kNotification, kSettle };
 
 // One stop of one syscall, as a handler sees it. `regs` edits are written
-// back by the tracer after the handlers ran.
+// back by the tracer after the handlers ran. `call`: the arguments as the
+// translate phase decoded them (filled at entry; empty at the exit stop).
 struct SyscallStop {
   Tracee& tracee;
   arch::SyscallRegs& regs;
   const arch::SyscallDesc& desc;
   const GuestMemory& memory;
+  DecodedCall call{};
   Via via = Via::kStop;
 };
 
@@ -61,7 +64,9 @@ class SyscallHandler {
   // interested), trace (stop and call on_entry), trace only when an
   // argument is not 0 (on_entry may still see it 0, when another handler
   // traces every call), notify, or a constant answer the filter gives
-  // without any stop. Asked once per run, to build the Policy.
+  // without any stop; and, when on_entry is called, in which Phase
+  // (translate, emulate, fix up: at most one handler emulates a row, which
+  // build_policy() checks). Asked once per run, to build the Policy.
   //
   // notify (Action::kNotify) promises that on_entry, for this row, only
   // reads the arguments and the guest's memory (and /proc), writes the
@@ -74,10 +79,12 @@ class SyscallHandler {
   virtual Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const = 0;
 
   // Called at the entry of a traced syscall (seccomp stop, or syscall-entry
-  // stop without seccomp).
+  // stop without seccomp), in the phase decision() gave; a skip ends the
+  // entry (no later handler runs).
   virtual Verdict on_entry(SyscallStop& stop) = 0;
-  // Called at the exit when on_entry asked for it; `regs` holds the result,
-  // and the entry's arguments are in tracee.entry_args.
+  // Called at the exit when on_entry asked for it (fix-ups first, the
+  // translating handlers last); `regs` holds the result, and the entry's
+  // arguments are in tracee.entry_args.
   virtual void on_exit(SyscallStop& stop) { (void)stop; }
   // Called once per new task, when both its parent's fork/vfork/clone
   // event and its own first stop have arrived (no extra stop), before the

@@ -28,6 +28,27 @@ enum class Action : std::uint8_t {
   kKill,   // SECCOMP_RET_KILL_PROCESS
 };
 
+// Where a handler's on_entry runs in the life of a call (docs/architecture.md,
+// "The life of one intercepted syscall"): every translating handler first,
+// then the one that emulates the call, then the fix-ups; at the exit stop
+// the other way round.
+enum class Phase : std::uint8_t {
+  // Rewrites arguments into what the kernel and the emulating handler must
+  // see (a guest path into a host path, a guest's pid into the host's) and
+  // records them in the stop's DecodedCall. Ends the call only when an
+  // argument has no translation (the errno the kernel would give), or names
+  // what exists only in cocoon's view (a --symlink, a /proc magic link),
+  // answered as the kernel would.
+  kTranslate,
+  // Owns the call: answers it, or lets the kernel run it, reading the
+  // arguments from the DecodedCall. One handler per row at most: two make
+  // build_policy() fail.
+  kEmulate,
+  // Sees a call its owner lets run: notes at entry what the exit needs,
+  // corrects the result at the exit stop.
+  kFixup,
+};
+
 struct Decision {
   Action action = Action::kAllow;
   std::uint16_t err = 0;  // for kErrno
@@ -49,6 +70,15 @@ struct Decision {
   std::uint16_t refuse_err = 0;
   std::uint64_t refuse_bits = 0;
   std::uint64_t when_bits = ~std::uint64_t{0};  // with nonzero_arg
+  // For kTrace and kNotify: where the handler's on_entry runs.
+  Phase phase = Phase::kEmulate;
+  // The decision stands only when no other handler emulates the row: one
+  // family's answer for a row another may own (Paths refuses mount(2),
+  // whose paths only an emulated mount namespace can translate, and answers
+  // chroot(2) as for an unprivileged caller unless Namespaces emulates it).
+  // Both fields are the dispatcher's (build_policy()): a Policy keeps
+  // neither.
+  bool yields_to_owner = false;
 
   static constexpr Decision allow() { return {}; }
   static constexpr Decision trace() { return {Action::kTrace, 0}; }
@@ -65,6 +95,16 @@ struct Decision {
   }
   static constexpr Decision fail(int e) { return {Action::kErrno, static_cast<std::uint16_t>(e)}; }
   static constexpr Decision kill() { return {Action::kKill, 0}; }
+  constexpr Decision in(Phase p) const {
+    Decision d = *this;
+    d.phase = p;
+    return d;
+  }
+  constexpr Decision unless_owned() const {
+    Decision d = *this;
+    d.yields_to_owner = true;
+    return d;
+  }
   // Allowed, but refused with `err` when argument `arg` has any of `bits`.
   static constexpr Decision refuse_if_any(int arg, std::uint64_t bits, int err) {
     return allow().refusing(arg, bits, err);

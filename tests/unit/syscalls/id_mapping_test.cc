@@ -1,0 +1,176 @@
+// File owners through an emulated user namespace's id maps, on this process
+// as its own tracee: FileOwners answers its statx and fchownat as it would
+// a guest's inside `unshare -Ur` run by nobody (uid_map "0 65534 1"). The
+// kernel shows the caller's own file as owned by 0 there, and records a
+// chown to 0 as the mapped outer id, 65534 (user_namespaces(7)).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "cocoon/arch/regs_io.h"
+#include "cocoon/arch/syscall_table.h"
+#include "cocoon/tracer/registry.h"
+#include "cocoon/tracer/tracee.h"
+#include "identity/identity.h"
+#include "namespaces/namespaces.h"
+
+namespace cocoon::syscalls {
+namespace {
+
+using arch::Sys;
+
+constexpr std::uint32_t kNobody = 65534;
+
+// What a handler did with a call: "= N" for a result it gave (-errno for
+// an error), "kernel" for a call it let run.
+std::string answer(const tracer::Verdict& v) {
+  if (v.kind != tracer::Verdict::Kind::kSkip) return "kernel";
+  return "= " + std::to_string(v.value);
+}
+const std::string kZero = "= 0";
+std::string error(int err) { return "= " + std::to_string(-err); }
+
+class InUserNamespace : public testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/cocoon-idmap-test.XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    file_ = dir_ + "/f";
+    ASSERT_EQ(::close(::creat(file_.c_str(), 0644)), 0);
+    // The first user namespace is nobody's: files cocoon never recorded
+    // are nobody's (the emulated user's, as --namespaces run by nobody).
+    registry_.add(me_, me_);
+    identity_->config = {kNobody, kNobody, std::nullopt, false};
+    ns_->unshare(me_, CLONE_NEWUSER, kNobody, kNobody);
+    UserNs* user = ns_->user_ns(ns_->id_of(me_, NsKind::kUser));
+    ASSERT_NE(user, nullptr);
+    user->uid_map = parse_id_map("0 65534 1");
+    user->gid_map = parse_id_map("0 65534 1");
+    identity_->ids = std::make_shared<UserNsIds>(ns_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Syscall `sys` with `args`, as this process's own call, answered by
+  // `h`.
+  tracer::Verdict call(tracer::SyscallHandler& h, arch::Sys sys,
+                       std::initializer_list<std::uint64_t> args) {
+    tracer::Tracee t{me_, me_};
+    arch::SyscallRegs regs;
+    int i = 0;
+    for (std::uint64_t v : args) regs.set_arg(i++, v);
+    tracer::GuestMemory memory(me_);
+    tracer::SyscallStop stop{t, regs, arch::find_syscall(sys), memory};
+    return h.on_entry(stop);
+  }
+  std::uint64_t path() const { return reinterpret_cast<std::uint64_t>(file_.c_str()); }
+  static constexpr std::uint64_t kCwd = static_cast<std::uint64_t>(AT_FDCWD);
+  tracer::Verdict chown(std::uint32_t uid, std::uint32_t gid) {
+    return call(owners_, Sys::fchownat, {kCwd, path(), uid, gid, 0});
+  }
+
+  // statx's owner, as this process is told.
+  std::pair<std::uint32_t, std::uint32_t> owner() {
+    struct statx sx {};
+    const tracer::Verdict v = call(owners_, Sys::statx, {kCwd, path(), 0, STATX_BASIC_STATS,
+                                                      reinterpret_cast<std::uint64_t>(&sx)});
+    EXPECT_EQ(answer(v), kZero);
+    return {sx.stx_uid, sx.stx_gid};
+  }
+
+  // The file is root's (of the first namespace), as a chown by cocoon's
+  // emulated root would have recorded it.
+  void make_roots() {
+    struct statx sx {};
+    ASSERT_EQ(::statx(AT_FDCWD, file_.c_str(), 0, STATX_BASIC_STATS | STATX_BTIME, &sx), 0);
+    FileRecord r;
+    r.btime_sec = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_sec : 0;
+    r.btime_nsec = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_nsec : 0;
+    r.mode = sx.stx_mode;
+    ASSERT_EQ(identity_->db.put({makedev(sx.stx_dev_major, sx.stx_dev_minor), sx.stx_ino}, r), 0);
+  }
+
+  const pid_t me_ = ::getpid();
+  std::string dir_, file_;
+  // This process is followed, as the tracer follows its tracees: its
+  // namespaces and credentials are kept.
+  tracer::ProcessRegistry registry_;
+  std::shared_ptr<NamespaceState> ns_ = std::make_shared<NamespaceState>(nullptr, registry_);
+  std::shared_ptr<IdentityState> identity_ = std::make_shared<IdentityState>(registry_);
+  FileOwners owners_{identity_, registry_};
+  CredentialCalls creds_{identity_};
+};
+
+TEST_F(InUserNamespace, OnesOwnFileIsOwnedByTheNamespacesRoot) {
+  EXPECT_EQ(answer(call(creds_, Sys::geteuid, {})), kZero);  // root in it
+  EXPECT_EQ(owner(), std::make_pair(0u, 0u));
+}
+
+TEST_F(InUserNamespace, AChownToRootIsRecordedAsTheMappedOuterId) {
+  EXPECT_EQ(answer(chown(0, 0)), kZero);
+  EXPECT_EQ(owner(), std::make_pair(0u, 0u));
+  ASSERT_EQ(identity_->db.size(), 1u);
+  const FileRecord& record = identity_->db.records().begin()->second;
+  EXPECT_EQ(record.uid, kNobody) << "recorded as the outer id";
+  EXPECT_EQ(record.gid, kNobody);
+}
+
+// chown(2), setuid(2), setgroups(2): EINVAL for an id the namespace does
+// not map; -1 still means "unchanged".
+TEST_F(InUserNamespace, AnUnmappedIdGoingInIsEinval) {
+  EXPECT_EQ(answer(chown(5, kNoId)), error(EINVAL));
+  EXPECT_EQ(answer(chown(kNoId, 5)), error(EINVAL));
+  EXPECT_EQ(answer(chown(kNoId, 0)), kZero);
+  EXPECT_EQ(answer(call(creds_, Sys::setuid, {5})), error(EINVAL));
+  EXPECT_EQ(answer(call(creds_, Sys::setresgid, {kNoId, 5, kNoId})), error(EINVAL));
+  const std::uint32_t groups[] = {0, 5};
+  const auto list = reinterpret_cast<std::uint64_t>(groups);
+  EXPECT_EQ(answer(call(creds_, Sys::setgroups, {2, list})), error(EINVAL));
+  EXPECT_EQ(answer(call(creds_, Sys::setgroups, {1, list})), kZero);
+  EXPECT_EQ(identity_->of(me_).groups, std::vector<std::uint32_t>{kNobody});  // the outer id
+  EXPECT_EQ(answer(call(creds_, Sys::setuid, {0})), kZero);
+  EXPECT_EQ(identity_->of(me_).euid, kNobody);
+}
+
+// setgroups(2) in a user namespace: only once its gid_map is written, and
+// never after "deny" was written to /proc/PID/setgroups (user_namespaces(7)).
+TEST_F(InUserNamespace, SetgroupsWaitsForTheGidMapAndHonoursDeny) {
+  UserNs* user = ns_->user_ns(ns_->id_of(me_, NsKind::kUser));
+  const std::uint32_t root[] = {0};
+  const auto list = reinterpret_cast<std::uint64_t>(root);
+  user->setgroups_denied = true;
+  EXPECT_EQ(answer(call(creds_, Sys::setgroups, {1, list})), error(EPERM));
+  user->setgroups_denied = false;
+  user->gid_map.reset();
+  EXPECT_EQ(answer(call(creds_, Sys::setgroups, {1, list})), error(EPERM));
+  user->gid_map = parse_id_map("0 65534 1");
+  EXPECT_EQ(answer(call(creds_, Sys::setgroups, {1, list})), kZero);
+}
+
+// A file whose owner the namespace does not map reads as the overflow id,
+// and its root has no capability over it (capable_wrt_inode_uidgid()).
+TEST_F(InUserNamespace, AnOwnerFromOutsideIsTheOverflowIdAndOutOfReach) {
+  make_roots();
+  EXPECT_EQ(owner(), std::make_pair(kOverflowId, kOverflowId));
+  EXPECT_EQ(answer(chown(0, 0)), error(EPERM));
+  EXPECT_EQ(answer(call(owners_, Sys::fchmodat, {kCwd, path(), 0600})), error(EPERM));
+}
+
+// The same calls outside any user namespace made by the guest: ids are
+// themselves (the first namespace), unmapped ones do not exist.
+TEST(FirstNamespace, IdsAreThemselves) {
+  FirstNsIds ids;
+  EXPECT_EQ(ids.map_in(1, IdKind::kUid, 1234), 1234u);
+  EXPECT_EQ(ids.map_out(1, IdKind::kGid, 1234), 1234u);
+  EXPECT_EQ(ids.map_in(1, IdKind::kUid, kNoId), std::nullopt);  // (uid_t)-1
+}
+
+}  // namespace
+}  // namespace cocoon::syscalls
