@@ -6,7 +6,10 @@
 # the noseccomp mode both run with PROOT_NO_SECCOMP, PRoot's own switch.
 source "$(dirname "$0")/lib.sh" "$@"
 PEER=${COCOON_PEER_PROOT:-}
-[[ -x $PEER ]] || fail "no upstream PRoot to compare with (COCOON_PEER_PROOT='$PEER'; see docs/dependencies.md)"
+if [[ ! -x $PEER ]]; then
+  echo "SKIP: no upstream PRoot to compare with (COCOON_PEER_PROOT='$PEER'; see docs/dependencies.md)" >&2
+  exit 77  # ctest reports it skipped, not passed
+fi
 [[ $MODE == noseccomp ]] && export PROOT_NO_SECCOMP=1
 RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
 ROOT=$TMP/root D=$TMP/d E=$TMP/e

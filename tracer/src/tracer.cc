@@ -114,9 +114,11 @@ void Tracer::settle_if_notified(Tracee& t) {
   const Policy& policy = dispatcher_.policy();
   auto r = arch::settle_interrupted_syscall(
       t.tid, [&](const arch::SyscallRegs& call) -> std::optional<std::int64_t> {
-        if (policy.decide(call.abi(), call.nr()).action != Action::kNotify) return std::nullopt;
+        const Decision d = policy.decide(call.abi(), call.nr()).for_call(
+            [&call](int i) { return call.arg(i); });
+        if (d.action != Action::kNotify) return std::nullopt;
         arch::SyscallRegs regs = call;
-        const Verdict v = dispatcher_.on_notification(t, regs, GuestMemory(t.tid));
+        const Verdict v = dispatcher_.on_notification(t, regs, GuestMemory(t.tid), Via::kSettle);
         return v.kind == Verdict::Kind::kSkip ? v.value : arch::kRestartNoIntr;
       });
   if (!r && r.error() != ESRCH) log().warn("settling {}'s interrupted call: errno {}", t.tid, r.error());
