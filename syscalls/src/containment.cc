@@ -2,6 +2,7 @@
 
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <sys/ioctl.h>
 
 #include <cerrno>
 #include <string_view>
@@ -44,6 +45,16 @@ Decision Containment::decision(const arch::SyscallDesc& row, arch::Arch) const {
   // also closes ptrace of cocoon itself and of the user's processes
   // outside, and a CLONE_UNTRACED task's tracer (threat-model.md).
   if (row.sys == Sys::ptrace) return Decision::fail(EPERM);
+  // TIOCSTI pushes bytes into a terminal's input queue, TIOCLINUX's
+  // TIOCL_SETSEL/PASTESEL does so on a virtual console: on a terminal the
+  // guest shares with the user's shell, input the shell reads once cocoon
+  // exits (commands run outside the run). Linux 6.2+ refuses TIOCSTI to
+  // unprivileged callers only where dev.tty.legacy_tiocsti is 0
+  // (Documentation/admin-guide/sysctl/kernel.rst), so the filter refuses
+  // both as such a kernel does (EPERM), every other ioctl running as it is.
+  // The command is an unsigned int to the kernel: the filter compares its
+  // low half (Decision::refusing_values).
+  if (row.sys == Sys::ioctl) return Decision::allow().refusing_values(1, {TIOCSTI, TIOCLINUX}, EPERM);
   return Decision::allow();
 }
 

@@ -29,8 +29,12 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // (open_by_handle_at: CAP_DAC_READ_SEARCH over the mount, which a user
   // namespace of the guest's own gives over its own mounts since Linux
   // 6.10), and a filesystem context whose options name host paths the
-  // kernel resolves (fsopen, then fsconfig's "lowerdir"...).
-  if ((row.sys == Sys::open_by_handle_at || row.sys == Sys::fsopen) && !view_->is_identity()) {
+  // kernel resolves (fsopen, then fsconfig's "lowerdir"...). statmount and
+  // listmount (Linux 6.8) report the host's mount table, mount points and
+  // sources in host terms, which a view does not show: ENOSYS, as a kernel
+  // before 6.8 answers (adversarial `mounttable`).
+  if (arch::is_any(row.sys, {Sys::open_by_handle_at, Sys::fsopen, Sys::statmount, Sys::listmount}) &&
+      !view_->is_identity()) {
     return Decision::fail(ENOSYS);
   }
   const bool relevant = row.sys == Sys::getcwd || row.has_role(arch::ArgRole::kPath);

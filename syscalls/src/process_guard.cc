@@ -1,12 +1,19 @@
 #include "process_guard.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <expected>
+#include <fstream>
 #include <optional>
+#include <sstream>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,7 +34,17 @@ enum class Call : std::uint8_t {
   kSignalByFd,    // pidfd_send_signal
   kMemoryByPid,   // process_vm_readv, process_vm_writev
   kAccessByFd,    // pidfd_getfd, process_madvise
+  kSetOwner,      // fcntl F_SETOWN/F_SETOWN_EX, ioctl FIOSETOWN/SIOCSPGRP
 };
+
+// The commands that choose who gets a descriptor's SIGIO and SIGURG
+// (fcntl(2) "Managing signals", f_setown() in fs/fcntl.c): the kernel then
+// signals that process or group itself, with the setter's permission.
+// Numbers of asm-generic, which x86, arm64 and riscv use.
+constexpr std::uint32_t kSetOwn = 8;          // F_SETOWN: the pid, -pgid in arg 2
+constexpr std::uint32_t kSetOwnEx = 15;       // F_SETOWN_EX: struct f_owner_ex *
+constexpr std::uint32_t kFioSetOwn = 0x8901;  // FIOSETOWN: int *, as F_SETOWN
+constexpr std::uint32_t kSiocSpgrp = 0x8902;  // SIOCSPGRP: the same for a socket
 
 Call call_of(arch::Sys sys) {
   using arch::Sys;
@@ -42,9 +59,14 @@ Call call_of(arch::Sys sys) {
     case Sys::process_vm_writev: return Call::kMemoryByPid;
     case Sys::pidfd_getfd:
     case Sys::process_madvise: return Call::kAccessByFd;
+    case Sys::fcntl:
+    case Sys::fcntl64:
+    case Sys::ioctl: return Call::kSetOwner;
     default: return Call::kNone;
   }
 }
+
+constexpr unsigned kPidfdThread = O_EXCL;  // PIDFD_THREAD (linux/pidfd.h, 6.9)
 
 pid_t as_pid(std::uint64_t v) { return static_cast<pid_t>(static_cast<std::int32_t>(v)); }
 
@@ -79,12 +101,71 @@ bool traced_by(pid_t pid, pid_t tracer) {
   return pid > 0 && t && parse_pid(*t) == tracer;
 }
 
+// The rest of a "Key:" line of /proc/PID/status ("Uid:" holds four ids,
+// "CapEff:" a mask; proc(5)); empty when missing.
+std::string status_line(pid_t pid, std::string_view key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(key)) return line.substr(key.size());
+  }
+  return {};
+}
+
+// How many process numbers task `tid` has, from cocoon's PID namespace
+// down ("NSpid:", proc(5)): more than one, it lives in a namespace below.
+std::size_t pid_levels(pid_t tid) {
+  std::istringstream in(status_line(tid, "NSpid:"));
+  std::size_t n = 0;
+  for (std::string word; in >> word;) ++n;
+  return n;
+}
+
+// cocoon may send a signal in the guest's name when the kernel would let
+// the guest send it wherever it lets cocoon (kill_ok_by_cred() in
+// kernel/signal.c: the sender's real or effective uid against the target's
+// real or saved one, or CAP_KILL): the same user ids, and cocoon holding
+// no capability the guest lacks. A guest in a user namespace of its own
+// keeps its ids as cocoon sees them, and its capabilities there reach
+// only its own processes, so an unprivileged cocoon's are never more.
+bool may_send_for(pid_t guest, pid_t self) {
+  const std::string ids = status_line(self, "Uid:");
+  if (ids.empty() || status_line(guest, "Uid:") != ids) return false;
+  const std::string caps = status_line(self, "CapEff:");
+  return caps.find_first_not_of("\t 0") == std::string::npos || status_line(guest, "CapEff:") == caps;
+}
+
+// A descriptor of its own to the file behind the guest's descriptor `fd`
+// (pidfd_getfd(2), PTRACE_MODE_ATTACH over a tracee, which cocoon has), or
+// the errno the kernel would give the guest for it. Taken from the calling
+// thread's table: a thread pidfd (PIDFD_THREAD, Linux 6.9) names it, and
+// before 6.9 the process's (a thread that unshared its table is then
+// looked up in the leader's).
+std::expected<int, int> take_fd(const tracer::Tracee& t, int fd) {
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, t.tid, t.tid == t.tgid ? 0 : kPidfdThread));
+  if (pidfd < 0 && t.tgid > 0) pidfd = static_cast<int>(syscall(SYS_pidfd_open, t.tgid, 0));
+  if (pidfd < 0) return std::unexpected(errno);
+  const int copy = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+  const int err = errno;
+  close(pidfd);
+  if (copy < 0) return std::unexpected(err);
+  return copy;
+}
+
 }  // namespace
 
 ProcessGuard::ProcessGuard() : self_(getpid()) {}
 
 Decision ProcessGuard::decision(const arch::SyscallDesc& row, arch::Arch) const {
-  return call_of(row.sys) == Call::kNone ? Decision::allow() : Decision::trace();
+  switch (call_of(row.sys)) {
+    case Call::kNone: return Decision::allow();
+    // Only the owner-setting commands stop: every other fcntl and ioctl
+    // runs as it is, tested by the filter (the command is argument 1).
+    case Call::kSetOwner:
+      return row.sys == arch::Sys::ioctl ? Decision::allow().tracing_values(1, {kFioSetOwn, kSiocSpgrp})
+                                         : Decision::allow().tracing_values(1, {kSetOwn, kSetOwnEx});
+    default: return Decision::trace();
+  }
 }
 
 bool ProcessGuard::is_cocoon(pid_t pid) const {
@@ -115,10 +196,8 @@ Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
         if (pid > 0 && is_cocoon(pid)) return Verdict::deny(EPERM);
       }
       return Verdict::resume();
-    case Call::kSignalByFd: {
-      const auto pid = process_of_fd(tid, static_cast<int>(regs.arg(0)));
-      return pid && *pid > 0 && is_cocoon(*pid) ? Verdict::deny(EPERM) : Verdict::resume();
-    }
+    case Call::kSignalByFd: return signal_by_fd(stop);
+    case Call::kSetOwner: return set_owner(stop);
     case Call::kMemoryByPid:
       return traced_by(pid_arg(0), self_) ? Verdict::resume() : Verdict::deny(EPERM);
     case Call::kAccessByFd: {
@@ -128,6 +207,89 @@ Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
     }
   }
   return Verdict::resume();
+}
+
+// pidfd_send_signal(fd, sig, info, flags). Checking what the guest's `fd`
+// names and then letting the kernel look `fd` up again leaves a window: a
+// sibling thread dup2-ing cocoon's pidfd over it in between would have the
+// kernel signal cocoon (adversarial `pidfdswap`). So cocoon takes the file
+// itself (pidfd_getfd), checks that one, and makes the call on it, its
+// result the guest's: the object checked is the object used. What differs
+// from the guest's own call: the receiver's si_pid (SI_USER, when `info`
+// is NULL) is cocoon's, and a siginfo of the guest's making sent to its
+// own process counts as sent to another (EPERM unless si_code < 0, as
+// rt_sigqueueinfo(2) says). A guest whose ids or capabilities differ from
+// cocoon's (a root run that dropped them) is only checked, as before.
+Verdict ProcessGuard::signal_by_fd(tracer::SyscallStop& stop) const {
+  const auto& regs = stop.regs;
+  const int fd = static_cast<int>(regs.arg(0));
+  if (!may_send_for(stop.tracee.tid, self_)) {
+    const auto pid = process_of_fd(stop.tracee.tid, fd);
+    return pid && *pid > 0 && is_cocoon(*pid) ? Verdict::deny(EPERM) : Verdict::resume();
+  }
+  siginfo_t info{};
+  const std::uint64_t info_at = regs.arg(2);
+  if (info_at != 0 && !stop.memory.read(info_at, std::as_writable_bytes(std::span(&info, 1)))) {
+    return Verdict::deny(EFAULT);
+  }
+  const auto copy = take_fd(stop.tracee, fd);
+  if (!copy) return Verdict::deny(copy.error());
+  const auto pid = process_of_fd(self_, *copy);
+  long r = -1;
+  int err = EPERM;
+  if (!(pid && *pid > 0 && is_cocoon(*pid))) {
+    r = syscall(SYS_pidfd_send_signal, *copy, static_cast<int>(regs.arg(1)),
+                info_at != 0 ? &info : nullptr, static_cast<unsigned>(regs.arg(3)));
+    err = errno;
+  }
+  close(*copy);
+  return r == 0 ? Verdict::skip(0) : Verdict::deny(err);
+}
+
+// Whether an owner of a descriptor's signals names cocoon: a process (or
+// one of its threads), or the process group whose number is cocoon's,
+// which exists only when cocoon leads it.
+bool ProcessGuard::owner_is_cocoon(int type, pid_t who) const {
+  if (type == F_OWNER_PGRP) return who == self_;
+  return who > 0 && is_cocoon(who);
+}
+
+// F_SETOWN and its kin naming cocoon get EPERM: the kernel would send
+// cocoon SIGIO (or the signal F_SETSIG chose) at the guest's will, a way
+// to stop or kill the run. F_SETOWN's owner is in a register; the others'
+// is in memory a sibling thread could change after the check, so cocoon
+// makes the call itself on its own copy of the descriptor, with the owner
+// it checked (the owner belongs to the open file, which the copy shares),
+// the same way and with the same limits as pidfd_send_signal above. A
+// guest in a PID namespace of its own cannot name cocoon at all: its
+// numbers are the namespace's (NSpid, proc(5)).
+Verdict ProcessGuard::set_owner(tracer::SyscallStop& stop) const {
+  const auto& regs = stop.regs;
+  const auto cmd = static_cast<std::uint32_t>(regs.arg(1));
+  const bool by_fcntl = stop.desc.sys != arch::Sys::ioctl;
+  if (by_fcntl && cmd == kSetOwn) {
+    const pid_t who = as_pid(regs.arg(2));
+    return owner_is_cocoon(who < 0 ? F_OWNER_PGRP : F_OWNER_PID, who < 0 ? -who : who)
+               ? Verdict::deny(EPERM)
+               : Verdict::resume();
+  }
+  if (by_fcntl ? cmd != kSetOwnEx : cmd != kFioSetOwn && cmd != kSiocSpgrp) return Verdict::resume();
+  if (pid_levels(stop.tracee.tid) > 1) return Verdict::resume();  // a namespace below cocoon's
+  f_owner_ex owner{};
+  int value = 0;
+  const auto read = by_fcntl ? stop.memory.read(regs.arg(2), std::as_writable_bytes(std::span(&owner, 1)))
+                             : stop.memory.read(regs.arg(2), std::as_writable_bytes(std::span(&value, 1)));
+  if (!read) return Verdict::resume();  // EFAULT from the kernel
+  const bool cocoon = by_fcntl ? owner_is_cocoon(owner.type, owner.pid)
+                               : owner_is_cocoon(value < 0 ? F_OWNER_PGRP : F_OWNER_PID, value < 0 ? -value : value);
+  if (cocoon) return Verdict::deny(EPERM);
+  if (!may_send_for(stop.tracee.tid, self_)) return Verdict::resume();
+  const auto copy = take_fd(stop.tracee, static_cast<int>(regs.arg(0)));
+  if (!copy) return Verdict::deny(copy.error());
+  const int r = by_fcntl ? fcntl(*copy, F_SETOWN_EX, &owner) : ioctl(*copy, cmd, &value);
+  const int err = errno;
+  close(*copy);
+  return r == 0 ? Verdict::skip(0) : Verdict::deny(err);
 }
 
 // kill(-1, sig) as the kernel does it (kill_something_info() in

@@ -9,12 +9,18 @@
 //    group (kill(0), kill(-PGID)) are left to the kernel: cocoon belongs to
 //    the guest's job, and a program stopping its own job (vim's ^Z,
 //    kill(0, SIGTSTP)) must stop cocoon with it so the user's shell sees
-//    the job stop, as it does natively.
+//    the job stop, as it does natively. pidfd_send_signal is made by
+//    cocoon itself on its own copy of the descriptor it checked, so a
+//    sibling thread cannot swap the descriptor in between.
 //  - another process's memory and descriptors (process_vm_readv/writev,
 //    pidfd_getfd, process_madvise) only of a task cocoon traces: a process
 //    of the same user outside the guest could otherwise be made to run the
 //    guest's code or hand over its files. cocoon is non-dumpable as well
 //    (Tracer::run), which the kernel checks for these calls too.
+//  - the owner of a descriptor's SIGIO (fcntl F_SETOWN, F_SETOWN_EX, ioctl
+//    FIOSETOWN, SIOCSPGRP) may not be cocoon: the kernel would signal it
+//    for the guest. Only those commands stop; other fcntl and ioctl calls
+//    are left to the filter.
 // ptrace itself is refused outright (Containment).
 #pragma once
 
@@ -33,6 +39,9 @@ class ProcessGuard final : public tracer::SyscallHandler {
 
  private:
   bool is_cocoon(pid_t pid) const;
+  tracer::Verdict signal_by_fd(tracer::SyscallStop& stop) const;
+  tracer::Verdict set_owner(tracer::SyscallStop& stop) const;
+  bool owner_is_cocoon(int type, pid_t who) const;
   tracer::Verdict kill_all_but_cocoon(const tracer::Tracee& caller, int sig) const;
 
   pid_t self_;  // cocoon's process id

@@ -38,6 +38,27 @@ Decision merge_refusals(const Decision& have, const Decision& wish, std::string_
   return have.refusing(have.refuse_arg, have.refuse_bits | wish.refuse_bits, have.refuse_err);
 }
 
+// Two handlers testing values of one row must test the same argument, and
+// refuse with the same errno: the filter's leaf has one value test. Their
+// values add up.
+Decision merge_values(const Decision& have, const Decision& wish, std::string_view name) {
+  if (!have.tests_values()) return wish;
+  const bool both_refuse = have.refuse_count > 0 && wish.refuse_count > 0;
+  if (have.value_arg != wish.value_arg || (both_refuse && have.value_err != wish.value_err)) {
+    log().critical("two handlers test different values of {}", name);
+    std::abort();
+  }
+  Decision out = have;
+  if (out.refuse_count == 0) out.value_err = wish.value_err;
+  for (std::uint8_t i = 0; i < wish.refuse_count; ++i) {
+    Decision::add_value(out.refuse_values, out.refuse_count, wish.refuse_values[i]);
+  }
+  for (std::uint8_t i = 0; i < wish.trace_count; ++i) {
+    Decision::add_value(out.trace_values, out.trace_count, wish.trace_values[i]);
+  }
+  return out;
+}
+
 // `out` with one more handler's wish `d` (without its refusal), as the
 // filter sees it.
 Decision merge(Decision out, const Decision& d) {
@@ -56,11 +77,21 @@ Decision merge(Decision out, const Decision& d) {
   return out;
 }
 
-// `out` with the refusal some handler asked for in front of it. A
-// constant answer for every call leaves nothing to refuse.
-Decision guarded(const Decision& out, const Decision& refusal) {
-  if (!refusal.refuses() || out.action == Action::kErrno || out.action == Action::kKill) return out;
-  return out.refusing(refusal.refuse_arg, refusal.refuse_bits, refusal.refuse_err);
+// `out` with the refusal and the value tests some handlers asked for in
+// front of it. A constant answer for every call leaves nothing to refuse.
+Decision guarded(const Decision& out, const Decision& refusal, const Decision& values) {
+  if (out.action == Action::kErrno || out.action == Action::kKill) return out;
+  Decision d = out;
+  if (refusal.refuses()) d = d.refusing(refusal.refuse_arg, refusal.refuse_bits, refusal.refuse_err);
+  if (values.tests_values()) {
+    d.value_arg = values.value_arg;
+    d.value_err = values.value_err;
+    d.refuse_values = values.refuse_values;
+    d.refuse_count = values.refuse_count;
+    d.trace_values = values.trace_values;
+    d.trace_count = values.trace_count;
+  }
+  return d;
 }
 
 std::string conflict(const HandlerList& handlers, std::size_t a, std::size_t b,
@@ -97,19 +128,21 @@ std::expected<std::pair<Decision, PhaseMasks>, std::string> plan_row(
   }
   Decision out = Decision::allow();
   Decision refusal = Decision::allow();  // the refusal some handler asked for, if any
+  Decision values = Decision::allow();   // the values handlers refuse or stop at, if any
   PhaseMasks masks;
   for (std::size_t i = 0; i < all.size(); ++i) {
     const Decision& d = all[i];
     if (d.yields_to_owner && *own >= 0) continue;
     if (d.refuses()) refusal = merge_refusals(refusal, d, row.name);
+    if (d.tests_values()) values = merge_values(values, d, row.name);
     out = merge(out, d.unguarded());
-    if (!sees_entry(d.action)) continue;
+    if (!sees_entry(d.action) && d.trace_count == 0) continue;
     std::uint32_t& m = d.phase == Phase::kTranslate ? masks.translate
                        : d.phase == Phase::kEmulate ? masks.emulate
                                                     : masks.fixup;
     m |= 1u << i;
   }
-  return std::pair{guarded(out, refusal), masks};
+  return std::pair{guarded(out, refusal, values), masks};
 }
 
 // The policy of `handlers` on `host`, and into `masks` (when not null) who

@@ -70,6 +70,28 @@ Program refusal(const Decision& d) {
   return out;
 }
 
+// The value tests, after the refusal: the argument's low half is loaded
+// once and compared with each value (the high half is not the kernel's,
+// policy.h). A stop for a value is left out when the decision stops at
+// every call anyway.
+Program value_tests(const Decision& d) {
+  Program out;
+  if (!d.tests_values()) return out;
+  const bool traces = d.trace_count > 0 && !d.stops_always();
+  if (d.refuse_count == 0 && !traces) return out;
+  out.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, arg_offset(d.value_arg)));
+  const auto refuse = static_cast<std::uint32_t>(SECCOMP_RET_ERRNO | (d.value_err & SECCOMP_RET_DATA));
+  for (std::uint8_t i = 0; i < d.refuse_count; ++i) {
+    out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, d.refuse_values[i], 0, 1));
+    out.push_back(stmt(BPF_RET | BPF_K, refuse));
+  }
+  for (std::uint8_t i = 0; traces && i < d.trace_count; ++i) {
+    out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, d.trace_values[i], 0, 1));
+    out.push_back(stmt(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+  }
+  return out;
+}
+
 // The decision itself. A conditional one tests its argument's two 32-bit
 // halves (seccomp_data.args are 64 bits on every ABI) with jset, as a
 // refusal does, and allows when neither has any of its bits.
@@ -93,6 +115,8 @@ Program leaf_action(const Decision& d) {
 // The end of a search: the refusal if any, then the decision.
 Program leaf(const Decision& d) {
   Program out = refusal(d);
+  const Program values = value_tests(d);
+  out.insert(out.end(), values.begin(), values.end());
   const Program rest = leaf_action(d);
   out.insert(out.end(), rest.begin(), rest.end());
   return out;

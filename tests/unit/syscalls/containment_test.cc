@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -38,6 +40,8 @@ TEST(Containment, RefusesTheFlagsAndCallsThatLeaveTheTracerOnEveryAbi) {
                 Decision::refuse_if_any(1, SECCOMP_FILTER_FLAG_NEW_LISTENER, EBUSY))
           << arch::name(abi);
       EXPECT_EQ(decision_of("ptrace", abi), Decision::fail(EPERM)) << arch::name(abi);
+      EXPECT_EQ(decision_of("ioctl", abi), Decision::allow().refusing_values(1, {TIOCSTI, TIOCLINUX}, EPERM))
+          << arch::name(abi);
     }
   }
 }
@@ -88,12 +92,32 @@ int plain_filter() {
 
 int traceme() { return result(ptrace(PTRACE_TRACEME, 0, 0, 0)); }
 
+// TIOCSTI on a descriptor that is no terminal: ENOTTY from the kernel when
+// the call runs, EPERM when the filter refuses it, whatever the high half
+// of the command (an unsigned int to the kernel).
+int tiocsti() {
+  char c = 'x';
+  return result(syscall(SYS_ioctl, STDIN_FILENO == 0 ? open("/dev/null", O_RDONLY) : -1, TIOCSTI, &c));
+}
+int tiocsti_high() {
+  char c = 'x';
+  return result(syscall(SYS_ioctl, open("/dev/null", O_RDONLY), TIOCSTI | 1UL << 40, &c));
+}
+int fionread() {
+  int n = 0;
+  return result(syscall(SYS_ioctl, open("/dev/null", O_RDONLY), TIOCOUTQ, &n));
+}
+
 TEST(Containment, TheKernelRefusesThemUnderTheFilter) {
   EXPECT_EQ(errno_under_filter(clone_untraced), EPERM);
   EXPECT_EQ(errno_under_filter(clone_plain), 0);
   EXPECT_EQ(errno_under_filter(new_listener), EBUSY);
   EXPECT_EQ(errno_under_filter(plain_filter), 0);  // the guest's own filters still go on
   EXPECT_EQ(errno_under_filter(traceme), EPERM);
+  EXPECT_EQ(tiocsti(), ENOTTY);  // the control: the kernel runs it
+  EXPECT_EQ(errno_under_filter(tiocsti), EPERM);
+  EXPECT_EQ(errno_under_filter(tiocsti_high), EPERM);
+  EXPECT_EQ(errno_under_filter(fionread), ENOTTY);  // other commands still run
 }
 
 TEST(ProcOutsiders, OnlyTheSummariesOfAProcessThisOneDoesNotTrace) {

@@ -185,6 +185,93 @@ TEST(SeccompFilter, RefusalsTestTheirBitsBeforeTheDecision) {
   }
 }
 
+// Values of one argument (ioctl's command): the refused ones fail, the
+// traced ones stop, the others keep the decision without a stop; only the
+// low half counts (the kernel takes an unsigned int), on every ABI.
+TEST(SeccompFilter, ValuesOfAnArgumentAreRefusedOrTracedAlone) {
+  constexpr std::uint32_t kSti = 0x5412, kLinux = 0x541c, kSetOwn = 0x8901, kSpgrp = 0x8902;
+  for (Arch host : {Arch::kX86_64, Arch::kAarch64, Arch::kRiscv64}) {
+    Policy policy(host);
+    for (Arch abi : policy.abis()) {
+      policy.set(abi, nr_of("ioctl", abi),
+                 Decision::allow().refusing_values(1, {kSti, kLinux}, EPERM).tracing_values(1, {kSetOwn, kSpgrp}));
+      policy.set(abi, nr_of("fcntl", abi), Decision::allow().tracing_values(1, {8, 15}));
+    }
+    const auto prog = build_filter(policy);
+    for (Arch abi : policy.abis()) {
+      auto call = [&](const char* name, std::uint64_t cmd) {
+        seccomp_data d{};
+        d.arch = arch::audit_arch(abi);
+        d.nr = nr_of(name, abi);
+        d.args[0] = kSti;  // another argument's value does not count
+        d.args[1] = cmd;
+        d.args[2] = kSetOwn;
+        return test::run_bpf(prog, d);
+      };
+      const std::string_view a = arch::name(abi);
+      EXPECT_EQ(call("ioctl", kSti), SECCOMP_RET_ERRNO | EPERM) << a;
+      EXPECT_EQ(call("ioctl", kLinux | 1ULL << 32), SECCOMP_RET_ERRNO | EPERM) << a;
+      EXPECT_EQ(call("ioctl", kSetOwn), SECCOMP_RET_TRACE) << a;
+      EXPECT_EQ(call("ioctl", kSpgrp | 7ULL << 40), SECCOMP_RET_TRACE) << a;
+      EXPECT_EQ(call("ioctl", 0x5401), SECCOMP_RET_ALLOW) << a;  // TCGETS
+      EXPECT_EQ(call("ioctl", kSti + 1), SECCOMP_RET_ALLOW) << a;
+      EXPECT_EQ(call("fcntl", 8), SECCOMP_RET_TRACE) << a;
+      EXPECT_EQ(call("fcntl", 15), SECCOMP_RET_TRACE) << a;
+      EXPECT_EQ(call("fcntl", 1), SECCOMP_RET_ALLOW) << a;  // F_GETFD
+    }
+    expect_matches_policy(policy);
+  }
+}
+
+// A decision that stops at every call keeps its value refusals, and a
+// conditional stop still stops at its values.
+TEST(SeccompFilter, ValueTestsInFrontOfEveryKindOfDecision) {
+  Policy policy(Arch::kX86_64);
+  const int ioctl = nr_of("ioctl", Arch::kX86_64);
+  const int fcntl = nr_of("fcntl", Arch::kX86_64);
+  policy.set(Arch::kX86_64, ioctl, Decision::trace().refusing_values(1, {0x5412}, EPERM).tracing_values(1, {9}));
+  policy.set(Arch::kX86_64, fcntl, Decision::trace_if_nonzero(2).tracing_values(1, {8}));
+  const auto prog = build_filter(policy);
+  auto call = [&](int nr, std::uint64_t a1, std::uint64_t a2) {
+    seccomp_data d{};
+    d.arch = AUDIT_ARCH_X86_64;
+    d.nr = nr;
+    d.args[1] = a1;
+    d.args[2] = a2;
+    return test::run_bpf(prog, d);
+  };
+  EXPECT_EQ(call(ioctl, 0x5412, 0), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(call(ioctl, 1, 0), SECCOMP_RET_TRACE);
+  EXPECT_EQ(call(fcntl, 8, 0), SECCOMP_RET_TRACE);
+  EXPECT_EQ(call(fcntl, 1, 0), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(call(fcntl, 1, 5), SECCOMP_RET_TRACE);
+  expect_matches_policy(policy);
+}
+
+// Handlers' value tests on one row add up (that the handler asking for a
+// stop sees the entry is the adversarial `setown` probe's to show).
+TEST(SeccompFilter, ValueTestsOfTwoHandlersAddUp) {
+  struct Wants final : SyscallHandler {
+    Decision d;
+    explicit Wants(Decision w) : d(w) {}
+    std::string_view name() const override { return "wants"; }
+    Decision decision(const arch::SyscallDesc& row, Arch) const override {
+      return row.name == std::string_view("ioctl") ? d : Decision::allow();
+    }
+    Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
+  };
+  HandlerList list;
+  list.push_back(std::make_unique<Wants>(Decision::allow().refusing_values(1, {0x5412}, EPERM)));
+  list.push_back(std::make_unique<Wants>(Decision::allow().tracing_values(1, {0x8901})));
+  const auto policy = build_policy(list, Arch::kX86_64);
+  ASSERT_TRUE(policy);
+  const Decision d = policy->decide(Arch::kX86_64, nr_of("ioctl", Arch::kX86_64));
+  EXPECT_EQ(d, Decision::allow().refusing_values(1, {0x5412}, EPERM).tracing_values(1, {0x8901}));
+  EXPECT_EQ(d.for_call([](int i) { return i == 1 ? 0x8901ULL : 0ULL; }).action, Action::kTrace);
+  EXPECT_EQ(d.for_call([](int i) { return i == 1 ? 0x5412ULL : 0ULL; }), Decision::fail(EPERM));
+  EXPECT_EQ(d.for_call([](int) { return 0ULL; }), Decision::allow());
+}
+
 // A refusal in the upper half of a 64-bit argument is tested there.
 TEST(SeccompFilter, RefusalOfAHighBit) {
   Policy policy(Arch::kX86_64);
