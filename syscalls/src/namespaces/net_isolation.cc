@@ -7,150 +7,168 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
 #include <span>
 #include <vector>
 
-#include "cocoon/tracer/scratch.h"
 #include "cocoon/tracer/tracee.h"
 
 namespace cocoon::syscalls {
 
-using tracer::Decision;
-using tracer::Verdict;
-
-bool loopback_reachable(const void* addr, std::size_t len) {
-  if (len < sizeof(sa_family_t)) return true;  // the kernel says EINVAL
-  sa_family_t family = 0;
-  std::memcpy(&family, addr, sizeof family);
-  if (family == AF_INET && len >= sizeof(sockaddr_in)) {
-    sockaddr_in in{};
-    std::memcpy(&in, addr, sizeof in);
-    const std::uint32_t a = ntohl(in.sin_addr.s_addr);
-    return (a >> 24) == 127 || a == INADDR_ANY;
+std::uint32_t pick_loopback(const std::set<std::uint32_t>& in_use) {
+  std::random_device rd;
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const std::uint32_t r = 1 + rd() % 254, s = rd() % 256, t = 1 + rd() % 254;
+    const std::uint32_t a = 127u << 24 | r << 16 | s << 8 | t;
+    if (!in_use.contains(a)) return a;
   }
-  if (family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
-    sockaddr_in6 in6{};
-    std::memcpy(&in6, addr, sizeof in6);
-    const in6_addr& a = in6.sin6_addr;
-    if (IN6_IS_ADDR_LOOPBACK(&a) || IN6_IS_ADDR_UNSPECIFIED(&a)) return true;
-    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+  for (std::uint32_t a = 127u << 24 | 1u << 16 | 1;; ++a) {  // 16 million to choose from
+    if (!in_use.contains(a)) return a;
   }
-  return true;
 }
 
-using arch::Sys;
+bool NetIsolation::translates(pid_t tgid) const { return ns_->id_of(tgid, NsKind::kNet) != 0; }
 
-Decision NetIsolation::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  // Addresses made what the namespace reaches (or refused); the kernel
-  // does the rest.
-  constexpr auto kTranslate = tracer::Phase::kTranslate;
-  if (row.sys == Sys::sendto) return Decision::trace_if_nonzero(4).in(kTranslate);
-  const bool ours = arch::is_any(row.sys, {Sys::connect, Sys::bind, Sys::sendmsg, Sys::sendmmsg});
-  if (!ours) return Decision::allow();
-  return abi == arch::host_arch() ? Decision::trace().in(kTranslate) : Decision::fail(ENOSYS);
-}
-
-namespace {
-
-std::vector<std::byte> read_address(const tracer::SyscallStop& stop, std::uint64_t at,
-                                    std::uint64_t len) {
-  std::vector<std::byte> out(std::min<std::uint64_t>(len, sizeof(sockaddr_storage)));
-  if (at == 0 || out.empty() || !stop.memory.read(at, out)) out.clear();
-  return out;
-}
-
-}  // namespace
-
-Verdict NetIsolation::on_entry(tracer::SyscallStop& stop) {
-  if (ns_->id_of(stop.tracee.tgid, NsKind::kNet) == 0) return Verdict::resume();
-  const Sys n = stop.desc.sys;
-  if (n == Sys::bind) return bind(stop);
-  if (n == Sys::sendmsg || n == Sys::sendmmsg) return check_msghdrs(stop, n == Sys::sendmmsg);
-  const int arg = n == Sys::connect ? 1 : 4;
-  auto addr = read_address(stop, stop.regs.arg(arg), stop.regs.arg(arg + 1));
-  sa_family_t family = 0;
-  if (addr.size() >= sizeof family) std::memcpy(&family, addr.data(), sizeof family);
-  if (n == Sys::sendto && family == AF_NETLINK) return netlink_request(stop);
-  if (!addr.empty() && !loopback_reachable(addr.data(), addr.size())) {
-    return Verdict::deny(ENETUNREACH);
+NetLoopback* NetIsolation::loopback_of(pid_t tgid) {
+  const std::uint32_t id = ns_->id_of(tgid, NsKind::kNet);
+  if (id == 0) return nullptr;
+  auto it = loopbacks_.find(id);
+  if (it == loopbacks_.end()) {
+    std::set<std::uint32_t> taken = HostSockets::loopback_in_use();
+    for (const auto& [other, lo] : loopbacks_) taken.insert(lo.addr);
+    it = loopbacks_.emplace(id, make_loopback(pick_loopback(taken))).first;
   }
-  return Verdict::resume();
+  return &it->second;
 }
 
-Verdict NetIsolation::check_msghdrs(tracer::SyscallStop& stop, bool many) {
-  const std::size_t count = many ? std::min<std::uint64_t>(stop.regs.arg(2), 1024) : 1;
-  const std::size_t stride = many ? sizeof(mmsghdr) : sizeof(msghdr);
-  for (std::size_t i = 0; i < count; ++i) {
-    msghdr msg{};
-    if (!stop.memory.read(stop.regs.arg(1) + i * stride,
-                          std::as_writable_bytes(std::span(&msg, 1)))) {
-      return Verdict::resume();  // the kernel says EFAULT
-    }
-    auto addr = read_address(stop, reinterpret_cast<std::uint64_t>(msg.msg_name), msg.msg_namelen);
-    if (!addr.empty() && !loopback_reachable(addr.data(), addr.size())) {
-      return Verdict::deny(ENETUNREACH);
-    }
+const NetLoopback* NetIsolation::loopback_of(pid_t tgid) const {
+  const auto it = loopbacks_.find(ns_->id_of(tgid, NsKind::kNet));
+  return it == loopbacks_.end() ? nullptr : &it->second;
+}
+
+AddressAnswer NetIsolation::to_host(const tracer::SyscallStop& stop, int fd, AddressUse use,
+                                    const SockAddr& guest) {
+  NetLoopback* lo = loopback_of(stop.tracee.tgid);
+  if (lo == nullptr) return AddressAnswer::as_is();
+  if (auto a = abstract_to_host(guest, *lo, use)) return *a;
+  return inet_to_host(stop, fd, use, guest, *lo);
+}
+
+// The check asks about every protocol the call could reach the port with,
+// never trusting the socket's type for it: a sibling thread may put
+// another socket at `fd` (dup2) between this look and the kernel's. A
+// connect may be TCP or UDP; a send without MSG_FASTOPEN reaches a port
+// only as a datagram (tcp_sendmsg() ignores a connected stream's address).
+AddressAnswer NetIsolation::inet_to_host(const tracer::SyscallStop& stop, int fd, AddressUse use,
+                                         const SockAddr& guest, const NetLoopback& lo) {
+  switch (inet_reach(guest, use)) {
+    case Reach::kNotInet: return AddressAnswer::as_is();
+    case Reach::kElsewhere:
+      return AddressAnswer::refused(use == AddressUse::kBind ? EADDRNOTAVAIL : ENETUNREACH);
+    case Reach::kHere: break;
   }
-  return Verdict::resume();
+  SockAddr host = to_loopback(guest, lo, use);
+  if (use == AddressUse::kBind) return AddressAnswer::rewritten(host);
+  const int type = bind_unbound(stop, fd, lo);
+  const std::uint16_t port = port_of(host);
+  const bool taken = use == AddressUse::kSend
+                         ? host_.wildcard({IPPROTO_UDP}, port)
+                         : host_.wildcard({IPPROTO_TCP, IPPROTO_UDP}, port);
+  if (!taken) return AddressAnswer::rewritten(host);
+  if (use != AddressUse::kSend) return AddressAnswer::refused(ECONNREFUSED);
+  // A datagram socket's send is answered without running. Any other
+  // socket (a connected stream ignores the address) goes to port 0, where
+  // no datagram can go (udp_sendmsg(): EINVAL) should `fd` be a datagram
+  // socket by the time the kernel looks.
+  if (type == SOCK_DGRAM) return AddressAnswer::dropped();
+  std::memset(reinterpret_cast<char*>(&host.addr) + offsetof(sockaddr_in, sin_port), 0,
+              sizeof(in_port_t));
+  return AddressAnswer::rewritten(host);
+}
+
+// getsockname(2) of a socket neither bound nor connected says port 0 and
+// the unspecified address. Bound to L with IP_BIND_ADDRESS_NO_PORT (ip(7)),
+// it gets its port where it would have: at connect, at the first send
+// (inet_send_prepare()) or at listen, and packets from it come from L.
+int NetIsolation::bind_unbound(const tracer::SyscallStop& stop, int fd, const NetLoopback& lo) {
+  auto dup = fds_.dup(stop.tracee.tid, stop.tracee.tgid, fd);
+  if (!dup) return -1;  // the kernel's EBADF, or no pidfd_getfd: the host's source then
+  int type = -1;
+  socklen_t type_len = sizeof type;
+  if (::getsockopt(dup->fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0) return -1;
+  sockaddr_storage name{};
+  socklen_t len = sizeof name;
+  if (::getsockname(dup->fd, reinterpret_cast<sockaddr*>(&name), &len) != 0) return type;
+  const SockAddr own = SockAddr::of(std::as_bytes(std::span(&name, 1)).first(len));
+  if (!unbound_inet(own)) return type;
+  const SockAddr l = to_loopback(own, lo, AddressUse::kBind);
+  const int one = 1;
+  ::setsockopt(dup->fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+  // EINVAL: an IPV6_V6ONLY socket, which IPv4 (L) cannot be; it keeps the
+  // host's source, and reaches no IPv4 address anyway.
+  (void)::bind(dup->fd, reinterpret_cast<const sockaddr*>(&l.addr), static_cast<socklen_t>(l.len));
+  return type;
+}
+
+void NetIsolation::before_listen(const tracer::SyscallStop& stop, int fd) {
+  // listen(2) of a socket not bound binds it to the wildcard (inet_autobind()).
+  if (NetLoopback* lo = loopback_of(stop.tracee.tgid)) bind_unbound(stop, fd, *lo);
+}
+
+std::optional<SockAddr> NetIsolation::to_guest(pid_t tgid, const SockAddr& kernel) const {
+  const NetLoopback* lo = loopback_of(tgid);
+  if (lo == nullptr) return std::nullopt;
+  if (kernel.family() == AF_UNIX) return abstract_to_guest(kernel, *lo);
+  return loopback_to_guest(kernel, *lo);
+}
+
+// The families whose names a network namespace owns and this emulation
+// translates, and AF_ALG (crypto, no addresses): others (vsock, packet,
+// Bluetooth...) are not given, as by a kernel without them. Of IP, the
+// protocols whose wildcard sockets HostSockets sees (TCP, MPTCP, whose
+// listeners are TCP's, UDP, ping); SCTP, UDP-Lite and DCCP are refused, and
+// so are raw sockets, which could write a TCP segment to the host's
+// 127.0.0.1 (they need CAP_NET_RAW: what an unprivileged caller is told).
+int NetIsolation::socket_error(pid_t tgid, int domain, int type, int protocol) const {
+  if (!translates(tgid)) return 0;
+  switch (domain) {
+    case AF_UNIX: case AF_NETLINK: case AF_ALG: return 0;
+    case AF_INET: case AF_INET6: break;
+    default: return EAFNOSUPPORT;
+  }
+  const int base = type & 0xf;  // SOCK_TYPE_MASK
+  if (base == SOCK_RAW || base == SOCK_PACKET) return EPERM;
+  if (base == SOCK_DCCP || protocol == IPPROTO_SCTP || protocol == IPPROTO_UDPLITE) {
+    return EPROTONOSUPPORT;
+  }
+  return 0;
 }
 
 // sendto(2) of a netlink request. Bringing lo up (bwrap: RTM_NEWADDR
 // 127.0.0.1, RTM_NEWLINK IFF_UP) is what a new namespace needs and the
 // host's lo already is; the kernel would refuse it in the host's namespace
-// (EPERM). The request goes as NLMSG_NOOP instead, in a copy below the
-// guest's stack: control messages skip the handler and are acknowledged
-// with error 0 when NLM_F_ACK asks (netlink_rcv_skb(), net/netlink/
-// af_netlink.c), so the guest reads the success it expects without a stop
-// at its recvfrom. The acknowledgement echoes the NOOP header.
-Verdict NetIsolation::netlink_request(tracer::SyscallStop& stop) {
+// (EPERM). The request goes as NLMSG_NOOP instead: control messages skip
+// the handler and are acknowledged with error 0 when NLM_F_ACK asks
+// (netlink_rcv_skb(), net/netlink/af_netlink.c), so the guest reads the
+// success it expects without a stop at its recvfrom. The acknowledgement
+// echoes the NOOP header.
+std::optional<std::vector<std::byte>> NetIsolation::netlink_request(
+    const tracer::SyscallStop& stop) const {
+  if (!translates(stop.tracee.tgid)) return std::nullopt;
   const std::size_t len = stop.regs.arg(2);
   nlmsghdr h{};
   if (len < sizeof h || len > 65536 ||
       !stop.memory.read(stop.regs.arg(1), std::as_writable_bytes(std::span(&h, 1)))) {
-    return Verdict::resume();
+    return std::nullopt;
   }
   if ((h.nlmsg_type != RTM_NEWADDR && h.nlmsg_type != RTM_NEWLINK) || !(h.nlmsg_flags & NLM_F_ACK)) {
-    return Verdict::resume();
+    return std::nullopt;
   }
   std::vector<std::byte> copy(len);
-  if (!stop.memory.read(stop.regs.arg(1), copy)) return Verdict::resume();
+  if (!stop.memory.read(stop.regs.arg(1), copy)) return std::nullopt;
   h.nlmsg_type = NLMSG_NOOP;
   std::memcpy(copy.data(), &h, sizeof h);
-  tracer::StackScratch scratch(stop.memory, stop.regs.sp());
-  auto at = scratch.push(copy);
-  if (!at) return Verdict::deny(at.error());
-  stop.regs.set_arg(1, *at);
-  return Verdict::resume();
-}
-
-// bind(2): another interface's address is not there (EADDRNOTAVAIL); the
-// wildcard becomes loopback, written below the guest's stack.
-Verdict NetIsolation::bind(tracer::SyscallStop& stop) {
-  auto addr = read_address(stop, stop.regs.arg(1), stop.regs.arg(2));
-  if (addr.empty()) return Verdict::resume();
-  if (!loopback_reachable(addr.data(), addr.size())) return Verdict::deny(EADDRNOTAVAIL);
-  sa_family_t family = 0;
-  std::memcpy(&family, addr.data(), sizeof family);
-  if (family == AF_INET && addr.size() >= sizeof(sockaddr_in)) {
-    sockaddr_in in{};
-    std::memcpy(&in, addr.data(), sizeof in);
-    if (in.sin_addr.s_addr != htonl(INADDR_ANY)) return Verdict::resume();
-    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::memcpy(addr.data(), &in, sizeof in);
-  } else if (family == AF_INET6 && addr.size() >= sizeof(sockaddr_in6)) {
-    sockaddr_in6 in6{};
-    std::memcpy(&in6, addr.data(), sizeof in6);
-    if (!IN6_IS_ADDR_UNSPECIFIED(&in6.sin6_addr)) return Verdict::resume();
-    in6.sin6_addr = in6addr_loopback;
-    std::memcpy(addr.data(), &in6, sizeof in6);
-  } else {
-    return Verdict::resume();
-  }
-  tracer::StackScratch scratch(stop.memory, stop.regs.sp());
-  auto at = scratch.push(addr);
-  if (!at) return Verdict::deny(at.error());
-  stop.regs.set_arg(1, *at);
-  return Verdict::resume();
+  return copy;
 }
 
 }  // namespace cocoon::syscalls

@@ -1,7 +1,8 @@
-// UnixSockets: the destination in sendmsg's and sendmmsg's struct msghdr.
+// Sockets: the destination in sendmsg's and sendmmsg's struct msghdr.
 // The guest's headers are copied below its stack with msg_name pointing at
 // the translated address; its own memory is not changed.
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,7 +12,7 @@
 
 #include "cocoon/tracer/scratch.h"
 #include "cocoon/tracer/tracee.h"
-#include "unix_sockets.h"
+#include "sockets.h"
 
 namespace cocoon::syscalls {
 
@@ -19,37 +20,63 @@ using tracer::Verdict;
 
 namespace {
 
-// UIO_MAXIOV: __sys_sendmmsg() (net/socket.c) silently sends no more.
+// UIO_MAXIOV: __sys_sendmmsg() (net/socket.c) silently sends no more, and
+// a message of more iovecs fails (EMSGSIZE, iovec_from_user()).
 constexpr std::size_t kMaxVlen = 1024;
 // At most this many messages go in one rewritten sendmmsg, so the copy
 // fits the stack's scratch room; the caller sees a short count, which
 // sendmmsg(2) allows (it returns the number of messages sent).
 constexpr std::size_t kMaxRewritten = 64;
 
-std::expected<std::optional<UnixAddress>, int> host_name(tracer::SyscallStop& stop,
-                                                         UnixAddresses& addresses,
-                                                         const msghdr& msg) {
-  auto guest = read_path_address(stop.memory, reinterpret_cast<std::uint64_t>(msg.msg_name),
-                                 msg.msg_namelen);
-  if (!guest || !*guest) return guest;
-  return addresses.to_host(stop, **guest, false);
+AddressUse use_of(std::uint64_t flags) {
+  return (flags & MSG_FASTOPEN) != 0 ? AddressUse::kSendFastOpen : AddressUse::kSend;
+}
+
+// The bytes a message carries: what its send returns (a dropped
+// datagram's included).
+std::expected<std::int64_t, int> message_size(const tracer::GuestMemory& memory, const msghdr& msg) {
+  if (msg.msg_iovlen > kMaxVlen) return std::unexpected(EMSGSIZE);
+  std::vector<iovec> iov(msg.msg_iovlen);
+  if (!iov.empty() && !memory.read(reinterpret_cast<std::uint64_t>(msg.msg_iov),
+                                   std::as_writable_bytes(std::span(iov)))) {
+    return std::unexpected(EFAULT);
+  }
+  std::int64_t total = 0;
+  for (const iovec& v : iov) total += static_cast<std::int64_t>(v.iov_len);
+  if (total > static_cast<std::int64_t>(kMaxDatagram)) return std::unexpected(EMSGSIZE);
+  return total;
 }
 
 }  // namespace
 
-Verdict UnixSockets::rewrite_msghdr(tracer::SyscallStop& stop) {
+AddressAnswer Sockets::message_to_host(tracer::SyscallStop& stop, const msghdr& msg, AddressUse use) {
+  auto guest = read_sockaddr(stop.memory, reinterpret_cast<std::uint64_t>(msg.msg_name),
+                             msg.msg_namelen);
+  if (!guest) return AddressAnswer::refused(guest.error());
+  if (!*guest) return AddressAnswer::as_is();
+  return to_host(stop, static_cast<int>(stop.regs.arg(0)), use, **guest);
+}
+
+Verdict Sockets::rewrite_msghdr(tracer::SyscallStop& stop) {
   msghdr msg{};
   if (!stop.memory.read(stop.regs.arg(1), std::as_writable_bytes(std::span(&msg, 1)))) {
     return Verdict::resume();  // the kernel's EFAULT
   }
-  auto host = host_name(stop, addresses_, msg);
-  if (!host) return Verdict::deny(host.error());
-  if (!*host) return Verdict::resume();
+  const AddressAnswer a = message_to_host(stop, msg, use_of(stop.regs.arg(2)));
+  switch (a.kind) {
+    case AddressAnswer::Kind::kAsIs: return Verdict::resume();
+    case AddressAnswer::Kind::kRefused: return Verdict::deny(a.err);
+    case AddressAnswer::Kind::kDropped: {
+      auto size = message_size(stop.memory, msg);
+      return size ? Verdict::skip(*size) : Verdict::deny(size.error());
+    }
+    case AddressAnswer::Kind::kRewritten: break;
+  }
   tracer::StackScratch scratch(stop.memory, stop.regs.sp());
-  auto name = scratch.push((*host)->bytes());
+  auto name = scratch.push(a.host.bytes());
   if (!name) return Verdict::deny(name.error());
   msg.msg_name = reinterpret_cast<void*>(*name);
-  msg.msg_namelen = static_cast<socklen_t>((*host)->len);
+  msg.msg_namelen = static_cast<socklen_t>(a.host.len);
   auto at = scratch.push(std::as_bytes(std::span(&msg, 1)));
   if (!at) return Verdict::deny(at.error());
   stop.regs.set_arg(1, *at);
@@ -59,24 +86,32 @@ Verdict UnixSockets::rewrite_msghdr(tracer::SyscallStop& stop) {
 // The kernel sends the messages in order and stops at the first that
 // fails, returning how many went (or the error, if none did). A message
 // whose address cannot be translated ends the batch the same way: the ones
-// before it are sent, and the guest's next call meets the error.
-Verdict UnixSockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
+// before it are sent, and the guest's next call meets the error. A
+// dropped datagram ends it too, and is answered alone when first.
+Verdict Sockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
   auto& regs = stop.regs;
   const std::size_t vlen = std::min<std::size_t>(static_cast<std::uint32_t>(regs.arg(2)), kMaxVlen);
   if (regs.arg(1) == 0 || vlen == 0) return Verdict::resume();
   std::vector<mmsghdr> msgs(vlen);
   auto got = stop.memory.read_some(regs.arg(1), std::as_writable_bytes(std::span(msgs)));
   const std::size_t readable = got ? *got / sizeof(mmsghdr) : 0;
-  std::vector<std::pair<std::size_t, UnixAddress>> rewrites;
+  std::vector<std::pair<std::size_t, SockAddr>> rewrites;
   std::size_t count = readable;
+  const AddressUse use = use_of(regs.arg(3));
   for (std::size_t i = 0; i < readable; ++i) {
-    auto host = host_name(stop, addresses_, msgs[i].msg_hdr);
-    if (!host && i == 0) return Verdict::deny(host.error());
-    if (!host) {
+    const AddressAnswer a = message_to_host(stop, msgs[i].msg_hdr, use);
+    if (a.kind == AddressAnswer::Kind::kRewritten) rewrites.emplace_back(i, a.host);
+    if (a.kind == AddressAnswer::Kind::kAsIs || a.kind == AddressAnswer::Kind::kRewritten) continue;
+    if (i > 0) {
       count = i;
       break;
     }
-    if (*host) rewrites.emplace_back(i, **host);
+    if (a.kind == AddressAnswer::Kind::kRefused) return Verdict::deny(a.err);
+    auto size = message_size(stop.memory, msgs[0].msg_hdr);
+    if (!size) return Verdict::deny(size.error());
+    const auto sent = static_cast<unsigned>(*size);
+    (void)stop.memory.write(regs.arg(1) + offsetof(mmsghdr, msg_len), std::as_bytes(std::span(&sent, 1)));
+    return Verdict::skip(1);
   }
   if (rewrites.empty()) {
     if (count < readable) regs.set_arg(2, count);
@@ -94,13 +129,13 @@ Verdict UnixSockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
   auto at = scratch.push(std::as_bytes(std::span(msgs).first(count)));
   if (!at) return Verdict::deny(at.error());
   Pending p;
-  p.batch = true;
+  p.kind = Pending::Kind::kBatch;
   p.arg = 1;
   p.guest[0] = regs.arg(1);
   p.guest[1] = regs.arg(2);
   p.scratch = *at;
   p.count = count;
-  pending_.set(stop.tracee.tid, p);
+  pending_.set(stop.tracee.tid, std::move(p));
   regs.set_arg(1, *at);
   regs.set_arg(2, count);
   return Verdict::resume_to_exit();
@@ -108,7 +143,7 @@ Verdict UnixSockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
 
 // The kernel stored each sent message's byte count in the copy's msg_len;
 // the guest reads them in its own array.
-void UnixSockets::lengths_back(tracer::SyscallStop& stop, const Pending& p) {
+void Sockets::lengths_back(tracer::SyscallStop& stop, const Pending& p) {
   const std::int64_t sent = stop.regs.result();
   if (sent <= 0) return;
   std::vector<mmsghdr> copy(std::min(static_cast<std::size_t>(sent), p.count));

@@ -1,0 +1,98 @@
+// Socket addresses as the Sockets handler (sockets.h) moves them between
+// the guest's terms and the host's, and the interface through which it asks
+// an emulated network namespace about them (NetNamespaces, implemented by
+// namespaces/net_isolation.h: the names a network namespace owns are its
+// loopback addresses and its abstract AF_UNIX names, network_namespaces(7)).
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "cocoon/tracer/handler.h"
+
+namespace cocoon::syscalls {
+
+// A struct sockaddr of any family and its length (the addrlen argument).
+struct SockAddr {
+  sockaddr_storage addr{};
+  std::size_t len = 0;
+
+  // AF_UNSPEC when the length holds no family.
+  sa_family_t family() const { return len >= sizeof(sa_family_t) ? addr.ss_family : AF_UNSPEC; }
+  std::span<const std::byte> bytes() const { return std::as_bytes(std::span(&addr, 1)).first(len); }
+  // The first sizeof(sockaddr_storage) bytes of `b` at most.
+  static SockAddr of(std::span<const std::byte> b);
+};
+
+// The guest's address at `at`, `len` bytes, as move_addr_to_kernel()
+// (net/socket.c) takes it: nullopt for none (a NULL pointer, a length of
+// 0) and for a length the kernel refuses itself (EINVAL: negative, or past
+// sockaddr_storage), which then goes to the kernel as it is; EFAULT.
+std::expected<std::optional<SockAddr>, int> read_sockaddr(const tracer::GuestMemory& memory,
+                                                          std::uint64_t at, std::uint64_t len);
+
+// What the call does with the address it hands the kernel.
+enum class AddressUse : std::uint8_t {
+  kBind,
+  kConnect,
+  kSend,          // sendto, sendmsg, sendmmsg: a datagram's destination
+  kSendFastOpen,  // the same with MSG_FASTOPEN: a TCP connect (tcp_sendmsg_fastopen())
+};
+
+// The largest UDP payload over IPv4 (udp_sendmsg(): EMSGSIZE past it): a
+// dropped datagram's send says what a sent one would.
+inline constexpr std::uint64_t kMaxDatagram = 65507;
+
+// What becomes of a guest's address on its way to the kernel.
+struct AddressAnswer {
+  enum class Kind : std::uint8_t {
+    kAsIs,       // the kernel gets the guest's own
+    kRewritten,  // the kernel gets `host`
+    kRefused,    // the call fails with `err`, as the kernel would say it
+    kDropped,    // a datagram nobody may receive: "sent", as the kernel
+                 // answers a UDP send to a port nobody bound (udp(7))
+  };
+  Kind kind = Kind::kAsIs;
+  int err = 0;
+  SockAddr host;
+
+  static AddressAnswer as_is() { return {}; }
+  static AddressAnswer rewritten(const SockAddr& a) { return {Kind::kRewritten, 0, a}; }
+  static AddressAnswer refused(int e) { return {Kind::kRefused, e, {}}; }
+  static AddressAnswer dropped() { return {Kind::kDropped, 0, {}}; }
+};
+
+// The network namespaces a guest's processes are in, as the Sockets
+// handler asks about them. A process in the host's own network namespace
+// gets no answer but "as is" and nullopt.
+class NetNamespaces {
+ public:
+  virtual ~NetNamespaces() = default;
+  // Whether process `tgid` is in an emulated network namespace.
+  virtual bool translates(pid_t tgid) const = 0;
+  // The address the kernel must see for `guest`, which the stopped task
+  // hands to `use` on its socket `fd`.
+  virtual AddressAnswer to_host(const tracer::SyscallStop& stop, int fd, AddressUse use,
+                                const SockAddr& guest) = 0;
+  // The name process `tgid` must see for `kernel` (what the kernel wrote:
+  // a socket's own name, its peer's, a sender's), nullopt when it is the
+  // guest's already.
+  virtual std::optional<SockAddr> to_guest(pid_t tgid, const SockAddr& kernel) const = 0;
+  // listen(2) of socket `fd`.
+  virtual void before_listen(const tracer::SyscallStop& stop, int fd) = 0;
+  // socket(2): 0, or the errno for a socket the namespace does not give.
+  virtual int socket_error(pid_t tgid, int domain, int type, int protocol) const = 0;
+  // sendto(2) of a netlink request (arguments 1 and 2): the bytes the
+  // kernel must be handed instead, or nullopt.
+  virtual std::optional<std::vector<std::byte>> netlink_request(
+      const tracer::SyscallStop& stop) const = 0;
+};
+
+}  // namespace cocoon::syscalls
