@@ -50,6 +50,10 @@ enum class AddressUse : std::uint8_t {
 // dropped datagram's send says what a sent one would.
 inline constexpr std::uint64_t kMaxDatagram = 65507;
 
+// The largest netlink request read to be looked at (bigger ones go as
+// they are: lo's requests are a few dozen bytes).
+inline constexpr std::uint64_t kMaxNetlinkRequest = 65536;
+
 // What becomes of a guest's address on its way to the kernel.
 struct AddressAnswer {
   enum class Kind : std::uint8_t {
@@ -89,10 +93,10 @@ class NetNamespaces {
   virtual void before_listen(const tracer::SyscallStop& stop, int fd) = 0;
   // socket(2): 0, or the errno for a socket the namespace does not give.
   virtual int socket_error(pid_t tgid, int domain, int type, int protocol) const = 0;
-  // sendto(2) of a netlink request (arguments 1 and 2): the bytes the
-  // kernel must be handed instead, or nullopt.
+  // A netlink request process `tgid` sends (sendto's buffer, sendmsg's
+  // iovecs): the bytes the kernel must be handed instead, or nullopt.
   virtual std::optional<std::vector<std::byte>> netlink_request(
-      const tracer::SyscallStop& stop) const = 0;
+      pid_t tgid, std::span<const std::byte> request) const = 0;
 };
 
 }  // namespace cocoon::syscalls

@@ -62,6 +62,14 @@ Verdict Sockets::rewrite_msghdr(tracer::SyscallStop& stop) {
   if (!stop.memory.read(stop.regs.arg(1), std::as_writable_bytes(std::span(&msg, 1)))) {
     return Verdict::resume();  // the kernel's EFAULT
   }
+  if (msg.msg_namelen >= sizeof(sa_family_t) && msg.msg_name != nullptr) {
+    sa_family_t family = AF_UNSPEC;
+    if (stop.memory.read(reinterpret_cast<std::uint64_t>(msg.msg_name),
+                         std::as_writable_bytes(std::span(&family, 1))) &&
+        family == AF_NETLINK) {
+      return netlink_message(stop, msg);
+    }
+  }
   const AddressAnswer a = message_to_host(stop, msg, use_of(stop.regs.arg(2)));
   switch (a.kind) {
     case AddressAnswer::Kind::kAsIs: return Verdict::resume();
@@ -77,6 +85,34 @@ Verdict Sockets::rewrite_msghdr(tracer::SyscallStop& stop) {
   if (!name) return Verdict::deny(name.error());
   msg.msg_name = reinterpret_cast<void*>(*name);
   msg.msg_namelen = static_cast<socklen_t>(a.host.len);
+  auto at = scratch.push(std::as_bytes(std::span(&msg, 1)));
+  if (!at) return Verdict::deny(at.error());
+  stop.regs.set_arg(1, *at);
+  return Verdict::resume();
+}
+
+// sendmsg(2) of a netlink request in one iovec (iproute2's rtnl_talk()):
+// the request the namespace answers, behind a copy of the header and the
+// iovec below the guest's stack.
+Verdict Sockets::netlink_message(tracer::SyscallStop& stop, msghdr msg) {
+  iovec iov{};
+  if (!net_ || msg.msg_iovlen != 1 ||
+      !stop.memory.read(reinterpret_cast<std::uint64_t>(msg.msg_iov),
+                        std::as_writable_bytes(std::span(&iov, 1))) ||
+      iov.iov_len > kMaxNetlinkRequest) {
+    return Verdict::resume();
+  }
+  std::vector<std::byte> bytes(iov.iov_len);
+  if (!stop.memory.read(reinterpret_cast<std::uint64_t>(iov.iov_base), bytes)) return Verdict::resume();
+  auto request = net_->netlink_request(stop.tracee.tgid, bytes);
+  if (!request) return Verdict::resume();
+  tracer::StackScratch scratch(stop.memory, stop.regs.sp());
+  auto data = scratch.push(*request);
+  if (!data) return Verdict::deny(data.error());
+  iov.iov_base = reinterpret_cast<void*>(*data);
+  auto vec = scratch.push(std::as_bytes(std::span(&iov, 1)));
+  if (!vec) return Verdict::deny(vec.error());
+  msg.msg_iov = reinterpret_cast<iovec*>(*vec);
   auto at = scratch.push(std::as_bytes(std::span(&msg, 1)));
   if (!at) return Verdict::deny(at.error());
   stop.regs.set_arg(1, *at);

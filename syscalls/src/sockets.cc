@@ -171,7 +171,11 @@ Verdict Sockets::rewrite_address(tracer::SyscallStop& stop, int arg, AddressUse 
 // sendto(2) of a netlink request the namespace answers (NetNamespaces::
 // netlink_request), from a copy below the guest's stack.
 Verdict Sockets::netlink_request(tracer::SyscallStop& stop) {
-  auto request = net_ ? net_->netlink_request(stop) : std::nullopt;
+  const std::uint64_t len = stop.regs.arg(2);
+  if (!net_ || len > kMaxNetlinkRequest) return Verdict::resume();
+  std::vector<std::byte> bytes(len);
+  if (!stop.memory.read(stop.regs.arg(1), bytes)) return Verdict::resume();  // EFAULT
+  auto request = net_->netlink_request(stop.tracee.tgid, bytes);
   if (!request) return Verdict::resume();
   tracer::StackScratch scratch(stop.memory, stop.regs.sp());
   auto at = scratch.push(*request);

@@ -91,6 +91,7 @@ class Sockets final : public tracer::SyscallHandler {
   tracer::Verdict rewrite_msghdr(tracer::SyscallStop& stop);
   tracer::Verdict rewrite_mmsghdrs(tracer::SyscallStop& stop);
   tracer::Verdict netlink_request(tracer::SyscallStop& stop);
+  tracer::Verdict netlink_message(tracer::SyscallStop& stop, msghdr msg);
   tracer::Verdict socket_call(tracer::SyscallStop& stop);
   // getsockname, accept, recvfrom...: the name buffer in argument `arg`,
   // its length pointer next, redirected to the tracer's buffer.

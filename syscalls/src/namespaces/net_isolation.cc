@@ -144,28 +144,23 @@ int NetIsolation::socket_error(pid_t tgid, int domain, int type, int protocol) c
   return 0;
 }
 
-// sendto(2) of a netlink request. Bringing lo up (bwrap: RTM_NEWADDR
-// 127.0.0.1, RTM_NEWLINK IFF_UP) is what a new namespace needs and the
-// host's lo already is; the kernel would refuse it in the host's namespace
-// (EPERM). The request goes as NLMSG_NOOP instead: control messages skip
-// the handler and are acknowledged with error 0 when NLM_F_ACK asks
-// (netlink_rcv_skb(), net/netlink/af_netlink.c), so the guest reads the
-// success it expects without a stop at its recvfrom. The acknowledgement
-// echoes the NOOP header.
+// A netlink request. Bringing lo up (bwrap: RTM_NEWADDR 127.0.0.1,
+// RTM_NEWLINK IFF_UP; ip link set lo up) is what a new namespace needs and
+// the host's lo already is; the kernel would refuse it in the host's
+// namespace (EPERM). The request goes as NLMSG_NOOP instead: control
+// messages skip the handler and are acknowledged with error 0 when
+// NLM_F_ACK asks (netlink_rcv_skb(), net/netlink/af_netlink.c), so the
+// guest reads the success it expects without a stop at its recv. The
+// acknowledgement echoes the NOOP header.
 std::optional<std::vector<std::byte>> NetIsolation::netlink_request(
-    const tracer::SyscallStop& stop) const {
-  if (!translates(stop.tracee.tgid)) return std::nullopt;
-  const std::size_t len = stop.regs.arg(2);
+    pid_t tgid, std::span<const std::byte> request) const {
   nlmsghdr h{};
-  if (len < sizeof h || len > 65536 ||
-      !stop.memory.read(stop.regs.arg(1), std::as_writable_bytes(std::span(&h, 1)))) {
-    return std::nullopt;
-  }
+  if (!translates(tgid) || request.size() < sizeof h) return std::nullopt;
+  std::memcpy(&h, request.data(), sizeof h);
   if ((h.nlmsg_type != RTM_NEWADDR && h.nlmsg_type != RTM_NEWLINK) || !(h.nlmsg_flags & NLM_F_ACK)) {
     return std::nullopt;
   }
-  std::vector<std::byte> copy(len);
-  if (!stop.memory.read(stop.regs.arg(1), copy)) return std::nullopt;
+  std::vector<std::byte> copy(request.begin(), request.end());
   h.nlmsg_type = NLMSG_NOOP;
   std::memcpy(copy.data(), &h, sizeof h);
   return copy;

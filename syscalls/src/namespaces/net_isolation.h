@@ -43,7 +43,7 @@ class NetIsolation final : public NetNamespaces {
   void before_listen(const tracer::SyscallStop& stop, int fd) override;
   int socket_error(pid_t tgid, int domain, int type, int protocol) const override;
   std::optional<std::vector<std::byte>> netlink_request(
-      const tracer::SyscallStop& stop) const override;
+      pid_t tgid, std::span<const std::byte> request) const override;
 
  private:
   // The loopback of process `tgid`'s namespace (made at its first use),

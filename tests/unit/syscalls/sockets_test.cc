@@ -62,7 +62,7 @@ TEST(Sockets, NetworkOnlyCallsAreTracedOnlyWithNetworkNamespaces) {
     std::optional<SockAddr> to_guest(pid_t, const SockAddr&) const override { return std::nullopt; }
     void before_listen(const tracer::SyscallStop&, int) override {}
     int socket_error(pid_t, int, int, int) const override { return 0; }
-    std::optional<std::vector<std::byte>> netlink_request(const tracer::SyscallStop&) const override {
+    std::optional<std::vector<std::byte>> netlink_request(pid_t, std::span<const std::byte>) const override {
       return std::nullopt;
     }
   };
