@@ -69,7 +69,7 @@ AddressAnswer NetIsolation::inet_to_host(const tracer::SyscallStop& stop, int fd
   }
   SockAddr host = to_loopback(guest, lo, use);
   if (use == AddressUse::kBind) return AddressAnswer::rewritten(host);
-  const int type = bind_unbound(stop, fd, lo);
+  bind_unbound(stop, fd, lo);
   const std::uint16_t port = port_of(host);
   const bool taken = use == AddressUse::kSend
                          ? host_.wildcard({IPPROTO_UDP}, port)
@@ -80,34 +80,38 @@ AddressAnswer NetIsolation::inet_to_host(const tracer::SyscallStop& stop, int fd
   // socket (a connected stream ignores the address) goes to port 0, where
   // no datagram can go (udp_sendmsg(): EINVAL) should `fd` be a datagram
   // socket by the time the kernel looks.
-  if (type == SOCK_DGRAM) return AddressAnswer::dropped();
+  if (socket_type(stop, fd) == SOCK_DGRAM) return AddressAnswer::dropped();
   std::memset(reinterpret_cast<char*>(&host.addr) + offsetof(sockaddr_in, sin_port), 0,
               sizeof(in_port_t));
   return AddressAnswer::rewritten(host);
+}
+
+int NetIsolation::socket_type(const tracer::SyscallStop& stop, int fd) {
+  auto dup = fds_.dup(stop.tracee.tid, stop.tracee.tgid, fd);
+  int type = -1;
+  socklen_t len = sizeof type;
+  if (!dup || ::getsockopt(dup->fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return -1;
+  return type;
 }
 
 // getsockname(2) of a socket neither bound nor connected says port 0 and
 // the unspecified address. Bound to L with IP_BIND_ADDRESS_NO_PORT (ip(7)),
 // it gets its port where it would have: at connect, at the first send
 // (inet_send_prepare()) or at listen, and packets from it come from L.
-int NetIsolation::bind_unbound(const tracer::SyscallStop& stop, int fd, const NetLoopback& lo) {
+void NetIsolation::bind_unbound(const tracer::SyscallStop& stop, int fd, const NetLoopback& lo) {
   auto dup = fds_.dup(stop.tracee.tid, stop.tracee.tgid, fd);
-  if (!dup) return -1;  // the kernel's EBADF, or no pidfd_getfd: the host's source then
-  int type = -1;
-  socklen_t type_len = sizeof type;
-  if (::getsockopt(dup->fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0) return -1;
+  if (!dup) return;  // the kernel's EBADF, or no pidfd_getfd: the host's source then
   sockaddr_storage name{};
   socklen_t len = sizeof name;
-  if (::getsockname(dup->fd, reinterpret_cast<sockaddr*>(&name), &len) != 0) return type;
+  if (::getsockname(dup->fd, reinterpret_cast<sockaddr*>(&name), &len) != 0) return;
   const SockAddr own = SockAddr::of(std::as_bytes(std::span(&name, 1)).first(len));
-  if (!unbound_inet(own)) return type;
+  if (!unbound_inet(own)) return;
   const SockAddr l = to_loopback(own, lo, AddressUse::kBind);
   const int one = 1;
   ::setsockopt(dup->fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
   // EINVAL: an IPV6_V6ONLY socket, which IPv4 (L) cannot be; it keeps the
   // host's source, and reaches no IPv4 address anyway.
   (void)::bind(dup->fd, reinterpret_cast<const sockaddr*>(&l.addr), static_cast<socklen_t>(l.len));
-  return type;
 }
 
 void NetIsolation::before_listen(const tracer::SyscallStop& stop, int fd) {

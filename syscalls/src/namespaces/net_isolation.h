@@ -54,8 +54,9 @@ class NetIsolation final : public NetNamespaces {
                              const SockAddr& guest, const NetLoopback& lo);
   // Binds socket `fd` of the stopped task to L when it is an IP socket not
   // bound yet (connect, send and listen would bind it to the wildcard).
-  // Its type (SOCK_STREAM...), -1 when unknown.
-  int bind_unbound(const tracer::SyscallStop& stop, int fd, const NetLoopback& lo);
+  void bind_unbound(const tracer::SyscallStop& stop, int fd, const NetLoopback& lo);
+  // The type of socket `fd` (SOCK_STREAM...), -1 when unknown.
+  int socket_type(const tracer::SyscallStop& stop, int fd);
 
   std::shared_ptr<NamespaceState> ns_;
   // By network namespace id. Here rather than in NamespaceState: nothing
