@@ -1,5 +1,5 @@
 // The names an emulated network namespace owns, and their host
-// counterparts (docs/internals/namespaces.md, "A loopback of its own").
+// counterparts (docs/internals/namespaces.md, "A network of its own").
 // A kernel network namespace has a loopback interface of its own (127.0.0.1
 // and ::1 reach only its sockets) and its own abstract AF_UNIX names
 // (network_namespaces(7), unix(7)). cocoon's processes all share the host's
