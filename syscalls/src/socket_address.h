@@ -11,11 +11,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <expected>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
 
 #include "cocoon/tracer/handler.h"
+#include "owned_fd.h"
 
 namespace cocoon::syscalls {
 
@@ -54,6 +56,13 @@ inline constexpr std::uint64_t kMaxDatagram = 65507;
 // they are: lo's requests are a few dozen bytes).
 inline constexpr std::uint64_t kMaxNetlinkRequest = 65536;
 
+// The guest's socket as cocoon holds it: a duplicate (pidfd_getfd(2)) of
+// the same open file, and its type.
+struct HeldSocket {
+  OwnedFd fd;
+  int type = -1;  // SOCK_STREAM, SOCK_DGRAM...
+};
+
 // What becomes of a guest's address on its way to the kernel.
 struct AddressAnswer {
   enum class Kind : std::uint8_t {
@@ -66,11 +75,18 @@ struct AddressAnswer {
   Kind kind = Kind::kAsIs;
   int err = 0;
   SockAddr host;
+  // kRewritten: the socket, when the call is cocoon's to make on it, so the
+  // kernel reads `host` from cocoon's memory: a copy below the guest's
+  // stack is the guest's too, and a sibling thread could write its own
+  // address over it between the stop and the kernel's read.
+  std::shared_ptr<HeldSocket> socket;
 
   static AddressAnswer as_is() { return {}; }
-  static AddressAnswer rewritten(const SockAddr& a) { return {Kind::kRewritten, 0, a}; }
-  static AddressAnswer refused(int e) { return {Kind::kRefused, e, {}}; }
-  static AddressAnswer dropped() { return {Kind::kDropped, 0, {}}; }
+  static AddressAnswer rewritten(const SockAddr& a, std::shared_ptr<HeldSocket> s = nullptr) {
+    return {Kind::kRewritten, 0, a, std::move(s)};
+  }
+  static AddressAnswer refused(int e) { return {Kind::kRefused, e, {}, nullptr}; }
+  static AddressAnswer dropped() { return {Kind::kDropped, 0, {}, nullptr}; }
 };
 
 // The network namespaces a guest's processes are in, as the Sockets

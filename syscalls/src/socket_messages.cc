@@ -49,11 +49,13 @@ std::expected<std::int64_t, int> message_size(const tracer::GuestMemory& memory,
 
 }  // namespace
 
-AddressAnswer Sockets::message_to_host(tracer::SyscallStop& stop, const msghdr& msg, AddressUse use) {
+AddressAnswer Sockets::message_to_host(tracer::SyscallStop& stop, const msghdr& msg, AddressUse use,
+                                       std::optional<SockAddr>* own) {
   auto guest = read_sockaddr(stop.memory, reinterpret_cast<std::uint64_t>(msg.msg_name),
                              msg.msg_namelen);
   if (!guest) return AddressAnswer::refused(guest.error());
   if (!*guest) return AddressAnswer::as_is();
+  if (own != nullptr) *own = **guest;
   return to_host(stop, static_cast<int>(stop.regs.arg(0)), use, **guest);
 }
 
@@ -70,7 +72,7 @@ Verdict Sockets::rewrite_msghdr(tracer::SyscallStop& stop) {
       return netlink_message(stop, msg);
     }
   }
-  const AddressAnswer a = message_to_host(stop, msg, use_of(stop.regs.arg(2)));
+  const AddressAnswer a = message_to_host(stop, msg, use_of(stop.regs.arg(2)), nullptr);
   switch (a.kind) {
     case AddressAnswer::Kind::kAsIs: return Verdict::resume();
     case AddressAnswer::Kind::kRefused: return Verdict::deny(a.err);
@@ -80,11 +82,20 @@ Verdict Sockets::rewrite_msghdr(tracer::SyscallStop& stop) {
     }
     case AddressAnswer::Kind::kRewritten: break;
   }
+  if (a.socket) return message_here(stop, msg, a);
+  return push_msghdr(stop, msg, &a.host);
+}
+
+Verdict Sockets::push_msghdr(tracer::SyscallStop& stop, msghdr msg, const SockAddr* name) {
   tracer::StackScratch scratch(stop.memory, stop.regs.sp());
-  auto name = scratch.push(a.host.bytes());
-  if (!name) return Verdict::deny(name.error());
-  msg.msg_name = reinterpret_cast<void*>(*name);
-  msg.msg_namelen = static_cast<socklen_t>(a.host.len);
+  msg.msg_name = nullptr;
+  msg.msg_namelen = 0;
+  if (name != nullptr) {
+    auto at = scratch.push(name->bytes());
+    if (!at) return Verdict::deny(at.error());
+    msg.msg_name = reinterpret_cast<void*>(*at);
+    msg.msg_namelen = static_cast<socklen_t>(name->len);
+  }
   auto at = scratch.push(std::as_bytes(std::span(&msg, 1)));
   if (!at) return Verdict::deny(at.error());
   stop.regs.set_arg(1, *at);
@@ -132,11 +143,19 @@ Verdict Sockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
   auto got = stop.memory.read_some(regs.arg(1), std::as_writable_bytes(std::span(msgs)));
   const std::size_t readable = got ? *got / sizeof(mmsghdr) : 0;
   std::vector<std::pair<std::size_t, SockAddr>> rewrites;
+  // What each message goes to, as the kernel must see it (none: the
+  // connected peer), and the socket when the namespace handed it over.
+  std::vector<std::optional<SockAddr>> names;
+  std::shared_ptr<HeldSocket> held;
   std::size_t count = readable;
   const AddressUse use = use_of(regs.arg(3));
   for (std::size_t i = 0; i < readable; ++i) {
-    const AddressAnswer a = message_to_host(stop, msgs[i].msg_hdr, use);
+    std::optional<SockAddr> own;
+    const AddressAnswer a = message_to_host(stop, msgs[i].msg_hdr, use, &own);
+    if (a.socket && !held) held = a.socket;
     if (a.kind == AddressAnswer::Kind::kRewritten) rewrites.emplace_back(i, a.host);
+    if (a.kind == AddressAnswer::Kind::kRewritten) names.emplace_back(a.host);
+    if (a.kind == AddressAnswer::Kind::kAsIs) names.push_back(own);
     if (a.kind == AddressAnswer::Kind::kAsIs || a.kind == AddressAnswer::Kind::kRewritten) continue;
     if (i > 0) {
       count = i;
@@ -148,6 +167,9 @@ Verdict Sockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
     const auto sent = static_cast<unsigned>(*size);
     (void)stop.memory.write(regs.arg(1) + offsetof(mmsghdr, msg_len), std::as_bytes(std::span(&sent, 1)));
     return Verdict::skip(1);
+  }
+  if (held && held->type == SOCK_DGRAM) {
+    return batch_here(stop, std::span(msgs).first(count), std::span(names).first(count), *held);
   }
   if (rewrites.empty()) {
     if (count < readable) regs.set_arg(2, count);

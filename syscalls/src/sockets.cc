@@ -160,6 +160,7 @@ Verdict Sockets::rewrite_address(tracer::SyscallStop& stop, int arg, AddressUse 
       return Verdict::skip(static_cast<std::int64_t>(regs.arg(2)));
     case AddressAnswer::Kind::kRewritten: break;
   }
+  if (a.socket) return call_here(stop, use, a);
   tracer::StackScratch scratch(stop.memory, regs.sp());
   auto at = scratch.push(a.host.bytes());
   if (!at) return Verdict::deny(at.error());

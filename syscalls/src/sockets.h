@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "cocoon/tracer/handler.h"
@@ -87,8 +88,13 @@ class Sockets final : public tracer::SyscallHandler {
   // bind, connect, sendto: the address in argument `arg`, its length next.
   tracer::Verdict rewrite_address(tracer::SyscallStop& stop, int arg, AddressUse use);
   // sendmsg, sendmmsg: one message's destination.
-  AddressAnswer message_to_host(tracer::SyscallStop& stop, const msghdr& msg, AddressUse use);
+  // `own`, when not null, gets the guest's own name.
+  AddressAnswer message_to_host(tracer::SyscallStop& stop, const msghdr& msg, AddressUse use,
+                                std::optional<SockAddr>* own);
   tracer::Verdict rewrite_msghdr(tracer::SyscallStop& stop);
+  // `msg` with the name `name` (null: none) copied below the guest's
+  // stack, argument 1 pointing at the copy.
+  tracer::Verdict push_msghdr(tracer::SyscallStop& stop, msghdr msg, const SockAddr* name);
   tracer::Verdict rewrite_mmsghdrs(tracer::SyscallStop& stop);
   tracer::Verdict netlink_request(tracer::SyscallStop& stop);
   tracer::Verdict netlink_message(tracer::SyscallStop& stop, msghdr msg);
@@ -101,6 +107,21 @@ class Sockets final : public tracer::SyscallHandler {
   // recvmsg, recvmmsg: the msg_name of each header, in place at the exit.
   tracer::Verdict note_received(tracer::SyscallStop& stop, bool many);
   void received_back(tracer::SyscallStop& stop, const Pending& p);
+
+  // The calls made here, on the socket the namespace handed over
+  // (socket_own_calls.cc).
+  struct OwnMessage {
+    std::vector<std::byte> data, control;
+  };
+  tracer::Verdict call_here(tracer::SyscallStop& stop, AddressUse use, const AddressAnswer& a);
+  tracer::Verdict connect_here(tracer::SyscallStop& stop, const AddressAnswer& a);
+  tracer::Verdict message_here(tracer::SyscallStop& stop, msghdr msg, const AddressAnswer& a);
+  tracer::Verdict batch_here(tracer::SyscallStop& stop, std::span<const mmsghdr> msgs,
+                             std::span<const std::optional<SockAddr>> names,
+                             const HeldSocket& socket);
+  static std::expected<OwnMessage, int> read_message(const tracer::GuestMemory& memory,
+                                                     const msghdr& msg);
+  static long send_here(int fd, OwnMessage& m, const SockAddr* name, int flags);
 
   tracer::CallSlot<Pending> pending_;
   std::optional<UnixAddresses> paths_;

@@ -14,6 +14,7 @@ RUN_PREFIX=("${AS_NOBODY[@]}")
 ROOT=$TMP/root
 mkdir -p "$ROOT/probes"
 cp "$PROBES"/{unotify,untraced,survivor,signals,steal,mountapi,loopback} "$ROOT/probes/"
+[[ -x $PROBES/race ]] && cp "$PROBES/race" "$ROOT/probes/"
 # The secret: outside the root, the unprivileged user's, so natively the
 # probe can read, write, chmod and touch it.
 HOST=$TMP/host
@@ -260,8 +261,24 @@ net_probes() {
     pass "$what ($run): routes closed, the host's side saw nothing"
   done
 }
+# The address race (race.c, x86-64): a sibling thread writing the host's
+# address where a tracer's copy of the translated one would be. Natively
+# the first call reaches the host; under cocoon none of 2,000 may.
+race_probes() {
+  [[ -x $ROOT/probes/race ]] || return 0
+  run_limited "$LIMIT" "${RUN_PREFIX[@]}" "$ROOT/probes/race" "$TPORT" "$UPORT" 10
+  expect_routes open race_connect race_sendto
+  pass "race: natively the host's sockets are reached"
+  rm -f "$NET/log"
+  cocoon_run --unshare-net -- "$ROOT/probes/race" "$TPORT" "$UPORT" 2000
+  assert_status 0 "race (--unshare-net)"
+  expect_routes closed race_connect race_sendto
+  [[ $OUT$ERR != *"$CONTENT"* && ! -s $NET/log ]] || fail "race: the host's side was reached: $OUT"
+  pass "race (--unshare-net): 2,000 connects and datagrams under a sibling's overwrites, none reached the host"
+}
 start_hostnet 127.0.0.1 "cocoon-adv-$MARK"
 net_probes "loopback" "cocoon-adv-$MARK"
+race_probes
 if [[ $(id -u) == 0 ]] && unshare -n true 2>/dev/null; then
   unshare -n sleep "$SLEEP_ARG" &
   netns=$!

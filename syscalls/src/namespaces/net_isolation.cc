@@ -4,11 +4,13 @@
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 #include <random>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "cocoon/tracer/tracee.h"
@@ -58,7 +60,9 @@ AddressAnswer NetIsolation::to_host(const tracer::SyscallStop& stop, int fd, Add
 // never trusting the socket's type for it: a sibling thread may put
 // another socket at `fd` (dup2) between this look and the kernel's. A
 // connect may be TCP or UDP; a send without MSG_FASTOPEN reaches a port
-// only as a datagram (tcp_sendmsg() ignores a connected stream's address).
+// only as a datagram (tcp_sendmsg() ignores a stream's address), and the
+// Sockets handler makes a datagram's send itself on the socket it was
+// handed, or takes the address off a stream's.
 AddressAnswer NetIsolation::inet_to_host(const tracer::SyscallStop& stop, int fd, AddressUse use,
                                          const SockAddr& guest, const NetLoopback& lo) {
   switch (inet_reach(guest, use)) {
@@ -67,56 +71,77 @@ AddressAnswer NetIsolation::inet_to_host(const tracer::SyscallStop& stop, int fd
       return AddressAnswer::refused(use == AddressUse::kBind ? EADDRNOTAVAIL : ENETUNREACH);
     case Reach::kHere: break;
   }
-  SockAddr host = to_loopback(guest, lo, use);
-  if (use == AddressUse::kBind) return AddressAnswer::rewritten(host);
-  bind_unbound(stop, fd, lo);
+  // tcp(7): what a kernel whose TCP Fast Open is off for clients says; a
+  // connect made with the data would be the kernel's to make, not cocoon's.
+  if (use == AddressUse::kSendFastOpen) return AddressAnswer::refused(EOPNOTSUPP);
+  const SockAddr host = to_loopback(guest, lo, use);
+  auto held = hold(stop, fd);
+  if (use == AddressUse::kBind) return AddressAnswer::rewritten(host, std::move(held));
+  if (held) bind_unbound(held->fd.fd, lo);
   const std::uint16_t port = port_of(host);
   const bool taken = use == AddressUse::kSend
                          ? host_.wildcard({IPPROTO_UDP}, port)
                          : host_.wildcard({IPPROTO_TCP, IPPROTO_UDP}, port);
-  if (!taken) return AddressAnswer::rewritten(host);
+  if (!taken) return AddressAnswer::rewritten(host, std::move(held));
   if (use != AddressUse::kSend) return AddressAnswer::refused(ECONNREFUSED);
-  // A datagram socket's send is answered without running. Any other
-  // socket (a connected stream ignores the address) goes to port 0, where
-  // no datagram can go (udp_sendmsg(): EINVAL) should `fd` be a datagram
-  // socket by the time the kernel looks.
-  if (socket_type(stop, fd) == SOCK_DGRAM) return AddressAnswer::dropped();
-  std::memset(reinterpret_cast<char*>(&host.addr) + offsetof(sockaddr_in, sin_port), 0,
+  if (held && held->type == SOCK_DGRAM) return AddressAnswer::dropped();
+  if (held) return AddressAnswer::rewritten(host, std::move(held));  // a stream's: taken off
+  // No duplicate: to port 0, where no datagram can go (udp_sendmsg():
+  // EINVAL), should `fd` be a datagram socket by the time the kernel looks.
+  SockAddr nowhere = host;
+  std::memset(reinterpret_cast<char*>(&nowhere.addr) + offsetof(sockaddr_in, sin_port), 0,
               sizeof(in_port_t));
-  return AddressAnswer::rewritten(host);
+  return AddressAnswer::rewritten(nowhere);
 }
 
-int NetIsolation::socket_type(const tracer::SyscallStop& stop, int fd) {
-  auto dup = fds_.dup(stop.tracee.tid, stop.tracee.tgid, fd);
-  int type = -1;
-  socklen_t len = sizeof type;
-  if (!dup || ::getsockopt(dup->fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return -1;
-  return type;
+// A thread other than the leader before Linux 6.9 has no pidfd of its own
+// (GuestFds says ENOSYS): the leader's descriptor is the same socket when
+// the thread shares its files (CLONE_FILES, as threads do), which the
+// socket's inode tells. A descriptor swapped meanwhile only changes which
+// of the guest's sockets cocoon's call is made on.
+std::shared_ptr<HeldSocket> NetIsolation::hold(const tracer::SyscallStop& stop, int fd) {
+  const pid_t tid = stop.tracee.tid, tgid = stop.tracee.tgid;
+  auto dup = fds_.dup(tid, tgid, fd);
+  if (!dup && dup.error() == ENOSYS && tid != tgid) {
+    struct stat mine{}, leaders{};
+    const std::string link = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
+    dup = fds_.dup(tgid, tgid, fd);
+    if (dup && (::stat(link.c_str(), &mine) != 0 || ::fstat(dup->fd, &leaders) != 0 ||
+                mine.st_ino != leaders.st_ino || mine.st_dev != leaders.st_dev)) {
+      dup = std::unexpected(ENOSYS);
+    }
+  }
+  if (!dup) return nullptr;
+  auto held = std::make_shared<HeldSocket>();
+  socklen_t len = sizeof held->type;
+  if (::getsockopt(dup->fd, SOL_SOCKET, SO_TYPE, &held->type, &len) != 0) return nullptr;
+  held->fd = std::move(*dup);
+  return held;
 }
 
 // getsockname(2) of a socket neither bound nor connected says port 0 and
 // the unspecified address. Bound to L with IP_BIND_ADDRESS_NO_PORT (ip(7)),
 // it gets its port where it would have: at connect, at the first send
 // (inet_send_prepare()) or at listen, and packets from it come from L.
-void NetIsolation::bind_unbound(const tracer::SyscallStop& stop, int fd, const NetLoopback& lo) {
-  auto dup = fds_.dup(stop.tracee.tid, stop.tracee.tgid, fd);
-  if (!dup) return;  // the kernel's EBADF, or no pidfd_getfd: the host's source then
+void NetIsolation::bind_unbound(int socket, const NetLoopback& lo) {
   sockaddr_storage name{};
   socklen_t len = sizeof name;
-  if (::getsockname(dup->fd, reinterpret_cast<sockaddr*>(&name), &len) != 0) return;
+  if (::getsockname(socket, reinterpret_cast<sockaddr*>(&name), &len) != 0) return;
   const SockAddr own = SockAddr::of(std::as_bytes(std::span(&name, 1)).first(len));
   if (!unbound_inet(own)) return;
   const SockAddr l = to_loopback(own, lo, AddressUse::kBind);
   const int one = 1;
-  ::setsockopt(dup->fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+  ::setsockopt(socket, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
   // EINVAL: an IPV6_V6ONLY socket, which IPv4 (L) cannot be; it keeps the
   // host's source, and reaches no IPv4 address anyway.
-  (void)::bind(dup->fd, reinterpret_cast<const sockaddr*>(&l.addr), static_cast<socklen_t>(l.len));
+  (void)::bind(socket, reinterpret_cast<const sockaddr*>(&l.addr), static_cast<socklen_t>(l.len));
 }
 
 void NetIsolation::before_listen(const tracer::SyscallStop& stop, int fd) {
   // listen(2) of a socket not bound binds it to the wildcard (inet_autobind()).
-  if (NetLoopback* lo = loopback_of(stop.tracee.tgid)) bind_unbound(stop, fd, *lo);
+  NetLoopback* lo = loopback_of(stop.tracee.tgid);
+  if (lo == nullptr) return;
+  if (auto held = hold(stop, fd)) bind_unbound(held->fd.fd, *lo);
 }
 
 std::optional<SockAddr> NetIsolation::to_guest(pid_t tgid, const SockAddr& kernel) const {

@@ -52,11 +52,11 @@ class NetIsolation final : public NetNamespaces {
   const NetLoopback* loopback_of(pid_t tgid) const;
   AddressAnswer inet_to_host(const tracer::SyscallStop& stop, int fd, AddressUse use,
                              const SockAddr& guest, const NetLoopback& lo);
-  // Binds socket `fd` of the stopped task to L when it is an IP socket not
+  // The stopped task's socket `fd`, duplicated; null when it cannot be.
+  std::shared_ptr<HeldSocket> hold(const tracer::SyscallStop& stop, int fd);
+  // Binds `socket` (cocoon's duplicate) to L when it is an IP socket not
   // bound yet (connect, send and listen would bind it to the wildcard).
-  void bind_unbound(const tracer::SyscallStop& stop, int fd, const NetLoopback& lo);
-  // The type of socket `fd` (SOCK_STREAM...), -1 when unknown.
-  int socket_type(const tracer::SyscallStop& stop, int fd);
+  static void bind_unbound(int socket, const NetLoopback& lo);
 
   std::shared_ptr<NamespaceState> ns_;
   // By network namespace id. Here rather than in NamespaceState: nothing
