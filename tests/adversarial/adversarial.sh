@@ -263,22 +263,32 @@ net_probes() {
 }
 # The address race (race.c, x86-64): a sibling thread writing the host's
 # address where a tracer's copy of the translated one would be. Natively
-# the first call reaches the host; under cocoon none of 2,000 may.
+# the first call reaches the host; under cocoon none of 2,000 may: the IP
+# calls are cocoon's own, and an abstract name that lost the race meets
+# Landlock's scope (Linux 6.12; below it cocoon says so and the abstract
+# route is not required closed: docs/threat-model.md).
 race_probes() {
+  local name=$1
   [[ -x $ROOT/probes/race ]] || return 0
-  run_limited "$LIMIT" "${RUN_PREFIX[@]}" "$ROOT/probes/race" "$TPORT" "$UPORT" 10
-  expect_routes open race_connect race_sendto
+  run_limited "$LIMIT" "${RUN_PREFIX[@]}" "$ROOT/probes/race" "$TPORT" "$UPORT" "$name" 10 native
+  expect_routes open race_connect race_sendto race_abstract
   pass "race: natively the host's sockets are reached"
   rm -f "$NET/log"
-  cocoon_run --unshare-net -- "$ROOT/probes/race" "$TPORT" "$UPORT" 2000
+  cocoon_run --unshare-net -- "$ROOT/probes/race" "$TPORT" "$UPORT" "$name" 2000
   assert_status 0 "race (--unshare-net)"
   expect_routes closed race_connect race_sendto
-  [[ $OUT$ERR != *"$CONTENT"* && ! -s $NET/log ]] || fail "race: the host's side was reached: $OUT"
-  pass "race (--unshare-net): 2,000 connects and datagrams under a sibling's overwrites, none reached the host"
+  if [[ $ERR == *"kept by translation alone"* ]]; then
+    echo "     (this kernel's Landlock cannot scope abstract sockets: race_abstract not required closed)"
+  else
+    expect_routes closed race_abstract
+    [[ ! -s $NET/log ]] || fail "race: the host's side was reached: $(cat "$NET/log")"
+  fi
+  [[ $OUT != *"$CONTENT"* ]] || fail "race: the guest read the host's answer: $OUT"
+  pass "race (--unshare-net): 2,000 connects, datagrams and abstract connects under a sibling's overwrites, none reached the host"
 }
 start_hostnet 127.0.0.1 "cocoon-adv-$MARK"
 net_probes "loopback" "cocoon-adv-$MARK"
-race_probes
+race_probes "cocoon-adv-$MARK"
 if [[ $(id -u) == 0 ]] && unshare -n true 2>/dev/null; then
   unshare -n sleep "$SLEEP_ARG" &
   netns=$!

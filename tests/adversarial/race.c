@@ -9,22 +9,35 @@
 // sockaddr_in 127.0.0.1:PORT over the 2 KiB below A's stack pointer.
 // Natively there is nothing to race: the first call reaches the host's
 // servers. x86-64 only (the raw syscall and the red zone).
-// Usage: race TCP_PORT UDP_PORT ROUNDS
+// The third route races an abstract AF_UNIX name: A connects to G, whose
+// translated name has the length of the host's H, and B writes H exactly
+// where a tracer's copy of it would be (below the red zone, 16-aligned):
+// what stops that is the kernel's, Landlock's scope of abstract sockets
+// (natively, A connects to H itself: the control).
+// Usage: race TCP_PORT UDP_PORT ABSTRACT_NAME ROUNDS [native]
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 
 #include "probe.h"
 
 static struct sockaddr_in target;  // what B writes: the host's address
 static _Atomic(char*) below;       // A's stack pointer, as B aims at it
 static atomic_int stop;
+// The abstract route: B's one copy of the host's name, and its length.
+static struct sockaddr_un host_name;
+static socklen_t host_len;  // 0: the IP routes
+// The prefix an emulated network namespace puts before its names
+// (ccRRSSTT/): what an attacker reading cocoon's source knows.
+enum { kPrefix = 9 };
 
 static void* overwrite(void* arg) {
   (void)arg;
@@ -32,6 +45,11 @@ static void* overwrite(void* arg) {
     char* sp = atomic_load(&below);
     if (sp == NULL) continue;
     // Where a tracer's copy would be: below the red zone, 16-aligned.
+    if (host_len != 0) {
+      char* top = (char*)((unsigned long)(sp - 128) & ~15ul);
+      memcpy(top - ((host_len + 15) & ~15u), &host_name, host_len);
+      continue;
+    }
     char* p = (char*)((unsigned long)(sp - 2048) & ~15ul);
     for (; p + sizeof target <= sp - 128; p += 16) memcpy(p, &target, sizeof target);
   }
@@ -55,7 +73,8 @@ static inline __attribute__((always_inline)) long raw(long nr, long a, long b, l
 
 // A's loop: `rounds` tries, each a new socket; the first that reaches the
 // host ends it.
-static __attribute__((noinline)) int attempt(int type, int port, long rounds, int* out) {
+static __attribute__((noinline)) int attempt(int type, int port, long rounds, int* out,
+                                             const struct sockaddr_un* un, socklen_t un_len) {
   struct sockaddr_in a;
   memset(&a, 0, sizeof a);
   a.sin_family = AF_INET;
@@ -65,6 +84,17 @@ static __attribute__((noinline)) int attempt(int type, int port, long rounds, in
   char* sp;
   __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
   atomic_store(&below, sp);
+  if (un != NULL) {
+    for (long i = 0; i < rounds; i++) {
+      const int fd = (int)raw(SYS_socket, AF_UNIX, SOCK_STREAM, 0, 0, 0, 0);
+      if (raw(SYS_connect, fd, (long)un, un_len, 0, 0, 0) == 0) {
+        *out = fd;
+        return 1;
+      }
+      raw(SYS_close, fd, 0, 0, 0, 0, 0);
+    }
+    return 0;
+  }
   if (type == SOCK_DGRAM) {  // one socket, its datagrams raced, then any answer
     const int fd = (int)raw(SYS_socket, AF_INET, type, 0, 0, 0, 0);
     for (long i = 0; i < rounds; i++) raw(SYS_sendto, fd, (long)"race", 4, 0, (long)&a, sizeof a);
@@ -83,16 +113,18 @@ static __attribute__((noinline)) int attempt(int type, int port, long rounds, in
   return 0;
 }
 
-static void run(const char* name, int type, int port, long rounds) {
+static void run(const char* name, int type, int port, long rounds, const struct sockaddr_un* un,
+                socklen_t un_len) {
   target.sin_family = AF_INET;
   target.sin_port = htons((unsigned short)port);
+  if (un == NULL) host_len = 0;
   inet_pton(AF_INET, "127.0.0.1", &target.sin_addr);
   atomic_store(&stop, 0);
   atomic_store(&below, NULL);
   pthread_t b;
   pthread_create(&b, NULL, overwrite, NULL);
   int fd = -1;
-  const int won = attempt(type, port, rounds, &fd);
+  const int won = attempt(type, port, rounds, &fd, un, un_len);
   atomic_store(&stop, 1);
   pthread_join(b, NULL);
   char buf[256];
@@ -104,13 +136,28 @@ static void run(const char* name, int type, int port, long rounds) {
   route(name, n > 0, won ? errno : ECONNREFUSED);
 }
 
+static socklen_t abstract_name(struct sockaddr_un* a, const char* name, size_t len) {
+  memset(a, 0, sizeof *a);
+  a->sun_family = AF_UNIX;
+  memcpy(a->sun_path + 1, name, len);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+}
+
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    say("usage: race TCP_PORT UDP_PORT ROUNDS\n");
+  if (argc != 5 && argc != 6) {
+    say("usage: race TCP_PORT UDP_PORT ABSTRACT_NAME ROUNDS [native]\n");
     return 2;
   }
-  const long rounds = atol(argv[3]);
-  run("race_connect", SOCK_STREAM, atoi(argv[1]), rounds);
-  run("race_sendto", SOCK_DGRAM, atoi(argv[2]), rounds);
+  const long rounds = atol(argv[4]);
+  run("race_connect", SOCK_STREAM, atoi(argv[1]), rounds, NULL, 0);
+  run("race_sendto", SOCK_DGRAM, atoi(argv[2]), rounds, NULL, 0);
+  const size_t n = strlen(argv[3]);
+  if (n <= kPrefix) return 0;
+  struct sockaddr_un g;
+  char guest[108];
+  memset(guest, 'g', sizeof guest);
+  host_len = abstract_name(&host_name, argv[3], n);
+  const socklen_t g_len = argc == 6 ? abstract_name(&g, argv[3], n) : abstract_name(&g, guest, n - kPrefix);
+  run("race_abstract", SOCK_STREAM, 0, rounds, &g, g_len);
   return 0;
 }
