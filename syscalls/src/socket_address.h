@@ -57,10 +57,19 @@ inline constexpr std::uint64_t kMaxDatagram = 65507;
 inline constexpr std::uint64_t kMaxNetlinkRequest = 65536;
 
 // The guest's socket as cocoon holds it: a duplicate (pidfd_getfd(2)) of
-// the same open file, and its type.
+// the same open file, and its type. On an IP socket of an emulated network
+// namespace the Sockets handler makes bind, connect and the datagrams'
+// sends itself, so the kernel reads the address from cocoon's memory: a
+// copy below the guest's stack, or the guest's own buffer, is the guest's
+// to change, by a sibling thread, between the stop and the kernel's read.
 struct HeldSocket {
   OwnedFd fd;
-  int type = -1;  // SOCK_STREAM, SOCK_DGRAM...
+  int type = -1;    // SOCK_STREAM, SOCK_DGRAM...
+  int domain = -1;  // AF_INET...
+
+  bool ip_datagrams() const {
+    return type == SOCK_DGRAM && (domain == AF_INET || domain == AF_INET6);
+  }
 };
 
 // What becomes of a guest's address on its way to the kernel.
@@ -75,18 +84,11 @@ struct AddressAnswer {
   Kind kind = Kind::kAsIs;
   int err = 0;
   SockAddr host;
-  // kRewritten: the socket, when the call is cocoon's to make on it, so the
-  // kernel reads `host` from cocoon's memory: a copy below the guest's
-  // stack is the guest's too, and a sibling thread could write its own
-  // address over it between the stop and the kernel's read.
-  std::shared_ptr<HeldSocket> socket;
 
   static AddressAnswer as_is() { return {}; }
-  static AddressAnswer rewritten(const SockAddr& a, std::shared_ptr<HeldSocket> s = nullptr) {
-    return {Kind::kRewritten, 0, a, std::move(s)};
-  }
-  static AddressAnswer refused(int e) { return {Kind::kRefused, e, {}, nullptr}; }
-  static AddressAnswer dropped() { return {Kind::kDropped, 0, {}, nullptr}; }
+  static AddressAnswer rewritten(const SockAddr& a) { return {Kind::kRewritten, 0, a}; }
+  static AddressAnswer refused(int e) { return {Kind::kRefused, e, {}}; }
+  static AddressAnswer dropped() { return {Kind::kDropped, 0, {}}; }
 };
 
 // The network namespaces a guest's processes are in, as the Sockets
@@ -97,9 +99,14 @@ class NetNamespaces {
   virtual ~NetNamespaces() = default;
   // Whether process `tgid` is in an emulated network namespace.
   virtual bool translates(pid_t tgid) const = 0;
+  // The stopped task's socket `fd`, duplicated, when the task is in an
+  // emulated network namespace and the kernel gives a duplicate; null
+  // otherwise.
+  virtual std::shared_ptr<HeldSocket> hold(const tracer::SyscallStop& stop, int fd) = 0;
   // The address the kernel must see for `guest`, which the stopped task
-  // hands to `use` on its socket `fd`.
-  virtual AddressAnswer to_host(const tracer::SyscallStop& stop, int fd, AddressUse use,
+  // hands to `use` on its socket (`held`, null when not held).
+  virtual AddressAnswer to_host(const tracer::SyscallStop& stop,
+                                const std::shared_ptr<HeldSocket>& held, AddressUse use,
                                 const SockAddr& guest) = 0;
   // The name process `tgid` must see for `kernel` (what the kernel wrote:
   // a socket's own name, its peer's, a sender's), nullopt when it is the

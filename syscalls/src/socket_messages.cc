@@ -50,13 +50,14 @@ std::expected<std::int64_t, int> message_size(const tracer::GuestMemory& memory,
 }  // namespace
 
 AddressAnswer Sockets::message_to_host(tracer::SyscallStop& stop, const msghdr& msg, AddressUse use,
+                                       const std::shared_ptr<HeldSocket>& held,
                                        std::optional<SockAddr>* own) {
   auto guest = read_sockaddr(stop.memory, reinterpret_cast<std::uint64_t>(msg.msg_name),
                              msg.msg_namelen);
   if (!guest) return AddressAnswer::refused(guest.error());
   if (!*guest) return AddressAnswer::as_is();
   if (own != nullptr) *own = **guest;
-  return to_host(stop, static_cast<int>(stop.regs.arg(0)), use, **guest);
+  return to_host(stop, held, use, **guest);
 }
 
 Verdict Sockets::rewrite_msghdr(tracer::SyscallStop& stop) {
@@ -72,17 +73,26 @@ Verdict Sockets::rewrite_msghdr(tracer::SyscallStop& stop) {
       return netlink_message(stop, msg);
     }
   }
-  const AddressAnswer a = message_to_host(stop, msg, use_of(stop.regs.arg(2)), nullptr);
+  // In a network namespace the socket is held whatever the header names:
+  // a sibling thread may give it a name after this look.
+  const auto held = hold(stop);
+  std::optional<SockAddr> own;
+  const AddressAnswer a = message_to_host(stop, msg, use_of(stop.regs.arg(2)), held, &own);
   switch (a.kind) {
-    case AddressAnswer::Kind::kAsIs: return Verdict::resume();
     case AddressAnswer::Kind::kRefused: return Verdict::deny(a.err);
     case AddressAnswer::Kind::kDropped: {
       auto size = message_size(stop.memory, msg);
       return size ? Verdict::skip(*size) : Verdict::deny(size.error());
     }
+    case AddressAnswer::Kind::kAsIs:
     case AddressAnswer::Kind::kRewritten: break;
   }
-  if (a.socket) return message_here(stop, msg, a);
+  const bool rewritten = a.kind == AddressAnswer::Kind::kRewritten;
+  if (held && held->ip_datagrams()) {
+    return datagram_here(stop, msg, *held, rewritten ? &a.host : own ? &*own : nullptr);
+  }
+  if (held && held->type == SOCK_STREAM && held->domain != AF_UNIX) return stream_message(stop, msg);
+  if (!rewritten) return Verdict::resume();
   return push_msghdr(stop, msg, &a.host);
 }
 
@@ -146,13 +156,12 @@ Verdict Sockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
   // What each message goes to, as the kernel must see it (none: the
   // connected peer), and the socket when the namespace handed it over.
   std::vector<std::optional<SockAddr>> names;
-  std::shared_ptr<HeldSocket> held;
+  const auto held = hold(stop);
   std::size_t count = readable;
   const AddressUse use = use_of(regs.arg(3));
   for (std::size_t i = 0; i < readable; ++i) {
     std::optional<SockAddr> own;
-    const AddressAnswer a = message_to_host(stop, msgs[i].msg_hdr, use, &own);
-    if (a.socket && !held) held = a.socket;
+    const AddressAnswer a = message_to_host(stop, msgs[i].msg_hdr, use, held, &own);
     if (a.kind == AddressAnswer::Kind::kRewritten) rewrites.emplace_back(i, a.host);
     if (a.kind == AddressAnswer::Kind::kRewritten) names.emplace_back(a.host);
     if (a.kind == AddressAnswer::Kind::kAsIs) names.push_back(own);
@@ -168,7 +177,7 @@ Verdict Sockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
     (void)stop.memory.write(regs.arg(1) + offsetof(mmsghdr, msg_len), std::as_bytes(std::span(&sent, 1)));
     return Verdict::skip(1);
   }
-  if (held && held->type == SOCK_DGRAM) {
+  if (held && held->ip_datagrams()) {
     return batch_here(stop, std::span(msgs).first(count), std::span(names).first(count), *held);
   }
   if (rewrites.empty()) {

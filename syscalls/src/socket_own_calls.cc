@@ -38,18 +38,19 @@ Verdict result_of(long r) { return Verdict::skip(r < 0 ? -static_cast<std::int64
 
 }  // namespace
 
-Verdict Sockets::call_here(tracer::SyscallStop& stop, AddressUse use, const AddressAnswer& a) {
+Verdict Sockets::call_here(tracer::SyscallStop& stop, AddressUse use, const HeldSocket& socket,
+                           const SockAddr& name) {
   auto& regs = stop.regs;
-  const int fd = a.socket->fd.fd;
-  const auto* host = reinterpret_cast<const sockaddr*>(&a.host.addr);
-  const auto len = static_cast<socklen_t>(a.host.len);
+  const int fd = socket.fd.fd;
+  const auto* addr = reinterpret_cast<const sockaddr*>(&name.addr);
+  const auto len = static_cast<socklen_t>(name.len);
   switch (use) {
-    case AddressUse::kBind: return result_of(::bind(fd, host, len));
-    case AddressUse::kConnect: return connect_here(stop, a);
+    case AddressUse::kBind: return result_of(::bind(fd, addr, len));
+    case AddressUse::kConnect: return connect_here(stop, socket, name);
     case AddressUse::kSend:
     case AddressUse::kSendFastOpen: break;
   }
-  if (a.socket->type != SOCK_DGRAM) {  // sendto(2) of a stream: the address goes
+  if (socket.type != SOCK_DGRAM) {  // sendto(2) of a stream: the address goes
     regs.set_arg(4, 0);
     regs.set_arg(5, 0);
     return Verdict::resume();
@@ -59,16 +60,16 @@ Verdict Sockets::call_here(tracer::SyscallStop& stop, AddressUse use, const Addr
   std::vector<std::byte> data(size);
   if (!data.empty() && !stop.memory.read(regs.arg(1), data)) return Verdict::deny(EFAULT);
   return result_of(::sendto(fd, data.data(), data.size(), static_cast<int>(regs.arg(3)) | MSG_NOSIGNAL,
-                            host, len));
+                            addr, len));
 }
 
-Verdict Sockets::connect_here(tracer::SyscallStop& stop, const AddressAnswer& a) {
-  const int fd = a.socket->fd.fd;
+Verdict Sockets::connect_here(tracer::SyscallStop& stop, const HeldSocket& socket, const SockAddr& name) {
+  const int fd = socket.fd.fd;
   const int flags = ::fcntl(fd, F_GETFL);
   const bool blocking = flags >= 0 && (flags & O_NONBLOCK) == 0;
   if (blocking) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  const int r = ::connect(fd, reinterpret_cast<const sockaddr*>(&a.host.addr),
-                          static_cast<socklen_t>(a.host.len));
+  const int r = ::connect(fd, reinterpret_cast<const sockaddr*>(&name.addr),
+                          static_cast<socklen_t>(name.len));
   const int err = errno;
   if (blocking) ::fcntl(fd, F_SETFL, flags);
   if (r == 0) return Verdict::skip(0);
@@ -121,17 +122,23 @@ long Sockets::send_here(int fd, OwnMessage& m, const SockAddr* name, int flags) 
   return ::sendmsg(fd, &h, flags | MSG_NOSIGNAL);
 }
 
-// sendmsg(2) to a translated address. A datagram is sent here; a stream's
-// message goes as the guest's call with its address taken off: as sendto(2)
-// when it is one buffer without control data (all in registers), else in
-// a copy of the header below the guest's stack.
-Verdict Sockets::message_here(tracer::SyscallStop& stop, msghdr msg, const AddressAnswer& a) {
+// sendmsg(2) on an IP datagram socket, made here: the guest's data and
+// control data to `name` (the translated address, or the guest's own of
+// another family, for the kernel to refuse; null: the connected peer's).
+Verdict Sockets::datagram_here(tracer::SyscallStop& stop, const msghdr& msg, const HeldSocket& socket,
+                               const SockAddr* name) {
+  auto m = read_message(stop.memory, msg);
+  if (!m) return Verdict::deny(m.error());
+  return result_of(send_here(socket.fd.fd, *m, name, static_cast<int>(stop.regs.arg(2))));
+}
+
+// sendmsg(2) on an IP stream socket, whose name the kernel ignores
+// (tcp_sendmsg()): as sendto(2) without one when it is one buffer without
+// control data (all in registers, so a descriptor swapped for a datagram
+// socket sends nowhere but to its peer), else a copy of the header
+// without a name below the guest's stack.
+Verdict Sockets::stream_message(tracer::SyscallStop& stop, msghdr msg) {
   auto& regs = stop.regs;
-  if (a.socket->type == SOCK_DGRAM) {
-    auto m = read_message(stop.memory, msg);
-    if (!m) return Verdict::deny(m.error());
-    return result_of(send_here(a.socket->fd.fd, *m, &a.host, static_cast<int>(regs.arg(2))));
-  }
   iovec iov{};
   if (msg.msg_iovlen == 1 && msg.msg_controllen == 0 &&
       stop.memory.read(reinterpret_cast<std::uint64_t>(msg.msg_iov),

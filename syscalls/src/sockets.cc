@@ -117,8 +117,12 @@ Verdict Sockets::on_entry(tracer::SyscallStop& stop) {
   return Verdict::resume();
 }
 
-AddressAnswer Sockets::to_host(const tracer::SyscallStop& stop, int fd, AddressUse use,
-                               const SockAddr& guest) {
+std::shared_ptr<HeldSocket> Sockets::hold(const tracer::SyscallStop& stop) {
+  return net_ ? net_->hold(stop, static_cast<int>(stop.regs.arg(0))) : nullptr;
+}
+
+AddressAnswer Sockets::to_host(const tracer::SyscallStop& stop, const std::shared_ptr<HeldSocket>& held,
+                               AddressUse use, const SockAddr& guest) {
   if (auto path = path_address(guest)) {
     if (!paths_) return AddressAnswer::as_is();
     auto host = paths_->to_host(stop, *path, use == AddressUse::kBind);
@@ -126,7 +130,7 @@ AddressAnswer Sockets::to_host(const tracer::SyscallStop& stop, int fd, AddressU
     if (!*host) return AddressAnswer::as_is();
     return AddressAnswer::rewritten(SockAddr::of((*host)->bytes()));
   }
-  return net_ ? net_->to_host(stop, fd, use, guest) : AddressAnswer::as_is();
+  return net_ ? net_->to_host(stop, held, use, guest) : AddressAnswer::as_is();
 }
 
 std::optional<SockAddr> Sockets::to_guest(pid_t tgid, const SockAddr& kernel) const {
@@ -150,17 +154,22 @@ Verdict Sockets::rewrite_address(tracer::SyscallStop& stop, int arg, AddressUse 
   if (!guest) return Verdict::deny(guest.error());
   if (!*guest) return Verdict::resume();
   if (arg == 4 && (*guest)->family() == AF_NETLINK) return netlink_request(stop);
-  const AddressAnswer a = to_host(stop, static_cast<int>(regs.arg(0)), use, **guest);
+  // Held whatever the family read here: a sibling thread may make the
+  // guest's buffer an IP address after this look.
+  const auto held = hold(stop);
+  const AddressAnswer a = to_host(stop, held, use, **guest);
   switch (a.kind) {
-    case AddressAnswer::Kind::kAsIs: return Verdict::resume();
     case AddressAnswer::Kind::kRefused: return Verdict::deny(a.err);
     case AddressAnswer::Kind::kDropped:
       // sendto(2)'s length, as a datagram's send answers it.
       if (regs.arg(2) > kMaxDatagram) return Verdict::deny(EMSGSIZE);
       return Verdict::skip(static_cast<std::int64_t>(regs.arg(2)));
+    case AddressAnswer::Kind::kAsIs:
     case AddressAnswer::Kind::kRewritten: break;
   }
-  if (a.socket) return call_here(stop, use, a);
+  const bool rewritten = a.kind == AddressAnswer::Kind::kRewritten;
+  if (held && held->domain != AF_UNIX) return call_here(stop, use, *held, rewritten ? a.host : **guest);
+  if (!rewritten) return Verdict::resume();
   tracer::StackScratch scratch(stop.memory, regs.sp());
   auto at = scratch.push(a.host.bytes());
   if (!at) return Verdict::deny(at.error());

@@ -77,9 +77,13 @@ class Sockets final : public tracer::SyscallHandler {
     std::vector<std::uint32_t> name_lens;  // kReceived: each msg_namelen given
   };
 
-  // What becomes of the guest's `guest` handed to `use` on socket `fd`.
-  AddressAnswer to_host(const tracer::SyscallStop& stop, int fd, AddressUse use,
-                        const SockAddr& guest);
+  // What becomes of the guest's `guest` handed to `use` on its socket
+  // (`held`: cocoon's duplicate in a network namespace, else null).
+  AddressAnswer to_host(const tracer::SyscallStop& stop, const std::shared_ptr<HeldSocket>& held,
+                        AddressUse use, const SockAddr& guest);
+  // The socket of argument 0, held when the caller's names are a network
+  // namespace's.
+  std::shared_ptr<HeldSocket> hold(const tracer::SyscallStop& stop);
   // A name the kernel wrote, in the guest's terms (nullopt: as it is).
   std::optional<SockAddr> to_guest(pid_t tgid, const SockAddr& kernel) const;
   // Whether names the kernel gives process `tgid` may need translating.
@@ -90,6 +94,7 @@ class Sockets final : public tracer::SyscallHandler {
   // sendmsg, sendmmsg: one message's destination.
   // `own`, when not null, gets the guest's own name.
   AddressAnswer message_to_host(tracer::SyscallStop& stop, const msghdr& msg, AddressUse use,
+                                const std::shared_ptr<HeldSocket>& held,
                                 std::optional<SockAddr>* own);
   tracer::Verdict rewrite_msghdr(tracer::SyscallStop& stop);
   // `msg` with the name `name` (null: none) copied below the guest's
@@ -113,9 +118,14 @@ class Sockets final : public tracer::SyscallHandler {
   struct OwnMessage {
     std::vector<std::byte> data, control;
   };
-  tracer::Verdict call_here(tracer::SyscallStop& stop, AddressUse use, const AddressAnswer& a);
-  tracer::Verdict connect_here(tracer::SyscallStop& stop, const AddressAnswer& a);
-  tracer::Verdict message_here(tracer::SyscallStop& stop, msghdr msg, const AddressAnswer& a);
+  // bind, connect, sendto of `name` (in cocoon's memory) on an IP socket.
+  tracer::Verdict call_here(tracer::SyscallStop& stop, AddressUse use, const HeldSocket& socket,
+                            const SockAddr& name);
+  tracer::Verdict connect_here(tracer::SyscallStop& stop, const HeldSocket& socket,
+                               const SockAddr& name);
+  tracer::Verdict datagram_here(tracer::SyscallStop& stop, const msghdr& msg, const HeldSocket& socket,
+                                const SockAddr* name);
+  tracer::Verdict stream_message(tracer::SyscallStop& stop, msghdr msg);
   tracer::Verdict batch_here(tracer::SyscallStop& stop, std::span<const mmsghdr> msgs,
                              std::span<const std::optional<SockAddr>> names,
                              const HeldSocket& socket);

@@ -14,6 +14,10 @@
 // where a tracer's copy of it would be (below the red zone, 16-aligned):
 // what stops that is the kernel's, Landlock's scope of abstract sockets
 // (natively, A connects to H itself: the control).
+// Two more race the guest's own memory, which a tracer reads before the
+// kernel does: B turns a sendmsg header's name on and off (NULL and the
+// host's address), and a sendto buffer's family from AF_UNIX to AF_INET
+// and back, while A sends datagrams with them.
 // Usage: race TCP_PORT UDP_PORT ABSTRACT_NAME ROUNDS [native]
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -35,6 +39,10 @@ static atomic_int stop;
 // The abstract route: B's one copy of the host's name, and its length.
 static struct sockaddr_un host_name;
 static socklen_t host_len;  // 0: the IP routes
+// The toggling routes: the header and buffer B changes, and which.
+static struct msghdr toggled_msg;
+static struct sockaddr_in toggled_addr;
+static atomic_int toggling;  // 1: the header's name, 2: the buffer's family
 // The prefix an emulated network namespace puts before its names
 // (ccRRSSTT/): what an attacker reading cocoon's source knows.
 enum { kPrefix = 9 };
@@ -42,6 +50,23 @@ enum { kPrefix = 9 };
 static void* overwrite(void* arg) {
   (void)arg;
   while (!atomic_load(&stop)) {
+    const int t = atomic_load(&toggling);
+    // Each state held for a while: two stores in a row would make the
+    // first all but invisible to the other CPU.
+    if (t == 1) {
+      *(void* volatile*)&toggled_msg.msg_name = NULL;
+      for (volatile int k = 0; k < 200; k++) {}
+      *(void* volatile*)&toggled_msg.msg_name = &target;
+      for (volatile int k = 0; k < 200; k++) {}
+      continue;
+    }
+    if (t == 2) {
+      *(volatile sa_family_t*)&toggled_addr.sin_family = AF_UNIX;
+      for (volatile int k = 0; k < 200; k++) {}
+      *(volatile sa_family_t*)&toggled_addr.sin_family = AF_INET;
+      for (volatile int k = 0; k < 200; k++) {}
+      continue;
+    }
     char* sp = atomic_load(&below);
     if (sp == NULL) continue;
     // Where a tracer's copy would be: below the red zone, 16-aligned.
@@ -94,6 +119,26 @@ static __attribute__((noinline)) int attempt(int type, int port, long rounds, in
       raw(SYS_close, fd, 0, 0, 0, 0, 0);
     }
     return 0;
+  }
+  const int t = atomic_load(&toggling);
+  if (t != 0) {  // one socket, the guest's own header or buffer raced
+    const int fd = (int)raw(SYS_socket, AF_INET, SOCK_DGRAM, 0, 0, 0, 0);
+    struct iovec iov = {"race", 4};
+    toggled_msg.msg_name = &target;
+    toggled_msg.msg_namelen = sizeof target;
+    toggled_msg.msg_iov = &iov;
+    toggled_msg.msg_iovlen = 1;
+    toggled_addr = target;
+    for (long i = 0; i < rounds; i++) {
+      if (t == 1) {
+        raw(SYS_sendmsg, fd, (long)&toggled_msg, 0, 0, 0, 0);
+      } else {
+        raw(SYS_sendto, fd, (long)"race", 4, 0, (long)&toggled_addr, sizeof toggled_addr);
+      }
+    }
+    p.fd = fd;
+    *out = fd;
+    return raw(SYS_poll, (long)&p, 1, 3000, 0, 0, 0) == 1;
   }
   if (type == SOCK_DGRAM) {  // one socket, its datagrams raced, then any answer
     const int fd = (int)raw(SYS_socket, AF_INET, type, 0, 0, 0, 0);
@@ -151,6 +196,11 @@ int main(int argc, char** argv) {
   const long rounds = atol(argv[4]);
   run("race_connect", SOCK_STREAM, atoi(argv[1]), rounds, NULL, 0);
   run("race_sendto", SOCK_DGRAM, atoi(argv[2]), rounds, NULL, 0);
+  atomic_store(&toggling, 1);
+  run("race_msg_name", SOCK_DGRAM, atoi(argv[2]), rounds, NULL, 0);
+  atomic_store(&toggling, 2);
+  run("race_family", SOCK_DGRAM, atoi(argv[2]), rounds, NULL, 0);
+  atomic_store(&toggling, 0);
   const size_t n = strlen(argv[3]);
   if (n <= kPrefix) return 0;
   struct sockaddr_un g;

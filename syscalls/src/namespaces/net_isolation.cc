@@ -48,12 +48,13 @@ const NetLoopback* NetIsolation::loopback_of(pid_t tgid) const {
   return it == loopbacks_.end() ? nullptr : &it->second;
 }
 
-AddressAnswer NetIsolation::to_host(const tracer::SyscallStop& stop, int fd, AddressUse use,
+AddressAnswer NetIsolation::to_host(const tracer::SyscallStop& stop,
+                                    const std::shared_ptr<HeldSocket>& held, AddressUse use,
                                     const SockAddr& guest) {
   NetLoopback* lo = loopback_of(stop.tracee.tgid);
   if (lo == nullptr) return AddressAnswer::as_is();
   if (auto a = abstract_to_host(guest, *lo, use)) return *a;
-  return inet_to_host(stop, fd, use, guest, *lo);
+  return inet_to_host(held, use, guest, *lo);
 }
 
 // The check asks about every protocol the call could reach the port with,
@@ -61,9 +62,9 @@ AddressAnswer NetIsolation::to_host(const tracer::SyscallStop& stop, int fd, Add
 // another socket at `fd` (dup2) between this look and the kernel's. A
 // connect may be TCP or UDP; a send without MSG_FASTOPEN reaches a port
 // only as a datagram (tcp_sendmsg() ignores a stream's address), and the
-// Sockets handler makes a datagram's send itself on the socket it was
-// handed, or takes the address off a stream's.
-AddressAnswer NetIsolation::inet_to_host(const tracer::SyscallStop& stop, int fd, AddressUse use,
+// Sockets handler makes a datagram's send itself on its duplicate of the
+// socket, or takes the address off a stream's.
+AddressAnswer NetIsolation::inet_to_host(const std::shared_ptr<HeldSocket>& held, AddressUse use,
                                          const SockAddr& guest, const NetLoopback& lo) {
   switch (inet_reach(guest, use)) {
     case Reach::kNotInet: return AddressAnswer::as_is();
@@ -75,17 +76,16 @@ AddressAnswer NetIsolation::inet_to_host(const tracer::SyscallStop& stop, int fd
   // connect made with the data would be the kernel's to make, not cocoon's.
   if (use == AddressUse::kSendFastOpen) return AddressAnswer::refused(EOPNOTSUPP);
   const SockAddr host = to_loopback(guest, lo, use);
-  auto held = hold(stop, fd);
-  if (use == AddressUse::kBind) return AddressAnswer::rewritten(host, std::move(held));
+  if (use == AddressUse::kBind) return AddressAnswer::rewritten(host);
   if (held) bind_unbound(held->fd.fd, lo);
   const std::uint16_t port = port_of(host);
   const bool taken = use == AddressUse::kSend
                          ? host_.wildcard({IPPROTO_UDP}, port)
                          : host_.wildcard({IPPROTO_TCP, IPPROTO_UDP}, port);
-  if (!taken) return AddressAnswer::rewritten(host, std::move(held));
+  if (!taken) return AddressAnswer::rewritten(host);
   if (use != AddressUse::kSend) return AddressAnswer::refused(ECONNREFUSED);
   if (held && held->type == SOCK_DGRAM) return AddressAnswer::dropped();
-  if (held) return AddressAnswer::rewritten(host, std::move(held));  // a stream's: taken off
+  if (held) return AddressAnswer::rewritten(host);  // a stream's: taken off
   // No duplicate: to port 0, where no datagram can go (udp_sendmsg():
   // EINVAL), should `fd` be a datagram socket by the time the kernel looks.
   SockAddr nowhere = host;
@@ -101,6 +101,7 @@ AddressAnswer NetIsolation::inet_to_host(const tracer::SyscallStop& stop, int fd
 // of the guest's sockets cocoon's call is made on.
 std::shared_ptr<HeldSocket> NetIsolation::hold(const tracer::SyscallStop& stop, int fd) {
   const pid_t tid = stop.tracee.tid, tgid = stop.tracee.tgid;
+  if (!translates(tgid)) return nullptr;
   auto dup = fds_.dup(tid, tgid, fd);
   if (!dup && dup.error() == ENOSYS && tid != tgid) {
     struct stat mine{}, leaders{};
@@ -115,6 +116,8 @@ std::shared_ptr<HeldSocket> NetIsolation::hold(const tracer::SyscallStop& stop, 
   auto held = std::make_shared<HeldSocket>();
   socklen_t len = sizeof held->type;
   if (::getsockopt(dup->fd, SOL_SOCKET, SO_TYPE, &held->type, &len) != 0) return nullptr;
+  len = sizeof held->domain;
+  if (::getsockopt(dup->fd, SOL_SOCKET, SO_DOMAIN, &held->domain, &len) != 0) return nullptr;
   held->fd = std::move(*dup);
   return held;
 }

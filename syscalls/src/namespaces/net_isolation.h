@@ -37,8 +37,9 @@ class NetIsolation final : public NetNamespaces {
   explicit NetIsolation(std::shared_ptr<NamespaceState> ns) : ns_(std::move(ns)) {}
 
   bool translates(pid_t tgid) const override;
-  AddressAnswer to_host(const tracer::SyscallStop& stop, int fd, AddressUse use,
-                        const SockAddr& guest) override;
+  std::shared_ptr<HeldSocket> hold(const tracer::SyscallStop& stop, int fd) override;
+  AddressAnswer to_host(const tracer::SyscallStop& stop, const std::shared_ptr<HeldSocket>& held,
+                        AddressUse use, const SockAddr& guest) override;
   std::optional<SockAddr> to_guest(pid_t tgid, const SockAddr& kernel) const override;
   void before_listen(const tracer::SyscallStop& stop, int fd) override;
   int socket_error(pid_t tgid, int domain, int type, int protocol) const override;
@@ -50,10 +51,8 @@ class NetIsolation final : public NetNamespaces {
   // null for the host's own.
   NetLoopback* loopback_of(pid_t tgid);
   const NetLoopback* loopback_of(pid_t tgid) const;
-  AddressAnswer inet_to_host(const tracer::SyscallStop& stop, int fd, AddressUse use,
+  AddressAnswer inet_to_host(const std::shared_ptr<HeldSocket>& held, AddressUse use,
                              const SockAddr& guest, const NetLoopback& lo);
-  // The stopped task's socket `fd`, duplicated; null when it cannot be.
-  std::shared_ptr<HeldSocket> hold(const tracer::SyscallStop& stop, int fd);
   // Binds `socket` (cocoon's duplicate) to L when it is an IP socket not
   // bound yet (connect, send and listen would bind it to the wildcard).
   static void bind_unbound(int socket, const NetLoopback& lo);

@@ -56,7 +56,9 @@ TEST(Sockets, NoAddressReachesTheKernelUntranslated) {
 TEST(Sockets, NetworkOnlyCallsAreTracedOnlyWithNetworkNamespaces) {
   struct NoNet final : NetNamespaces {
     bool translates(pid_t) const override { return false; }
-    AddressAnswer to_host(const tracer::SyscallStop&, int, AddressUse, const SockAddr&) override {
+    std::shared_ptr<HeldSocket> hold(const tracer::SyscallStop&, int) override { return nullptr; }
+    AddressAnswer to_host(const tracer::SyscallStop&, const std::shared_ptr<HeldSocket>&, AddressUse,
+                          const SockAddr&) override {
       return AddressAnswer::as_is();
     }
     std::optional<SockAddr> to_guest(pid_t, const SockAddr&) const override { return std::nullopt; }
