@@ -10,7 +10,11 @@
 // message calls a copy of the struct msghdr / mmsghdr array pointing at
 // it) goes below the guest's stack (tracer::StackScratch); the guest's own
 // memory is never changed. A translator may refuse the call instead (the
-// errno the kernel would give), or answer a datagram's send itself.
+// errno the kernel would give), or answer a datagram's send itself. On an
+// IP socket of a network namespace no address goes through the guest's
+// memory at all: cocoon makes the call itself on a duplicate of the
+// socket (socket_own_calls.cc), so a sibling thread cannot change it
+// between the stop and the kernel's read.
 //
 // Host -> guest, at the exit stop: getsockname, getpeername, accept,
 // accept4 and recvfrom's source. The kernel is handed a buffer of the
