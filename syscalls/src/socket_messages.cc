@@ -171,11 +171,7 @@ Verdict Sockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
       break;
     }
     if (a.kind == AddressAnswer::Kind::kRefused) return Verdict::deny(a.err);
-    auto size = message_size(stop.memory, msgs[0].msg_hdr);
-    if (!size) return Verdict::deny(size.error());
-    const auto sent = static_cast<unsigned>(*size);
-    (void)stop.memory.write(regs.arg(1) + offsetof(mmsghdr, msg_len), std::as_bytes(std::span(&sent, 1)));
-    return Verdict::skip(1);
+    return dropped_first(stop, msgs[0]);
   }
   if (held && held->ip_datagrams()) {
     return batch_here(stop, std::span(msgs).first(count), std::span(names).first(count), *held);
@@ -206,6 +202,17 @@ Verdict Sockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
   regs.set_arg(1, *at);
   regs.set_arg(2, count);
   return Verdict::resume_to_exit();
+}
+
+// A batch whose first message nobody may receive: that one answered
+// alone, "sent", its msg_len written.
+Verdict Sockets::dropped_first(tracer::SyscallStop& stop, const mmsghdr& first) {
+  auto size = message_size(stop.memory, first.msg_hdr);
+  if (!size) return Verdict::deny(size.error());
+  const auto sent = static_cast<unsigned>(*size);
+  (void)stop.memory.write(stop.regs.arg(1) + offsetof(mmsghdr, msg_len),
+                          std::as_bytes(std::span(&sent, 1)));
+  return Verdict::skip(1);
 }
 
 // The kernel stored each sent message's byte count in the copy's msg_len;

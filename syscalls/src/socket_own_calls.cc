@@ -1,5 +1,5 @@
 // Sockets: the calls cocoon makes itself, on its duplicate of the guest's
-// socket (AddressAnswer::socket), with an address the network namespace
+// socket (NetNamespaces::hold), with an address the network namespace
 // translated. The kernel then reads the address from cocoon's memory: a
 // copy below the guest's stack would be the guest's to change, by a
 // sibling thread writing its own address over it between the stop and the

@@ -105,6 +105,7 @@ class Sockets final : public tracer::SyscallHandler {
   // stack, argument 1 pointing at the copy.
   tracer::Verdict push_msghdr(tracer::SyscallStop& stop, msghdr msg, const SockAddr* name);
   tracer::Verdict rewrite_mmsghdrs(tracer::SyscallStop& stop);
+  tracer::Verdict dropped_first(tracer::SyscallStop& stop, const mmsghdr& first);
   tracer::Verdict netlink_request(tracer::SyscallStop& stop);
   tracer::Verdict netlink_message(tracer::SyscallStop& stop, msghdr msg);
   tracer::Verdict socket_call(tracer::SyscallStop& stop);
