@@ -20,6 +20,8 @@ packages=(
   # identities (issue 5): a Go program (no libc) and the packaging tools
   # under test, fakeroot and pseudo to compare with
   golang-go fakeroot pseudo libcap2-bin dpkg-dev
+  # apt under fake root (e2e rootfs): a local repository signed with gpg
+  gpg
   # namespaces (issue 6): the real bubblewrap, to show it fails where user
   # namespaces are disabled
   bubblewrap

@@ -16,10 +16,39 @@ namespace {
 
 using Ns = std::shared_ptr<NamespaceState>;
 
+// Every kind's /proc/PID/ns/KIND (a file, and readlink's "KIND:[N]"), a
+// mount namespace's mounts, and a user namespace's id maps, which a write
+// open gets as a file of its own, read back when credentials are next
+// needed (namespaces.h).
+class NamespaceFiles final : public ProcOverlay {
+ public:
+  NamespaceFiles(Ns ns, std::string dir) : ns_(std::move(ns)), dir_(std::move(dir)) {}
+  std::optional<Substitute> lookup(const std::string& host, pid_t,
+                                   Reach reach) const override {
+    if (reach == Reach::kReadlink) {
+      auto body = namespace_link(*ns_, host);
+      if (!body) return std::nullopt;
+      return Substitute{Substitute::Kind::kLinkBody, std::move(*body)};
+    }
+    if (reach == Reach::kWrite) {
+      if (auto file = namespace_map_file(*ns_, dir_, host); !file.empty()) {
+        return Substitute{Substitute::Kind::kFile, std::move(file), /*writable=*/true};
+      }
+    }
+    std::string file = namespace_file(*ns_, dir_, host);
+    if (file.empty()) return std::nullopt;
+    return Substitute{Substitute::Kind::kFile, std::move(file)};
+  }
+
+ private:
+  Ns ns_;
+  std::string dir_;
+};
+
 // PID: the guest's numbers everywhere (Pids), /proc listed (ProcListing)
 // and its status and stat files rewritten.
 std::expected<void, std::string> pid_view(const KindView& v) {
-  v.view.add_file_generator(proc_file_generator(v.ns, v.proc_dir));
+  v.view.add_overlay(std::make_shared<GeneratedFiles>(proc_file_generator(v.ns, v.proc_dir)));
   return {};
 }
 void pid_handlers(tracer::HandlerList& list, tracer::ProcessRegistry& registry, const Ns& ns) {
@@ -32,9 +61,10 @@ void pid_handlers(tracer::HandlerList& list, tracer::ProcessRegistry& registry, 
 // AF_UNIX paths: one translator per address argument (make_handlers()).
 // IPC: keys and ids of the namespace's own; /proc/sysvipc lists them.
 std::expected<void, std::string> ipc_view(const KindView& v) {
-  v.view.add_file_generator([ns = v.ns, d = v.proc_dir](const std::string& host, pid_t tgid) {
-    return sysvipc_file(*ns, d, host, tgid);
-  });
+  v.view.add_overlay(std::make_shared<GeneratedFiles>(
+      [ns = v.ns, d = v.proc_dir](const std::string& host, pid_t tgid) {
+        return sysvipc_file(*ns, d, host, tgid);
+      }));
   return {};
 }
 void ipc_handlers(tracer::HandlerList& list, tracer::ProcessRegistry&, const Ns& ns) {
@@ -43,9 +73,10 @@ void ipc_handlers(tracer::HandlerList& list, tracer::ProcessRegistry&, const Ns&
 
 // Cgroup: /proc/PID/cgroup from the namespace's roots.
 std::expected<void, std::string> cgroup_view(const KindView& v) {
-  v.view.add_file_generator([ns = v.ns, d = v.ns_dir](const std::string& host, pid_t tgid) {
-    return namespace_cgroup_file(*ns, d, host, tgid);
-  });
+  v.view.add_overlay(std::make_shared<GeneratedFiles>(
+      [ns = v.ns, d = v.ns_dir](const std::string& host, pid_t tgid) {
+        return namespace_cgroup_file(*ns, d, host, tgid);
+      }));
   return {};
 }
 
@@ -113,12 +144,7 @@ std::expected<void, std::string> add_namespaces(const RunConfig& config,
     if (auto r = k.add_to_view(pieces); !r) return r;
   }
   // Every kind's /proc/PID/ns/KIND, and a user namespace's id maps.
-  view.add_file_generator([ns, d = *nsdir](const std::string& host, pid_t) {
-    return namespace_file(*ns, d, host);
-  });
-  view.set_writable_generator(
-      [ns, d = *nsdir](const std::string& host) { return namespace_map_file(*ns, d, host); });
-  view.set_link_answer([ns](const std::string& host) { return namespace_link(*ns, host); });
+  view.add_overlay(std::make_shared<NamespaceFiles>(ns, *nsdir));
   view.set_namespaces(ns, ns);
   return {};
 }

@@ -50,6 +50,22 @@ std::expected<std::optional<Shebang>, int> parse_shebang(std::string_view head) 
 
 namespace {
 
+// Whether the kernel would exec the file at `host` itself: do_open_execat()
+// (fs/exec.c) wants a regular file the caller may execute on a mount
+// without noexec, else EACCES. The kernel checks only the file it is handed,
+// so a level the tracer reads past (a script, for its interpreter; a
+// program, for the guest's ld.so) is checked here, or a file without the
+// execute bit would run. access(2) checks noexec for regular files too; the
+// tracer's credentials are the guest's real ones (cocoon emulates, it does
+// not change them).
+int exec_error(const std::string& host) {
+  struct stat st {};
+  if (::stat(host.c_str(), &st) != 0) return errno;
+  if (!S_ISREG(st.st_mode)) return EACCES;
+  if (::faccessat(AT_FDCWD, host.c_str(), X_OK, AT_EACCESS) != 0) return errno;
+  return 0;
+}
+
 std::expected<vfs::Resolved, int> resolve_exec(const GuestView& view, pid_t tid, pid_t tgid,
                                                const std::string& path) {
   auto r = view.resolve_at(tid, tgid, AT_FDCWD, path, {});
@@ -78,8 +94,13 @@ std::expected<void, int> through_elf_interpreter(const GuestView& view, pid_t ti
   const auto interp = elf_interpreter(plan.host);
   if (!interp || interp->empty()) return {};
   auto r = resolve_exec(view, tid, tgid, *interp);
-  if (!r) return std::unexpected(r.error());
+  // The kernel opens the program before its interpreter.
+  if (!r) {
+    const int err = exec_error(plan.host);
+    return std::unexpected(err != 0 ? err : r.error());
+  }
   if (same_file(r->host.str(), *interp)) return {};  // the kernel's choice is right
+  if (int err = exec_error(plan.host)) return std::unexpected(err);
   std::vector<std::optional<std::string>> head{*interp};
   if (interpreter_takes_argv0(r->host.str())) {
     head.push_back("--argv0");
@@ -102,8 +123,9 @@ std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t t
   std::string guest = program.guest.str();  // its canonical guest path
   for (int depth = 0;; ++depth) {
     auto sh = parse_shebang(read_head(plan.host));
+    if (sh && !*sh) break;  // not a script: the kernel (or the ELF step) decides
+    if (int err = exec_error(plan.host)) return std::unexpected(err);
     if (!sh) return std::unexpected(sh.error());
-    if (!*sh) break;
     if (depth == kMaxRecursion) return std::unexpected(ELOOP);
     // binfmt_script: argv = interpreter, [argument], the script's path, then
     // what followed the previous argv[0].

@@ -214,22 +214,20 @@ bool GuestView::kernel_walks_alike(const std::string& path, const vfs::Resolved&
   return path.front() != '/' || table(tgid).root().source.str() == "/";
 }
 
-// /proc/PID/mounts, /proc/PID/mountinfo, also under task/TID/ (/proc/mounts
-// and /proc/self/... resolve to these).
-std::string GuestView::proc_mount_file(const std::string& host) const {
-  auto p = parse_proc_task_path(host);
-  if (!p || mounts_file_.empty()) return {};
-  if (p->rest == "/mounts") return mounts_file_;
-  if (p->rest == "/mountinfo") return mountinfo_file_;
-  return {};
+std::optional<Substitute> GuestView::overlay(const std::string& host, pid_t tgid,
+                                             Reach reach) const {
+  for (const auto& o : overlays_) {
+    if (auto sub = o->lookup(host, tgid, reach)) return sub;
+  }
+  return std::nullopt;
 }
 
-std::string GuestView::generated_file(const std::string& host, pid_t tgid) const {
-  if (auto it = generated_.find(host); it != generated_.end()) return it->second;
-  for (const auto& g : generators_) {
-    if (auto f = g(host, tgid); !f.empty()) return f;
+std::vector<std::string> GuestView::overlay_files() const {
+  std::vector<std::string> out;
+  for (const auto& o : overlays_) {
+    for (auto& f : o->files()) out.push_back(std::move(f));
   }
-  return proc_mount_file(host);
+  return out;
 }
 
 std::string GuestView::to_guest(const std::string& host, pid_t tgid) const {

@@ -11,8 +11,6 @@
 #include <sys/types.h>
 
 #include <expected>
-#include <functional>
-#include <map>
 #include <optional>
 #include <memory>
 #include <string>
@@ -21,6 +19,7 @@
 #include "cocoon/vfs/filesystem.h"
 #include "cocoon/vfs/mount_table.h"
 #include "cocoon/vfs/resolver.h"
+#include "proc_overlay.h"
 
 namespace cocoon::syscalls {
 
@@ -84,46 +83,17 @@ class GuestView {
   // paths outside the view keep the kernel's "(unreachable)" convention.
   std::string to_guest(const std::string& host, pid_t tgid = 0) const;
 
-  // /proc/PID/mounts and mountinfo of the guest's view: files the session
-  // writes (vfs/mount_report.h), opened instead of the kernel's.
-  void set_proc_mount_files(std::string mounts, std::string mountinfo) {
-    mounts_file_ = std::move(mounts);
-    mountinfo_file_ = std::move(mountinfo);
+  // The sources of substitute files (proc_overlay.h), asked in the order
+  // they were added; the first that knows `host` answers.
+  void add_overlay(std::shared_ptr<const ProcOverlay> overlay) {
+    overlays_.push_back(std::move(overlay));
   }
-  // The file to open instead of `host` when it is a /proc mounts file, else
-  // empty.
-  std::string proc_mount_file(const std::string& host) const;
-  // Files that stand for fixed host paths (/proc/sys/kernel/hostname under
-  // --hostname): opening `host` opens the file instead.
-  void set_generated_file(std::string host, std::string file) {
-    generated_[std::move(host)] = std::move(file);
-  }
-  bool has_generated_files() const { return !generated_.empty(); }
-  const std::map<std::string, std::string>& generated_files() const { return generated_; }
-  // Files made when opened (/proc/PID/status in a PID namespace): asked
-  // for a host path no fixed file stands for; the file to open instead, or
-  // empty.
-  // Asked with the reader's pid (tgid) too.
-  using Generator = std::function<std::string(const std::string& host, pid_t tgid)>;
-  void add_file_generator(Generator g) { generators_.push_back(std::move(g)); }
-  // proc_mount_file(), a fixed generated file or a generator's, else empty.
-  std::string generated_file(const std::string& host, pid_t tgid = 0) const;
-  // The file a write-open of `host` gets instead (a user namespace's
-  // uid_map), else empty.
-  void set_writable_generator(std::function<std::string(const std::string& host)> g) {
-    writable_ = std::move(g);
-  }
-  std::string writable_file(const std::string& host) const {
-    return writable_ ? writable_(host) : std::string();
-  }
-  // readlink(2) of `host` answered by the view (/proc/PID/ns/KIND), or
-  // nullopt.
-  void set_link_answer(std::function<std::optional<std::string>(const std::string&)> f) {
-    link_answer_ = std::move(f);
-  }
-  std::optional<std::string> link_answer(const std::string& host) const {
-    return link_answer_ ? link_answer_(host) : std::nullopt;
-  }
+  std::optional<Substitute> overlay(const std::string& host, pid_t tgid, Reach reach) const;
+  // Every overlay's files, for Landlock.
+  std::vector<std::string> overlay_files() const;
+  // The fixed files (/proc/sys/kernel/hostname...): one overlay, the first.
+  FixedFiles& fixed_files() { return *fixed_; }
+  const FixedFiles& fixed_files() const { return *fixed_; }
 
   // The emulated namespaces (--unshare-pid, --namespaces), null without:
   // /proc paths then name processes by their numbers in the reader's
@@ -140,12 +110,8 @@ class GuestView {
   // guest's path): what the guest's own /proc would answer, else nullopt.
   std::optional<std::string> proc_self_link(pid_t tid, pid_t tgid, const std::string& path,
                                             const vfs::GuestPath& base) const;
-  std::vector<std::string> proc_mount_files() const {
-    if (mounts_file_.empty()) return {};
-    return {mounts_file_, mountinfo_file_};
-  }
 
-  // Where UnixSockets may make the short symlinks that let a socket path
+  // Where Sockets may make the short symlinks that let a socket path
   // longer than sun_path be bound and reached (a directory in the scratch
   // directory, made on first need); empty: nowhere.
   void set_socket_link_dir(std::string dir) { socket_link_dir_ = std::move(dir); }
@@ -161,11 +127,8 @@ class GuestView {
 
   vfs::MountTable table_;
   vfs::HostFilesystem fs_;
-  std::string mounts_file_, mountinfo_file_;
-  std::map<std::string, std::string> generated_;
-  std::vector<Generator> generators_;
-  std::function<std::string(const std::string&)> writable_;
-  std::function<std::optional<std::string>(const std::string&)> link_answer_;
+  std::shared_ptr<FixedFiles> fixed_ = std::make_shared<FixedFiles>();
+  std::vector<std::shared_ptr<const ProcOverlay>> overlays_{fixed_};
   std::shared_ptr<NamespaceState> state_;
   std::shared_ptr<const ViewNamespaces> ns_;
   std::string socket_link_dir_;

@@ -44,10 +44,10 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   // a PID namespace).
   const bool paths = view && !view->is_identity();
   if (paths) {
-    list.push_back(std::make_unique<Paths>(view, registry));
+    list.push_back(std::make_unique<Paths>(view, registry, identity));
     list.push_back(std::make_unique<DirListing>(view, registry));
-  } else if (view && (view->has_generated_files() || view->namespaces())) {
-    list.push_back(std::make_unique<Paths>(view, registry));
+  } else if (view && (!view->fixed_files().empty() || view->namespaces())) {
+    list.push_back(std::make_unique<Paths>(view, registry, identity));
   }
   // Socket addresses: AF_UNIX paths in a view, and a network namespace's
   // own names; no socket call is traced for neither.

@@ -29,15 +29,8 @@ using tracer::Verdict;
 
 namespace {
 
-// The flags that decide following and writing: openat2 keeps them in struct
-// open_how (include/uapi/linux/openat2.h), which the tracer rewrites with
-// resolve = 0, since it resolved in guest terms already.
-struct CallFlags {
-  std::uint64_t flags = 0;  // the flags argument (AT_*, open flags, inotify mask)
-  std::optional<open_how> how;
-  bool how_resolves = false;  // the guest's open_how.resolve was not 0
-  vfs::ResolveFlags resolve;
-};
+using CallFlags = Paths::CallFlags;
+using Translation = Paths::Translation;
 
 // The row's flags argument: AT_* flags, open flags, an inotify mask, or
 // openat2's struct open_how and its size (the argument after it).
@@ -72,6 +65,17 @@ std::optional<std::string> magic_body(const std::string& host, const GuestView& 
   if (!link) return std::nullopt;
   if (auto guest = vfs::proc_link_in_guest(view.table(tgid), host, *link)) return guest->str();
   return view.to_guest(*link, tgid);  // "(unreachable)/..." or "pipe:[N]"
+}
+
+// readlink(2) of a symlink under a mount with PRoot's rule
+// (vfs::Mount::links_in_guest_terms): its body in guest terms, when that
+// differs from what the kernel would read.
+std::optional<std::string> guest_terms_body(const vfs::Resolved& r, const GuestView& view) {
+  if (!r.mount.links_in_guest_terms) return std::nullopt;
+  if (r.kind != vfs::EntryKind::kSymlink && r.kind != vfs::EntryKind::kUnknown) return std::nullopt;
+  auto body = view.fs().readlink(r.host);
+  if (!body) return std::nullopt;  // not a link after all: the kernel says so
+  return vfs::link_in_guest_terms(r.mount, *body);
 }
 
 // The argv of a script's exec: `head` (interpreter, its argument, the
@@ -154,174 +158,215 @@ std::optional<std::string> Paths::exe_override(const std::string& proc_link,
   return exe->program_guest;
 }
 
+// The steps of translate(), each one a Paths member:
+//   resolve_argument  one path argument, in guest terms, checked against
+//                     the view (outsiders' /proc, read-only mounts, symlink
+//                     entries, readlink's own answers);
+//   substitute        one lookup of the view's overlays (proc_overlay.h):
+//                     a generated file in place of the host's;
+//   plan_program      an exec's program (a script's interpreter, ld.so);
+//   write_back        the host paths into the guest's registers, below its
+//                     stack (or in place where arg0 cannot be set).
 Verdict Paths::translate(tracer::SyscallStop& stop) {
-  auto& regs = stop.regs;
   const arch::SyscallDesc& row = stop.desc;
-  // The two calls that need more than their paths translated.
-  const bool exec = arch::is_any(row.sys, {Sys::execve, Sys::execveat});
-  const bool readlink = arch::is_any(row.sys, {Sys::readlink, Sys::readlinkat});
   auto cf = call_flags(stop);
   if (!cf) return Verdict::deny(cf.error());
-  const pid_t tid = stop.tracee.tid;
-  std::optional<vfs::Resolved> resolved[2];
-  std::string guest[2];  // the guest's strings, for the teaching view's notes
-  std::optional<ExecPlan> exec_plan;
+  Translation t;
   // Whether the kernel, given the guest's own arguments, does what the
   // resolver found (GuestView::kernel_walks_alike): then nothing is written,
   // neither the guest's memory nor its registers.
-  bool as_is = !cf->how_resolves && !exec;
+  t.exec = arch::is_any(row.sys, {Sys::execve, Sys::execveat});
+  t.as_is = !cf->how_resolves && !t.exec;
   for (int i = 0; i < row.path_count; ++i) {
-    const arch::PathSpec& a = row.paths[static_cast<std::size_t>(i)];
-    const std::uint64_t addr = regs.arg(a.path);
-    if (a.null_ok && addr == 0) continue;
-    auto path = stop.memory.read_path(addr);
-    if (!path) return Verdict::deny(path.error());
-    if (path->empty()) {
-      // The call acts on the dirfd itself; nothing to translate.
-      if (arch::empty_names_dirfd(row, a, cf->flags)) continue;
-      return Verdict::deny(ENOENT);
-    }
-    if (readlink) {
-      const int base_fd = a.dirfd >= 0 ? static_cast<int>(regs.arg(a.dirfd)) : AT_FDCWD;
-      auto base = path->front() == '/' ? vfs::GuestPath("/") : view_->base_dir(tid, base_fd).value_or(vfs::GuestPath("/"));
-      if (auto self = view_->proc_self_link(tid, stop.tracee.tgid, *path, base)) {
-        return reply_readlink(stop, a, *self);
-      }
-    }
-    vfs::ResolveFlags rf = cf->resolve;
-    rf.follow_last = arch::follows_last(a, cf->flags);
-    // Only exec (not as_is) must know what the last name is; the rest only
-    // when the mount is read-only (effect_error), and ask again then.
-    rf.lazy_last = as_is;
-    const int dirfd = a.dirfd >= 0 ? static_cast<int>(regs.arg(a.dirfd)) : AT_FDCWD;
-    auto first = view_->resolve_at(tid, stop.tracee.tgid, dirfd, *path, rf);
-    const bool again = first && first->kind == vfs::EntryKind::kUnknown &&
-                       first->mount.read_only && a.effect != arch::Effect::kRead;
-    rf.lazy_last = rf.lazy_last && !again;
-    auto r = again ? view_->resolve_at(tid, stop.tracee.tgid, dirfd, *path, rf) : std::move(first);
-    if (!r) return Verdict::deny(r.error());
-    if (private_to_an_outsider(r->host.str())) {
-      tracer::annotate(stop, tracer::NoteKind::kDenied, [] { return "a process outside the guest"; });
-      return Verdict::deny(EACCES);
-    }
-    if (auto v = answer_symlink_entry(stop, a, *r, view_->table(stop.tracee.tgid))) return *v;
-    if (int err = effect_error(a.effect, cf->flags, *r)) {
-      tracer::annotate(stop, tracer::NoteKind::kDenied, [&] {
-        return r->mount.read_only ? "read-only mount" : "as the kernel would";
-      });
-      return Verdict::deny(err);
-    }
-    if (readlink) {
-      if (auto body = view_->link_answer(r->host.str())) return reply_readlink(stop, a, *body);
-      if (auto body = magic_body(r->host.str(), *view_, stop.tracee.tgid)) {
-        return reply_readlink(stop, a, exe_override(r->host.str(), *body).value_or(*body));
-      }
-    }
-    // A user namespace's uid_map opened to be written: a file read back
-    // when credentials are next needed (namespaces.h).
-    if (a.effect == arch::Effect::kOpenFlags && (cf->flags & O_ACCMODE) != O_RDONLY) {
-      if (auto file = view_->writable_file(r->host.str()); !file.empty()) {
-        vfs::Resolved w{r->guest, vfs::HostPath(file), r->mount, r->kind};
-        r.emplace(std::move(w));
-        as_is = false;
-        resolved[i].emplace(*r);
-        guest[i] = std::move(*path);
-        continue;
-      }
-    }
-    // /proc/PID/mounts and mountinfo (the guest's table), generated files:
-    // read-only.
-    if (auto file = view_->generated_file(r->host.str(), stop.tracee.tgid); !file.empty()) {
-      const bool writes = a.effect != arch::Effect::kRead &&
-                          (a.effect != arch::Effect::kOpenFlags || (cf->flags & O_ACCMODE) != O_RDONLY);
-      if (writes) {
-        return Verdict::deny(EACCES);  // read-only, as the kernel's are
-      }
-      vfs::Resolved generated{r->guest, vfs::HostPath(file), r->mount, r->kind};
-      r.emplace(std::move(generated));
-      as_is = false;
-    }
-    if (exec) {
-      // AT_EXECFN is the name as passed (bprm->filename; for a dirfd and a
-      // relative name, "/dev/fd/N/name": alloc_bprm(), fs/exec.c).
-      const int dirfd = a.dirfd >= 0 ? static_cast<int>(regs.arg(a.dirfd)) : AT_FDCWD;
-      std::string execfn = dirfd != AT_FDCWD && path->front() != '/'
-                               ? "/dev/fd/" + std::to_string(dirfd) + "/" + *path
-                               : *path;
-      auto plan = plan_exec(*view_, tid, stop.tracee.tgid, *r, execfn);
-      if (!plan) return Verdict::deny(plan.error());
-      exec_plan = std::move(*plan);
-      if (!exec_plan->exe_guest.empty()) {
-        exe_.set(stop.tracee.tgid, {exec_plan->host, exec_plan->exe_guest});
-      }
-      if (execfn != exec_plan->host) {
-        execfn_.set(stop.tracee.tgid, {exec_plan->host, std::move(execfn)});
-      } else {
-        execfn_.erase(stop.tracee.tgid);
-      }
-    }
-    as_is = as_is && view_->kernel_walks_alike(*path, *r, stop.tracee.tgid);
-    resolved[i].emplace(*r);
-    guest[i] = std::move(*path);
+    if (auto v = resolve_argument(stop, i, *cf, t)) return *v;
   }
   // rename(2)/link(2) across mount points: EXDEV, as the kernel says.
-  if (row.path_count == 2 && row.paths[1].same_mount && resolved[0] && resolved[1] &&
-      &resolved[0]->mount != &resolved[1]->mount) {
+  if (row.path_count == 2 && row.paths[1].same_mount && t.resolved[0] && t.resolved[1] &&
+      &t.resolved[0]->mount != &t.resolved[1]->mount) {
     tracer::annotate(stop, tracer::NoteKind::kDenied, [] { return "across guest mounts"; });
     return Verdict::deny(EXDEV);
   }
-  record(stop, resolved, guest, exec_plan ? &exec_plan->host : nullptr, !as_is);
-  if (as_is) return Verdict::resume();
+  record(stop, t.resolved, t.guest, t.exec_plan ? &t.exec_plan->host : nullptr, !t.as_is);
+  if (t.as_is) return Verdict::resume();
+  return write_back(stop, *cf, t);
+}
+
+std::optional<Verdict> Paths::resolve_argument(tracer::SyscallStop& stop, int i,
+                                               const CallFlags& cf, Translation& t) {
+  const arch::PathSpec& a = stop.desc.paths[static_cast<std::size_t>(i)];
+  const std::uint64_t addr = stop.regs.arg(a.path);
+  if (a.null_ok && addr == 0) return std::nullopt;
+  auto path = stop.memory.read_path(addr);
+  if (!path) return Verdict::deny(path.error());
+  if (path->empty()) {
+    // The call acts on the dirfd itself; nothing to translate.
+    if (arch::empty_names_dirfd(stop.desc, a, cf.flags)) return std::nullopt;
+    return Verdict::deny(ENOENT);
+  }
+  const bool readlink = arch::is_any(stop.desc.sys, {Sys::readlink, Sys::readlinkat});
+  const pid_t tid = stop.tracee.tid, tgid = stop.tracee.tgid;
+  const int dirfd = a.dirfd >= 0 ? static_cast<int>(stop.regs.arg(a.dirfd)) : AT_FDCWD;
+  if (readlink) {
+    auto base = path->front() == '/' ? vfs::GuestPath("/")
+                                     : view_->base_dir(tid, dirfd).value_or(vfs::GuestPath("/"));
+    if (auto self = view_->proc_self_link(tid, tgid, *path, base)) {
+      return reply_readlink(stop, a, *self);
+    }
+  }
+  vfs::ResolveFlags rf = cf.resolve;
+  rf.follow_last = arch::follows_last(a, cf.flags);
+  // Only exec (not as_is) must know what the last name is; the rest only
+  // when the mount is read-only (effect_error), and ask again then.
+  rf.lazy_last = t.as_is;
+  auto first = view_->resolve_at(tid, tgid, dirfd, *path, rf);
+  const bool again = first && first->kind == vfs::EntryKind::kUnknown &&
+                     first->mount.read_only && a.effect != arch::Effect::kRead;
+  rf.lazy_last = rf.lazy_last && !again;
+  auto r = again ? view_->resolve_at(tid, tgid, dirfd, *path, rf) : std::move(first);
+  if (!r) return Verdict::deny(r.error());
+  if (private_to_an_outsider(r->host.str())) {
+    tracer::annotate(stop, tracer::NoteKind::kDenied, [] { return "a process outside the guest"; });
+    return Verdict::deny(EACCES);
+  }
+  if (auto v = answer_symlink_entry(stop, a, *r, view_->table(tgid))) return *v;
+  if (int err = effect_error(a.effect, cf.flags, *r)) {
+    tracer::annotate(stop, tracer::NoteKind::kDenied, [&] {
+      return r->mount.read_only ? "read-only mount" : "as the kernel would";
+    });
+    return Verdict::deny(err);
+  }
+  if (readlink) {
+    if (auto v = answer_readlink(stop, a, r->host.str())) return *v;
+    if (auto body = guest_terms_body(*r, *view_)) return reply_readlink(stop, a, *body);
+  }
+  auto instead = substitute(stop, a, cf, *r);
+  if (!instead) return instead.error();
+  if (*instead) {
+    vfs::Resolved file{r->guest, vfs::HostPath(std::move(**instead)), r->mount, r->kind};
+    r.emplace(std::move(file));
+    t.as_is = false;
+  }
+  if (t.exec) {
+    if (int err = plan_program(stop, a, *path, *r, t)) return Verdict::deny(err);
+  }
+  t.as_is = t.as_is && view_->kernel_walks_alike(*path, *r, tgid);
+  t.resolved[i].emplace(std::move(*r));
+  t.guest[i] = std::move(*path);
+  return std::nullopt;
+}
+
+// readlink(2) of a link the view answers (/proc/PID/ns/KIND in an emulated
+// namespace), or of a /proc magic link, in guest terms.
+std::optional<Verdict> Paths::answer_readlink(tracer::SyscallStop& stop, const arch::PathSpec& a,
+                                              const std::string& host) const {
+  auto link = view_->overlay(host, stop.tracee.tgid, Reach::kReadlink);
+  if (link && link->kind == Substitute::Kind::kLinkBody) return reply_readlink(stop, a, link->value);
+  if (auto body = magic_body(host, *view_, stop.tracee.tgid)) {
+    return reply_readlink(stop, a, exe_override(host, *body).value_or(*body));
+  }
+  return std::nullopt;
+}
+
+std::expected<std::optional<std::string>, Verdict> Paths::substitute(
+    tracer::SyscallStop& stop, const arch::PathSpec& a, const CallFlags& cf,
+    const vfs::Resolved& r) const {
+  const pid_t tgid = stop.tracee.tgid;
+  const bool read_only_open =
+      a.effect == arch::Effect::kOpenFlags && (cf.flags & O_ACCMODE) == O_RDONLY;
+  const bool writes = a.effect != arch::Effect::kRead && !read_only_open;
+  auto sub = view_->overlay(r.host.str(), tgid, writes ? Reach::kWrite : Reach::kRead);
+  if (!sub || sub->kind != Substitute::Kind::kFile) return std::optional<std::string>();
+  // Only an open may write a writable substitute (a uid_map); the rest are
+  // read-only, as the kernel's /proc files are.
+  if (writes && !(sub->writable && a.effect == arch::Effect::kOpenFlags)) {
+    return std::unexpected(Verdict::deny(EACCES));
+  }
+  return std::move(sub->value);
+}
+
+int Paths::plan_program(tracer::SyscallStop& stop, const arch::PathSpec& a,
+                        const std::string& path, const vfs::Resolved& r, Translation& t) {
+  const pid_t tgid = stop.tracee.tgid;
+  // AT_EXECFN is the name as passed (bprm->filename; for a dirfd and a
+  // relative name, "/dev/fd/N/name": alloc_bprm(), fs/exec.c).
+  const int dirfd = a.dirfd >= 0 ? static_cast<int>(stop.regs.arg(a.dirfd)) : AT_FDCWD;
+  std::string execfn = dirfd != AT_FDCWD && path.front() != '/'
+                           ? "/dev/fd/" + std::to_string(dirfd) + "/" + path
+                           : path;
+  auto plan = plan_exec(*view_, stop.tracee.tid, tgid, r, execfn);
+  if (!plan) return plan.error();
+  t.exec_plan = std::move(*plan);
+  if (!t.exec_plan->exe_guest.empty()) {
+    exe_.set(tgid, {t.exec_plan->host, t.exec_plan->exe_guest});
+  }
+  if (execfn != t.exec_plan->host) {
+    execfn_.set(tgid, {t.exec_plan->host, std::move(execfn)});
+  } else {
+    execfn_.erase(tgid);
+  }
+  return 0;
+}
+
+Verdict Paths::write_back(tracer::SyscallStop& stop, const CallFlags& cf, const Translation& t) {
+  auto& regs = stop.regs;
+  const arch::SyscallDesc& row = stop.desc;
   tracer::StackScratch scratch(stop.memory, regs.sp());
   bool want_exit = false;
   int argv_arg = row.paths[0].path + 1;  // execve: 1, execveat: 2
   for (int i = 0; i < row.path_count; ++i) {
-    if (!resolved[i]) continue;
+    if (!t.resolved[i]) continue;
     const arch::PathSpec& a = row.paths[static_cast<std::size_t>(i)];
-    const std::string& host = exec_plan ? exec_plan->host : resolved[i]->host.str();
+    const std::string& host = t.exec_plan ? t.exec_plan->host : t.resolved[i]->host.str();
     tracer::annotate(stop, tracer::NoteKind::kRewrite,
-                     [&] { return "\"" + guest[i] + "\" -> \"" + host + "\""; });
-    // riscv64 before Linux 6.16 cannot take a new arg0 (docs/kernel-facts.md,
-    // "Registers per architecture").
-    // execve becomes execveat with the host path in arg1: the kernel ignores
-    // the dirfd (arg0, still the guest's pointer) for an absolute path
-    // (alloc_bprm() and path_init(), fs/exec.c and fs/namei.c). Writing in
-    // place would not do for execve: its path often is argv[0] itself.
-    if (a.path == 0 && !arch::SyscallRegs::can_set_arg0() && exec) {
-      auto at = scratch.push_string(host);
-      if (!at) return Verdict::deny(at.error());
-      const std::uint64_t argv = regs.arg(1), envp = regs.arg(2);
-      regs.set_nr(arch::find_syscall(Sys::execveat).number(regs.abi()));
-      regs.set_arg(1, *at);
-      regs.set_arg(2, argv);
-      regs.set_arg(3, envp);
-      regs.set_arg(4, 0);
-      argv_arg = 2;
-      continue;
-    }
+                     [&] { return "\"" + t.guest[i] + "\" -> \"" + host + "\""; });
     if (a.path == 0 && !arch::SyscallRegs::can_set_arg0()) {
-      if (int err = overwrite_in_place(stop, host, exec)) {
-        return Verdict::deny(err);
-      }
-      want_exit = true;
+      auto done = write_arg0(stop, scratch, host, t.exec);
+      if (!done) return Verdict::deny(done.error());
+      if (*done == Arg0::kExecveat) argv_arg = 2;
+      if (*done == Arg0::kInPlace) want_exit = true;
       continue;
     }
     auto at = scratch.push_string(host);
     if (!at) return Verdict::deny(at.error());
     regs.set_arg(a.path, *at);
   }
-  if (exec_plan && !exec_plan->argv_head.empty()) {
-    auto at = push_argv(scratch, stop.memory, regs.arg(argv_arg), exec_plan->argv_head);
+  if (t.exec_plan && !t.exec_plan->argv_head.empty()) {
+    auto at = push_argv(scratch, stop.memory, regs.arg(argv_arg), t.exec_plan->argv_head);
     if (!at) return Verdict::deny(at.error());
     regs.set_arg(argv_arg, *at);
   }
-  if (cf->how) {
-    auto at = scratch.push(std::as_bytes(std::span(&*cf->how, 1)));
+  if (cf.how) {
+    auto at = scratch.push(std::as_bytes(std::span(&*cf.how, 1)));
     if (!at) return Verdict::deny(at.error());
     regs.set_arg(row.flags_arg, *at);
     regs.set_arg(row.flags_arg + 1, sizeof(open_how));
   }
   return want_exit ? Verdict::resume_to_exit() : Verdict::resume();
+}
+
+// riscv64 before Linux 6.16 cannot take a new arg0 (docs/kernel-facts.md,
+// "Registers per architecture").
+std::expected<Paths::Arg0, int> Paths::write_arg0(tracer::SyscallStop& stop,
+                                                  tracer::StackScratch& scratch,
+                                                  const std::string& host, bool exec) {
+  auto& regs = stop.regs;
+  if (!exec) {
+    if (int err = overwrite_in_place(stop, host, exec)) return std::unexpected(err);
+    return Arg0::kInPlace;
+  }
+  // execve becomes execveat with the host path in arg1: the kernel ignores
+  // the dirfd (arg0, still the guest's pointer) for an absolute path
+  // (alloc_bprm() and path_init(), fs/exec.c and fs/namei.c). Writing in
+  // place would not do for execve: its path often is argv[0] itself.
+  auto at = scratch.push_string(host);
+  if (!at) return std::unexpected(at.error());
+  const std::uint64_t argv = regs.arg(1), envp = regs.arg(2);
+  regs.set_nr(arch::find_syscall(Sys::execveat).number(regs.abi()));
+  regs.set_arg(1, *at);
+  regs.set_arg(2, argv);
+  regs.set_arg(3, envp);
+  regs.set_arg(4, 0);
+  return Arg0::kExecveat;
 }
 
 int Paths::overwrite_in_place(tracer::SyscallStop& stop, const std::string& host, bool exec) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cocoon/tracer/tracee.h"
+#include "identity/identity.h"
 
 namespace cocoon::syscalls {
 
@@ -14,11 +15,13 @@ using tracer::Verdict;
 
 using arch::Sys;
 
-Paths::Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry)
+Paths::Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry,
+             std::shared_ptr<IdentityState> identity)
     : exe_(registry, tracer::OnClone::kCopy, tracer::OnExec::kKeep),
       restore_(registry),
       execfn_(registry, tracer::OnClone::kFresh, tracer::OnExec::kKeep),
-      view_(std::move(view)) {}
+      view_(std::move(view)),
+      identity_(std::move(identity)) {}
 
 Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // Calls that reach files with no path to translate, refused in a view
@@ -62,6 +65,8 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
 // ENOTDIR, then the search permission), then EPERM. It is never handed to
 // the kernel: a real chroot would break translation for everything after.
 // With --namespaces, Namespaces::chroot answers instead (decision()).
+// Without, the emulated root may chroot to the root it has, which changes
+// nothing (PRoot's rule for its fake root: `chroot / cmd` in scripts).
 Verdict Paths::chroot(tracer::SyscallStop& stop) const {
   auto path = stop.memory.read_path(stop.regs.arg(0));
   if (!path) return Verdict::deny(path.error());
@@ -70,6 +75,9 @@ Verdict Paths::chroot(tracer::SyscallStop& stop) const {
   if (!r) return Verdict::deny(r.error());
   if (r->kind == vfs::EntryKind::kMissing) return Verdict::deny(ENOENT);
   if (r->kind != vfs::EntryKind::kDirectory) return Verdict::deny(ENOTDIR);
+  if (r->guest.str() == "/" && identity_ && identity_->of(stop.tracee.tgid).privileged()) {
+    return Verdict::skip(0);
+  }
   return Verdict::deny(EPERM);
 }
 

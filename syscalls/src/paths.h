@@ -5,8 +5,11 @@
 // by the tracer, so no call here costs an exit stop.
 #pragma once
 
+#include <linux/openat2.h>
 #include <sys/types.h>
 
+#include <cstdint>
+#include <expected>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,9 +17,13 @@
 
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
+#include "cocoon/tracer/scratch.h"
+#include "exec_script.h"
 #include "guest_view.h"
 
 namespace cocoon::syscalls {
+
+struct IdentityState;
 
 // readlink(2)'s answer, given by the tracer: `body` cut at the buffer's size
 // (arg.path + 2), written to the buffer (arg.path + 1), no NUL.
@@ -25,7 +32,28 @@ tracer::Verdict reply_readlink(tracer::SyscallStop& stop, const arch::PathSpec& 
 
 class Paths final : public tracer::SyscallHandler {
  public:
-  Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry);
+  // The flags that decide following and writing: openat2 keeps them in
+  // struct open_how (include/uapi/linux/openat2.h), which the tracer
+  // rewrites with resolve = 0, since it resolved in guest terms already.
+  struct CallFlags {
+    std::uint64_t flags = 0;  // the flags argument (AT_*, open flags, inotify mask)
+    std::optional<open_how> how;
+    bool how_resolves = false;  // the guest's open_how.resolve was not 0
+    vfs::ResolveFlags resolve;
+  };
+  // What translate() found, argument by argument (path_translate.cc).
+  struct Translation {
+    std::optional<vfs::Resolved> resolved[2];
+    std::string guest[2];  // the guest's strings, for the teaching view's notes
+    std::optional<ExecPlan> exec_plan;
+    bool exec = false;
+    bool as_is = true;
+  };
+
+  // `identity`: the emulated credentials, when there are (chroot(2)'s
+  // CAP_SYS_CHROOT), or null.
+  Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry,
+        std::shared_ptr<IdentityState> identity = nullptr);
   std::string_view name() const override { return "paths"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -38,8 +66,29 @@ class Paths final : public tracer::SyscallHandler {
  private:
   tracer::Verdict getcwd(tracer::SyscallStop& stop) const;
   tracer::Verdict chroot(tracer::SyscallStop& stop) const;
-  // The row's path arguments (SyscallDesc::paths, from arch/syscalls.tbl).
+  // The row's path arguments (SyscallDesc::paths, from arch/syscalls.tbl),
+  // in the steps path_translate.cc describes; an early verdict (an error,
+  // readlink's answer) ends the call's translation.
   tracer::Verdict translate(tracer::SyscallStop& stop);
+  std::optional<tracer::Verdict> resolve_argument(tracer::SyscallStop& stop, int i,
+                                                  const CallFlags& cf, Translation& t);
+  std::optional<tracer::Verdict> answer_readlink(tracer::SyscallStop& stop,
+                                                 const arch::PathSpec& a,
+                                                 const std::string& host) const;
+  // The file to open instead of `r` (the view's overlays), or EACCES for a
+  // write of a read-only one.
+  std::expected<std::optional<std::string>, tracer::Verdict> substitute(
+      tracer::SyscallStop& stop, const arch::PathSpec& a, const CallFlags& cf,
+      const vfs::Resolved& r) const;
+  // 0, or the errno of an exec that cannot run.
+  int plan_program(tracer::SyscallStop& stop, const arch::PathSpec& a, const std::string& path,
+                   const vfs::Resolved& r, Translation& t);
+  tracer::Verdict write_back(tracer::SyscallStop& stop, const CallFlags& cf,
+                             const Translation& t);
+  // How a path in arg0 went in where arg0 cannot be set.
+  enum class Arg0 : std::uint8_t { kInPlace, kExecveat };
+  std::expected<Arg0, int> write_arg0(tracer::SyscallStop& stop, tracer::StackScratch& scratch,
+                                      const std::string& host, bool exec);
   // /proc/PID/exe of a process cocoon ran through the guest's ld.so: the
   // program's guest path, when the kernel's link still names that ld.so.
   // 0, or the guest's errno.
@@ -79,6 +128,7 @@ class Paths final : public tracer::SyscallHandler {
   };
   tracer::ProcessSlot<ExecFn> execfn_;
   std::shared_ptr<const GuestView> view_;
+  std::shared_ptr<IdentityState> identity_;
 };
 
 }  // namespace cocoon::syscalls

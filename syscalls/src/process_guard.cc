@@ -9,7 +9,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "cocoon/tracer/tracee.h"
 #include "proc_fields.h"
@@ -30,21 +29,21 @@ enum class Call : std::uint8_t {
   kAccessByFd,    // pidfd_getfd, process_madvise
 };
 
-Call call_of(std::string_view name) {
-  static const std::unordered_map<std::string_view, Call> calls = {
-      {"kill", Call::kKill},
-      {"tkill", Call::kSignalByPid},
-      {"tgkill", Call::kSignalByPid},
-      {"rt_sigqueueinfo", Call::kSignalByPid},
-      {"rt_tgsigqueueinfo", Call::kSignalByPid},
-      {"pidfd_send_signal", Call::kSignalByFd},
-      {"process_vm_readv", Call::kMemoryByPid},
-      {"process_vm_writev", Call::kMemoryByPid},
-      {"pidfd_getfd", Call::kAccessByFd},
-      {"process_madvise", Call::kAccessByFd},
-  };
-  auto it = calls.find(name);
-  return it == calls.end() ? Call::kNone : it->second;
+Call call_of(arch::Sys sys) {
+  using arch::Sys;
+  switch (sys) {
+    case Sys::kill: return Call::kKill;
+    case Sys::tkill:
+    case Sys::tgkill:
+    case Sys::rt_sigqueueinfo:
+    case Sys::rt_tgsigqueueinfo: return Call::kSignalByPid;
+    case Sys::pidfd_send_signal: return Call::kSignalByFd;
+    case Sys::process_vm_readv:
+    case Sys::process_vm_writev: return Call::kMemoryByPid;
+    case Sys::pidfd_getfd:
+    case Sys::process_madvise: return Call::kAccessByFd;
+    default: return Call::kNone;
+  }
 }
 
 pid_t as_pid(std::uint64_t v) { return static_cast<pid_t>(static_cast<std::int32_t>(v)); }
@@ -85,7 +84,7 @@ bool traced_by(pid_t pid, pid_t tracer) {
 ProcessGuard::ProcessGuard() : self_(getpid()) {}
 
 Decision ProcessGuard::decision(const arch::SyscallDesc& row, arch::Arch) const {
-  return call_of(row.name) == Call::kNone ? Decision::allow() : Decision::trace();
+  return call_of(row.sys) == Call::kNone ? Decision::allow() : Decision::trace();
 }
 
 bool ProcessGuard::is_cocoon(pid_t pid) const {
@@ -100,7 +99,7 @@ Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
   const auto& regs = stop.regs;
   const pid_t tid = stop.tracee.tid;
   const auto pid_arg = [&](int i) { return stop.call.pid(i).value_or(as_pid(regs.arg(i))); };
-  switch (call_of(stop.desc.name)) {
+  switch (call_of(stop.desc.sys)) {
     case Call::kNone: return Verdict::resume();
     case Call::kKill: {
       const pid_t pid = pid_arg(0);

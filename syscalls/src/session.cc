@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ostream>
 #include <vector>
 
@@ -84,6 +85,8 @@ std::expected<int, std::string> run_session(const Session& given) {
   if (!identity) return std::unexpected(identity.error());
   tracer::TracerOptions options = session.tracer;
   options.cwd = setup->host_cwd;
+  // The command inherits cocoon's environment (tracer/src/launcher.cc).
+  if (session.view.export_pwd) ::setenv("PWD", setup->guest_cwd.c_str(), 1);
   options.landlock_fd = setup->landlock.fd;
   options.cpu_placement = session.view.cpu_placement;
   // A PID namespace's init reaps its orphans, and its end is everyone's
@@ -119,14 +122,21 @@ std::expected<void, std::string> print_mounts(std::ostream& out, const RunConfig
 
 namespace {
 
+// " if ARG != 0", " if ARG & BITS": when a conditional decision acts.
+std::string condition(tracer::Decision d, const arch::SyscallDesc& row) {
+  if (!d.conditional()) return "";
+  const std::string arg(row.arg_names[static_cast<std::size_t>(d.nonzero_arg)]);
+  if (d.when_bits == ~std::uint64_t{0}) return " if " + arg + " != 0";
+  char bits[24];
+  std::snprintf(bits, sizeof bits, "%#llx", static_cast<unsigned long long>(d.when_bits));
+  return " if " + arg + " & " + bits;
+}
+
 std::string describe_action(tracer::Decision d, const arch::SyscallDesc& row) {
   switch (d.action) {
     case tracer::Action::kAllow: return "allow";
-    case tracer::Action::kTrace:
-      if (d.nonzero_arg < 0) return "trace";
-      return "trace if " + std::string(row.arg_names[static_cast<std::size_t>(d.nonzero_arg)]) +
-             " != 0";
-    case tracer::Action::kNotify: return "notify (answered without a stop)";
+    case tracer::Action::kTrace: return "trace" + condition(d, row);
+    case tracer::Action::kNotify: return "notify (answered without a stop)" + condition(d, row);
     case tracer::Action::kKill: return "kill";
     case tracer::Action::kErrno: return d.err == 0 ? "return 0" : "errno " + std::to_string(d.err);
   }

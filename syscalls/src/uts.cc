@@ -83,7 +83,7 @@ Verdict Uts::set_name(tracer::SyscallStop& stop, bool host, const char* proc) {
   field = name.substr(0, name.find('\0'));
   // /proc/sys/kernel/{hostname,domainname} read the first namespace's.
   if (view_ && (!ns_ || ns_->id_of(stop.tracee.tgid, NsKind::kUts) == 0)) {
-    const auto& files = view_->generated_files();
+    const auto& files = view_->fixed_files().map();
     if (auto it = files.find(proc); it != files.end()) {
       std::ofstream(it->second, std::ios::trunc) << field << '\n';
     }

@@ -12,12 +12,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <tuple>
 #include <utility>
 
 #include "cocoon/tracer/log.h"
 #include "uts.h"
 #include "cocoon/vfs/mount_report.h"
 #include "landlock.h"
+#include "proc_path.h"
 
 namespace cocoon::syscalls {
 
@@ -125,22 +127,36 @@ std::expected<std::pair<std::string, std::string>, std::string> write_proc_mount
   return files;
 }
 
-std::expected<std::string, std::string> host_cwd_of(const GuestView& view,
-                                                    const std::optional<std::string>& wanted) {
+// The directory `guest` names in the view: (guest, host), canonical; an
+// errno when it is missing or not a directory.
+std::expected<std::pair<std::string, std::string>, int> directory_of(const GuestView& view,
+                                                                    const std::string& guest) {
+  auto r = view.resolve(::getpid(), ::getpid(), guest, vfs::GuestPath("/"), {});
+  if (!r) return std::unexpected(r.error());
+  if (r->kind != vfs::EntryKind::kDirectory) {
+    return std::unexpected(r->kind == vfs::EntryKind::kMissing ? ENOENT : ENOTDIR);
+  }
+  return std::pair{r->guest.str(), r->host.str()};
+}
+
+// Where the command starts: (guest, host).
+std::expected<std::pair<std::string, std::string>, std::string> cwd_of(const GuestView& view,
+                                                                      const RunConfig& config) {
   std::string guest = "/";
-  if (wanted) {
-    guest = *wanted;
+  if (config.cwd) {
+    guest = *config.cwd;
   } else if (char* here = ::getcwd(nullptr, 0)) {
     if (auto g = view.table().to_guest(here)) guest = g->str();
     std::free(here);
   }
-  auto r = view.resolve(::getpid(), ::getpid(), guest, vfs::GuestPath("/"), {});
-  if (!r) return std::unexpected("working directory '" + guest + "': " + std::strerror(r.error()));
-  if (r->kind != vfs::EntryKind::kDirectory) {
-    const int err = r->kind == vfs::EntryKind::kMissing ? ENOENT : ENOTDIR;
-    return std::unexpected("working directory '" + guest + "': " + std::strerror(err));
-  }
-  return r->host.str();
+  auto dir = directory_of(view, guest);
+  if (dir) return *dir;
+  const std::string why = "working directory '" + guest + "': " + std::strerror(dir.error());
+  if (!config.cwd_falls_back) return std::unexpected(why);
+  tracer::module_logger("vfs")->warn("{}; starting in / instead", why);
+  auto root = directory_of(view, "/");
+  if (!root) return std::unexpected("working directory '/': " + std::string(std::strerror(root.error())));
+  return *root;
 }
 
 // A file with `data` in the scratch directory, for a --file or
@@ -190,10 +206,28 @@ std::expected<void, std::string> write_uts_files(ScratchDir& scratch, const RunC
     out << value << '\n';
     if (!out) return std::unexpected("cannot write " + file);
     ::chmod(file.c_str(), 0644);
-    view.set_generated_file(proc, file);
+    view.fixed_files().set(proc, file);
   }
   return {};
 }
+
+// /proc/PID/mounts and /proc/PID/mountinfo, also under task/TID/
+// (/proc/mounts and /proc/self/... resolve to these): the guest's table,
+// written by the session (vfs/mount_report.h).
+class ProcMountFiles final : public ProcOverlay {
+ public:
+  ProcMountFiles(std::string mounts, std::string mountinfo)
+      : mounts_(std::move(mounts)), mountinfo_(std::move(mountinfo)) {}
+  std::optional<Substitute> lookup(const std::string& host, pid_t, Reach reach) const override {
+    auto p = reach == Reach::kReadlink ? std::nullopt : parse_proc_task_path(host);
+    if (!p || (p->rest != "/mounts" && p->rest != "/mountinfo")) return std::nullopt;
+    return Substitute{Substitute::Kind::kFile, p->rest == "/mounts" ? mounts_ : mountinfo_};
+  }
+  std::vector<std::string> files() const override { return {mounts_, mountinfo_}; }
+
+ private:
+  std::string mounts_, mountinfo_;
+};
 
 // The mount table of the guest's root before the mounts (the rootfs, the
 // host's /, or bwrap's empty directory in the scratch one), and the scratch
@@ -287,6 +321,7 @@ std::expected<vfs::MountTable, std::string> make_table(const RunConfig& config,
       }
     }
   }
+  if (config.links_in_guest_terms) table->set_links_in_guest_terms();
   if (scratch) {
     if (auto r = add_placeholders(*table, *scratch); !r) return std::unexpected(r.error());
   }
@@ -296,17 +331,14 @@ std::expected<vfs::MountTable, std::string> make_table(const RunConfig& config,
   return table;
 }
 
-// The view over the finished table, with the files it shows in
-// /proc/PID/mounts and the directory of its socket links.
+// The view over the finished table, with the directory of its socket
+// links.
 std::expected<std::shared_ptr<GuestView>, std::string> make_view(
     const RunConfig& config, std::unique_ptr<ScratchDir>& scratch) {
   auto table = make_table(config, scratch);
   if (!table) return std::unexpected(table.error());
   auto view = std::make_shared<GuestView>(std::move(*table));
   if (scratch) {
-    auto files = write_proc_mount_files(*scratch, view->table());
-    if (!files) return std::unexpected(files.error());
-    view->set_proc_mount_files(files->first, files->second);
     // Short: its links stand in for long socket paths (unix_address.h).
     view->set_socket_link_dir((scratch->path() / "u").string());
   }
@@ -319,7 +351,7 @@ std::expected<std::shared_ptr<GuestView>, std::string> make_view(
 // warning when the kernel cannot.
 std::expected<OwnedFd, std::string> confine(const GuestView& view, std::vector<std::string> readable,
                                             bool abstract_scope) {
-  for (const auto& [host, file] : view.generated_files()) readable.push_back(file);
+  for (auto& file : view.overlay_files()) readable.push_back(std::move(file));
   auto ll = make_landlock(view.is_identity() ? nullptr : &view.table(), readable, abstract_scope);
   if (!ll) return std::unexpected(ll.error());
   if (!view.is_identity() && ll->fd.fd < 0) {
@@ -345,16 +377,23 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
   if (config.uts()) {
     if (auto r = write_uts_files(*out.scratch, config, *view); !r) return std::unexpected(r.error());
   }
-  std::vector<std::string> readable = view->proc_mount_files();
+  std::vector<std::string> readable;
   if (emulates_namespaces(config)) {
     if (auto r = add_namespaces(config, registry, *view, *out.scratch, readable); !r) {
       return std::unexpected(r.error());
     }
   }
-  if (!view->is_identity() || config.cwd) {
-    auto cwd = host_cwd_of(*view, config.cwd);
+  // Last: an emulated mount namespace's own /proc/PID/mounts (added with
+  // the namespaces) comes first.
+  if (out.scratch) {
+    auto files = write_proc_mount_files(*out.scratch, view->table());
+    if (!files) return std::unexpected(files.error());
+    view->add_overlay(std::make_shared<ProcMountFiles>(files->first, files->second));
+  }
+  if (!view->is_identity() || config.cwd || config.export_pwd) {
+    auto cwd = cwd_of(*view, config);
     if (!cwd) return std::unexpected(cwd.error());
-    out.host_cwd = *cwd;
+    std::tie(out.guest_cwd, out.host_cwd) = *cwd;
   }
   // --unshare-net: the whole guest is in its network namespace from the
   // start (a namespace it makes later under --namespaces cannot be scoped

@@ -39,6 +39,7 @@ struct ViewSetup {
   std::shared_ptr<const GuestView> view;
   std::unique_ptr<ScratchDir> scratch;  // null when nothing needed one
   std::string host_cwd;                 // where the command starts, on the host
+  std::string guest_cwd;                // ... in the guest's terms (with host_cwd)
   OwnedFd landlock;                     // the guest's Landlock ruleset, if any
 };
 

@@ -29,26 +29,42 @@ static void try_vm_read(pid_t pid) {
   route("process_vm_readv", r >= 0 || errno == EFAULT, errno);
 }
 
+// Takes descriptors 0-63 of the target one way (`take`: a new fd, or -1
+// and errno), shows what each holds, and reports the route: open when any
+// was taken; `absent` is the errno of a descriptor the target has not open.
+typedef int (*take_fd)(int ctx, int n);
+static void take_all(const char* name, const char* label, take_fd take, int ctx, int absent) {
+  int taken = 0, err = 0;
+  for (int n = 0; n < 64; n++) {
+    const int fd = take(ctx, n);
+    if (fd < 0) {
+      if (errno != absent) err = errno;
+      continue;
+    }
+    taken++;
+    char what[32];
+    snprintf(what, sizeof what, "%s %d", label, n);
+    show_contents(what, fd);
+    close(fd);
+  }
+  route(name, taken > 0, err);
+}
+
+static int by_getfd(int pidfd, int n) { return (int)syscall(SYS_pidfd_getfd, pidfd, n, 0); }
+
+static int by_proc(int pid, int n) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/fd/%d", pid, n);
+  return open(path, O_RDONLY | O_NONBLOCK);
+}
+
 static void try_getfd(pid_t pid) {
   const int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   if (pidfd < 0) {
     route("pidfd_getfd", 0, errno);
     return;
   }
-  int stolen = 0, err = 0;
-  for (int n = 0; n < 64; n++) {
-    const int fd = (int)syscall(SYS_pidfd_getfd, pidfd, n, 0);
-    if (fd < 0) {
-      if (errno != EBADF) err = errno;
-      continue;
-    }
-    stolen++;
-    char label[32];
-    snprintf(label, sizeof label, "stolen fd %d", n);
-    show_contents(label, fd);
-    close(fd);
-  }
-  route("pidfd_getfd", stolen > 0, err);
+  take_all("pidfd_getfd", "stolen fd", by_getfd, pidfd, EBADF);
   close(pidfd);
 }
 
@@ -76,22 +92,7 @@ static void try_proc(pid_t pid) {
   fd = open(path, O_RDONLY);
   route("proc_mem", fd >= 0, errno);
   if (fd >= 0) close(fd);
-  int opened = 0;
-  err = 0;
-  for (int n = 0; n < 64; n++) {
-    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, n);
-    fd = open(path, O_RDONLY | O_NONBLOCK);
-    if (fd < 0) {
-      if (errno != ENOENT) err = errno;
-      continue;
-    }
-    opened++;
-    char label[32];
-    snprintf(label, sizeof label, "proc fd %d", n);
-    show_contents(label, fd);
-    close(fd);
-  }
-  route("proc_fd", opened > 0, err);
+  take_all("proc_fd", "proc fd", by_proc, (int)pid, ENOENT);
 }
 
 int main(int argc, char** argv) {

@@ -40,6 +40,16 @@ assert_cocoon_message "afile/x.log" "unwritable log file message"
 run_native "$COCOON" --version
 assert_match '^cocoon [0-9]' "$OUT" "--version"
 
+# --help lists the front ends beside cocoon's own subcommands, and the
+# front ends still take cocoon's own options before their name.
+run_native "$COCOON" --help
+for sub in run trace syscalls mounts fakeroot proot bwrap; do
+  assert_match $'\n  '"$sub"' +[A-Za-z]' "$OUT" "--help lists $sub"
+done
+run_native "$COCOON" --log-level debug proot -k 7.7.7 uname -r
+assert_eq "7.7.7" "$OUT" "cocoon --log-level debug proot ...: the front end runs"
+assert_match "cocoon\[[a-z]+\] debug:" "$ERR" "--log-level before a front end's name reaches it"
+
 # cocoon syscalls
 run_native "$COCOON" syscalls
 assert_status 0 "cocoon syscalls"

@@ -167,20 +167,37 @@ cocoon_run --namespaces -- unshare -Urp --fork sh -c "kill -0 $$ 2>/dev/null; ec
 assert_eq "1" "$OUT" "a process outside the namespace cannot be signalled"
 
 # IPC: System V objects and keys are per namespace, and die with it.
+# The run's outside namespace is the host's, shared with whatever else runs
+# on the machine (this test in the other mode, at the same time under
+# ctest -j): queues are made and counted by keys of this run's own.
+k=$(( $(od -An -N2 -tu2 /dev/urandom) * 8 + 0x4c0000 ))
+export IPC_KEYS="$k $((k + 1)) $((k + 2))"
+ipc_count='n=0; for k in $IPC_KEYS; do ipcs -q | grep -qi "^$(printf 0x%08x $k) " && n=$((n + 1)); done; echo $n'
+ipc_make='python3 -c "import ctypes, sys; print(sys.argv[2], ctypes.CDLL(None).msgget(int(sys.argv[1]), int(sys.argv[3], 8)) >= 0)"'
+# msgctl(IPC_STAT) fills struct msqid_ds, whose first field is the key.
+ipc_stat='import ctypes, sys
+libc, key = ctypes.CDLL(None), int(sys.argv[1])
+buf = ctypes.create_string_buffer(256)
+ok = libc.msgctl(libc.msgget(key, 0), 2, buf) == 0
+print("stat-key", ok and int.from_bytes(buf.raw[:4], "little", signed=True) == key)'
+export ipc_count ipc_make ipc_stat
 cocoon_run --namespaces -- sh -c '
-  ipcmk -Q >/dev/null; echo outside=$(ipcs -q | grep -c "^0x")
-  python3 -c "import ctypes; print(\"key-outside\", ctypes.CDLL(None).msgget(4242, 0o1600) >= 0)"
-  unshare -r --ipc sh -c "echo inside-before=\$(ipcs -q | grep -c ^0x); ipcmk -Q >/dev/null; echo inside=\$(ipcs -q | grep -c ^0x)
-    python3 -c \"import ctypes; print(\\\"key-inside\\\", ctypes.CDLL(None).msgget(4242, 0o600))\""
-  echo outside-after=$(ipcs -q | grep -c "^0x")
-  for q in $(ipcs -q | awk "/^0x/ {print \$2}"); do ipcrm -q $q; done'
+  set -- $IPC_KEYS
+  eval "$ipc_make" $1 made 1600 >/dev/null; echo outside=$(eval "$ipc_count")
+  eval "$ipc_make" $2 key-outside 1600
+  unshare -r --ipc sh -c "echo inside-before=\$(ipcs -q | grep -c ^0x); eval \"\$ipc_make\" $3 made 1600 >/dev/null
+    echo inside=\$(eval \"\$ipc_count\"); eval \"\$ipc_make\" $2 key-inside 600
+    python3 -c \"\$ipc_stat\" $3"
+  echo outside-after=$(eval "$ipc_count")
+  for key in $1 $2; do ipcrm -Q $key; done'
 assert_eq "outside=1
 key-outside True
 inside-before=0
 inside=1
-key-inside -1
-outside-after=2" "$OUT" "IPC namespace: outside queues invisible inside, a key of the outside absent inside, the inside queue invisible outside"
-left=$("${AS_NOBODY[@]}" ipcs -q | grep -c "^0x")
+key-inside False
+stat-key True
+outside-after=2" "$OUT" "IPC namespace: outside queues invisible inside, a key of the outside absent inside, the inside queue invisible outside, the guest's own key shown inside (/proc/sysvipc, IPC_STAT)"
+left=$("${AS_NOBODY[@]}" sh -c "$ipc_count")
 assert_eq "0" "$left" "the emulated namespace's queue was removed with the run"
 # cgroup: paths relative to the namespace's root, as the kernel shows them.
 ((can_switch)) && echo 1000 >"$SYSCTL"

@@ -13,6 +13,10 @@ echo "data-$MARK" >"$DATA/d"
 echo "home-$MARK" >"$HOMEDIR/h"
 chmod -R a+rwX "$ROOT" "$DATA" "$HOMEDIR"
 proot_run() { run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" proot "$@"; }
+# PRoot's own switch for its seccomp acceleration is this mode's --no-seccomp.
+[[ $MODE == noseccomp ]] && export PROOT_NO_SECCOMP=1
+proot_run grep '^Seccomp:' /proc/self/status
+assert_eq "Seccomp:	$([[ $MODE == noseccomp ]] && echo 0 || echo 2)" "$OUT" "the mode's filter (PROOT_NO_SECCOMP in noseccomp)"
 
 proot_run -r "$ROOT" -b "$DATA:/mnt/data" -w /mnt/data -k 9.8.7-proot -- sh -c 'pwd; uname -r; cat d; id -u'
 assert_eq "/mnt/data
@@ -32,6 +36,16 @@ assert_eq "data-$MARK" "$OUT" "stdin passes through"
 printf 'echo default-%s\n' "$MARK" >"$TMP/script"
 STDIN_FILE=$TMP/script proot_run -r "$ROOT"
 assert_eq "default-$MARK" "$OUT" "no command: /bin/sh"
+
+# --db (cocoon's own): the owners -0 records are there in the next run.
+proot_run -r "$ROOT" -0 --db "$HOMEDIR/owners.db" -w /mnt -b "$DATA:/mnt" sh -c 'touch o && chown 7:8 o'
+proot_run -r "$ROOT" -0 --db "$HOMEDIR/owners.db" -b "$DATA:/mnt" sh -c 'ls -ln /mnt/o'
+assert_match '^-rw-r--r-- +1 7 +8 ' "$OUT" "--db: the chown of the previous run is kept"
+proot_run -r "$ROOT" -0 -b "$DATA:/mnt" sh -c 'ls -ln /mnt/o'
+assert_match '^-rw-r--r-- +1 0 +0 ' "$OUT" "without --db the next run knows nothing of it"
+proot_run -r "$ROOT" --db "$HOMEDIR/owners.db" true
+assert_status 125 "--db without -0, -S or -i is refused"
+assert_cocoon_message "--db keeps what -0, -S or -i record" "--db alone: the message says why"
 
 proot_run -q qemu-arm -r "$ROOT" true
 assert_status 125 "-q (qemu) is refused"

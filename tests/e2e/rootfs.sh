@@ -61,4 +61,41 @@ read: k" "$OUT" "in the Debian root: /proc/self/exe, pwd -P, a ro-bind, a unix s
 [[ -S $TMP/sock/sock.$MARK && ! -e $TMP/ro/x ]] || fail "the socket or the refused file is not where expected"
 pass "the socket file is in the bind's source, nothing written under the ro-bind"
 
+# apt-get update and install under the fake root (issue 18), from a local
+# repository made here (dpkg-scanpackages, a Release signed with a
+# throwaway key): apt's methods run as its _apt user, whose files must be
+# _apt's for apt to chmod them and accept the signature (under every fake
+# root apt said "Could not change permissions for temporary file ... (1:
+# Operation not permitted)" and found no Release file). apt's and dpkg's
+# state, the package's directory and the sources are writable binds over
+# the shared rootfs.
+command -v dpkg-scanpackages >/dev/null && command -v gpg >/dev/null ||
+  fail "dpkg-dev and gpg are needed (tools/install-deps.sh)"
+A=$TMP/apt
+mkdir -p "$A/pkg/DEBIAN" "$A/pkg/usr/share/hello-cocoon" "$A/repo" "$A/lists" "$A/cache" "$A/log" \
+  "$A/share" "$A/gnupg"
+echo "hello-$MARK" >"$A/pkg/usr/share/hello-cocoon/hi"
+printf 'Package: hello-cocoon\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@t>\nDescription: t\n' \
+  >"$A/pkg/DEBIAN/control"
+dpkg-deb --root-owner-group --build "$A/pkg" "$A/repo/hello-cocoon_1.0_all.deb" >/dev/null
+(cd "$A/repo" && dpkg-scanpackages . /dev/null >Packages 2>/dev/null &&
+  printf 'Origin: cocoon\nLabel: cocoon\nSuite: local\nCodename: local\nDate: %s\nArchitectures: all amd64\nSHA256:\n %s %s Packages\n' \
+    "$(date -Ru)" "$(sha256sum Packages | cut -d' ' -f1)" "$(stat -c %s Packages)" >Release)
+chmod 700 "$A/gnupg"
+GNUPGHOME=$A/gnupg gpg --batch --quiet --passphrase '' --quick-gen-key 'cocoon test <t@t>' ed25519 sign never &&
+  GNUPGHOME=$A/gnupg gpg --batch --quiet --clearsign -o "$A/repo/InRelease" "$A/repo/Release" &&
+  GNUPGHOME=$A/gnupg gpg --batch --quiet --export >"$A/key.gpg" || fail "gpg could not sign the Release"
+echo 'deb file:/repo ./' >"$A/sources.list"
+cp -a "$ROOTFS/var/lib/dpkg" "$A/dpkg"
+chmod -R a+rwX "$A"
+cocoon_run -0 -r "$ROOTFS" --proc /proc --tmpfs /tmp -b "$A/repo:/repo" -b "$A/lists:/var/lib/apt" \
+  -b "$A/cache:/var/cache/apt" -b "$A/log:/var/log" -b "$A/dpkg:/var/lib/dpkg" \
+  -b "$A/share:/usr/share/hello-cocoon" -b "$A/sources.list:/etc/apt/sources.list" \
+  -b "$A/key.gpg:/etc/apt/trusted.gpg.d/cocoon-test.gpg" -- sh -c \
+  'apt-get update >/dev/null 2>&1; apt-get update 2>&1 | grep -c "^E:"; apt-get install -y hello-cocoon 2>/dev/null | grep "^Setting up"; cat /usr/share/hello-cocoon/hi; stat -c "%U %G" /var/lib/apt/lists/partial'
+assert_eq "0
+Setting up hello-cocoon (1.0) ...
+hello-$MARK
+_apt root" "$OUT" "-0 in the Debian root: apt-get update against a signed local repository, apt-get install"
+
 finish

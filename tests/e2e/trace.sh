@@ -173,6 +173,11 @@ if [[ $MODE == noseccomp ]]; then
   assert_match "syscall_999\(.*\) = -1 ENOSYS .*\[refused by the filter's policy\]" "$ERR" "an unknown number is shown by number"
 fi
 
+# mount(2) as strace shows it: the filesystem type and the data as strings,
+# the flags by name (not a pointer and a number).
+trace_run --all -e trace=mount -- busybox mount -t tmpfs -o mode=755 none "/missing.$MARK"
+assert_match "mount\(\"none\", \"/missing\.$MARK\", \"tmpfs\", MS_SILENT, \"mode=755\"\) = -1 " "$ERR" "mount's type, flags and data decoded"
+
 # Threads: 16 threads racing through traced unames; every line whole.
 trace_run --hostname box -e uname -o "$O/threads.txt" -- "$GUESTS/threads" 50 box
 assert_match "^threads ok box" "$OUT" "the threads guest under cocoon trace"

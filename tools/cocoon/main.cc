@@ -202,18 +202,66 @@ int syscalls_command(const Options& o) {
   return 0;
 }
 
-// Front ends with other programs' command lines: as a subcommand, or when
-// cocoon runs under that program's name (a symlink). Their status, or
-// nothing when the command line is cocoon's own.
+// Front ends with other programs' command lines, each taking argv without
+// its own name.
+struct FrontEnd {
+  const char* name;
+  int (*main)(int, char**);
+  const char* help;
+};
+constexpr FrontEnd kFrontEnds[] = {
+    {"fakeroot", &cocoon::tools::fakeroot_main,
+     "fakeroot's command line: COMMAND as root, its chowns recorded (or cocoon installed as "
+     "fakeroot)"},
+    {"proot", &cocoon::tools::proot_main,
+     "PRoot's command line: -r ROOT, -b HOST:GUEST, -w DIR, -0... (or cocoon installed as proot; "
+     "cocoon proot --help)"},
+    {"bwrap", &cocoon::tools::bwrap_main,
+     "bubblewrap's command line: --ro-bind / /, --tmpfs, --unshare-*... (or cocoon installed as "
+     "bwrap; cocoon bwrap --help)"},
+};
+
+// A front end as a subcommand, or when cocoon runs under that program's
+// name (a symlink). Their status, or nothing when the command line is
+// cocoon's own.
 std::optional<int> other_front_end(int argc, char** argv) {
   const std::string self = std::filesystem::path(argv[0]).filename();
-  for (const auto& [name, front] : {std::pair{"fakeroot", &cocoon::tools::fakeroot_main},
-                                    std::pair{"proot", &cocoon::tools::proot_main},
-                                    std::pair{"bwrap", &cocoon::tools::bwrap_main}}) {
-    if (self == name) return front(argc - 1, argv + 1);
-    if (argc > 1 && std::string(argv[1]) == name) return front(argc - 2, argv + 2);
+  for (const FrontEnd& f : kFrontEnds) {
+    if (self == f.name) return f.main(argc - 1, argv + 1);
+    if (argc > 1 && std::string(argv[1]) == f.name) return f.main(argc - 2, argv + 2);
   }
   return std::nullopt;
+}
+
+// The front ends in `cocoon --help`'s list of subcommands. They are run by
+// other_front_end before CLI11 parses; these entries only run when cocoon's
+// own options come first (`cocoon --log-level debug proot ...`): every word
+// after the name is the front end's.
+std::vector<std::pair<CLI::App*, const FrontEnd*>> add_front_end_commands(CLI::App& app) {
+  std::vector<std::pair<CLI::App*, const FrontEnd*>> out;
+  for (const FrontEnd& f : kFrontEnds) {
+    auto* sub = app.add_subcommand(f.name, f.help);
+    sub->set_help_flag();
+    sub->prefix_command();
+    sub->allow_extras();
+    out.emplace_back(sub, &f);
+  }
+  return out;
+}
+
+// Runs the front end `sub` stands for with the words CLI11 left to it. The
+// front ends set up their own logging, from COCOON_LOG_LEVEL (proot's -v
+// first): cocoon's --log-level before the name is passed on that way.
+int run_front_end(CLI::App& sub, const FrontEnd& f, const Options& o) {
+  if (!o.log_file.empty()) {
+    return fail(std::string("--log-file does not apply to ") + f.name + " (set COCOON_LOG_LEVEL)");
+  }
+  if (!o.log_level.empty()) ::setenv("COCOON_LOG_LEVEL", o.log_level.c_str(), 1);
+  std::vector<std::string> words = sub.remaining();
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  return f.main(static_cast<int>(words.size()), argv.data());
 }
 
 // Parses the command line into what `app`'s options are bound to; a status
@@ -270,7 +318,12 @@ int main(int argc, char** argv) {
   auto* mounts = app.add_subcommand("mounts", "Print the guest's mount table the options make");
   add_view_options(mounts, o);
 
+  const auto front_ends = add_front_end_commands(app);
+
   if (auto status = parse(app, argc, argv)) return *status;
+  for (const auto& [sub, front] : front_ends) {
+    if (sub->parsed()) return run_front_end(*sub, *front, o);
+  }
   if (auto err = cocoon::tools::setup_logging(o.log_level, o.log_file)) return fail(*err);
   if (run->parsed()) return run_command(o);
   if (trace->parsed()) return cocoon::tools::trace_main(o.session, trace_opts);

@@ -1,7 +1,8 @@
 // `cocoon proot`: PRoot's command line (proot(1), 5.x) over cocoon's view
 // and identities. Options stop at the first non-option; the default command
 // is /bin/sh. PRoot features cocoon does not have (-q qemu, -p port
-// mapping, -n, -l link2symlink) fail with a line naming the option.
+// mapping, -n, -l link2symlink) fail with a line naming the option. --db is
+// cocoon's own (PRoot keeps nothing across runs).
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cocoon/vfs/path.h"
 #include "front_ends.h"
 #include "logging.h"
 
@@ -50,10 +52,41 @@ bool change_id(const std::string& v, syscalls::IdentityOptions& id) {
   return true;
 }
 
+// -b given for a guest path bound before: PRoot keeps the last binding of a
+// guest path, so the later one replaces the earlier where it stood (-R's and
+// -S's convenience binds included).
+void add_bind(syscalls::RunConfig& view, const std::string& value) {
+  vfs::MountSpec spec = bind_spec(value, false, false);
+  const auto normal = [](const std::string& p) {
+    return p.starts_with('/') ? vfs::normalize_lexically(p) : p;
+  };
+  const auto same = std::find_if(view.mounts.begin(), view.mounts.end(), [&](const auto& m) {
+    return m.kind == vfs::MountKind::kBind && normal(m.target) == normal(spec.target);
+  });
+  if (same == view.mounts.end()) {
+    view.mounts.push_back(std::move(spec));
+  } else {
+    *same = std::move(spec);
+  }
+}
+
+// PRoot's working directory (initialize_cwd(), PRoot's cli.c): -w's value,
+// "." without one; a relative one names the host's current directory, taken
+// as a guest path.
+std::string proot_cwd(const std::optional<std::string>& given) {
+  const std::string cwd = given.value_or(".");
+  if (cwd.starts_with('/')) return cwd;
+  char* here = ::getcwd(nullptr, 0);
+  const std::string base = here != nullptr ? here : "/";
+  std::free(here);
+  return cwd == "." ? base : base + "/" + cwd;
+}
+
 // What the options fill: the session, and the log level -v asks for.
 struct Proot {
   syscalls::Session session;
   std::string log_level;
+  std::string db;  // --db FILE
   syscalls::IdentityOptions& identity() {
     auto& view = session.view;
     if (!view.identity) view.identity.emplace();
@@ -88,13 +121,14 @@ std::vector<ValueOption> value_options(Proot& p) {
        }},
       {{"-b", "--bind", "-m", "--mount"},
        [&](const std::string& v) {
-         view.mounts.push_back(bind_spec(v, false, false));
+         add_bind(view, v);
          return true;
        }},
       {{"-w", "--pwd", "--cwd"}, [&](const std::string& v) { view.cwd = v; return true; }},
       {{"-k", "--kernel-release"},
        [&](const std::string& v) { view.kernel_release = v; return true; }},
       {{"-i", "--change-id"}, [&](const std::string& v) { return change_id(v, p.identity()); }},
+      {{"--db"}, [&](const std::string& v) { p.db = v; return true; }},
       {{"-v", "--verbose"},
        [&](const std::string& v) {
          const int level = std::atoi(v.c_str());
@@ -119,6 +153,10 @@ std::optional<int> flag_option(Proot& p, const std::string& a) {
               "  -r/--rootfs PATH, -b/--bind/-m/--mount HOST[:GUEST], -w/--pwd/--cwd PATH,\n"
               "  -R PATH, -S PATH, -0/--root-id, -i/--change-id UID:GID,\n"
               "  -k/--kernel-release STR, -v/--verbose N, --kill-on-exit, -V, -h\n"
+              "cocoon's own: --db FILE keeps the owners and modes -0, -S or -i record\n"
+              "  across runs (cocoon run's --db)\n"
+              "exit status: the last process's to exit, as PRoot's (a child the command\n"
+              "  left running may end after it)\n"
               "(cocoon's proot: -q, -p, -n and -l are not supported)");
     return 0;
   } else if (a == "-q" || a == "--qemu" || a == "-p" || a == "--port" || a == "-n" ||
@@ -159,12 +197,36 @@ std::optional<int> parse_options(Proot& p, int argc, char** argv, int& i) {
   return std::nullopt;
 }
 
+// What the options mean together: --db needs an identity to record, the
+// working directory follows PRoot's rules. A status when the run ends here.
+std::optional<int> finish_options(Proot& p) {
+  auto& view = p.session.view;
+  if (!p.db.empty()) {
+    if (!view.identity) return fail("proot: --db keeps what -0, -S or -i record: give one of them");
+    view.identity->db = p.db;
+  }
+  // PRoot's exit status: the last process's to exit, which may be a child
+  // the command left running.
+  p.session.tracer.status_of_last_exit = true;
+  view.cwd = proot_cwd(view.cwd);
+  view.cwd_falls_back = true;
+  view.export_pwd = true;
+  view.links_in_guest_terms = true;
+  // PRoot's switch for its seccomp acceleration (proot(1), ENVIRONMENT):
+  // cocoon's --no-seccomp.
+  if (std::getenv("PROOT_NO_SECCOMP") != nullptr) {
+    p.session.tracer.use_seccomp = false;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int proot_main(int argc, char** argv) {
   Proot p;
   int i = 0;
   if (auto status = parse_options(p, argc, argv, i)) return *status;
+  if (auto status = finish_options(p)) return *status;
   for (; i < argc; ++i) p.session.argv.emplace_back(argv[i]);
   if (p.session.argv.empty()) p.session.argv.emplace_back("/bin/sh");
   if (auto err = setup_logging(p.log_level, "")) return fail(*err);

@@ -200,6 +200,11 @@ std::string by_name(const arch::SyscallDesc& row, int i, const RawArgs& args,
   }
   if (arg == "mode" || arg == "umode") return file_mode(v);
   if ((arg == "sig" || arg == "signum") && call != Sys::rseq) return signal_name(static_cast<int>(v));
+  // mount(2): the filesystem type and the data are strings (the data of
+  // the usual filesystems is text, "mode=755"; NULL for a bind).
+  if (call == Sys::mount && arg == "flags") return mount_flags(v);
+  if (call == Sys::mount && (arg == "type" || arg == "data")) return c_string(memory, v);
+  if (call == Sys::umount2 && arg == "flags") return umount_flags(v);
   if (arg == "buf" && arch::is_any(call, {Sys::write, Sys::pwrite64})) return bytes_at(memory, v, args[2]);
   if (arg == "argv") return string_array(memory, v);
   if (arg == "envp") return count_array(memory, v);

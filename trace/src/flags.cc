@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,6 +94,30 @@ constexpr FlagName kCloneFlags[] = {
 
 constexpr FlagName kAccess[] = {{R_OK, "R_OK"}, {W_OK, "W_OK"}, {X_OK, "X_OK"}};
 
+// mount(2)'s flags, in the kernel's bit order (include/uapi/linux/mount.h).
+// MS_REC is a modifier of MS_BIND and the propagation types.
+constexpr FlagName kMountFlags[] = {
+    {MS_RDONLY, "MS_RDONLY"},         {MS_NOSUID, "MS_NOSUID"},
+    {MS_NODEV, "MS_NODEV"},           {MS_NOEXEC, "MS_NOEXEC"},
+    {MS_SYNCHRONOUS, "MS_SYNCHRONOUS"}, {MS_REMOUNT, "MS_REMOUNT"},
+    {MS_MANDLOCK, "MS_MANDLOCK"},     {MS_DIRSYNC, "MS_DIRSYNC"},
+    {MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"}, {MS_NOATIME, "MS_NOATIME"},
+    {MS_NODIRATIME, "MS_NODIRATIME"}, {MS_BIND, "MS_BIND"},
+    {MS_MOVE, "MS_MOVE"},             {MS_REC, "MS_REC"},
+    {MS_SILENT, "MS_SILENT"},         {MS_POSIXACL, "MS_POSIXACL"},
+    {MS_UNBINDABLE, "MS_UNBINDABLE"}, {MS_PRIVATE, "MS_PRIVATE"},
+    {MS_SLAVE, "MS_SLAVE"},           {MS_SHARED, "MS_SHARED"},
+    {MS_RELATIME, "MS_RELATIME"},     {MS_KERNMOUNT, "MS_KERNMOUNT"},
+    {MS_I_VERSION, "MS_I_VERSION"},   {MS_STRICTATIME, "MS_STRICTATIME"},
+    {MS_LAZYTIME, "MS_LAZYTIME"},
+};
+
+// umount2(2)'s flags.
+constexpr FlagName kUmountFlags[] = {{MNT_FORCE, "MNT_FORCE"},
+                                     {MNT_DETACH, "MNT_DETACH"},
+                                     {MNT_EXPIRE, "MNT_EXPIRE"},
+                                     {UMOUNT_NOFOLLOW, "UMOUNT_NOFOLLOW"}};
+
 }  // namespace
 
 std::string flag_names(std::uint64_t v, std::span<const FlagName> table, std::string_view zero) {
@@ -153,6 +178,21 @@ std::string clone_flags(std::uint64_t v) {
 }
 
 std::string access_mode(std::uint64_t v) { return flag_names(v, kAccess, "F_OK"); }
+
+std::string mount_flags(std::uint64_t v) {
+  // Before Linux 2.4 the top 16 bits had to be the magic 0xC0ED; the kernel
+  // still drops them when they are (do_mount(), fs/namespace.c; mount(2)).
+  std::string out;
+  if ((v & MS_MGC_MSK) == MS_MGC_VAL) {
+    out = "MS_MGC_VAL";
+    v &= ~std::uint64_t{MS_MGC_MSK};
+    if (v == 0) return out;
+    out += "|";
+  }
+  return out + flag_names(v & 0xffffffffu, kMountFlags);
+}
+
+std::string umount_flags(std::uint64_t v) { return flag_names(v & 0xffffffffu, kUmountFlags); }
 
 std::string file_mode(std::uint64_t v) {
   static constexpr FlagName kTypes[] = {

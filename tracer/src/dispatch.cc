@@ -44,9 +44,14 @@ Decision merge(Decision out, const Decision& d) {
   if (sees_entry(d.action) && sees_entry(out.action) && d.action != out.action) {
     return Decision::trace();  // a stop for both, for every call: the notified handler sees each one
   }
-  if (rank(d.action) > rank(out.action)) return Decision{d.action, d.err, d.nonzero_arg};
-  if (d.action == Action::kTrace && out.action == Action::kTrace && d.nonzero_arg != out.nonzero_arg) {
-    return Decision::trace();  // two conditions: stop whenever either could hold
+  if (rank(d.action) > rank(out.action)) {
+    Decision kept{d.action, d.err, d.nonzero_arg};
+    kept.when_bits = d.when_bits;
+    return kept;
+  }
+  if (sees_entry(d.action) && d.action == out.action &&
+      (d.nonzero_arg != out.nonzero_arg || d.when_bits != out.when_bits)) {
+    return Decision{d.action, d.err};  // two conditions, or one and none: act whenever either could hold
   }
   return out;
 }
@@ -193,6 +198,12 @@ Verdict Dispatcher::on_entry(Tracee& t, arch::SyscallRegs& regs) {
   Verdict result = Verdict::resume();
   for_each_entry(masks_of(regs.abi(), nr), [&](std::size_t i) {
     const Verdict v = handlers_[i]->on_entry(stop);
+    if (v.kind == Verdict::Kind::kInstallFd) {
+      // Only a notification can install a descriptor (SyscallStop::via).
+      log().critical("{}: handler {} answered {} with a descriptor at a ptrace stop", t.tid,
+                     handlers_[i]->name(), row->name);
+      std::abort();
+    }
     if (v.want_exit) t.exit_handlers |= 1u << i;
     if (v.kind != Verdict::Kind::kSkip) return true;
     result = v;
@@ -211,10 +222,11 @@ Verdict Dispatcher::on_entry(Tracee& t, arch::SyscallRegs& regs) {
 }
 
 Verdict Dispatcher::on_notification(Tracee& t, arch::SyscallRegs& regs,
-                                    const GuestMemory& memory) {
+                                    const GuestMemory& memory, Via via) {
   const arch::SyscallDesc* row = arch::find_syscall(regs.abi(), regs.nr());
   if (row == nullptr) return Verdict::deny(ENOSYS);
   SyscallStop stop{t, regs, *row, memory};
+  stop.via = via;
   Verdict result = Verdict::resume();
   for_each_entry(masks_of(regs.abi(), regs.nr()), [&](std::size_t i) {
     const Verdict v = handlers_[i]->on_entry(stop);
@@ -224,7 +236,12 @@ Verdict Dispatcher::on_notification(Tracee& t, arch::SyscallRegs& regs,
       result = Verdict::deny(ENOSYS);
       return false;
     }
-    if (v.kind != Verdict::Kind::kSkip) return true;
+    if (v.kind == Verdict::Kind::kInstallFd && via != Via::kNotification) {
+      log().critical("{}: handler {} answered {} with a descriptor while settling it", t.tid,
+                     handlers_[i]->name(), row->name);
+      std::abort();
+    }
+    if (v.kind == Verdict::Kind::kResume) return true;
     result = v;
     return false;
   });

@@ -1,5 +1,6 @@
 #include "notifier.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -42,6 +43,22 @@ seccomp_notif_sizes notif_sizes() {
 }
 
 }  // namespace
+
+// Answers notification `id` with a copy of the tracer's descriptor
+// v.value, which it closes; 0 or the errno of SECCOMP_IOCTL_NOTIF_ADDFD
+// (the notification is then still pending, except on ENOENT).
+int Notifier::install_fd(std::uint64_t id, const Verdict& v) {
+  const int fd = static_cast<int>(v.value);
+  seccomp_notif_addfd add{};
+  add.id = id;
+  add.flags = SECCOMP_ADDFD_FLAG_SEND;
+  add.srcfd = static_cast<std::uint32_t>(fd);
+  add.newfd_flags = v.cloexec ? O_CLOEXEC : 0;
+  const int r = ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+  const int err = r < 0 ? errno : 0;
+  close(fd);
+  return err;
+}
 
 bool Notifier::orphaned() const {
   pollfd p{listener_, POLLIN, 0};
@@ -115,7 +132,11 @@ void Notifier::loop() {
     const Verdict v = answer_(*req, listener_, reaps_seen);
     std::memset(resp_buf.data(), 0, resp_buf.size());
     resp->id = req->id;
-    if (v.kind == Verdict::Kind::kSkip) {
+    if (v.kind == Verdict::Kind::kInstallFd) {
+      const int err = install_fd(req->id, v);
+      if (err == 0 || err == ENOENT) continue;  // answered, or the task is gone
+      resp->error = -err;                       // EMFILE: the guest's table is full
+    } else if (v.kind == Verdict::Kind::kSkip) {
       if (v.value < 0) {
         resp->error = static_cast<std::int32_t>(v.value);
       } else {

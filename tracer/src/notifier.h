@@ -26,8 +26,9 @@ namespace cocoon::tracer {
 
 class Notifier {
  public:
-  // What to do with one notification: skip (the call's answer) or resume
-  // (the kernel runs it as it is, SECCOMP_USER_NOTIF_FLAG_CONTINUE).
+  // What to do with one notification: skip (the call's answer), a
+  // descriptor to install as its result, or resume (the kernel runs it as
+  // it is, SECCOMP_USER_NOTIF_FLAG_CONTINUE).
   // `reaps_seen`: *reaps as read before the notification was received.
   using Answer =
       std::function<Verdict(const seccomp_notif& n, int listener, std::uint64_t reaps_seen)>;
@@ -45,6 +46,7 @@ class Notifier {
 
  private:
   void loop();
+  int install_fd(std::uint64_t id, const Verdict& v);
   // Every task the filter applied to has exited (the listener hangs up).
   bool orphaned() const;
 

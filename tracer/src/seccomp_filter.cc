@@ -70,22 +70,24 @@ Program refusal(const Decision& d) {
   return out;
 }
 
-// The decision itself. A conditional trace loads its argument's two 32-bit
-// halves (seccomp_data.args are 64 bits on every ABI) and allows only when
-// both are 0, which holds in either byte order.
+// The decision itself. A conditional one tests its argument's two 32-bit
+// halves (seccomp_data.args are 64 bits on every ABI) with jset, as a
+// refusal does, and allows when neither has any of its bits.
 Program leaf_action(const Decision& d) {
-  if (d.action != Action::kTrace || d.nonzero_arg < 0) {
-    return {stmt(BPF_RET | BPF_K, seccomp_return(d))};
-  }
+  const std::uint32_t ret = seccomp_return(d);
+  if (!d.conditional()) return {stmt(BPF_RET | BPF_K, ret)};
   const std::uint32_t at = arg_offset(d.nonzero_arg);
-  return {
-      stmt(BPF_LD | BPF_W | BPF_ABS, at),
-      jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),  // not 0: trace
-      stmt(BPF_LD | BPF_W | BPF_ABS, at + 4),
-      jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),  // 0 too: allow
-      stmt(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
-      stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
+  const std::uint64_t bits = d.when_bits;
+  Program out;
+  for (const auto& [offset, half] : {std::pair{at, static_cast<std::uint32_t>(bits)},
+                                     std::pair{at + 4, static_cast<std::uint32_t>(bits >> 32)}}) {
+    if (half == 0) continue;
+    out.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, offset));
+    out.push_back(jump(BPF_JMP | BPF_JSET | BPF_K, half, 0, 1));
+    out.push_back(stmt(BPF_RET | BPF_K, ret));
+  }
+  out.push_back(stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  return out;
 }
 
 // The end of a search: the refusal if any, then the decision.

@@ -92,6 +92,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   }
   notifier_.reset();
   if (int sig = kill_switch_->fired(); sig != 0) return 128 + sig;
+  if (options_.status_of_last_exit && last_exit_) return *last_exit_;
   return root_status_.value_or(125);
 }
 
@@ -113,9 +114,11 @@ void Tracer::settle_if_notified(Tracee& t) {
   const Policy& policy = dispatcher_.policy();
   auto r = arch::settle_interrupted_syscall(
       t.tid, [&](const arch::SyscallRegs& call) -> std::optional<std::int64_t> {
-        if (policy.decide(call.abi(), call.nr()).action != Action::kNotify) return std::nullopt;
+        const Decision d = policy.decide(call.abi(), call.nr()).for_call(
+            [&call](int i) { return call.arg(i); });
+        if (d.action != Action::kNotify) return std::nullopt;
         arch::SyscallRegs regs = call;
-        const Verdict v = dispatcher_.on_notification(t, regs, GuestMemory(t.tid));
+        const Verdict v = dispatcher_.on_notification(t, regs, GuestMemory(t.tid), Via::kSettle);
         return v.kind == Verdict::Kind::kSkip ? v.value : arch::kRestartNoIntr;
       });
   if (!r && r.error() != ESRCH) log().warn("settling {}'s interrupted call: errno {}", t.tid, r.error());
@@ -211,6 +214,9 @@ void Tracer::on_death(const WaitEvent& ev) {
   if (Tracee* t = tracees_.find(ev.tid)) {
     dispatcher_.on_death(*t);
     release_orphans(*t);  // they inherit from the dead task: its values go after
+    // A leader's death is reported once its threads are gone
+    // (delay_group_leader(), kernel/exit.c): the process's end.
+    if (t->tgid == ev.tid && ev.kind == EventKind::kExited) last_exit_ = ev.code;
   }
   registry_->died(ev.tid);
   tracees_.erase(ev.tid);

@@ -54,6 +54,10 @@ std::expected<bool, std::string> add_mount(MountTable& table, const Filesystem& 
     auto k = fs.kind(*source);
     m.source = *source;
     m.directory = k && *k == EntryKind::kDirectory;
+    // A bind of the host's /proc (PRoot's -R, `-b /proc`) is the proc
+    // filesystem --proc mounts, as the kernel reports a bind of it: the
+    // resolver tells its magic links apart by that.
+    if (m.kind == MountKind::kBind && m.source.str() == "/proc") m.kind = MountKind::kProc;
   }
   auto target = resolve_target(table, fs, spec.target, spec.kind != MountKind::kSymlink);
   if (!target) return std::unexpected(target.error());

@@ -43,6 +43,27 @@ std::string_view to_string(MountKind kind) {
   return "?";
 }
 
+std::optional<std::string> link_in_guest_terms(const Mount& m, std::string_view body) {
+  if (!m.links_in_guest_terms || !is_within(body, m.source.str())) return std::nullopt;
+  const std::string_view rest = m.source.str() == "/" ? body : body.substr(m.source.str().size());
+  std::string out = join(m.target.str(), rest);
+  if (out == body) return std::nullopt;
+  return out;
+}
+
+// PRoot's detranslate_path(): a link in the guest rootfs (a host path
+// under the root's source) has the rootfs prefix taken off its body; a link
+// in a binding outside it, when its body lies in the same binding, has the
+// binding's host path replaced by its guest one. So with the host's "/" as
+// the root, no bind's links change.
+void MountTable::set_links_in_guest_terms() {
+  const std::string root = mounts_.front().source.str();
+  for (Mount& m : mounts_) {
+    const bool bind_outside_root = m.kind == MountKind::kBind && !is_within(m.source.str(), root);
+    if (m.kind == MountKind::kRoot || bind_outside_root) m.links_in_guest_terms = true;
+  }
+}
+
 MountTable::MountTable(HostPath root, bool read_only) {
   mounts_.push_back(Mount{GuestPath("/"), std::move(root), MountKind::kRoot, read_only});
   by_target_.emplace("/", &mounts_.front());

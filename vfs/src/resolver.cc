@@ -296,6 +296,7 @@ class Walk {
     if (!e.body) {
       auto r = fs_.readlink(HostPath(entry_host(e)));
       if (!r) return fail(r.error());
+      if (auto g = link_in_guest_terms(*e.mount, *r)) *r = std::move(*g);
       texts_.push_back(std::move(*r));
     }
     const std::string& body = e.body ? *e.body : texts_.back();
@@ -323,8 +324,11 @@ class Walk {
     if (f_.beneath || f_.in_root) return fail(EXDEV);
     if (++links_ > kMaxSymlinks) return fail(ELOOP);
     // The last one is left to the host kernel to jump through, except
-    // PID/root: its host target is "/", which the guest's root stands for.
-    if (last && e.name != "root") return done(e, /*magic=*/true);
+    // PID/root (its host target is "/", which the guest's root stands for)
+    // and one with a trailing slash: that asks for the directory the link
+    // stands for (path_resolution(7)), which the guest must see in its own
+    // terms; the link's own host path, handed on, would lose the slash.
+    if (last && !dir_required_ && e.name != "root") return done(e, /*magic=*/true);
     auto body = fs_.readlink(HostPath(entry_host(e)));
     if (!body) return fail(body.error());
     if (body->empty() || body->front() != '/') return fail(ENOTDIR);  // pipe:[N], socket:[N]

@@ -1,5 +1,6 @@
 // CredentialCalls: the get*id/set*id family, groups and capabilities.
 #include <linux/capability.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
@@ -11,6 +12,7 @@
 
 #include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/tracee.h"
+#include "../exec_auxv.h"
 #include "../proc_fields.h"
 #include "identity.h"
 
@@ -48,6 +50,23 @@ Verdict write_u32s(tracer::SyscallStop& stop, std::initializer_list<std::pair<in
 }
 
 Verdict result(int err) { return err ? Verdict::deny(err) : Verdict::skip(0); }
+
+// chroot(2) by the emulated root to the root it has: nothing changes, 0
+// (Paths::chroot's rule, for the host's own view, where no handler owns
+// chroot and the guest's root is the host's "/"; where Paths or Namespaces
+// owns it, they end the call first). Anything else goes on to the kernel,
+// which answers the real, unprivileged user.
+Verdict chroot_to_root(tracer::SyscallStop& stop, const Credentials& c) {
+  if (!c.privileged()) return Verdict::resume();
+  auto path = stop.memory.read_path(stop.regs.arg(0));
+  if (!path || path->empty()) return Verdict::resume();
+  const std::string host =
+      path->front() == '/' ? *path : "/proc/" + std::to_string(stop.tracee.tid) + "/cwd/" + *path;
+  struct stat dir {}, root {};
+  if (::stat(host.c_str(), &dir) != 0 || ::stat("/", &root) != 0) return Verdict::resume();
+  const bool same = dir.st_dev == root.st_dev && dir.st_ino == root.st_ino;
+  return same ? Verdict::skip(0) : Verdict::resume();
+}
 
 // getgroups(2): size 0 asks the count; a smaller buffer is EINVAL. Each
 // group as the caller's user namespace sees it (groups16_to_user,
@@ -178,6 +197,12 @@ Credentials& IdentityState::of(pid_t tgid) {
 // -1..-4095 or 0, so a constant could only say 0, and would go on saying it
 // after a setuid(2). They stop; they are few in real programs.
 Decision CredentialCalls::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  // chroot(2) where no handler answers it (the host's own view): after the
+  // owner, if any, as the fix-up that lets the emulated root chroot to "/".
+  if (row.sys == Sys::chroot) {
+    return abi == arch::host_arch() ? Decision::trace().in(tracer::Phase::kFixup)
+                                    : Decision::allow();
+  }
   if (!ours(row.sys)) return Decision::allow();
   // i386's 16-bit and 32-bit variants (getuid32...) are not decoded:
   // refused rather than let the real ids through. The rest is answered
@@ -186,9 +211,22 @@ Decision CredentialCalls::decision(const arch::SyscallDesc& row, arch::Arch abi)
 }
 
 // execve recomputes the capabilities from the ids (capabilities(7)): a
-// user namespace's creator keeps them only as its root.
-void CredentialCalls::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory&) {
-  if (Credentials* c = s_->creds.find(tracee.tgid)) c->ns_caps = false;
+// user namespace's creator keeps them only as its root. The new image's
+// auxiliary vector shows the emulated ids; an exec whose effective ids are
+// not the real ones is a secure one (bprm->secureexec, set by
+// cap_bprm_creds_from_file() in security/commoncap.c).
+void CredentialCalls::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) {
+  const pid_t tgid = tracee.tgid;
+  if (Credentials* c = s_->creds.find(tgid)) c->ns_caps = false;
+  const Credentials& c = s_->of(tgid);
+  // In the process's own user namespace, as getuid(2) gives them
+  // (create_elf_tables(): from_kuid_munged(cred->user_ns, ...)).
+  IdMapper& ids = *s_->ids;
+  const auto uid = [&](std::uint32_t v) { return ids.map_out(tgid, IdKind::kUid, v); };
+  const auto gid = [&](std::uint32_t v) { return ids.map_out(tgid, IdKind::kGid, v); };
+  write_auxv_ids(tracee.tid, memory,
+                 {uid(c.ruid), uid(c.euid), gid(c.rgid), gid(c.egid),
+                  c.euid != c.ruid || c.egid != c.rgid});
 }
 
 // Ids come out through the caller's user namespace and go in through it
@@ -246,6 +284,7 @@ Verdict CredentialCalls::on_entry(tracer::SyscallStop& stop) {
     case Sys::setgroups: return setgroups(stop, c, ids);
     case Sys::capget: return capabilities(stop, c, false);
     case Sys::capset: return capabilities(stop, c, true);
+    case Sys::chroot: return chroot_to_root(stop, c);
     default: return Verdict::resume();
   }
 }

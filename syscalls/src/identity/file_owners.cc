@@ -21,6 +21,7 @@
 #include "cocoon/tracer/tracee.h"
 #include "../proc_fields.h"
 #include "file_target.h"
+#include "file_view.h"
 #include "identity.h"
 
 namespace cocoon::syscalls {
@@ -40,7 +41,7 @@ constexpr std::string_view kCaps = "security.capability";
 // the mode, the buffers) the row says (arch/syscalls.tbl).
 enum class Op : std::uint8_t {
   kNone, kStat, kStatx, kChown, kChmod, kMknod, kSetcap, kGetcap, kDropcap, kListcaps,
-  kRemove, kRename,
+  kRemove, kRename, kCreate,
 };
 
 Op op_of(Sys sys) {
@@ -61,32 +62,8 @@ Op op_of(Sys sys) {
       return Op::kListcaps;
     case Sys::unlink: case Sys::unlinkat: case Sys::rmdir: return Op::kRemove;
     case Sys::rename: case Sys::renameat: case Sys::renameat2: return Op::kRename;
-    default: return Op::kNone;
+    default: return FileCreations::creates(sys) ? Op::kCreate : Op::kNone;
   }
-}
-
-std::expected<struct statx, int> host_statx(const Target& t, unsigned mask = STATX_BASIC_STATS,
-                                            int sync = 0) {
-  struct statx sx {};
-  const int flags = (t.follow ? 0 : AT_SYMLINK_NOFOLLOW) | sync;
-  if (t.base.fd >= 0) {
-    // The dirfd is open (it was duplicated): no EBADF to tell apart.
-    if (::statx(t.base.fd, t.rel.c_str(), flags, mask | STATX_BTIME, &sx) != 0) {
-      return std::unexpected(errno);
-    }
-    return sx;
-  }
-  if (::statx(AT_FDCWD, t.path.c_str(), flags, mask | STATX_BTIME, &sx) != 0) {
-    return std::unexpected(guest_errno(t, errno));
-  }
-  return sx;
-}
-
-FileKey key_of(const struct statx& sx) { return {makedev(sx.stx_dev_major, sx.stx_dev_minor), sx.stx_ino}; }
-
-std::uint32_t process_umask(pid_t tid) {
-  const auto umask = proc_field(tid, "status", "Umask:");
-  return umask ? static_cast<std::uint32_t>(std::stoul(*umask, nullptr, 8)) : 022;
 }
 
 }  // namespace
@@ -94,7 +71,10 @@ std::uint32_t process_umask(pid_t tid) {
 Decision FileOwners::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   const Op op = op_of(row.sys);
   if (op == Op::kNone) return Decision::allow();
+  // i386's creations run untouched (their files show the configured user).
+  if (op == Op::kCreate && abi != arch::host_arch()) return Decision::allow();
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
+  if (op == Op::kCreate) return *FileCreations::decision(row);
   // Removals learn at the exit whether the file went; everything else is
   // answered at the entry without editing a register: a notification.
   // (A removal is the kernel's to make: FileOwners only forgets the record.)
@@ -104,27 +84,11 @@ Decision FileOwners::decision(const arch::SyscallDesc& row, arch::Arch abi) cons
 
 namespace {
 
-// What the guest is told about the file `sx` describes.
-struct Shown {
-  std::uint32_t uid, gid, mode;
-  std::uint64_t rdev;
-};
-
 class Calls {
  public:
   Calls(IdentityState& s, tracer::SyscallStop& stop) : s_(s), stop_(stop), ids_(*s.ids) {}
 
-  Shown shown(const struct statx& sx) {
-    const FileRecord* r = record(sx);
-    if (r && r->mode_faked) return {r->uid, r->gid, r->mode, r->rdev};
-    if (r) return {r->uid, r->gid, sx.stx_mode, makedev(sx.stx_rdev_major, sx.stx_rdev_minor)};
-    Shown out{sx.stx_uid, sx.stx_gid, sx.stx_mode, makedev(sx.stx_rdev_major, sx.stx_rdev_minor)};
-    if (!s_.config.unknown_is_real) {
-      out.uid = s_.config.uid;
-      out.gid = s_.config.gid;
-    }
-    return out;
-  }
+  Shown shown(const struct statx& sx) { return syscalls::shown(s_, sx); }
 
   // The record to change: the file's own, or a new one saying what the
   // guest sees of it now (owner; the real mode, left unrecorded).
@@ -141,11 +105,7 @@ class Calls {
     return r;
   }
 
-  const FileRecord* record(const struct statx& sx) {
-    const bool has_btime = sx.stx_mask & STATX_BTIME;
-    return s_.db.find(key_of(sx), has_btime ? sx.stx_btime.tv_sec : 0,
-                      has_btime ? sx.stx_btime.tv_nsec : 0);
-  }
+  const FileRecord* record(const struct statx& sx) { return record_of(s_, sx); }
 
   Verdict save(const struct statx& sx, FileRecord r) {
     if (!r.mode_faked) {  // the real file's, as it is now
@@ -332,7 +292,7 @@ class Calls {
 
   // mknod(2): a character or block device is a regular file on disk (only
   // CAP_MKNOD makes real ones), recorded with its type and numbers; the
-  // rest (FIFOs, sockets, regular files) the kernel makes itself.
+  // rest (FIFOs, sockets, regular files) are FileCreations'.
   Verdict mknod(const std::expected<Target, int>& t, std::uint32_t mode, std::uint64_t dev) {
     if (!S_ISCHR(mode) && !S_ISBLK(mode)) return Verdict::resume();
     const Credentials& c = creds();
@@ -511,7 +471,12 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
     case Op::kStatx: return c.statx(file());
     case Op::kChown: return c.chown(file(), u32(ArgRole::kUid), u32(ArgRole::kGid));
     case Op::kChmod: return c.chmod(file(), u32(ArgRole::kMode));
-    case Op::kMknod: return c.mknod(file(), u32(ArgRole::kMode), arg(ArgRole::kDev));
+    case Op::kMknod:
+      if (!S_ISCHR(u32(ArgRole::kMode)) && !S_ISBLK(u32(ArgRole::kMode))) {
+        return creations_.on_entry(stop);
+      }
+      return c.mknod(file(), u32(ArgRole::kMode), arg(ArgRole::kDev));
+    case Op::kCreate: return creations_.on_entry(stop);
     case Op::kSetcap: return c.setcap(file());
     case Op::kGetcap: return c.getcap(file());
     case Op::kDropcap: return c.dropcap(file());
@@ -529,6 +494,7 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
 }
 
 void FileOwners::on_exit(tracer::SyscallStop& stop) {
+  creations_.on_exit(stop);
   const auto key = removing_.take(stop.tracee.tid);
   if (key && stop.regs.result() == 0) (void)s_->db.erase(*key);
 }

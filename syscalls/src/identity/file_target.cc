@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "cocoon/tracer/tracee.h"
 #include "../proc_fields.h"
@@ -18,6 +20,33 @@ namespace {
 
 std::string fd_link(pid_t tid, int fd) {
   return "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
+}
+
+// An absolute path as the tracee, not cocoon, resolves it: its
+// /proc/self and /proc/thread-self are the tracee's (proc(5)), and so are
+// the links into them that /dev holds (/dev/fd -> /proc/self/fd, /dev/stdin
+// -> /proc/self/fd/0...). glibc chmods through /proc/self/fd/N for lchmod
+// and fchmodat(AT_SYMLINK_NOFOLLOW); resolved by cocoon, N was cocoon's own
+// descriptor.
+std::string as_tracee(std::string path, pid_t tid, pid_t tgid) {
+  const auto under = [&](std::string_view prefix) {
+    return path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/');
+  };
+  if (under("/dev/fd") || under("/dev/stdin") || under("/dev/stdout") || under("/dev/stderr")) {
+    const std::size_t end = path.find('/', 5);
+    const std::string link = path.substr(0, end);
+    char to[64];
+    const ssize_t n = ::readlink(link.c_str(), to, sizeof to - 1);
+    if (n > 0 && std::string_view(to, static_cast<std::size_t>(n)).starts_with("/proc/self/")) {
+      path = std::string(to, static_cast<std::size_t>(n)) +
+             (end == std::string::npos ? "" : path.substr(end));
+    }
+  }
+  if (under("/proc/self")) return "/proc/" + std::to_string(tgid) + path.substr(10);
+  if (under("/proc/thread-self")) {
+    return "/proc/" + std::to_string(tgid) + "/task/" + std::to_string(tid) + path.substr(17);
+  }
+  return path;
 }
 
 }  // namespace
@@ -74,7 +103,9 @@ std::expected<Target, int> at_path(GuestFds& fds, tracer::SyscallStop& stop,
     const std::string link = fd_link(stop.tracee.tid, dirfd);
     return Target{link, true, link, {}, {}};
   }
-  if (path.front() == '/') return Target{path, follow, {}, {}, {}};
+  if (path.front() == '/') {
+    return Target{as_tracee(std::move(path), stop.tracee.tid, stop.tracee.tgid), follow, {}, {}, {}};
+  }
   if (dirfd == AT_FDCWD) return Target{proc + "/cwd/" + path, follow, {}, {}, {}};
   const std::string link = fd_link(stop.tracee.tid, dirfd);
   Target t{link + "/" + path, follow, link, {}, {}};

@@ -7,12 +7,14 @@
 //    security.capability xattr in the OwnershipDb instead of refusing them,
 //    and answers the stat family and the xattr family (get, list, remove:
 //    every row of arch/syscalls.tbl with an xattr or xattrlist role) with
-//    what was recorded.
+//    what was recorded, and gives a new file its creator's owner
+//    (file_creation.h).
 // Everything is emulated at the entry stop: the tracer does the real work
 // (a stat, a chmod, a regular file standing for a device) itself, writes
 // the answer and skips the call, so no call here costs an exit stop except
 // the removal of a recorded file (unlink, rmdir, rename over it), whose
-// record goes when the kernel says the file went.
+// record goes when the kernel says the file went, and a creation seen at a
+// ptrace stop that has something to record.
 //
 // Ids are kept as the first user namespace numbers them and go in and out
 // through the caller's user namespace (IdentityState::ids, id_mapper.h).
@@ -29,6 +31,7 @@
 #include "cocoon/tracer/registry.h"
 #include "../guest_fds.h"
 #include "credentials.h"
+#include "file_creation.h"
 #include "id_mapper.h"
 #include "ownership_db.h"
 
@@ -86,7 +89,7 @@ class CredentialCalls final : public tracer::SyscallHandler {
 class FileOwners final : public tracer::SyscallHandler {
  public:
   FileOwners(std::shared_ptr<IdentityState> s, tracer::ProcessRegistry& registry)
-      : s_(std::move(s)), removing_(registry) {}
+      : s_(std::move(s)), removing_(registry), creations_(*s_, fds_, registry) {}
   std::string_view name() const override { return "file-owners"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -101,6 +104,7 @@ class FileOwners final : public tracer::SyscallHandler {
   tracer::CallSlot<FileKey> removing_;
   // The guest's dirfds and fds, for the tracer's own statx (guest_fds.h).
   GuestFds fds_;
+  FileCreations creations_;
 };
 
 }  // namespace cocoon::syscalls

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <string_view>
+#include <utility>
 
 namespace cocoon::syscalls {
 namespace {
@@ -61,7 +63,10 @@ bool write_all(int fd, const std::string& s) {
 }  // namespace
 
 OwnershipDb::OwnershipDb(OwnershipDb&& o) noexcept
-    : records_(std::move(o.records_)), path_(std::move(o.path_)), fd_(o.fd_) {
+    : records_(std::move(o.records_)),
+      setgid_dirs_(std::exchange(o.setgid_dirs_, 0)),
+      path_(std::move(o.path_)),
+      fd_(o.fd_) {
   o.fd_ = -1;
 }
 
@@ -69,6 +74,7 @@ OwnershipDb& OwnershipDb::operator=(OwnershipDb&& o) noexcept {
   if (this != &o) {
     if (fd_ >= 0) ::close(fd_);
     records_ = std::move(o.records_);
+    setgid_dirs_ = std::exchange(o.setgid_dirs_, 0);
     path_ = std::move(o.path_);
     fd_ = o.fd_;
     o.fd_ = -1;
@@ -111,7 +117,7 @@ std::expected<OwnershipDb, std::string> OwnershipDb::open(const std::string& pat
     FileKey k;
     f >> op >> k.dev >> k.ino;
     if (op == "-" && f) {
-      db.records_.erase(k);
+      db.drop(k);
       continue;
     }
     FileRecord r;
@@ -122,7 +128,7 @@ std::expected<OwnershipDb, std::string> OwnershipDb::open(const std::string& pat
       r.caps = unhex(caps);
       if (!r.caps) return std::unexpected("--db " + path + ": malformed line: " + line);
     }
-    db.records_[k] = r;
+    db.set(k, r);
   }
   // Cut a torn last write off: O_APPEND would glue this run's first line
   // to it, and the next replay would refuse the whole file as malformed.
@@ -142,10 +148,33 @@ const FileRecord* OwnershipDb::find(const FileKey& key, std::int64_t btime_sec,
   const FileRecord& r = it->second;
   const bool known = (r.btime_sec | r.btime_nsec) != 0 && (btime_sec | btime_nsec) != 0;
   if (known && (r.btime_sec != btime_sec || r.btime_nsec != btime_nsec)) {
-    erase(key);  // the inode number was reused: another file
+    (void)erase(key);  // the inode number was reused: another file
     return nullptr;
   }
   return &it->second;
+}
+
+namespace {
+
+bool setgid_dir(const FileRecord& r) { return S_ISDIR(r.mode) && (r.mode & S_ISGID) != 0; }
+
+}  // namespace
+
+void OwnershipDb::set(const FileKey& key, const FileRecord& r) {
+  auto [it, added] = records_.try_emplace(key, r);
+  if (!added) {
+    setgid_dirs_ -= setgid_dir(it->second);
+    it->second = r;
+  }
+  setgid_dirs_ += setgid_dir(r);
+}
+
+bool OwnershipDb::drop(const FileKey& key) {
+  const auto it = records_.find(key);
+  if (it == records_.end()) return false;
+  setgid_dirs_ -= setgid_dir(it->second);
+  records_.erase(it);
+  return true;
 }
 
 int OwnershipDb::append(const std::string& line) {
@@ -155,12 +184,12 @@ int OwnershipDb::append(const std::string& line) {
 
 int OwnershipDb::put(const FileKey& key, const FileRecord& record) {
   if (int err = append(put_line(key, record))) return err;
-  records_[key] = record;
+  set(key, record);
   return 0;
 }
 
 int OwnershipDb::erase(const FileKey& key) {
-  if (!records_.erase(key)) return 0;
+  if (!drop(key)) return 0;
   return append("- " + std::to_string(key.dev) + " " + std::to_string(key.ino) + "\n");
 }
 

@@ -61,6 +61,10 @@ class OwnershipDb {
   int erase(const FileKey& key);
   bool contains(const FileKey& key) const { return records_.contains(key); }
   std::size_t size() const { return records_.size(); }
+  // How many records are of set-group-ID directories: while there are none,
+  // a new file's group cannot come from a recorded directory's
+  // (FileCreations asks no parent directory then).
+  std::size_t setgid_dirs() const { return setgid_dirs_; }
 
   // Rewrites the file as one line per record (atomically: tmp + rename).
   std::expected<void, std::string> compact();
@@ -74,8 +78,12 @@ class OwnershipDb {
 
  private:
   int append(const std::string& line);
+  // records_[key] = r, and records_.erase(key), keeping setgid_dirs_.
+  void set(const FileKey& key, const FileRecord& r);
+  bool drop(const FileKey& key);
 
   std::map<FileKey, FileRecord> records_;
+  std::size_t setgid_dirs_ = 0;
   std::string path_;
   int fd_ = -1;  // the journal, O_APPEND, flock'ed
 };

@@ -30,6 +30,7 @@ struct IpcCall {
   bool get = false;
   int id_arg = 0;
   int cmd_arg = -1;
+  int buf_arg = -1;  // the *ctl's struct *id_ds (semctl: the union's pointer)
 };
 
 using arch::Sys;
@@ -40,11 +41,11 @@ std::optional<IpcCall> ipc_call(Sys n) {
     case Sys::semget: return IpcCall{'s', true, 0, -1};
     case Sys::msgget: return IpcCall{'q', true, 0, -1};
     case Sys::shmat: return IpcCall{'m', false, 0, -1};
-    case Sys::shmctl: return IpcCall{'m', false, 0, 1};
+    case Sys::shmctl: return IpcCall{'m', false, 0, 1, 2};
     case Sys::semop: case Sys::semtimedop: return IpcCall{'s', false, 0, -1};
-    case Sys::semctl: return IpcCall{'s', false, 0, 2};
+    case Sys::semctl: return IpcCall{'s', false, 0, 2, 3};
     case Sys::msgsnd: case Sys::msgrcv: return IpcCall{'q', false, 0, -1};
-    case Sys::msgctl: return IpcCall{'q', false, 0, 1};
+    case Sys::msgctl: return IpcCall{'q', false, 0, 1, 2};
     default: return std::nullopt;
   }
 }
@@ -53,6 +54,11 @@ std::uint64_t object(char kind, long id) {
   return (static_cast<std::uint64_t>(static_cast<unsigned char>(kind)) << 32) |
          static_cast<std::uint32_t>(id);
 }
+
+// IPC_STAT, with or without IPC_64 (0x100, include/uapi/linux/ipc.h), which
+// glibc adds on some arches: its struct *id_ds starts with struct
+// ipc64_perm, whose first field is the key.
+bool stats(int cmd) { return (cmd & ~0x100) == IPC_STAT; }
 
 // SHM_STAT, SHM_STAT_ANY, SEM_STAT... index the kernel's whole table;
 // *_INFO count it.
@@ -109,7 +115,11 @@ Verdict IpcIsolation::on_entry(tracer::SyscallStop& stop) {
   }
   auto it = ns_->ipc_objects.find(object(call->kind, id));
   const std::uint32_t owner = it == ns_->ipc_objects.end() ? 0 : it->second;
-  return owner == ns ? Verdict::resume() : Verdict::deny(EINVAL);
+  if (owner != ns) return Verdict::deny(EINVAL);
+  // The guest's key put back into what IPC_STAT fills (on_exit).
+  const bool stat = ns != 0 && call->buf_arg >= 0 &&
+                    stats(static_cast<int>(stop.regs.arg(call->cmd_arg)));
+  return stat ? Verdict::resume_to_exit() : Verdict::resume();
 }
 
 IpcIsolation::~IpcIsolation() {
@@ -127,9 +137,26 @@ IpcIsolation::~IpcIsolation() {
 
 void IpcIsolation::on_exit(tracer::SyscallStop& stop) {
   auto call = ipc_call(stop.desc.sys);
-  const std::int64_t id = stop.regs.result();
-  if (!call || !call->get || id < 0) return;
-  ns_->ipc_objects[object(call->kind, id)] = ns_->id_of(stop.tracee.tgid, NsKind::kIpc);
+  const std::int64_t result = stop.regs.result();
+  if (!call || result < 0) return;
+  const auto& args = stop.tracee.guest_args;
+  if (!call->get) {  // an IPC_STAT of the namespace's own object
+    const auto key = ns_->ipc_keys.find(object(call->kind, static_cast<std::int32_t>(args[0])));
+    if (key == ns_->ipc_keys.end()) return;
+    const std::int32_t guest = key->second;
+    (void)stop.memory.write(args[static_cast<std::size_t>(call->buf_arg)],
+                            std::as_bytes(std::span(&guest, 1)));
+    return;
+  }
+  const std::uint64_t obj = object(call->kind, result);
+  const std::uint32_t ns = ns_->id_of(stop.tracee.tgid, NsKind::kIpc);
+  ns_->ipc_objects[obj] = ns;
+  const auto key = static_cast<std::int32_t>(args[0]);
+  if (ns != 0 && key != IPC_PRIVATE) {
+    ns_->ipc_keys[obj] = key;
+  } else {
+    ns_->ipc_keys.erase(obj);
+  }
 }
 
 // The name (without glibc's leading '/') rewritten below the guest's stack.
@@ -174,7 +201,17 @@ std::string sysvipc_file(const NamespaceState& state, const std::string& dir, co
   while (std::getline(in, line)) {
     std::istringstream words(line);
     long key = 0, id = 0;
-    if (words >> key >> id && owns(id)) out += line + "\n";
+    if (!(words >> key >> id) || !owns(id)) continue;
+    // The first field is the key, right-aligned: the guest's in its place.
+    auto guest = state.ipc_keys.find(object(kind, id));
+    if (guest != state.ipc_keys.end()) {
+      const std::size_t end = line.find_first_not_of(' ');
+      const std::size_t width = line.find(' ', end);
+      std::string k = std::to_string(guest->second);
+      if (k.size() < width) k.insert(0, width - k.size(), ' ');
+      line = k + line.substr(width);
+    }
+    out += line + "\n";
   }
   const std::string file = dir + "/sysvipc-" + std::string(1, kind) + "-" + std::to_string(tgid);
   std::ofstream(file, std::ios::trunc) << out;

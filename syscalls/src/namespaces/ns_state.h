@@ -169,6 +169,9 @@ class NamespaceState final : public PidNamespaces, public ViewNamespaces {
   // System V IPC objects the guest made, (kind << 32 | id) -> the IPC
   // namespace they belong to (ipc_isolation.h); others are the initial one's.
   std::unordered_map<std::uint64_t, std::uint32_t> ipc_objects;
+  // The key the guest gave for an object of an emulated namespace (the
+  // kernel holds ipc_key()'s): what IPC_STAT and /proc/sysvipc show it.
+  std::unordered_map<std::uint64_t, std::int32_t> ipc_keys;
 
   // Cgroup namespaces: the cgroup each hierarchy's root is in a namespace
   // ("4:memory" -> "/a/b", from /proc/PID/cgroup of its creator).

@@ -4,6 +4,7 @@
 #include "identity/ownership_db.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -144,6 +145,34 @@ TEST_F(DbFile, RejectsAFileThatIsNotADatabase) {
   std::ofstream(path_) << "hello";
   EXPECT_FALSE(OwnershipDb::open(path_));
   EXPECT_EQ(read(path_), "hello");
+}
+
+// The count FileCreations asks before looking at a new file's directory:
+// records of set-group-ID directories, through puts, replacements,
+// erasures and a replay of the journal.
+TEST_F(DbFile, CountsRecordedSetGroupIdDirectories) {
+  FileRecord dir = owner(0, 50);
+  dir.mode = S_IFDIR | S_ISGID | 0775;
+  FileRecord file = owner(0, 50);
+  file.mode = S_IFREG | S_ISGID | 0755;  // a set-group-ID file is not one
+  {
+    auto db = OwnershipDb::open(path_);
+    ASSERT_TRUE(db.has_value()) << db.error();
+    EXPECT_EQ(db->put({1, 1}, dir), 0);
+    EXPECT_EQ(db->put({1, 2}, file), 0);
+    EXPECT_EQ(db->put({1, 3}, dir), 0);
+    EXPECT_EQ(db->setgid_dirs(), 2u);
+    FileRecord plain = dir;
+    plain.mode &= ~S_ISGID;
+    EXPECT_EQ(db->put({1, 3}, plain), 0);
+    EXPECT_EQ(db->setgid_dirs(), 1u);
+    EXPECT_EQ(db->put({1, 4}, dir), 0);
+    EXPECT_EQ(db->erase({1, 4}), 0);
+    EXPECT_EQ(db->setgid_dirs(), 1u);
+  }
+  auto again = OwnershipDb::open(path_);
+  ASSERT_TRUE(again.has_value()) << again.error();
+  EXPECT_EQ(again->setgid_dirs(), 1u);
 }
 
 TEST_F(DbFile, FakerootSaveFormatBothWays) {

@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
@@ -54,6 +55,21 @@ TEST(Flags, MmapCloneAccessMode) {
   EXPECT_EQ(file_mode(S_IFREG | 0644), "S_IFREG|0644");
   EXPECT_EQ(file_mode(S_IFDIR | 01777), "S_IFDIR|01777");
   EXPECT_EQ(file_mode(0755), "0755");
+}
+
+TEST(Flags, MountFlags) {
+  EXPECT_EQ(mount_flags(0), "0");
+  EXPECT_EQ(mount_flags(MS_BIND | MS_REC), "MS_BIND|MS_REC");
+  EXPECT_EQ(mount_flags(MS_REMOUNT | MS_BIND | MS_RDONLY), "MS_RDONLY|MS_REMOUNT|MS_BIND");
+  EXPECT_EQ(mount_flags(MS_REC | MS_PRIVATE), "MS_REC|MS_PRIVATE");
+  EXPECT_EQ(mount_flags(MS_NOSUID | MS_NODEV | MS_NOEXEC), "MS_NOSUID|MS_NODEV|MS_NOEXEC");
+  // The old magic in the top half is named, not shown as a number.
+  EXPECT_EQ(mount_flags(MS_MGC_VAL | MS_RDONLY), "MS_MGC_VAL|MS_RDONLY");
+  EXPECT_EQ(mount_flags(MS_MGC_VAL), "MS_MGC_VAL");
+  // A bit without a name stays visible.
+  EXPECT_EQ(mount_flags(MS_BIND | 0x10000000), "MS_BIND|0x10000000");
+  EXPECT_EQ(umount_flags(0), "0");
+  EXPECT_EQ(umount_flags(MNT_DETACH | UMOUNT_NOFOLLOW), "MNT_DETACH|UMOUNT_NOFOLLOW");
 }
 
 TEST(Names, ErrnoAndSignal) {
@@ -172,6 +188,33 @@ TEST(Decode, Enumerations) {
   EXPECT_EQ(decode_entry(arch::find_syscall(arch::Sys::rt_sigprocmask), raw({SIG_SETMASK, 0, 0, 8}), self)[0], "SIG_SETMASK");
   // A value without a name stays a number.
   EXPECT_EQ(decode_entry(arch::find_syscall(arch::Sys::fcntl), raw({3, 9999, 0}), self)[1], "9999");
+}
+
+// mount(2) as strace shows it: the type and the data are strings, the
+// flags names (not a pointer and a number).
+TEST(Decode, Mount) {
+  const tracer::GuestMemory self(getpid());
+  const char* source = "none";
+  const char* target = "/mnt";
+  const char* type = "tmpfs";
+  const char* data = "mode=755";
+  const auto& row = *arch::find_syscall("mount");
+  EXPECT_EQ(decode_entry(row,
+                         raw({reinterpret_cast<std::uint64_t>(source),
+                              reinterpret_cast<std::uint64_t>(target),
+                              reinterpret_cast<std::uint64_t>(type), MS_NOSUID | MS_NODEV,
+                              reinterpret_cast<std::uint64_t>(data)}),
+                         self),
+            (std::vector<std::string>{"\"none\"", "\"/mnt\"", "\"tmpfs\"",
+                                      "MS_NOSUID|MS_NODEV", "\"mode=755\""}));
+  EXPECT_EQ(decode_entry(row,
+                         raw({reinterpret_cast<std::uint64_t>(target),
+                              reinterpret_cast<std::uint64_t>(target), 0, MS_BIND | MS_REC, 0}),
+                         self),
+            (std::vector<std::string>{"\"/mnt\"", "\"/mnt\"", "NULL", "MS_BIND|MS_REC", "NULL"}));
+  EXPECT_EQ(decode_entry(*arch::find_syscall("umount2"),
+                         raw({reinterpret_cast<std::uint64_t>(target), MNT_DETACH}), self),
+            (std::vector<std::string>{"\"/mnt\"", "MNT_DETACH"}));
 }
 
 TEST(Decode, WriteBufferAndSignals) {

@@ -55,19 +55,28 @@ TEST(Placement, RunnableCountsBusyTasksNotSleepingOnes) {
 // A sleeping thread of this (running) process is S: the state is the
 // thread's own.
 TEST(Placement, RunnableSeesASleepingThreadOfARunningProcess) {
+  // The thread blocks in read(2) on a pipe until the end: always S. (A
+  // usleep(1000) loop was R often enough on a loaded machine, waiting for a
+  // CPU after each wake-up, that 200 samples could all see it runnable.)
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
   std::atomic<pid_t> tid{0};
-  std::atomic<bool> done{false};
   std::thread t([&] {
     tid = static_cast<pid_t>(syscall(SYS_gettid));
-    while (!done) usleep(1000);
+    char c;
+    (void)!read(p[0], &c, 1);
   });
   while (tid == 0) usleep(100);
-  usleep(20000);
   std::size_t n = 1;
-  for (int i = 0; i < 200 && n != 0; ++i) n = Placement::runnable({tid.load()});
-  EXPECT_EQ(n, 0u) << "a thread in usleep() is S";
-  done = true;
+  for (int i = 0; i < 2000 && n != 0; ++i) {
+    n = Placement::runnable({tid.load()});
+    if (n != 0) usleep(1000);  // not yet in read(): give it the CPU
+  }
+  EXPECT_EQ(n, 0u) << "a thread blocked in read() is S";
+  (void)!write(p[1], "x", 1);
   t.join();
+  close(p[0]);
+  close(p[1]);
 }
 
 }  // namespace

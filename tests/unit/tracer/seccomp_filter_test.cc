@@ -360,5 +360,68 @@ TEST(SeccompFilter, NotifiedCallsReturnUserNotifAndWithoutNotifyTrace) {
   expect_matches_policy(traced);
 }
 
+// open(2) and openat(2) notified only when their flags create (O_CREAT,
+// the kernel's __O_TMPFILE bit): an open without them, the usual kind,
+// costs nothing. Without notifications those stop, the others still run.
+TEST(SeccompFilter, ConditionalNotificationOnlyWhenItsBitsAreSet) {
+  constexpr std::uint64_t kCreat = 0100, kTmpfile = 020000000, kDirectory = 0200000;
+  Policy policy(Arch::kX86_64);
+  const int openat = nr_of("openat", Arch::kX86_64);
+  policy.set(Arch::kX86_64, openat, Decision::notify_if_any(2, kCreat | kTmpfile));
+  auto with_flags = [&](const Policy& p, std::uint64_t flags) {
+    seccomp_data d{};
+    d.arch = AUDIT_ARCH_X86_64;
+    d.nr = openat;
+    d.args[0] = d.args[1] = d.args[3] = ~0ULL;  // the others do not count
+    d.args[2] = flags;
+    return test::run_bpf(build_filter(p), d);
+  };
+  EXPECT_EQ(with_flags(policy, 0), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(with_flags(policy, kDirectory | 04000), SECCOMP_RET_ALLOW);  // opendir()
+  EXPECT_EQ(with_flags(policy, kCreat | 01), SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(with_flags(policy, kTmpfile | kDirectory | 02), SECCOMP_RET_USER_NOTIF);
+  const Policy traced = policy.without_notify();
+  EXPECT_EQ(with_flags(traced, 0), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(with_flags(traced, kCreat), SECCOMP_RET_TRACE);
+  expect_matches_policy(policy);
+  expect_matches_policy(traced);
+}
+
+// A handler that asks for openat as a notification when its flags have
+// `bits` (~0: every call), or (bits 0) a trace of every call.
+class OpenatBy final : public SyscallHandler {
+ public:
+  explicit OpenatBy(std::uint64_t bits) : bits_(bits) {}
+  std::string_view name() const override { return "o"; }
+  Decision decision(const arch::SyscallDesc& row, Arch) const override {
+    if (row.sys != arch::Sys::openat) return Decision::allow();
+    // Translators: any number of them may see one call.
+    if (bits_ == 0) return Decision::trace().in(Phase::kTranslate);
+    const Decision d = bits_ == ~0ULL ? Decision::notify() : Decision::notify_if_any(2, bits_);
+    return d.in(Phase::kTranslate);
+  }
+  Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
+
+ private:
+  std::uint64_t bits_;
+};
+
+Decision openat_by(std::initializer_list<std::uint64_t> wishes) {
+  HandlerList list;
+  for (std::uint64_t w : wishes) list.push_back(std::make_unique<OpenatBy>(w));
+  return build_policy(list, Arch::kX86_64)->decide(Arch::kX86_64, nr_of("openat", Arch::kX86_64));
+}
+
+// Conditions combine as conditional traces do: the same one stays, another
+// one or none notifies every call, and a trace of every call wins.
+TEST(BuildPolicy, ConditionalNotificationsCombineToTheWeakerCondition) {
+  EXPECT_EQ(openat_by({0100}), Decision::notify_if_any(2, 0100));
+  EXPECT_EQ(openat_by({0100, 0100}), Decision::notify_if_any(2, 0100));
+  EXPECT_EQ(openat_by({0100, 01}), Decision::notify());
+  EXPECT_EQ(openat_by({0100, ~0ULL}), Decision::notify());
+  EXPECT_EQ(openat_by({0100, 0}), Decision::trace());
+  EXPECT_EQ(openat_by({0, 0100}), Decision::trace());
+}
+
 }  // namespace
 }  // namespace cocoon::tracer

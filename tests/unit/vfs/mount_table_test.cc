@@ -90,6 +90,32 @@ TEST(MountTable, DescribeListsEveryMountSorted) {
             "/z                      bind      ro   /srv/z\n");
 }
 
+TEST(MountTable, LinksInGuestTerms) {
+  MountTable t(HostPath("/r"));
+  ASSERT_TRUE(t.add(Mount{GuestPath("/a"), HostPath("/srv/a")}));
+  ASSERT_TRUE(t.add(Mount{GuestPath("/inside"), HostPath("/r/x")}));
+  const Mount& root = t.root();
+  const Mount& a = *t.find("/a");
+  EXPECT_FALSE(link_in_guest_terms(a, "/srv/a/sub"));  // off until set
+  t.set_links_in_guest_terms();
+  EXPECT_EQ(link_in_guest_terms(a, "/srv/a/sub"), "/a/sub");
+  EXPECT_EQ(link_in_guest_terms(a, "/srv/a"), "/a");
+  EXPECT_FALSE(link_in_guest_terms(a, "/srv/ab"));     // not under the source
+  EXPECT_FALSE(link_in_guest_terms(a, "/r/etc"));      // another tree
+  EXPECT_FALSE(link_in_guest_terms(a, "sub"));         // relative
+  EXPECT_EQ(link_in_guest_terms(root, "/r/usr/lib"), "/usr/lib");
+  EXPECT_EQ(link_in_guest_terms(root, "/r"), "/");
+  // A bind whose source lies in the root's: PRoot takes its links for the
+  // rootfs's, so the bind's own rule is off.
+  EXPECT_FALSE(t.find("/inside")->links_in_guest_terms);
+  // The host's "/" as the root: nothing changes, and binds keep theirs.
+  MountTable host(HostPath("/"));
+  ASSERT_TRUE(host.add(Mount{GuestPath("/a"), HostPath("/srv/a")}));
+  host.set_links_in_guest_terms();
+  EXPECT_FALSE(link_in_guest_terms(host.root(), "/etc"));
+  EXPECT_FALSE(host.find("/a")->links_in_guest_terms);
+}
+
 class MountSetupTest : public ::testing::Test {
  protected:
   MountSetupTest() {
@@ -128,6 +154,21 @@ TEST_F(MountSetupTest, MissingSourcesAndKindMismatches) {
             "cannot mount '/srv/file' on '/etc': a non-directory over a directory");
   EXPECT_EQ(make_mount_table(fs_, "/r/etc/passwd").error(),
             "root '/r/etc/passwd' is not a directory");
+}
+
+// A bind of the host's /proc (PRoot's -R, `-b /proc`) is the proc
+// filesystem --proc mounts: its magic links are told apart by that.
+TEST_F(MountSetupTest, BindOfHostProcIsProc) {
+  fs_.dir("/proc/1");
+  auto t = make_mount_table(fs_, "/r");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(add_mount(*t, fs_, {.source = "/proc/", .target = "/proc"}), true);
+  EXPECT_EQ(add_mount(*t, fs_, {.source = "/proc/1", .target = "/one"}), true);
+  EXPECT_EQ(add_mount(*t, fs_, {.source = "/srv/mods", .target = "/mods"}), true);
+  ASSERT_NE(t->find("/proc"), nullptr);
+  EXPECT_EQ(t->find("/proc")->kind, MountKind::kProc);
+  EXPECT_EQ(t->find("/one")->kind, MountKind::kBind);
+  EXPECT_EQ(t->find("/mods")->kind, MountKind::kBind);
 }
 
 TEST_F(MountSetupTest, SymlinkIsCreatedAtThePathItself) {

@@ -91,6 +91,20 @@ TEST_F(FlagsTest, MagicLinks) {
             "/proc/123/cwd -> /proc/123/cwd");
 }
 
+// A trailing slash follows the last link and asks for a directory
+// (path_resolution(7)), as lstat("/proc/self/cwd/") and
+// open("/proc/PID/fd/N/") do: the directory the link stands for, or
+// ENOTDIR for what is not one.
+TEST_F(FlagsTest, MagicLinkWithTrailingSlash) {
+  const ResolveFlags nofollow{.follow_last = false};
+  EXPECT_EQ(show("/proc/self/cwd/", nofollow), "/home/u -> /r/home/u");
+  EXPECT_EQ(show("/proc/123/cwd/", {}), "/home/u -> /r/home/u");
+  EXPECT_EQ(show("/proc/123/root/", nofollow), "/ -> /r");
+  EXPECT_EQ(show("/proc/123/fd/1/", nofollow), err(ENOTDIR));
+  EXPECT_EQ(show("/proc/123/fd/0/", {}), err(ENOTDIR));
+  EXPECT_EQ(show("/proc/123/cwd/", {.no_magiclinks = true}), err(ELOOP));
+}
+
 TEST(ProcMagicLink, Patterns) {
   EXPECT_TRUE(is_proc_magic_link("/self/cwd"));
   EXPECT_TRUE(is_proc_magic_link("12/fd/3"));

@@ -142,6 +142,22 @@ TEST_F(ResolverTest, SymlinksCrossOutOfBinds) {
   EXPECT_EQ(show("/mnt/data/abs/lib/libc.so"), "/usr/lib/libc.so -> /r/usr/lib/libc.so");
 }
 
+// PRoot's rule (`cocoon proot`): absolute links naming host paths in the
+// same tree are followed in guest terms; others as stored.
+TEST_F(ResolverTest, LinksInGuestTerms) {
+  fs_.link("/srv/data/self", "/srv/data/sub");
+  fs_.link("/srv/data/root_host", "/r/usr/lib");
+  fs_.link("/r/host_lib", "/r/usr/lib");
+  EXPECT_EQ(show("/mnt/data/self"), err(ENOENT));  // /srv/data/sub: not in the guest
+  EXPECT_EQ(show("/host_lib/libc.so"), err(ENOENT));
+  table_.set_links_in_guest_terms();
+  EXPECT_EQ(show("/mnt/data/self"), "/mnt/data/sub -> /srv/data/sub");
+  EXPECT_EQ(show("/host_lib/libc.so"), "/usr/lib/libc.so -> /r/usr/lib/libc.so");
+  // In a bind, a body in another tree (here the root's) stays a host path.
+  EXPECT_EQ(show("/mnt/data/root_host/libc.so"), err(ENOENT));
+  EXPECT_EQ(show("/mnt/data/abs/lib/libc.so"), "/usr/lib/libc.so -> /r/usr/lib/libc.so");
+}
+
 TEST_F(ResolverTest, NestedBindsLongestPrefixWins) {
   fs_.dir("/srv/inner/x");
   add(Mount{GuestPath("/mnt/data/sub/in"), HostPath("/srv/inner")});

@@ -44,6 +44,17 @@ struct RunConfig {
   // The guest's working directory (-w); unset: cocoon's own when the guest
   // can see it, else "/".
   std::optional<std::string> cwd;
+  // PRoot's rules for it (initialize_cwd(), PRoot's cli.c): a directory the
+  // guest cannot enter is a warning and the command starts in "/"; and PWD
+  // in the command's environment names the canonical guest directory (so a
+  // shell does not keep a PWD that names the same host directory by its
+  // host path).
+  bool cwd_falls_back = false;
+  bool export_pwd = false;
+  // PRoot's rule for absolute symlinks in the root and the binds: a body
+  // naming a path under the same mount's source is shown and followed in
+  // guest terms (vfs::Mount::links_in_guest_terms).
+  bool links_in_guest_terms = false;
   // Confine the guest with Landlock to the root's and the mounts' host trees
   // when there is a view to confine it to (--no-landlock turns it off).
   bool landlock = true;

@@ -39,6 +39,8 @@ std::string mmap_flags(std::uint64_t v);    // MAP_PRIVATE|MAP_ANONYMOUS
 std::string clone_flags(std::uint64_t v);   // CLONE_VM|...|SIGCHLD
 std::string access_mode(std::uint64_t v);   // F_OK, R_OK|X_OK
 std::string file_mode(std::uint64_t v);     // S_IFREG|0644, or 0755 without type
+std::string mount_flags(std::uint64_t v);   // MS_BIND|MS_REC, or 0
+std::string umount_flags(std::uint64_t v);  // MNT_DETACH|UMOUNT_NOFOLLOW, or 0
 
 // "ENOENT"; "E123" for a number glibc has no name for.
 std::string errno_name(int err);

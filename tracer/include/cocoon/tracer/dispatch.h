@@ -48,11 +48,14 @@ class Dispatcher {
   Verdict on_entry(Tracee& t, arch::SyscallRegs& regs);
   // Runs the entry chain of a call that arrived as a seccomp user
   // notification (Action::kNotify): the same handlers, with `memory`
-  // confirming each read. The verdict is the answer (kSkip) or "let it run
-  // as it is" (kResume); a handler that edited `regs` or asked for the exit
-  // breaks kNotify's contract, and the call fails with ENOSYS rather than
-  // run without the edit.
-  Verdict on_notification(Tracee& t, arch::SyscallRegs& regs, const GuestMemory& memory);
+  // confirming each read. The verdict is the answer (kSkip, kInstallFd) or
+  // "let it run as it is" (kResume); a handler that edited `regs` or asked
+  // for the exit breaks kNotify's contract, and the call fails with ENOSYS
+  // rather than run without the edit. `via`: kSettle when the call is
+  // answered at the signal-delivery stop that interrupted it (no
+  // descriptor can be installed there).
+  Verdict on_notification(Tracee& t, arch::SyscallRegs& regs, const GuestMemory& memory,
+                          Via via = Via::kNotification);
   // Runs the exit handlers the entry recorded, the other way round: fix-ups
   // first, the translating handlers last.
   void on_exit(Tracee& t, arch::SyscallRegs& regs);

@@ -17,16 +17,31 @@ struct Tracee;
 
 // What a handler asks for at a syscall's entry.
 struct Verdict {
-  enum class Kind : std::uint8_t { kResume, kSkip };
+  // kInstallFd, for a notified call only (SyscallStop::via): the call's
+  // result is a new descriptor of the guest's, a copy of the tracer's
+  // descriptor `value`, which the tracer then closes
+  // (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND, Linux 5.14:
+  // the guest installs it itself, under its own RLIMIT_NOFILE).
+  enum class Kind : std::uint8_t { kResume, kSkip, kInstallFd };
   Kind kind = Kind::kResume;
   std::int64_t value = 0;  // the result of a skipped call (-errno for errors)
   bool want_exit = false;  // also stop at the syscall's exit (costs a stop)
+  bool cloexec = false;    // kInstallFd: the guest's copy is close-on-exec
 
   static Verdict resume() { return {}; }
   static Verdict resume_to_exit() { return {Kind::kResume, 0, true}; }
   static Verdict skip(std::int64_t result) { return {Kind::kSkip, result, false}; }
   static Verdict deny(int err) { return skip(-static_cast<std::int64_t>(err)); }
+  static Verdict install_fd(int fd, bool cloexec) { return {Kind::kInstallFd, fd, false, cloexec}; }
 };
+
+// How a call reaches its handlers: at a ptrace stop (registers may be
+// edited, the exit stop asked for); from a seccomp user notification
+// (neither, but a new descriptor may be answered: Verdict::install_fd); or
+// a notified call being settled at the signal-delivery stop that
+// interrupted it before its receipt (the task is stopped; neither, nor a
+// descriptor: a plain resume makes the call restart, notified again).
+enum class Via : std::uint8_t { kStop, kNotification, kSettle };
 
 // One stop of one syscall, as a handler sees it. `regs` edits are written
 // back by the tracer after the handlers ran. `call`: the arguments as the
@@ -37,6 +52,7 @@ struct SyscallStop {
   const arch::SyscallDesc& desc;
   const GuestMemory& memory;
   DecodedCall call{};
+  Via via = Via::kStop;
 };
 
 class SyscallHandler {
@@ -57,7 +73,9 @@ class SyscallHandler {
   // guest's memory only to answer, and returns skip/deny or a plain
   // resume: no register edit, no exit stop, no ptrace request (it may run
   // on another thread than the one that traces). Then the call costs no
-  // ptrace stop when no other handler traces it.
+  // ptrace stop when no other handler traces it. The same on_entry also
+  // runs at ptrace stops (no listener, or another handler traces the row):
+  // SyscallStop::via says which.
   virtual Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const = 0;
 
   // Called at the entry of a traced syscall (seccomp stop, or syscall-entry

@@ -52,11 +52,12 @@ enum class Phase : std::uint8_t {
 struct Decision {
   Action action = Action::kAllow;
   std::uint16_t err = 0;  // for kErrno
-  // For kTrace: -1 stops at every call; 0..5 only at calls whose argument
-  // `nonzero_arg` is not 0, the others running as allowed. The filter reads
-  // the argument itself (seccomp_data.args), so send(), which glibc makes as
-  // sendto() with a NULL address, costs no stop when only the address
-  // matters.
+  // For kTrace and kNotify: -1 acts on every call; 0..5 only on calls whose
+  // argument `nonzero_arg` has a bit of `when_bits` set (all bits: is not
+  // 0), the others running as allowed. The filter reads the argument itself
+  // (seccomp_data.args), so send(), which glibc makes as sendto() with a
+  // NULL address, costs no stop when only the address matters, and an
+  // open(2) without O_CREAT none when only creations matter.
   std::int8_t nonzero_arg = -1;
   // A refusal ahead of `action`: a call whose argument `refuse_arg` (0..5)
   // has any bit of `refuse_bits` set fails with `refuse_err` without
@@ -68,6 +69,7 @@ struct Decision {
   std::int8_t refuse_arg = -1;
   std::uint16_t refuse_err = 0;
   std::uint64_t refuse_bits = 0;
+  std::uint64_t when_bits = ~std::uint64_t{0};  // with nonzero_arg
   // For kTrace and kNotify: where the handler's on_entry runs.
   Phase phase = Phase::kEmulate;
   // The decision stands only when no other handler emulates the row: one
@@ -83,6 +85,13 @@ struct Decision {
   static constexpr Decision notify() { return {Action::kNotify, 0}; }
   static constexpr Decision trace_if_nonzero(int arg) {
     return {Action::kTrace, 0, static_cast<std::int8_t>(arg)};
+  }
+  // Notified when argument `arg` has any of `bits`; allowed otherwise.
+  static constexpr Decision notify_if_any(int arg, std::uint64_t bits) {
+    Decision d = notify();
+    d.nonzero_arg = static_cast<std::int8_t>(arg);
+    d.when_bits = bits;
+    return d;
   }
   static constexpr Decision fail(int e) { return {Action::kErrno, static_cast<std::uint16_t>(e)}; }
   static constexpr Decision kill() { return {Action::kKill, 0}; }
@@ -117,12 +126,23 @@ struct Decision {
     return d;
   }
   constexpr bool refuses() const { return refuse_arg >= 0; }
+  // Acts only on some calls (see nonzero_arg).
+  constexpr bool conditional() const {
+    return (action == Action::kTrace || action == Action::kNotify) && nonzero_arg >= 0;
+  }
+  // This decision for every call, its condition dropped.
+  constexpr Decision unconditional() const {
+    Decision d = *this;
+    d.nonzero_arg = -1;
+    d.when_bits = ~std::uint64_t{0};
+    return d;
+  }
   // What the decision comes to for one call: the refusal when its bits are
-  // set; allow when a conditional trace's argument is 0.
+  // set; allow when a conditional decision's argument has none of its bits.
   template <typename Args>
   constexpr Decision for_call(const Args& args) const {
     if (refuse_arg >= 0 && (args(refuse_arg) & refuse_bits) != 0) return fail(refuse_err);
-    if (action == Action::kTrace && nonzero_arg >= 0 && args(nonzero_arg) == 0) return allow();
+    if (conditional() && (args(nonzero_arg) & when_bits) == 0) return allow();
     return unguarded();
   }
   friend bool operator==(const Decision&, const Decision&) = default;

@@ -34,6 +34,11 @@ struct TracerOptions {
   // Kill what is left of the guest tree when the command exits; by default
   // cocoon waits for every traced process, as PRoot does.
   bool kill_on_exit = false;
+  // The run's status is the exit code of the last process that exited
+  // (PRoot's rule: event_loop()'s last_exit_status), not the command's: a
+  // child the command never waited for may end after it. A process a
+  // signal killed does not count; when none exited, the command's 128+N.
+  bool status_of_last_exit = false;
   // The host directory the command starts in (the guest's working directory
   // translated); empty: cocoon's own.
   std::string cwd;
@@ -109,6 +114,7 @@ class Tracer {
   std::unique_ptr<KillSwitch> kill_switch_;
   pid_t root_ = 0;
   std::optional<int> root_status_;
+  std::optional<int> last_exit_;  // the last process's exit code (status_of_last_exit)
   bool spin_ = false;  // the last event was a syscall stop: poll for the next
   // Tasks reaped by the event loop's waitpid, counted as soon as it
   // returns, without the lock (NotificationRef: when none was, a notified

@@ -40,7 +40,18 @@ struct Mount {
   bool read_only = false;  // writes under it are EROFS
   bool directory = true;   // false for a file bind and for a symlink
   std::string symlink_target;  // kSymlink only: the link's body
+  // PRoot's rule for absolute symlinks under this mount (its -r and -b):
+  // a body naming the source or a path under it is shown and followed as
+  // the same path under the target (link_in_guest_terms()). Off: bodies
+  // are as stored, as a bind mount's are.
+  bool links_in_guest_terms = false;
 };
+
+// A symlink's body as the guest sees it under `m` when the mount has
+// links_in_guest_terms: an absolute body naming m's source (or a path
+// under it) becomes the same path under m's target. nullopt otherwise (a
+// relative body, another tree, the rule off, nothing changed).
+std::optional<std::string> link_in_guest_terms(const Mount& m, std::string_view body);
 
 class MountTable {
  public:
@@ -61,6 +72,10 @@ class MountTable {
   // bwrap's --remount-ro of an existing mount point: that mount becomes
   // read-only. False when `guest` is not one.
   bool make_read_only(std::string_view guest);
+  // The root's symlinks, and those of the binds whose sources lie outside
+  // the root's, follow PRoot's rule (Mount::links_in_guest_terms), for
+  // `cocoon proot`.
+  void set_links_in_guest_terms();
   // The mount covering `guest`: the longest target that is a component prefix.
   const Mount& covering(std::string_view guest) const;
   // Whether `guest` lies strictly on the way to a mount target ("/a" and

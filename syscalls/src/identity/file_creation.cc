@@ -1,0 +1,420 @@
+#include "file_creation.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <span>
+#include <string_view>
+#include <utility>
+
+#include "cocoon/tracer/tracee.h"
+#include "file_target.h"
+#include "file_view.h"
+#include "identity.h"
+
+namespace cocoon::syscalls {
+
+using tracer::Decision;
+using tracer::Verdict;
+using tracer::Via;
+
+namespace {
+
+using arch::ArgRole;
+using arch::Sys;
+
+// The open(2) flags that make a file (include/uapi/asm-generic/fcntl.h:
+// the same values on x86-64, arm64 and riscv64). __O_TMPFILE is the
+// kernel's bit alone: glibc's adds O_DIRECTORY, which every opendir()
+// passes.
+constexpr std::uint64_t kTmpfileBit = 020000000;
+constexpr std::uint64_t kCreatingFlags = O_CREAT | kTmpfileBit;
+
+enum class Kind : std::uint8_t { kNone, kDir, kNode, kSymlink, kOpen };
+
+Kind kind_of(Sys sys) {
+  switch (sys) {
+    case Sys::mkdir: case Sys::mkdirat: return Kind::kDir;
+    case Sys::mknod: case Sys::mknodat: return Kind::kNode;
+    case Sys::symlink: case Sys::symlinkat: return Kind::kSymlink;
+    case Sys::open: case Sys::openat: case Sys::openat2: case Sys::creat: return Kind::kOpen;
+    default: return Kind::kNone;
+  }
+}
+
+}  // namespace
+
+// What one call asks to make.
+struct FileCreations::Request {
+  Kind kind = Kind::kNone;
+  std::uint64_t flags = 0;  // an open's
+  std::uint32_t mode = 0;   // the mode asked, before the umask (mknod: with its type)
+  std::string link;         // a symlink's target
+  bool tmpfile() const { return (flags & O_TMPFILE) == O_TMPFILE; }
+};
+
+namespace {
+
+using Request = FileCreations::Request;
+
+// struct open_how (include/uapi/linux/openat2.h).
+struct OpenHow {
+  std::uint64_t flags, mode, resolve;
+};
+
+// An open's flags and mode; nullopt when it makes nothing, or when its
+// arguments are the kernel's to refuse.
+std::optional<Request> open_request(const tracer::SyscallStop& stop, Request q) {
+  const arch::SyscallDesc& row = stop.desc;
+  const auto arg = [&](ArgRole r) { return stop.regs.arg(row.arg_index(r)); };
+  if (row.sys == Sys::creat) {
+    q.flags = O_CREAT | O_WRONLY | O_TRUNC;  // creat(2)
+    q.mode = static_cast<std::uint32_t>(arg(ArgRole::kMode));
+  } else if (row.sys == Sys::openat2) {
+    OpenHow how{};
+    const int at = row.arg_index(ArgRole::kOpenHow);
+    if (stop.regs.arg(at + 1) < sizeof how ||
+        !stop.memory.read(stop.regs.arg(at), std::as_writable_bytes(std::span(&how, 1)))) {
+      return std::nullopt;
+    }
+    // RESOLVE_* confine the walk from the guest's own dirfd, which
+    // cocoon's open would not start from: left to the kernel (and owned
+    // as a file without a record).
+    if (how.resolve != 0 || how.mode > 07777) return std::nullopt;
+    q.flags = how.flags;
+    q.mode = static_cast<std::uint32_t>(how.mode);
+  } else {
+    q.flags = arg(ArgRole::kOpenFlags);
+    q.mode = static_cast<std::uint32_t>(arg(ArgRole::kMode));
+  }
+  // O_PATH ignores O_CREAT (open(2)); O_CREAT with O_DIRECTORY or with
+  // O_TMPFILE is EINVAL (build_open_flags(), Linux 6.4): the kernel's.
+  const bool create = q.flags & O_CREAT;
+  if ((q.flags & O_PATH) || (!create && !q.tmpfile())) return std::nullopt;
+  if (create && (q.flags & O_DIRECTORY)) return std::nullopt;
+  q.mode &= 07777;  // S_IALLUGO (build_open_how())
+  return q;
+}
+
+// The call's request; nullopt as for open_request().
+std::optional<Request> request(const tracer::SyscallStop& stop) {
+  Request q{kind_of(stop.desc.sys)};
+  const auto mode = static_cast<std::uint32_t>(stop.regs.arg(stop.desc.arg_index(ArgRole::kMode)));
+  switch (q.kind) {
+    case Kind::kNone: return std::nullopt;
+    case Kind::kDir:
+      q.mode = mode & (S_IRWXU | S_IRWXG | S_IRWXO | S_ISVTX);  // vfs_mkdir()
+      return q;
+    case Kind::kNode:
+      // mknod(2): type 0 is a regular file; devices are FileOwners' own
+      // (a regular file standing for one); other types are EINVAL.
+      q.mode = mode & (S_IFMT | 07777);
+      if ((q.mode & S_IFMT) == 0) q.mode |= S_IFREG;
+      if (!S_ISREG(q.mode) && !S_ISFIFO(q.mode) && !S_ISSOCK(q.mode)) return std::nullopt;
+      return q;
+    case Kind::kSymlink: {
+      auto link = stop.memory.read_path(stop.regs.arg(0));
+      if (!link || link->empty()) return std::nullopt;  // EFAULT, ENOENT: the kernel's
+      q.link = std::move(*link);
+      return q;
+    }
+    case Kind::kOpen: return open_request(stop, q);
+  }
+  return std::nullopt;
+}
+
+// A name as the tracer's *at() calls take it: the guest's duplicated
+// dirfd, or AT_FDCWD with an absolute path. An empty name is the dirfd
+// itself (AT_EMPTY_PATH).
+struct At {
+  int dirfd;
+  std::string name;
+};
+
+At entry_at(const Target& t) {
+  return t.base.fd >= 0 ? At{t.base.fd, t.rel} : At{AT_FDCWD, t.path};
+}
+
+std::string_view without_trailing_slashes(std::string_view p) {
+  while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
+  return p;
+}
+
+// The directory the entry goes in.
+At parent_at(const Target& t) {
+  const At e = entry_at(t);
+  const std::string_view name = without_trailing_slashes(e.name);
+  const std::size_t slash = name.rfind('/');
+  if (slash == std::string_view::npos) return {e.dirfd, ""};
+  return {e.dirfd, std::string(name.substr(0, slash == 0 ? 1 : slash))};
+}
+
+std::expected<struct statx, int> statx_at(const At& at, int flags) {
+  struct statx sx {};
+  if (at.name.empty()) flags |= AT_EMPTY_PATH;
+  if (::statx(at.dirfd, at.name.c_str(), flags, STATX_BASIC_STATS | STATX_BTIME, &sx) != 0) {
+    return std::unexpected(errno);
+  }
+  return sx;
+}
+
+// Whether the real user may add an entry to `dir`: write and search there,
+// search on the way (faccessat2(2) with AT_EACCESS, Linux 5.8). Errors
+// other than EACCES are the kernel's to report.
+bool real_user_may_create(const At& dir) {
+  const int flags = AT_EACCESS | (dir.name.empty() ? AT_EMPTY_PATH : 0);
+  return syscall(SYS_faccessat2, dir.dirfd, dir.name.c_str(), W_OK | X_OK, flags) == 0 ||
+         errno != EACCES;
+}
+
+// The directory the guest's path starts from, as the tracer reaches it.
+std::string anchor_of(const Target& t, pid_t tid) {
+  if (!t.fd_link.empty() && t.path.starts_with(t.fd_link)) return t.fd_link;
+  const std::string cwd = "/proc/" + std::to_string(tid) + "/cwd";
+  return t.path.starts_with(cwd + "/") ? cwd : "/";
+}
+
+std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+// cocoon's own umask, which its *at() calls apply on top of the guest's
+// (/proc/self/status: reading it with umask(2) would change it meanwhile
+// for the other thread).
+std::uint32_t own_umask() { return process_umask(static_cast<pid_t>(::getpid())); }
+
+}  // namespace
+
+OpenedDirs& OpenedDirs::operator=(OpenedDirs&& o) noexcept {
+  if (this != &o) {
+    restore();
+    dirs_ = std::exchange(o.dirs_, {});
+  }
+  return *this;
+}
+
+void OpenedDirs::restore() {
+  for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
+    (void)::fchmodat(AT_FDCWD, fd_path(it->fd).c_str(), it->mode, 0);
+    ::close(it->fd);
+  }
+  dirs_.clear();
+}
+
+OpenedDirs OpenedDirs::open_to(const std::string& anchor, const std::string& path) {
+  OpenedDirs out;
+  const std::string_view p = without_trailing_slashes(path);
+  const std::size_t last = p.rfind('/');
+  const std::size_t first = anchor == "/" ? 0 : anchor.size();
+  if (last == std::string_view::npos || last < first) return out;
+  std::string previous;
+  for (std::size_t k = first; k <= last; k = p.find('/', k + 1)) {
+    std::string dir(k == 0 ? "/" : p.substr(0, k));
+    if (dir == previous) continue;  // "a//b"
+    previous = dir;
+    const std::uint32_t need = k == last ? S_IWUSR | S_IXUSR : S_IXUSR;
+    struct statx sx {};
+    if (::statx(AT_FDCWD, dir.c_str(), 0, STATX_TYPE | STATX_MODE | STATX_UID, &sx) != 0 ||
+        !S_ISDIR(sx.stx_mode)) {
+      break;
+    }
+    if (sx.stx_uid != ::geteuid() || (sx.stx_mode & need) == need) continue;
+    const int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) break;
+    const std::uint32_t mode = sx.stx_mode & 07777;
+    if (::fchmodat(AT_FDCWD, fd_path(fd).c_str(), mode | need, 0) != 0) {
+      ::close(fd);
+      break;
+    }
+    out.dirs_.push_back({fd, mode});
+  }
+  return out;
+}
+
+namespace {
+
+// The record of a new file: its creator's ids (or, for the configured
+// ones, what a file without a record shows: fakeroot -u's real owner), the
+// set-group-ID directory's group, the mode asked where the real one is
+// wider. Nothing when the real file says it all. The errno of a failed
+// write of the database.
+int record_new(IdentityState& s, const struct statx& sx, const FileCreations::Pending& p) {
+  const Shown base = shown(s, sx);
+  FileRecord r;
+  r.btime_sec = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_sec : 0;
+  r.btime_nsec = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_nsec : 0;
+  r.uid = p.default_ids ? base.uid : p.uid;
+  r.gid = p.setgid_dir || !p.default_ids ? p.gid : base.gid;
+  std::uint32_t mode = sx.stx_mode;
+  if (p.widened) mode &= ~(S_IRWXU & ~p.asked);
+  // inode_init_owner(): a directory made in a set-group-ID one is one too.
+  if (p.setgid_dir && S_ISDIR(mode)) mode |= S_ISGID;
+  // ... and a group-executable file made there by a caller outside its
+  // group, without CAP_FSETID, is not (mode_strip_sgid()).
+  if (p.drop_setgid && !S_ISDIR(mode) && (mode & S_IXGRP)) mode &= ~S_ISGID;
+  r.mode = mode;
+  r.mode_faked = mode != sx.stx_mode;
+  r.rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+  if (r.uid == base.uid && r.gid == base.gid && !r.mode_faked) return 0;
+  return s.db.put(key_of(sx), r);
+}
+
+}  // namespace
+
+FileCreations::FileCreations(IdentityState& s, GuestFds& fds, tracer::ProcessRegistry& registry)
+    : s_(s), fds_(fds), pending_(registry), own_umask_(own_umask()) {}
+
+bool FileCreations::creates(Sys sys) { return kind_of(sys) != Kind::kNone; }
+
+std::optional<Decision> FileCreations::decision(const arch::SyscallDesc& row) {
+  const Kind kind = kind_of(row.sys);
+  if (kind == Kind::kNone) return std::nullopt;
+  // open and openat: only those whose flags create (the filter tests the
+  // bits); creat always; openat2's flags are in memory.
+  const int flags = row.arg_index(ArgRole::kOpenFlags);
+  return kind == Kind::kOpen && flags >= 0 ? Decision::notify_if_any(flags, kCreatingFlags)
+                                           : Decision::notify();
+}
+
+Verdict FileCreations::on_entry(tracer::SyscallStop& stop) {
+  const auto q = request(stop);
+  if (!q) return Verdict::resume();
+  const Credentials& c = s_.of(stop.tracee.tgid);
+  Pending p;
+  p.uid = c.fsuid;
+  p.gid = c.fsgid;
+  p.default_ids = p.uid == s_.config.uid && p.gid == s_.config.gid;
+  p.widened = q->kind == Kind::kDir && (q->mode & S_IRWXU) != S_IRWXU;
+  p.asked = q->mode;
+  // The directory's group matters to a creator with other ids, or when a
+  // recorded set-group-ID directory could give another.
+  const bool group_asked = !p.default_ids || s_.db.setgid_dirs() > 0;
+  if (!c.fs_privileged() && !group_asked && !p.widened) return Verdict::resume();
+  auto t = target(fds_, stop, false);
+  if (!t) return Verdict::resume();  // the kernel says why
+  const At dir = parent_at(*t);
+  OpenedDirs opened;
+  if (c.fs_privileged() && !real_user_may_create(dir)) {
+    opened = OpenedDirs::open_to(anchor_of(*t, stop.tracee.tid), t->path);
+  }
+  bool fake_setgid = false;
+  if (group_asked) {
+    const auto d = statx_at(dir, 0);
+    if (!d) return Verdict::resume();
+    const Shown shown_dir = shown(s_, *d);
+    if (shown_dir.mode & S_ISGID) {
+      p.gid = shown_dir.gid;
+      p.setgid_dir = true;
+      p.drop_setgid = !c.fs_privileged() && !c.in_group(p.gid);
+      fake_setgid = q->kind == Kind::kDir && !(d->stx_mode & S_ISGID);
+    }
+  }
+  p.record = p.uid != s_.config.uid || p.gid != s_.config.gid || p.widened || fake_setgid;
+  if (!p.record && opened.empty()) return Verdict::resume();
+  if (stop.via == Via::kStop) return let_kernel_make(stop, *q, *t, std::move(p), std::move(opened));
+  // A settled open restarts, and comes again as a notification.
+  if (q->kind == Kind::kOpen && stop.via == Via::kSettle) return Verdict::resume();
+  return make(stop, *q, *t, p, !opened.empty());
+}
+
+// At a ptrace stop the kernel makes the file (a widened mkdir's mode
+// argument edited), and the exit stop records it.
+Verdict FileCreations::let_kernel_make(tracer::SyscallStop& stop, const Request& q,
+                                       const Target& t, Pending p, OpenedDirs opened) {
+  if (p.widened) stop.regs.set_arg(stop.desc.arg_index(ArgRole::kMode), q.mode | S_IRWXU);
+  // An open of an existing file makes nothing (O_CREAT without O_EXCL).
+  if (q.kind == Kind::kOpen && !q.tmpfile() && !(q.flags & O_EXCL) &&
+      host_statx({t.path, false, t.fd_link})) {
+    p.record = false;
+  }
+  if (!p.record && opened.empty()) return Verdict::resume();
+  if (q.kind != Kind::kOpen) p.path = t.path;
+  p.opened = std::make_shared<OpenedDirs>(std::move(opened));
+  pending_.set(stop.tracee.tid, std::move(p));
+  return Verdict::resume_to_exit();
+}
+
+void FileCreations::on_exit(tracer::SyscallStop& stop) {
+  auto p = pending_.take(stop.tracee.tid);
+  if (!p) return;
+  if (p->opened) p->opened->restore();
+  const std::int64_t result = stop.regs.result();
+  if (result < 0 || !p->record) return;
+  // An open's file through its new descriptor; the others by name.
+  const std::string fd =
+      "/proc/" + std::to_string(stop.tracee.tid) + "/fd/" + std::to_string(result);
+  const Target made =
+      p->path.empty() ? Target{fd, true, {}, {}, {}} : Target{p->path, false, {}, {}, {}};
+  if (const auto sx = host_statx(made)) (void)record_new(s_, *sx, *p);
+}
+
+namespace {
+
+// A new file for an open, and whether it was made; or the errno, 0 when
+// O_CREAT found the file there, which the kernel then opens as it is. When
+// only the directories cocoon opened let the guest reach it (`opened`),
+// cocoon opens it, a regular file only: the open of a FIFO would wait here
+// for a writer.
+std::expected<std::pair<OwnedFd, bool>, int> open_new(const Request& q, const At& e,
+                                                      std::uint32_t perm, bool opened) {
+  int flags = static_cast<int>(q.flags) | O_CLOEXEC;  // the guest's copy: install_fd
+  if (!q.tmpfile()) flags |= O_EXCL;
+  int fd = ::openat(e.dirfd, e.name.c_str(), flags, perm);
+  if (fd >= 0) return std::pair{OwnedFd(fd), true};
+  if (errno != EEXIST || q.tmpfile() || (q.flags & O_EXCL)) return std::unexpected(errno);
+  const auto sx = statx_at(e, AT_SYMLINK_NOFOLLOW);
+  if (!opened || !sx || !S_ISREG(sx->stx_mode)) return std::unexpected(0);
+  fd = ::openat(e.dirfd, e.name.c_str(), (flags & ~(O_CREAT | O_EXCL)) | O_NOFOLLOW);
+  if (fd < 0) return std::unexpected(errno);
+  return std::pair{OwnedFd(fd), false};
+}
+
+}  // namespace
+
+// From a notification (or one being settled, not an open): cocoon makes
+// the file itself with the guest's umask, records it and answers. No
+// Landlock ruleset is bypassed: a view that has one traces every path call
+// (Paths), which then comes as a ptrace stop.
+Verdict FileCreations::make(tracer::SyscallStop& stop, const Request& q, const Target& t,
+                            const Pending& p, bool opened) {
+  const At e = entry_at(t);
+  const std::uint32_t umask = q.kind == Kind::kSymlink ? 0 : process_umask(stop.tracee.tid);
+  // A widened directory: mode|0700 under the umask, as libfakeroot's mkdir.
+  const std::uint32_t perm = (q.mode | (p.widened ? S_IRWXU : 0)) & 07777 & ~umask;
+  OwnedFd fd;
+  int rc = 0;
+  switch (q.kind) {
+    case Kind::kDir: rc = ::mkdirat(e.dirfd, e.name.c_str(), perm); break;
+    case Kind::kNode: rc = ::mknodat(e.dirfd, e.name.c_str(), (q.mode & S_IFMT) | perm, 0); break;
+    case Kind::kSymlink: rc = ::symlinkat(q.link.c_str(), e.dirfd, e.name.c_str()); break;
+    case Kind::kOpen: {
+      auto o = open_new(q, e, perm, opened);
+      if (!o) return o.error() == 0 ? Verdict::resume() : Verdict::deny(guest_errno(t, o.error()));
+      if (!o->second) {  // there already: opened, not made
+        return Verdict::install_fd(std::exchange(o->first.fd, -1), q.flags & O_CLOEXEC);
+      }
+      fd = std::move(o->first);
+      break;
+    }
+    case Kind::kNone: return Verdict::resume();
+  }
+  if (rc != 0) return Verdict::deny(guest_errno(t, errno));
+  auto sx = fd.fd >= 0 ? statx_at({fd.fd, ""}, 0) : statx_at(e, AT_SYMLINK_NOFOLLOW);
+  if (sx && q.kind != Kind::kSymlink) {
+    // Give back the permission bits cocoon's own umask took.
+    const std::uint32_t want = (sx->stx_mode & 07777) | (perm & 0777 & own_umask_);
+    if (want != (sx->stx_mode & 07777u) &&
+        (fd.fd >= 0 ? ::fchmod(fd.fd, want) : ::fchmodat(e.dirfd, e.name.c_str(), want, 0)) == 0) {
+      sx->stx_mode = static_cast<std::uint16_t>((sx->stx_mode & S_IFMT) | want);
+    }
+  }
+  if (sx) {
+    if (int err = record_new(s_, *sx, p)) return Verdict::deny(err);
+  }
+  if (fd.fd >= 0) return Verdict::install_fd(std::exchange(fd.fd, -1), q.flags & O_CLOEXEC);
+  return Verdict::skip(0);
+}
+
+}  // namespace cocoon::syscalls
