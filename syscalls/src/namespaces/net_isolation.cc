@@ -67,10 +67,10 @@ AddressAnswer NetIsolation::to_host(const tracer::SyscallStop& stop,
 AddressAnswer NetIsolation::inet_to_host(const std::shared_ptr<HeldSocket>& held, AddressUse use,
                                          const SockAddr& guest, const NetLoopback& lo) {
   switch (inet_reach(guest, use)) {
-    case Reach::kNotInet: return AddressAnswer::as_is();
-    case Reach::kElsewhere:
+    case InetReach::kNotInet: return AddressAnswer::as_is();
+    case InetReach::kElsewhere:
       return AddressAnswer::refused(use == AddressUse::kBind ? EADDRNOTAVAIL : ENETUNREACH);
-    case Reach::kHere: break;
+    case InetReach::kHere: break;
   }
   // tcp(7): what a kernel whose TCP Fast Open is off for clients says; a
   // connect made with the data would be the kernel's to make, not cocoon's.

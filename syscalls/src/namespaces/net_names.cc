@@ -57,23 +57,23 @@ NetLoopback make_loopback(std::uint32_t addr) {
   return lo;
 }
 
-Reach inet_reach(const SockAddr& a, AddressUse use) {
+InetReach inet_reach(const SockAddr& a, AddressUse use) {
   switch (a.family()) {
     case AF_UNSPEC: {
-      if (use == AddressUse::kConnect || a.len < sizeof(sockaddr_in)) return Reach::kNotInet;
+      if (use == AddressUse::kConnect || a.len < sizeof(sockaddr_in)) return InetReach::kNotInet;
       const std::uint32_t addr = ntohl(as<sockaddr_in>(a).sin_addr.s_addr);
       // inet_bind() takes AF_UNSPEC for INADDR_ANY only (EAFNOSUPPORT else).
-      if (use == AddressUse::kBind && addr != INADDR_ANY) return Reach::kNotInet;
-      return here4(addr) ? Reach::kHere : Reach::kElsewhere;
+      if (use == AddressUse::kBind && addr != INADDR_ANY) return InetReach::kNotInet;
+      return here4(addr) ? InetReach::kHere : InetReach::kElsewhere;
     }
     case AF_INET:
-      if (a.len < sizeof(sockaddr_in)) return Reach::kNotInet;  // EINVAL
-      return here4(ntohl(as<sockaddr_in>(a).sin_addr.s_addr)) ? Reach::kHere : Reach::kElsewhere;
+      if (a.len < sizeof(sockaddr_in)) return InetReach::kNotInet;  // EINVAL
+      return here4(ntohl(as<sockaddr_in>(a).sin_addr.s_addr)) ? InetReach::kHere : InetReach::kElsewhere;
     case AF_INET6:
-      if (a.len < kSin6Min) return Reach::kNotInet;  // EINVAL
-      return here6(as<sockaddr_in6>(a).sin6_addr) ? Reach::kHere : Reach::kElsewhere;
+      if (a.len < kSin6Min) return InetReach::kNotInet;  // EINVAL
+      return here6(as<sockaddr_in6>(a).sin6_addr) ? InetReach::kHere : InetReach::kElsewhere;
     default:
-      return Reach::kNotInet;
+      return InetReach::kNotInet;
   }
 }
 

@@ -30,7 +30,7 @@ struct NetLoopback {
 NetLoopback make_loopback(std::uint32_t addr);
 
 // Where an IP address a guest hands the kernel leads.
-enum class Reach : std::uint8_t {
+enum class InetReach : std::uint8_t {
   kNotInet,    // not an IP address the kernel takes (another family, too short)
   kHere,       // this host: loopback (127/8, ::1, ::ffff:127/104) or unspecified
   kElsewhere,  // any other address: outside a namespace with only lo
@@ -41,7 +41,7 @@ enum class Reach : std::uint8_t {
 // where the kernel reads it so: udp_sendmsg() takes an AF_UNSPEC
 // destination's address, inet_bind() binds an AF_UNSPEC INADDR_ANY
 // (connect with AF_UNSPEC disconnects instead: kNotInet).
-Reach inet_reach(const SockAddr& a, AddressUse use);
+InetReach inet_reach(const SockAddr& a, AddressUse use);
 // `a` (kHere) with its host part L: AF_INET L (an AF_UNSPEC bind becomes
 // AF_INET, as the kernel binds it), AF_INET6 ::ffff:L. The port stays.
 SockAddr to_loopback(const SockAddr& a, const NetLoopback& lo, AddressUse use);

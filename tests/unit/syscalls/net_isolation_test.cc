@@ -75,33 +75,33 @@ std::string abstract_name(const SockAddr& a) {
 
 TEST(NetNames, LoopbackAndTheWildcardAreHereEverythingElseElsewhere) {
   for (const char* a : {"127.0.0.1", "127.5.6.7", "127.255.255.254", "0.0.0.0"}) {
-    EXPECT_EQ(inet_reach(v4(a), AddressUse::kConnect), Reach::kHere) << a;
+    EXPECT_EQ(inet_reach(v4(a), AddressUse::kConnect), InetReach::kHere) << a;
   }
   for (const char* a : {"10.0.0.1", "192.0.2.1", "224.0.0.1", "255.255.255.255", "0.1.2.3"}) {
-    EXPECT_EQ(inet_reach(v4(a), AddressUse::kConnect), Reach::kElsewhere) << a;
+    EXPECT_EQ(inet_reach(v4(a), AddressUse::kConnect), InetReach::kElsewhere) << a;
   }
   for (const char* a : {"::1", "::", "::ffff:127.0.0.1", "::ffff:0.0.0.0"}) {
-    EXPECT_EQ(inet_reach(v6(a), AddressUse::kSend), Reach::kHere) << a;
+    EXPECT_EQ(inet_reach(v6(a), AddressUse::kSend), InetReach::kHere) << a;
   }
   for (const char* a : {"::ffff:10.0.0.1", "2001:db8::1", "fe80::1", "::127.0.0.1"}) {
-    EXPECT_EQ(inet_reach(v6(a), AddressUse::kSend), Reach::kElsewhere) << a;
+    EXPECT_EQ(inet_reach(v6(a), AddressUse::kSend), InetReach::kElsewhere) << a;
   }
   // A sockaddr_in6 without sin6_scope_id (24 bytes) is one the kernel
   // takes: it is judged, not passed as "not IP".
-  EXPECT_EQ(inet_reach(v6("2001:db8::1", 80, 24), AddressUse::kConnect), Reach::kElsewhere);
-  EXPECT_EQ(inet_reach(v6("2001:db8::1", 80, 23), AddressUse::kConnect), Reach::kNotInet);
+  EXPECT_EQ(inet_reach(v6("2001:db8::1", 80, 24), AddressUse::kConnect), InetReach::kElsewhere);
+  EXPECT_EQ(inet_reach(v6("2001:db8::1", 80, 23), AddressUse::kConnect), InetReach::kNotInet);
   EXPECT_EQ(inet_reach(SockAddr::of(v4("10.0.0.1").bytes().first(15)), AddressUse::kConnect),
-            Reach::kNotInet);  // EINVAL from the kernel
+            InetReach::kNotInet);  // EINVAL from the kernel
 }
 
 // udp_sendmsg() sends to an AF_UNSPEC destination's address; inet_bind()
 // binds an AF_UNSPEC INADDR_ANY; connect with AF_UNSPEC disconnects.
 TEST(NetNames, AnUnspecifiedFamilyIsReadWhereTheKernelReadsIt) {
-  EXPECT_EQ(inet_reach(v4("192.0.2.1", 53, AF_UNSPEC), AddressUse::kSend), Reach::kElsewhere);
-  EXPECT_EQ(inet_reach(v4("127.0.0.1", 53, AF_UNSPEC), AddressUse::kSend), Reach::kHere);
-  EXPECT_EQ(inet_reach(v4("0.0.0.0", 53, AF_UNSPEC), AddressUse::kBind), Reach::kHere);
-  EXPECT_EQ(inet_reach(v4("127.0.0.1", 53, AF_UNSPEC), AddressUse::kBind), Reach::kNotInet);
-  EXPECT_EQ(inet_reach(v4("192.0.2.1", 53, AF_UNSPEC), AddressUse::kConnect), Reach::kNotInet);
+  EXPECT_EQ(inet_reach(v4("192.0.2.1", 53, AF_UNSPEC), AddressUse::kSend), InetReach::kElsewhere);
+  EXPECT_EQ(inet_reach(v4("127.0.0.1", 53, AF_UNSPEC), AddressUse::kSend), InetReach::kHere);
+  EXPECT_EQ(inet_reach(v4("0.0.0.0", 53, AF_UNSPEC), AddressUse::kBind), InetReach::kHere);
+  EXPECT_EQ(inet_reach(v4("127.0.0.1", 53, AF_UNSPEC), AddressUse::kBind), InetReach::kNotInet);
+  EXPECT_EQ(inet_reach(v4("192.0.2.1", 53, AF_UNSPEC), AddressUse::kConnect), InetReach::kNotInet);
   const NetLoopback lo = make_loopback(kL);
   const SockAddr bound = to_loopback(v4("0.0.0.0", 53, AF_UNSPEC), lo, AddressUse::kBind);
   EXPECT_EQ(bound.family(), AF_INET);
