@@ -91,7 +91,9 @@ Verdict Sockets::rewrite_msghdr(tracer::SyscallStop& stop) {
   if (held && held->ip_datagrams()) {
     return datagram_here(stop, msg, *held, rewritten ? &a.host : own ? &*own : nullptr);
   }
-  if (held && held->type == SOCK_STREAM && held->domain != AF_UNIX) return stream_message(stop, msg);
+  if (held && held->type == SOCK_STREAM && (held->domain == AF_INET || held->domain == AF_INET6)) {
+    return stream_message(stop, msg);
+  }
   if (!rewritten) return Verdict::resume();
   return push_msghdr(stop, msg, &a.host);
 }

@@ -168,7 +168,9 @@ Verdict Sockets::rewrite_address(tracer::SyscallStop& stop, int arg, AddressUse 
     case AddressAnswer::Kind::kRewritten: break;
   }
   const bool rewritten = a.kind == AddressAnswer::Kind::kRewritten;
-  if (held && held->domain != AF_UNIX) return call_here(stop, use, *held, rewritten ? a.host : **guest);
+  if (held && (held->domain == AF_INET || held->domain == AF_INET6)) {
+    return call_here(stop, use, *held, rewritten ? a.host : **guest);
+  }
   if (!rewritten) return Verdict::resume();
   tracer::StackScratch scratch(stop.memory, regs.sp());
   auto at = scratch.push(a.host.bytes());
