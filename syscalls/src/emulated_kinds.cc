@@ -56,11 +56,9 @@ void pid_handlers(tracer::HandlerList& list, tracer::ProcessRegistry& registry, 
   list.push_back(std::make_unique<ProcListing>(ns));
 }
 
-// Network: loopback only.
-void net_handlers(tracer::HandlerList& list, tracer::ProcessRegistry&, const Ns& ns) {
-  list.push_back(std::make_unique<NetIsolation>(ns));
-}
-
+// Network: no handler of its own. Its names (loopback, abstract AF_UNIX)
+// are translated by the Sockets handler, which also translates the view's
+// AF_UNIX paths: one translator per address argument (make_handlers()).
 // IPC: keys and ids of the namespace's own; /proc/sysvipc lists them.
 std::expected<void, std::string> ipc_view(const KindView& v) {
   v.view.add_overlay(std::make_shared<GeneratedFiles>(
@@ -96,7 +94,7 @@ std::expected<void, std::string> mnt_view(const KindView& v) {
 // readlink /proc/PID/ns/KIND shows).
 constexpr std::array<EmulatedKind, 5> kKinds{{
     {NsKind::kPid, &RunConfig::unshare_pid, pid_view, pid_handlers},
-    {NsKind::kNet, &RunConfig::unshare_net, nullptr, net_handlers},
+    {NsKind::kNet, &RunConfig::unshare_net, nullptr, nullptr},
     {NsKind::kIpc, &RunConfig::unshare_ipc, ipc_view, ipc_handlers},
     {NsKind::kCgroup, &RunConfig::unshare_cgroup, cgroup_view, nullptr},
     {NsKind::kMnt, nullptr, mnt_view, nullptr},
@@ -149,6 +147,13 @@ std::expected<void, std::string> add_namespaces(const RunConfig& config,
   view.add_overlay(std::make_shared<NamespaceFiles>(ns, *nsdir));
   view.set_namespaces(ns, ns);
   return {};
+}
+
+std::shared_ptr<NetNamespaces> net_namespaces(const RunConfig& config, const Ns& ns) {
+  for (const EmulatedKind& k : kKinds) {
+    if (k.kind == NsKind::kNet && ns && emulates(config, k)) return std::make_shared<NetIsolation>(ns);
+  }
+  return nullptr;
 }
 
 void add_namespace_handlers(const RunConfig& config, tracer::ProcessRegistry& registry,

@@ -20,6 +20,7 @@
 #include "cocoon/tracer/registry.h"
 #include "guest_view.h"
 #include "namespaces/ns_state.h"
+#include "socket_address.h"
 #include "view_setup.h"
 
 namespace cocoon::syscalls {
@@ -61,6 +62,11 @@ std::expected<void, std::string> add_namespaces(const RunConfig& config,
                                                 tracer::ProcessRegistry& registry, GuestView& view,
                                                 ScratchDir& scratch,
                                                 std::vector<std::string>& readable);
+
+// What the Sockets handler asks of network namespaces, when `config`
+// emulates them (null otherwise).
+std::shared_ptr<NetNamespaces> net_namespaces(const RunConfig& config,
+                                              const std::shared_ptr<NamespaceState>& ns);
 
 // Each emulated kind's handlers, in table order.
 void add_namespace_handlers(const RunConfig& config, tracer::ProcessRegistry& registry,

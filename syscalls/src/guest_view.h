@@ -111,7 +111,7 @@ class GuestView {
   std::optional<std::string> proc_self_link(pid_t tid, pid_t tgid, const std::string& path,
                                             const vfs::GuestPath& base) const;
 
-  // Where UnixSockets may make the short symlinks that let a socket path
+  // Where Sockets may make the short symlinks that let a socket path
   // longer than sun_path be bound and reached (a directory in the scratch
   // directory, made on first need); empty: nowhere.
   void set_socket_link_dir(std::string dir) { socket_link_dir_ = std::move(dir); }

@@ -10,7 +10,7 @@
 #include "namespaces/namespaces.h"
 #include "paths.h"
 #include "process_guard.h"
-#include "unix_sockets.h"
+#include "sockets.h"
 #include "uts.h"
 
 namespace cocoon::syscalls {
@@ -42,12 +42,18 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   // The host's own view needs no translation: nothing is traced for paths
   // (but the opens that may reach a generated file, and /proc's numbers in
   // a PID namespace).
-  if (view && !view->is_identity()) {
+  const bool paths = view && !view->is_identity();
+  if (paths) {
     list.push_back(std::make_unique<Paths>(view, registry, identity));
     list.push_back(std::make_unique<DirListing>(view, registry));
-    list.push_back(std::make_unique<UnixSockets>(view, registry));
   } else if (view && (!view->fixed_files().empty() || view->namespaces())) {
     list.push_back(std::make_unique<Paths>(view, registry, identity));
+  }
+  // Socket addresses: AF_UNIX paths in a view, and a network namespace's
+  // own names; no socket call is traced for neither.
+  auto net = net_namespaces(config, ns);
+  if (paths || net) {
+    list.push_back(std::make_unique<Sockets>(paths ? view : nullptr, std::move(net), registry));
   }
   if (config.identity) {
     list.push_back(std::make_unique<CredentialCalls>(identity));

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,16 @@ namespace {
 // Newer than the 6.1 uapi headers (include/uapi/linux/landlock.h).
 constexpr std::uint64_t kTruncate = 1ULL << 14;   // ABI 3 (6.2)
 constexpr std::uint64_t kIoctlDev = 1ULL << 15;   // ABI 5 (6.10)
+constexpr std::uint64_t kScopeAbstractUnix = 1ULL << 0;  // ABI 6 (6.12)
+constexpr int kScopeAbi = 6;
+
+// struct landlock_ruleset_attr as of ABI 6: the kernel takes a longer
+// struct than it knows when the rest is zero (copy_struct_from_user()).
+struct RulesetAttr {
+  std::uint64_t handled_access_fs = 0;
+  std::uint64_t handled_access_net = 0;
+  std::uint64_t scoped = 0;
+};
 
 std::uint64_t handled_for(int abi) {
   std::uint64_t all = (1ULL << 13) - 1;  // ABI 1: EXECUTE .. MAKE_SYM
@@ -52,8 +63,9 @@ std::expected<void, std::string> allow(int ruleset, const std::string& host, std
 
 }  // namespace
 
-std::expected<Landlock, std::string> make_landlock(const vfs::MountTable& table,
-                                                   const std::vector<std::string>& readable) {
+std::expected<Landlock, std::string> make_landlock(const vfs::MountTable* table,
+                                                   const std::vector<std::string>& readable,
+                                                   bool abstract_scope) {
   Landlock out;
   const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
   if (abi < 1) {
@@ -61,22 +73,31 @@ std::expected<Landlock, std::string> make_landlock(const vfs::MountTable& table,
     return out;
   }
   out.abi = static_cast<int>(abi);
-  const std::uint64_t handled = handled_for(out.abi);
-  landlock_ruleset_attr attr{};
+  const std::uint64_t handled = table != nullptr ? handled_for(out.abi) : 0;
+  RulesetAttr attr;
   attr.handled_access_fs = handled;
+  if (abstract_scope && out.abi >= kScopeAbi) attr.scoped = kScopeAbstractUnix;
+  out.scoped = attr.scoped != 0;
+  if (abstract_scope && out.abi < kScopeAbi) {
+    out.missing = "this kernel's Landlock (ABI " + std::to_string(out.abi) +
+                  ") cannot scope abstract sockets (ABI 6, Linux 6.12)";
+  }
+  if (attr.handled_access_fs == 0 && attr.scoped == 0) return out;  // nothing to enforce
   const long fd = ::syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
   if (fd < 0) return std::unexpected(std::string("landlock_create_ruleset: ") + std::strerror(errno));
   out.fd = OwnedFd(static_cast<int>(fd));
+  if (table == nullptr) return out;
+  const vfs::MountTable& t = *table;
   // What the guest may reach: every mount's host tree (read-only ones with
   // read rights only), the generated files, the placeholder tree.
   std::vector<std::pair<std::string, std::uint64_t>> rules;
-  for (const vfs::Mount& m : table.mounts()) {
+  for (const vfs::Mount& m : t.mounts()) {
     if (m.kind == vfs::MountKind::kSymlink) continue;  // no host file behind it
     rules.emplace_back(m.source.str(), m.read_only ? kReadRights : handled);
   }
   for (const std::string& path : readable) rules.emplace_back(path, kReadRights);
-  if (!table.synthetic().source.str().empty()) {
-    rules.emplace_back(table.synthetic().source.str(), kReadRights);
+  if (!t.synthetic().source.str().empty()) {
+    rules.emplace_back(t.synthetic().source.str(), kReadRights);
   }
   for (const auto& [path, rights] : rules) {
     if (auto r = allow(out.fd.fd, path, rights, handled); !r) return std::unexpected(r.error());

@@ -20,14 +20,22 @@ namespace cocoon::syscalls {
 struct Landlock {
   OwnedFd fd;           // the ruleset, for landlock_restrict_self in the guest
   int abi = 0;          // the kernel's Landlock ABI version (0: none)
+  bool scoped = false;  // abstract sockets scoped, as asked
   std::string missing;  // why there is no ruleset, when fd is -1
 };
 
-// A ruleset for `table`'s mounts. No Landlock in the kernel is not an
-// error (fd -1 and the reason): the caller decides how loudly to say so.
-// `readable`: more host paths the guest may read (the generated /proc
-// mounts files).
-std::expected<Landlock, std::string> make_landlock(const vfs::MountTable& table,
-                                                   const std::vector<std::string>& readable);
+// A ruleset for `table`'s mounts (null: no filesystem rule, the host's
+// own view). No Landlock in the kernel is not an error (fd -1 and the
+// reason): the caller decides how loudly to say so. `readable`: more host
+// paths the guest may read (the generated /proc mounts files).
+// `abstract_scope`: the guest reaches no abstract AF_UNIX socket made
+// outside its domain (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET, ABI 6, Linux
+// 6.12): the kernel's wall behind an emulated network namespace's names,
+// which a sibling thread could change after cocoon translated them
+// (docs/internals/namespaces.md, "A network of its own"); ignored below
+// ABI 6, where `missing` says so.
+std::expected<Landlock, std::string> make_landlock(const vfs::MountTable* table,
+                                                   const std::vector<std::string>& readable,
+                                                   bool abstract_scope);
 
 }  // namespace cocoon::syscalls

@@ -30,25 +30,15 @@ bool fits(const std::string& path) { return path.size() < sizeof(sockaddr_un::su
 
 }  // namespace
 
-std::expected<std::optional<UnixAddress>, int> read_path_address(const tracer::GuestMemory& memory,
-                                                                 std::uint64_t at,
-                                                                 std::uint64_t len) {
-  // The kernel takes addrlen as an int: the upper half of the register is
-  // not part of it. Outside [offset + 1, sizeof sockaddr_un] an AF_UNIX
-  // call fails with EINVAL on its own (unix_validate_addr()), and a length
-  // of the bare family is an unnamed socket (autobind for bind).
-  const auto n = static_cast<std::int32_t>(len);
-  if (at == 0 || n <= static_cast<std::int32_t>(kSunPathOffset) ||
-      n > static_cast<std::int32_t>(sizeof(sockaddr_un))) {
+std::optional<UnixAddress> path_address(const SockAddr& a) {
+  if (a.family() != AF_UNIX || a.len <= kSunPathOffset || a.len > sizeof(sockaddr_un)) {
     return std::nullopt;
   }
-  UnixAddress a;
-  a.len = static_cast<std::size_t>(n);
-  if (!memory.read(at, std::as_writable_bytes(std::span(&a.addr, 1)).first(a.len))) {
-    return std::unexpected(EFAULT);
-  }
-  if (a.addr.sun_family != AF_UNIX || a.addr.sun_path[0] == '\0') return std::nullopt;
-  return a;
+  UnixAddress u;
+  u.len = a.len;
+  std::memcpy(&u.addr, &a.addr, a.len);
+  if (u.addr.sun_path[0] == '\0') return std::nullopt;
+  return u;
 }
 
 std::expected<std::optional<UnixAddress>, int> UnixAddresses::to_host(

@@ -22,6 +22,7 @@
 
 #include "cocoon/tracer/handler.h"
 #include "guest_view.h"
+#include "socket_address.h"
 
 namespace cocoon::syscalls {
 
@@ -35,16 +36,13 @@ struct UnixAddress {
   std::span<const std::byte> bytes() const { return std::as_bytes(std::span(&addr, 1)).first(len); }
 };
 
-// The guest's address at `at`, `len` bytes (an addrlen, an int to the
-// kernel), when it names a path; nullopt when it cannot (a NULL pointer, a
-// length the kernel refuses itself, another family, an abstract name): then
-// the call goes to the kernel as it is. EFAULT as move_addr_to_kernel()
-// (net/socket.c) would say it.
-std::expected<std::optional<UnixAddress>, int> read_path_address(const tracer::GuestMemory& memory,
-                                                                 std::uint64_t at,
-                                                                 std::uint64_t len);
+// `a` when it is an AF_UNIX path name; nullopt for anything else (another
+// family, an abstract name, an unnamed socket, a length the kernel refuses
+// itself: outside [offset + 1, sizeof sockaddr_un], unix_validate_addr()),
+// which goes to the kernel as it is.
+std::optional<UnixAddress> path_address(const SockAddr& a);
 
-// One per run, owned by the UnixSockets handler.
+// One per run with a view, owned by the Sockets handler.
 class UnixAddresses {
  public:
   explicit UnixAddresses(std::shared_ptr<const GuestView> view) : view_(std::move(view)) {}

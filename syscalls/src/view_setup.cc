@@ -346,15 +346,22 @@ std::expected<std::shared_ptr<GuestView>, std::string> make_view(
 }
 
 // The guest confined by Landlock to the view's trees, `readable` and the
-// generated files; a warning when the kernel has no Landlock.
-std::expected<OwnedFd, std::string> confine(const GuestView& view,
-                                            std::vector<std::string> readable) {
+// generated files (a view), and kept from abstract sockets made outside
+// it (`abstract_scope`: the command in a network namespace of its own); a
+// warning when the kernel cannot.
+std::expected<OwnedFd, std::string> confine(const GuestView& view, std::vector<std::string> readable,
+                                            bool abstract_scope) {
   for (auto& file : view.overlay_files()) readable.push_back(std::move(file));
-  auto ll = make_landlock(view.table(), readable);
+  auto ll = make_landlock(view.is_identity() ? nullptr : &view.table(), readable, abstract_scope);
   if (!ll) return std::unexpected(ll.error());
-  if (ll->fd.fd < 0) {
+  if (!view.is_identity() && ll->fd.fd < 0) {
     tracer::module_logger("vfs")->warn("{}: the guest's filesystem view is enforced by path "
                                        "rewriting alone (docs/threat-model.md)", ll->missing);
+  }
+  if (abstract_scope && !ll->scoped) {
+    tracer::module_logger("vfs")->warn("{}: the network namespace's abstract socket names are "
+                                       "kept by translation alone (docs/threat-model.md)",
+                                       ll->missing);
   }
   return std::move(ll->fd);
 }
@@ -388,8 +395,12 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
     if (!cwd) return std::unexpected(cwd.error());
     std::tie(out.guest_cwd, out.host_cwd) = *cwd;
   }
-  if (config.landlock && !view->is_identity()) {
-    auto fd = confine(*view, readable);
+  // --unshare-net: the whole guest is in its network namespace from the
+  // start (a namespace it makes later under --namespaces cannot be scoped
+  // from here: landlock_restrict_self(2) is the caller's own).
+  const bool abstract_scope = config.unshare_net;
+  if (config.landlock && (!view->is_identity() || abstract_scope)) {
+    auto fd = confine(*view, readable, abstract_scope);
     if (!fd) return std::unexpected(fd.error());
     out.landlock = std::move(*fd);
   }

@@ -13,7 +13,8 @@ RUN_PREFIX=("${AS_NOBODY[@]}")
 # The root: the probes and nothing else.
 ROOT=$TMP/root
 mkdir -p "$ROOT/probes"
-cp "$PROBES"/{unotify,untraced,survivor,signals,steal,mountapi,pidfdswap,mounttable,setown,tiocsti,keyring} "$ROOT/probes/"
+cp "$PROBES"/{unotify,untraced,survivor,signals,steal,mountapi,pidfdswap,mounttable,setown,tiocsti,keyring,loopback} "$ROOT/probes/"
+[[ -x $PROBES/race ]] && cp "$PROBES/race" "$ROOT/probes/"
 # The secret: outside the root, the unprivileged user's, so natively the
 # probe can read, write, chmod and touch it.
 HOST=$TMP/host
@@ -279,6 +280,112 @@ else
 fi
 
 # 7. Outliving cocoon. Natively the untraced child lives on after the
+
+# 7. The host's loopback from a guest that
+# asked for no network: its listeners on 127.0.0.1 (TCP, UDP) and an
+# abstract socket, each answering with the secret (hostnet.py, as the same
+# user). Natively every route reaches them; under `cocoon run
+# --unshare-net`, and under --namespaces after the guest's own unshare -n,
+# none does and the host's side sees no contact at all. Then the same with
+# the host's sockets on the wildcard address, which takes what is sent to
+# any local address (the emulated namespace's loopback, 127.R.S.T,
+# included): in a kernel network namespace of the test's own, where the
+# wildcard is lo alone (listeners on this machine's loopback only).
+NET_ROUTES=(tcp_loopback tcp_any tcp_mapped tcp_mapped_short tcp_fastopen
+  udp_sendto udp_unspec udp_sendmsg udp_sendmmsg udp_connect udp_mapped)
+HOSTNET=$(dirname "$0")/hostnet.py
+# The system's, which nobody can run (not a shim under root's home).
+PYTHON=$(PATH=/usr/local/bin:/usr/bin:/bin command -v python3) || fail "no python3"
+# start_hostnet ADDR NAME [PREFIX...]: the host's servers, their ports in
+# TPORT and UPORT, their contacts in $NET/log.
+NET=$TMP/net
+mkdir -m 777 "$NET"
+HOSTNET_PIDS=()
+start_hostnet() {
+  local addr=$1 name=$2
+  shift 2
+  rm -f "$NET/ports" "$NET/log"
+  "$@" "${RUN_PREFIX[@]}" "$PYTHON" "$HOSTNET" "$addr" "$CONTENT" "$NET/ports" "$NET/log" \
+    "$name" "$SLEEP_ARG" &
+  HOSTNET_PIDS+=($!)
+  BG_PIDS+=($!)
+  wait_for 15 test -s "$NET/ports" || fail "hostnet did not start"
+  read -r TPORT UPORT <"$NET/ports"
+}
+# net_probes WHAT NAME [PREFIX...]: the probe natively, then under cocoon
+# both ways; PREFIX runs each (nsenter into the test's namespace).
+net_probes() {
+  local what=$1 name=$2
+  shift 2
+  local pre=("$@")
+  run_limited "$LIMIT" ${pre[@]+"${pre[@]}"} "${RUN_PREFIX[@]}" "$ROOT/probes/loopback" "$TPORT" "$UPORT" "$name"
+  local routes=("${NET_ROUTES[@]}")
+  [[ $name != - ]] && routes+=(abstract)
+  expect_routes open "${routes[@]}"
+  [[ $OUT == *"$CONTENT"* && -s $NET/log ]] || fail "$what: natively the host was not reached (test bug?): $OUT"
+  pass "$what: natively every route reaches the host's sockets"
+  local run
+  for run in "--unshare-net --" "--namespaces -- unshare -rn"; do
+    rm -f "$NET/log"
+    run_limited "$LIMIT" ${pre[@]+"${pre[@]}"} "${RUN_PREFIX[@]}" "$COCOON" run "${MODE_FLAGS[@]}" $run \
+      "$ROOT/probes/loopback" "$TPORT" "$UPORT" "$name"
+    assert_status 0 "$what ($run)"
+    expect_routes closed "${routes[@]}"
+    [[ $OUT$ERR != *"$CONTENT"* ]] || fail "$what ($run): the guest read the host's answer"
+    [[ ! -s $NET/log ]] || fail "$what ($run): the host's side was reached: $(cat "$NET/log")"
+    pass "$what ($run): routes closed, the host's side saw nothing"
+  done
+}
+# The address races (race.c, x86-64): a sibling thread writing the host's
+# address where a tracer's copy of the translated one would be, or
+# changing the guest's own header or buffer after the tracer read it.
+# Natively the host is reached; under cocoon none of 2,000 tries may: the
+# IP calls are cocoon's own, and an abstract name that lost the race meets
+# Landlock's scope (Linux 6.12; below it cocoon says so and the abstract
+# route is not required closed: docs/threat-model.md). Against the former
+# path (a copy below the stack; the guest's own buffer passed as it was)
+# race_connect, race_sendto and race_abstract won here within 2,000 tries;
+# race_msg_name and race_family did not (on this loaded 2-core VM the
+# thread that changes the buffer rarely runs between the tracer's read and
+# the kernel's), so they guard only where the CPUs are free.
+race_probes() {
+  local name=$1
+  [[ -x $ROOT/probes/race ]] || return 0
+  run_limited "$LIMIT" "${RUN_PREFIX[@]}" "$ROOT/probes/race" "$TPORT" "$UPORT" "$name" 10 native
+  expect_routes open race_connect race_sendto race_msg_name race_family race_abstract
+  pass "race: natively the host's sockets are reached"
+  rm -f "$NET/log"
+  cocoon_run --unshare-net -- "$ROOT/probes/race" "$TPORT" "$UPORT" "$name" 2000
+  assert_status 0 "race (--unshare-net)"
+  expect_routes closed race_connect race_sendto race_msg_name race_family
+  if [[ $ERR == *"kept by translation alone"* ]]; then
+    echo "     (this kernel's Landlock cannot scope abstract sockets: race_abstract not required closed)"
+  else
+    expect_routes closed race_abstract
+    [[ ! -s $NET/log ]] || fail "race: the host's side was reached: $(cat "$NET/log")"
+  fi
+  [[ $OUT != *"$CONTENT"* ]] || fail "race: the guest read the host's answer: $OUT"
+  pass "race (--unshare-net): 2,000 connects, datagrams (a copy overwritten, a header's name or a buffer's family changed) and abstract connects under a sibling's writes, none reached the host"
+}
+start_hostnet 127.0.0.1 "cocoon-adv-$MARK"
+net_probes "loopback" "cocoon-adv-$MARK"
+race_probes "cocoon-adv-$MARK"
+if [[ $(id -u) == 0 ]] && unshare -n true 2>/dev/null; then
+  unshare -n sleep "$SLEEP_ARG" &
+  netns=$!
+  BG_PIDS+=("$netns")
+  wait_for 5 eval '[[ $(readlink /proc/$netns/ns/net) != "$(readlink /proc/$$/ns/net)" ]]' ||
+    fail "no network namespace for the wildcard case"
+  nsenter -t "$netns" -n ip link set lo up || fail "lo of the test's namespace is not up"
+  start_hostnet 0.0.0.0 - nsenter -t "$netns" -n
+  net_probes "wildcard" - nsenter -t "$netns" -n
+  kill "$netns"
+else
+  echo "     (skipped the wildcard case: no network namespace of the test's own here)"
+fi
+kill "${HOSTNET_PIDS[@]}"
+
+# 8. Outliving cocoon. Natively the untraced child lives on after the
 # probe (no reaper here: it is left on purpose, then killed).
 timeout 30 "${RUN_PREFIX[@]}" "$ROOT/probes/survivor" leave "$MARK" >"$TMP/out"
 OUT=$(cat "$TMP/out")

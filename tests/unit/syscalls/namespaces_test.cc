@@ -1,15 +1,11 @@
 // Emulated namespaces without processes: id maps as the kernel parses and
 // applies them (user_namespaces(7)), which namespace a process is in after
-// unshare, clone and setns, who owns what, nested PID namespaces, and the
-// loopback rule of an emulated network namespace.
+// unshare, clone and setns, who owns what, nested PID namespaces.
 #include "namespaces/ns_state.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sched.h>
 
-#include "namespaces/net_isolation.h"
 
 namespace cocoon::syscalls {
 namespace {
@@ -155,39 +151,6 @@ TEST(NamespaceState, UtsNamesAreCopiedIntoANewNamespace) {
   EXPECT_EQ(mine.hostname, "host");
   mine.hostname = "box";
   EXPECT_EQ(ns.uts(0, {}).hostname, "host");
-}
-
-sockaddr_in v4(const char* a) {
-  sockaddr_in in{};
-  in.sin_family = AF_INET;
-  inet_pton(AF_INET, a, &in.sin_addr);
-  return in;
-}
-
-sockaddr_in6 v6(const char* a) {
-  sockaddr_in6 in6{};
-  in6.sin6_family = AF_INET6;
-  inet_pton(AF_INET6, a, &in6.sin6_addr);
-  return in6;
-}
-
-TEST(NetIsolation, OnlyLoopbackIsReachable) {
-  auto ok4 = [](const char* a) { auto s = v4(a); return loopback_reachable(&s, sizeof s); };
-  auto ok6 = [](const char* a) { auto s = v6(a); return loopback_reachable(&s, sizeof s); };
-  EXPECT_TRUE(ok4("127.0.0.1"));
-  EXPECT_TRUE(ok4("127.5.6.7"));
-  EXPECT_TRUE(ok4("0.0.0.0"));
-  EXPECT_FALSE(ok4("10.0.0.1"));
-  EXPECT_FALSE(ok4("192.0.2.1"));
-  EXPECT_TRUE(ok6("::1"));
-  EXPECT_TRUE(ok6("::"));
-  EXPECT_TRUE(ok6("::ffff:127.0.0.1"));
-  EXPECT_FALSE(ok6("::ffff:10.0.0.1"));
-  EXPECT_FALSE(ok6("2001:db8::1"));
-  {  // not IP: another handler's business
-    sa_family_t unix_family = AF_UNIX;
-    EXPECT_TRUE(loopback_reachable(&unix_family, sizeof unix_family));
-  }
 }
 
 }  // namespace

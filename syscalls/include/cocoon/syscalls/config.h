@@ -72,7 +72,8 @@ struct RunConfig {
   // are emulated (--namespaces); implies identity emulation with the real
   // ids when none was asked for.
   bool namespaces = false;
-  // The command starts in an emulated network namespace: loopback only
+  // The command starts in an emulated network namespace: a loopback and
+  // abstract socket names of its own, nothing else reachable
   // (--unshare-net; namespaces/net_isolation.h).
   bool unshare_net = false;
   // The command starts in an emulated IPC namespace (bwrap --unshare-ipc).

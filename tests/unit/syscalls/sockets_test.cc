@@ -1,7 +1,8 @@
-// AF_UNIX addresses: which calls are traced (against the table's sockaddr
-// roles), and the guest <-> host mapping on a real directory tree, including
-// a host path longer than sun_path.
-#include "unix_sockets.h"
+// Socket addresses: which calls are traced (against the table's sockaddr
+// roles), with a view, with network namespaces, with both; and the AF_UNIX
+// path mapping on a real directory tree, including a host path longer than
+// sun_path.
+#include "sockets.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -25,10 +26,10 @@ namespace fs = std::filesystem;
 // Every call that hands the kernel an AF_UNIX name is traced on the host's
 // ABI (sendto only with an address: the filter's condition is the argument
 // the table calls sockaddr) and refused on the i386 entry.
-TEST(UnixSockets, NoAddressReachesTheKernelUntranslated) {
+TEST(Sockets, NoAddressReachesTheKernelUntranslated) {
   tracer::ProcessRegistry registry;
-  const UnixSockets h(std::make_shared<GuestView>(vfs::MountTable(vfs::HostPath("/srv/root"))),
-                      registry);
+  const Sockets h(std::make_shared<GuestView>(vfs::MountTable(vfs::HostPath("/srv/root"))),
+                  nullptr, registry);
   for (const auto& row : arch::all_syscalls()) {
     const bool sends = row.has_role(arch::ArgRole::kSockaddr) || row.sys == arch::Sys::sendmsg ||
                        row.sys == arch::Sys::sendmmsg || row.sys == arch::Sys::socketcall;
@@ -45,6 +46,41 @@ TEST(UnixSockets, NoAddressReachesTheKernelUntranslated) {
             << row.name;
       }
     }
+  }
+}
+
+// The calls only a network namespace needs (its clients bound before
+// listen, its sockets' families, the senders recvmsg names) are traced only
+// when network namespaces are emulated: a run with a view alone pays
+// nothing more for them.
+TEST(Sockets, NetworkOnlyCallsAreTracedOnlyWithNetworkNamespaces) {
+  struct NoNet final : NetNamespaces {
+    bool translates(pid_t) const override { return false; }
+    std::shared_ptr<HeldSocket> hold(const tracer::SyscallStop&, int) override { return nullptr; }
+    AddressAnswer to_host(const tracer::SyscallStop&, const std::shared_ptr<HeldSocket>&, AddressUse,
+                          const SockAddr&) override {
+      return AddressAnswer::as_is();
+    }
+    std::optional<SockAddr> to_guest(pid_t, const SockAddr&) const override { return std::nullopt; }
+    void before_listen(const tracer::SyscallStop&, int) override {}
+    int socket_error(pid_t, int, int, int) const override { return 0; }
+    std::optional<std::vector<std::byte>> netlink_request(pid_t, std::span<const std::byte>) const override {
+      return std::nullopt;
+    }
+  };
+  tracer::ProcessRegistry registry;
+  auto view = std::make_shared<GuestView>(vfs::MountTable(vfs::HostPath("/srv/root")));
+  const Sockets paths_only(view, nullptr, registry);
+  const Sockets net_only(nullptr, std::make_shared<NoNet>(), registry);
+  const arch::Arch host = arch::host_arch();
+  for (auto sys : {arch::Sys::recvmsg, arch::Sys::recvmmsg, arch::Sys::listen, arch::Sys::socket}) {
+    const auto& row = arch::find_syscall(sys);
+    EXPECT_EQ(paths_only.decision(row, host), tracer::Decision::allow()) << row.name;
+    EXPECT_EQ(net_only.decision(row, host).action, tracer::Action::kTrace) << row.name;
+  }
+  for (auto sys : {arch::Sys::connect, arch::Sys::getsockname, arch::Sys::accept4}) {
+    const auto& row = arch::find_syscall(sys);
+    EXPECT_EQ(paths_only.decision(row, host), net_only.decision(row, host)) << row.name;
   }
 }
 

@@ -1,0 +1,76 @@
+# A network of its own (--unshare-net, and unshare -n under --namespaces):
+# what a program that asked for one expects, checked against a kernel
+# network namespace doing the same (the oracle, natively, while this host
+# gives unprivileged users one). A server and a client inside one
+# namespace talk over TCP (IPv4, IPv6), UDP (recvfrom, recvmsg) and
+# abstract AF_UNIX (stream, and datagrams from an autobound name), and
+# every name getsockname, getpeername, accept, recvfrom and recvmsg show
+# is the namespace's loopback, 127.0.0.1 or ::1 (tests/e2e/netpair.py).
+# Two sibling namespaces do not see each other's listeners. What the host
+# has on its loopback is the adversarial suite's (tests/adversarial,
+# "loopback"). The guests run UNPRIVILEGED (uid 65534); listeners are on
+# loopback only.
+source "$(dirname "$0")/lib.sh" "$@"
+RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
+PAIR=$(realpath "$(dirname "$0")/netpair.py")
+# The system's, which nobody can run (not a shim under root's home).
+PYTHON=$(PATH=/usr/local/bin:/usr/bin:/bin command -v python3) || fail "no python3"
+# namespaces.sh switches user namespaces off for a while: not meanwhile.
+exec 9>/tmp/cocoon-e2e-userns.lock
+flock 9
+
+assert_traced
+
+# The oracle: a kernel network namespace of the guest's own (lo is down in
+# a new one: brought up, as a program that wants it does).
+run_native "${RUN_PREFIX[@]}" unshare -rn sh -c 'ip link set lo up && "$2" "$0" pair "$1"' "$PAIR" "$MARK" "$PYTHON"
+if ((STATUS != 0)); then
+  echo "     (no kernel network namespace for nobody here: compared with the expected lines)"
+  OUT="tcp4 ping 127.0.0.1 127.0.0.1 127.0.0.1 127.0.0.1 127.0.0.1
+tcp4 wildcard ping (wildcard) 127.0.0.1 127.0.0.1 127.0.0.1 127.0.0.1
+tcp6 ping ::1 ::1 ::1 ::1 ::1
+udp4 ping 127.0.0.1 pong 127.0.0.1
+udp4 recvmsg ping 127.0.0.1 pong 127.0.0.1
+udp6 ping ::1 pong ::1
+unix ping b'\\x00netpair-$MARK' b'\\x00netpair-$MARK' ping 6 True pong"
+fi
+native=$OUT
+[[ $native == *"tcp6 ping ::1"* && $native == *"unix ping"* ]] || fail "the oracle's output is not what the test expects: $native"
+pass "the oracle: a kernel network namespace's pair"
+
+cocoon_run --unshare-net -- "$PYTHON" "$PAIR" pair "$MARK"
+assert_status 0 "--unshare-net: the pair"
+assert_eq "$native" "$OUT" "--unshare-net: TCP, UDP and abstract AF_UNIX pairs, and every name, as in a kernel namespace"
+cocoon_run --namespaces -- unshare -rn sh -c 'ip link set lo up && "$2" "$0" pair "$1"' "$PAIR" "$MARK" "$PYTHON"
+assert_status 0 "--namespaces, unshare -rn: the pair"
+assert_eq "$native" "$OUT" "unshare -rn inside, lo brought up: the same"
+
+# Siblings: a server in one namespace (and a client beside it), a client in
+# another. The sibling's connects are refused (111: ECONNREFUSED), the
+# neighbour's answered.
+mkdir -m 777 "$TMP/sib" "$TMP/sib-native"
+siblings='d=$1; n=$2; p=$3; py=$4
+unshare -rn sh -c "ip link set lo up; $py $p serve $d $n & $py $p reach $d $n same; wait" &
+unshare -rn sh -c "ip link set lo up; $py $p reach $d $n other"
+wait'
+expected="other 111 111
+same hello hello"
+run_native "${RUN_PREFIX[@]}" sh -c "$siblings" sh "$TMP/sib-native" "sib-$MARK" "$PAIR" "$PYTHON"
+if ((STATUS == 0)); then
+  assert_eq "$expected" "$(sort <<<"$OUT")" "the oracle: sibling kernel namespaces do not see each other's listeners"
+fi
+cocoon_run --namespaces -- sh -c "$siblings" sh "$TMP/sib" "sib-$MARK" "$PAIR" "$PYTHON"
+assert_status 0 "--namespaces: two sibling network namespaces"
+assert_eq "$expected" "$(sort <<<"$OUT")" \
+  "a sibling's TCP and abstract listeners are refused, the namespace's own answer"
+
+# The command's own namespace under --unshare-net is not the host's: a
+# listener made inside is at 127.0.0.1 for the guest only, not on the
+# host's 127.0.0.1 (where a host client finds nobody).
+cocoon_run --unshare-net -- "$PYTHON" -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[0], open("/proc/net/tcp").read().count("0100007F:%04X" % s.getsockname()[1]))'
+assert_eq "127.0.0.1 0" "$OUT" "the guest's 127.0.0.1 listener is not on the host's 127.0.0.1"
+
+finish
