@@ -18,10 +18,10 @@
 #include "cocoon/syscalls/config.h"
 #include "cocoon/tracer/dispatch.h"
 #include "cocoon/tracer/registry.h"
-#include "guest_view.h"
+#include "view/guest_view.h"
 #include "namespaces/ns_state.h"
-#include "socket_address.h"
-#include "view_setup.h"
+#include "sockets/socket_address.h"
+#include "view/view_setup.h"
 
 namespace cocoon::syscalls {
 

@@ -3,15 +3,15 @@
 #include <memory>
 
 #include "affinity.h"
-#include "containment.h"
-#include "dir_listing.h"
+#include "guard/containment.h"
+#include "paths/dir_listing.h"
 #include "emulated_kinds.h"
 #include "identity/identity.h"
 #include "namespaces/namespaces.h"
-#include "paths.h"
-#include "process_guard.h"
-#include "sockets.h"
-#include "uts.h"
+#include "paths/paths.h"
+#include "guard/process_guard.h"
+#include "sockets/sockets.h"
+#include "namespaces/uts.h"
 
 namespace cocoon::syscalls {
 

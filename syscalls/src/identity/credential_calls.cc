@@ -12,8 +12,8 @@
 
 #include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/tracee.h"
-#include "../exec_auxv.h"
-#include "../proc_fields.h"
+#include "exec/exec_auxv.h"
+#include "proc_fields.h"
 #include "identity.h"
 
 namespace cocoon::syscalls {

@@ -35,7 +35,7 @@
 
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
-#include "../guest_fds.h"
+#include "paths/guest_fds.h"
 #include "file_target.h"
 
 namespace cocoon::syscalls {

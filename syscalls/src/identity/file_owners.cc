@@ -19,7 +19,7 @@
 
 #include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/tracee.h"
-#include "../proc_fields.h"
+#include "proc_fields.h"
 #include "file_target.h"
 #include "file_view.h"
 #include "identity.h"

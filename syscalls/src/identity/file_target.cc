@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "cocoon/tracer/tracee.h"
-#include "../proc_fields.h"
+#include "proc_fields.h"
 
 namespace cocoon::syscalls {
 

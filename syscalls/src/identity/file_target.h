@@ -12,8 +12,8 @@
 #include <string>
 
 #include "cocoon/tracer/handler.h"
-#include "../guest_fds.h"
-#include "../owned_fd.h"
+#include "paths/guest_fds.h"
+#include "owned_fd.h"
 
 namespace cocoon::syscalls {
 

@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "../proc_fields.h"
+#include "proc_fields.h"
 
 namespace cocoon::syscalls {
 

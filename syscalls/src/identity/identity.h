@@ -29,7 +29,7 @@
 
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
-#include "../guest_fds.h"
+#include "paths/guest_fds.h"
 #include "credentials.h"
 #include "file_creation.h"
 #include "id_mapper.h"

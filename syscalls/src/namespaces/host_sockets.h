@@ -13,7 +13,7 @@
 #include <optional>
 #include <set>
 
-#include "../owned_fd.h"
+#include "owned_fd.h"
 
 namespace cocoon::syscalls {
 

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "../proc_fields.h"
-#include "../proc_path.h"
+#include "proc_fields.h"
+#include "view/proc_path.h"
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/tracee.h"

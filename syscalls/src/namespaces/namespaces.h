@@ -22,8 +22,8 @@
 #include <memory>
 #include <unordered_map>
 
-#include "../guest_view.h"
-#include "../identity/identity.h"
+#include "view/guest_view.h"
+#include "identity/identity.h"
 #include "mount_ops.h"
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"

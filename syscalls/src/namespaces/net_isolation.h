@@ -24,8 +24,8 @@
 #include <memory>
 #include <set>
 
-#include "../guest_fds.h"
-#include "../socket_address.h"
+#include "paths/guest_fds.h"
+#include "sockets/socket_address.h"
 #include "host_sockets.h"
 #include "net_names.h"
 #include "ns_state.h"

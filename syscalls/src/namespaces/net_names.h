@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "../socket_address.h"
+#include "sockets/socket_address.h"
 
 namespace cocoon::syscalls {
 

@@ -7,7 +7,7 @@
 #include <charconv>
 #include <sstream>
 
-#include "../proc_fields.h"
+#include "proc_fields.h"
 
 namespace cocoon::syscalls {
 

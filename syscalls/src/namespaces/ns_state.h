@@ -29,9 +29,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "../guest_view.h"
-#include "../identity/id_mapper.h"
-#include "../pids/pid_namespace.h"
+#include "view/guest_view.h"
+#include "identity/id_mapper.h"
+#include "pids/pid_namespace.h"
 #include "cocoon/tracer/registry.h"
 #include "cocoon/vfs/mount_table.h"
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "../proc_fields.h"
+#include "proc_fields.h"
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/tracer/tracee.h"
 #include "pids.h"

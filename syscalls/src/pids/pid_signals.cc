@@ -4,7 +4,7 @@
 #include <cerrno>
 #include <string>
 
-#include "../proc_fields.h"
+#include "proc_fields.h"
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/tracer/siginfo.h"
 #include "cocoon/tracer/tracee.h"

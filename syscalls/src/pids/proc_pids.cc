@@ -12,9 +12,9 @@
 #include <sstream>
 #include <vector>
 
-#include "../owned_fd.h"
-#include "../proc_fields.h"
-#include "../proc_path.h"
+#include "owned_fd.h"
+#include "proc_fields.h"
+#include "view/proc_path.h"
 #include "cocoon/tracer/tracee.h"
 
 namespace cocoon::syscalls {

@@ -2,7 +2,7 @@
 // (docs/threat-model.md, "Around the tracer"): the decisions on every ABI,
 // the filter they compile to on this kernel, and the /proc entries of
 // processes outside the guest.
-#include "containment.h"
+#include "guard/containment.h"
 
 #include <gtest/gtest.h>
 #include <linux/sched.h>
@@ -20,7 +20,7 @@
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/tracer/dispatch.h"
 #include "cocoon/tracer/seccomp_filter.h"
-#include "proc_outsiders.h"
+#include "guard/proc_outsiders.h"
 
 namespace cocoon::syscalls {
 namespace {

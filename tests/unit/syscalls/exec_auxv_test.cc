@@ -1,5 +1,5 @@
 // The ids written into a new image's auxiliary vector.
-#include "exec_auxv.h"
+#include "exec/exec_auxv.h"
 
 #include <elf.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // The ELF side of exec planning, on the host's own files: the PT_INTERP of
 // a dynamic program, and whether an ld.so takes --argv0.
-#include "exec_elf.h"
+#include "exec/exec_elf.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

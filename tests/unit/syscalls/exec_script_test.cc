@@ -1,5 +1,5 @@
 // The "#!" line as fs/binfmt_script.c reads it.
-#include "exec_script.h"
+#include "exec/exec_script.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// GuestFds (syscalls/src/guest_fds.h): a guest's descriptor duplicated with
+// GuestFds (syscalls/src/paths/guest_fds.h): a guest's descriptor duplicated with
 // pidfd_getfd(2) is the guest's open file (the same inode, the same flags,
 // the same offset), a descriptor the guest does not have is EBADF, and a
 // task that has died and whose tid is asked again gets a fresh pidfd.
@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "guest_fds.h"
+#include "paths/guest_fds.h"
 
 namespace cocoon::syscalls {
 namespace {

@@ -22,7 +22,7 @@
 #include "cocoon/arch/syscall_table.h"
 #include "dispatch_child.h"
 #include "namespaces/net_names.h"
-#include "sockets.h"
+#include "sockets/sockets.h"
 
 namespace cocoon::syscalls {
 namespace {

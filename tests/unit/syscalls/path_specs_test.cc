@@ -10,8 +10,8 @@
 
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/vfs/mount_table.h"
-#include "path_effects.h"
-#include "paths.h"
+#include "paths/path_effects.h"
+#include "paths/paths.h"
 
 namespace cocoon::syscalls {
 namespace {

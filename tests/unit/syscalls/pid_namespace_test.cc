@@ -137,7 +137,7 @@ TEST(ProcFiles, StatCountsFieldsAfterTheLastParenthesis) {
 }  // namespace
 }  // namespace cocoon::syscalls
 
-#include "proc_path.h"
+#include "view/proc_path.h"
 
 namespace cocoon::syscalls {
 namespace {

@@ -6,8 +6,8 @@
 
 #include <memory>
 
-#include "guest_view.h"
-#include "proc_overlay.h"
+#include "view/guest_view.h"
+#include "view/proc_overlay.h"
 
 namespace cocoon::syscalls {
 namespace {

@@ -2,7 +2,7 @@
 // roles), with a view, with network namespaces, with both; and the AF_UNIX
 // path mapping on a real directory tree, including a host path longer than
 // sun_path.
-#include "sockets.h"
+#include "sockets/sockets.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -16,7 +16,7 @@
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/tracer/tracee.h"
-#include "unix_address.h"
+#include "sockets/unix_address.h"
 
 namespace cocoon::syscalls {
 namespace {

@@ -18,8 +18,8 @@
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
 #include "cocoon/tracer/scratch.h"
-#include "exec_script.h"
-#include "guest_view.h"
+#include "exec/exec_script.h"
+#include "view/guest_view.h"
 
 namespace cocoon::syscalls {
 

@@ -12,7 +12,7 @@
 
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
-#include "guest_view.h"
+#include "view/guest_view.h"
 
 namespace cocoon::syscalls {
 

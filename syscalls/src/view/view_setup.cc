@@ -16,7 +16,7 @@
 #include <utility>
 
 #include "cocoon/tracer/log.h"
-#include "uts.h"
+#include "namespaces/uts.h"
 #include "cocoon/vfs/mount_report.h"
 #include "landlock.h"
 #include "proc_path.h"

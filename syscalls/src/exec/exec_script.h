@@ -18,7 +18,7 @@
 
 #include "cocoon/vfs/path.h"
 #include "cocoon/vfs/resolver.h"
-#include "guest_view.h"
+#include "view/guest_view.h"
 
 namespace cocoon::syscalls {
 

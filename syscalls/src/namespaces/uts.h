@@ -13,7 +13,7 @@
 #include <string>
 
 #include "cocoon/tracer/handler.h"
-#include "guest_view.h"
+#include "view/guest_view.h"
 
 namespace cocoon::syscalls {
 

@@ -10,7 +10,7 @@
 
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/tracee.h"
-#include "path_effects.h"
+#include "paths/path_effects.h"
 
 namespace cocoon::syscalls {
 namespace {

@@ -16,9 +16,9 @@
 #include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/scratch.h"
 #include "cocoon/tracer/tracee.h"
-#include "exec_script.h"
+#include "exec/exec_script.h"
 #include "path_effects.h"
-#include "proc_outsiders.h"
+#include "guard/proc_outsiders.h"
 #include "symlink_entry.h"
 #include "paths.h"
 

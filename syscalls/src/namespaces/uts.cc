@@ -11,7 +11,7 @@
 #include "cocoon/tracer/observer.h"
 #include "cocoon/tracer/tracee.h"
 #include "identity/identity.h"
-#include "namespaces/ns_state.h"
+#include "ns_state.h"
 
 namespace cocoon::syscalls {
 

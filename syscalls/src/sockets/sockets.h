@@ -47,7 +47,7 @@
 
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
-#include "guest_view.h"
+#include "view/guest_view.h"
 #include "socket_address.h"
 #include "unix_address.h"
 

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "cocoon/tracer/handler.h"
-#include "guest_view.h"
+#include "view/guest_view.h"
 #include "socket_address.h"
 
 namespace cocoon::syscalls {

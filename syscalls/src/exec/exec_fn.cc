@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "cocoon/tracer/tracee.h"
-#include "paths.h"
+#include "paths/paths.h"
 
 namespace cocoon::syscalls {
 namespace {
