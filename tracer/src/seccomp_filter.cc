@@ -49,17 +49,11 @@ std::uint32_t arg_offset(int arg) {
                                     sizeof(std::uint64_t) * static_cast<std::size_t>(arg));
 }
 
-// A refusal's test, in front of the rest of the leaf: each half of the
-// argument that has bits to test is loaded and tested with jset (on the
-// little-endian hosts cocoon runs on the low half comes first). An i386
-// call's arguments are zero-extended, so its high half is 0.
-Program refusal(const Decision& d) {
+// Returns `ret` when the 64-bit argument at `at` has any bit of `bits`:
+// each 32-bit half of seccomp_data.args with bits to test is loaded and
+// tested with jset; falls through otherwise.
+Program any_bit(std::uint32_t at, std::uint64_t bits, std::uint32_t ret) {
   Program out;
-  if (!d.refuses()) return out;
-  static_assert(std::endian::native == std::endian::little);
-  const std::uint32_t at = arg_offset(d.refuse_arg);
-  const auto ret = static_cast<std::uint32_t>(SECCOMP_RET_ERRNO | (d.refuse_err & SECCOMP_RET_DATA));
-  const std::uint64_t bits = d.refuse_bits;
   for (const auto& [offset, half] : {std::pair{at, static_cast<std::uint32_t>(bits)},
                                      std::pair{at + 4, static_cast<std::uint32_t>(bits >> 32)}}) {
     if (half == 0) continue;
@@ -68,6 +62,18 @@ Program refusal(const Decision& d) {
     out.push_back(stmt(BPF_RET | BPF_K, ret));
   }
   return out;
+}
+
+// A refusal's test, in front of the rest of the leaf: each half of the
+// argument that has bits to test is loaded and tested with jset (on the
+// little-endian hosts cocoon runs on the low half comes first). An i386
+// call's arguments are zero-extended, so its high half is 0.
+Program refusal(const Decision& d) {
+  if (!d.refuses()) return {};
+  static_assert(std::endian::native == std::endian::little);
+  const std::uint32_t at = arg_offset(d.refuse_arg);
+  const auto ret = static_cast<std::uint32_t>(SECCOMP_RET_ERRNO | (d.refuse_err & SECCOMP_RET_DATA));
+  return any_bit(at, d.refuse_bits, ret);
 }
 
 // The value tests, after the refusal: the argument's low half is loaded
@@ -99,15 +105,7 @@ Program leaf_action(const Decision& d) {
   const std::uint32_t ret = seccomp_return(d);
   if (!d.conditional()) return {stmt(BPF_RET | BPF_K, ret)};
   const std::uint32_t at = arg_offset(d.nonzero_arg);
-  const std::uint64_t bits = d.when_bits;
-  Program out;
-  for (const auto& [offset, half] : {std::pair{at, static_cast<std::uint32_t>(bits)},
-                                     std::pair{at + 4, static_cast<std::uint32_t>(bits >> 32)}}) {
-    if (half == 0) continue;
-    out.push_back(stmt(BPF_LD | BPF_W | BPF_ABS, offset));
-    out.push_back(jump(BPF_JMP | BPF_JSET | BPF_K, half, 0, 1));
-    out.push_back(stmt(BPF_RET | BPF_K, ret));
-  }
+  Program out = any_bit(at, d.when_bits, ret);
   out.push_back(stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
   return out;
 }
