@@ -247,6 +247,23 @@ cocoon_run --namespaces -- unshare -n true
 [[ $STATUS != 0 ]] || fail "an unprivileged unshare -n succeeded"
 pass "unshare -n without a user namespace is refused (status $STATUS)"
 
+# The emulated root mounts in the run's own mount namespace (fake root's
+# mounts change the run's table: mmdebstrap --mode=root, a chroot's /proc
+# and /sys); a process in a user namespace of its own may not (the mount
+# namespace belongs to the first user namespace). Natively nobody cannot.
+mkdir -m 777 "$TMP/mnt" "$TMP/mnt/a" "$TMP/mnt/s"
+mnt_script="mount --bind /etc $TMP/mnt/a && ls $TMP/mnt/a/passwd && mount -t sysfs sys $TMP/mnt/s && ls -d $TMP/mnt/s/class"
+run_native "${AS_NOBODY[@]}" sh -c "$mnt_script"
+[[ $STATUS != 0 ]] || fail "test premise: nobody mounted natively"
+cocoon_run -0 --namespaces -- sh -c "$mnt_script && umount $TMP/mnt/a && ls $TMP/mnt/a | wc -l
+  unshare -U sh -c 'mount --bind /etc $TMP/mnt/a 2>/dev/null || echo refused in a user namespace'"
+assert_eq "$TMP/mnt/a/passwd
+$TMP/mnt/s/class
+0
+refused in a user namespace" "$OUT" "-0 --namespaces: bind and sysfs mounts in the run's own namespace, umount"
+[[ -z $(ls "$TMP/mnt/a") ]] || fail "the host directory got the mount"
+pass "the host's directory is untouched"
+
 # Without --namespaces, a user namespace the kernel refuses gets one line
 # saying how to have them emulated. The kernel is made to refuse: inside a
 # user namespace of nobody's own, max_user_namespaces (a per-namespace

@@ -64,6 +64,17 @@ Namespaces::Namespaces(std::shared_ptr<NamespaceState> ns, std::shared_ptr<Ident
 
 bool Namespaces::admin(pid_t tgid) { return identity_->of(tgid).privileged(); }
 
+// CAP_SYS_ADMIN over the caller's mount namespace, as mount(2) and
+// umount(2) ask (ns_capable(mnt_ns->user_ns)). The run's own mount
+// namespace (id 0) belongs to the first user namespace: the emulated root
+// there may change the run's own table (fake root's mounts), a process in
+// a user namespace of its own may not. An emulated mount namespace's
+// owner is approximated by the caller's own user namespace.
+bool Namespaces::mount_admin(pid_t tgid) {
+  if (ns_->id_of(tgid, NsKind::kMnt) == 0 && ns_->id_of(tgid, NsKind::kUser) != 0) return false;
+  return admin(tgid);
+}
+
 bool Namespaces::admin_over(pid_t tgid, std::uint32_t target) {
   const Credentials& c = identity_->of(tgid);
   const std::uint32_t mine = ns_->id_of(tgid, NsKind::kUser);
@@ -212,11 +223,12 @@ Verdict Namespaces::replace_table(tracer::SyscallStop& stop, std::expected<Table
   return Verdict::skip(0);
 }
 
-// mount(2) in an emulated mount namespace (mount_namespaces(7)): the
-// caller's namespace's table changes; the kernel's never does.
+// mount(2) in the run's mount namespace or an emulated one
+// (mount_namespaces(7)): the caller's namespace's table changes; the
+// kernel's never does.
 Verdict Namespaces::mount(tracer::SyscallStop& stop) {
   const pid_t tgid = stop.tracee.tgid;
-  if (ns_->id_of(tgid, NsKind::kMnt) == 0 || !admin(tgid)) return Verdict::deny(EPERM);
+  if (!mount_admin(tgid)) return Verdict::deny(EPERM);
   const std::uint64_t flags = stop.regs.arg(3);
   constexpr std::uint64_t kPropagation = MS_PRIVATE | MS_SLAVE | MS_SHARED | MS_UNBINDABLE;
   if ((flags & kPropagation) && !(flags & ~(kPropagation | MS_REC | MS_SILENT))) {
@@ -254,6 +266,11 @@ Verdict Namespaces::mount(tracer::SyscallStop& stop) {
     m.source = vfs::HostPath(dir);
   } else if (fstype == "devpts") {
     m.source = vfs::HostPath("/dev/pts");
+  } else if (fstype == "sysfs") {
+    // The host's /sys, as a bind: cocoon emulates no device or network
+    // view there (a guest in an emulated network namespace still sees the
+    // host's /sys/class/net); its writable files stay the host's to refuse.
+    m.source = vfs::HostPath("/sys");
   } else {
     tracer::module_logger("syscalls")
         ->warn("mount(2) of type '{}' in an emulated mount namespace is not emulated", fstype);
@@ -267,7 +284,7 @@ Verdict Namespaces::mount(tracer::SyscallStop& stop) {
 // root MountOps::pivot dropped already.
 Verdict Namespaces::umount(tracer::SyscallStop& stop) {
   const pid_t tgid = stop.tracee.tgid;
-  if (ns_->id_of(tgid, NsKind::kMnt) == 0 || !admin(tgid)) return Verdict::deny(EPERM);
+  if (!mount_admin(tgid)) return Verdict::deny(EPERM);
   const bool umount2 = stop.desc.sys == Sys::umount2;
   const std::uint64_t flags = umount2 ? stop.regs.arg(1) : 0;
   // The old root is not in the table any more; its directory may still be

@@ -60,6 +60,7 @@ class Namespaces final : public tracer::SyscallHandler {
   bool stacked_root_is_cwd(const tracer::SyscallStop& stop) const;
   // CAP_SYS_ADMIN over the namespaces `tgid`'s user namespace owns.
   bool admin(pid_t tgid);
+  bool mount_admin(pid_t tgid);
   // CAP_SYS_ADMIN over user namespace `target`: held in it or an ancestor
   // (and the caller is there), or the caller owns it from its parent
   // (user_namespaces(7), "Capabilities").
