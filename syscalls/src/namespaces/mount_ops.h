@@ -21,8 +21,8 @@ class MountOps {
  public:
   explicit MountOps(std::string placeholder_root) : root_(std::move(placeholder_root)) {}
 
-  // `m` added (a mount already at its target is replaced: stacking is
-  // flattened to the top one).
+  // `m` added, on top of what is mounted at its target (hidden until an
+  // unmount of `m`; vfs::MountTable stacks mounts).
   std::expected<TablePtr, int> add(const vfs::MountTable& t, vfs::Mount m);
   // A bind of `source` (guest path, host path) at `target`; with `recursive`
   // also the mounts under `source`, at the same place under `target`.
@@ -33,8 +33,9 @@ class MountOps {
   // `target` is not a mount point.
   std::expected<TablePtr, int> remount(const vfs::MountTable& t, const std::string& target,
                                        bool read_only);
-  // umount2: the mount at `target` and every mount under it. EINVAL when
-  // `target` is not a mount point, EBUSY for the root.
+  // umount2: the top mount at `target` and every mount on it; what it hid
+  // is visible again. EINVAL when `target` is not a mount point, EBUSY
+  // for the root.
   std::expected<TablePtr, int> unmount(const vfs::MountTable& t, const std::string& target);
   // pivot_root: the mount at `new_root` becomes "/", the old root goes to
   // `put_old` (a path under `new_root`). pivot_root(".", ".") stacks the
