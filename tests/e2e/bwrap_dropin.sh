@@ -18,13 +18,16 @@ chmod -R a+rwX "$TMP"
 A=$TMP/a B=$TMP/b
 
 # Both run as `bwrap` found on PATH (so argv[0] is the same), with
-# descriptors 3 and 4 open on $TMP/data for --file and the like, and 5 and
-# 6 on $TMP/prog5 and $TMP/prog6 when those exist (seccomp programs).
+# descriptors 3 and 4 open on $TMP/data for --file and the like, 5 and 6
+# on $TMP/data.5 and .6 when those exist (seccomp programs), 7 and 8
+# written to $TMP/data.7 and .8 (--info-fd, --json-status-fd), 9 open on
+# the FIFO $TMP/data.9 (--block-fd) when it exists.
 with_fds() {
   local bin=$1
   shift
   run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} env PATH="$bin:/usr/bin:/bin" sh -c \
-    'exec 3<"$0" 4<"$0"; [ -e "$0.5" ] && exec 5<"$0.5"; [ -e "$0.6" ] && exec 6<"$0.6"; exec bwrap "$@"' \
+    'exec 3<"$0" 4<"$0" 7>"$0.7" 8>"$0.8"; [ -e "$0.5" ] && exec 5<"$0.5"; [ -e "$0.6" ] && exec 6<"$0.6"
+    [ -p "$0.9" ] && exec 9<>"$0.9"; exec bwrap "$@"' \
     "$TMP/data" "$@"
 }
 
@@ -135,4 +138,39 @@ assert_match "^bubblewrap 0\.8\.0 \(cocoon .*following bubblewrap 0\.8\.0" "$OUT
 same_as_bwrap "--add-seccomp-fd twice, the first allowing only the prctl" \
   --ro-bind / / --add-seccomp-fd 5 --add-seccomp-fd 6 sh -c 'uname -n; echo $?'
 same_as_bwrap "--seccomp twice: the last is used" --ro-bind / / --seccomp 6 --seccomp 5 sh -c 'uname -s; echo $?'
+
+# 5. bwrap's descriptors. --info-fd and --json-status-fd: the child's pid
+# (the command's $$ here, no PID namespace), then its exit code; the
+# namespace ids bwrap adds are not compared (cocoon's are emulated).
+status_fds() {  # BIN: the two files' JSON as "child-pid=$$ ... exit-code=N"
+  with_fds "$1" --ro-bind / / --info-fd 7 --json-status-fd 8 sh -c 'echo $$; exit 3'
+  python3 - "$TMP/data" "$OUT" <<'PY'
+import json, sys
+info = json.load(open(sys.argv[1] + ".7"))
+docs = [json.loads(l) for l in open(sys.argv[1] + ".8")]
+pid = int(sys.argv[2])
+print("info child-pid=" + ("$$" if info["child-pid"] == pid else str(info["child-pid"])),
+      "status", " ".join("child-pid=" + ("$$" if d.get("child-pid") == pid else "?") if "child-pid" in d
+                         else "exit-code=%d" % d["exit-code"] for d in docs))
+PY
+}
+peer_fds=$(status_fds "$(dirname "$PEER")")
+assert_eq "$peer_fds" "$(status_fds "$TMP/bin")" "--info-fd and --json-status-fd as bwrap's ($peer_fds)"
+# --sync-fd: held open while the sandbox runs (bwrap then puts an init of
+# its own before the command, whose pid --info-fd reports instead).
+same_as_bwrap "--sync-fd is taken" --ro-bind / / --sync-fd 4 echo ran
+# --block-fd: the command starts once the FIFO has data, which a writer
+# puts there after making a file the command looks for.
+block_fd() {  # BIN
+  rm -f "$TMP/ready" "$TMP/data.9"
+  mkfifo -m 666 "$TMP/data.9"
+  (sleep 0.5; touch "$TMP/ready"; echo go >"$TMP/data.9") &
+  with_fds "$1" --ro-bind / / --block-fd 9 sh -c "test -e '$TMP/ready' && echo started after the data"
+  wait
+  rm -f "$TMP/data.9"
+}
+block_fd "$(dirname "$PEER")"
+peer_out=$OUT
+block_fd "$TMP/bin"
+assert_eq "$peer_out" "$OUT" "--block-fd: the command waits for data on the descriptor, as bwrap's"
 finish

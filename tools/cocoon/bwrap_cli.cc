@@ -1,14 +1,17 @@
 // `cocoon bwrap`: bubblewrap's command line (bwrap(1), 0.8) over cocoon's
 // view, identities and UTS names. The guest's root starts empty, as
 // bwrap's does; `--bind / /` (any variant) makes the host's root the
-// guest's instead of a mount on an empty one. Mounts apply in order.
+// guest's instead of a mount on an empty one. Mounts apply in order and
+// stack (a later one on a target hides the earlier); on a writable mount,
+// --dir, --symlink and mount points are made on its filesystem, as bwrap's.
 // Namespaces are cocoon's emulated ones (identities for user, UTS names,
 // PID, network, IPC and cgroup: docs/architecture.md). Options userspace
-// cannot honour (capabilities, overlays, --size, SELinux labels,
-// descriptors for bwrap's own protocol) fail with a line naming the
+// cannot honour (capabilities, overlays, --size, SELinux labels, joining
+// namespaces by descriptor, --lock-file) fail with a line naming the
 // option, rather than run without what was asked for. Failures are
 // bwrap's: "bwrap: ..." on stderr and status 1, in bwrap's words where
 // it has some.
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -91,6 +94,8 @@ struct Bwrap {
   bool unshare_user = false, unshare_uts = false, as_pid_1 = false;
   bool chdir_given = false;
   std::string seccomp_option;  // the first of --seccomp / --add-seccomp-fd given
+  // bwrap's descriptors: --info-fd, --json-status-fd, --block-fd (-1: none).
+  int info_fd = -1, json_status_fd = -1, block_fd = -1;
   std::optional<std::uint32_t> uid, gid;
   std::optional<std::string> hostname;
   bool clearenv = false;
@@ -153,11 +158,7 @@ const std::map<std::string, std::string>& refused() {
       {"--userns2", "joining namespaces by descriptor is not emulated"},
       {"--pidns", "joining namespaces by descriptor is not emulated"},
       {"--lock-file", "bwrap's lock files are not supported"},
-      {"--sync-fd", "bwrap's descriptor protocol is not supported"},
-      {"--info-fd", "bwrap's descriptor protocol is not supported"},
-      {"--json-status-fd", "bwrap's descriptor protocol is not supported"},
-      {"--block-fd", "bwrap's descriptor protocol is not supported"},
-      {"--userns-block-fd", "bwrap's descriptor protocol is not supported"},
+      {"--userns-block-fd", "there is no user namespace for the caller to set up: it is emulated"},
       {"--disable-userns", "preventing user namespaces inside the sandbox is not emulated"},
       {"--assert-userns-disabled",
        "preventing user namespaces inside the sandbox is not emulated"},
@@ -180,7 +181,8 @@ const std::map<std::string, int>& arity() {
       {"--unshare-all", 0},
       {"--seccomp", 1},   {"--add-seccomp-fd", 1}, {"--file", 2}, {"--bind-data", 2},
       {"--ro-bind-data", 2}, {"--chmod", 2}, {"--remount-ro", 1},
-      {"--new-session", 0}, {"--level-prefix", 0}};
+      {"--new-session", 0}, {"--level-prefix", 0},
+      {"--sync-fd", 1},   {"--info-fd", 1},     {"--json-status-fd", 1}, {"--block-fd", 1}};
   return a;
 }
 
@@ -290,8 +292,18 @@ Applied descriptor_option(Bwrap& b, const Option& o, std::vector<std::string>& m
   const std::string& a = o.name;
   const std::string& v1 = o.v1;
   const bool takes_fd = a == "--file" || a.ends_with("-data") || a == "--seccomp" ||
-                        a == "--add-seccomp-fd" || a == "--args";
+                        a.ends_with("-fd") || a == "--args";
   if (takes_fd && !number(v1)) return std::unexpected("Invalid fd: " + v1);
+  if (a.ends_with("-fd") && a != "--add-seccomp-fd") {
+    // Held by cocoon, not the command: a caller waiting for the end of
+    // one (--sync-fd's, --info-fd's) sees it when the sandbox ends.
+    const int fd = std::atoi(v1.c_str());
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    if (a == "--info-fd") b.info_fd = fd;
+    else if (a == "--json-status-fd") b.json_status_fd = fd;
+    else if (a == "--block-fd") b.block_fd = fd;
+    return true;  // --sync-fd: kept open until cocoon exits
+  }
   if (a == "--file" || a == "--bind-data" || a == "--ro-bind-data") {
     auto content = read_fd(v1);
     if (!content) return std::unexpected("Can't read from fd " + v1 + ": " + std::strerror(errno));
@@ -349,11 +361,13 @@ void print_usage(std::FILE* out) {
       "    --symlink SRC DEST           Create symlink at DEST with target SRC\n"
       "    --seccomp FD, --add-seccomp-fd FD  Load seccomp programs from FD\n"
       "    --new-session, --die-with-parent, --as-pid-1, --level-prefix\n"
+      "    --sync-fd FD, --block-fd FD  Kept open while the sandbox runs; wait for data first\n"
+      "    --info-fd FD, --json-status-fd FD  The child's pid (JSON), and its exit code\n"
       "    --perms OCTAL                Set permissions of next argument (--tmpfs, --dir, --file...)\n"
       "    --chmod OCTAL PATH           Change permissions of PATH (must already exist)\n"
       "Refused by name, with the reason: --cap-add, --cap-drop, --size, overlays, SELinux labels,\n"
-      "--userns/--userns2/--pidns, --lock-file and the descriptor protocol (--sync-fd, --info-fd,\n"
-      "--json-status-fd, --block-fd, --userns-block-fd), --disable-userns, --assert-userns-disabled.\n",
+      "--userns/--userns2/--pidns, --lock-file, --userns-block-fd, --disable-userns,\n"
+      "--assert-userns-disabled.\n",
       out);
 }
 
@@ -438,6 +452,25 @@ std::optional<std::string> finish_view(Bwrap& b) {
   return std::nullopt;
 }
 
+// bwrap's --block-fd: wait for a byte (or the end) on it before starting.
+void wait_for_block_fd(int fd) {
+  char byte = 0;
+  while (::read(fd, &byte, 1) < 0 && errno == EINTR) {
+  }
+  ::close(fd);
+}
+
+// bwrap's --info-fd and --json-status-fd: the command's pid once it runs,
+// in bwrap's layouts. The namespaces' ids bwrap adds are left out: cocoon's
+// are emulated and have no inode on the host.
+void report_launch(int info_fd, int json_status_fd, pid_t pid) {
+  if (info_fd >= 0) {
+    ::dprintf(info_fd, "{\n    \"child-pid\": %d\n}\n", static_cast<int>(pid));
+    ::close(info_fd);
+  }
+  if (json_status_fd >= 0) ::dprintf(json_status_fd, "{ \"child-pid\": %d }\n", static_cast<int>(pid));
+}
+
 // The environment options, in cocoon's own environment, which the command
 // inherits.
 void apply_environment(const Bwrap& b) {
@@ -467,8 +500,15 @@ int bwrap_main(int argc, char** argv) {
   b.session.view.export_pwd = true;
   apply_environment(b);
   if (auto err = setup_logging("", "")) return bwrap_fail(*err);
+  if (b.block_fd >= 0) wait_for_block_fd(b.block_fd);
+  if (b.info_fd >= 0 || b.json_status_fd >= 0) {
+    b.session.tracer.on_launched = [info = b.info_fd, json = b.json_status_fd](pid_t pid) {
+      report_launch(info, json, pid);
+    };
+  }
   auto status = syscalls::run_session(b.session);
   if (!status) return bwrap_fail(status.error());
+  if (b.json_status_fd >= 0) ::dprintf(b.json_status_fd, "{ \"exit-code\": %d }\n", *status);
   return *status;
 }
 

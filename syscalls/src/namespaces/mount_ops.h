@@ -40,7 +40,13 @@ class MountOps {
   // pivot_root: the mount at `new_root` becomes "/", the old root goes to
   // `put_old` (a path under `new_root`). pivot_root(".", ".") stacks the
   // old root on the new one, which is then unmounted (bwrap, runc): with
-  // `put_old` equal to `new_root` the old root is dropped at once.
+  // `put_old` equal to `new_root` the old root is dropped at once. Not
+  // stacked in the table, though it stacks: the caller's root is then the
+  // new root's top directory, under the old root, and a walk from "/"
+  // starts there without going up the stack (pivot_root(2), section
+  // 'pivot_root(".", ".")': only the umount's resolution of "." moves up
+  // it), while the table's "/" is what is on top. So Namespaces keeps the old root aside for that one
+  // umount2(".", MNT_DETACH) instead.
   std::expected<TablePtr, int> pivot(const vfs::MountTable& t, const std::string& new_root,
                                      const std::string& put_old);
   // chroot(2): the view from directory `dir` (host path `host`): its
