@@ -103,6 +103,8 @@ assert_eq "$peer_files" "$cocoon_files" "on a writable bind: --dir, --symlink an
 same_as_bwrap "--symlink onto an existing one on a writable bind" --ro-bind / / --bind "$TMP/w" /mnt --symlink x /mnt/l true
 
 # 2. Modes and the working directory.
+same_as_bwrap "--tmpfs and --dir modes" --ro-bind / / --tmpfs /tmp --dir /tmp/d --perms 0700 --tmpfs /tmp/t \
+  stat -c "%a %n" /tmp /tmp/d /tmp/t
 same_as_bwrap "--perms with a leading zero" --ro-bind / / --tmpfs /tmp --perms 01777 --dir /tmp/d stat -c %a /tmp/d
 same_as_bwrap "--perms above 07777" --ro-bind / / --tmpfs /tmp --perms 017777 --dir /tmp/d true
 same_as_bwrap "--perms twice for one action" --ro-bind / / --tmpfs /tmp --perms 0700 --perms 0755 --dir /tmp/d true

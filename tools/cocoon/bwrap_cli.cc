@@ -126,7 +126,9 @@ struct Bwrap {
     m.kind = kind;
     m.target = dest;
     m.symlink_target = std::move(symlink_target);
-    if (kind == vfs::MountKind::kTmpfs || kind == vfs::MountKind::kDir) m.mode = take_perms();
+    // bwrap's tmpfs is 0755 (its mode=0755 mount option), not /tmp's 1777.
+    if (kind == vfs::MountKind::kTmpfs) m.mode = take_perms().value_or(0755);
+    if (kind == vfs::MountKind::kDir) m.mode = take_perms();
     session.view.mounts.push_back(m);
   }
   // --file, --bind-data, --ro-bind-data: a file with `data` at `dest`;
