@@ -2,6 +2,7 @@
 
 #include "emulated_kinds.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -257,11 +258,82 @@ std::expected<vfs::MountTable, std::string> make_root(const RunConfig& config,
   return table;
 }
 
+// MountSpec::on_underlying_fs: the host directory `target`'s parent is, if
+// it lies on a writable mount whose tree is a real directory (the session's
+// scratch ones included: a --dir in a --tmpfs is a directory in it, as in
+// bwrap's tmpfs); nullopt otherwise. Missing parents are made with
+// `parent_mode`, as bwrap's mkdir -p does (with --dir's --perms).
+std::optional<std::string> writable_parent(const vfs::MountTable& table,
+                                           const vfs::HostFilesystem& host,
+                                           const std::string& target, unsigned parent_mode) {
+  const std::string lexical = vfs::normalize_lexically(target);
+  const auto slash = lexical.rfind('/');
+  if (lexical == "/" || slash == std::string::npos) return std::nullopt;
+  const std::string parent = slash == 0 ? "/" : lexical.substr(0, slash);
+  const vfs::Resolver resolver(table, host);
+  const auto resolve = [&] {
+    return resolver.resolve(vfs::GuestPath(parent), vfs::GuestPath("/"), {.follow_last = true});
+  };
+  if (auto missing = resolve(); missing && missing->kind == vfs::EntryKind::kMissing) {
+    // bwrap makes the missing parents too (mkdir -p).
+    auto grandparent = writable_parent(table, host, parent, parent_mode);
+    if (!grandparent || ::mkdir(grandparent->c_str(), 0700) != 0) return std::nullopt;
+    ::chmod(grandparent->c_str(), parent_mode);  // mkdir(2) takes the umask off
+  }
+  auto r = resolve();
+  if (!r || r->kind != vfs::EntryKind::kDirectory || r->mount.read_only) return std::nullopt;
+  using K = vfs::MountKind;
+  const K k = r->mount.kind;
+  if (k != K::kRoot && k != K::kBind && k != K::kTmpfs && k != K::kDir) return std::nullopt;
+  return r->host.str() + "/" + lexical.substr(slash + 1);
+}
+
+// bwrap's --dir, --symlink and mount points on a writable filesystem
+// (setup_newroot(), bubblewrap.c): made there, so they outlive the run
+// as bwrap's do. True when `spec` is done (a --dir or --symlink made);
+// false when the table must still hold it. A --symlink onto anything is
+// EEXIST, as symlink(2)'s.
+std::expected<bool, std::string> make_on_underlying_fs(const vfs::MountTable& table,
+                                                       const vfs::HostFilesystem& host,
+                                                       const vfs::MountSpec& spec) {
+  const unsigned dir_mode = spec.kind == vfs::MountKind::kDir ? spec.mode.value_or(0755) : 0755;
+  auto at = writable_parent(table, host, spec.target, dir_mode);
+  if (!at) return false;
+  struct stat st {};
+  const bool exists = ::lstat(at->c_str(), &st) == 0;
+  switch (spec.kind) {
+    case vfs::MountKind::kSymlink:
+      if (exists) return std::unexpected("Can't make symlink at " + spec.target + ": " + std::strerror(EEXIST));
+      return ::symlink(spec.symlink_target.c_str(), at->c_str()) == 0;
+    case vfs::MountKind::kDir:
+      if (exists && S_ISDIR(st.st_mode)) return true;
+      if (exists || ::mkdir(at->c_str(), 0700) != 0) return false;
+      ::chmod(at->c_str(), dir_mode);  // mkdir(2) takes the umask off; --perms is exact
+      return true;
+    default:
+      break;
+  }
+  if (!exists && !spec.data && !spec.remount_read_only) {
+    // A mount point: a directory, or an empty file for a file (0444, as
+    // bwrap's ensure_file()).
+    struct stat src {};
+    const bool dir = spec.source.empty() || (::stat(spec.source.c_str(), &src) == 0 && S_ISDIR(src.st_mode));
+    if (dir) ::mkdir(at->c_str(), 0755);
+    else if (int fd = ::open(at->c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444); fd >= 0) ::close(fd);
+  }
+  return false;
+}
+
 // One mount (a --dev expanded to its parts): what it needs made in the
 // scratch directory first, then added to `table`.
 std::expected<void, std::string> add_one_mount(vfs::MountSpec spec, vfs::MountTable& table,
                                                const vfs::HostFilesystem& host,
                                                ScratchDir& scratch) {
+  if (spec.on_underlying_fs) {
+    auto done = make_on_underlying_fs(table, host, spec);
+    if (!done) return std::unexpected(done.error());
+    if (*done) return {};
+  }
   if (spec.kind == vfs::MountKind::kTmpfs || spec.kind == vfs::MountKind::kDir ||
       (spec.kind == vfs::MountKind::kDev && spec.source.empty())) {
     auto dir = scratch.make_subdir(spec.kind == vfs::MountKind::kTmpfs ? "tmpfs"

@@ -1,16 +1,23 @@
 // `cocoon bwrap`: bubblewrap's command line (bwrap(1), 0.8) over cocoon's
 // view, identities and UTS names. The guest's root starts empty, as
 // bwrap's does; `--bind / /` (any variant) makes the host's root the
-// guest's instead of a mount on an empty one. Mounts apply in order.
+// guest's instead of a mount on an empty one. Mounts apply in order and
+// stack (a later one on a target hides the earlier); on a writable mount,
+// --dir, --symlink and mount points are made on its filesystem, as bwrap's.
 // Namespaces are cocoon's emulated ones (identities for user, UTS names,
 // PID, network, IPC and cgroup: docs/architecture.md). Options userspace
-// cannot honour (capabilities, overlays, --size, SELinux labels,
-// descriptors for bwrap's own protocol) fail with a line naming the
-// option, rather than run without what was asked for.
+// cannot honour (capabilities, overlays, --size, SELinux labels, joining
+// namespaces by descriptor, --lock-file) fail with a line naming the
+// option, rather than run without what was asked for. Failures are
+// bwrap's: "bwrap: ..." on stderr and status 1, in bwrap's words where
+// it has some.
+#include <fcntl.h>
 #include <linux/filter.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <expected>
@@ -28,6 +35,12 @@ extern char** environ;
 namespace cocoon::tools {
 namespace {
 
+// bwrap's failure: "bwrap: LINE" on stderr, status 1.
+int bwrap_fail(const std::string& line) {
+  std::fprintf(stderr, "bwrap: %s\n", line.c_str());
+  return 1;
+}
+
 // Everything readable from descriptor `fd` (then closed, as bwrap does).
 std::optional<std::string> read_fd(const std::string& fd_text) {
   const int fd = std::atoi(fd_text.c_str());
@@ -41,12 +54,17 @@ std::optional<std::string> read_fd(const std::string& fd_text) {
   return all;
 }
 
-// An octal mode as bwrap's --perms and --chmod take it.
+// bwrap's version whose command line this front end follows.
+constexpr const char* kBwrapVersion = "0.8.0";
+
+// An octal mode as bwrap's --perms and --chmod take it: any number of
+// octal digits (leading zeros too, "01777"), at most 07777.
 std::optional<unsigned> octal(const std::string& s) {
-  if (s.empty() || s.size() > 4 || s.find_first_not_of("01234567") != std::string::npos) {
-    return std::nullopt;
-  }
-  return static_cast<unsigned>(std::strtoul(s.c_str(), nullptr, 8));
+  if (s.empty() || s.find_first_not_of("01234567") != std::string::npos) return std::nullopt;
+  errno = 0;
+  const unsigned long mode = std::strtoul(s.c_str(), nullptr, 8);
+  if (errno != 0 || mode > 07777) return std::nullopt;
+  return static_cast<unsigned>(mode);
 }
 
 // A whole non-negative decimal number, or nothing (bwrap's strtol checks).
@@ -74,37 +92,53 @@ struct Bwrap {
   syscalls::Session session;
   std::optional<unsigned> perms;  // --perms: for the next thing made
   bool unshare_user = false, unshare_uts = false, as_pid_1 = false;
+  bool chdir_given = false;
+  std::string seccomp_option;  // the first of --seccomp / --add-seccomp-fd given
+  // bwrap's descriptors: --info-fd, --json-status-fd, --block-fd (-1: none).
+  int info_fd = -1, json_status_fd = -1, block_fd = -1;
   std::optional<std::uint32_t> uid, gid;
   std::optional<std::string> hostname;
   bool clearenv = false;
   std::map<std::string, std::optional<std::string>> env;  // nullopt: unset
 
-  void bind(const std::string& src, const std::string& dest, bool ro, bool optional) {
+  // bwrap looks the source up on the host as it sets up, and stops there
+  // when a non-optional one is missing.
+  std::optional<std::string> bind(const std::string& src, const std::string& dest, bool ro,
+                                  bool optional) {
     auto& view = session.view;
+    struct stat st {};
+    if (::stat(src.c_str(), &st) != 0) {
+      if (optional && errno == ENOENT) return std::nullopt;
+      return "Can't find source path " + src + ": " + std::strerror(errno);
+    }
     if (dest == "/" && !optional) {
       view.empty_root = false;
       view.rootfs = src;
       view.rootfs_read_only = ro;
-      return;
+      return std::nullopt;
     }
     vfs::MountSpec m = bind_spec(src + ":" + dest, ro, optional);
     view.mounts.push_back(m);
+    return std::nullopt;
   }
   void special(vfs::MountKind kind, const std::string& dest, std::string symlink_target = {}) {
     vfs::MountSpec m;
     m.kind = kind;
     m.target = dest;
     m.symlink_target = std::move(symlink_target);
-    if (kind == vfs::MountKind::kTmpfs || kind == vfs::MountKind::kDir) m.mode = take_perms();
+    // bwrap's tmpfs is 0755 (its mode=0755 mount option), not /tmp's 1777.
+    if (kind == vfs::MountKind::kTmpfs) m.mode = take_perms().value_or(0755);
+    if (kind == vfs::MountKind::kDir) m.mode = take_perms();
     session.view.mounts.push_back(m);
   }
-  // --file, --bind-data, --ro-bind-data: a file with `data` at `dest`.
-  void data(std::string data, const std::string& dest, bool ro) {
+  // --file, --bind-data, --ro-bind-data: a file with `data` at `dest`;
+  // bwrap makes a --file 0666 and a bound one 0600 unless --perms says.
+  void data(std::string data, const std::string& dest, bool bound, bool ro) {
     vfs::MountSpec m;
     m.target = dest;
     m.data = std::move(data);
     m.read_only = ro;
-    m.mode = take_perms();
+    m.mode = take_perms().value_or(bound ? 0600 : 0666);
     session.view.mounts.push_back(m);
   }
   std::optional<unsigned> take_perms() { return std::exchange(perms, std::nullopt); }
@@ -126,11 +160,7 @@ const std::map<std::string, std::string>& refused() {
       {"--userns2", "joining namespaces by descriptor is not emulated"},
       {"--pidns", "joining namespaces by descriptor is not emulated"},
       {"--lock-file", "bwrap's lock files are not supported"},
-      {"--sync-fd", "bwrap's descriptor protocol is not supported"},
-      {"--info-fd", "bwrap's descriptor protocol is not supported"},
-      {"--json-status-fd", "bwrap's descriptor protocol is not supported"},
-      {"--block-fd", "bwrap's descriptor protocol is not supported"},
-      {"--userns-block-fd", "bwrap's descriptor protocol is not supported"},
+      {"--userns-block-fd", "there is no user namespace for the caller to set up: it is emulated"},
       {"--disable-userns", "preventing user namespaces inside the sandbox is not emulated"},
       {"--assert-userns-disabled",
        "preventing user namespaces inside the sandbox is not emulated"},
@@ -153,7 +183,8 @@ const std::map<std::string, int>& arity() {
       {"--unshare-all", 0},
       {"--seccomp", 1},   {"--add-seccomp-fd", 1}, {"--file", 2}, {"--bind-data", 2},
       {"--ro-bind-data", 2}, {"--chmod", 2}, {"--remount-ro", 1},
-      {"--new-session", 0}, {"--level-prefix", 0}};
+      {"--new-session", 0}, {"--level-prefix", 0},
+      {"--sync-fd", 1},   {"--info-fd", 1},     {"--json-status-fd", 1}, {"--block-fd", 1}};
   return a;
 }
 
@@ -173,25 +204,32 @@ Applied mount_option(Bwrap& b, const Option& o) {
   using K = vfs::MountKind;
   const std::string& v1 = o.v1;
   const std::string& v2 = o.v2;
-  if (a == "--bind" || a == "--dev-bind") b.bind(v1, v2, false, false);
-  else if (a == "--bind-try" || a == "--dev-bind-try") b.bind(v1, v2, false, true);
-  else if (a == "--ro-bind") b.bind(v1, v2, true, false);
-  else if (a == "--ro-bind-try") b.bind(v1, v2, true, true);
+  if (a.ends_with("bind") || a.ends_with("bind-try")) {
+    const bool ro = a.starts_with("--ro-");
+    if (auto err = b.bind(v1, v2, ro, a.ends_with("-try"))) return std::unexpected(*err);
+  }
   else if (a == "--symlink") b.special(K::kSymlink, v2, v1);
   else if (a == "--tmpfs") b.special(K::kTmpfs, v1);
   else if (a == "--proc") b.special(K::kProc, v1);
   else if (a == "--dev") b.special(K::kDev, v1);
   else if (a == "--dir") b.special(K::kDir, v1);
   else if (a == "--mqueue") b.special(K::kDir, v1);  // an empty directory: no POSIX mqueue fs
-  else if (a == "--chdir") b.session.view.cwd = v1;
+  else if (a == "--chdir") {
+    // bwrap's warning, word for word; the last one is taken.
+    if (std::exchange(b.chdir_given, true)) {
+      std::fputs("bwrap: Only the last --chdir option will take effect\n", stderr);
+    }
+    b.session.view.cwd = v1;
+  }
   else if (a == "--perms") {
+    if (b.perms) return std::unexpected("--perms given twice for the same action");
     auto mode = octal(v1);
-    if (!mode) return std::unexpected("bwrap: --perms: invalid mode '" + v1 + "'");
+    if (!mode) return std::unexpected("--perms takes an octal argument <= 07777");
     b.perms = mode;
   }
   else if (a == "--chmod") {
     auto mode = octal(v1);
-    if (!mode) return std::unexpected("bwrap: --chmod: invalid mode '" + v1 + "'");
+    if (!mode) return std::unexpected("--chmod takes an octal argument <= 07777");
     b.session.view.chmods.emplace_back(v2, *mode);
   }
   else if (a == "--remount-ro") {
@@ -211,7 +249,7 @@ Applied namespace_option(Bwrap& b, const Option& o) {
   if (a == "--hostname") b.hostname = o.v1;
   else if (a == "--uid" || a == "--gid") {
     auto id = number(o.v1);
-    if (!id) return std::unexpected("bwrap: " + a + ": invalid " + a.substr(2) + " '" + o.v1 + "'");
+    if (!id) return std::unexpected("Invalid " + a.substr(2) + ": " + o.v1);
     (a == "--uid" ? b.uid : b.gid) = static_cast<std::uint32_t>(*id);
   }
   else if (a == "--unshare-user" || a == "--unshare-user-try") b.unshare_user = true;
@@ -255,43 +293,96 @@ Applied process_option(Bwrap& b, const Option& o) {
 Applied descriptor_option(Bwrap& b, const Option& o, std::vector<std::string>& more) {
   const std::string& a = o.name;
   const std::string& v1 = o.v1;
+  const bool takes_fd = a == "--file" || a.ends_with("-data") || a == "--seccomp" ||
+                        a.ends_with("-fd") || a == "--args";
+  if (takes_fd && !number(v1)) return std::unexpected("Invalid fd: " + v1);
+  if (a.ends_with("-fd") && a != "--add-seccomp-fd") {
+    // Held by cocoon, not the command: a caller waiting for the end of
+    // one (--sync-fd's, --info-fd's) sees it when the sandbox ends.
+    const int fd = std::atoi(v1.c_str());
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    if (a == "--info-fd") b.info_fd = fd;
+    else if (a == "--json-status-fd") b.json_status_fd = fd;
+    else if (a == "--block-fd") b.block_fd = fd;
+    return true;  // --sync-fd: kept open until cocoon exits
+  }
   if (a == "--file" || a == "--bind-data" || a == "--ro-bind-data") {
-    if (!number(v1)) return std::unexpected("bwrap: " + a + ": invalid fd '" + v1 + "'");
     auto content = read_fd(v1);
-    if (!content) return std::unexpected("bwrap: " + a + " " + v1 + ": cannot read the descriptor");
-    b.data(std::move(*content), o.v2, a == "--ro-bind-data");
+    if (!content) return std::unexpected("Can't read from fd " + v1 + ": " + std::strerror(errno));
+    b.data(std::move(*content), o.v2, a != "--file", a == "--ro-bind-data");
   }
   else if (a == "--seccomp" || a == "--add-seccomp-fd") {
-    if (!number(v1)) return std::unexpected("bwrap: " + a + ": invalid fd '" + v1 + "'");
+    // bwrap(1): --seccomp's last one is used; the two do not mix.
+    if (!b.seccomp_option.empty() && b.seccomp_option != a) {
+      return std::unexpected(a + " cannot be combined with " + b.seccomp_option);
+    }
+    b.seccomp_option = a;
     auto prog = read_fd(v1);
-    if (!prog) return std::unexpected("bwrap: " + a + " " + v1 + ": cannot read the descriptor");
+    if (!prog) return std::unexpected("Can't read seccomp data: " + std::string(std::strerror(errno)));
     if (prog->empty() || prog->size() % sizeof(sock_filter) != 0) {
-      return std::unexpected("bwrap: " + a + " " + v1 +
-                             ": not a seccomp program (struct sock_filter[])");
+      return std::unexpected("Invalid seccomp data, must be multiple of 8");
     }
     std::vector<sock_filter> filter(prog->size() / sizeof(sock_filter));
     std::memcpy(filter.data(), prog->data(), prog->size());
-    b.session.tracer.user_filters.push_back(std::move(filter));
+    auto& filters = b.session.tracer.user_filters;
+    if (a == "--seccomp" && !filters.empty()) {
+      std::fputs("bwrap: Only the last --seccomp option will take effect\n", stderr);  // bwrap's
+      filters.clear();
+    }
+    filters.push_back(std::move(filter));
   }
   else if (a == "--args") {
-    if (!number(v1)) return std::unexpected("bwrap: --args: invalid fd '" + v1 + "'");
     auto read = args_from_fd(v1);
-    if (!read) return std::unexpected("bwrap: --args " + v1 + ": cannot read the descriptor");
+    if (!read) return std::unexpected("Can't read args from fd " + v1 + ": " + std::strerror(errno));
     more = std::move(*read);
   }
   else return false;
   return true;
 }
 
-void print_usage() {
-  std::puts("usage: bwrap [OPTIONS...] [--] COMMAND [ARGS...]\n"
-            "(cocoon's bwrap: binds, --tmpfs, --proc, --dev, --dir, --symlink, --chdir,\n"
-            " --setenv/--unsetenv/--clearenv, --hostname, --uid/--gid, --unshare-user,\n"
-            " --unshare-uts, --unshare-pid, --as-pid-1, --unshare-net, --share-net, --unshare-ipc,\n"
-            " --unshare-cgroup(-try), --unshare-all, --seccomp FD, --file, --bind-data, --chmod,\n"
-            " --remount-ro, --perms,"
-            " --die-with-parent,"
-            " --new-session, --args FD)");
+// bwrap's usage line, naming the program as it was invoked, then the
+// options cocoon takes, in bwrap's --help layout.
+void print_usage(std::FILE* out) {
+  std::fprintf(out, "usage: %s [OPTIONS...] [--] COMMAND [ARGS...]\n\n", invoked_as().c_str());
+  std::fputs(
+      "    --help                       Print this help\n"
+      "    --version                    Print version (and the bubblewrap version followed)\n"
+      "    --args FD                    Parse NUL-separated args from FD\n"
+      "    --unshare-all                Unshare every namespace (emulated: user, ipc, pid, net, uts, cgroup)\n"
+      "    --share-net                  Retain the network namespace\n"
+      "    --unshare-user[-try], --unshare-ipc, --unshare-pid, --unshare-net, --unshare-uts,\n"
+      "    --unshare-cgroup[-try]       Emulated namespaces (docs/internals/namespaces.md)\n"
+      "    --uid UID, --gid GID         Custom ids in the sandbox (imply --unshare-user)\n"
+      "    --hostname NAME              Custom hostname in the sandbox (requires --unshare-uts)\n"
+      "    --chdir DIR                  Change directory to DIR\n"
+      "    --clearenv, --setenv VAR VALUE, --unsetenv VAR\n"
+      "    --[ro-|dev-]bind[-try] SRC DEST  Bind the host path SRC on DEST (stacked on what is there)\n"
+      "    --remount-ro DEST            Remount DEST as readonly\n"
+      "    --proc DEST, --dev DEST, --tmpfs DEST, --mqueue DEST (an empty directory), --dir DEST\n"
+      "    --file FD DEST, --bind-data FD DEST, --ro-bind-data FD DEST\n"
+      "    --symlink SRC DEST           Create symlink at DEST with target SRC\n"
+      "    --seccomp FD, --add-seccomp-fd FD  Load seccomp programs from FD\n"
+      "    --new-session, --die-with-parent, --as-pid-1, --level-prefix\n"
+      "    --sync-fd FD, --block-fd FD  Kept open while the sandbox runs; wait for data first\n"
+      "    --info-fd FD, --json-status-fd FD  The child's pid (JSON), and its exit code\n"
+      "    --perms OCTAL                Set permissions of next argument (--tmpfs, --dir, --file...)\n"
+      "    --chmod OCTAL PATH           Change permissions of PATH (must already exist)\n"
+      "Refused by name, with the reason: --cap-add, --cap-drop, --size, overlays, SELinux labels,\n"
+      "--userns/--userns2/--pidns, --lock-file, --userns-block-fd, --disable-userns,\n"
+      "--assert-userns-disabled.\n",
+      out);
+}
+
+// bwrap's words for an option without its values.
+std::string missing_values(const std::string& option, int values) {
+  return option + (values == 1 ? " takes an argument" : " takes two arguments");
+}
+
+// bwrap(1): --perms applies to the next option that makes a file or
+// directory; anything else in between is refused.
+bool takes_perms(const std::string& option) {
+  return option == "--tmpfs" || option == "--dir" || option == "--file" ||
+         option == "--bind-data" || option == "--ro-bind-data";
 }
 
 // Parses the options in `args` from `i` on into `b`, leaving `i` at the
@@ -305,21 +396,25 @@ std::optional<int> parse_options(Bwrap& b, std::vector<std::string>& args, std::
       break;
     }
     if (a.size() < 2 || a[0] != '-') break;
-    if (a == "--help" || a == "-h") {
-      print_usage();
+    if (a == "--help") {
+      print_usage(stdout);
       return 0;
     }
     if (a == "--version") {
-      std::printf("bubblewrap 0.8.0 (cocoon %s)\n", COCOON_VERSION);
+      std::printf("bubblewrap %s (cocoon %s, following bubblewrap %s's command line)\n",
+                  kBwrapVersion, COCOON_VERSION, kBwrapVersion);
       return 0;
     }
     if (auto r = refused().find(a); r != refused().end()) {
-      return fail("bwrap: " + a + " is not supported: " + r->second);
+      return bwrap_fail(a + " is not supported by cocoon: " + r->second);
     }
     const auto n = arity().find(a);
-    if (n == arity().end()) return fail("bwrap: unknown option " + a + " (see bwrap --help)");
+    if (n == arity().end()) return bwrap_fail("Unknown option " + a);
     if (i + static_cast<std::size_t>(n->second) >= args.size()) {
-      return fail("bwrap: " + a + " needs " + std::to_string(n->second) + " argument(s)");
+      return bwrap_fail(missing_values(a, n->second));
+    }
+    if (b.perms && a != "--perms" && !takes_perms(a)) {
+      return bwrap_fail("--perms must be followed by an option that creates a file");
     }
     const Option o{a, n->second >= 1 ? args[i + 1] : "", n->second >= 2 ? args[i + 2] : ""};
     i += static_cast<std::size_t>(n->second);
@@ -329,7 +424,7 @@ std::optional<int> parse_options(Bwrap& b, std::vector<std::string>& args, std::
     if (applied && !*applied) applied = process_option(b, o);
     if (applied && !*applied) applied = descriptor_option(b, o, more);
     // --level-prefix (in no kind): nothing to do.
-    if (!applied) return fail(applied.error());
+    if (!applied) return bwrap_fail(applied.error());
     args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, more.begin(), more.end());
   }
   return std::nullopt;
@@ -338,14 +433,16 @@ std::optional<int> parse_options(Bwrap& b, std::vector<std::string>& args, std::
 // bwrap's own rules for what needs which namespace, then what the
 // namespaces asked for make of the view.
 std::optional<std::string> finish_view(Bwrap& b) {
-  if (b.hostname && !b.unshare_uts) return "bwrap: --hostname requires --unshare-uts";
-  if ((b.uid || b.gid) && !b.unshare_user) return "bwrap: --uid and --gid require --unshare-user";
-  if (b.as_pid_1 && !b.session.view.unshare_pid) {
-    return "bwrap: --as-pid-1 requires --unshare-pid";
-  }
+  if (b.hostname && !b.unshare_uts) return "Specifying --hostname requires --unshare-uts";
+  if (b.as_pid_1 && !b.session.view.unshare_pid) return "Specifying --as-pid-1 requires --unshare-pid";
+  // bwrap run by a user without setuid makes a user namespace whatever
+  // the options say (bwrap(1), --unshare-user: "may be automatically
+  // implied if not setuid"), so --uid and --gid need nothing more.
+  if (b.uid || b.gid) b.unshare_user = true;
   // Without --as-pid-1 bwrap's own init is PID 1 and the command 2; that
   // init is not emulated (nothing shows as 1), only the numbering.
   b.session.view.first_pid = b.as_pid_1 ? 1 : 2;
+  for (vfs::MountSpec& m : b.session.view.mounts) m.on_underlying_fs = true;
   b.session.view.hostname = b.hostname;
   if (b.unshare_user) {
     syscalls::IdentityOptions id;
@@ -355,6 +452,25 @@ std::optional<std::string> finish_view(Bwrap& b) {
     b.session.view.identity = id;
   }
   return std::nullopt;
+}
+
+// bwrap's --block-fd: wait for a byte (or the end) on it before starting.
+void wait_for_block_fd(int fd) {
+  char byte = 0;
+  while (::read(fd, &byte, 1) < 0 && errno == EINTR) {
+  }
+  ::close(fd);
+}
+
+// bwrap's --info-fd and --json-status-fd: the command's pid once it runs,
+// in bwrap's layouts. The namespaces' ids bwrap adds are left out: cocoon's
+// are emulated and have no inode on the host.
+void report_launch(int info_fd, int json_status_fd, pid_t pid) {
+  if (info_fd >= 0) {
+    ::dprintf(info_fd, "{\n    \"child-pid\": %d\n}\n", static_cast<int>(pid));
+    ::close(info_fd);
+  }
+  if (json_status_fd >= 0) ::dprintf(json_status_fd, "{ \"child-pid\": %d }\n", static_cast<int>(pid));
 }
 
 // The environment options, in cocoon's own environment, which the command
@@ -376,11 +492,26 @@ int bwrap_main(int argc, char** argv) {
   std::size_t i = 0;
   if (auto status = parse_options(b, args, i)) return *status;
   for (; i < args.size(); ++i) b.session.argv.push_back(args[i]);
-  if (b.session.argv.empty()) return fail("bwrap: no command given (see bwrap --help)");
-  if (auto err = finish_view(b)) return fail(*err);
+  if (b.session.argv.empty()) {
+    print_usage(stderr);  // as bwrap without a command
+    return 1;
+  }
+  if (auto err = finish_view(b)) return bwrap_fail(*err);
+  // bwrap sets PWD to the directory the command starts in, after the
+  // environment options (so --clearenv keeps it).
+  b.session.view.export_pwd = true;
   apply_environment(b);
-  if (auto err = setup_logging("", "")) return fail(*err);
-  return run(b.session);
+  if (auto err = setup_logging("", "")) return bwrap_fail(*err);
+  if (b.block_fd >= 0) wait_for_block_fd(b.block_fd);
+  if (b.info_fd >= 0 || b.json_status_fd >= 0) {
+    b.session.tracer.on_launched = [info = b.info_fd, json = b.json_status_fd](pid_t pid) {
+      report_launch(info, json, pid);
+    };
+  }
+  auto status = syscalls::run_session(b.session);
+  if (!status) return bwrap_fail(status.error());
+  if (b.json_status_fd >= 0) ::dprintf(b.json_status_fd, "{ \"exit-code\": %d }\n", *status);
+  return *status;
 }
 
 }  // namespace cocoon::tools

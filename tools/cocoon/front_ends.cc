@@ -1,6 +1,8 @@
 #include "front_ends.h"
 
 #include <cstdio>
+#include <string>
+#include <utility>
 
 namespace cocoon::tools {
 
@@ -25,6 +27,16 @@ OptionWord split_option(const std::string& word, std::string_view short_with_val
   }
   return {word, std::nullopt};
 }
+
+namespace {
+std::string& invoked_name() {
+  static std::string name;
+  return name;
+}
+}  // namespace
+
+void set_invoked_as(std::string name) { invoked_name() = std::move(name); }
+const std::string& invoked_as() { return invoked_name(); }
 
 int fail(const std::string& line) {
   std::fprintf(stderr, "cocoon: %s\n", line.c_str());

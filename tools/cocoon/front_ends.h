@@ -28,6 +28,11 @@ struct OptionWord {
 };
 OptionWord split_option(const std::string& word, std::string_view short_with_values);
 
+// The name a front end was invoked by, for its usage line: argv[0] when
+// cocoon is installed under the tool's name, "cocoon NAME" otherwise.
+void set_invoked_as(std::string name);
+const std::string& invoked_as();
+
 // Prints "cocoon: LINE" on stderr; returns kCocoonFailed.
 int fail(const std::string& line);
 // Runs the session; the command's status, or a failure line.

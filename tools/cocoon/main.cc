@@ -227,8 +227,14 @@ constexpr FrontEnd kFrontEnds[] = {
 std::optional<int> other_front_end(int argc, char** argv) {
   const std::string self = std::filesystem::path(argv[0]).filename();
   for (const FrontEnd& f : kFrontEnds) {
-    if (self == f.name) return f.main(argc - 1, argv + 1);
-    if (argc > 1 && std::string(argv[1]) == f.name) return f.main(argc - 2, argv + 2);
+    if (self == f.name) {
+      cocoon::tools::set_invoked_as(argv[0]);
+      return f.main(argc - 1, argv + 1);
+    }
+    if (argc > 1 && std::string(argv[1]) == f.name) {
+      cocoon::tools::set_invoked_as(std::string(argv[0]) + " " + f.name);
+      return f.main(argc - 2, argv + 2);
+    }
   }
   return std::nullopt;
 }
@@ -257,6 +263,7 @@ int run_front_end(CLI::App& sub, const FrontEnd& f, const Options& o) {
     return fail(std::string("--log-file does not apply to ") + f.name + " (set COCOON_LOG_LEVEL)");
   }
   if (!o.log_level.empty()) ::setenv("COCOON_LOG_LEVEL", o.log_level.c_str(), 1);
+  cocoon::tools::set_invoked_as(std::string("cocoon ") + f.name);
   std::vector<std::string> words = sub.remaining();
   std::vector<char*> argv;
   for (auto& w : words) argv.push_back(w.data());

@@ -87,8 +87,13 @@ int install_cocoon_filter(const LaunchSpec& spec, int handshake) {
       child_fail("installing the seccomp filter", err, 125);
     }
   }
+  if (!spec.user_filters.empty() && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    child_fail("prctl(PR_SET_NO_NEW_PRIVS)", errno, 125);
+  }
   for (const auto& prog : spec.user_filters) {
-    if (int err = install_filter(prog); err != 0) child_fail("installing --seccomp's program", err, 125);
+    if (int err = install_user_filter(prog); err != 0) {
+      child_fail("installing --seccomp's program", err, 125);
+    }
   }
   execvp(argv[0], argv);
   const int err = errno;

@@ -201,4 +201,10 @@ int install_filter(const std::vector<sock_filter>& prog, int* listener) {
   return 0;
 }
 
+int install_user_filter(const std::vector<sock_filter>& prog) {
+  sock_fprog fprog{static_cast<unsigned short>(prog.size()),
+                   const_cast<sock_filter*>(prog.data())};
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) == 0 ? 0 : errno;
+}
+
 }  // namespace cocoon::tracer

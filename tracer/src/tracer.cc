@@ -55,6 +55,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   auto launched = launch(spec);
   if (!launched) return std::unexpected(launched.error());
   root_ = launched->pid;
+  if (options_.on_launched) options_.on_launched(root_);
   // From here on the guest runs, as the same user: non-dumpable, cocoon
   // cannot be ptraced, read through process_vm_readv or /proc/PID/mem, or
   // robbed of its descriptors (pidfd_getfd) by a process without

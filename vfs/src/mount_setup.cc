@@ -62,6 +62,12 @@ std::expected<bool, std::string> add_mount(MountTable& table, const Filesystem& 
   auto target = resolve_target(table, fs, spec.target, spec.kind != MountKind::kSymlink);
   if (!target) return std::unexpected(target.error());
   const auto& [guest, existing] = *target;
+  // bwrap's --symlink is symlink(2): anything already there is EEXIST
+  // (bubblewrap 0.8 refuses even the same link again).
+  if (spec.kind == MountKind::kSymlink && existing != EntryKind::kMissing) {
+    // bubblewrap's words (setup_newroot(), bubblewrap.c).
+    return std::unexpected("Can't make symlink at " + spec.target + ": " + reason(EEXIST));
+  }
   if (spec.kind != MountKind::kSymlink && existing != EntryKind::kMissing &&
       (existing == EntryKind::kDirectory) != m.directory) {
     return std::unexpected("cannot mount " + quoted(spec.source) + " on " + quoted(guest) + ": " +

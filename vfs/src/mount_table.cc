@@ -91,35 +91,52 @@ std::expected<void, std::string> MountTable::add(Mount m) {
     return std::unexpected("source " + quoted(m.source.str()) + " of mount " + quoted(target) +
                            " is not an absolute path");
   }
-  if (auto it = by_target_.find(target); it != by_target_.end()) {
-    return std::unexpected("mount target " + quoted(target) + " is given twice (" +
-                           it->second->source.str() + " and " + m.source.str() + ")");
-  }
   // A non-directory cannot contain anything: mount(2) would say ENOTDIR.
-  for (const Mount& other : mounts_) {
-    if (!other.directory && is_within(target, other.target.str())) {
+  // Only what stays visible counts: the new mount hides what lies at or
+  // under its target.
+  for (const auto& [other_target, other] : by_target_) {
+    if (!other->directory && other_target != target && is_within(target, other_target)) {
       return std::unexpected("mount target " + quoted(target) + " lies under " +
-                             quoted(other.target.str()) + ", which is not a directory");
-    }
-    if (!m.directory && is_within(other.target.str(), target)) {
-      return std::unexpected("mount target " + quoted(other.target.str()) + " lies under " +
-                             quoted(target) + ", which is not a directory");
+                             quoted(other_target) + ", which is not a directory");
     }
   }
   m.target = GuestPath(target);
   mounts_.push_back(std::move(m));
+  std::erase_if(by_target_, [&](const auto& entry) { return is_within(entry.first, target); });
   by_target_.emplace(target, &mounts_.back());
-  for (std::string_view p = parent_of(target); p != "/"; p = parent_of(p)) ancestors_.emplace(p);
-  ancestors_.emplace("/");
+  ancestors_.clear();
+  for (const auto& [visible, mount] : by_target_) {
+    if (visible == "/") continue;
+    for (std::string_view p = parent_of(visible); p != "/"; p = parent_of(p)) ancestors_.emplace(p);
+    ancestors_.emplace("/");
+  }
   return {};
 }
 
+bool MountTable::is_visible(const Mount& m) const {
+  const Mount* top = find(m.target.str());
+  return top == &m;
+}
+
+std::vector<Mount> MountTable::without(std::string_view guest) const {
+  const Mount* top = find(guest);
+  if (top == nullptr || guest == "/") return {};
+  std::vector<Mount> out;
+  bool above = false;  // from `top` on: mounted on it, or after it
+  for (const Mount& m : mounts_) {
+    if (&m == top) above = true;
+    if (above && is_within(m.target.str(), guest)) continue;
+    out.push_back(m);
+  }
+  return out;
+}
+
 bool MountTable::make_read_only(std::string_view guest) {
-  for (Mount& m : mounts_) {
-    if (m.target.str() == guest && m.kind != MountKind::kSymlink) {
-      m.read_only = true;
-      return true;
-    }
+  for (auto m = mounts_.rbegin(); m != mounts_.rend(); ++m) {
+    if (m->target.str() != guest || !is_visible(*m)) continue;
+    if (m->kind == MountKind::kSymlink) return false;
+    m->read_only = true;
+    return true;
   }
   return false;
 }

@@ -18,6 +18,24 @@ std::string path_moved(const std::string& path, const std::string& from, const s
   return to == "/" ? rest : to + rest;
 }
 
+namespace {
+
+// The mounts strictly under `dir` that are in its tree: those added after
+// the mount `dir` lies in (it hides the ones before), in order, hidden ones
+// among them too (their stacks move with them).
+std::vector<const vfs::Mount*> mounts_under(const vfs::MountTable& t, const std::string& dir) {
+  const vfs::Mount* covering = &t.covering(dir);
+  std::vector<const vfs::Mount*> out;
+  bool after = false;
+  for (const vfs::Mount& m : t.mounts()) {
+    if (&m == covering) after = true;
+    else if (after && m.target.str() != dir && path_under(m.target.str(), dir)) out.push_back(&m);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::expected<TablePtr, int> MountOps::build(std::vector<vfs::Mount> mounts) {
   auto t = std::make_shared<vfs::MountTable>(mounts.front().source, mounts.front().read_only);
   for (std::size_t i = 1; i < mounts.size(); ++i) {
@@ -32,18 +50,14 @@ std::expected<TablePtr, int> MountOps::build(std::vector<vfs::Mount> mounts) {
 }
 
 std::expected<TablePtr, int> MountOps::add(const vfs::MountTable& t, vfs::Mount m) {
-  std::vector<vfs::Mount> mounts;
-  for (const vfs::Mount& old : t.mounts()) {
-    // The new mount hides what was mounted at or under its target.
-    if (old.target.str() != "/" && path_under(old.target.str(), m.target.str())) continue;
-    mounts.push_back(old);
-  }
   if (m.target.str() == "/") {
-    mounts.front() = m;
-    mounts.front().kind = vfs::MountKind::kRoot;
-  } else {
-    mounts.push_back(std::move(m));
+    // A new root: nothing of the old table stays reachable.
+    m.kind = vfs::MountKind::kRoot;
+    return build({std::move(m)});
   }
+  // The table stacks it on what is there (an unmount reveals that again).
+  std::vector<vfs::Mount> mounts(t.mounts().begin(), t.mounts().end());
+  mounts.push_back(std::move(m));
   return build(std::move(mounts));
 }
 
@@ -55,11 +69,9 @@ std::expected<TablePtr, int> MountOps::bind(const vfs::MountTable& t,
   auto with = add(t, top);
   if (!with || !recursive) return with;
   std::vector<vfs::Mount> mounts((*with)->mounts().begin(), (*with)->mounts().end());
-  for (const vfs::Mount& m : t.mounts()) {
-    const std::string& g = m.target.str();
-    if (g == source_guest || !path_under(g, source_guest) || g == "/") continue;
-    vfs::Mount copy = m;
-    copy.target = vfs::GuestPath(path_moved(g, source_guest, target));
+  for (const vfs::Mount* m : mounts_under(t, source_guest)) {
+    vfs::Mount copy = *m;
+    copy.target = vfs::GuestPath(path_moved(m->target.str(), source_guest, target));
     if (copy.kind == vfs::MountKind::kRoot) copy.kind = vfs::MountKind::kBind;
     mounts.push_back(copy);
   }
@@ -68,24 +80,20 @@ std::expected<TablePtr, int> MountOps::bind(const vfs::MountTable& t,
 
 std::expected<TablePtr, int> MountOps::remount(const vfs::MountTable& t, const std::string& target,
                                                bool read_only) {
-  std::vector<vfs::Mount> mounts(t.mounts().begin(), t.mounts().end());
-  for (vfs::Mount& m : mounts) {
-    if (m.target.str() != target) continue;
-    m.read_only = read_only;
-    return build(std::move(mounts));
+  const vfs::Mount* top = t.find(target);
+  if (top == nullptr) return std::unexpected(EINVAL);
+  std::vector<vfs::Mount> mounts;
+  for (const vfs::Mount& m : t.mounts()) {
+    mounts.push_back(m);
+    if (&m == top) mounts.back().read_only = read_only;
   }
-  return std::unexpected(EINVAL);
+  return build(std::move(mounts));
 }
 
 std::expected<TablePtr, int> MountOps::unmount(const vfs::MountTable& t, const std::string& target) {
   if (target == "/") return std::unexpected(EBUSY);
   if (t.find(target) == nullptr) return std::unexpected(EINVAL);
-  std::vector<vfs::Mount> mounts;
-  for (const vfs::Mount& m : t.mounts()) {
-    if (m.target.str() != "/" && path_under(m.target.str(), target)) continue;
-    mounts.push_back(m);
-  }
-  return build(std::move(mounts));
+  return build(t.without(target));
 }
 
 std::expected<TablePtr, int> MountOps::pivot(const vfs::MountTable& t, const std::string& new_root,
@@ -98,18 +106,18 @@ std::expected<TablePtr, int> MountOps::pivot(const vfs::MountTable& t, const std
   mounts.front().kind = vfs::MountKind::kRoot;
   const bool drop_old = put_old == new_root;
   const std::string old_at = path_moved(put_old, new_root, "/");
+  // The new root's tree, then (unless dropped) the old root's rest at
+  // put_old; the mounts nr hid stay out.
+  for (const vfs::Mount* m : mounts_under(t, new_root)) {
+    mounts.push_back(*m);
+    mounts.back().target = vfs::GuestPath(path_moved(m->target.str(), new_root, "/"));
+  }
   for (const vfs::Mount& m : t.mounts()) {
     const std::string& g = m.target.str();
-    if (g == new_root) continue;
+    if (drop_old || path_under(g, new_root)) continue;
     vfs::Mount copy = m;
-    if (path_under(g, new_root)) {
-      copy.target = vfs::GuestPath(path_moved(g, new_root, "/"));
-    } else if (drop_old) {
-      continue;
-    } else {
-      copy.target = vfs::GuestPath(path_moved(g, "/", old_at));
-      if (copy.kind == vfs::MountKind::kRoot) copy.kind = vfs::MountKind::kBind;
-    }
+    copy.target = vfs::GuestPath(path_moved(g, "/", old_at));
+    if (copy.kind == vfs::MountKind::kRoot) copy.kind = vfs::MountKind::kBind;
     mounts.push_back(copy);
   }
   return build(std::move(mounts));
@@ -124,12 +132,9 @@ std::expected<TablePtr, int> MountOps::rooted(const vfs::MountTable& t, const st
   root.target = vfs::GuestPath("/");
   root.kind = vfs::MountKind::kRoot;
   std::vector<vfs::Mount> mounts{root};
-  for (const vfs::Mount& m : t.mounts()) {
-    const std::string& g = m.target.str();
-    if (g == dir || g == "/" || !path_under(g, dir)) continue;
-    vfs::Mount copy = m;
-    copy.target = vfs::GuestPath(path_moved(g, dir, "/"));
-    mounts.push_back(copy);
+  for (const vfs::Mount* m : mounts_under(t, dir)) {
+    mounts.push_back(*m);
+    mounts.back().target = vfs::GuestPath(path_moved(m->target.str(), dir, "/"));
   }
   return build(std::move(mounts));
 }

@@ -21,8 +21,8 @@ class MountOps {
  public:
   explicit MountOps(std::string placeholder_root) : root_(std::move(placeholder_root)) {}
 
-  // `m` added (a mount already at its target is replaced: stacking is
-  // flattened to the top one).
+  // `m` added, on top of what is mounted at its target (hidden until an
+  // unmount of `m`; vfs::MountTable stacks mounts).
   std::expected<TablePtr, int> add(const vfs::MountTable& t, vfs::Mount m);
   // A bind of `source` (guest path, host path) at `target`; with `recursive`
   // also the mounts under `source`, at the same place under `target`.
@@ -33,13 +33,20 @@ class MountOps {
   // `target` is not a mount point.
   std::expected<TablePtr, int> remount(const vfs::MountTable& t, const std::string& target,
                                        bool read_only);
-  // umount2: the mount at `target` and every mount under it. EINVAL when
-  // `target` is not a mount point, EBUSY for the root.
+  // umount2: the top mount at `target` and every mount on it; what it hid
+  // is visible again. EINVAL when `target` is not a mount point, EBUSY
+  // for the root.
   std::expected<TablePtr, int> unmount(const vfs::MountTable& t, const std::string& target);
   // pivot_root: the mount at `new_root` becomes "/", the old root goes to
   // `put_old` (a path under `new_root`). pivot_root(".", ".") stacks the
   // old root on the new one, which is then unmounted (bwrap, runc): with
-  // `put_old` equal to `new_root` the old root is dropped at once.
+  // `put_old` equal to `new_root` the old root is dropped at once. Not
+  // stacked in the table, though it stacks: the caller's root is then the
+  // new root's top directory, under the old root, and a walk from "/"
+  // starts there without going up the stack (pivot_root(2), section
+  // 'pivot_root(".", ".")': only the umount's resolution of "." moves up
+  // it), while the table's "/" is what is on top. So Namespaces keeps the old root aside for that one
+  // umount2(".", MNT_DETACH) instead.
   std::expected<TablePtr, int> pivot(const vfs::MountTable& t, const std::string& new_root,
                                      const std::string& put_old);
   // chroot(2): the view from directory `dir` (host path `host`): its

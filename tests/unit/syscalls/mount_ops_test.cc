@@ -63,6 +63,50 @@ TEST_F(MountOpsTest, BwrapsSequence) {
   EXPECT_EQ((*t)->mounts().size(), 2u);
 }
 
+// mount(2) on a mount point stacks; umount2(2) takes the top one off and
+// shows the one below again, with what was mounted under it.
+TEST_F(MountOpsTest, UnmountRevealsTheMountBelow) {
+  vfs::MountTable host(vfs::HostPath("/"));
+  auto t = ops_->add(host, vfs::Mount{vfs::GuestPath("/mnt"), vfs::HostPath("/a"),
+                                      vfs::MountKind::kBind, false, true, {}});
+  ASSERT_TRUE(t);
+  t = ops_->add(**t, vfs::Mount{vfs::GuestPath("/mnt/sub"), vfs::HostPath("/s"),
+                                vfs::MountKind::kBind, false, true, {}});
+  ASSERT_TRUE(t);
+  t = ops_->add(**t, vfs::Mount{vfs::GuestPath("/mnt"), vfs::HostPath("/b"),
+                                vfs::MountKind::kBind, false, true, {}});
+  ASSERT_TRUE(t);
+  EXPECT_EQ(host_of(**t, "/mnt"), "/b");
+  EXPECT_EQ(host_of(**t, "/mnt/sub"), "(none)");  // under the hidden one
+  // A remount changes the top one only.
+  t = ops_->remount(**t, "/mnt", true);
+  ASSERT_TRUE(t);
+  t = ops_->unmount(**t, "/mnt");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(host_of(**t, "/mnt"), "/a");
+  EXPECT_FALSE((*t)->find("/mnt")->read_only);
+  EXPECT_EQ(host_of(**t, "/mnt/sub"), "/s");
+  t = ops_->unmount(**t, "/mnt");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(ops_->unmount(**t, "/mnt").error(), EINVAL);
+  EXPECT_EQ((*t)->mounts().size(), 1u);
+}
+
+// chroot(2) into a directory whose mount hid others: they stay hidden.
+TEST_F(MountOpsTest, ChrootLeavesHiddenMountsOut) {
+  vfs::MountTable host(vfs::HostPath("/"));
+  auto t = ops_->add(host, vfs::Mount{vfs::GuestPath("/srv/r/x"), vfs::HostPath("/x"),
+                                      vfs::MountKind::kBind, false, true, {}});
+  ASSERT_TRUE(t);
+  t = ops_->add(**t, vfs::Mount{vfs::GuestPath("/srv"), vfs::HostPath("/data"),
+                                vfs::MountKind::kBind, false, true, {}});
+  ASSERT_TRUE(t);
+  t = ops_->rooted(**t, "/srv/r", vfs::HostPath("/data/r"));
+  ASSERT_TRUE(t);
+  EXPECT_EQ((*t)->root().source.str(), "/data/r");
+  EXPECT_EQ((*t)->find("/x"), nullptr);
+}
+
 TEST_F(MountOpsTest, ErrorsAreTheKernels) {
   vfs::MountTable host(vfs::HostPath("/"));
   EXPECT_EQ(ops_->unmount(host, "/").error(), EBUSY);

@@ -31,5 +31,11 @@ std::uint32_t seccomp_return(Decision d);
 // (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV); EBUSY when a filter already on
 // the task has a listener, EINVAL before Linux 5.19.
 int install_filter(const std::vector<sock_filter>& prog, int* listener = nullptr);
+// Installs a caller's program (bwrap's --seccomp / --add-seccomp-fd) as
+// bubblewrap does: prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER), so each
+// program but the last need only allow that prctl (bwrap(1),
+// --add-seccomp-fd), not seccomp(2). no_new_privs must be set already.
+// 0 or the errno; async-signal-safe.
+int install_user_filter(const std::vector<sock_filter>& prog);
 
 }  // namespace cocoon::tracer

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,6 +54,9 @@ struct TracerOptions {
   bool child_subreaper = false;
   // Seccomp programs of the user's, installed after cocoon's (LaunchSpec).
   std::vector<std::vector<sock_filter>> user_filters;
+  // Told the command's (host) pid once it is launched (bwrap's --info-fd
+  // and --json-status-fd report it).
+  std::function<void(pid_t)> on_launched;
   // The teaching view (`cocoon trace`, observer.h); null in normal runs.
   // With an observer every intercepted call stops (no notifications), so
   // that it is shown.

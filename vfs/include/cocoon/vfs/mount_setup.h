@@ -30,6 +30,11 @@ struct MountSpec {
   // bwrap's --remount-ro: `target`, as the view has it so far, again but
   // read-only (source filled in by the session).
   bool remount_read_only = false;
+  // bwrap's way: a --dir, a --symlink or a missing mount point whose
+  // parent lies on a writable mount (a bind, a tmpfs, the root) is made
+  // there, on the host, rather than only in the table; where it cannot
+  // be, it is the table's as without.
+  bool on_underlying_fs = false;
 };
 
 // A table whose root is `root_dir` (canonicalized; must be a directory).

@@ -2,7 +2,10 @@
 // mounts. Each entry says which host tree backs a guest path; the resolver
 // (resolver.h) walks guest paths through it. Owned by the session; mounts are
 // added at start-up and never removed, so `const Mount&` stays valid as long
-// as the table lives.
+// as the table lives. Mounts stack as mount(2)'s do (mount_namespaces(7)): a
+// later mount at or above a target hides what was mounted there before,
+// which stays in the table (mounts()) so that an unmount (without())
+// reveals it again.
 #pragma once
 
 #include <deque>
@@ -61,14 +64,24 @@ class MountTable {
   MountTable& operator=(const MountTable&) = delete;
   MountTable(MountTable&&) = default;
 
-  // Lexical checks only (absolute target, no duplicate, nothing under a file
-  // or symlink mount); the target is normalized. The error names the culprit.
-  // add_mount() (mount_setup.h) does the checks that need the filesystem.
+  // Lexical checks only (absolute target, nothing under a file or symlink
+  // mount); the target is normalized. The error names the culprit. A mount
+  // at a target already mounted goes on top; it and one above mounts hide
+  // them (and those under them). add_mount() (mount_setup.h) does the
+  // checks that need the filesystem.
   std::expected<void, std::string> add(Mount mount);
 
   const Mount& root() const { return mounts_.front(); }
-  // The mount whose target is exactly `guest`, if any.
+  // The visible mount whose target is exactly `guest` (the top of a stack),
+  // if any.
   const Mount* find(std::string_view guest) const;
+  // Whether `m` (one of mounts()) is visible: no later mount hides it.
+  bool is_visible(const Mount& m) const;
+  // The mounts left, in order, when the visible mount at `guest` is
+  // unmounted with what was mounted on or under it since (umount2(2) with
+  // MNT_DETACH); the mounts it hid are visible again in a table built
+  // from them. Empty when `guest` is the root or not a mount point.
+  std::vector<Mount> without(std::string_view guest) const;
   // bwrap's --remount-ro of an existing mount point: that mount becomes
   // read-only. False when `guest` is not one.
   bool make_read_only(std::string_view guest);
@@ -110,12 +123,13 @@ class MountTable {
 
   // For `cocoon mounts`: one line per mount, sorted by guest target.
   std::string describe() const;
-  // Every mount, root first, in the order added.
+  // Every mount, root first, in the order added, hidden ones too (as
+  // /proc/PID/mountinfo lists a stack's every mount).
   const std::deque<Mount>& mounts() const { return mounts_; }
 
  private:
   std::deque<Mount> mounts_;  // a deque: references survive push_back
-  std::map<std::string, const Mount*, std::less<>> by_target_;
+  std::map<std::string, const Mount*, std::less<>> by_target_;  // the visible ones
   std::set<std::string, std::less<>> ancestors_;
   Mount synthetic_;
 };

@@ -1,0 +1,178 @@
+# `cocoon bwrap` as a drop-in for bubblewrap (issue 18): the same command
+# line run by the real bwrap (Debian's 0.8.0, which this host lets make user
+# namespaces, also as nobody) and by cocoon installed as `bwrap`, as nobody,
+# must give the same output, status, stderr and files left on disk.
+source "$(dirname "$0")/lib.sh" "$@"
+PEER=$(command -v bwrap || true)
+if [[ -z $PEER ]] || ! "${AS_NOBODY[@]}" "$PEER" --ro-bind / / true 2>/dev/null; then
+  echo "SKIP: no bwrap that runs here to compare with ('$PEER')" >&2
+  exit 77
+fi
+RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
+mkdir -p "$TMP/bin" "$TMP/a/sub" "$TMP/b"
+ln -s "$COCOON" "$TMP/bin/bwrap"
+echo "a-$MARK" >"$TMP/a/fa"
+echo "b-$MARK" >"$TMP/b/fb"
+printf 'data-%s\n' "$MARK" >"$TMP/data"
+chmod -R a+rwX "$TMP"
+A=$TMP/a B=$TMP/b
+
+# Both run as `bwrap` found on PATH (so argv[0] is the same), with
+# descriptors 3 and 4 open on $TMP/data for --file and the like, 5 and 6
+# on $TMP/data.5 and .6 when those exist (seccomp programs), 7 and 8
+# written to $TMP/data.7 and .8 (--info-fd, --json-status-fd), 9 open on
+# the FIFO $TMP/data.9 (--block-fd) when it exists.
+with_fds() {
+  local bin=$1
+  shift
+  run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} env PATH="$bin:/usr/bin:/bin" sh -c \
+    'exec 3<"$0" 4<"$0" 7>"$0.7" 8>"$0.8"; [ -e "$0.5" ] && exec 5<"$0.5"; [ -e "$0.6" ] && exec 6<"$0.6"
+    [ -p "$0.9" ] && exec 9<>"$0.9"; exec bwrap "$@"' \
+    "$TMP/data" "$@"
+}
+
+# same_as_bwrap WHAT ARGS...: the real bwrap and cocoon's with ARGS; fails
+# unless stdout, status and stderr agree. Leaves cocoon's in OUT, ERR,
+# STATUS and bwrap's in PEER_OUT, PEER_ERR, PEER_STATUS.
+same_as_bwrap() {
+  local what=$1
+  shift
+  with_fds "$(dirname "$PEER")" "$@"
+  PEER_OUT=$OUT PEER_ERR=$ERR PEER_STATUS=$STATUS
+  with_fds "$TMP/bin" "$@"
+  [[ -n $PEER_OUT$PEER_ERR || $PEER_STATUS != 0 ]] || fail "$what: bwrap printed nothing and succeeded (test bug?)"
+  [[ $STATUS == "$PEER_STATUS" ]] || fail "$what: status $STATUS under cocoon bwrap, $PEER_STATUS under bwrap (stderr '$ERR')"
+  [[ $OUT == "$PEER_OUT" ]] || fail "$what: stdout differs from bwrap's:
+--- bwrap
+$PEER_OUT
+--- cocoon bwrap
+$OUT"
+  [[ $ERR == "$PEER_ERR" ]] || fail "$what: stderr differs from bwrap's:
+--- bwrap
+$PEER_ERR
+--- cocoon bwrap
+$ERR"
+  pass "$what: as bwrap (status $STATUS)"
+}
+
+# 4. Stacked seccomp programs, installed with prctl(PR_SET_SECCOMP) as
+# bwrap's: the first refuses seccomp(2) (ENOSYS) and allows the rest, so
+# the second can only be loaded with the prctl; the second refuses
+# uname(2) with EPERM.
+python3 - "$TMP/data" <<'PY'
+import platform, struct, sys
+arch, nr_uname, nr_seccomp = {"x86_64": (0xc000003e, 63, 317), "aarch64": (0xc00000b7, 160, 277),
+                              "riscv64": (0xc00000f3, 160, 277)}[platform.machine()]
+def stmt(code, k): return struct.pack("HBBI", code, 0, 0, k)
+def jump(code, k, jt, jf): return struct.pack("HBBI", code, jt, jf, k)
+def deny(nr, errno):
+    return [stmt(0x20, 4), jump(0x15, arch, 0, 3), stmt(0x20, 0), jump(0x15, nr, 0, 1),
+            stmt(0x06, 0x00050000 | errno), stmt(0x06, 0x7fff0000)]
+open(sys.argv[1] + ".5", "wb").write(b"".join(deny(nr_seccomp, 38)))
+open(sys.argv[1] + ".6", "wb").write(b"".join(deny(nr_uname, 1)))
+PY
+chmod a+r "$TMP/data.5" "$TMP/data.6"
+# 1. Stacked mounts: a later mount on a target hides the earlier one.
+same_as_bwrap "--dir then --bind on it" --ro-bind / / --tmpfs /tmp --dir /tmp/d --bind "$A" /tmp/d ls /tmp/d
+same_as_bwrap "two --bind on one target" --ro-bind / / --tmpfs /tmp --bind "$A" /tmp/c --bind "$B" /tmp/c ls /tmp/c
+same_as_bwrap "a bind over a mount point hides what is under it" \
+  --ro-bind / / --tmpfs /tmp --bind "$A" /tmp/c/x --bind "$B" /tmp/c ls -R /tmp
+same_as_bwrap "a bind through a --symlink lands on its target" \
+  --ro-bind / / --tmpfs /tmp --dir /tmp/real --symlink real /tmp/ln --bind "$A" /tmp/ln \
+  sh -c 'ls /tmp/real; readlink /tmp/ln; ls /tmp'
+same_as_bwrap "--symlink onto an existing symlink" --ro-bind / / --tmpfs /tmp --symlink a /tmp/l --symlink b /tmp/l true
+same_as_bwrap "--symlink onto a directory" --ro-bind / / --tmpfs /tmp --dir /tmp/l --symlink a /tmp/l true
+
+# 6. --dir, --symlink and mount points on a writable bind are made on the
+# filesystem under it, and stay there after the run, with bwrap's modes.
+left_on_disk() {  # BIN ARGS...: runs them, FILES is the listing of $TMP/w after
+  rm -rf "$TMP/w"
+  mkdir -m 777 "$TMP/w"
+  with_fds "$@"
+  FILES=$(cd "$TMP/w" && find . -mindepth 1 -printf '%p %y %m %l\n' | sort)
+}
+on_writable=(--ro-bind / / --bind "$TMP/w" /mnt --dir /mnt/d --perms 0700 --dir /mnt/p/q --symlink target /mnt/l
+  --bind "$A" /mnt/mnt --ro-bind "$TMP/data" /mnt/file --tmpfs /mnt/t -- sh -c "ls /mnt; cat /mnt/mnt/fa")
+left_on_disk "$(dirname "$PEER")" "${on_writable[@]}"
+peer_files=$FILES peer_out=$OUT
+[[ $STATUS == 0 && -n $peer_files ]] || fail "the real bwrap on a writable bind: status $STATUS, '$ERR'"
+left_on_disk "$TMP/bin" "${on_writable[@]}"
+cocoon_files=$FILES
+assert_eq "$peer_out" "$OUT" "on a writable bind: the view as bwrap's"
+assert_eq "$peer_files" "$cocoon_files" "on a writable bind: --dir, --symlink and mount points left on disk as bwrap's"
+same_as_bwrap "--symlink onto an existing one on a writable bind" --ro-bind / / --bind "$TMP/w" /mnt --symlink x /mnt/l true
+
+# 2. Modes and the working directory.
+same_as_bwrap "--tmpfs and --dir modes" --ro-bind / / --tmpfs /tmp --dir /tmp/d --perms 0700 --tmpfs /tmp/t \
+  stat -c "%a %n" /tmp /tmp/d /tmp/t
+same_as_bwrap "--perms with a leading zero" --ro-bind / / --tmpfs /tmp --perms 01777 --dir /tmp/d stat -c %a /tmp/d
+same_as_bwrap "--perms above 07777" --ro-bind / / --tmpfs /tmp --perms 017777 --dir /tmp/d true
+same_as_bwrap "--perms twice for one action" --ro-bind / / --tmpfs /tmp --perms 0700 --perms 0755 --dir /tmp/d true
+same_as_bwrap "--perms before an option that makes nothing" --ro-bind / / --perms 0700 --bind /etc /mnt true
+same_as_bwrap "--file 0666, --bind-data with --perms" --ro-bind / / --tmpfs /tmp --file 3 /tmp/f \
+  --perms 0640 --bind-data 4 /tmp/g sh -c 'stat -c "%a %s %n" /tmp/f /tmp/g; cat /tmp/g'
+same_as_bwrap "--bind-data and --ro-bind-data are 0600" --ro-bind / / --tmpfs /tmp --bind-data 3 /tmp/g \
+  --ro-bind-data 4 /tmp/h sh -c 'stat -c "%a %s %n" /tmp/g /tmp/h; echo x >/tmp/h'
+same_as_bwrap "--chdir then --clearenv keeps PWD" --ro-bind / / --chdir /etc --clearenv /usr/bin/env
+same_as_bwrap "two --chdir warn, the last wins" --ro-bind / / --chdir /etc --chdir /usr sh -c 'pwd; echo $PWD'
+
+# 3. Failures: bwrap's words, status 1.
+same_as_bwrap "a missing source" --ro-bind / / --bind "$TMP/nonexistent" /x true
+same_as_bwrap "a missing optional source" --ro-bind / / --bind-try "$TMP/nonexistent" /x echo ran
+same_as_bwrap "an unknown option" --ro-bind / / --bogus true
+same_as_bwrap "an option without its values" --ro-bind / / --bind
+same_as_bwrap "--hostname without --unshare-uts" --ro-bind / / --hostname h true
+same_as_bwrap "--as-pid-1 without --unshare-pid" --ro-bind / / --as-pid-1 true
+same_as_bwrap "--uid implies a user namespace" --ro-bind / / --uid 5 --gid 6 sh -c 'id -u; id -g'
+same_as_bwrap "--chmod with a bad mode" --ro-bind / / --chmod 999 /x true
+same_as_bwrap "--args with a bad descriptor" --ro-bind / / --args x true
+same_as_bwrap "--seccomp with --add-seccomp-fd" --ro-bind / / --seccomp 5 --add-seccomp-fd 6 true
+# Usage without a command: bwrap's first line, naming argv[0], on stderr.
+with_fds "$(dirname "$PEER")" --ro-bind / /
+peer_usage=$(head -1 <<<"$ERR") peer_status=$STATUS
+with_fds "$TMP/bin" --ro-bind / /
+assert_eq "$peer_usage $peer_status" "$(head -1 <<<"$ERR") $STATUS" "no command: the usage line on stderr, status 1"
+with_fds "$TMP/bin" --help
+assert_eq "$peer_usage" "$(head -1 <<<"$OUT")" "--help: the usage line names argv[0]"
+with_fds "$TMP/bin" --version
+assert_match "^bubblewrap 0\.8\.0 \(cocoon .*following bubblewrap 0\.8\.0" "$OUT" "--version says the bubblewrap version followed"
+
+same_as_bwrap "--add-seccomp-fd twice, the first allowing only the prctl" \
+  --ro-bind / / --add-seccomp-fd 5 --add-seccomp-fd 6 sh -c 'uname -n; echo $?'
+same_as_bwrap "--seccomp twice: the last is used" --ro-bind / / --seccomp 6 --seccomp 5 sh -c 'uname -s; echo $?'
+
+# 5. bwrap's descriptors. --info-fd and --json-status-fd: the child's pid
+# (the command's $$ here, no PID namespace), then its exit code; the
+# namespace ids bwrap adds are not compared (cocoon's are emulated).
+status_fds() {  # BIN: the two files' JSON as "child-pid=$$ ... exit-code=N"
+  with_fds "$1" --ro-bind / / --info-fd 7 --json-status-fd 8 sh -c 'echo $$; exit 3'
+  python3 - "$TMP/data" "$OUT" <<'PY'
+import json, sys
+info = json.load(open(sys.argv[1] + ".7"))
+docs = [json.loads(l) for l in open(sys.argv[1] + ".8")]
+pid = int(sys.argv[2])
+print("info child-pid=" + ("$$" if info["child-pid"] == pid else str(info["child-pid"])),
+      "status", " ".join("child-pid=" + ("$$" if d.get("child-pid") == pid else "?") if "child-pid" in d
+                         else "exit-code=%d" % d["exit-code"] for d in docs))
+PY
+}
+peer_fds=$(status_fds "$(dirname "$PEER")")
+assert_eq "$peer_fds" "$(status_fds "$TMP/bin")" "--info-fd and --json-status-fd as bwrap's ($peer_fds)"
+# --sync-fd: held open while the sandbox runs (bwrap then puts an init of
+# its own before the command, whose pid --info-fd reports instead).
+same_as_bwrap "--sync-fd is taken" --ro-bind / / --sync-fd 4 echo ran
+# --block-fd: the command starts once the FIFO has data, which a writer
+# puts there after making a file the command looks for.
+block_fd() {  # BIN
+  rm -f "$TMP/ready" "$TMP/data.9"
+  mkfifo -m 666 "$TMP/data.9"
+  (sleep 0.5; touch "$TMP/ready"; echo go >"$TMP/data.9") &
+  with_fds "$1" --ro-bind / / --block-fd 9 sh -c "test -e '$TMP/ready' && echo started after the data"
+  wait
+  rm -f "$TMP/data.9"
+}
+block_fd "$(dirname "$PEER")"
+peer_out=$OUT
+block_fd "$TMP/bin"
+assert_eq "$peer_out" "$OUT" "--block-fd: the command waits for data on the descriptor, as bwrap's"
+finish
