@@ -465,6 +465,7 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   // other f* calls do not (see of_fd).
   const auto file = [&] { return target(fds_, stop, op != Op::kStat); };
   std::optional<FileKey> gone;
+  OpenedDirs opened;
   switch (op) {
     case Op::kNone: return Verdict::resume();
     case Op::kStat: return c.stat(file(), arg(ArgRole::kStatBuf));
@@ -481,20 +482,43 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
     case Op::kGetcap: return c.getcap(file());
     case Op::kDropcap: return c.dropcap(file());
     case Op::kListcaps: return c.listcaps(file());
-    case Op::kRemove: gone = c.removed(file()); break;
-    case Op::kRename:
+    case Op::kRemove: {
+      const auto t = file();
+      opened = passing(stop, {&t});
+      gone = c.removed(t);
+      break;
+    }
+    case Op::kRename: {
+      const auto from = target(fds_, stop, true, 0), to = target(fds_, stop, true, 1);
+      opened = passing(stop, {&from, &to});
       // renameat2(..., flags): RENAME_EXCHANGE swaps the two, removing none.
       if (row.sys == Sys::renameat2 && (stop.regs.arg(4) & 2 /* RENAME_EXCHANGE */)) break;
-      gone = c.renamed_over(target(fds_, stop, true, 0), target(fds_, stop, true, 1));
+      gone = c.renamed_over(from, to);
       break;
+    }
   }
-  if (!gone) return Verdict::resume();
-  removing_.set(stop.tracee.tid, *gone);
+  if (!gone && opened.empty()) return Verdict::resume();
+  if (gone) removing_.set(stop.tracee.tid, *gone);
+  if (!opened.empty()) passing_.set(stop.tracee.tid, std::make_shared<OpenedDirs>(std::move(opened)));
   return Verdict::resume_to_exit();
+}
+
+// Root's CAP_DAC_OVERRIDE lets it remove and rename entries in directories
+// whose mode bars the real user: where that user owns them, they are opened
+// for the call (OpenedDirs, as for a creation) and given back at its exit.
+OpenedDirs FileOwners::passing(tracer::SyscallStop& stop,
+                               std::initializer_list<const std::expected<Target, int>*> targets) {
+  OpenedDirs all;
+  if (!s_->of(stop.tracee.tgid).fs_privileged()) return all;
+  for (const auto* t : targets) {
+    if (*t) all.append(OpenedDirs::for_entry(**t, stop.tracee.tid));
+  }
+  return all;
 }
 
 void FileOwners::on_exit(tracer::SyscallStop& stop) {
   creations_.on_exit(stop);
+  if (auto opened = passing_.take(stop.tracee.tid)) (*opened)->restore();
   const auto key = removing_.take(stop.tracee.tid);
   if (key && stop.regs.result() == 0) (void)s_->db.erase(*key);
 }
