@@ -118,6 +118,17 @@ class Calls {
 
   Credentials& creds() { return s_.of(stop_.tracee.tgid); }
 
+  // The tracer's statx of `t`; for the emulated root, when the real user's
+  // own directories on the way bar it (EACCES), again with them opened
+  // until `opened` goes (root's CAP_DAC_OVERRIDE: OpenedDirs).
+  std::expected<struct statx, int> statx_of(const Target& t, OpenedDirs& opened,
+                                            unsigned mask = STATX_BASIC_STATS, int sync = 0) {
+    auto sx = host_statx(t, mask, sync);
+    if (sx || sx.error() != EACCES || !creds().fs_privileged()) return sx;
+    opened = OpenedDirs::for_entry(t, stop_.tracee.tid);
+    return opened.empty() ? sx : host_statx(t, mask, sync);
+  }
+
   // The owner as the caller's user namespace sees it (from_kuid_munged()
   // in cp_new_stat() and cp_statx(), fs/stat.c).
   Shown seen(Shown v) {
@@ -162,7 +173,8 @@ class Calls {
   // the layout the guest asked for (struct stat of this arch, or statx).
   Verdict stat(const std::expected<Target, int>& t, std::uint64_t buf) {
     if (!t) return Verdict::deny(t.error());
-    auto sx = host_statx(*t);
+    OpenedDirs opened;
+    auto sx = statx_of(*t, opened);
     if (!sx) return Verdict::deny(sx.error());
     const Shown v = seen(shown(*sx));
     note_owner(*sx, v);
@@ -188,8 +200,9 @@ class Calls {
   Verdict statx(const std::expected<Target, int>& t) {
     if (!t) return Verdict::deny(t.error());
     const int flags = static_cast<int>(stop_.regs.arg(stop_.desc.flags_arg));
-    auto sx = host_statx(*t, static_cast<unsigned>(stop_.regs.arg(stop_.desc.flags_arg + 1)),
-                         flags & AT_STATX_SYNC_TYPE);
+    OpenedDirs opened;
+    auto sx = statx_of(*t, opened, static_cast<unsigned>(stop_.regs.arg(stop_.desc.flags_arg + 1)),
+                       flags & AT_STATX_SYNC_TYPE);
     if (!sx) return Verdict::deny(sx.error());
     const Shown v = seen(shown(*sx));
     note_owner(*sx, v);
@@ -212,7 +225,8 @@ class Calls {
   Verdict chown(const std::expected<Target, int>& t, std::uint32_t uid_arg,
                 std::uint32_t gid_arg) {
     if (!t) return Verdict::deny(t.error());
-    auto sx = host_statx(*t);
+    OpenedDirs opened;  // until change_owner's chmod is done
+    auto sx = statx_of(*t, opened);
     if (!sx) return Verdict::deny(sx.error());
     const auto uid = id_arg(IdKind::kUid, uid_arg), gid = id_arg(IdKind::kGid, gid_arg);
     if (!uid || !gid) return Verdict::deny(EINVAL);
@@ -257,7 +271,8 @@ class Calls {
   // the mode the guest asked for is what stat shows.
   Verdict chmod(const std::expected<Target, int>& t, std::uint32_t mode) {
     if (!t) return Verdict::deny(t.error());
-    auto sx = host_statx(*t);
+    OpenedDirs opened;  // until the real chmod is done
+    auto sx = statx_of(*t, opened);
     if (!sx) return Verdict::deny(sx.error());
     FileRecord r = base_record(*sx);
     const Credentials& c = creds();
