@@ -21,7 +21,7 @@
 #include "view/guest_view.h"
 #include "namespaces/ns_state.h"
 #include "sockets/socket_address.h"
-#include "view/view_setup.h"
+#include "view_setup.h"
 
 namespace cocoon::syscalls {
 

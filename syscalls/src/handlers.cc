@@ -55,10 +55,7 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   if (paths || net) {
     list.push_back(std::make_unique<Sockets>(paths ? view : nullptr, std::move(net), registry));
   }
-  if (config.identity) {
-    list.push_back(std::make_unique<CredentialCalls>(identity));
-    list.push_back(std::make_unique<FileOwners>(identity, registry));
-  }
+  if (config.identity) add_identity_handlers(list, identity, registry);
   if (config.uts() || identity) {
     list.push_back(std::make_unique<Uts>(UtsConfig{config.hostname, config.domainname,
                                                    config.kernel_release},

@@ -14,7 +14,7 @@
 #include "cocoon/tracer/observer.h"
 #include "identity/identity.h"
 #include "namespaces/ns_state.h"
-#include "view/view_setup.h"
+#include "view_setup.h"
 
 namespace cocoon::syscalls {
 

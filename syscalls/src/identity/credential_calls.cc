@@ -275,23 +275,25 @@ Verdict CredentialCalls::on_entry(tracer::SyscallStop& stop) {
   IdMapper& ids = *s_->ids;
   const auto uid = [&](std::uint32_t v) { return ids.map_out(tgid, IdKind::kUid, v); };
   const auto gid = [&](std::uint32_t v) { return ids.map_out(tgid, IdKind::kGid, v); };
-  // A set*id call: its `count` id arguments go in first, an unmapped one
-  // EINVAL before any permission check (kernel/sys.c: make_kuid(), then
-  // uid_valid()); -1 stays "unchanged" for `change` to judge.
-  const auto set = [&](IdKind kind, int count, auto change) {
+  // A set*id call: its `count` id arguments, mapped in by IdArguments (the
+  // translate phase); an unmapped one is EINVAL before any permission
+  // check (kernel/sys.c: make_kuid(), then uid_valid()); -1 stays
+  // "unchanged" for `change` to judge.
+  const auto set = [&](int count, auto change) {
     std::array<std::uint32_t, 3> v{};
     for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i) {
-      const std::uint32_t arg = u32(stop.regs.arg(static_cast<int>(i)));
-      const auto id = arg == kUnchanged ? std::optional(arg) : ids.map_in(tgid, kind, arg);
-      if (!id) return Verdict::deny(EINVAL);
-      v[i] = *id;
+      const tracer::DecodedId* id = stop.call.id(static_cast<int>(i));
+      if (id == nullptr) return Verdict::deny(ENOSYS);  // no decoder ran: a wiring bug
+      if (!id->unchanged() && !id->mapped) return Verdict::deny(EINVAL);
+      v[i] = id->unchanged() ? kUnchanged : *id->mapped;
     }
     return result(change(v));
   };
   // setfsuid(2) returns the old id, and changes nothing for an id the
   // caller's namespace does not map (kernel/sys.c __sys_setfsuid()).
   const auto setfs = [&](IdKind kind, std::uint32_t old, auto change) {
-    if (auto id = ids.map_in(tgid, kind, u32(stop.regs.arg(0)))) change(*id);
+    const tracer::DecodedId* id = stop.call.id(0);
+    if (id != nullptr && id->mapped) change(*id->mapped);
     return Verdict::skip(ids.map_out(tgid, kind, old));
   };
   using enum IdKind;
@@ -305,16 +307,16 @@ Verdict CredentialCalls::on_entry(tracer::SyscallStop& stop) {
     case Sys::getresgid:
       return write_u32s(stop, {{0, gid(c.rgid)}, {1, gid(c.egid)}, {2, gid(c.sgid)}});
     case Sys::getgroups: return getgroups(stop, c, ids);
-    case Sys::setuid: return set(kUid, 1, [&](const auto& v) { return c.setuid(v[0]); });
-    case Sys::setgid: return set(kGid, 1, [&](const auto& v) { return c.setgid(v[0]); });
+    case Sys::setuid: return set(1, [&](const auto& v) { return c.setuid(v[0]); });
+    case Sys::setgid: return set(1, [&](const auto& v) { return c.setgid(v[0]); });
     case Sys::setreuid:
-      return set(kUid, 2, [&](const auto& v) { return c.setreuid(v[0], v[1]); });
+      return set(2, [&](const auto& v) { return c.setreuid(v[0], v[1]); });
     case Sys::setregid:
-      return set(kGid, 2, [&](const auto& v) { return c.setregid(v[0], v[1]); });
+      return set(2, [&](const auto& v) { return c.setregid(v[0], v[1]); });
     case Sys::setresuid:
-      return set(kUid, 3, [&](const auto& v) { return c.setresuid(v[0], v[1], v[2]); });
+      return set(3, [&](const auto& v) { return c.setresuid(v[0], v[1], v[2]); });
     case Sys::setresgid:
-      return set(kGid, 3, [&](const auto& v) { return c.setresgid(v[0], v[1], v[2]); });
+      return set(3, [&](const auto& v) { return c.setresgid(v[0], v[1], v[2]); });
     case Sys::setfsuid:
       return setfs(kUid, c.fsuid, [&](std::uint32_t id) { c.setfsuid(id); });
     case Sys::setfsgid:

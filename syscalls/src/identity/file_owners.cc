@@ -146,12 +146,13 @@ class Calls {
            ids_.maps(tgid, IdKind::kGid, r.gid);
   }
 
-  // A chown argument in the first namespace: -1 (unchanged) stays; an id
-  // the caller's user namespace does not map is nullopt (chown_common(),
-  // fs/open.c: EINVAL once the file is found).
-  std::optional<std::uint32_t> id_arg(IdKind kind, std::uint32_t id) {
-    if (id == kUnchanged) return id;
-    return ids_.map_in(stop_.tracee.tgid, kind, id);
+  // A chown argument in the first namespace, as IdArguments decoded it:
+  // -1 (unchanged) stays; an id the caller's user namespace does not map
+  // is nullopt (chown_common(), fs/open.c: EINVAL once the file is found),
+  // and so is a call no decoder saw (a wiring bug: refused, not guessed).
+  static std::optional<std::uint32_t> id_arg(const tracer::DecodedId* id) {
+    if (id == nullptr) return std::nullopt;
+    return id->unchanged() ? kUnchanged : id->mapped;
   }
 
   // For the teaching view: the owner and mode the guest is told, when not
@@ -222,13 +223,13 @@ class Calls {
   // may give anything to anyone; others only change the group of what they
   // own, to one of theirs. A non-directory loses set-user-ID, and
   // set-group-ID when group-executable, whoever changes its owner.
-  Verdict chown(const std::expected<Target, int>& t, std::uint32_t uid_arg,
-                std::uint32_t gid_arg) {
+  Verdict chown(const std::expected<Target, int>& t, const tracer::DecodedId* uid_arg,
+                const tracer::DecodedId* gid_arg) {
     if (!t) return Verdict::deny(t.error());
     OpenedDirs opened;  // until change_owner's chmod is done
     auto sx = statx_of(*t, opened);
     if (!sx) return Verdict::deny(sx.error());
-    const auto uid = id_arg(IdKind::kUid, uid_arg), gid = id_arg(IdKind::kGid, gid_arg);
+    const auto uid = id_arg(uid_arg), gid = id_arg(gid_arg);
     if (!uid || !gid) return Verdict::deny(EINVAL);
     return change_owner(*t, *sx, *uid, *gid);
   }
@@ -485,7 +486,9 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
     case Op::kNone: return Verdict::resume();
     case Op::kStat: return c.stat(file(), arg(ArgRole::kStatBuf));
     case Op::kStatx: return c.statx(file());
-    case Op::kChown: return c.chown(file(), u32(ArgRole::kUid), u32(ArgRole::kGid));
+    case Op::kChown:
+      return c.chown(file(), stop.call.id(row.arg_index(ArgRole::kUid)),
+                     stop.call.id(row.arg_index(ArgRole::kGid)));
     case Op::kChmod: return c.chmod(file(), u32(ArgRole::kMode));
     case Op::kMknod:
       if (!S_ISCHR(u32(ArgRole::kMode)) && !S_ISBLK(u32(ArgRole::kMode))) {

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "cocoon/tracer/dispatch.h"
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
 #include "paths/guest_fds.h"
@@ -115,5 +116,10 @@ class FileOwners final : public tracer::SyscallHandler {
   GuestFds fds_;
   FileCreations creations_;
 };
+
+// The identity handlers, in their phases: IdArguments decodes the uid and
+// gid arguments (id_arguments.h), CredentialCalls and FileOwners emulate.
+void add_identity_handlers(tracer::HandlerList& list, const std::shared_ptr<IdentityState>& s,
+                           tracer::ProcessRegistry& registry);
 
 }  // namespace cocoon::syscalls

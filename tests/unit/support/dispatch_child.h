@@ -1,5 +1,5 @@
 // For live unit tests of handlers: forks a child that stops at every call
-// of syscall `nr` (trace_one_syscall) and runs `child` (whose return is
+// of syscall `nr`, or of each of `nrs` (trace_syscalls), and runs `child` (whose return is
 // its exit status), and dispatches each of those stops through
 // `dispatcher` as the tracer does: the entry, the answer of a skipped
 // call, the exit stop when a handler asks for it. `ready(pid)` runs
@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdint>
+#include <vector>
 
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/tracer/dispatch.h"
@@ -20,14 +22,15 @@
 namespace cocoon::testing {
 
 template <typename Ready, typename Child>
-int dispatch_child(tracer::Dispatcher& dispatcher, long nr, Ready&& ready, Child&& child) {
+int dispatch_child(tracer::Dispatcher& dispatcher, const std::vector<std::uint32_t>& nrs,
+                   Ready&& ready, Child&& child) {
   int go[2];
   if (pipe(go) != 0) return -1;
   const pid_t pid = fork();
   if (pid == 0) {
     char c;
     if (read(go[0], &c, 1) != 1) _exit(120);
-    if (!trace_one_syscall(static_cast<std::uint32_t>(nr))) _exit(121);
+    if (!trace_syscalls(nrs)) _exit(121);
     _exit(child());
   }
   close(go[0]);
@@ -60,6 +63,11 @@ int dispatch_child(tracer::Dispatcher& dispatcher, long nr, Ready&& ready, Child
     ptrace(to_exit ? PTRACE_SYSCALL : PTRACE_CONT, pid, 0, sig);
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+template <typename Ready, typename Child>
+int dispatch_child(tracer::Dispatcher& dispatcher, long nr, Ready&& ready, Child&& child) {
+  return dispatch_child(dispatcher, std::vector{static_cast<std::uint32_t>(nr)}, ready, child);
 }
 
 }  // namespace cocoon::testing

@@ -64,8 +64,7 @@ Outcome run_as_nobody(const Mode& mode, const std::string& dir, const std::strin
     auto registry = std::make_shared<tracer::ProcessRegistry>();
     auto identity = std::make_shared<IdentityState>(*registry);
     tracer::HandlerList handlers;
-    handlers.push_back(std::make_unique<CredentialCalls>(identity));
-    handlers.push_back(std::make_unique<FileOwners>(identity, *registry));
+    add_identity_handlers(handlers, identity, *registry);
     tracer::TracerOptions options;
     options.use_seccomp = mode.seccomp;
     options.notify = mode.notify;

@@ -1,17 +1,12 @@
 // FileOwners and the extended attribute family: every xattr call the table
 // knows is emulated, and on a live tracee (a child of this test, answered by
-// FileOwners at its seccomp stops as the dispatcher would) a
+// the identity handlers at its seccomp stops through the dispatcher) a
 // security.capability set through one member of the family is what every
 // other member reads, lists and removes.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -25,6 +20,7 @@
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/tracer/registry.h"
 #include "cocoon/tracer/tracee.h"
+#include "dispatch_child.h"
 #include "identity/identity.h"
 
 namespace cocoon::syscalls {
@@ -41,57 +37,26 @@ tracer::ProcessRegistry& registry() {
 
 long nr_of(Sys s) { return arch::find_syscall(s).number(arch::host_arch()); }
 
-// Runs `guest` in a child whose calls in `calls` stop through seccomp
-// (SECCOMP_RET_TRACE); this process answers each with `h`, as the
-// dispatcher would: a skipped call's number becomes -1 and its result is
-// set. The child's exit status, or -1 when it did not exit.
-int run_traced(tracer::SyscallHandler& h, std::initializer_list<Sys> calls,
-               const std::function<int()>& guest) {
-  std::vector<sock_filter> prog{BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr))};
-  for (Sys s : calls) {
-    prog.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(nr_of(s)), 0, 1));
-    prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
-  }
-  prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-  int go[2];
-  if (pipe(go) != 0) return -1;
-  const pid_t pid = fork();
-  if (pid == 0) {
-    char c;
-    if (read(go[0], &c, 1) != 1) _exit(100);
-    sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) {
-      _exit(101);
-    }
-    _exit(guest());
-  }
-  if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP) != 0) return -1;
-  registry().add(pid, pid);
-  if (write(go[1], "x", 1) != 1) return -1;
-  int status = 0;
-  while (waitpid(pid, &status, __WALL) == pid && !WIFEXITED(status) && !WIFSIGNALED(status)) {
-    int sig = 0;
-    if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))) {
-      auto regs = arch::SyscallRegs::load(pid);
-      const arch::SyscallDesc* row = regs ? arch::find_syscall(regs->abi(), regs->nr()) : nullptr;
-      if (row != nullptr) {
-        tracer::Tracee t{pid, pid};
-        const tracer::GuestMemory memory(pid);
-        tracer::SyscallStop stop{t, *regs, *row, memory};
-        const tracer::Verdict v = h.on_entry(stop);
-        if (v.kind == tracer::Verdict::Kind::kSkip) regs->skip_with(v.value);
-        if (regs->edited()) (void)regs->store(pid);
-      }
-    } else if (status >> 16 == 0) {
-      sig = WSTOPSIG(status);
-    }
-    ptrace(PTRACE_CONT, pid, 0, sig);
-  }
-  close(go[0]);
-  close(go[1]);
-  registry().died(pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+// Runs `guest` in a child whose calls in `calls` stop through seccomp;
+// this process answers each with the identity handlers (the emulated
+// root), as the tracer would (dispatch_child.h). The child's exit status,
+// or -1 when it did not exit.
+int run_traced(std::initializer_list<Sys> calls, const std::function<int()>& guest) {
+  std::vector<std::uint32_t> nrs;
+  for (Sys s : calls) nrs.push_back(static_cast<std::uint32_t>(nr_of(s)));
+  tracer::HandlerList handlers;
+  add_identity_handlers(handlers, std::make_shared<IdentityState>(registry()), registry());
+  tracer::Dispatcher dispatcher(std::move(handlers));
+  pid_t child = 0;
+  const int status = cocoon::testing::dispatch_child(
+      dispatcher, nrs,
+      [&](pid_t pid) {
+        child = pid;
+        registry().add(pid, pid);
+      },
+      guest);
+  registry().died(child);
+  return status;
 }
 
 // The table's xattr family, found by role: whatever row names an extended
@@ -121,7 +86,7 @@ constexpr uid_t kNobody = 65534;
 // security.capability (CAP_SETFCAP): only the emulation can answer.
 bool as_nobody() { return setgid(kNobody) == 0 && setuid(kNobody) == 0; }
 
-class XattrFamily : public testing::Test {
+class XattrFamily : public ::testing::Test {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/cocoon-xattr-test.XXXXXX";
@@ -141,7 +106,6 @@ class XattrFamily : public testing::Test {
   }
 
   std::string dir_, file_;
-  FileOwners owners_{std::make_shared<IdentityState>(registry()), registry()};  // the emulated root
 };
 
 constexpr char kCaps[] = "security.capability";
@@ -155,7 +119,7 @@ TEST_F(XattrFamily, GetxattratReadsTheCapabilitySetxattrRecorded) {
   }
   const std::string file = file_;
   const int status = run_traced(
-      owners_, {Sys::setxattr, Sys::getxattr, Sys::getxattrat}, [&] {
+      {Sys::setxattr, Sys::getxattr, Sys::getxattrat}, [&] {
         if (!as_nobody()) return 9;
         if (setxattr(file.c_str(), kCaps, kValue, sizeof kValue, 0) != 0) return 1;
         char buf[64] = {};
@@ -180,7 +144,6 @@ TEST_F(XattrFamily, SetxattratRemovexattratAndListxattrAgreeWithTheRest) {
   }
   const std::string file = file_;
   const int status = run_traced(
-      owners_,
       {Sys::setxattrat, Sys::getxattr, Sys::fgetxattr, Sys::listxattr, Sys::removexattrat},
       [&] {
         if (!as_nobody()) return 9;

@@ -18,6 +18,7 @@
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/tracer/registry.h"
 #include "cocoon/tracer/tracee.h"
+#include "identity/id_arguments.h"
 #include "identity/identity.h"
 #include "namespaces/namespaces.h"
 
@@ -58,8 +59,8 @@ class InUserNamespace : public testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // Syscall `sys` with `args`, as this process's own call, answered by
-  // `h`.
+  // Syscall `sys` with `args`, as this process's own call, its ids decoded
+  // by IdArguments (the translate phase) and answered by `h`.
   tracer::Verdict call(tracer::SyscallHandler& h, arch::Sys sys,
                        std::initializer_list<std::uint64_t> args) {
     tracer::Tracee t{me_, me_};
@@ -68,6 +69,9 @@ class InUserNamespace : public testing::Test {
     for (std::uint64_t v : args) regs.set_arg(i++, v);
     tracer::GuestMemory memory(me_);
     tracer::SyscallStop stop{t, regs, arch::find_syscall(sys), memory};
+    if (const tracer::Verdict v = ids_.on_entry(stop); v.kind != tracer::Verdict::Kind::kResume) {
+      return v;
+    }
     return h.on_entry(stop);
   }
   std::uint64_t path() const { return reinterpret_cast<std::uint64_t>(file_.c_str()); }
@@ -106,6 +110,7 @@ class InUserNamespace : public testing::Test {
   std::shared_ptr<IdentityState> identity_ = std::make_shared<IdentityState>(registry_);
   FileOwners owners_{identity_, registry_};
   CredentialCalls creds_{identity_};
+  IdArguments ids_{identity_};
 };
 
 TEST_F(InUserNamespace, OnesOwnFileIsOwnedByTheNamespacesRoot) {
@@ -152,6 +157,52 @@ TEST_F(InUserNamespace, SetgroupsWaitsForTheGidMapAndHonoursDeny) {
   EXPECT_EQ(answer(call(creds_, Sys::setgroups, {1, list})), error(EPERM));
   user->gid_map = parse_id_map("0 65534 1");
   EXPECT_EQ(answer(call(creds_, Sys::setgroups, {1, list})), kZero);
+}
+
+// IdArguments puts every argument with a uid or gid role into the decoded
+// call: as given and mapped in; -1 stays "unchanged", an unmapped id has
+// no mapping (the emulating handler says EINVAL), the other arguments
+// none.
+TEST_F(InUserNamespace, IdArgumentsDecodesEachIdArgumentOfTheRow) {
+  tracer::Tracee t{me_, me_};
+  arch::SyscallRegs regs;
+  const std::uint64_t args[] = {kCwd, path(), 0, 5, 0};
+  for (int i = 0; i < 5; ++i) regs.set_arg(i, args[i]);
+  // The upper half of a register is not the id's (uid_t is 32 bits).
+  regs.set_arg(2, 0xdead'0000'0000ull);
+  tracer::GuestMemory memory(me_);
+  tracer::SyscallStop stop{t, regs, arch::find_syscall(Sys::fchownat), memory};
+  EXPECT_EQ(ids_.on_entry(stop).kind, tracer::Verdict::Kind::kResume);
+  EXPECT_EQ(stop.call.id(0), nullptr);
+  EXPECT_EQ(stop.call.id(1), nullptr);
+  EXPECT_EQ(stop.call.id(4), nullptr);
+  ASSERT_NE(stop.call.id(2), nullptr);
+  EXPECT_EQ(stop.call.id(2)->given, 0u);
+  EXPECT_EQ(stop.call.id(2)->mapped, kNobody) << "the namespace's 0 is the outer nobody";
+  ASSERT_NE(stop.call.id(3), nullptr);
+  EXPECT_EQ(stop.call.id(3)->mapped, std::nullopt) << "5 is not mapped";
+  EXPECT_FALSE(stop.call.id(3)->unchanged());
+
+  tracer::SyscallStop set{t, regs, arch::find_syscall(Sys::setresuid), memory};
+  regs.set_arg(0, kNoId);
+  regs.set_arg(1, 0);
+  regs.set_arg(2, 7);
+  EXPECT_EQ(ids_.on_entry(set).kind, tracer::Verdict::Kind::kResume);
+  ASSERT_NE(set.call.id(0), nullptr);
+  EXPECT_TRUE(set.call.id(0)->unchanged());
+  EXPECT_EQ(set.call.id(0)->mapped, std::nullopt);
+  EXPECT_EQ(set.call.id(1)->mapped, kNobody);
+  EXPECT_EQ(set.call.id(2)->mapped, std::nullopt);
+}
+
+// Without the decoder, the emulating handlers refuse rather than guess.
+TEST_F(InUserNamespace, AnUndecodedIdArgumentIsRefused) {
+  tracer::Tracee t{me_, me_};
+  arch::SyscallRegs regs;
+  regs.set_arg(0, 0);
+  tracer::GuestMemory memory(me_);
+  tracer::SyscallStop stop{t, regs, arch::find_syscall(Sys::setuid), memory};
+  EXPECT_EQ(answer(creds_.on_entry(stop)), error(ENOSYS));
 }
 
 // A file whose owner the namespace does not map reads as the overflow id,

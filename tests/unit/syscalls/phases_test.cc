@@ -15,7 +15,7 @@
 #include "dispatch_child.h"
 #include "namespaces/ns_state.h"
 #include "pids/pids.h"
-#include "view/view_setup.h"
+#include "view_setup.h"
 
 namespace cocoon::syscalls {
 namespace {

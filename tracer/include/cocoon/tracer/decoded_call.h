@@ -33,6 +33,17 @@ struct DecodedPath {
   const std::string& given() const { return rewritten ? host : guest; }
 };
 
+// A uid or gid argument (a kUid/kGid role of the table).
+struct DecodedId {
+  std::uint32_t given = 0;  // as the guest passed it
+  // As the first user namespace numbers it (cocoon's credentials and
+  // records); nullopt when the caller's user namespace maps nothing to it,
+  // and for (uid_t)-1, which the calls that take it read as "unchanged".
+  std::optional<std::uint32_t> mapped;
+
+  bool unchanged() const { return given == 0xffffffffu; }
+};
+
 struct DecodedCall {
   // By argument index (the guest's: a translation that moves an argument,
   // riscv64's execve made execveat, keeps it where the guest put it).
@@ -41,14 +52,17 @@ struct DecodedCall {
   // emulated PID namespace).
   std::array<std::optional<pid_t>, 6> pids;
   // A uid or gid argument mapped through the caller's user namespace.
-  std::array<std::optional<std::uint32_t>, 6> ids;
+  std::array<std::optional<DecodedId>, 6> ids;
 
   const DecodedPath* path(int arg) const {
     const auto& p = paths[static_cast<std::size_t>(arg)];
     return p ? &*p : nullptr;
   }
   std::optional<pid_t> pid(int arg) const { return pids[static_cast<std::size_t>(arg)]; }
-  std::optional<std::uint32_t> id(int arg) const { return ids[static_cast<std::size_t>(arg)]; }
+  const DecodedId* id(int arg) const {
+    const auto& d = ids[static_cast<std::size_t>(arg)];
+    return d ? &*d : nullptr;
+  }
 };
 
 }  // namespace cocoon::tracer

@@ -11,7 +11,7 @@
 
 #include "cocoon/syscalls/config.h"
 #include "cocoon/tracer/registry.h"
-#include "guest_view.h"
+#include "view/guest_view.h"
 #include "owned_fd.h"
 
 namespace cocoon::syscalls {

@@ -18,8 +18,8 @@
 #include "cocoon/tracer/log.h"
 #include "namespaces/uts.h"
 #include "cocoon/vfs/mount_report.h"
-#include "landlock.h"
-#include "proc_path.h"
+#include "view/landlock.h"
+#include "view/proc_path.h"
 
 namespace cocoon::syscalls {
 
