@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # COCOON_DEMO_NO_SETUP=1 (the e2e demo test): use the build as it is.
-[[ ${COCOON_DEMO_NO_SETUP:-} == 1 ]] || bash tools/install-deps.sh
+[[ ${COCOON_DEMO_NO_SETUP:-} == 1 ]] || bash tools/install-deps.sh --run
 build=${COCOON_BUILD_DIR:-build}
 root=${COCOON_DEMO_ROOT:-$build/busybox-root}
 bash tools/busybox-root.sh "$root"

@@ -1,34 +1,49 @@
 #!/usr/bin/env bash
-# Installs what cocoon needs to build and test on Debian 12, then configures
-# and builds it in build/. Run as root (or with sudo available). Idempotent:
-# apt is only asked when a package is missing.
+# Installs what cocoon needs on Debian 12, then configures and builds it in
+# build/. Run as root (or with sudo available). Idempotent: apt is only
+# asked when a package is missing.
+#
+#   bash tools/install-deps.sh          everything the test suite needs (tests/run.sh)
+#   bash tools/install-deps.sh --run    only what building and running cocoon
+#                                       needs (tools/demo.sh): no test peers,
+#                                       cross compilers, qemu, clang or Go
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=${1:-test}
+case $mode in
+  test | --run) ;;
+  *) echo "install-deps: unknown argument '$mode' (--run, or none for the test suite)" >&2; exit 2 ;;
+esac
 
 packages=(
   # build
   build-essential cmake python3 pkg-config
-  libcli11-dev libspdlog-dev libfmt-dev libgtest-dev
+  libcli11-dev libspdlog-dev libfmt-dev
   # teaching view (cocoon trace -k / --disasm)
   libunwind-dev libcapstone-dev
   # the other arches' kernel headers: the syscall table is checked against them
   linux-libc-dev-arm64-cross linux-libc-dev-riscv64-cross
+  # the demo's built-in root (tools/busybox-root.sh)
+  busybox-static
+)
+test_packages=(
+  libgtest-dev
   # the resolver's libFuzzer target (tests/fuzz: clang, libFuzzer, sanitizers)
   clang-16 libclang-rt-16-dev
   # end-to-end tests and the benchmark's peers
-  busybox-static util-linux procps proot hyperfine debootstrap
-  # identities (issue 5): a Go program (no libc) and the packaging tools
-  # under test, fakeroot and pseudo to compare with
+  util-linux procps proot hyperfine debootstrap
+  # identities: a Go program (no libc) and the packaging tools under test,
+  # fakeroot and pseudo to compare with
   golang-go fakeroot pseudo libcap2-bin dpkg-dev
   # apt under fake root (e2e rootfs): a local repository signed with gpg
   gpg
-  # namespaces (issue 6): the real bubblewrap, to show it fails where user
-  # namespaces are disabled
+  # namespaces: the real bubblewrap, to compare cocoon bwrap with
   bubblewrap
   # the cross-architecture harness (tests/qemu, ctest -L cross)
   g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   qemu-system-arm qemu-system-misc qemu-system-x86 cpio
 )
+[[ $mode == --run ]] || packages+=("${test_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
@@ -43,5 +58,14 @@ if ((${#missing[@]})); then
 fi
 
 build=${COCOON_BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)"
+if [[ $mode == --run ]]; then
+  # The tests stay as a configured build has them (tests/run.sh turns them
+  # on); a new build without GoogleTest builds cocoon alone.
+  tests=()
+  [[ -f $build/CMakeCache.txt ]] || tests=(-DCOCOON_TESTS=OFF)
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${tests[@]}" >/dev/null
+  cmake --build "$build" -j"$(nproc)" --target cocoon
+else
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOCOON_TESTS=ON >/dev/null
+  cmake --build "$build" -j"$(nproc)"
+fi

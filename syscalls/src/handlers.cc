@@ -8,6 +8,7 @@
 #include "emulated_kinds.h"
 #include "identity/identity.h"
 #include "namespaces/namespaces.h"
+#include "namespaces/refused_userns.h"
 #include "paths/paths.h"
 #include "guard/process_guard.h"
 #include "sockets/sockets.h"
@@ -38,6 +39,8 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
     list.push_back(std::make_unique<Namespaces>(ns, identity, view, registry));
   }
   if (ns) add_namespace_handlers(config, registry, list, ns);
+  // The kernel's user namespaces: a hint when it refuses one.
+  if (!config.namespaces) list.push_back(std::make_unique<RefusedUserNs>());
   list.push_back(std::make_unique<ProcessGuard>());
   // The host's own view needs no translation: nothing is traced for paths
   // (but the opens that may reach a generated file, and /proc's numbers in

@@ -94,6 +94,14 @@ class Bench:
                 else:
                     raise SystemExit(f"bench: {self.cocoon} not found or not executable "
                                      "(build cocoon, or leave cocoon out of BENCH_RUNNERS)")
+            elif r == "before":
+                # Another cocoon build measured beside this one in the same
+                # run (a change's before/after): its binary's path.
+                self.before = os.environ.get("BENCH_BEFORE", "")
+                if not os.access(self.before, os.X_OK):
+                    raise SystemExit("bench: runner 'before' needs BENCH_BEFORE=PATH to another "
+                                     "cocoon binary")
+                self.runners.append(r)
             elif r == "proot":
                 if self.proot:
                     self.runners.append(r)
@@ -114,11 +122,18 @@ class Bench:
     def prefix(self, runner, extra=()):
         if runner == "native":
             return []
-        if runner == "cocoon":
-            return [self.cocoon, "run", *extra, "--"]
+        if runner in self.COCOONS:
+            return [self.binary(runner), "run", *extra, "--"]
         if runner == "proot":
             return [self.proot]
         raise ValueError(runner)
+
+    # The runners that are a cocoon binary: this build's, and the one a
+    # before/after comparison measures beside it (BENCH_BEFORE).
+    COCOONS = ("cocoon", "before")
+
+    def binary(self, runner):
+        return self.before if runner == "before" else self.cocoon
 
     def run(self, label, argv, cwd=None, capture=False):
         """Runs argv, returns (seconds, stdout). Raises Failure if it fails."""
@@ -176,7 +191,7 @@ class Bench:
         return ["-r", "/", "-b", f"{self.work}:/mnt/bench"]
 
     def w_find_view(self, runner, key="find.view", pin=()):
-        if runner == "cocoon":
+        if runner in self.COCOONS:
             argv = list(pin) + self.prefix(runner, self.view_args()) + [
                 "find", "/usr/include", "/usr/share/doc", "-name", "*.h", "-newer", "/etc/hostname"]
             dt, _ = self.run(f"{key}/{runner}", argv)
@@ -191,7 +206,7 @@ class Bench:
         self.w_find_view(runner, "find.view.pin", self.PIN)
 
     def w_gcc_view_pin(self, runner):
-        if runner == "cocoon":
+        if runner in self.COCOONS:
             self.w_gcc(runner, "gcc.view.pin", self.view_args(), self.PIN)
 
     # Issue 4 with a Debian rootfs (the e2e rootfs test's debootstrap, when
@@ -207,11 +222,11 @@ class Bench:
         self.record(key, runner, dt)
 
     def w_find_rootfs_pin(self, runner):
-        if runner == "cocoon":
+        if runner in self.COCOONS:
             self.w_find_rootfs(runner, "find.rootfs.pin", self.PIN)
 
     def w_gcc_view(self, runner):
-        if runner == "cocoon":
+        if runner in self.COCOONS:
             self.w_gcc(runner, "gcc.view", self.view_args())
 
     # Issue 5's packaging workload, as an unprivileged user (nobody when the
@@ -241,13 +256,14 @@ class Bench:
     # fakeroot (KEY.fakeroot), beside cocoon cocoon on one CPU (KEY.pin).
     def pkg_runners(self, key, runner, base=None):
         wrapper = {"native": [], "proot": [self.proot or "proot", "-0"] if self.proot else None,
-                   "cocoon": [self.cocoon, "fakeroot", "--"]}.get(runner)
+                   "cocoon": [self.cocoon, "fakeroot", "--"],
+                   "before": [self.binary("before"), "fakeroot", "--"]}.get(runner)
         if wrapper is not None:
             self.pkg(key, runner, wrapper, base)
         if runner == "native" and shutil.which("fakeroot"):
             self.pkg(key + ".fakeroot", runner, ["fakeroot", "--"], base)
-        if runner == "cocoon":
-            self.pkg(key + ".pin", runner, list(self.PIN) + [self.cocoon, "fakeroot", "--"], base)
+        if runner in self.COCOONS:
+            self.pkg(key + ".pin", runner, list(self.PIN) + [self.binary(runner), "fakeroot", "--"], base)
 
     def w_pkg(self, runner):
         self.pkg_runners("pkg", runner)
@@ -267,7 +283,7 @@ class Bench:
                   "p & p; wait")
 
     def w_parallel(self, runner):
-        if runner in ("native", "cocoon"):
+        if runner == "native" or runner in self.COCOONS:
             dt, _ = self.run(f"parallel/{runner}", self.prefix(runner) + ["sh", "-c", self.PAR_SCRIPT])
             self.record("parallel", runner, dt)
 
@@ -294,11 +310,11 @@ class Bench:
         self.getpid("getpid", runner, n)
 
     def w_getpid_hostname(self, runner):
-        if runner == "cocoon":
+        if runner in self.COCOONS:
             self.getpid("getpid.hostname", runner, self.getpid_n, ["--hostname", "x"])
 
     def w_getpid_noseccomp(self, runner):
-        if runner == "cocoon":
+        if runner in self.COCOONS:
             self.getpid("getpid.noseccomp", runner, self.noseccomp_getpid_n, ["--no-seccomp"])
 
     def w_rss(self, runner):
@@ -501,7 +517,25 @@ class Bench:
             print(f"  {name:<40} {shown:>10}  target <= {f(limit):<9} {verdict}")
         if not targets:
             print("  (cocoon not measured)")
+        self.before_after()
         print(f"\n(bench took {elapsed:.0f} s)")
+
+    # A change's cost: every measurement both cocoon builds made in this run
+    # (runner "before": BENCH_BEFORE), medians side by side.
+    def before_after(self):
+        if "before" not in self.runners:
+            return
+        print(f"\nBefore/after in this run: before = {self.before}, after = {self.cocoon}")
+        hdr = f"{'measurement':<30}{'before':>12}{'after':>12}{'after/before':>14}"
+        print(hdr)
+        print("-" * len(hdr))
+        for key in sorted(self.results):
+            b, a = self.med(key, "before"), self.med(key, "cocoon")
+            if b is None or a is None:
+                continue
+            fmt = fmt_time if not key.endswith((".percall", "rss0", "rss200")) else (lambda v: f"{v:.4g}")
+            print(f"{key:<30}{fmt(b):>12}{fmt(a):>12}{fmt_ratio(ratio(a, b)):>14}")
+        print("(.percall: ns per call; rss: KiB of the tracer's peak resident memory)")
         if self.failures:
             print(f"\n{len(self.failures)} workload run(s) FAILED:")
             for f in self.failures:

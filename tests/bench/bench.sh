@@ -8,7 +8,9 @@
 #
 # Environment:
 #   BENCH_RUNS=9                  runs per workload and runner (medians of these)
-#   BENCH_RUNNERS=native,cocoon,proot   which runners to measure
+#   BENCH_RUNNERS=native,cocoon,proot   which runners to measure; add
+#                                 "before" with BENCH_BEFORE=PATH (another
+#                                 cocoon binary) for a change's before/after
 #   BENCH_GETPID_N=1000000        getpid calls of workload 4
 #   BENCH_PROOT_GETPID_N=10000    ... under PRoot (its time is scaled up)
 #   BENCH_NOSECCOMP_GETPID_N=10000  ... under cocoon --no-seccomp

@@ -178,6 +178,24 @@ native=$OUT
 in_w -0 -- sh -c "rm -f sx && python3 -c '$script'"
 assert_eq "$native" "$OUT" "chown -1 -1 clears set-user-ID and set-group-ID, as natively ($native)"
 
+# SO_PEERCRED: a server asking who its client is sees the client's
+# emulated ids (what root sees natively of a root client), a client that
+# switched to another uid with that uid; natively nobody sees nobody.
+script='import os, socket, struct
+def peer(s): return struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1:]
+a, b = socket.socketpair(); print(*peer(a))
+a, b = socket.socketpair()
+if os.fork() == 0:
+    os.setgid(34); os.setuid(12); c, d = socket.socketpair(); os.write(1, b"%d %d\n" % peer(c)); os._exit(0)
+os.wait()'
+run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c 'echo $(id -u) $(id -g)'
+ids=$OUT
+run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "cd $W && python3 -c 'import socket, struct
+a, b = socket.socketpair(); print(*struct.unpack(\"3i\", a.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1:])'"
+assert_eq "$ids" "$OUT" "natively, the peer has the real ids ($ids)"
+in_w -0 -- python3 -c "$script"
+assert_eq $'0 0\n12 34' "$OUT" "SO_PEERCRED shows the peer's emulated effective ids"
+
 # Programs that do not use libc: static busybox and Go.
 in_w -0 -- busybox sh -c 'busybox touch b; busybox chown 3:4 b; busybox ls -ln b'
 assert_match "^-rw-r--r-- +1 3 +4 " "$OUT" "static busybox chown and ls"

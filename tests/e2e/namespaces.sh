@@ -247,4 +247,24 @@ cocoon_run --namespaces -- unshare -n true
 [[ $STATUS != 0 ]] || fail "an unprivileged unshare -n succeeded"
 pass "unshare -n without a user namespace is refused (status $STATUS)"
 
+# Without --namespaces, a user namespace the kernel refuses gets one line
+# saying how to have them emulated. The kernel is made to refuse: inside a
+# user namespace of nobody's own, max_user_namespaces (a per-namespace
+# limit) set to 0 makes a nested one fail with ENOSPC.
+refuse='echo 0 >/proc/sys/user/max_user_namespaces && exec "$@"'
+run_native "${AS_NOBODY[@]}" unshare -U -r sh -c "$refuse" sh unshare -U true
+if [[ $STATUS == 0 ]]; then
+  fail "test premise: the nested user namespace was not refused natively"
+else
+  run_limited "$LIMIT" "${AS_NOBODY[@]}" unshare -U -r sh -c "$refuse" sh \
+    "$COCOON" run "${MODE_FLAGS[@]}" -- sh -c 'unshare -U true; unshare -U true; echo $?'
+  assert_eq 1 "$OUT" "the refusal is the kernel's, unchanged"
+  [[ $(grep -c "refused the guest a user namespace" <<<"$ERR") == 1 && $ERR == *"--namespaces emulates them"* ]] ||
+    fail "no single hint on stderr: $ERR"
+  pass "one line says --namespaces emulates them"
+  run_limited "$LIMIT" "${AS_NOBODY[@]}" unshare -U -r sh -c "$refuse" sh \
+    "$COCOON" run "${MODE_FLAGS[@]}" --namespaces -- unshare -Ur id -u
+  assert_eq 0 "$OUT" "with --namespaces the same unshare works"
+fi
+
 finish

@@ -26,6 +26,16 @@ mask() {
 }
 WANT_OUT=$'uid 0\nnode box\nfile hello lesson'
 
+# A learner's first trace configures nothing: every call is shown, after a
+# line saying why (with nothing configured nothing would be intercepted).
+trace_run -- /bin/true
+assert_status 0 "cocoon trace -- /bin/true"
+assert_match "^cocoon trace: no option changes this command's view" "$ERR" "a line says why every call is shown"
+assert_match "execve\(\"/bin/true\".*brk\(" "$(tr '\n' ' ' <<<"$ERR")" "every call is shown, as --all"
+trace_run --hostname h -- /bin/true
+[[ $ERR != *"no option changes"* && $ERR != *"brk("* ]] || fail "with an option, only the intercepted calls: $ERR"
+pass "with an option, only the intercepted calls and no such line"
+
 # The golden line-by-line view, into a file: the guest's stdout is its own.
 trace_run "${VIEW[@]}" -o "$O/trace.txt" -- "$LESSON" /data/in.txt
 assert_status 0 "cocoon trace -o FILE runs the lesson guest"
@@ -150,8 +160,9 @@ trace_run -o "$O/t.txt" -- sh -c 'ls -l /proc/self/fd/'
 pass "-o FILE is not among the guest's descriptors"
 
 # io_uring_setup is answered ENOSYS by the filter itself: no stop, so only
-# --no-seccomp (where the tracer applies the same policy) sees it.
-trace_run -- "$GUESTS/iouring"
+# --no-seccomp (where the tracer applies the same policy) sees it. (An
+# option, so that not every call is shown.)
+trace_run --hostname h -- "$GUESTS/iouring"
 assert_eq "io_uring_setup: -1 ENOSYS" "$OUT" "io_uring_setup under cocoon trace"
 if [[ $MODE == noseccomp ]]; then
   assert_match "io_uring_setup\(.*\) = -1 ENOSYS \(Function not implemented\) \[refused by the filter's policy\]" "$ERR" "--no-seccomp shows the policy's refusal"

@@ -73,7 +73,15 @@ int trace_main(const syscalls::Session& session, const TraceCliOptions& o) {
   trace::ViewOptions v;
   v.json = o.json;
   v.summary = o.summary;
-  v.all = o.all || o.attach != 0;
+  // A learner's first `cocoon trace -- ls` configures nothing: nothing
+  // would be intercepted, so every call is shown, and a line says why.
+  const bool plain = !session.view.changes_view() && o.attach == 0;
+  v.all = o.all || o.attach != 0 || plain;
+  if (plain && !o.all && !o.json) {
+    std::fprintf(out,
+                 "cocoon trace: no option changes this command's view (-r, -b, -0, --hostname, "
+                 "--unshare-pid...): showing every call, as --all does\n");
+  }
   v.stack = o.stack;
   v.disasm = o.disasm;
   v.selection = *sel;

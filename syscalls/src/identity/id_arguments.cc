@@ -4,6 +4,7 @@
 
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/tracer/tracee.h"
+#include "peer_credentials.h"
 
 namespace cocoon::syscalls {
 
@@ -42,6 +43,7 @@ void add_identity_handlers(tracer::HandlerList& list, const std::shared_ptr<Iden
   list.push_back(std::make_unique<IdArguments>(s));
   list.push_back(std::make_unique<CredentialCalls>(s));
   list.push_back(std::make_unique<FileOwners>(s, registry));
+  list.push_back(std::make_unique<PeerCredentials>(s, registry));
 }
 
 }  // namespace cocoon::syscalls

@@ -118,7 +118,8 @@ class FileOwners final : public tracer::SyscallHandler {
 };
 
 // The identity handlers, in their phases: IdArguments decodes the uid and
-// gid arguments (id_arguments.h), CredentialCalls and FileOwners emulate.
+// gid arguments (id_arguments.h), CredentialCalls and FileOwners emulate,
+// PeerCredentials fixes SO_PEERCRED's answer up (peer_credentials.h).
 void add_identity_handlers(tracer::HandlerList& list, const std::shared_ptr<IdentityState>& s,
                            tracer::ProcessRegistry& registry);
 

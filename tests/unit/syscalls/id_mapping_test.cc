@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "cocoon/tracer/tracee.h"
 #include "identity/id_arguments.h"
 #include "identity/identity.h"
+#include "identity/peer_credentials.h"
 #include "namespaces/namespaces.h"
 
 namespace cocoon::syscalls {
@@ -111,6 +113,7 @@ class InUserNamespace : public testing::Test {
   FileOwners owners_{identity_, registry_};
   CredentialCalls creds_{identity_};
   IdArguments ids_{identity_};
+  PeerCredentials peers_{identity_, registry_};
 };
 
 TEST_F(InUserNamespace, OnesOwnFileIsOwnedByTheNamespacesRoot) {
@@ -203,6 +206,38 @@ TEST_F(InUserNamespace, AnUndecodedIdArgumentIsRefused) {
   tracer::GuestMemory memory(me_);
   tracer::SyscallStop stop{t, regs, arch::find_syscall(Sys::setuid), memory};
   EXPECT_EQ(answer(creds_.on_entry(stop)), error(ENOSYS));
+}
+
+// SO_PEERCRED's ids, fixed up at getsockopt's exit: the kernel's answer
+// (this test's real ids) becomes the peer's emulated effective ids as the
+// reader's user namespace sees them. Here the peer is this process,
+// emulated nobody, which is its namespace's root.
+TEST_F(InUserNamespace, PeerCredentialsAreTheEmulatedOnesMappedOut) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  struct ucred cred {};
+  socklen_t len = sizeof cred;
+  ASSERT_EQ(::getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cred, &len), 0);
+  ASSERT_EQ(cred.pid, me_);
+  ::close(sv[0]);
+  ::close(sv[1]);
+  const auto fixed = [&](IdMapper* first_ns) {
+    if (first_ns != nullptr) identity_->ids = std::shared_ptr<IdMapper>(first_ns);
+    struct ucred answer = cred;
+    socklen_t answer_len = sizeof answer;
+    tracer::Tracee t{me_, me_};
+    t.entry_args = {3, SOL_SOCKET, SO_PEERCRED, reinterpret_cast<std::uint64_t>(&answer),
+                    reinterpret_cast<std::uint64_t>(&answer_len), 0};
+    arch::SyscallRegs regs;
+    regs.set_result(0);
+    tracer::GuestMemory memory(me_);
+    tracer::SyscallStop stop{t, regs, arch::find_syscall(Sys::getsockopt), memory};
+    peers_.on_exit(stop);
+    EXPECT_EQ(answer.pid, me_);
+    return std::make_pair(answer.uid, answer.gid);
+  };
+  EXPECT_EQ(fixed(nullptr), std::make_pair(0u, 0u)) << "nobody outside is 0 inside";
+  EXPECT_EQ(fixed(new FirstNsIds), std::make_pair(kNobody, kNobody)) << "the emulated ids";
 }
 
 // A file whose owner the namespace does not map reads as the overflow id,

@@ -82,6 +82,15 @@ struct RunConfig {
   // paths from the command's cgroup as "/".
   bool unshare_cgroup = false;
   // (Each kind's option is wired in syscalls/src/emulated_kinds.cc.)
+
+  // Whether any option makes the guest see something other than the host
+  // (a root, a mount, ids, a namespace, a name): without one, cocoon only
+  // guards the run, and `cocoon trace` would have almost nothing to show.
+  bool changes_view() const {
+    return uts() || (!rootfs.empty() && rootfs != "/") || empty_root || !mounts.empty() ||
+           !chmods.empty() || identity || unshare_pid || namespaces || unshare_net ||
+           unshare_ipc || unshare_cgroup;
+  }
 };
 
 }  // namespace cocoon::syscalls
