@@ -1,6 +1,8 @@
 // CredentialCalls: the get*id/set*id family, groups and capabilities.
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <array>
@@ -14,6 +16,7 @@
 #include "cocoon/tracer/tracee.h"
 #include "exec/exec_auxv.h"
 #include "proc_fields.h"
+#include "file_view.h"
 #include "identity.h"
 
 namespace cocoon::syscalls {
@@ -177,6 +180,36 @@ Credentials first_credentials(const IdentityConfig& config) {
   return c;
 }
 
+// The ids execve(2) gives a set-user-ID or set-group-ID program
+// (bprm_fill_uid(), fs/exec.c): its owner and group as the guest sees them
+// (a recorded chown and chmod count, as under real root), unless it is on
+// a nosuid mount or the caller's user namespace does not map them both.
+// The program is /proc/TID/exe: for a script, its interpreter, whose bits
+// the kernel takes ("Linux ignores the set-user-ID and set-group-ID bits
+// on scripts", execve(2)).
+struct SetIds {
+  std::optional<std::uint32_t> uid, gid;
+};
+
+SetIds set_ids_of_program(IdentityState& s, pid_t tid, pid_t tgid) {
+  const std::string exe = "/proc/" + std::to_string(tid) + "/exe";
+  struct statx sx {};
+  if (::statx(AT_FDCWD, exe.c_str(), 0, STATX_BASIC_STATS | STATX_BTIME, &sx) != 0) return {};
+  const Shown v = shown(s, sx);
+  const bool set_uid = v.mode & S_ISUID;
+  // A set-group-ID file without group execute is a mandatory-locking
+  // candidate, not a set-group-ID program.
+  const bool set_gid = (v.mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+  if (!set_uid && !set_gid) return {};
+  struct statvfs fs {};
+  if (::statvfs(exe.c_str(), &fs) != 0 || (fs.f_flag & ST_NOSUID)) return {};
+  if (!s.ids->maps(tgid, IdKind::kUid, v.uid) || !s.ids->maps(tgid, IdKind::kGid, v.gid)) return {};
+  SetIds out;
+  if (set_uid) out.uid = v.uid;
+  if (set_gid) out.gid = v.gid;
+  return out;
+}
+
 }  // namespace
 
 Credentials& IdentityState::of(pid_t tgid) {
@@ -211,14 +244,19 @@ Decision CredentialCalls::decision(const arch::SyscallDesc& row, arch::Arch abi)
 }
 
 // execve recomputes the capabilities from the ids (capabilities(7)): a
-// user namespace's creator keeps them only as its root. The new image's
+// user namespace's creator keeps them only as its root. A set-id program
+// the guest sees as such is honoured (not as under Debian's fakeroot, whose
+// ids stay what they were): the ids move as the kernel moves them for real
+// root's programs (Credentials::exec). The new image's
 // auxiliary vector shows the emulated ids; an exec whose effective ids are
 // not the real ones is a secure one (bprm->secureexec, set by
 // cap_bprm_creds_from_file() in security/commoncap.c).
 void CredentialCalls::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) {
   const pid_t tgid = tracee.tgid;
-  if (Credentials* c = s_->creds.find(tgid)) c->ns_caps = false;
-  const Credentials& c = s_->of(tgid);
+  Credentials& c = s_->of(tgid);
+  c.ns_caps = false;
+  const SetIds program = set_ids_of_program(*s_, tracee.tid, tgid);
+  c.exec(program.uid, program.gid);
   // In the process's own user namespace, as getuid(2) gives them
   // (create_elf_tables(): from_kuid_munged(cred->user_ns, ...)).
   IdMapper& ids = *s_->ids;

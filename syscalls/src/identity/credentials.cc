@@ -125,4 +125,11 @@ int Credentials::setgroups(std::vector<std::uint32_t> list) {
   return 0;
 }
 
+void Credentials::exec(std::optional<std::uint32_t> set_uid, std::optional<std::uint32_t> set_gid) {
+  if (set_uid) euid = *set_uid;
+  if (set_gid) egid = *set_gid;
+  suid = fsuid = euid;
+  sgid = fsgid = egid;
+}
+
 }  // namespace cocoon::syscalls

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace cocoon::syscalls {
@@ -51,6 +52,12 @@ struct Credentials {
   std::uint32_t setfsuid(std::uint32_t uid);
   std::uint32_t setfsgid(std::uint32_t gid);
   int setgroups(std::vector<std::uint32_t> list);
+  // execve(2): a set-user-ID (set-group-ID) program's owner (group), when
+  // honoured, becomes the effective id; then "the effective user ID of the
+  // process is copied to the saved set-user-ID" (and the group's twin), and
+  // the fs ids follow the effective ones (credentials(7); bprm_fill_uid()
+  // and commit_creds() in the kernel).
+  void exec(std::optional<std::uint32_t> set_uid, std::optional<std::uint32_t> set_gid);
 };
 
 // NGROUPS_MAX of <linux/limits.h>.

@@ -1,12 +1,17 @@
 #include "file_creation.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
+#include <cstring>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -34,7 +39,7 @@ using arch::Sys;
 constexpr std::uint64_t kTmpfileBit = 020000000;
 constexpr std::uint64_t kCreatingFlags = O_CREAT | kTmpfileBit;
 
-enum class Kind : std::uint8_t { kNone, kDir, kNode, kSymlink, kOpen };
+enum class Kind : std::uint8_t { kNone, kDir, kNode, kSymlink, kOpen, kBind };
 
 Kind kind_of(Sys sys) {
   switch (sys) {
@@ -42,6 +47,7 @@ Kind kind_of(Sys sys) {
     case Sys::mknod: case Sys::mknodat: return Kind::kNode;
     case Sys::symlink: case Sys::symlinkat: return Kind::kSymlink;
     case Sys::open: case Sys::openat: case Sys::openat2: case Sys::creat: return Kind::kOpen;
+    case Sys::bind: return Kind::kBind;
     default: return Kind::kNone;
   }
 }
@@ -51,9 +57,10 @@ Kind kind_of(Sys sys) {
 // What one call asks to make.
 struct FileCreations::Request {
   Kind kind = Kind::kNone;
-  std::uint64_t flags = 0;  // an open's
-  std::uint32_t mode = 0;   // the mode asked, before the umask (mknod: with its type)
-  std::string link;         // a symlink's target
+  std::uint64_t flags = 0;    // an open's
+  std::uint64_t resolve = 0;  // openat2's RESOLVE_* flags
+  std::uint32_t mode = 0;     // the mode asked, before the umask (mknod: with its type)
+  std::string link;           // a symlink's target; a bound socket's path
   bool tmpfile() const { return (flags & O_TMPFILE) == O_TMPFILE; }
 };
 
@@ -61,10 +68,7 @@ namespace {
 
 using Request = FileCreations::Request;
 
-// struct open_how (include/uapi/linux/openat2.h).
-struct OpenHow {
-  std::uint64_t flags, mode, resolve;
-};
+using OpenHow = struct open_how;
 
 // An open's flags and mode; nullopt when it makes nothing, or when its
 // arguments are the kernel's to refuse.
@@ -81,12 +85,10 @@ std::optional<Request> open_request(const tracer::SyscallStop& stop, Request q) 
         !stop.memory.read(stop.regs.arg(at), std::as_writable_bytes(std::span(&how, 1)))) {
       return std::nullopt;
     }
-    // RESOLVE_* confine the walk from the guest's own dirfd, which
-    // cocoon's open would not start from: left to the kernel (and owned
-    // as a file without a record).
-    if (how.resolve != 0 || how.mode > 07777) return std::nullopt;
+    if (how.mode > 07777) return std::nullopt;
     q.flags = how.flags;
     q.mode = static_cast<std::uint32_t>(how.mode);
+    q.resolve = how.resolve;
   } else {
     q.flags = arg(ArgRole::kOpenFlags);
     q.mode = static_cast<std::uint32_t>(arg(ArgRole::kMode));
@@ -100,10 +102,29 @@ std::optional<Request> open_request(const tracer::SyscallStop& stop, Request q) 
   return q;
 }
 
+// bind(2) of an AF_UNIX socket to a path (unix(7)): the kernel makes the
+// socket's file, named by sun_path up to its first NUL within the length
+// given (unix_mkname_bsd()). An abstract name, another family or a bad
+// address makes no file (or is the kernel's to refuse): nullopt. The
+// address is the one the kernel is handed: under a view, Sockets has
+// already put the host's path in its place.
+std::optional<Request> bind_request(const tracer::SyscallStop& stop, Request q) {
+  const std::uint64_t len = stop.regs.arg(2);
+  constexpr std::size_t kPathAt = offsetof(struct sockaddr_un, sun_path);
+  struct sockaddr_un un {};
+  if (len <= kPathAt || len > sizeof un) return std::nullopt;
+  const auto bytes = std::as_writable_bytes(std::span(&un, 1)).first(len);
+  if (!stop.memory.read(stop.regs.arg(1), bytes)) return std::nullopt;
+  if (un.sun_family != AF_UNIX || un.sun_path[0] == '\0') return std::nullopt;
+  q.link.assign(un.sun_path, ::strnlen(un.sun_path, len - kPathAt));
+  return q;
+}
+
 // The call's request; nullopt as for open_request().
 std::optional<Request> request(const tracer::SyscallStop& stop) {
   Request q{kind_of(stop.desc.sys)};
-  const auto mode = static_cast<std::uint32_t>(stop.regs.arg(stop.desc.arg_index(ArgRole::kMode)));
+  const int mode_at = stop.desc.arg_index(ArgRole::kMode);  // none: symlink, bind
+  const auto mode = mode_at < 0 ? 0u : static_cast<std::uint32_t>(stop.regs.arg(mode_at));
   switch (q.kind) {
     case Kind::kNone: return std::nullopt;
     case Kind::kDir:
@@ -123,6 +144,7 @@ std::optional<Request> request(const tracer::SyscallStop& stop) {
       return q;
     }
     case Kind::kOpen: return open_request(stop, q);
+    case Kind::kBind: return bind_request(stop, q);
   }
   return std::nullopt;
 }
@@ -171,6 +193,28 @@ bool real_user_may_create(const At& dir) {
          errno != EACCES;
 }
 
+// The permission bits an open's flags need of its file (may_open(),
+// fs/namei.c: O_TRUNC writes).
+std::uint32_t access_needed(std::uint64_t flags) {
+  const std::uint64_t acc = flags & O_ACCMODE;
+  std::uint32_t need = acc == O_WRONLY ? S_IWUSR : acc == O_RDWR ? S_IRUSR | S_IWUSR : S_IRUSR;
+  if (flags & O_TRUNC) need |= S_IWUSR;
+  return need;
+}
+
+// An O_CREAT open by the emulated root that may find the real user's own
+// file there with a mode barring the real user (root's CAP_DAC_OVERRIDE):
+// the file is opened too (`opened`), after its directories.
+void open_existing(const Request& q, const Target& t, OpenedDirs& opened) {
+  if (q.kind != Kind::kOpen || q.tmpfile() || (q.flags & O_EXCL)) return;
+  const std::uint32_t need = access_needed(q.flags);
+  const At e = entry_at(t);
+  const int mode = (need & S_IRUSR ? R_OK : 0) | (need & S_IWUSR ? W_OK : 0);
+  const int flags = AT_EACCESS | (q.flags & O_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0);
+  if (syscall(SYS_faccessat2, e.dirfd, e.name.c_str(), mode, flags) == 0 || errno != EACCES) return;
+  opened.open_file(t.path, !(q.flags & O_NOFOLLOW), need);
+}
+
 // The directory the guest's path starts from, as the tracer reaches it.
 std::string anchor_of(const Target& t, pid_t tid) {
   if (!t.fd_link.empty() && t.path.starts_with(t.fd_link)) return t.fd_link;
@@ -179,6 +223,46 @@ std::string anchor_of(const Target& t, pid_t tid) {
 }
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+// Where a socket's file goes: its path as the tracer reaches it (a
+// relative one from the binding task's cwd).
+std::expected<Target, int> socket_target(const std::string& path, pid_t tid) {
+  std::string host = path;
+  if (path.front() != '/') host = "/proc/" + std::to_string(tid) + "/cwd/" + path;
+  return Target{std::move(host), false, {}, {}, {}};
+}
+
+// openat2(2)'s RESOLVE_* flags judge the walk from the guest's own dirfd
+// (RESOLVE_BENEATH and RESOLVE_IN_ROOT confine it there; the others look
+// at each step), which the tracer's path through /proc/TID would change:
+// the tracer walks the guest's path from the guest's dirfd, or cwd,
+// reopened (an absolute path without those two is walked from "/" by the
+// kernel whatever the dirfd). nullopt: the kernel's to refuse (EBADF...).
+struct GuestWalk {
+  OwnedFd dir;  // -1: AT_FDCWD, for an absolute path
+  std::string name;
+};
+
+std::optional<GuestWalk> guest_walk(const tracer::SyscallStop& stop, std::uint64_t resolve) {
+  auto name = stop.memory.read_path(stop.regs.arg(1));
+  if (!name || name->empty()) return std::nullopt;
+  GuestWalk w{OwnedFd(), std::move(*name)};
+  if (w.name.front() == '/' && !(resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) return w;
+  const int dirfd = static_cast<int>(stop.regs.arg(0));
+  const std::string proc = "/proc/" + std::to_string(stop.tracee.tid);
+  const std::string dir = dirfd == AT_FDCWD ? proc + "/cwd" : proc + "/fd/" + std::to_string(dirfd);
+  w.dir = OwnedFd(::open(dir.c_str(), O_PATH | O_CLOEXEC));
+  if (w.dir.fd < 0) return std::nullopt;
+  return w;
+}
+
+long openat2_in(const GuestWalk& w, std::uint64_t flags, std::uint32_t mode, std::uint64_t resolve) {
+  struct open_how how {};
+  how.flags = flags;
+  how.mode = mode;
+  how.resolve = resolve;
+  return syscall(SYS_openat2, w.dir.fd >= 0 ? w.dir.fd : AT_FDCWD, w.name.c_str(), &how, sizeof how);
+}
 
 // cocoon's own umask, which its *at() calls apply on top of the guest's
 // (/proc/self/status: reading it with umask(2) would change it meanwhile
@@ -233,6 +317,30 @@ OpenedDirs OpenedDirs::open_to(const std::string& anchor, const std::string& pat
   return out;
 }
 
+void OpenedDirs::open_file(const std::string& path, bool follow, std::uint32_t need) {
+  const int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+  if (fd < 0) return;
+  struct statx sx {};
+  const bool widen = ::statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MODE | STATX_UID, &sx) == 0 &&
+                     S_ISREG(sx.stx_mode) && sx.stx_uid == ::geteuid() && (sx.stx_mode & need) != need;
+  const std::uint32_t mode = sx.stx_mode & 07777;
+  if (!widen || ::fchmodat(AT_FDCWD, fd_path(fd).c_str(), mode | need, 0) != 0) {
+    ::close(fd);
+    return;
+  }
+  dirs_.push_back({fd, mode});
+}
+
+void OpenedDirs::append(OpenedDirs&& more) {
+  dirs_.insert(dirs_.end(), more.dirs_.begin(), more.dirs_.end());
+  more.dirs_.clear();
+}
+
+OpenedDirs OpenedDirs::for_entry(const Target& t, pid_t tid) {
+  if (real_user_may_create(parent_at(t))) return {};
+  return open_to(anchor_of(t, tid), t.path);
+}
+
 namespace {
 
 // The record of a new file: its creator's ids (or, for the configured
@@ -271,6 +379,10 @@ bool FileCreations::creates(Sys sys) { return kind_of(sys) != Kind::kNone; }
 std::optional<Decision> FileCreations::decision(const arch::SyscallDesc& row) {
   const Kind kind = kind_of(row.sys);
   if (kind == Kind::kNone) return std::nullopt;
+  // bind(2) makes a socket's file only on an AF_UNIX socket, which the
+  // filter cannot see, and only the kernel can make it: every bind stops,
+  // and those with something to record stop at their exit too.
+  if (kind == Kind::kBind) return Decision::trace().in(tracer::Phase::kFixup);
   // open and openat: only those whose flags create (the filter tests the
   // bits); creat always; openat2's flags are in memory.
   const int flags = row.arg_index(ArgRole::kOpenFlags);
@@ -292,12 +404,16 @@ Verdict FileCreations::on_entry(tracer::SyscallStop& stop) {
   // recorded set-group-ID directory could give another.
   const bool group_asked = !p.default_ids || s_.db.setgid_dirs() > 0;
   if (!c.fs_privileged() && !group_asked && !p.widened) return Verdict::resume();
-  auto t = target(fds_, stop, false);
+  auto t = q->kind == Kind::kBind ? socket_target(q->link, stop.tracee.tid) : target(fds_, stop, false);
   if (!t) return Verdict::resume();  // the kernel says why
   const At dir = parent_at(*t);
   OpenedDirs opened;
-  if (c.fs_privileged() && !real_user_may_create(dir)) {
-    opened = OpenedDirs::open_to(anchor_of(*t, stop.tracee.tid), t->path);
+  // (A walk RESOLVE_BENEATH or RESOLVE_IN_ROOT confine is not the one
+  // the tracer's path takes: no directory is opened for it.)
+  const bool confined = q->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
+  if (c.fs_privileged() && !confined) {
+    opened = OpenedDirs::for_entry(*t, stop.tracee.tid);
+    open_existing(*q, *t, opened);
   }
   bool fake_setgid = false;
   if (group_asked) {
@@ -314,19 +430,36 @@ Verdict FileCreations::on_entry(tracer::SyscallStop& stop) {
   p.record = p.uid != s_.config.uid || p.gid != s_.config.gid || p.widened || fake_setgid;
   if (!p.record && opened.empty()) return Verdict::resume();
   if (stop.via == Via::kStop) return let_kernel_make(stop, *q, *t, std::move(p), std::move(opened));
+  if (q->kind == Kind::kBind) return Verdict::resume();  // the socket's own: no notification
   // A settled open restarts, and comes again as a notification.
   if (q->kind == Kind::kOpen && stop.via == Via::kSettle) return Verdict::resume();
   return make(stop, *q, *t, p, !opened.empty());
 }
+
+namespace {
+
+// Whether an O_CREAT open finds its file there: following a last symlink
+// unless O_NOFOLLOW, walked as RESOLVE_* say.
+bool exists(const tracer::SyscallStop& stop, const Request& q, const Target& t) {
+  const bool follow = !(q.flags & O_NOFOLLOW);
+  if (q.resolve == 0) return host_statx({t.path, follow, t.fd_link}).has_value();
+  const auto w = guest_walk(stop, q.resolve);
+  if (!w) return true;  // the kernel refuses it: nothing made
+  const long fd = openat2_in(*w, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0, q.resolve);
+  if (fd >= 0) ::close(static_cast<int>(fd));
+  return fd >= 0 || errno != ENOENT;
+}
+
+}  // namespace
 
 // At a ptrace stop the kernel makes the file (a widened mkdir's mode
 // argument edited), and the exit stop records it.
 Verdict FileCreations::let_kernel_make(tracer::SyscallStop& stop, const Request& q,
                                        const Target& t, Pending p, OpenedDirs opened) {
   if (p.widened) stop.regs.set_arg(stop.desc.arg_index(ArgRole::kMode), q.mode | S_IRWXU);
-  // An open of an existing file makes nothing (O_CREAT without O_EXCL).
-  if (q.kind == Kind::kOpen && !q.tmpfile() && !(q.flags & O_EXCL) &&
-      host_statx({t.path, false, t.fd_link})) {
+  // An open of an existing file makes nothing (O_CREAT without O_EXCL);
+  // through a dangling symlink, it makes the link's target (open(2)).
+  if (q.kind == Kind::kOpen && !q.tmpfile() && !(q.flags & O_EXCL) && exists(stop, q, t)) {
     p.record = false;
   }
   if (!p.record && opened.empty()) return Verdict::resume();
@@ -352,6 +485,11 @@ void FileCreations::on_exit(tracer::SyscallStop& stop) {
 
 namespace {
 
+bool dangling(const At& e) {
+  const auto target = statx_at(e, 0);
+  return !target && target.error() == ENOENT;
+}
+
 // A new file for an open, and whether it was made; or the errno, 0 when
 // O_CREAT found the file there, which the kernel then opens as it is. When
 // only the directories cocoon opened let the guest reach it (`opened`),
@@ -365,10 +503,36 @@ std::expected<std::pair<OwnedFd, bool>, int> open_new(const Request& q, const At
   if (fd >= 0) return std::pair{OwnedFd(fd), true};
   if (errno != EEXIST || q.tmpfile() || (q.flags & O_EXCL)) return std::unexpected(errno);
   const auto sx = statx_at(e, AT_SYMLINK_NOFOLLOW);
+  // A dangling symlink: O_CREAT without O_EXCL or O_NOFOLLOW makes its
+  // target (open(2)), which cocoon makes then, the target's absence seen
+  // just before (a file another process makes in between is taken for
+  // this one's).
+  if (sx && S_ISLNK(sx->stx_mode) && !(q.flags & O_NOFOLLOW) && dangling(e)) {
+    fd = ::openat(e.dirfd, e.name.c_str(), flags & ~O_EXCL, perm);
+    if (fd < 0) return std::unexpected(errno);
+    return std::pair{OwnedFd(fd), true};
+  }
   if (!opened || !sx || !S_ISREG(sx->stx_mode)) return std::unexpected(0);
   fd = ::openat(e.dirfd, e.name.c_str(), (flags & ~(O_CREAT | O_EXCL)) | O_NOFOLLOW);
   if (fd < 0) return std::unexpected(errno);
   return std::pair{OwnedFd(fd), false};
+}
+
+}  // namespace
+
+namespace {
+
+// open_new() for openat2 with RESOLVE_* flags: the guest's walk
+// (guest_walk()).
+std::expected<std::pair<OwnedFd, bool>, int> open_resolved(const tracer::SyscallStop& stop,
+                                                           const Request& q, std::uint32_t perm) {
+  const auto w = guest_walk(stop, q.resolve);
+  if (!w) return std::unexpected(0);
+  const std::uint64_t flags = q.flags | O_CLOEXEC | (q.tmpfile() ? 0 : O_EXCL);
+  const long fd = openat2_in(*w, flags, perm, q.resolve);
+  if (fd >= 0) return std::pair{OwnedFd(static_cast<int>(fd)), true};
+  if (errno == EEXIST && !q.tmpfile() && !(q.flags & O_EXCL)) return std::unexpected(0);
+  return std::unexpected(errno);
 }
 
 }  // namespace
@@ -390,7 +554,7 @@ Verdict FileCreations::make(tracer::SyscallStop& stop, const Request& q, const T
     case Kind::kNode: rc = ::mknodat(e.dirfd, e.name.c_str(), (q.mode & S_IFMT) | perm, 0); break;
     case Kind::kSymlink: rc = ::symlinkat(q.link.c_str(), e.dirfd, e.name.c_str()); break;
     case Kind::kOpen: {
-      auto o = open_new(q, e, perm, opened);
+      auto o = q.resolve ? open_resolved(stop, q, perm) : open_new(q, e, perm, opened);
       if (!o) return o.error() == 0 ? Verdict::resume() : Verdict::deny(guest_errno(t, o.error()));
       if (!o->second) {  // there already: opened, not made
         return Verdict::install_fd(std::exchange(o->first.fd, -1), q.flags & O_CLOEXEC);
@@ -398,7 +562,7 @@ Verdict FileCreations::make(tracer::SyscallStop& stop, const Request& q, const T
       fd = std::move(o->first);
       break;
     }
-    case Kind::kNone: return Verdict::resume();
+    case Kind::kNone: case Kind::kBind: return Verdict::resume();
   }
   if (rc != 0) return Verdict::deny(guest_errno(t, errno));
   auto sx = fd.fd >= 0 ? statx_at({fd.fd, ""}, 0) : statx_at(e, AT_SYMLINK_NOFOLLOW);

@@ -1,5 +1,6 @@
 // The files a guest creates (mkdir, mknod of anything but a device, symlink,
-// open/openat/openat2/creat with O_CREAT or O_TMPFILE), for FileOwners: a
+// open/openat/openat2/creat with O_CREAT or O_TMPFILE, bind of an AF_UNIX
+// socket to a path), for FileOwners: a
 // new file belongs to its creator's emulated fsuid and fsgid, or to the
 // group of a set-group-ID directory it is made in (inode_init_owner(),
 // fs/inode.c), and that is recorded in the OwnershipDb. A file without a
@@ -12,15 +13,17 @@
 //    installed in the guest (Verdict::install_fd). One notification: no
 //    ptrace stop at all.
 //  - at a ptrace stop (no listener, or another handler traces the call:
-//    a view, whose Landlock ruleset then checks what the kernel makes), the
-//    kernel makes the file and the exit stop records it.
+//    a view, whose Landlock ruleset then checks what the kernel makes; and
+//    every bind, whose socket file only the kernel makes), the kernel
+//    makes the file and the exit stop records it.
 // Two things fakeroot's users rely on are done for every creator:
 //  - a directory is made with its owner's rwx whatever mode was asked
 //    (libfakeroot's mkdir makes mode|0700), the asked mode recorded and
 //    shown, so `mkdir -m 0 d; touch d/f` works;
 //  - the emulated root passes directories whose mode bars the real user
 //    (root's CAP_DAC_OVERRIDE): where the real user owns them, cocoon opens
-//    them (u+wx) while the file is made and gives their mode back.
+//    them (u+wx) while the file is made and gives their mode back; so too
+//    an existing file of the real user's an O_CREAT open finds.
 // docs/internals/identity.md says what this costs and what it leaves out.
 #pragma once
 
@@ -42,10 +45,10 @@ namespace cocoon::syscalls {
 
 struct IdentityState;
 
-// Directories of the real user's whose mode cocoon widened so that the
-// emulated root could pass, given their modes back when this goes: at the
-// end of the notification, or with the exit stop's record of the call
-// (also when the exit stop does not come: a restarted call, a death).
+// Directories (and a file) of the real user's whose mode cocoon widened so
+// that the emulated root could pass, given their modes back when this goes:
+// at the end of the notification, or with the exit stop's record of the
+// call (also when the exit stop does not come: a restarted call, a death).
 class OpenedDirs {
  public:
   OpenedDirs() = default;
@@ -59,6 +62,16 @@ class OpenedDirs {
   // starts from, as the tracer reaches it) down to the one that holds
   // `path`'s last component: search on the way, write and search there.
   static OpenedDirs open_to(const std::string& anchor, const std::string& path);
+  // Also widens the real user's own file at `path` (following a last
+  // symlink when `follow`) by the permission bits `need` it lacks.
+  void open_file(const std::string& path, bool follow, std::uint32_t need);
+  // For the emulated root about to add or remove the entry `t` names (the
+  // removals, renames and creations of the task `tid`): the directories on
+  // the way, opened when the real user may not write and search its
+  // directory (none otherwise).
+  static OpenedDirs for_entry(const Target& t, pid_t tid);
+  // Takes `more`'s directories too (given back before these).
+  void append(OpenedDirs&& more);
   bool empty() const { return dirs_.empty(); }
   void restore();
 

@@ -118,6 +118,17 @@ class Calls {
 
   Credentials& creds() { return s_.of(stop_.tracee.tgid); }
 
+  // The tracer's statx of `t`; for the emulated root, when the real user's
+  // own directories on the way bar it (EACCES), again with them opened
+  // until `opened` goes (root's CAP_DAC_OVERRIDE: OpenedDirs).
+  std::expected<struct statx, int> statx_of(const Target& t, OpenedDirs& opened,
+                                            unsigned mask = STATX_BASIC_STATS, int sync = 0) {
+    auto sx = host_statx(t, mask, sync);
+    if (sx || sx.error() != EACCES || !creds().fs_privileged()) return sx;
+    opened = OpenedDirs::for_entry(t, stop_.tracee.tid);
+    return opened.empty() ? sx : host_statx(t, mask, sync);
+  }
+
   // The owner as the caller's user namespace sees it (from_kuid_munged()
   // in cp_new_stat() and cp_statx(), fs/stat.c).
   Shown seen(Shown v) {
@@ -163,7 +174,8 @@ class Calls {
   // the layout the guest asked for (struct stat of this arch, or statx).
   Verdict stat(const std::expected<Target, int>& t, std::uint64_t buf) {
     if (!t) return Verdict::deny(t.error());
-    auto sx = host_statx(*t);
+    OpenedDirs opened;
+    auto sx = statx_of(*t, opened);
     if (!sx) return Verdict::deny(sx.error());
     const Shown v = seen(shown(*sx));
     note_owner(*sx, v);
@@ -189,8 +201,9 @@ class Calls {
   Verdict statx(const std::expected<Target, int>& t) {
     if (!t) return Verdict::deny(t.error());
     const int flags = static_cast<int>(stop_.regs.arg(stop_.desc.flags_arg));
-    auto sx = host_statx(*t, static_cast<unsigned>(stop_.regs.arg(stop_.desc.flags_arg + 1)),
-                         flags & AT_STATX_SYNC_TYPE);
+    OpenedDirs opened;
+    auto sx = statx_of(*t, opened, static_cast<unsigned>(stop_.regs.arg(stop_.desc.flags_arg + 1)),
+                       flags & AT_STATX_SYNC_TYPE);
     if (!sx) return Verdict::deny(sx.error());
     const Shown v = seen(shown(*sx));
     note_owner(*sx, v);
@@ -213,7 +226,8 @@ class Calls {
   Verdict chown(const std::expected<Target, int>& t, const tracer::DecodedId* uid_arg,
                 const tracer::DecodedId* gid_arg) {
     if (!t) return Verdict::deny(t.error());
-    auto sx = host_statx(*t);
+    OpenedDirs opened;  // until change_owner's chmod is done
+    auto sx = statx_of(*t, opened);
     if (!sx) return Verdict::deny(sx.error());
     const auto uid = id_arg(uid_arg), gid = id_arg(gid_arg);
     if (!uid || !gid) return Verdict::deny(EINVAL);
@@ -258,7 +272,8 @@ class Calls {
   // the mode the guest asked for is what stat shows.
   Verdict chmod(const std::expected<Target, int>& t, std::uint32_t mode) {
     if (!t) return Verdict::deny(t.error());
-    auto sx = host_statx(*t);
+    OpenedDirs opened;  // until the real chmod is done
+    auto sx = statx_of(*t, opened);
     if (!sx) return Verdict::deny(sx.error());
     FileRecord r = base_record(*sx);
     const Credentials& c = creds();
@@ -466,6 +481,7 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   // other f* calls do not (see of_fd).
   const auto file = [&] { return target(fds_, stop, op != Op::kStat); };
   std::optional<FileKey> gone;
+  OpenedDirs opened;
   switch (op) {
     case Op::kNone: return Verdict::resume();
     case Op::kStat: return c.stat(file(), arg(ArgRole::kStatBuf));
@@ -484,20 +500,43 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
     case Op::kGetcap: return c.getcap(file());
     case Op::kDropcap: return c.dropcap(file());
     case Op::kListcaps: return c.listcaps(file());
-    case Op::kRemove: gone = c.removed(file()); break;
-    case Op::kRename:
+    case Op::kRemove: {
+      const auto t = file();
+      opened = passing(stop, {&t});
+      gone = c.removed(t);
+      break;
+    }
+    case Op::kRename: {
+      const auto from = target(fds_, stop, true, 0), to = target(fds_, stop, true, 1);
+      opened = passing(stop, {&from, &to});
       // renameat2(..., flags): RENAME_EXCHANGE swaps the two, removing none.
       if (row.sys == Sys::renameat2 && (stop.regs.arg(4) & 2 /* RENAME_EXCHANGE */)) break;
-      gone = c.renamed_over(target(fds_, stop, true, 0), target(fds_, stop, true, 1));
+      gone = c.renamed_over(from, to);
       break;
+    }
   }
-  if (!gone) return Verdict::resume();
-  removing_.set(stop.tracee.tid, *gone);
+  if (!gone && opened.empty()) return Verdict::resume();
+  if (gone) removing_.set(stop.tracee.tid, *gone);
+  if (!opened.empty()) passing_.set(stop.tracee.tid, std::make_shared<OpenedDirs>(std::move(opened)));
   return Verdict::resume_to_exit();
+}
+
+// Root's CAP_DAC_OVERRIDE lets it remove and rename entries in directories
+// whose mode bars the real user: where that user owns them, they are opened
+// for the call (OpenedDirs, as for a creation) and given back at its exit.
+OpenedDirs FileOwners::passing(tracer::SyscallStop& stop,
+                               std::initializer_list<const std::expected<Target, int>*> targets) {
+  OpenedDirs all;
+  if (!s_->of(stop.tracee.tgid).fs_privileged()) return all;
+  for (const auto* t : targets) {
+    if (*t) all.append(OpenedDirs::for_entry(**t, stop.tracee.tid));
+  }
+  return all;
 }
 
 void FileOwners::on_exit(tracer::SyscallStop& stop) {
   creations_.on_exit(stop);
+  if (auto opened = passing_.take(stop.tracee.tid)) (*opened)->restore();
   const auto key = removing_.take(stop.tracee.tid);
   if (key && stop.regs.result() == 0) (void)s_->db.erase(*key);
 }

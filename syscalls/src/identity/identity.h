@@ -2,7 +2,7 @@
 // one IdentityState:
 //  - CredentialCalls answers the get*id/set*id family, getgroups/setgroups
 //    and capget/capset from each process's emulated Credentials (inherited
-//    on fork, kept across exec);
+//    on fork, kept across exec as execve(2) keeps them: Credentials::exec);
 //  - FileOwners records chown, chmod, mknod of devices and the
 //    security.capability xattr in the OwnershipDb instead of refusing them,
 //    and answers the stat family and the xattr family (get, list, remove:
@@ -13,8 +13,10 @@
 // (a stat, a chmod, a regular file standing for a device) itself, writes
 // the answer and skips the call, so no call here costs an exit stop except
 // the removal of a recorded file (unlink, rmdir, rename over it), whose
-// record goes when the kernel says the file went, and a creation seen at a
-// ptrace stop that has something to record.
+// record goes when the kernel says the file went, a removal or rename by
+// the emulated root through the real user's closed directories (opened
+// for it until the exit), and a creation seen at a ptrace stop that has
+// something to record (every bind of a unix socket's is).
 //
 // Ids are kept as the first user namespace numbers them and go in and out
 // through the caller's user namespace (IdentityState::ids, id_mapper.h).
@@ -90,7 +92,7 @@ class CredentialCalls final : public tracer::SyscallHandler {
 class FileOwners final : public tracer::SyscallHandler {
  public:
   FileOwners(std::shared_ptr<IdentityState> s, tracer::ProcessRegistry& registry)
-      : s_(std::move(s)), removing_(registry), creations_(*s_, fds_, registry) {}
+      : s_(std::move(s)), removing_(registry), passing_(registry), creations_(*s_, fds_, registry) {}
   std::string_view name() const override { return "file-owners"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -99,10 +101,17 @@ class FileOwners final : public tracer::SyscallHandler {
   void on_death(const tracer::Tracee& tracee) override;
 
  private:
+  // For the emulated root: the directories of `targets` opened for it.
+  OpenedDirs passing(tracer::SyscallStop& stop,
+                     std::initializer_list<const std::expected<Target, int>*> targets);
+
   std::shared_ptr<IdentityState> s_;
   // unlink/rmdir/rename over a recorded file: its key until the exit says
   // whether the kernel removed it.
   tracer::CallSlot<FileKey> removing_;
+  // The real user's directories the emulated root's unlink, rmdir or
+  // rename passes (OpenedDirs), until its exit.
+  tracer::CallSlot<std::shared_ptr<OpenedDirs>> passing_;
   // The guest's dirfds and fds, for the tracer's own statx (guest_fds.h).
   GuestFds fds_;
   FileCreations creations_;

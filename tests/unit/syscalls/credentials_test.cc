@@ -116,5 +116,43 @@ TEST(Credentials, GroupsNeedPrivilege) {
   EXPECT_EQ(u.setresgid(100, 100, 100), 0);
 }
 
+// execve(2): the saved ids become the effective ones and the fs ids follow
+// them, so a process that was (1000, 42, 7) with fsuid 7 comes out of an
+// exec as (1000, 42, 42), fsuid 42: it can no longer go back to 7.
+TEST(Credentials, ExecCopiesTheEffectiveIdsToTheSavedAndFsIds) {
+  Credentials c = Credentials::of(0, 0);
+  ASSERT_EQ(c.setresgid(100, 50, 5), 0);
+  ASSERT_EQ(c.setresuid(1000, 42, 7), 0);
+  c.setfsuid(7);
+  c.setfsgid(5);
+  c.exec(std::nullopt, std::nullopt);
+  EXPECT_EQ(c.ruid, 1000u);
+  EXPECT_EQ(c.euid, 42u);
+  EXPECT_EQ(c.suid, 42u);
+  EXPECT_EQ(c.fsuid, 42u);
+  EXPECT_EQ(c.rgid, 100u);
+  EXPECT_EQ(c.egid, 50u);
+  EXPECT_EQ(c.sgid, 50u);
+  EXPECT_EQ(c.fsgid, 50u);
+  EXPECT_EQ(c.setuid(7), EPERM);
+}
+
+// A set-user-ID program of uid 0 run by 1000: effective, saved and fs ids
+// are 0 (so the process is privileged), the real one stays; likewise the
+// group of a set-group-ID one.
+TEST(Credentials, ExecOfASetIdProgramTakesItsOwner) {
+  Credentials c = Credentials::of(1000, 1000);
+  c.exec(0, 50);
+  EXPECT_EQ(c.ruid, 1000u);
+  EXPECT_EQ(c.euid, 0u);
+  EXPECT_EQ(c.suid, 0u);
+  EXPECT_EQ(c.fsuid, 0u);
+  EXPECT_TRUE(c.privileged());
+  EXPECT_EQ(c.rgid, 1000u);
+  EXPECT_EQ(c.egid, 50u);
+  EXPECT_EQ(c.sgid, 50u);
+  EXPECT_EQ(c.fsgid, 50u);
+}
+
 }  // namespace
 }  // namespace cocoon::syscalls

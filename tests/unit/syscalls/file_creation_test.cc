@@ -218,6 +218,53 @@ print("made")
   EXPECT_EQ(real_mode(t + "/foo/ln"), 0777u);
 }
 
+// Root's CAP_DAC_OVERRIDE over the real user's own files beyond creations:
+// appending to and truncating its mode-000 file by an O_CREAT open, an
+// unlink, a rename into and out of, and an rmdir in a mode-0500 directory
+// and in mode-000 ones. Every mode stays what it was.
+TEST_P(FileCreation, TheEmulatedRootWritesRemovesAndRenamesInTheUsersOwnClosedFiles) {
+  const std::string d = dir_;
+  const auto make = [&](const std::string& name, bool dir) {
+    const std::string path = d + "/" + name;
+    ASSERT_EQ(dir ? ::mkdir(path.c_str(), 0700) : ::close(::creat(path.c_str(), 0600)), 0) << name;
+    ASSERT_EQ(::chown(path.c_str(), kNobody, kNobody), 0) << name;
+  };
+  make("f", false);
+  make("five", true);
+  make("five/x", false);
+  make("five/sub", true);
+  make("a", false);
+  make("T", true);
+  make("T/foo", true);
+  make("T/foo/y", false);
+  ASSERT_EQ(::chmod((d + "/f").c_str(), 0), 0);
+  ASSERT_EQ(::chmod((d + "/five").c_str(), 0500), 0);
+  ASSERT_EQ(::chmod((d + "/T/foo").c_str(), 0), 0);
+  ASSERT_EQ(::chmod((d + "/T").c_str(), 0), 0);
+  const Outcome o = run(R"(import os
+with open("f", "a") as f: f.write("appended")
+with open("f", "w") as f: f.write("rewritten")
+os.unlink("five/x"); os.rename("a", "five/a"); os.rename("five/a", "b"); os.rmdir("five/sub")
+os.rename("T/foo/y", "T/foo/z"); os.unlink("T/foo/z")
+print("done")
+)");
+  EXPECT_EQ(o.status, 0) << o.out;
+  EXPECT_EQ(o.out, "done\n");
+  EXPECT_EQ(real_mode(d + "/f"), 0u);
+  EXPECT_EQ(real_mode(d + "/five"), 0500u);
+  EXPECT_EQ(real_mode(d + "/T"), 0u);
+  ASSERT_EQ(::chmod((d + "/f").c_str(), 0600), 0);
+  ASSERT_EQ(::chmod((d + "/T").c_str(), 0700), 0);
+  EXPECT_EQ(real_mode(d + "/T/foo"), 0u);
+  std::ifstream f(d + "/f");
+  std::string text;
+  std::getline(f, text);
+  EXPECT_EQ(text, "rewritten");
+  EXPECT_EQ(::access((d + "/five/x").c_str(), F_OK), -1);
+  EXPECT_EQ(::access((d + "/five/sub").c_str(), F_OK), -1);
+  EXPECT_EQ(::access((d + "/b").c_str(), F_OK), 0);
+}
+
 // mkfifo -m 0 p: glibc's fchmodat(AT_SYMLINK_NOFOLLOW) opens p O_PATH and
 // chmods /proc/self/fd/N, here N = 0 and N = 3 or more. The tracer's own
 // descriptor 0 (a file of the test's, 0644) must keep its mode.
@@ -233,6 +280,101 @@ os.chmod("/proc/thread-self/fd/0", 0o600); show("p", chmod=False)
   EXPECT_EQ(o.status, 0) << o.out;
   EXPECT_EQ(o.out, "p 0 0 640\np 0 0 604\np 0 0 600\n");
   EXPECT_EQ(real_mode(dir_ + "/.in"), 0644u);
+}
+
+// The files made by calls other than mkdir, mknod, symlink and open's
+// plain O_CREAT: a bound AF_UNIX socket's (bind(2)), openat2 with RESOLVE_*
+// flags (beneath a dirfd, in it as a root, with no symlinks), and an
+// O_CREAT open through a dangling symlink, which makes the link's target
+// (open(2)). Each belongs to the process that became 42:65534, as natively.
+TEST_P(FileCreation, SocketsOpenat2AndDanglingSymlinksOwnWhatTheyMake) {
+  const Outcome o = run(std::string(kShow) + R"(
+import socket
+class How(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+libc = ctypes.CDLL(None, use_errno=True)
+def openat2(dirfd, path, resolve):
+    how = How(os.O_CREAT | os.O_WRONLY, 0o644, resolve)
+    fd = libc.syscall(437, dirfd, path, ctypes.byref(how), ctypes.sizeof(how))
+    if fd < 0: raise OSError(ctypes.get_errno(), path)
+    os.close(fd)
+os.mkdir("own"); os.chown("own", 42, 0)
+names = ("s", "a", "b", "r", "n", "t")
+pid = os.fork()
+if pid == 0:
+    os.setgid(65534); os.setuid(42)
+    socket.socket(socket.AF_UNIX).bind("own/s")
+    socket.socket(socket.AF_UNIX).bind(os.path.abspath("own/a"))
+    socket.socket(socket.AF_UNIX).bind(b"\0abstract")
+    d = os.open("own", os.O_PATH)
+    openat2(d, b"b", 0x08)              # RESOLVE_BENEATH
+    openat2(d, b"/r", 0x10)             # RESOLVE_IN_ROOT: own/r
+    openat2(-100, b"own/n", 0x04)       # RESOLVE_NO_SYMLINKS
+    os.symlink("t", "own/l")
+    os.close(os.open("own/l", os.O_CREAT | os.O_WRONLY, 0o600))
+    for n in names: show("own/" + n)
+    os._exit(0)
+os.waitpid(pid, 0)
+for n in names: show("own/" + n, chmod=False)
+)");
+  EXPECT_EQ(o.status, 0) << o.out;
+  EXPECT_EQ(o.out,
+            "own/s 42 65534 755 chmod\n"
+            "own/a 42 65534 755 chmod\n"
+            "own/b 42 65534 644 chmod\n"
+            "own/r 42 65534 644 chmod\n"
+            "own/n 42 65534 644 chmod\n"
+            "own/t 42 65534 600 chmod\n"
+            "own/s 42 65534 640\n"
+            "own/a 42 65534 640\n"
+            "own/b 42 65534 640\n"
+            "own/r 42 65534 640\n"
+            "own/n 42 65534 640\n"
+            "own/t 42 65534 640\n");
+}
+
+// execve(2): the saved and fs ids become the effective ones. A process
+// of ids (1000, 42, 7) with fsuid 7 execs: getresuid says (1000, 42, 42)
+// and a file it makes is 42's.
+TEST_P(FileCreation, ExecCopiesTheEffectiveIdsToTheSavedAndFsIds) {
+  const Outcome o = run(std::string(kShow) + R"py(
+import sys
+os.mkdir("own", 0o777)
+pid = os.fork()
+if pid == 0:
+    libc = ctypes.CDLL(None, use_errno=True)
+    os.setresgid(100, 50, 5); os.setresuid(1000, 42, 7); libc.setfsuid(7); libc.setfsgid(5)
+    os.execv(sys.executable, [sys.executable, "-c", """import os
+print(os.getresuid(), os.getresgid(), flush=True)
+os.close(os.open("own/f", os.O_CREAT | os.O_WRONLY, 0o644))"""])
+os.waitpid(pid, 0)
+show("own/f", chmod=False)
+)py");
+  EXPECT_EQ(o.status, 0) << o.out;
+  EXPECT_EQ(o.out, "(1000, 42, 42) (100, 50, 50)\nown/f 42 50 644\n");
+}
+
+// A set-user-ID and set-group-ID program, made so by the emulated root's
+// chown and chmod (recorded: the real file is nobody's, its real set-id
+// bits count for nothing under no_new_privs), run by a process that became
+// 1000:100: as for real root's, its effective ids are the file's owner and
+// group, its real ones stay (cocoon honours them; Debian's fakeroot does
+// not).
+TEST_P(FileCreation, ASetIdProgramRecordedSoGivesItsOwner) {
+  const Outcome o = run(std::string(kShow) + R"(
+import shutil, subprocess
+shutil.copy("/usr/bin/id", "id"); os.chown("id", 42, 50); os.chmod("id", 0o6755)
+shutil.copy("/usr/bin/id", "plain"); os.chown("plain", 42, 50)
+pid = os.fork()
+if pid == 0:
+    os.setgid(100); os.setuid(1000)
+    for args in (["./id", "-u"], ["./id", "-ru"], ["./id", "-g"], ["./id", "-rg"], ["./plain", "-u"]):
+        print(subprocess.run(args, capture_output=True, text=True).stdout.strip(), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+)");
+  EXPECT_EQ(o.status, 0) << o.out;
+  EXPECT_EQ(o.out, "42\n1000\n50\n100\n1000\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, FileCreation,
