@@ -40,6 +40,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   kill_switch_->arm(options_.die_with_parent);
   placement_ = std::make_unique<Placement>(options_.cpu_placement, mu_, tracees_);
 
+  dispatcher_.on_start(*this);
   LaunchSpec spec;
   spec.argv = argv;
   spec.cwd = options_.cwd;
@@ -266,24 +267,47 @@ void Tracer::on_seccomp_stop(Tracee& t) {
   on_syscall_entry(t, *regs);
 }
 
+// A task under an emulated PTRACE_SYSCALL (Tracee::step_all) reports its
+// entry before any handler runs, so its tracer sees the guest's registers.
+// With seccomp the call's seccomp stop, if the filter traces it, comes after
+// this entry stop (syscall_trace_enter(), kernel/entry/common.c) and runs
+// the handlers on whatever the guest's tracer left in the registers.
 void Tracer::on_syscall_stop(Tracee& t) {
   auto regs = arch::SyscallRegs::load(t.tid);
   if (!regs) return resume(t);
-  if (regs->at_entry()) return on_syscall_entry(t, *regs);
+  if (!regs->at_entry()) return on_syscall_exit(t, *regs);
+  if (t.step_all) {
+    dispatcher_.on_syscall_report(t, true);
+    if (options_.use_seccomp) return resume(t);
+    if (t.held) {
+      t.entry_pending = true;
+      return;
+    }
+  }
+  if (options_.use_seccomp && !t.step_all && t.exit_handlers == 0 && !t.observe_exit) {
+    // Not a stop the loop asked for (a task released from step_all):
+    // the filter decides this call.
+    return resume(t);
+  }
+  on_syscall_entry(t, *regs);
+}
+
+void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
   if (t.forced_result) {
-    regs->set_result(*t.forced_result);
+    regs.set_result(*t.forced_result);
     t.forced_result.reset();
   }
   const auto stopped_at = t.observe_exit ? Clock::now() : Clock::time_point{};
-  if (t.exit_handlers != 0) dispatcher_.on_exit(t, *regs);
+  if (t.exit_handlers != 0) dispatcher_.on_exit(t, regs);
   if (t.observe_exit) {
     t.observe_exit = false;
-    options_.observer->on_exit(t, *regs, stopped_at);
+    options_.observer->on_exit(t, regs, stopped_at);
   }
   registry_->end_call(t.tid);
-  if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
+  if (auto r = regs.store(t.tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
   }
+  if (t.step_all) dispatcher_.on_syscall_report(t, false);
   resume(t);
 }
 
@@ -312,6 +336,7 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     regs.skip_with(v.value);
     if (!options_.use_seccomp) t.forced_result = v.value;
   }
+  if (v.kind == Verdict::Kind::kHold) t.held = true;  // resume() leaves it stopped
   observed.finish(regs, v);
   if (auto r = regs.store(t.tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
@@ -401,7 +426,9 @@ void Tracer::on_exec_event(Tracee& t) {
 }
 
 void Tracer::resume(Tracee& t, int signal) {
-  const bool want_exit = !options_.use_seccomp || t.exit_handlers != 0 || t.observe_exit;
+  if (t.held) return;  // a handler releases it (StopControl)
+  const bool want_exit =
+      !options_.use_seccomp || t.exit_handlers != 0 || t.observe_exit || t.step_all;
   const auto request = want_exit ? PTRACE_SYSCALL : PTRACE_CONT;
   if (ptrace(request, t.tid, 0, signal) != 0 && errno != ESRCH) {
     log().warn("resuming {}: errno {}", t.tid, errno);

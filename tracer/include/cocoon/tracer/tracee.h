@@ -33,6 +33,20 @@ struct Tracee {
   // In a group-stop under PTRACE_LISTEN.
   bool listening = false;
 
+  // A guest's emulated ptrace (syscalls/src/ptrace/) keeps the task in the
+  // stop it is in: Tracer::resume() leaves it stopped until the handler
+  // releases it (StopControl). Set by a hook for the stop it reports, or by
+  // a Verdict::hold() at a syscall entry.
+  bool held = false;
+  // Every syscall of the task stops at its entry and exit (PTRACE_SYSCALL,
+  // whatever the filter traces) and the handlers hear of each
+  // (SyscallHandler::on_syscall_report): an emulated PTRACE_SYSCALL.
+  bool step_all = false;
+  // Without seccomp, held at a syscall-entry report before the entry's
+  // handlers ran: they run when it is released, on the registers the
+  // guest's tracer left.
+  bool entry_pending = false;
+
   // A new task is announced twice: by its own first stop and by its
   // parent's clone event, in either order. Handlers hear of it
   // (on_clone) once both have arrived, while it is still in its first
