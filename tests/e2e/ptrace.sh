@@ -29,6 +29,22 @@ pass "TRACEME, exec's SIGTRAP, PEEKUSER/GETREGS/GETREGSET, SETOPTIONS, WNOHANG, 
 # not an empty one.
 assert_match "stage2 entry: [0-9]+" "$OUT" "syscall-entry stops name the tracee's calls"
 
+# The child asks PTRACE_TRACEME while its parent is already blocked in the
+# kernel's waitpid: the wait must still see the stops.
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/ptracer" late
+late_native=$OUT
+cocoon_run -- "$GUESTS/ptracer" late
+assert_status 0 "the ptracer guest, TRACEME after the parent's wait began"
+assert_eq "$late_native" "$OUT" "a wait begun before PTRACE_TRACEME sees the tracee's stops (same as native)"
+
+# The tracer leaves under PTRACE_O_EXITKILL: its tracee dies with it (the
+# reaper fails the test if it were left behind).
+# (Natively without the reaper: the killed tracee's zombie goes to it.)
+exitkill_native=$(timeout 20 ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/ptracer" exitkill)
+cocoon_run -- "$GUESTS/ptracer" exitkill
+assert_status 0 "the ptracer guest leaving under EXITKILL"
+assert_eq "$exitkill_native" "$OUT" "EXITKILL: the tracee is killed when its tracer exits (same as native)"
+
 # Outside the run, or cocoon itself, nothing is reachable through ptrace:
 # the same errors as a non-tracee natively (ESRCH), and EPERM for requests
 # the emulation does not implement (PTRACE_ATTACH).

@@ -117,10 +117,14 @@ static void at_syscall(pid_t pid, int entry, int stage, int *entries) {
   }
 }
 
-static int tracer(void) {
+// `late`: the child asks PTRACE_TRACEME only after its parent is blocked in
+// waitpid. `exitkill`: the tracer leaves at the first stop under
+// PTRACE_O_EXITKILL, which must kill the tracee (stage1 prints nothing).
+static int tracer(const char *mode) {
   fflush(stdout);
   pid_t pid = fork();
   if (pid == 0) {
+    if (strcmp(mode, "late") == 0) usleep(200 * 1000);
     if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) {
       perror("PTRACE_TRACEME");
       _exit(99);
@@ -131,6 +135,11 @@ static int tracer(void) {
   int st;
   if (waitpid(pid, &st, 0) != pid) return perror("waitpid"), 1;
   printf("stopped %d sig %s\n", WIFSTOPPED(st), WIFSTOPPED(st) ? strsignal(WSTOPSIG(st)) : "-");
+  if (strcmp(mode, "exitkill") == 0) {
+    printf("SETOPTIONS EXITKILL -> %ld\n",
+           ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)(long)PTRACE_O_EXITKILL));
+    return 0;
+  }
   first_stop(pid);
   fflush(stdout);
   int sig = 0, in_syscall = 0, stage = 1, entries = 0, exits = 0;
@@ -174,5 +183,5 @@ int main(int argc, char **argv) {
   if (readlink("/proc/self/exe", self, sizeof self - 1) < 0) return perror("readlink"), 1;
   if (argc > 1 && strcmp(argv[1], "stage1") == 0) return stage1();
   if (argc > 1 && strcmp(argv[1], "stage2") == 0) return stage2();
-  return tracer();
+  return tracer(argc > 1 ? argv[1] : "");
 }

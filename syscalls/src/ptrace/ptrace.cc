@@ -8,7 +8,10 @@
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
+#include <filesystem>
+#include <fstream>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace cocoon::syscalls {
@@ -40,6 +43,27 @@ Verdict Ptrace::on_entry(tracer::SyscallStop& stop) {
   if (stop.desc.sys == arch::Sys::ptrace) return request(stop);
   if (stop.desc.sys == arch::Sys::wait4) return wait4(stop);
   return Verdict::resume();
+}
+
+// Whether a child of `tracer` that the wait selects and that is not an
+// emulated tracee is a zombie already: the kernel's wait reaps it at once,
+// so it must not be kept (children as /proc/PID/task/TID/children lists
+// them, proc(5)).
+bool Ptrace::has_zombie(pid_t tracer, pid_t selector) const {
+  std::error_code ec;
+  const std::string tasks = "/proc/" + std::to_string(tracer) + "/task";
+  for (const auto& thread : std::filesystem::directory_iterator(tasks, ec)) {
+    std::ifstream children(thread.path() / "children");
+    for (pid_t child = 0; children >> child;) {
+      if (tracees_.contains(child) || !wait_selects(selector, child)) continue;
+      std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+      std::string line;
+      std::getline(stat, line);
+      const auto paren = line.rfind(')');
+      if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z') return true;
+    }
+  }
+  return false;
 }
 
 bool Ptrace::traces_any(pid_t tracer, pid_t selector) const {
@@ -79,7 +103,7 @@ Verdict Ptrace::wait4(tracer::SyscallStop& stop) {
     first->reported = true;
     return Verdict::skip(first_tid);
   }
-  if ((stop.regs.arg(2) & WNOHANG) != 0) return Verdict::resume();
+  if ((stop.regs.arg(2) & WNOHANG) != 0 || has_zombie(tracer, selector)) return Verdict::resume();
   waits_[stop.tracee.tid] = w;
   return Verdict::hold();
 }
@@ -162,12 +186,16 @@ int Ptrace::on_signal(tracer::Tracee& tracee, int signal) {
   return signal;
 }
 
+// A child's death ends a wait kept for it, a tracee's or not: the
+// kernel's wait then reaps it.
 void Ptrace::on_death(const tracer::Tracee& tracee) {
   waits_.erase(tracee.tid);
   if (auto it = tracees_.find(tracee.tid); it != tracees_.end()) {
     const pid_t tracer = it->second.tracer;
     tracees_.erase(it);
     release_waits(tracer, tracee.tid);
+  } else if (tracee.tid == tracee.tgid && tracee.parent_tgid != 0) {
+    release_waits(tracee.parent_tgid, tracee.tid);
   }
   if (tracee.tid == tracee.tgid) tracer_gone(tracee.tgid);
 }

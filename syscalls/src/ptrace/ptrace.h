@@ -61,6 +61,7 @@ class Ptrace final : public tracer::SyscallHandler {
   void keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int signal);
   bool deliver(pid_t waiter_tid, const HeldWait& w, pid_t tid, EmulatedTracee& e);
   bool traces_any(pid_t tracer, pid_t selector) const;
+  bool has_zombie(pid_t tracer, pid_t selector) const;
   void tracer_gone(pid_t tracer);
   void release_waits(pid_t tracer, pid_t tid);
 

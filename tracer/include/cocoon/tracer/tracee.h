@@ -59,7 +59,7 @@ struct Tracee {
     kAwaitFirstStop,  // the parent's event seen; its first stop not yet
   };
   Birth birth = Birth::kBorn;
-  pid_t parent_tid = 0, parent_tgid = 0;  // who cloned it (kAwaitFirstStop)
+  pid_t parent_tid = 0, parent_tgid = 0;  // who cloned it (0: the command)
 
   // The teaching view (observer.h): where handlers' notes go during an
   // observed stop (null otherwise), and whether the observer wants this
