@@ -8,11 +8,10 @@
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
-#include <filesystem>
-#include <fstream>
 #include <span>
-#include <string>
 #include <vector>
+
+#include "ptrace/proc_tasks.h"
 
 namespace cocoon::syscalls {
 
@@ -50,17 +49,10 @@ Verdict Ptrace::on_entry(tracer::SyscallStop& stop) {
 // so it must not be kept (children as /proc/PID/task/TID/children lists
 // them, proc(5)).
 bool Ptrace::has_zombie(pid_t tracer, pid_t selector) const {
-  std::error_code ec;
-  const std::string tasks = "/proc/" + std::to_string(tracer) + "/task";
-  for (const auto& thread : std::filesystem::directory_iterator(tasks, ec)) {
-    std::ifstream children(thread.path() / "children");
-    for (pid_t child = 0; children >> child;) {
+  for (pid_t thread : proc_tasks::threads_of(tracer)) {
+    for (pid_t child : proc_tasks::children_of(tracer, thread)) {
       if (tracees_.contains(child) || !wait_selects(selector, child)) continue;
-      std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-      std::string line;
-      std::getline(stat, line);
-      const auto paren = line.rfind(')');
-      if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z') return true;
+      if (proc_tasks::is_zombie(child)) return true;
     }
   }
   return false;

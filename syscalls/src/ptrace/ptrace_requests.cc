@@ -18,11 +18,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
-#include <filesystem>
-#include <fstream>
 #include <span>
-#include <string>
 
+#include "ptrace/proc_tasks.h"
 #include "ptrace/ptrace.h"
 
 namespace cocoon::syscalls {
@@ -68,24 +66,6 @@ std::int64_t real_ptrace(long req, pid_t tid, std::uint64_t addr, void* data) {
   return ptrace(static_cast<__ptrace_request>(req), tid, addr, data) == -1 ? -errno : 0;
 }
 
-// The parent process of `tid` (PPid: in /proc/TID/status), 0 if unknown.
-pid_t parent_of(pid_t tid) {
-  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("PPid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
-  }
-  return 0;
-}
-
-// The syscall thread `tid` of `pid` is blocked in, from /proc/PID/task/TID/
-// syscall (proc(5): its number first; "running" when it is in none).
-long blocked_in(pid_t pid, const std::string& tid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + tid + "/syscall");
-  long nr = -1;
-  if (!(in >> nr)) return -1;
-  return nr;
-}
-
 }  // namespace
 
 Verdict Ptrace::request(tracer::SyscallStop& stop) {
@@ -121,22 +101,18 @@ Verdict Ptrace::request(tracer::SyscallStop& stop) {
 Verdict Ptrace::traceme(tracer::SyscallStop& stop) {
   const pid_t tid = stop.tracee.tid;
   if (tracees_.contains(tid)) return Verdict::deny(EPERM);
-  const pid_t parent = parent_of(tid);
+  const pid_t parent = proc_tasks::parent_of(tid);
   if (parent <= 0 || parent == getpid() || control_->find(parent) == nullptr) {
     return Verdict::deny(EPERM);
   }
   tracees_[tid] = EmulatedTracee{parent};
-  std::error_code ec;
-  for (const auto& entry :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(parent) + "/task", ec)) {
-    const std::string thread = entry.path().filename().string();
-    const long nr = blocked_in(parent, thread);
-    const arch::SyscallDesc* row = arch::find_syscall(arch::host_arch(), nr);
+  for (pid_t thread : proc_tasks::threads_of(parent)) {
+    const arch::SyscallDesc* row =
+        arch::find_syscall(arch::host_arch(), proc_tasks::blocked_in(parent, thread));
     if (row == nullptr || (row->sys != arch::Sys::wait4 && row->sys != arch::Sys::waitid)) continue;
-    const auto waiter = static_cast<pid_t>(std::stol(thread));
-    if (waits_.contains(waiter)) continue;  // kept by cocoon, not the kernel's
-    if (tracer::Tracee* t = control_->find(waiter); t != nullptr && !t->held) {
-      control_->interrupt(waiter);
+    if (waits_.contains(thread)) continue;  // kept by cocoon, not the kernel's
+    if (tracer::Tracee* t = control_->find(thread); t != nullptr && !t->held) {
+      control_->interrupt(thread);
     }
   }
   return Verdict::skip(0);
