@@ -37,6 +37,11 @@ cocoon_run -- "$GUESTS/ptracer" late
 assert_status 0 "the ptracer guest, TRACEME after the parent's wait began"
 assert_eq "$late_native" "$OUT" "a wait begun before PTRACE_TRACEME sees the tracee's stops (same as native)"
 
+# The same tracer waiting with waitid(2): CLD_TRAPPED and the stop's signal.
+cocoon_run -- "$GUESTS/ptracer" waitid
+assert_status 0 "the ptracer guest with waitid"
+assert_eq "$native" "$OUT" "waitid reports the same stops as wait4 (same as native wait4)"
+
 # The tracer leaves under PTRACE_O_EXITKILL: its tracee dies with it (the
 # reaper fails the test if it were left behind).
 # (Natively without the reaper: the killed tracee's zombie goes to it.)

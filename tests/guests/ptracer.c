@@ -88,6 +88,23 @@ static void first_stop(pid_t pid) {
   printf("PEEKDATA at 8 -> %ld errno %s\n", bad, strerror(errno));
 }
 
+// waitpid(pid, status, 0), or under `waitid` the same through waitid(2),
+// its siginfo turned back into a status word.
+static int use_waitid;
+static pid_t wait_for(pid_t pid, int *status) {
+  if (!use_waitid) return waitpid(pid, status, 0);
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  if (waitid(P_PID, pid, &info, WEXITED | WSTOPPED) != 0) return -1;
+  switch (info.si_code) {
+    case CLD_TRAPPED:
+    case CLD_STOPPED: *status = (info.si_status << 8) | 0x7f; break;
+    case CLD_EXITED: *status = (info.si_status & 0xff) << 8; break;
+    default: *status = info.si_status & 0x7f; break;
+  }
+  return info.si_pid;
+}
+
 // At a syscall-stop: what stage1's calls look like, and the changes made.
 static void at_syscall(pid_t pid, int entry, int stage, int *entries) {
   struct user_regs_struct regs;
@@ -118,7 +135,7 @@ static void at_syscall(pid_t pid, int entry, int stage, int *entries) {
 }
 
 // `late`: the child asks PTRACE_TRACEME only after its parent is blocked in
-// waitpid. `exitkill`: the tracer leaves at the first stop under
+// waitpid. `waitid`: every wait is a waitid. `exitkill`: the tracer leaves at the first stop under
 // PTRACE_O_EXITKILL, which must kill the tracee (stage1 prints nothing).
 static int tracer(const char *mode) {
   fflush(stdout);
@@ -132,8 +149,9 @@ static int tracer(const char *mode) {
     execl(self, self, "stage1", (char *)NULL);
     _exit(98);
   }
+  use_waitid = strcmp(mode, "waitid") == 0;
   int st;
-  if (waitpid(pid, &st, 0) != pid) return perror("waitpid"), 1;
+  if (wait_for(pid, &st) != pid) return perror("waitpid"), 1;
   printf("stopped %d sig %s\n", WIFSTOPPED(st), WIFSTOPPED(st) ? strsignal(WSTOPSIG(st)) : "-");
   if (strcmp(mode, "exitkill") == 0) {
     printf("SETOPTIONS EXITKILL -> %ld\n",
@@ -146,7 +164,7 @@ static int tracer(const char *mode) {
   for (;;) {
     ptrace(PTRACE_SYSCALL, pid, NULL, (void *)(long)sig);
     sig = 0;
-    if (waitpid(pid, &st, 0) != pid) return perror("waitpid"), 1;
+    if (wait_for(pid, &st) != pid) return perror("waitpid"), 1;
     if (WIFEXITED(st) || WIFSIGNALED(st)) {
       printf("exited %d signaled %d status %d\n", WIFEXITED(st), WIFSIGNALED(st),
              WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));

@@ -42,6 +42,14 @@ pid_t parent_of(pid_t tid) {
   return 0;
 }
 
+uid_t uid_of(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Uid:", 0) == 0) return static_cast<uid_t>(std::strtoul(line.c_str() + 4, nullptr, 10));
+  }
+  return 0;
+}
+
 long blocked_in(pid_t pid, pid_t tid) {
   std::ifstream in(task_dir(pid, tid) + "/syscall");
   long nr = -1;

@@ -19,6 +19,8 @@ pid_t parent_of(pid_t tid);
 // (/proc/PID/task/TID/syscall: its number first, "running" when in none);
 // -1 if none.
 long blocked_in(pid_t pid, pid_t tid);
+// The real uid of `tid` (Uid: in /proc/TID/status), 0 if unknown.
+uid_t uid_of(pid_t tid);
 // Whether `pid` is a zombie (state Z in /proc/PID/stat).
 bool is_zombie(pid_t pid);
 

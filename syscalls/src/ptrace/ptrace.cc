@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -31,16 +32,18 @@ bool emulated_abi(arch::Arch abi) {
 
 Decision Ptrace::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   if (!emulated_abi(abi)) return Decision::allow();
-  // wait4 stops always: a tracer's wait must see the stops cocoon keeps,
-  // which the kernel reports to cocoon alone. A process that traces
-  // nothing pays the stop and runs its wait unchanged.
-  if (row.sys == arch::Sys::ptrace || row.sys == arch::Sys::wait4) return Decision::trace();
+  // wait4 and waitid stop always: a tracer's wait must see the stops
+  // cocoon keeps, which the kernel reports to cocoon alone. A process that
+  // traces nothing pays the stop and runs its wait unchanged.
+  if (arch::is_any(row.sys, {arch::Sys::ptrace, arch::Sys::wait4, arch::Sys::waitid})) {
+    return Decision::trace();
+  }
   return Decision::allow();
 }
 
 Verdict Ptrace::on_entry(tracer::SyscallStop& stop) {
   if (stop.desc.sys == arch::Sys::ptrace) return request(stop);
-  if (stop.desc.sys == arch::Sys::wait4) return wait4(stop);
+  if (stop.desc.sys == arch::Sys::wait4 || stop.desc.sys == arch::Sys::waitid) return wait(stop);
   return Verdict::resume();
 }
 
@@ -65,39 +68,85 @@ bool Ptrace::traces_any(pid_t tracer, pid_t selector) const {
   return false;
 }
 
-// wait4(pid, status, options, rusage) by a tracer of emulated tracees: the
-// earliest stop it has not been told of, as the kernel reports a ptrace
-// stop to its tracer (ptrace(2), "Stopped states"; WUNTRACED is not needed
-// for a tracee). With none, WNOHANG and a wait that selects no emulated
-// tracee run as they are (the kernel does not see cocoon's stops as the
-// tracer's: 0, or another child's change), and a blocking wait is kept at
-// its entry until a stop comes (deliver()) or a tracee dies
-// (release_waits()), as PRoot does. rusage is left as it was.
-Verdict Ptrace::wait4(tracer::SyscallStop& stop) {
-  const pid_t tracer = stop.tracee.tgid;
-  const auto selector = static_cast<pid_t>(stop.regs.arg(0));
-  if (!traces_any(tracer, selector)) return Verdict::resume();
+// The wait4 or waitid in `stop` as the emulation reads it; nullopt for one
+// it leaves to the kernel (a waitid by pidfd, or one the kernel refuses).
+// A process group is taken as "any" (wait_selects()).
+std::optional<HeldWait> Ptrace::read_wait(const tracer::SyscallStop& stop, bool* nohang) const {
+  HeldWait w{stop.tracee.tgid};
+  const auto& r = stop.regs;
+  std::uint64_t options = 0;
+  if (stop.desc.sys == arch::Sys::wait4) {
+    w.selector = static_cast<pid_t>(r.arg(0));
+    w.out_addr = r.arg(1);
+    options = r.arg(2);
+  } else {
+    const auto id = static_cast<pid_t>(r.arg(1));
+    switch (r.arg(0)) {
+      case P_ALL: w.selector = -1; break;
+      case P_PID:
+        if (id <= 0) return std::nullopt;  // EINVAL
+        w.selector = id;
+        break;
+      case P_PGID: w.selector = 0; break;
+      default: return std::nullopt;
+    }
+    options = r.arg(3);
+    if ((options & (WEXITED | WSTOPPED | WCONTINUED)) == 0) return std::nullopt;  // EINVAL
+    w.waitid = true;
+    w.out_addr = r.arg(2);
+    w.no_wait = (options & WNOWAIT) != 0;
+  }
+  *nohang = (options & WNOHANG) != 0;
+  return w;
+}
+
+// A wait by a tracer of emulated tracees: the earliest stop it has not been
+// told of, as the kernel reports a ptrace stop to its tracer (ptrace(2),
+// "Stopped states"; WUNTRACED is not needed for a tracee). With none,
+// WNOHANG and a wait that selects no emulated tracee run as they are (the
+// kernel does not see cocoon's stops as the tracer's: 0, or another
+// child's change), and a blocking wait is kept at its entry until a stop
+// comes (keep()) or a child it selects dies (on_death()), as PRoot does.
+// rusage is left as it was.
+Verdict Ptrace::wait(tracer::SyscallStop& stop) {
+  bool nohang = false;
+  const auto w = read_wait(stop, &nohang);
+  if (!w || !traces_any(w->tracer, w->selector)) return Verdict::resume();
   EmulatedTracee* first = nullptr;
   pid_t first_tid = 0;
   for (auto& [tid, e] : tracees_) {
-    if (e.tracer != tracer || e.stop == StopKind::kNone || e.reported) continue;
-    if (!wait_selects(selector, tid) || (first != nullptr && first->order < e.order)) continue;
+    if (e.tracer != w->tracer || e.stop == StopKind::kNone || e.reported) continue;
+    if (!wait_selects(w->selector, tid) || (first != nullptr && first->order < e.order)) continue;
     first = &e;
     first_tid = tid;
   }
-  const HeldWait w{tracer, selector, stop.regs.arg(1)};
-  if (first != nullptr) {
-    const int status = stop_status(first->stop, first->signal, first->options);
-    if (w.status_addr != 0 &&
-        !stop.memory.write(w.status_addr, std::as_bytes(std::span(&status, 1)))) {
-      return Verdict::deny(EFAULT);
-    }
-    first->reported = true;
-    return Verdict::skip(first_tid);
-  }
-  if ((stop.regs.arg(2) & WNOHANG) != 0 || has_zombie(tracer, selector)) return Verdict::resume();
-  waits_[stop.tracee.tid] = w;
+  if (first != nullptr) return Verdict::skip(report(stop.memory, *w, first_tid, *first));
+  if (nohang || has_zombie(w->tracer, w->selector)) return Verdict::resume();
+  waits_[stop.tracee.tid] = *w;
   return Verdict::hold();
+}
+
+// Writes what the wait returns for `tid`'s stop: wait4's status word, or
+// waitid's siginfo (CLD_TRAPPED, si_status the stop's signal and event:
+// wait_task_stopped(), kernel/exit.c). Returns the call's result.
+std::int64_t Ptrace::report(const tracer::GuestMemory& memory, const HeldWait& w, pid_t tid,
+                            EmulatedTracee& e) {
+  const int status = stop_status(e.stop, e.signal, e.options);
+  if (w.waitid) {
+    siginfo_t info{};
+    info.si_signo = SIGCHLD;
+    info.si_code = CLD_TRAPPED;
+    info.si_pid = tid;
+    info.si_uid = proc_tasks::uid_of(tid);
+    info.si_status = status >> 8;
+    if (w.out_addr != 0 && !memory.write(w.out_addr, std::as_bytes(std::span(&info, 1)))) {
+      return -EFAULT;
+    }
+  } else if (w.out_addr != 0 && !memory.write(w.out_addr, std::as_bytes(std::span(&status, 1)))) {
+    return -EFAULT;
+  }
+  if (!w.no_wait) e.reported = true;
+  return w.waitid ? 0 : tid;
 }
 
 // `tracee` enters a stop its tracer is to hear of: cocoon keeps it there,
@@ -115,21 +164,9 @@ void Ptrace::keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int 
     if (it->second.tracer != e.tracer || !wait_selects(it->second.selector, tracee.tid)) continue;
     const auto [waiter, w] = *it;
     waits_.erase(it);
-    deliver(waiter, w, tracee.tid, e);
+    control_->finish_entry(waiter, report(tracer::GuestMemory(waiter), w, tracee.tid, e));
     return;
   }
-}
-
-bool Ptrace::deliver(pid_t waiter, const HeldWait& w, pid_t tid, EmulatedTracee& e) {
-  const int status = stop_status(e.stop, e.signal, e.options);
-  const tracer::GuestMemory memory(waiter);
-  if (w.status_addr != 0 && !memory.write(w.status_addr, std::as_bytes(std::span(&status, 1)))) {
-    control_->finish_entry(waiter, -EFAULT);
-    return false;
-  }
-  e.reported = true;
-  control_->finish_entry(waiter, tid);
-  return true;
 }
 
 // A tracee died: a wait kept for it runs as it is, and finds the zombie

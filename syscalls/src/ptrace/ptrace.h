@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include "cocoon/tracer/handler.h"
@@ -32,11 +33,14 @@ struct EmulatedTracee {
   unsigned long event_msg = 0;      // PTRACE_GETEVENTMSG
 };
 
-// A tracer thread kept at its wait4's entry until a stop it selects comes.
+// A tracer's wait4 or waitid, kept at its entry until a stop it selects
+// comes.
 struct HeldWait {
-  pid_t tracer = 0;  // the waiting thread's process
-  pid_t selector = 0;
-  std::uint64_t status_addr = 0;
+  pid_t tracer = 0;        // the waiting thread's process
+  pid_t selector = 0;      // as wait4's pid (waitid's idtype and id)
+  std::uint64_t out_addr = 0;  // wait4's status, waitid's siginfo
+  bool waitid = false;
+  bool no_wait = false;    // WNOWAIT: the stop stays reportable
 };
 
 class Ptrace final : public tracer::SyscallHandler {
@@ -57,9 +61,11 @@ class Ptrace final : public tracer::SyscallHandler {
   std::int64_t on_stopped(tracer::SyscallStop& stop, long req, pid_t tid, EmulatedTracee& e);
   std::int64_t resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_t data);
   // ptrace.cc
-  tracer::Verdict wait4(tracer::SyscallStop& stop);
+  std::optional<HeldWait> read_wait(const tracer::SyscallStop& stop, bool* nohang) const;
+  tracer::Verdict wait(tracer::SyscallStop& stop);
+  std::int64_t report(const tracer::GuestMemory& memory, const HeldWait& w, pid_t tid,
+                      EmulatedTracee& e);
   void keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int signal);
-  bool deliver(pid_t waiter_tid, const HeldWait& w, pid_t tid, EmulatedTracee& e);
   bool traces_any(pid_t tracer, pid_t selector) const;
   bool has_zombie(pid_t tracer, pid_t selector) const;
   void tracer_gone(pid_t tracer);

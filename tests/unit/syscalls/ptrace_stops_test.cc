@@ -70,9 +70,12 @@ TEST(PtraceStops, TheEmulationOwnsPtraceOnlyOnX8664) {
             tracer::Action::kTrace);
   EXPECT_EQ(policy->decide(arch::Arch::kI386, row->number(arch::Arch::kI386)).action,
             tracer::Action::kErrno);
-  const auto* wait4 = arch::find_syscall("wait4");
-  EXPECT_EQ(policy->decide(arch::Arch::kX86_64, wait4->number(arch::Arch::kX86_64)).action,
-            tracer::Action::kTrace);
+  for (const char* wait : {"wait4", "waitid"}) {
+    const auto* w = arch::find_syscall(wait);
+    EXPECT_EQ(policy->decide(arch::Arch::kX86_64, w->number(arch::Arch::kX86_64)).action,
+              tracer::Action::kTrace)
+        << wait;
+  }
 }
 
 }  // namespace
