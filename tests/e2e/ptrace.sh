@@ -37,6 +37,16 @@ cocoon_run -- "$GUESTS/ptracer" late
 assert_status 0 "the ptracer guest, TRACEME after the parent's wait began"
 assert_eq "$late_native" "$OUT" "a wait begun before PTRACE_TRACEME sees the tracee's stops (same as native)"
 
+# In a guest root, where cocoon rewrites the tracee's paths: the tracer
+# still reads the path the tracee gave at the syscall-entry stop
+# (openat entry: path /nonexistent/ptrace-probe).
+mkdir -p "$TMP/root"
+cp "$GUESTS/ptracer" "$TMP/root/"
+chmod -R 755 "$TMP/root"
+cocoon_run -r "$TMP/root" --proc /proc -- /ptracer
+assert_status 0 "the ptracer guest in a guest root"
+assert_eq "$native" "$OUT" "in a guest root the tracer sees the guest's own paths and the same stops as native"
+
 # The same tracer waiting with waitid(2): CLD_TRAPPED and the stop's signal.
 cocoon_run -- "$GUESTS/ptracer" waitid
 assert_status 0 "the ptracer guest with waitid"
