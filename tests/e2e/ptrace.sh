@@ -38,8 +38,8 @@ assert_status 0 "the ptracer guest, TRACEME after the parent's wait began"
 assert_eq "$late_native" "$OUT" "a wait begun before PTRACE_TRACEME sees the tracee's stops (same as native)"
 
 # In a guest root, where cocoon rewrites the tracee's paths: the tracer
-# still reads the path the tracee gave at the syscall-entry stop
-# (openat entry: path /nonexistent/ptrace-probe).
+# still reads the path the tracee gave, at the syscall-entry stop and at
+# the exit stop (openat entry/exit: path /nonexistent/ptrace-probe).
 mkdir -p "$TMP/root"
 cp "$GUESTS/ptracer" "$TMP/root/"
 chmod -R 755 "$TMP/root"

@@ -127,7 +127,8 @@ static void at_syscall(pid_t pid, int entry, int stage, int *entries) {
     peek_string(pid, regs.rsi, s, sizeof s);
     printf("openat entry: path %s\n", s);
   } else if (!entry && nr == SYS_openat) {
-    printf("openat exit: %lld\n", (long long)regs.rax);
+    peek_string(pid, regs.rsi, s, sizeof s);  // the path argument, still the guest's
+    printf("openat exit: %lld path %s\n", (long long)regs.rax, s);
   } else if (!entry && nr == SYS_getppid) {
     regs.rax = 4242;
     printf("getppid exit: SETREGS -> %ld\n", ptrace(PTRACE_SETREGS, pid, NULL, &regs));

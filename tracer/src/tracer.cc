@@ -304,6 +304,7 @@ void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
     options_.observer->on_exit(t, regs, stopped_at);
   }
   registry_->end_call(t.tid);
+  if (t.ran_args) put_back_guest_args(t, regs);
   if (auto r = regs.store(t.tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
   }
@@ -322,6 +323,7 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
                 action_name(d.action));
   }
   Verdict v = Verdict::resume();
+  t.ran_args.reset();
   switch (d.action) {
     case Action::kAllow: break;
     case Action::kErrno: v = Verdict::skip(-static_cast<std::int64_t>(d.err)); break;
@@ -329,6 +331,7 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     case Action::kTrace:
     case Action::kNotify:  // without a listener, a notified call stops
       v = dispatcher_.on_entry(t, regs);
+      if (t.step_all) note_rewritten_args(t, regs);  // guest_args are this call's
       break;
   }
   if (t.exit_handlers == 0) registry_->end_call(t.tid);  // no exit stop for this call
@@ -342,6 +345,29 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
   }
   resume(t);
+}
+
+// A task under an emulated PTRACE_SYSCALL: whether its handlers rewrote
+// the guest's arguments (a path into cocoon's scratch copy), which the
+// exit stop would otherwise show to the guest's tracer.
+void Tracer::note_rewritten_args(Tracee& t, const arch::SyscallRegs& regs) {
+  std::array<std::uint64_t, 6> ran{};
+  for (int i = 0; i < 6; ++i) ran[static_cast<std::size_t>(i)] = regs.arg(i);
+  t.ran_args.reset();
+  if (ran != t.guest_args) t.ran_args = ran;
+}
+
+// The guest's arguments go back where a handler's still stand. The kernel
+// leaves argument registers as they were on x86-64 and i386, so the guest
+// itself sees its own values again, as natively; arm64 and riscv64 hold
+// the result in the first one (Dispatcher's restart_with_guest_args()).
+void Tracer::put_back_guest_args(Tracee& t, arch::SyscallRegs& regs) {
+  const int first = regs.abi() == arch::Arch::kX86_64 || regs.abi() == arch::Arch::kI386 ? 0 : 1;
+  for (int i = first; i < 6; ++i) {
+    const auto idx = static_cast<std::size_t>(i);
+    if ((*t.ran_args)[idx] != t.guest_args[idx]) regs.set_arg(i, t.guest_args[idx]);
+  }
+  t.ran_args.reset();
 }
 
 // The kernel reports PTRACE_EVENT_FORK or VFORK for a new process, and CLONE
@@ -421,6 +447,7 @@ void Tracer::on_exec_event(Tracee& t) {
     }
   }
   registry_->exec(t.tid, former);
+  t.ran_args.reset();  // the new image's registers are the kernel's, not the call's
   dispatcher_.on_exec(t);
   resume(t);
 }

@@ -46,6 +46,10 @@ struct Tracee {
   // handlers ran: they run when it is released, on the registers the
   // guest's tracer left.
   bool entry_pending = false;
+  // With step_all, the arguments the current call ran with where a
+  // handler rewrote the guest's (guest_args): put back at its exit stop,
+  // so that the guest's tracer sees the guest's own there too.
+  std::optional<std::array<std::uint64_t, 6>> ran_args;
 
   // A new task is announced twice: by its own first stop and by its
   // parent's clone event, in either order. Handlers hear of it

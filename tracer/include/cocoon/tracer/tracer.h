@@ -104,6 +104,8 @@ class Tracer : private StopControl {
   bool notifies() const;
   void settle_if_notified(Tracee& t);
   void on_syscall_exit(Tracee& t, arch::SyscallRegs& regs);
+  void note_rewritten_args(Tracee& t, const arch::SyscallRegs& regs);
+  void put_back_guest_args(Tracee& t, arch::SyscallRegs& regs);
 
   // StopControl (src/held_stops.cc).
   Tracee* find(pid_t tid) override { return tracees_.find(tid); }
