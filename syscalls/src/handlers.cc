@@ -10,6 +10,7 @@
 #include "namespaces/namespaces.h"
 #include "namespaces/refused_userns.h"
 #include "paths/paths.h"
+#include "ptrace/ptrace.h"
 #include "guard/process_guard.h"
 #include "sockets/sockets.h"
 #include "namespaces/uts.h"
@@ -64,6 +65,11 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
                                                    config.kernel_release},
                                          view, identity, config.namespaces ? ns : nullptr));
   }
+  // The guest's own ptrace, emulated (docs/architecture.md, "ptrace inside
+  // a guest"): last, so that its tracer hears of a signal as the other
+  // handlers left it. Not yet in a PID namespace, whose virtual numbers
+  // its requests and waits do not translate: there ptrace stays refused.
+  if (!config.namespaces && !config.unshare_pid) list.push_back(std::make_unique<Ptrace>());
   return list;
 }
 

@@ -238,11 +238,13 @@ Verdict Dispatcher::on_entry(Tracee& t, arch::SyscallRegs& regs) {
       std::abort();
     }
     if (v.want_exit) t.exit_handlers |= 1u << i;
-    if (v.kind != Verdict::Kind::kSkip) return true;
+    if (v.kind == Verdict::Kind::kResume) return true;
     result = v;
     return false;
   });
-  result.want_exit = t.exit_handlers != 0 && result.kind == Verdict::Kind::kResume;
+  // A held entry may yet run (StopControl::release): its exits are kept.
+  result.want_exit = t.exit_handlers != 0 && (result.kind == Verdict::Kind::kResume ||
+                                              result.kind == Verdict::Kind::kHold);
   if (result.want_exit) {
     // The row the handlers saw: a translation may change the number the
     // kernel runs (riscv64's execve made execveat).
@@ -268,6 +270,11 @@ Verdict Dispatcher::on_notification(Tracee& t, arch::SyscallRegs& regs,
                   handlers_[i]->name(), row->name);
       result = Verdict::deny(ENOSYS);
       return false;
+    }
+    if (v.kind == Verdict::Kind::kHold) {
+      // Only a ptrace stop can be kept (handler.h).
+      log().critical("{}: handler {} held a notified {}", t.tid, handlers_[i]->name(), row->name);
+      std::abort();
     }
     if (v.kind == Verdict::Kind::kInstallFd && via != Via::kNotification) {
       log().critical("{}: handler {} answered {} with a descriptor while settling it", t.tid,
@@ -313,6 +320,14 @@ int Dispatcher::on_signal(Tracee& t, int signal) {
 
 void Dispatcher::on_death(const Tracee& t) {
   for (const auto& h : handlers_) h->on_death(t);
+}
+
+void Dispatcher::on_start(StopControl& control) {
+  for (const auto& h : handlers_) h->on_start(control);
+}
+
+void Dispatcher::on_syscall_report(Tracee& t, bool at_entry) {
+  for (const auto& h : handlers_) h->on_syscall_report(t, at_entry);
 }
 
 void Dispatcher::on_exec(Tracee& t) {

@@ -40,6 +40,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   kill_switch_->arm(options_.die_with_parent);
   placement_ = std::make_unique<Placement>(options_.cpu_placement, mu_, tracees_);
 
+  dispatcher_.on_start(*this);
   LaunchSpec spec;
   spec.argv = argv;
   spec.cwd = options_.cwd;
@@ -267,24 +268,48 @@ void Tracer::on_seccomp_stop(Tracee& t) {
   on_syscall_entry(t, *regs);
 }
 
+// A task under an emulated PTRACE_SYSCALL (Tracee::step_all) reports its
+// entry before any handler runs, so its tracer sees the guest's registers.
+// With seccomp the call's seccomp stop, if the filter traces it, comes after
+// this entry stop (syscall_trace_enter(), kernel/entry/common.c) and runs
+// the handlers on whatever the guest's tracer left in the registers.
 void Tracer::on_syscall_stop(Tracee& t) {
   auto regs = arch::SyscallRegs::load(t.tid);
   if (!regs) return resume(t);
-  if (regs->at_entry()) return on_syscall_entry(t, *regs);
+  if (!regs->at_entry()) return on_syscall_exit(t, *regs);
+  if (t.step_all) {
+    dispatcher_.on_syscall_report(t, true);
+    if (options_.use_seccomp) return resume(t);
+    if (t.held) {
+      t.entry_pending = true;
+      return;
+    }
+  }
+  if (options_.use_seccomp && !t.step_all && t.exit_handlers == 0 && !t.observe_exit) {
+    // Not a stop the loop asked for (a task released from step_all):
+    // the filter decides this call.
+    return resume(t);
+  }
+  on_syscall_entry(t, *regs);
+}
+
+void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
   if (t.forced_result) {
-    regs->set_result(*t.forced_result);
+    regs.set_result(*t.forced_result);
     t.forced_result.reset();
   }
   const auto stopped_at = t.observe_exit ? Clock::now() : Clock::time_point{};
-  if (t.exit_handlers != 0) dispatcher_.on_exit(t, *regs);
+  if (t.exit_handlers != 0) dispatcher_.on_exit(t, regs);
   if (t.observe_exit) {
     t.observe_exit = false;
-    options_.observer->on_exit(t, *regs, stopped_at);
+    options_.observer->on_exit(t, regs, stopped_at);
   }
   registry_->end_call(t.tid);
-  if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
+  if (t.ran_args) put_back_guest_args(t, regs);
+  if (auto r = regs.store(t.tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
   }
+  if (t.step_all) dispatcher_.on_syscall_report(t, false);
   resume(t);
 }
 
@@ -299,6 +324,7 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
                 action_name(d.action));
   }
   Verdict v = Verdict::resume();
+  t.ran_args.reset();
   switch (d.action) {
     case Action::kAllow: break;
     case Action::kErrno: v = Verdict::skip(-static_cast<std::int64_t>(d.err)); break;
@@ -306,6 +332,7 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     case Action::kTrace:
     case Action::kNotify:  // without a listener, a notified call stops
       v = dispatcher_.on_entry(t, regs);
+      if (t.step_all) note_rewritten_args(t, regs);  // guest_args are this call's
       break;
   }
   if (t.exit_handlers == 0) registry_->end_call(t.tid);  // no exit stop for this call
@@ -313,11 +340,35 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     regs.skip_with(v.value);
     if (!options_.use_seccomp) t.forced_result = v.value;
   }
+  if (v.kind == Verdict::Kind::kHold) t.held = true;  // resume() leaves it stopped
   observed.finish(regs, v);
   if (auto r = regs.store(t.tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
   }
   resume(t);
+}
+
+// A task under an emulated PTRACE_SYSCALL: whether its handlers rewrote
+// the guest's arguments (a path into cocoon's scratch copy), which the
+// exit stop would otherwise show to the guest's tracer.
+void Tracer::note_rewritten_args(Tracee& t, const arch::SyscallRegs& regs) {
+  std::array<std::uint64_t, 6> ran{};
+  for (int i = 0; i < 6; ++i) ran[static_cast<std::size_t>(i)] = regs.arg(i);
+  t.ran_args.reset();
+  if (ran != t.guest_args) t.ran_args = ran;
+}
+
+// The guest's arguments go back where a handler's still stand. The kernel
+// leaves argument registers as they were on x86-64 and i386, so the guest
+// itself sees its own values again, as natively; arm64 and riscv64 hold
+// the result in the first one (Dispatcher's restart_with_guest_args()).
+void Tracer::put_back_guest_args(Tracee& t, arch::SyscallRegs& regs) {
+  const int first = regs.abi() == arch::Arch::kX86_64 || regs.abi() == arch::Arch::kI386 ? 0 : 1;
+  for (int i = first; i < 6; ++i) {
+    const auto idx = static_cast<std::size_t>(i);
+    if ((*t.ran_args)[idx] != t.guest_args[idx]) regs.set_arg(i, t.guest_args[idx]);
+  }
+  t.ran_args.reset();
 }
 
 // The kernel reports PTRACE_EVENT_FORK or VFORK for a new process, and CLONE
@@ -397,12 +448,15 @@ void Tracer::on_exec_event(Tracee& t) {
     }
   }
   registry_->exec(t.tid, former);
+  t.ran_args.reset();  // the new image's registers are the kernel's, not the call's
   dispatcher_.on_exec(t);
   resume(t);
 }
 
 void Tracer::resume(Tracee& t, int signal) {
-  const bool want_exit = !options_.use_seccomp || t.exit_handlers != 0 || t.observe_exit;
+  if (t.held) return;  // a handler releases it (StopControl)
+  const bool want_exit =
+      !options_.use_seccomp || t.exit_handlers != 0 || t.observe_exit || t.step_all;
   const auto request = want_exit ? PTRACE_SYSCALL : PTRACE_CONT;
   if (ptrace(request, t.tid, 0, signal) != 0 && errno != ESRCH) {
     log().warn("resuming {}: errno {}", t.tid, errno);

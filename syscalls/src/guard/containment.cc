@@ -43,8 +43,11 @@ Decision Containment::decision(const arch::SyscallDesc& row, arch::Arch) const {
   // Every guest task is cocoon's tracee, so a debugger inside gets EPERM
   // from PTRACE_TRACEME and PTRACE_ATTACH anyway; refusing every request
   // also closes ptrace of cocoon itself and of the user's processes
-  // outside, and a CLONE_UNTRACED task's tracer (threat-model.md).
-  if (row.sys == Sys::ptrace) return Decision::fail(EPERM);
+  // outside, and a CLONE_UNTRACED task's tracer (threat-model.md). Where
+  // the guest's ptrace is emulated (ptrace/ptrace.h) the emulation owns
+  // the row and never makes a real request for the guest but on its own
+  // emulated tracees.
+  if (row.sys == Sys::ptrace) return Decision::fail(EPERM).unless_owned();
   // TIOCSTI pushes bytes into a terminal's input queue, TIOCLINUX's
   // TIOCL_SETSEL/PASTESEL does so on a virtual console: on a terminal the
   // guest shares with the user's shell, input the shell reads once cocoon

@@ -21,7 +21,8 @@
 //    FIOSETOWN, SIOCSPGRP) may not be cocoon: the kernel would signal it
 //    for the guest. Only those commands stop; other fcntl and ioctl calls
 //    are left to the filter.
-// ptrace itself is refused outright (Containment).
+// ptrace itself is refused (Containment) or emulated on cocoon's own
+// tracees (ptrace/ptrace.h).
 #pragma once
 
 #include <sys/types.h>

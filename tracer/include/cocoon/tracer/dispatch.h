@@ -66,6 +66,9 @@ class Dispatcher {
   // The signal to deliver after every handler had its say.
   int on_signal(Tracee& t, int signal);
   void on_death(const Tracee& t);
+  void on_start(StopControl& control);
+  void on_syscall_report(Tracee& t, bool at_entry);
+
  private:
   const PhaseMasks& masks_of(arch::Arch abi, long nr) const;
 

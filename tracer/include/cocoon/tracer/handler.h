@@ -2,6 +2,8 @@
 // live in syscalls/; tracer/ never includes them.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string_view>
 
@@ -22,7 +24,10 @@ struct Verdict {
   // descriptor `value`, which the tracer then closes
   // (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND, Linux 5.14:
   // the guest installs it itself, under its own RLIMIT_NOFILE).
-  enum class Kind : std::uint8_t { kResume, kSkip, kInstallFd };
+  // kHold, at a ptrace stop only: the task stays stopped at the entry (no
+  // later handler runs); the handler ends the call later through
+  // StopControl (finish_entry, or release to let it run).
+  enum class Kind : std::uint8_t { kResume, kSkip, kInstallFd, kHold };
   Kind kind = Kind::kResume;
   std::int64_t value = 0;  // the result of a skipped call (-errno for errors)
   bool want_exit = false;  // also stop at the syscall's exit (costs a stop)
@@ -33,6 +38,27 @@ struct Verdict {
   static Verdict skip(std::int64_t result) { return {Kind::kSkip, result, false}; }
   static Verdict deny(int err) { return skip(-static_cast<std::int64_t>(err)); }
   static Verdict install_fd(int fd, bool cloexec) { return {Kind::kInstallFd, fd, false, cloexec}; }
+  static Verdict hold() { return {Kind::kHold, 0, false}; }
+};
+
+// What a handler may do with the stops it keeps (Tracee::held), and with
+// tasks other than the one whose stop it is handling. Implemented by the
+// tracer; called on the event loop's thread only (from a hook).
+class StopControl {
+ public:
+  virtual ~StopControl() = default;
+  // The task cocoon follows as `tid`, or null.
+  virtual Tracee* find(pid_t tid) = 0;
+  // Resumes a held task: `signal` is delivered at a signal-delivery stop
+  // (ignored at other stops, as ptrace(2) allows); a held syscall entry
+  // runs. `step_all` becomes its Tracee::step_all.
+  virtual void release(pid_t tid, int signal, bool step_all) = 0;
+  // Ends a syscall entry held by Verdict::hold(): the call does not run and
+  // returns `result` (-errno for errors).
+  virtual void finish_entry(pid_t tid, std::int64_t result) = 0;
+  // PTRACE_INTERRUPT: a task blocked in a call restarts it (-ERESTARTSYS
+  // with no handler run), so it stops at that call's entry again.
+  virtual void interrupt(pid_t tid) = 0;
 };
 
 // How a call reaches its handlers: at a ptrace stop (registers may be
@@ -98,7 +124,8 @@ class SyscallHandler {
   }
   // Called at the PTRACE_EVENT_EXEC stop of every tracee (no extra stop):
   // the new image is in place, its registers and stack readable. `tracee`
-  // already has the tid the process keeps.
+  // already has the tid the process keeps. A handler may keep the task in
+  // this stop (Tracee::held).
   virtual void on_exec(Tracee& tracee, const GuestMemory& memory) {
     (void)tracee;
     (void)memory;
@@ -106,10 +133,23 @@ class SyscallHandler {
   // Called at a signal-delivery stop (no extra stop: ptrace reports every
   // signal anyway) with the signal about to be delivered; returns the one
   // to deliver instead (0 suppresses it). The siginfo is the handler's to
-  // read and rewrite (tracer/siginfo.h).
+  // read and rewrite (tracer/siginfo.h). A handler may keep the task in
+  // this stop (Tracee::held): the signal then is the one it releases it
+  // with.
   virtual int on_signal(Tracee& tracee, int signal) {
     (void)tracee;
     return signal;
+  }
+  // Called once, before the command starts: the tracer's StopControl, which
+  // outlives the handlers' use of it.
+  virtual void on_start(StopControl& control) { (void)control; }
+  // Called at each syscall-entry and syscall-exit stop of a task with
+  // Tracee::step_all, before the entry's handlers run (so the registers
+  // are the guest's) and after the exit's have run. May hold the task
+  // (Tracee::held).
+  virtual void on_syscall_report(Tracee& tracee, bool at_entry) {
+    (void)tracee;
+    (void)at_entry;
   }
   // Called when a task has died (its exit reported to cocoon).
   virtual void on_death(const Tracee& tracee) { (void)tracee; }

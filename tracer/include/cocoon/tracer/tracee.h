@@ -33,6 +33,24 @@ struct Tracee {
   // In a group-stop under PTRACE_LISTEN.
   bool listening = false;
 
+  // A guest's emulated ptrace (syscalls/src/ptrace/) keeps the task in the
+  // stop it is in: Tracer::resume() leaves it stopped until the handler
+  // releases it (StopControl). Set by a hook for the stop it reports, or by
+  // a Verdict::hold() at a syscall entry.
+  bool held = false;
+  // Every syscall of the task stops at its entry and exit (PTRACE_SYSCALL,
+  // whatever the filter traces) and the handlers hear of each
+  // (SyscallHandler::on_syscall_report): an emulated PTRACE_SYSCALL.
+  bool step_all = false;
+  // Without seccomp, held at a syscall-entry report before the entry's
+  // handlers ran: they run when it is released, on the registers the
+  // guest's tracer left.
+  bool entry_pending = false;
+  // With step_all, the arguments the current call ran with where a
+  // handler rewrote the guest's (guest_args): put back at its exit stop,
+  // so that the guest's tracer sees the guest's own there too.
+  std::optional<std::array<std::uint64_t, 6>> ran_args;
+
   // A new task is announced twice: by its own first stop and by its
   // parent's clone event, in either order. Handlers hear of it
   // (on_clone) once both have arrived, while it is still in its first
@@ -45,7 +63,7 @@ struct Tracee {
     kAwaitFirstStop,  // the parent's event seen; its first stop not yet
   };
   Birth birth = Birth::kBorn;
-  pid_t parent_tid = 0, parent_tgid = 0;  // who cloned it (kAwaitFirstStop)
+  pid_t parent_tid = 0, parent_tgid = 0;  // who cloned it (0: the command)
 
   // The teaching view (observer.h): where handlers' notes go during an
   // observed stop (null otherwise), and whether the observer wants this

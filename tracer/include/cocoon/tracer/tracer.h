@@ -70,13 +70,15 @@ struct TracerOptions {
 class Placement;
 class Notifier;
 
-class Tracer {
+// The event loop is also the StopControl its handlers keep stops through
+// (src/held_stops.cc).
+class Tracer : private StopControl {
  public:
   // `registry`: the one the handlers declared their slots in (null: a
   // registry of the tracer's own, for handlers without any).
   Tracer(TracerOptions options, HandlerList handlers,
          std::shared_ptr<ProcessRegistry> registry = nullptr);
-  ~Tracer();
+  ~Tracer() override;
 
   // Runs argv to completion. The value is the status a shell would report:
   // the command's exit code, or 128+N if signal N killed it (or killed
@@ -105,6 +107,15 @@ class Tracer {
   Verdict answer(const seccomp_notif& n, int listener, std::uint64_t reaps_seen);
   bool notifies() const;
   void settle_if_notified(Tracee& t);
+  void on_syscall_exit(Tracee& t, arch::SyscallRegs& regs);
+  void note_rewritten_args(Tracee& t, const arch::SyscallRegs& regs);
+  void put_back_guest_args(Tracee& t, arch::SyscallRegs& regs);
+
+  // StopControl (src/held_stops.cc).
+  Tracee* find(pid_t tid) override { return tracees_.find(tid); }
+  void release(pid_t tid, int signal, bool step_all) override;
+  void finish_entry(pid_t tid, std::int64_t result) override;
+  void interrupt(pid_t tid) override;
 
   TracerOptions options_;
   // Held while an event or a notification is handled, or placement's timer

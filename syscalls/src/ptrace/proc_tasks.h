@@ -1,0 +1,27 @@
+// What the emulated ptrace reads of other tasks in /proc (proc(5)): no
+// event carries it, and it is asked rarely (a PTRACE_TRACEME, a tracer's
+// blocking wait with nothing to report). A task gone reads as empty.
+#pragma once
+
+#include <sys/types.h>
+
+#include <vector>
+
+namespace cocoon::syscalls::proc_tasks {
+
+// The threads of process `pid` (/proc/PID/task).
+std::vector<pid_t> threads_of(pid_t pid);
+// The children of thread `tid` of `pid` (/proc/PID/task/TID/children).
+std::vector<pid_t> children_of(pid_t pid, pid_t tid);
+// The parent process of `tid` (PPid: in /proc/TID/status), 0 if unknown.
+pid_t parent_of(pid_t tid);
+// The syscall number thread `tid` of `pid` is blocked in
+// (/proc/PID/task/TID/syscall: its number first, "running" when in none);
+// -1 if none.
+long blocked_in(pid_t pid, pid_t tid);
+// The real uid of `tid` (Uid: in /proc/TID/status), 0 if unknown.
+uid_t uid_of(pid_t tid);
+// Whether `pid` is a zombie (state Z in /proc/PID/stat).
+bool is_zombie(pid_t pid);
+
+}  // namespace cocoon::syscalls::proc_tasks

@@ -1,0 +1,80 @@
+// A guest's ptrace(2), emulated on top of cocoon's own stops
+// (docs/architecture.md, "ptrace inside a guest"). cocoon stays the only
+// real tracer of every guest task: a task that asked for PTRACE_TRACEME
+// becomes an emulated tracee of its parent process, its stops are cocoon's
+// real ones, kept (Tracee::held) until the emulated tracer resumes it, and
+// the tracer's wait4 reports them. What is implemented, and what is still
+// refused with EPERM as before: ptrace_requests.cc.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+#include "cocoon/tracer/handler.h"
+#include "cocoon/tracer/tracee.h"
+#include "ptrace/ptrace_stops.h"
+
+namespace cocoon::syscalls {
+
+// One emulated tracee (a thread), owned by the Ptrace handler from its
+// PTRACE_TRACEME to its death or detach. Not inherited: a child of a
+// tracee is not traced (no PTRACE_O_TRACEFORK, ptrace(2)).
+struct EmulatedTracee {
+  pid_t tracer = 0;  // the emulated tracer's process (its thread group id)
+  std::uint64_t options = 0;
+  StopKind stop = StopKind::kNone;  // the stop cocoon keeps it in
+  int signal = 0;                   // kSignal: the signal about to be delivered
+  bool reported = false;            // the tracer's wait returned this stop
+  std::uint64_t order = 0;          // reports go out in the order stops came
+  unsigned long event_msg = 0;      // PTRACE_GETEVENTMSG
+};
+
+// A tracer's wait4 or waitid, kept at its entry until a stop it selects
+// comes.
+struct HeldWait {
+  pid_t tracer = 0;        // the waiting thread's process
+  pid_t selector = 0;      // as wait4's pid (waitid's idtype and id)
+  std::uint64_t out_addr = 0;  // wait4's status, waitid's siginfo
+  bool waitid = false;
+  bool no_wait = false;    // WNOWAIT: the stop stays reportable
+};
+
+class Ptrace final : public tracer::SyscallHandler {
+ public:
+  std::string_view name() const override { return "ptrace"; }
+  tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
+  tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
+  void on_start(tracer::StopControl& control) override { control_ = &control; }
+  void on_syscall_report(tracer::Tracee& tracee, bool at_entry) override;
+  void on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) override;
+  int on_signal(tracer::Tracee& tracee, int signal) override;
+  void on_death(const tracer::Tracee& tracee) override;
+
+ private:
+  // ptrace_requests.cc
+  tracer::Verdict request(tracer::SyscallStop& stop);
+  tracer::Verdict traceme(tracer::SyscallStop& stop);
+  std::int64_t on_stopped(tracer::SyscallStop& stop, long req, pid_t tid, EmulatedTracee& e);
+  std::int64_t resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_t data);
+  // ptrace.cc
+  std::optional<HeldWait> read_wait(const tracer::SyscallStop& stop, bool* nohang) const;
+  tracer::Verdict wait(tracer::SyscallStop& stop);
+  std::int64_t report(const tracer::GuestMemory& memory, const HeldWait& w, pid_t tid,
+                      EmulatedTracee& e);
+  void keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int signal);
+  bool traces_any(pid_t tracer, pid_t selector) const;
+  bool has_zombie(pid_t tracer, pid_t selector) const;
+  void tracer_gone(pid_t tracer);
+  void release_waits(pid_t tracer, pid_t tid);
+
+  tracer::StopControl* control_ = nullptr;
+  std::unordered_map<pid_t, EmulatedTracee> tracees_;
+  std::map<pid_t, HeldWait> waits_;  // by the waiting thread's tid
+  std::uint64_t next_order_ = 0;
+};
+
+}  // namespace cocoon::syscalls

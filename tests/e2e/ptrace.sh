@@ -1,0 +1,74 @@
+# A guest's own ptrace, emulated (docs/architecture.md, "ptrace inside a
+# guest"): a small debugger guest (tests/guests/ptracer.c) traces its child
+# with PTRACE_TRACEME and PTRACE_SYSCALL, reads and changes its registers
+# and memory, delivers and suppresses its signals, and waits for it. What it
+# prints under cocoon must be what it prints natively. Run unprivileged, as
+# a debugger is: both as nobody.
+source "$(dirname "$0")/lib.sh" "$@"
+assert_traced
+RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
+[[ -x $GUESTS/ptracer ]] || { echo "SKIP $TEST_NAME: no ptracer guest (x86-64 only)"; exit 77; }
+
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/ptracer"
+[[ $STATUS == 0 ]] || fail "the ptracer guest fails natively ($STATUS): $ERR"
+native=$OUT
+# The run is a test of the test: natively it sees what it should.
+assert_match "stage1: getppid -> 4242" "$native" "natively SETREGS changes a result"
+assert_match "Hello from the tracee" "$native" "natively POKEDATA changes the tracee's buffer"
+
+cocoon_run -- "$GUESTS/ptracer"
+assert_status 0 "the ptracer guest under cocoon"
+[[ $OUT == "$native" ]] || fail "the tracer's view differs from native:
+--- native
+$native
+--- cocoon
+$OUT"
+pass "TRACEME, exec's SIGTRAP, PEEKUSER/GETREGS/GETREGSET, SETOPTIONS, WNOHANG, PTRACE_SYSCALL stops, PEEK/POKEDATA, SETREGS, signal-delivery stops (delivered, suppressed), the exec event and GETEVENTMSG, the exit: same as native"
+
+# The stage2 calls the tracer counted are the tracee's own: a syscall list,
+# not an empty one.
+assert_match "stage2 entry: [0-9]+" "$OUT" "syscall-entry stops name the tracee's calls"
+
+# The child asks PTRACE_TRACEME while its parent is already blocked in the
+# kernel's waitpid: the wait must still see the stops.
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/ptracer" late
+late_native=$OUT
+cocoon_run -- "$GUESTS/ptracer" late
+assert_status 0 "the ptracer guest, TRACEME after the parent's wait began"
+assert_eq "$late_native" "$OUT" "a wait begun before PTRACE_TRACEME sees the tracee's stops (same as native)"
+
+# In a guest root, where cocoon rewrites the tracee's paths: the tracer
+# still reads the path the tracee gave, at the syscall-entry stop and at
+# the exit stop (openat entry/exit: path /nonexistent/ptrace-probe).
+mkdir -p "$TMP/root"
+cp "$GUESTS/ptracer" "$TMP/root/"
+chmod -R 755 "$TMP/root"
+cocoon_run -r "$TMP/root" --proc /proc -- /ptracer
+assert_status 0 "the ptracer guest in a guest root"
+assert_eq "$native" "$OUT" "in a guest root the tracer sees the guest's own paths and the same stops as native"
+
+# The same tracer waiting with waitid(2): CLD_TRAPPED and the stop's signal.
+cocoon_run -- "$GUESTS/ptracer" waitid
+assert_status 0 "the ptracer guest with waitid"
+assert_eq "$native" "$OUT" "waitid reports the same stops as wait4 (same as native wait4)"
+
+# The tracer leaves under PTRACE_O_EXITKILL: its tracee dies with it (the
+# reaper fails the test if it were left behind).
+# (Natively without the reaper: the killed tracee's zombie goes to it.)
+exitkill_native=$(timeout 20 ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/ptracer" exitkill)
+cocoon_run -- "$GUESTS/ptracer" exitkill
+assert_status 0 "the ptracer guest leaving under EXITKILL"
+assert_eq "$exitkill_native" "$OUT" "EXITKILL: the tracee is killed when its tracer exits (same as native)"
+
+# Outside the run, or cocoon itself, nothing is reachable through ptrace:
+# the same errors as a non-tracee natively (ESRCH), and EPERM for requests
+# the emulation does not implement (PTRACE_ATTACH).
+cocoon_run -- "$GUESTS/ptracer"
+assert_match "PTRACE_CONT on a non-tracee -> -1 No such process" "$OUT" "ptrace of cocoon (the guest's parent) is ESRCH"
+assert_match "PTRACE_ATTACH to pid 1 -> -1 Operation not permitted" "$OUT" "PTRACE_ATTACH stays refused"
+
+# A guest that never traces runs its waits as it did.
+cocoon_run -- sh -c 'sleep 0.1 & wait $!; echo waited $?; (exit 5); echo $?'
+assert_eq $'waited 0\n5' "$OUT" "a plain wait is unchanged"
+
+finish
