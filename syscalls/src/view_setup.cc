@@ -413,6 +413,7 @@ std::expected<std::shared_ptr<GuestView>, std::string> make_view(
   if (scratch) {
     // Short: its links stand in for long socket paths (unix_address.h).
     view->set_socket_link_dir((scratch->path() / "u").string());
+    view->set_exec_name_prefix((scratch->path() / "x.").string());
   }
   return view;
 }

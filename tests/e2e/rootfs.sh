@@ -44,6 +44,22 @@ cocoon_run -r "$ROOTFS" --proc /proc --tmpfs /tmp -- /bin/bash -c \
 assert_match $'^/usr/bin/bash\n'"$NOBODY_UID"$'\n'"$ROOTFS"'/usr/lib/x86_64-linux-gnu/ld-linux-x86-64\.so\.2'$'\nx\ntouch: cannot touch \'/etc/nope\': Permission denied$' \
   "$OUT" "the rootfs's bash, through the rootfs's ld.so, as nobody; /etc not writable"
 
+# Processes are named after their program, as under chroot, not after the
+# ld.so they run through: comm, /proc/PID/stat's name (what pgrep -x and
+# pkill -x match: the loop does what pgrep -x sleep does; the minbase root
+# has no procps), and a script's name for a script.
+names='mkfifo /tmp/fifo; printf "#!/bin/sh\nread x </tmp/fifo\n" >/tmp/myscript; chmod +x /tmp/myscript
+  cat /proc/self/comm; sleep 5 & s=$!; /tmp/myscript & m=$!; sleep 0.3
+  cut -d" " -f2 /proc/$s/stat; cat /proc/$m/comm
+  for p in /proc/[0-9]*; do [ "$(cut -d" " -f2 $p/stat 2>/dev/null)" = "(sleep)" ] && f=found; done; echo $f
+  kill $s $m; wait; rm /tmp/myscript /tmp/fifo'
+# (The reference needs the host's /proc inside the root, read-only.)
+run_limited "$LIMIT" unshare -m sh -c "mount --rbind /proc '$ROOTFS/proc' && chroot '$ROOTFS' /bin/bash -c '$names'"
+native=$OUT
+[[ $native == $'cat\n(sleep)\nmyscript\nfound' ]] || fail "test premise: under chroot '$native'"
+cocoon_run -r "$ROOTFS" --proc /proc --tmpfs /tmp -- /bin/bash -c "$names"
+assert_eq "$native" "$OUT" "comm, stat's name, a script's name and pgrep -x as under chroot"
+
 # What issue 4 asks of a Debian root: /proc/self/exe, pwd -P through the
 # merged-/usr symlink, a read-only bind refusing writes, an AF_UNIX server
 # and client (the unixsock guest, dynamic: through the root's libc), as

@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <functional>
+#include <string>
 
 #include "exec_elf.h"
 
@@ -114,6 +117,28 @@ std::expected<void, int> through_elf_interpreter(const GuestView& view, pid_t ti
   return {};
 }
 
+// The kernel names a process after the path its execve was given
+// (__set_task_comm(me, kbasename(bprm->filename)), begin_new_exec() in
+// fs/exec.c): comm, which /proc/PID/comm, stat and status show and
+// `pgrep -x`/`pkill -x` match. A program run through the guest's ld.so
+// would be named after ld.so; instead the exec goes through a symlink to
+// that ld.so in the run's scratch directory, named as the guest's path
+// ends (a directory per ld.so, so one name never points at two). The
+// kernel resolves it to the same file: /proc/PID/exe and the new image are
+// unchanged. `host` when there is no scratch directory or no name.
+std::string named_after(const GuestView& view, const std::string& host, const std::string& given) {
+  const auto slash = given.find_last_of('/');
+  const std::string name = slash == std::string::npos ? given : given.substr(slash + 1);
+  if (view.exec_name_prefix().empty() || name.empty() || name == "." || name == "..") return host;
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(host));
+  const std::string dir = view.exec_name_prefix() + hash;
+  const std::string link = dir + "/" + name;
+  if (::symlink(host.c_str(), link.c_str()) == 0 || errno == EEXIST) return link;
+  if (errno != ENOENT || (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)) return host;
+  return ::symlink(host.c_str(), link.c_str()) == 0 || errno == EEXIST ? link : host;
+}
+
 }  // namespace
 
 std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t tgid,
@@ -149,6 +174,10 @@ std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t t
   }
   if (auto e = through_elf_interpreter(view, tid, tgid, plan, guest, name); !e) {
     return std::unexpected(e.error());
+  }
+  if (!plan.exe_guest.empty()) {
+    plan.exe_host = plan.host;
+    plan.host = named_after(view, plan.host, as_given);
   }
   return plan;
 }

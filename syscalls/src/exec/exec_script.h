@@ -38,8 +38,11 @@ struct ExecPlan {
   // own argv[0] string goes there); empty: argv unchanged.
   std::vector<std::optional<std::string>> argv_head;
   // When the program runs through the guest's ELF interpreter: its guest
-  // path, which /proc/PID/exe must show instead of the interpreter's.
+  // path, which /proc/PID/exe must show instead of the interpreter's, and
+  // the interpreter's host path, which the link then reads (`host` is a
+  // symlink to it named after the program: exec_script.cc, named_after).
   std::string exe_guest;
+  std::string exe_host;
 };
 
 // `program` is the resolved program, `as_given` the name the kernel would

@@ -297,7 +297,7 @@ int Paths::plan_program(tracer::SyscallStop& stop, const arch::PathSpec& a,
   if (!plan) return plan.error();
   t.exec_plan = std::move(*plan);
   if (!t.exec_plan->exe_guest.empty()) {
-    exe_.set(tgid, {t.exec_plan->host, t.exec_plan->exe_guest});
+    exe_.set(tgid, {t.exec_plan->exe_host, t.exec_plan->exe_guest});
   }
   if (execfn != t.exec_plan->host) {
     execfn_.set(tgid, {t.exec_plan->host, std::move(execfn)});

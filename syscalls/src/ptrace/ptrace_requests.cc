@@ -15,6 +15,7 @@
 #include <sys/user.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
@@ -29,6 +30,16 @@ using tracer::Verdict;
 
 namespace {
 
+// PTRACE_GETREGS and PTRACE_SETREGS are x86's requests (12 and 13,
+// arch/x86/include/uapi/asm/ptrace-abi.h): only an x86-64 guest's ptrace is
+// emulated (ptrace.cc), and the other arches' headers do not define them.
+constexpr long kGetRegs = 12, kSetRegs = 13;
+// x86-64's struct user_regs_struct (arch/x86/include/asm/user_64.h, the
+// uapi's register set of NT_PRSTATUS): 27 registers of 8 bytes. Spelt as
+// an array so that this file builds for every arch (riscv64's glibc has no
+// user_regs_struct); e2e ptrace reads and writes them on x86-64.
+using X86Regs = std::array<std::uint64_t, 27>;
+
 bool implemented(long req) {
   switch (req) {
     case PTRACE_CONT:
@@ -40,8 +51,8 @@ bool implemented(long req) {
     case PTRACE_PEEKUSER:
     case PTRACE_POKETEXT:
     case PTRACE_POKEDATA:
-    case PTRACE_GETREGS:
-    case PTRACE_SETREGS:
+    case kGetRegs:
+    case kSetRegs:
     case PTRACE_GETREGSET:
     case PTRACE_GETSIGINFO:
     case PTRACE_SETOPTIONS:
@@ -140,13 +151,13 @@ std::int64_t Ptrace::on_stopped(tracer::SyscallStop& stop, long req, pid_t tid,
     case PTRACE_POKETEXT:
     case PTRACE_POKEDATA:
       return ptrace(static_cast<__ptrace_request>(req), tid, addr, data) == -1 ? -errno : 0;
-    case PTRACE_GETREGS: {
-      user_regs_struct regs{};
+    case kGetRegs: {
+      X86Regs regs{};
       if (auto r = real_ptrace(req, tid, 0, &regs); r != 0) return r;
       return put(memory, data, regs);
     }
-    case PTRACE_SETREGS: {
-      user_regs_struct regs{};
+    case kSetRegs: {
+      X86Regs regs{};
       if (auto r = get(memory, data, regs); r != 0) return r;
       return real_ptrace(req, tid, 0, &regs);
     }
@@ -154,7 +165,7 @@ std::int64_t Ptrace::on_stopped(tracer::SyscallStop& stop, long req, pid_t tid,
       if (addr != NT_PRSTATUS) return -EPERM;  // not emulated yet
       iovec iov{};
       if (auto r = get(memory, data, iov); r != 0) return r;
-      user_regs_struct regs{};
+      X86Regs regs{};
       iovec mine{&regs, std::min(iov.iov_len, sizeof regs)};
       if (auto r = real_ptrace(req, tid, addr, &mine); r != 0) return r;
       const auto base = reinterpret_cast<std::uint64_t>(iov.iov_base);

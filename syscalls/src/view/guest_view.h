@@ -115,6 +115,11 @@ class GuestView {
   // longer than sun_path be bound and reached (a directory in the scratch
   // directory, made on first need); empty: nowhere.
   void set_socket_link_dir(std::string dir) { socket_link_dir_ = std::move(dir); }
+  // The prefix of the directories where an exec through the guest's ld.so
+  // gets a symlink named after the program (exec_script.cc, named_after:
+  // the process's name); empty: the exec names ld.so.
+  void set_exec_name_prefix(std::string prefix) { exec_name_prefix_ = std::move(prefix); }
+  const std::string& exec_name_prefix() const { return exec_name_prefix_; }
   // Where mounts made at run time (an emulated mount namespace's tmpfs) get
   // their directories, and placeholders (empty: none can be made).
   void set_runtime_dir(std::string dir) { runtime_dir_ = std::move(dir); }
@@ -133,6 +138,7 @@ class GuestView {
   std::shared_ptr<const ViewNamespaces> ns_;
   std::string socket_link_dir_;
   std::string runtime_dir_;
+  std::string exec_name_prefix_;
 };
 
 }  // namespace cocoon::syscalls
