@@ -53,7 +53,9 @@ TEST(MountTable, MountsStackAndUnmountRevealsTheOneBelow) {
 
   MountTable below(HostPath("/r"));
   for (const Mount& m : t.without("/tmp/d")) {
-    if (m.kind != MountKind::kRoot) ASSERT_TRUE(below.add(m));
+    if (m.kind != MountKind::kRoot) {
+      ASSERT_TRUE(below.add(m));
+    }
   }
   EXPECT_EQ(below.find("/tmp/d")->source.str(), "/dir");
   EXPECT_TRUE(t.without("/").empty());
@@ -78,7 +80,9 @@ TEST(MountTable, AMountAboveHidesTheMountsUnderIt) {
   // Unmounting /a takes what was mounted on it since, and reveals the file.
   MountTable left(HostPath("/r"));
   for (const Mount& m : t.without("/a")) {
-    if (m.kind != MountKind::kRoot) ASSERT_TRUE(left.add(m));
+    if (m.kind != MountKind::kRoot) {
+      ASSERT_TRUE(left.add(m));
+    }
   }
   EXPECT_EQ(left.find("/a/b/file")->source.str(), "/f");
   EXPECT_EQ(left.find("/a/c"), nullptr);
