@@ -35,6 +35,17 @@ fakeroot_in() {
 }
 [[ -x /usr/bin/fakeroot ]] || fail "Debian's fakeroot is not installed (tools/install-deps.sh)"
 
+# like_fakeroot NAME SCRIPT PREMISE WHAT: SCRIPT under Debian's fakeroot (in
+# NAME-fakeroot), whose output must be PREMISE, then under cocoon fakeroot
+# (in NAME-cocoon): the same output. The reference's is left in $expected.
+like_fakeroot() {
+  fakeroot_in debian "$1-fakeroot" "$2"
+  expected=$OUT
+  assert_eq "$3" "$expected" "test premise: fakeroot's $4"
+  fakeroot_in cocoon "$1-cocoon" "$2"
+  assert_eq "$expected" "$OUT" "cocoon fakeroot: $4, as fakeroot"
+}
+
 # apt's sandbox: root makes a directory for _apt (uid 42) and a
 # set-group-ID one of group 50 (writable by all); a process that became 42:65534 makes files
 # in both and chmods them; root then lists them. Natively the files are
@@ -130,11 +141,8 @@ assert_eq "$expected" "$OUT" "run -0: the same ids after exec"
 # mode-0 directory: fakeroot makes the directory mode|0700 and shows the
 # mode asked. Same output, same modes on disk.
 MKDIR0='umask 022; mkdir -m 0 d && touch d/f && mkdir -m 0500 e && touch e/f && ls -ld d e | cut -c1-10 && ls d e'
-fakeroot_in debian mkdir-fakeroot "$MKDIR0"
-expected=$OUT
-assert_eq $'d---------\ndr-x------\nd:\nf\n\ne:\nf' "$expected" "test premise: fakeroot's mkdir -m 0"
-fakeroot_in cocoon mkdir-cocoon "$MKDIR0"
-assert_eq "$expected" "$OUT" "cocoon fakeroot: mkdir -m 0 and -m 0500, then a file inside, as fakeroot"
+like_fakeroot mkdir "$MKDIR0" $'d---------\ndr-x------\nd:\nf\n\ne:\nf' \
+  "mkdir -m 0 and -m 0500, then a file inside"
 assert_eq "700 700" "$(stat -c %a "$W/mkdir-fakeroot/d" "$W/mkdir-fakeroot/e" | xargs)" \
   "test premise: fakeroot's directories are 0700 on disk"
 assert_eq "700 700" "$(stat -c %a "$W/mkdir-cocoon/d" "$W/mkdir-cocoon/e" | xargs)" \
@@ -145,11 +153,8 @@ assert_eq "$expected" "$OUT" "run -0: the same"
 # chmod 0 of directories in use: fakeroot and cocoon keep the real owner's
 # rwx (ls shows the mode asked), so the file can still be made.
 CHMOD0='mkdir -p T/foo && chmod 0 T/foo T && touch T/foo/bar && ls -ld T T/foo T/foo/bar | cut -c1-10'
-fakeroot_in debian chmod-fakeroot "$CHMOD0"
-expected=$OUT
-assert_eq $'d---------\nd---------\n-rw-r--r--' "$expected" "test premise: fakeroot's chmod 0 of a directory"
-fakeroot_in cocoon chmod-cocoon "$CHMOD0"
-assert_eq "$expected" "$OUT" "cocoon fakeroot: chmod 0 T/foo T, then touch T/foo/bar, as fakeroot"
+like_fakeroot chmod "$CHMOD0" $'d---------\nd---------\n-rw-r--r--' \
+  "chmod 0 T/foo T, then touch T/foo/bar"
 
 # The user's own directories made mode 000 outside: root natively passes
 # them (CAP_DAC_OVERRIDE) and so does the emulated root; they keep 000.
@@ -187,11 +192,7 @@ assert_eq "rewritten" "$(cat "$W/dac2/f")" "the mode-000 file was written"
 # goes through /proc/self/fd/N of an O_PATH descriptor (EOPNOTSUPP here
 # before: cocoon looked at its own descriptor N).
 FIFO='mkfifo -m 0 p && mkfifo -m 0604 q && ls -l p q | cut -c1-10'
-fakeroot_in debian fifo-fakeroot "$FIFO"
-expected=$OUT
-assert_eq $'p---------\nprw----r--' "$expected" "test premise: fakeroot's mkfifo -m"
-fakeroot_in cocoon fifo-cocoon "$FIFO"
-assert_eq "$expected" "$OUT" "cocoon fakeroot: mkfifo -m 0 and -m 0604, as fakeroot"
+like_fakeroot fifo "$FIFO" $'p---------\nprw----r--' "mkfifo -m 0 and -m 0604"
 in_dir fifo-run "$FIFO"
 assert_eq "$expected" "$OUT" "run -0: the same"
 
