@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "exec_elf.h"
 
@@ -134,9 +136,18 @@ std::string named_after(const GuestView& view, const std::string& host, const st
   std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string>{}(host));
   const std::string dir = view.exec_name_prefix() + hash;
   const std::string link = dir + "/" + name;
-  if (::symlink(host.c_str(), link.c_str()) == 0 || errno == EEXIST) return link;
+  // A link already there is used only if it still names this ld.so: the
+  // directory is the guest's uid's, so it is read back, not trusted.
+  const auto made = [&] {
+    if (::symlink(host.c_str(), link.c_str()) == 0) return true;
+    if (errno != EEXIST) return false;
+    char body[PATH_MAX];
+    const ssize_t n = ::readlink(link.c_str(), body, sizeof body);
+    return n > 0 && std::string_view(body, static_cast<std::size_t>(n)) == host;
+  };
+  if (made()) return link;
   if (errno != ENOENT || (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)) return host;
-  return ::symlink(host.c_str(), link.c_str()) == 0 || errno == EEXIST ? link : host;
+  return made() ? link : host;
 }
 
 }  // namespace
