@@ -114,7 +114,10 @@ def reach(d, name, who):
             out.append(s.recv(5).decode())
         except OSError as e:
             out.append(str(e.errno))
-    print(*out, flush=True)
+    # One write(2) for the whole line: the two reachers share stdout, and
+    # print() makes a write per item when PYTHONUNBUFFERED is set (as on the
+    # CI machine), which interleaved their words once.
+    os.write(1, (" ".join(out) + "\n").encode())
     open(d + "/done." + who, "w").close()
 
 
