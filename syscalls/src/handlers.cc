@@ -7,6 +7,7 @@
 #include "paths/dir_listing.h"
 #include "emulated_kinds.h"
 #include "identity/identity.h"
+#include "identity/scm_credentials.h"
 #include "namespaces/namespaces.h"
 #include "namespaces/refused_userns.h"
 #include "paths/paths.h"
@@ -54,10 +55,17 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
     list.push_back(std::make_unique<Paths>(view, registry, identity));
   }
   // Socket addresses: AF_UNIX paths in a view, and a network namespace's
-  // own names; no socket call is traced for neither.
+  // own names; and the credentials messages carry under identity
+  // emulation. No socket call is traced for none of them.
   auto net = net_namespaces(config, ns);
-  if (paths || net) {
-    list.push_back(std::make_unique<Sockets>(paths ? view : nullptr, std::move(net), registry));
+  std::shared_ptr<ControlTranslator> control;
+  if (config.identity) {
+    identity->pids = ns;
+    control = std::make_shared<ScmCredentials>(identity, registry);
+  }
+  if (paths || net || control) {
+    list.push_back(std::make_unique<Sockets>(paths ? view : nullptr, std::move(net), registry,
+                                             std::move(control)));
   }
   if (config.identity) add_identity_handlers(list, identity, registry);
   if (config.uts() || identity) {

@@ -196,6 +196,42 @@ assert_eq "$ids" "$OUT" "natively, the peer has the real ids ($ids)"
 in_w -0 -- python3 -c "$script"
 assert_eq $'0 0\n12 34' "$OUT" "SO_PEERCRED shows the peer's emulated effective ids"
 
+# SCM_CREDENTIALS: a receiver with SO_PASSCRED sees the sender's ids as
+# root sees a root sender's natively (0 0), a sender naming its own ids
+# passes the kernel's check, a child that switched to 12:34 and exited is
+# shown with those ids, and may not name an id it does not have (EPERM).
+# The pid is the sender's as the receiver numbers it (--unshare-pid too).
+script='import os, socket, struct
+def creds(s):
+    msg, anc, flags, addr = s.recvmsg(16, socket.CMSG_SPACE(12))
+    pid, uid, gid = struct.unpack("3i", anc[0][2])
+    return ("self" if pid == os.getpid() else "child" if pid == child else pid), uid, gid
+def named(pid, uid, gid):
+    try:
+        a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack("3i", pid, uid, gid))])
+        return creds(b)
+    except OSError as e:
+        return e.errno
+child = 0
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+a.send(b"x"); print("implicit", *creds(b))
+print("named", named(os.getpid(), os.getuid(), os.getgid()))
+child = os.fork()
+if child == 0:
+    os.setgid(34); os.setuid(12); a.send(b"x")
+    print("child names 4242:", named(os.getpid(), 4242, 34), flush=True)
+    os._exit(0)
+os.waitpid(child, 0)
+print("child", *creds(b))'
+run_native sh -c "cd $W && python3 -c '$script'"
+native=$OUT
+assert_eq $'implicit self 0 0\nnamed (\'self\', 0, 0)\nchild names 4242: 1\nchild child 12 34' "$native" "natively as root: the oracle"
+in_w -0 -- python3 -c "$script"
+assert_eq "$native" "$OUT" "SCM_CREDENTIALS carry the emulated ids both ways, as natively as root"
+in_w -0 --unshare-pid -- python3 -c "$script"
+assert_eq "$native" "$OUT" "SCM_CREDENTIALS under --unshare-pid: pids as the receiver numbers them"
+
 # Programs that do not use libc: static busybox and Go.
 in_w -0 -- busybox sh -c 'busybox touch b; busybox chown 3:4 b; busybox ls -ln b'
 assert_match "^-rw-r--r-- +1 3 +4 " "$OUT" "static busybox chown and ls"

@@ -41,7 +41,6 @@ pid_t parent_of(pid_t pid) {
   return ppid ? static_cast<pid_t>(std::stol(*ppid)) : 0;
 }
 
-std::uint32_t u32(std::uint64_t v) { return static_cast<std::uint32_t>(v); }
 
 Verdict write_u32s(tracer::SyscallStop& stop, std::initializer_list<std::pair<int, std::uint32_t>> out) {
   for (const auto& [arg, value] : out) {
@@ -224,6 +223,26 @@ Credentials& IdentityState::of(pid_t tgid) {
   // or its namespace got a uid_map, since it was last asked.
   c->root_uid = ids->map_in(tgid, IdKind::kUid, 0).value_or(kNoRootUid);
   return *c;
+}
+
+void IdentityState::departed(pid_t tgid) {
+  const Credentials* c = creds.find(tgid);
+  if (c == nullptr) return;
+  if (departed_.size() == kDeparted) departed_.pop_front();
+  departed_.emplace_back(tgid, *c);
+}
+
+const Credentials* IdentityState::departed_of(pid_t tgid) const {
+  // Newest first: a number may have been reused within the run.
+  for (auto it = departed_.rbegin(); it != departed_.rend(); ++it) {
+    if (it->first == tgid) return &it->second;
+  }
+  return nullptr;
+}
+
+void CredentialCalls::on_death(const tracer::Tracee& tracee) {
+  // A leader's death is its process's end (its threads went before it).
+  if (tracee.tid == tracee.tgid) s_->departed(tracee.tgid);
 }
 
 // The filter cannot answer get*id itself: SECCOMP_RET_ERRNO only returns

@@ -24,6 +24,7 @@
 
 #include <sys/types.h>
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,7 @@
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
 #include "paths/guest_fds.h"
+#include "pids/pid_namespace.h"
 #include "credentials.h"
 #include "file_creation.h"
 #include "id_mapper.h"
@@ -65,6 +67,9 @@ struct IdentityState {
   // Each process's user namespace's id maps (--namespaces: namespaces/
   // sets its own); without them, every process is in the first one.
   std::shared_ptr<IdMapper> ids = std::make_shared<FirstNsIds>();
+  // Which emulated PID namespace each process is in, for the pids the
+  // socket credentials show (scm_credentials.h); null: none is emulated.
+  std::shared_ptr<const PidNamespaces> pids;
 
   // The process's credentials: its own (the configured ones until it
   // changes them), their root_uid its user namespace's now. For a process
@@ -72,9 +77,17 @@ struct IdentityState {
   // the filter still sends here), its parent's or the configured ones, and
   // a change is not kept.
   Credentials& of(pid_t tgid);
+  // A process of the run that ended keeps its credentials here, the last
+  // kDeparted of them, for what a receiver is shown of a message it sent
+  // before it went (the kernel's message keeps its sender's credentials;
+  // scm_credentials.h). Null: none known.
+  void departed(pid_t tgid);
+  const Credentials* departed_of(pid_t tgid) const;
 
  private:
+  static constexpr std::size_t kDeparted = 128;
   Credentials stray_;
+  std::deque<std::pair<pid_t, Credentials>> departed_;
 };
 
 class CredentialCalls final : public tracer::SyscallHandler {
@@ -84,6 +97,8 @@ class CredentialCalls final : public tracer::SyscallHandler {
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
   void on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) override;
+  // A process's end: its credentials are kept a while (IdentityState::departed).
+  void on_death(const tracer::Tracee& tracee) override;
 
  private:
   std::shared_ptr<IdentityState> s_;

@@ -7,6 +7,7 @@
 
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/tracer/tracee.h"
+#include "scm_credentials.h"
 
 namespace cocoon::syscalls {
 
@@ -48,16 +49,9 @@ void PeerCredentials::on_exit(tracer::SyscallStop& stop) {
   struct ucred cred {};
   const std::uint64_t at = args[kOptvalArg];
   if (!stop.memory.read(at, std::as_writable_bytes(std::span(&cred, 1)))) return;
-  // The kernel's pid is the host's (PID namespaces are emulated above the
-  // kernel's); a process of the run has emulated credentials.
-  if (cred.pid > 0 && registry_.follows(cred.pid)) {
-    const Credentials& peer = s_->of(cred.pid);
-    cred.uid = peer.euid;
-    cred.gid = peer.egid;
-  }
-  const pid_t reader = stop.tracee.tgid;
-  cred.uid = s_->ids->map_out(reader, IdKind::kUid, cred.uid);
-  cred.gid = s_->ids->map_out(reader, IdKind::kGid, cred.gid);
+  // The kernel's numbers are the host's (PID namespaces are emulated above
+  // the kernel's); a process of the run has emulated credentials.
+  cred = shown_to(*s_, registry_, stop.tracee.tgid, cred, true);
   (void)stop.memory.write(at, std::as_bytes(std::span(&cred, 1)));
 }
 

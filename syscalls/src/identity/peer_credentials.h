@@ -11,7 +11,8 @@
 // The kernel keeps the peer's credentials as they were at connect(2),
 // socketpair(2) or listen(2); cocoon shows the peer's credentials as they
 // are when the reader asks (a peer that changed its ids since shows the
-// new ones). SCM_CREDENTIALS messages are not emulated (identity.md).
+// new ones). The pid is the reader's PID namespace's number for it (0:
+// outside it). SCM_CREDENTIALS messages: scm_credentials.h.
 #pragma once
 
 #include <memory>

@@ -60,12 +60,24 @@ AddressAnswer Sockets::message_to_host(tracer::SyscallStop& stop, const msghdr& 
   return to_host(stop, held, use, **guest);
 }
 
+std::expected<std::optional<std::vector<std::byte>>, int> Sockets::control_to_kernel(
+    const tracer::SyscallStop& stop, const msghdr& msg) {
+  if (!control_ || msg.msg_control == nullptr || msg.msg_controllen == 0 ||
+      msg.msg_controllen > kMaxControlCopy) {
+    return std::nullopt;
+  }
+  std::vector<std::byte> control(msg.msg_controllen);
+  // Unreadable: the kernel's EFAULT.
+  if (!stop.memory.read(reinterpret_cast<std::uint64_t>(msg.msg_control), control)) return std::nullopt;
+  return control_->to_kernel(stop, control);
+}
+
 Verdict Sockets::rewrite_msghdr(tracer::SyscallStop& stop) {
   msghdr msg{};
   if (!stop.memory.read(stop.regs.arg(1), std::as_writable_bytes(std::span(&msg, 1)))) {
     return Verdict::resume();  // the kernel's EFAULT
   }
-  if (msg.msg_namelen >= sizeof(sa_family_t) && msg.msg_name != nullptr) {
+  if (net_ && msg.msg_namelen >= sizeof(sa_family_t) && msg.msg_name != nullptr) {
     sa_family_t family = AF_UNSPEC;
     if (stop.memory.read(reinterpret_cast<std::uint64_t>(msg.msg_name),
                          std::as_writable_bytes(std::span(&family, 1))) &&
@@ -73,6 +85,8 @@ Verdict Sockets::rewrite_msghdr(tracer::SyscallStop& stop) {
       return netlink_message(stop, msg);
     }
   }
+  const auto control = control_to_kernel(stop, msg);
+  if (!control) return Verdict::deny(control.error());
   // In a network namespace the socket is held whatever the header names:
   // a sibling thread may give it a name after this look.
   const auto held = hold(stop);
@@ -88,25 +102,31 @@ Verdict Sockets::rewrite_msghdr(tracer::SyscallStop& stop) {
     case AddressAnswer::Kind::kRewritten: break;
   }
   const bool rewritten = a.kind == AddressAnswer::Kind::kRewritten;
+  // IP sockets: no control data of a translator's (credentials are unix(7)'s).
   if (held && held->ip_datagrams()) {
     return datagram_here(stop, msg, *held, rewritten ? &a.host : own ? &*own : nullptr);
   }
   if (held && held->type == SOCK_STREAM && (held->domain == AF_INET || held->domain == AF_INET6)) {
     return stream_message(stop, msg);
   }
-  if (!rewritten) return Verdict::resume();
-  return push_msghdr(stop, msg, &a.host);
+  if (!rewritten && !*control) return Verdict::resume();
+  return push_msghdr(stop, msg, rewritten ? &a.host : nullptr, *control ? &**control : nullptr);
 }
 
-Verdict Sockets::push_msghdr(tracer::SyscallStop& stop, msghdr msg, const SockAddr* name) {
+Verdict Sockets::push_msghdr(tracer::SyscallStop& stop, msghdr msg, const SockAddr* name,
+                             const std::vector<std::byte>* control) {
   tracer::StackScratch scratch(stop.memory, stop.regs.sp());
-  msg.msg_name = nullptr;
-  msg.msg_namelen = 0;
   if (name != nullptr) {
     auto at = scratch.push(name->bytes());
     if (!at) return Verdict::deny(at.error());
     msg.msg_name = reinterpret_cast<void*>(*at);
     msg.msg_namelen = static_cast<socklen_t>(name->len);
+  }
+  if (control != nullptr) {
+    auto at = scratch.push(*control);
+    if (!at) return Verdict::deny(at.error());
+    msg.msg_control = reinterpret_cast<void*>(*at);
+    msg.msg_controllen = control->size();
   }
   auto at = scratch.push(std::as_bytes(std::span(&msg, 1)));
   if (!at) return Verdict::deny(at.error());
@@ -140,6 +160,26 @@ Verdict Sockets::netlink_message(tracer::SyscallStop& stop, msghdr msg) {
   if (!at) return Verdict::deny(at.error());
   stop.regs.set_arg(1, *at);
   return Verdict::resume();
+}
+
+// sendmmsg(2): each message's control data as the kernel gets it (only
+// the changed ones, by index). A message whose control data the kernel
+// would refuse ends the batch before it (`count`), as the kernel's own
+// refusal would; the first one's refusal is the call's.
+std::expected<Sockets::Controls, int> Sockets::controls_to_kernel(const tracer::SyscallStop& stop,
+                                                                  std::span<const mmsghdr> msgs) {
+  Controls out;
+  out.count = msgs.size();
+  for (std::size_t i = 0; i < msgs.size() && control_; ++i) {
+    auto c = control_to_kernel(stop, msgs[i].msg_hdr);
+    if (!c && i == 0) return std::unexpected(c.error());
+    if (!c) {
+      out.count = i;
+      break;
+    }
+    if (*c) out.changed.emplace_back(i, std::move(**c));
+  }
+  return out;
 }
 
 // The kernel sends the messages in order and stops at the first that
@@ -178,7 +218,10 @@ Verdict Sockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
   if (held && held->ip_datagrams()) {
     return batch_here(stop, std::span(msgs).first(count), std::span(names).first(count), *held);
   }
-  if (rewrites.empty()) {
+  auto controls = controls_to_kernel(stop, std::span(msgs).first(count));
+  if (!controls) return Verdict::deny(controls.error());
+  count = controls->count;
+  if (rewrites.empty() && controls->changed.empty()) {
     if (count < readable) regs.set_arg(2, count);
     return Verdict::resume();
   }
@@ -190,6 +233,13 @@ Verdict Sockets::rewrite_mmsghdrs(tracer::SyscallStop& stop) {
     if (!name) return Verdict::deny(name.error());
     msgs[i].msg_hdr.msg_name = reinterpret_cast<void*>(*name);
     msgs[i].msg_hdr.msg_namelen = static_cast<socklen_t>(address.len);
+  }
+  for (const auto& [i, control] : controls->changed) {
+    if (i >= count) break;
+    auto data = scratch.push(control);
+    if (!data) return Verdict::deny(data.error());
+    msgs[i].msg_hdr.msg_control = reinterpret_cast<void*>(*data);
+    msgs[i].msg_hdr.msg_controllen = control.size();
   }
   auto at = scratch.push(std::as_bytes(std::span(msgs).first(count)));
   if (!at) return Verdict::deny(at.error());

@@ -65,7 +65,8 @@ Verdict Sockets::redirect_name(tracer::SyscallStop& stop, int arg, bool efault_f
 // msg_namelen (____sys_recvmsg(), move_addr_to_user()). The headers are
 // the guest's, read again at the exit; the lengths given are noted here.
 Verdict Sockets::note_received(tracer::SyscallStop& stop, bool many) {
-  if (!net_ || !net_->translates(stop.tracee.tgid)) return Verdict::resume();
+  const bool names = net_ && net_->translates(stop.tracee.tgid);
+  if (!names && !control_) return Verdict::resume();
   const std::uint64_t at = stop.regs.arg(1);
   const std::size_t count = many ? std::min<std::uint64_t>(static_cast<std::uint32_t>(stop.regs.arg(2)), kMaxBatch) : 1;
   const std::size_t stride = many ? sizeof(mmsghdr) : sizeof(msghdr);
@@ -77,9 +78,12 @@ Verdict Sockets::note_received(tracer::SyscallStop& stop, bool many) {
   for (std::size_t i = 0; i < count; ++i) {
     msghdr msg{};
     if (!stop.memory.read(at + i * stride, std::as_writable_bytes(std::span(&msg, 1)))) break;
-    const std::uint32_t given = msg.msg_name != nullptr ? msg.msg_namelen : 0;
+    const std::uint32_t given = names && msg.msg_name != nullptr ? msg.msg_namelen : 0;
+    // Room for at least a header: put_cmsg() writes none in less.
+    const bool control = control_ && msg.msg_control != nullptr && msg.msg_controllen >= sizeof(cmsghdr);
     p.name_lens.push_back(given);
-    any = any || given != 0;
+    p.controls.push_back(control);
+    any = any || given != 0 || control;
   }
   if (!any) return Verdict::resume();
   pending_.set(stop.tracee.tid, std::move(p));
@@ -95,6 +99,7 @@ void Sockets::received_back(tracer::SyscallStop& stop, const Pending& p) {
   const std::size_t filled = many ? std::min<std::size_t>(static_cast<std::size_t>(result), p.name_lens.size()) : p.name_lens.size();
   for (std::size_t i = 0; i < filled; ++i) {
     const std::uint64_t at = p.guest[0] + i * stride;
+    if (p.controls[i]) control_back(stop, at);
     msghdr msg{};
     if (p.name_lens[i] == 0 ||
         !stop.memory.read(at, std::as_writable_bytes(std::span(&msg, 1))) ||
@@ -111,6 +116,21 @@ void Sockets::received_back(tracer::SyscallStop& stop, const Pending& p) {
                             guest->bytes().first(std::min<std::size_t>(guest->len, p.name_lens[i])));
     (void)stop.memory.write(at + offsetof(msghdr, msg_namelen), std::as_bytes(std::span(&len, 1)));
   }
+}
+
+// The kernel set msg_controllen to the length of the control data it
+// wrote (scm_recv(), put_cmsg()): that much is read, changed and written
+// back in place.
+void Sockets::control_back(tracer::SyscallStop& stop, std::uint64_t at) {
+  msghdr msg{};
+  if (!stop.memory.read(at, std::as_writable_bytes(std::span(&msg, 1))) || msg.msg_control == nullptr ||
+      msg.msg_controllen < sizeof(cmsghdr) || msg.msg_controllen > kMaxControlCopy) {
+    return;
+  }
+  std::vector<std::byte> control(msg.msg_controllen);
+  const auto where = reinterpret_cast<std::uint64_t>(msg.msg_control);
+  if (!stop.memory.read(where, control)) return;
+  if (control_->to_guest(stop, control)) (void)stop.memory.write(where, control);
 }
 
 // move_addr_to_user()'s contract, with the guest's name: min(buffer,

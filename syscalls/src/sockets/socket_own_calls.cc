@@ -151,6 +151,8 @@ Verdict Sockets::stream_message(tracer::SyscallStop& stop, msghdr msg) {
     regs.set_arg(5, 0);
     return Verdict::resume();
   }
+  msg.msg_name = nullptr;
+  msg.msg_namelen = 0;
   return push_msghdr(stop, msg, nullptr);
 }
 

@@ -32,25 +32,27 @@ struct CallInfo {
   bool sends;
   // Only network namespaces need it.
   bool net_only;
+  // Carries control data (cmsg(3)).
+  bool control;
 };
 
 constexpr std::array<CallInfo, 14> kCalls{{
-    {arch::Sys::bind, Call::kBind, -1, true, false},
-    {arch::Sys::connect, Call::kConnect, -1, true, false},
-    {arch::Sys::sendto, Call::kSendto, 4, true, false},
-    {arch::Sys::sendmsg, Call::kSendmsg, -1, true, false},
-    {arch::Sys::sendmmsg, Call::kSendmmsg, -1, true, false},
-    {arch::Sys::getsockname, Call::kOwnName, -1, false, false},
-    {arch::Sys::getpeername, Call::kOwnName, -1, false, false},
-    {arch::Sys::accept, Call::kAccept, 1, false, false},
-    {arch::Sys::accept4, Call::kAccept, 1, false, false},
-    {arch::Sys::recvfrom, Call::kRecvfrom, 4, false, false},
-    {arch::Sys::recvmsg, Call::kRecvmsg, -1, false, true},
-    {arch::Sys::recvmmsg, Call::kRecvmmsg, -1, false, true},
+    {arch::Sys::bind, Call::kBind, -1, true, false, false},
+    {arch::Sys::connect, Call::kConnect, -1, true, false, false},
+    {arch::Sys::sendto, Call::kSendto, 4, true, false, false},
+    {arch::Sys::sendmsg, Call::kSendmsg, -1, true, false, true},
+    {arch::Sys::sendmmsg, Call::kSendmmsg, -1, true, false, true},
+    {arch::Sys::getsockname, Call::kOwnName, -1, false, false, false},
+    {arch::Sys::getpeername, Call::kOwnName, -1, false, false, false},
+    {arch::Sys::accept, Call::kAccept, 1, false, false, false},
+    {arch::Sys::accept4, Call::kAccept, 1, false, false, false},
+    {arch::Sys::recvfrom, Call::kRecvfrom, 4, false, false, false},
+    {arch::Sys::recvmsg, Call::kRecvmsg, -1, false, true, true},
+    {arch::Sys::recvmmsg, Call::kRecvmmsg, -1, false, true, true},
     // listen(2) of a socket not bound binds the wildcard; socket(2) of a
     // family or protocol the namespace cannot check.
-    {arch::Sys::listen, Call::kListen, -1, true, true},
-    {arch::Sys::socket, Call::kSocket, -1, true, true},
+    {arch::Sys::listen, Call::kListen, -1, true, true, false},
+    {arch::Sys::socket, Call::kSocket, -1, true, true, false},
 }};
 
 const CallInfo* find_call(arch::Sys sys) {
@@ -72,20 +74,24 @@ bool restarts(std::int64_t result) {
 }  // namespace
 
 Sockets::Sockets(std::shared_ptr<const GuestView> view, std::shared_ptr<NetNamespaces> net,
-                 tracer::ProcessRegistry& registry)
-    : pending_(registry), net_(std::move(net)) {
+                 tracer::ProcessRegistry& registry, std::shared_ptr<ControlTranslator> control)
+    : pending_(registry), net_(std::move(net)), control_(std::move(control)) {
   if (view) paths_.emplace(std::move(view));
 }
 
 Decision Sockets::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  const bool names = paths_ || net_;
   // i386's multiplexer passes its arguments in memory the filter cannot see.
-  if (row.sys == arch::Sys::socketcall) return Decision::fail(ENOSYS);
+  if (row.sys == arch::Sys::socketcall) return names ? Decision::fail(ENOSYS) : Decision::allow();
   const CallInfo* c = find_call(row.sys);
-  if (c == nullptr || (c->net_only && !net_)) return Decision::allow();
+  if (c == nullptr) return Decision::allow();
+  const bool needed = net_ || (paths_ && !c->net_only) || (control_ && c->control);
+  if (!needed) return Decision::allow();
   // The i386 entry reaches these through socketcall(2) too. The ones that
   // hand a name to the kernel are refused there like every i386 path call
-  // (see Paths::decision); the others show host names.
-  if (abi != arch::host_arch()) return c->sends ? Decision::fail(ENOSYS) : Decision::allow();
+  // (see Paths::decision); the others show host names. Control data is not
+  // translated there (credentials keep the kernel's numbers).
+  if (abi != arch::host_arch()) return c->sends && names ? Decision::fail(ENOSYS) : Decision::allow();
   // Names translated both ways around a call the kernel makes.
   const Decision d = c->nonzero_arg < 0 ? Decision::trace() : Decision::trace_if_nonzero(c->nonzero_arg);
   return d.in(tracer::Phase::kTranslate);

@@ -25,9 +25,17 @@
 // bytes, and the real length in *addrlen. In an emulated network
 // namespace, recvmsg's and recvmmsg's msg_name too, in place.
 //
+// The control data of sendmsg, sendmmsg, recvmsg and recvmmsg goes through
+// a ControlTranslator when the run has one (identity emulation's
+// SCM_CREDENTIALS, control_messages.h): a message whose control data it
+// changes is sent from a copy of its header and control data below the
+// guest's stack; a receiver's is changed in place at the exit stop, taken
+// only when the guest gave a control buffer.
+//
 // Traced only as the run needs: the path calls with a view, the network
 // ones (and listen, socket, recvmsg, recvmmsg) when network namespaces are
-// emulated; with neither the handler is not made.
+// emulated, the four message calls with a control translator; with none
+// of them the handler is not made.
 //
 // Not translated: recvmsg and recvmmsg source addresses without network
 // namespaces (msg_name is in memory the filter cannot see: every call would
@@ -48,6 +56,7 @@
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
 #include "view/guest_view.h"
+#include "control_messages.h"
 #include "socket_address.h"
 #include "unix_address.h"
 
@@ -56,9 +65,10 @@ namespace cocoon::syscalls {
 class Sockets final : public tracer::SyscallHandler {
  public:
   // `view`: AF_UNIX paths are translated through it (null: none); `net`:
-  // the network namespaces (null: the host's only).
+  // the network namespaces (null: the host's only); `control`: the
+  // messages' control data (null: as it is).
   Sockets(std::shared_ptr<const GuestView> view, std::shared_ptr<NetNamespaces> net,
-          tracer::ProcessRegistry& registry);
+          tracer::ProcessRegistry& registry, std::shared_ptr<ControlTranslator> control = nullptr);
   std::string_view name() const override { return "sockets"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -79,6 +89,7 @@ class Sockets final : public tracer::SyscallHandler {
     bool efault_fails = false;   // a name: an unwritable buffer fails the call
     std::size_t count = 0;       // sendmmsg: messages in the copy
     std::vector<std::uint32_t> name_lens;  // kReceived: each msg_namelen given
+    std::vector<bool> controls;            // kReceived: each gave a control buffer
   };
 
   // What becomes of the guest's `guest` handed to `use` on its socket
@@ -101,9 +112,22 @@ class Sockets final : public tracer::SyscallHandler {
                                 const std::shared_ptr<HeldSocket>& held,
                                 std::optional<SockAddr>* own);
   tracer::Verdict rewrite_msghdr(tracer::SyscallStop& stop);
-  // `msg` with the name `name` (null: none) copied below the guest's
-  // stack, argument 1 pointing at the copy.
-  tracer::Verdict push_msghdr(tracer::SyscallStop& stop, msghdr msg, const SockAddr* name);
+  // `msg` copied below the guest's stack, argument 1 pointing at the
+  // copy: with the name `name` (null: msg's own) and the control data
+  // `control` (null: msg's own) copied there too.
+  tracer::Verdict push_msghdr(tracer::SyscallStop& stop, msghdr msg, const SockAddr* name,
+                              const std::vector<std::byte>* control = nullptr);
+  // What the kernel gets for `msg`'s control data (control_messages.h).
+  std::expected<std::optional<std::vector<std::byte>>, int> control_to_kernel(
+      const tracer::SyscallStop& stop, const msghdr& msg);
+  struct Controls {
+    std::vector<std::pair<std::size_t, std::vector<std::byte>>> changed;
+    std::size_t count = 0;
+  };
+  std::expected<Controls, int> controls_to_kernel(const tracer::SyscallStop& stop,
+                                                  std::span<const mmsghdr> msgs);
+  // The control data the kernel wrote in the guest's header at `at`.
+  void control_back(tracer::SyscallStop& stop, std::uint64_t at);
   tracer::Verdict rewrite_mmsghdrs(tracer::SyscallStop& stop);
   tracer::Verdict dropped_first(tracer::SyscallStop& stop, const mmsghdr& first);
   tracer::Verdict netlink_request(tracer::SyscallStop& stop);
@@ -141,6 +165,7 @@ class Sockets final : public tracer::SyscallHandler {
   tracer::CallSlot<Pending> pending_;
   std::optional<UnixAddresses> paths_;
   std::shared_ptr<NetNamespaces> net_;
+  std::shared_ptr<ControlTranslator> control_;
 };
 
 }  // namespace cocoon::syscalls

@@ -12,6 +12,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <expected>
+#include <span>
+#include <vector>
 #include <filesystem>
 #include <string>
 
@@ -22,6 +26,7 @@
 #include "identity/id_arguments.h"
 #include "identity/identity.h"
 #include "identity/peer_credentials.h"
+#include "identity/scm_credentials.h"
 #include "namespaces/namespaces.h"
 
 namespace cocoon::syscalls {
@@ -238,6 +243,94 @@ TEST_F(InUserNamespace, PeerCredentialsAreTheEmulatedOnesMappedOut) {
   };
   EXPECT_EQ(fixed(nullptr), std::make_pair(0u, 0u)) << "nobody outside is 0 inside";
   EXPECT_EQ(fixed(new FirstNsIds), std::make_pair(kNobody, kNobody)) << "the emulated ids";
+}
+
+// SCM_CREDENTIALS, as Sockets hands ScmCredentials a message's control
+// data: one ucred in a control buffer of cmsg(3)'s layout.
+std::vector<std::byte> credentials_message(struct ucred c) {
+  std::vector<std::byte> buf(CMSG_SPACE(sizeof c));
+  msghdr m{};
+  m.msg_control = buf.data();
+  m.msg_controllen = buf.size();
+  cmsghdr* h = CMSG_FIRSTHDR(&m);
+  h->cmsg_level = SOL_SOCKET;
+  h->cmsg_type = SCM_CREDENTIALS;
+  h->cmsg_len = CMSG_LEN(sizeof c);
+  std::memcpy(CMSG_DATA(h), &c, sizeof c);
+  return buf;
+}
+struct ucred credentials_in(std::span<const std::byte> buf) {
+  struct ucred c {};
+  std::memcpy(&c, buf.data() + CMSG_LEN(0), sizeof c);
+  return c;
+}
+// "pid uid gid", or "errno N".
+std::string shown(const std::expected<struct ucred, int>& c) {
+  if (!c) return "errno " + std::to_string(c.error());
+  return std::to_string(c->pid) + " " + std::to_string(c->uid) + " " + std::to_string(c->gid);
+}
+std::string shown(pid_t pid, std::uint32_t uid, std::uint32_t gid) { return shown(ucred{pid, uid, gid}); }
+
+class SentCredentials : public InUserNamespace {
+ protected:
+  // What the kernel is given for `claim` sent by this process, or the errno.
+  std::string sent(struct ucred claim) { return shown(sent_as(claim)); }
+  std::expected<struct ucred, int> sent_as(struct ucred claim) {
+    tracer::Tracee t{me_, me_};
+    arch::SyscallRegs regs;
+    tracer::GuestMemory memory(me_);
+    tracer::SyscallStop stop{t, regs, arch::find_syscall(Sys::sendmsg), memory};
+    auto out = scm_.to_kernel(stop, credentials_message(claim));
+    if (!out) return std::unexpected(out.error());
+    if (!*out) return claim;  // the guest's own, unchanged
+    return credentials_in(**out);
+  }
+  // What this process, receiving, is shown of the kernel's `kernel`.
+  std::string received(struct ucred kernel) {
+    tracer::Tracee t{me_, me_};
+    arch::SyscallRegs regs;
+    tracer::GuestMemory memory(me_);
+    tracer::SyscallStop stop{t, regs, arch::find_syscall(Sys::recvmsg), memory};
+    auto buf = credentials_message(kernel);
+    scm_.to_guest(stop, buf);
+    return shown(credentials_in(buf));
+  }
+  const struct ucred real_ {me_, ::getuid(), ::getgid()};
+  const std::string real_shown_ = shown(real_);
+  ScmCredentials scm_{identity_, registry_};
+};
+
+// Inside `unshare -Ur` as nobody: root there, so any mapped id and any pid
+// may be named (CAP_SETUID, CAP_SYS_ADMIN in its namespaces); the kernel
+// gets the real ones, which it accepts; an unmapped id is EINVAL.
+TEST_F(SentCredentials, TheNamespacesRootMayNameAnyMappedIdAndTheKernelGetsTheRealOnes) {
+  EXPECT_EQ(sent({me_, 0, 0}), real_shown_);
+  EXPECT_EQ(sent({1, 0, 0}), real_shown_) << "another pid: the sender's own goes";
+  EXPECT_EQ(sent({me_, 5, 0}), "errno " + std::to_string(EINVAL));
+  EXPECT_EQ(sent({me_, 0, 5}), "errno " + std::to_string(EINVAL));
+}
+
+// Emulated nobody in the first namespace, no capability: its own pid and
+// one of its real, effective or saved ids only (scm_check_creds()).
+TEST_F(SentCredentials, AnUnprivilegedSenderNamesOnlyItsOwnPidAndIds) {
+  identity_->ids = std::make_shared<FirstNsIds>();
+  EXPECT_EQ(sent({me_, kNobody, kNobody}), real_shown_);
+  EXPECT_EQ(sent({me_, 4242, kNobody}), "errno " + std::to_string(EPERM));
+  EXPECT_EQ(sent({me_, kNobody, 4242}), "errno " + std::to_string(EPERM));
+  EXPECT_EQ(sent({me_ + 1, kNobody, kNobody}), "errno " + std::to_string(EPERM));
+  identity_->of(me_).suid = 4242;  // a saved uid may be named
+  EXPECT_EQ(sent({me_, 4242, kNobody}), real_shown_);
+}
+
+// A receiver is shown the sender's emulated real ids (here this process,
+// emulated nobody) mapped out through its own namespace; a sender the run
+// does not follow keeps the kernel's numbers, mapped out.
+TEST_F(SentCredentials, AReceiverSeesTheSendersEmulatedIdsMappedOut) {
+  identity_->of(me_).euid = 7;  // not shown: a message carries the real ids
+  EXPECT_EQ(received(real_), shown(me_, 0, 0)) << "nobody outside is 0 inside";
+  identity_->ids = std::make_shared<FirstNsIds>();
+  EXPECT_EQ(received(real_), shown(me_, kNobody, kNobody));
+  EXPECT_EQ(received({1, 1234, 1234}), shown(1, 1234, 1234));
 }
 
 // A file whose owner the namespace does not map reads as the overflow id,
