@@ -195,6 +195,9 @@ a, b = socket.socketpair(); print(*struct.unpack(\"3i\", a.getsockopt(socket.SOL
 assert_eq "$ids" "$OUT" "natively, the peer has the real ids ($ids)"
 in_w -0 -- python3 -c "$script"
 assert_eq $'0 0\n12 34' "$OUT" "SO_PEERCRED shows the peer's emulated effective ids"
+in_w -0 --unshare-pid -- python3 -c 'import os, socket, struct
+a, b = socket.socketpair(); print(struct.unpack("3i", a.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0] == os.getpid(), os.getpid())'
+assert_eq "True 1" "$OUT" "SO_PEERCRED's pid is the reader's PID namespace's number"
 
 # SCM_CREDENTIALS: a receiver with SO_PASSCRED sees the sender's ids as
 # root sees a root sender's natively (0 0), a sender naming its own ids
