@@ -80,6 +80,13 @@ same_as_bwrap "a bind over a mount point hides what is under it" \
 same_as_bwrap "a bind through a --symlink lands on its target" \
   --ro-bind / / --tmpfs /tmp --dir /tmp/real --symlink real /tmp/ln --bind "$A" /tmp/ln \
   sh -c 'ls /tmp/real; readlink /tmp/ln; ls /tmp'
+# --bind-fd / --ro-bind-fd: what descriptor 3 has open ($TMP/data) on a
+# target; a descriptor that is not open; a command that cannot be executed
+# (bwrap's words and status 1, where a shell says 127).
+same_as_bwrap "--ro-bind-fd" --ro-bind / / --tmpfs /tmp --ro-bind-fd 3 /tmp/d sh -c 'cat /tmp/d; echo x >>/tmp/d'
+same_as_bwrap "--bind-fd" --ro-bind / / --tmpfs /tmp --bind-fd 3 /tmp/d cat /tmp/d
+same_as_bwrap "--bind-fd of a closed descriptor" --ro-bind / / --bind-fd 12 /mnt true
+same_as_bwrap "a command not found" --ro-bind / / "no-such-command-$MARK"
 same_as_bwrap "--symlink onto an existing symlink" --ro-bind / / --tmpfs /tmp --symlink a /tmp/l --symlink b /tmp/l true
 same_as_bwrap "--symlink onto a directory" --ro-bind / / --tmpfs /tmp --dir /tmp/l --symlink a /tmp/l true
 

@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <expected>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -184,7 +185,8 @@ const std::map<std::string, int>& arity() {
       {"--seccomp", 1},   {"--add-seccomp-fd", 1}, {"--file", 2}, {"--bind-data", 2},
       {"--ro-bind-data", 2}, {"--chmod", 2}, {"--remount-ro", 1},
       {"--new-session", 0}, {"--level-prefix", 0},
-      {"--sync-fd", 1},   {"--info-fd", 1},     {"--json-status-fd", 1}, {"--block-fd", 1}};
+      {"--sync-fd", 1},   {"--info-fd", 1},     {"--json-status-fd", 1}, {"--block-fd", 1},
+      {"--bind-fd", 2},   {"--ro-bind-fd", 2}};
   return a;
 }
 
@@ -288,6 +290,23 @@ Applied process_option(Bwrap& b, const Option& o) {
   return true;
 }
 
+// --bind-fd and --ro-bind-fd: bwrap binds /proc/self/fd/FD, which the
+// kernel follows to what the descriptor has open; cocoon's table takes
+// that path (the descriptor is then closed, as bwrap closes it before the
+// command runs).
+Applied bind_fd(Bwrap& b, const std::string& fd, const std::string& dest, bool ro) {
+  const std::string link = "/proc/self/fd/" + fd;
+  std::error_code ec;
+  const auto source = std::filesystem::read_symlink(link, ec);
+  if (ec || !source.is_absolute()) {
+    return std::unexpected("Can't find source path " + link + ": " +
+                           std::strerror(ec ? ec.value() : ENOENT));
+  }
+  ::close(std::atoi(fd.c_str()));
+  if (auto err = b.bind(source.string(), dest, ro, false)) return std::unexpected(*err);
+  return true;
+}
+
 // What is read from a descriptor: files' contents, seccomp programs, more
 // arguments (--args: returned in `more`, to be parsed next).
 Applied descriptor_option(Bwrap& b, const Option& o, std::vector<std::string>& more) {
@@ -296,6 +315,7 @@ Applied descriptor_option(Bwrap& b, const Option& o, std::vector<std::string>& m
   const bool takes_fd = a == "--file" || a.ends_with("-data") || a == "--seccomp" ||
                         a.ends_with("-fd") || a == "--args";
   if (takes_fd && !number(v1)) return std::unexpected("Invalid fd: " + v1);
+  if (a == "--bind-fd" || a == "--ro-bind-fd") return bind_fd(b, v1, o.v2, a == "--ro-bind-fd");
   if (a.ends_with("-fd") && a != "--add-seccomp-fd") {
     // Held by cocoon, not the command: a caller waiting for the end of
     // one (--sync-fd's, --info-fd's) sees it when the sandbox ends.
@@ -357,6 +377,7 @@ void print_usage(std::FILE* out) {
       "    --chdir DIR                  Change directory to DIR\n"
       "    --clearenv, --setenv VAR VALUE, --unsetenv VAR\n"
       "    --[ro-|dev-]bind[-try] SRC DEST  Bind the host path SRC on DEST (stacked on what is there)\n"
+      "    --bind-fd FD DEST, --ro-bind-fd FD DEST  Bind what descriptor FD has open on DEST\n"
       "    --remount-ro DEST            Remount DEST as readonly\n"
       "    --proc DEST, --dev DEST, --tmpfs DEST, --mqueue DEST (an empty directory), --dir DEST\n"
       "    --file FD DEST, --bind-data FD DEST, --ro-bind-data FD DEST\n"
@@ -488,6 +509,8 @@ void apply_environment(const Bwrap& b) {
 int bwrap_main(int argc, char** argv) {
   Bwrap b;
   b.session.view.empty_root = true;
+  // bwrap's words and status for a command it cannot execute.
+  b.session.tracer.exec_failure = {"bwrap: execvp ", 1};
   std::vector<std::string> args(argv, argv + argc);
   std::size_t i = 0;
   if (auto status = parse_options(b, args, i)) return *status;

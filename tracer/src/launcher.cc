@@ -97,7 +97,9 @@ int install_cocoon_filter(const LaunchSpec& spec, int handshake) {
   }
   execvp(argv[0], argv);
   const int err = errno;
-  child_fail(argv[0], err, err == ENOENT || err == ENOTDIR ? 127 : 126);
+  const ExecFailure& f = spec.exec_failure;
+  dprintf(STDERR_FILENO, "%s%s: %s\n", f.prefix.c_str(), argv[0], std::strerror(err));
+  _exit(f.status != 0 ? f.status : err == ENOENT || err == ENOTDIR ? 127 : 126);
 }
 
 std::expected<void, Error> wait_interrupt_stop(pid_t pid) {

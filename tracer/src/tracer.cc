@@ -46,6 +46,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   spec.cwd = options_.cwd;
   spec.landlock_fd = options_.landlock_fd;
   spec.new_session = options_.new_session;
+  spec.exec_failure = options_.exec_failure;
   spec.child_subreaper = options_.child_subreaper;
   spec.user_filters = options_.user_filters;
   if (options_.use_seccomp) {

@@ -12,6 +12,15 @@
 
 namespace cocoon::tracer {
 
+// How a command execvp(3) cannot run is reported: `prefix` then its name
+// and strerror on stderr; the status `status`, or as shells do (127 not
+// found, 126 not executable) when 0. bwrap says "bwrap: execvp NAME: ..."
+// and exits 1.
+struct ExecFailure {
+  std::string prefix = "cocoon: ";
+  int status = 0;
+};
+
 struct LaunchSpec {
   std::vector<std::string> argv;
   // Empty: no seccomp filter; the tracer then stops the child right after the
@@ -32,6 +41,8 @@ struct LaunchSpec {
   // setsid(2) before exec: the command leaves cocoon's terminal session
   // (bwrap's --new-session: no TIOCSTI into the caller's terminal).
   bool new_session = false;
+  // A command that cannot be executed: the line on stderr and the status.
+  ExecFailure exec_failure;
   // PR_SET_CHILD_SUBREAPER before exec (kept across it, prctl(2)): the
   // command's orphaned descendants are reparented to it rather than to
   // cocoon, as they are to PID 1 of a PID namespace.

@@ -17,6 +17,7 @@
 
 #include "cocoon/tracer/dispatch.h"
 #include "cocoon/tracer/error.h"
+#include "cocoon/tracer/launcher.h"
 #include "cocoon/tracer/registry.h"
 #include "cocoon/tracer/tracee.h"
 #include "cocoon/tracer/wait_event.h"
@@ -48,6 +49,8 @@ struct TracerOptions {
   int landlock_fd = -1;
   // The command starts in a new session (setsid).
   bool new_session = false;
+  // How a command that cannot be executed is reported (LaunchSpec).
+  ExecFailure exec_failure;
   // Run cocoon and a serial guest on one CPU (tracer/src/placement.h).
   bool cpu_placement = true;
   // The command becomes a child subreaper (LaunchSpec).
