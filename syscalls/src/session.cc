@@ -1,10 +1,12 @@
 #include "cocoon/syscalls/session.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ostream>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "cocoon/tracer/observer.h"
 #include "identity/identity.h"
 #include "namespaces/ns_state.h"
+#include "owned_fd.h"
 #include "view_setup.h"
 
 namespace cocoon::syscalls {
@@ -73,6 +76,36 @@ RunConfig effective(RunConfig config) {
 
 }  // namespace
 
+namespace {
+
+// bwrap's --lock-file (do_init() in its bubblewrap.c): each path opened
+// read-only inside the sandbox and read-locked without waiting, the
+// descriptors kept for as long as the sandbox runs. Here through the
+// guest's view, by cocoon, which lives as long as the run.
+std::expected<std::vector<OwnedFd>, std::string> take_locks(const std::vector<std::string>& paths,
+                                                            const GuestView& view) {
+  std::vector<OwnedFd> held;
+  const pid_t self = ::getpid();
+  for (const std::string& path : paths) {
+    auto r = view.resolve(self, self, path, vfs::GuestPath("/"), {});
+    OwnedFd fd(r ? ::open(r->host.str().c_str(), O_RDONLY | O_CLOEXEC) : -1);
+    if (fd.fd < 0) {
+      return std::unexpected("Unable to open lock file " + path + ": " +
+                             std::strerror(r ? errno : r.error()));
+    }
+    struct flock l {};
+    l.l_type = F_RDLCK;
+    l.l_whence = SEEK_SET;
+    if (::fcntl(fd.fd, F_SETLK, &l) != 0) {
+      return std::unexpected("Unable to lock file " + path + ": " + std::strerror(errno));
+    }
+    held.push_back(std::move(fd));
+  }
+  return held;
+}
+
+}  // namespace
+
 std::expected<int, std::string> run_session(const Session& given) {
   Session session = given;
   session.view = effective(given.view);
@@ -81,6 +114,8 @@ std::expected<int, std::string> run_session(const Session& given) {
   auto registry = std::make_shared<tracer::ProcessRegistry>();
   auto setup = build_view(session.view, *registry);
   if (!setup) return std::unexpected(setup.error());
+  const auto locks = take_locks(session.view.lock_files, *setup->view);
+  if (!locks) return std::unexpected(locks.error());
   auto identity = open_identity(session.view, *registry);
   if (!identity) return std::unexpected(identity.error());
   tracer::TracerOptions options = session.tracer;

@@ -7,7 +7,7 @@
 // Namespaces are cocoon's emulated ones (identities for user, UTS names,
 // PID, network, IPC and cgroup: docs/architecture.md). Options userspace
 // cannot honour (capabilities, overlays, --size, SELinux labels, joining
-// namespaces by descriptor, --lock-file) fail with a line naming the
+// namespaces by descriptor) fail with a line naming the
 // option, rather than run without what was asked for. Failures are
 // bwrap's: "bwrap: ..." on stderr and status 1, in bwrap's words where
 // it has some.
@@ -160,7 +160,6 @@ const std::map<std::string, std::string>& refused() {
       {"--userns", "joining namespaces by descriptor is not emulated"},
       {"--userns2", "joining namespaces by descriptor is not emulated"},
       {"--pidns", "joining namespaces by descriptor is not emulated"},
-      {"--lock-file", "bwrap's lock files are not supported"},
       {"--userns-block-fd", "there is no user namespace for the caller to set up: it is emulated"},
       {"--disable-userns", "preventing user namespaces inside the sandbox is not emulated"},
       {"--assert-userns-disabled",
@@ -186,7 +185,7 @@ const std::map<std::string, int>& arity() {
       {"--ro-bind-data", 2}, {"--chmod", 2}, {"--remount-ro", 1},
       {"--new-session", 0}, {"--level-prefix", 0},
       {"--sync-fd", 1},   {"--info-fd", 1},     {"--json-status-fd", 1}, {"--block-fd", 1},
-      {"--bind-fd", 2},   {"--ro-bind-fd", 2}};
+      {"--bind-fd", 2},   {"--ro-bind-fd", 2}, {"--lock-file", 1}};
   return a;
 }
 
@@ -234,6 +233,7 @@ Applied mount_option(Bwrap& b, const Option& o) {
     if (!mode) return std::unexpected("--chmod takes an octal argument <= 07777");
     b.session.view.chmods.emplace_back(v2, *mode);
   }
+  else if (a == "--lock-file") b.session.view.lock_files.push_back(v1);
   else if (a == "--remount-ro") {
     vfs::MountSpec m;
     m.target = v1;
@@ -385,11 +385,12 @@ void print_usage(std::FILE* out) {
       "    --seccomp FD, --add-seccomp-fd FD  Load seccomp programs from FD\n"
       "    --new-session, --die-with-parent, --as-pid-1, --level-prefix\n"
       "    --sync-fd FD, --block-fd FD  Kept open while the sandbox runs; wait for data first\n"
+      "    --lock-file DEST             Take a lock on DEST while sandbox is running\n"
       "    --info-fd FD, --json-status-fd FD  The child's pid (JSON), and its exit code\n"
       "    --perms OCTAL                Set permissions of next argument (--tmpfs, --dir, --file...)\n"
       "    --chmod OCTAL PATH           Change permissions of PATH (must already exist)\n"
       "Refused by name, with the reason: --cap-add, --cap-drop, --size, overlays, SELinux labels,\n"
-      "--userns/--userns2/--pidns, --lock-file, --userns-block-fd, --disable-userns,\n"
+      "--userns/--userns2/--pidns, --userns-block-fd, --disable-userns,\n"
       "--assert-userns-disabled.\n",
       out);
 }
@@ -456,6 +457,9 @@ std::optional<int> parse_options(Bwrap& b, std::vector<std::string>& args, std::
 std::optional<std::string> finish_view(Bwrap& b) {
   if (b.hostname && !b.unshare_uts) return "Specifying --hostname requires --unshare-uts";
   if (b.as_pid_1 && !b.session.view.unshare_pid) return "Specifying --as-pid-1 requires --unshare-pid";
+  if (b.as_pid_1 && !b.session.view.lock_files.empty()) {
+    return "Specifying --as-pid-1 and --lock-file is not permitted";
+  }
   // bwrap run by a user without setuid makes a user namespace whatever
   // the options say (bwrap(1), --unshare-user: "may be automatically
   // implied if not setuid"), so --uid and --gid need nothing more.

@@ -51,6 +51,9 @@ struct RunConfig {
   // host path).
   bool cwd_falls_back = false;
   bool export_pwd = false;
+  // Guest paths cocoon holds a read lock on (fcntl F_SETLK, F_RDLCK) while
+  // the run lasts: bwrap's --lock-file, whose init takes them.
+  std::vector<std::string> lock_files;
   // PRoot's rule for absolute symlinks in the root and the binds: a body
   // naming a path under the same mount's source is shown and followed in
   // guest terms (vfs::Mount::links_in_guest_terms).
