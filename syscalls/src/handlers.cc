@@ -42,7 +42,7 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   }
   if (ns) add_namespace_handlers(config, registry, list, ns);
   // The kernel's user namespaces: a hint when it refuses one.
-  if (!config.namespaces) list.push_back(std::make_unique<RefusedUserNs>());
+  if (!config.namespaces) list.push_back(std::make_unique<RefusedUserNs>(config.disable_userns));
   list.push_back(std::make_unique<ProcessGuard>());
   // The host's own view needs no translation: nothing is traced for paths
   // (but the opens that may reach a generated file, and /proc's numbers in

@@ -104,6 +104,21 @@ assert_status 1 "--lock-file of a missing file"
 assert_eq "bwrap: Unable to open lock file /nonexistent-$MARK: No such file or directory" "$ERR" \
   "--lock-file of a missing file: bwrap's words"
 same_as_bwrap "--lock-file with --as-pid-1" --ro-bind / / --unshare-pid --as-pid-1 --lock-file /etc/passwd true
+# --disable-userns: no user namespace inside, by unshare(2) or by clone(2)
+# (x86-64's number 56, CLONE_NEWUSER|SIGCHLD: ENOSPC, 28); it needs
+# --unshare-user; --assert-userns-disabled fails where they can be made.
+clone_newuser='import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0)
+os._exit(0) if r == 0 else print(r, ctypes.get_errno())'
+if [[ $(uname -m) == x86_64 ]]; then
+  same_as_bwrap "--disable-userns" --ro-bind / / --unshare-user --disable-userns \
+    sh -c 'unshare -U true; echo $?; unshare -Ur true; echo $?; python3 -c "$0"' "$clone_newuser"
+fi
+same_as_bwrap "--disable-userns without --unshare-user" --ro-bind / / --disable-userns true
+same_as_bwrap "--assert-userns-disabled where they are not" --ro-bind / / --assert-userns-disabled true
+same_as_bwrap "--assert-userns-disabled with --disable-userns" --ro-bind / / --unshare-user --disable-userns \
+  --assert-userns-disabled echo ok
 same_as_bwrap "--symlink onto an existing symlink" --ro-bind / / --tmpfs /tmp --symlink a /tmp/l --symlink b /tmp/l true
 same_as_bwrap "--symlink onto a directory" --ro-bind / / --tmpfs /tmp --dir /tmp/l --symlink a /tmp/l true
 

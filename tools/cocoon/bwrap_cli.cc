@@ -13,7 +13,9 @@
 // it has some.
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -93,6 +95,7 @@ struct Bwrap {
   syscalls::Session session;
   std::optional<unsigned> perms;  // --perms: for the next thing made
   bool unshare_user = false, unshare_uts = false, as_pid_1 = false;
+  bool assert_userns_disabled = false;
   bool chdir_given = false;
   std::string seccomp_option;  // the first of --seccomp / --add-seccomp-fd given
   // bwrap's descriptors: --info-fd, --json-status-fd, --block-fd (-1: none).
@@ -161,9 +164,6 @@ const std::map<std::string, std::string>& refused() {
       {"--userns2", "joining namespaces by descriptor is not emulated"},
       {"--pidns", "joining namespaces by descriptor is not emulated"},
       {"--userns-block-fd", "there is no user namespace for the caller to set up: it is emulated"},
-      {"--disable-userns", "preventing user namespaces inside the sandbox is not emulated"},
-      {"--assert-userns-disabled",
-       "preventing user namespaces inside the sandbox is not emulated"},
   };
   return r;
 }
@@ -185,7 +185,8 @@ const std::map<std::string, int>& arity() {
       {"--ro-bind-data", 2}, {"--chmod", 2}, {"--remount-ro", 1},
       {"--new-session", 0}, {"--level-prefix", 0},
       {"--sync-fd", 1},   {"--info-fd", 1},     {"--json-status-fd", 1}, {"--block-fd", 1},
-      {"--bind-fd", 2},   {"--ro-bind-fd", 2}, {"--lock-file", 1}};
+      {"--bind-fd", 2},   {"--ro-bind-fd", 2}, {"--lock-file", 1},
+      {"--disable-userns", 0}, {"--assert-userns-disabled", 0}};
   return a;
 }
 
@@ -269,6 +270,8 @@ Applied namespace_option(Bwrap& b, const Option& o) {
   }
   else if (a == "--share-net") view.unshare_net = false;
   else if (a == "--as-pid-1") b.as_pid_1 = true;
+  else if (a == "--disable-userns") view.disable_userns = true;
+  else if (a == "--assert-userns-disabled") b.assert_userns_disabled = true;
   else return false;
   return true;
 }
@@ -386,12 +389,13 @@ void print_usage(std::FILE* out) {
       "    --new-session, --die-with-parent, --as-pid-1, --level-prefix\n"
       "    --sync-fd FD, --block-fd FD  Kept open while the sandbox runs; wait for data first\n"
       "    --lock-file DEST             Take a lock on DEST while sandbox is running\n"
+      "    --disable-userns             Disable further use of user namespaces inside sandbox\n"
+      "    --assert-userns-disabled     Fail unless further use of user namespace inside sandbox is disabled\n"
       "    --info-fd FD, --json-status-fd FD  The child's pid (JSON), and its exit code\n"
       "    --perms OCTAL                Set permissions of next argument (--tmpfs, --dir, --file...)\n"
       "    --chmod OCTAL PATH           Change permissions of PATH (must already exist)\n"
       "Refused by name, with the reason: --cap-add, --cap-drop, --size, overlays, SELinux labels,\n"
-      "--userns/--userns2/--pidns, --userns-block-fd, --disable-userns,\n"
-      "--assert-userns-disabled.\n",
+      "--userns/--userns2/--pidns, --userns-block-fd.\n",
       out);
 }
 
@@ -452,11 +456,25 @@ std::optional<int> parse_options(Bwrap& b, std::vector<std::string>& args, std::
   return std::nullopt;
 }
 
+// Whether this process may make a user namespace: a child tries.
+// (--assert-userns-disabled: bwrap asks the same inside its sandbox.)
+bool user_namespaces_allowed() {
+  const pid_t child = ::fork();
+  if (child == 0) _exit(::unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+  int status = 0;
+  if (child < 0 || ::waitpid(child, &status, 0) != child) return true;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 // bwrap's own rules for what needs which namespace, then what the
 // namespaces asked for make of the view.
 std::optional<std::string> finish_view(Bwrap& b) {
   if (b.hostname && !b.unshare_uts) return "Specifying --hostname requires --unshare-uts";
   if (b.as_pid_1 && !b.session.view.unshare_pid) return "Specifying --as-pid-1 requires --unshare-pid";
+  if (b.session.view.disable_userns && !b.unshare_user) return "--disable-userns requires --unshare-user";
+  if (b.assert_userns_disabled && !b.session.view.disable_userns && user_namespaces_allowed()) {
+    return "creation of new user namespaces was not disabled as requested";
+  }
   if (b.as_pid_1 && !b.session.view.lock_files.empty()) {
     return "Specifying --as-pid-1 and --lock-file is not permitted";
   }

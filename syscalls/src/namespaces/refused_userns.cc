@@ -15,13 +15,19 @@ using tracer::Decision;
 using tracer::Verdict;
 
 Decision RefusedUserNs::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  if (disabled_ && row.sys == Sys::clone) {
+    return Decision::notify_if_any(0, CLONE_NEWUSER).in(tracer::Phase::kEmulate);
+  }
   // unshare(2) is rare: a stop at each costs nothing a program notices.
   if (row.sys != Sys::unshare || abi != arch::host_arch()) return Decision::allow();
-  return Decision::trace().in(tracer::Phase::kFixup);
+  return Decision::trace().in(disabled_ ? tracer::Phase::kEmulate : tracer::Phase::kFixup);
 }
 
 Verdict RefusedUserNs::on_entry(tracer::SyscallStop& stop) {
-  if (hinted_ || (stop.regs.arg(0) & CLONE_NEWUSER) == 0) return Verdict::resume();
+  // clone's and unshare's flags are both argument 0 on every arch.
+  const bool new_user = (stop.regs.arg(0) & CLONE_NEWUSER) != 0;
+  if (disabled_) return new_user ? Verdict::deny(ENOSPC) : Verdict::resume();
+  if (hinted_ || !new_user) return Verdict::resume();
   return Verdict::resume_to_exit();
 }
 

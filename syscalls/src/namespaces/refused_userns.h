@@ -10,6 +10,13 @@
 // clone(2) and clone3(2) with CLONE_NEWUSER are not watched: clone is the
 // hottest process call, and clone3's flags are in memory the filter cannot
 // test.
+//
+// With `disabled` (bwrap's --disable-userns) no user namespace is made
+// at all: unshare(2) and clone(2) with CLONE_NEWUSER get ENOSPC, as under
+// bwrap, which sets user.max_user_namespaces to 1 and enters a nested
+// namespace that cannot raise it (bwrap(1)). clone stops (or is notified)
+// only when the flag is set, a bit the filter tests; clone3 is ENOSYS in
+// every run (Containment).
 #pragma once
 
 #include "cocoon/tracer/handler.h"
@@ -18,6 +25,7 @@ namespace cocoon::syscalls {
 
 class RefusedUserNs final : public tracer::SyscallHandler {
  public:
+  explicit RefusedUserNs(bool disabled = false) : disabled_(disabled) {}
   std::string_view name() const override { return "refused-userns"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -27,6 +35,7 @@ class RefusedUserNs final : public tracer::SyscallHandler {
 
  private:
   bool hinted_ = false;
+  bool disabled_;
 };
 
 }  // namespace cocoon::syscalls

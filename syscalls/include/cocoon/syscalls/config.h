@@ -75,6 +75,9 @@ struct RunConfig {
   // are emulated (--namespaces); implies identity emulation with the real
   // ids when none was asked for.
   bool namespaces = false;
+  // No user namespace may be made inside (bwrap's --disable-userns):
+  // unshare and clone with CLONE_NEWUSER get ENOSPC. Not with `namespaces`.
+  bool disable_userns = false;
   // The command starts in an emulated network namespace: a loopback and
   // abstract socket names of its own, nothing else reachable
   // (--unshare-net; namespaces/net_isolation.h).
