@@ -34,6 +34,10 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   // Identity emulation: one state for the credential handlers and the
   // namespaces, whose user namespaces change credentials.
   if (config.identity && !identity) identity = std::make_shared<IdentityState>(registry);
+  if (identity && config.identity && config.identity->own_user_ns && !config.namespaces) {
+    const auto [uid, gid] = *config.identity->own_user_ns;
+    identity->ids = std::make_shared<OneIdMap>(uid, config.identity->uid, gid, config.identity->gid);
+  }
   const std::shared_ptr<NamespaceState> ns = view ? view->namespaces() : nullptr;
   if (ns && config.namespaces && identity) {
     // Ids go in and out through the caller's emulated user namespace.

@@ -114,9 +114,9 @@ for opt in --cap-add; do
   assert_bwrap_message "$opt is not supported by cocoon" "$opt is refused by name"
 done
 # A refusal gives the user its reason, not a reference to the project's tracker.
-bwrap_run --ro-bind / / --unshare-user --disable-userns true
-assert_bwrap_message "--disable-userns is not supported by cocoon: preventing user namespaces inside the sandbox is not emulated$" \
-  "--disable-userns is refused with its reason"
+bwrap_run --ro-bind / / --size 1000 --tmpfs /tmp true
+assert_bwrap_message "--size is not supported by cocoon: tmpfs sizes need the kernel's tmpfs$" \
+  "--size is refused with its reason"
 bwrap_run --ro-bind / / --hostname x true
 assert_bwrap_message "Specifying --hostname requires --unshare-uts" "bwrap's rule: --hostname needs --unshare-uts"
 bwrap_run --ro-bind / / --unshare-user --uid abc true

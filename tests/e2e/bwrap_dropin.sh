@@ -119,6 +119,12 @@ same_as_bwrap "--disable-userns without --unshare-user" --ro-bind / / --disable-
 same_as_bwrap "--assert-userns-disabled where they are not" --ro-bind / / --assert-userns-disabled true
 same_as_bwrap "--assert-userns-disabled with --disable-userns" --ro-bind / / --unshare-user --disable-userns \
   --assert-userns-disabled echo ok
+# --unshare-user maps one uid and one gid (--uid/--gid to the user's): a
+# file of another owner shows the overflow id, a chown to an unmapped id is
+# EINVAL, setgroups is denied.
+same_as_bwrap "--unshare-user: one id mapped" --ro-bind / / --tmpfs /tmp --unshare-user --uid 0 --gid 0 \
+  sh -c 'stat -c "%u %g" /etc/passwd; touch /tmp/f; stat -c "%u %g" /tmp/f; chown 5 /tmp/f; chown 0:0 /tmp/f && echo chowned'
+same_as_bwrap "--unshare-user as oneself" --ro-bind / / --unshare-user sh -c 'stat -c "%u %g" /etc/passwd; id -u; id -g'
 same_as_bwrap "--symlink onto an existing symlink" --ro-bind / / --tmpfs /tmp --symlink a /tmp/l --symlink b /tmp/l true
 same_as_bwrap "--symlink onto a directory" --ro-bind / / --tmpfs /tmp --dir /tmp/l --symlink a /tmp/l true
 

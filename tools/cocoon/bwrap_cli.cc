@@ -489,8 +489,11 @@ std::optional<std::string> finish_view(Bwrap& b) {
   b.session.view.hostname = b.hostname;
   if (b.unshare_user) {
     syscalls::IdentityOptions id;
-    id.uid = b.uid.value_or(::getuid());
-    id.gid = b.gid.value_or(::getgid());
+    // The namespace bwrap makes maps --uid/--gid (or the user's own ids)
+    // to the user's: the credentials are the user's, seen through it.
+    id.uid = ::getuid();
+    id.gid = ::getgid();
+    id.own_user_ns = std::make_pair(b.uid.value_or(::getuid()), b.gid.value_or(::getgid()));
     id.unknown_is_real = true;  // a user namespace shows files' real owners
     b.session.view.identity = id;
   }

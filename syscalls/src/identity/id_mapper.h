@@ -16,6 +16,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -58,6 +59,32 @@ class FirstNsIds final : public IdMapper {
   }
   std::uint32_t map_out(pid_t, IdKind, std::uint32_t id) override { return id; }
   bool may_setgroups(pid_t) override { return true; }
+};
+
+// The user namespace an unprivileged user makes for itself, as bwrap's
+// --unshare-user (and `unshare -U`): one uid and one gid mapped, the
+// namespace's `inside` to the first namespace's `outside` (uid_map "INSIDE
+// OUTSIDE 1"); every other id reads as the overflow id and cannot be
+// named; setgroups(2) is denied (an unprivileged writer of gid_map must
+// write "deny" to /proc/PID/setgroups first, user_namespaces(7)).
+class OneIdMap final : public IdMapper {
+ public:
+  OneIdMap(std::uint32_t inside_uid, std::uint32_t outside_uid, std::uint32_t inside_gid,
+           std::uint32_t outside_gid)
+      : in_{inside_uid, inside_gid}, out_{outside_uid, outside_gid} {}
+  std::optional<std::uint32_t> map_in(pid_t, IdKind kind, std::uint32_t id) override {
+    const auto k = static_cast<std::size_t>(kind);
+    if (id == kNoId || id != in_[k]) return std::nullopt;
+    return out_[k];
+  }
+  std::uint32_t map_out(pid_t, IdKind kind, std::uint32_t id) override {
+    const auto k = static_cast<std::size_t>(kind);
+    return id == out_[k] ? in_[k] : kOverflowId;
+  }
+  bool may_setgroups(pid_t) override { return false; }
+
+ private:
+  std::uint32_t in_[2], out_[2];
 };
 
 }  // namespace cocoon::syscalls

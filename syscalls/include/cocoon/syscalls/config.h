@@ -19,6 +19,11 @@ struct IdentityOptions {
   // Files the database does not know show their real owner (fakeroot -u);
   // otherwise the emulated user's.
   bool unknown_is_real = false;
+  // The command starts in a user namespace of its own that maps these ids
+  // to `uid` and `gid` (bwrap's --unshare-user, with --uid/--gid): every
+  // other id reads as the overflow id (identity/id_mapper.h, OneIdMap).
+  // Not with --namespaces.
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> own_user_ns;
   std::string db;               // --db FILE: the ownership database; empty: this run only
   std::string import_fakeroot;  // fakeroot -i FILE
   std::string export_fakeroot;  // fakeroot -s FILE, written when the run ends
