@@ -153,50 +153,64 @@ Verdict Pids::on_entry(tracer::SyscallStop& stop) {
       Verdict v = translate_args(stop, ns);
       return v.kind == Verdict::Kind::kSkip ? v : Verdict::resume_to_exit();
     }
-    case Call::kWait4: {
-      const pid_t pid = as_pid(stop.regs.arg(0));
-      if (pid > 0 || pid < -1) {
-        auto real = pid > 0 ? ns->waitable_real_of(pid) : ns->group_real_of(-pid);
-        if (!real) return Verdict::deny(ECHILD);
-        if (!set_arg(stop, 0, pid > 0 ? *real : -*real)) return Verdict::deny(ENOSYS);
-      }
-      return Verdict::resume_to_exit();
-    }
-    case Call::kWaitid: {
-      const auto which = static_cast<idtype_t>(stop.regs.arg(0));
-      const pid_t id = as_pid(stop.regs.arg(1));
-      if (which == P_PID || (which == P_PGID && id != 0)) {
-        auto real = which == P_PID ? ns->waitable_real_of(id) : ns->group_real_of(id);
-        if (!real) return Verdict::deny(ECHILD);
-        set_arg(stop, 1, *real);
-      }
-      return Verdict::resume_to_exit();
-    }
+    case Call::kWait4:
+    case Call::kWaitid: return wait_entry(stop, ns);
     case Call::kKill: return kill(stop, ns);
-    case Call::kSetpgid: {
-      const pid_t pgid = as_pid(stop.regs.arg(1));
-      if (pgid > 0) {
-        auto real = ns->group_real_of(pgid);
-        if (!real) return Verdict::deny(EPERM);
-        set_arg(stop, 1, *real);
-      }
-      return translate_args(stop, ns);
-    }
+    case Call::kSetpgid: return setpgid_entry(stop, ns);
     case Call::kPriority:
-    case Call::kIoprio: {
-      // PRIO_PROCESS/PRIO_PGRP are 0/1; IOPRIO_WHO_PROCESS/PGRP are 1/2.
-      const bool io = call_of(stop.desc.sys) == Call::kIoprio;
-      const auto which = static_cast<int>(stop.regs.arg(0)) - (io ? 1 : 0);
-      const pid_t who = as_pid(stop.regs.arg(1));
-      if ((which == PRIO_PROCESS || which == PRIO_PGRP) && who > 0) {
-        auto real = which == PRIO_PROCESS ? ns->real_of(who) : ns->group_real_of(who);
-        if (!real) return Verdict::deny(ESRCH);
-        set_arg(stop, 1, *real);
-      }
-      return Verdict::resume();
-    }
+    case Call::kIoprio: return priority_entry(stop, ns);
     case Call::kIoctl: return ioctl(stop, ns);
     case Call::kGeneric: return translate_args(stop, ns);
+  }
+  return Verdict::resume();
+}
+
+// wait4(2)'s pid (a member, or -pgid) and waitid(2)'s P_PID/P_PGID id:
+// the kernel matches only the caller's children, so a number no member
+// has is ECHILD, as it would be for a non-child.
+Verdict Pids::wait_entry(tracer::SyscallStop& stop, PidNamespace* ns) {
+  if (call_of(stop.desc.sys) == Call::kWait4) {
+    const pid_t pid = as_pid(stop.regs.arg(0));
+    if (pid > 0 || pid < -1) {
+      auto real = pid > 0 ? ns->waitable_real_of(pid) : ns->group_real_of(-pid);
+      if (!real) return Verdict::deny(ECHILD);
+      if (!set_arg(stop, 0, pid > 0 ? *real : -*real)) return Verdict::deny(ENOSYS);
+    }
+    return Verdict::resume_to_exit();
+  }
+  const auto which = static_cast<idtype_t>(stop.regs.arg(0));
+  const pid_t id = as_pid(stop.regs.arg(1));
+  if (which == P_PID || (which == P_PGID && id != 0)) {
+    auto real = which == P_PID ? ns->waitable_real_of(id) : ns->group_real_of(id);
+    if (!real) return Verdict::deny(ECHILD);
+    set_arg(stop, 1, *real);
+  }
+  return Verdict::resume_to_exit();
+}
+
+// setpgid(2)'s pgid names a group (a live member's or a retired number);
+// its pid is a `pid`-role argument.
+Verdict Pids::setpgid_entry(tracer::SyscallStop& stop, PidNamespace* ns) {
+  const pid_t pgid = as_pid(stop.regs.arg(1));
+  if (pgid > 0) {
+    auto real = ns->group_real_of(pgid);
+    if (!real) return Verdict::deny(EPERM);
+    set_arg(stop, 1, *real);
+  }
+  return translate_args(stop, ns);
+}
+
+// getpriority/setpriority and ioprio_get/ioprio_set: `who` is a process
+// or a group by `which`.
+Verdict Pids::priority_entry(tracer::SyscallStop& stop, PidNamespace* ns) {
+  // PRIO_PROCESS/PRIO_PGRP are 0/1; IOPRIO_WHO_PROCESS/PGRP are 1/2.
+  const bool io = call_of(stop.desc.sys) == Call::kIoprio;
+  const auto which = static_cast<int>(stop.regs.arg(0)) - (io ? 1 : 0);
+  const pid_t who = as_pid(stop.regs.arg(1));
+  if ((which == PRIO_PROCESS || which == PRIO_PGRP) && who > 0) {
+    auto real = which == PRIO_PROCESS ? ns->real_of(who) : ns->group_real_of(who);
+    if (!real) return Verdict::deny(ESRCH);
+    set_arg(stop, 1, *real);
   }
   return Verdict::resume();
 }

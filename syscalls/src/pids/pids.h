@@ -48,6 +48,9 @@ class Pids final : public tracer::SyscallHandler {
     bool done = false;
   };
   tracer::Verdict translate_args(tracer::SyscallStop& stop, PidNamespace* ns);
+  tracer::Verdict wait_entry(tracer::SyscallStop& stop, PidNamespace* ns);
+  tracer::Verdict setpgid_entry(tracer::SyscallStop& stop, PidNamespace* ns);
+  tracer::Verdict priority_entry(tracer::SyscallStop& stop, PidNamespace* ns);
   tracer::Verdict kill(tracer::SyscallStop& stop, PidNamespace* ns);
   tracer::Verdict kill_all(tracer::SyscallStop& stop, PidNamespace* ns, int sig);
   tracer::Verdict ioctl(tracer::SyscallStop& stop, PidNamespace* ns);
