@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "cocoon/tracer/log.h"
+#include "exec/loader_cmdline.h"
 #include "namespaces/uts.h"
 #include "cocoon/vfs/mount_report.h"
 #include "view/landlock.h"
@@ -449,6 +450,11 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
   std::shared_ptr<GuestView> view = std::move(*made);
   if (config.uts()) {
     if (auto r = write_uts_files(*out.scratch, config, *view); !r) return std::unexpected(r.error());
+  }
+  if (out.scratch) {
+    auto dir = out.scratch->make_subdir("cmdline");
+    if (!dir) return std::unexpected(dir.error());
+    view->set_loader_cmdlines(std::make_shared<LoaderCmdlines>(registry, *dir));
   }
   std::vector<std::string> readable;
   if (emulates_namespaces(config)) {

@@ -291,6 +291,40 @@ run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" fakeroot -u -
 dpkg-deb -c "$W/p.deb" | grep -v -q 'root/root' && fail "busybox chown: not all root/root: $(dpkg-deb -c "$W/p.deb")"
 pass "dpkg-deb -c after busybox chown -R (fakeroot -u): all root/root"
 
+# Capabilities as root's (issue 18): setpriv keeps them over a uid change
+# with PR_SET_KEEPCAPS and makes them effective again with capset (it
+# said "reactivate capabilities" when KEEPCAPS was ignored), an ambient
+# capability survives the exec of a non-root program, the bounding set
+# shrinks with PR_CAPBSET_DROP; capsh --print reads the sets (capget,
+# PR_CAPBSET_READ, PR_GET_SECUREBITS, PR_CAP_AMBIENT_IS_SET). The same
+# commands run natively by root, cocoon -0 as nobody. Left out of the
+# comparison: no-new-privs, which cocoon sets to install its filter, and
+# the groups line (root's depend on how the suite was started).
+command -v capsh >/dev/null || fail "capsh is needed (libcap2-bin: tools/install-deps.sh)"
+caps='setpriv --reuid=42 --regid=65534 --clear-groups -- id
+  setpriv --inh-caps=+net_bind_service --ambient-caps=+net_bind_service --reuid=42 --regid=65534 \
+    --clear-groups -- capsh --print
+  setpriv --bounding-set=-net_raw,-sys_module -- capsh --print
+  capsh --keep=1 --user=nobody --caps=cap_net_raw+ep -- -c "capsh --print"
+  setpriv --securebits=+noroot,+no_setuid_fixup -- capsh --print
+  capsh --print'
+run_native sh -c "$caps"
+native=$(grep -v -e no-new-privs -e "^groups=" <<<"$OUT")
+[[ $STATUS == 0 && $native == *$'Ambient set =cap_net_bind_service\n'* && $native == *'uid=42('* ]] ||
+  fail "test premise: as root '$native'"
+in_w -0 -- sh -c "$caps"
+assert_status 0 "-0: setpriv and capsh"
+assert_eq "$native" "$(grep -v -e no-new-privs -e "^groups=" <<<"$OUT")" \
+  "-0: KEEPCAPS, capset, ambient and bounding sets, securebits as root's (setpriv, capsh --print)"
+# Anyone else has none, as nobody natively.
+nocaps='capsh --print | grep "^Current:"; capsh --drop=cap_net_raw -- -c true 2>&1; echo $?
+  setpriv --inh-caps=+net_raw true 2>&1; echo $?'
+run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "$nocaps"
+native=$OUT
+[[ $native == *"Operation not permitted"* ]] || fail "test premise: as nobody '$native'"
+in_w --uid 1000 --gid 100 -- sh -c "$nocaps"
+assert_eq "$native" "$OUT" "--uid 1000: no capabilities, none to drop or make inheritable, as nobody's"
+
 # SIGKILL of cocoon in the middle of a chown -R: every chown that returned
 # (chown -v prints after it) is in the database, which still loads.
 T=$W/tree

@@ -60,6 +60,24 @@ native=$OUT
 cocoon_run -r "$ROOTFS" --proc /proc --tmpfs /tmp -- /bin/bash -c "$names"
 assert_eq "$native" "$OUT" "comm, stat's name, a script's name and pgrep -x as under chroot"
 
+# Their command lines likewise (/proc/PID/cmdline: what ps -o args and
+# pgrep -f read), which the kernel reads from the process's memory, where
+# ld.so's own arguments come first: a program's own, another's (a loop
+# doing what pgrep -f does), a script's, a forked shell's.
+cmdlines='mkfifo /tmp/fifo; printf "#!/bin/sh\nread x </tmp/fifo\n" >/tmp/myscript; chmod +x /tmp/myscript
+  show() { tr "\0" "|" <$1; echo; }
+  cat /proc/self/cmdline | tr "\0" "|"; echo; cat /proc/self/cmdline | od -c | head -1
+  sleep 5 & s=$!; /tmp/myscript arg & m=$!; sleep 0.3
+  show /proc/$s/cmdline; show /proc/$m/cmdline; (show /proc/$BASHPID/cmdline)
+  for p in /proc/[0-9]*; do [ "$( (tr "\0" " " <$p/cmdline) 2>/dev/null)" = "sleep 5 " ] && f=found; done; echo $f
+  sh -c "tr \"\\0\" \"|\" </proc/\$\$/cmdline; echo" zero one
+  kill $s $m; wait; rm /tmp/myscript /tmp/fifo'
+run_limited "$LIMIT" unshare -m sh -c "mount --rbind /proc '$ROOTFS/proc' && chroot '$ROOTFS' /bin/bash -c '$cmdlines'"
+native=$OUT
+[[ $native == *$'\nsleep|5|\n/bin/sh|/tmp/myscript|arg|\n'*$'\nfound\n'* ]] || fail "test premise: under chroot '$native'"
+cocoon_run -r "$ROOTFS" --proc /proc --tmpfs /tmp -- /bin/bash -c "$cmdlines"
+assert_eq "$native" "$OUT" "/proc/PID/cmdline (what ps -o args and pgrep -f read) as under chroot"
+
 # What issue 4 asks of a Debian root: /proc/self/exe, pwd -P through the
 # merged-/usr symlink, a read-only bind refusing writes, an AF_UNIX server
 # and client (the unixsock guest, dynamic: through the root's libc), as

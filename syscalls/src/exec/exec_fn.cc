@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cocoon/tracer/tracee.h"
+#include "exec/loader_cmdline.h"
 #include "paths/paths.h"
 
 namespace cocoon::syscalls {
@@ -34,6 +35,7 @@ std::optional<std::uint64_t> find_execfn(const std::string& auxv) {
 }  // namespace
 
 void Paths::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) {
+  if (LoaderCmdlines* cmdlines = view_->loader_cmdlines()) cmdlines->exec_done(tracee.tgid);
   const auto taken = execfn_.take(tracee.tgid);
   if (!taken) return;
   const ExecFn& fn = *taken;

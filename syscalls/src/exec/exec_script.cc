@@ -107,7 +107,8 @@ std::expected<void, int> through_elf_interpreter(const GuestView& view, pid_t ti
   if (same_file(r->host.str(), *interp)) return {};  // the kernel's choice is right
   if (int err = exec_error(plan.host)) return std::unexpected(err);
   std::vector<std::optional<std::string>> head{*interp};
-  if (interpreter_takes_argv0(r->host.str())) {
+  LoaderArgs loader{*interp, interpreter_takes_argv0(r->host.str()), name};
+  if (loader.argv0) {
     head.push_back("--argv0");
     head.push_back(plan.argv_head.empty() ? std::nullopt : plan.argv_head.front());
   }
@@ -116,6 +117,7 @@ std::expected<void, int> through_elf_interpreter(const GuestView& view, pid_t ti
   plan.argv_head = std::move(head);
   plan.host = r->host.str();
   plan.exe_guest = guest;
+  plan.loader = std::move(loader);
   return {};
 }
 

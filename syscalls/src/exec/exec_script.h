@@ -32,6 +32,16 @@ struct Shebang {
 };
 std::expected<std::optional<Shebang>, int> parse_shebang(std::string_view head);
 
+// What cocoon puts before a program's own arguments when it starts the
+// program through the guest's ld.so: `INTERPRETER [--argv0 NAME] PROGRAM`,
+// NAME being the guest's argv[0] (exec_elf.h). The kernel's
+// /proc/PID/cmdline shows them (exec/loader_cmdline.h takes them out).
+struct LoaderArgs {
+  std::string interpreter;  // argv[0]: ld.so as the program's PT_INTERP names it
+  bool argv0 = false;       // "--argv0 NAME" follows it
+  std::string program;      // the path ld.so opens
+};
+
 struct ExecPlan {
   std::string host;  // the file the kernel must exec
   // The new argv[0...], replacing the guest's argv[0] (nullopt: the guest's
@@ -43,6 +53,7 @@ struct ExecPlan {
   // symlink to it named after the program: exec_script.cc, named_after).
   std::string exe_guest;
   std::string exe_host;
+  std::optional<LoaderArgs> loader;
 };
 
 // `program` is the resolved program, `as_given` the name the kernel would

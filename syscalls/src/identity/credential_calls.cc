@@ -1,6 +1,7 @@
 // CredentialCalls: the get*id/set*id family, groups and capabilities.
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -33,7 +34,7 @@ bool ours(Sys sys) {
                             Sys::getresgid, Sys::getgroups, Sys::setuid, Sys::setgid,
                             Sys::setreuid, Sys::setregid, Sys::setresuid, Sys::setresgid,
                             Sys::setfsuid, Sys::setfsgid, Sys::setgroups, Sys::capget,
-                            Sys::capset});
+                            Sys::capset, Sys::prctl});
 }
 
 pid_t parent_of(pid_t pid) {
@@ -59,7 +60,7 @@ Verdict result(int err) { return err ? Verdict::deny(err) : Verdict::skip(0); }
 // owns it, they end the call first). Anything else goes on to the kernel,
 // which answers the real, unprivileged user.
 Verdict chroot_to_root(tracer::SyscallStop& stop, const Credentials& c) {
-  if (!c.privileged()) return Verdict::resume();
+  if (!c.capable(CAP_SYS_CHROOT)) return Verdict::resume();
   auto path = stop.memory.read_path(stop.regs.arg(0));
   if (!path || path->empty()) return Verdict::resume();
   const std::string host =
@@ -93,7 +94,7 @@ Verdict getgroups(tracer::SyscallStop& stop, const Credentials& c, IdMapper& ids
 // namespace does not map is EINVAL (groups_from_user(): make_kgid(), then
 // gid_valid()).
 Verdict setgroups(tracer::SyscallStop& stop, Credentials& c, IdMapper& ids) {
-  if (!c.privileged() || !ids.may_setgroups(stop.tracee.tgid)) return Verdict::deny(EPERM);
+  if (!c.capable(CAP_SETGID) || !ids.may_setgroups(stop.tracee.tgid)) return Verdict::deny(EPERM);
   const auto size = static_cast<std::int64_t>(static_cast<std::int32_t>(stop.regs.arg(0)));
   if (size < 0 || static_cast<std::size_t>(size) > kNgroupsMax) return Verdict::deny(EINVAL);
   std::vector<std::uint32_t> list(static_cast<std::size_t>(size));
@@ -110,8 +111,11 @@ Verdict setgroups(tracer::SyscallStop& stop, Credentials& c, IdMapper& ids) {
 
 // capget(2)/capset(2) (kernel/capability.c): an unknown version is answered
 // with the preferred one in the header and EINVAL (0 with no data). The
-// emulated root has every capability, anyone else none.
-Verdict capabilities(tracer::SyscallStop& stop, const Credentials& c, bool set) {
+// sets are the emulated ones; version 1 carries their low 32 bits (capset
+// then clears the high ones, as the kernel does). capget of another
+// process answers for a process of the run (by its host pid), ESRCH for
+// any other; capset only for the caller itself (EPERM).
+Verdict capabilities(tracer::SyscallStop& stop, IdentityState& s, bool set) {
   __user_cap_header_struct hdr{};
   if (!stop.memory.read(stop.regs.arg(0), std::as_writable_bytes(std::span(&hdr, 1)))) {
     return Verdict::deny(EFAULT);
@@ -128,28 +132,42 @@ Verdict capabilities(tracer::SyscallStop& stop, const Credentials& c, bool set) 
     }
     return stop.regs.arg(1) == 0 && !set ? Verdict::skip(0) : Verdict::deny(EINVAL);
   }
+  if (hdr.pid < 0) return Verdict::deny(EINVAL);
+  const bool self = hdr.pid == 0 || hdr.pid == stop.tracee.tid || hdr.pid == stop.tracee.tgid;
+  if (set && !self) return Verdict::deny(EPERM);
+  const Credentials* c = self ? &s.of(stop.tracee.tgid) : s.creds.find(hdr.pid);
+  if (c == nullptr) return Verdict::deny(ESRCH);
   std::array<__user_cap_data_struct, 2> data{};
+  const auto word = [](std::uint64_t v, std::size_t i) { return static_cast<std::uint32_t>(v >> (32 * i)); };
   if (set) {
     if (!stop.memory.read(stop.regs.arg(1), std::as_writable_bytes(std::span(data).first(words)))) {
       return Verdict::deny(EFAULT);
     }
-    bool empty = true;
-    for (std::size_t i = 0; i < words; ++i) {
-      empty = empty && (data[i].effective | data[i].permitted | data[i].inheritable) == 0;
-    }
-    return c.privileged() || empty ? Verdict::skip(0) : Verdict::deny(EPERM);
+    const auto set_of = [&](auto field) {
+      return std::uint64_t{data[0].*field} | std::uint64_t{data[1].*field} << 32;
+    };
+    using D = __user_cap_data_struct;
+    return result(s.of(stop.tracee.tgid).capset(set_of(&D::effective), set_of(&D::permitted),
+                                                set_of(&D::inheritable)));
   }
   if (stop.regs.arg(1) == 0) return Verdict::skip(0);
-  if (c.privileged()) {
-    // CAP_LAST_CAP of the kernel headers: every capability up to it.
-    constexpr std::uint64_t all = (std::uint64_t{1} << (CAP_LAST_CAP + 1)) - 1;
-    data[0].effective = data[0].permitted = static_cast<std::uint32_t>(all);
-    data[1].effective = data[1].permitted = static_cast<std::uint32_t>(all >> 32);
+  for (std::size_t i = 0; i < words; ++i) {
+    data[i] = {word(c->caps.effective, i), word(c->caps.permitted, i), word(c->caps.inheritable, i)};
   }
   if (!stop.memory.write(stop.regs.arg(1), std::as_bytes(std::span(data).first(words)))) {
     return Verdict::deny(EFAULT);
   }
   return Verdict::skip(0);
+}
+
+// prctl(2)'s capability options (Credentials::prctl); the others go to
+// the kernel (the filter stops only these: decision()).
+Verdict prctl(tracer::SyscallStop& stop, Credentials& c) {
+  const auto option = static_cast<int>(stop.regs.arg(0));
+  if (!Credentials::prctl_option(option)) return Verdict::resume();
+  const auto& r = stop.regs;
+  const std::int64_t v = c.prctl(option, r.arg(1), r.arg(2), r.arg(3), r.arg(4));
+  return v < 0 ? Verdict::deny(static_cast<int>(-v)) : Verdict::skip(v);
 }
 
 // The emulated id; the teaching view is also told the real one, the
@@ -169,9 +187,20 @@ Verdict faked(const tracer::SyscallStop& stop, std::uint32_t value, std::string_
   return Verdict::skip(value);
 }
 
-// What the command starts with: the configured ids and groups.
+// The bounding set cocoon runs with, which the command inherits (proc(5):
+// CapBnd in /proc/PID/status); every capability if it cannot be read.
+std::uint64_t own_bounding_set() {
+  static const std::uint64_t bounding = [] {
+    const auto hex = proc_field(::getpid(), "status", "CapBnd:");
+    return hex ? std::stoull(*hex, nullptr, 16) : kAllCaps;
+  }();
+  return bounding;
+}
+
+// What the command starts with: the configured ids and groups, and root's
+// capabilities when the uid is 0 (those of an exec as root).
 Credentials first_credentials(const IdentityConfig& config) {
-  Credentials c = Credentials::of(config.uid, config.gid);
+  Credentials c = Credentials::of(config.uid, config.gid, own_bounding_set());
   if (config.groups) {
     c.groups = *config.groups;
     std::sort(c.groups.begin(), c.groups.end());
@@ -255,6 +284,15 @@ Decision CredentialCalls::decision(const arch::SyscallDesc& row, arch::Arch abi)
     return abi == arch::host_arch() ? Decision::trace().in(tracer::Phase::kFixup)
                                     : Decision::allow();
   }
+  // prctl(2): only its capability options stop (a ptrace stop: the
+  // policy's value tests trace), the rest never do.
+  if (row.sys == Sys::prctl) {
+    return abi == arch::host_arch()
+               ? Decision::allow().tracing_values(
+                     0, {PR_CAPBSET_READ, PR_CAPBSET_DROP, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS,
+                         PR_GET_SECUREBITS, PR_SET_SECUREBITS, PR_CAP_AMBIENT})
+               : Decision::allow();
+  }
   if (!ours(row.sys)) return Decision::allow();
   // i386's 16-bit and 32-bit variants (getuid32...) are not decoded:
   // refused rather than let the real ids through. The rest is answered
@@ -262,8 +300,9 @@ Decision CredentialCalls::decision(const arch::SyscallDesc& row, arch::Arch abi)
   return abi == arch::host_arch() ? Decision::notify() : Decision::fail(ENOSYS);
 }
 
-// execve recomputes the capabilities from the ids (capabilities(7)): a
-// user namespace's creator keeps them only as its root. A set-id program
+// execve recomputes the capabilities from the ids (capabilities(7):
+// Credentials::exec): a user namespace's creator keeps them only as its
+// root. A set-id program
 // the guest sees as such is honoured (not as under Debian's fakeroot, whose
 // ids stay what they were): the ids move as the kernel moves them for real
 // root's programs (Credentials::exec). The new image's
@@ -273,17 +312,15 @@ Decision CredentialCalls::decision(const arch::SyscallDesc& row, arch::Arch abi)
 void CredentialCalls::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) {
   const pid_t tgid = tracee.tgid;
   Credentials& c = s_->of(tgid);
-  c.ns_caps = false;
   const SetIds program = set_ids_of_program(*s_, tracee.tid, tgid);
-  c.exec(program.uid, program.gid);
+  const bool secure = c.exec(program.uid, program.gid);
   // In the process's own user namespace, as getuid(2) gives them
   // (create_elf_tables(): from_kuid_munged(cred->user_ns, ...)).
   IdMapper& ids = *s_->ids;
   const auto uid = [&](std::uint32_t v) { return ids.map_out(tgid, IdKind::kUid, v); };
   const auto gid = [&](std::uint32_t v) { return ids.map_out(tgid, IdKind::kGid, v); };
   write_auxv_ids(tracee.tid, memory,
-                 {uid(c.ruid), uid(c.euid), gid(c.rgid), gid(c.egid),
-                  c.euid != c.ruid || c.egid != c.rgid});
+                 {uid(c.ruid), uid(c.euid), gid(c.rgid), gid(c.egid), secure});
 }
 
 // Ids come out through the caller's user namespace and go in through it
@@ -341,8 +378,9 @@ Verdict CredentialCalls::on_entry(tracer::SyscallStop& stop) {
     case Sys::setfsgid:
       return setfs(kGid, c.fsgid, [&](std::uint32_t id) { c.setfsgid(id); });
     case Sys::setgroups: return setgroups(stop, c, ids);
-    case Sys::capget: return capabilities(stop, c, false);
-    case Sys::capset: return capabilities(stop, c, true);
+    case Sys::capget: return capabilities(stop, *s_, false);
+    case Sys::capset: return capabilities(stop, *s_, true);
+    case Sys::prctl: return prctl(stop, c);
     case Sys::chroot: return chroot_to_root(stop, c);
     default: return Verdict::resume();
   }

@@ -81,55 +81,62 @@ bool Credentials::in_group(std::uint32_t gid) const {
   return false;
 }
 
-Credentials Credentials::of(std::uint32_t uid, std::uint32_t gid) {
+Credentials Credentials::of(std::uint32_t uid, std::uint32_t gid, std::uint64_t bounding) {
   Credentials c;
   c.ruid = c.euid = c.suid = c.fsuid = uid;
   c.rgid = c.egid = c.sgid = c.fsgid = gid;
   c.groups = {gid};
+  c.caps.bounding = bounding;
+  if (uid == c.root_uid) c.caps.permitted = c.caps.effective = bounding;
   return c;
 }
 
-// The uid calls drop capabilities when no id is 0 any more (cap_emulate_setxuid,
-// security/commoncap.c): privileged() follows euid, which is what that does
-// for the effective set.
-int Credentials::setuid(std::uint32_t uid) { return Ids{ruid, euid, suid, fsuid, privileged()}.set(uid); }
+// The uid calls ask CAP_SETUID, and then move the capabilities as the ids
+// moved (fix_caps_after_uids); the gid calls ask CAP_SETGID and leave the
+// capabilities alone.
+int Credentials::setuid(std::uint32_t uid) {
+  const std::uint32_t old[3] = {ruid, euid, suid};
+  const int err = Ids{ruid, euid, suid, fsuid, capable(CAP_SETUID)}.set(uid);
+  if (err == 0) fix_caps_after_uids(old[0], old[1], old[2]);
+  return err;
+}
 int Credentials::setreuid(std::uint32_t r, std::uint32_t e) {
-  return Ids{ruid, euid, suid, fsuid, privileged()}.set_re(r, e);
+  const std::uint32_t old[3] = {ruid, euid, suid};
+  const int err = Ids{ruid, euid, suid, fsuid, capable(CAP_SETUID)}.set_re(r, e);
+  if (err == 0) fix_caps_after_uids(old[0], old[1], old[2]);
+  return err;
 }
 int Credentials::setresuid(std::uint32_t r, std::uint32_t e, std::uint32_t s) {
-  return Ids{ruid, euid, suid, fsuid, privileged()}.set_res(r, e, s);
+  const std::uint32_t old[3] = {ruid, euid, suid};
+  const int err = Ids{ruid, euid, suid, fsuid, capable(CAP_SETUID)}.set_res(r, e, s);
+  if (err == 0) fix_caps_after_uids(old[0], old[1], old[2]);
+  return err;
 }
 std::uint32_t Credentials::setfsuid(std::uint32_t uid) {
-  return Ids{ruid, euid, suid, fsuid, privileged()}.set_fs(uid);
+  const std::uint32_t old = Ids{ruid, euid, suid, fsuid, capable(CAP_SETUID)}.set_fs(uid);
+  fix_caps_after_fsuid(old);
+  return old;
 }
-// The gid calls ask CAP_SETGID, held by the same (emulated) root.
-int Credentials::setgid(std::uint32_t gid) { return Ids{rgid, egid, sgid, fsgid, privileged()}.set(gid); }
+int Credentials::setgid(std::uint32_t gid) { return Ids{rgid, egid, sgid, fsgid, capable(CAP_SETGID)}.set(gid); }
 int Credentials::setregid(std::uint32_t r, std::uint32_t e) {
-  return Ids{rgid, egid, sgid, fsgid, privileged()}.set_re(r, e);
+  return Ids{rgid, egid, sgid, fsgid, capable(CAP_SETGID)}.set_re(r, e);
 }
 int Credentials::setresgid(std::uint32_t r, std::uint32_t e, std::uint32_t s) {
-  return Ids{rgid, egid, sgid, fsgid, privileged()}.set_res(r, e, s);
+  return Ids{rgid, egid, sgid, fsgid, capable(CAP_SETGID)}.set_res(r, e, s);
 }
 std::uint32_t Credentials::setfsgid(std::uint32_t gid) {
-  return Ids{rgid, egid, sgid, fsgid, privileged()}.set_fs(gid);
+  return Ids{rgid, egid, sgid, fsgid, capable(CAP_SETGID)}.set_fs(gid);
 }
 
 // setgroups(2) (kernel/groups.c): CAP_SETGID is checked first, then at
 // most NGROUPS_MAX; the list is kept sorted (groups_sort(), for
 // in_group_p's binary search), which getgroups(2) then shows.
 int Credentials::setgroups(std::vector<std::uint32_t> list) {
-  if (!privileged()) return EPERM;
+  if (!capable(CAP_SETGID)) return EPERM;
   if (list.size() > kNgroupsMax) return EINVAL;
   std::sort(list.begin(), list.end());
   groups = std::move(list);
   return 0;
-}
-
-void Credentials::exec(std::optional<std::uint32_t> set_uid, std::optional<std::uint32_t> set_gid) {
-  if (set_uid) euid = *set_uid;
-  if (set_gid) egid = *set_gid;
-  suid = fsuid = euid;
-  sgid = fsgid = egid;
 }
 
 }  // namespace cocoon::syscalls

@@ -355,7 +355,7 @@ class Calls {
     if (!*caps) return Verdict::resume();
     const auto args = xattr_args(stop_);
     if (!args) return Verdict::resume();
-    if (!creds().privileged()) return Verdict::deny(EPERM);
+    if (!creds().capable(CAP_SETFCAP)) return Verdict::deny(EPERM);
     if (!t) return Verdict::deny(t.error());
     auto sx = host_statx(*t);
     if (!sx) return Verdict::deny(sx.error());
@@ -405,7 +405,7 @@ class Calls {
     if (!caps || !*caps) return Verdict::resume();
     const auto found = recorded_caps(t);
     if (!found) return Verdict::resume();
-    if (!creds().privileged()) return Verdict::deny(EPERM);
+    if (!creds().capable(CAP_SETFCAP)) return Verdict::deny(EPERM);
     FileRecord copy = *found->second;
     copy.caps.reset();
     return save(found->first, copy);

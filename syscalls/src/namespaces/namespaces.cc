@@ -62,7 +62,7 @@ Namespaces::Namespaces(std::shared_ptr<NamespaceState> ns, std::shared_ptr<Ident
       clone_flags_(registry, tracer::OnClone::kFresh, tracer::OnClone::kFresh,
                    tracer::OnExec::kKeep) {}
 
-bool Namespaces::admin(pid_t tgid) { return identity_->of(tgid).privileged(); }
+bool Namespaces::admin(pid_t tgid) { return identity_->of(tgid).capable(CAP_SYS_ADMIN); }
 
 // CAP_SYS_ADMIN over the caller's mount namespace, as mount(2) and
 // umount(2) ask (ns_capable(mnt_ns->user_ns)). The run's own mount
@@ -78,7 +78,7 @@ bool Namespaces::mount_admin(pid_t tgid) {
 bool Namespaces::admin_over(pid_t tgid, std::uint32_t target) {
   const Credentials& c = identity_->of(tgid);
   const std::uint32_t mine = ns_->id_of(tgid, NsKind::kUser);
-  if (c.privileged() && ns_->user_ns_covers(mine, target)) return true;
+  if (c.capable(CAP_SYS_ADMIN) && ns_->user_ns_covers(mine, target)) return true;
   for (std::uint32_t u = target; u != 0;) {
     const UserNs* n = ns_->user_ns(u);
     if (n == nullptr) return false;
@@ -128,11 +128,11 @@ Verdict Namespaces::unshare(tracer::SyscallStop& stop) {
   const auto [euid, egid] = owner.value_or(std::pair{kOverflowId, kOverflowId});
   ns_->unshare(tgid, kinds, euid, egid);
   if (new_user) {
-    ns_->user_ns(ns_->id_of(tgid, NsKind::kUser))->owner_privileged = c.privileged();
+    ns_->user_ns(ns_->id_of(tgid, NsKind::kUser))->owner_privileged = c.capable(CAP_SETUID);
     // The ids stay (they read as the overflow id until a map says
     // otherwise); every capability in the new namespace
     // (user_namespaces(7)).
-    c.ns_caps = true;
+    c.enter_user_ns();
   }
   tracer::module_logger("syscalls")->debug("{}: unshare({:#x})", tgid, kinds);
   return Verdict::skip(0);
@@ -169,8 +169,8 @@ void Namespaces::on_clone(const tracer::Tracee& parent, const tracer::Tracee& ch
   const auto owner = owner_ids(parent.tgid, c).value_or(std::pair{kOverflowId, kOverflowId});
   ns_->clone(parent.tgid, child.tgid, kinds, owner.first, owner.second);
   if (kinds & CLONE_NEWUSER) {
-    ns_->user_ns(ns_->id_of(child.tgid, NsKind::kUser))->owner_privileged = c.privileged();
-    c.ns_caps = true;
+    ns_->user_ns(ns_->id_of(child.tgid, NsKind::kUser))->owner_privileged = c.capable(CAP_SETUID);
+    c.enter_user_ns();
     identity_->creds.set(child.tgid, c);
   }
 }
@@ -200,7 +200,7 @@ Verdict Namespaces::setns(tracer::SyscallStop& stop) {
   const std::uint32_t owner = *kind == NsKind::kUser ? id : ns_->owner_of(*kind, id);
   if (!admin_over(tgid, owner)) return Verdict::deny(EPERM);
   ns_->join(tgid, *kind, id);
-  if (*kind == NsKind::kUser) identity_->of(tgid).ns_caps = true;
+  if (*kind == NsKind::kUser) identity_->of(tgid).enter_user_ns();
   return Verdict::skip(0);
 }
 

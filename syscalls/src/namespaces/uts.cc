@@ -63,7 +63,7 @@ bool Uts::privileged(const tracer::SyscallStop& stop) const {
     const std::uint32_t owner = ns_->owner_of(NsKind::kUts, ns_->id_of(tgid, NsKind::kUts));
     if (!ns_->user_ns_covers(ns_->id_of(tgid, NsKind::kUser), owner)) return false;
   }
-  if (identity_) return identity_->of(tgid).privileged();
+  if (identity_) return identity_->of(tgid).capable(CAP_SYS_ADMIN);
   return ::geteuid() == 0;
 }
 

@@ -17,6 +17,7 @@
 #include "cocoon/tracer/scratch.h"
 #include "cocoon/tracer/tracee.h"
 #include "exec/exec_script.h"
+#include "exec/loader_cmdline.h"
 #include "path_effects.h"
 #include "guard/proc_outsiders.h"
 #include "symlink_entry.h"
@@ -296,6 +297,7 @@ int Paths::plan_program(tracer::SyscallStop& stop, const arch::PathSpec& a,
   auto plan = plan_exec(*view_, stop.tracee.tid, tgid, r, execfn);
   if (!plan) return plan.error();
   t.exec_plan = std::move(*plan);
+  if (LoaderCmdlines* cmdlines = view_->loader_cmdlines()) cmdlines->planned(tgid, t.exec_plan->loader);
   if (!t.exec_plan->exe_guest.empty()) {
     exe_.set(tgid, {t.exec_plan->exe_host, t.exec_plan->exe_guest});
   }

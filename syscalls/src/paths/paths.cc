@@ -79,7 +79,7 @@ Verdict Paths::chroot(tracer::SyscallStop& stop) const {
   if (!r) return Verdict::deny(r.error());
   if (r->kind == vfs::EntryKind::kMissing) return Verdict::deny(ENOENT);
   if (r->kind != vfs::EntryKind::kDirectory) return Verdict::deny(ENOTDIR);
-  if (r->guest.str() == "/" && identity_ && identity_->of(stop.tracee.tgid).privileged()) {
+  if (r->guest.str() == "/" && identity_ && identity_->of(stop.tracee.tgid).capable(CAP_SYS_CHROOT)) {
     return Verdict::skip(0);
   }
   return Verdict::deny(EPERM);

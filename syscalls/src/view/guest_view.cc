@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <string_view>
 
+#include "exec/loader_cmdline.h"
 #include "pids/pid_namespace.h"
 #include "proc_path.h"
 
@@ -239,6 +240,11 @@ std::string GuestView::to_guest(const std::string& host, pid_t tgid) const {
     return g->str();
   }
   return "(unreachable)" + host;
+}
+
+void GuestView::set_loader_cmdlines(std::shared_ptr<LoaderCmdlines> cmdlines) {
+  loader_cmdlines_ = cmdlines;
+  add_overlay(std::move(cmdlines));
 }
 
 }  // namespace cocoon::syscalls

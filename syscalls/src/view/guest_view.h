@@ -24,6 +24,7 @@
 namespace cocoon::syscalls {
 
 class NamespaceState;
+class LoaderCmdlines;
 class PidNamespace;
 
 // What the emulated namespaces change in a process's view (--namespaces,
@@ -120,6 +121,11 @@ class GuestView {
   // the process's name); empty: the exec names ld.so.
   void set_exec_name_prefix(std::string prefix) { exec_name_prefix_ = std::move(prefix); }
   const std::string& exec_name_prefix() const { return exec_name_prefix_; }
+  // /proc/PID/cmdline of the programs started so (exec/loader_cmdline.h):
+  // one of the overlays, told by Paths how each exec starts its program;
+  // null without a scratch directory.
+  void set_loader_cmdlines(std::shared_ptr<LoaderCmdlines> cmdlines);
+  LoaderCmdlines* loader_cmdlines() const { return loader_cmdlines_.get(); }
   // Where mounts made at run time (an emulated mount namespace's tmpfs) get
   // their directories, and placeholders (empty: none can be made).
   void set_runtime_dir(std::string dir) { runtime_dir_ = std::move(dir); }
@@ -139,6 +145,7 @@ class GuestView {
   std::string socket_link_dir_;
   std::string runtime_dir_;
   std::string exec_name_prefix_;
+  std::shared_ptr<LoaderCmdlines> loader_cmdlines_;
 };
 
 }  // namespace cocoon::syscalls

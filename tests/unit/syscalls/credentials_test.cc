@@ -19,22 +19,32 @@ TEST(Credentials, RootSetuidSetsAllFour) {
   EXPECT_EQ(c.euid, 1000u);
   EXPECT_EQ(c.suid, 1000u);
   EXPECT_EQ(c.fsuid, 1000u);
-  EXPECT_FALSE(c.privileged());
+  EXPECT_FALSE(c.capable(CAP_SETUID));
+  EXPECT_EQ(c.caps.permitted, 0u);
   EXPECT_EQ(c.setuid(0), EPERM);  // no way back
   EXPECT_EQ(c.setuid(X), EINVAL);
 }
 
 // In a user namespace root is whoever its 0 maps to (root_uid), not uid 0
-// of the first namespace; with no 0 mapped, nobody is.
+// of the first namespace; with no 0 mapped, nobody is: an exec there
+// gives capabilities to root_uid alone.
 TEST(Credentials, RootIsTheNamespacesRootUid) {
   Credentials c = Credentials::of(65534, 65534);
-  EXPECT_FALSE(c.privileged());
-  c.root_uid = 65534;
-  EXPECT_TRUE(c.privileged());
+  EXPECT_FALSE(c.capable(CAP_SETUID));
+  c.enter_user_ns();  // unshare(CLONE_NEWUSER): every capability there
+  EXPECT_TRUE(c.capable(CAP_SETUID));
+  c.root_uid = kNoRootUid;
+  c.exec(std::nullopt, std::nullopt);  // lost at exec: not its root
+  EXPECT_FALSE(c.capable(CAP_SETUID));
+  c.enter_user_ns();
+  c.root_uid = 65534;  // its uid_map makes it root there
+  c.exec(std::nullopt, std::nullopt);
+  EXPECT_TRUE(c.capable(CAP_SETUID));
   EXPECT_TRUE(c.fs_privileged());
   Credentials first_root = Credentials::of(0, 0);
   first_root.root_uid = kNoRootUid;
-  EXPECT_FALSE(first_root.privileged());
+  first_root.exec(std::nullopt, std::nullopt);
+  EXPECT_FALSE(first_root.capable(CAP_SETUID));
   EXPECT_EQ(first_root.setuid(5), EPERM);
 }
 
@@ -95,8 +105,10 @@ TEST(Credentials, FsuidDropsTheFilesystemCapabilities) {
   Credentials r = Credentials::of(0, 0);
   EXPECT_TRUE(r.fs_privileged());
   EXPECT_EQ(r.setfsuid(1000), 0u);
-  EXPECT_TRUE(r.privileged());
+  EXPECT_TRUE(r.capable(CAP_SETUID));
   EXPECT_FALSE(r.fs_privileged());
+  // CAP_FS_SET's bits, as Linux 6.18 clears them from CapEff.
+  EXPECT_EQ(r.caps.effective ^ r.caps.permitted, 0x10800021full);
   EXPECT_EQ(r.setfsuid(0), 1000u);
   EXPECT_TRUE(r.fs_privileged());
   EXPECT_TRUE(r.in_group(0));
@@ -147,7 +159,7 @@ TEST(Credentials, ExecOfASetIdProgramTakesItsOwner) {
   EXPECT_EQ(c.euid, 0u);
   EXPECT_EQ(c.suid, 0u);
   EXPECT_EQ(c.fsuid, 0u);
-  EXPECT_TRUE(c.privileged());
+  EXPECT_TRUE(c.capable(CAP_SETUID));
   EXPECT_EQ(c.rgid, 1000u);
   EXPECT_EQ(c.egid, 50u);
   EXPECT_EQ(c.sgid, 50u);

@@ -63,6 +63,8 @@ class InUserNamespace : public testing::Test {
     user->uid_map = parse_id_map("0 65534 1");
     user->gid_map = parse_id_map("0 65534 1");
     identity_->ids = std::make_shared<UserNsIds>(ns_);
+    // Every capability in the namespace it made, as Namespaces gives them.
+    identity_->of(me_).enter_user_ns();
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 

@@ -81,8 +81,10 @@ struct Decision {
   // and reaches the handler's on_entry even when `action` allows the other
   // values, which keep `action` without a stop (TIOCSTI refused, F_SETOWN
   // checked, every other ioctl and fcntl untraced: docs/threat-model.md).
-  // Tested after the refusal of bits above.
-  static constexpr std::size_t kMaxValues = 4;
+  // Tested after the refusal of bits above. Eight: prctl(2)'s capability
+  // options are seven (identity's CredentialCalls); each value is two
+  // filter instructions on its row's leaf only.
+  static constexpr std::size_t kMaxValues = 8;
   std::int8_t value_arg = -1;
   std::uint8_t refuse_count = 0;
   std::uint8_t trace_count = 0;
