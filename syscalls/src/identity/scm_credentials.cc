@@ -1,5 +1,6 @@
 #include "scm_credentials.h"
 
+#include <linux/capability.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -69,9 +70,9 @@ std::expected<struct ucred, int> ScmCredentials::checked(pid_t tgid, const struc
   const auto gid = s_->ids->map_in(tgid, IdKind::kGid, claim.gid);
   if (!uid || !gid) return std::unexpected(EINVAL);
   const Credentials& c = s_->of(tgid);
-  const bool pid_ok = claim.pid == pid_seen_by(*s_, tgid, tgid) || c.privileged();
-  const bool uid_ok = one_of(*uid, c.ruid, c.euid, c.suid) || c.privileged();
-  const bool gid_ok = one_of(*gid, c.rgid, c.egid, c.sgid) || c.privileged();
+  const bool pid_ok = claim.pid == pid_seen_by(*s_, tgid, tgid) || c.capable(CAP_SYS_ADMIN);
+  const bool uid_ok = one_of(*uid, c.ruid, c.euid, c.suid) || c.capable(CAP_SETUID);
+  const bool gid_ok = one_of(*gid, c.rgid, c.egid, c.sgid) || c.capable(CAP_SETGID);
   if (!pid_ok || !uid_ok || !gid_ok) return std::unexpected(EPERM);
   return ucred{tgid, real_uid_, real_gid_};
 }

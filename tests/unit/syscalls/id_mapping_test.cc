@@ -316,6 +316,7 @@ TEST_F(SentCredentials, TheNamespacesRootMayNameAnyMappedIdAndTheKernelGetsTheRe
 // one of its real, effective or saved ids only (scm_check_creds()).
 TEST_F(SentCredentials, AnUnprivilegedSenderNamesOnlyItsOwnPidAndIds) {
   identity_->ids = std::make_shared<FirstNsIds>();
+  identity_->of(me_) = Credentials::of(kNobody, kNobody);  // no capability
   EXPECT_EQ(sent({me_, kNobody, kNobody}), real_shown_);
   EXPECT_EQ(sent({me_, 4242, kNobody}), "errno " + std::to_string(EPERM));
   EXPECT_EQ(sent({me_, kNobody, 4242}), "errno " + std::to_string(EPERM));
