@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cocoon/arch/kernel.h"
 #include "cocoon/arch/regs.h"
 
 namespace cocoon::arch {
@@ -141,9 +142,7 @@ bool SyscallRegs::can_set_arg0() {
     return v != nullptr && *v == '1';
   }();
   if (forced_off) return false;
-  if constexpr (host_arch() != Arch::kRiscv64) return true;
-  static const bool ok = kernel_at_least(6, 16);
-  return ok;
+  return arch::can_set_arg0(kernel_features(), host_arch());
 }
 
 std::expected<void, int> SyscallRegs::store(pid_t tid) {

@@ -10,6 +10,7 @@
 #include <ostream>
 #include <vector>
 
+#include "cocoon/arch/kernel.h"
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/syscalls/handlers.h"
 #include "cocoon/tracer/dispatch.h"
@@ -107,6 +108,11 @@ std::expected<std::vector<OwnedFd>, std::string> take_locks(const std::vector<st
 }  // namespace
 
 std::expected<int, std::string> run_session(const Session& given) {
+  // A kernel that lacks what the run needs is refused before anything
+  // starts, in one line naming the feature (arch/kernel.h).
+  if (auto missing = arch::missing_for_run(arch::kernel_features(), given.tracer.use_seccomp)) {
+    return std::unexpected(*missing);
+  }
   Session session = given;
   session.view = effective(given.view);
   // First: the view, the identity state and the handlers keep per-process

@@ -33,12 +33,13 @@ archive_uri() {  # main|security
   echo "${uri%/}"
 }
 
-# apt_root DEBARCH SUITE...: writes CACHE/apt/DEBARCH-SUITE (first suite
-# names it) and prints the path of its apt.conf. The -security suite of a
-# release is added when the host's sources have a security archive.
+# apt_root DEBARCH SUITE [SECURITY]: writes CACHE/apt/DEBARCH-SUITE (with
+# -main appended when SECURITY is "no") and prints the path of its apt.conf.
+# The -security suite of a release is added unless SECURITY is "no".
 apt_root() {
-  local debarch=$1 suite=$2 root main sec s
+  local debarch=$1 suite=$2 security=${3:-yes} root main sec
   root=$CACHE/apt/$debarch-$suite
+  [[ $security == no ]] && root+=-main
   main=$(archive_uri main)
   sec=$(archive_uri security)
   mkdir -p "$root/etc/apt/apt.conf.d" "$root/etc/apt/preferences.d" \
@@ -49,7 +50,7 @@ apt_root() {
     echo "deb [signed-by=$keyring] $main $suite main"
     case $suite in
       sid|unstable|experimental|*-backports) ;;
-      *) echo "deb [signed-by=$keyring] $sec $suite-security main" ;;
+      *) [[ $security == no ]] || echo "deb [signed-by=$keyring] $sec $suite-security main" ;;
     esac
   } >"$root/etc/apt/sources.list"
   cat >"$root/apt.conf" <<EOF
@@ -76,43 +77,64 @@ fetch_target() {
     return 0
   fi
   mkdir -p "$dir" "$CACHE/debs"
-  local conf log=$dir/apt.log
-  conf=$(apt_root "$debarch" "$suite")
+  local log=$dir/apt.log security
+  : >"$log"
+  # The -security archive's index can list packages its pool does not
+  # serve (bullseye-security's arm64 kernel and busybox answered 404 here on
+  # 2026-12-06, its amd64 ones did not): then the release's own packages.
+  for security in yes no; do
+    download_packages "$(apt_root "$debarch" "$suite" "$security")" "$debarch" "$suite" "$want" "$log" &&
+      break
+    [[ $security == no ]] && return 1
+    echo "  (Debian $suite-security's $debarch packages could not be downloaded; trying $suite's own)" >&2
+  done
+  unpack_target "$dir" "$debarch"
+}
+
+# download_packages APT_CONF DEBARCH SUITE VERSION_RE LOG: resolves the
+# suite's kernel and downloads it and busybox-static into CACHE/debs; sets
+# KPKG, KVER and KBIN (the package holding the image).
+download_packages() {
+  local conf=$1 debarch=$2 suite=$3 want=$4 log=$5
   # A partial failure (one index of a mirror in sync) is tolerated as long as
   # the packages resolve; apt's messages are shown if they do not.
-  if ! APT_CONFIG=$conf apt-get -q update >"$log" 2>&1; then
+  if ! APT_CONFIG=$conf apt-get -q update >>"$log" 2>&1; then
     echo "  (apt-get update for $debarch $suite reported errors; see $log)" >&2
   fi
-  local meta=linux-image-$debarch kpkg
-  kpkg=$(APT_CONFIG=$conf apt-cache depends "$meta" 2>/dev/null |
+  local meta=linux-image-$debarch
+  KPKG=$(APT_CONFIG=$conf apt-cache depends "$meta" 2>/dev/null |
     awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
-  if [[ -z $kpkg ]]; then
+  if [[ -z $KPKG ]]; then
     echo "cannot resolve $meta in Debian $suite ($debarch): no network, or the archive's index is unusable" >&2
     grep -E '^(E|W|Err):' "$log" | head -5 >&2
     return 1
   fi
-  local kver
-  kver=$(APT_CONFIG=$conf apt-cache show "$kpkg" | awk '/^Version:/ { print $2; exit }')
-  if ! kernel_version_ok "$kver" "$want"; then
-    echo "Debian $suite ships $kpkg ($kver) for $debarch, not a kernel matching '$want'" >&2
+  KVER=$(APT_CONFIG=$conf apt-cache show "$KPKG" | awk '/^Version:/ { print $2; exit }')
+  if ! kernel_version_ok "$KVER" "$want"; then
+    echo "Debian $suite ships $KPKG ($KVER) for $debarch, not a kernel matching '$want'" >&2
     return 1
   fi
   # From Debian 7.x (sid) the image itself is in linux-binary-ABI, a
   # dependency of linux-image-ABI.
-  local kbin
-  kbin=$(APT_CONFIG=$conf apt-cache depends "$kpkg" 2>/dev/null |
+  KBIN=$(APT_CONFIG=$conf apt-cache depends "$KPKG" 2>/dev/null |
     awk '$1 == "Depends:" && $2 ~ /^linux-binary-[0-9]/ { print $2; exit }')
-  local work
-  work=$(mktemp -d "$CACHE/debs/.extract.XXXXXX")
+  KBIN=${KBIN:-$KPKG}
   # apt-get download writes into the current directory.
-  if ! (cd "$CACHE/debs" && APT_CONFIG=$conf apt-get -q download "${kbin:-$kpkg}" busybox-static) >>"$log" 2>&1; then
-    echo "apt-get download ${kbin:-$kpkg} busybox-static ($debarch, $suite) failed:" >&2
-    tail -5 "$log" >&2
-    rm -rf "$work"
+  if ! (cd "$CACHE/debs" && APT_CONFIG=$conf apt-get -q download "$KBIN" busybox-static) >>"$log" 2>&1; then
+    echo "apt-get download $KBIN busybox-static ($debarch, $suite) failed:" >&2
+    grep -E '^(E|Err):' "$log" | tail -3 >&2
     return 1
   fi
+}
+
+# unpack_target DIR DEBARCH: the kernel image and busybox out of the .debs
+# download_packages fetched (KPKG, KVER, KBIN).
+unpack_target() {
+  local dir=$1 debarch=$2 kpkg=$KPKG kver=$KVER kbin=$KBIN
+  local work
+  work=$(mktemp -d "$CACHE/debs/.extract.XXXXXX")
   local kdeb bdeb
-  kdeb=$(ls -t "$CACHE/debs/${kbin:-$kpkg}_"*"_$debarch.deb" | head -1)
+  kdeb=$(ls -t "$CACHE/debs/${kbin}_"*"_$debarch.deb" | head -1)
   bdeb=$(ls -t "$CACHE/debs/busybox-static_"*"_$debarch.deb" | head -1)
   dpkg-deb -x "$kdeb" "$work/k"
   dpkg-deb -x "$bdeb" "$work/b"

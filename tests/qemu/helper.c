@@ -11,6 +11,10 @@
 //                                      with '^': one "pid cmdline" line
 //                                      each, or their count with -c.
 //                                      Exit status 0 if any matched.
+//   helper landlock-abi                this kernel's Landlock ABI, asked
+//                                      directly (landlock_create_ruleset
+//                                      with LANDLOCK_CREATE_RULESET_VERSION);
+//                                      0 without Landlock.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int asuser(int argc, char** argv) {
@@ -86,9 +91,16 @@ static int pgrep(int argc, char** argv) {
   return matched ? 0 : 1;
 }
 
+static int landlock_abi(void) {
+  long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1UL /* ..._VERSION */);
+  printf("%ld\n", abi > 0 ? abi : 0);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "landlock-abi") == 0) return landlock_abi();
   if (argc >= 2 && strcmp(argv[1], "asuser") == 0) return asuser(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "pgrep") == 0) return pgrep(argc, argv);
-  fprintf(stderr, "usage: helper asuser UID GID CMD... | helper pgrep [-c] PATTERN\n");
+  fprintf(stderr, "usage: helper asuser UID GID CMD... | helper pgrep [-c] PATTERN | helper landlock-abi\n");
   return 2;
 }

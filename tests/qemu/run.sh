@@ -6,9 +6,11 @@
 #
 #   tests/qemu/run.sh [OPTIONS] [TARGET...]      (default: every target)
 #
-# TARGETs (arch.kernel): aarch64.6.1 aarch64.6.12 riscv64.6.12 riscv64.sid
-#   x86_64.6.1 x86_64.6.12 — riscv64.sid is Debian unstable's kernel, the
-#   one Debian kernel >= 6.16 (PTRACE_SET_SYSCALL_INFO) for riscv64.
+# TARGETs (arch.kernel): aarch64.5.10 aarch64.6.1 aarch64.6.12 riscv64.6.12
+#   riscv64.sid x86_64.5.10 x86_64.6.1 x86_64.6.12 — 5.10 is Debian 11's
+#   (bullseye) kernel: no Landlock, no WAIT_KILLABLE_RECV; riscv64.sid is
+#   Debian unstable's kernel, the one Debian kernel >= 6.16
+#   (PTRACE_SET_SYSCALL_INFO) for riscv64.
 # OPTIONS:
 #   --build-root DIR  static builds in DIR/ARCH, boot files and results in
 #                     DIR/qemu (default: build/cross)
@@ -34,7 +36,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-all_targets=(aarch64.6.1 aarch64.6.12 riscv64.6.12 riscv64.sid x86_64.6.1 x86_64.6.12)
+all_targets=(aarch64.5.10 aarch64.6.1 aarch64.6.12 riscv64.6.12 riscv64.sid x86_64.5.10 x86_64.6.1 x86_64.6.12)
 build_root=$repo/build/cross
 CACHE=${COCOON_QEMU_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/cocoon-qemu}
 build=1
@@ -86,12 +88,14 @@ target_spec() {
     *) return 1 ;;
   esac
   case $kernel in
+    5.10) SUITE=bullseye WANT='^5\.10\.' ;;
     6.1) SUITE=bookworm WANT='^6\.1\.' ;;
     6.12) SUITE=trixie WANT='^6\.12\.' ;;
     sid) SUITE=sid WANT='at least 6.16' ;;
     *) return 1 ;;
   esac
-  [[ $ARCH == riscv64 && $SUITE == bookworm ]] && return 1  # bookworm has no riscv64
+  # bullseye and bookworm have no riscv64.
+  [[ $ARCH == riscv64 && $SUITE == b* ]] && return 1
   return 0
 }
 

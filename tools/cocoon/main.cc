@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cocoon/arch/arch.h"
+#include "cocoon/arch/kernel.h"
 #include "cocoon/syscalls/session.h"
 #include "front_ends.h"
 #include "logging.h"
@@ -202,6 +203,15 @@ int syscalls_command(const Options& o) {
   return 0;
 }
 
+// What this kernel gives: 0 when cocoon runs here (with seccomp), else 125.
+int doctor_command() {
+  const auto& kernel = cocoon::arch::kernel_features();
+  for (const std::string& line : cocoon::arch::describe_kernel(kernel, cocoon::arch::host_arch())) {
+    std::cout << line << '\n';
+  }
+  return cocoon::arch::missing_for_run(kernel, true) ? 125 : 0;
+}
+
 // Front ends with other programs' command lines, each taking argv without
 // its own name.
 struct FrontEnd {
@@ -325,6 +335,9 @@ int main(int argc, char** argv) {
   auto* mounts = app.add_subcommand("mounts", "Print the guest's mount table the options make");
   add_view_options(mounts, o);
 
+  auto* doctor = app.add_subcommand("doctor", "Print what this kernel gives cocoon and what "
+                                              "that means for a run (docs/kernels.md)");
+
   const auto front_ends = add_front_end_commands(app);
 
   if (auto status = parse(app, argc, argv)) return *status;
@@ -335,5 +348,6 @@ int main(int argc, char** argv) {
   if (run->parsed()) return run_command(o);
   if (trace->parsed()) return cocoon::tools::trace_main(o.session, trace_opts);
   if (mounts->parsed()) return mounts_command(o);
+  if (doctor->parsed()) return doctor_command();
   return syscalls_command(o);
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 
+#include "cocoon/arch/kernel.h"
 #include "cocoon/tracer/launcher.h"
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/seccomp_filter.h"
@@ -101,7 +102,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
 
 bool Tracer::notifies() const {
   return options_.notify && !options_.observer && arch::can_restart_interrupted_syscalls() &&
-         dispatcher_.policy().notifies();
+         arch::can_notify(arch::kernel_features()) && dispatcher_.policy().notifies();
 }
 
 // A signal that interrupted a notified call before the notifier received

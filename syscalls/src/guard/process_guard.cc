@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "cocoon/arch/kernel.h"
 #include "cocoon/tracer/tracee.h"
 #include "proc_fields.h"
 
@@ -142,7 +143,8 @@ bool may_send_for(pid_t guest, pid_t self) {
 // before 6.9 the process's (a thread that unshared its table is then
 // looked up in the leader's).
 std::expected<int, int> take_fd(const tracer::Tracee& t, int fd) {
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, t.tid, t.tid == t.tgid ? 0 : kPidfdThread));
+  const bool thread = t.tid != t.tgid && arch::kernel_features().pidfd_thread;
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, t.tid, thread ? kPidfdThread : 0));
   if (pidfd < 0 && t.tgid > 0) pidfd = static_cast<int>(syscall(SYS_pidfd_open, t.tgid, 0));
   if (pidfd < 0) return std::unexpected(errno);
   const int copy = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));

@@ -6,6 +6,8 @@
 
 #include <cerrno>
 
+#include "cocoon/arch/kernel.h"
+
 namespace cocoon::syscalls {
 namespace {
 
@@ -22,9 +24,10 @@ int pidfd_open(pid_t pid, unsigned flags) {
 
 int GuestFds::pidfd(pid_t tid, pid_t tgid) {
   if (auto it = pidfds_.find(tid); it != pidfds_.end()) return it->second.fd;
-  int fd = pidfd_open(tid, kPidfdThread);
   // Before 6.9 only a leader has a pidfd, and its fd table is the one a
   // thread uses only when it shares it: a thread goes through /proc.
+  errno = EINVAL;
+  int fd = arch::kernel_features().pidfd_thread ? pidfd_open(tid, kPidfdThread) : -1;
   if (fd < 0 && errno == EINVAL && tid == tgid) fd = pidfd_open(tid, 0);
   // Remembered: a pidfd, or a refusal that will not change for this task
   // (EINVAL: no thread pidfds; ENOSYS, EPERM). Not a passing failure

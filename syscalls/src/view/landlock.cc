@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "cocoon/arch/kernel.h"
+
 namespace cocoon::syscalls {
 namespace {
 
@@ -67,12 +69,11 @@ std::expected<Landlock, std::string> make_landlock(const vfs::MountTable* table,
                                                    const std::vector<std::string>& readable,
                                                    bool abstract_scope) {
   Landlock out;
-  const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
-  if (abi < 1) {
-    out.missing = std::string("this kernel has no Landlock (") + std::strerror(errno) + ")";
+  out.abi = arch::kernel_features().landlock_abi;
+  if (out.abi < 1) {
+    out.missing = "this kernel has no Landlock (Linux 5.13)";
     return out;
   }
-  out.abi = static_cast<int>(abi);
   const std::uint64_t handled = table != nullptr ? handled_for(out.abi) : 0;
   RulesetAttr attr;
   attr.handled_access_fs = handled;

@@ -1,0 +1,91 @@
+# The kernel probe (docs/kernels.md): `cocoon doctor` on this host, and
+# runs on this kernel with features turned off in the probe's answer
+# (COCOON_TEST_KERNEL), which take the fallbacks an older kernel would: a
+# missing requirement refused in one line before the command runs, no
+# Landlock said at startup, no WAIT_KILLABLE_RECV no listener. The qemu
+# cases run doctor on the real 5.10 (tests/qemu/cases.sh).
+source "$(dirname "$0")/lib.sh" "$@"
+RUN_PREFIX=("${AS_NOBODY[@]}")
+# Where the guest (nobody) writes.
+W=$TMP/w
+mkdir -p "$W"
+chmod 1777 "$W"
+
+run_native "${AS_NOBODY[@]}" "$COCOON" doctor
+assert_status 0 "cocoon doctor"
+assert_match $'^kernel '"$(uname -r)"' \(x86_64\), as probed:' "$OUT" "doctor names this kernel"
+assert_match $'\nPTRACE_GET_SYSCALL_INFO +yes ' "$OUT" "doctor: PTRACE_GET_SYSCALL_INFO"
+# This host's Landlock ABI, asked directly (landlock_create_ruleset(2)).
+abi=$(python3 -c 'import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+print(max(libc.syscall(444, None, 0, 1), 0))')
+if ((abi > 0)); then
+  assert_match $'\nlandlock +yes  ABI '"$abi"':' "$OUT" "doctor: Landlock ABI $abi, as the kernel says"
+else
+  assert_match $'\nlandlock +no ' "$OUT" "doctor: no Landlock, as the kernel says"
+fi
+assert_match $'\ncocoon runs on this kernel\\.$' "$OUT" "doctor's verdict"
+[[ -z $ERR ]] || fail "doctor wrote on stderr: $ERR"
+
+COCOON_TEST_KERNEL=landlock run_native "$COCOON" doctor
+assert_match $'\nlandlock +no   \\(Linux 5\\.13\\) a view .* path rewriting alone' "$OUT" \
+  "doctor without Landlock says what that means"
+
+# A kernel without PTRACE_GET_SYSCALL_INFO: refused before anything runs.
+COCOON_TEST_KERNEL=get_syscall_info cocoon_run -- sh -c "touch $W/ran"
+assert_status 125 "no PTRACE_GET_SYSCALL_INFO: refused"
+assert_cocoon_message "no PTRACE_GET_SYSCALL_INFO \\(Linux 5\\.3\\)" "the refusal names the feature"
+[[ ! -e $W/ran ]] || fail "the command ran although cocoon refused"
+pass "the command did not run"
+cocoon_run -- sh -c "touch $W/ran"
+[[ -e $W/ran ]] || fail "the command cannot leave its mark (test bug)"
+pass "without COCOON_TEST_KERNEL the same command runs"
+COCOON_TEST_KERNEL=get_syscall_info run_native "$COCOON" doctor
+assert_status 125 "doctor on such a kernel"
+assert_match $'\ncocoon cannot run on this kernel: ' "$OUT" "doctor's verdict on such a kernel"
+
+# No seccomp filter: only --no-seccomp runs.
+COCOON_TEST_KERNEL=seccomp_filter cocoon_run -- echo hi
+if [[ $MODE == seccomp ]]; then
+  assert_status 125 "no seccomp filter: a filtering run is refused"
+  assert_cocoon_message "no seccomp filter.*--no-seccomp" "the refusal says --no-seccomp"
+else
+  assert_status 0 "no seccomp filter: --no-seccomp runs"
+  assert_eq hi "$OUT" "--no-seccomp without a seccomp filter"
+fi
+
+# No Landlock: a view runs, and cocoon says at startup, in one line, that
+# it is held by path rewriting alone.
+mkdir -p "$TMP/mnt"
+echo inside >"$TMP/mnt/f"
+chmod -R a+rX "$TMP"
+COCOON_TEST_KERNEL=landlock cocoon_run -b "$TMP/mnt:/mnt" -- cat /mnt/f
+assert_status 0 "no Landlock: a run with a bind"
+assert_eq inside "$OUT" "no Landlock: the bind is seen"
+assert_match 'no Landlock \(Linux 5\.13\).*path rewriting alone' "$ERR" "no Landlock: said at startup"
+[[ $(grep -c '' <<<"$ERR") == 1 ]] || fail "more than one line on stderr: $ERR"
+cocoon_run -b "$TMP/mnt:/mnt" -- cat /mnt/f
+[[ -z $ERR ]] || fail "with Landlock, something on stderr: $ERR"
+pass "with Landlock, nothing on stderr"
+
+# No WAIT_KILLABLE_RECV: the identity calls stop instead of being notified
+# (x86-64 with the filter), with the same answers. Whether cocoon holds a
+# notification listener shows in its descriptors (root reads them).
+listeners() {  # ENV...: cocoon -0 in the background; sets LISTENERS
+  env "$@" "${AS_NOBODY[@]}" "$COCOON" run "${MODE_FLAGS[@]}" -0 -- \
+    sh -c "stat -c %u / >$W/uid.tmp; mv $W/uid.tmp $W/uid; exec sleep 3.$MARK" &
+  local pid=$!
+  wait_for 10 test -s "$W/uid" || fail "the guest did not start"
+  LISTENERS=$(ls -l "/proc/$pid/fd" 2>/dev/null | grep -c 'seccomp notify')
+  wait "$pid"
+  assert_eq 0 "$(cat "$W/uid")" "-0: stat says root owns / ($*)"
+  rm -f "$W/uid"
+}
+want=0
+[[ $MODE == seccomp && $(uname -m) == x86_64 ]] && want=1
+listeners COCOON_TEST_KERNEL=
+assert_eq "$want" "$LISTENERS" "a listener where the kernel has every feature"
+listeners COCOON_TEST_KERNEL=wait_killable_recv
+assert_eq 0 "$LISTENERS" "no listener without WAIT_KILLABLE_RECV"
+
+finish
