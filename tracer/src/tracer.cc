@@ -26,7 +26,8 @@ Tracer::Tracer(TracerOptions options, HandlerList handlers,
     : options_(options),
       registry_(registry ? std::move(registry) : std::make_shared<ProcessRegistry>()),
       dispatcher_(attach_observer(std::move(handlers), options_.observer.get())),
-      kill_switch_(std::make_unique<KillSwitch>()) {
+      kill_switch_(std::make_unique<KillSwitch>()),
+      ptrace_options_(ptrace_options()) {
   if (options_.observer) options_.observer->set_registry(*registry_);
 }
 
@@ -41,7 +42,6 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   placement_ = std::make_unique<Placement>(options_.cpu_placement, mu_, tracees_);
 
   dispatcher_.on_start(*this);
-  ptrace_options_ = ptrace_options();
   LaunchSpec spec;
   spec.argv = argv;
   spec.cwd = options_.cwd;
