@@ -29,6 +29,20 @@ pass "TRACEME, exec's SIGTRAP, PEEKUSER/GETREGS/GETREGSET, SETOPTIONS, WNOHANG, 
 # not an empty one.
 assert_match "stage2 entry: [0-9]+" "$OUT" "syscall-entry stops name the tracee's calls"
 
+# A tracer as strace -f is one (tests/guests/seizer.c): PTRACE_SEIZE of a
+# child that stopped itself, INTERRUPT, SIGCONT, LISTEN at its group-stop,
+# PTRACE_GET_SYSCALL_INFO at each syscall stop, the fork event and the
+# grandchild auto-attached (PTRACE_EVENT_STOP), both exit events and
+# deaths, and the attach rules' refusals.
+[[ -x $GUESTS/seizer ]] || fail "no seizer guest beside ptracer"
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/seizer"
+[[ $STATUS == 0 ]] || fail "the seizer guest fails natively ($STATUS): $ERR"
+seize_native=$OUT
+assert_match "fork event" "$seize_native" "natively the seizer sees its child's fork"
+cocoon_run -- "$GUESTS/seizer"
+assert_status 0 "the seizer guest under cocoon"
+assert_eq "$seize_native" "$OUT" "SEIZE, INTERRUPT, LISTEN, GET_SYSCALL_INFO, fork and exit events, auto-attach, deaths: same as native"
+
 # The child asks PTRACE_TRACEME while its parent is already blocked in the
 # kernel's waitpid: the wait must still see the stops.
 run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/ptracer" late
@@ -61,11 +75,11 @@ assert_status 0 "the ptracer guest leaving under EXITKILL"
 assert_eq "$exitkill_native" "$OUT" "EXITKILL: the tracee is killed when its tracer exits (same as native)"
 
 # Outside the run, or cocoon itself, nothing is reachable through ptrace:
-# the same errors as a non-tracee natively (ESRCH), and EPERM for requests
-# the emulation does not implement (PTRACE_ATTACH).
+# the same errors as a non-tracee natively (ESRCH), and EPERM for an
+# attach to a task outside the run (pid 1, not nobody's).
 cocoon_run -- "$GUESTS/ptracer"
 assert_match "PTRACE_CONT on a non-tracee -> -1 No such process" "$OUT" "ptrace of cocoon (the guest's parent) is ESRCH"
-assert_match "PTRACE_ATTACH to pid 1 -> -1 Operation not permitted" "$OUT" "PTRACE_ATTACH stays refused"
+assert_match "PTRACE_ATTACH to pid 1 -> -1 Operation not permitted" "$OUT" "PTRACE_ATTACH to a task outside the run is EPERM"
 
 # A guest that never traces runs its waits as it did.
 cocoon_run -- sh -c 'sleep 0.1 & wait $!; echo waited $?; (exit 5); echo $?'

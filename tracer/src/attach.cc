@@ -72,6 +72,7 @@ std::expected<int, Error> Tracer::attach(pid_t pid) {
   placement_ = std::make_unique<Placement>(false, mu_, tracees_);
   catch_detach_signals();
   const unsigned long opts = ptrace_options() & ~static_cast<unsigned long>(PTRACE_O_EXITKILL);
+  ptrace_options_ = opts;
   // Threads started while we seize the others are reported by their
   // parent's clone event once that parent is seized; a second pass catches
   // those cloned before.

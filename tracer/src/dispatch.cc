@@ -330,6 +330,10 @@ void Dispatcher::on_syscall_report(Tracee& t, bool at_entry) {
   for (const auto& h : handlers_) h->on_syscall_report(t, at_entry);
 }
 
+void Dispatcher::on_event_stop(Tracee& t, const EventStop& stop) {
+  for (const auto& h : handlers_) h->on_event_stop(t, stop);
+}
+
 void Dispatcher::on_exec(Tracee& t) {
   GuestMemory memory(t.tid);
   for (const auto& h : handlers_) h->on_exec(t, memory);

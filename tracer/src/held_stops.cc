@@ -49,4 +49,22 @@ void Tracer::interrupt(pid_t tid) {
   }
 }
 
+void Tracer::listen(pid_t tid) {
+  Tracee* t = tracees_.find(tid);
+  if (t == nullptr || !t->held) return;
+  t->held = false;
+  t->listening = true;
+  if (ptrace(PTRACE_LISTEN, tid, 0, 0) != 0 && errno != ESRCH) {
+    log().warn("PTRACE_LISTEN {}: errno {}", tid, errno);
+  }
+}
+
+void Tracer::trace_exits(pid_t tid, bool on) {
+  const unsigned long options =
+      on ? ptrace_options_ | PTRACE_O_TRACEEXIT : ptrace_options_;
+  if (ptrace(PTRACE_SETOPTIONS, tid, 0, options) != 0 && errno != ESRCH) {
+    log().warn("PTRACE_SETOPTIONS {}: errno {}", tid, errno);
+  }
+}
+
 }  // namespace cocoon::tracer

@@ -27,7 +27,8 @@ Tracer::Tracer(TracerOptions options, HandlerList handlers,
     : options_(options),
       registry_(registry ? std::move(registry) : std::make_shared<ProcessRegistry>()),
       dispatcher_(attach_observer(std::move(handlers), options_.observer.get())),
-      kill_switch_(std::make_unique<KillSwitch>()) {
+      kill_switch_(std::make_unique<KillSwitch>()),
+      ptrace_options_(ptrace_options()) {
   if (options_.observer) options_.observer->set_registry(*registry_);
 }
 
@@ -190,6 +191,7 @@ void Tracer::handle(const WaitEvent& ev) {
     release_child(*t, first_stop);
     if (first_stop) return;
   }
+  if (on_event_stop(*t, ev)) return;
   switch (ev.kind) {
     case EventKind::kSeccompStop: return on_seccomp_stop(*t);
     case EventKind::kSyscallStop: return on_syscall_stop(*t);
@@ -212,10 +214,31 @@ void Tracer::handle(const WaitEvent& ev) {
   }
 }
 
+// The event stops cocoon has nothing of its own to do at go to the
+// handlers first (SyscallHandler::on_event_stop); true if one keeps the
+// task there.
+bool Tracer::on_event_stop(Tracee& t, const WaitEvent& ev) {
+  EventStop stop{ev.ptrace_event, ev.signal, 0};
+  switch (ev.kind) {
+    case EventKind::kExitEvent:
+      if (ptrace(PTRACE_GETEVENTMSG, t.tid, 0, &stop.message) != 0) return false;
+      break;
+    case EventKind::kGroupStop:
+    case EventKind::kInterruptStop: break;
+    default: return false;
+  }
+  t.listening = false;  // a new stop ends a PTRACE_LISTEN
+  dispatcher_.on_event_stop(t, stop);
+  return t.held;
+}
+
 void Tracer::on_death(const WaitEvent& ev) {
   log().debug("{} {} (code {}, signal {})", ev.tid, event_kind_name(ev.kind), ev.code, ev.signal);
   kill_switch_->remove(ev.tid);
   if (Tracee* t = tracees_.find(ev.tid)) {
+    t->death_status = ev.kind == EventKind::kExited
+                          ? ev.code << 8
+                          : ev.signal | (ev.core_dumped ? WCOREFLAG : 0);
     dispatcher_.on_death(*t);
     release_orphans(*t);  // they inherit from the dead task: its values go after
     // A leader's death is reported once its threads are gone
@@ -387,6 +410,7 @@ void Tracer::on_clone_event(Tracee& t, int ptrace_event) {
     if (c.tgid == 0) c.tgid = tgid;
     c.parent_tid = t.tid;
     c.parent_tgid = t.tgid;
+    dispatcher_.on_event_stop(t, EventStop{ptrace_event, 0, msg});  // may hold the parent
     if (seen && c.birth == Tracee::Birth::kHeld) {
       release_child(c, true);
     } else {

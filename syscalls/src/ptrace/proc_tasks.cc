@@ -1,6 +1,7 @@
 #include "ptrace/proc_tasks.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -64,6 +65,37 @@ bool is_zombie(pid_t pid) {
   // The state follows the command name, which may itself hold ')'.
   const auto paren = line.rfind(')');
   return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
+}
+
+std::vector<unsigned long long> status_numbers(pid_t tid, const char* key) {
+  std::vector<unsigned long long> out;
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  const std::string prefix = std::string(key) + ":";
+  const int base = prefix == "CapEff:" ? 16 : 10;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    const char* p = line.c_str() + prefix.size();
+    for (char* end = nullptr;; p = end) {
+      const unsigned long long v = std::strtoull(p, &end, base);
+      if (end == p) break;
+      out.push_back(v);
+    }
+    break;
+  }
+  return out;
+}
+
+long proc_owner(pid_t tid) {
+  struct stat st {};
+  if (stat(("/proc/" + std::to_string(tid)).c_str(), &st) != 0) return -1;
+  return static_cast<long>(st.st_uid);
+}
+
+int yama_scope() {
+  std::ifstream in("/proc/sys/kernel/yama/ptrace_scope");
+  int scope = 0;
+  if (!(in >> scope)) return 0;
+  return scope;
 }
 
 }  // namespace cocoon::syscalls::proc_tasks

@@ -23,5 +23,14 @@ long blocked_in(pid_t pid, pid_t tid);
 uid_t uid_of(pid_t tid);
 // Whether `pid` is a zombie (state Z in /proc/PID/stat).
 bool is_zombie(pid_t pid);
+// The numbers of a "Uid:", "Gid:" or "CapEff:" (hex) line of
+// /proc/TID/status: real, effective, saved, fs; empty if unknown.
+std::vector<unsigned long long> status_numbers(pid_t tid, const char* key);
+// The owner of /proc/TID, which is root while the task is not dumpable
+// (proc(5), /proc/PID/status "dumpable"); -1 if unknown.
+long proc_owner(pid_t tid);
+// Yama's kernel.yama.ptrace_scope as the host has it, 0 without Yama
+// (Documentation/admin-guide/LSM/Yama.rst).
+int yama_scope();
 
 }  // namespace cocoon::syscalls::proc_tasks

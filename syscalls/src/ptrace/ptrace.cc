@@ -115,7 +115,7 @@ Verdict Ptrace::wait(tracer::SyscallStop& stop) {
   EmulatedTracee* first = nullptr;
   pid_t first_tid = 0;
   for (auto& [tid, e] : tracees_) {
-    if (e.tracer != w->tracer || e.stop == StopKind::kNone || e.reported) continue;
+    if (e.tracer != w->tracer || e.stop == StopKind::kNone || e.reported || e.unborn) continue;
     if (!wait_selects(w->selector, tid) || (first != nullptr && first->order < e.order)) continue;
     first = &e;
     first_tid = tid;
@@ -128,43 +128,71 @@ Verdict Ptrace::wait(tracer::SyscallStop& stop) {
 
 // Writes what the wait returns for `tid`'s stop: wait4's status word, or
 // waitid's siginfo (CLD_TRAPPED, si_status the stop's signal and event:
-// wait_task_stopped(), kernel/exit.c). Returns the call's result.
+// wait_task_stopped(); for a death CLD_EXITED/KILLED/DUMPED:
+// wait_task_zombie(), kernel/exit.c). Returns the call's result. A death
+// reported (without WNOWAIT) is forgotten, as the kernel releases a
+// traced task that is not its tracer's child once its tracer reaped it.
 std::int64_t Ptrace::report(const tracer::GuestMemory& memory, const HeldWait& w, pid_t tid,
                             EmulatedTracee& e) {
-  const int status = stop_status(e.stop, e.signal, e.options);
+  const int status = stop_status(e.stop, e.value, e.options, e.seized);
+  const bool death = e.stop == StopKind::kDeath;
   if (w.waitid) {
     siginfo_t info{};
     info.si_signo = SIGCHLD;
-    info.si_code = CLD_TRAPPED;
     info.si_pid = tid;
     info.si_uid = proc_tasks::uid_of(tid);
-    info.si_status = status >> 8;
+    if (!death) {
+      info.si_code = CLD_TRAPPED;
+      info.si_status = status >> 8;
+    } else if (WIFEXITED(status)) {
+      info.si_code = CLD_EXITED;
+      info.si_status = WEXITSTATUS(status);
+    } else {
+      info.si_code = WCOREDUMP(status) ? CLD_DUMPED : CLD_KILLED;
+      info.si_status = WTERMSIG(status);
+    }
     if (w.out_addr != 0 && !memory.write(w.out_addr, std::as_bytes(std::span(&info, 1)))) {
       return -EFAULT;
     }
   } else if (w.out_addr != 0 && !memory.write(w.out_addr, std::as_bytes(std::span(&status, 1)))) {
     return -EFAULT;
   }
-  if (!w.no_wait) e.reported = true;
+  if (!w.no_wait) {
+    e.reported = true;
+    if (death) tracees_.erase(tid);  // `e` is gone from here on
+  }
   return w.waitid ? 0 : tid;
 }
 
-// `tracee` enters a stop its tracer is to hear of: cocoon keeps it there,
-// a waiting tracer gets it now, and the tracer's process gets SIGCHLD as
-// from the kernel (do_notify_parent_cldstop(), kernel/signal.c), which
-// debuggers wait for (gdb sleeps in sigsuspend between its waits).
-void Ptrace::keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int signal) {
+// `tracee` enters a stop its tracer is to hear of: cocoon keeps it there
+// (and its exits are traced if its tracer asked: PTRACE_SETOPTIONS needs
+// a stop), and the tracer hears of it (announce()).
+void Ptrace::keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int value) {
   e.stop = kind;
-  e.signal = signal;
+  e.value = value;
+  tracee.held = true;
+  const bool exits = (e.options & PTRACE_O_TRACEEXIT) != 0;
+  if (exits != e.exits_traced) {
+    control_->trace_exits(tracee.tid, exits);
+    e.exits_traced = exits;
+  }
+  announce(tracee.tid, e);
+}
+
+// `tid`'s new stop (or death) is reported next after those before it: a
+// waiting tracer gets it now, and the tracer's process gets SIGCHLD as
+// from the kernel (do_notify_parent_cldstop(), do_notify_parent(),
+// kernel/signal.c), which debuggers wait for (gdb sleeps in sigsuspend
+// between its waits).
+void Ptrace::announce(pid_t tid, EmulatedTracee& e) {
   e.reported = false;
   e.order = next_order_++;
-  tracee.held = true;
   kill(e.tracer, SIGCHLD);
   for (auto it = waits_.begin(); it != waits_.end(); ++it) {
-    if (it->second.tracer != e.tracer || !wait_selects(it->second.selector, tracee.tid)) continue;
+    if (it->second.tracer != e.tracer || !wait_selects(it->second.selector, tid)) continue;
     const auto [waiter, w] = *it;
     waits_.erase(it);
-    control_->finish_entry(waiter, report(tracer::GuestMemory(waiter), w, tracee.tid, e));
+    control_->finish_entry(waiter, report(tracer::GuestMemory(waiter), w, tid, e));
     return;
   }
 }
@@ -190,39 +218,51 @@ void Ptrace::on_syscall_report(tracer::Tracee& tracee, bool at_entry) {
   keep(tracee, it->second, at_entry ? StopKind::kSyscallEntry : StopKind::kSyscallExit, 0);
 }
 
-// Without PTRACE_O_TRACEEXEC the kernel sends the tracee a plain SIGTRAP
-// after a successful execve (ptrace(2), "execve(2) under ptrace"), which
-// then stops it as any signal does; cocoon sends the same signal.
+// Without PTRACE_O_TRACEEXEC the kernel sends a tracee it did not seize a
+// plain SIGTRAP after a successful execve (ptrace(2), "execve(2) under
+// ptrace"), which then stops it as any signal does; cocoon sends the same
+// signal.
 void Ptrace::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) {
   (void)memory;
   auto it = tracees_.find(tracee.tid);
-  if (it == tracees_.end()) return;
+  if (it == tracees_.end() || it->second.stop == StopKind::kDeath) return;
   EmulatedTracee& e = it->second;
   if ((e.options & PTRACE_O_TRACEEXEC) == 0) {
-    syscall(SYS_tgkill, tracee.tgid, tracee.tid, SIGTRAP);
+    if (!e.seized) syscall(SYS_tgkill, tracee.tgid, tracee.tid, SIGTRAP);
     return;
   }
   e.event_msg = static_cast<unsigned long>(tracee.tid);  // the former thread id
-  keep(tracee, e, StopKind::kExec, 0);
+  keep(tracee, e, StopKind::kEvent, PTRACE_EVENT_EXEC);
 }
 
 // A signal for an emulated tracee is its tracer's first (ptrace(2),
 // "Signal-delivery-stop"); SIGKILL never stops.
 int Ptrace::on_signal(tracer::Tracee& tracee, int signal) {
   auto it = tracees_.find(tracee.tid);
-  if (it == tracees_.end() || signal == SIGKILL) return signal;
+  if (it == tracees_.end() || it->second.stop == StopKind::kDeath || signal == SIGKILL) {
+    return signal;
+  }
   keep(tracee, it->second, StopKind::kSignal, signal);
   return signal;
 }
 
 // A child's death ends a wait kept for it, a tracee's or not: the
-// kernel's wait then reaps it.
+// kernel's wait then reaps it. A tracee that is not its tracer's child
+// (nor the process of one: a thread) has its death reported by the
+// emulation (report_death()).
 void Ptrace::on_death(const tracer::Tracee& tracee) {
   waits_.erase(tracee.tid);
   if (auto it = tracees_.find(tracee.tid); it != tracees_.end()) {
-    const pid_t tracer = it->second.tracer;
-    tracees_.erase(it);
-    release_waits(tracer, tracee.tid);
+    EmulatedTracee& e = it->second;
+    const pid_t tracer = e.tracer;
+    if (e.attacher != 0) control_->finish_entry(e.attacher, 0);  // attached, as natively
+    e.attacher = 0;
+    if (tracee.tid != tracee.tgid || tracee.parent_tgid != tracer) {
+      report_death(tracee, e);
+    } else {
+      tracees_.erase(it);
+      release_waits(tracer, tracee.tid);
+    }
   } else if (tracee.tid == tracee.tgid && tracee.parent_tgid != 0) {
     release_waits(tracee.parent_tgid, tracee.tid);
   }
@@ -239,8 +279,10 @@ void Ptrace::tracer_gone(pid_t tracer) {
   }
   for (const auto& [tid, e] : gone) {
     tracees_.erase(tid);
+    if (e.stop == StopKind::kDeath) continue;  // its number may be another's now
     if ((e.options & PTRACE_O_EXITKILL) != 0) kill(tid, SIGKILL);
-    control_->release(tid, e.stop == StopKind::kSignal ? e.signal : 0, false);
+    if (e.exits_traced && e.stop != StopKind::kNone) control_->trace_exits(tid, false);
+    control_->release(tid, e.stop == StopKind::kSignal ? e.value : 0, false);
   }
 }
 

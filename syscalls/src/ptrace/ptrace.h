@@ -4,7 +4,7 @@
 // becomes an emulated tracee of its parent process, its stops are cocoon's
 // real ones, kept (Tracee::held) until the emulated tracer resumes it, and
 // the tracer's wait4 reports them. What is implemented, and what is still
-// refused with EPERM as before: ptrace_requests.cc.
+// refused with EPERM as before: ptrace_requests.cc. docs/internals/ptrace.md.
 #pragma once
 
 #include <sys/types.h>
@@ -21,16 +21,23 @@
 namespace cocoon::syscalls {
 
 // One emulated tracee (a thread), owned by the Ptrace handler from its
-// PTRACE_TRACEME to its death or detach. Not inherited: a child of a
-// tracee is not traced (no PTRACE_O_TRACEFORK, ptrace(2)).
+// PTRACE_TRACEME, ATTACH or SEIZE (or its birth to a tracee whose tracer
+// asked for the fork, vfork or clone event) until its death is reported
+// or it is detached.
 struct EmulatedTracee {
   pid_t tracer = 0;  // the emulated tracer's process (its thread group id)
   std::uint64_t options = 0;
+  bool seized = false;              // PTRACE_SEIZE (or born to a seized tracee)
   StopKind stop = StopKind::kNone;  // the stop cocoon keeps it in
-  int signal = 0;                   // kSignal: the signal about to be delivered
+  int value = 0;                    // the stop's signal, event or status (StopKind)
   bool reported = false;            // the tracer's wait returned this stop
   std::uint64_t order = 0;          // reports go out in the order stops came
   unsigned long event_msg = 0;      // PTRACE_GETEVENTMSG
+  bool listening = false;    // PTRACE_LISTEN: its next PTRACE_EVENT_STOP is reported
+  bool interrupted = false;  // PTRACE_INTERRUPT: so is its next interrupt-stop
+  bool exits_traced = false; // cocoon's own PTRACE_O_TRACEEXIT is on for it
+  bool unborn = false;       // auto-attached; its first stop has not come yet
+  pid_t attacher = 0;        // the thread whose ATTACH/SEIZE waits for its trap
 };
 
 // A tracer's wait4 or waitid, kept at its entry until a stop it selects
@@ -53,6 +60,8 @@ class Ptrace final : public tracer::SyscallHandler {
   void on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) override;
   int on_signal(tracer::Tracee& tracee, int signal) override;
   void on_death(const tracer::Tracee& tracee) override;
+  void on_event_stop(tracer::Tracee& tracee, const tracer::EventStop& stop) override;
+  void on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) override;
 
  private:
   // ptrace_requests.cc
@@ -60,12 +69,21 @@ class Ptrace final : public tracer::SyscallHandler {
   tracer::Verdict traceme(tracer::SyscallStop& stop);
   std::int64_t on_stopped(tracer::SyscallStop& stop, long req, pid_t tid, EmulatedTracee& e);
   std::int64_t resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_t data);
+  std::int64_t set_options(pid_t tid, EmulatedTracee& e, std::uint64_t options);
+  std::int64_t listen(pid_t tid, EmulatedTracee& e);
+  std::int64_t interrupt(pid_t tid, EmulatedTracee& e);
+  // ptrace_attach.cc
+  tracer::Verdict attach(tracer::SyscallStop& stop, long req);
+  // ptrace_events.cc
+  void on_birth(tracer::Tracee& parent, const tracer::EventStop& stop);
+  void report_death(const tracer::Tracee& tracee, EmulatedTracee& e);
   // ptrace.cc
   std::optional<HeldWait> read_wait(const tracer::SyscallStop& stop, bool* nohang) const;
   tracer::Verdict wait(tracer::SyscallStop& stop);
   std::int64_t report(const tracer::GuestMemory& memory, const HeldWait& w, pid_t tid,
                       EmulatedTracee& e);
-  void keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int signal);
+  void keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int value);
+  void announce(pid_t tid, EmulatedTracee& e);
   bool traces_any(pid_t tracer, pid_t selector) const;
   bool has_zombie(pid_t tracer, pid_t selector) const;
   void tracer_gone(pid_t tracer);

@@ -1,13 +1,14 @@
 // The requests of an emulated tracer (ptrace.h). cocoon is the real tracer
 // of the tracee and has it in a real ptrace-stop, so a request on it is
 // cocoon's own ptrace(2) call, its data copied from and to the guest
-// tracer's memory. Implemented: PTRACE_TRACEME, CONT, SYSCALL, DETACH,
-// KILL, PEEKTEXT/PEEKDATA/PEEKUSER, POKETEXT/POKEDATA, GETREGS/SETREGS,
-// GETREGSET NT_PRSTATUS, GETSIGINFO, SETOPTIONS (TRACESYSGOOD, TRACEEXEC,
-// EXITKILL), GETEVENTMSG. Every other request, and the other options, fail
-// with EPERM as all did before the emulation: ATTACH, SEIZE, INTERRUPT,
-// LISTEN, SINGLESTEP, POKEUSER, the other regsets, SETSIGINFO,
-// GET_SYSCALL_INFO, SECCOMP_GET_FILTER...
+// tracer's memory. Implemented: PTRACE_TRACEME, ATTACH and SEIZE
+// (ptrace_attach.cc), INTERRUPT, LISTEN, CONT, SYSCALL, DETACH, KILL,
+// PEEKTEXT/PEEKDATA/PEEKUSER, POKETEXT/POKEDATA, GETREGS/SETREGS,
+// GETREGSET NT_PRSTATUS, GETSIGINFO, GET_SYSCALL_INFO, SETOPTIONS
+// (ptrace_stops.h's check_options()), GETEVENTMSG. Every other request,
+// and the other options, fail with EPERM as all did before the emulation:
+// SINGLESTEP, POKEUSER, the other regsets, SETSIGINFO,
+// SECCOMP_GET_FILTER...
 #include <elf.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -15,6 +16,7 @@
 #include <sys/user.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -34,6 +36,11 @@ namespace {
 // arch/x86/include/uapi/asm/ptrace-abi.h): only an x86-64 guest's ptrace is
 // emulated (ptrace.cc), and the other arches' headers do not define them.
 constexpr long kGetRegs = 12, kSetRegs = 13;
+// PTRACE_GET_SYSCALL_INFO (Linux 5.3, include/uapi/linux/ptrace.h), which
+// Debian 12's glibc headers do not name; its struct ptrace_syscall_info
+// is 88 bytes today, and may grow: the kernel says how much it has.
+constexpr long kGetSyscallInfo = 0x420e;
+constexpr std::size_t kSyscallInfoMax = 256;
 // x86-64's struct user_regs_struct (arch/x86/include/asm/user_64.h, the
 // uapi's register set of NT_PRSTATUS): 27 registers of 8 bytes. Spelt as
 // an array so that this file builds for every arch (riscv64's glibc has no
@@ -56,7 +63,10 @@ bool implemented(long req) {
     case PTRACE_GETREGSET:
     case PTRACE_GETSIGINFO:
     case PTRACE_SETOPTIONS:
-    case PTRACE_GETEVENTMSG: return true;
+    case PTRACE_GETEVENTMSG:
+    case PTRACE_INTERRUPT:
+    case PTRACE_LISTEN:
+    case kGetSyscallInfo: return true;
     default: return false;
   }
 }
@@ -82,6 +92,7 @@ std::int64_t real_ptrace(long req, pid_t tid, std::uint64_t addr, void* data) {
 Verdict Ptrace::request(tracer::SyscallStop& stop) {
   const auto req = static_cast<long>(stop.regs.arg(0));
   if (req == PTRACE_TRACEME) return traceme(stop);
+  if (req == PTRACE_ATTACH || req == PTRACE_SEIZE) return attach(stop, req);
   if (!implemented(req)) return Verdict::deny(EPERM);
   const auto tid = static_cast<pid_t>(stop.regs.arg(1));
   // ptrace_check_attach() (kernel/ptrace.c): a task the caller does not
@@ -89,8 +100,12 @@ Verdict Ptrace::request(tracer::SyscallStop& stop) {
   // So is every task outside the run and cocoon itself: neither is ever an
   // emulated tracee.
   auto it = tracees_.find(tid);
-  if (it == tracees_.end() || it->second.tracer != stop.tracee.tgid) return Verdict::deny(ESRCH);
+  if (it == tracees_.end() || it->second.tracer != stop.tracee.tgid ||
+      it->second.stop == StopKind::kDeath || it->second.unborn) {
+    return Verdict::deny(ESRCH);
+  }
   EmulatedTracee& e = it->second;
+  if (req == PTRACE_INTERRUPT) return Verdict::skip(interrupt(tid, e));
   if (req == PTRACE_KILL) {
     kill(tid, SIGKILL);  // the whole process, as SIGKILL always is
     if (e.stop != StopKind::kNone) {
@@ -111,7 +126,7 @@ Verdict Ptrace::request(tracer::SyscallStop& stop) {
 // interrupted, and its wait restarts into wait4() above.
 Verdict Ptrace::traceme(tracer::SyscallStop& stop) {
   const pid_t tid = stop.tracee.tid;
-  if (tracees_.contains(tid)) return Verdict::deny(EPERM);
+  if (tracees_.contains(tid) || proc_tasks::yama_scope() >= 3) return Verdict::deny(EPERM);
   const pid_t parent = proc_tasks::parent_of(tid);
   if (parent <= 0 || parent == getpid() || control_->find(parent) == nullptr) {
     return Verdict::deny(EPERM);
@@ -178,11 +193,21 @@ std::int64_t Ptrace::on_stopped(tracer::SyscallStop& stop, long req, pid_t tid,
       if (auto r = real_ptrace(req, tid, 0, &info); r != 0) return r;
       return put(memory, data, info);
     }
-    case PTRACE_SETOPTIONS:
-      if (int err = check_options(data); err != 0) return -err;
-      e.options = data;
-      return 0;
+    case PTRACE_SETOPTIONS: return set_options(tid, e, data);
     case PTRACE_GETEVENTMSG: return put(memory, data, e.event_msg);
+    case PTRACE_LISTEN: return listen(tid, e);
+    case kGetSyscallInfo: {
+      // The kernel's own answer for cocoon's stop, which is the same kind
+      // of stop (a syscall entry or exit, or another: op NONE), with the
+      // guest's registers there (docs/internals/ptrace.md).
+      std::array<std::byte, kSyscallInfoMax> info{};
+      const long r = ptrace(static_cast<__ptrace_request>(req), tid,
+                            std::min<std::uint64_t>(addr, info.size()), info.data());
+      if (r < 0) return -errno;
+      const auto n = std::min<std::uint64_t>(addr, static_cast<std::uint64_t>(r));
+      if (n != 0 && !memory.write(data, std::span(info).first(n))) return -EFAULT;
+      return r;
+    }
     default: return -EPERM;
   }
 }
@@ -191,18 +216,56 @@ std::int64_t Ptrace::on_stopped(tracer::SyscallStop& stop, long req, pid_t tid,
 // (EIO if it is none: ptrace_resume(), kernel/ptrace.c). It is delivered at
 // a signal-delivery-stop; at a syscall-stop the kernel sends it afresh
 // (ptrace_report_syscall(), include/linux/ptrace.h), and so does cocoon;
-// at the exec event it is dropped.
+// at an event stop it is dropped.
 std::int64_t Ptrace::resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_t data) {
   if (data > static_cast<std::uint64_t>(SIGRTMAX)) return -EIO;
   const int sig = static_cast<int>(data);
   const StopKind was = e.stop;
   e.stop = StopKind::kNone;
   e.reported = false;
-  if (req == PTRACE_DETACH) tracees_.erase(tid);  // `e` is gone from here on
+  if (req == PTRACE_DETACH) {
+    if (e.exits_traced) control_->trace_exits(tid, false);
+    tracees_.erase(tid);  // `e` is gone from here on
+  }
   if (sig != 0 && (was == StopKind::kSyscallEntry || was == StopKind::kSyscallExit)) {
     if (tracer::Tracee* t = control_->find(tid)) syscall(SYS_tgkill, t->tgid, tid, sig);
   }
   control_->release(tid, was == StopKind::kSignal ? sig : 0, req == PTRACE_SYSCALL);
+  return 0;
+}
+
+std::int64_t Ptrace::set_options(pid_t tid, EmulatedTracee& e, std::uint64_t options) {
+  if (int err = check_options(options, EINVAL); err != 0) return -err;
+  e.options = options;
+  const bool exits = (options & PTRACE_O_TRACEEXIT) != 0;
+  if (exits != e.exits_traced) {
+    control_->trace_exits(tid, exits);
+    e.exits_traced = exits;
+  }
+  return 0;
+}
+
+// PTRACE_LISTEN: only at a PTRACE_EVENT_STOP of a seized tracee (EIO:
+// ptrace_request(), kernel/ptrace.c). cocoon listens itself: the task
+// stays stopped, and its next group-stop or interrupt-stop (SIGCONT, a
+// new signal, PTRACE_INTERRUPT) is reported (on_event_stop()).
+std::int64_t Ptrace::listen(pid_t tid, EmulatedTracee& e) {
+  if (!e.seized || e.stop != StopKind::kEventStop) return -EIO;
+  e.stop = StopKind::kNone;
+  e.reported = false;
+  e.listening = true;
+  control_->listen(tid);
+  return 0;
+}
+
+// PTRACE_INTERRUPT: only for a seized tracee (EIO). cocoon interrupts the
+// task itself, so that the kernel decides when it traps (at once, or when
+// a stop it is in ends: ptrace_interrupt(), JOBCTL_TRAP_STOP), and that
+// trap is reported (on_event_stop()).
+std::int64_t Ptrace::interrupt(pid_t tid, EmulatedTracee& e) {
+  if (!e.seized) return -EIO;
+  e.interrupted = true;
+  control_->interrupt(tid);
   return 0;
 }
 

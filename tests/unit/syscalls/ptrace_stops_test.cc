@@ -21,7 +21,7 @@ namespace {
 // What a tracer's wait(2) macros read from each stop (ptrace(2), "Stopped
 // states"): every stop is WIFSTOPPED, none exited or signaled.
 TEST(PtraceStops, StatusWordsReadAsTheKernelsDo) {
-  const int sig = stop_status(StopKind::kSignal, SIGUSR1, 0);
+  const int sig = stop_status(StopKind::kSignal, SIGUSR1, 0, false);
   EXPECT_TRUE(WIFSTOPPED(sig));
   EXPECT_FALSE(WIFEXITED(sig) || WIFSIGNALED(sig));
   EXPECT_EQ(WSTOPSIG(sig), SIGUSR1);
@@ -29,15 +29,83 @@ TEST(PtraceStops, StatusWordsReadAsTheKernelsDo) {
   EXPECT_EQ(sig, 0x0a7f);
 
   for (StopKind k : {StopKind::kSyscallEntry, StopKind::kSyscallExit}) {
-    EXPECT_EQ(WSTOPSIG(stop_status(k, 0, 0)), SIGTRAP);
-    EXPECT_EQ(WSTOPSIG(stop_status(k, 0, PTRACE_O_TRACESYSGOOD)), SIGTRAP | 0x80);
-    EXPECT_TRUE(WIFSTOPPED(stop_status(k, 0, PTRACE_O_TRACESYSGOOD)));
+    EXPECT_EQ(WSTOPSIG(stop_status(k, 0, 0, false)), SIGTRAP);
+    EXPECT_EQ(WSTOPSIG(stop_status(k, 0, PTRACE_O_TRACESYSGOOD, true)), SIGTRAP | 0x80);
+    EXPECT_TRUE(WIFSTOPPED(stop_status(k, 0, PTRACE_O_TRACESYSGOOD, true)));
   }
-  const int exec = stop_status(StopKind::kExec, 0, PTRACE_O_TRACEEXEC);
+  const int exec = stop_status(StopKind::kEvent, PTRACE_EVENT_EXEC, PTRACE_O_TRACEEXEC, false);
   EXPECT_TRUE(WIFSTOPPED(exec));
   EXPECT_EQ(WSTOPSIG(exec), SIGTRAP);
   EXPECT_EQ(exec >> 16, PTRACE_EVENT_EXEC);
   EXPECT_EQ(exec >> 8, SIGTRAP | PTRACE_EVENT_EXEC << 8);
+}
+
+// The words strace -d prints natively for the same stops (wait(0x...)):
+// the fork family's and exit's events, and PTRACE_EVENT_STOP, which only
+// a seizing tracer sees (ptrace(2), "Group-stop").
+TEST(PtraceStops, EventWordsAreTheKernels) {
+  EXPECT_EQ(stop_status(StopKind::kEvent, PTRACE_EVENT_FORK, 0, true), 0x1057f);
+  EXPECT_EQ(stop_status(StopKind::kEvent, PTRACE_EVENT_VFORK, 0, true), 0x2057f);
+  EXPECT_EQ(stop_status(StopKind::kEvent, PTRACE_EVENT_CLONE, 0, false), 0x3057f);
+  EXPECT_EQ(stop_status(StopKind::kEvent, PTRACE_EVENT_EXIT, 0, true), 0x6057f);
+  // A seized tracee's group-stop and interrupt-stop (a new child's first).
+  EXPECT_EQ(stop_status(StopKind::kEventStop, SIGSTOP, 0, true), 0x80137f);
+  EXPECT_EQ(stop_status(StopKind::kEventStop, SIGTRAP, 0, true), 0x80057f);
+  // The same group-stop under PTRACE_ATTACH or TRACEME: the bare signal.
+  const int group = stop_status(StopKind::kEventStop, SIGTSTP, 0, false);
+  EXPECT_TRUE(WIFSTOPPED(group));
+  EXPECT_EQ(WSTOPSIG(group), SIGTSTP);
+  EXPECT_EQ(group >> 16, 0);
+  // A death is its own wait status, exit or signal.
+  const int exited = stop_status(StopKind::kDeath, 3 << 8, 0, true);
+  EXPECT_TRUE(WIFEXITED(exited));
+  EXPECT_EQ(WEXITSTATUS(exited), 3);
+  const int killed = stop_status(StopKind::kDeath, SIGSEGV | WCOREFLAG, 0, true);
+  EXPECT_TRUE(WIFSIGNALED(killed));
+  EXPECT_EQ(WTERMSIG(killed), SIGSEGV);
+  EXPECT_TRUE(WCOREDUMP(killed));
+}
+
+TEST(PtraceStops, EachEventHasItsOption) {
+  EXPECT_EQ(option_of_event(PTRACE_EVENT_FORK), PTRACE_O_TRACEFORK);
+  EXPECT_EQ(option_of_event(PTRACE_EVENT_VFORK), PTRACE_O_TRACEVFORK);
+  EXPECT_EQ(option_of_event(PTRACE_EVENT_CLONE), PTRACE_O_TRACECLONE);
+  EXPECT_EQ(option_of_event(PTRACE_EVENT_EXIT), PTRACE_O_TRACEEXIT);
+  EXPECT_EQ(option_of_event(PTRACE_EVENT_STOP), 0u);
+}
+
+// __ptrace_may_access() and Yama, on the facts /proc gives.
+TEST(PtraceStops, AttachFollowsTheKernelsRules) {
+  AttachFacts same;
+  same.caller_uid = same.caller_gid = 1000;
+  for (int i = 0; i < 3; ++i) same.target_uids[i] = same.target_gids[i] = 1000;
+  EXPECT_EQ(may_attach(same), 0);
+
+  AttachFacts setuid = same;  // a set-user-id program's saved id differs
+  setuid.target_uids[2] = 0;
+  EXPECT_EQ(may_attach(setuid), EPERM);
+  setuid.caller_cap_sys_ptrace = true;
+  EXPECT_EQ(may_attach(setuid), 0);
+
+  AttachFacts other_group = same;
+  other_group.target_gids[1] = 5;
+  EXPECT_EQ(may_attach(other_group), EPERM);
+
+  AttachFacts undumpable = same;
+  undumpable.target_dumpable = false;
+  EXPECT_EQ(may_attach(undumpable), EPERM);
+
+  AttachFacts yama = same;
+  yama.yama_scope = 1;
+  EXPECT_EQ(may_attach(yama), EPERM);  // not a descendant
+  yama.target_descends = true;
+  EXPECT_EQ(may_attach(yama), 0);
+  yama.yama_scope = 2;
+  EXPECT_EQ(may_attach(yama), EPERM);  // CAP_SYS_PTRACE only
+  yama.caller_cap_sys_ptrace = true;
+  EXPECT_EQ(may_attach(yama), 0);
+  yama.yama_scope = 3;
+  EXPECT_EQ(may_attach(yama), EPERM);  // no attaching at all
 }
 
 TEST(PtraceStops, WaitSelectsItsTraceeOrAny) {
@@ -48,12 +116,15 @@ TEST(PtraceStops, WaitSelectsItsTraceeOrAny) {
 }
 
 TEST(PtraceStops, OptionsBeyondTheEmulationAreRefusedWhole) {
-  EXPECT_EQ(check_options(0), 0);
-  EXPECT_EQ(check_options(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL), 0);
-  EXPECT_EQ(check_options(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK), EPERM);
-  EXPECT_EQ(check_options(PTRACE_O_TRACESECCOMP), EPERM);
-  EXPECT_EQ(check_options(PTRACE_O_SUSPEND_SECCOMP), EPERM);
-  EXPECT_EQ(check_options(1u << 30), EINVAL);
+  EXPECT_EQ(check_options(0, EINVAL), 0);
+  EXPECT_EQ(check_options(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL, EINVAL), 0);
+  // strace -f's (0x5f).
+  EXPECT_EQ(check_options(0x5f, EIO), 0);
+  EXPECT_EQ(check_options(PTRACE_O_TRACEVFORKDONE, EINVAL), EPERM);
+  EXPECT_EQ(check_options(PTRACE_O_TRACESECCOMP, EINVAL), EPERM);
+  EXPECT_EQ(check_options(PTRACE_O_SUSPEND_SECCOMP, EINVAL), EPERM);
+  EXPECT_EQ(check_options(1u << 30, EINVAL), EINVAL);
+  EXPECT_EQ(check_options(1u << 30, EIO), EIO);  // PTRACE_SEIZE's answer
 }
 
 // With the emulation the ptrace row is traced on x86-64's own ABI; on

@@ -68,6 +68,7 @@ class Dispatcher {
   void on_death(const Tracee& t);
   void on_start(StopControl& control);
   void on_syscall_report(Tracee& t, bool at_entry);
+  void on_event_stop(Tracee& t, const EventStop& stop);
 
  private:
   const PhaseMasks& masks_of(arch::Arch abi, long nr) const;

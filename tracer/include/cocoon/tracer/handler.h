@@ -59,6 +59,23 @@ class StopControl {
   // PTRACE_INTERRUPT: a task blocked in a call restarts it (-ERESTARTSYS
   // with no handler run), so it stops at that call's entry again.
   virtual void interrupt(pid_t tid) = 0;
+  // PTRACE_LISTEN on a held task in a PTRACE_EVENT_STOP: it stays stopped
+  // and is no longer held; its next event stop comes to on_event_stop().
+  virtual void listen(pid_t tid) = 0;
+  // Whether a held task also stops at its exit (PTRACE_O_TRACEEXIT, added to
+  // cocoon's own options: PTRACE_SETOPTIONS needs a ptrace-stop). Children
+  // it makes afterwards inherit it (the kernel copies the options).
+  virtual void trace_exits(pid_t tid, bool on) = 0;
+};
+
+// A ptrace event stop cocoon itself has nothing to do at (on_event_stop):
+// a parent's PTRACE_EVENT_FORK/VFORK/CLONE (`message`: the new tid), a
+// PTRACE_EVENT_EXIT (`message`: the wait status), a PTRACE_EVENT_STOP
+// (group-stop, or interrupt-stop with SIGTRAP: `signal`).
+struct EventStop {
+  int event = 0;  // PTRACE_EVENT_*
+  int signal = 0;
+  unsigned long message = 0;
 };
 
 // How a call reaches its handlers: at a ptrace stop (registers may be
@@ -150,6 +167,14 @@ class SyscallHandler {
   virtual void on_syscall_report(Tracee& tracee, bool at_entry) {
     (void)tracee;
     (void)at_entry;
+  }
+  // Called at an event stop (EventStop), before cocoon resumes the task
+  // (or, for a group-stop, listens). A handler may keep the task in this
+  // stop (Tracee::held). A parent's clone event comes before the child's
+  // on_clone.
+  virtual void on_event_stop(Tracee& tracee, const EventStop& stop) {
+    (void)tracee;
+    (void)stop;
   }
   // Called when a task has died (its exit reported to cocoon).
   virtual void on_death(const Tracee& tracee) { (void)tracee; }

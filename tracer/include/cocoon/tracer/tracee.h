@@ -65,6 +65,10 @@ struct Tracee {
   Birth birth = Birth::kBorn;
   pid_t parent_tid = 0, parent_tgid = 0;  // who cloned it (0: the command)
 
+  // Its wait status once it died (as waitpid() gave it to cocoon), for
+  // the handlers' on_death.
+  int death_status = 0;
+
   // The teaching view (observer.h): where handlers' notes go during an
   // observed stop (null otherwise), and whether the observer wants this
   // call's exit stop.

@@ -119,6 +119,9 @@ class Tracer : private StopControl {
   void release(pid_t tid, int signal, bool step_all) override;
   void finish_entry(pid_t tid, std::int64_t result) override;
   void interrupt(pid_t tid) override;
+  void listen(pid_t tid) override;
+  void trace_exits(pid_t tid, bool on) override;
+  bool on_event_stop(Tracee& t, const WaitEvent& ev);
 
   TracerOptions options_;
   // Held while an event or a notification is handled, or placement's timer
@@ -130,6 +133,9 @@ class Tracer : private StopControl {
   Dispatcher dispatcher_;
   TraceeTable tracees_;
   std::unique_ptr<KillSwitch> kill_switch_;
+  // cocoon's own ptrace options for its tracees (launcher's
+  // ptrace_options(), without EXITKILL under attach()).
+  unsigned long ptrace_options_ = 0;
   pid_t root_ = 0;
   std::optional<int> root_status_;
   std::optional<int> last_exit_;  // the last process's exit code (status_of_last_exit)
