@@ -257,7 +257,8 @@ class Bench:
     def pkg_runners(self, key, runner, base=None):
         wrapper = {"native": [], "proot": [self.proot or "proot", "-0"] if self.proot else None,
                    "cocoon": [self.cocoon, "fakeroot", "--"],
-                   "before": [self.binary("before"), "fakeroot", "--"]}.get(runner)
+                   "before": [self.binary("before"), "fakeroot", "--"] if runner == "before" else None
+                   }.get(runner)
         if wrapper is not None:
             self.pkg(key, runner, wrapper, base)
         if runner == "native" and shutil.which("fakeroot"):
