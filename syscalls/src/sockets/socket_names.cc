@@ -99,11 +99,11 @@ void Sockets::received_back(tracer::SyscallStop& stop, const Pending& p) {
   const std::size_t filled = many ? std::min<std::size_t>(static_cast<std::size_t>(result), p.name_lens.size()) : p.name_lens.size();
   for (std::size_t i = 0; i < filled; ++i) {
     const std::uint64_t at = p.guest[0] + i * stride;
-    if (p.controls[i]) control_back(stop, at);
     msghdr msg{};
-    if (p.name_lens[i] == 0 ||
-        !stop.memory.read(at, std::as_writable_bytes(std::span(&msg, 1))) ||
-        msg.msg_namelen > p.name_lens[i] || msg.msg_namelen > sizeof(sockaddr_storage)) {
+    if (!stop.memory.read(at, std::as_writable_bytes(std::span(&msg, 1)))) continue;
+    if (p.controls[i]) control_back(stop, msg);
+    if (p.name_lens[i] == 0 || msg.msg_namelen > p.name_lens[i] ||
+        msg.msg_namelen > sizeof(sockaddr_storage)) {
       continue;
     }
     sockaddr_storage name{};
@@ -121,10 +121,9 @@ void Sockets::received_back(tracer::SyscallStop& stop, const Pending& p) {
 // The kernel set msg_controllen to the length of the control data it
 // wrote (scm_recv(), put_cmsg()): that much is read, changed and written
 // back in place.
-void Sockets::control_back(tracer::SyscallStop& stop, std::uint64_t at) {
-  msghdr msg{};
-  if (!stop.memory.read(at, std::as_writable_bytes(std::span(&msg, 1))) || msg.msg_control == nullptr ||
-      msg.msg_controllen < sizeof(cmsghdr) || msg.msg_controllen > kMaxControlCopy) {
+void Sockets::control_back(tracer::SyscallStop& stop, const msghdr& msg) {
+  if (msg.msg_control == nullptr || msg.msg_controllen < sizeof(cmsghdr) ||
+      msg.msg_controllen > kMaxControlCopy) {
     return;
   }
   std::vector<std::byte> control(msg.msg_controllen);

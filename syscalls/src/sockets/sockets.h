@@ -126,8 +126,9 @@ class Sockets final : public tracer::SyscallHandler {
   };
   std::expected<Controls, int> controls_to_kernel(const tracer::SyscallStop& stop,
                                                   std::span<const mmsghdr> msgs);
-  // The control data the kernel wrote in the guest's header at `at`.
-  void control_back(tracer::SyscallStop& stop, std::uint64_t at);
+  // The control data the kernel wrote for the guest's header `msg` (read
+  // back at the exit: msg_controllen is the length written).
+  void control_back(tracer::SyscallStop& stop, const msghdr& msg);
   tracer::Verdict rewrite_mmsghdrs(tracer::SyscallStop& stop);
   tracer::Verdict dropped_first(tracer::SyscallStop& stop, const mmsghdr& first);
   tracer::Verdict netlink_request(tracer::SyscallStop& stop);
