@@ -39,6 +39,8 @@ test_packages=(
   gpg
   # namespaces: the real bubblewrap, to compare cocoon bwrap with
   bubblewrap
+  # ptrace inside a guest: the real tools, run natively and under cocoon
+  strace gdb
   # the cross-architecture harness (tests/qemu, ctest -L cross)
   g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   qemu-system-arm qemu-system-misc qemu-system-x86 cpio
