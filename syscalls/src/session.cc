@@ -31,7 +31,7 @@ std::expected<std::shared_ptr<IdentityState>, std::string> open_identity(
   if (!config.identity) return nullptr;  // (--namespaces filled one in: run_session)
   const IdentityOptions& o = *config.identity;
   auto state = std::make_shared<IdentityState>(registry);
-  state->config = {o.uid, o.gid, o.groups, o.unknown_is_real};
+  state->config = {o.uid, o.gid, o.groups, o.unknown_is_real, o.capabilities};
   if (!o.db.empty()) {
     auto db = OwnershipDb::open(o.db);
     if (!db) return std::unexpected(db.error());

@@ -250,6 +250,7 @@ std::expected<vfs::MountTable, std::string> make_root(const RunConfig& config,
   }
   auto table = vfs::make_mount_table(host, root, config.rootfs_read_only);
   if (!table) return std::unexpected(table.error());
+  table->set_root_no_devices(config.rootfs_no_devices);
   if (!scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts() ||
                    emulates_namespaces(config))) {
     auto made = ScratchDir::create();

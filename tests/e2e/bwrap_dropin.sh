@@ -125,6 +125,24 @@ same_as_bwrap "--assert-userns-disabled with --disable-userns" --ro-bind / / --u
 same_as_bwrap "--unshare-user: one id mapped" --ro-bind / / --tmpfs /tmp --unshare-user --uid 0 --gid 0 \
   sh -c 'stat -c "%u %g" /etc/passwd; touch /tmp/f; stat -c "%u %g" /tmp/f; chown 5 /tmp/f; chown 0:0 /tmp/f && echo chowned'
 same_as_bwrap "--unshare-user as oneself" --ro-bind / / --unshare-user sh -c 'stat -c "%u %g" /etc/passwd; id -u; id -g'
+mkdir -m 777 "$TMP/capdir"
+# Capabilities: an unprivileged bwrap's sandbox holds none (bounding set
+# included) unless --cap-add names them, whatever its uid; they are in all
+# five sets, so they survive the exec of a non-root program (ambient).
+caps='grep -E "^Cap(Eff|Bnd|Amb)" /proc/self/status >/dev/null; /usr/sbin/capsh --print | grep -E "^(Current|Bounding|Ambient)"'
+same_as_bwrap "no capabilities by default, even as uid 0" --ro-bind / / --uid 0 sh -c "$caps; chown 0 /tmp 2>&1 | sed 's/.*: //'"
+same_as_bwrap "--cap-add, by name and number" --ro-bind / / --cap-add CAP_NET_ADMIN --cap-add cap_chown --cap-add 21 sh -c "$caps"
+same_as_bwrap "--cap-add ALL then --cap-drop, in order" --ro-bind / / --uid 0 --cap-add ALL --cap-drop CAP_CHOWN \
+  --cap-drop cap_sys_admin sh -c "$caps"
+same_as_bwrap "--cap-drop ALL then --cap-add" --ro-bind / / --cap-drop ALL --cap-add CAP_KILL sh -c "$caps"
+same_as_bwrap "--cap-add of an unknown name" --ro-bind / / --cap-add NET_ADMIN true
+same_as_bwrap "capabilities decide: CAP_DAC_OVERRIDE reads a mode-0 file of one's own" --ro-bind / / \
+  --bind "$TMP/capdir" /mnt --uid 0 --cap-add CAP_DAC_OVERRIDE sh -c 'echo s >/mnt/secret; chmod 0 /mnt/secret; cat /mnt/secret; rm -f /mnt/secret'
+same_as_bwrap "... and without it, cannot" --ro-bind / / --bind "$TMP/capdir" /mnt --uid 0 \
+  sh -c 'echo s >/mnt/secret; chmod 0 /mnt/secret; cat /mnt/secret 2>&1 | sed "s/^cat: //"; rm -f /mnt/secret'
+# Without --unshare-user too, an unprivileged bwrap is in a user namespace
+# of its own: root's files read as the overflow id.
+same_as_bwrap "a user namespace is implied" --ro-bind / / sh -c 'stat -c "%u %g" /etc/passwd; id -u'
 same_as_bwrap "--symlink onto an existing symlink" --ro-bind / / --tmpfs /tmp --symlink a /tmp/l --symlink b /tmp/l true
 same_as_bwrap "--symlink onto a directory" --ro-bind / / --tmpfs /tmp --dir /tmp/l --symlink a /tmp/l true
 

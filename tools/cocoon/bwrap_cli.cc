@@ -6,7 +6,7 @@
 // --dir, --symlink and mount points are made on its filesystem, as bwrap's.
 // Namespaces are cocoon's emulated ones (identities for user, UTS names,
 // PID, network, IPC and cgroup: docs/architecture.md). Options userspace
-// cannot honour (capabilities, overlays, --size, SELinux labels, joining
+// cannot honour (overlays, --size, SELinux labels, joining
 // namespaces by descriptor) fail with a line naming the
 // option, rather than run without what was asked for. Failures are
 // bwrap's: "bwrap: ..." on stderr and status 1, in bwrap's words where
@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "cocoon/syscalls/capability_names.h"
 #include "front_ends.h"
 #include "logging.h"
 
@@ -101,14 +102,19 @@ struct Bwrap {
   // bwrap's descriptors: --info-fd, --json-status-fd, --block-fd (-1: none).
   int info_fd = -1, json_status_fd = -1, block_fd = -1;
   std::optional<std::uint32_t> uid, gid;
+  // --cap-add/--cap-drop applied in order to an empty set (bwrap's
+  // requested_caps); nullopt while neither is given.
+  std::optional<std::uint64_t> caps;
   std::optional<std::string> hostname;
   bool clearenv = false;
   std::map<std::string, std::optional<std::string>> env;  // nullopt: unset
 
   // bwrap looks the source up on the host as it sets up, and stops there
   // when a non-optional one is missing.
+  // --dev-bind (`devices`) alone leaves device nodes usable: bwrap's other
+  // binds, its root and its tmpfs are nodev (bind_mount(), bubblewrap.c).
   std::optional<std::string> bind(const std::string& src, const std::string& dest, bool ro,
-                                  bool optional) {
+                                  bool optional, bool devices = false) {
     auto& view = session.view;
     struct stat st {};
     if (::stat(src.c_str(), &st) != 0) {
@@ -119,9 +125,11 @@ struct Bwrap {
       view.empty_root = false;
       view.rootfs = src;
       view.rootfs_read_only = ro;
+      view.rootfs_no_devices = !devices;
       return std::nullopt;
     }
     vfs::MountSpec m = bind_spec(src + ":" + dest, ro, optional);
+    m.no_devices = !devices;
     view.mounts.push_back(m);
     return std::nullopt;
   }
@@ -130,6 +138,7 @@ struct Bwrap {
     m.kind = kind;
     m.target = dest;
     m.symlink_target = std::move(symlink_target);
+    m.no_devices = kind != vfs::MountKind::kDev;
     // bwrap's tmpfs is 0755 (its mode=0755 mount option), not /tmp's 1777.
     if (kind == vfs::MountKind::kTmpfs) m.mode = take_perms().value_or(0755);
     if (kind == vfs::MountKind::kDir) m.mode = take_perms();
@@ -151,8 +160,6 @@ struct Bwrap {
 // Options cocoon refuses, with why.
 const std::map<std::string, std::string>& refused() {
   static const std::map<std::string, std::string> r = {
-      {"--cap-add", "capabilities cannot be granted from userspace"},
-      {"--cap-drop", "capabilities cannot be dropped from userspace by cocoon"},
       {"--overlay-src", "overlays need the kernel's overlayfs"},
       {"--overlay", "overlays need the kernel's overlayfs"},
       {"--tmp-overlay", "overlays need the kernel's overlayfs"},
@@ -186,7 +193,8 @@ const std::map<std::string, int>& arity() {
       {"--new-session", 0}, {"--level-prefix", 0},
       {"--sync-fd", 1},   {"--info-fd", 1},     {"--json-status-fd", 1}, {"--block-fd", 1},
       {"--bind-fd", 2},   {"--ro-bind-fd", 2}, {"--lock-file", 1},
-      {"--disable-userns", 0}, {"--assert-userns-disabled", 0}};
+      {"--disable-userns", 0}, {"--assert-userns-disabled", 0},
+      {"--cap-add", 1},   {"--cap-drop", 1}};
   return a;
 }
 
@@ -208,7 +216,9 @@ Applied mount_option(Bwrap& b, const Option& o) {
   const std::string& v2 = o.v2;
   if (a.ends_with("bind") || a.ends_with("bind-try")) {
     const bool ro = a.starts_with("--ro-");
-    if (auto err = b.bind(v1, v2, ro, a.ends_with("-try"))) return std::unexpected(*err);
+    if (auto err = b.bind(v1, v2, ro, a.ends_with("-try"), a.starts_with("--dev-"))) {
+      return std::unexpected(*err);
+    }
   }
   else if (a == "--symlink") b.special(K::kSymlink, v2, v1);
   else if (a == "--tmpfs") b.special(K::kTmpfs, v1);
@@ -245,6 +255,21 @@ Applied mount_option(Bwrap& b, const Option& o) {
   return true;
 }
 
+// --cap-add/--cap-drop CAP: a name as libcap's cap_from_name() takes it
+// (bwrap's parser), or ALL.
+std::optional<std::string> capability_option(Bwrap& b, bool add, const std::string& name) {
+  std::uint64_t bits = 0;
+  if (name == "ALL" || name == "all") {
+    bits = ~std::uint64_t{0};
+  } else if (auto cap = syscalls::capability_from_name(name)) {
+    bits = std::uint64_t{1} << *cap;
+  } else {
+    return "unknown cap: " + name;
+  }
+  b.caps = add ? b.caps.value_or(0) | bits : b.caps.value_or(0) & ~bits;
+  return std::nullopt;
+}
+
 // The namespaces and what they show: host name, ids, pids, network.
 Applied namespace_option(Bwrap& b, const Option& o) {
   const std::string& a = o.name;
@@ -270,6 +295,9 @@ Applied namespace_option(Bwrap& b, const Option& o) {
   }
   else if (a == "--share-net") view.unshare_net = false;
   else if (a == "--as-pid-1") b.as_pid_1 = true;
+  else if (a == "--cap-add" || a == "--cap-drop") {
+    if (auto err = capability_option(b, a == "--cap-add", o.v1)) return std::unexpected(*err);
+  }
   else if (a == "--disable-userns") view.disable_userns = true;
   else if (a == "--assert-userns-disabled") b.assert_userns_disabled = true;
   else return false;
@@ -394,7 +422,8 @@ void print_usage(std::FILE* out) {
       "    --info-fd FD, --json-status-fd FD  The child's pid (JSON), and its exit code\n"
       "    --perms OCTAL                Set permissions of next argument (--tmpfs, --dir, --file...)\n"
       "    --chmod OCTAL PATH           Change permissions of PATH (must already exist)\n"
-      "Refused by name, with the reason: --cap-add, --cap-drop, --size, overlays, SELinux labels,\n"
+      "    --cap-add CAP, --cap-drop CAP  Add or drop CAP (or ALL) in the sandbox (emulated)\n"
+      "Refused by name, with the reason: --size, overlays, SELinux labels,\n"
       "--userns/--userns2/--pidns, --userns-block-fd.\n",
       out);
 }
@@ -480,8 +509,13 @@ std::optional<std::string> finish_view(Bwrap& b) {
   }
   // bwrap run by a user without setuid makes a user namespace whatever
   // the options say (bwrap(1), --unshare-user: "may be automatically
-  // implied if not setuid"), so --uid and --gid need nothing more.
-  if (b.uid || b.gid) b.unshare_user = true;
+  // implied if not setuid"): the host's other users and root read as the
+  // overflow id, and the sandbox holds the capabilities --cap-add names,
+  // none by default, whatever its uid. Run as root, bwrap keeps root's
+  // real capabilities, and so does cocoon, which cannot drop them for it.
+  const bool privileged = ::getuid() == 0;
+  if (privileged && b.caps) return "--cap-add and --cap-drop are not supported by cocoon when run as root";
+  if (!privileged || b.uid || b.gid) b.unshare_user = true;
   // Without --as-pid-1 bwrap's own init is PID 1 and the command 2; that
   // init is not emulated (nothing shows as 1), only the numbering.
   b.session.view.first_pid = b.as_pid_1 ? 1 : 2;
@@ -495,6 +529,7 @@ std::optional<std::string> finish_view(Bwrap& b) {
     id.gid = ::getgid();
     id.own_user_ns = std::make_pair(b.uid.value_or(::getuid()), b.gid.value_or(::getgid()));
     id.unknown_is_real = true;  // a user namespace shows files' real owners
+    if (!privileged) id.capabilities = b.caps.value_or(0);
     b.session.view.identity = id;
   }
   return std::nullopt;
@@ -534,6 +569,7 @@ void apply_environment(const Bwrap& b) {
 int bwrap_main(int argc, char** argv) {
   Bwrap b;
   b.session.view.empty_root = true;
+  b.session.view.rootfs_no_devices = true;  // bwrap's root is a nodev tmpfs
   // bwrap's words and status for a command it cannot execute.
   b.session.tracer.exec_failure = {"bwrap: execvp ", 1};
   std::vector<std::string> args(argv, argv + argc);

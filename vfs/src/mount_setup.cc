@@ -45,6 +45,7 @@ std::expected<bool, std::string> add_mount(MountTable& table, const Filesystem& 
     return std::unexpected("mount target " + quoted(spec.target) + " is not an absolute path");
   }
   Mount m{GuestPath(spec.target), HostPath(), spec.kind, spec.read_only, true, spec.symlink_target};
+  m.no_devices = spec.no_devices;
   if (spec.kind != MountKind::kSymlink) {
     auto source = fs.canonical(HostPath(spec.source));
     if (!source && source.error() == ENOENT && spec.optional) return false;

@@ -198,9 +198,15 @@ std::uint64_t own_bounding_set() {
 }
 
 // What the command starts with: the configured ids and groups, and root's
-// capabilities when the uid is 0 (those of an exec as root).
+// capabilities when the uid is 0 (those of an exec as root), or the
+// configured ones in every set (bwrap's: set_ambient_capabilities() and
+// drop_cap_bounding_set() in bubblewrap.c leave the sandbox those alone).
 Credentials first_credentials(const IdentityConfig& config) {
   Credentials c = Credentials::of(config.uid, config.gid, own_bounding_set());
+  if (config.capabilities) {
+    const std::uint64_t caps = *config.capabilities & kAllCaps;
+    c.caps = CapSets{caps, caps, caps, caps, caps};
+  }
   if (config.groups) {
     c.groups = *config.groups;
     std::sort(c.groups.begin(), c.groups.end());

@@ -398,7 +398,9 @@ Verdict FileCreations::on_entry(tracer::SyscallStop& stop) {
   p.uid = c.fsuid;
   p.gid = c.fsgid;
   p.default_ids = p.uid == s_.config.uid && p.gid == s_.config.gid;
-  p.widened = q->kind == Kind::kDir && (q->mode & S_IRWXU) != S_IRWXU;
+  // Root may use a directory whatever its mode; anyone else is held to it.
+  p.widened = q->kind == Kind::kDir && (q->mode & S_IRWXU) != S_IRWXU &&
+              c.capable(CAP_DAC_OVERRIDE);
   p.asked = q->mode;
   // The directory's group matters to a creator with other ids, or when a
   // recorded set-group-ID directory could give another.

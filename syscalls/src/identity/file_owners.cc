@@ -267,9 +267,12 @@ class Calls {
     return save(sx, r);
   }
 
-  // chmod(2) family: done for real, with the owner's read and write (and
-  // search, on a directory) kept so the real user can still use the file;
-  // the mode the guest asked for is what stat shows.
+  // chmod(2) family: done for real. For a caller with CAP_DAC_OVERRIDE
+  // (the emulated root) the owner's read and write (and search, on a
+  // directory) are kept so the real user can still use the file as root
+  // could; the mode the guest asked for is what stat shows. A caller
+  // without it gets the mode as asked, which the kernel then enforces on
+  // the real user as it would on the owner natively.
   Verdict chmod(const std::expected<Target, int>& t, std::uint32_t mode) {
     if (!t) return Verdict::deny(t.error());
     OpenedDirs opened;  // until the real chmod is done
@@ -284,7 +287,8 @@ class Calls {
     // CAP_FSETID: silently dropped (notify_change() -> setattr_should_drop_sgid()).
     if (!S_ISDIR(sx->stx_mode) && !c.in_group(r.gid) && !fs_capable(r)) mode &= ~S_ISGID;
     const bool dir = S_ISDIR(sx->stx_mode);
-    std::uint32_t real = mode | S_IRUSR | S_IWUSR | (dir ? S_IXUSR : 0);
+    std::uint32_t real = mode;
+    if (c.capable(CAP_DAC_OVERRIDE)) real |= S_IRUSR | S_IWUSR | (dir ? S_IXUSR : 0);
     if (::fchmodat(AT_FDCWD, t->path.c_str(), real, 0) != 0) {
       // A file the real user does not own: root could, so only the record
       // changes (as fakeroot does).

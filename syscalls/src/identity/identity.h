@@ -49,6 +49,8 @@ struct IdentityConfig {
   // Files the database does not know: false, owned by the emulated user
   // (fakeroot's default); true, their real owner (fakeroot -u).
   bool unknown_is_real = false;
+  // IdentityOptions::capabilities.
+  std::optional<std::uint64_t> capabilities;
 };
 
 struct IdentityState {

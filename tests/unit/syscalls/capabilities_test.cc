@@ -8,6 +8,7 @@
 
 #include <cerrno>
 
+#include "cocoon/syscalls/capability_names.h"
 #include "identity/credentials.h"
 
 namespace cocoon::syscalls {
@@ -151,6 +152,22 @@ TEST(Capabilities, SecureExec) {
   EXPECT_FALSE(u.exec(std::nullopt, std::nullopt));
   EXPECT_TRUE(u.exec(0, std::nullopt));
   EXPECT_EQ(u.caps.effective, kAllCaps);
+}
+
+// bwrap's --cap-add names, as libcap's cap_from_name() reads them: the
+// CAP_ prefix in any case, or the number; anything else is refused.
+TEST(CapabilityNames, NamesAndNumbersAsCapFromName) {
+  EXPECT_EQ(capability_from_name("CAP_CHOWN"), 0);
+  EXPECT_EQ(capability_from_name("cap_net_admin"), CAP_NET_ADMIN);
+  EXPECT_EQ(capability_from_name("Cap_Sys_Admin"), CAP_SYS_ADMIN);
+  EXPECT_EQ(capability_from_name("CAP_CHECKPOINT_RESTORE"), CAP_LAST_CAP);
+  EXPECT_EQ(capability_from_name("12"), 12);
+  EXPECT_EQ(capability_from_name("41"), 41);  // beyond the last: the kernel ignores it
+  EXPECT_EQ(capability_from_name("64"), std::nullopt);
+  EXPECT_EQ(capability_from_name("NET_ADMIN"), std::nullopt);
+  EXPECT_EQ(capability_from_name("CAP_"), std::nullopt);
+  EXPECT_EQ(capability_from_name(""), std::nullopt);
+  EXPECT_EQ(capability_from_name("-1"), std::nullopt);
 }
 
 }  // namespace

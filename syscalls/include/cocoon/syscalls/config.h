@@ -24,6 +24,10 @@ struct IdentityOptions {
   // other id reads as the overflow id (identity/id_mapper.h, OneIdMap).
   // Not with --namespaces.
   std::optional<std::pair<std::uint32_t, std::uint32_t>> own_user_ns;
+  // The command's capabilities, the same in all five sets (the bounding set
+  // too) whatever its uid: bwrap's sandbox has none but those --cap-add
+  // names. nullopt: an exec's as `uid` (root's all, anyone else's none).
+  std::optional<std::uint64_t> capabilities;
   std::string db;               // --db FILE: the ownership database; empty: this run only
   std::string import_fakeroot;  // fakeroot -i FILE
   std::string export_fakeroot;  // fakeroot -s FILE, written when the run ends
@@ -38,6 +42,9 @@ struct RunConfig {
   // The guest's root directory (-r); empty: the host's /.
   std::string rootfs;
   bool rootfs_read_only = false;
+  // The root is nodev (vfs::Mount::no_devices): bwrap's, but for
+  // `--dev-bind / /`.
+  bool rootfs_no_devices = false;
   // bwrap's start: the guest's root is an empty private directory that
   // mounts fill (rootfs then unused).
   bool empty_root = false;

@@ -35,6 +35,8 @@ struct MountSpec {
   // there, on the host, rather than only in the table; where it cannot
   // be, it is the table's as without.
   bool on_underlying_fs = false;
+  // Mount::no_devices.
+  bool no_devices = false;
 };
 
 // A table whose root is `root_dir` (canonicalized; must be a directory).

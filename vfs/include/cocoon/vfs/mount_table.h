@@ -48,6 +48,10 @@ struct Mount {
   // the same path under the target (link_in_guest_terms()). Off: bodies
   // are as stored, as a bind mount's are.
   bool links_in_guest_terms = false;
+  // nodev (mount(8)): a device node under it cannot be opened (EACCES,
+  // may_open_dev() in fs/namei.c). bwrap mounts all but --dev and
+  // --dev-bind so.
+  bool no_devices = false;
 };
 
 // A symlink's body as the guest sees it under `m` when the mount has
@@ -72,6 +76,7 @@ class MountTable {
   std::expected<void, std::string> add(Mount mount);
 
   const Mount& root() const { return mounts_.front(); }
+  void set_root_no_devices(bool v) { mounts_.front().no_devices = v; }
   // The visible mount whose target is exactly `guest` (the top of a stack),
   // if any.
   const Mount* find(std::string_view guest) const;
