@@ -140,6 +140,12 @@ same_as_bwrap "capabilities decide: CAP_DAC_OVERRIDE reads a mode-0 file of one'
   --bind "$TMP/capdir" /mnt --uid 0 --cap-add CAP_DAC_OVERRIDE sh -c 'echo s >/mnt/secret; chmod 0 /mnt/secret; cat /mnt/secret; rm -f /mnt/secret'
 same_as_bwrap "... and without it, cannot" --ro-bind / / --bind "$TMP/capdir" /mnt --uid 0 \
   sh -c 'echo s >/mnt/secret; chmod 0 /mnt/secret; cat /mnt/secret 2>&1 | sed "s/^cat: //"; rm -f /mnt/secret'
+# Open errors in the kernel's order on a read-only bind: a directory
+# opened for writing is EISDIR, a regular file EROFS. (A FIFO there opens
+# for writing natively; under cocoon Landlock's write right, which covers
+# FIFOs, refuses it: unit EffectError tests the tracer's own rule.)
+same_as_bwrap "a read-only bind: EISDIR, then EROFS" --ro-bind / / --dev /dev --ro-bind "$TMP/capdir" /mnt \
+  sh -c '(: >/mnt) 2>&1 | sed "s/.*: //"; (: >/mnt/new) 2>&1 | sed "s/.*: //"'
 # Without --unshare-user too, an unprivileged bwrap is in a user namespace
 # of its own: root's files read as the overflow id.
 same_as_bwrap "a user namespace is implied" --ro-bind / / sh -c 'stat -c "%u %g" /etc/passwd; id -u'

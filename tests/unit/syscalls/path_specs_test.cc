@@ -4,8 +4,11 @@
 // purpose, the specs agree with the man pages for a sample of calls, and the
 // read-only decisions follow the kernel's order of checks.
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 
 #include "cocoon/arch/syscall_table.h"
@@ -230,6 +233,34 @@ TEST_F(Effects, ReadOnlyMountsRefuseChangesInTheKernelsOrder) {
   EXPECT_EQ(effect_error(Effect::kOpenFlags, O_RDONLY, at(ro_, K::kMissing)), 0);  // ENOENT
   EXPECT_EQ(effect_error(Effect::kModify, 0, at(rw_, K::kOther)), 0);
   EXPECT_EQ(effect_error(Effect::kOpenFlags, O_RDWR | O_CREAT, at(rw_, K::kMissing)), 0);
+}
+
+// What decides an open is the file's type, read from the host: only a
+// regular file asks the mount for write access (do_dentry_open()), a
+// directory opened for writing is the kernel's EISDIR, a device on a nodev
+// mount is EACCES for any access (may_open_dev()).
+TEST_F(Effects, OpenDependsOnTheFilesTypeAsTheKernelsDoes) {
+  char dir_template[] = "/tmp/effects-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  const std::string fifo = dir + "/fifo", file = dir + "/file";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0666), 0);
+  ::close(::creat(file.c_str(), 0666));
+  auto on = [](const vfs::Mount& m, const std::string& host, vfs::EntryKind k) {
+    return vfs::Resolved{vfs::GuestPath("/g"), vfs::HostPath(host), m, k};
+  };
+  using K = vfs::EntryKind;
+  EXPECT_EQ(effect_error(Effect::kOpenFlags, O_WRONLY, on(ro_, fifo, K::kOther)), 0);
+  EXPECT_EQ(effect_error(Effect::kOpenFlags, O_WRONLY | O_TRUNC, on(ro_, fifo, K::kUnknown)), 0);
+  EXPECT_EQ(effect_error(Effect::kOpenFlags, O_WRONLY, on(ro_, file, K::kOther)), EROFS);
+  EXPECT_EQ(effect_error(Effect::kOpenFlags, O_WRONLY | O_CREAT, on(ro_, dir, K::kDirectory)), 0);
+  vfs::Mount nodev = rw_;
+  nodev.no_devices = true;
+  EXPECT_EQ(effect_error(Effect::kOpenFlags, O_RDONLY, on(nodev, "/dev/null", K::kOther)), EACCES);
+  EXPECT_EQ(effect_error(Effect::kOpenFlags, O_WRONLY, on(nodev, "/dev/null", K::kUnknown)), EACCES);
+  EXPECT_EQ(effect_error(Effect::kRead, 0, on(nodev, "/dev/null", K::kOther)), 0);  // stat
+  EXPECT_EQ(effect_error(Effect::kOpenFlags, O_RDWR, on(nodev, fifo, K::kOther)), 0);
+  EXPECT_EQ(effect_error(Effect::kOpenFlags, O_RDONLY, on(rw_, "/dev/null", K::kOther)), 0);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
