@@ -9,6 +9,7 @@
 #include "pids/pid_namespace.h"
 #include "pids/pids.h"
 #include "pids/proc_pids.h"
+#include "view/proc_status.h"
 
 namespace cocoon::syscalls {
 
@@ -49,6 +50,7 @@ class NamespaceFiles final : public ProcOverlay {
 // and its status and stat files rewritten.
 std::expected<void, std::string> pid_view(const KindView& v) {
   v.view.add_overlay(std::make_shared<GeneratedFiles>(proc_file_generator(v.ns, v.proc_dir)));
+  if (ProcStatusFiles* status = v.view.status_files()) status->add_editor(proc_status_editor(v.ns));
   return {};
 }
 void pid_handlers(tracer::HandlerList& list, tracer::ProcessRegistry& registry, const Ns& ns) {

@@ -16,8 +16,10 @@
 #include "cocoon/tracer/dispatch.h"
 #include "cocoon/tracer/observer.h"
 #include "identity/identity.h"
+#include "identity/status_lines.h"
 #include "namespaces/ns_state.h"
 #include "owned_fd.h"
+#include "view/proc_status.h"
 #include "view_setup.h"
 
 namespace cocoon::syscalls {
@@ -124,6 +126,11 @@ std::expected<int, std::string> run_session(const Session& given) {
   if (!locks) return std::unexpected(locks.error());
   auto identity = open_identity(session.view, *registry);
   if (!identity) return std::unexpected(identity.error());
+  // /proc/PID/status shows the emulated credentials where the view
+  // rewrites paths (without one, opens are not traced for it).
+  if (*identity && setup->view->status_files()) {
+    setup->view->status_files()->add_editor(credentials_status_editor(*identity, *registry));
+  }
   tracer::TracerOptions options = session.tracer;
   options.cwd = setup->host_cwd;
   // The command inherits cocoon's environment (tracer/src/launcher.cc).

@@ -22,6 +22,7 @@
 #include "cocoon/vfs/mount_report.h"
 #include "view/landlock.h"
 #include "view/proc_path.h"
+#include "view/proc_status.h"
 
 namespace cocoon::syscalls {
 
@@ -456,6 +457,9 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
     auto dir = out.scratch->make_subdir("cmdline");
     if (!dir) return std::unexpected(dir.error());
     view->set_loader_cmdlines(std::make_shared<LoaderCmdlines>(registry, *dir));
+    auto status = out.scratch->make_subdir("status");
+    if (!status) return std::unexpected(status.error());
+    view->set_status_files(std::make_shared<ProcStatusFiles>(*status));
   }
   std::vector<std::string> readable;
   if (emulates_namespaces(config)) {

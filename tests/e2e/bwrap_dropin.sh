@@ -146,6 +146,12 @@ same_as_bwrap "... and without it, cannot" --ro-bind / / --bind "$TMP/capdir" /m
 # FIFOs, refuses it: unit EffectError tests the tracer's own rule.)
 same_as_bwrap "a read-only bind: EISDIR, then EROFS" --ro-bind / / --dev /dev --ro-bind "$TMP/capdir" /mnt \
   sh -c '(: >/mnt) 2>&1 | sed "s/.*: //"; (: >/mnt/new) 2>&1 | sed "s/.*: //"'
+# /proc/PID/status shows the sandbox's credentials: ids as its user
+# namespace maps them, its groups, its five capability sets.
+status_lines='grep -E "^(Uid|Gid|Groups|Cap)" /proc/self/status; sh -c "grep -E \"^(Uid|CapEff)\" /proc/\$\$/status"'
+same_as_bwrap "/proc/self/status: ids and capabilities" --ro-bind / / --proc /proc --uid 0 --gid 0 \
+  --cap-add CAP_CHOWN --cap-add CAP_SETUID sh -c "$status_lines"
+same_as_bwrap "/proc/self/status: unprivileged" --ro-bind / / --proc /proc sh -c "$status_lines"
 # Without --unshare-user too, an unprivileged bwrap is in a user namespace
 # of its own: root's files read as the overflow id.
 same_as_bwrap "a user namespace is implied" --ro-bind / / sh -c 'stat -c "%u %g" /etc/passwd; id -u'

@@ -76,7 +76,7 @@ assert_cocoon_message "--db $W/bad.db: not a cocoon ownership database" "the bad
 ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" run -0 --db "$DB" -- sleep "$SLEEP_ARG" &
 holder=$!
 # The sleep runs once that cocoon holds the database (opened before launch).
-wait_for 10 pgrep -f "$SLEEP_ARG" >/dev/null || fail "the holding run did not start"
+wait_for 10 pgrep -f "^sleep $SLEEP_ARG" >/dev/null || fail "the holding run did not start"
 in_w -0 --db "$DB" -- true
 assert_status 125 "a --db another run holds"
 assert_cocoon_message "in use by another run" "the locked database is named"
@@ -132,6 +132,15 @@ in_w --uid 1000 --gid 100 -- sh -c "$mode0"
 assert_eq $'Permission denied\nPermission denied' "$OUT" "--uid 1000: a mode-0 file and directory of one's own are closed to one"
 in_w -0 -- sh -c "$mode0"
 assert_eq "s" "$OUT" "-0: root reads its mode-0 file and writes in its mode-0 directory"
+# With a view (paths rewritten), /proc/PID/status shows the emulated
+# credentials: root's, then those setpriv leaves, as for real root here.
+status_probe='grep -E "^(Uid|Gid|Groups|CapPrm|CapEff)" /proc/self/status
+setpriv --reuid=42 --regid=43 --groups=44,45 -- grep -E "^(Uid|Gid|Groups|CapPrm|CapEff)" /proc/self/status'
+# (the fake root's groups are its gid alone, as a login root's: "0")
+run_native setpriv --groups=0 sh -c "$status_probe"
+native_status=$OUT
+in_w -0 -r / -b /tmp -- sh -c "$status_probe"
+assert_eq "$native_status" "$OUT" "-0 -r / -b: /proc/self/status's ids and capabilities as real root's"
 in_w -i 7:8 -- sh -c 'id -u; id -g'
 assert_eq $'7\n8' "$OUT" "PRoot's -i UID:GID"
 

@@ -196,13 +196,13 @@ std::function<std::string(const std::string&, pid_t)> proc_file_generator(
                                                                    pid_t reader) {
     auto ns = state->proc_pid_ns(reader);
     if (!ns) return std::string();
-    // /proc/N/FILE or /proc/N/task/M/FILE, nothing else.
+    // /proc/N/stat or /proc/N/task/M/stat, nothing else (status has its
+    // own overlay: proc_status_editor()).
     auto p = parse_proc_task_path(host);
-    const bool status = p && p->rest == "/status";
-    if (!status && !(p && p->rest == "/stat")) return std::string();
+    if (!(p && p->rest == "/stat")) return std::string();
     const std::string text = read_file(host);
     if (text.empty()) return std::string();
-    const std::string body = status ? rewrite_proc_status(text, *ns) : rewrite_proc_stat(text, *ns);
+    const std::string body = rewrite_proc_stat(text, *ns);
     // Written beside and renamed over: a guest still reading the previous
     // copy keeps its own.
     const std::string file = dir + "/" + std::to_string((*counter)++ % 64);
@@ -215,6 +215,13 @@ std::function<std::string(const std::string&, pid_t)> proc_file_generator(
     std::error_code ec;
     std::filesystem::rename(tmp, file, ec);
     return ec ? std::string() : file;
+  };
+}
+
+ProcStatusFiles::Editor proc_status_editor(std::shared_ptr<const PidNamespaces> state) {
+  return [state = std::move(state)](std::string text, ProcStatusFiles::Subject, pid_t reader) {
+    auto ns = state->proc_pid_ns(reader);
+    return ns ? rewrite_proc_status(text, *ns) : text;
   };
 }
 

@@ -4,9 +4,10 @@
 //    number no member has is ENOENT, readlink /proc/self is the number;
 //  - ProcListing: getdents64 of /proc and /proc/N/task lists only members,
 //    renamed;
-//  - proc_file_generator(): /proc/N/status and stat opened from inside are
-//    copies whose Pid, Tgid, PPid, TracerPid, NS* and stat's pid, ppid,
-//    pgrp, session and tpgid fields are the namespace's numbers.
+//  - proc_file_generator() and proc_status_editor(): /proc/N/stat and
+//    status opened from inside are copies whose Pid, Tgid, PPid,
+//    TracerPid, NS* and stat's pid, ppid, pgrp, session and tpgid fields
+//    are the namespace's numbers.
 // Assumes the guest's /proc is the host's (a bind of it, or the host's
 // root): cocoon has no proc filesystem of its own.
 #pragma once
@@ -17,6 +18,7 @@
 
 #include "cocoon/tracer/handler.h"
 #include "pid_namespace.h"
+#include "view/proc_status.h"
 
 namespace cocoon::syscalls {
 
@@ -44,11 +46,13 @@ struct DirentsOut {
 DirentsOut filter_proc_dirents(std::string_view in, std::size_t capacity, long long start,
                                const std::function<std::optional<pid_t>(pid_t)>& rename);
 
-// The file to open instead of host /proc/REAL/status, /proc/REAL/stat (or
-// under task/TID) for reader `tgid`, written into `dir`; empty for other
-// paths and for a reader whose /proc shows the host's numbers.
+// The file to open instead of host /proc/REAL/stat (or under task/TID) for
+// reader `tgid`, written into `dir`; empty for other paths and for a
+// reader whose /proc shows the host's numbers.
 std::function<std::string(const std::string&, pid_t)> proc_file_generator(
     std::shared_ptr<const PidNamespaces> ns, std::string dir);
+// /proc/N/status's numbers as the reader's PID namespace has them.
+ProcStatusFiles::Editor proc_status_editor(std::shared_ptr<const PidNamespaces> ns);
 
 // The text of those files, rewritten. Pure.
 std::string rewrite_proc_status(const std::string& text, const PidNamespace& ns);

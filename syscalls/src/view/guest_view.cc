@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "exec/loader_cmdline.h"
+#include "view/proc_status.h"
 #include "pids/pid_namespace.h"
 #include "proc_path.h"
 
@@ -245,6 +246,11 @@ std::string GuestView::to_guest(const std::string& host, pid_t tgid) const {
 void GuestView::set_loader_cmdlines(std::shared_ptr<LoaderCmdlines> cmdlines) {
   loader_cmdlines_ = cmdlines;
   add_overlay(std::move(cmdlines));
+}
+
+void GuestView::set_status_files(std::shared_ptr<ProcStatusFiles> files) {
+  status_files_ = files;
+  add_overlay(std::move(files));
 }
 
 }  // namespace cocoon::syscalls

@@ -25,6 +25,7 @@ namespace cocoon::syscalls {
 
 class NamespaceState;
 class LoaderCmdlines;
+class ProcStatusFiles;
 class PidNamespace;
 
 // What the emulated namespaces change in a process's view (--namespaces,
@@ -126,6 +127,11 @@ class GuestView {
   // null without a scratch directory.
   void set_loader_cmdlines(std::shared_ptr<LoaderCmdlines> cmdlines);
   LoaderCmdlines* loader_cmdlines() const { return loader_cmdlines_.get(); }
+  // /proc/PID/status, with the lines the emulations change
+  // (view/proc_status.h): one of the overlays, which each such emulation
+  // gives an editor before the run; null without a scratch directory.
+  void set_status_files(std::shared_ptr<ProcStatusFiles> files);
+  ProcStatusFiles* status_files() const { return status_files_.get(); }
   // Where mounts made at run time (an emulated mount namespace's tmpfs) get
   // their directories, and placeholders (empty: none can be made).
   void set_runtime_dir(std::string dir) { runtime_dir_ = std::move(dir); }
@@ -146,6 +152,7 @@ class GuestView {
   std::string runtime_dir_;
   std::string exec_name_prefix_;
   std::shared_ptr<LoaderCmdlines> loader_cmdlines_;
+  std::shared_ptr<ProcStatusFiles> status_files_;
 };
 
 }  // namespace cocoon::syscalls

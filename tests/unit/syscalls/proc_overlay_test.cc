@@ -6,8 +6,16 @@
 
 #include <memory>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "identity/status_lines.h"
 #include "view/guest_view.h"
 #include "view/proc_overlay.h"
+#include "view/proc_status.h"
 
 namespace cocoon::syscalls {
 namespace {
@@ -41,6 +49,52 @@ TEST(ProcOverlay, TheFirstOverlayThatKnowsAPathAnswers) {
   EXPECT_EQ(v.overlay("/proc/b", 7, Reach::kRead)->value, "/made/7") << "then in the order added";
   EXPECT_FALSE(v.overlay("/proc/c", 7, Reach::kRead));
   EXPECT_EQ(v.overlay_files(), std::vector<std::string>{"/fixed/a"});
+}
+
+// /proc/PID/status: every editor's change in one copy; no copy when none
+// changes the text; other files and readlink are not its own.
+TEST(ProcOverlay, StatusFilesApplyEveryEditorInOneCopy) {
+  char dir_template[] = "/tmp/status-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  ProcStatusFiles files(dir);
+  const std::string self = "/proc/" + std::to_string(::getpid()) + "/status";
+  EXPECT_FALSE(files.lookup(self, 1, Reach::kRead)) << "no editor: the host's file";
+  files.add_editor([](std::string text, ProcStatusFiles::Subject s, pid_t reader) {
+    EXPECT_EQ(s.tgid, ::getpid());
+    EXPECT_EQ(reader, 7);
+    return text + "First:\tyes\n";
+  });
+  files.add_editor([](std::string text, ProcStatusFiles::Subject, pid_t) {
+    return text + "Second:\tyes\n";
+  });
+  auto got = files.lookup(self, 7, Reach::kRead);
+  ASSERT_TRUE(got);
+  std::ifstream in(got->value);
+  std::stringstream body;
+  body << in.rdbuf();
+  EXPECT_NE(body.str().find("\nFirst:\tyes\nSecond:\tyes\n"), std::string::npos);
+  EXPECT_NE(body.str().find("Tgid:"), std::string::npos) << "the host's lines stay";
+  EXPECT_FALSE(files.lookup("/proc/" + std::to_string(::getpid()) + "/stat", 7, Reach::kRead));
+  EXPECT_FALSE(files.lookup(self, 7, Reach::kReadlink));
+  std::filesystem::remove_all(dir);
+}
+
+// The credential lines in proc(5)'s layout, ids mapped out through the
+// reader's namespace (here bwrap's one-id map: 1000 inside is 65534).
+TEST(ProcOverlay, CredentialLinesShowTheEmulatedCredentials) {
+  const std::string host =
+      "Name:\tsh\nUid:\t65534\t65534\t65534\t65534\nGid:\t65534\t65534\t65534\t65534\n"
+      "FDSize:\t64\nGroups:\t \nCapInh:\t0000000000000000\nCapPrm:\t0000000000000000\n"
+      "CapEff:\t0000000000000000\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n";
+  Credentials c = Credentials::of(65534, 65534, 0);
+  c.groups = {65534, 5};
+  c.caps = CapSets{.permitted = 0x1001, .effective = 0x1000, .inheritable = 0, .bounding = 0x1001};
+  OneIdMap ids(1000, 65534, 1000, 65534);
+  EXPECT_EQ(show_credentials(host, c, ids, 1),
+            "Name:\tsh\nUid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\n"
+            "FDSize:\t64\nGroups:\t1000 65534 \nCapInh:\t0000000000000000\n"
+            "CapPrm:\t0000000000001001\nCapEff:\t0000000000001000\nCapBnd:\t0000000000001001\n"
+            "CapAmb:\t0000000000000000\n");
 }
 
 }  // namespace
