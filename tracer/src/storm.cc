@@ -56,7 +56,14 @@ bool same_context(std::uint64_t ip, std::uint64_t sp, std::uint64_t last_ip,
   return sp == last_sp && (ip == last_ip || ip + insn_size == last_ip);
 }
 
-void SignalStorms::on_signal_stop(pid_t tid, int signal) {
+void SignalStorms::on_call(pid_t tid, bool sigreturn) {
+  if (tasks_.empty()) return;
+  const auto it = tasks_.find(tid);
+  if (it == tasks_.end()) return;
+  it->second.calls = sigreturn ? 0 : it->second.calls + 1;
+}
+
+void SignalStorms::on_signal_stop(pid_t tid, int signal, bool answered) {
   if (!may_hold_back(signal)) {
     if (auto it = tasks_.find(tid); it != tasks_.end()) it->second.last_delivery.reset();
     return;
@@ -65,8 +72,8 @@ void SignalStorms::on_signal_stop(pid_t tid, int signal) {
   if (!here) return;
   Task& task = tasks_[tid];
   const auto& last = task.last_delivery;
-  if (last && same_context(here->ip, here->sp, (*last)[0], (*last)[1],
-                           arch::syscall_insn_size(here->abi))) {
+  if (last && task.calls == 0 && !answered &&
+      same_context(here->ip, here->sp, (*last)[0], (*last)[1], arch::syscall_insn_size(here->abi))) {
     // Its own code has not run since the last signal went in: hold this
     // one back until it has. The next one found here goes in again, so a
     // storm alternates: a signal in, the task's code up to its next call.
@@ -74,6 +81,7 @@ void SignalStorms::on_signal_stop(pid_t tid, int signal) {
     return hold(tid, task, signal);
   }
   task.last_delivery = std::array{here->ip, here->sp};
+  task.calls = 0;
 }
 
 void SignalStorms::hold(pid_t tid, Task& task, int signal) {

@@ -40,7 +40,16 @@ class SignalStorms {
   // (0: nothing), which the tracer passes on when resuming it: held back
   // (blocked, so the kernel queues it again) when the task is where the
   // last signal that went in found it: its own code has not run since.
-  void on_signal_stop(pid_t tid, int signal);
+  // `answered`: a call the task made was answered at this very stop
+  // (Tracer::settle_if_notified), so its own code ran since the last.
+  void on_signal_stop(pid_t tid, int signal, bool answered);
+
+  // A system call of the task reached cocoon (a stop, or a notification):
+  // its own code ran since the last signal went in, unless the call is
+  // the handler's sigreturn, after which only calls count. A loop making
+  // the same call from the same place is found at the same ip and sp at
+  // each signal, and this tells it from a storm.
+  void on_call(pid_t tid, bool sigreturn);
 
   // At any other stop of a task holding back a signal, before the stop is
   // handled. `entry_of_notified_call`: a syscall-entry stop of a call the
@@ -61,8 +70,10 @@ class SignalStorms {
 
  private:
   struct Task {
-    // Where the last signal that went in found the task (ip, sp).
+    // Where the last signal that went in found the task (ip, sp), and the
+    // calls it made since (after the handler's sigreturn).
     std::optional<std::array<std::uint64_t, 2>> last_delivery;
+    std::uint32_t calls = 0;
     // The task's own signal mask while cocoon blocks a signal in it.
     std::optional<std::uint64_t> held_mask;
     Clock::time_point deadline;

@@ -23,6 +23,14 @@
 #include "storm.h"
 
 namespace cocoon::tracer {
+namespace {
+
+bool is_sigreturn(const arch::SyscallRegs& regs) {
+  const arch::SyscallDesc* row = arch::find_syscall(regs.abi(), regs.nr());
+  return row != nullptr && (row->sys == arch::Sys::rt_sigreturn || row->sys == arch::Sys::sigreturn);
+}
+
+}  // namespace
 
 Tracer::Tracer(TracerOptions options, HandlerList handlers,
                std::shared_ptr<ProcessRegistry> registry)
@@ -125,8 +133,9 @@ bool Tracer::notifies() const {
 // holds still); a call they let run as it is (FLAG_CONTINUE) is made to
 // restart instead, as it would have run to the end under a ptrace stop
 // (arch::settle_interrupted_syscall).
-void Tracer::settle_if_notified(Tracee& t) {
+bool Tracer::settle_if_notified(Tracee& t) {
   const Policy& policy = dispatcher_.policy();
+  bool answered = false;
   auto r = arch::settle_interrupted_syscall(
       t.tid, [&](const arch::SyscallRegs& call) -> std::optional<std::int64_t> {
         const Decision d = policy.decide(call.abi(), call.nr()).for_call(
@@ -134,9 +143,11 @@ void Tracer::settle_if_notified(Tracee& t) {
         if (d.action != Action::kNotify) return std::nullopt;
         arch::SyscallRegs regs = call;
         const Verdict v = dispatcher_.on_notification(t, regs, GuestMemory(t.tid), Via::kSettle);
-        return v.kind == Verdict::Kind::kSkip ? v.value : arch::kRestartNoIntr;
+        answered = v.kind == Verdict::Kind::kSkip;
+        return answered ? v.value : arch::kRestartNoIntr;
       });
   if (!r && r.error() != ESRCH) log().warn("settling {}'s interrupted call: errno {}", t.tid, r.error());
+  return answered && r.value_or(false);
 }
 
 // Any stop of a task from which a signal is held back (storm.h) ends the
@@ -151,6 +162,7 @@ void Tracer::on_storm_stop(Tracee& t, const WaitEvent& ev) {
       const Decision d = dispatcher_.policy().decide(regs->abi(), regs->nr()).for_call(
           [&regs](int i) { return regs->arg(i); });
       notified = notifier_ && d.action == Action::kNotify;
+      if (options_.use_seccomp) storms_->on_call(t.tid, is_sigreturn(*regs));  // else: below
     }
   }
   storms_->on_stop(t.tid, entry, notified);
@@ -180,6 +192,7 @@ Verdict Tracer::answer(const seccomp_notif& n, int listener, std::uint64_t reaps
   // a thread other than the leader hands the leader's number to the execing
   // thread, with no reap (de_thread(), exchange_tids(): fs/exec.c), so the
   // leader's call could be read in the new image.
+  if (t != &stand_in) storms_->on_call(tid, false);
   const bool vouched = t != &stand_in && !threads_seen_;
   const GuestMemory memory(
       tid, NotificationRef{listener, n.id, vouched ? &reaps_ : nullptr, reaps_seen});
@@ -234,9 +247,9 @@ void Tracer::handle(const WaitEvent& ev) {
       }
       return;
     case EventKind::kSignalStop: {
-      if (notifier_) settle_if_notified(*t);
+      const bool answered = notifier_ && settle_if_notified(*t);
       const int signal = dispatcher_.on_signal(*t, ev.signal);
-      if (storms_ && !t->held && !t->step_all) storms_->on_signal_stop(t->tid, signal);
+      if (storms_ && !t->held && !t->step_all) storms_->on_signal_stop(t->tid, signal, answered);
       return resume(*t, signal);
     }
     default:
@@ -387,6 +400,7 @@ void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
 // The same Policy decides here as in the filter: without seccomp every call
 // reaches this point, with it only the traced ones do.
 void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
+  if (storms_) storms_->on_call(t.tid, is_sigreturn(regs));
   ObservedCall observed(options_.observer.get(), t, regs);
   const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call(
       [&regs](int i) { return regs.arg(i); });

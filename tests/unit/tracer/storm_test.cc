@@ -11,6 +11,8 @@
 
 #include <csignal>
 
+#include "cocoon/arch/regs_io.h"
+#include "cocoon/arch/syscall_table.h"
 #include "storm.h"  // tracer/src
 
 namespace cocoon::tracer {
@@ -100,7 +102,7 @@ TEST(SignalStorms, HeldSignalIsQueuedAgainAndDeliveredAfterTheNextCall) {
     if (syscall_stop || event_stop) {
       storms.on_stop(pid, syscall_stop, false);
     } else if (sig == SIGUSR1) {
-      storms.on_signal_stop(pid, sig);
+      storms.on_signal_stop(pid, sig, false);
       held += storms.holding(pid) ? 1 : 0;
       delivered += storms.holding(pid) ? 0 : 1;
       pass = sig;
@@ -114,6 +116,53 @@ TEST(SignalStorms, HeldSignalIsQueuedAgainAndDeliveredAfterTheNextCall) {
   EXPECT_EQ(held, 1);
   EXPECT_EQ(delivered, 2);
   EXPECT_EQ(storms.next_deadline(), SignalStorms::Clock::time_point::max());
+}
+
+// A loop sending itself a signal from one place: every signal finds it at
+// the same ip and sp, but it made calls in between (its own code ran):
+// nothing is held back.
+int loop_child(int ready) {
+  char c;
+  if (read(ready, &c, 1) != 1) return 50;
+  signal(SIGUSR2, [](int) {});
+  for (int i = 0; i < 3; ++i) syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR2);
+  return 0;
+}
+
+TEST(SignalStorms, LoopMakingCallsIsNoStorm) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  const pid_t pid = fork();
+  if (pid == 0) _exit(loop_child(p[0]));
+  ASSERT_EQ(ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD), 0);
+  ASSERT_EQ(write(p[1], "x", 1), 1);
+  close(p[0]);
+  close(p[1]);
+  SignalStorms storms;
+  int held = 0, delivered = 0, status = 0;
+  while (waitpid(pid, &status, __WALL) == pid && WIFSTOPPED(status)) {
+    const int sig = WSTOPSIG(status);
+    int pass = 0;
+    if (sig == (SIGTRAP | 0x80)) {
+      auto regs = arch::SyscallRegs::load(pid);
+      if (regs && regs->at_entry()) {
+        const arch::SyscallDesc* row = arch::find_syscall(regs->abi(), regs->nr());
+        storms.on_call(pid, row != nullptr && row->sys == arch::Sys::rt_sigreturn);
+      }
+      storms.on_stop(pid, regs && regs->at_entry(), false);
+    } else if (sig == SIGUSR2) {
+      storms.on_signal_stop(pid, sig, false);
+      (storms.holding(pid) ? held : delivered)++;
+      pass = sig;
+    } else if ((status >> 16) == 0) {
+      pass = sig;
+    }
+    ptrace(PTRACE_SYSCALL, pid, 0, pass);
+  }
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(held, 0);
+  EXPECT_EQ(delivered, 3);
 }
 
 }  // namespace

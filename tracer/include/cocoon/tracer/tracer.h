@@ -111,7 +111,7 @@ class Tracer : private StopControl {
   void resume(Tracee& t, int signal = 0);
   Verdict answer(const seccomp_notif& n, int listener, std::uint64_t reaps_seen);
   bool notifies() const;
-  void settle_if_notified(Tracee& t);
+  bool settle_if_notified(Tracee& t);
   void on_storm_stop(Tracee& t, const WaitEvent& ev);
   void on_syscall_exit(Tracee& t, arch::SyscallRegs& regs);
   void note_rewritten_args(Tracee& t, const arch::SyscallRegs& regs);
