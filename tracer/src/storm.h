@@ -1,7 +1,8 @@
 // Progress under a storm of signals: the signals cocoon holds back from a
 // task whose own code no longer runs between them. Owned by the Tracer and
-// used on its event-loop thread only (ptrace requests must come from the
-// thread that traces).
+// used under its lock (Tracer::mu_): on the event-loop thread, which makes
+// every ptrace request here (they must come from the thread that traces),
+// and by the notifier thread for on_call alone.
 //
 // Every signal a traced task receives is a signal-delivery stop, a round
 // trip through cocoon. A timer faster than that round trip finds a new
