@@ -98,6 +98,14 @@ std::expected<SyscallRegs, int> SyscallRegs::load(pid_t tid) {
   return r;
 }
 
+std::expected<StopContext, int> stop_context(pid_t tid) {
+  SyscallInfo info{};
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) < 0) return std::unexpected(errno);
+  auto abi = from_audit_arch(info.arch);
+  if (!abi) return std::unexpected(ENOEXEC);
+  return StopContext{*abi, info.instruction_pointer, info.stack_pointer};
+}
+
 std::expected<SyscallRegs, int> SyscallRegs::from_seccomp_data(
     std::uint32_t audit_arch, long nr, const std::array<std::uint64_t, 6>& args, std::uint64_t ip) {
   auto abi = from_audit_arch(audit_arch);

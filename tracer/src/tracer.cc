@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <thread>
 
 #include "cocoon/arch/kernel.h"
 #include "cocoon/tracer/launcher.h"
@@ -19,8 +20,17 @@
 #include "observed_call.h"
 #include "placement.h"
 #include "proc_status.h"
+#include "storm.h"
 
 namespace cocoon::tracer {
+namespace {
+
+bool is_sigreturn(const arch::SyscallRegs& regs) {
+  const arch::SyscallDesc* row = arch::find_syscall(regs.abi(), regs.nr());
+  return row != nullptr && (row->sys == arch::Sys::rt_sigreturn || row->sys == arch::Sys::sigreturn);
+}
+
+}  // namespace
 
 Tracer::Tracer(TracerOptions options, HandlerList handlers,
                std::shared_ptr<ProcessRegistry> registry)
@@ -41,6 +51,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   kill_switch_->arm(options_.die_with_parent);
   placement_ = std::make_unique<Placement>(options_.cpu_placement, mu_, tracees_);
+  storms_ = std::make_unique<SignalStorms>();
 
   dispatcher_.on_start(*this);
   LaunchSpec spec;
@@ -91,9 +102,16 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
       if (errno == ECHILD) break;
       return std::unexpected(Error{errno, "waitpid"});
     }
-    if (WIFEXITED(status) || WIFSIGNALED(status)) reaps_.fetch_add(1, std::memory_order_release);
+    if (tid > 0 && (WIFEXITED(status) || WIFSIGNALED(status))) {
+      reaps_.fetch_add(1, std::memory_order_release);
+    }
     const std::lock_guard guard(mu_);
-    handle(decode_wait_status(tid, status));
+    if (tid == 0) {
+      storms_->enforce_deadlines();  // wait_next's timeout
+    } else {
+      handle(decode_wait_status(tid, status));
+    }
+    hold_deadline_ = storms_->next_deadline();
   }
   notifier_.reset();
   if (int sig = kill_switch_->fired(); sig != 0) return 128 + sig;
@@ -115,8 +133,9 @@ bool Tracer::notifies() const {
 // holds still); a call they let run as it is (FLAG_CONTINUE) is made to
 // restart instead, as it would have run to the end under a ptrace stop
 // (arch::settle_interrupted_syscall).
-void Tracer::settle_if_notified(Tracee& t) {
+bool Tracer::settle_if_notified(Tracee& t) {
   const Policy& policy = dispatcher_.policy();
+  bool answered = false;
   auto r = arch::settle_interrupted_syscall(
       t.tid, [&](const arch::SyscallRegs& call) -> std::optional<std::int64_t> {
         const Decision d = policy.decide(call.abi(), call.nr()).for_call(
@@ -124,9 +143,29 @@ void Tracer::settle_if_notified(Tracee& t) {
         if (d.action != Action::kNotify) return std::nullopt;
         arch::SyscallRegs regs = call;
         const Verdict v = dispatcher_.on_notification(t, regs, GuestMemory(t.tid), Via::kSettle);
-        return v.kind == Verdict::Kind::kSkip ? v.value : arch::kRestartNoIntr;
+        answered = v.kind == Verdict::Kind::kSkip;
+        return answered ? v.value : arch::kRestartNoIntr;
       });
   if (!r && r.error() != ESRCH) log().warn("settling {}'s interrupted call: errno {}", t.tid, r.error());
+  return answered && r.value_or(false);
+}
+
+// Any stop of a task from which a signal is held back (storm.h) ends the
+// hold, except the entry of a call the notifier will answer: a signal
+// pending then would interrupt it before it is received, and a call let
+// run as it is would restart, be interrupted again, and never complete.
+void Tracer::on_storm_stop(Tracee& t, const WaitEvent& ev) {
+  bool entry = false, notified = false;
+  if (ev.kind == EventKind::kSyscallStop) {
+    if (auto regs = arch::SyscallRegs::load(t.tid); regs && regs->at_entry()) {
+      entry = true;
+      const Decision d = dispatcher_.policy().decide(regs->abi(), regs->nr()).for_call(
+          [&regs](int i) { return regs->arg(i); });
+      notified = notifier_ && d.action == Action::kNotify;
+      if (options_.use_seccomp) storms_->on_call(t.tid, is_sigreturn(*regs));  // else: below
+    }
+  }
+  storms_->on_stop(t.tid, entry, notified);
 }
 
 // A notified call (Action::kNotify), on the notifier's thread. Its task is
@@ -153,6 +192,7 @@ Verdict Tracer::answer(const seccomp_notif& n, int listener, std::uint64_t reaps
   // a thread other than the leader hands the leader's number to the execing
   // thread, with no reap (de_thread(), exchange_tids(): fs/exec.c), so the
   // leader's call could be read in the new image.
+  if (t != &stand_in) storms_->on_call(tid, false);
   const bool vouched = t != &stand_in && !threads_seen_;
   const GuestMemory memory(
       tid, NotificationRef{listener, n.id, vouched ? &reaps_ : nullptr, reaps_seen});
@@ -191,6 +231,7 @@ void Tracer::handle(const WaitEvent& ev) {
     release_child(*t, first_stop);
     if (first_stop) return;
   }
+  if (storms_ && storms_->holding(t->tid)) on_storm_stop(*t, ev);
   if (on_event_stop(*t, ev)) return;
   switch (ev.kind) {
     case EventKind::kSeccompStop: return on_seccomp_stop(*t);
@@ -205,9 +246,12 @@ void Tracer::handle(const WaitEvent& ev) {
         log().warn("PTRACE_LISTEN {}: {}", t->tid, errno);
       }
       return;
-    case EventKind::kSignalStop:
-      if (notifier_) settle_if_notified(*t);
-      return resume(*t, dispatcher_.on_signal(*t, ev.signal));
+    case EventKind::kSignalStop: {
+      const bool answered = notifier_ && settle_if_notified(*t);
+      const int signal = dispatcher_.on_signal(*t, ev.signal);
+      if (storms_ && !t->held && !t->step_all) storms_->on_signal_stop(t->tid, signal, answered);
+      return resume(*t, signal);
+    }
     default:
       t->listening = false;
       return resume(*t);
@@ -235,6 +279,7 @@ bool Tracer::on_event_stop(Tracee& t, const WaitEvent& ev) {
 void Tracer::on_death(const WaitEvent& ev) {
   log().debug("{} {} (code {}, signal {})", ev.tid, event_kind_name(ev.kind), ev.code, ev.signal);
   kill_switch_->remove(ev.tid);
+  if (storms_) storms_->forget(ev.tid);
   if (Tracee* t = tracees_.find(ev.tid)) {
     t->death_status = ev.kind == EventKind::kExited
                           ? ev.code << 8
@@ -263,7 +308,21 @@ void Tracer::on_death(const WaitEvent& ev) {
 // regime (20 µs of polling: 27x; 200 µs: no better than 50). After process
 // events (fork, exec, exit) the guest has real work to do, and polling
 // would only take a CPU from it (300 x /bin/true: 1.27x -> 1.34x).
+//
+// While a signal is held back from a task (storm.h) the loop must wake by
+// the hold's deadline even if no event comes: it polls, sleeping 100 µs
+// between polls, and returns 0 at the deadline.
 pid_t Tracer::wait_next(int* status) {
+  if (hold_deadline_ != Clock::time_point::max()) {
+    constexpr auto kNap = std::chrono::microseconds(100);
+    for (;;) {
+      const pid_t tid = waitpid(-1, status, __WALL | WNOHANG);
+      if (tid != 0) return tid;
+      const auto now = Clock::now();
+      if (now >= hold_deadline_) return 0;
+      std::this_thread::sleep_for(std::min<Clock::duration>(kNap, hold_deadline_ - now));
+    }
+  }
   if (spin_) {
     constexpr auto kSpin = std::chrono::microseconds(50);
     const auto until = std::chrono::steady_clock::now() + kSpin;
@@ -341,6 +400,7 @@ void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
 // The same Policy decides here as in the filter: without seccomp every call
 // reaches this point, with it only the traced ones do.
 void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
+  if (storms_) storms_->on_call(t.tid, is_sigreturn(regs));
   ObservedCall observed(options_.observer.get(), t, regs);
   const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call(
       [&regs](int i) { return regs.arg(i); });
@@ -469,6 +529,7 @@ void Tracer::on_exec_event(Tracee& t) {
       t.forced_result = old->forced_result;
       t.observe_exit = old->observe_exit;
       kill_switch_->remove(former);
+      if (storms_) storms_->forget(former);
       tracees_.erase(former);
       placement_->update();
     }
@@ -481,8 +542,8 @@ void Tracer::on_exec_event(Tracee& t) {
 
 void Tracer::resume(Tracee& t, int signal) {
   if (t.held) return;  // a handler releases it (StopControl)
-  const bool want_exit =
-      !options_.use_seccomp || t.exit_handlers != 0 || t.observe_exit || t.step_all;
+  const bool want_exit = !options_.use_seccomp || t.exit_handlers != 0 || t.observe_exit ||
+                         t.step_all || (storms_ && storms_->holding(t.tid));
   const auto request = want_exit ? PTRACE_SYSCALL : PTRACE_CONT;
   if (ptrace(request, t.tid, 0, signal) != 0 && errno != ESRCH) {
     log().warn("resuming {}: errno {}", t.tid, errno);

@@ -4,7 +4,8 @@
 // result, rewriting an argument at a seccomp stop, rewriting a result at
 // exit — and the seccomp facts the filter relies on: no exit stop after
 // PTRACE_CONT, a rewritten call filtered again, ENOSYS without a tracer, a
-// constant 0 answered without running the call, ERRNO before TRACE.
+// constant 0 answered without running the call, ERRNO before TRACE; and
+// where a signal-delivery stop finds a task whose call restarts (stop_context).
 #include "cocoon/arch/regs_io.h"
 
 #include <elf.h>
@@ -20,6 +21,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdio>
+#include <string>
+#include <vector>
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
@@ -279,6 +283,73 @@ TEST(SeccompLive, AnErrnoOfAnotherFilterWinsOverTrace) {
       });
   EXPECT_EQ(code, 0);
   EXPECT_EQ(seccomp_stops, 0);
+}
+
+}  // namespace
+}  // namespace cocoon::arch
+
+namespace cocoon::arch {
+namespace {
+
+volatile sig_atomic_t g_usr1 = 0;
+
+// Where a signal-delivery stop finds a task (stop_context), and the state a
+// restart leaves pending: a read blocked on a pipe is interrupted by
+// SIGUSR1 (SA_RESTART), whose handler sends SIGUSR1 again; the kernel has
+// moved the context back onto the call instruction before running the
+// handler (handle_signal() on x86-64, do_signal() on arm64 and riscv64), so
+// the second stop, right after sigreturn, finds ip syscall_insn_size bytes
+// before the first one's, on the same stack: the shape a storm of signals
+// over a restarted call shows (tracer/src/storm.h).
+TEST(StopContextLive, ARestartPendingAfterSigreturnIsOneCallInstructionBack) {
+  int data[2], ready[2];
+  ASSERT_EQ(pipe(data), 0);
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    struct sigaction sa {};
+    sa.sa_handler = [](int) {
+      if (++g_usr1 == 1) syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1);
+    };
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, nullptr);
+    (void)!write(ready[1], "x", 1);
+    char c;
+    const ssize_t n = read(data[0], &c, 1);  // interrupted, restarted twice
+    _exit(n == 1 && g_usr1 == 2 ? 0 : 1);
+  }
+  ASSERT_EQ(ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL), 0);
+  char c;
+  ASSERT_EQ(read(ready[0], &c, 1), 1);
+  // In the read: its wait channel is pipe_read (state S).
+  for (int i = 0; i < 2000; ++i) {
+    char state = 0;
+    if (FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r")) {
+      (void)!std::fscanf(f, "%*d %*s %c", &state);
+      std::fclose(f);
+    }
+    if (state == 'S') break;
+    usleep(1000);
+  }
+  kill(pid, SIGUSR1);
+  std::vector<StopContext> at;
+  int status = 0;
+  while (waitpid(pid, &status, __WALL) == pid && WIFSTOPPED(status)) {
+    const int sig = WSTOPSIG(status);
+    if (sig == SIGUSR1) {
+      auto here = stop_context(pid);
+      ASSERT_TRUE(here.has_value());
+      at.push_back(*here);
+      if (at.size() == 2) (void)!write(data[1], "x", 1);  // the restarted read returns
+    }
+    ptrace(PTRACE_CONT, pid, 0, sig == SIGUSR1 ? sig : 0);
+  }
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_EQ(at.size(), 2u);
+  EXPECT_EQ(at[0].abi, host_arch());
+  EXPECT_EQ(at[1].sp, at[0].sp);
+  EXPECT_EQ(at[1].ip + syscall_insn_size(host_arch()), at[0].ip);
 }
 
 }  // namespace

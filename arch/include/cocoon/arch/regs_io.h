@@ -67,6 +67,15 @@ class SyscallRegs {
   std::uint8_t args_dirty_ = 0;  // bit i: arg i changed
 };
 
+// Where a stopped tracee's own code was left, at any ptrace stop (also a
+// signal-delivery stop, outside any system call: PTRACE_GET_SYSCALL_INFO
+// then reports op NONE with the arch, ip and sp; ptrace(2)).
+struct StopContext {
+  Arch abi = host_arch();
+  std::uint64_t ip = 0, sp = 0;
+};
+std::expected<StopContext, int> stop_context(pid_t tid);
+
 // Whether the running kernel's release (uname) is at least major.minor.
 bool kernel_at_least(int major, int minor);
 

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -72,6 +73,7 @@ struct TracerOptions {
 
 class Placement;
 class Notifier;
+class SignalStorms;
 
 // The event loop is also the StopControl its handlers keep stops through
 // (src/held_stops.cc).
@@ -109,7 +111,8 @@ class Tracer : private StopControl {
   void resume(Tracee& t, int signal = 0);
   Verdict answer(const seccomp_notif& n, int listener, std::uint64_t reaps_seen);
   bool notifies() const;
-  void settle_if_notified(Tracee& t);
+  bool settle_if_notified(Tracee& t);
+  void on_storm_stop(Tracee& t, const WaitEvent& ev);
   void on_syscall_exit(Tracee& t, arch::SyscallRegs& regs);
   void note_rewritten_args(Tracee& t, const arch::SyscallRegs& regs);
   void put_back_guest_args(Tracee& t, arch::SyscallRegs& regs);
@@ -140,6 +143,9 @@ class Tracer : private StopControl {
   std::optional<int> root_status_;
   std::optional<int> last_exit_;  // the last process's exit code (status_of_last_exit)
   bool spin_ = false;  // the last event was a syscall stop: poll for the next
+  // The first deadline of a signal held back (storm.h); max() if none.
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point hold_deadline_ = Clock::time_point::max();
   // Tasks reaped by the event loop's waitpid, counted as soon as it
   // returns, without the lock (NotificationRef: when none was, a notified
   // call's task number is still its own).
@@ -148,6 +154,7 @@ class Tracer : private StopControl {
   // every notified call is confirmed (Tracer::answer). Under the lock.
   bool threads_seen_ = false;
   std::unique_ptr<Placement> placement_;
+  std::unique_ptr<SignalStorms> storms_;
   std::unique_ptr<Notifier> notifier_;  // last: stopped before the rest goes
 };
 
