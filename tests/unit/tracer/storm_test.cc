@@ -83,15 +83,23 @@ int storm_child(int ready) {
   return 0;
 }
 
-TEST(SignalStorms, HeldSignalIsQueuedAgainAndDeliveredAfterTheNextCall) {
+// A child running `body`, seized with EXITKILL and TRACESYSGOOD before it
+// starts (it waits for a byte on a pipe); -1 on failure.
+pid_t start_seized(int (*body)(int ready)) {
   int p[2];
-  ASSERT_EQ(pipe(p), 0);
+  if (pipe(p) != 0) return -1;
   const pid_t pid = fork();
-  if (pid == 0) _exit(storm_child(p[0]));
-  ASSERT_EQ(ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD), 0);
-  ASSERT_EQ(write(p[1], "x", 1), 1);
+  if (pid == 0) _exit(body(p[0]));
+  const bool seized = ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) == 0;
+  const bool started = write(p[1], "x", 1) == 1;
   close(p[0]);
   close(p[1]);
+  return seized && started ? pid : -1;
+}
+
+TEST(SignalStorms, HeldSignalIsQueuedAgainAndDeliveredAfterTheNextCall) {
+  const pid_t pid = start_seized(storm_child);
+  ASSERT_GT(pid, 0);
   SignalStorms storms;
   int held = 0, delivered = 0, status = 0;
   while (waitpid(pid, &status, __WALL) == pid && WIFSTOPPED(status)) {
@@ -130,14 +138,8 @@ int loop_child(int ready) {
 }
 
 TEST(SignalStorms, LoopMakingCallsIsNoStorm) {
-  int p[2];
-  ASSERT_EQ(pipe(p), 0);
-  const pid_t pid = fork();
-  if (pid == 0) _exit(loop_child(p[0]));
-  ASSERT_EQ(ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD), 0);
-  ASSERT_EQ(write(p[1], "x", 1), 1);
-  close(p[0]);
-  close(p[1]);
+  const pid_t pid = start_seized(loop_child);
+  ASSERT_GT(pid, 0);
   SignalStorms storms;
   int held = 0, delivered = 0, status = 0;
   while (waitpid(pid, &status, __WALL) == pid && WIFSTOPPED(status)) {
