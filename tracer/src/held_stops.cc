@@ -2,28 +2,100 @@
 // (Tracee::held). Only the guest's emulated ptrace keeps any
 // (syscalls/src/ptrace/, docs/architecture.md "ptrace inside a guest").
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdint>
 
 #include "cocoon/tracer/log.h"
+#include "cocoon/tracer/siginfo.h"
 #include "cocoon/tracer/tracer.h"
 
 namespace cocoon::tracer {
 
+namespace {
+
+// x86-64's syscall (0f 05), int $0x80 (cd 80) and sysenter (0f 34), the
+// instructions that enter the kernel's syscall path: the low bytes of the
+// word at the instruction pointer (little-endian). Only an x86-64 guest's
+// ptrace is emulated (syscalls/src/ptrace/ptrace.cc).
+bool is_syscall_instruction(long word) {
+  const auto op = static_cast<std::uint16_t>(word & 0xffff);
+  return op == 0x050f || op == 0x80cd || op == 0x340f;
+}
+
+}  // namespace
+
 void Tracer::release(pid_t tid, int signal, bool step_all) {
   Tracee* t = tracees_.find(tid);
   if (t == nullptr || !t->held) return;
-  t->held = false;
   t->step_all = step_all;
-  if (t->entry_pending) {
+  t->step = Tracee::Step::kNone;
+  let_go(*t, signal);
+}
+
+// A syscall instruction cannot be single-stepped by cocoon: under
+// PTRACE_SINGLESTEP the call would get no syscall-entry stop without
+// seccomp, and a seccomp stop's PTRACE_CONT would end the step with seccomp.
+// So the call runs under PTRACE_SYSCALL and its handlers, and the step ends
+// at its exit. Any other instruction steps under PTRACE_SYSEMU_SINGLESTEP:
+// if another thread made it a syscall meanwhile, the kernel stops that call
+// at its entry without running it (end_step()).
+void Tracer::step(pid_t tid, int signal, bool in_syscall) {
+  Tracee* t = tracees_.find(tid);
+  if (t == nullptr || !t->held) return;
+  bool over_call = in_syscall;
+  if (!over_call) {
+    auto regs = arch::SyscallRegs::load(tid);
+    errno = 0;
+    const long word = regs ? ptrace(PTRACE_PEEKTEXT, tid, regs->ip(), nullptr) : 0;
+    over_call = regs && errno == 0 && is_syscall_instruction(word);
+  }
+  t->step_all = false;
+  t->step = over_call ? Tracee::Step::kSyscall : Tracee::Step::kInstruction;
+  let_go(*t, signal);
+}
+
+// The step of a syscall ended at its exit (or, for an instruction stepped,
+// at the entry of a call that will not run): the tracee gets the SIGTRAP
+// the kernel sends after a stepped syscall; Tracer::handle() gives it the
+// kernel's siginfo when it arrives.
+void Tracer::end_step(Tracee& t) {
+  t.step = Tracee::Step::kTrapSent;
+  syscall(SYS_tgkill, t.tgid, t.tid, SIGTRAP);
+}
+
+// A signal-delivery stop ends a step under way, as natively (the
+// tracer hears of the signal before the instruction runs). The SIGTRAP
+// end_step() sent gets the kernel's siginfo for a stepped syscall:
+// TRAP_BRKPT at the next instruction (send_sigtrap(), arch/x86/kernel/
+// step.c), not the tgkill's SI_TKILL from cocoon.
+void Tracer::step_signal(Tracee& t, int signal) {
+  const bool sent = t.step == Tracee::Step::kTrapSent;
+  t.step = Tracee::Step::kNone;
+  if (!sent || signal != SIGTRAP) return;
+  auto regs = arch::SyscallRegs::load(t.tid);
+  if (!regs) return;
+  siginfo_t info{};
+  info.si_signo = SIGTRAP;
+  info.si_code = TRAP_BRKPT;
+  info.si_addr = reinterpret_cast<void*>(regs->ip());
+  set_siginfo(t.tid, info);
+}
+
+void Tracer::let_go(Tracee& t, int signal) {
+  t.held = false;
+  if (t.entry_pending) {
     // Without seccomp the entry's handlers have not run yet: they run now,
     // on the registers the guest's tracer may have changed.
-    t->entry_pending = false;
-    auto regs = arch::SyscallRegs::load(tid);
-    if (!regs) return resume(*t);
-    return on_syscall_entry(*t, *regs);
+    t.entry_pending = false;
+    auto regs = arch::SyscallRegs::load(t.tid);
+    if (!regs) return resume(t);
+    return on_syscall_entry(t, *regs);
   }
-  resume(*t, signal);
+  resume(t, signal);
 }
 
 void Tracer::finish_entry(pid_t tid, std::int64_t result) {

@@ -53,6 +53,13 @@ class StopControl {
   // (ignored at other stops, as ptrace(2) allows); a held syscall entry
   // runs. `step_all` becomes its Tracee::step_all.
   virtual void release(pid_t tid, int signal, bool step_all) = 0;
+  // Resumes a held task for one instruction (an emulated PTRACE_SINGLESTEP,
+  // `signal` as for release()): the task then stops with SIGTRAP, a
+  // signal-delivery stop of its own. A syscall instruction (or a task held
+  // at a syscall entry: `in_syscall`) runs its call under cocoon's handlers
+  // as any call, and the SIGTRAP comes at its exit, as the kernel reports a
+  // step over a syscall (user_single_step_report(), arch/x86/kernel/step.c).
+  virtual void step(pid_t tid, int signal, bool in_syscall) = 0;
   // Ends a syscall entry held by Verdict::hold(): the call does not run and
   // returns `result` (-errno for errors).
   virtual void finish_entry(pid_t tid, std::int64_t result) = 0;

@@ -117,6 +117,10 @@ class Tracer : private StopControl {
   // StopControl (src/held_stops.cc).
   Tracee* find(pid_t tid) override { return tracees_.find(tid); }
   void release(pid_t tid, int signal, bool step_all) override;
+  void step(pid_t tid, int signal, bool in_syscall) override;
+  void let_go(Tracee& t, int signal);
+  void end_step(Tracee& t);
+  void step_signal(Tracee& t, int signal);
   void finish_entry(pid_t tid, std::int64_t result) override;
   void interrupt(pid_t tid) override;
   void listen(pid_t tid) override;
