@@ -98,6 +98,12 @@ std::expected<SyscallRegs, int> SyscallRegs::load(pid_t tid) {
   return r;
 }
 
+std::expected<std::uint64_t, int> stopped_ip(pid_t tid) {
+  SyscallInfo info{};
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) < 0) return std::unexpected(errno);
+  return info.instruction_pointer;
+}
+
 std::expected<SyscallRegs, int> SyscallRegs::from_seccomp_data(
     std::uint32_t audit_arch, long nr, const std::array<std::uint64_t, 6>& args, std::uint64_t ip) {
   auto abi = from_audit_arch(audit_arch);

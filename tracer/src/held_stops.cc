@@ -48,10 +48,10 @@ void Tracer::step(pid_t tid, int signal, bool in_syscall) {
   if (t == nullptr || !t->held) return;
   bool over_call = in_syscall;
   if (!over_call) {
-    auto regs = arch::SyscallRegs::load(tid);
+    const auto ip = arch::stopped_ip(tid);
     errno = 0;
-    const long word = regs ? ptrace(PTRACE_PEEKTEXT, tid, regs->ip(), nullptr) : 0;
-    over_call = regs && errno == 0 && is_syscall_instruction(word);
+    const long word = ip ? ptrace(PTRACE_PEEKTEXT, tid, *ip, nullptr) : 0;
+    over_call = ip && errno == 0 && is_syscall_instruction(word);
   }
   t->step_all = false;
   t->step = over_call ? Tracee::Step::kSyscall : Tracee::Step::kInstruction;
@@ -76,12 +76,12 @@ void Tracer::step_signal(Tracee& t, int signal) {
   const bool sent = t.step == Tracee::Step::kTrapSent;
   t.step = Tracee::Step::kNone;
   if (!sent || signal != SIGTRAP) return;
-  auto regs = arch::SyscallRegs::load(t.tid);
-  if (!regs) return;
+  const auto ip = arch::stopped_ip(t.tid);
+  if (!ip) return;
   siginfo_t info{};
   info.si_signo = SIGTRAP;
   info.si_code = TRAP_BRKPT;
-  info.si_addr = reinterpret_cast<void*>(regs->ip());
+  info.si_addr = reinterpret_cast<void*>(*ip);
   set_siginfo(t.tid, info);
 }
 

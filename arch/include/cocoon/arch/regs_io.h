@@ -67,6 +67,11 @@ class SyscallRegs {
   std::uint8_t args_dirty_ = 0;  // bit i: arg i changed
 };
 
+// The instruction pointer of a tracee in any ptrace-stop (a signal or
+// event stop too: PTRACE_GET_SYSCALL_INFO gives it with op NONE); errno on
+// failure.
+std::expected<std::uint64_t, int> stopped_ip(pid_t tid);
+
 // Whether the running kernel's release (uname) is at least major.minor.
 bool kernel_at_least(int major, int minor);
 
