@@ -56,6 +56,13 @@ assert_match "\\\$3 = -10
 " "$OUT" "the stepped syscall ran and returned ECHILD; gdb saw TRAP_BRKPT"
 assert_match "total 42, wait4 -10" "$OUT" "the program ran to its end"
 
+# A program that vforks (dash runs /bin/true so): gdb detaches the child
+# and waits for the parent's PTRACE_EVENT_VFORK_DONE before it puts its
+# breakpoints back (PTRACE_O_TRACEVFORKDONE).
+compare "run of a shell that vforks" gdb -batch -ex run --args /bin/sh -c '/bin/true; exit 3'
+assert_match "Detaching after vfork" "$OUT" "gdb follows the vfork"
+assert_match "exited with code 03" "$OUT" "the shell's status reaches gdb"
+
 # 3. gdb -p: the shell that started the sleeping debuggee becomes gdb, its
 # parent (which Yama's scope 1 allows), attaches, reads it and kills it.
 if ((SCOPE < 2)); then

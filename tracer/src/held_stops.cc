@@ -9,24 +9,13 @@
 #include <csignal>
 #include <cstdint>
 
+#include "cocoon/arch/arch.h"
+#include "cocoon/arch/regs_io.h"
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/siginfo.h"
 #include "cocoon/tracer/tracer.h"
 
 namespace cocoon::tracer {
-
-namespace {
-
-// x86-64's syscall (0f 05), int $0x80 (cd 80) and sysenter (0f 34), the
-// instructions that enter the kernel's syscall path: the low bytes of the
-// word at the instruction pointer (little-endian). Only an x86-64 guest's
-// ptrace is emulated (syscalls/src/ptrace/ptrace.cc).
-bool is_syscall_instruction(long word) {
-  const auto op = static_cast<std::uint16_t>(word & 0xffff);
-  return op == 0x050f || op == 0x80cd || op == 0x340f;
-}
-
-}  // namespace
 
 void Tracer::release(pid_t tid, int signal, bool step_all) {
   Tracee* t = tracees_.find(tid);
@@ -51,7 +40,8 @@ void Tracer::step(pid_t tid, int signal, bool in_syscall) {
     const auto ip = arch::stopped_ip(tid);
     errno = 0;
     const long word = ip ? ptrace(PTRACE_PEEKTEXT, tid, *ip, nullptr) : 0;
-    over_call = ip && errno == 0 && is_syscall_instruction(word);
+    over_call = ip && errno == 0 &&
+                arch::is_syscall_insn(arch::host_arch(), static_cast<std::uint32_t>(word));
   }
   t->step_all = false;
   t->step = over_call ? Tracee::Step::kSyscall : Tracee::Step::kInstruction;
@@ -131,10 +121,10 @@ void Tracer::listen(pid_t tid) {
   }
 }
 
-void Tracer::trace_exits(pid_t tid, bool on) {
-  const unsigned long options =
-      on ? ptrace_options_ | PTRACE_O_TRACEEXIT : ptrace_options_;
-  if (ptrace(PTRACE_SETOPTIONS, tid, 0, options) != 0 && errno != ESRCH) {
+void Tracer::trace_events(pid_t tid, std::uint64_t options) {
+  constexpr std::uint64_t kExtra = PTRACE_O_TRACEEXIT | PTRACE_O_TRACEVFORKDONE;
+  const unsigned long all = ptrace_options_ | (options & kExtra);
+  if (ptrace(PTRACE_SETOPTIONS, tid, 0, all) != 0 && errno != ESRCH) {
     log().warn("PTRACE_SETOPTIONS {}: errno {}", tid, errno);
   }
 }

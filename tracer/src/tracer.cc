@@ -222,6 +222,7 @@ bool Tracer::on_event_stop(Tracee& t, const WaitEvent& ev) {
   EventStop stop{ev.ptrace_event, ev.signal, 0};
   switch (ev.kind) {
     case EventKind::kExitEvent:
+    case EventKind::kVforkDoneEvent:
       if (ptrace(PTRACE_GETEVENTMSG, t.tid, 0, &stop.message) != 0) return false;
       break;
     case EventKind::kGroupStop:

@@ -258,7 +258,7 @@ std::int64_t Ptrace::resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_
   e.stop = StopKind::kNone;
   e.reported = false;
   if (req == PTRACE_DETACH) {
-    if (e.exits_traced) control_->trace_exits(tid, false);
+    if (e.events != 0) control_->trace_events(tid, 0);
     tracees_.erase(tid);  // `e` is gone from here on
   }
   if (sig != 0 && (was == StopKind::kSyscallEntry || was == StopKind::kSyscallExit)) {
@@ -276,11 +276,7 @@ std::int64_t Ptrace::resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_
 std::int64_t Ptrace::set_options(pid_t tid, EmulatedTracee& e, std::uint64_t options) {
   if (int err = check_options(options, EINVAL); err != 0) return -err;
   e.options = options;
-  const bool exits = (options & PTRACE_O_TRACEEXIT) != 0;
-  if (exits != e.exits_traced) {
-    control_->trace_exits(tid, exits);
-    e.exits_traced = exits;
-  }
+  sync_events(tid, e);
   return 0;
 }
 

@@ -124,7 +124,7 @@ class Tracer : private StopControl {
   void finish_entry(pid_t tid, std::int64_t result) override;
   void interrupt(pid_t tid) override;
   void listen(pid_t tid) override;
-  void trace_exits(pid_t tid, bool on) override;
+  void trace_events(pid_t tid, std::uint64_t options) override;
   bool on_event_stop(Tracee& t, const WaitEvent& ev);
 
   TracerOptions options_;
