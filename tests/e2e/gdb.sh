@@ -1,7 +1,7 @@
 # Debian's gdb inside a guest (docs/internals/ptrace.md): it runs its
 # program under PTRACE_TRACEME through a shell, reads registers (GETREGS,
-# GETFPREGS or the XSTATE regset, the debug registers with PEEKUSER and
-# POKEUSER), writes breakpoints, single-steps (a syscall instruction too)
+# the XSTATE regset, the debug registers with PEEKUSER), writes
+# breakpoints, single-steps (a syscall instruction too)
 # and attaches with PTRACE_ATTACH. What gdb prints under cocoon must be
 # what it prints natively, addresses and pids masked. Both as nobody, as a
 # developer runs gdb.
