@@ -61,6 +61,19 @@ std::uint16_t elf_machine(Arch a) {
   return EM_NONE;
 }
 
+bool is_syscall_insn(Arch a, std::uint32_t code) {
+  switch (a) {
+    case Arch::kX86_64:
+    case Arch::kI386: {
+      const auto op = static_cast<std::uint16_t>(code & 0xffff);
+      return op == 0x050f || op == 0x80cd || op == 0x340f;
+    }
+    case Arch::kAarch64: return code == 0xd4000001;
+    case Arch::kRiscv64: return code == 0x00000073;
+  }
+  return false;
+}
+
 std::span<const Arch> entry_abis(Arch host) {
   switch (host) {
     case Arch::kX86_64: return kX86Entries;

@@ -2,10 +2,17 @@
 // (Tracee::held). Only the guest's emulated ptrace keeps any
 // (syscalls/src/ptrace/, docs/architecture.md "ptrace inside a guest").
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdint>
 
+#include "cocoon/arch/arch.h"
+#include "cocoon/arch/regs_io.h"
 #include "cocoon/tracer/log.h"
+#include "cocoon/tracer/siginfo.h"
 #include "cocoon/tracer/tracer.h"
 
 namespace cocoon::tracer {
@@ -13,17 +20,72 @@ namespace cocoon::tracer {
 void Tracer::release(pid_t tid, int signal, bool step_all) {
   Tracee* t = tracees_.find(tid);
   if (t == nullptr || !t->held) return;
-  t->held = false;
   t->step_all = step_all;
-  if (t->entry_pending) {
+  t->step = Tracee::Step::kNone;
+  let_go(*t, signal);
+}
+
+// A syscall instruction cannot be single-stepped by cocoon: under
+// PTRACE_SINGLESTEP the call would get no syscall-entry stop without
+// seccomp, and a seccomp stop's PTRACE_CONT would end the step with seccomp.
+// So the call runs under PTRACE_SYSCALL and its handlers, and the step ends
+// at its exit. Any other instruction steps under PTRACE_SYSEMU_SINGLESTEP:
+// if another thread made it a syscall meanwhile, the kernel stops that call
+// at its entry without running it (end_step()).
+void Tracer::step(pid_t tid, int signal, bool in_syscall) {
+  Tracee* t = tracees_.find(tid);
+  if (t == nullptr || !t->held) return;
+  bool over_call = in_syscall;
+  if (!over_call) {
+    const auto at = arch::stop_context(tid);
+    errno = 0;
+    const long word = at ? ptrace(PTRACE_PEEKTEXT, tid, at->ip, nullptr) : 0;
+    over_call = at && errno == 0 &&
+                arch::is_syscall_insn(arch::host_arch(), static_cast<std::uint32_t>(word));
+  }
+  t->step_all = false;
+  t->step = over_call ? Tracee::Step::kSyscall : Tracee::Step::kInstruction;
+  let_go(*t, signal);
+}
+
+// The step of a syscall ended at its exit (or, for an instruction stepped,
+// at the entry of a call that will not run): the tracee gets the SIGTRAP
+// the kernel sends after a stepped syscall; Tracer::handle() gives it the
+// kernel's siginfo when it arrives.
+void Tracer::end_step(Tracee& t) {
+  t.step = Tracee::Step::kTrapSent;
+  syscall(SYS_tgkill, t.tgid, t.tid, SIGTRAP);
+}
+
+// A signal-delivery stop ends a step under way, as natively (the
+// tracer hears of the signal before the instruction runs). The SIGTRAP
+// end_step() sent gets the kernel's siginfo for a stepped syscall:
+// TRAP_BRKPT at the next instruction (send_sigtrap(), arch/x86/kernel/
+// step.c), not the tgkill's SI_TKILL from cocoon.
+void Tracer::step_signal(Tracee& t, int signal) {
+  const bool sent = t.step == Tracee::Step::kTrapSent;
+  t.step = Tracee::Step::kNone;
+  if (!sent || signal != SIGTRAP) return;
+  const auto at = arch::stop_context(t.tid);
+  if (!at) return;
+  siginfo_t info{};
+  info.si_signo = SIGTRAP;
+  info.si_code = TRAP_BRKPT;
+  info.si_addr = reinterpret_cast<void*>(at->ip);
+  set_siginfo(t.tid, info);
+}
+
+void Tracer::let_go(Tracee& t, int signal) {
+  t.held = false;
+  if (t.entry_pending) {
     // Without seccomp the entry's handlers have not run yet: they run now,
     // on the registers the guest's tracer may have changed.
-    t->entry_pending = false;
-    auto regs = arch::SyscallRegs::load(tid);
-    if (!regs) return resume(*t);
-    return on_syscall_entry(*t, *regs);
+    t.entry_pending = false;
+    auto regs = arch::SyscallRegs::load(t.tid);
+    if (!regs) return resume(t);
+    return on_syscall_entry(t, *regs);
   }
-  resume(*t, signal);
+  resume(t, signal);
 }
 
 void Tracer::finish_entry(pid_t tid, std::int64_t result) {
@@ -59,10 +121,10 @@ void Tracer::listen(pid_t tid) {
   }
 }
 
-void Tracer::trace_exits(pid_t tid, bool on) {
-  const unsigned long options =
-      on ? ptrace_options_ | PTRACE_O_TRACEEXIT : ptrace_options_;
-  if (ptrace(PTRACE_SETOPTIONS, tid, 0, options) != 0 && errno != ESRCH) {
+void Tracer::trace_events(pid_t tid, std::uint64_t options) {
+  constexpr std::uint64_t kExtra = PTRACE_O_TRACEEXIT | PTRACE_O_TRACEVFORKDONE;
+  const unsigned long all = ptrace_options_ | (options & kExtra);
+  if (ptrace(PTRACE_SETOPTIONS, tid, 0, all) != 0 && errno != ESRCH) {
     log().warn("PTRACE_SETOPTIONS {}: errno {}", tid, errno);
   }
 }

@@ -248,8 +248,13 @@ void Tracer::handle(const WaitEvent& ev) {
       return;
     case EventKind::kSignalStop: {
       const bool answered = notifier_ && settle_if_notified(*t);
+      // A guest debugger's single-step is never held back as a storm.
+      const bool stepping = t->step != Tracee::Step::kNone;
+      if (stepping) step_signal(*t, ev.signal);
       const int signal = dispatcher_.on_signal(*t, ev.signal);
-      if (storms_ && !t->held && !t->step_all) storms_->on_signal_stop(t->tid, signal, answered);
+      if (storms_ && !t->held && !t->step_all && !stepping) {
+        storms_->on_signal_stop(t->tid, signal, answered);
+      }
       return resume(*t, signal);
     }
     default:
@@ -265,6 +270,7 @@ bool Tracer::on_event_stop(Tracee& t, const WaitEvent& ev) {
   EventStop stop{ev.ptrace_event, ev.signal, 0};
   switch (ev.kind) {
     case EventKind::kExitEvent:
+    case EventKind::kVforkDoneEvent:
       if (ptrace(PTRACE_GETEVENTMSG, t.tid, 0, &stop.message) != 0) return false;
       break;
     case EventKind::kGroupStop:
@@ -361,6 +367,12 @@ void Tracer::on_syscall_stop(Tracee& t) {
   auto regs = arch::SyscallRegs::load(t.tid);
   if (!regs) return resume(t);
   if (!regs->at_entry()) return on_syscall_exit(t, *regs);
+  if (t.step == Tracee::Step::kInstruction) {
+    // Under PTRACE_SYSEMU_SINGLESTEP: a call the kernel stopped before it
+    // ran, and will not run (Tracer::step()). The step ends here.
+    end_step(t);
+    return resume(t);
+  }
   if (t.step_all) {
     dispatcher_.on_syscall_report(t, true);
     if (options_.use_seccomp) return resume(t);
@@ -394,6 +406,7 @@ void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
   }
   if (t.step_all) dispatcher_.on_syscall_report(t, false);
+  if (t.step == Tracee::Step::kSyscall) end_step(t);
   resume(t);
 }
 
@@ -543,9 +556,14 @@ void Tracer::on_exec_event(Tracee& t) {
 void Tracer::resume(Tracee& t, int signal) {
   if (t.held) return;  // a handler releases it (StopControl)
   const bool want_exit = !options_.use_seccomp || t.exit_handlers != 0 || t.observe_exit ||
-                         t.step_all || (storms_ && storms_->holding(t.tid));
-  const auto request = want_exit ? PTRACE_SYSCALL : PTRACE_CONT;
-  if (ptrace(request, t.tid, 0, signal) != 0 && errno != ESRCH) {
+                         t.step_all || t.step == Tracee::Step::kSyscall ||
+                         (storms_ && storms_->holding(t.tid));
+  // PTRACE_SYSEMU_SINGLESTEP (x86 and arm64: 32), which glibc names only
+  // on x86.
+  constexpr long kSysemuSingleStep = 32;
+  long request = want_exit ? long{PTRACE_SYSCALL} : long{PTRACE_CONT};
+  if (t.step == Tracee::Step::kInstruction) request = kSysemuSingleStep;
+  if (ptrace(static_cast<__ptrace_request>(request), t.tid, 0, signal) != 0 && errno != ESRCH) {
     log().warn("resuming {}: errno {}", t.tid, errno);
   }
 }

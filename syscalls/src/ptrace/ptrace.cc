@@ -165,18 +165,24 @@ std::int64_t Ptrace::report(const tracer::GuestMemory& memory, const HeldWait& w
 }
 
 // `tracee` enters a stop its tracer is to hear of: cocoon keeps it there
-// (and its exits are traced if its tracer asked: PTRACE_SETOPTIONS needs
-// a stop), and the tracer hears of it (announce()).
+// (and its exit and vfork-done events are traced if its tracer asked:
+// PTRACE_SETOPTIONS needs a stop), and the tracer hears of it (announce()).
 void Ptrace::keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int value) {
   e.stop = kind;
   e.value = value;
   tracee.held = true;
-  const bool exits = (e.options & PTRACE_O_TRACEEXIT) != 0;
-  if (exits != e.exits_traced) {
-    control_->trace_exits(tracee.tid, exits);
-    e.exits_traced = exits;
-  }
+  sync_events(tracee.tid, e);
   announce(tracee.tid, e);
+}
+
+// The events cocoon does not ask for itself (PTRACE_EVENT_EXIT and
+// VFORK_DONE) are on in its options for a held tracee exactly when its
+// tracer asked for them.
+void Ptrace::sync_events(pid_t tid, EmulatedTracee& e) {
+  const std::uint64_t want = e.options & (PTRACE_O_TRACEEXIT | PTRACE_O_TRACEVFORKDONE);
+  if (want == e.events) return;
+  control_->trace_events(tid, want);
+  e.events = want;
 }
 
 // `tid`'s new stop (or death) is reported next after those before it: a
@@ -281,7 +287,7 @@ void Ptrace::tracer_gone(pid_t tracer) {
     tracees_.erase(tid);
     if (e.stop == StopKind::kDeath) continue;  // its number may be another's now
     if ((e.options & PTRACE_O_EXITKILL) != 0) kill(tid, SIGKILL);
-    if (e.exits_traced && e.stop != StopKind::kNone) control_->trace_exits(tid, false);
+    if (e.events != 0 && e.stop != StopKind::kNone) control_->trace_events(tid, 0);
     control_->release(tid, e.stop == StopKind::kSignal ? e.value : 0, false);
   }
 }

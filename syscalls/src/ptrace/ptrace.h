@@ -35,7 +35,7 @@ struct EmulatedTracee {
   unsigned long event_msg = 0;      // PTRACE_GETEVENTMSG
   bool listening = false;    // PTRACE_LISTEN: its next PTRACE_EVENT_STOP is reported
   bool interrupted = false;  // PTRACE_INTERRUPT: so is its next interrupt-stop
-  bool exits_traced = false; // cocoon's own PTRACE_O_TRACEEXIT is on for it
+  std::uint64_t events = 0;  // TRACEEXIT, TRACEVFORKDONE: on in cocoon's options
   bool unborn = false;       // auto-attached; its first stop has not come yet
   pid_t attacher = 0;        // the thread whose ATTACH/SEIZE waits for its trap
 };
@@ -83,6 +83,7 @@ class Ptrace final : public tracer::SyscallHandler {
   std::int64_t report(const tracer::GuestMemory& memory, const HeldWait& w, pid_t tid,
                       EmulatedTracee& e);
   void keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int value);
+  void sync_events(pid_t tid, EmulatedTracee& e);
   void announce(pid_t tid, EmulatedTracee& e);
   bool traces_any(pid_t tracer, pid_t selector) const;
   bool has_zombie(pid_t tracer, pid_t selector) const;

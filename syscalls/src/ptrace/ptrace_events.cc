@@ -21,12 +21,12 @@ void Ptrace::on_event_stop(tracer::Tracee& tracee, const tracer::EventStop& stop
   if (it == tracees_.end()) return;
   EmulatedTracee& e = it->second;
   if (e.stop == StopKind::kDeath || e.unborn) return;
-  if (stop.event == PTRACE_EVENT_EXIT) {
+  if (stop.event == PTRACE_EVENT_EXIT || stop.event == PTRACE_EVENT_VFORK_DONE) {
     // Only a tracee whose tracer asked for it has the real event on
-    // (keep()), and its children that inherited the option.
-    if ((e.options & PTRACE_O_TRACEEXIT) == 0) return;
-    e.event_msg = stop.message;  // the wait status it is exiting with
-    return keep(tracee, e, StopKind::kEvent, PTRACE_EVENT_EXIT);
+    // (sync_events()), and its children that inherited the option.
+    if ((e.options & option_of_event(stop.event)) == 0) return;
+    e.event_msg = stop.message;  // the exit's wait status; the vfork child
+    return keep(tracee, e, StopKind::kEvent, stop.event);
   }
   if (stop.event != PTRACE_EVENT_STOP) return;
   // A group-stop is its tracer's always (as SIGSTOP.. without SEIZE); an
@@ -57,7 +57,7 @@ void Ptrace::on_birth(tracer::Tracee& parent, const tracer::EventStop& stop) {
   const auto child = static_cast<pid_t>(stop.message);
   EmulatedTracee c{p.tracer, p.options, p.seized};
   c.unborn = true;
-  c.exits_traced = p.exits_traced;  // the kernel copies cocoon's options
+  c.events = p.events;  // the kernel copies cocoon's options
   tracees_[child] = c;
   p.event_msg = stop.message;
   keep(parent, p, StopKind::kEvent, stop.event);

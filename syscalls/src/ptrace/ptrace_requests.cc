@@ -2,14 +2,13 @@
 // of the tracee and has it in a real ptrace-stop, so a request on it is
 // cocoon's own ptrace(2) call, its data copied from and to the guest
 // tracer's memory. Implemented: PTRACE_TRACEME, ATTACH and SEIZE
-// (ptrace_attach.cc), INTERRUPT, LISTEN, CONT, SYSCALL, DETACH, KILL,
-// PEEKTEXT/PEEKDATA/PEEKUSER, POKETEXT/POKEDATA, GETREGS/SETREGS,
-// GETREGSET NT_PRSTATUS, GETSIGINFO, GET_SYSCALL_INFO, SETOPTIONS
-// (ptrace_stops.h's check_options()), GETEVENTMSG. Every other request,
-// and the other options, fail with EPERM as all did before the emulation:
-// SINGLESTEP, POKEUSER, the other regsets, SETSIGINFO,
-// SECCOMP_GET_FILTER...
-#include <elf.h>
+// (ptrace_attach.cc), INTERRUPT, LISTEN, CONT, SYSCALL, SINGLESTEP,
+// DETACH, KILL, PEEKTEXT/PEEKDATA/PEEKUSER, POKETEXT/POKEDATA/POKEUSER,
+// GETREGS/SETREGS, GETFPREGS/SETFPREGS, GETREGSET/SETREGSET (any note
+// type: NT_PRSTATUS, NT_PRFPREG, NT_X86_XSTATE...), GETSIGINFO/SETSIGINFO,
+// GET_SYSCALL_INFO, SETOPTIONS (ptrace_stops.h's check_options()),
+// GETEVENTMSG. Every other request, and the other options, fail with EPERM
+// as all did before the emulation: SYSEMU, SECCOMP_GET_FILTER...
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -22,6 +21,7 @@
 #include <csignal>
 #include <cstddef>
 #include <span>
+#include <vector>
 
 #include "ptrace/proc_tasks.h"
 #include "ptrace/ptrace.h"
@@ -35,7 +35,7 @@ namespace {
 // PTRACE_GETREGS and PTRACE_SETREGS are x86's requests (12 and 13,
 // arch/x86/include/uapi/asm/ptrace-abi.h): only an x86-64 guest's ptrace is
 // emulated (ptrace.cc), and the other arches' headers do not define them.
-constexpr long kGetRegs = 12, kSetRegs = 13;
+constexpr long kGetRegs = 12, kSetRegs = 13, kGetFpRegs = 14, kSetFpRegs = 15;
 // PTRACE_GET_SYSCALL_INFO (Linux 5.3, include/uapi/linux/ptrace.h), which
 // Debian 12's glibc headers do not name; its struct ptrace_syscall_info
 // is 88 bytes today, and may grow: the kernel says how much it has.
@@ -46,11 +46,19 @@ constexpr std::size_t kSyscallInfoMax = 256;
 // an array so that this file builds for every arch (riscv64's glibc has no
 // user_regs_struct); e2e ptrace reads and writes them on x86-64.
 using X86Regs = std::array<std::uint64_t, 27>;
+// x86-64's struct user_i387_struct (the FXSAVE area: 512 bytes), which
+// PTRACE_GETFPREGS and SETFPREGS copy.
+using X86FpRegs = std::array<std::byte, 512>;
+// The largest register set copied for GETREGSET/SETREGSET: x86's XSAVE
+// area is 2.7 KiB with AVX-512 and 11 KiB with AMX; a longer iovec is cut
+// to this, as the kernel cuts it to the set's size.
+constexpr std::size_t kRegsetMax = 64 * 1024;
 
 bool implemented(long req) {
   switch (req) {
     case PTRACE_CONT:
     case PTRACE_SYSCALL:
+    case PTRACE_SINGLESTEP:
     case PTRACE_DETACH:
     case PTRACE_KILL:
     case PTRACE_PEEKTEXT:
@@ -58,10 +66,15 @@ bool implemented(long req) {
     case PTRACE_PEEKUSER:
     case PTRACE_POKETEXT:
     case PTRACE_POKEDATA:
+    case PTRACE_POKEUSER:
     case kGetRegs:
     case kSetRegs:
+    case kGetFpRegs:
+    case kSetFpRegs:
     case PTRACE_GETREGSET:
+    case PTRACE_SETREGSET:
     case PTRACE_GETSIGINFO:
+    case PTRACE_SETSIGINFO:
     case PTRACE_SETOPTIONS:
     case PTRACE_GETEVENTMSG:
     case PTRACE_INTERRUPT:
@@ -85,6 +98,41 @@ std::int64_t get(const tracer::GuestMemory& memory, std::uint64_t addr, T& value
 
 std::int64_t real_ptrace(long req, pid_t tid, std::uint64_t addr, void* data) {
   return ptrace(static_cast<__ptrace_request>(req), tid, addr, data) == -1 ? -errno : 0;
+}
+
+// A request whose data is a fixed-size block at the tracer's `data`
+// (GETREGS, SETFPREGS, GETSIGINFO...): copied out of the tracer's memory
+// for a set, into it for a get. cocoon's own call on its own stop of the
+// same kind: the kernel's answer.
+template <typename Block>
+std::int64_t block(const tracer::GuestMemory& memory, long req, pid_t tid, std::uint64_t data,
+                   bool set) {
+  Block b{};
+  if (set) {
+    if (auto r = get(memory, data, b); r != 0) return r;
+    return real_ptrace(req, tid, 0, &b);
+  }
+  if (auto r = real_ptrace(req, tid, 0, &b); r != 0) return r;
+  return put(memory, data, b);
+}
+
+// PTRACE_GETREGSET and SETREGSET: `data` is the tracer's iovec, whose
+// length the kernel sets to what it copied (ptrace(2)).
+std::int64_t regset(const tracer::GuestMemory& memory, long req, pid_t tid, std::uint64_t type,
+                    std::uint64_t data) {
+  iovec iov{};
+  if (auto r = get(memory, data, iov); r != 0) return r;
+  std::vector<std::byte> buf(std::min(iov.iov_len, kRegsetMax));
+  const auto base = reinterpret_cast<std::uint64_t>(iov.iov_base);
+  if (req == PTRACE_SETREGSET && !memory.read(base, buf)) return -EFAULT;
+  iovec mine{buf.data(), buf.size()};
+  if (auto r = real_ptrace(req, tid, type, &mine); r != 0) return r;
+  if (req == PTRACE_GETREGSET &&
+      !memory.write(base, std::span<const std::byte>(buf).first(mine.iov_len))) {
+    return -EFAULT;
+  }
+  iov.iov_len = mine.iov_len;
+  return put(memory, data, iov);
 }
 
 }  // namespace
@@ -152,6 +200,7 @@ std::int64_t Ptrace::on_stopped(tracer::SyscallStop& stop, long req, pid_t tid,
   switch (req) {
     case PTRACE_CONT:
     case PTRACE_SYSCALL:
+    case PTRACE_SINGLESTEP:
     case PTRACE_DETACH: return resume(tid, e, req, data);
     case PTRACE_PEEKTEXT:
     case PTRACE_PEEKDATA:
@@ -165,34 +214,17 @@ std::int64_t Ptrace::on_stopped(tracer::SyscallStop& stop, long req, pid_t tid,
     }
     case PTRACE_POKETEXT:
     case PTRACE_POKEDATA:
+    case PTRACE_POKEUSER:  // registers, and the debug registers cocoon leaves alone
       return ptrace(static_cast<__ptrace_request>(req), tid, addr, data) == -1 ? -errno : 0;
-    case kGetRegs: {
-      X86Regs regs{};
-      if (auto r = real_ptrace(req, tid, 0, &regs); r != 0) return r;
-      return put(memory, data, regs);
-    }
-    case kSetRegs: {
-      X86Regs regs{};
-      if (auto r = get(memory, data, regs); r != 0) return r;
-      return real_ptrace(req, tid, 0, &regs);
-    }
-    case PTRACE_GETREGSET: {
-      if (addr != NT_PRSTATUS) return -EPERM;  // not emulated yet
-      iovec iov{};
-      if (auto r = get(memory, data, iov); r != 0) return r;
-      X86Regs regs{};
-      iovec mine{&regs, std::min(iov.iov_len, sizeof regs)};
-      if (auto r = real_ptrace(req, tid, addr, &mine); r != 0) return r;
-      const auto base = reinterpret_cast<std::uint64_t>(iov.iov_base);
-      if (!memory.write(base, std::as_bytes(std::span(&regs, 1)).first(mine.iov_len))) return -EFAULT;
-      iov.iov_len = mine.iov_len;
-      return put(memory, data, iov);
-    }
-    case PTRACE_GETSIGINFO: {
-      siginfo_t info{};
-      if (auto r = real_ptrace(req, tid, 0, &info); r != 0) return r;
-      return put(memory, data, info);
-    }
+    case kGetRegs:
+    case kSetRegs: return block<X86Regs>(memory, req, tid, data, req == kSetRegs);
+    case kGetFpRegs:
+    case kSetFpRegs: return block<X86FpRegs>(memory, req, tid, data, req == kSetFpRegs);
+    case PTRACE_GETREGSET:
+    case PTRACE_SETREGSET: return regset(memory, req, tid, addr, data);
+    case PTRACE_GETSIGINFO:
+    case PTRACE_SETSIGINFO:
+      return block<siginfo_t>(memory, req, tid, data, req == PTRACE_SETSIGINFO);
     case PTRACE_SETOPTIONS: return set_options(tid, e, data);
     case PTRACE_GETEVENTMSG: return put(memory, data, e.event_msg);
     case PTRACE_LISTEN: return listen(tid, e);
@@ -212,11 +244,13 @@ std::int64_t Ptrace::on_stopped(tracer::SyscallStop& stop, long req, pid_t tid,
   }
 }
 
-// CONT, SYSCALL and DETACH restart the tracee with `data` as the signal
-// (EIO if it is none: ptrace_resume(), kernel/ptrace.c). It is delivered at
-// a signal-delivery-stop; at a syscall-stop the kernel sends it afresh
-// (ptrace_report_syscall(), include/linux/ptrace.h), and so does cocoon;
-// at an event stop it is dropped.
+// CONT, SYSCALL, SINGLESTEP and DETACH restart the tracee with `data` as
+// the signal (EIO if it is none: ptrace_resume(), kernel/ptrace.c). It is
+// delivered at a signal-delivery-stop; at a syscall-stop the kernel sends
+// it afresh (ptrace_report_syscall(), include/linux/ptrace.h), and so does
+// cocoon; at an event stop it is dropped. SINGLESTEP is cocoon's own step
+// of the task (StopControl::step): from a syscall-entry stop the call runs
+// and the step ends at its exit, as natively.
 std::int64_t Ptrace::resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_t data) {
   if (data > static_cast<std::uint64_t>(SIGRTMAX)) return -EIO;
   const int sig = static_cast<int>(data);
@@ -224,24 +258,25 @@ std::int64_t Ptrace::resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_
   e.stop = StopKind::kNone;
   e.reported = false;
   if (req == PTRACE_DETACH) {
-    if (e.exits_traced) control_->trace_exits(tid, false);
+    if (e.events != 0) control_->trace_events(tid, 0);
     tracees_.erase(tid);  // `e` is gone from here on
   }
   if (sig != 0 && (was == StopKind::kSyscallEntry || was == StopKind::kSyscallExit)) {
     if (tracer::Tracee* t = control_->find(tid)) syscall(SYS_tgkill, t->tgid, tid, sig);
   }
-  control_->release(tid, was == StopKind::kSignal ? sig : 0, req == PTRACE_SYSCALL);
+  const int deliver = was == StopKind::kSignal ? sig : 0;
+  if (req == PTRACE_SINGLESTEP) {
+    control_->step(tid, deliver, was == StopKind::kSyscallEntry);
+  } else {
+    control_->release(tid, deliver, req == PTRACE_SYSCALL);
+  }
   return 0;
 }
 
 std::int64_t Ptrace::set_options(pid_t tid, EmulatedTracee& e, std::uint64_t options) {
   if (int err = check_options(options, EINVAL); err != 0) return -err;
   e.options = options;
-  const bool exits = (options & PTRACE_O_TRACEEXIT) != 0;
-  if (exits != e.exits_traced) {
-    control_->trace_exits(tid, exits);
-    e.exits_traced = exits;
-  }
+  sync_events(tid, e);
   return 0;
 }
 

@@ -12,7 +12,7 @@ namespace {
 constexpr std::uint64_t kImplemented = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
                                        PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
                                        PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
-                                       PTRACE_O_EXITKILL;
+                                       PTRACE_O_TRACEVFORKDONE | PTRACE_O_EXITKILL;
 // Every option the kernel knows (PTRACE_O_MASK, include/uapi/linux/ptrace.h).
 constexpr std::uint64_t kKnown = 0x000000ff | PTRACE_O_EXITKILL | PTRACE_O_SUSPEND_SECCOMP;
 
@@ -52,6 +52,7 @@ std::uint64_t option_of_event(int event) {
     case PTRACE_EVENT_CLONE: return PTRACE_O_TRACECLONE;
     case PTRACE_EVENT_EXEC: return PTRACE_O_TRACEEXEC;
     case PTRACE_EVENT_EXIT: return PTRACE_O_TRACEEXIT;
+    case PTRACE_EVENT_VFORK_DONE: return PTRACE_O_TRACEVFORKDONE;
     default: return 0;
   }
 }

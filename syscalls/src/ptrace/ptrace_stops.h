@@ -40,7 +40,7 @@ bool wait_selects(pid_t selector, pid_t tid);
 // is applied: 0, `unknown` (EINVAL for SETOPTIONS, EIO for SEIZE) for a bit
 // the kernel does not know (ptrace_setoptions(), ptrace_attach(),
 // kernel/ptrace.c), or EPERM for one the emulation does not implement
-// (PTRACE_O_TRACEVFORKDONE, TRACESECCOMP, SUSPEND_SECCOMP): refused as
+// (PTRACE_O_TRACESECCOMP, SUSPEND_SECCOMP): refused as
 // every ptrace request was before the emulation, never half applied.
 int check_options(std::uint64_t options, int unknown);
 

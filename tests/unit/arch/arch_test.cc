@@ -42,6 +42,20 @@ TEST(Arch, EntryAbisOfEachHost) {
 // host: the ELF machine binfmt_elf checks, the syscall instruction's length
 // (the ip at a stop is past it), and where each kernel puts O_LARGEFILE
 // (asm-generic/fcntl.h; arm64's asm/fcntl.h).
+// The words a stepped instruction is read as (PTRACE_PEEKTEXT at the ip,
+// little-endian): only the instructions that enter the syscall path count.
+TEST(Arch, SyscallInstructionsOfEachArch) {
+  EXPECT_TRUE(is_syscall_insn(Arch::kX86_64, 0xc3050f));     // syscall; ret
+  EXPECT_TRUE(is_syscall_insn(Arch::kX86_64, 0x9080cd));     // int $0x80; nop
+  EXPECT_TRUE(is_syscall_insn(Arch::kX86_64, 0x340f));       // sysenter
+  EXPECT_FALSE(is_syscall_insn(Arch::kX86_64, 0x0f050f90));  // nop; syscall: not yet
+  EXPECT_FALSE(is_syscall_insn(Arch::kX86_64, 0xc3));        // ret
+  EXPECT_TRUE(is_syscall_insn(Arch::kAarch64, 0xd4000001));  // svc #0
+  EXPECT_FALSE(is_syscall_insn(Arch::kAarch64, 0xd4000021));  // svc #1
+  EXPECT_TRUE(is_syscall_insn(Arch::kRiscv64, 0x00000073));  // ecall
+  EXPECT_FALSE(is_syscall_insn(Arch::kRiscv64, 0x00100073));  // ebreak
+}
+
 TEST(Arch, PerArchConstantsForEveryArch) {
   EXPECT_EQ(elf_machine(Arch::kX86_64), EM_X86_64);
   EXPECT_EQ(elf_machine(Arch::kI386), EM_386);

@@ -120,7 +120,9 @@ TEST(PtraceStops, OptionsBeyondTheEmulationAreRefusedWhole) {
   EXPECT_EQ(check_options(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL, EINVAL), 0);
   // strace -f's (0x5f).
   EXPECT_EQ(check_options(0x5f, EIO), 0);
-  EXPECT_EQ(check_options(PTRACE_O_TRACEVFORKDONE, EINVAL), EPERM);
+  // gdb's (0x10003f): TRACEVFORKDONE and EXITKILL besides.
+  EXPECT_EQ(check_options(0x10003f, EINVAL), 0);
+  EXPECT_EQ(option_of_event(PTRACE_EVENT_VFORK_DONE), PTRACE_O_TRACEVFORKDONE);
   EXPECT_EQ(check_options(PTRACE_O_TRACESECCOMP, EINVAL), EPERM);
   EXPECT_EQ(check_options(PTRACE_O_SUSPEND_SECCOMP, EINVAL), EPERM);
   EXPECT_EQ(check_options(1u << 30, EINVAL), EINVAL);

@@ -49,6 +49,13 @@ constexpr std::size_t syscall_insn_size(Arch a) {
   return a == Arch::kX86_64 || a == Arch::kI386 ? 2 : 4;
 }
 
+// Whether `code`, the little-endian bytes at an instruction pointer,
+// starts with an instruction that enters the kernel's syscall path:
+// x86-64's `syscall` (0f 05), `int $0x80` (cd 80) and `sysenter` (0f 34);
+// aarch64's `svc #0` (d4000001); riscv64's `ecall` (00000073). A stepped
+// one needs a syscall stop (syscalls/src/ptrace/, Tracer::step()).
+bool is_syscall_insn(Arch a, std::uint32_t code);
+
 // The kernel's O_LARGEFILE bit: asm-generic/fcntl.h's 0100000, except
 // arm64's asm/fcntl.h, which moves it to 0400000. glibc defines O_LARGEFILE
 // as 0 on 64-bit hosts, but a 64-bit kernel still reports the bit

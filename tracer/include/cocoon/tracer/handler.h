@@ -53,6 +53,13 @@ class StopControl {
   // (ignored at other stops, as ptrace(2) allows); a held syscall entry
   // runs. `step_all` becomes its Tracee::step_all.
   virtual void release(pid_t tid, int signal, bool step_all) = 0;
+  // Resumes a held task for one instruction (an emulated PTRACE_SINGLESTEP,
+  // `signal` as for release()): the task then stops with SIGTRAP, a
+  // signal-delivery stop of its own. A syscall instruction (or a task held
+  // at a syscall entry: `in_syscall`) runs its call under cocoon's handlers
+  // as any call, and the SIGTRAP comes at its exit, as the kernel reports a
+  // step over a syscall (user_single_step_report(), arch/x86/kernel/step.c).
+  virtual void step(pid_t tid, int signal, bool in_syscall) = 0;
   // Ends a syscall entry held by Verdict::hold(): the call does not run and
   // returns `result` (-errno for errors).
   virtual void finish_entry(pid_t tid, std::int64_t result) = 0;
@@ -62,15 +69,18 @@ class StopControl {
   // PTRACE_LISTEN on a held task in a PTRACE_EVENT_STOP: it stays stopped
   // and is no longer held; its next event stop comes to on_event_stop().
   virtual void listen(pid_t tid) = 0;
-  // Whether a held task also stops at its exit (PTRACE_O_TRACEEXIT, added to
-  // cocoon's own options: PTRACE_SETOPTIONS needs a ptrace-stop). Children
-  // it makes afterwards inherit it (the kernel copies the options).
-  virtual void trace_exits(pid_t tid, bool on) = 0;
+  // The event options a held task has beyond cocoon's own: `options` of
+  // PTRACE_O_TRACEEXIT and PTRACE_O_TRACEVFORKDONE (others are ignored),
+  // added to cocoon's with PTRACE_SETOPTIONS, which needs a ptrace-stop.
+  // Children it makes afterwards inherit them (the kernel copies the
+  // options); their events come to on_event_stop().
+  virtual void trace_events(pid_t tid, std::uint64_t options) = 0;
 };
 
 // A ptrace event stop cocoon itself has nothing to do at (on_event_stop):
 // a parent's PTRACE_EVENT_FORK/VFORK/CLONE (`message`: the new tid), a
-// PTRACE_EVENT_EXIT (`message`: the wait status), a PTRACE_EVENT_STOP
+// PTRACE_EVENT_EXIT (`message`: the wait status), a PTRACE_EVENT_VFORK_DONE
+// (`message`: the vfork child's tid), a PTRACE_EVENT_STOP
 // (group-stop, or interrupt-stop with SIGTRAP: `signal`).
 struct EventStop {
   int event = 0;  // PTRACE_EVENT_*

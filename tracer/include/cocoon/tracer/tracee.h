@@ -42,6 +42,13 @@ struct Tracee {
   // whatever the filter traces) and the handlers hear of each
   // (SyscallHandler::on_syscall_report): an emulated PTRACE_SYSCALL.
   bool step_all = false;
+  // An emulated PTRACE_SINGLESTEP under way (StopControl::step): one
+  // instruction under PTRACE_SYSEMU_SINGLESTEP (a syscall there is stopped
+  // at its entry and never run, so no call escapes the handlers), or a
+  // syscall instruction run under PTRACE_SYSCALL, its step ending at its
+  // exit stop with a SIGTRAP cocoon sends (kTrapSent until it is seen).
+  enum class Step : std::uint8_t { kNone, kInstruction, kSyscall, kTrapSent };
+  Step step = Step::kNone;
   // Without seccomp, held at a syscall-entry report before the entry's
   // handlers ran: they run when it is released, on the registers the
   // guest's tracer left.

@@ -120,10 +120,14 @@ class Tracer : private StopControl {
   // StopControl (src/held_stops.cc).
   Tracee* find(pid_t tid) override { return tracees_.find(tid); }
   void release(pid_t tid, int signal, bool step_all) override;
+  void step(pid_t tid, int signal, bool in_syscall) override;
+  void let_go(Tracee& t, int signal);
+  void end_step(Tracee& t);
+  void step_signal(Tracee& t, int signal);
   void finish_entry(pid_t tid, std::int64_t result) override;
   void interrupt(pid_t tid) override;
   void listen(pid_t tid) override;
-  void trace_exits(pid_t tid, bool on) override;
+  void trace_events(pid_t tid, std::uint64_t options) override;
   bool on_event_stop(Tracee& t, const WaitEvent& ev);
 
   TracerOptions options_;
