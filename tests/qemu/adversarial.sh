@@ -395,7 +395,9 @@ race_probes() {
   expect_routes closed race_connect race_sendto race_msg_name race_family
   case $ERR in
     *"kept by translation alone"*)
-      echo "(this kernel's Landlock cannot scope abstract sockets: race_abstract not required closed)" ;;
+      # (What the abstract race read is left out of the check below.)
+      echo "(this kernel's Landlock cannot scope abstract sockets: race_abstract not required closed)"
+      OUT=$(echo "$OUT" | grep -v '^race_abstract read: ') ;;
     *)
       expect_routes closed race_abstract
       [ ! -s "$NET/log" ] || fail "race: the host's side was reached: $(cat "$NET/log")" ;;
