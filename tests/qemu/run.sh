@@ -19,7 +19,9 @@
 #                     first, in the cross.build.ARCH tests)
 #   --build-only ARCH build the static cocoon and guests of ARCH, nothing else
 #   --refresh         resolve the Debian packages anew (default: cached ones)
-#   --timeout SECS    the limit of one boot (default 900)
+#   --timeout SECS    the limit of one boot (default 1500: with the
+#                     adversarial probes a 5.10 boot took 507 s on a loaded
+#                     2-core machine)
 #   --only NAME,...   run only these tests of the runner (NAME or
 #                     MODE.NAME, e.g. noseccomp.processes.threads); the
 #                     target's result is then "partial", never a pass
@@ -42,7 +44,7 @@ CACHE=${COCOON_QEMU_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/cocoon-qemu}
 build=1
 build_only=""
 REFRESH=""
-boot_timeout=900
+boot_timeout=1500
 table=""
 run=1
 only=""
