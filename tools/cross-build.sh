@@ -7,7 +7,8 @@
 #   tools/cross-build.sh ARCH [BUILD_DIR]    ARCH: aarch64 | riscv64 | x86_64
 #
 # BUILD_DIR defaults to build-ARCH; cocoon lands in BUILD_DIR/cocoon and the
-# guests in BUILD_DIR/guests/ (int80 and x32 on x86-64 only). Rerunning it
+# guests in BUILD_DIR/guests/ (int80 and x32 on x86-64 only), the adversarial
+# probes in BUILD_DIR/probes/ (race on x86-64 only). Rerunning it
 # rebuilds only what changed. Extra cmake -D options for cocoon can be passed
 # in COCOON_CROSS_CMAKE_ARGS, e.g. a bootstrap syscall table:
 #   COCOON_CROSS_CMAKE_ARGS=-DCOCOON_SYSCALL_TABLE=/tmp/boot.tbl tools/cross-build.sh riscv64
@@ -49,6 +50,14 @@ cmake -S tests/guests -B "$build/guests-build" \
   -DCMAKE_EXE_LINKER_FLAGS=-static \
   -DCOCOON_GUEST_DIR="$build/guests" >/dev/null
 cmake --build "$build/guests-build" -j"$(nproc)"
+
+# The adversarial probes (tests/adversarial), likewise a project of their
+# own: the qemu harness runs them (tests/qemu/adversarial.sh).
+cmake -S tests/adversarial -B "$build/probes-build" \
+  -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+  -DCMAKE_BUILD_TYPE="$build_type" \
+  -DCOCOON_PROBE_DIR="$build/probes" >/dev/null
+cmake --build "$build/probes-build" -j"$(nproc)"
 
 echo "built $build/cocoon and $build/guests/ in $((SECONDS - start)) s"
 if command -v file >/dev/null; then

@@ -209,6 +209,20 @@ for ll in "${LANDLOCK_MODES[@]}"; do
   assert_status 0 "steal outsider ($ll)"
   contained "steal outsider ($ll)" "${STEAL_ROUTES[@]}"
 done
+# The same from a guest that made itself not dumpable, which cocoon cannot
+# look into (its fdinfo and fd links are root's): the pidfd it hands
+# pidfd_getfd must not be taken for one of the guest's. (Its /proc routes
+# are not reached: it then cannot read its own /proc/self either.) Landlock
+# closed this before cocoon did; --no-landlock did not.
+run_native "${RUN_PREFIX[@]}" "$ROOT/probes/steal" "$outsider" nodump
+expect_routes open pidfd_getfd
+[[ $OUT == *"stolen fd 7: $CONTENT"* ]] || fail "steal outsider nodump: natively nothing taken (test bug?): $OUT"
+pass "steal outsider nodump: natively the descriptor is taken"
+for ll in "${LANDLOCK_MODES[@]}"; do
+  cocoon_run $(landlock_flags "$ll") -r "$ROOT" --proc /proc -- /probes/steal "$outsider" nodump
+  assert_status 0 "steal outsider nodump ($ll)"
+  contained "steal outsider nodump ($ll)" pidfd_getfd
+done
 kill "$outsider"
 
 # 6. An overlay of the secret's directory, built in a user namespace of the

@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   parent_fd = (int)syscall(SYS_pidfd_open, getppid(), 0);
+  if (parent_fd < 0) {  // refused: no pidfd of the parent to swap in
+    route("pidfd_swap", 0, errno);
+    return 0;
+  }
   const pid_t child = fork();
   if (child == 0) {
     pause();

@@ -33,7 +33,13 @@ int main(int argc, char** argv) {
   try_signal("rt_sigqueueinfo", syscall(SYS_rt_sigqueueinfo, target, 0, &info));
   try_signal("rt_tgsigqueueinfo", syscall(SYS_rt_tgsigqueueinfo, target, target, 0, &info));
   const int pidfd = (int)syscall(SYS_pidfd_open, target, 0);
-  if (pidfd >= 0) try_signal("pidfd_send_signal", syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0));
+  // (No pidfd at all closes the route too: cocoon refuses pidfd_open of
+  // itself where it cannot tell a pidfd's process, docs/threat-model.md.)
+  if (pidfd >= 0) {
+    try_signal("pidfd_send_signal", syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0));
+  } else {
+    route("pidfd_send_signal", 0, errno);
+  }
   char path[64];
   snprintf(path, sizeof path, "/proc/%d", (int)target);
   const int dirfd = open(path, O_RDONLY | O_DIRECTORY);

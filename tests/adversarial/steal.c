@@ -5,10 +5,15 @@
 // process_vm_readv (EFAULT at an unmapped address means the kernel let the
 // call through its permission check); pidfd_getfd of its descriptors 0-63;
 // /proc/PID/environ, /proc/PID/mem, /proc/PID/fd/N (when /proc is there).
-// Usage: steal parent|PID
+// With "nodump" the probe first makes itself non-dumpable
+// (PR_SET_DUMPABLE 0): its /proc/PID files then belong to root (proc(5)),
+// so a tracer of the same user cannot read what its descriptors are
+// (fdinfo, the fd links) to judge the calls that take one.
+// Usage: steal parent|PID [nodump]
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -96,10 +101,11 @@ static void try_proc(pid_t pid) {
 }
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    say("usage: steal parent|PID\n");
+  if (argc != 2 && !(argc == 3 && strcmp(argv[2], "nodump") == 0)) {
+    say("usage: steal parent|PID [nodump]\n");
     return 2;
   }
+  if (argc == 3 && prctl(PR_SET_DUMPABLE, 0) != 0) say("PR_SET_DUMPABLE: %s\n", err_name(errno));
   const pid_t pid = strcmp(argv[1], "parent") == 0 ? getppid() : (pid_t)atoi(argv[1]);
   say("target %d\n", (int)pid);
   try_ptrace(pid);

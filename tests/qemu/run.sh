@@ -19,7 +19,9 @@
 #                     first, in the cross.build.ARCH tests)
 #   --build-only ARCH build the static cocoon and guests of ARCH, nothing else
 #   --refresh         resolve the Debian packages anew (default: cached ones)
-#   --timeout SECS    the limit of one boot (default 900)
+#   --timeout SECS    the limit of one boot (default 1500: with the
+#                     adversarial probes a 5.10 boot took 507 s on a loaded
+#                     2-core machine)
 #   --only NAME,...   run only these tests of the runner (NAME or
 #                     MODE.NAME, e.g. noseccomp.processes.threads); the
 #                     target's result is then "partial", never a pass
@@ -42,7 +44,7 @@ CACHE=${COCOON_QEMU_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/cocoon-qemu}
 build=1
 build_only=""
 REFRESH=""
-boot_timeout=900
+boot_timeout=1500
 table=""
 run=1
 only=""
@@ -146,11 +148,11 @@ build_arch() {  # ARCH
 make_initramfs() {
   local target=$1 dir=$build_root/qemu/$1
   local root=$dir/root bin=$build_root/$ARCH
-  for f in "$bin/cocoon" "$bin/helper" "$bin/guests/reaper"; do
+  for f in "$bin/cocoon" "$bin/helper" "$bin/guests/reaper" "$bin/probes/hostnet"; do
     [[ -x $f ]] || { echo "FAIL: $f is missing: build $ARCH first (tools/cross-build.sh $ARCH $bin)" >&2; return 1; }
   done
   rm -rf "$root"
-  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,cocoon/bin,cocoon/guests}
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,cocoon/bin,cocoon/guests,cocoon/probes}
   cp "$CACHE/targets/$target/busybox" "$root/bin/busybox"
   # Stripped copies: the initramfs is loaded into the guest's memory.
   "$ARCH-linux-gnu-strip" -o "$root/cocoon/bin/cocoon" "$bin/cocoon"
@@ -160,13 +162,18 @@ make_initramfs() {
   for g in "$bin"/guests/*; do
     [[ -f $g && -x $g ]] && "$ARCH-linux-gnu-strip" -o "$root/cocoon/guests/${g##*/}" "$g"
   done
-  cp "$here/runner.sh" "$here/cases.sh" "$root/cocoon/"
+  for g in "$bin"/probes/*; do
+    [[ -f $g && -x $g ]] && "$ARCH-linux-gnu-strip" -o "$root/cocoon/probes/${g##*/}" "$g"
+  done
+  cp "$here/runner.sh" "$here/cases.sh" "$here/adversarial.sh" "$root/cocoon/"
   cat >"$root/init" <<'EOF'
 #!/bin/busybox sh
 /bin/busybox --install -s
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts
+mount -t devpts devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 hostname "qemu-$(uname -m)"
 # busybox init reaps orphans (the shell as pid 1 would leave zombies).
@@ -209,8 +216,9 @@ parse_console() {
   local start done_line
   start=$(grep -m1 '^start ' <<<"$lines")
   done_line=$(grep -m1 '^done ' <<<"$lines")
-  grep -E '^(PASS|FAIL) |^  \| ' <<<"$lines" | sed 's/^/  /'
-  local mode p t summary="" ok=1 total_fail=0
+  grep -E '^(PASS|FAIL|N/A) |^  \| ' <<<"$lines" | sed 's/^/  /'
+  local mode p t summary="" ok=1 total_fail=0 na
+  na=$(grep -c '^N/A ' <<<"$lines")
   for mode in seccomp noseccomp common; do
     p=$(grep -c "^PASS $mode " <<<"$lines")
     t=$(grep -cE "^(PASS|FAIL) $mode " <<<"$lines")
@@ -229,7 +237,7 @@ parse_console() {
     state="incomplete"
     echo "FAIL $target: the runner did not finish (boot timeout or crash); console tail:"
     tail -20 "$log" | sed 's/^/  > /'
-  elif [[ $done_line != "done pass=$((${count_seccomp%/*} + ${count_noseccomp%/*} + ${count_common%/*})) fail=$total_fail" ]]; then
+  elif [[ $done_line != "done pass=$((${count_seccomp%/*} + ${count_noseccomp%/*} + ${count_common%/*})) fail=$total_fail n/a=$na" ]]; then
     state="garbled"
     echo "FAIL $target: '$done_line' disagrees with the lines read ($summary)"
   elif ((total_fail)); then
@@ -243,6 +251,9 @@ parse_console() {
   fi
   [[ -n $fake && $state != fake ]] && state="fake: $state"
   [[ $state == pass ]] || ok=0
+  # Tests this kernel cannot run (the runner's not_applicable): neither
+  # passed nor failed, and said in the result.
+  ((na)) && state+=" ($na n/a)"
   mkdir -p "$results"
   echo "$target|${kernel:-?}|$count_seccomp|$count_noseccomp|$count_common|$state|$secs" >"$results/$target.result"
   echo "$target: kernel ${kernel:-?}: $summary($state, ${secs} s)"

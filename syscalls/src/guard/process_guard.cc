@@ -33,6 +33,7 @@ enum class Call : std::uint8_t {
   kKill,          // kill(2): a pid, -1, or a process group
   kSignalByPid,   // tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo
   kSignalByFd,    // pidfd_send_signal
+  kPidfdOpen,     // pidfd_open
   kMemoryByPid,   // process_vm_readv, process_vm_writev
   kAccessByFd,    // pidfd_getfd, process_madvise
   kSetOwner,      // fcntl F_SETOWN/F_SETOWN_EX, ioctl FIOSETOWN/SIOCSPGRP
@@ -56,6 +57,7 @@ Call call_of(arch::Sys sys) {
     case Sys::rt_sigqueueinfo:
     case Sys::rt_tgsigqueueinfo: return Call::kSignalByPid;
     case Sys::pidfd_send_signal: return Call::kSignalByFd;
+    case Sys::pidfd_open: return Call::kPidfdOpen;
     case Sys::process_vm_readv:
     case Sys::process_vm_writev: return Call::kMemoryByPid;
     case Sys::pidfd_getfd:
@@ -82,15 +84,34 @@ std::optional<pid_t> parse_pid(std::string_view s) {
 // its fdinfo ("Pid:", fs/pidfs.c; -1 once it has exited), a /proc/PID
 // directory (which pidfd_send_signal also takes, kernel/signal.c) in its
 // path. nullopt: neither, and the kernel refuses the call itself (EBADF).
+// kUnknownFd: cocoon may not look. A task that is not dumpable (its own
+// PR_SET_DUMPABLE 0, or cocoon itself) has its /proc/PID files owned by
+// root (proc(5)); fdinfo is then mode 0400 before Linux 5.14 and needs
+// ptrace read access from 5.14, and the fd links need ptrace access too
+// (proc_fd_access_allowed() in fs/proc/base.c).
+constexpr pid_t kUnknownFd = -2;
 std::optional<pid_t> process_of_fd(pid_t tid, int fd) {
   const std::string n = std::to_string(fd);
+  const std::string base = "/proc/" + std::to_string(tid);
   if (auto pid = proc_field(tid, "fdinfo/" + n, "Pid:")) return parse_pid(*pid);
   char buf[64];
-  const std::string link = "/proc/" + std::to_string(tid) + "/fd/" + n;
+  const std::string link = base + "/fd/" + n;
   const ssize_t len = readlink(link.c_str(), buf, sizeof buf);
+  if (len < 0 && errno == EACCES) return kUnknownFd;
   const std::string_view target(buf, len > 0 ? static_cast<std::size_t>(len) : 0);
+  if (target == "anon_inode:[pidfd]" && access((base + "/fdinfo/" + n).c_str(), R_OK) != 0) return kUnknownFd;
   if (len <= 0 || len == sizeof buf || !target.starts_with("/proc/")) return std::nullopt;
   return parse_pid(target.substr(6));
+}
+
+// Whether cocoon can read its own fdinfo files, i.e. tell which process a
+// pidfd it holds names. Not when it runs unprivileged before Linux 5.14:
+// it is not dumpable (Tracer::run), so they are root's, mode 0400 (above).
+bool reads_own_fdinfo() {
+  const int probe = open("/", O_PATH | O_CLOEXEC);
+  const bool ok = probe >= 0 && access(("/proc/self/fdinfo/" + std::to_string(probe)).c_str(), R_OK) == 0;
+  if (probe >= 0) close(probe);
+  return ok;
 }
 
 // A task cocoon traces is one of the guest's (every guest task is, from
@@ -199,13 +220,16 @@ Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
       }
       return Verdict::resume();
     case Call::kSignalByFd: return signal_by_fd(stop);
+    case Call::kPidfdOpen: return pidfd_open(pid_arg(0));
     case Call::kSetOwner: return set_owner(stop);
     case Call::kMemoryByPid:
       return traced_by(pid_arg(0), self_) ? Verdict::resume() : Verdict::deny(EPERM);
     case Call::kAccessByFd: {
+      // A descriptor cocoon may not look at (the guest made itself not
+      // dumpable) could name any process: refused, as a process outside.
       const auto pid = process_of_fd(tid, static_cast<int>(regs.arg(0)));
       if (!pid) return Verdict::resume();  // not a process: EBADF from the kernel
-      return traced_by(*pid, self_) ? Verdict::resume() : Verdict::deny(EPERM);
+      return *pid != kUnknownFd && traced_by(*pid, self_) ? Verdict::resume() : Verdict::deny(EPERM);
     }
   }
   return Verdict::resume();
@@ -227,7 +251,8 @@ Verdict ProcessGuard::signal_by_fd(tracer::SyscallStop& stop) const {
   const int fd = static_cast<int>(regs.arg(0));
   if (!may_send_for(stop.tracee.tid, self_)) {
     const auto pid = process_of_fd(stop.tracee.tid, fd);
-    return pid && *pid > 0 && is_cocoon(*pid) ? Verdict::deny(EPERM) : Verdict::resume();
+    return pid && (*pid == kUnknownFd || (*pid > 0 && is_cocoon(*pid))) ? Verdict::deny(EPERM)
+                                                                        : Verdict::resume();
   }
   siginfo_t info{};
   const std::uint64_t info_at = regs.arg(2);
@@ -246,6 +271,19 @@ Verdict ProcessGuard::signal_by_fd(tracer::SyscallStop& stop) const {
   }
   close(*copy);
   return r == 0 ? Verdict::skip(0) : Verdict::deny(err);
+}
+
+// pidfd_open of cocoon (or, with PIDFD_THREAD, one of its threads) gets
+// EPERM where cocoon cannot read its own fdinfo (reads_own_fdinfo): there
+// pidfd_send_signal above could not tell a pidfd of cocoon from another
+// (the copy's process is kUnknownFd, and the call is made), so none may
+// exist in the guest: pidfd_open is the one way to make one of a process
+// that is not the guest's child (the /proc/PID directory is told by its
+// path, which cocoon reads). Elsewhere the call runs as it is.
+Verdict ProcessGuard::pidfd_open(pid_t pid) {
+  if (pid <= 0 || !is_cocoon(pid)) return Verdict::resume();
+  if (!reads_own_fdinfo_) reads_own_fdinfo_ = reads_own_fdinfo();
+  return *reads_own_fdinfo_ ? Verdict::resume() : Verdict::deny(EPERM);
 }
 
 // Whether an owner of a descriptor's signals names cocoon: a process (or

@@ -11,11 +11,16 @@
 //    kill(0, SIGTSTP)) must stop cocoon with it so the user's shell sees
 //    the job stop, as it does natively. pidfd_send_signal is made by
 //    cocoon itself on its own copy of the descriptor it checked, so a
-//    sibling thread cannot swap the descriptor in between.
+//    sibling thread cannot swap the descriptor in between. Where cocoon
+//    cannot read which process its copy names (unprivileged, before Linux
+//    5.14), pidfd_open of cocoon gets EPERM instead, so no pidfd of
+//    cocoon's can be in the guest.
 //  - another process's memory and descriptors (process_vm_readv/writev,
 //    pidfd_getfd, process_madvise) only of a task cocoon traces: a process
 //    of the same user outside the guest could otherwise be made to run the
-//    guest's code or hand over its files. cocoon is non-dumpable as well
+//    guest's code or hand over its files; a descriptor cocoon may not
+//    look at (a guest that made itself not dumpable) gets EPERM. cocoon is
+//    non-dumpable as well
 //    (Tracer::run), which the kernel checks for these calls too.
 //  - the owner of a descriptor's SIGIO (fcntl F_SETOWN, F_SETOWN_EX, ioctl
 //    FIOSETOWN, SIOCSPGRP) may not be cocoon: the kernel would signal it
@@ -26,6 +31,8 @@
 #pragma once
 
 #include <sys/types.h>
+
+#include <optional>
 
 #include "cocoon/tracer/handler.h"
 
@@ -41,11 +48,13 @@ class ProcessGuard final : public tracer::SyscallHandler {
  private:
   bool is_cocoon(pid_t pid) const;
   tracer::Verdict signal_by_fd(tracer::SyscallStop& stop) const;
+  tracer::Verdict pidfd_open(pid_t pid);
   tracer::Verdict set_owner(tracer::SyscallStop& stop) const;
   bool owner_is_cocoon(int type, pid_t who) const;
   tracer::Verdict kill_all_but_cocoon(const tracer::Tracee& caller, int sig) const;
 
   pid_t self_;  // cocoon's process id
+  std::optional<bool> reads_own_fdinfo_;  // asked once, in the run (not dumpable)
 };
 
 }  // namespace cocoon::syscalls

@@ -27,12 +27,13 @@ struct DiagRequest {
   inet_diag_req_v2 r;
 };
 
-// A lookup of the socket that takes `protocol` traffic to 0.0.0.0:port.
+// A lookup of the socket that takes `protocol` traffic to ADDR:port
+// (`addr` in network order: 0.0.0.0 but for the probe of answers()).
 // inet_diag_find_one_icsk() looks a TCP socket up as inet_lookup(saddr =
 // id.idiag_dst, daddr = id.idiag_src), udp_dump_one() a UDP one as
 // __udp4_lib_lookup(saddr = id.idiag_src, daddr = id.idiag_dst): the
 // destination is on the other side for each.
-DiagRequest lookup_request(int protocol, std::uint16_t port, std::uint32_t seq) {
+DiagRequest lookup_request(int protocol, std::uint16_t port, std::uint32_t addr, std::uint32_t seq) {
   DiagRequest q{};
   q.h.nlmsg_len = sizeof q;
   q.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -43,8 +44,10 @@ DiagRequest lookup_request(int protocol, std::uint16_t port, std::uint32_t seq) 
   q.r.idiag_states = ~0u;
   if (protocol == IPPROTO_TCP) {
     q.r.id.idiag_sport = htons(port);
+    q.r.id.idiag_src[0] = addr;
   } else {
     q.r.id.idiag_dport = htons(port);
+    q.r.id.idiag_dst[0] = addr;
   }
   q.r.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
   q.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
@@ -89,11 +92,12 @@ std::optional<std::uint32_t> ipv4_of(const std::string& text) {
 HostSockets::HostSockets()
     : diag_(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) {}
 
-std::optional<bool> HostSockets::ask_diag(std::initializer_list<int> protocols, std::uint16_t port) {
+std::optional<bool> HostSockets::ask_diag(std::initializer_list<int> protocols, std::uint16_t port,
+                                          std::uint32_t addr) {
   if (diag_.fd < 0) return std::nullopt;
   std::vector<DiagRequest> qs;
   const std::uint32_t first = seq_ + 1;
-  for (int p : protocols) qs.push_back(lookup_request(p, port, ++seq_));
+  for (int p : protocols) qs.push_back(lookup_request(p, port, addr, ++seq_));
   const std::size_t bytes = qs.size() * sizeof(DiagRequest);
   if (::send(diag_.fd, qs.data(), bytes, 0) != static_cast<ssize_t>(bytes)) return std::nullopt;
   // The kernel answers every request of the batch before send() returns
@@ -119,8 +123,37 @@ std::optional<bool> HostSockets::ask_diag(std::initializer_list<int> protocols, 
   return found;
 }
 
+// A protocol whose diag module is missing answers ENOENT, as a lookup that
+// found no socket does (__sock_diag_cmd() without a handler for the
+// family, inet_diag_lock_handler() without one for the protocol):
+// inet_diag, tcp_diag and udp_diag are modules, which a kernel that cannot
+// load them (no modules there, modules_disabled) does not have. So a
+// socket of cocoon's own on 127.0.0.1 is looked up first, once per
+// protocol: found, sock_diag's "none" means none.
+bool HostSockets::answers(int protocol) {
+  auto& known = protocol == IPPROTO_TCP ? tcp_answers_ : udp_answers_;
+  if (known) return *known;
+  known = false;
+  const OwnedFd own(::socket(AF_INET, (protocol == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0));
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof at;
+  if (own.fd < 0 || ::bind(own.fd, reinterpret_cast<sockaddr*>(&at), sizeof at) != 0 ||
+      (protocol == IPPROTO_TCP && ::listen(own.fd, 1) != 0) ||
+      ::getsockname(own.fd, reinterpret_cast<sockaddr*>(&at), &len) != 0) {
+    return false;
+  }
+  known = ask_diag({protocol}, ntohs(at.sin_port), htonl(INADDR_LOOPBACK)) == true;
+  return *known;
+}
+
 bool HostSockets::wildcard(std::initializer_list<int> protocols, std::uint16_t port) {
-  if (auto r = ask_diag(protocols, port)) return *r;
+  bool diag = true;
+  for (int p : protocols) diag = answers(p) && diag;
+  if (diag) {
+    if (auto r = ask_diag(protocols, port)) return *r;
+  }
   for (int p : protocols) {
     if (wildcard_in_proc(p, port)) return true;
   }

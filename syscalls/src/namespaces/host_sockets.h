@@ -27,8 +27,8 @@ class HostSockets {
   // finds for a packet to 0.0.0.0:port, asked through sock_diag(7) (one
   // SOCK_DIAG_BY_FAMILY request per protocol, not a dump: inet_diag's exact
   // lookup, inet_lookup() and __udp4_lib_lookup(), which match only
-  // wildcard sockets for that address). Where sock_diag cannot answer,
-  // /proc/net/{tcp,udp}{,6} do, counting every :: socket (whether
+  // wildcard sockets for that address). Where sock_diag cannot answer (no
+  // diag module for the protocol: answers()), /proc/net/{tcp,udp}{,6} do, counting every :: socket (whether
   // IPV6_V6ONLY is not shown there).
   bool wildcard(std::initializer_list<int> protocols, std::uint16_t port);
   // The same through /proc/net alone (the fallback; tested on its own).
@@ -41,10 +41,14 @@ class HostSockets {
  private:
   // nullopt when sock_diag cannot say (no socket, an error other than
   // ENOENT, no answer).
-  std::optional<bool> ask_diag(std::initializer_list<int> protocols, std::uint16_t port);
+  std::optional<bool> ask_diag(std::initializer_list<int> protocols, std::uint16_t port,
+                               std::uint32_t addr = 0);
+  // Whether sock_diag can find a socket of `protocol` at all (asked once).
+  bool answers(int protocol);
 
   OwnedFd diag_;  // NETLINK_SOCK_DIAG, or -1
   std::uint32_t seq_ = 0;
+  std::optional<bool> tcp_answers_, udp_answers_;
 };
 
 }  // namespace cocoon::syscalls
