@@ -18,9 +18,11 @@ assert_eq "$ncpu"$'\n'"$ncpu" "${lines[1]}"$'\n'"${lines[2]}" "nproc and sched_g
 # Two processes that compete for a CPU: both CPUs again, once samples of
 # their states have found both runnable twice (Placement::kGrace, 3 ms
 # apart). Two busy loops; the long one's CPUs are read once the short one
-# ends.
+# ends. (The short one is long enough for several samples also when the
+# suite's other tests keep both CPUs busy: at 100,000 rounds one CI run
+# read the long one still pinned.)
 cocoon_run -- sh -c 'p() { i=0; while [ $i -lt $1 ]; do i=$((i+1)); done; }
-  p 400000 & p 100000; sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/$!/status; wait'
+  p 1000000 & p 300000; sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/$!/status; wait'
 assert_eq "$all" "$OUT" "a guest with two runnable processes has all its CPUs"
 
 # A shell blocked reading a command substitution is not runnable: a busy
