@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <optional>
@@ -34,6 +35,22 @@ inline std::string read_file(const std::string& path) {
   std::stringstream text;
   if (in) text << in.rdbuf();
   return text.str();
+}
+
+// Writes `text` as generated file number `n` (of 64, reused in turn) in
+// `dir` and returns its path, empty on failure. Written beside and renamed
+// over: a guest still reading the previous copy keeps its own.
+inline std::string write_generated(const std::string& dir, unsigned n, const std::string& text) {
+  const std::string file = dir + "/" + std::to_string(n % 64);
+  const std::string tmp = file + ".new";
+  {
+    std::ofstream o(tmp, std::ios::trunc);
+    o << text;
+    if (!o) return std::string();
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  return ec ? std::string() : file;
 }
 
 }  // namespace cocoon::syscalls

@@ -24,6 +24,13 @@
 
 namespace cocoon::syscalls {
 
+std::vector<std::uint32_t> caller_groups() {
+  std::vector<gid_t> groups(static_cast<std::size_t>(std::max(::getgroups(0, nullptr), 0)));
+  groups.resize(static_cast<std::size_t>(
+      std::max(::getgroups(static_cast<int>(groups.size()), groups.data()), 0)));
+  return std::vector<std::uint32_t>(groups.begin(), groups.end());
+}
+
 namespace {
 
 // The identity state of a run: its database opened (and locked), a
@@ -67,10 +74,7 @@ RunConfig effective(RunConfig config) {
     id.gid = ::getgid();
     // The real groups too: getgroups(2) inside a user namespace shows them
     // (mapped), as the kernel keeps a process's groups across unshare(2).
-    std::vector<gid_t> groups(static_cast<std::size_t>(std::max(::getgroups(0, nullptr), 0)));
-    groups.resize(static_cast<std::size_t>(
-        std::max(::getgroups(static_cast<int>(groups.size()), groups.data()), 0)));
-    id.groups = std::vector<std::uint32_t>(groups.begin(), groups.end());
+    id.groups = caller_groups();
     id.unknown_is_real = true;
     config.identity = id;
   }

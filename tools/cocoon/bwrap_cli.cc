@@ -18,7 +18,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cerrno>
 #include <cstdlib>
@@ -530,10 +529,7 @@ std::optional<std::string> finish_view(Bwrap& b) {
     id.gid = ::getgid();
     // The caller's groups stay the process's across unshare(2) (shown
     // mapped: the overflow id for all but its own gid).
-    std::vector<gid_t> groups(static_cast<std::size_t>(std::max(::getgroups(0, nullptr), 0)));
-    groups.resize(static_cast<std::size_t>(
-        std::max(::getgroups(static_cast<int>(groups.size()), groups.data()), 0)));
-    id.groups = std::vector<std::uint32_t>(groups.begin(), groups.end());
+    id.groups = syscalls::caller_groups();
     id.own_user_ns = std::make_pair(b.uid.value_or(::getuid()), b.gid.value_or(::getgid()));
     id.unknown_is_real = true;  // a user namespace shows files' real owners
     if (!privileged) id.capabilities = b.caps.value_or(0);

@@ -203,18 +203,7 @@ std::function<std::string(const std::string&, pid_t)> proc_file_generator(
     const std::string text = read_file(host);
     if (text.empty()) return std::string();
     const std::string body = rewrite_proc_stat(text, *ns);
-    // Written beside and renamed over: a guest still reading the previous
-    // copy keeps its own.
-    const std::string file = dir + "/" + std::to_string((*counter)++ % 64);
-    const std::string tmp = file + ".new";
-    {
-      std::ofstream o(tmp, std::ios::trunc);
-      o << body;
-      if (!o) return std::string();
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, file, ec);
-    return ec ? std::string() : file;
+    return write_generated(dir, (*counter)++, body);
   };
 }
 

@@ -32,19 +32,9 @@ std::optional<Substitute> ProcStatusFiles::lookup(const std::string& host, pid_t
   std::string text = original;
   for (const Editor& e : editors_) text = e(std::move(text), subject, tgid);
   if (text == original) return std::nullopt;
-  // Written beside and renamed over: a guest still reading the previous
-  // copy keeps its own.
-  const std::string file = dir_ + "/" + std::to_string(counter_++ % 64);
-  const std::string tmp = file + ".new";
-  {
-    std::ofstream o(tmp, std::ios::trunc);
-    o << text;
-    if (!o) return std::nullopt;
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) return std::nullopt;
-  return Substitute{Substitute::Kind::kFile, file};
+  std::string file = write_generated(dir_, counter_++, text);
+  if (file.empty()) return std::nullopt;
+  return Substitute{Substitute::Kind::kFile, std::move(file)};
 }
 
 }  // namespace cocoon::syscalls

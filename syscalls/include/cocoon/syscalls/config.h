@@ -33,6 +33,10 @@ struct IdentityOptions {
   std::string export_fakeroot;  // fakeroot -s FILE, written when the run ends
 };
 
+// The calling process's supplementary groups (getgroups(2)): what a user
+// namespace entered from here still holds, shown mapped.
+std::vector<std::uint32_t> caller_groups();
+
 struct RunConfig {
   // UTS namespace emulation: uname()'s nodename, domainname and release
   // (--hostname, --domainname, --kernel-release), also what
