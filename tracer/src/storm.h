@@ -51,6 +51,9 @@ class SignalStorms {
   // the same call from the same place is found at the same ip and sp at
   // each signal, and this tells it from a storm.
   void on_call(pid_t tid, bool sigreturn);
+  // Whether any task has had a signal looked at (else on_call has nothing
+  // to count, and callers need not decode the call for it).
+  bool tracking() const { return !tasks_.empty(); }
 
   // At any other stop of a task holding back a signal, before the stop is
   // handled. `entry_of_notified_call`: a syscall-entry stop of a call the

@@ -413,7 +413,8 @@ void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
 // The same Policy decides here as in the filter: without seccomp every call
 // reaches this point, with it only the traced ones do.
 void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
-  if (storms_) storms_->on_call(t.tid, is_sigreturn(regs));
+  // Every traced call's entry: the row lookup only once a signal was seen.
+  if (storms_ && storms_->tracking()) storms_->on_call(t.tid, is_sigreturn(regs));
   ObservedCall observed(options_.observer.get(), t, regs);
   const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call(
       [&regs](int i) { return regs.arg(i); });
