@@ -50,10 +50,20 @@ static void note(int who, const char *fmt, ...) {
 
 static int child(void) {
   kill(getpid(), SIGSTOP);  // as strace's child waits to be seized
+  // SIGCHLD stays blocked until the grandchild is reaped: the tracer runs
+  // both tasks at once, so an unblocked SIGCHLD could be delivered before
+  // or after wait4's entry (a race natively too, which made the compared
+  // logs differ). Unblocked, it is delivered right after
+  // rt_sigprocmask's exit stop.
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
   pid_t g = fork();
   if (g == 0) _exit(7);
   int status = 0;
   waitpid(g, &status, 0);
+  sigprocmask(SIG_UNBLOCK, &chld, NULL);
   return WIFEXITED(status) ? WEXITSTATUS(status) - 2 : 99;  // 5
 }
 
