@@ -2,9 +2,10 @@
 # debootstrap --foreign as nobody under cocoon's fake root (-0, owners kept
 # in --db), then its second stage under -q qemu-aarch64-static, then apt-get
 # install of a small package inside. It downloads (debootstrap, apt) and
-# takes several minutes (the second stage ran 6m40s on this 2-core machine
-# beside another test run), so it is not in the e2e label: ctest -L
-# foreign-rootfs runs it. COCOON_DEBIAN_MIRROR overrides the archive.
+# takes minutes (6m12s in all on 2026-12-06, on a loaded 2-core machine:
+# the first stage under a minute, the second about 4.5 minutes, apt one),
+# so it is not in the e2e label: ctest -L foreign-rootfs runs it.
+# COCOON_DEBIAN_MIRROR overrides the archive.
 source "$(dirname "$0")/lib.sh" "$@"
 RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
 MIRROR=${COCOON_DEBIAN_MIRROR:-http://deb.debian.org/debian}
