@@ -44,6 +44,9 @@ test_packages=(
   # the cross-architecture harness (tests/qemu, ctest -L cross)
   g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   qemu-system-arm qemu-system-misc qemu-system-x86 cpio
+  # programs of another architecture under cocoon run -q (e2e foreign).
+  # Not binfmt-support: the test proves cocoon, not the kernel, ran them
+  qemu-user-static
 )
 [[ $mode == --run ]] || packages+=("${test_packages[@]}")
 

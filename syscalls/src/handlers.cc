@@ -49,13 +49,13 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   if (!config.namespaces) list.push_back(std::make_unique<RefusedUserNs>(config.disable_userns));
   list.push_back(std::make_unique<ProcessGuard>());
   // The host's own view needs no translation: nothing is traced for paths
-  // (but the opens that may reach a generated file, and /proc's numbers in
-  // a PID namespace).
+  // (but the opens that may reach a generated file, /proc's numbers in a
+  // PID namespace, and the execs a -q emulator may have to run).
   const bool paths = view && !view->is_identity();
   if (paths) {
     list.push_back(std::make_unique<Paths>(view, registry, identity));
     list.push_back(std::make_unique<DirListing>(view, registry));
-  } else if (view && (!view->fixed_files().empty() || view->namespaces())) {
+  } else if (view && (!view->fixed_files().empty() || view->namespaces() || view->emulator())) {
     list.push_back(std::make_unique<Paths>(view, registry, identity));
   }
   // Socket addresses: AF_UNIX paths in a view, and a network namespace's

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "cocoon/tracer/log.h"
+#include "exec/exec_foreign.h"
 #include "exec/loader_cmdline.h"
 #include "namespaces/uts.h"
 #include "cocoon/vfs/mount_report.h"
@@ -253,7 +254,7 @@ std::expected<vfs::MountTable, std::string> make_root(const RunConfig& config,
   if (!table) return std::unexpected(table.error());
   table->set_root_no_devices(config.rootfs_no_devices);
   if (!scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts() ||
-                   emulates_namespaces(config))) {
+                   emulates_namespaces(config) || !config.emulator.empty())) {
     auto made = ScratchDir::create();
     if (!made) return std::unexpected(made.error());
     scratch = std::move(*made);
@@ -468,6 +469,17 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
     view->set_status_files(std::make_shared<ProcStatusFiles>(*status));
   }
   std::vector<std::string> readable;
+  if (!config.emulator.empty()) {
+    auto emu = find_emulator(config.emulator);
+    if (!emu) return std::unexpected(emu.error());
+    if (emu->dynamic && !view->is_identity()) {
+      tracer::module_logger("syscalls")->warn("-q {}: a dynamic program, whose libraries are "
+                                              "looked up in the guest's view; a -static build "
+                                              "needs none", emu->host);
+    }
+    readable.push_back(emu->host);  // exec'd from the host, whatever the view
+    view->set_emulator(std::make_shared<const Emulator>(std::move(*emu)));
+  }
   if (emulates_namespaces(config)) {
     if (auto r = add_namespaces(config, registry, *view, *out.scratch, readable); !r) {
       return std::unexpected(r.error());

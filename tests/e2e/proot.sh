@@ -47,9 +47,12 @@ proot_run -r "$ROOT" --db "$HOMEDIR/owners.db" true
 assert_status 125 "--db without -0, -S or -i is refused"
 assert_cocoon_message "--db keeps what -0, -S or -i record" "--db alone: the message says why"
 
-proot_run -q qemu-arm -r "$ROOT" true
-assert_status 125 "-q (qemu) is refused"
-assert_cocoon_message "option -q is not supported" "-q names the option"
+proot_run -p 8080:80 -r "$ROOT" true
+assert_status 125 "-p (port mapping) is refused"
+assert_cocoon_message "option -p is not supported" "-p names the option"
+proot_run -q "no-such-qemu-$MARK -cpu max" -r "$ROOT" true
+assert_status 125 "-q with a qemu that is not there"
+assert_cocoon_message "-q no-such-qemu-$MARK: no such executable file" "-q names the missing emulator"
 proot_run --frobnicate true
 assert_status 125 "an unknown option is refused"
 assert_cocoon_message "unknown option --frobnicate" "the unknown option is named"

@@ -256,4 +256,29 @@ same_as_proot "-r ROOT: a link naming the root's own host path" -r "$ROOT" -w / 
 assert_eq $'/bin\n/hostbin/busybox\n/bin' "$OUT" "the root's prefix taken off"
 rm "$ROOT/hostbin"
 
+# -q 'QEMU OPTIONS' (docs/internals/foreign.md): an aarch64 root of the
+# e2e foreign guests under qemu-user; static, dynamic (the root's ld.so),
+# a foreign child, -0, and a riscv64 child the one aarch64 emulator
+# refuses, as under PRoot.
+if command -v qemu-aarch64-static >/dev/null && [[ -x $GUESTS/foreign-aarch64-static ]]; then
+  Q=$TMP/qroot
+  busybox_root "$Q" sh uname grep
+  cp "$GUESTS/foreign-aarch64-static" "$Q/bin/foreign"
+  cp "$GUESTS/foreign-aarch64-dyn" "$Q/bin/dyn"
+  cp "$GUESTS/foreign-riscv64-static" "$Q/bin/other" 2>/dev/null || cp "$GUESTS/foreign-aarch64-static" "$Q/bin/other"
+  mkdir -p "$Q/lib"
+  cp /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 /usr/aarch64-linux-gnu/lib/libc.so.6 "$Q/lib/"
+  chmod -R a+rX "$Q"
+  same_as_proot "-q: a foreign program and its foreign child" \
+    -q "qemu-aarch64-static -E COCOON_FOREIGN_ROUTED=yes" -r "$Q" -w / /bin/foreign exec /bin/foreign kid
+  assert_match "kid routed=yes" "$OUT" "-q: qemu's own options reach the foreign child"
+  same_as_proot "-q: a dynamic foreign program" -q qemu-aarch64-static -r "$Q" -w / /bin/dyn
+  same_as_proot "-q -0: a relative name, a host shell beside it" -0 -q qemu-aarch64-static -r "$Q" -w / \
+    sh -c './bin/foreign | grep -E "uid|exe"; uname -m'
+  same_as_proot "-q: a program of another arch than the emulator's" -q qemu-aarch64-static -r "$Q" -w / \
+    /bin/foreign exec /bin/other
+else
+  echo "(no qemu-aarch64-static or foreign guests: -q not compared)"
+fi
+
 finish

@@ -150,6 +150,10 @@ void add_view_options(CLI::App* cmd, Options& o) {
                 "see only each other, under their own numbers");
   cmd->add_option("-r,--rootfs", o.session.view.rootfs,
                   "DIR: the guest's root directory (default: the host's /)");
+  cmd->add_option("-q,--qemu", o.session.view.emulator,
+                  "QEMU: run programs of another architecture (any ELF the kernel would "
+                  "refuse for its machine) through this qemu-user, a path or a name in PATH, "
+                  "quoted with its own options: -q 'qemu-aarch64-static -cpu max'");
   cmd->add_option("-w,--cwd", o.session.view.cwd,
                   "DIR: the guest's working directory (default: the current one if the "
                   "guest sees it, else /)");

@@ -1,8 +1,8 @@
 // `cocoon proot`: PRoot's command line (proot(1), 5.x) over cocoon's view
 // and identities. Options stop at the first non-option; the default command
-// is /bin/sh. PRoot features cocoon does not have (-q qemu, -p port
-// mapping, -n, -l link2symlink) fail with a line naming the option. --db is
-// cocoon's own (PRoot keeps nothing across runs).
+// is /bin/sh. PRoot features cocoon does not have (-p port mapping, -n,
+// -l link2symlink) fail with a line naming the option. --db is cocoon's own
+// (PRoot keeps nothing across runs).
 #include <unistd.h>
 
 #include <algorithm>
@@ -125,6 +125,9 @@ std::vector<ValueOption> value_options(Proot& p) {
          return true;
        }},
       {{"-w", "--pwd", "--cwd"}, [&](const std::string& v) { view.cwd = v; return true; }},
+      // PRoot's -q 'qemu-ARCH OPTIONS': every program of another machine
+      // runs through it (cocoon run -q).
+      {{"-q", "--qemu"}, [&](const std::string& v) { view.emulator = v; return true; }},
       {{"-k", "--kernel-release"},
        [&](const std::string& v) { view.kernel_release = v; return true; }},
       {{"-i", "--change-id"}, [&](const std::string& v) { return change_id(v, p.identity()); }},
@@ -146,20 +149,21 @@ std::optional<int> flag_option(Proot& p, const std::string& a) {
   } else if (a == "--kill-on-exit") {
     p.session.tracer.kill_on_exit = true;
   } else if (a == "-V" || a == "--version") {
-    std::printf("proot 5.1.0 (cocoon %s: ptrace and seccomp, no qemu)\n", COCOON_VERSION);
+    std::printf("proot 5.1.0 (cocoon %s: ptrace and seccomp)\n", COCOON_VERSION);
     return 0;
   } else if (a == "-h" || a == "--help" || a == "--usage") {
     std::puts("usage: proot [option] ... [command]\n"
               "  -r/--rootfs PATH, -b/--bind/-m/--mount HOST[:GUEST], -w/--pwd/--cwd PATH,\n"
               "  -R PATH, -S PATH, -0/--root-id, -i/--change-id UID:GID,\n"
+              "  -q/--qemu 'QEMU [OPTIONS]' (programs of another architecture),\n"
               "  -k/--kernel-release STR, -v/--verbose N, --kill-on-exit, -V, -h\n"
               "cocoon's own: --db FILE keeps the owners and modes -0, -S or -i record\n"
               "  across runs (cocoon run's --db)\n"
               "exit status: the last process's to exit, as PRoot's (a child the command\n"
               "  left running may end after it)\n"
-              "(cocoon's proot: -q, -p, -n and -l are not supported)");
+              "(cocoon's proot: -p, -n and -l are not supported)");
     return 0;
-  } else if (a == "-q" || a == "--qemu" || a == "-p" || a == "--port" || a == "-n" ||
+  } else if (a == "-p" || a == "--port" || a == "-n" ||
              a == "--netcoop" || a == "-l" || a == "--link2symlink") {
     return fail("proot: option " + a + " is not supported by cocoon");
   } else {

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "exec_elf.h"
+#include "exec_foreign.h"
 
 namespace cocoon::syscalls {
 namespace {
@@ -121,6 +122,25 @@ std::expected<void, int> through_elf_interpreter(const GuestView& view, pid_t ti
   return {};
 }
 
+// A program of another machine: qemu-user, from its host path, with the
+// program as its argument (exec_foreign.h). The kernel checks only qemu's
+// execute permission, so the program's is checked here, as for ld.so.
+std::expected<void, int> through_emulator(const Emulator& emu, ExecPlan& plan,
+                                          const std::string& guest, const std::string& name) {
+  if (int err = exec_error(plan.host)) return std::unexpected(err);
+  std::vector<std::optional<std::string>> head{emu.host};
+  head.insert(head.end(), emu.args.begin(), emu.args.end());
+  head.push_back("-0");
+  head.push_back(plan.argv_head.empty() ? std::nullopt : plan.argv_head.front());
+  head.push_back(name);
+  if (!plan.argv_head.empty()) head.insert(head.end(), plan.argv_head.begin() + 1, plan.argv_head.end());
+  plan.argv_head = std::move(head);
+  plan.host = emu.host;
+  plan.exe_guest = guest;
+  plan.loader = LoaderArgs{emu.host, true, name, emu.args, "-0"};
+  return {};
+}
+
 // The kernel names a process after the path its execve was given
 // (__set_task_comm(me, kbasename(bprm->filename)), begin_new_exec() in
 // fs/exec.c): comm, which /proc/PID/comm, stat and status show and
@@ -159,8 +179,10 @@ std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t t
   ExecPlan plan{program.host.str(), {}};
   std::string current = as_given;       // the path this level was exec'd by
   std::string guest = program.guest.str();  // its canonical guest path
+  std::string head;                     // the first bytes of this level's file
   for (int depth = 0;; ++depth) {
-    auto sh = parse_shebang(read_head(plan.host));
+    head = read_head(plan.host);
+    auto sh = parse_shebang(head);
     if (sh && !*sh) break;  // not a script: the kernel (or the ELF step) decides
     if (int err = exec_error(plan.host)) return std::unexpected(err);
     if (!sh) return std::unexpected(sh.error());
@@ -185,9 +207,11 @@ std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t t
   if (current == as_given && !as_given.starts_with("/dev/fd/")) {
     name = as_given.find('/') == std::string::npos ? "./" + as_given : as_given;
   }
-  if (auto e = through_elf_interpreter(view, tid, tgid, plan, guest, name); !e) {
-    return std::unexpected(e.error());
-  }
+  const Emulator* emu = view.emulator();
+  auto e = emu != nullptr && is_foreign_elf(head)
+               ? through_emulator(*emu, plan, guest, name)
+               : through_elf_interpreter(view, tid, tgid, plan, guest, name);
+  if (!e) return std::unexpected(e.error());
   if (!plan.exe_guest.empty()) {
     plan.exe_host = plan.host;
     plan.host = named_after(view, plan.host, as_given);

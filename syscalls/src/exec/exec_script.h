@@ -33,13 +33,16 @@ struct Shebang {
 std::expected<std::optional<Shebang>, int> parse_shebang(std::string_view head);
 
 // What cocoon puts before a program's own arguments when it starts the
-// program through the guest's ld.so: `INTERPRETER [--argv0 NAME] PROGRAM`,
-// NAME being the guest's argv[0] (exec_elf.h). The kernel's
+// program through the guest's ld.so, `INTERPRETER [--argv0 NAME] PROGRAM`
+// (exec_elf.h), or through qemu-user, `QEMU [OPTIONS] -0 NAME PROGRAM`
+// (exec_foreign.h), NAME being the guest's argv[0]. The kernel's
 // /proc/PID/cmdline shows them (exec/loader_cmdline.h takes them out).
 struct LoaderArgs {
-  std::string interpreter;  // argv[0]: ld.so as the program's PT_INTERP names it
-  bool argv0 = false;       // "--argv0 NAME" follows it
-  std::string program;      // the path ld.so opens
+  std::string interpreter;  // argv[0]: ld.so as the program's PT_INTERP names it, or qemu
+  bool argv0 = false;       // ARGV0_OPTION NAME follows (the options)
+  std::string program;      // the path ld.so (qemu) opens
+  std::vector<std::string> options = {};  // qemu's own, before ARGV0_OPTION
+  std::string argv0_option = "--argv0";   // qemu's is "-0"
 };
 
 struct ExecPlan {
@@ -58,7 +61,9 @@ struct ExecPlan {
 
 // `program` is the resolved program, `as_given` the name the kernel would
 // give the program (AT_EXECFN: the path string the guest passed, or
-// "/dev/fd/N/path" for execveat relative to a dirfd). Scripts first (here), then the ELF interpreter (exec_elf.h).
+// "/dev/fd/N/path" for execveat relative to a dirfd). Scripts first (here),
+// then a program of another machine through the view's emulator
+// (exec_foreign.h), or the ELF interpreter (exec_elf.h).
 std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t tgid,
                                        const vfs::Resolved& program, const std::string& as_given);
 

@@ -33,11 +33,21 @@ std::string write_generated(const std::string& dir, unsigned n, const std::strin
   return ec ? std::string() : file;
 }
 
+// What follows the interpreter and its options (qemu's), and the option
+// that gives argv[0], in `text`; nullopt when one of them is not there.
+std::optional<std::string_view> after_options(std::string_view text, const LoaderArgs& args) {
+  auto rest = after_arg(text, args.interpreter);
+  for (const std::string& option : args.options) {
+    if (rest) rest = after_arg(*rest, option);
+  }
+  if (rest && args.argv0) rest = after_arg(*rest, args.argv0_option);
+  return rest;
+}
+
 // `text` holds all of ld.so's arguments `args` names: "INTERPRETER
 // --argv0 NAME PROGRAM".
 bool whole_prefix(std::string_view text, const LoaderArgs& args) {
-  auto rest = after_arg(text, args.interpreter);
-  if (rest && args.argv0) rest = after_arg(*rest, "--argv0");
+  auto rest = after_options(text, args);
   if (!rest) return false;
   if (!args.argv0) return rest->starts_with(args.program);
   const auto name_end = rest->find('\0');
@@ -48,11 +58,9 @@ bool whole_prefix(std::string_view text, const LoaderArgs& args) {
 }  // namespace
 
 std::optional<std::string> without_loader_args(std::string_view cmdline, const LoaderArgs& args) {
-  auto rest = after_arg(cmdline, args.interpreter);
+  auto rest = after_options(cmdline, args);
   if (!rest) return std::nullopt;
   if (!args.argv0) return std::string(*rest);  // ld.so made the path argv[0]
-  rest = after_arg(*rest, "--argv0");
-  if (!rest) return std::nullopt;
   // NAME, the program's argv[0], stays; the path after it goes.
   const auto name_end = rest->find('\0');
   if (name_end == std::string_view::npos) return std::string(*rest);

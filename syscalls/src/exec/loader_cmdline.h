@@ -6,7 +6,8 @@
 // pgrep -f and the program's own /proc/self/cmdline want "sh -c ...", what
 // the kernel shows when it starts the program itself. This overlay (added
 // to the view under -r, where cocoon starts programs so) generates the file
-// without ld.so, "--argv0" and the program's path.
+// without ld.so, "--argv0" and the program's path; the same for a program
+// started through qemu-user (exec_foreign.h: "QEMU OPTIONS -0 NAME PATH").
 //
 // A program that rewrites its argument area (setproctitle: sshd, postgres,
 // nginx write their title from argv[0]'s address on) changes what the

@@ -47,9 +47,11 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // The host's own view with generated files (--hostname's
   // /proc/sys/kernel/hostname): only opens can reach them.
   // In a PID namespace every path may name a process under /proc.
+  // With -q, every exec: its program may be another machine's.
   if (view_->is_identity() && !view_->namespaces()) {
     const bool opens = arch::is_any(row.sys, {Sys::open, Sys::openat, Sys::openat2});
-    return opens ? Decision::trace().in(kTranslate) : Decision::allow();
+    const bool execs = view_->emulator() && arch::is_any(row.sys, {Sys::execve, Sys::execveat});
+    return opens || execs ? Decision::trace().in(kTranslate) : Decision::allow();
   }
   if (row.sys == Sys::getcwd) return Decision::trace();
   // Answered as for an unprivileged caller, unless an emulated mount

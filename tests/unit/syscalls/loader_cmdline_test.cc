@@ -29,6 +29,16 @@ TEST(LoaderCmdline, OldLdSoWithoutArgv0KeepsThePathAsArgv0) {
   EXPECT_EQ(shown("/lib/ld.so\0./prog\0a\0"s, old), "./prog\0a\0"s);
 }
 
+// qemu-user under -q: its options and -0 go too.
+TEST(LoaderCmdline, DropsQemuItsOptionsAndThePath) {
+  const LoaderArgs qemu{"/usr/bin/qemu-aarch64-static", true, "/bin/ls", {"-cpu", "max"}, "-0"};
+  EXPECT_EQ(shown("/usr/bin/qemu-aarch64-static\0-cpu\0max\0-0\0ls\0/bin/ls\0-l\0"s, qemu),
+            "ls\0-l\0"s);
+  // Other options than those planned: the kernel's text.
+  EXPECT_EQ(shown("/usr/bin/qemu-aarch64-static\0-cpu\0a64fx\0-0\0ls\0/bin/ls\0"s, qemu),
+            "(kernel's)");
+}
+
 TEST(LoaderCmdline, ATitleOverArgv0ShowsAsWritten) {
   // perl's $0 = "my title": written from argv[0]'s address, as far as its
   // area goes (argv[0] alone here: the path lies after it).

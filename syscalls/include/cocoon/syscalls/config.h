@@ -85,6 +85,10 @@ struct RunConfig {
   // cocoon puts itself and a serial guest on one CPU (the tracer's
   // placement); sched_getaffinity then needs answering.
   bool cpu_placement = true;
+  // -q: the qemu-user that runs programs of another machine, with its own
+  // options ("qemu-aarch64-static -cpu max"; a path or a name in PATH);
+  // empty: the kernel refuses them (syscalls/src/exec/exec_foreign.h).
+  std::string emulator;
   // Unset: the real credentials, files as they are.
   std::optional<IdentityOptions> identity;
   // PID namespace emulation (--unshare-pid): the command is PID
@@ -116,7 +120,7 @@ struct RunConfig {
   bool changes_view() const {
     return uts() || (!rootfs.empty() && rootfs != "/") || empty_root || !mounts.empty() ||
            !chmods.empty() || identity || unshare_pid || namespaces || unshare_net ||
-           unshare_ipc || unshare_cgroup;
+           unshare_ipc || unshare_cgroup || !emulator.empty();
   }
 };
 
