@@ -250,8 +250,7 @@ Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
 // dumpable) could name any process, and is refused as a process outside.
 Verdict ProcessGuard::check_only(const tracer::SyscallStop& stop) const {
   const auto pid = process_of_fd(stop.tracee.tid, static_cast<int>(stop.regs.arg(0)));
-  if (!pid) return Verdict::resume();  // not a process: EBADF from the kernel
-  return *pid != kUnknownFd && traced_by(*pid, self_) ? Verdict::resume() : Verdict::deny(EPERM);
+  return pid != kUnknownFd && guest_or_gone(pid, self_) ? Verdict::resume() : Verdict::deny(EPERM);
 }
 
 // pidfd_getfd(pidfd, targetfd, flags). Checking what `pidfd` names and
