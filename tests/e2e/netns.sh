@@ -73,4 +73,19 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
 print(s.getsockname()[0], open("/proc/net/tcp").read().count("0100007F:%04X" % s.getsockname()[1]))'
 assert_eq "127.0.0.1 0" "$OUT" "the guest's 127.0.0.1 listener is not on the host's 127.0.0.1"
 
+# sock_diag would dump the host's sockets (every socket is in the host's
+# kernel namespace): socket(AF_NETLINK, .., NETLINK_SOCK_DIAG) gets EACCES
+# under --unshare-net, where natively it is made; route netlink still is.
+diag='
+import socket
+for proto, name in ((4, "sock_diag"), (0, "route")):
+    try:
+        socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto).close(); print(name, "ok")
+    except OSError as e:
+        print(name, e.errno)'
+run_native "${RUN_PREFIX[@]}" "$PYTHON" -c "$diag"
+assert_eq $'sock_diag ok\nroute ok' "$OUT" "test premise: natively a sock_diag socket is made"
+cocoon_run --unshare-net -- "$PYTHON" -c "$diag"
+assert_eq $'sock_diag 13\nroute ok' "$OUT" "--unshare-net: sock_diag refused (EACCES), route netlink made"
+
 finish

@@ -15,8 +15,8 @@
 // whose only interface is lo. socket(2) gives the families and protocols
 // these checks cover. Netlink requests that bring lo up are acknowledged.
 //
-// Not isolated (docs/threat-model.md): what netlink and /proc/net show (the
-// host's interfaces, routes and sockets); a socket passed in from outside;
+// Not isolated (docs/threat-model.md): what route netlink and /proc/net
+// show (the host's interfaces, routes and sockets; sock_diag is refused); a socket passed in from outside;
 // the namespace's listeners are reachable from the host at L.
 #pragma once
 
