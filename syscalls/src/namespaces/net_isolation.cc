@@ -39,6 +39,7 @@ NetLoopback* NetIsolation::loopback_of(pid_t tgid) {
     std::set<std::uint32_t> taken = HostSockets::loopback_in_use();
     for (const auto& [other, lo] : loopbacks_) taken.insert(lo.addr);
     it = loopbacks_.emplace(id, make_loopback(pick_loopback(taken))).first;
+    ns_->net_loopbacks[id] = it->second.addr;
   }
   return &it->second;
 }
