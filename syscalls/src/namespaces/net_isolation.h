@@ -16,7 +16,9 @@
 // these checks cover. Netlink requests that bring lo up are acknowledged.
 //
 // Not isolated (docs/threat-model.md): what route netlink and /proc/net
-// show (the host's interfaces, routes and sockets; sock_diag is refused); a socket passed in from outside;
+// show of the host's interfaces and routes (its sockets are not: sock_diag
+// is refused, and /proc/net/{tcp,udp,unix...} list the namespace's own,
+// net_proc.h); a socket passed in from outside;
 // the namespace's listeners are reachable from the host at L.
 #pragma once
 
