@@ -109,6 +109,7 @@ void turn_off(KernelFeatures& k, const char* list) {
   std::istringstream in(list);
   for (std::string name; std::getline(in, name, ',');) {
     if (name == "landlock") k.landlock_abi = 0;
+    if (name == "landlock_scope" && k.landlock_abi > 5) k.landlock_abi = 5;  // before 6.12
     if (name == "seccomp_filter") k.seccomp_filter = false;
     if (name == "user_notif") k.user_notif = false;
     if (name == "notif_addfd") k.notif_addfd = false;

@@ -68,6 +68,13 @@ void X86_64Regs::set_arg(int i, std::uint64_t v, Arch abi) {
   }
 }
 void X86_64Regs::set_result(std::int64_t v) { w_[x86::kRax] = static_cast<std::uint64_t>(v); }
+// `syscall` and `int 0x80` read the number from rax (orig_rax is the
+// kernel's copy) and the arguments from their registers.
+void X86_64Regs::rewind_to_call(long nr, std::uint64_t arg0, Arch abi) {
+  w_[x86::kRip] -= syscall_insn_size(abi);
+  w_[x86::kRax] = static_cast<std::uint64_t>(nr);
+  set_arg(0, arg0, abi);
+}
 std::size_t X86_64Regs::arg_offset(int i, Arch abi) {
   const auto idx = static_cast<std::size_t>(i);
   return 8 * (abi == Arch::kI386 ? x86::kArgs32[idx] : x86::kArgs64[idx]);
@@ -105,6 +112,12 @@ void Aarch64Regs::set_arg(int i, std::uint64_t v) {
   w_[static_cast<std::size_t>(i)] = v;
 }
 void Aarch64Regs::set_result(std::int64_t v) { w_[0] = static_cast<std::uint64_t>(v); }
+// `svc #0` reads the number from x8 and arg0 from x0 (el0_svc_common).
+void Aarch64Regs::rewind_to_call(long nr, std::uint64_t arg0) {
+  w_[a64::kPc] -= syscall_insn_size(Arch::kAarch64);
+  w_[8] = static_cast<std::uint64_t>(nr);
+  w_[0] = arg0;
+}
 
 // ---- riscv64 ----
 
@@ -140,5 +153,13 @@ void Riscv64Regs::set_arg(int i, std::uint64_t v) {
   w_[rv::kA0 + static_cast<std::size_t>(i)] = v;
 }
 void Riscv64Regs::set_result(std::int64_t v) { w_[rv::kA0] = static_cast<std::uint64_t>(v); }
+// `ecall` reads the number from a7 and arg0 from a0, which the kernel then
+// copies into orig_a0 (do_trap_ecall_u): the one way to give a call an arg0
+// of the tracer's choosing before PTRACE_SET_SYSCALL_INFO.
+void Riscv64Regs::rewind_to_call(long nr, std::uint64_t arg0) {
+  w_[rv::kPc] -= syscall_insn_size(Arch::kRiscv64);
+  w_[rv::kA7] = static_cast<std::uint64_t>(nr);
+  w_[rv::kA0] = arg0;
+}
 
 }  // namespace cocoon::arch

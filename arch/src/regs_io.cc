@@ -209,8 +209,9 @@ std::expected<void, int> SyscallRegs::store(pid_t tid) {
   if (result_dirty_) regs.set_result(result_);
   std::memcpy(image.data(), regs.bytes().data(), image.size());
   if (auto r = set_regset(tid, NT_PRSTATUS, image); !r) return r;
-  // arg0 lives in orig_a0, reachable only through PTRACE_SET_SYSCALL_INFO.
-  if ((args_dirty_ & 1u) && at_entry_) {
+  // arg0 lives in orig_a0, reachable only through PTRACE_SET_SYSCALL_INFO;
+  // a skipped call's does not matter.
+  if ((args_dirty_ & 1u) && at_entry_ && !(nr_dirty_ && nr_ == -1)) {
     if (!can_set_arg0()) return std::unexpected(ENOTSUP);
     SyscallInfo info{};
     if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) < 0) return std::unexpected(errno);
@@ -223,6 +224,35 @@ std::expected<void, int> SyscallRegs::store(pid_t tid) {
   nr_dirty_ = result_dirty_ = false;
   args_dirty_ = 0;
   return {};
+}
+
+// At the exit stop of a skipped call (number -1) the registers written
+// here are the ones the task resumes with, at the syscall instruction.
+// x86-64 and arm64 restart only a call that ran (orig_rax, syscallno
+// != -1: arch_do_signal_or_restart()); riscv64 looks at a0 whenever the
+// trap was an ecall, so with a signal pending an arg0 that reads as
+// -ERESTART* would be rewound once more (Tracer refuses those values).
+std::expected<void, int> SyscallRegs::rerun_call(pid_t tid, Arch abi, long nr, std::uint64_t arg0) {
+#if defined(__x86_64__)
+  std::array<std::byte, X86_64Regs::kSize> image;
+  if (auto r = get_regset(tid, NT_PRSTATUS, image); !r) return r;
+  X86_64Regs regs = X86_64Regs::from_bytes(image);
+  regs.rewind_to_call(nr, arg0, abi);
+#elif defined(__aarch64__)
+  std::array<std::byte, Aarch64Regs::kSize> image;
+  if (auto r = get_regset(tid, NT_PRSTATUS, image); !r) return r;
+  Aarch64Regs regs = Aarch64Regs::from_bytes(image, nr, arg0);
+  regs.rewind_to_call(nr, arg0);
+  (void)abi;
+#elif defined(__riscv)
+  std::array<std::byte, Riscv64Regs::kSize> image;
+  if (auto r = get_regset(tid, NT_PRSTATUS, image); !r) return r;
+  Riscv64Regs regs = Riscv64Regs::from_bytes(image, arg0);
+  regs.rewind_to_call(nr, arg0);
+  (void)abi;
+#endif
+  std::memcpy(image.data(), regs.bytes().data(), image.size());
+  return set_regset(tid, NT_PRSTATUS, image);
 }
 
 bool can_restart_interrupted_syscalls() {

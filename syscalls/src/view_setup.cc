@@ -424,13 +424,19 @@ std::expected<std::shared_ptr<GuestView>, std::string> make_view(
 // The guest confined by Landlock to the view's trees, `readable` and the
 // generated files (a view), and kept from abstract sockets made outside
 // it (`abstract_scope`: the command in a network namespace of its own); a
-// warning when the kernel cannot.
+// warning when the kernel cannot, a refusal under --strict.
 std::expected<OwnedFd, std::string> confine(const GuestView& view, std::vector<std::string> readable,
-                                            bool abstract_scope) {
+                                            bool abstract_scope, bool strict) {
   for (auto& file : view.overlay_files()) readable.push_back(std::move(file));
   auto ll = make_landlock(view.is_identity() ? nullptr : &view.table(), readable, abstract_scope);
   if (!ll) return std::unexpected(ll.error());
-  if (!view.is_identity() && ll->fd.fd < 0) {
+  const bool unconfined = !view.is_identity() && ll->fd.fd < 0;
+  if (strict && (unconfined || (abstract_scope && !ll->scoped))) {
+    return std::unexpected("--strict: " + ll->missing + ", so the " +
+                           (unconfined ? "filesystem view" : "network namespace's abstract names") +
+                           " would rest on translation alone (docs/threat-model.md)");
+  }
+  if (unconfined) {
     tracer::module_logger("vfs")->warn("{}: the guest's filesystem view is enforced by path "
                                        "rewriting alone (docs/threat-model.md)", ll->missing);
   }
@@ -483,8 +489,11 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
   // start (a namespace it makes later under --namespaces cannot be scoped
   // from here: landlock_restrict_self(2) is the caller's own).
   const bool abstract_scope = config.unshare_net;
+  if (config.strict && !config.landlock) {
+    return std::unexpected("--strict and --no-landlock: --strict needs the kernel's confinement");
+  }
   if (config.landlock && (!view->is_identity() || abstract_scope)) {
-    auto fd = confine(*view, readable, abstract_scope);
+    auto fd = confine(*view, readable, abstract_scope, config.strict);
     if (!fd) return std::unexpected(fd.error());
     out.landlock = std::move(*fd);
   }

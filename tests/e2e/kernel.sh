@@ -68,6 +68,34 @@ cocoon_run -b "$TMP/mnt:/mnt" -- cat /mnt/f
 [[ -z $ERR ]] || fail "with Landlock, something on stderr: $ERR"
 pass "with Landlock, nothing on stderr"
 
+# --strict: where the kernel cannot back a wall, refuse in one line (125)
+# and run nothing; where it can, run as without it.
+COCOON_TEST_KERNEL=landlock cocoon_run --strict -b "$TMP/mnt:/mnt" -- sh -c "touch $TMP/mnt/ran"
+assert_status 125 "--strict without Landlock"
+assert_match '^cocoon: --strict: this kernel has no Landlock \(Linux 5\.13\), so the filesystem view would rest on translation alone' "$ERR" "--strict without Landlock: the reason"
+[[ $(grep -c '' <<<"$ERR") == 1 ]] || fail "--strict: more than one line on stderr: $ERR"
+[[ ! -e $TMP/mnt/ran ]] || fail "--strict without Landlock ran the command"
+pass "--strict without Landlock ran nothing"
+cocoon_run --strict --no-landlock -b "$TMP/mnt:/mnt" -- true
+assert_status 125 "--strict with --no-landlock"
+assert_match '[-]-strict and --no-landlock' "$ERR" "--strict with --no-landlock: the reason"
+cocoon_run --strict -b "$TMP/mnt:/mnt" -- cat /mnt/f
+assert_status 0 "--strict with Landlock"
+assert_eq inside "$OUT" "--strict with Landlock: the bind is seen"
+# Abstract names under --unshare-net need Landlock's scope (ABI 6, 6.12).
+if [[ $("$COCOON" doctor 2>&1) =~ ABI\ ([0-9]+) ]] && (( BASH_REMATCH[1] >= 6 )); then
+  COCOON_TEST_KERNEL=landlock_scope cocoon_run --unshare-net -- true
+  assert_status 0 "no abstract scope: --unshare-net runs"
+  assert_match 'cannot scope abstract sockets' "$ERR" "no abstract scope: said at startup"
+  COCOON_TEST_KERNEL=landlock_scope cocoon_run --strict --unshare-net -- true
+  assert_status 125 "--strict --unshare-net without the abstract scope"
+  assert_match "[-]-strict: this kernel's Landlock \(ABI 5\) cannot scope abstract sockets" "$ERR" "--strict --unshare-net: the reason"
+  cocoon_run --strict --unshare-net -- true
+  assert_status 0 "--strict --unshare-net with the scope"
+else
+  echo "note: this kernel's Landlock has no abstract scope: the --unshare-net cases of --strict were not run"
+fi
+
 # No WAIT_KILLABLE_RECV: the identity calls stop instead of being notified
 # (x86-64 with the filter), with the same answers. Whether cocoon holds a
 # notification listener shows in its descriptors (root reads them).

@@ -158,6 +158,10 @@ void add_view_options(CLI::App* cmd, Options& o) {
       "--no-landlock", [&o] { o.session.view.landlock = false; },
       "Do not confine the guest with Landlock to the root and the mounts "
       "(path rewriting alone; see docs/threat-model.md)");
+  cmd->add_flag("--strict", o.session.view.strict,
+                "Refuse to start where this kernel cannot back the view or --unshare-net's "
+                "abstract names with Landlock (before 5.13; before 6.12 for abstract names), "
+                "instead of warning and relying on translation alone");
 }
 
 void add_run_options(CLI::App* cmd, Options& o) {

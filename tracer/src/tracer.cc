@@ -355,6 +355,7 @@ void Tracer::on_seccomp_stop(Tracee& t) {
     if (regs.error() != ESRCH) log().warn("reading registers of {}: errno {}", t.tid, regs.error());
     return resume(t);
   }
+  if (t.rerun && rerun_entered(t, *regs)) return resume(t);
   on_syscall_entry(t, *regs);
 }
 
@@ -367,6 +368,7 @@ void Tracer::on_syscall_stop(Tracee& t) {
   auto regs = arch::SyscallRegs::load(t.tid);
   if (!regs) return resume(t);
   if (!regs->at_entry()) return on_syscall_exit(t, *regs);
+  if (t.rerun && rerun_entered(t, *regs)) return resume(t);
   if (t.step == Tracee::Step::kInstruction) {
     // Under PTRACE_SYSEMU_SINGLESTEP: a call the kernel stopped before it
     // ran, and will not run (Tracer::step()). The step ends here.
@@ -390,6 +392,7 @@ void Tracer::on_syscall_stop(Tracee& t) {
 }
 
 void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
+  if (t.rerun && rerun_at_exit(t, regs)) return;
   if (t.forced_result) {
     regs.set_result(*t.forced_result);
     t.forced_result.reset();
@@ -432,12 +435,13 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     case Action::kNotify:  // without a listener, a notified call stops
       v = dispatcher_.on_entry(t, regs);
       if (t.step_all) note_rewritten_args(t, regs);  // guest_args are this call's
+      if (v.kind == Verdict::Kind::kResume && regs.arg0_pending()) v = start_rerun(t, regs);
       break;
   }
   if (t.exit_handlers == 0) registry_->end_call(t.tid);  // no exit stop for this call
   if (v.kind == Verdict::Kind::kSkip) {
     regs.skip_with(v.value);
-    if (!options_.use_seccomp) t.forced_result = v.value;
+    if (!options_.use_seccomp && !t.rerun) t.forced_result = v.value;
   }
   if (v.kind == Verdict::Kind::kHold) t.held = true;  // resume() leaves it stopped
   observed.finish(regs, v);
@@ -550,6 +554,7 @@ void Tracer::on_exec_event(Tracee& t) {
   }
   registry_->exec(t.tid, former);
   t.ran_args.reset();  // the new image's registers are the kernel's, not the call's
+  t.rerun.reset();
   dispatcher_.on_exec(t);
   resume(t);
 }
@@ -557,6 +562,7 @@ void Tracer::on_exec_event(Tracee& t) {
 void Tracer::resume(Tracee& t, int signal) {
   if (t.held) return;  // a handler releases it (StopControl)
   const bool want_exit = !options_.use_seccomp || t.exit_handlers != 0 || t.observe_exit ||
+                         t.rerun ||
                          t.step_all || t.step == Tracee::Step::kSyscall ||
                          (storms_ && storms_->holding(t.tid));
   // PTRACE_SYSEMU_SINGLESTEP (x86 and arm64: 32), which glibc names only

@@ -65,15 +65,13 @@ pid_t as_pid(std::uint64_t v) { return static_cast<pid_t>(static_cast<std::int32
 int clone_ctid_arg(arch::Arch abi) { return abi == arch::Arch::kX86_64 ? 3 : 4; }
 
 // Writes the host's number `value` as pid argument `i`, and into the
-// decoded call for the handler that emulates it. arg0 cannot be rewritten
-// on riscv64 before Linux 6.16 (docs/kernel-facts.md, "Registers per
-// architecture"): false then.
-bool set_arg(tracer::SyscallStop& stop, int i, pid_t value) {
+// decoded call for the handler that emulates it. Where arg0 cannot be
+// rewritten at the stop (riscv64 before Linux 6.16) the tracer runs the
+// call again with it (tracer/src/rerun.cc).
+void set_arg(tracer::SyscallStop& stop, int i, pid_t value) {
   stop.call.pids[static_cast<std::size_t>(i)] = value;
-  if (static_cast<std::int64_t>(stop.regs.arg(i)) == value) return true;
-  if (i == 0 && !arch::SyscallRegs::can_set_arg0()) return false;
+  if (static_cast<std::int64_t>(stop.regs.arg(i)) == value) return;
   stop.regs.set_arg(i, static_cast<std::uint64_t>(static_cast<std::int64_t>(value)));
-  return true;
 }
 
 bool write_pid(pid_t tid, std::uint64_t addr, pid_t value) {
@@ -174,7 +172,7 @@ Verdict Pids::wait_entry(tracer::SyscallStop& stop, PidNamespace* ns) {
     if (pid > 0 || pid < -1) {
       auto real = pid > 0 ? ns->waitable_real_of(pid) : ns->group_real_of(-pid);
       if (!real) return Verdict::deny(ECHILD);
-      if (!set_arg(stop, 0, pid > 0 ? *real : -*real)) return Verdict::deny(ENOSYS);
+      set_arg(stop, 0, pid > 0 ? *real : -*real);
     }
     return Verdict::resume_to_exit();
   }
@@ -224,7 +222,7 @@ Verdict Pids::translate_args(tracer::SyscallStop& stop, PidNamespace* ns) {
     if (v <= 0) continue;
     auto real = ns->real_of(v);
     if (!real) return Verdict::deny(ESRCH);
-    if (!set_arg(stop, i, *real)) return Verdict::deny(ENOSYS);
+    set_arg(stop, i, *real);
   }
   return Verdict::resume();
 }

@@ -53,12 +53,8 @@ Verdict Pids::kill(tracer::SyscallStop& stop, PidNamespace* ns) {
   if (stop.regs.arg(0) == static_cast<std::uint64_t>(static_cast<std::int64_t>(target))) {
     return Verdict::resume();
   }
-  if (arch::SyscallRegs::can_set_arg0()) {
-    stop.regs.set_arg(0, static_cast<std::uint64_t>(static_cast<std::int64_t>(target)));
-    return Verdict::resume();
-  }
-  // riscv64 before 6.16: the tracer sends it (same real user).
-  return ::kill(target, sig) == 0 ? Verdict::skip(0) : Verdict::deny(errno);
+  stop.regs.set_arg(0, static_cast<std::uint64_t>(static_cast<std::int64_t>(target)));
+  return Verdict::resume();
 }
 
 // The kernel's kill(-1) (kill_something_info()): every process but init

@@ -177,6 +177,43 @@ TEST(SyscallRegsLive, NumberAndArgumentsCanBeRewrittenAtEntry) {
   close(fds[0]);
 }
 
+// The route of a call run again (tracer/src/rerun.cc, riscv64 before
+// 6.16): getppid skipped at its seccomp stop, then at the skip's exit stop
+// rewound onto its instruction as write(fd, "he", 2), the number and arg0
+// only in the registers the instruction reads, args 1-2 set at the entry.
+// What runs is the write (not traced: the filter lets it through), and its
+// result is what the guest's getppid returns.
+TEST(SyscallRegsLive, ASkippedCallRewoundRunsAgainWithNewNumberAndArg0) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  static const char kText[] = "hello";
+  int exits = 0;
+  const int code = run_traced(
+      [&] {
+        const long r = syscall(SYS_getppid, 0, 0, 0);
+        _exit(r == 2 ? 0 : 1);
+      },
+      [&](pid_t, SyscallRegs& r) {
+        r.set_arg(1, reinterpret_cast<std::uint64_t>(kText));  // same address in the child
+        r.set_arg(2, 2);
+        r.skip_with(0);
+        return true;  // the skip's exit stop
+      },
+      [&](pid_t pid, SyscallRegs& r) {
+        ++exits;
+        EXPECT_TRUE(SyscallRegs::rerun_call(pid, r.abi(), host_nr("write"),
+                                            static_cast<std::uint64_t>(fds[1]))
+                        .has_value());
+      });
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(exits, 1);  // resumed with PTRACE_CONT after the rewind
+  close(fds[1]);
+  char buf[8] = {};
+  EXPECT_EQ(read(fds[0], buf, sizeof buf), 2);
+  EXPECT_STREQ(buf, "he");
+  close(fds[0]);
+}
+
 TEST(SyscallRegsLive, ResultCanBeRewrittenAtTheExitStop) {
   bool exit_seen = false;
   const int code = run_traced(

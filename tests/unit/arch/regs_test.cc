@@ -177,5 +177,38 @@ TEST(Riscv64Regs, Arg0CannotBeWrittenThroughTheImage) {
   EXPECT_EQ(word<32>(r.bytes(), 12), 7u);
 }
 
+// A call run again (SyscallRegs::rerun_call): the ip back over the
+// syscall instruction, the number and arg0 where the instruction reads
+// them, nothing else touched.
+TEST(X86_64Regs, RewindToCallSetsRaxRdiAndRip) {
+  auto r = X86_64Regs::from_bytes(image_of(x86_image()));
+  r.rewind_to_call(61, 0x1234);
+  EXPECT_EQ(word<27>(r.bytes(), 16), 0x401000u - 2);  // rip over `syscall`
+  EXPECT_EQ(word<27>(r.bytes(), 10), 61u);            // rax: the number
+  EXPECT_EQ(word<27>(r.bytes(), 14), 0x1234u);        // rdi
+  EXPECT_EQ(word<27>(r.bytes(), 15), 257u);           // orig_rax untouched
+  auto i386 = X86_64Regs::from_bytes(image_of(x86_image()));
+  i386.rewind_to_call(7, 0x1'0000'0042, Arch::kI386);
+  EXPECT_EQ(word<27>(i386.bytes(), 5), 0x42u);  // ebx, truncated
+}
+
+TEST(Aarch64Regs, RewindToCallSetsX8X0AndPc) {
+  auto r = Aarch64Regs::from_bytes(image_of(a64_image()), 56, 0);
+  r.rewind_to_call(260, 0x99);
+  EXPECT_EQ(word<34>(r.bytes(), 32), 0x400800u - 4);
+  EXPECT_EQ(word<34>(r.bytes(), 8), 260u);
+  EXPECT_EQ(word<34>(r.bytes(), 0), 0x99u);
+  EXPECT_EQ(word<34>(r.bytes(), 1), 0x2001u);
+}
+
+TEST(Riscv64Regs, RewindToCallSetsA7A0AndPc) {
+  auto r = Riscv64Regs::from_bytes(image_of(rv_image()), 5);
+  r.rewind_to_call(260, 0x99);
+  EXPECT_EQ(word<32>(r.bytes(), 0), 0x10400u - 4);
+  EXPECT_EQ(word<32>(r.bytes(), 17), 260u);  // a7
+  EXPECT_EQ(word<32>(r.bytes(), 10), 0x99u);  // a0, copied into orig_a0 at the ecall
+  EXPECT_EQ(word<32>(r.bytes(), 11), 0x3000u + 11);
+}
+
 }  // namespace
 }  // namespace cocoon::arch

@@ -33,6 +33,11 @@ class X86_64Regs {
   void set_nr(long nr);
   void set_arg(int i, std::uint64_t v, Arch abi = Arch::kX86_64);
   void set_result(std::int64_t v);
+  // At the exit stop of a call skipped at its entry: sets the registers
+  // so that the task, resumed, runs the call's instruction again with
+  // number `nr` and arg0 `arg0` in the registers that instruction reads
+  // (the ip moved back onto it). SyscallRegs::rerun_call.
+  void rewind_to_call(long nr, std::uint64_t arg0, Arch abi = Arch::kX86_64);
   // Byte offset of argument i in struct user_regs_struct: where
   // PTRACE_POKEUSER writes it (one word, instead of a regset round trip).
   static std::size_t arg_offset(int i, Arch abi = Arch::kX86_64);
@@ -65,6 +70,11 @@ class Aarch64Regs {
   void set_nr(long nr);
   void set_arg(int i, std::uint64_t v);
   void set_result(std::int64_t v);
+  // At the exit stop of a call skipped at its entry: sets the registers
+  // so that the task, resumed, runs the call's instruction again with
+  // number `nr` and arg0 `arg0` in the registers that instruction reads
+  // (the ip moved back onto it). SyscallRegs::rerun_call.
+  void rewind_to_call(long nr, std::uint64_t arg0);
   bool nr_changed() const { return nr_changed_; }
 
  private:
@@ -97,6 +107,11 @@ class Riscv64Regs {
   void set_nr(long nr);
   void set_arg(int i, std::uint64_t v);
   void set_result(std::int64_t v);
+  // At the exit stop of a call skipped at its entry: sets the registers
+  // so that the task, resumed, runs the call's instruction again with
+  // number `nr` and arg0 `arg0` in the registers that instruction reads
+  // (the ip moved back onto it). SyscallRegs::rerun_call.
+  void rewind_to_call(long nr, std::uint64_t arg0);
   bool arg0_changed() const { return arg0_changed_; }
 
  private:

@@ -55,6 +55,21 @@ class SyscallRegs {
   // COCOON_TEST_NO_ARG0=1 forces false (tests).
   static bool can_set_arg0();
 
+  // Where arg0 cannot be set (can_set_arg0() false), a call whose arg0 a
+  // handler changed is run again instead: skipped at its entry, and at
+  // that skip's exit stop rerun_call() puts the ip back on the syscall
+  // instruction with the number and the new arg0 in the registers the
+  // instruction reads (riscv64's a0, which the kernel copies into orig_a0
+  // when the call enters). Tracer::on_syscall_entry does that dance;
+  // arg0_pending() says it is needed, take_arg0() drops the edit from what
+  // store() writes and gives the value.
+  bool arg0_pending() const { return at_entry_ && (args_dirty_ & 1u) != 0 && !can_set_arg0(); }
+  std::uint64_t take_arg0() {
+    args_dirty_ &= static_cast<std::uint8_t>(~1u);
+    return args_[0];
+  }
+  static std::expected<void, int> rerun_call(pid_t tid, Arch abi, long nr, std::uint64_t arg0);
+
  private:
   Arch abi_ = host_arch();
   long nr_ = -1;

@@ -77,6 +77,11 @@ struct RunConfig {
   // Confine the guest with Landlock to the root's and the mounts' host trees
   // when there is a view to confine it to (--no-landlock turns it off).
   bool landlock = true;
+  // --strict: refuse to start where a wall the threat model claims for
+  // this run would rest on path or name translation alone (no Landlock for
+  // a view; no abstract-socket scope for --unshare-net), instead of
+  // warning and running.
+  bool strict = false;
   // cocoon puts itself and a serial guest on one CPU (the tracer's
   // placement); sched_getaffinity then needs answering.
   bool cpu_placement = true;

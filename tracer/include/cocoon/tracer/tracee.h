@@ -30,6 +30,22 @@ struct Tracee {
   // Without seccomp, a skipped syscall's result is written again at its exit
   // stop: not every arch keeps the value set at the entry stop.
   std::optional<std::int64_t> forced_result;
+  // A call whose arg0 a handler changed where the kernel cannot take it at
+  // the stop (riscv64 before 6.16): skipped, then run again from its
+  // instruction with the new arg0 (tracer/src/rerun.cc). `at`: kSkipped,
+  // the skip's exit stop is due; kRewound, the call's entry is due (also
+  // after a restart); kRunning, it entered, its exit is due. The exit state
+  // of its entry is kept here while other calls may come between (a signal
+  // handler's).
+  struct Rerun {
+    enum class At : std::uint8_t { kSkipped, kRewound, kRunning };
+    long nr = -1;
+    std::uint64_t arg0 = 0, ip = 0;
+    At at = At::kSkipped;
+    std::uint32_t exit_handlers = 0;
+    bool observe_exit = false;
+  };
+  std::optional<Rerun> rerun;
   // In a group-stop under PTRACE_LISTEN.
   bool listening = false;
 

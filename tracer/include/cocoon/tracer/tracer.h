@@ -116,6 +116,10 @@ class Tracer : private StopControl {
   void on_syscall_exit(Tracee& t, arch::SyscallRegs& regs);
   void note_rewritten_args(Tracee& t, const arch::SyscallRegs& regs);
   void put_back_guest_args(Tracee& t, arch::SyscallRegs& regs);
+  // The rerun of a call with a new arg0 (src/rerun.cc).
+  Verdict start_rerun(Tracee& t, arch::SyscallRegs& regs);
+  bool rerun_entered(Tracee& t, const arch::SyscallRegs& regs);
+  bool rerun_at_exit(Tracee& t, const arch::SyscallRegs& regs);
 
   // StopControl (src/held_stops.cc).
   Tracee* find(pid_t tid) override { return tracees_.find(tid); }
