@@ -203,13 +203,16 @@ std::string landlock_row(const KernelFeatures& k) {
 std::string notify_row(const KernelFeatures& k, Arch arch) {
   const bool used = can_notify(k);
   std::string m;
+  // pidfd_getfd is answered with a descriptor cocoon took itself, which
+  // only a notification can install (docs/threat-model.md).
+  const std::string getfd = "; pidfd_getfd only under Landlock, EPERM elsewhere";
   if (arch != Arch::kX86_64) {
-    m = "not used on " + std::string(name(arch)) + " (notified calls stop instead)";
+    m = "not used on " + std::string(name(arch)) + " (notified calls stop instead" + getfd + ")";
   } else if (used) {
-    m = "identity and metadata calls answered without a stop";
+    m = "identity and metadata calls and pidfd_getfd answered without a stop";
   } else {
     m = "needs WAIT_KILLABLE_RECV, ADDFD and pidfd_getfd: those calls stop instead (slower, "
-        "same answers)";
+        "same answers" + getfd + ")";
   }
   return row("seccomp user notification", k.user_notif, m);
 }

@@ -6,6 +6,7 @@
 #include "namespaces/ipc_isolation.h"
 #include "namespaces/namespaces.h"
 #include "namespaces/net_isolation.h"
+#include "namespaces/net_proc.h"
 #include "pids/pid_namespace.h"
 #include "pids/pids.h"
 #include "pids/proc_pids.h"
@@ -61,6 +62,17 @@ void pid_handlers(tracer::HandlerList& list, tracer::ProcessRegistry& registry, 
 // Network: no handler of its own. Its names (loopback, abstract AF_UNIX)
 // are translated by the Sockets handler, which also translates the view's
 // AF_UNIX paths: one translator per address argument (make_handlers()).
+// /proc/net lists the namespace's own sockets.
+std::expected<void, std::string> net_view(const KindView& v) {
+  auto dir = v.scratch.make_subdir("net");
+  if (!dir) return std::unexpected(dir.error());
+  v.readable.push_back(*dir);
+  v.view.add_overlay(std::make_shared<GeneratedFiles>(
+      [ns = v.ns, d = *dir](const std::string& host, pid_t tgid) {
+        return net_proc_file(*ns, d, host, tgid);
+      }));
+  return {};
+}
 // IPC: keys and ids of the namespace's own; /proc/sysvipc lists them.
 std::expected<void, std::string> ipc_view(const KindView& v) {
   v.view.add_overlay(std::make_shared<GeneratedFiles>(
@@ -96,7 +108,7 @@ std::expected<void, std::string> mnt_view(const KindView& v) {
 // readlink /proc/PID/ns/KIND shows).
 constexpr std::array<EmulatedKind, 5> kKinds{{
     {NsKind::kPid, &RunConfig::unshare_pid, pid_view, pid_handlers},
-    {NsKind::kNet, &RunConfig::unshare_net, nullptr, nullptr},
+    {NsKind::kNet, &RunConfig::unshare_net, net_view, nullptr},
     {NsKind::kIpc, &RunConfig::unshare_ipc, ipc_view, ipc_handlers},
     {NsKind::kCgroup, &RunConfig::unshare_cgroup, cgroup_view, nullptr},
     {NsKind::kMnt, nullptr, mnt_view, nullptr},

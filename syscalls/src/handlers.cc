@@ -26,7 +26,7 @@ namespace cocoon::syscalls {
 // credentials.
 tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegistry& registry,
                                   std::shared_ptr<const GuestView> view,
-                                  std::shared_ptr<IdentityState> identity) {
+                                  std::shared_ptr<IdentityState> identity, bool landlocked) {
   tracer::HandlerList list;
   list.push_back(std::make_unique<Containment>());
   // The CPUs the guest asks for, whatever cocoon's placement does.
@@ -47,7 +47,7 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   if (ns) add_namespace_handlers(config, registry, list, ns);
   // The kernel's user namespaces: a hint when it refuses one.
   if (!config.namespaces) list.push_back(std::make_unique<RefusedUserNs>(config.disable_userns));
-  list.push_back(std::make_unique<ProcessGuard>());
+  list.push_back(std::make_unique<ProcessGuard>(landlocked));
   // The host's own view needs no translation: nothing is traced for paths
   // (but the opens that may reach a generated file, /proc's numbers in a
   // PID namespace, and the execs a -q emulator may have to run).

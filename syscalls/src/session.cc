@@ -154,7 +154,8 @@ std::expected<int, std::string> run_session(const Session& given) {
       return pid_ns ? pid_ns->virtual_of(tid) : std::nullopt;
     });
   }
-  tracer::Tracer t(options, make_handlers(session.view, *registry, setup->view, *identity),
+  tracer::Tracer t(options,
+                   make_handlers(session.view, *registry, setup->view, *identity, setup->landlock.fd >= 0),
                    registry);
   auto status = t.run(session.argv);
   if (!status) return std::unexpected(status.error().message());

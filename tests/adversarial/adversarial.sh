@@ -120,7 +120,7 @@ done
 # A pidfd swapped by a sibling thread between cocoon's check and the
 # kernel's look-up: pidfd_send_signal on the parent's pidfd must never
 # reach cocoon. (Natively the parent is the shell.)
-run_native "${RUN_PREFIX[@]}" sh -c '"$@"; :' sh "$ROOT/probes/pidfdswap" 1
+run_native "${RUN_PREFIX[@]}" sh -c '"$@"; :' sh "$ROOT/probes/pidfdswap" 3
 expect_routes open pidfd_swap
 pass "pidfdswap: natively the parent's pidfd reaches it"
 for ll in "${LANDLOCK_MODES[@]}"; do
@@ -222,6 +222,34 @@ for ll in "${LANDLOCK_MODES[@]}"; do
   cocoon_run $(landlock_flags "$ll") -r "$ROOT" --proc /proc -- /probes/steal "$outsider" nodump
   assert_status 0 "steal outsider nodump ($ll)"
   contained "steal outsider nodump ($ll)" pidfd_getfd
+done
+# The outside process's pidfd swapped in by a sibling thread between
+# cocoon's check of pidfd_getfd's pidfd (the probe's own) and the kernel's
+# look-up. cocoon takes the pidfd itself and hands the descriptor over by
+# notification; without a listener (--no-seccomp here) pidfd_getfd is let
+# run only under Landlock, whose ptrace scope refuses the outside process
+# at the kernel's own look-up, and gets EPERM without it. Natively about
+# half the calls take the secret; under cocoon before this, 18 (notified
+# mode) and 1,233 (--no-seccomp) of some 16,000 calls in 3 s with
+# --no-landlock.
+run_native "${RUN_PREFIX[@]}" "$ROOT/probes/pidfdswap" 3 getfd "$outsider"
+expect_routes open getfd_swap
+[[ $OUT == *"stolen fd 7: $CONTENT"* ]] || fail "pidfdswap getfd: natively nothing taken (test bug?): $OUT"
+pass "pidfdswap getfd: natively the outside process's descriptor is taken"
+notified=0
+[[ $MODE == seccomp ]] && "$COCOON" doctor | grep -q "pidfd_getfd answered without a stop" && notified=1
+for ll in "${LANDLOCK_MODES[@]}"; do
+  cocoon_run $(landlock_flags "$ll") -r "$ROOT" -- /probes/pidfdswap 3 getfd "$outsider"
+  assert_status 0 "pidfdswap getfd ($ll)"
+  contained "pidfdswap getfd ($ll)" getfd_swap
+  if ((notified)) || [[ $ll == landlock ]]; then
+    # The probe's own descriptors are still taken, close-on-exec.
+    [[ $OUT =~ own:\ ([0-9]+)\ \(close-on-exec:\ ([0-9]+)\) && ${BASH_REMATCH[1]} -gt 0 &&
+      ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]] || fail "pidfdswap getfd ($ll): own descriptors not taken: $OUT"
+    pass "pidfdswap getfd ($ll): the guest's own descriptors taken, close-on-exec"
+  else
+    assert_match "own: 0 .*closed \(EPERM\)" "$OUT" "pidfdswap getfd ($ll): no listener, no Landlock: EPERM"
+  fi
 done
 kill "$outsider"
 

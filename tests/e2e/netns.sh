@@ -66,11 +66,74 @@ assert_eq "$expected" "$(sort <<<"$OUT")" \
 
 # The command's own namespace under --unshare-net is not the host's: a
 # listener made inside is at 127.0.0.1 for the guest only, not on the
-# host's 127.0.0.1 (where a host client finds nobody).
-cocoon_run --unshare-net -- "$PYTHON" -c '
-import socket
+# host's 127.0.0.1 (where a host client finds nobody). The host's
+# /proc/net/tcp is read outside: the guest's shows its own namespace.
+mkdir -m 777 "$TMP/own"
+"${RUN_PREFIX[@]}" "$COCOON" run "${MODE_FLAGS[@]}" --unshare-net -- "$PYTHON" -c '
+import os, socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
-print(s.getsockname()[0], open("/proc/net/tcp").read().count("0100007F:%04X" % s.getsockname()[1]))'
-assert_eq "127.0.0.1 0" "$OUT" "the guest's 127.0.0.1 listener is not on the host's 127.0.0.1"
+open(sys.argv[1] + "/port.tmp", "w").write("%s %d" % s.getsockname())
+os.rename(sys.argv[1] + "/port.tmp", sys.argv[1] + "/port")
+for _ in range(200):
+    if os.path.exists(sys.argv[1] + "/done"): break
+    time.sleep(0.05)' "$TMP/own" &
+own=$!
+BG_PIDS+=("$own")
+wait_for 15 test -s "$TMP/own/port" || fail "the guest's listener did not start"
+read -r own_addr own_port <"$TMP/own/port"
+on_host=$(grep -ci "0100007F:$(printf %04X "$own_port") " /proc/net/tcp)
+touch "$TMP/own/done"
+wait "$own"
+assert_eq "127.0.0.1 0" "$own_addr $on_host" "the guest's 127.0.0.1 listener is not on the host's 127.0.0.1"
+
+# sock_diag would dump the host's sockets (every socket is in the host's
+# kernel namespace): socket(AF_NETLINK, .., NETLINK_SOCK_DIAG) gets EACCES
+# under --unshare-net, where natively it is made; route netlink still is.
+diag='
+import socket
+for proto, name in ((4, "sock_diag"), (0, "route")):
+    try:
+        socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto).close(); print(name, "ok")
+    except OSError as e:
+        print(name, e.errno)'
+run_native "${RUN_PREFIX[@]}" "$PYTHON" -c "$diag"
+assert_eq $'sock_diag ok\nroute ok' "$OUT" "test premise: natively a sock_diag socket is made"
+cocoon_run --unshare-net -- "$PYTHON" -c "$diag"
+assert_eq $'sock_diag 13\nroute ok' "$OUT" "--unshare-net: sock_diag refused (EACCES), route netlink made"
+
+# /proc/net and ss(8): a host listener on 127.0.0.1 shows natively and
+# not under --unshare-net (a kernel namespace lists only its own sockets,
+# proc_net(5)); the guest's own listener does, at 127.0.0.1, and so do its
+# abstract socket's name and an IPv6 listener on ::1. ss reads /proc/net
+# there (sock_diag is refused, above).
+"${RUN_PREFIX[@]}" "$PYTHON" -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1])); __import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(float(sys.argv[2]))' "$TMP/own/hostport" "$SLEEP_ARG" &
+host_listener=$!
+BG_PIDS+=("$host_listener")
+wait_for 15 test -s "$TMP/own/hostport" || fail "the host listener did not start"
+hport=$(cat "$TMP/own/hostport")
+listing='
+import socket, subprocess, sys
+hport = int(sys.argv[1])
+if len(sys.argv) > 2:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+    s6 = socket.socket(socket.AF_INET6); s6.bind(("::1", 0)); s6.listen()
+    u = socket.socket(socket.AF_UNIX); u.bind(b"\0" + sys.argv[2].encode()); u.listen()
+    print("own", "127.0.0.1:%d" % s.getsockname()[1] in subprocess.run(["ss", "-tln"], capture_output=True, text=True).stdout,
+          ":%04X " % s.getsockname()[1] in open("/proc/net/tcp").read(),
+          "00000000000000000000000001000000:%04X " % s6.getsockname()[1] in open("/proc/net/tcp6").read(),
+          ("@" + sys.argv[2]) in open("/proc/net/unix").read())
+print("host", ":%d " % hport in subprocess.run(["ss", "-tln"], capture_output=True, text=True).stdout,
+      ":%04X " % hport in open("/proc/net/tcp").read())'
+run_native "${RUN_PREFIX[@]}" "$PYTHON" -c "$listing" "$hport"
+assert_eq "host True True" "$OUT" "test premise: natively ss and /proc/net/tcp show the host's listener"
+cocoon_run --unshare-net -- "$PYTHON" -c "$listing" "$hport" "proc-$MARK"
+assert_eq $'own True True True True\nhost False False' "$OUT" \
+  "--unshare-net: ss and /proc/net show the guest's own listeners (127.0.0.1, ::1, abstract), not the host's"
+kill "$host_listener"
+wait "$host_listener" 2>/dev/null
 
 finish

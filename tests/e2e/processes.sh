@@ -56,4 +56,26 @@ outs = {subprocess.run(["/bin/echo", str(i % 3)], capture_output=True).stdout fo
 print(sorted(outs))'
 assert_eq "[b'0\\n', b'1\\n', b'2\\n']" "$OUT" "60 subprocess.run calls from Python (vfork + exec)"
 
+# pidfd_getfd and process_madvise, which cocoon makes itself on its own
+# copy of the guest's pidfd (docs/threat-model.md, "Around the tracer"):
+# the kernel's answers, as nobody and as the caller (root here, whose
+# process_madvise of its child succeeds: made by cocoon). A bind makes a
+# view, and a view Landlock. Without a listener (--no-seccomp) and without
+# Landlock (no view) pidfd_getfd gets EPERM.
+for who in nobody caller; do
+  pre=()
+  [[ $who == nobody ]] && pre=("${AS_NOBODY[@]}")
+  run_native ${pre[@]+"${pre[@]}"} "$GUESTS/pidfdcalls"
+  native=$OUT
+  [[ $native == *"getfd child 1: ok cloexec"* ]] || fail "pidfdcalls ($who): natively no descriptor taken (test bug?): $native"
+  RUN_PREFIX=(${pre[@]+"${pre[@]}"})
+  cocoon_run -b "$GUESTS:$GUESTS" -- "$GUESTS/pidfdcalls"
+  assert_eq "$native" "$OUT" "pidfd_getfd and process_madvise ($who, Landlock): as natively"
+  want=$native
+  [[ $MODE == noseccomp ]] && want=$(sed 's/^\(getfd [^:]*\): .*/\1: EPERM/' <<<"$native")
+  cocoon_run -- "$GUESTS/pidfdcalls"
+  assert_eq "$want" "$OUT" "pidfd_getfd and process_madvise ($who, no Landlock)"
+  RUN_PREFIX=()
+done
+
 finish

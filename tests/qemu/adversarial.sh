@@ -234,7 +234,7 @@ t_adv_steal_parent() {
 
 # 5. A process of the same user outside the guest, holding the secret.
 t_adv_steal_outsider() {
-  local outsider
+  local outsider try
   adv_setup
   # shellcheck disable=SC2016
   $AS_NOBODY env COCOON_SECRET="$CONTENT" sh -c 'exec 7<"$0"; exec sleep "$1"' "$SECRET" "$SLEEP_ARG" &
@@ -255,6 +255,17 @@ t_adv_steal_outsider() {
   expect_routes open pidfd_getfd
   assert_match "stolen fd 7: $CONTENT" "$OUT" "steal outsider nodump: natively nothing taken (test bug?)"
   contained_each "--proc /proc" steal "$outsider" nodump -- pidfd_getfd
+  # The outside process's pidfd swapped in by a sibling thread under
+  # pidfd_getfd of the probe's own (tests/adversarial/adversarial.sh): up
+  # to 5 native runs on one vCPU, as t_adv_pidfdswap.
+  try=0
+  while [ $try -lt 5 ]; do
+    run_native $AS_NOBODY "$ROOT/probes/pidfdswap" 1 getfd "$outsider"
+    case $OUT in *"route getfd_swap: open"*) break ;; esac
+    try=$((try + 1))
+  done
+  expect_routes open getfd_swap
+  contained_each "" pidfdswap 3 getfd "$outsider" -- getfd_swap
   kill "$outsider"
   wait "$outsider" 2>/dev/null || :
 }

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,9 +17,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cocoon/arch/kernel.h"
 #include "cocoon/tracer/tracee.h"
+#include "owned_fd.h"
 #include "proc_fields.h"
 
 namespace cocoon::syscalls {
@@ -35,7 +38,8 @@ enum class Call : std::uint8_t {
   kSignalByFd,    // pidfd_send_signal
   kPidfdOpen,     // pidfd_open
   kMemoryByPid,   // process_vm_readv, process_vm_writev
-  kAccessByFd,    // pidfd_getfd, process_madvise
+  kGetFd,         // pidfd_getfd
+  kAdviseByFd,    // process_madvise
   kSetOwner,      // fcntl F_SETOWN/F_SETOWN_EX, ioctl FIOSETOWN/SIOCSPGRP
 };
 
@@ -60,8 +64,8 @@ Call call_of(arch::Sys sys) {
     case Sys::pidfd_open: return Call::kPidfdOpen;
     case Sys::process_vm_readv:
     case Sys::process_vm_writev: return Call::kMemoryByPid;
-    case Sys::pidfd_getfd:
-    case Sys::process_madvise: return Call::kAccessByFd;
+    case Sys::pidfd_getfd: return Call::kGetFd;
+    case Sys::process_madvise: return Call::kAdviseByFd;
     case Sys::fcntl:
     case Sys::fcntl64:
     case Sys::ioctl: return Call::kSetOwner;
@@ -123,6 +127,14 @@ bool traced_by(pid_t pid, pid_t tracer) {
   return pid > 0 && t && parse_pid(*t) == tracer;
 }
 
+// Whether cocoon may act for the guest on what its own copy of a guest's
+// descriptor names (process_of_fd, readable): one of the guest's tasks;
+// one that has exited ("Pid: -1"), for which the kernel answers ESRCH and
+// reaches nothing; or no process, for which it answers EBADF.
+bool guest_or_gone(std::optional<pid_t> pid, pid_t tracer) {
+  return !pid || *pid == -1 || (*pid > 0 && traced_by(*pid, tracer));
+}
+
 // The rest of a "Key:" line of /proc/PID/status ("Uid:" holds four ids,
 // "CapEff:" a mask; proc(5)); empty when missing.
 std::string status_line(pid_t pid, std::string_view key) {
@@ -177,9 +189,9 @@ std::expected<int, int> take_fd(const tracer::Tracee& t, int fd) {
 
 }  // namespace
 
-ProcessGuard::ProcessGuard() : self_(getpid()) {}
+ProcessGuard::ProcessGuard(bool landlocked) : self_(getpid()), landlocked_(landlocked) {}
 
-Decision ProcessGuard::decision(const arch::SyscallDesc& row, arch::Arch) const {
+Decision ProcessGuard::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   switch (call_of(row.sys)) {
     case Call::kNone: return Decision::allow();
     // Only the owner-setting commands stop: every other fcntl and ioctl
@@ -187,6 +199,10 @@ Decision ProcessGuard::decision(const arch::SyscallDesc& row, arch::Arch) const 
     case Call::kSetOwner:
       return row.sys == arch::Sys::ioctl ? Decision::allow().tracing_values(1, {kFioSetOwn, kSiocSpgrp})
                                          : Decision::allow().tracing_values(1, {kSetOwn, kSetOwnEx});
+    // pidfd_getfd is answered with the descriptor cocoon took itself
+    // (take_fd_for): a notification can install one (Verdict::install_fd),
+    // a ptrace stop cannot. The i386 ABI stops.
+    case Call::kGetFd: return abi == arch::host_arch() ? Decision::notify() : Decision::trace();
     default: return Decision::trace();
   }
 }
@@ -201,7 +217,6 @@ bool ProcessGuard::is_cocoon(pid_t pid) const {
 // translated them (tracer::Phase).
 Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
   const auto& regs = stop.regs;
-  const pid_t tid = stop.tracee.tid;
   const auto pid_arg = [&](int i) { return stop.call.pid(i).value_or(as_pid(regs.arg(i))); };
   switch (call_of(stop.desc.sys)) {
     case Call::kNone: return Verdict::resume();
@@ -224,15 +239,86 @@ Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
     case Call::kSetOwner: return set_owner(stop);
     case Call::kMemoryByPid:
       return traced_by(pid_arg(0), self_) ? Verdict::resume() : Verdict::deny(EPERM);
-    case Call::kAccessByFd: {
-      // A descriptor cocoon may not look at (the guest made itself not
-      // dumpable) could name any process: refused, as a process outside.
-      const auto pid = process_of_fd(tid, static_cast<int>(regs.arg(0)));
-      if (!pid) return Verdict::resume();  // not a process: EBADF from the kernel
-      return *pid != kUnknownFd && traced_by(*pid, self_) ? Verdict::resume() : Verdict::deny(EPERM);
-    }
+    case Call::kGetFd: return take_fd_for(stop);
+    case Call::kAdviseByFd: return advise(stop);
   }
   return Verdict::resume();
+}
+
+// The check alone, the kernel then looking the guest's descriptor up
+// again: a descriptor cocoon may not look at (the guest made itself not
+// dumpable) could name any process, and is refused as a process outside.
+Verdict ProcessGuard::check_only(const tracer::SyscallStop& stop) const {
+  const auto pid = process_of_fd(stop.tracee.tid, static_cast<int>(stop.regs.arg(0)));
+  return pid != kUnknownFd && guest_or_gone(pid, self_) ? Verdict::resume() : Verdict::deny(EPERM);
+}
+
+// pidfd_getfd(pidfd, targetfd, flags). Checking what `pidfd` names and
+// letting the kernel look it up again leaves a window: a sibling thread
+// dup2-ing a pidfd of a process outside over it in between would hand
+// that process's descriptor to the guest (adversarial `pidfdswap getfd`).
+// So, from a notification, cocoon takes the guest's pidfd itself
+// (pidfd_getfd), checks that copy, makes the call on it, and installs
+// the descriptor it got in the guest as the call's result
+// (Verdict::install_fd: SECCOMP_IOCTL_NOTIF_ADDFD with
+// SECCOMP_ADDFD_FLAG_SEND, Linux 5.14), close-on-exec as pidfd_getfd(2)
+// makes it, under the guest's own RLIMIT_NOFILE. A ptrace stop cannot
+// install a descriptor: there (no listener: --no-seccomp,
+// --no-seccomp-notify, not x86-64, a kernel before 5.19) the call is
+// checked and let run only where Landlock confines the guest, whose
+// ptrace scope the kernel applies at its own look-up (pidfd_getfd asks
+// ptrace_may_access(), kernel/pid.c), and gets EPERM otherwise
+// (docs/threat-model.md). A guest whose ids or capabilities differ from
+// cocoon's (a root run that dropped them) is only checked, as
+// pidfd_send_signal is (signal_by_fd).
+Verdict ProcessGuard::take_fd_for(tracer::SyscallStop& stop) const {
+  if (stop.via == tracer::Via::kSettle) return Verdict::resume();  // restarts, notified again
+  if (stop.via == tracer::Via::kStop) return landlocked_ ? check_only(stop) : Verdict::deny(EPERM);
+  if (!may_send_for(stop.tracee.tid, self_)) return check_only(stop);
+  const auto copy = take_fd(stop.tracee, static_cast<int>(stop.regs.arg(0)));
+  if (!copy) return Verdict::deny(copy.error());
+  const OwnedFd pidfd(*copy);
+  // kUnknownFd cannot be: notifications need Linux 5.19, where cocoon
+  // reads its own fdinfo (reads_own_fdinfo()).
+  if (!guest_or_gone(process_of_fd(self_, pidfd.fd), self_)) return Verdict::deny(EPERM);
+  const int fd = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.fd, static_cast<int>(stop.regs.arg(1)),
+                                          static_cast<unsigned>(stop.regs.arg(2))));
+  if (fd < 0) return Verdict::deny(errno);
+  return Verdict::install_fd(fd, true);
+}
+
+// process_madvise(pidfd, iovec, vlen, advice, flags), made by cocoon on
+// its own copy of the guest's pidfd, the copy it checked, with the
+// guest's iovecs (addresses in the target's memory): the same window as
+// pidfd_getfd's closed, and a result any stop can give. Not for the
+// caller's own process: the kernel lets a process advise itself more
+// than another (any advice and no CAP_SYS_NICE, Linux 6.13: mm/madvise.c),
+// which cocoon's call would not be. That one runs as it is; a swap meanwhile
+// takes the kernel to another process, for which it asks CAP_SYS_NICE
+// (process_madvise(2)), and the advice changes no data. So are the calls
+// cocoon cannot serve (it cannot tell what its copy names, the i386 ABI, a
+// guest with other ids than cocoon's): checked only.
+Verdict ProcessGuard::advise(tracer::SyscallStop& stop) const {
+  const auto& regs = stop.regs;
+  if (regs.abi() != arch::host_arch() || !may_send_for(stop.tracee.tid, self_)) return check_only(stop);
+  const auto copy = take_fd(stop.tracee, static_cast<int>(regs.arg(0)));
+  if (!copy) return Verdict::deny(copy.error());
+  const OwnedFd pidfd(*copy);
+  const auto pid = process_of_fd(self_, pidfd.fd);
+  if (pid == kUnknownFd) return check_only(stop);
+  if (!guest_or_gone(pid, self_)) return Verdict::deny(EPERM);
+  const auto tgid = pid && *pid > 0 ? proc_field(*pid, "status", "Tgid:") : std::nullopt;
+  if (tgid && parse_pid(*tgid) == stop.tracee.tgid) return check_only(stop);
+  constexpr std::uint64_t kIovMax = 1024;  // UIO_MAXIOV: EINVAL beyond
+  const std::uint64_t count = regs.arg(2);
+  if (count > kIovMax) return Verdict::deny(EINVAL);
+  std::vector<iovec> iov(count);
+  if (count > 0 && !stop.memory.read(regs.arg(1), std::as_writable_bytes(std::span(iov)))) {
+    return Verdict::deny(EFAULT);
+  }
+  const long r = syscall(SYS_process_madvise, pidfd.fd, count > 0 ? iov.data() : nullptr, count,
+                         static_cast<int>(regs.arg(3)), static_cast<unsigned>(regs.arg(4)));
+  return r >= 0 ? Verdict::skip(r) : Verdict::deny(errno);
 }
 
 // pidfd_send_signal(fd, sig, info, flags). Checking what the guest's `fd`

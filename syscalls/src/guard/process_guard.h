@@ -22,6 +22,11 @@
 //    look at (a guest that made itself not dumpable) gets EPERM. cocoon is
 //    non-dumpable as well
 //    (Tracer::run), which the kernel checks for these calls too.
+//    pidfd_getfd and process_madvise are made by cocoon on its own copy
+//    of the pidfd it checked, as pidfd_send_signal is; pidfd_getfd only
+//    from a notification, which can install the descriptor it got (at a
+//    ptrace stop it is checked where Landlock confines the guest, EPERM
+//    elsewhere).
 //  - the owner of a descriptor's SIGIO (fcntl F_SETOWN, F_SETOWN_EX, ioctl
 //    FIOSETOWN, SIOCSPGRP) may not be cocoon: the kernel would signal it
 //    for the guest. Only those commands stop; other fcntl and ioctl calls
@@ -40,7 +45,9 @@ namespace cocoon::syscalls {
 
 class ProcessGuard final : public tracer::SyscallHandler {
  public:
-  ProcessGuard();
+  // `landlocked`: the guest runs under a Landlock ruleset (its ptrace
+  // scope keeps pidfd_getfd at a ptrace stop inside the guest).
+  explicit ProcessGuard(bool landlocked);
   std::string_view name() const override { return "process guard"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -50,10 +57,14 @@ class ProcessGuard final : public tracer::SyscallHandler {
   tracer::Verdict signal_by_fd(tracer::SyscallStop& stop) const;
   tracer::Verdict pidfd_open(pid_t pid);
   tracer::Verdict set_owner(tracer::SyscallStop& stop) const;
+  tracer::Verdict check_only(const tracer::SyscallStop& stop) const;
+  tracer::Verdict take_fd_for(tracer::SyscallStop& stop) const;
+  tracer::Verdict advise(tracer::SyscallStop& stop) const;
   bool owner_is_cocoon(int type, pid_t who) const;
   tracer::Verdict kill_all_but_cocoon(const tracer::Tracee& caller, int sig) const;
 
   pid_t self_;  // cocoon's process id
+  bool landlocked_;
   std::optional<bool> reads_own_fdinfo_;  // asked once, in the run (not dumpable)
 };
 

@@ -39,6 +39,7 @@ NetLoopback* NetIsolation::loopback_of(pid_t tgid) {
     std::set<std::uint32_t> taken = HostSockets::loopback_in_use();
     for (const auto& [other, lo] : loopbacks_) taken.insert(lo.addr);
     it = loopbacks_.emplace(id, make_loopback(pick_loopback(taken))).first;
+    ns_->net_loopbacks[id] = it->second.addr;
   }
   return &it->second;
 }
@@ -161,10 +162,14 @@ std::optional<SockAddr> NetIsolation::to_guest(pid_t tgid, const SockAddr& kerne
 // listeners are TCP's, UDP, ping); SCTP, UDP-Lite and DCCP are refused, and
 // so are raw sockets, which could write a TCP segment to the host's
 // 127.0.0.1 (they need CAP_NET_RAW: what an unprivileged caller is told).
+// Netlink's sock_diag (sock_diag(7)) would dump the host's sockets, every
+// one of them in the host's kernel namespace: EACCES, which ss(8) takes
+// as a cue to read /proc/net instead.
 int NetIsolation::socket_error(pid_t tgid, int domain, int type, int protocol) const {
   if (!translates(tgid)) return 0;
   switch (domain) {
-    case AF_UNIX: case AF_NETLINK: case AF_ALG: return 0;
+    case AF_NETLINK: return protocol == NETLINK_SOCK_DIAG ? EACCES : 0;
+    case AF_UNIX: case AF_ALG: return 0;
     case AF_INET: case AF_INET6: break;
     default: return EAFNOSUPPORT;
   }

@@ -15,8 +15,10 @@
 // whose only interface is lo. socket(2) gives the families and protocols
 // these checks cover. Netlink requests that bring lo up are acknowledged.
 //
-// Not isolated (docs/threat-model.md): what netlink and /proc/net show (the
-// host's interfaces, routes and sockets); a socket passed in from outside;
+// Not isolated (docs/threat-model.md): what route netlink and /proc/net
+// show of the host's interfaces and routes (its sockets are not: sock_diag
+// is refused, and /proc/net/{tcp,udp,unix...} list the namespace's own,
+// net_proc.h); a socket passed in from outside;
 // the namespace's listeners are reachable from the host at L.
 #pragma once
 

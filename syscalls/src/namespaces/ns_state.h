@@ -173,6 +173,11 @@ class NamespaceState final : public PidNamespaces, public ViewNamespaces {
   // kernel holds ipc_key()'s): what IPC_STAT and /proc/sysvipc show it.
   std::unordered_map<std::uint64_t, std::int32_t> ipc_keys;
 
+  // Network namespaces: the host loopback address L (127.R.S.T, host byte
+  // order) each one has once its processes used a socket (net_isolation.h),
+  // for what /proc/net shows it (net_proc.h).
+  std::map<std::uint32_t, std::uint32_t> net_loopbacks;
+
   // Cgroup namespaces: the cgroup each hierarchy's root is in a namespace
   // ("4:memory" -> "/a/b", from /proc/PID/cgroup of its creator).
   std::map<std::uint32_t, std::map<std::string, std::string>> cgroup_roots;

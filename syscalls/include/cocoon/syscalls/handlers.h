@@ -19,9 +19,11 @@ struct IdentityState;
 // `identity`: the state identity emulation runs on (open_identity()), when
 // the configuration asks for it. `registry`: where the handlers keep their
 // per-process and per-thread state, the one the view and the identity
-// state were built with and the tracer is given.
+// state were built with and the tracer is given. `landlocked`: the guest
+// runs under the Landlock ruleset build_view() made.
 tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegistry& registry,
                                   std::shared_ptr<const GuestView> view = nullptr,
-                                  std::shared_ptr<IdentityState> identity = nullptr);
+                                  std::shared_ptr<IdentityState> identity = nullptr,
+                                  bool landlocked = false);
 
 }  // namespace cocoon::syscalls

@@ -1,0 +1,41 @@
+// /proc/net/{tcp,tcp6,udp,udp6,unix} as an emulated network namespace
+// shows them (net_isolation.h): a kernel namespace lists only its own
+// sockets (proc_net(5)), but every guest socket is in the host's kernel
+// namespace, so the host's files list the host's. A guest in an emulated
+// namespace reads a copy instead (a GeneratedFiles overlay, written when
+// it opens one): the sockets on its loopback address L, which it sees as
+// 127.0.0.1 (::1 for ::ffff:L), and the abstract AF_UNIX sockets under
+// its prefix, without it (net_names.h), as getsockname gives them back.
+// Left out: its path-bound and unnamed AF_UNIX sockets (nothing tells them
+// from the host's), and every IP socket not on L.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ns_state.h"
+
+namespace cocoon::syscalls {
+
+enum class NetProcFile : std::uint8_t { kInet, kInet6, kUnix };
+
+// Which of the files `rest` ("/net/tcp", as parse_proc_task_path leaves
+// it) is.
+std::optional<NetProcFile> net_proc_file_of(std::string_view rest);
+
+// The host's `text` of one such file as the namespace whose loopback is
+// `loopback` (127.R.S.T, host byte order; 0: none yet, so no socket of
+// its own) shows it: the header, then its own lines, renumbered. Pure.
+std::string filter_net_proc(std::string_view text, NetProcFile kind, std::uint32_t loopback);
+
+// The file standing for host path `host` (/proc/PID/net/... or
+// /proc/PID/task/TID/net/...) for reader `tgid`, written in `dir`; empty
+// when the reader is in the host's own namespace or `host` is no such file.
+std::string net_proc_file(const NamespaceState& ns, const std::string& dir, const std::string& host,
+                          pid_t tgid);
+
+}  // namespace cocoon::syscalls
