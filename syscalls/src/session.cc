@@ -17,8 +17,11 @@
 #include "cocoon/tracer/observer.h"
 #include "identity/identity.h"
 #include "identity/status_lines.h"
+#include "cocoon/syscalls/sandboxes.h"
 #include "namespaces/ns_state.h"
 #include "owned_fd.h"
+#include "sandbox/control_server.h"
+#include "sandbox/run_state.h"
 #include "view/proc_status.h"
 #include "view_setup.h"
 
@@ -111,16 +114,53 @@ std::expected<std::vector<OwnedFd>, std::string> take_locks(const std::vector<st
   return held;
 }
 
+// What `cocoon ps` shows of the run (run_state.h): fixed at its start.
+RunRecord record_of(const Session& session) {
+  const RunConfig& v = session.view;
+  RunRecord r;
+  r.id = new_run_id();
+  r.name = session.name;
+  r.pid = ::getpid();
+  r.pid_start = process_start_time(r.pid);
+  r.started = ::time(nullptr);
+  r.command = session.argv;
+  r.root = v.empty_root ? "(empty)" : v.rootfs.empty() ? "/" : v.rootfs;
+  for (const auto& m : v.mounts) r.mounts.push_back(std::string(vfs::to_string(m.kind)) + " " + m.target);
+  if (v.identity) {
+    r.emulated_ids = true;
+    r.uid = v.identity->uid;
+    r.gid = v.identity->gid;
+  }
+  r.hostname = v.hostname;
+  if (v.unshare_pid) r.namespaces.emplace_back("pid");
+  if (v.uts()) r.namespaces.emplace_back("uts");
+  if (v.unshare_net) r.namespaces.emplace_back("net");
+  if (v.unshare_ipc) r.namespaces.emplace_back("ipc");
+  if (v.unshare_cgroup) r.namespaces.emplace_back("cgroup");
+  r.guest_namespaces = v.namespaces;
+  return r;
+}
+
 }  // namespace
 
-std::expected<int, std::string> run_session(const Session& given) {
+std::expected<int, RunError> run_session(const Session& given) {
   // A kernel that lacks what the run needs is refused before anything
   // starts, in one line naming the feature (arch/kernel.h).
   if (auto missing = arch::missing_for_run(arch::kernel_features(), given.tracer.use_seccomp)) {
     return std::unexpected(*missing);
   }
+  if (!given.name.empty() && !valid_run_name(given.name)) {
+    return std::unexpected("--name " + given.name + ": letters, digits, '_', '.' and '-' only");
+  }
   Session session = given;
   session.view = effective(given.view);
+  // Published first, so that a name in use stops the run before anything
+  // starts; removed when this returns, after the last tracee.
+  auto published = PublishedRun::publish(record_of(given));
+  if (!published) {
+    return std::unexpected(
+        RunError(published.error().message, published.error().name_in_use ? kNameInUse : 125));
+  }
   // First: the view, the identity state and the handlers keep per-process
   // state in it, and it outlives them.
   auto registry = std::make_shared<tracer::ProcessRegistry>();
@@ -154,9 +194,15 @@ std::expected<int, std::string> run_session(const Session& given) {
       return pid_ns ? pid_ns->virtual_of(tid) : std::nullopt;
     });
   }
+  options.mailbox = std::make_shared<tracer::Mailbox>();
   tracer::Tracer t(options, make_handlers(session.view, *registry, setup->view, *identity),
                    registry);
-  auto status = t.run(session.argv);
+  auto status = [&] {
+    // Served while the loop runs; stopped before the tracer goes.
+    const ControlServer control(published->listen_fd(), options.mailbox,
+                                setup->view->namespaces());
+    return t.run(session.argv);
+  }();
   if (!status) return std::unexpected(status.error().message());
   if (*identity) {
     if (auto r = close_identity(session.view, **identity); !r) return std::unexpected(r.error());
