@@ -24,6 +24,7 @@ bool Mailbox::call(Job job) {
     std::lock_guard lock(mu_);
     if (!open_) return false;
     jobs_.push_back(entry);
+    pending_.store(true, std::memory_order_release);
   }
   ring_doorbell();
   std::unique_lock lock(mu_);
@@ -37,11 +38,15 @@ void Mailbox::open() {
 }
 
 void Mailbox::run_pending(RunAccess& run) {
+  if (!pending_.load(std::memory_order_acquire)) return;
   for (;;) {
     std::shared_ptr<Entry> entry;
     {
       std::lock_guard lock(mu_);
-      if (jobs_.empty()) return;
+      if (jobs_.empty()) {
+        pending_.store(false, std::memory_order_release);
+        return;
+      }
       entry = jobs_.front();
       jobs_.pop_front();
     }

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <expected>
@@ -78,6 +79,9 @@ class Mailbox {
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Entry>> jobs_;
   bool open_ = false;
+  // Set with a job queued: the loop looks at it after every event, and
+  // takes the lock only when a job waits.
+  std::atomic<bool> pending_{false};
 };
 
 }  // namespace cocoon::tracer
