@@ -145,6 +145,23 @@ bool is_live(const RunRecord& r) {
   return r.pid > 0 && r.pid_start != 0 && process_start_time(r.pid) == r.pid_start;
 }
 
+// Whether something listens on the run's socket. Asked before a run whose
+// pid does not check out is removed: from inside a PID namespace (a guest
+// running cocoon ps), or with a /proc that hides it, a live cocoon's pid is
+// not there. A socket whose listener died refuses (ECONNREFUSED).
+bool answers(const std::string& dir) {
+  const std::string path = dir + "/" + kSocketFile;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return false;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
 void remove_run_dir(const std::string& dir) {
   ::unlink((dir + "/" + kSocketFile).c_str());
   ::unlink((dir + "/" + kStateFile).c_str());
@@ -172,7 +189,7 @@ std::expected<void, PublishError> take_name(const std::string& root, const std::
     const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
     const std::string other = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
     auto r = other.empty() ? std::nullopt : read_record(root + "/" + other);
-    if (r && is_live(*r)) {
+    if (r && (is_live(*r) || answers(root + "/" + other))) {
       return std::unexpected(PublishError{"the name " + name + " is in use by run " + other, true});
     }
     ::unlink(link.c_str());  // stale: its run is gone
@@ -326,7 +343,7 @@ std::vector<RunEntry> list_runs(const std::string& root) {
     }
     const std::string dir = root + "/" + name;
     auto r = read_record(dir);
-    if (r && r->id == name && is_live(*r)) {
+    if (r && r->id == name && (is_live(*r) || answers(dir))) {
       out.push_back({dir, std::move(*r)});
     } else if (r) {  // stale: its cocoon is gone
       remove_name(root, r->name, r->id);

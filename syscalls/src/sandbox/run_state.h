@@ -9,8 +9,8 @@
 // name (--name) is a symlink "name.NAME" -> ID beside the runs' directories:
 // symlink(2) fails with EEXIST, so two runs cannot take one name. A
 // SIGKILLed cocoon cannot remove its directory: a run whose pid is gone,
-// or is another process now (its start time differs), is stale, and
-// list_runs() removes it.
+// or is another process now (its start time differs), and whose socket
+// nobody listens on, is stale, and list_runs() removes it.
 #pragma once
 
 #include <sys/types.h>
