@@ -411,9 +411,9 @@ mkdir -m 700 "$XDG_RUNTIME_DIR"
 "${RUN_PREFIX[@]}" "$COCOON" run "${MODE_FLAGS[@]}" --name victim -- sleep "$SLEEP_ARG" &
 victim=$!
 BG_PIDS+=("$victim")
-wait_for 15 eval 'compgen -G "$XDG_RUNTIME_DIR/cocoon/*/control.sock" >/dev/null' ||
+wait_for 15 eval 'compgen -G "$XDG_RUNTIME_DIR/cocoon/[0-9a-f]*/control.sock" >/dev/null' ||
   fail "control: the victim run did not publish itself"
-SOCK=$(compgen -G "$XDG_RUNTIME_DIR/cocoon/*/control.sock")
+SOCK=$(compgen -G "$XDG_RUNTIME_DIR/cocoon/[0-9a-f]*/control.sock")
 run_native "${RUN_PREFIX[@]}" "$ROOT/probes/control" "$SOCK" "$SECRET"
 escapes_natively "control" control_socket
 cocoon_run -- "$ROOT/probes/control" "$SOCK" "$SECRET"
