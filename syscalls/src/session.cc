@@ -13,11 +13,12 @@
 #include "cocoon/arch/kernel.h"
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/syscalls/handlers.h"
+#include "cocoon/syscalls/sandboxes.h"
 #include "cocoon/tracer/dispatch.h"
+#include "cocoon/tracer/log.h"
 #include "cocoon/tracer/observer.h"
 #include "identity/identity.h"
 #include "identity/status_lines.h"
-#include "cocoon/syscalls/sandboxes.h"
 #include "namespaces/ns_state.h"
 #include "owned_fd.h"
 #include "sandbox/control_server.h"
@@ -141,6 +142,23 @@ RunRecord record_of(const Session& session) {
   return r;
 }
 
+// The run, published for cocoon ps and cocoon enter (run_state.h). A run
+// that cannot be published still runs, unlisted (a state directory another
+// user made, or one cocoon in a user namespace of the kernel's does not
+// own, must not stop every run), unless it was given a name to be found by.
+std::expected<std::optional<PublishedRun>, RunError> publish(const Session& given) {
+  if (!given.name.empty() && !valid_run_name(given.name)) {
+    return std::unexpected("--name " + given.name + ": letters, digits, '_', '.' and '-' only");
+  }
+  auto published = PublishedRun::publish(record_of(given));
+  if (published) return std::optional<PublishedRun>(std::move(*published));
+  const PublishError& e = published.error();
+  if (e.name_in_use) return std::unexpected(RunError(e.message, kNameInUse));
+  if (!given.name.empty()) return std::unexpected(RunError("--name " + given.name + ": " + e.message));
+  tracer::module_logger("syscalls")->info("not published for cocoon ps: {}", e.message);
+  return std::optional<PublishedRun>();
+}
+
 }  // namespace
 
 std::expected<int, RunError> run_session(const Session& given) {
@@ -149,18 +167,12 @@ std::expected<int, RunError> run_session(const Session& given) {
   if (auto missing = arch::missing_for_run(arch::kernel_features(), given.tracer.use_seccomp)) {
     return std::unexpected(*missing);
   }
-  if (!given.name.empty() && !valid_run_name(given.name)) {
-    return std::unexpected("--name " + given.name + ": letters, digits, '_', '.' and '-' only");
-  }
-  Session session = given;
-  session.view = effective(given.view);
   // Published first, so that a name in use stops the run before anything
   // starts; removed when this returns, after the last tracee.
-  auto published = PublishedRun::publish(record_of(given));
-  if (!published) {
-    return std::unexpected(
-        RunError(published.error().message, published.error().name_in_use ? kNameInUse : 125));
-  }
+  auto published = publish(given);
+  if (!published) return std::unexpected(published.error());
+  Session session = given;
+  session.view = effective(given.view);
   // First: the view, the identity state and the handlers keep per-process
   // state in it, and it outlives them.
   auto registry = std::make_shared<tracer::ProcessRegistry>();
@@ -199,8 +211,8 @@ std::expected<int, RunError> run_session(const Session& given) {
                    registry);
   auto status = [&] {
     // Served while the loop runs; stopped before the tracer goes.
-    const ControlServer control(published->listen_fd(), options.mailbox,
-                                setup->view->namespaces());
+    std::optional<ControlServer> control;
+    if (*published) control.emplace((*published)->listen_fd(), options.mailbox, setup->view->namespaces());
     return t.run(session.argv);
   }();
   if (!status) return std::unexpected(status.error().message());
