@@ -13,12 +13,16 @@
 #include "cocoon/arch/kernel.h"
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/syscalls/handlers.h"
+#include "cocoon/syscalls/sandboxes.h"
 #include "cocoon/tracer/dispatch.h"
+#include "cocoon/tracer/log.h"
 #include "cocoon/tracer/observer.h"
 #include "identity/identity.h"
 #include "identity/status_lines.h"
 #include "namespaces/ns_state.h"
 #include "owned_fd.h"
+#include "sandbox/control_server.h"
+#include "sandbox/run_state.h"
 #include "view/proc_status.h"
 #include "view_setup.h"
 
@@ -111,14 +115,62 @@ std::expected<std::vector<OwnedFd>, std::string> take_locks(const std::vector<st
   return held;
 }
 
+// What `cocoon ps` shows of the run (run_state.h): fixed at its start.
+RunRecord record_of(const Session& session) {
+  const RunConfig& v = session.view;
+  RunRecord r;
+  r.id = new_run_id();
+  r.name = session.name;
+  r.pid = ::getpid();
+  r.pid_start = process_start_time(r.pid);
+  r.started = ::time(nullptr);
+  r.command = session.argv;
+  r.root = v.empty_root ? "(empty)" : v.rootfs.empty() ? "/" : v.rootfs;
+  for (const auto& m : v.mounts) r.mounts.push_back(std::string(vfs::to_string(m.kind)) + " " + m.target);
+  if (v.identity) {
+    r.emulated_ids = true;
+    r.uid = v.identity->uid;
+    r.gid = v.identity->gid;
+  }
+  r.hostname = v.hostname;
+  if (v.unshare_pid) r.namespaces.emplace_back("pid");
+  if (v.uts()) r.namespaces.emplace_back("uts");
+  if (v.unshare_net) r.namespaces.emplace_back("net");
+  if (v.unshare_ipc) r.namespaces.emplace_back("ipc");
+  if (v.unshare_cgroup) r.namespaces.emplace_back("cgroup");
+  r.guest_namespaces = v.namespaces;
+  return r;
+}
+
+// The run, published for cocoon ps and cocoon enter (run_state.h). A run
+// that cannot be published still runs, unlisted (a state directory another
+// user made, or one cocoon in a user namespace of the kernel's does not
+// own, must not stop every run), unless it was given a name to be found by.
+std::expected<std::optional<PublishedRun>, RunError> publish(const Session& given) {
+  if (!given.name.empty() && !valid_run_name(given.name)) {
+    return std::unexpected("--name " + given.name + ": letters, digits, '_', '.' and '-' only");
+  }
+  auto published = PublishedRun::publish(record_of(given));
+  if (published) return std::optional<PublishedRun>(std::move(*published));
+  const PublishError& e = published.error();
+  if (e.name_in_use) return std::unexpected(RunError(e.message, kNameInUse));
+  if (!given.name.empty()) return std::unexpected(RunError("--name " + given.name + ": " + e.message));
+  tracer::module_logger("syscalls")->info("not published for cocoon ps: {}", e.message);
+  return std::optional<PublishedRun>();
+}
+
 }  // namespace
 
-std::expected<int, std::string> run_session(const Session& given) {
+std::expected<int, RunError> run_session(const Session& given) {
   // A kernel that lacks what the run needs is refused before anything
   // starts, in one line naming the feature (arch/kernel.h).
   if (auto missing = arch::missing_for_run(arch::kernel_features(), given.tracer.use_seccomp)) {
     return std::unexpected(*missing);
   }
+  // Published first, so that a name in use stops the run before anything
+  // starts; removed when this returns, after the last tracee.
+  auto published = publish(given);
+  if (!published) return std::unexpected(published.error());
   Session session = given;
   session.view = effective(given.view);
   // First: the view, the identity state and the handlers keep per-process
@@ -154,10 +206,16 @@ std::expected<int, std::string> run_session(const Session& given) {
       return pid_ns ? pid_ns->virtual_of(tid) : std::nullopt;
     });
   }
+  options.mailbox = std::make_shared<tracer::Mailbox>();
   tracer::Tracer t(options,
                    make_handlers(session.view, *registry, setup->view, *identity, setup->landlock.fd >= 0),
                    registry);
-  auto status = t.run(session.argv);
+  auto status = [&] {
+    // Served while the loop runs; stopped before the tracer goes.
+    std::optional<ControlServer> control;
+    if (*published) control.emplace((*published)->listen_fd(), options.mailbox, setup->view->namespaces());
+    return t.run(session.argv);
+  }();
   if (!status) return std::unexpected(status.error().message());
   if (*identity) {
     if (auto r = close_identity(session.view, **identity); !r) return std::unexpected(r.error());

@@ -13,7 +13,7 @@ RUN_PREFIX=("${AS_NOBODY[@]}")
 # The root: the probes and nothing else.
 ROOT=$TMP/root
 mkdir -p "$ROOT/probes"
-cp "$PROBES"/{unotify,untraced,survivor,signals,steal,mountapi,pidfdswap,mounttable,setown,tiocsti,keyring,loopback} "$ROOT/probes/"
+cp "$PROBES"/{unotify,untraced,survivor,signals,steal,mountapi,pidfdswap,mounttable,setown,tiocsti,keyring,loopback,control} "$ROOT/probes/"
 [[ -x $PROBES/race ]] && cp "$PROBES/race" "$ROOT/probes/"
 # The secret: outside the root, the unprivileged user's, so natively the
 # probe can read, write, chmod and touch it.
@@ -427,7 +427,39 @@ else
 fi
 kill "${HOSTNET_PIDS[@]}"
 
-# 8. Outliving cocoon. Natively the untraced child lives on after the
+# 8. A run's control socket (docs/sandboxes.md): `cocoon enter` through it
+# would start a command in that run with the probe's stdio. The victim is
+# an unconfined run of the same user (the host's view); natively the probe
+# enters it and its command reads and changes the secret. From a guest, of
+# the host's view, of a root with the state directory bound in, or of the
+# victim run itself, the run must refuse.
+export XDG_RUNTIME_DIR=$TMP/xdg
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+[[ $(id -u) == 0 ]] && chown "$NOBODY_UID:$NOBODY_UID" "$XDG_RUNTIME_DIR"
+"${RUN_PREFIX[@]}" "$COCOON" run "${MODE_FLAGS[@]}" --name victim -- sleep "$SLEEP_ARG" &
+victim=$!
+BG_PIDS+=("$victim")
+wait_for 15 eval 'compgen -G "$XDG_RUNTIME_DIR/cocoon/[0-9a-f]*/control.sock" >/dev/null' ||
+  fail "control: the victim run did not publish itself"
+SOCK=$(compgen -G "$XDG_RUNTIME_DIR/cocoon/[0-9a-f]*/control.sock")
+run_native "${RUN_PREFIX[@]}" "$ROOT/probes/control" "$SOCK" "$SECRET"
+escapes_natively "control" control_socket
+cocoon_run -- "$ROOT/probes/control" "$SOCK" "$SECRET"
+assert_status 0 "control (the host's view)"
+contained "control (the host's view)" control_socket
+for ll in "${LANDLOCK_MODES[@]}"; do
+  cocoon_run $(landlock_flags "$ll") -r "$ROOT" -b "$XDG_RUNTIME_DIR" -- /probes/control "$SOCK" "$SECRET"
+  assert_status 0 "control (a root with the state directory bound, $ll)"
+  contained "control (a root with the state directory bound, $ll)" control_socket
+done
+run_limited "$LIMIT" "${RUN_PREFIX[@]}" "$COCOON" enter victim -- "$ROOT/probes/control" "$SOCK" "$SECRET"
+assert_status 0 "control (a guest of the victim run)"
+contained "control (a guest of the victim run)" control_socket
+kill "$victim"
+wait "$victim"
+unset XDG_RUNTIME_DIR
+
+# 9. Outliving cocoon. Natively the untraced child lives on after the
 # probe (no reaper here: it is left on purpose, then killed).
 timeout 30 "${RUN_PREFIX[@]}" "$ROOT/probes/survivor" leave "$MARK" >"$TMP/out"
 OUT=$(cat "$TMP/out")

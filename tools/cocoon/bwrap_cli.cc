@@ -596,7 +596,7 @@ int bwrap_main(int argc, char** argv) {
     };
   }
   auto status = syscalls::run_session(b.session);
-  if (!status) return bwrap_fail(status.error());
+  if (!status) return bwrap_fail(status.error().message);
   if (b.json_status_fd >= 0) ::dprintf(b.json_status_fd, "{ \"exit-code\": %d }\n", *status);
   return *status;
 }

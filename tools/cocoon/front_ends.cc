@@ -45,7 +45,10 @@ int fail(const std::string& line) {
 
 int run(const syscalls::Session& session) {
   auto status = syscalls::run_session(session);
-  if (!status) return fail(status.error());
+  if (!status) {
+    fail(status.error().message);
+    return status.error().status;
+  }
   return *status;
 }
 

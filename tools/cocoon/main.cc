@@ -14,6 +14,7 @@
 
 #include "cocoon/arch/arch.h"
 #include "cocoon/arch/kernel.h"
+#include "cocoon/syscalls/sandboxes.h"
 #include "cocoon/syscalls/session.h"
 #include "front_ends.h"
 #include "logging.h"
@@ -34,6 +35,9 @@ constexpr const char* kExamples = R"(Examples:
   cocoon run -0 --db owners.db -- sh -c 'chown root:root f && ls -l f'
   cocoon fakeroot -s save -- dpkg-deb --build pkg    (or cocoon installed as fakeroot)
   cocoon mounts -r ./rootfs --tmpfs /tmp --proc /proc
+  cocoon run --name box --unshare-pid --hostname box -- sleep 600 &
+  cocoon ps -a                                       (the runs, their tasks)
+  cocoon enter box -- sh                             (a shell inside the run)
 
 Exit status: the command's own, 128+N if signal N killed it, 127 if it
 was not found, 126 if it could not be executed, 125 if cocoon failed.
@@ -41,6 +45,8 @@ Environment: COCOON_LOG_LEVEL sets the log level when --log-level is absent.)";
 
 struct Options {
   cocoon::syscalls::Session session;
+  bool all = false, json = false;  // ps
+  cocoon::syscalls::EnterRequest enter;
   std::string log_level, log_file;
   std::string arch;
   bool traced_only = false;
@@ -187,8 +193,24 @@ void add_run_options(CLI::App* cmd, Options& o) {
   cmd->add_flag("--kill-on-exit", o.session.tracer.kill_on_exit,
                 "Kill the guest's remaining processes when the command exits "
                 "(default: wait for them)");
+  cmd->add_option("--name", o.session.name,
+                  "NAME: a name for the run, unique among yours, for cocoon ps and cocoon enter");
   cmd->add_option("command", o.session.argv, "The command and its arguments, after --")
       ->required();
+}
+
+int ps_command(const Options& o) {
+  if (auto r = cocoon::syscalls::list_sandboxes(std::cout, o.all, o.json); !r) return fail(r.error());
+  return 0;
+}
+
+int enter_command(const Options& o) {
+  auto status = cocoon::syscalls::enter_sandbox(o.enter);
+  if (!status) {
+    fail(status.error().message);
+    return status.error().status;
+  }
+  return *status;
 }
 
 int run_command(const Options& o) { return cocoon::tools::run(o.session); }
@@ -343,6 +365,19 @@ int main(int argc, char** argv) {
   auto* mounts = app.add_subcommand("mounts", "Print the guest's mount table the options make");
   add_view_options(mounts, o);
 
+  auto* ps = app.add_subcommand("ps", "List your running cocoon runs (docs/sandboxes.md)");
+  ps->add_flag("-a,--all", o.all, "Each run's tasks too, with their emulated pids and namespaces");
+  ps->add_flag("--json", o.json, "JSON instead of a table");
+
+  auto* enter = app.add_subcommand("enter", "Run COMMAND inside a running run: its view, "
+                                            "identities and namespaces (docs/sandboxes.md)");
+  enter->add_option("run", o.enter.run, "The run's id (or a prefix of it) or name")->required();
+  enter->add_option("-t,--target", o.enter.target,
+                    "VPID: take the state of this process of the run (its pid in the run's PID "
+                    "namespace) rather than the first command's, as nsenter -t does");
+  enter->add_option("command", o.enter.argv, "The command and its arguments, after --")
+      ->required();
+
   auto* doctor = app.add_subcommand("doctor", "Print what this kernel gives cocoon and what "
                                               "that means for a run (docs/kernels.md)");
 
@@ -357,5 +392,7 @@ int main(int argc, char** argv) {
   if (trace->parsed()) return cocoon::tools::trace_main(o.session, trace_opts);
   if (mounts->parsed()) return mounts_command(o);
   if (doctor->parsed()) return doctor_command();
+  if (ps->parsed()) return ps_command(o);
+  if (enter->parsed()) return enter_command(o);
   return syscalls_command(o);
 }

@@ -52,9 +52,22 @@ int install_cocoon_filter(const LaunchSpec& spec, int handshake) {
   return 0;
 }
 
+// An entered command's descriptors and environment (LaunchSpec::stdio,
+// env), in the child before it reports ready. dup2 clears close-on-exec on
+// the copy (dup(2)); the originals are cocoon's, close-on-exec.
+void take_callers_stdio(const LaunchSpec& spec, char** env) {
+  for (int i = 0; i < 3; ++i) {
+    if (spec.stdio[static_cast<std::size_t>(i)] >= 0 &&
+        dup2(spec.stdio[static_cast<std::size_t>(i)], i) < 0) {
+      child_fail("dup2 of the caller's descriptor", errno, 125);
+    }
+  }
+  if (env != nullptr) environ = env;
+}
+
 // Runs in the forked child: only async-signal-safe calls until execvp.
 [[noreturn]] void child_main(int ready_fd, int sync_fd, int handshake, char* const* argv,
-                             const LaunchSpec& spec) {
+                             char** env, const LaunchSpec& spec) {
   // Unblock only what cocoon's kill switch blocked (INT/TERM/HUP/QUIT): any
   // other signal the user blocked before starting cocoon stays blocked in
   // the guest, as it would be had the user run the command directly.
@@ -65,6 +78,13 @@ int install_cocoon_filter(const LaunchSpec& spec, int handshake) {
   // The parent seizes only after this report (0 or chdir's errno): nothing
   // above is traced, even without seccomp, where every syscall after the
   // seize stops.
+  take_callers_stdio(spec, env);
+  // A child forked after cocoon made itself non-dumpable (an entered
+  // command) inherits the flag with its copy of the mm, and PTRACE_SEIZE
+  // by a user without CAP_SYS_PTRACE would be refused
+  // (ptrace_may_access(), kernel/ptrace.c): the child's own flag, not
+  // cocoon's. execve sets it again from the program anyway.
+  prctl(PR_SET_DUMPABLE, 1);
   if (spec.new_session) setsid();
   if (spec.child_subreaper) prctl(PR_SET_CHILD_SUBREAPER, 1);
   const int cd_err = !spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0 ? errno : 0;
@@ -149,6 +169,11 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  std::vector<char*> env;
+  if (spec.env) {
+    for (const auto& e : *spec.env) env.push_back(const_cast<char*>(e.c_str()));
+    env.push_back(nullptr);
+  }
 
   int sync[2], ready[2], handshake[2] = {-1, -1};
   if (pipe2(sync, O_CLOEXEC) != 0) return std::unexpected(Error{errno, "pipe2"});
@@ -163,7 +188,8 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
     close(sync[1]);
     close(ready[0]);
     if (handshake[0] >= 0) close(handshake[0]);
-    child_main(ready[1], sync[0], handshake[1], argv.data(), spec);
+    child_main(ready[1], sync[0], handshake[1], argv.data(), spec.env ? env.data() : nullptr,
+               spec);
   }
   close(sync[0]);
   close(ready[1]);

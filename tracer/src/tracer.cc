@@ -69,6 +69,8 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   }
   auto launched = launch(spec);
   if (!launched) return std::unexpected(launched.error());
+  enter_spec_ = spec;
+  enter_spec_.notify_filter.clear();
   root_ = launched->pid;
   if (options_.on_launched) options_.on_launched(root_);
   // From here on the guest runs, as the same user: non-dumpable, cocoon
@@ -92,6 +94,14 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   Tracee& root = adopt(root_, root_);
   placement_->update();
   if (!options_.use_seccomp) resume(root);  // the launcher left it stopped
+  // Closed however the loop ends, so that no caller waits for it forever.
+  struct MailboxCloser {
+    Mailbox* m;
+    ~MailboxCloser() {
+      if (m != nullptr) m->close();
+    }
+  } closer{options_.mailbox.get()};
+  if (options_.mailbox) options_.mailbox->open();
 
   lock.unlock();
   for (;;) {
@@ -111,6 +121,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
     } else {
       handle(decode_wait_status(tid, status));
     }
+    if (options_.mailbox) options_.mailbox->run_pending(*this);
     hold_deadline_ = storms_->next_deadline();
   }
   notifier_.reset();
@@ -299,6 +310,7 @@ void Tracer::on_death(const WaitEvent& ev) {
   registry_->died(ev.tid);
   tracees_.erase(ev.tid);
   placement_->update();
+  if (!entered_.empty()) on_entered_death(ev);
   if (ev.tid != root_) return;
   root_status_ = ev.kind == EventKind::kExited ? ev.code : 128 + ev.signal;
   if (options_.kill_on_exit) kill_switch_->kill_all();

@@ -18,12 +18,23 @@ struct Session {
   RunConfig view;
   tracer::TracerOptions tracer;
   std::vector<std::string> argv;
+  // `cocoon run --name`: what `cocoon ps` shows and `cocoon enter` takes
+  // beside the run's id (docs/sandboxes.md); empty: the id only.
+  std::string name;
+};
+
+// Why a run could not start: one line, and cocoon's exit status for it (125,
+// or sandboxes.h's kNameInUse).
+struct RunError {
+  std::string message;
+  int status = 125;
+  RunError(std::string m, int s = 125) : message(std::move(m)), status(s) {}  // NOLINT: implicit
 };
 
 // The status a shell would report for the command (see tracer::Tracer::run),
-// or a one-line reason why it could not run (a bad option value, a failure
-// of cocoon itself).
-std::expected<int, std::string> run_session(const Session& session);
+// or why it could not run (a bad option value, a failure of cocoon itself,
+// a name in use).
+std::expected<int, RunError> run_session(const Session& session);
 
 // Prints the syscall table of `abi`: number, name, argument roles, and what
 // `view` makes the filter do with it. only_intercepted: only the rows that

@@ -4,7 +4,9 @@
 #include <linux/filter.h>
 #include <sys/types.h>
 
+#include <array>
 #include <expected>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +54,11 @@ struct LaunchSpec {
   // restrictive answer wins (seccomp(2)), so the user's denials hold and
   // cocoon still sees what it traces.
   std::vector<std::vector<sock_filter>> user_filters;
+  // A command entered into a running run (`cocoon enter`, Tracer::enter):
+  // its environment (nullopt: cocoon's) and its standard descriptors
+  // (-1: cocoon's), the caller's, made 0, 1 and 2 before exec.
+  std::optional<std::vector<std::string>> env;
+  std::array<int, 3> stdio{-1, -1, -1};
 };
 
 // fork; the child waits on a pipe until the parent has PTRACE_SEIZEd it, then

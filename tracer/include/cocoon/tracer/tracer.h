@@ -14,11 +14,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cocoon/tracer/dispatch.h"
 #include "cocoon/tracer/error.h"
 #include "cocoon/tracer/launcher.h"
+#include "cocoon/tracer/mailbox.h"
 #include "cocoon/tracer/registry.h"
 #include "cocoon/tracer/tracee.h"
 #include "cocoon/tracer/wait_event.h"
@@ -69,6 +71,9 @@ struct TracerOptions {
   // seccomp user notifications, without a ptrace stop (src/notifier.h);
   // false: they stop like traced calls.
   bool notify = true;
+  // Work posted from other threads (cocoon enter, ps -a), run by the loop
+  // between events while it runs; null: none.
+  std::shared_ptr<Mailbox> mailbox;
 };
 
 class Placement;
@@ -76,8 +81,9 @@ class Notifier;
 class SignalStorms;
 
 // The event loop is also the StopControl its handlers keep stops through
-// (src/held_stops.cc).
-class Tracer : private StopControl {
+// (src/held_stops.cc), and the RunAccess of the jobs its mailbox runs
+// (src/entered.cc).
+class Tracer : private StopControl, private RunAccess {
  public:
   // `registry`: the one the handlers declared their slots in (null: a
   // registry of the tracer's own, for handlers without any).
@@ -134,6 +140,12 @@ class Tracer : private StopControl {
   void trace_events(pid_t tid, std::uint64_t options) override;
   bool on_event_stop(Tracee& t, const WaitEvent& ev);
 
+  // RunAccess (src/entered.cc).
+  std::expected<pid_t, Error> enter(EnterSpec spec) override;
+  pid_t first_process() const override { return root_status_ ? 0 : root_; }
+  void for_each_task(const std::function<void(const Tracee&)>& f) override;
+  void on_entered_death(const WaitEvent& ev);
+
   TracerOptions options_;
   // Held while an event or a notification is handled, or placement's timer
   // unpins: threads never touch the tracees or the handlers' state at once.
@@ -163,6 +175,11 @@ class Tracer : private StopControl {
   bool threads_seen_ = false;
   std::unique_ptr<Placement> placement_;
   std::unique_ptr<SignalStorms> storms_;
+  // What launched the command, for the commands entered later: the filter
+  // without notifications (the listener is the first command's).
+  LaunchSpec enter_spec_;
+  // Entered commands (host pid) and who waits for their status.
+  std::unordered_map<pid_t, std::function<void(int)>> entered_;
   std::unique_ptr<Notifier> notifier_;  // last: stopped before the rest goes
 };
 

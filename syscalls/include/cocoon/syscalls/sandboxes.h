@@ -1,0 +1,37 @@
+// Runs as things (docs/sandboxes.md): `cocoon ps` lists the caller's
+// running runs, `cocoon enter` starts a command inside one. Each run
+// publishes itself when run_session() starts it (Session::name).
+#pragma once
+
+#include <expected>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cocoon::syscalls {
+
+// Exit statuses of cocoon itself, beside the command's own (an entered
+// command's status is passed through, 128+N for signal N).
+inline constexpr int kNameInUse = 122;       // cocoon run --name NAME: a live run has NAME
+inline constexpr int kEnterNotAllowed = 121; // enter: another user, or a traced caller
+inline constexpr int kEnterNoSuchRun = 123;  // enter: no such live run, or it ended meanwhile
+inline constexpr int kEnterFailed = 125;     // enter: anything else (cocoon's usual failure)
+
+// `cocoon ps [-a] [--json]`: the caller's live runs, stale ones cleaned up
+// on the way. `all`: each run's tasks too, asked of the run itself.
+std::expected<void, std::string> list_sandboxes(std::ostream& out, bool all, bool json);
+
+struct EnterRequest {
+  std::string run;                // an id, a prefix of one, or a name
+  std::optional<int> target;      // --target VPID: the process whose state CMD takes
+  std::vector<std::string> argv;  // CMD
+};
+struct EnterFailure {
+  int status = kEnterFailed;
+  std::string message;  // one line
+};
+// `cocoon enter RUN [--target VPID] -- CMD`: CMD's status once it ends.
+std::expected<int, EnterFailure> enter_sandbox(const EnterRequest& request);
+
+}  // namespace cocoon::syscalls

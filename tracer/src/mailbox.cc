@@ -1,0 +1,68 @@
+#include "cocoon/tracer/mailbox.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace cocoon::tracer {
+namespace {
+
+// The loop's one blocking point is waitpid(-1): a child of cocoon that
+// exits at once is an event it cannot miss, however the wake races the
+// loop (a signal sent just before waitpid blocks would be lost). vfork:
+// the child shares the memory and only calls _exit (vfork(2)).
+void ring_doorbell() {
+  const pid_t pid = vfork();
+  if (pid == 0) _exit(0);
+}
+
+}  // namespace
+
+bool Mailbox::call(Job job) {
+  auto entry = std::make_shared<Entry>();
+  entry->job = std::move(job);
+  {
+    std::lock_guard lock(mu_);
+    if (!open_) return false;
+    jobs_.push_back(entry);
+    pending_.store(true, std::memory_order_release);
+  }
+  ring_doorbell();
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return entry->done; });
+  return entry->ran;
+}
+
+void Mailbox::open() {
+  std::lock_guard lock(mu_);
+  open_ = true;
+}
+
+void Mailbox::run_pending(RunAccess& run) {
+  if (!pending_.load(std::memory_order_acquire)) return;
+  for (;;) {
+    std::shared_ptr<Entry> entry;
+    {
+      std::lock_guard lock(mu_);
+      if (jobs_.empty()) {
+        pending_.store(false, std::memory_order_release);
+        return;
+      }
+      entry = jobs_.front();
+      jobs_.pop_front();
+    }
+    entry->job(run);
+    std::lock_guard lock(mu_);
+    entry->done = entry->ran = true;
+    cv_.notify_all();
+  }
+}
+
+void Mailbox::close() {
+  std::lock_guard lock(mu_);
+  open_ = false;
+  for (auto& e : jobs_) e->done = true;
+  jobs_.clear();
+  cv_.notify_all();
+}
+
+}  // namespace cocoon::tracer
