@@ -16,12 +16,15 @@
 namespace cocoon::tracer {
 namespace {
 
-// The directory a task works in, as the host names it (/proc/PID/cwd).
+// The directory a task works in, as the host names it (/proc/PID/cwd);
+// empty when it cannot be read whole (the enter fails rather than start
+// somewhere else).
 std::string host_cwd_of(pid_t tid) {
   char buf[4096];
   const std::string link = "/proc/" + std::to_string(tid) + "/cwd";
   const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
-  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("/");
+  if (n <= 0 || static_cast<std::size_t>(n) == sizeof buf) return {};
+  return std::string(buf, static_cast<std::size_t>(n));
 }
 
 }  // namespace
@@ -42,7 +45,16 @@ std::expected<pid_t, Error> Tracer::enter(EnterSpec e) {
   spec.env = std::move(e.env);
   spec.stdio = e.stdio;
   spec.cwd = host_cwd_of(e.target);
-  spec.new_session = false;
+  if (spec.cwd.empty()) {
+    return std::unexpected(Error{EIO, "the working directory of " + std::to_string(e.target) +
+                                          " cannot be read"});
+  }
+  // A session of its own: in cocoon's process group, an interactive shell
+  // entered from a terminal where cocoon runs in the background would stop
+  // the whole group with SIGTTIN (job control's check of the foreground
+  // group). So it has no controlling terminal and no job control.
+  spec.new_session = true;
+  spec.close_inherited = true;
   spec.child_subreaper = false;
   auto launched = launch(spec);
   if (!launched) return std::unexpected(launched.error());

@@ -6,9 +6,12 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -65,6 +68,28 @@ void take_callers_stdio(const LaunchSpec& spec, char** env) {
   if (env != nullptr) environ = env;
 }
 
+// Closes every descriptor from 3 up but those in `keep` (-1: none), with
+// close_range(2) (5.9) where the kernel has it, else one by one up to the
+// descriptor limit. Async-signal-safe.
+void close_all_but(std::array<int, 4> keep) {
+  std::sort(keep.begin(), keep.end());
+  int from = 3;
+  rlimit lim{};
+  const unsigned top = getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY
+                           ? static_cast<unsigned>(lim.rlim_cur) : 1u << 20;
+  auto close_span = [](unsigned lo, unsigned hi) {
+    if (lo > hi) return;
+    if (syscall(SYS_close_range, lo, hi, 0) == 0) return;
+    for (unsigned fd = lo; fd <= hi; ++fd) close(static_cast<int>(fd));
+  };
+  for (int fd : keep) {
+    if (fd < from) continue;
+    close_span(static_cast<unsigned>(from), static_cast<unsigned>(fd - 1));
+    from = fd + 1;
+  }
+  close_span(static_cast<unsigned>(from), top);
+}
+
 // Runs in the forked child: only async-signal-safe calls until execvp.
 [[noreturn]] void child_main(int ready_fd, int sync_fd, int handshake, char* const* argv,
                              char** env, const LaunchSpec& spec) {
@@ -79,6 +104,7 @@ void take_callers_stdio(const LaunchSpec& spec, char** env) {
   // above is traced, even without seccomp, where every syscall after the
   // seize stops.
   take_callers_stdio(spec, env);
+  if (spec.close_inherited) close_all_but({ready_fd, sync_fd, handshake, spec.landlock_fd});
   // A child forked after cocoon made itself non-dumpable (an entered
   // command) inherits the flag with its copy of the mm, and PTRACE_SEIZE
   // by a user without CAP_SYS_PTRACE would be refused

@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace cocoon::tracer {
 namespace {
 
@@ -10,9 +12,10 @@ namespace {
 // exits at once is an event it cannot miss, however the wake races the
 // loop (a signal sent just before waitpid blocks would be lost). vfork:
 // the child shares the memory and only calls _exit (vfork(2)).
-void ring_doorbell() {
+bool ring_doorbell() {
   const pid_t pid = vfork();
   if (pid == 0) _exit(0);
+  return pid > 0;  // EAGAIN: RLIMIT_NPROC, which the guest (same user) can exhaust
 }
 
 }  // namespace
@@ -21,20 +24,31 @@ bool Mailbox::call(Job job) {
   auto entry = std::make_shared<Entry>();
   entry->job = std::move(job);
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, kStartWait, [&] { return open_ || closed_; });
     if (!open_) return false;
     jobs_.push_back(entry);
     pending_.store(true, std::memory_order_release);
   }
-  ring_doorbell();
+  const bool rung = ring_doorbell();
   std::unique_lock lock(mu_);
+  if (!rung) {
+    // Taken back unless the loop has already picked it up.
+    const auto it = std::find(jobs_.begin(), jobs_.end(), entry);
+    if (it != jobs_.end()) {
+      jobs_.erase(it);
+      return false;
+    }
+  }
   cv_.wait(lock, [&] { return entry->done; });
   return entry->ran;
 }
 
 void Mailbox::open() {
   std::lock_guard lock(mu_);
+  if (closed_) return;
   open_ = true;
+  cv_.notify_all();
 }
 
 void Mailbox::run_pending(RunAccess& run) {
@@ -60,6 +74,7 @@ void Mailbox::run_pending(RunAccess& run) {
 void Mailbox::close() {
   std::lock_guard lock(mu_);
   open_ = false;
+  closed_ = true;
   for (auto& e : jobs_) e->done = true;
   jobs_.clear();
   cv_.notify_all();

@@ -17,6 +17,7 @@
 // take this route: a signal handler run between 2 and 3 could overwrite
 // what was written below the stack (paths have their own: paths.md).
 #include <cerrno>
+#include <utility>
 
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/tracer.h"
@@ -24,18 +25,41 @@
 namespace cocoon::tracer {
 namespace {
 
-// -ERESTARTSYS .. -ERESTART_RESTARTBLOCK (include/linux/errno.h).
-bool is_restart(std::int64_t v) { return v <= -512 && v >= -516; }
+// -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND (include/linux/errno.h):
+// the kernel runs the call again from the same registers.
+bool is_restart(std::int64_t v) { return v <= -512 && v >= -514; }
+
+// What riscv64's arch_do_signal_or_restart() takes for a restart code in
+// a0: those three and -ERESTART_RESTARTBLOCK (-516; -515 is ENOIOCTLCMD).
+bool reads_as_restart(std::int64_t v) { return is_restart(v) || v == -516; }
+
+// The entry's exit state, set aside while other calls may come between
+// (a signal handler's, whose entries overwrite the Tracee's), and put back.
+void set_aside(Tracee& t, Tracee::Rerun& r) {
+  r.exit_handlers = std::exchange(t.exit_handlers, 0);
+  r.observe_exit = std::exchange(t.observe_exit, false);
+  r.entry_nr = t.entry_nr;
+  r.entry_args = t.entry_args;
+  r.guest_args = t.guest_args;
+}
+
+void put_back(Tracee& t, const Tracee::Rerun& r) {
+  t.exit_handlers = r.exit_handlers;
+  t.observe_exit = r.observe_exit;
+  t.entry_nr = r.entry_nr;
+  t.entry_args = r.entry_args;
+  t.guest_args = r.guest_args;
+}
 
 }  // namespace
 
 // Step 1. riscv64's signal code reads a0 at any return from an ecall
 // (arch_do_signal_or_restart(), arch/riscv/kernel/signal.c): an arg0 that
 // reads as -ERESTART* with a signal pending would be rewound once more, so
-// such a value gets ENOSYS (a process group numbered 512-516).
+// such a value gets ENOSYS (a process group numbered 512-514 or 516).
 Verdict Tracer::start_rerun(Tracee& t, arch::SyscallRegs& regs) {
   const std::uint64_t arg0 = regs.take_arg0();
-  if (is_restart(static_cast<std::int64_t>(arg0))) {
+  if (reads_as_restart(static_cast<std::int64_t>(arg0))) {
     t.exit_handlers = 0;
     return Verdict::deny(ENOSYS);
   }
@@ -51,8 +75,7 @@ bool Tracer::rerun_entered(Tracee& t, const arch::SyscallRegs& regs) {
   Tracee::Rerun& r = *t.rerun;
   if (regs.nr() != r.nr || regs.arg(0) != r.arg0 || regs.ip() != r.ip) return false;
   if (r.at == Tracee::Rerun::At::kRewound) {
-    t.exit_handlers = r.exit_handlers;
-    t.observe_exit = r.observe_exit;
+    put_back(t, r);
     r.at = Tracee::Rerun::At::kRunning;
   }
   return true;  // kRunning too: the seccomp stop after the entry report
@@ -72,16 +95,14 @@ bool Tracer::rerun_at_exit(Tracee& t, const arch::SyscallRegs& regs) {
       }
       // Until the call enters again, a signal handler's calls may come
       // between: they must not see this call's exit state.
-      r.exit_handlers = std::exchange(t.exit_handlers, 0);
-      r.observe_exit = std::exchange(t.observe_exit, false);
+      set_aside(t, r);
       r.at = Tracee::Rerun::At::kRewound;
       resume(t);
       return true;
     case Tracee::Rerun::At::kRunning:
       if (is_restart(regs.result())) {
         // The kernel runs it again from the same registers: back to 3.
-        r.exit_handlers = std::exchange(t.exit_handlers, 0);
-        r.observe_exit = std::exchange(t.observe_exit, false);
+        set_aside(t, r);
         r.at = Tracee::Rerun::At::kRewound;
         resume(t);
         return true;

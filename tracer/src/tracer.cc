@@ -224,8 +224,13 @@ void Tracer::handle(const WaitEvent& ev) {
           (ev.kind == EventKind::kSeccompStop || ev.kind == EventKind::kSyscallStop);
   log().trace("{}: {} (signal {}, event {})", ev.tid, event_kind_name(ev.kind), ev.signal,
               ev.ptrace_event);
-  if (options_.observer) options_.observer->on_event(ev);
-  if (ev.kind == EventKind::kExited || ev.kind == EventKind::kKilled) return on_death(ev);
+  const bool death = ev.kind == EventKind::kExited || ev.kind == EventKind::kKilled;
+  // A death of a child cocoon never followed (the mailbox's doorbell,
+  // mailbox.cc) is not the guest's: the teaching view does not show it.
+  if (options_.observer && (!death || tracees_.find(ev.tid) != nullptr)) {
+    options_.observer->on_event(ev);
+  }
+  if (death) return on_death(ev);
   Tracee* t = tracees_.find(ev.tid);
   // A new child's first stop can arrive before its parent's clone event,
   // which then fills in the thread group (0 until then) and releases it.

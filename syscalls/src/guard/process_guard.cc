@@ -269,12 +269,14 @@ Verdict ProcessGuard::check_only(const tracer::SyscallStop& stop) const {
 // ptrace scope the kernel applies at its own look-up (pidfd_getfd asks
 // ptrace_may_access(), kernel/pid.c), and gets EPERM otherwise
 // (docs/threat-model.md). A guest whose ids or capabilities differ from
-// cocoon's (a root run that dropped them) is only checked, as
-// pidfd_send_signal is (signal_by_fd).
+// cocoon's (a root run that dropped them) cannot be served by cocoon: the
+// same rule as without a listener, checked where Landlock confines it,
+// EPERM elsewhere.
 Verdict ProcessGuard::take_fd_for(tracer::SyscallStop& stop) const {
   if (stop.via == tracer::Via::kSettle) return Verdict::resume();  // restarts, notified again
-  if (stop.via == tracer::Via::kStop) return landlocked_ ? check_only(stop) : Verdict::deny(EPERM);
-  if (!may_send_for(stop.tracee.tid, self_)) return check_only(stop);
+  if (stop.via == tracer::Via::kStop || !may_send_for(stop.tracee.tid, self_)) {
+    return landlocked_ ? check_only(stop) : Verdict::deny(EPERM);
+  }
   const auto copy = take_fd(stop.tracee, static_cast<int>(stop.regs.arg(0)));
   if (!copy) return Verdict::deny(copy.error());
   const OwnedFd pidfd(*copy);

@@ -162,10 +162,15 @@ bool answers(const std::string& dir) {
   return ok;
 }
 
+// Opened with O_NOFOLLOW and emptied through the descriptor: a guest that
+// sees the state directory (a host view, or a -r root with it bound in)
+// could plant a run-like symlink to make cocoon unlink files elsewhere.
 void remove_run_dir(const std::string& dir) {
-  ::unlink((dir + "/" + kSocketFile).c_str());
-  ::unlink((dir + "/" + kStateFile).c_str());
-  ::unlink((dir + "/" + kStateFile + ".new").c_str());
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  const std::string files[] = {kSocketFile, kStateFile, std::string(kStateFile) + ".new"};
+  for (const std::string& f : files) ::unlinkat(fd, f.c_str(), 0);
+  ::close(fd);
   ::rmdir(dir.c_str());
 }
 
@@ -311,6 +316,10 @@ std::string new_run_id() {
 
 bool valid_run_name(const std::string& name) {
   if (name.empty() || name.size() > 64 || name[0] == '.') return false;
+  // Not an id's shape, which a lookup would take for another run's id.
+  if (name.size() == 12 && name.find_first_not_of("0123456789abcdef") == std::string::npos) {
+    return false;
+  }
   return std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
   });

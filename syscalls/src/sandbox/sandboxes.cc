@@ -43,7 +43,12 @@ std::expected<OwnedFd, EnterFailure> connect_to(const RunEntry& run) {
 // answer.
 std::optional<std::vector<std::string>> ask_tasks(const RunEntry& run) {
   auto sock = connect_to(run);
-  if (!sock || !send_message(sock->fd, {"tasks"})) return std::nullopt;
+  if (!sock) return std::nullopt;
+  // A run whose loop cannot answer (stopped, or its mailbox never woken)
+  // must not hang `cocoon ps` and every run listed after it.
+  constexpr timeval kAnswerTimeout{10, 0};
+  ::setsockopt(sock->fd, SOL_SOCKET, SO_RCVTIMEO, &kAnswerTimeout, sizeof kAnswerTimeout);
+  if (!send_message(sock->fd, {"tasks"})) return std::nullopt;
   auto reply = receive_message(sock->fd);
   if (!reply || (!reply->words.empty() && reply->words[0] == "error")) return std::nullopt;
   return reply->words;

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <chrono>
 #include <thread>
 
 namespace cocoon::tracer {
@@ -39,9 +40,27 @@ class NoRun : public RunAccess {
 
 TEST(Mailbox, ClosedRunsNothing) {
   Mailbox m;
+  m.close();  // the loop ended
   bool ran = false;
   EXPECT_FALSE(m.call([&](RunAccess&) { ran = true; }));
   EXPECT_FALSE(ran);
+}
+
+// A run is published a moment before its loop opens the mailbox: a call
+// in between waits for the opening instead of answering "ended".
+TEST(Mailbox, ACallBeforeTheOpeningWaitsForIt) {
+  Mailbox m;
+  NoRun run;
+  Sleeper sleeper;
+  std::atomic<bool> ran{false};
+  std::thread caller([&] { EXPECT_TRUE(m.call([&](RunAccess&) { ran = true; })); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(ran);
+  m.open();
+  ASSERT_GT(::waitpid(-1, nullptr, __WALL), 0);  // the doorbell
+  m.run_pending(run);
+  caller.join();
+  EXPECT_TRUE(ran);
 }
 
 TEST(Mailbox, AJobRunsOnTheLoopThreadWokenByWaitpid) {

@@ -59,6 +59,11 @@ struct LaunchSpec {
   // (-1: cocoon's), the caller's, made 0, 1 and 2 before exec.
   std::optional<std::vector<std::string>> env;
   std::array<int, 3> stdio{-1, -1, -1};
+  // Close every other descriptor the child inherited from cocoon before
+  // it becomes dumpable again (an entered command: forked from a cocoon
+  // holding its listener, database and control socket, and seized, hence
+  // a guest, before its exec).
+  bool close_inherited = false;
 };
 
 // fork; the child waits on a pipe until the parent has PTRACE_SEIZEd it, then

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <expected>
@@ -60,8 +61,10 @@ class Mailbox {
  public:
   using Job = std::function<void(RunAccess&)>;
   // Runs `job` on the loop's thread and returns once it has run: false if
-  // the loop is not running (not started yet, or ended).
+  // the loop has ended, or has not started within kStartWait (a run is
+  // published, so it can be asked, a moment before its loop opens this).
   bool call(Job job);
+  static constexpr std::chrono::seconds kStartWait{5};
 
   // The loop's side: open while the loop runs; run_pending() after each
   // event, under the tracer's lock; close() when it ends (pending jobs are
@@ -78,7 +81,7 @@ class Mailbox {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Entry>> jobs_;
-  bool open_ = false;
+  bool open_ = false, closed_ = false;
   // Set with a job queued: the loop looks at it after every event, and
   // takes the lock only when a job waits.
   std::atomic<bool> pending_{false};

@@ -43,6 +43,8 @@ struct Tracee {
     std::uint64_t arg0 = 0, ip = 0;
     At at = At::kSkipped;
     std::uint32_t exit_handlers = 0;
+    long entry_nr = -1;
+    std::array<std::uint64_t, 6> entry_args{}, guest_args{};
     bool observe_exit = false;
   };
   std::optional<Rerun> rerun;
