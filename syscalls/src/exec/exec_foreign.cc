@@ -15,7 +15,7 @@
 
 #include "cocoon/arch/arch.h"
 #include "exec_elf.h"
-#include "owned_fd.h"
+#include "exec_script.h"
 
 namespace cocoon::syscalls {
 namespace {
@@ -55,13 +55,6 @@ std::optional<std::string> search_path(const std::string& name) {
   return std::nullopt;
 }
 
-std::string read_head(const std::string& path) {
-  char buf[64];
-  const OwnedFd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  const ssize_t n = f.fd < 0 ? -1 : ::pread(f.fd, buf, sizeof buf, 0);
-  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-}
-
 // e_machine of an ELF header, in the byte order EI_DATA names.
 std::optional<std::uint16_t> elf_machine_of(std::string_view head) {
   if (head.size() < sizeof(Elf32_Ehdr) || head.substr(0, SELFMAG) != std::string_view(ELFMAG, SELFMAG)) {
@@ -94,7 +87,7 @@ std::expected<Emulator, std::string> find_emulator(std::string_view command) {
   if (real == nullptr) return std::unexpected("-q " + *found + ": " + std::strerror(errno));
   Emulator emu{real, {}};
   std::free(real);
-  const auto machine = elf_machine_of(read_head(emu.host));
+  const auto machine = elf_machine_of(read_binprm_head(emu.host));
   if (!machine || *machine != arch::elf_machine(arch::host_arch())) {
     return std::unexpected("-q " + emu.host + ": not a program of this machine (" +
                            std::string(arch::name(arch::host_arch())) + ")");

@@ -25,7 +25,9 @@ constexpr int kMaxRecursion = 4;
 
 bool blank(char c) { return c == ' ' || c == '\t'; }
 
-std::string read_head(const std::string& host) {
+}  // namespace
+
+std::string read_binprm_head(const std::string& host) {
   char buf[kBinprmBuf];
   const int fd = ::open(host.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) return {};  // the kernel will say why (EACCES, ...)
@@ -33,8 +35,6 @@ std::string read_head(const std::string& host) {
   ::close(fd);
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
-
-}  // namespace
 
 std::expected<std::optional<Shebang>, int> parse_shebang(std::string_view head) {
   if (!head.starts_with("#!")) return std::nullopt;
@@ -181,7 +181,7 @@ std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t t
   std::string guest = program.guest.str();  // its canonical guest path
   std::string head;                     // the first bytes of this level's file
   for (int depth = 0;; ++depth) {
-    head = read_head(plan.host);
+    head = read_binprm_head(plan.host);
     auto sh = parse_shebang(head);
     if (sh && !*sh) break;  // not a script: the kernel (or the ELF step) decides
     if (int err = exec_error(plan.host)) return std::unexpected(err);

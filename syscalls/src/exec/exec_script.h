@@ -32,6 +32,11 @@ struct Shebang {
 };
 std::expected<std::optional<Shebang>, int> parse_shebang(std::string_view head);
 
+// The first BINPRM_BUF_SIZE bytes of host file `host`, as the kernel reads
+// them to choose a binfmt (a "#!" line, an ELF header); empty if it cannot
+// be read (the kernel will say why at the exec).
+std::string read_binprm_head(const std::string& host);
+
 // What cocoon puts before a program's own arguments when it starts the
 // program through the guest's ld.so, `INTERPRETER [--argv0 NAME] PROGRAM`
 // (exec_elf.h), or through qemu-user, `QEMU [OPTIONS] -0 NAME PROGRAM`
