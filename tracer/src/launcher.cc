@@ -201,15 +201,24 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
     env.push_back(nullptr);
   }
 
-  int sync[2], ready[2], handshake[2] = {-1, -1};
-  if (pipe2(sync, O_CLOEXEC) != 0) return std::unexpected(Error{errno, "pipe2"});
-  if (pipe2(ready, O_CLOEXEC) != 0) return std::unexpected(Error{errno, "pipe2"});
+  int sync[2] = {-1, -1}, ready[2] = {-1, -1}, handshake[2] = {-1, -1};
+  // A failure before the fork closes what was made (cocoon enter launches
+  // again and again in one run).
+  auto fail_early = [&](const char* what) -> std::expected<Launched, Error> {
+    const int err = errno;
+    for (int fd : {sync[0], sync[1], ready[0], ready[1], handshake[0], handshake[1]}) {
+      if (fd >= 0) close(fd);
+    }
+    return std::unexpected(Error{err, what});
+  };
+  if (pipe2(sync, O_CLOEXEC) != 0) return fail_early("pipe2");
+  if (pipe2(ready, O_CLOEXEC) != 0) return fail_early("pipe2");
   if (!spec.notify_filter.empty() &&
       socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, handshake) != 0) {
-    return std::unexpected(Error{errno, "socketpair"});
+    return fail_early("socketpair");
   }
   const pid_t pid = fork();
-  if (pid < 0) return std::unexpected(Error{errno, "fork"});
+  if (pid < 0) return fail_early("fork");
   if (pid == 0) {
     close(sync[1]);
     close(ready[0]);
