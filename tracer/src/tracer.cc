@@ -54,19 +54,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   storms_ = std::make_unique<SignalStorms>();
 
   dispatcher_.on_start(*this);
-  LaunchSpec spec;
-  spec.argv = argv;
-  spec.cwd = options_.cwd;
-  spec.landlock_fd = options_.landlock_fd;
-  spec.new_session = options_.new_session;
-  spec.exec_failure = options_.exec_failure;
-  spec.child_subreaper = options_.child_subreaper;
-  spec.user_filters = options_.user_filters;
-  if (options_.use_seccomp) {
-    const Policy& policy = dispatcher_.policy();
-    spec.filter = build_filter(policy.without_notify());
-    if (notifies()) spec.notify_filter = build_filter(policy);
-  }
+  const LaunchSpec spec = command_spec(argv);
   auto launched = launch(spec);
   if (!launched) return std::unexpected(launched.error());
   enter_spec_ = spec;
@@ -82,15 +70,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   // still reads its own /proc/self and traces and reads its tracees.
   if (prctl(PR_SET_DUMPABLE, 0) != 0) log().warn("prctl(PR_SET_DUMPABLE, 0): errno {}", errno);
   std::unique_lock lock(mu_);
-  if (launched->listener >= 0) {
-    notifier_ = std::make_unique<Notifier>(
-        launched->listener,
-        [this](const seccomp_notif& n, int fd, std::uint64_t seen) { return answer(n, fd, seen); },
-        &reaps_);
-    placement_->add_thread(notifier_->tid());
-  } else if (notifies()) {
-    log().debug("no seccomp listener: notified calls stop instead");
-  }
+  start_notifier(launched->listener);
   Tracee& root = adopt(root_, root_);
   placement_->update();
   if (!options_.use_seccomp) resume(root);  // the launcher left it stopped
@@ -128,6 +108,39 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   if (int sig = kill_switch_->fired(); sig != 0) return 128 + sig;
   if (options_.status_of_last_exit && last_exit_) return *last_exit_;
   return root_status_.value_or(125);
+}
+
+// The first command's launch: its filter from the policy (the notified
+// rows in a second one when a listener can answer them).
+LaunchSpec Tracer::command_spec(const std::vector<std::string>& argv) const {
+  LaunchSpec spec;
+  spec.argv = argv;
+  spec.cwd = options_.cwd;
+  spec.landlock_fd = options_.landlock_fd;
+  spec.new_session = options_.new_session;
+  spec.exec_failure = options_.exec_failure;
+  spec.child_subreaper = options_.child_subreaper;
+  spec.user_filters = options_.user_filters;
+  if (options_.use_seccomp) {
+    const Policy& policy = dispatcher_.policy();
+    spec.filter = build_filter(policy.without_notify());
+    if (notifies()) spec.notify_filter = build_filter(policy);
+  }
+  return spec;
+}
+
+// The notifier thread on the command's listener (-1: none, the notified
+// calls stop instead). Called under mu_.
+void Tracer::start_notifier(int listener) {
+  if (listener >= 0) {
+    notifier_ = std::make_unique<Notifier>(
+        listener,
+        [this](const seccomp_notif& n, int fd, std::uint64_t seen) { return answer(n, fd, seen); },
+        &reaps_);
+    placement_->add_thread(notifier_->tid());
+  } else if (notifies()) {
+    log().debug("no seccomp listener: notified calls stop instead");
+  }
 }
 
 bool Tracer::notifies() const {

@@ -103,6 +103,8 @@ class Tracer : private StopControl, private RunAccess {
   const Policy& policy() const { return dispatcher_.policy(); }
 
  private:
+  LaunchSpec command_spec(const std::vector<std::string>& argv) const;
+  void start_notifier(int listener);
   pid_t wait_next(int* status);
   void handle(const WaitEvent& ev);
   void on_death(const WaitEvent& ev);
