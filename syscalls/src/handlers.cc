@@ -55,7 +55,7 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   if (paths) {
     list.push_back(std::make_unique<Paths>(view, registry, identity));
     list.push_back(std::make_unique<DirListing>(view, registry));
-  } else if (view && (!view->fixed_files().empty() || view->namespaces() || view->emulator())) {
+  } else if (view && (!view->fixed_files().empty() || view->namespaces() || view->emulators())) {
     list.push_back(std::make_unique<Paths>(view, registry, identity));
   }
   // Socket addresses: AF_UNIX paths in a view, and a network namespace's

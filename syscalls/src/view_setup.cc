@@ -18,6 +18,7 @@
 
 #include "cocoon/tracer/log.h"
 #include "exec/exec_foreign.h"
+#include "exec/foreign_cpuinfo.h"
 #include "exec/loader_cmdline.h"
 #include "namespaces/uts.h"
 #include "cocoon/vfs/mount_report.h"
@@ -254,7 +255,7 @@ std::expected<vfs::MountTable, std::string> make_root(const RunConfig& config,
   if (!table) return std::unexpected(table.error());
   table->set_root_no_devices(config.rootfs_no_devices);
   if (!scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts() ||
-                   emulates_namespaces(config) || !config.emulator.empty())) {
+                   emulates_namespaces(config) || config.emulates_foreign())) {
     auto made = ScratchDir::create();
     if (!made) return std::unexpected(made.error());
     scratch = std::move(*made);
@@ -449,6 +450,24 @@ std::expected<OwnedFd, std::string> confine(const GuestView& view, std::vector<s
   return std::move(ll->fd);
 }
 
+
+// The run's qemu-users (exec_foreign.h): -q's, or those installed when -q
+// is "auto" or not given in a run with a root of its own.
+std::expected<Emulators, std::string> emulators_of(const RunConfig& config, const GuestView& view) {
+  if (config.emulator == "none") return Emulators{};
+  const bool own_root = !config.rootfs.empty() && config.rootfs != "/";
+  if (config.emulator == "auto" || (config.emulator.empty() && own_root)) return Emulators::installed();
+  if (config.emulator.empty()) return Emulators{};
+  auto emu = find_emulator(config.emulator);
+  if (!emu) return std::unexpected(emu.error());
+  if (emu->dynamic && !view.is_identity()) {
+    tracer::module_logger("syscalls")->warn("-q {}: a dynamic program, whose libraries are "
+                                            "looked up in the guest's view; a -static build "
+                                            "needs none", emu->host);
+  }
+  return Emulators::named(std::move(*emu));
+}
+
 }  // namespace
 
 std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
@@ -469,16 +488,17 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
     view->set_status_files(std::make_shared<ProcStatusFiles>(*status));
   }
   std::vector<std::string> readable;
-  if (!config.emulator.empty()) {
-    auto emu = find_emulator(config.emulator);
-    if (!emu) return std::unexpected(emu.error());
-    if (emu->dynamic && !view->is_identity()) {
-      tracer::module_logger("syscalls")->warn("-q {}: a dynamic program, whose libraries are "
-                                              "looked up in the guest's view; a -static build "
-                                              "needs none", emu->host);
+  auto emulators = emulators_of(config, *view);
+  if (!emulators) return std::unexpected(emulators.error());
+  if (!emulators->empty()) {
+    for (const Emulator& e : emulators->all()) readable.push_back(e.host);  // exec'd from the host
+    auto shared = std::make_shared<const Emulators>(std::move(*emulators));
+    if (out.scratch) {
+      auto cpuinfo = ForeignCpuinfo::write(shared, out.scratch->path().string());
+      if (!cpuinfo) return std::unexpected(cpuinfo.error());
+      if (*cpuinfo) view->add_overlay(*cpuinfo);
     }
-    readable.push_back(emu->host);  // exec'd from the host, whatever the view
-    view->set_emulator(std::make_shared<const Emulator>(std::move(*emu)));
+    view->set_emulators(std::move(shared));
   }
   if (emulates_namespaces(config)) {
     if (auto r = add_namespaces(config, registry, *view, *out.scratch, readable); !r) {

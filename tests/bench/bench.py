@@ -82,7 +82,7 @@ class Bench:
             os.chmod(self.shm, 0o755)
         self.runs = args.runs
         self.cocoon = os.path.join(self.build, "cocoon")
-        self.proot = shutil.which("proot")
+        self.proot = os.environ.get("BENCH_PROOT") or shutil.which("proot")
         want = [r for r in os.environ.get("BENCH_RUNNERS", "native,cocoon,proot").split(",") if r]
         self.runners = []
         for r in want:
@@ -225,6 +225,46 @@ class Bench:
         if runner in self.COCOONS:
             self.w_find_rootfs(runner, "find.rootfs.pin", self.PIN)
 
+    # Issue 21: an arm64 Debian root under qemu-user, cocoon -q against
+    # PRoot -q (the peer build has -q). A root from debootstrap's first stage
+    # is enough: its programs are unpacked, none needs configuring
+    # (tests/bench/foreign_root.sh makes the cache). "native" is qemu-user
+    # run by hand on the root's host paths (-L: no translation at all); the
+    # exec-heavy shell has no native row: without binfmt_misc its children
+    # cannot be exec'd natively.
+    FOREIGN_ROOT = os.environ.get("BENCH_FOREIGN_ROOT") or \
+        os.environ.get("COCOON_ROOTFS_CACHE", "/var/tmp/cocoon-rootfs") + "/bookworm-arm64-foreign"
+    FOREIGN_QEMU = shutil.which("qemu-aarch64-static")
+    FOREIGN_FIND = ["-name", "*.h", "-o", "-name", "*.conf"]
+    FOREIGN_SH = ("for i in $(seq 20); do ls /usr/bin | sort -r | head -n 3 | tr a-z A-Z; "
+                  "done >/dev/null")
+
+    def foreign_prefix(self, runner):
+        if runner in self.COCOONS:
+            return [self.binary(runner), "run", "-q", self.FOREIGN_QEMU, "-r", self.FOREIGN_ROOT, "--"]
+        return [self.proot, "-q", self.FOREIGN_QEMU, "-r", self.FOREIGN_ROOT]
+
+    def foreign_ready(self):
+        return self.FOREIGN_QEMU is not None and os.path.isfile(
+            os.path.join(self.FOREIGN_ROOT, "usr/bin/find"))
+
+    def w_foreign_find(self, runner):
+        if not self.foreign_ready() or runner == "before":
+            return
+        if runner == "native":
+            r = self.FOREIGN_ROOT
+            argv = [self.FOREIGN_QEMU, "-L", r, r + "/usr/bin/find", r + "/usr", r + "/etc"]
+        else:
+            argv = self.foreign_prefix(runner) + ["/usr/bin/find", "/usr", "/etc"]
+        dt, _ = self.run(f"foreign.find/{runner}", argv + self.FOREIGN_FIND)
+        self.record("foreign.find", runner, dt)
+
+    def w_foreign_sh(self, runner):
+        if not self.foreign_ready() or runner in ("native", "before"):
+            return
+        dt, _ = self.run(f"foreign.sh/{runner}", self.foreign_prefix(runner) + ["/bin/sh", "-c", self.FOREIGN_SH])
+        self.record("foreign.sh", runner, dt)
+
     def w_gcc_view(self, runner):
         if runner in self.COCOONS:
             self.w_gcc(runner, "gcc.view", self.view_args())
@@ -346,7 +386,7 @@ class Bench:
     WORKLOADS = ("w_find", "w_gcc", "w_find_view", "w_gcc_view", "w_find_view_pin",
                  "w_gcc_view_pin", "w_find_rootfs", "w_find_rootfs_pin", "w_pkg", "w_pkg_shm", "w_parallel",
                  "w_true", "w_getpid", "w_getpid_hostname",
-                 "w_getpid_noseccomp", "w_rss", "w_floor")
+                 "w_getpid_noseccomp", "w_rss", "w_floor", "w_foreign_find", "w_foreign_sh")
 
     def go(self):
         with open(os.path.join(self.work, "small.c"), "w") as f:
@@ -452,6 +492,7 @@ class Bench:
         qn, qc = R("parallel", "native"), R("parallel", "cocoon")
         print(f"8 two CPU-bound shells side by side: native {fmt_time(qn)}, cocoon {fmt_time(qc)} "
               f"({fmt_ratio(ratio(qc, qn))}; serialized would be about 2x)")
+        self.foreign_lines()
         print()
         print("4 getpid, time per call inside the guest's loop (no process start-up):")
         n, c, p = (R("getpid.percall", x) for x in ("native", "cocoon", "proot"))
@@ -520,6 +561,21 @@ class Bench:
             print("  (cocoon not measured)")
         self.before_after()
         print(f"\n(bench took {elapsed:.0f} s)")
+
+    def foreign_lines(self):
+        R = self.med
+        if not self.foreign_ready():
+            print(f"9 foreign root: not measured (needs qemu-aarch64-static and an arm64 root at "
+                  f"{self.FOREIGN_ROOT}: bash tests/bench/foreign_root.sh)")
+            return
+        n, c, p = R("foreign.find", "native"), R("foreign.find", "cocoon"), R("foreign.find", "proot")
+        print(f"9 arm64 root through qemu-aarch64-static, find /usr /etc: qemu -L by hand {fmt_time(n)}, "
+              f"cocoon -q -r {fmt_time(c)} ({fmt_ratio(ratio(c, n))}), "
+              f"proot -q -r {fmt_time(p)} ({fmt_ratio(ratio(p, n))}; proot/cocoon {fmt_ratio(ratio(p, c))})")
+        c, p = R("foreign.sh", "cocoon"), R("foreign.sh", "proot")
+        print(f"9b the same root, sh: 20 x ls | sort | head | tr (80 foreign execs): "
+              f"cocoon -q -r {fmt_time(c)}, proot -q -r {fmt_time(p)} "
+              f"(proot/cocoon {fmt_ratio(ratio(p, c))})")
 
     # A change's cost: every measurement both cocoon builds made in this run
     # (runner "before": BENCH_BEFORE), medians side by side.

@@ -16,6 +16,14 @@
 #   BENCH_NOSECCOMP_GETPID_N=10000  ... under cocoon --no-seccomp
 #   BENCH_FLOOR_N=20000           traced calls of the floor tracer
 #   BENCH_VERBOSE=1               also print every sample
+#   BENCH_PROOT=PATH              the PRoot measured; by default the peer build
+#                                 beside the checkout (../shared/peers/proot:
+#                                 upstream 5.4 with its seccomp filter), else
+#                                 `proot` from PATH (Debian's 5.1 has no filter)
+#   BENCH_FOREIGN_ROOT=DIR        an arm64 root (debootstrap --foreign is enough)
+#                                 for the -q rows; default the cache
+#                                 /var/tmp/cocoon-rootfs/bookworm-arm64-foreign,
+#                                 made by tests/bench/foreign_root.sh
 #
 # Exit status: 0, even when a target is missed (timings are noisy: this is a
 # measurement, not a test); 1 if a workload failed to run; 2 on bad usage.
@@ -51,9 +59,15 @@ echo "load:    $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ -x $cocoon ]]; then
   echo "cocoon:  $("$cocoon" --version 2>&1 | head -n1) ($cocoon)"
 fi
-if command -v proot >/dev/null; then
-  echo "proot:   $(proot --version 2>&1 | sed -n 's/.*| \([0-9][0-9.]*\)$/\1/p' | head -n1)," \
-       "$(proot --version 2>&1 | sed -n 's/^built-in accelerators: //p')"
+peer=$here/../../../shared/peers/proot
+if [[ -z ${BENCH_PROOT:-} ]]; then
+  if [[ -x $peer ]]; then BENCH_PROOT=$(realpath "$peer"); else BENCH_PROOT=$(command -v proot || true); fi
+fi
+export BENCH_PROOT
+if [[ -n $BENCH_PROOT ]]; then
+  version=$("$BENCH_PROOT" --version 2>&1 | sed -n 's/.*| \([0-9][0-9.]*\)$/\1/p' | head -n1)
+  echo "proot:   $BENCH_PROOT, version ${version:-unnumbered (a peer build: see its README)}," \
+       "$("$BENCH_PROOT" --version 2>&1 | sed -n 's/^built-in accelerators: //p')"
 else
   echo "proot:   not installed (PRoot columns empty)"
 fi

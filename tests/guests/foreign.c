@@ -4,7 +4,8 @@
 // machine (uname -m), argv[0], /proc/self/exe, AT_EXECFN, its uid, the
 // variable qemu's -E sets (only cocoon's routing passes that option: a
 // kernel binfmt_misc handler would not), then a thread, a signal, and a
-// child it forks and execs: `foreign exec PROGRAM [ARGV0 [ARGS...]]` execs
+// child it forks and execs, and the keys of /proc/cpuinfo's first entry
+// (each machine's kernel has its own: x86 "vendor_id", arm64 "BogoMIPS"): `foreign exec PROGRAM [ARGV0 [ARGS...]]` execs
 // PROGRAM with argv[0] ARGV0 (default "child") and ARGS, and waits for it.
 // Other arguments (a script's path, when it is a "#!" interpreter) are
 // ignored.
@@ -21,6 +22,25 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t got_signal;
+
+// The keys of /proc/cpuinfo's first entry, comma-separated ("(none)": no file).
+static void print_cpu_keys(const char* me) {
+  FILE* f = fopen("/proc/cpuinfo", "r");
+  printf("%s cpu-keys=", me);
+  if (f == NULL) {
+    printf("(none)\n");
+    return;
+  }
+  char line[4096];
+  for (int first = 1; fgets(line, sizeof line, f) != NULL && line[0] != '\n'; first = 0) {
+    char* colon = strchr(line, ':');
+    if (colon == NULL) continue;
+    while (colon > line && (colon[-1] == ' ' || colon[-1] == '\t')) --colon;
+    printf("%s%.*s", first ? "" : ",", (int)(colon - line), line);
+  }
+  printf("\n");
+  fclose(f);
+}
 
 static void on_usr1(int sig) { got_signal = sig; }
 
@@ -52,6 +72,7 @@ int main(int argc, char** argv) {
   signal(SIGUSR1, on_usr1);
   kill(getpid(), SIGUSR1);
   printf("%s signal=%d\n", me, (int)got_signal);
+  print_cpu_keys(me);
   fflush(stdout);
 
   if (argc < 3 || strcmp(argv[1], "exec") != 0) return 0;

@@ -159,7 +159,9 @@ void add_view_options(CLI::App* cmd, Options& o) {
   cmd->add_option("-q,--qemu", o.session.view.emulator,
                   "QEMU: run programs of another architecture (any ELF the kernel would "
                   "refuse for its machine) through this qemu-user, a path or a name in PATH, "
-                  "quoted with its own options: -q 'qemu-aarch64-static -cpu max'");
+                  "quoted with its own options: -q 'qemu-aarch64-static -cpu max'; 'auto': "
+                  "each machine's qemu-ARCH-static in PATH (the default with -r DIR); "
+                  "'none': the kernel refuses them");
   cmd->add_option("-w,--cwd", o.session.view.cwd,
                   "DIR: the guest's working directory (default: the current one if the "
                   "guest sees it, else /)");

@@ -18,18 +18,23 @@
 #pragma once
 
 #include <expected>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace cocoon::syscalls {
 
-// The emulator -q named: made once per run (view_setup.cc), read by
-// plan_exec (exec_script.h).
+// One qemu-user: made once per run (view_setup.cc), read by plan_exec
+// (exec_script.h) through Emulators.
 struct Emulator {
   std::string host;               // its host path, absolute: exec'd as it is
   std::vector<std::string> args;  // the words after its name (-cpu max)
   bool dynamic = false;           // it has an ELF interpreter (not a -static build)
+  // qemu's name of the machine it runs (aarch64, riscv64; qemu_arch_of),
+  // from its file name qemu-ARCH[-static]; empty when the name says none.
+  std::string arch;
 };
 
 // `command` split at blanks (PRoot's -q 'qemu-aarch64 -cpu max'); its first
@@ -42,5 +47,36 @@ std::expected<Emulator, std::string> find_emulator(std::string_view command);
 // byte order) is neither the host's nor one a compat entry runs (EM_386 on
 // x86-64). Pure.
 bool is_foreign_elf(std::string_view head);
+
+// qemu-user's name for the machine of ELF header `head` (qemu-ARCH: e_machine
+// with the class and byte order where qemu has a binary per variant:
+// aarch64, riscv64, arm, armeb, mips64el...); nullopt for a machine qemu
+// has no user-mode emulator for, or not an ELF header. Pure.
+std::optional<std::string> qemu_arch_of(std::string_view head);
+
+// The emulators of a run. `-q QEMU` names one for every foreign program, as
+// PRoot's -q; `-q auto` (and a run with a root of its own and no -q) takes,
+// per machine, the qemu-ARCH-static found in PATH at the start: a -static
+// build only, since a dynamic qemu would look its libraries up in the
+// guest's view. A foreign program no emulator serves gets the kernel's
+// ENOEXEC.
+class Emulators {
+ public:
+  Emulators() = default;
+  static Emulators named(Emulator emulator);
+  static Emulators installed();  // qemu-ARCH-static in PATH, for each known ARCH
+
+  // The emulator for a program whose first bytes are `head`: null when the
+  // host runs it itself, or no emulator serves its machine.
+  const Emulator* for_program(std::string_view head) const;
+  // The emulator whose host path is `exe` (a reader's /proc/PID/exe).
+  const Emulator* by_host(std::string_view exe) const;
+  const std::vector<Emulator>& all() const { return list_; }
+  bool empty() const { return list_.empty(); }
+
+ private:
+  std::vector<Emulator> list_;
+  bool any_machine_ = false;  // -q QEMU: list_[0] serves every foreign machine
+};
 
 }  // namespace cocoon::syscalls

@@ -207,9 +207,8 @@ std::expected<ExecPlan, int> plan_exec(const GuestView& view, pid_t tid, pid_t t
   if (current == as_given && !as_given.starts_with("/dev/fd/")) {
     name = as_given.find('/') == std::string::npos ? "./" + as_given : as_given;
   }
-  const Emulator* emu = view.emulator();
-  auto e = emu != nullptr && is_foreign_elf(head)
-               ? through_emulator(*emu, plan, guest, name)
+  const Emulator* emu = view.emulators() ? view.emulators()->for_program(head) : nullptr;
+  auto e = emu != nullptr ? through_emulator(*emu, plan, guest, name)
                : through_elf_interpreter(view, tid, tgid, plan, guest, name);
   if (!e) return std::unexpected(e.error());
   if (!plan.exe_guest.empty()) {

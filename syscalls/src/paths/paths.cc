@@ -50,7 +50,7 @@ Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // With -q, every exec: its program may be another machine's.
   if (view_->is_identity() && !view_->namespaces()) {
     const bool opens = arch::is_any(row.sys, {Sys::open, Sys::openat, Sys::openat2});
-    const bool execs = view_->emulator() && arch::is_any(row.sys, {Sys::execve, Sys::execveat});
+    const bool execs = view_->emulators() && arch::is_any(row.sys, {Sys::execve, Sys::execveat});
     return opens || execs ? Decision::trace().in(kTranslate) : Decision::allow();
   }
   if (row.sys == Sys::getcwd) return Decision::trace();

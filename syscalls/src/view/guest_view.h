@@ -25,7 +25,7 @@ namespace cocoon::syscalls {
 
 class NamespaceState;
 class LoaderCmdlines;
-struct Emulator;
+class Emulators;
 class ProcStatusFiles;
 class PidNamespace;
 
@@ -123,10 +123,10 @@ class GuestView {
   // the process's name); empty: the exec names ld.so.
   void set_exec_name_prefix(std::string prefix) { exec_name_prefix_ = std::move(prefix); }
   const std::string& exec_name_prefix() const { return exec_name_prefix_; }
-  // The qemu-user that programs of another machine run through (-q,
+  // The qemu-users that programs of another machine run through (-q,
   // exec_foreign.h); null: none, the kernel refuses them (ENOEXEC).
-  void set_emulator(std::shared_ptr<const Emulator> emulator) { emulator_ = std::move(emulator); }
-  const Emulator* emulator() const { return emulator_.get(); }
+  void set_emulators(std::shared_ptr<const Emulators> emulators) { emulators_ = std::move(emulators); }
+  const Emulators* emulators() const { return emulators_.get(); }
   // /proc/PID/cmdline of the programs started so (exec/loader_cmdline.h):
   // one of the overlays, told by Paths how each exec starts its program;
   // null without a scratch directory.
@@ -156,7 +156,7 @@ class GuestView {
   std::string socket_link_dir_;
   std::string runtime_dir_;
   std::string exec_name_prefix_;
-  std::shared_ptr<const Emulator> emulator_;
+  std::shared_ptr<const Emulators> emulators_;
   std::shared_ptr<LoaderCmdlines> loader_cmdlines_;
   std::shared_ptr<ProcStatusFiles> status_files_;
 };

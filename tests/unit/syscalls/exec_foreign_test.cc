@@ -1,11 +1,15 @@
 // Which programs -q runs through qemu-user (the ELF header's machine), and
 // how -q's value is found (exec/exec_foreign.h).
 #include "exec/exec_foreign.h"
+#include "exec/foreign_cpuinfo.h"
 
 #include <elf.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <cstring>
 #include <string>
 
@@ -74,6 +78,86 @@ TEST(FindEmulator, RefusesWhatCannotBeRun) {
   auto script = find_emulator("/usr/bin/ldd");
   ASSERT_FALSE(script);
   EXPECT_NE(script.error().find("not a program of this machine"), std::string::npos) << script.error();
+}
+
+
+TEST(QemuArch, NamesQemusBinaryPerMachineClassAndByteOrder) {
+  EXPECT_EQ(qemu_arch_of(elf_head(EM_AARCH64)), "aarch64");
+  EXPECT_EQ(qemu_arch_of(elf_head(EM_AARCH64, ELFCLASS64, ELFDATA2MSB)), "aarch64_be");
+  EXPECT_EQ(qemu_arch_of(elf_head(EM_RISCV)), "riscv64");
+  EXPECT_EQ(qemu_arch_of(elf_head(EM_RISCV, ELFCLASS32)), "riscv32");
+  EXPECT_EQ(qemu_arch_of(elf_head(EM_ARM, ELFCLASS32)), "arm");
+  EXPECT_EQ(qemu_arch_of(elf_head(EM_ARM, ELFCLASS32, ELFDATA2MSB)), "armeb");
+  EXPECT_EQ(qemu_arch_of(elf_head(EM_MIPS, ELFCLASS64)), "mips64el");
+  EXPECT_EQ(qemu_arch_of(elf_head(EM_MIPS, ELFCLASS32, ELFDATA2MSB)), "mips");
+  EXPECT_EQ(qemu_arch_of(elf_head(EM_PPC64)), "ppc64le");
+  EXPECT_EQ(qemu_arch_of(elf_head(EM_S390, ELFCLASS64, ELFDATA2MSB)), "s390x");
+  EXPECT_EQ(qemu_arch_of(elf_head(EM_X86_64)), "x86_64");
+  EXPECT_FALSE(qemu_arch_of(elf_head(EM_AVR)));  // no qemu-user for it
+  EXPECT_FALSE(qemu_arch_of("#!/bin/sh\n"));
+}
+
+// A PATH holding a static host program as qemu-aarch64-static (busybox, a
+// static build on Debian) and a dynamic one as qemu-riscv64-static.
+class InstalledEmulators : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "no /bin/busybox (a static host program)";
+    dir_ = std::filesystem::temp_directory_path() / ("cocoon-qemu-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    std::filesystem::create_symlink("/bin/busybox", dir_ / "qemu-aarch64-static");
+    std::filesystem::create_symlink("/bin/sh", dir_ / "qemu-riscv64-static");  // dash: dynamic
+    const char* path = std::getenv("PATH");
+    saved_ = path != nullptr ? path : "";
+    ::setenv("PATH", dir_.c_str(), 1);
+  }
+  void TearDown() override {
+    if (dir_.empty()) return;
+    ::setenv("PATH", saved_.c_str(), 1);
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+  std::string saved_;
+};
+
+TEST_F(InstalledEmulators, OnePerMachineStaticOnly) {
+  if (arch::host_arch() == arch::Arch::kAarch64) GTEST_SKIP() << "aarch64 is this host's machine";
+  const Emulators emus = Emulators::installed();
+  ASSERT_EQ(emus.all().size(), 1u);  // the dynamic "qemu-riscv64-static" is not taken
+  EXPECT_EQ(emus.all()[0].arch, "aarch64");
+  EXPECT_EQ(emus.for_program(elf_head(EM_AARCH64)), &emus.all()[0]);
+  EXPECT_EQ(emus.for_program(elf_head(EM_RISCV)), nullptr);  // ENOEXEC, as the kernel
+  EXPECT_EQ(emus.for_program(elf_head(arch::elf_machine(arch::host_arch()))), nullptr);
+  EXPECT_EQ(emus.by_host(emus.all()[0].host), &emus.all()[0]);
+  EXPECT_EQ(emus.by_host("/bin/busybox-not"), nullptr);
+}
+
+TEST(NamedEmulator, ServesEveryForeignMachine) {
+  auto emu = find_emulator("/bin/sh");
+  ASSERT_TRUE(emu) << emu.error();
+  const Emulators emus = Emulators::named(std::move(*emu));
+  EXPECT_EQ(emus.all()[0].arch, "");  // "sh" names no machine
+  for (auto m : {EM_AARCH64, EM_RISCV, EM_S390}) {
+    if (m == arch::elf_machine(arch::host_arch())) continue;
+    EXPECT_EQ(emus.for_program(elf_head(m)), &emus.all()[0]) << m;
+  }
+  EXPECT_EQ(emus.for_program("#!/bin/sh\n"), nullptr);
+}
+
+// Each machine's kernel format: the keys of c_show(), one entry per CPU.
+TEST(ForeignCpuinfo, EachMachinesKernelFormat) {
+  const auto a64 = foreign_cpuinfo_text("aarch64", 2);
+  ASSERT_TRUE(a64);
+  EXPECT_EQ(a64->find("processor\t: 0\nBogoMIPS\t: 125.00\nFeatures\t: fp asimd "), 0u) << *a64;
+  EXPECT_NE(a64->find("\n\nprocessor\t: 1\n"), std::string::npos);
+  EXPECT_NE(a64->find("CPU architecture: 8\n"), std::string::npos);
+  EXPECT_TRUE(a64->ends_with("CPU revision\t: 0\n\n"));
+  const auto rv = foreign_cpuinfo_text("riscv64", 1);
+  ASSERT_TRUE(rv);
+  EXPECT_EQ(*rv,
+            "processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdc\nmmu\t\t: sv48\n"
+            "mvendorid\t: 0x0\nmarchid\t\t: 0x0\nmimpid\t\t: 0x0\n\n");
+  EXPECT_FALSE(foreign_cpuinfo_text("s390x", 1));  // the host's file, as qemu leaves it
 }
 
 }  // namespace

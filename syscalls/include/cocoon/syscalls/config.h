@@ -87,8 +87,11 @@ struct RunConfig {
   bool cpu_placement = true;
   // -q: the qemu-user that runs programs of another machine, with its own
   // options ("qemu-aarch64-static -cpu max"; a path or a name in PATH);
-  // empty: the kernel refuses them (syscalls/src/exec/exec_foreign.h).
+  // "auto": the qemu-ARCH-static in PATH for each machine; "none": the
+  // kernel refuses them (ENOEXEC); empty: "auto" in a run with a root of
+  // its own, else "none" (syscalls/src/exec/exec_foreign.h).
   std::string emulator;
+  bool emulates_foreign() const { return !emulator.empty() && emulator != "none"; }
   // Unset: the real credentials, files as they are.
   std::optional<IdentityOptions> identity;
   // PID namespace emulation (--unshare-pid): the command is PID
@@ -120,7 +123,7 @@ struct RunConfig {
   bool changes_view() const {
     return uts() || (!rootfs.empty() && rootfs != "/") || empty_root || !mounts.empty() ||
            !chmods.empty() || identity || unshare_pid || namespaces || unshare_net ||
-           unshare_ipc || unshare_cgroup || !emulator.empty();
+           unshare_ipc || unshare_cgroup || emulates_foreign();
   }
 };
 
