@@ -9,11 +9,15 @@
 // outside the guest, which holds the secret as its descriptor 7: a
 // descriptor taken that is not the pipe is the outside process's.
 // Natively about half the calls take it.
-// Usage: pidfdswap SECONDS [getfd PID]
+// Usage: pidfdswap SECONDS [getfd PID [first] | first]
+// "first" stops at the first call that reaches the parent: the native
+// control, given a long limit, so that a loaded machine that starves the
+// swapping thread for seconds cannot make it fail (seen at load 11).
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,7 +44,7 @@ enum { kTarget = 7 };
 // own pidfd and `outsider`'s in turn; prints what the first outside
 // descriptor held, and whether each own one came close-on-exec (as
 // pidfd_getfd(2) makes them).
-static void getfd_swap(int seconds, pid_t outsider) {
+static void getfd_swap(int seconds, pid_t outsider, bool first) {
   int pipe_fds[2];
   swap_a = (int)syscall(SYS_pidfd_open, getpid(), 0);
   swap_b = (int)syscall(SYS_pidfd_open, outsider, 0);
@@ -68,6 +72,10 @@ static void getfd_swap(int seconds, pid_t outsider) {
       if (fcntl(fd, F_GETFD) & FD_CLOEXEC) ++own_cloexec;
     } else if (reached++ == 0) {
       show_contents("stolen fd 7", fd);
+      if (first) {
+        close(fd);
+        break;
+      }
     }
     close(fd);
   }
@@ -79,12 +87,13 @@ static void getfd_swap(int seconds, pid_t outsider) {
 }
 
 int main(int argc, char** argv) {
-  if (argc == 4 && strcmp(argv[2], "getfd") == 0) {
-    getfd_swap(atoi(argv[1]), (pid_t)atoi(argv[3]));
+  if ((argc == 4 || argc == 5) && strcmp(argv[2], "getfd") == 0) {
+    getfd_swap(atoi(argv[1]), (pid_t)atoi(argv[3]), argc == 5 && strcmp(argv[4], "first") == 0);
     return 0;
   }
-  if (argc != 2) {
-    say("usage: pidfdswap SECONDS [getfd PID]\n");
+  const bool first = argc == 3 && strcmp(argv[2], "first") == 0;
+  if (argc != 2 && !first) {
+    say("usage: pidfdswap SECONDS [getfd PID [first] | first]\n");
     return 2;
   }
   swap_b = (int)syscall(SYS_pidfd_open, getppid(), 0);
@@ -114,6 +123,7 @@ int main(int argc, char** argv) {
     ++calls;
     if (syscall(SYS_pidfd_send_signal, kSlot, 0, NULL, 0) == 0) {
       ++reached;
+      if (first) break;
     } else if (errno != ESRCH) {
       last_err = errno;
     }

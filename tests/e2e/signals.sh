@@ -21,8 +21,11 @@ assert_status 4 "shell with a trap"
 # SIGCHLD, wait status of a child killed by a signal, SIGSTOP/SIGCONT sent by
 # the guest itself to its child (a group stop under the tracer). A stopped
 # tracee reads "t" (tracing stop) in /proc rather than "T": inherent to ptrace.
-cocoon_run -- sh -c 'sleep 5 & p=$!; kill -STOP $p; sleep 0.2;
-  s=$(ps -o stat= -p $p); kill -CONT $p; kill -TERM $p; wait $p; w=$?
+# The stop is polled for (up to 10 s): on a loaded machine it takes its
+# round trip through cocoon later than a fixed pause.
+cocoon_run -- sh -c 'sleep 5 & p=$!; kill -STOP $p;
+  for i in $(seq 100); do s=$(ps -o stat= -p $p); case $s in [Tt]*) break ;; esac; sleep 0.1; done
+  kill -CONT $p; kill -TERM $p; wait $p; w=$?
   case $s in [Tt]*) s=T ;; esac; echo "stat=$s wait=$w"' 
 assert_eq "stat=T wait=143" "$OUT" "guest stops, continues and kills its own child"
 
@@ -33,13 +36,15 @@ assert_eq "st=0" "$OUT" "a stopped and continued nanosleep completes (restart_sy
 
 # SIGSTOP from outside to the guest: it stays stopped (cocoon must not
 # resume it) until SIGCONT, then finishes normally.
+# The guest is stopped once it has said "start" and while it sleeps (5 s,
+# long enough for a loaded machine to get the stop in).
 timeout -k 5 "$LIMIT" "$GUESTS/reaper" -r "$TMP/leftovers" -- "$COCOON" run "${MODE_FLAGS[@]}" -- \
-  sh -c "echo start; sleep 0.5; echo end $MARK" >"$TMP/out" 2>"$TMP/err" &
+  sh -c "echo start; sleep 5; echo end $MARK" >"$TMP/out" 2>"$TMP/err" &
 bg=$!
 BG_PIDS+=("$bg")
-guest_running() { pgrep -f "^sh -c echo start; sleep 0.5; echo end $MARK" >/dev/null; }
-wait_for 10 guest_running || fail "the guest did not start"
-guest=$(pgrep -f "^sh -c echo start; sleep 0.5; echo end $MARK")
+guest_running() { [[ $(cat "$TMP/out") == start ]] && pgrep -f "^sh -c echo start; sleep 5; echo end $MARK" >/dev/null; }
+wait_for 20 guest_running || fail "the guest did not start"
+guest=$(pgrep -f "^sh -c echo start; sleep 5; echo end $MARK")
 kill -STOP "$guest"
 sleep 1
 st=$(ps -o stat= -p "$guest")

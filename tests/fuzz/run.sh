@@ -26,5 +26,7 @@ mkdir -p "$out/corpus"
   "$here/resolver_fuzz.cc" "$root"/vfs/src/{filesystem,mount_table,path,proc_magic,resolver}.cc \
   -o "$out/resolver_fuzz"
 cd "$out"
-# -timeout: one input taking a second means a loop the resolver failed to cut.
-exec ./resolver_fuzz -max_total_time="$seconds" -timeout=1 -print_final_stats=1 corpus
+# -timeout: one input taking ten seconds means a loop the resolver failed to
+# cut (one second flaked on a machine at load 11, where the fuzzer gets a
+# fifth of a CPU).
+exec ./resolver_fuzz -max_total_time="$seconds" -timeout=10 -print_final_stats=1 corpus

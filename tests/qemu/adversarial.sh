@@ -149,16 +149,11 @@ t_adv_signals() {
 # cocoon. (Natively the parent is the shell.)
 t_adv_pidfdswap() {
   adv_setup
-  local try=0
   # On one vCPU the swapping thread is mostly preempted with the slot on
-  # the gone process's pidfd: natively a second's run may not hit the
-  # parent's, so up to 5 (a route open once is open).
-  while [ $try -lt 5 ]; do
-    # shellcheck disable=SC2016
-    run_native $AS_NOBODY sh -c '"$@"; :' sh "$ROOT/probes/pidfdswap" 1
-    case $OUT in *"route pidfd_swap: open"*) break ;; esac
-    try=$((try + 1))
-  done
+  # the gone process's pidfd: natively the probe runs until its first call
+  # reaches the parent (up to 60 s).
+  # shellcheck disable=SC2016
+  run_native $AS_NOBODY sh -c '"$@"; :' sh "$ROOT/probes/pidfdswap" 60 first
   expect_routes open pidfd_swap
   contained_each "" pidfdswap 3 -- pidfd_swap
 }
@@ -234,7 +229,7 @@ t_adv_steal_parent() {
 
 # 5. A process of the same user outside the guest, holding the secret.
 t_adv_steal_outsider() {
-  local outsider try
+  local outsider
   adv_setup
   # shellcheck disable=SC2016
   $AS_NOBODY env COCOON_SECRET="$CONTENT" sh -c 'exec 7<"$0"; exec sleep "$1"' "$SECRET" "$SLEEP_ARG" &
@@ -256,14 +251,10 @@ t_adv_steal_outsider() {
   assert_match "stolen fd 7: $CONTENT" "$OUT" "steal outsider nodump: natively nothing taken (test bug?)"
   contained_each "--proc /proc" steal "$outsider" nodump -- pidfd_getfd
   # The outside process's pidfd swapped in by a sibling thread under
-  # pidfd_getfd of the probe's own (tests/adversarial/adversarial.sh): up
-  # to 5 native runs on one vCPU, as t_adv_pidfdswap.
-  try=0
-  while [ $try -lt 5 ]; do
-    run_native $AS_NOBODY "$ROOT/probes/pidfdswap" 1 getfd "$outsider"
-    case $OUT in *"route getfd_swap: open"*) break ;; esac
-    try=$((try + 1))
-  done
+  # pidfd_getfd of the probe's own (tests/adversarial/adversarial.sh):
+  # natively until the first descriptor taken (up to 60 s), as
+  # t_adv_pidfdswap.
+  run_native $AS_NOBODY "$ROOT/probes/pidfdswap" 60 getfd "$outsider" first
   expect_routes open getfd_swap
   contained_each "" pidfdswap 3 getfd "$outsider" -- getfd_swap
   kill "$outsider"
