@@ -21,6 +21,8 @@ layers() {
   echo "x-lo1" >"$TMP/lo1/d/x"
   echo "y-lo2" >"$TMP/lo2/d/y"
   echo "gone-lo1" >"$TMP/lo1/gone"
+  echo "c-up" >"$TMP/up/c"          # the upper layer's own
+  echo "y-up" >"$TMP/up/y"
   chmod 640 "$TMP/lo1/a"
   touch -d '2020-01-02 03:04:05' "$TMP/lo1/a"
   [[ $(id -u) != 0 ]] || chown -R 65534:65534 "$TMP/lo1" "$TMP/lo2" "$TMP/up" "$TMP/work" "$M"
@@ -44,7 +46,7 @@ whiteouts() {
 # The guest's commands, the mount point as $1: what a user of the merged
 # view does and sees.
 SCRIPT='cd "$1" || exit 9
-ls; cat a b d/x d/y; ls d
+ls; cat a b c d/x d/y; ls d
 chmod 600 a && stat -c "%a %y" a | cut -c1-23 && echo more >>a && cat a
 rm gone && ls
 echo z >d/z && mv d/x d/x2 && ls d
@@ -101,10 +103,12 @@ check_rw "cocoon run --overlay ($MODE)"
 # layers as they were, cocoon's scratch directory ($TMPDIR) empty again.
 TMPSCRIPT='cd "$1" && echo more >>a && rm gone && touch new && ls && cat a'
 layers
+rm -f "$TMP/up/"*  # a --tmp-overlay's upper layer starts empty
 mkdir -m 777 "$TMP/scratch"
 reference "lowerdir=$TMP/lo2:$TMP/lo1,upperdir=$TMP/up,workdir=$TMP/work" "$M" "$TMPSCRIPT" sh "$M"
 want=$OUT
 layers
+rm -f "$TMP/up/"*
 before=$(snapshot "$TMP/lo1"; snapshot "$TMP/lo2")
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} env TMPDIR="$TMP/scratch" "$COCOON" bwrap \
   --ro-bind / / --dev /dev --overlay-src "$TMP/lo1" --overlay-src "$TMP/lo2" --tmp-overlay "$M" \
