@@ -5,9 +5,10 @@
 // stack (a later one on a target hides the earlier); on a writable mount,
 // --dir, --symlink and mount points are made on its filesystem, as bwrap's.
 // Namespaces are cocoon's emulated ones (identities for user, UTS names,
-// PID, network, IPC and cgroup: docs/architecture.md). Options userspace
-// cannot honour (overlays, --size, SELinux labels, joining
-// namespaces by descriptor) fail with a line naming the
+// PID, network, IPC and cgroup: docs/architecture.md). Overlays are
+// bubblewrap 0.9's options (0.8 has none) over a union the tracer keeps
+// (vfs/union.h). Options userspace cannot honour (--size, SELinux labels,
+// joining namespaces by descriptor) fail with a line naming the
 // option, rather than run without what was asked for. Failures are
 // bwrap's: "bwrap: ..." on stderr and status 1, in bwrap's words where
 // it has some.
