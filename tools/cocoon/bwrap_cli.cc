@@ -474,6 +474,11 @@ bool takes_perms(const std::string& option) {
          option == "--bind-data" || option == "--ro-bind-data";
 }
 
+// bwrap 0.9's words for --overlay-src left without an overlay to take it.
+constexpr const char* kDanglingOverlaySrc =
+    "--overlay-src must be followed by another --overlay-src or one of --overlay, --tmp-overlay, "
+    "or --ro-overlay";
+
 // Parses the options in `args` from `i` on into `b`, leaving `i` at the
 // command. A status when the run ends here instead (--help, --version, a
 // refused or malformed option).
@@ -516,7 +521,9 @@ std::optional<int> parse_options(Bwrap& b, std::vector<std::string>& args, std::
     // --level-prefix (in no kind): nothing to do.
     if (!applied) return bwrap_fail(applied.error());
     args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, more.begin(), more.end());
+    if (a != "--overlay-src" && !b.overlay_srcs.empty()) return bwrap_fail(kDanglingOverlaySrc);
   }
+  if (!b.overlay_srcs.empty()) return bwrap_fail(kDanglingOverlaySrc);
   return std::nullopt;
 }
 

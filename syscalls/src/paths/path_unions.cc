@@ -48,8 +48,8 @@ bool owner_only(Sys sys) {
                             Sys::fchownat});
 }
 
-// What argument `a` does to the union's entry at `rel`: 1 a copy-up of
-// the entry, 2 of its parents (a name to create), 0 nothing.
+// What argument `a` asks of the union before the kernel: a copy-up of the
+// entry, of the directories on the way to it (a name to create), nothing.
 enum class Need { kNothing, kCopyUp, kParents };
 Need need(const arch::PathSpec& a, Sys sys, std::uint64_t open_flags, const vfs::Resolved& r,
           int index) {
@@ -67,6 +67,7 @@ Need need(const arch::PathSpec& a, Sys sys, std::uint64_t open_flags, const vfs:
     case Effect::kOpenFlags: {
       const bool writes = (open_flags & O_ACCMODE) != O_RDONLY || (open_flags & O_TRUNC) != 0;
       if (missing) return (open_flags & O_CREAT) ? Need::kParents : Need::kNothing;
+      if ((open_flags & O_CREAT) && (open_flags & O_EXCL)) return Need::kNothing;  // EEXIST
       return writes && r.kind != vfs::EntryKind::kDirectory ? Need::kCopyUp : Need::kNothing;
     }
   }
