@@ -91,8 +91,9 @@ class UnionFilesystem final : public Filesystem {
   };
   std::optional<Place> place(std::string_view path) const;
   // The host path the kernel must be given for `path` (one under a union's
-  // source): the visible entry's layer, or for a missing one the upper
-  // layer (the lowest one without an upper), where it would be created.
+  // source): the visible entry's layer, or for a missing one the first
+  // layer (the upper one, where it would be created; the top lower one of
+  // a read-only union, where the kernel says ENOENT).
   // Other paths are returned as they are.
   HostPath real(const HostPath& path) const;
 
