@@ -5,6 +5,7 @@
 #include "affinity.h"
 #include "guard/containment.h"
 #include "paths/dir_listing.h"
+#include "paths/union_listing.h"
 #include "emulated_kinds.h"
 #include "identity/identity.h"
 #include "identity/scm_credentials.h"
@@ -55,6 +56,7 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   if (paths) {
     list.push_back(std::make_unique<Paths>(view, registry, identity));
     list.push_back(std::make_unique<DirListing>(view, registry));
+    list.push_back(std::make_unique<UnionListing>(view));
   } else if (view && (!view->fixed_files().empty() || view->namespaces() || view->emulators())) {
     list.push_back(std::make_unique<Paths>(view, registry, identity));
   }

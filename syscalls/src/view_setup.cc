@@ -329,6 +329,23 @@ std::expected<bool, std::string> make_on_underlying_fs(const vfs::MountTable& ta
   return false;
 }
 
+// A union (vfs/union.h): the empty directory that names it (its source),
+// and for --tmp-overlay an upper layer and a work directory in the scratch
+// directory, gone with it when the run ends.
+std::expected<void, std::string> make_union_dirs(vfs::MountSpec& spec, ScratchDir& scratch) {
+  auto name = scratch.make_subdir("union");
+  if (!name) return std::unexpected(name.error());
+  spec.source = *name;
+  if (!spec.upper.empty() || spec.read_only) return {};
+  auto upper = scratch.make_subdir("upper");
+  if (!upper) return std::unexpected(upper.error());
+  auto work = scratch.make_subdir("work");
+  if (!work) return std::unexpected(work.error());
+  spec.upper = *upper;
+  spec.work = *work;
+  return {};
+}
+
 // One mount (a --dev expanded to its parts): what it needs made in the
 // scratch directory first, then added to `table`.
 std::expected<void, std::string> add_one_mount(vfs::MountSpec spec, vfs::MountTable& table,
@@ -347,6 +364,9 @@ std::expected<void, std::string> add_one_mount(vfs::MountSpec spec, vfs::MountTa
     if (!dir) return std::unexpected(dir.error());
     spec.source = *dir;
     if (spec.mode) ::chmod(dir->c_str(), *spec.mode);
+  }
+  if (spec.kind == vfs::MountKind::kOverlay) {
+    if (auto made = make_union_dirs(spec, scratch); !made) return made;
   }
   if (spec.data) {
     auto file = write_data_file(scratch, *spec.data, spec.mode.value_or(0666));

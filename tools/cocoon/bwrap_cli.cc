@@ -5,9 +5,10 @@
 // stack (a later one on a target hides the earlier); on a writable mount,
 // --dir, --symlink and mount points are made on its filesystem, as bwrap's.
 // Namespaces are cocoon's emulated ones (identities for user, UTS names,
-// PID, network, IPC and cgroup: docs/architecture.md). Options userspace
-// cannot honour (overlays, --size, SELinux labels, joining
-// namespaces by descriptor) fail with a line naming the
+// PID, network, IPC and cgroup: docs/architecture.md). Overlays are
+// bubblewrap 0.9's options (0.8 has none) over a union the tracer keeps
+// (vfs/union.h). Options userspace cannot honour (--size, SELinux labels,
+// joining namespaces by descriptor) fail with a line naming the
 // option, rather than run without what was asked for. Failures are
 // bwrap's: "bwrap: ..." on stderr and status 1, in bwrap's words where
 // it has some.
@@ -155,16 +156,35 @@ struct Bwrap {
     session.view.mounts.push_back(m);
   }
   std::optional<unsigned> take_perms() { return std::exchange(perms, std::nullopt); }
+  // --overlay, --tmp-overlay, --ro-overlay over the --overlay-src given
+  // since the last one (bwrap 0.9's make_setup_overlay_src_ops()): a union
+  // (vfs/union.h) whose upper layer is `upper` (empty: a scratch one for
+  // --tmp-overlay, none for --ro-overlay).
+  std::optional<std::string> overlay(const std::string& option, const std::string& dest,
+                                     const std::string& upper = {}, const std::string& work = {}) {
+    const bool ro = option == "--ro-overlay";
+    const std::size_t needed = ro ? 2 : 1;
+    if (overlay_srcs.size() < needed) {
+      return option + " requires at least " + (ro ? "two" : "one") + " --overlay-src";
+    }
+    vfs::MountSpec m;
+    m.kind = vfs::MountKind::kOverlay;
+    m.target = dest;
+    m.read_only = ro;
+    m.no_devices = true;
+    m.upper = upper;
+    m.work = work;
+    m.lowers = std::exchange(overlay_srcs, {});
+    session.view.mounts.push_back(std::move(m));
+    return std::nullopt;
+  }
+  std::vector<std::string> overlay_srcs;  // --overlay-src since the last overlay
 };
 
 // Options cocoon refuses, with why.
 const std::map<std::string, std::string>& refused() {
   static const std::map<std::string, std::string> r = {
-      {"--overlay-src", "overlays need the kernel's overlayfs"},
-      {"--overlay", "overlays need the kernel's overlayfs"},
-      {"--tmp-overlay", "overlays need the kernel's overlayfs"},
-      {"--ro-overlay", "overlays need the kernel's overlayfs"},
-      {"--size", "tmpfs sizes need the kernel's tmpfs"},
+      {"--size", "a --tmpfs is a directory in cocoon's scratch space, which has no size of its own"},
       {"--exec-label", "SELinux labels need the kernel"},
       {"--file-label", "SELinux labels need the kernel"},
       {"--userns", "joining namespaces by descriptor is not emulated"},
@@ -194,13 +214,14 @@ const std::map<std::string, int>& arity() {
       {"--sync-fd", 1},   {"--info-fd", 1},     {"--json-status-fd", 1}, {"--block-fd", 1},
       {"--bind-fd", 2},   {"--ro-bind-fd", 2}, {"--lock-file", 1},
       {"--disable-userns", 0}, {"--assert-userns-disabled", 0},
-      {"--cap-add", 1},   {"--cap-drop", 1}};
+      {"--cap-add", 1},   {"--cap-drop", 1},
+      {"--overlay-src", 1}, {"--overlay", 3}, {"--tmp-overlay", 1}, {"--ro-overlay", 1}};
   return a;
 }
 
 // One option as given, with the values arity() says it takes.
 struct Option {
-  std::string name, v1, v2;
+  std::string name, v1, v2, v3;
 };
 
 // Each kind of option: true when `o` is one of its (applied to `b`),
@@ -226,6 +247,13 @@ Applied mount_option(Bwrap& b, const Option& o) {
   else if (a == "--dev") b.special(K::kDev, v1);
   else if (a == "--dir") b.special(K::kDir, v1);
   else if (a == "--mqueue") b.special(K::kDir, v1);  // an empty directory: no POSIX mqueue fs
+  else if (a == "--overlay-src") b.overlay_srcs.push_back(v1);
+  else if (a == "--overlay" || a == "--tmp-overlay" || a == "--ro-overlay") {
+    const bool rw = a == "--overlay";
+    if (auto err = b.overlay(a, rw ? o.v3 : v1, rw ? v1 : "", rw ? v2 : "")) {
+      return std::unexpected(*err);
+    }
+  }
   else if (a == "--chdir") {
     // bwrap's warning, word for word; the last one is taken.
     if (std::exchange(b.chdir_given, true)) {
@@ -423,13 +451,19 @@ void print_usage(std::FILE* out) {
       "    --perms OCTAL                Set permissions of next argument (--tmpfs, --dir, --file...)\n"
       "    --chmod OCTAL PATH           Change permissions of PATH (must already exist)\n"
       "    --cap-add CAP, --cap-drop CAP  Add or drop CAP (or ALL) in the sandbox (emulated)\n"
-      "Refused by name, with the reason: --size, overlays, SELinux labels,\n"
+      "    --overlay-src SRC            Read files from SRC in the following overlay\n"
+      "    --overlay RWSRC WORKDIR DEST  Mount an overlay on DEST, writes going to RWSRC\n"
+      "    --tmp-overlay DEST           Mount an overlay on DEST, writes going to an invisible scratch directory\n"
+      "    --ro-overlay DEST            Mount a read-only overlay on DEST\n"
+      "                                 (overlays are unions the tracer keeps: docs/internals/vfs.md)\n"
+      "Refused by name, with the reason: --size, SELinux labels,\n"
       "--userns/--userns2/--pidns, --userns-block-fd.\n",
       out);
 }
 
 // bwrap's words for an option without its values.
 std::string missing_values(const std::string& option, int values) {
+  if (values == 3) return option + " takes three arguments";
   return option + (values == 1 ? " takes an argument" : " takes two arguments");
 }
 
@@ -439,6 +473,11 @@ bool takes_perms(const std::string& option) {
   return option == "--tmpfs" || option == "--dir" || option == "--file" ||
          option == "--bind-data" || option == "--ro-bind-data";
 }
+
+// bwrap 0.9's words for --overlay-src left without an overlay to take it.
+constexpr const char* kDanglingOverlaySrc =
+    "--overlay-src must be followed by another --overlay-src or one of --overlay, --tmp-overlay, "
+    "or --ro-overlay";
 
 // Parses the options in `args` from `i` on into `b`, leaving `i` at the
 // command. A status when the run ends here instead (--help, --version, a
@@ -471,7 +510,8 @@ std::optional<int> parse_options(Bwrap& b, std::vector<std::string>& args, std::
     if (b.perms && a != "--perms" && !takes_perms(a)) {
       return bwrap_fail("--perms must be followed by an option that creates a file");
     }
-    const Option o{a, n->second >= 1 ? args[i + 1] : "", n->second >= 2 ? args[i + 2] : ""};
+    const Option o{a, n->second >= 1 ? args[i + 1] : "", n->second >= 2 ? args[i + 2] : "",
+                   n->second >= 3 ? args[i + 3] : ""};
     i += static_cast<std::size_t>(n->second);
     std::vector<std::string> more;
     Applied applied = mount_option(b, o);
@@ -481,7 +521,9 @@ std::optional<int> parse_options(Bwrap& b, std::vector<std::string>& args, std::
     // --level-prefix (in no kind): nothing to do.
     if (!applied) return bwrap_fail(applied.error());
     args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, more.begin(), more.end());
+    if (a != "--overlay-src" && !b.overlay_srcs.empty()) return bwrap_fail(kDanglingOverlaySrc);
   }
+  if (!b.overlay_srcs.empty()) return bwrap_fail(kDanglingOverlaySrc);
   return std::nullopt;
 }
 

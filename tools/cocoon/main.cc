@@ -84,6 +84,41 @@ void add_mount_options(CLI::App* cmd, Options& o) {
   special("--dir", Kind::kDir, "GUEST: an empty directory");
   special("--proc", Kind::kProc, "GUEST: the host's /proc");
   special("--dev", Kind::kDev, "GUEST: a minimal /dev (null, zero, full, random, urandom, tty, pts, shm)");
+  // Unions (vfs/union.h), lower directories named as overlayfs's lowerdir
+  // does: the first is the top one.
+  auto overlay = [&](const char* flag, bool upper, bool ro, const char* help) {
+    cmd->add_option_function<std::string>(
+           flag, [&mounts, upper, ro, flag](const std::string& v) {
+             std::vector<std::string> parts;
+             for (std::size_t at = 0;;) {
+               const auto colon = v.find(':', at);
+               parts.push_back(v.substr(at, colon - at));
+               if (colon == std::string::npos) break;
+               at = colon + 1;
+             }
+             const std::size_t lowers = parts.size() - (upper ? 2 : 1);
+             if (parts.size() < (upper ? 3u : 2u) || (ro && lowers < 1)) {
+               throw CLI::ValidationError(flag, "expects " + std::string(upper ? "GUEST:UPPER:LOWER[:LOWER...]"
+                                                                             : "GUEST:LOWER[:LOWER...]") +
+                                                    ", got '" + v + "'");
+             }
+             cocoon::vfs::MountSpec m;
+             m.kind = cocoon::vfs::MountKind::kOverlay;
+             m.target = parts[0];
+             m.read_only = ro;
+             if (upper) m.upper = parts[1];
+             m.lowers.assign(parts.rbegin(), parts.rbegin() + static_cast<std::ptrdiff_t>(lowers));
+             mounts.push_back(m);
+           },
+           help)
+        ->trigger_on_parse();
+  };
+  overlay("--overlay", true, false,
+          "GUEST:UPPER:LOWER[:LOWER...]: the union of the LOWER directories (the first on top) "
+          "at GUEST, changes going to UPPER (copy-up, whiteouts named .wh.NAME)");
+  overlay("--tmp-overlay", false, false,
+          "GUEST:LOWER[:LOWER...]: the same, changes going to a private directory removed at exit");
+  overlay("--ro-overlay", false, true, "GUEST:LOWER[:LOWER...]: the union, read-only");
   cmd->add_option_function<std::vector<std::string>>(
          "--symlink", [&mounts](const std::vector<std::string>& v) {
            cocoon::vfs::MountSpec m;

@@ -53,4 +53,8 @@ Filesystem::PlainWalk Filesystem::plain_walk(const HostPath& dir,
   return PlainWalk::kExists;
 }
 
+std::expected<std::vector<DirEntry>, int> Filesystem::list(const HostPath&) const {
+  return std::unexpected(ENOSYS);
+}
+
 }  // namespace cocoon::vfs

@@ -24,6 +24,7 @@
 // (other processes), and a stale "directory" that is now a symlink would
 // make the tracer hand the kernel a path that escapes the root.
 // Figures: docs/internals/vfs.md, "The fast path".
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -73,6 +74,33 @@ std::expected<std::string, int> HostFilesystem::readlink(const HostPath& path) c
   if (n < 0) return std::unexpected(errno);
   buf.resize(static_cast<std::size_t>(n));
   return buf;
+}
+
+// readdir(3); a d_type the filesystem does not fill in (DT_UNKNOWN) is
+// asked of fstatat(2).
+std::expected<std::vector<DirEntry>, int> HostFilesystem::list(const HostPath& dir) const {
+  struct Closer {
+    void operator()(DIR* d) const { ::closedir(d); }
+  };
+  std::unique_ptr<DIR, Closer> d(::opendir(dir.c_str()));
+  if (!d) return std::unexpected(errno);
+  std::vector<DirEntry> out;
+  errno = 0;
+  while (const dirent* e = ::readdir(d.get())) {
+    const std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    EntryKind k = e->d_type == DT_DIR ? EntryKind::kDirectory
+                  : e->d_type == DT_LNK ? EntryKind::kSymlink
+                                        : EntryKind::kOther;
+    if (e->d_type == DT_UNKNOWN) {
+      struct stat st;
+      if (::fstatat(::dirfd(d.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      k = kind_of(st.st_mode);
+    }
+    out.push_back(DirEntry{std::string(name), k});
+  }
+  if (errno != 0) return std::unexpected(errno);
+  return out;
 }
 
 std::expected<HostPath, int> HostFilesystem::canonical(const HostPath& path) const {

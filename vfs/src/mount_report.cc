@@ -40,6 +40,7 @@ std::vector<Row> rows(const MountTable& table) {
       case MountKind::kProc: out.push_back({&m, "proc", "proc"}); break;
       case MountKind::kDev: out.push_back({&m, "devtmpfs", "devtmpfs"}); break;
       case MountKind::kRoot: out.push_back({&m, "cocoon-root", "cocoon"}); break;
+      case MountKind::kOverlay: out.push_back({&m, "overlay", "overlay"}); break;
       default: out.push_back({&m, "cocoon-bind", "cocoon"}); break;
     }
   }

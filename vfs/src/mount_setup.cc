@@ -25,6 +25,30 @@ std::expected<std::pair<std::string, EntryKind>, std::string> resolve_target(
   return std::unexpected("mount target " + quoted(target) + ": " + reason(r.error()));
 }
 
+// A union's layers, canonical, upper first, then the lower ones from the
+// top (the last given) down.
+std::expected<void, std::string> add_layers(Mount& m, const Filesystem& fs, const MountSpec& spec) {
+  std::vector<std::string> given;
+  if (!spec.upper.empty()) given.push_back(spec.upper);
+  given.insert(given.end(), spec.lowers.rbegin(), spec.lowers.rend());
+  for (const std::string& dir : given) {
+    auto layer = fs.canonical(HostPath(dir));
+    if (!layer) return std::unexpected("overlay source " + quoted(dir) + ": " + reason(layer.error()));
+    auto k = fs.kind(*layer);
+    if (!k || *k != EntryKind::kDirectory) {
+      return std::unexpected("overlay source " + quoted(dir) + ": " + reason(ENOTDIR));
+    }
+    m.layers.push_back(std::move(*layer));
+  }
+  m.has_upper = !spec.upper.empty();
+  if (!spec.work.empty()) {
+    auto work = fs.canonical(HostPath(spec.work));
+    if (!work) return std::unexpected("overlay work directory " + quoted(spec.work) + ": " + reason(work.error()));
+    m.work = *work;
+  }
+  return {};
+}
+
 }  // namespace
 
 std::expected<MountTable, std::string> make_mount_table(const Filesystem& fs,
@@ -59,6 +83,9 @@ std::expected<bool, std::string> add_mount(MountTable& table, const Filesystem& 
     // filesystem --proc mounts, as the kernel reports a bind of it: the
     // resolver tells its magic links apart by that.
     if (m.kind == MountKind::kBind && m.source.str() == "/proc") m.kind = MountKind::kProc;
+  }
+  if (spec.kind == MountKind::kOverlay) {
+    if (auto layers = add_layers(m, fs, spec); !layers) return std::unexpected(layers.error());
   }
   auto target = resolve_target(table, fs, spec.target, spec.kind != MountKind::kSymlink);
   if (!target) return std::unexpected(target.error());

@@ -38,6 +38,7 @@ std::string_view to_string(MountKind kind) {
     case MountKind::kDev: return "dev";
     case MountKind::kDir: return "dir";
     case MountKind::kSymlink: return "symlink";
+    case MountKind::kOverlay: return "overlay";
     case MountKind::kSynthetic: return "synthetic";
   }
   return "?";
@@ -191,20 +192,30 @@ std::optional<GuestPath> MountTable::to_guest(std::string_view host) const {
     if (guest == "/" || ancestors_.contains(guest)) return GuestPath(guest);
     return std::nullopt;
   }
-  std::vector<const Mount*> candidates;
+  // A union's layers stand for its target too: the kernel's paths (a cwd,
+  // an fd) under a union name the layer that held the entry.
+  struct Candidate {
+    const std::string* source;
+    const Mount* mount;
+  };
+  std::vector<Candidate> candidates;
   for (const Mount& m : mounts_) {
-    if (m.kind != MountKind::kSymlink && is_within(host, m.source.str())) candidates.push_back(&m);
+    if (m.kind == MountKind::kSymlink) continue;
+    if (is_within(host, m.source.str())) candidates.push_back({&m.source.str(), &m});
+    for (const HostPath& layer : m.layers) {
+      if (is_within(host, layer.str())) candidates.push_back({&layer.str(), &m});
+    }
   }
-  std::ranges::sort(candidates, [](const Mount* a, const Mount* b) {
-    const auto& as = a->source.str();
-    const auto& bs = b->source.str();
+  std::ranges::sort(candidates, [](const Candidate& a, const Candidate& b) {
+    const auto& as = *a.source;
+    const auto& bs = *b.source;
     if (as.size() != bs.size()) return as.size() > bs.size();
-    const auto& at = a->target.str();
-    const auto& bt = b->target.str();
+    const auto& at = a.mount->target.str();
+    const auto& bt = b.mount->target.str();
     return at.size() != bt.size() ? at.size() < bt.size() : at < bt;
   });
-  for (const Mount* m : candidates) {
-    const std::string_view rest = host.substr(m->source.str() == "/" ? 0 : m->source.str().size());
+  for (const auto& [source, m] : candidates) {
+    const std::string_view rest = host.substr(*source == "/" ? 0 : source->size());
     std::string guest = normalize_lexically(join(m->target.str(), rest));
     if (&covering(guest) == m) return GuestPath(std::move(guest));
   }

@@ -181,6 +181,7 @@ Verdict Paths::translate(tracer::SyscallStop& stop) {
   for (int i = 0; i < row.path_count; ++i) {
     if (auto v = resolve_argument(stop, i, *cf, t)) return *v;
   }
+  if (auto v = union_writes(stop, *cf, t)) return *v;
   // rename(2)/link(2) across mount points: EXDEV, as the kernel says.
   if (row.path_count == 2 && row.paths[1].same_mount && t.resolved[0] && t.resolved[1] &&
       &t.resolved[0]->mount != &t.resolved[1]->mount) {

@@ -72,6 +72,11 @@ class Paths final : public tracer::SyscallHandler {
   tracer::Verdict translate(tracer::SyscallStop& stop);
   std::optional<tracer::Verdict> resolve_argument(tracer::SyscallStop& stop, int i,
                                                   const CallFlags& cf, Translation& t);
+  // A change under a union mount (path_unions.cc): a delete or rename
+  // done on its layers (the verdict), or copy-ups, after which
+  // `t.resolved` names the upper layer's entries.
+  std::optional<tracer::Verdict> union_writes(tracer::SyscallStop& stop, const CallFlags& cf,
+                                              Translation& t);
   std::optional<tracer::Verdict> answer_readlink(tracer::SyscallStop& stop,
                                                  const arch::PathSpec& a,
                                                  const std::string& host) const;

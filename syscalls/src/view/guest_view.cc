@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <string_view>
 
+#include "cocoon/vfs/union.h"
 #include "exec/loader_cmdline.h"
 #include "view/proc_status.h"
 #include "pids/pid_namespace.h"
@@ -43,6 +44,9 @@ class TraceeFilesystem final : public vfs::Filesystem {
   PlainWalk plain_walk(const vfs::HostPath& dir, std::span<const std::string_view> names,
                        bool follow_last) const override {
     return inner_.plain_walk(dir, names, follow_last);
+  }
+  std::expected<std::vector<vfs::DirEntry>, int> list(const vfs::HostPath& dir) const override {
+    return inner_.list(dir);
   }
 
  private:
@@ -161,11 +165,36 @@ int GuestView::dir_fd_error(pid_t tid, int fd) const {
   return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 }
 
+// Under a union mount (vfs/union.h) the resolver walks the merged tree and
+// names the entry by the union's own directory; the kernel gets the host
+// path of the layer that holds it. Never a plain walk: the kernel, from a
+// cwd in one layer, would miss the others.
 std::expected<vfs::Resolved, int> GuestView::resolve(pid_t tid, pid_t tgid,
                                                      const std::string& path,
                                                      const vfs::GuestPath& base,
                                                      vfs::ResolveFlags flags) const {
-  const TraceeFilesystem fs(fs_, tid, tgid);
+  const TraceeFilesystem tracee_fs(fs_, tid, tgid);
+  if (!has_unions(tgid)) return resolve_in(tracee_fs, tid, tgid, path, base, flags);
+  const vfs::UnionFilesystem fs(tracee_fs, table(tgid));
+  auto r = resolve_in(fs, tid, tgid, path, base, flags);
+  if (!r || r->mount.kind != vfs::MountKind::kOverlay) return r;
+  if (r->kind == vfs::EntryKind::kUnknown) r->kind = fs.kind(r->host).value_or(vfs::EntryKind::kMissing);
+  r->host = fs.real(r->host);
+  r->plain = false;
+  return r;
+}
+
+bool GuestView::has_unions(pid_t tgid) const {
+  for (const vfs::Mount& m : table(tgid).mounts()) {
+    if (m.kind == vfs::MountKind::kOverlay) return true;
+  }
+  return false;
+}
+
+std::expected<vfs::Resolved, int> GuestView::resolve_in(const vfs::Filesystem& fs, pid_t tid,
+                                                        pid_t tgid, const std::string& path,
+                                                        const vfs::GuestPath& base,
+                                                        vfs::ResolveFlags flags) const {
   const vfs::Resolver resolver(table(tgid), fs);
   // A name relative to a directory in /proc ("self/fd", "123/stat" from
   // /proc): "self" must name the tracee, not cocoon, whose /proc/self the

@@ -144,6 +144,12 @@ class GuestView {
   const std::string& socket_link_dir() const { return socket_link_dir_; }
 
  private:
+  // Whether `tgid`'s table has a union mount (vfs/union.h).
+  bool has_unions(pid_t tgid) const;
+  // resolve() over `fs`.
+  std::expected<vfs::Resolved, int> resolve_in(const vfs::Filesystem& fs, pid_t tid, pid_t tgid,
+                                               const std::string& path, const vfs::GuestPath& base,
+                                               vfs::ResolveFlags flags) const;
   // 0 when `fd` of `tid` is an open directory, else ENOTDIR or EBADF.
   int dir_fd_error(pid_t tid, int fd) const;
 

@@ -95,6 +95,12 @@ std::expected<Landlock, std::string> make_landlock(const vfs::MountTable* table,
   for (const vfs::Mount& m : t.mounts()) {
     if (m.kind == vfs::MountKind::kSymlink) continue;  // no host file behind it
     rules.emplace_back(m.source.str(), m.read_only ? kReadRights : handled);
+    // A union's layers: the guest writes only to the upper one (the
+    // tracer copies up first), and reads the lower ones.
+    for (std::size_t i = 0; i < m.layers.size(); ++i) {
+      const bool upper = i == 0 && m.has_upper && !m.read_only;
+      rules.emplace_back(m.layers[i].str(), upper ? handled : kReadRights);
+    }
   }
   for (const std::string& path : readable) rules.emplace_back(path, kReadRights);
   if (!t.synthetic().source.str().empty()) {

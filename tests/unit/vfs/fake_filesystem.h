@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "cocoon/vfs/filesystem.h"
 
@@ -59,6 +60,20 @@ class FakeFilesystem : public Filesystem {
       }
       if (!restarted) return HostPath(out.empty() ? "/" : out);
     }
+  }
+
+  // The names directly in `dir` (union listings merge them).
+  std::expected<std::vector<DirEntry>, int> list(const HostPath& dir) const override {
+    auto it = nodes_.find(dir.str());
+    if (it == nodes_.end()) return std::unexpected(ENOENT);
+    if (it->second.kind != EntryKind::kDirectory) return std::unexpected(ENOTDIR);
+    const std::string prefix = dir.str() == "/" ? "/" : dir.str() + "/";
+    std::vector<DirEntry> out;
+    for (auto n = nodes_.upper_bound(prefix); n != nodes_.end() && n->first.starts_with(prefix); ++n) {
+      const std::string name = n->first.substr(prefix.size());
+      if (!name.empty() && name.find('/') == std::string::npos) out.push_back({name, n->second.kind});
+    }
+    return out;
   }
 
   mutable int kind_calls = 0;

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cocoon/vfs/path.h"
 
@@ -17,6 +18,12 @@ namespace cocoon::vfs {
 // The kind of a directory entry as lstat(2) reports it (symlinks not followed).
 // kUnknown: not asked (ResolveFlags::lazy_last); no Filesystem returns it.
 enum class EntryKind { kMissing, kDirectory, kSymlink, kOther, kUnknown };
+
+// One name in a directory, as readdir(3) lists it ("." and ".." left out).
+struct DirEntry {
+  std::string name;
+  EntryKind kind;
+};
 
 // How far a walk down plain names got: `dirs` leading names are directories;
 // if dirs < names.size(), `stop` is the kind of names[dirs] (a symlink, a
@@ -59,6 +66,11 @@ class Filesystem {
   enum class PlainWalk { kExists, kMissing, kUnsure };
   virtual PlainWalk plain_walk(const HostPath& dir, std::span<const std::string_view> names,
                                bool follow_last) const;
+
+  // The names in directory `dir`, in no particular order, without "." and
+  // "..": what a union mount's listing merges (union.h). The default says
+  // ENOSYS: only the filesystems under a union need it.
+  virtual std::expected<std::vector<DirEntry>, int> list(const HostPath& dir) const;
 };
 
 // The real host filesystem. `fast_walk` selects the openat2(2) walk (see
@@ -75,6 +87,7 @@ class HostFilesystem final : public Filesystem {
                                     std::span<const std::string_view> names) const override;
   PlainWalk plain_walk(const HostPath& dir, std::span<const std::string_view> names,
                        bool follow_last) const override;
+  std::expected<std::vector<DirEntry>, int> list(const HostPath& dir) const override;
 
  private:
   bool fast_walk_;

@@ -8,6 +8,7 @@
 #include <expected>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cocoon/vfs/filesystem.h"
 #include "cocoon/vfs/mount_table.h"
@@ -37,6 +38,13 @@ struct MountSpec {
   bool on_underlying_fs = false;
   // Mount::no_devices.
   bool no_devices = false;
+  // kOverlay: the upper directory (empty for --ro-overlay; the session
+  // makes one for --tmp-overlay), the lower ones as given (bwrap's
+  // --overlay-src order: the last is the top one), and the work directory.
+  // `source` is the directory that names the union (the session's).
+  std::string upper;
+  std::vector<std::string> lowers;
+  std::string work;
 };
 
 // A table whose root is `root_dir` (canonicalized; must be a directory).

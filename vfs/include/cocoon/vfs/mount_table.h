@@ -30,6 +30,8 @@ enum class MountKind {
   kDev,        // --dev: a directory the session made (devices are binds below)
   kDir,        // --dir: an empty directory, backed by a scratch host directory
   kSymlink,    // --symlink TARGET GUEST: a symlink that exists only in the table
+  kOverlay,    // --overlay, --tmp-overlay, --ro-overlay: a union of `layers`
+               // (union.h); source is an empty scratch directory that names it
   kSynthetic,  // not a mount: the directories on the way to a mount target that
                // the underlying tree lacks (see MountTable::synthetic())
 };
@@ -52,6 +54,13 @@ struct Mount {
   // may_open_dev() in fs/namei.c). bwrap mounts all but --dev and
   // --dev-bind so.
   bool no_devices = false;
+  // kOverlay only: the union's layers, canonical, the one looked at first
+  // first: the upper (writable) directory when `has_upper`, then the lower
+  // ones from top to bottom. `work` is where copy-ups are staged (bwrap's
+  // WORKDIR; the upper's own directory when empty).
+  std::vector<HostPath> layers;
+  bool has_upper = false;
+  HostPath work;
 };
 
 // A symlink's body as the guest sees it under `m` when the mount has
