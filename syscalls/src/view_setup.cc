@@ -255,7 +255,7 @@ std::expected<vfs::MountTable, std::string> make_root(const RunConfig& config,
   if (!table) return std::unexpected(table.error());
   table->set_root_no_devices(config.rootfs_no_devices);
   if (!scratch && (!config.mounts.empty() || table->root().source.str() != "/" || config.uts() ||
-                   emulates_namespaces(config) || config.emulates_foreign())) {
+                   emulates_namespaces(config) || config.emulator_named())) {
     auto made = ScratchDir::create();
     if (!made) return std::unexpected(made.error());
     scratch = std::move(*made);
@@ -470,12 +470,12 @@ std::expected<OwnedFd, std::string> confine(const GuestView& view, std::vector<s
   return std::move(ll->fd);
 }
 
-
 // The run's qemu-users (exec_foreign.h): -q's, or those installed when -q
-// is "auto" or not given in a run with a root of its own.
+// is "auto" or not given in a run whose root (normalised: -r // is /) is
+// not the host's /.
 std::expected<Emulators, std::string> emulators_of(const RunConfig& config, const GuestView& view) {
   if (config.emulator == "none") return Emulators{};
-  const bool own_root = !config.rootfs.empty() && config.rootfs != "/";
+  const bool own_root = view.table().root().source.str() != "/";
   if (config.emulator == "auto" || (config.emulator.empty() && own_root)) return Emulators::installed();
   if (config.emulator.empty()) return Emulators{};
   auto emu = find_emulator(config.emulator);
@@ -514,7 +514,7 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
     for (const Emulator& e : emulators->all()) readable.push_back(e.host);  // exec'd from the host
     auto shared = std::make_shared<const Emulators>(std::move(*emulators));
     if (out.scratch) {
-      auto cpuinfo = ForeignCpuinfo::write(shared, out.scratch->path().string());
+      auto cpuinfo = ForeignCpuinfo::write(*shared, out.scratch->path().string());
       if (!cpuinfo) return std::unexpected(cpuinfo.error());
       if (*cpuinfo) view->add_overlay(*cpuinfo);
     }

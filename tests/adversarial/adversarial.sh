@@ -120,7 +120,7 @@ done
 # A pidfd swapped by a sibling thread between cocoon's check and the
 # kernel's look-up: pidfd_send_signal on the parent's pidfd must never
 # reach cocoon. (Natively the parent is the shell.)
-run_native "${RUN_PREFIX[@]}" sh -c '"$@"; :' sh "$ROOT/probes/pidfdswap" 60 first
+run_native "${RUN_PREFIX[@]}" sh -c '"$@"; :' sh "$ROOT/probes/pidfdswap" 30 first
 expect_routes open pidfd_swap
 pass "pidfdswap: natively the parent's pidfd reaches it"
 for ll in "${LANDLOCK_MODES[@]}"; do
@@ -232,7 +232,7 @@ done
 # half the calls take the secret; under cocoon before this, 18 (notified
 # mode) and 1,233 (--no-seccomp) of some 16,000 calls in 3 s with
 # --no-landlock.
-run_native "${RUN_PREFIX[@]}" "$ROOT/probes/pidfdswap" 60 getfd "$outsider" first
+run_native "${RUN_PREFIX[@]}" "$ROOT/probes/pidfdswap" 30 getfd "$outsider" first
 expect_routes open getfd_swap
 [[ $OUT == *"stolen fd 7: $CONTENT"* ]] || fail "pidfdswap getfd: natively nothing taken (test bug?): $OUT"
 pass "pidfdswap getfd: natively the outside process's descriptor is taken"

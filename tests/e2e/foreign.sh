@@ -9,6 +9,8 @@
 # for the arch (none on Debian without binfmt-support; /proc/sys/fs/binfmt_misc
 # is not even mounted there) runs qemu without it, so a foreign program that
 # ran without cocoon's routing prints "routed=(unset)" and fails the check.
+# The checks of the choice from the ELF header (no -q) cannot tell it from
+# such a handler: they run only where there is none.
 source "$(dirname "$0")/lib.sh" "$@"
 RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
 [[ $(uname -m) == x86_64 ]] || { echo "SKIP: the foreign guests are built on x86-64 hosts only" >&2; exit 77; }
@@ -32,7 +34,7 @@ portable() { grep -E '^(machine|thread|signal)=' <<<"$1"; }
 for arch in "${arches[@]}"; do
   QEMU=qemu-$arch-static
   R=$TMP/root-$arch
-  busybox_root "$R" sh uname cat sleep tr readlink seq
+  busybox_root "$R" sh uname cat sleep tr readlink seq grep
   cp "$GUESTS/foreign-$arch-static" "$R/bin/foreign"
   cp "$GUESTS/foreign-$arch-static" "$R/bin/other"
   cp "$GUESTS/foreign-$arch-dyn" "$R/bin/dyn"
@@ -84,12 +86,18 @@ for arch in "${arches[@]}"; do
     aarch64) keys="processor,BogoMIPS,Features,CPU implementer,CPU architecture,CPU variant,CPU part,CPU revision" ;;
     riscv64) keys="processor,hart,isa,mmu,mvendorid,marchid,mimpid" ;;
   esac
-  assert_match "vendor_id" "$native_keys" \
-    "$arch: natively qemu-user shows the host's /proc/cpuinfo (x86 keys)"
+  # A qemu that makes its own file (newer than Debian 12's 7.2, for some
+  # targets) answers the open itself: cocoon's file is then never reached.
+  [[ $native_keys == *vendor_id* ]] || keys=$native_keys
+  cpus=$(grep -c ^processor /proc/cpuinfo)
   cocoon_run -q "$QEMU" -r "$R" --proc /proc -- /bin/sh -c '/bin/foreign; grep -c ^processor /proc/cpuinfo; grep -c "^vendor_id" /proc/cpuinfo'
   assert_eq "$keys" "$(lines /bin/foreign | sed -n 's/^cpu-keys=//p')" "$arch: /proc/cpuinfo in the foreign machine's format"
-  assert_eq "$(nproc --all)|$(nproc --all)" "$(tail -n 2 <<<"$OUT" | tr '\n' '|' | sed 's/|$//')" \
+  assert_eq "$cpus|$cpus" "$(tail -n 2 <<<"$OUT" | tr '\n' '|' | sed 's/|$//')" \
     "$arch: a host program beside it reads the host's cpuinfo (as many CPUs)"
+  # -cpu picks another CPU than the file describes: the host's file.
+  case $arch in aarch64) cpu=max ;; riscv64) cpu=rv64 ;; esac
+  cocoon_run -q "$QEMU -cpu $cpu" -r "$R" --proc /proc -- /bin/foreign
+  assert_eq "$native_keys" "$(lines /bin/foreign | sed -n 's/^cpu-keys=//p')" "$arch: with -cpu, qemu's own answer"
 
   # A relative name: AT_EXECFN is the name as given, /proc/self/exe the
   # canonical path.
@@ -123,16 +131,23 @@ for arch in "${arches[@]}"; do
   # qemu-ARCH-static (-q auto), as binfmt_misc would: the program runs
   # (qemu without cocoon's -E: routed unset). -q none leaves it to the
   # kernel (ENOEXEC, which execvp(3) then hands to /bin/sh as a script).
-  cocoon_run -r "$R" -- /bin/foreign
-  assert_status 0 "$arch: without -q, the installed $QEMU runs the foreign program"
-  assert_eq "machine=$arch routed=(unset)" "$(lines /bin/foreign | grep -E '^(machine|routed)=' | tr '\n' ' ' | sed 's/ $//')" \
-    "$arch: without -q, its machine is the guest's"
-  cocoon_run -q auto -- "$GUESTS/foreign-$arch-static"
-  assert_match "machine=$arch" "$OUT" "$arch: -q auto without a root"
+  # Only where no binfmt_misc handler would run it anyway.
   if [[ ! -e /proc/sys/fs/binfmt_misc/qemu-$arch ]]; then
+    cocoon_run -r "$R" -- /bin/foreign
+    assert_status 0 "$arch: without -q, the installed $QEMU runs the foreign program"
+    assert_eq "machine=$arch routed=(unset)" "$(lines /bin/foreign | grep -E '^(machine|routed)=' | tr '\n' ' ' | sed 's/ $//')" \
+      "$arch: without -q, its machine is the guest's"
+    cocoon_run -q auto -- "$GUESTS/foreign-$arch-static"
+    assert_match "machine=$arch" "$OUT" "$arch: -q auto without a root"
     cocoon_run -q none -r "$R" -- /bin/foreign
     [[ $STATUS != 0 && $OUT != *machine=* ]] || fail "$arch: the foreign program ran under -q none"
     pass "$arch: under -q none the kernel does not run the foreign program (status $STATUS)"
+    cocoon_run -r "$R/." -q none -- /bin/foreign
+    [[ $STATUS != 0 ]] || fail "$arch: -q none with -r DIR/."
+    # -r // is the host's /: no root of its own, no choice from the header.
+    cocoon_run -r // -- "$R/bin/foreign"
+    [[ $STATUS != 0 && $OUT != *machine=* ]] || fail "$arch: -r // took an emulator"
+    pass "$arch: -r // is the host's root: no emulator chosen (status $STATUS)"
   fi
 done
 

@@ -36,17 +36,22 @@ assert_eq "st=0" "$OUT" "a stopped and continued nanosleep completes (restart_sy
 
 # SIGSTOP from outside to the guest: it stays stopped (cocoon must not
 # resume it) until SIGCONT, then finishes normally.
-# The guest is stopped once it has said "start" and while it sleeps (5 s,
-# long enough for a loaded machine to get the stop in).
+# The guest is stopped once it has said "start" and while it sleeps (2.3 s,
+# long enough for a loaded machine to get the stop in); then, once its
+# sleep has ended, a guest that was not stopped would have said "end".
+nap=2.$MARK
 timeout -k 5 "$LIMIT" "$GUESTS/reaper" -r "$TMP/leftovers" -- "$COCOON" run "${MODE_FLAGS[@]}" -- \
-  sh -c "echo start; sleep 5; echo end $MARK" >"$TMP/out" 2>"$TMP/err" &
+  sh -c "echo start; sleep $nap; echo end $MARK" >"$TMP/out" 2>"$TMP/err" &
 bg=$!
 BG_PIDS+=("$bg")
-guest_running() { [[ $(cat "$TMP/out") == start ]] && pgrep -f "^sh -c echo start; sleep 5; echo end $MARK" >/dev/null; }
+guest_running() {
+  [[ $(cat "$TMP/out" 2>/dev/null) == start ]] && pgrep -f "^sh -c echo start; sleep $nap; echo end $MARK" >/dev/null
+}
 wait_for 20 guest_running || fail "the guest did not start"
-guest=$(pgrep -f "^sh -c echo start; sleep 5; echo end $MARK")
+guest=$(pgrep -f "^sh -c echo start; sleep $nap; echo end $MARK")
 kill -STOP "$guest"
-sleep 1
+wait_for 30 eval '! pgrep -f "^sleep $nap\$" >/dev/null' || fail "the guest's sleep did not end"
+sleep 0.5
 st=$(ps -o stat= -p "$guest")
 [[ $st == [Tt]* ]] || fail "SIGSTOP from outside: guest state '$st' after 1 s"
 [[ $(cat "$TMP/out") == start ]] || fail "the stopped guest went on: $(cat "$TMP/out")"

@@ -151,9 +151,9 @@ t_adv_pidfdswap() {
   adv_setup
   # On one vCPU the swapping thread is mostly preempted with the slot on
   # the gone process's pidfd: natively the probe runs until its first call
-  # reaches the parent (up to 60 s).
+  # reaches the parent (up to 50 s, inside the harness's 60).
   # shellcheck disable=SC2016
-  run_native $AS_NOBODY sh -c '"$@"; :' sh "$ROOT/probes/pidfdswap" 60 first
+  run_native $AS_NOBODY sh -c '"$@"; :' sh "$ROOT/probes/pidfdswap" 50 first
   expect_routes open pidfd_swap
   contained_each "" pidfdswap 3 -- pidfd_swap
 }
@@ -252,9 +252,9 @@ t_adv_steal_outsider() {
   contained_each "--proc /proc" steal "$outsider" nodump -- pidfd_getfd
   # The outside process's pidfd swapped in by a sibling thread under
   # pidfd_getfd of the probe's own (tests/adversarial/adversarial.sh):
-  # natively until the first descriptor taken (up to 60 s), as
+  # natively until the first descriptor taken (up to 50 s), as
   # t_adv_pidfdswap.
-  run_native $AS_NOBODY "$ROOT/probes/pidfdswap" 60 getfd "$outsider" first
+  run_native $AS_NOBODY "$ROOT/probes/pidfdswap" 50 getfd "$outsider" first
   expect_routes open getfd_swap
   contained_each "" pidfdswap 3 getfd "$outsider" -- getfd_swap
   kill "$outsider"

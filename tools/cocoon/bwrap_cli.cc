@@ -614,6 +614,9 @@ void apply_environment(const Bwrap& b) {
 int bwrap_main(int argc, char** argv) {
   Bwrap b;
   b.session.view.empty_root = true;
+  // bwrap has no emulator: a foreign program is the kernel's (ENOEXEC
+  // without binfmt_misc), not cocoon run's choice from the ELF header.
+  b.session.view.emulator = "none";
   b.session.view.rootfs_no_devices = true;  // bwrap's root is a nodev tmpfs
   // bwrap's words and status for a command it cannot execute.
   b.session.tracer.exec_failure = {"bwrap: execvp ", 1};

@@ -213,6 +213,9 @@ std::optional<int> finish_options(Proot& p) {
   // the command left running.
   p.session.tracer.status_of_last_exit = true;
   view.cwd = proot_cwd(view.cwd);
+  // PRoot runs a foreign program only through -q's emulator (else the
+  // kernel's ENOEXEC): no choice from the ELF header (cocoon run's default).
+  if (view.emulator.empty()) view.emulator = "none";
   view.cwd_falls_back = true;
   view.export_pwd = true;
   view.links_in_guest_terms = true;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sys/personality.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -39,21 +40,26 @@ bool executable_file(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
-// execvp(3)'s search: a name with a slash is a path; else each PATH
-// directory in turn (an empty entry is the current directory).
-std::optional<std::string> search_path(const std::string& name) {
+// The executable files named `name` in PATH's directories, in PATH's order
+// (execvp(3)'s search takes the first; an empty entry is the current
+// directory). `absolute_only` skips relative entries ("", ".", "bin"):
+// the search cocoon makes on its own (-q auto) must not find a file a
+// guest could plant in the directory cocoon was started from.
+std::vector<std::string> search_path(const std::string& name, bool absolute_only) {
   if (name.find('/') != std::string::npos) {
-    return executable_file(name) ? std::optional(name) : std::nullopt;
+    return executable_file(name) ? std::vector{name} : std::vector<std::string>{};
   }
   const char* env = std::getenv("PATH");
   const std::string path = env != nullptr ? env : "/usr/local/bin:/usr/bin:/bin";
+  std::vector<std::string> found;
   for (std::size_t at = 0; at <= path.size();) {
     const auto end = std::min(path.find(':', at), path.size());
     const std::string dir = end == at ? "." : path.substr(at, end - at);
-    if (const std::string file = dir + "/" + name; executable_file(file)) return file;
     at = end + 1;
+    if (absolute_only && !dir.starts_with('/')) continue;
+    if (const std::string file = dir + "/" + name; executable_file(file)) found.push_back(file);
   }
-  return std::nullopt;
+  return found;
 }
 
 // e_machine of an ELF header, in the byte order EI_DATA names.
@@ -69,14 +75,32 @@ std::optional<std::uint16_t> elf_machine_of(std::string_view head) {
 
 }  // namespace
 
+// Whether this arm64 kernel runs 32-bit arm programs itself
+// (CONFIG_COMPAT and a CPU with AArch32 at EL0): personality(PER_LINUX32)
+// is refused with EINVAL otherwise (arch/arm64/kernel/sys.c,
+// arm64_personality()). Asked once; the caller's personality is restored.
+bool arm64_runs_arm32() {
+  static const bool runs = [] {
+    const int old = ::personality(0xffffffff);
+    if (old == -1 || ::personality(PER_LINUX32) == -1) return false;
+    ::personality(static_cast<unsigned long>(old));
+    return true;
+  }();
+  return runs;
+}
+
 bool is_foreign_elf(std::string_view head) {
   const auto machine = elf_machine_of(head);
   if (!machine) return false;
   const arch::Arch host = arch::host_arch();
   if (*machine == arch::elf_machine(host)) return false;
   // x86-64 kernels run i386 programs through the compat entry
-  // (CONFIG_IA32_EMULATION, Debian's default).
-  return !(host == arch::Arch::kX86_64 && *machine == arch::elf_machine(arch::Arch::kI386));
+  // (CONFIG_IA32_EMULATION, Debian's default; ia32_emulation=0 on the
+  // kernel's command line is not detected: such a kernel answers ENOEXEC).
+  if (host == arch::Arch::kX86_64 && *machine == EM_386) return false;
+  // An arm64 kernel with 32-bit support runs arm programs (armhf roots).
+  return !(host == arch::Arch::kAarch64 && *machine == EM_ARM && head[EI_CLASS] == ELFCLASS32 &&
+           head[EI_DATA] == ELFDATA2LSB && arm64_runs_arm32());
 }
 
 namespace {
@@ -109,51 +133,102 @@ std::expected<Emulator, std::string> emulator_at(const std::string& found) {
   return emu;
 }
 
-// qemu's user-mode emulators (the qemu-user-static package's qemu-ARCH-static)
-// that `cocoon run -q auto` looks for, by qemu_arch_of's names.
-constexpr std::array<std::string_view, 22> kQemuArches{
-    "aarch64", "aarch64_be", "alpha", "arm",      "armeb",   "hppa",    "i386",    "loongarch64",
-    "m68k",    "mips",       "mipsel", "mips64",  "mips64el", "ppc",    "ppc64",   "ppc64le",
-    "riscv32", "riscv64",    "s390x",  "sh4",     "sparc64", "x86_64"};
+// qemu's user-mode emulators (Debian's qemu-user-static ships each as
+// qemu-NAME-static) by the ELF header of the programs each runs: e_machine,
+// and EI_CLASS and EI_DATA where one machine has a binary per variant (0:
+// any). From each target's linux-user/*/target_elf.h in qemu 7.2.
+struct QemuMachine {
+  std::uint16_t machine;
+  unsigned char klass;
+  unsigned char data;
+  std::string_view name;
+};
+constexpr std::array<QemuMachine, 30> kQemuMachines{{
+    {EM_AARCH64, 0, ELFDATA2LSB, "aarch64"},
+    {EM_AARCH64, 0, ELFDATA2MSB, "aarch64_be"},
+    {EM_ALPHA, 0, 0, "alpha"},
+    {EM_ARM, 0, ELFDATA2LSB, "arm"},
+    {EM_ARM, 0, ELFDATA2MSB, "armeb"},
+    {EM_CRIS, 0, 0, "cris"},
+    {EM_QDSP6, 0, 0, "hexagon"},
+    {EM_PARISC, 0, 0, "hppa"},
+    {EM_386, 0, 0, "i386"},
+    {EM_LOONGARCH, 0, 0, "loongarch64"},
+    {EM_68K, 0, 0, "m68k"},
+    {EM_MICROBLAZE, 0, ELFDATA2MSB, "microblaze"},
+    {EM_MICROBLAZE, 0, ELFDATA2LSB, "microblazeel"},
+    {EM_MIPS, ELFCLASS32, ELFDATA2MSB, "mips"},
+    {EM_MIPS, ELFCLASS32, ELFDATA2LSB, "mipsel"},
+    {EM_MIPS, ELFCLASS64, ELFDATA2MSB, "mips64"},
+    {EM_MIPS, ELFCLASS64, ELFDATA2LSB, "mips64el"},
+    {EM_ALTERA_NIOS2, 0, 0, "nios2"},
+    {EM_OPENRISC, 0, 0, "or1k"},
+    {EM_PPC, 0, 0, "ppc"},
+    {EM_PPC64, 0, ELFDATA2MSB, "ppc64"},
+    {EM_PPC64, 0, ELFDATA2LSB, "ppc64le"},
+    {EM_RISCV, ELFCLASS32, 0, "riscv32"},
+    {EM_RISCV, ELFCLASS64, 0, "riscv64"},
+    {EM_S390, 0, 0, "s390x"},
+    {EM_SH, 0, ELFDATA2LSB, "sh4"},
+    {EM_SH, 0, ELFDATA2MSB, "sh4eb"},
+    {EM_SPARC, 0, 0, "sparc"},
+    {EM_SPARC32PLUS, 0, 0, "sparc32plus"},
+    {EM_SPARCV9, 0, 0, "sparc64"},
+}};
+// Also in Debian's package, by e_flags or not by header: mipsn32[el]
+// (EF_MIPS_ABI2, below), x86_64, xtensa[eb] (EM_XTENSA's byte order is in
+// its e_flags).
+
+// e_flags of a 32-bit ELF header, in its own byte order.
+std::uint32_t elf32_flags(std::string_view head) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int at = head[EI_DATA] == ELFDATA2MSB ? i : 3 - i;
+    v = v << 8 | static_cast<unsigned char>(head[offsetof(Elf32_Ehdr, e_flags) + at]);
+  }
+  return v;
+}
+
+}  // namespace
+
+std::optional<std::string> qemu_arch_of(std::string_view head) {
+  const auto machine = elf_machine_of(head);
+  if (!machine) return std::nullopt;
+  const auto klass = static_cast<unsigned char>(head[EI_CLASS]);
+  const auto data = static_cast<unsigned char>(head[EI_DATA]);
+  if (*machine == EM_X86_64) return "x86_64";
+  // MIPS n32: 32-bit ELF files of the 64-bit ABI, qemu-mipsn32[el].
+  if (*machine == EM_MIPS && klass == ELFCLASS32 && (elf32_flags(head) & EF_MIPS_ABI2) != 0) {
+    return data == ELFDATA2MSB ? "mipsn32" : "mipsn32el";
+  }
+  for (const QemuMachine& m : kQemuMachines) {
+    if (m.machine == *machine && (m.klass == 0 || m.klass == klass) && (m.data == 0 || m.data == data)) {
+      return std::string(m.name);
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// The names -q auto looks for: every machine qemu_arch_of names.
+std::vector<std::string> qemu_arch_names() {
+  std::vector<std::string> names{"x86_64", "mipsn32", "mipsn32el"};
+  for (const QemuMachine& m : kQemuMachines) names.emplace_back(m.name);
+  return names;
+}
 
 }  // namespace
 
 std::expected<Emulator, std::string> find_emulator(std::string_view command) {
   auto words = split_words(command);
   if (words.empty()) return std::unexpected("-q: no emulator named");
-  auto found = search_path(words.front());
-  if (!found) return std::unexpected("-q " + words.front() + ": no such executable file");
-  auto emu = emulator_at(*found);
+  const auto found = search_path(words.front(), false);
+  if (found.empty()) return std::unexpected("-q " + words.front() + ": no such executable file");
+  auto emu = emulator_at(found.front());
   if (!emu) return emu;
   emu->args.assign(words.begin() + 1, words.end());
   return emu;
-}
-
-// EI_CLASS and EI_DATA pick qemu's binary where one e_machine has several
-// (include/elf.h and each target's linux-user/*/target_elf.h in qemu).
-std::optional<std::string> qemu_arch_of(std::string_view head) {
-  const auto machine = elf_machine_of(head);
-  if (!machine) return std::nullopt;
-  const bool wide = head[EI_CLASS] == ELFCLASS64;
-  const bool big = head[EI_DATA] == ELFDATA2MSB;
-  switch (*machine) {
-    case EM_AARCH64: return big ? "aarch64_be" : "aarch64";
-    case EM_ALPHA: return "alpha";
-    case EM_ARM: return big ? "armeb" : "arm";
-    case EM_PARISC: return "hppa";
-    case EM_386: return "i386";
-    case EM_LOONGARCH: return "loongarch64";
-    case EM_68K: return "m68k";
-    case EM_MIPS: return std::string(wide ? "mips64" : "mips") + (big ? "" : "el");
-    case EM_PPC: return "ppc";
-    case EM_PPC64: return big ? "ppc64" : "ppc64le";
-    case EM_RISCV: return wide ? "riscv64" : "riscv32";
-    case EM_S390: return "s390x";
-    case EM_SH: return "sh4";
-    case EM_SPARCV9: return "sparc64";
-    case EM_X86_64: return "x86_64";
-    default: return std::nullopt;
-  }
 }
 
 Emulators Emulators::named(Emulator emulator) {
@@ -163,14 +238,18 @@ Emulators Emulators::named(Emulator emulator) {
   return e;
 }
 
+// Per machine the first file in PATH that can serve: a static program of
+// the host's machine (a dynamic one, a script or another machine's is
+// passed over for the next).
 Emulators Emulators::installed() {
   Emulators e;
-  for (const auto arch : kQemuArches) {
-    const std::string name = "qemu-" + std::string(arch) + "-static";
-    const auto found = search_path(name);
-    if (!found) continue;
-    auto emu = emulator_at(*found);
-    if (emu && !emu->dynamic && emu->arch == arch) e.list_.push_back(std::move(*emu));
+  for (const std::string& arch : qemu_arch_names()) {
+    for (const std::string& file : search_path("qemu-" + arch + "-static", true)) {
+      auto emu = emulator_at(file);
+      if (!emu || emu->dynamic) continue;
+      e.list_.push_back(std::move(*emu));
+      break;
+    }
   }
   return e;
 }
@@ -182,13 +261,6 @@ const Emulator* Emulators::for_program(std::string_view head) const {
   if (!arch) return nullptr;
   for (const Emulator& e : list_) {
     if (e.arch == *arch) return &e;
-  }
-  return nullptr;
-}
-
-const Emulator* Emulators::by_host(std::string_view exe) const {
-  for (const Emulator& e : list_) {
-    if (e.host == exe) return &e;
   }
   return nullptr;
 }

@@ -45,21 +45,21 @@ std::expected<Emulator, std::string> find_emulator(std::string_view command);
 // Whether `head`, the first bytes of a file, is an ELF file the host's
 // kernel would refuse for its machine: e_machine (read in the file's own
 // byte order) is neither the host's nor one a compat entry runs (EM_386 on
-// x86-64). Pure.
+// x86-64; 32-bit arm on an arm64 kernel that runs it, asked once).
 bool is_foreign_elf(std::string_view head);
 
 // qemu-user's name for the machine of ELF header `head` (qemu-ARCH: e_machine
-// with the class and byte order where qemu has a binary per variant:
-// aarch64, riscv64, arm, armeb, mips64el...); nullopt for a machine qemu
-// has no user-mode emulator for, or not an ELF header. Pure.
+// with the class, byte order and ABI flag where qemu has a binary per
+// variant: aarch64, riscv64, arm, armeb, mips64el, mipsn32...); nullopt for
+// a machine without a qemu-user here (xtensa), or not an ELF header. Pure.
 std::optional<std::string> qemu_arch_of(std::string_view head);
 
 // The emulators of a run. `-q QEMU` names one for every foreign program, as
-// PRoot's -q; `-q auto` (and a run with a root of its own and no -q) takes,
-// per machine, the qemu-ARCH-static found in PATH at the start: a -static
-// build only, since a dynamic qemu would look its libraries up in the
-// guest's view. A foreign program no emulator serves gets the kernel's
-// ENOEXEC.
+// PRoot's -q; `-q auto` (and `cocoon run` with a root of its own and no -q)
+// takes, per machine, the first qemu-ARCH-static in PATH's absolute
+// directories that is a static program of the host's machine (a dynamic
+// qemu would look its libraries up in the guest's view). A foreign program
+// no emulator serves gets the kernel's ENOEXEC.
 class Emulators {
  public:
   Emulators() = default;
@@ -69,8 +69,6 @@ class Emulators {
   // The emulator for a program whose first bytes are `head`: null when the
   // host runs it itself, or no emulator serves its machine.
   const Emulator* for_program(std::string_view head) const;
-  // The emulator whose host path is `exe` (a reader's /proc/PID/exe).
-  const Emulator* by_host(std::string_view exe) const;
   const std::vector<Emulator>& all() const { return list_; }
   bool empty() const { return list_.empty(); }
 

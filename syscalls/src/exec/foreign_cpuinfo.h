@@ -6,7 +6,7 @@
 // then see an x86 CPU under an arm64 `uname -m`. A reader that is one of the
 // run's emulators gets, instead, the file as that machine's kernel writes it
 // (c_show() of arch/arm64/kernel/cpuinfo.c and arch/riscv/kernel/cpu.c,
-// Linux 6.1), one entry per online host CPU, describing the CPU qemu
+// Linux 6.1), one entry per online host CPU (by its id), describing the CPU qemu
 // emulates by default (its "max" CPU for aarch64, "any" for riscv64). Other
 // machines keep the host's file.
 #pragma once
@@ -26,22 +26,27 @@
 
 namespace cocoon::syscalls {
 
-// The /proc/cpuinfo text of `cpus` CPUs of qemu machine `arch` (qemu_arch_of's
-// names); nullopt for a machine without one here. Pure.
-std::optional<std::string> foreign_cpuinfo_text(std::string_view arch, unsigned cpus);
+// The /proc/cpuinfo text of the CPUs numbered `cpus` of qemu machine `arch`
+// (qemu_arch_of's names); nullopt for a machine without one here. Pure.
+std::optional<std::string> foreign_cpuinfo_text(std::string_view arch, const std::vector<unsigned>& cpus);
+
+// A kernel CPU list ("0-3,5", /sys/devices/system/cpu/online) as its ids;
+// empty when it does not parse. Pure.
+std::vector<unsigned> parse_cpu_list(std::string_view list);
 
 // The overlay: /proc/cpuinfo opened by a process whose executable is one of
 // `emulators` gets that emulator's machine's file, written once in `dir`.
+// An emulator given -cpu gets none (the file describes qemu's default CPU;
+// QEMU_CPU in the guest's environment is not looked at).
 class ForeignCpuinfo final : public ProcOverlay {
  public:
   // null when no emulator's machine has a text of its own.
   static std::expected<std::shared_ptr<const ForeignCpuinfo>, std::string> write(
-      std::shared_ptr<const Emulators> emulators, const std::string& dir);
+      const Emulators& emulators, const std::string& dir);
   std::optional<Substitute> lookup(const std::string& host, pid_t tgid, Reach reach) const override;
   std::vector<std::string> files() const override;
 
  private:
-  std::shared_ptr<const Emulators> emulators_;
   std::map<std::string, std::string> by_host_;  // emulator's host path -> its file
 };
 

@@ -88,10 +88,14 @@ struct RunConfig {
   // -q: the qemu-user that runs programs of another machine, with its own
   // options ("qemu-aarch64-static -cpu max"; a path or a name in PATH);
   // "auto": the qemu-ARCH-static in PATH for each machine; "none": the
-  // kernel refuses them (ENOEXEC); empty: "auto" in a run with a root of
-  // its own, else "none" (syscalls/src/exec/exec_foreign.h).
+  // kernel refuses them (ENOEXEC); empty: "auto" in a run whose root is
+  // not the host's /, else "none" (syscalls/src/exec/exec_foreign.h). The
+  // PRoot and bwrap front ends give "none" unless -q is given, as the
+  // tools they follow.
   std::string emulator;
-  bool emulates_foreign() const { return !emulator.empty() && emulator != "none"; }
+  // -q QEMU or -q auto given (the implicit "auto" of a root of its own
+  // comes with that root's scratch directory anyway).
+  bool emulator_named() const { return !emulator.empty() && emulator != "none"; }
   // Unset: the real credentials, files as they are.
   std::optional<IdentityOptions> identity;
   // PID namespace emulation (--unshare-pid): the command is PID
@@ -123,7 +127,7 @@ struct RunConfig {
   bool changes_view() const {
     return uts() || (!rootfs.empty() && rootfs != "/") || empty_root || !mounts.empty() ||
            !chmods.empty() || identity || unshare_pid || namespaces || unshare_net ||
-           unshare_ipc || unshare_cgroup || emulates_foreign();
+           unshare_ipc || unshare_cgroup || emulator_named();
   }
 };
 
