@@ -259,6 +259,19 @@ class Bench:
         dt, _ = self.run(f"foreign.find/{runner}", argv + self.FOREIGN_FIND)
         self.record("foreign.find", runner, dt)
 
+    # A small build in the root: its own gcc (arm64, unpacked by
+    # foreign_root.sh), 4 × gcc -O2 -c small.c in WORK bound at /mnt/bench.
+    def w_foreign_gcc(self, runner):
+        if not self.foreign_ready() or runner in ("native", "before") or \
+                not os.path.isfile(os.path.join(self.FOREIGN_ROOT, "usr/bin/gcc")):
+            return
+        script = "for i in 1 2 3 4; do gcc -O2 -c small.c -o small$i.o || exit 1; done"
+        bind = ["-b", f"{self.work}:/mnt/bench", "-w", "/mnt/bench"]
+        pre = self.foreign_prefix(runner)
+        argv = pre[:-1] + bind + ["--"] if runner in self.COCOONS else pre + bind
+        dt, _ = self.run(f"foreign.gcc/{runner}", argv + ["sh", "-c", script])
+        self.record("foreign.gcc", runner, dt)
+
     def w_foreign_sh(self, runner):
         if not self.foreign_ready() or runner in ("native", "before"):
             return
@@ -386,7 +399,7 @@ class Bench:
     WORKLOADS = ("w_find", "w_gcc", "w_find_view", "w_gcc_view", "w_find_view_pin",
                  "w_gcc_view_pin", "w_find_rootfs", "w_find_rootfs_pin", "w_pkg", "w_pkg_shm", "w_parallel",
                  "w_true", "w_getpid", "w_getpid_hostname",
-                 "w_getpid_noseccomp", "w_rss", "w_floor", "w_foreign_find", "w_foreign_sh")
+                 "w_getpid_noseccomp", "w_rss", "w_floor", "w_foreign_find", "w_foreign_sh", "w_foreign_gcc")
 
     def go(self):
         with open(os.path.join(self.work, "small.c"), "w") as f:
@@ -576,6 +589,9 @@ class Bench:
         print(f"9b the same root, sh: 20 x ls | sort | head | tr (80 foreign execs): "
               f"cocoon -q -r {fmt_time(c)}, proot -q -r {fmt_time(p)} "
               f"(proot/cocoon {fmt_ratio(ratio(p, c))})")
+        c, p = R("foreign.gcc", "cocoon"), R("foreign.gcc", "proot")
+        print(f"9c the same root's gcc: 4 x gcc -O2 -c small.c: cocoon -q -r {fmt_time(c)}, "
+              f"proot -q -r {fmt_time(p)} (proot/cocoon {fmt_ratio(ratio(p, c))})")
 
     # A change's cost: every measurement both cocoon builds made in this run
     # (runner "before": BENCH_BEFORE), medians side by side.

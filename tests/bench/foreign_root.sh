@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Makes the arm64 root the benchmark's -q rows run in (docs/benchmark.md):
-# debootstrap's first stage only (--foreign), which unpacks the packages
-# without running any of them; the rows need only unpacked programs (find,
-# dash, coreutils) and their libraries. About a minute and 40 MB from the
-# Debian archive. As root it runs debootstrap itself; otherwise under
+# debootstrap's first stage only (--foreign), which unpacks the required
+# packages without running any of them, plus gcc and libc6-dev (fetched by
+# --include, unpacked here with dpkg-deb: the first stage leaves them in
+# /var/cache/apt/archives); the rows need only unpacked programs (find,
+# dash, coreutils, gcc) and their libraries. About a minute and 90 MB from
+# the Debian archive. As root it runs debootstrap itself; otherwise under
 # cocoon's fake root (BUILD_DIR/cocoon, default build/cocoon).
 #
 #   bash tests/bench/foreign_root.sh [BUILD_DIR]
@@ -23,12 +25,17 @@ command -v debootstrap >/dev/null || { echo "foreign_root: no debootstrap (apt-g
 mkdir -p "$cache"
 rm -rf "$root.tmp"
 if ((EUID == 0)); then
-  debootstrap --foreign --arch=arm64 --variant=minbase bookworm "$root.tmp" "$mirror"
+  debootstrap --foreign --arch=arm64 --variant=minbase --include=gcc,libc6-dev bookworm "$root.tmp" "$mirror"
 else
   cocoon=${1:-$here/../../build}/cocoon
   [[ -x $cocoon ]] || { echo "foreign_root: $cocoon not found: build cocoon first" >&2; exit 2; }
-  "$cocoon" run -0 -- debootstrap --foreign --arch=arm64 --variant=minbase bookworm "$root.tmp" "$mirror"
+  "$cocoon" run -0 -- debootstrap --foreign --arch=arm64 --variant=minbase --include=gcc,libc6-dev bookworm "$root.tmp" "$mirror"
 fi
+# Merged /usr: /bin and /lib are symlinks that the packages' own bin/ and
+# lib/ entries must not replace.
+for deb in "$root.tmp"/var/cache/apt/archives/*.deb; do
+  dpkg-deb --fsys-tarfile "$deb" | tar -x --keep-directory-symlink -C "$root.tmp"
+done
 chmod -R a+rX "$root.tmp"
 mv "$root.tmp" "$root"
 echo "foreign_root: made $root"
