@@ -38,15 +38,18 @@ mask() {
 }
 
 # One line per process of an strace -f log (strace.sh): its calls' names,
-# signals and end; sorted, so that pids and interleaving do not matter.
+# signals and end; sorted, so that pids and interleaving do not matter;
+# SIGCHLD counted, not placed (a race with the parent's wait4).
 per_process() {
   awk '{
     pid = $1; rest = $0; sub(/^[0-9]+ +/, "", rest)
     if (rest ~ /^<\.\.\. /) next
     if (rest ~ /^\+\+\+/) { seq[pid] = seq[pid] " | " rest; next }
+    if (rest ~ /^--- SIGCHLD/) { chld[pid]++; handler[pid] = 1; next }
     if (rest ~ /^---/) { split(rest, a, " "); seq[pid] = seq[pid] " " a[2]; next }
+    if (handler[pid] && rest ~ /^rt_sigreturn\(/) { handler[pid] = 0; next }
     if (match(rest, /^[a-z_0-9]+\(/)) seq[pid] = seq[pid] " " substr(rest, 1, RLENGTH - 1)
-  } END { for (p in seq) print seq[p] }' "$1" | sort
+  } END { for (p in seq) print seq[p] " | SIGCHLD x" chld[p] + 0 }' "$1" | sort
 }
 
 # WHERE (a label) and OPTS (cocoon run's options) say where each check runs.

@@ -46,13 +46,14 @@ assert_eq "$seize_native" "$OUT" "SEIZE, INTERRUPT, LISTEN, GET_SYSCALL_INFO, fo
 # In a PID namespace (--unshare-pid) every pid the tracers learn is the
 # namespace's: wait4's and waitid's, the seizer's fork event's new pid
 # (by which it tells its grandchild's stops from its child's) and the exec
-# event's; their pid arguments are translated back.
+# event's; their pid arguments are translated back, and the guest's own
+# register still holds its number after the call.
 cocoon_run --unshare-pid -- "$GUESTS/seizer"
 assert_status 0 "the seizer guest in a PID namespace"
 assert_eq "$seize_native" "$OUT" "in a PID namespace: the seizer's view is the same as native"
 cocoon_run --unshare-pid -- "$GUESTS/ptracer"
 assert_status 0 "the ptracer guest in a PID namespace"
-assert_eq "$native" "$OUT" "in a PID namespace: the ptracer's view (exec event's GETEVENTMSG included) is the same as native"
+assert_eq "$native" "$OUT" "in a PID namespace: the ptracer's view (exec event's GETEVENTMSG included, a raw ptrace's pid register kept after cocoon answered it) is the same as native"
 cocoon_run --unshare-pid -- "$GUESTS/ptracer" waitid
 assert_status 0 "the ptracer guest with waitid in a PID namespace"
 assert_eq "$native" "$OUT" "in a PID namespace: waitid's si_pid is the tracee's number (same as native wait4)"

@@ -67,6 +67,21 @@ static void peek_string(pid_t pid, unsigned long addr, char *out, size_t size) {
 }
 
 // The first stop: exec's SIGTRAP. Registers three ways must agree.
+// A raw ptrace(PTRACE_GETEVENTMSG) whose pid register is read back after
+// the call: the kernel keeps the argument registers (x86-64's syscall
+// changes only rax, rcx and r11), whoever answered the call and whatever
+// number a PID namespace's translation gave the kernel.
+static int raw_call_keeps_pid(pid_t pid) {
+  unsigned long msg = 0;
+  register long r10 __asm__("r10") = (long)&msg;
+  long rsi = pid, ret;
+  __asm__ volatile("syscall"
+                   : "=a"(ret), "+S"(rsi)
+                   : "0"((long)SYS_ptrace), "D"((long)PTRACE_GETEVENTMSG), "d"(0L), "r"(r10)
+                   : "rcx", "r11", "memory");
+  return ret == 0 && rsi == pid;
+}
+
 static void first_stop(pid_t pid) {
   struct user_regs_struct regs, set;
   ptrace(PTRACE_GETREGS, pid, NULL, &regs);
@@ -86,6 +101,7 @@ static void first_stop(pid_t pid) {
   errno = 0;
   long bad = ptrace(PTRACE_PEEKDATA, pid, (void *)8, NULL);
   printf("PEEKDATA at 8 -> %ld errno %s\n", bad, strerror(errno));
+  printf("a raw ptrace keeps its pid register: %s\n", raw_call_keeps_pid(pid) ? "yes" : "no");
 }
 
 // waitpid(pid, status, 0), or under `waitid` the same through waitid(2),
@@ -159,7 +175,8 @@ static int zombie(pid_t pid) {
 }
 
 // `late`: the child asks PTRACE_TRACEME only after its parent is blocked in
-// waitpid. `waitid`: every wait is a waitid. `zombie`: above. `exitkill`: the tracer leaves at the first stop under
+// waitpid. `waitid`: every wait is a waitid. `zombie`: above.
+// `exitkill`: the tracer leaves at the first stop under
 // PTRACE_O_EXITKILL, which must kill the tracee (stage1 prints nothing).
 static int tracer(const char *mode) {
   fflush(stdout);

@@ -26,8 +26,9 @@ void Ptrace::on_event_stop(tracer::Tracee& tracee, const tracer::EventStop& stop
     // (sync_events()), and its children that inherited the option.
     if ((e.options & option_of_event(stop.event)) == 0) return;
     // The exit's wait status; the vfork child, a pid of the tracer's.
+    const auto pid = static_cast<pid_t>(stop.message);
     e.event_msg = event_message_is_pid(stop.event)
-                      ? static_cast<unsigned long>(seen_by(e.tracer, static_cast<pid_t>(stop.message)))
+                      ? static_cast<unsigned long>(seen_by(e.tracer, pid))
                       : stop.message;
     return keep(tracee, e, StopKind::kEvent, stop.event);
   }
