@@ -8,7 +8,9 @@ RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
 ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} sleep "$SLEEP_ARG" &
 outside=$!
 BG_PIDS+=("$outside")
-wait_for 5 test -e "/proc/$outside" || fail "the outside sleep did not start"
+# Until it is sleep itself: before setpriv's exec it may still be root's
+# (the native reference's kill then fails with EPERM: seen once).
+wait_for 5 grep -q "^sleep$" "/proc/$outside/comm" || fail "the outside sleep did not start"
 
 run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/pidns" "$outside" native
 assert_match "kill_outside=0 " "$OUT" "natively the guest can signal the outside process"
