@@ -81,9 +81,9 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   }
   // The guest's own ptrace, emulated (docs/architecture.md, "ptrace inside
   // a guest"): last, so that its tracer hears of a signal as the other
-  // handlers left it. Not yet in a PID namespace, whose virtual numbers
-  // its requests and waits do not translate: there ptrace stays refused.
-  if (!config.namespaces && !config.unshare_pid) list.push_back(std::make_unique<Ptrace>());
+  // handlers left it. In a PID namespace Pids translates its pid arguments
+  // first, and it gives its tracers their namespace's numbers.
+  list.push_back(std::make_unique<Ptrace>(ns));
   return list;
 }
 

@@ -42,6 +42,17 @@ assert_status 0 "the pidns guest, arg0 run again"
 assert_eq "$expected_pidns" "$OUT" "the same numbers when every pid in arg0 is put there by running the call again"
 kill -0 "$outside" || fail "the outside process died (arg0 run again)"
 
+# A child making itself a group leader with its own number twice, as
+# gdb's inferior does (setpgid(getpid(), getpid())), and its parent doing
+# it for the child, as a shell with job control does: both succeed.
+setpgid_script='$| = 1; if (my $c = fork) { waitpid($c, 0) } else { print setpgrp($$, $$) ? "child ok\n" : "child $!\n"; exit 0 }
+  pipe(my $r, my $w); if (my $c = fork) { print setpgrp($c, $c) ? "parent ok\n" : "parent $!\n"; close $w; waitpid($c, 0) }
+  else { close $w; <$r>; exit 0 }'
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} perl -e "$setpgid_script"
+assert_eq $'child ok\nparent ok' "$OUT" "natively setpgid(getpid(), getpid()) succeeds"
+cocoon_run --unshare-pid -- perl -e "$setpgid_script"
+assert_eq $'child ok\nparent ok' "$OUT" "setpgid(getpid(), getpid()) in a child, and of a child by its parent (the pgid translated once)"
+
 # Without --unshare-pid the numbers are the host's.
 cocoon_run -- sh -c 'echo $$'
 [[ $OUT != 1 ]] || fail "without --unshare-pid the shell is PID 1"

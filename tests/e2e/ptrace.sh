@@ -43,6 +43,33 @@ cocoon_run -- "$GUESTS/seizer"
 assert_status 0 "the seizer guest under cocoon"
 assert_eq "$seize_native" "$OUT" "SEIZE, INTERRUPT, LISTEN, GET_SYSCALL_INFO, fork and exit events, auto-attach, deaths: same as native"
 
+# In a PID namespace (--unshare-pid) every pid the tracers learn is the
+# namespace's: wait4's and waitid's, the seizer's fork event's new pid
+# (by which it tells its grandchild's stops from its child's) and the exec
+# event's; their pid arguments are translated back, and the guest's own
+# register still holds its number after the call.
+cocoon_run --unshare-pid -- "$GUESTS/seizer"
+assert_status 0 "the seizer guest in a PID namespace"
+assert_eq "$seize_native" "$OUT" "in a PID namespace: the seizer's view is the same as native"
+cocoon_run --unshare-pid -- "$GUESTS/ptracer"
+assert_status 0 "the ptracer guest in a PID namespace"
+assert_eq "$native" "$OUT" "in a PID namespace: the ptracer's view (exec event's GETEVENTMSG included, a raw ptrace's pid register kept after cocoon answered it) is the same as native"
+cocoon_run --unshare-pid -- "$GUESTS/ptracer" waitid
+assert_status 0 "the ptracer guest with waitid in a PID namespace"
+assert_eq "$native" "$OUT" "in a PID namespace: waitid's si_pid is the tracee's number (same as native wait4)"
+
+# PTRACE_KILL of the tracer's own dead child before its wait reaped it
+# answers 0, as natively (the zombie is still its tracee: gdb kills so);
+# PTRACE_CONT of it, and PTRACE_KILL once reaped, are ESRCH.
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/ptracer" zombie
+zombie_native=$OUT
+assert_match "PTRACE_KILL of the dead child -> 0" "$zombie_native" "natively PTRACE_KILL of a dead, unreaped tracee is 0"
+cocoon_run -- "$GUESTS/ptracer" zombie
+assert_status 0 "the ptracer guest killing its tracee"
+assert_eq "$zombie_native" "$OUT" "PTRACE_KILL of the dead, unreaped tracee: 0, then ESRCH once reaped (same as native)"
+cocoon_run --unshare-pid -- "$GUESTS/ptracer" zombie
+assert_eq "$zombie_native" "$OUT" "the same in a PID namespace"
+
 # The child asks PTRACE_TRACEME while its parent is already blocked in the
 # kernel's waitpid: the wait must still see the stops.
 run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/ptracer" late

@@ -15,15 +15,20 @@ mkdir -m 777 "$TMP/logs"
 
 # One line per process of an strace -f log: its calls' names, signals and
 # end, in order; the lines sorted, so that neither pids nor the order in
-# which processes interleave matter.
+# which processes interleave matter. SIGCHLD (and its handler's
+# rt_sigreturn) is counted, not placed: whether a child's exit comes
+# before its parent's wait4 or during it is a race, natively too, which a
+# traced parent, slower, loses more often.
 per_process() {
   awk '{
     pid = $1; rest = $0; sub(/^[0-9]+ +/, "", rest)
     if (rest ~ /^<\.\.\. /) next  # the second half of an interrupted line
     if (rest ~ /^\+\+\+/) { seq[pid] = seq[pid] " | " rest; next }
+    if (rest ~ /^--- SIGCHLD/) { chld[pid]++; handler[pid] = 1; next }
     if (rest ~ /^---/) { split(rest, a, " "); seq[pid] = seq[pid] " " a[2]; next }
+    if (handler[pid] && rest ~ /^rt_sigreturn\(/) { handler[pid] = 0; next }
     if (match(rest, /^[a-z_0-9]+\(/)) seq[pid] = seq[pid] " " substr(rest, 1, RLENGTH - 1)
-  } END { for (p in seq) print seq[p] }' "$1" | sort
+  } END { for (p in seq) print seq[p] " | SIGCHLD x" chld[p] + 0 }' "$1" | sort
 }
 
 compare() {  # WHAT COMMAND... : strace -f of COMMAND natively and under cocoon

@@ -6,6 +6,8 @@
 //                    finish, print), then a raw wait4 in stepped_call,
 //                    whose syscall instruction gdb steps over with stepi
 //   debuggee wait    prints "ready" and sleeps (gdb -p), up to 60 s
+//   debuggee pid     prints its pid as it sees it, then computes (a
+//                    debugger in a PID namespace must show the same one)
 // x86-64 only: stepped_call is x86-64 assembly.
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +72,10 @@ int main(int argc, char **argv) {
       counter++;
     }
     return 1;
+  }
+  if (argc > 1 && strcmp(argv[1], "pid") == 0) {
+    printf("pid %d\n", (int)getpid());
+    fflush(stdout);
   }
   int total = compute(3);
   long r = stepped_call();

@@ -67,6 +67,21 @@ static void peek_string(pid_t pid, unsigned long addr, char *out, size_t size) {
 }
 
 // The first stop: exec's SIGTRAP. Registers three ways must agree.
+// A raw ptrace(PTRACE_GETEVENTMSG) whose pid register is read back after
+// the call: the kernel keeps the argument registers (x86-64's syscall
+// changes only rax, rcx and r11), whoever answered the call and whatever
+// number a PID namespace's translation gave the kernel.
+static int raw_call_keeps_pid(pid_t pid) {
+  unsigned long msg = 0;
+  register long r10 __asm__("r10") = (long)&msg;
+  long rsi = pid, ret;
+  __asm__ volatile("syscall"
+                   : "=a"(ret), "+S"(rsi)
+                   : "0"((long)SYS_ptrace), "D"((long)PTRACE_GETEVENTMSG), "d"(0L), "r"(r10)
+                   : "rcx", "r11", "memory");
+  return ret == 0 && rsi == pid;
+}
+
 static void first_stop(pid_t pid) {
   struct user_regs_struct regs, set;
   ptrace(PTRACE_GETREGS, pid, NULL, &regs);
@@ -86,6 +101,7 @@ static void first_stop(pid_t pid) {
   errno = 0;
   long bad = ptrace(PTRACE_PEEKDATA, pid, (void *)8, NULL);
   printf("PEEKDATA at 8 -> %ld errno %s\n", bad, strerror(errno));
+  printf("a raw ptrace keeps its pid register: %s\n", raw_call_keeps_pid(pid) ? "yes" : "no");
 }
 
 // waitpid(pid, status, 0), or under `waitid` the same through waitid(2),
@@ -135,8 +151,32 @@ static void at_syscall(pid_t pid, int entry, int stage, int *entries) {
   }
 }
 
+// `zombie`: PTRACE_KILL at the first stop, and the death awaited without
+// reaping it (WNOWAIT): the dead child is still its tracer's tracee for
+// PTRACE_KILL (0) and for no other request (ESRCH); reaped, for none.
+static int zombie(pid_t pid) {
+  long r = ptrace(PTRACE_KILL, pid, NULL, NULL);
+  printf("PTRACE_KILL at a stop -> %ld\n", r);
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  if (waitid(P_PID, pid, &info, WEXITED | WNOWAIT) != 0) return perror("waitid"), 1;
+  printf("died: %s, signal %s\n", info.si_code == CLD_KILLED ? "CLD_KILLED" : "other",
+         strsignal(info.si_status));
+  r = ptrace(PTRACE_KILL, pid, NULL, NULL);
+  printf("PTRACE_KILL of the dead child -> %ld %s\n", r, r == 0 ? "" : strerror(errno));
+  r = ptrace(PTRACE_CONT, pid, NULL, NULL);
+  printf("PTRACE_CONT of the dead child -> %ld %s\n", r, strerror(errno));
+  int st = 0;
+  if (waitpid(pid, &st, 0) != pid) return perror("waitpid"), 1;
+  printf("reaped: signaled %d by %s\n", WIFSIGNALED(st), strsignal(WTERMSIG(st)));
+  r = ptrace(PTRACE_KILL, pid, NULL, NULL);
+  printf("PTRACE_KILL once reaped -> %ld %s\n", r, strerror(errno));
+  return 0;
+}
+
 // `late`: the child asks PTRACE_TRACEME only after its parent is blocked in
-// waitpid. `waitid`: every wait is a waitid. `exitkill`: the tracer leaves at the first stop under
+// waitpid. `waitid`: every wait is a waitid. `zombie`: above.
+// `exitkill`: the tracer leaves at the first stop under
 // PTRACE_O_EXITKILL, which must kill the tracee (stage1 prints nothing).
 static int tracer(const char *mode) {
   fflush(stdout);
@@ -154,6 +194,7 @@ static int tracer(const char *mode) {
   int st;
   if (wait_for(pid, &st) != pid) return perror("waitpid"), 1;
   printf("stopped %d sig %s\n", WIFSTOPPED(st), WIFSTOPPED(st) ? strsignal(WSTOPSIG(st)) : "-");
+  if (strcmp(mode, "zombie") == 0) return zombie(pid);
   if (strcmp(mode, "exitkill") == 0) {
     printf("SETOPTIONS EXITKILL -> %ld\n",
            ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)(long)PTRACE_O_EXITKILL));

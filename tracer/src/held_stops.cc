@@ -97,6 +97,7 @@ void Tracer::finish_entry(pid_t tid, std::int64_t result) {
   registry_->end_call(tid);
   auto regs = arch::SyscallRegs::load(tid);
   if (!regs) return resume(*t);
+  put_back_skipped_args(*t, *regs);  // the guest_args of the held entry
   regs->skip_with(result);
   if (!options_.use_seccomp) t->forced_result = result;
   if (auto r = regs->store(tid); !r && r.error() != ESRCH) {

@@ -464,6 +464,7 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     case Action::kTrace:
     case Action::kNotify:  // without a listener, a notified call stops
       v = dispatcher_.on_entry(t, regs);
+      if (v.kind == Verdict::Kind::kSkip) put_back_skipped_args(t, regs);
       if (t.step_all) note_rewritten_args(t, regs);  // guest_args are this call's
       if (v.kind == Verdict::Kind::kResume && regs.arg0_pending()) v = start_rerun(t, regs);
       break;
@@ -502,6 +503,20 @@ void Tracer::put_back_guest_args(Tracee& t, arch::SyscallRegs& regs) {
     if ((*t.ran_args)[idx] != t.guest_args[idx]) regs.set_arg(i, t.guest_args[idx]);
   }
   t.ran_args.reset();
+}
+
+// A call a handler answered (skipped) after a translating handler
+// rewrote its arguments (a pid made the host's) leaves them as the guest
+// gave them: the kernel keeps the argument registers across a call on
+// x86-64 and i386 (all but rax, rcx and r11), and compiled code may reuse
+// one after an inline syscall. arm64 and riscv64 return the result in
+// arg0's register.
+void Tracer::put_back_skipped_args(const Tracee& t, arch::SyscallRegs& regs) {
+  const int first = regs.abi() == arch::Arch::kX86_64 || regs.abi() == arch::Arch::kI386 ? 0 : 1;
+  for (int i = first; i < 6; ++i) {
+    const auto idx = static_cast<std::size_t>(i);
+    if (regs.arg(i) != t.guest_args[idx]) regs.set_arg(i, t.guest_args[idx]);
+  }
 }
 
 // The kernel reports PTRACE_EVENT_FORK or VFORK for a new process, and CLONE

@@ -186,16 +186,19 @@ Verdict Pids::wait_entry(tracer::SyscallStop& stop, PidNamespace* ns) {
   return Verdict::resume_to_exit();
 }
 
-// setpgid(2)'s pgid names a group (a live member's or a retired number);
-// its pid is a `pid`-role argument.
+// setpgid(2)'s pid is a live member's (ESRCH), its pgid a group's, a live
+// member's or a retired number (EPERM), checked in the kernel's order.
+// Each is translated once: translate_args() would read the pgid (a `pid`
+// role too) after its translation as a number of the namespace.
 Verdict Pids::setpgid_entry(tracer::SyscallStop& stop, PidNamespace* ns) {
+  const pid_t pid = as_pid(stop.regs.arg(0));
   const pid_t pgid = as_pid(stop.regs.arg(1));
-  if (pgid > 0) {
-    auto real = ns->group_real_of(pgid);
-    if (!real) return Verdict::deny(EPERM);
-    set_arg(stop, 1, *real);
-  }
-  return translate_args(stop, ns);
+  std::optional<pid_t> real_pid, real_pgid;
+  if (pid > 0 && !(real_pid = ns->real_of(pid))) return Verdict::deny(ESRCH);
+  if (pgid > 0 && !(real_pgid = ns->group_real_of(pgid))) return Verdict::deny(EPERM);
+  if (real_pid) set_arg(stop, 0, *real_pid);
+  if (real_pgid) set_arg(stop, 1, *real_pgid);
+  return Verdict::resume();
 }
 
 // getpriority/setpriority and ioprio_get/ioprio_set: `who` is a process
@@ -214,13 +217,16 @@ Verdict Pids::priority_entry(tracer::SyscallStop& stop, PidNamespace* ns) {
 }
 
 // Every `pid`-role argument: 0 (the caller) and negative values pass as
-// they are; a positive number must be a live member's.
+// they are; a positive number must be a live member's, or for ptrace an
+// unreaped one's (its tracer's PTRACE_KILL of its dead child answers 0:
+// the emulation decides, ptrace/ptrace_requests.cc).
 Verdict Pids::translate_args(tracer::SyscallStop& stop, PidNamespace* ns) {
+  const bool zombies_too = stop.desc.sys == arch::Sys::ptrace;
   for (int i = 0; i < stop.desc.arg_count; ++i) {
     if (stop.desc.args[static_cast<std::size_t>(i)] != arch::ArgRole::kPid) continue;
     const pid_t v = as_pid(stop.regs.arg(i));
     if (v <= 0) continue;
-    auto real = ns->real_of(v);
+    auto real = zombies_too ? ns->waitable_real_of(v) : ns->real_of(v);
     if (!real) return Verdict::deny(ESRCH);
     set_arg(stop, i, *real);
   }

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "ptrace/proc_tasks.h"
@@ -136,10 +137,11 @@ std::int64_t Ptrace::report(const tracer::GuestMemory& memory, const HeldWait& w
                             EmulatedTracee& e) {
   const int status = stop_status(e.stop, e.value, e.options, e.seized);
   const bool death = e.stop == StopKind::kDeath;
+  const pid_t seen = seen_by(w.tracer, tid);
   if (w.waitid) {
     siginfo_t info{};
     info.si_signo = SIGCHLD;
-    info.si_pid = tid;
+    info.si_pid = seen;
     info.si_uid = proc_tasks::uid_of(tid);
     if (!death) {
       info.si_code = CLD_TRAPPED;
@@ -161,7 +163,23 @@ std::int64_t Ptrace::report(const tracer::GuestMemory& memory, const HeldWait& w
     e.reported = true;
     if (death) tracees_.erase(tid);  // `e` is gone from here on
   }
-  return w.waitid ? 0 : tid;
+  return w.waitid ? 0 : seen;
+}
+
+// The number the task `real` has in the PID namespace of the process
+// `tracer`, as the kernel gives a tracer its tracees' pids (task_pid_vnr()
+// in wait_task_stopped() and wait_task_zombie(), kernel/exit.c;
+// ptrace_event_pid(), include/linux/ptrace.h); the host's number without
+// a PID namespace. A tracee is in its tracer's namespace or one below
+// (a task the tracer cannot name cannot be attached, and a child is born
+// in its parent's namespace or below), so it has a number there: a dead
+// one its retired number until reaped, a child not numbered yet by Pids
+// (its parent's fork event comes before its birth) the next one.
+pid_t Ptrace::seen_by(pid_t tracer, pid_t real) const {
+  const std::shared_ptr<PidNamespace> ns = pids_ ? pids_->pid_ns(tracer) : nullptr;
+  if (!ns) return real;
+  if (auto v = ns->group_virtual_of(real)) return *v;
+  return ns->member(real);
 }
 
 // `tracee` enters a stop its tracer is to hear of: cocoon keeps it there
@@ -237,7 +255,7 @@ void Ptrace::on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) 
     if (!e.seized) syscall(SYS_tgkill, tracee.tgid, tracee.tid, SIGTRAP);
     return;
   }
-  e.event_msg = static_cast<unsigned long>(tracee.tid);  // the former thread id
+  e.event_msg = static_cast<unsigned long>(seen_by(e.tracer, tracee.tid));  // the former thread id
   keep(tracee, e, StopKind::kEvent, PTRACE_EVENT_EXEC);
 }
 
@@ -267,6 +285,7 @@ void Ptrace::on_death(const tracer::Tracee& tracee) {
       report_death(tracee, e);
     } else {
       tracees_.erase(it);
+      zombies_[tracee.tid] = tracer;
       release_waits(tracer, tracee.tid);
     }
   } else if (tracee.tid == tracee.tgid && tracee.parent_tgid != 0) {
@@ -279,6 +298,7 @@ void Ptrace::on_death(const tracer::Tracee& tracee) {
 // PTRACE_O_EXITKILL, else detached and resumed (exit_ptrace(),
 // kernel/ptrace.c), a kept signal delivered.
 void Ptrace::tracer_gone(pid_t tracer) {
+  std::erase_if(zombies_, [tracer](const auto& z) { return z.second == tracer; });
   std::vector<std::pair<pid_t, EmulatedTracee>> gone;
   for (const auto& [tid, e] : tracees_) {
     if (e.tracer == tracer) gone.emplace_back(tid, e);

@@ -11,11 +11,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/tracee.h"
+#include "pids/pid_namespace.h"
 #include "ptrace/ptrace_stops.h"
 
 namespace cocoon::syscalls {
@@ -32,7 +34,7 @@ struct EmulatedTracee {
   int value = 0;                    // the stop's signal, event or status (StopKind)
   bool reported = false;            // the tracer's wait returned this stop
   std::uint64_t order = 0;          // reports go out in the order stops came
-  unsigned long event_msg = 0;      // PTRACE_GETEVENTMSG
+  unsigned long event_msg = 0;      // PTRACE_GETEVENTMSG (a pid: the tracer's number)
   bool listening = false;    // PTRACE_LISTEN: its next PTRACE_EVENT_STOP is reported
   bool interrupted = false;  // PTRACE_INTERRUPT: so is its next interrupt-stop
   std::uint64_t events = 0;  // TRACEEXIT, TRACEVFORKDONE: on in cocoon's options
@@ -50,8 +52,14 @@ struct HeldWait {
   bool no_wait = false;    // WNOWAIT: the stop stays reportable
 };
 
+// In a PID namespace (`pids`, null without one) the pid arguments of
+// ptrace, wait4 and waitid reach this handler translated by Pids (the
+// translate phase), as host numbers; the pids it gives its tracers (a
+// wait's result, GETEVENTMSG's new child) are numbers of the tracer's
+// namespace, as the kernel gives them (seen_by()).
 class Ptrace final : public tracer::SyscallHandler {
  public:
+  explicit Ptrace(std::shared_ptr<const PidNamespaces> pids = nullptr) : pids_(std::move(pids)) {}
   std::string_view name() const override { return "ptrace"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -67,6 +75,7 @@ class Ptrace final : public tracer::SyscallHandler {
   // ptrace_requests.cc
   tracer::Verdict request(tracer::SyscallStop& stop);
   tracer::Verdict traceme(tracer::SyscallStop& stop);
+  bool own_zombie(pid_t tracer, pid_t tid) const;
   std::int64_t on_stopped(tracer::SyscallStop& stop, long req, pid_t tid, EmulatedTracee& e);
   std::int64_t resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_t data);
   std::int64_t set_options(pid_t tid, EmulatedTracee& e, std::uint64_t options);
@@ -89,10 +98,16 @@ class Ptrace final : public tracer::SyscallHandler {
   bool has_zombie(pid_t tracer, pid_t selector) const;
   void tracer_gone(pid_t tracer);
   void release_waits(pid_t tracer, pid_t tid);
+  pid_t seen_by(pid_t tracer, pid_t real) const;
 
+  std::shared_ptr<const PidNamespaces> pids_;
   tracer::StopControl* control_ = nullptr;
   std::unordered_map<pid_t, EmulatedTracee> tracees_;
   std::map<pid_t, HeldWait> waits_;  // by the waiting thread's tid
+  // A tracer's own child tracee that died, by tid, with its tracer: still
+  // its tracee until the tracer's wait reaps it (PTRACE_KILL answers 0).
+  // Forgotten when a new task gets the number, or the tracer dies.
+  std::unordered_map<pid_t, pid_t> zombies_;
   std::uint64_t next_order_ = 0;
 };
 

@@ -25,7 +25,11 @@ void Ptrace::on_event_stop(tracer::Tracee& tracee, const tracer::EventStop& stop
     // Only a tracee whose tracer asked for it has the real event on
     // (sync_events()), and its children that inherited the option.
     if ((e.options & option_of_event(stop.event)) == 0) return;
-    e.event_msg = stop.message;  // the exit's wait status; the vfork child
+    // The exit's wait status; the vfork child, a pid of the tracer's.
+    const auto pid = static_cast<pid_t>(stop.message);
+    e.event_msg = event_message_is_pid(stop.event)
+                      ? static_cast<unsigned long>(seen_by(e.tracer, pid))
+                      : stop.message;
     return keep(tracee, e, StopKind::kEvent, stop.event);
   }
   if (stop.event != PTRACE_EVENT_STOP) return;
@@ -59,7 +63,7 @@ void Ptrace::on_birth(tracer::Tracee& parent, const tracer::EventStop& stop) {
   c.unborn = true;
   c.events = p.events;  // the kernel copies cocoon's options
   tracees_[child] = c;
-  p.event_msg = stop.message;
+  p.event_msg = static_cast<unsigned long>(seen_by(p.tracer, child));
   keep(parent, p, StopKind::kEvent, stop.event);
 }
 
@@ -70,6 +74,7 @@ void Ptrace::on_birth(tracer::Tracee& parent, const tracer::EventStop& stop) {
 // it does not stop it (strace and gdb resume with 0).
 void Ptrace::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
   (void)parent;
+  zombies_.erase(child.tid);  // a new task has the number: the zombie was reaped
   auto it = tracees_.find(child.tid);
   if (it == tracees_.end() || !it->second.unborn) return;
   tracer::Tracee* t = control_->find(child.tid);

@@ -148,6 +148,9 @@ Verdict Ptrace::request(tracer::SyscallStop& stop) {
   // So is every task outside the run and cocoon itself: neither is ever an
   // emulated tracee.
   auto it = tracees_.find(tid);
+  if (it == tracees_.end() && req == PTRACE_KILL && own_zombie(stop.tracee.tgid, tid)) {
+    return Verdict::skip(0);
+  }
   if (it == tracees_.end() || it->second.tracer != stop.tracee.tgid ||
       it->second.stop == StopKind::kDeath || it->second.unborn) {
     return Verdict::deny(ESRCH);
@@ -164,6 +167,16 @@ Verdict Ptrace::request(tracer::SyscallStop& stop) {
   }
   if (e.stop == StopKind::kNone) return Verdict::deny(ESRCH);
   return Verdict::skip(on_stopped(stop, req, tid, e));
+}
+
+// Whether `tid` is a tracee of `tracer` that died and that the tracer,
+// its parent, has not reaped: still its tracee for PTRACE_KILL, which
+// ptrace_check_attach() lets through whatever the state and which answers
+// 0 (ptrace_request(), kernel/ptrace.c). gdb kills so, then waits.
+bool Ptrace::own_zombie(pid_t tracer, pid_t tid) const {
+  auto it = zombies_.find(tid);
+  if (it == zombies_.end() || it->second != tracer) return false;
+  return proc_tasks::is_zombie(tid) && proc_tasks::parent_of(tid) == tracer;
 }
 
 // PTRACE_TRACEME: the parent process traces the caller (ptrace_traceme(),

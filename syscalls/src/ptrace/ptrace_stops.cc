@@ -57,6 +57,17 @@ std::uint64_t option_of_event(int event) {
   }
 }
 
+bool event_message_is_pid(int event) {
+  switch (event) {
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK:
+    case PTRACE_EVENT_CLONE:
+    case PTRACE_EVENT_VFORK_DONE:
+    case PTRACE_EVENT_EXEC: return true;
+    default: return false;
+  }
+}
+
 int may_attach(const AttachFacts& f) {
   const bool cap = f.caller_cap_sys_ptrace;
   bool same = true;

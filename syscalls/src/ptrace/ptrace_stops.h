@@ -48,6 +48,13 @@ int check_options(std::uint64_t options, int unknown);
 // (ptrace(2)), 0 for another.
 std::uint64_t option_of_event(int event);
 
+// Whether PTRACE_GETEVENTMSG at a stop of PTRACE_EVENT_* `event` gives a
+// task's pid, which the kernel gives in its tracer's PID namespace
+// (ptrace_event_pid(), include/linux/ptrace.h: the new child of FORK,
+// VFORK and CLONE, the vfork child at VFORK_DONE, the former tid at EXEC);
+// EXIT gives a wait status, SECCOMP the filter's data.
+bool event_message_is_pid(int event);
+
 // Whether a task may PTRACE_ATTACH or PTRACE_SEIZE another, as
 // __ptrace_may_access() and Yama decide (kernel/ptrace.c,
 // security/yama/yama_lsm.c; Documentation/admin-guide/LSM/Yama.rst):

@@ -74,6 +74,19 @@ TEST(PtraceStops, EachEventHasItsOption) {
   EXPECT_EQ(option_of_event(PTRACE_EVENT_STOP), 0u);
 }
 
+// GETEVENTMSG's message is a pid (translated into the tracer's PID
+// namespace) for the fork family, VFORK_DONE and EXEC; a wait status for
+// EXIT, the filter's data for SECCOMP.
+TEST(PtraceStops, EventMessagesThatArePids) {
+  for (int e : {PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, PTRACE_EVENT_CLONE,
+                PTRACE_EVENT_VFORK_DONE, PTRACE_EVENT_EXEC}) {
+    EXPECT_TRUE(event_message_is_pid(e)) << e;
+  }
+  for (int e : {PTRACE_EVENT_EXIT, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP}) {
+    EXPECT_FALSE(event_message_is_pid(e)) << e;
+  }
+}
+
 // __ptrace_may_access() and Yama, on the facts /proc gives.
 TEST(PtraceStops, AttachFollowsTheKernelsRules) {
   AttachFacts same;

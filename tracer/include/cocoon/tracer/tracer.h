@@ -124,6 +124,7 @@ class Tracer : private StopControl, private RunAccess {
   void on_syscall_exit(Tracee& t, arch::SyscallRegs& regs);
   void note_rewritten_args(Tracee& t, const arch::SyscallRegs& regs);
   void put_back_guest_args(Tracee& t, arch::SyscallRegs& regs);
+  static void put_back_skipped_args(const Tracee& t, arch::SyscallRegs& regs);
   // The rerun of a call with a new arg0 (src/rerun.cc).
   Verdict start_rerun(Tracee& t, arch::SyscallRegs& regs);
   bool rerun_entered(Tracee& t, const arch::SyscallRegs& regs);
