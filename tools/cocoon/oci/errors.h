@@ -11,7 +11,7 @@ namespace cocoon::oci {
 inline constexpr int kUnsupported = 120;  // config.json asks for what cocoon cannot emulate
 inline constexpr int kExists = 122;       // create/run: the id is taken
 inline constexpr int kNoSuchContainer = 123;
-inline constexpr int kWrongState = 124;   // start of a running one, kill of a stopped one...
+inline constexpr int kWrongState = 119;   // start of a running one, kill of a stopped one...
 inline constexpr int kFailed = 125;       // anything else: a malformed bundle, cocoon's own failure
 
 struct OciError {
