@@ -227,14 +227,16 @@ int remove(const Globals& g, const std::string& id, bool force) {
   auto r = containers->read(id);
   if (!r) return fail(r.error());
   const Status s = containers->status(*r);
-  if (s == Status::kCreating || (s == Status::kRunning && !force)) {
+  // (A container left "creating" by a create that was killed goes with
+  // --force.)
+  if ((s == Status::kCreating || s == Status::kRunning) && !force) {
     return fail(OciError("container " + id + " is " + to_string(s) + " (stop it first, or --force)",
                          kWrongState));
   }
   if (s != Status::kStopped) {
     // The command, then its cocoon, whose kill switch ends what is left
     // of the container's processes (SIGTERM: docs/architecture.md).
-    ::kill(r->pid, SIGKILL);
+    if (r->pid > 0) ::kill(r->pid, SIGKILL);
     if (process_alive(r->cocoon_pid, r->cocoon_start)) ::kill(r->cocoon_pid, SIGTERM);
     wait_for_cocoon(*r);
   }
