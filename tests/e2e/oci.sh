@@ -179,6 +179,40 @@ wait_for 10 eval '! [[ -d /proc/$pid ]]' || fail "process $pid outlived delete -
 oci list -q
 assert_eq "" "$OUT" "oci list: no container left"
 
+# delete of a created container ends its held process (runc's rule).
+ID=held-$MARK
+prepare "echo ran >/out/held"
+detaching create -b "$W/bundle" "$ID"
+assert_status 0 "oci create"
+pid=$(state_field "$ID" 's["pid"]')
+oci delete "$ID"
+assert_status 0 "oci delete of a created container"
+wait_for 10 eval '! [[ -d /proc/$pid ]]' || fail "process $pid outlived the delete"
+[[ ! -e $W/out/held ]] || fail "the command of a deleted created container ran"
+pass "delete of a created container: its process is gone, the command never ran"
+
+# --root: the state elsewhere; the default root does not see it.
+ID=root-$MARK
+prepare "exec sleep $SLEEP_ARG"
+detaching --root "$W/state" run -d -b "$W/bundle" "$ID"
+assert_status 0 "oci --root DIR run -d"
+[[ -f $W/state/$ID/state.json ]] || fail "no $W/state/$ID/state.json"
+oci list -q
+assert_eq "" "$OUT" "the default root does not list a container of another --root"
+oci --root "$W/state" list -q
+assert_eq "$ID" "$OUT" "oci --root DIR list lists it"
+oci --root "$W/state" delete -f "$ID"
+assert_status 0 "oci --root DIR delete -f"
+
+# umoci's own config, but the command: its terminal (true) is the
+# caller's in the foreground.
+reset
+edit "c['process']['args'] = ['sh', '-c', 'hostname; id -un']"
+oci run -b "$W/bundle" "umoci-$MARK"
+assert_status 0 "oci run of umoci's config (process.terminal true)"
+assert_eq "$(config "c['hostname']")
+root" "$OUT" "umoci's config: its host name, and root (uid 0 through the one-id mapping)"
+
 # --- refusals, by name ----------------------------------------------------
 refused() {  # WHAT STATUS REGEX PYTHON-EDIT
   prepare 'echo ran'
