@@ -18,7 +18,7 @@ esac
 packages=(
   # build
   build-essential cmake python3 pkg-config
-  libcli11-dev libspdlog-dev libfmt-dev
+  libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   # teaching view (cocoon trace -k / --disasm)
   libunwind-dev libcapstone-dev
   # the other arches' kernel headers: the syscall table is checked against them
@@ -41,6 +41,8 @@ test_packages=(
   bubblewrap
   # ptrace inside a guest: the real tools, run natively and under cocoon
   strace gdb
+  # OCI bundles (e2e oci): an image built locally and unpacked rootless
+  umoci
   # the cross-architecture harness (tests/qemu, ctest -L cross)
   g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   qemu-system-arm qemu-system-misc qemu-system-x86 cpio

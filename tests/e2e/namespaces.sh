@@ -156,6 +156,19 @@ form
 same-within=1" "$OUT" "readlink /proc/PID/ns/uts: uts:[N], N differs between namespaces and agrees within one"
 cocoon_run --namespaces -- sh -c 'unshare -Ur --uts sh -c "hostname inner; exec sleep 3" & sleep 0.5; nsenter --preserve-credentials -t $! -U -u hostname; kill $!'
 assert_eq "inner" "$OUT" "nsenter -U -u (setns) joins the emulated UTS namespace"
+# Without -U the caller has no CAP_SYS_ADMIN in its own user namespace,
+# which setns(2) of a UTS namespace asks too: refused, as natively (where
+# this host lets nobody make a user namespace) it is.
+nsenter_u='unshare -Ur --uts sh -c "hostname inner; exec sleep 3" & sleep 0.5; nsenter -t $! -u hostname; echo "status $?"; kill $!; wait'
+cocoon_run --namespaces -- sh -c "$nsenter_u"
+assert_eq "status 1" "$OUT" "nsenter -t PID -u without -U: refused (EPERM)"
+assert_match "nsenter: reassociate to namespace 'ns/uts' failed: Operation not permitted" "$ERR" "nsenter's message"
+run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c "$nsenter_u"
+if [[ $(cat "$SYSCTL") != 0 && $OUT == "status 1" ]]; then
+  pass "natively too: nsenter -t PID -u without -U is refused"
+elif [[ $(cat "$SYSCTL") != 0 ]]; then
+  fail "natively nsenter -t PID -u gave '$OUT' (expected the refusal cocoon shows)"
+fi
 
 # Nested PID namespaces: each has its own 1; the outer sees the inner's
 # processes, the inner not the outer's; kill across fails.

@@ -42,5 +42,6 @@ int run(const syscalls::Session& session);
 int fakeroot_main(int argc, char** argv);
 int proot_main(int argc, char** argv);
 int bwrap_main(int argc, char** argv);
+int oci_main(int argc, char** argv);
 
 }  // namespace cocoon::tools

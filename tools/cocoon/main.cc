@@ -38,6 +38,7 @@ constexpr const char* kExamples = R"(Examples:
   cocoon run --name box --unshare-pid --hostname box -- sleep 600 &
   cocoon ps -a                                       (the runs, their tasks)
   cocoon enter box -- sh                             (a shell inside the run)
+  cocoon oci run -b ./bundle box1                    (an OCI bundle: umoci unpack --rootless)
 
 Exit status: the command's own, 128+N if signal N killed it, 127 if it
 was not found, 126 if it could not be executed, 125 if cocoon failed.
@@ -296,6 +297,9 @@ constexpr FrontEnd kFrontEnds[] = {
     {"bwrap", &cocoon::tools::bwrap_main,
      "bubblewrap's command line: --ro-bind / /, --tmpfs, --unshare-*... (or cocoon installed as "
      "bwrap; cocoon bwrap --help)"},
+    {"oci", &cocoon::tools::oci_main,
+     "OCI runtime bundles with runc's command line: create, start, run, state, kill, delete, "
+     "list (cocoon oci --help)"},
 };
 
 // A front end as a subcommand, or when cocoon runs under that program's

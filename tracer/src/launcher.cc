@@ -90,6 +90,18 @@ void close_all_but(std::array<int, 4> keep) {
   close_span(static_cast<unsigned>(from), top);
 }
 
+// LaunchSpec::hold_fifo: blocks in open(2) until the FIFO has a reader,
+// then hands it one byte (the reader's sign that the command goes on).
+void hold_until_started(const char* fifo) {
+  int fd;
+  while ((fd = open(fifo, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR) {
+  }
+  if (fd < 0) child_fail("opening the start FIFO", errno, 125);
+  const char go = 0;
+  if (write(fd, &go, 1) != 1) child_fail("writing the start FIFO", errno, 125);
+  close(fd);
+}
+
 // Runs in the forked child: only async-signal-safe calls until execvp.
 [[noreturn]] void child_main(int ready_fd, int sync_fd, int handshake, char* const* argv,
                              char** env, const LaunchSpec& spec) {
@@ -113,6 +125,12 @@ void close_all_but(std::array<int, 4> keep) {
   prctl(PR_SET_DUMPABLE, 1);
   if (spec.new_session) setsid();
   if (spec.child_subreaper) prctl(PR_SET_CHILD_SUBREAPER, 1);
+  for (const auto& [resource, limit] : spec.rlimits) {
+    if (setrlimit(static_cast<__rlimit_resource>(resource), &limit) != 0) {
+      child_fail("setrlimit of process.rlimits", errno, 125);
+    }
+  }
+  if (!spec.hold_fifo.empty()) hold_until_started(spec.hold_fifo.c_str());
   const int cd_err = !spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0 ? errno : 0;
   if (write(ready_fd, &cd_err, sizeof cd_err) != sizeof cd_err || cd_err != 0) _exit(125);
   close(ready_fd);
@@ -229,6 +247,7 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
   close(sync[0]);
   close(ready[1]);
   if (handshake[1] >= 0) close(handshake[1]);
+  if (spec.on_held) spec.on_held(pid);
   struct HandshakeCloser {
     int fd;
     ~HandshakeCloser() {
@@ -250,6 +269,11 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
   if (child_err != 0) {
     close(sync[1]);
     waitpid(pid, nullptr, __WALL);
+    // A held child that ends without reporting was killed (or failed)
+    // before its start.
+    if (child_err == EPIPE && !spec.hold_fifo.empty()) {
+      return std::unexpected(Error{0, "the command ended before it was started"});
+    }
     return std::unexpected(Error{child_err, "entering the working directory " + spec.cwd});
   }
   if (ptrace(PTRACE_SEIZE, pid, 0, ptrace_options()) != 0) {

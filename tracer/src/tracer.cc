@@ -59,6 +59,8 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   if (!launched) return std::unexpected(launched.error());
   enter_spec_ = spec;
   enter_spec_.notify_filter.clear();
+  enter_spec_.hold_fifo.clear();
+  enter_spec_.on_held = nullptr;
   root_ = launched->pid;
   if (options_.on_launched) options_.on_launched(root_);
   // From here on the guest runs, as the same user: non-dumpable, cocoon
@@ -121,6 +123,10 @@ LaunchSpec Tracer::command_spec(const std::vector<std::string>& argv) const {
   spec.exec_failure = options_.exec_failure;
   spec.child_subreaper = options_.child_subreaper;
   spec.user_filters = options_.user_filters;
+  spec.env = options_.env;
+  spec.rlimits = options_.rlimits;
+  spec.hold_fifo = options_.hold_fifo;
+  spec.on_held = options_.on_held;
   if (options_.use_seccomp) {
     const Policy& policy = dispatcher_.policy();
     spec.filter = build_filter(policy.without_notify());

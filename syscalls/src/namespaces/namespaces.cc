@@ -198,6 +198,14 @@ Verdict Namespaces::setns(tracer::SyscallStop& stop) {
   const pid_t tgid = stop.tracee.tgid;
   const std::uint32_t owner = *kind == NsKind::kUser ? id : ns_->owner_of(*kind, id);
   if (!admin_over(tgid, owner)) return Verdict::deny(EPERM);
+  // Every kind but a user namespace also asks for CAP_SYS_ADMIN in the
+  // caller's own user namespace (utsns_install(), ipcns_install(),
+  // mntns_install(), which adds CAP_SYS_CHROOT, pidns_install(),
+  // cgroupns_install(), netns_install(): ns_capable(current_user_ns(), ...)):
+  // nobody outside a user namespace of its own cannot join a UTS namespace
+  // it does own through one (`nsenter -t PID -u` without -U: EPERM).
+  if (*kind != NsKind::kUser && !admin(tgid)) return Verdict::deny(EPERM);
+  if (*kind == NsKind::kMnt && !identity_->of(tgid).capable(CAP_SYS_CHROOT)) return Verdict::deny(EPERM);
   ns_->join(tgid, *kind, id);
   if (*kind == NsKind::kUser) identity_->of(tgid).enter_user_ns();
   return Verdict::skip(0);

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "cocoon/syscalls/sandboxes.h"
+
 namespace cocoon::syscalls {
 
 // What state.json holds: fixed for the run's life.
@@ -56,9 +58,7 @@ std::expected<std::string, std::string> state_root();
 
 // A new run id: 12 hex digits from getrandom(2).
 std::string new_run_id();
-// Whether `name` may name a run: 1-64 of [A-Za-z0-9_.-], not all hex of
-// an id's length.
-bool valid_run_name(const std::string& name);
+// (valid_run_name() is public: cocoon/syscalls/sandboxes.h.)
 // The start time of process `pid` (/proc/PID/stat field 22), 0 if gone.
 std::uint64_t process_start_time(pid_t pid);
 

@@ -147,6 +147,8 @@ void print_table(std::ostream& out, const std::vector<RunEntry>& runs, bool all)
 
 }  // namespace
 
+std::expected<std::string, std::string> state_directory() { return state_root(); }
+
 std::expected<void, std::string> list_sandboxes(std::ostream& out, bool all, bool json) {
   auto root = state_root();
   if (!root) return std::unexpected(root.error());

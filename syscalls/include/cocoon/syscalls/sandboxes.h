@@ -18,6 +18,16 @@ inline constexpr int kEnterNotAllowed = 121; // enter: another user, or a traced
 inline constexpr int kEnterNoSuchRun = 123;  // enter: no such live run, or it ended meanwhile
 inline constexpr int kEnterFailed = 125;     // enter: anything else (cocoon's usual failure)
 
+// The caller's state directory ($XDG_RUNTIME_DIR/cocoon, else
+// /tmp/cocoon-UID), made if missing; a one-line reason when it cannot be
+// used safely (docs/sandboxes.md). `cocoon oci` keeps its containers in
+// "oci" there.
+std::expected<std::string, std::string> state_directory();
+// Whether `name` may name a run (cocoon run --name, an OCI container's
+// id): 1-64 of [A-Za-z0-9_.-], not starting with '.', not all hex of an
+// id's length.
+bool valid_run_name(const std::string& name);
+
 // `cocoon ps [-a] [--json]`: the caller's live runs, stale ones cleaned up
 // on the way. `all`: each run's tasks too, asked of the run itself.
 std::expected<void, std::string> list_sandboxes(std::ostream& out, bool all, bool json);

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <array>
 #include <expected>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,6 +66,17 @@ struct LaunchSpec {
   // holding its listener, database and control socket, and seized, hence
   // a guest, before its exec).
   bool close_inherited = false;
+  // Resource limits (resource, soft and hard) the child sets on itself
+  // before it is seized (an OCI bundle's process.rlimits): setrlimit(2)
+  // there is cocoon's own call, never a guest's.
+  std::vector<std::pair<int, rlimit>> rlimits;
+  // A FIFO the child opens for writing, and writes one byte to, before it
+  // reports ready: open(2) of a FIFO for writing blocks until someone opens
+  // it for reading (fifo(7)), so the child waits there, not yet seized,
+  // until the OCI `start` reads it (runc's exec.fifo). `on_held` is told
+  // the child's pid as soon as it is forked. Empty: no hold.
+  std::string hold_fifo;
+  std::function<void(pid_t)> on_held;
 };
 
 // fork; the child waits on a pipe until the parent has PTRACE_SEIZEd it, then

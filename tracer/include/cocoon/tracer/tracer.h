@@ -60,6 +60,14 @@ struct TracerOptions {
   bool child_subreaper = false;
   // Seccomp programs of the user's, installed after cocoon's (LaunchSpec).
   std::vector<std::vector<sock_filter>> user_filters;
+  // The command's environment (nullopt: cocoon's), its resource limits, and
+  // a FIFO it waits on before it runs (LaunchSpec: an OCI bundle's
+  // process.env and rlimits, and runc's exec.fifo, with `on_held` told its
+  // pid while it waits).
+  std::optional<std::vector<std::string>> env;
+  std::vector<std::pair<int, rlimit>> rlimits;
+  std::string hold_fifo;
+  std::function<void(pid_t)> on_held;
   // Told the command's (host) pid once it is launched (bwrap's --info-fd
   // and --json-status-fd report it).
   std::function<void(pid_t)> on_launched;

@@ -1,0 +1,31 @@
+// `cocoon oci`'s operations, with runc's command-line shape and the
+// runtime spec's lifecycle (runtime.md, "Operations"): each returns
+// cocoon's exit status, having printed any failure in one line.
+#pragma once
+
+#include <string>
+
+namespace cocoon::oci {
+
+struct Globals {
+  std::string root;         // --root; empty: cocoon's state directory's "oci"
+  bool use_seccomp = true;  // cocoon's own --no-seccomp
+};
+
+struct CreateOptions {
+  std::string bundle = ".";
+  std::string pid_file;  // the container's process's pid, written once it exists
+  bool detach = false;   // run -d: create and start, then return
+};
+
+int create(const Globals& g, const std::string& id, const CreateOptions& o);
+int start(const Globals& g, const std::string& id);
+// create and start in the foreground: the command's status, and the
+// container deleted once it ends (runc run without --keep).
+int run(const Globals& g, const std::string& id, const CreateOptions& o);
+int state(const Globals& g, const std::string& id);
+int kill(const Globals& g, const std::string& id, const std::string& signal);
+int remove(const Globals& g, const std::string& id, bool force);
+int list(const Globals& g, bool json, bool quiet);
+
+}  // namespace cocoon::oci
