@@ -99,6 +99,13 @@ for arch in "${arches[@]}"; do
   cocoon_run -q "$QEMU -cpu $cpu" -r "$R" --proc /proc -- /bin/foreign
   assert_eq "$native_keys" "$(lines /bin/foreign | sed -n 's/^cpu-keys=//p')" "$arch: with -cpu, qemu's own answer"
 
+  # Emulated namespaces and the fake root apply to qemu's calls as to a
+  # native guest's: the foreign program is PID 1 of its PID namespace,
+  # sees the run's host name, and is root.
+  cocoon_run -q "$QEMU" -r "$R" --unshare-pid --hostname box -0 -- /bin/foreign
+  assert_eq "uid=0 pid=1 node=box" "$(lines /bin/foreign | grep -E '^(uid|pid)=' | tr '\n' ' ' | sed 's/ $//')" \
+    "$arch: under -q, --unshare-pid, --hostname and -0 apply to the foreign program"
+
   # A relative name: AT_EXECFN is the name as given, /proc/self/exe the
   # canonical path.
   cocoon_run -q "$QEMU" -r "$R" -w /bin -- ./foreign

@@ -1,7 +1,8 @@
 // A program of another architecture, built by the cross compilers (aarch64,
 // riscv64) and run on an x86-64 host under `cocoon run -q qemu-ARCH-static`
 // (tests/e2e/foreign.sh). It prints what a guest must see of itself: its
-// machine (uname -m), argv[0], /proc/self/exe, AT_EXECFN, its uid, the
+// machine (uname -m), argv[0], /proc/self/exe, AT_EXECFN, its uid, pid and
+// node name, the
 // variable qemu's -E sets (only cocoon's routing passes that option: a
 // kernel binfmt_misc handler would not), then a thread, a signal, and a
 // child it forks and execs, and the keys of /proc/cpuinfo's first entry
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
   printf("%s exe=%s\n", me, exe);
   printf("%s execfn=%s\n", me, execfn ? execfn : "(none)");
   printf("%s uid=%u\n", me, (unsigned)getuid());
+  printf("%s pid=%d node=%s\n", me, (int)getpid(), u.nodename);
   printf("%s routed=%s\n", me, routed ? routed : "(unset)");
 
   pid_t in = 0;
