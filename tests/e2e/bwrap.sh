@@ -43,6 +43,18 @@ printf -- '--setenv\0FROMFD\0yes\0' >"$TMP/args"
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} sh -c \
   "exec 3<'$TMP/args'; exec '$COCOON' bwrap --ro-bind / / --args 3 -- sh -c 'echo \$FROMFD'"
 assert_eq "yes" "$OUT" "--args FD"
+# bubblewrap 0.9's --argv0 and --level-prefix (Debian's 0.8 has neither:
+# checked against 0.9's manual and bwrap_logv()). --argv0 replaces argv[0]
+# while the first word still names the program run; --level-prefix puts
+# the severity before bwrap's own lines (<3> an error, <4> a warning).
+bwrap_run --ro-bind / / --argv0 "name$MARK" -- python3 -c 'import os; print(open("/proc/self/cmdline").read().split("\0")[0], os.path.basename(os.readlink("/proc/self/exe")).startswith("python3"))'
+assert_eq "name$MARK True" "$OUT" "--argv0: the program's argv[0], the program itself unchanged"
+bwrap_run --level-prefix --ro-bind / / --chdir /tmp --chdir / --bind "/nonexistent$MARK" /x -- true
+assert_status 1 "--level-prefix: a failure's status"
+assert_eq "<4>bwrap: Only the last --chdir option will take effect
+<3>bwrap: Can't find source path /nonexistent$MARK: No such file or directory" "$ERR" "--level-prefix: a warning's <4> and an error's <3>"
+bwrap_run --ro-bind / / -- true "--level-prefix"
+assert_status 0 "--level-prefix after the command is the command's argument"
 bwrap_run --ro-bind / / --new-session -- python3 -c 'import os; print(os.getsid(0) == os.getpid())'
 assert_eq "True" "$OUT" "--new-session: the command leads its own session"
 

@@ -40,10 +40,26 @@ extern char** environ;
 namespace cocoon::tools {
 namespace {
 
+// --level-prefix (bubblewrap 0.9): each of bwrap's own diagnostics from
+// then on starts with its syslog severity in angle brackets, "<3>" for an
+// error, "<4>" for a warning (bwrap_logv(), utils.c). One run parses one
+// command line, so the flag lives here rather than in every caller.
+bool level_prefix = false;
+
+// "bwrap: ", after the severity when --level-prefix asked for it.
+std::string bwrap_says(int severity) {
+  return (level_prefix ? "<" + std::to_string(severity) + ">" : std::string()) + "bwrap: ";
+}
+
 // bwrap's failure: "bwrap: LINE" on stderr, status 1.
 int bwrap_fail(const std::string& line) {
-  std::fprintf(stderr, "bwrap: %s\n", line.c_str());
+  std::fprintf(stderr, "%s%s\n", bwrap_says(3).c_str(), line.c_str());
   return 1;
+}
+
+// bwrap's warning, word for word.
+void bwrap_warn(const char* line) {
+  std::fprintf(stderr, "%s%s\n", bwrap_says(4).c_str(), line);
 }
 
 // Everything readable from descriptor `fd` (then closed, as bwrap does).
@@ -210,7 +226,7 @@ const std::map<std::string, int>& arity() {
       {"--unshare-all", 0},
       {"--seccomp", 1},   {"--add-seccomp-fd", 1}, {"--file", 2}, {"--bind-data", 2},
       {"--ro-bind-data", 2}, {"--chmod", 2}, {"--remount-ro", 1},
-      {"--new-session", 0}, {"--level-prefix", 0},
+      {"--new-session", 0}, {"--level-prefix", 0}, {"--argv0", 1},
       {"--sync-fd", 1},   {"--info-fd", 1},     {"--json-status-fd", 1}, {"--block-fd", 1},
       {"--bind-fd", 2},   {"--ro-bind-fd", 2}, {"--lock-file", 1},
       {"--disable-userns", 0}, {"--assert-userns-disabled", 0},
@@ -257,7 +273,7 @@ Applied mount_option(Bwrap& b, const Option& o) {
   else if (a == "--chdir") {
     // bwrap's warning, word for word; the last one is taken.
     if (std::exchange(b.chdir_given, true)) {
-      std::fputs("bwrap: Only the last --chdir option will take effect\n", stderr);
+      bwrap_warn("Only the last --chdir option will take effect");
     }
     b.session.view.cwd = v1;
   }
@@ -345,6 +361,10 @@ Applied process_option(Bwrap& b, const Option& o) {
   }
   else if (a == "--die-with-parent") b.session.tracer.die_with_parent = true;
   else if (a == "--new-session") b.session.tracer.new_session = true;
+  // bubblewrap 0.9: the program's argv[0]; its first word still names what
+  // is executed (execvp(exec_path, argv) with argv[0] replaced).
+  else if (a == "--argv0") b.session.tracer.argv0 = o.v1;
+  else if (a == "--level-prefix") level_prefix = true;
   else return false;
   return true;
 }
@@ -405,7 +425,7 @@ Applied descriptor_option(Bwrap& b, const Option& o, std::vector<std::string>& m
     std::memcpy(filter.data(), prog->data(), prog->size());
     auto& filters = b.session.tracer.user_filters;
     if (a == "--seccomp" && !filters.empty()) {
-      std::fputs("bwrap: Only the last --seccomp option will take effect\n", stderr);  // bwrap's
+      bwrap_warn("Only the last --seccomp option will take effect");
       filters.clear();
     }
     filters.push_back(std::move(filter));
@@ -442,7 +462,7 @@ void print_usage(std::FILE* out) {
       "    --file FD DEST, --bind-data FD DEST, --ro-bind-data FD DEST\n"
       "    --symlink SRC DEST           Create symlink at DEST with target SRC\n"
       "    --seccomp FD, --add-seccomp-fd FD  Load seccomp programs from FD\n"
-      "    --new-session, --die-with-parent, --as-pid-1, --level-prefix\n"
+      "    --new-session, --die-with-parent, --as-pid-1, --level-prefix, --argv0 VALUE\n"
       "    --sync-fd FD, --block-fd FD  Kept open while the sandbox runs; wait for data first\n"
       "    --lock-file DEST             Take a lock on DEST while sandbox is running\n"
       "    --disable-userns             Disable further use of user namespaces inside sandbox\n"
@@ -518,7 +538,6 @@ std::optional<int> parse_options(Bwrap& b, std::vector<std::string>& args, std::
     if (applied && !*applied) applied = namespace_option(b, o);
     if (applied && !*applied) applied = process_option(b, o);
     if (applied && !*applied) applied = descriptor_option(b, o, more);
-    // --level-prefix (in no kind): nothing to do.
     if (!applied) return bwrap_fail(applied.error());
     args.insert(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, more.begin(), more.end());
     if (a != "--overlay-src" && !b.overlay_srcs.empty()) return bwrap_fail(kDanglingOverlaySrc);
@@ -623,6 +642,7 @@ int bwrap_main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   std::size_t i = 0;
   if (auto status = parse_options(b, args, i)) return *status;
+  b.session.tracer.exec_failure.prefix = bwrap_says(3) + "execvp ";
   for (; i < args.size(); ++i) b.session.argv.push_back(args[i]);
   if (b.session.argv.empty()) {
     print_usage(stderr);  // as bwrap without a command

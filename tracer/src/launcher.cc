@@ -103,8 +103,8 @@ void hold_until_started(const char* fifo) {
 }
 
 // Runs in the forked child: only async-signal-safe calls until execvp.
-[[noreturn]] void child_main(int ready_fd, int sync_fd, int handshake, char* const* argv,
-                             char** env, const LaunchSpec& spec) {
+[[noreturn]] void child_main(int ready_fd, int sync_fd, int handshake, const char* program,
+                             char* const* argv, char** env, const LaunchSpec& spec) {
   // Unblock only what cocoon's kill switch blocked (INT/TERM/HUP/QUIT): any
   // other signal the user blocked before starting cocoon stays blocked in
   // the guest, as it would be had the user run the command directly.
@@ -159,10 +159,10 @@ void hold_until_started(const char* fifo) {
       child_fail("installing --seccomp's program", err, 125);
     }
   }
-  execvp(argv[0], argv);
+  execvp(program, argv);
   const int err = errno;
   const ExecFailure& f = spec.exec_failure;
-  dprintf(STDERR_FILENO, "%s%s: %s\n", f.prefix.c_str(), argv[0], std::strerror(err));
+  dprintf(STDERR_FILENO, "%s%s: %s\n", f.prefix.c_str(), program, std::strerror(err));
   _exit(f.status != 0 ? f.status : err == ENOENT || err == ENOTDIR ? 127 : 126);
 }
 
@@ -213,6 +213,8 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  const char* program = argv[0];
+  if (!spec.argv0.empty()) argv[0] = const_cast<char*>(spec.argv0.c_str());
   std::vector<char*> env;
   if (spec.env) {
     for (const auto& e : *spec.env) env.push_back(const_cast<char*>(e.c_str()));
@@ -241,8 +243,8 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
     close(sync[1]);
     close(ready[0]);
     if (handshake[0] >= 0) close(handshake[0]);
-    child_main(ready[1], sync[0], handshake[1], argv.data(), spec.env ? env.data() : nullptr,
-               spec);
+    child_main(ready[1], sync[0], handshake[1], program, argv.data(),
+               spec.env ? env.data() : nullptr, spec);
   }
   close(sync[0]);
   close(ready[1]);

@@ -124,6 +124,7 @@ LaunchSpec Tracer::command_spec(const std::vector<std::string>& argv) const {
   spec.child_subreaper = options_.child_subreaper;
   spec.user_filters = options_.user_filters;
   spec.env = options_.env;
+  spec.argv0 = options_.argv0;
   spec.rlimits = options_.rlimits;
   spec.hold_fifo = options_.hold_fifo;
   spec.on_held = options_.on_held;

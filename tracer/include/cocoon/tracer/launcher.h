@@ -27,6 +27,9 @@ struct ExecFailure {
 
 struct LaunchSpec {
   std::vector<std::string> argv;
+  // Not empty: the program's argv[0] (bwrap's --argv0); argv's first word
+  // still names the program execvp(3) runs.
+  std::string argv0;
   // Empty: no seccomp filter; the tracer then stops the child right after the
   // seize so it can trace with PTRACE_SYSCALL from before execve.
   std::vector<sock_filter> filter;

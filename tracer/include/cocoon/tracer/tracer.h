@@ -65,6 +65,8 @@ struct TracerOptions {
   // process.env and rlimits, and runc's exec.fifo, with `on_held` told its
   // pid while it waits).
   std::optional<std::vector<std::string>> env;
+  // The first command's argv[0] in place of its name (bwrap's --argv0).
+  std::string argv0;
   std::vector<std::pair<int, rlimit>> rlimits;
   std::string hold_fifo;
   std::function<void(pid_t)> on_held;
