@@ -35,6 +35,15 @@ fakeroot_in() {
 }
 [[ -x /usr/bin/fakeroot ]] || fail "Debian's fakeroot is not installed (tools/install-deps.sh)"
 
+# The command line's own answers, as fakeroot's: getopt's complaint and the
+# usage on stderr, status 1 (an unknown option, a missing value, -h).
+for args in "-z true" "--frob true" "-s" "-h"; do
+  peer=$(cd "$TMP" && ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} /usr/bin/fakeroot $args 2>&1; echo "status $?")
+  run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" fakeroot $args
+  assert_eq "$peer" "$ERR$OUT
+status $STATUS" "fakeroot $args: the same lines and status as Debian's fakeroot"
+done
+
 # like_fakeroot NAME SCRIPT PREMISE WHAT: SCRIPT under Debian's fakeroot (in
 # NAME-fakeroot), whose output must be PREMISE, then under cocoon fakeroot
 # (in NAME-cocoon): the same output. The reference's is left in $expected.

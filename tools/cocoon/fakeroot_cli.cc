@@ -17,6 +17,19 @@ namespace cocoon::tools {
 // --faked name fakeroot's preload library and daemon, which cocoon has no
 // use for: accepted and ignored. The environment says fakeroot is active
 // (FAKEROOTKEY, which tools such as dpkg and debhelper look for).
+// fakeroot 1.31's usage, word for word (and tab for tab), on stderr; the
+// script prints it for -h and after getopt(1)'s complaint, and exits 1.
+int fakeroot_usage(const std::string& getopt_line) {
+  if (!getopt_line.empty()) std::fprintf(stderr, "getopt: %s\n", getopt_line.c_str());
+  std::fputs("fakeroot, create a fake root environment.\n"
+             "   usage: fakeroot [-l|--lib fakerootlib] [-f|--faked fakedbin]\n"
+             "                   [-i file] [-s file] [-u|--unknown-is-real]\n"
+             "\t\t   [-b|--fd-base fd] [-h|--help] [-v|--version]\n"
+             "                   [--] [command]\n",
+             stderr);
+  return 1;
+}
+
 int fakeroot_main(int argc, char** argv) {
   syscalls::Session session;
   syscalls::IdentityOptions id;
@@ -44,21 +57,20 @@ int fakeroot_main(int argc, char** argv) {
     } else if (a == "-s" || a == "-i" || a == "-l" || a == "--lib" || a == "-f" || a == "--faked" ||
                a == "-b" || a == "--fd-base") {
       auto v = value();
-      if (!v) return fail("fakeroot: option " + a + " needs an argument");
+      if (!v) {
+        return fakeroot_usage(a.starts_with("--") ? "option '" + a + "' requires an argument"
+                                                  : "option requires an argument -- '" + a.substr(1) + "'");
+      }
       if (a == "-s") id.export_fakeroot = *v;
       if (a == "-i") id.import_fakeroot = *v;
     } else if (a == "-h" || a == "--help") {
-      std::puts("usage: fakeroot [-l|--lib fakerootlib] [-f|--faked fakedbin]\n"
-                "                [-i file] [-s file] [-u|--unknown-is-real]\n"
-                "                [-b|--fd-base fd] [-h|--help] [-v|--version]\n"
-                "                [--] [command]\n"
-                "(cocoon's fakeroot: ptrace, no LD_PRELOAD; -l, -f and -b are ignored)");
-      return 0;
+      return fakeroot_usage("");
     } else if (a == "-v" || a == "--version") {
       std::printf("fakeroot version 1.31 (cocoon %s)\n", COCOON_VERSION);
       return 0;
     } else {
-      return fail("fakeroot: unknown option " + a + " (see fakeroot --help)");
+      return fakeroot_usage(a.starts_with("--") ? "unrecognized option '" + a + "'"
+                                                : "invalid option -- '" + a.substr(1, 1) + "'");
     }
   }
   for (; i < argc; ++i) session.argv.emplace_back(argv[i]);
