@@ -21,7 +21,10 @@ MODE=$2
 GUESTS=$(realpath "$3")
 case $MODE in
   seccomp) MODE_FLAGS=() ;;
-  noseccomp) MODE_FLAGS=(--no-seccomp) ;;
+  # The front ends without a --no-seccomp of their own (fakeroot, bwrap)
+  # take it from the environment; PRoot's from PROOT_NO_SECCOMP where a
+  # test sets it.
+  noseccomp) MODE_FLAGS=(--no-seccomp); export COCOON_NO_SECCOMP=1 ;;
   *) echo "unknown mode '$MODE' (seccomp or noseccomp)" >&2; exit 2 ;;
 esac
 [[ -x $COCOON ]] || { echo "FAIL: no cocoon binary at $COCOON" >&2; exit 1; }

@@ -31,10 +31,12 @@ peer_run() {
 guest_err() { grep -v -E '^(proot (warning|info|error)|cocoon(\[[a-z]+\])?( [a-z]+)?):' <<<"$ERR"; }
 
 # What differs from run to run: process ids in /proc paths.
-masked() { sed -E 's#/proc/[0-9]+(/|$)#/proc/PID\1#g' <<<"$1"; }
+# The foreign test program's own "pid=N" too (a pid is the run's own).
+masked() { sed -E 's#/proc/[0-9]+(/|$)#/proc/PID\1#g; s#^([^ ]+) pid=[0-9]+ node=#\1 pid=PID node=#' <<<"$1"; }
 
 # same_as_proot WHAT ARGS...: PRoot and cocoon proot with ARGS; fails unless
-# stdout, status and the guest's stderr agree (pids in /proc paths masked);
+# stdout, status and the guest's stderr agree (pids masked: in /proc paths
+# and the foreign program's pid= line);
 # a silent success compares nothing, so PRoot must print or fail.
 # Leaves cocoon's in OUT, ERR, STATUS and PRoot's in PEER_OUT, PEER_ERR,
 # PEER_STATUS.

@@ -660,6 +660,15 @@ int bwrap_main(int argc, char** argv) {
       report_launch(info, json, pid);
     };
   }
+  no_seccomp_from_env(b.session);
+  // Without cocoon's filter every call stops at its entry, before the
+  // kernel runs the seccomp filters (syscall_trace_enter(): the ptrace
+  // report comes first), and a call cocoon answers there never reaches
+  // them: the user's denials would not hold for those.
+  if (!b.session.tracer.use_seccomp && !b.session.tracer.user_filters.empty()) {
+    return bwrap_fail(b.seccomp_option + " needs cocoon's seccomp filter (COCOON_NO_SECCOMP is set): "
+                      "without it cocoon answers some calls before the kernel's filters see them");
+  }
   auto status = syscalls::run_session(b.session);
   if (!status) return bwrap_fail(status.error().message);
   if (b.json_status_fd >= 0) ::dprintf(b.json_status_fd, "{ \"exit-code\": %d }\n", *status);

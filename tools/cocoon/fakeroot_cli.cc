@@ -82,6 +82,7 @@ int fakeroot_main(int argc, char** argv) {
   ::setenv("FAKEROOTKEY", std::to_string(::getpid()).c_str(), 1);
   if (id.unknown_is_real) ::setenv("FAKED_MODE", "unknown-is-real", 1);
   if (auto err = setup_logging("", "")) return fail(*err);
+  no_seccomp_from_env(session);
   return run(session);
 }
 

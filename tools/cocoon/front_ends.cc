@@ -1,5 +1,6 @@
 #include "front_ends.h"
 
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -41,6 +42,10 @@ const std::string& invoked_as() { return invoked_name(); }
 int fail(const std::string& line) {
   std::fprintf(stderr, "cocoon: %s\n", line.c_str());
   return kCocoonFailed;
+}
+
+void no_seccomp_from_env(syscalls::Session& session) {
+  if (std::getenv("COCOON_NO_SECCOMP") != nullptr) session.tracer.use_seccomp = false;
 }
 
 int run(const syscalls::Session& session) {

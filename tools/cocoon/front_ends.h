@@ -38,6 +38,11 @@ int fail(const std::string& line);
 // Runs the session; the command's status, or a failure line.
 int run(const syscalls::Session& session);
 
+// COCOON_NO_SECCOMP in the environment (any value) is --no-seccomp for the
+// command lines that follow a tool without one (fakeroot, bwrap), as
+// PROOT_NO_SECCOMP is for `cocoon proot`. The guest inherits it.
+void no_seccomp_from_env(syscalls::Session& session);
+
 // argv without the program's name (argv[0]) or the subcommand.
 int fakeroot_main(int argc, char** argv);
 int proot_main(int argc, char** argv);
