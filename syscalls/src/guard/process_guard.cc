@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -192,6 +193,16 @@ std::expected<int, int> take_fd(const tracer::Tracee& t, int fd) {
 ProcessGuard::ProcessGuard(bool landlocked) : self_(getpid()), landlocked_(landlocked) {}
 
 Decision ProcessGuard::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  // prctl(PR_SET_DUMPABLE) is refused in the filter (no stop). A task that
+  // is not dumpable cannot be read or written by its tracer without
+  // CAP_SYS_PTRACE (get_dumpable() != SUID_DUMP_USER in ptrace_access_vm()
+  // and, through mm_access(), process_vm_readv), so every call cocoon must
+  // read (a path, a buffer) would fail with EFAULT: ssh-agent under -r could
+  // not even make its socket directory. PRoot voids the call (ENOSYS); EPERM
+  // here, which ssh-agent and gpg-agent take as "could not protect myself"
+  // and go on. The guest stays readable by cocoon, as by the user's other
+  // processes; a set to 1 is refused alike (the filter tests one argument).
+  if (row.sys == arch::Sys::prctl) return Decision::allow().refusing_values(0, {PR_SET_DUMPABLE}, EPERM);
   switch (call_of(row.sys)) {
     case Call::kNone: return Decision::allow();
     // Only the owner-setting commands stop: every other fcntl and ioctl
