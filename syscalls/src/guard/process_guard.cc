@@ -193,16 +193,9 @@ std::expected<int, int> take_fd(const tracer::Tracee& t, int fd) {
 ProcessGuard::ProcessGuard(bool landlocked) : self_(getpid()), landlocked_(landlocked) {}
 
 Decision ProcessGuard::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  // prctl(PR_SET_DUMPABLE) is refused in the filter (no stop). A task that
-  // is not dumpable cannot be read or written by its tracer without
-  // CAP_SYS_PTRACE (get_dumpable() != SUID_DUMP_USER in ptrace_access_vm()
-  // and, through mm_access(), process_vm_readv), so every call cocoon must
-  // read (a path, a buffer) would fail with EFAULT: ssh-agent under -r could
-  // not even make its socket directory. PRoot voids the call (ENOSYS); EPERM
-  // here, which ssh-agent and gpg-agent take as "could not protect myself"
-  // and go on. The guest stays readable by cocoon, as by the user's other
-  // processes; a set to 1 is refused alike (the filter tests one argument).
-  if (row.sys == arch::Sys::prctl) return Decision::allow().refusing_values(0, {PR_SET_DUMPABLE}, EPERM);
+  // prctl(PR_SET_DUMPABLE) stops (only that option: the filter tests it)
+  // and a set to 0 is refused (dumpable_call).
+  if (row.sys == arch::Sys::prctl) return Decision::allow().tracing_values(0, {PR_SET_DUMPABLE});
   switch (call_of(row.sys)) {
     case Call::kNone: return Decision::allow();
     // Only the owner-setting commands stop: every other fcntl and ioctl
@@ -218,6 +211,23 @@ Decision ProcessGuard::decision(const arch::SyscallDesc& row, arch::Arch abi) co
   }
 }
 
+namespace {
+
+// A task that is not dumpable cannot be read or written by its tracer
+// without CAP_SYS_PTRACE (get_dumpable() != SUID_DUMP_USER in
+// ptrace_access_vm() and, through mm_access(), process_vm_readv), so every
+// call cocoon must read (a path, a buffer) would fail with EFAULT: ssh-agent
+// under -r could not even make its socket directory. PR_SET_DUMPABLE 0 is
+// refused: EPERM, which ssh-agent and gpg-agent take as "could not protect
+// myself" and go on (PRoot voids the call: ENOSYS). A set to 1 runs: bwrap
+// dies when it fails ("can't set dumpable").
+Verdict dumpable_call(const tracer::SyscallStop& stop) {
+  const bool set_to_0 = static_cast<std::uint32_t>(stop.regs.arg(0)) == PR_SET_DUMPABLE && stop.regs.arg(1) == 0;
+  return set_to_0 ? Verdict::deny(EPERM) : Verdict::resume();
+}
+
+}  // namespace
+
 bool ProcessGuard::is_cocoon(pid_t pid) const {
   if (pid == self_) return true;
   const auto tgid = proc_field(pid, "status", "Tgid:");
@@ -229,6 +239,7 @@ bool ProcessGuard::is_cocoon(pid_t pid) const {
 Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
   const auto& regs = stop.regs;
   const auto pid_arg = [&](int i) { return stop.call.pid(i).value_or(as_pid(regs.arg(i))); };
+  if (stop.desc.sys == arch::Sys::prctl) return dumpable_call(stop);
   switch (call_of(stop.desc.sys)) {
     case Call::kNone: return Verdict::resume();
     case Call::kKill: {
