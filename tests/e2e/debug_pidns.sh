@@ -37,21 +37,6 @@ mask() {
   sed -E 's/0x[0-9a-f]{2,}/0xADDR/g; s/(process|LWP) [0-9]+ +/\1 PID /g; s/(process|LWP) [0-9]+/\1 PID/g; s/^pid [0-9]+$/pid PID/' <<<"$1"
 }
 
-# One line per process of an strace -f log (strace.sh): its calls' names,
-# signals and end; sorted, so that pids and interleaving do not matter;
-# SIGCHLD counted, not placed (a race with the parent's wait4).
-per_process() {
-  awk '{
-    pid = $1; rest = $0; sub(/^[0-9]+ +/, "", rest)
-    if (rest ~ /^<\.\.\. /) next
-    if (rest ~ /^\+\+\+/) { seq[pid] = seq[pid] " | " rest; next }
-    if (rest ~ /^--- SIGCHLD/) { chld[pid]++; handler[pid] = 1; next }
-    if (rest ~ /^---/) { split(rest, a, " "); seq[pid] = seq[pid] " " a[2]; next }
-    if (handler[pid] && rest ~ /^rt_sigreturn\(/) { handler[pid] = 0; next }
-    if (match(rest, /^[a-z_0-9]+\(/)) seq[pid] = seq[pid] " " substr(rest, 1, RLENGTH - 1)
-  } END { for (p in seq) print seq[p] " | SIGCHLD x" chld[p] + 0 }' "$1" | sort
-}
-
 # WHERE (a label) and OPTS (cocoon run's options) say where each check runs.
 gdb_compare() {  # WHAT GDB-ARGS...: gdb -batch natively and in WHERE, masked
   local what="$1 ($WHERE)"
@@ -66,22 +51,7 @@ $(diff <(echo "$native") <(mask "$OUT$ERR") | head -40)"
   pass "$what: gdb's output as native ($(wc -l <<<"$native") lines)"
 }
 
-strace_compare() {  # WHAT COMMAND...: strace -f natively and in WHERE
-  local what="$1 ($WHERE)"
-  shift
-  rm -f "$TMP/logs/native" "$TMP/logs/cocoon"
-  run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$STRACE" -f -o "$TMP/logs/native" "$@"
-  local native_status=$STATUS
-  [[ -s $TMP/logs/native ]] || fail "strace -f writes no log natively ($STATUS): $ERR"
-  cocoon_run "${OPTS[@]}" -- "$STRACE" -f -o "$TMP/logs/cocoon" "$@"
-  assert_status "$native_status" "strace -f $what exits with its command's status"
-  local native cocoon
-  native=$(per_process "$TMP/logs/native")
-  cocoon=$(per_process "$TMP/logs/cocoon")
-  [[ $native == "$cocoon" ]] || fail "strace -f $what: the processes' calls differ from native:
-$(diff <(echo "$native") <(echo "$cocoon") | head -40)"
-  pass "strace -f $what: each process's syscalls, signals and exit as native ($(wc -l <<<"$native") processes)"
-}
+strace_compare() { strace_same_as_native "$1" "$WHERE" "${OPTS[@]}" -- "${@:2}"; }  # lib.sh
 
 checks() {
   # gdb: a crash's backtrace; a breakpoint, next, step and bt; the

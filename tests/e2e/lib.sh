@@ -196,3 +196,46 @@ finish() {
   pass "no process left with marker $MARK ($NCHECKS checks)"
   exit 0
 }
+
+# One line per process of an strace -f log: its calls' names, signals and
+# end, in order; the lines sorted, so that neither pids nor the order in
+# which processes interleave matter. SIGCHLD (and its handler's
+# rt_sigreturn) is counted, not placed: whether a child's exit comes
+# before its parent's wait4 or during it is a race, natively too, which a
+# traced parent, slower, loses more often.
+strace_per_process() {
+  awk '{
+    pid = $1; rest = $0; sub(/^[0-9]+ +/, "", rest)
+    if (rest ~ /^<\.\.\. /) next  # the second half of an interrupted line
+    if (rest ~ /^\+\+\+/) { seq[pid] = seq[pid] " | " rest; next }
+    if (rest ~ /^--- SIGCHLD/) { chld[pid]++; handler[pid] = 1; next }
+    if (rest ~ /^---/) { split(rest, a, " "); seq[pid] = seq[pid] " " a[2]; next }
+    if (handler[pid] && rest ~ /^rt_sigreturn\(/) { handler[pid] = 0; next }
+    if (match(rest, /^[a-z_0-9]+\(/)) seq[pid] = seq[pid] " " substr(rest, 1, RLENGTH - 1)
+  } END { for (p in seq) print seq[p] " | SIGCHLD x" chld[p] + 0 }' "$1" | sort
+}
+
+# strace_same_as_native WHAT WHERE [COCOON-RUN-OPTIONS...] -- COMMAND...:
+# `$STRACE -f` of COMMAND natively and under cocoon run with the options,
+# both as nobody when the test runs as root; fails unless the status and
+# every process's calls (strace_per_process) agree. Logs in $TMP/logs.
+strace_same_as_native() {
+  local what="$1 ($2)"
+  shift 2
+  local opts=()
+  while (($#)) && [[ $1 != -- ]]; do opts+=("$1"); shift; done
+  shift
+  mkdir -p "$TMP/logs"
+  rm -f "$TMP/logs/native" "$TMP/logs/cocoon"
+  run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$STRACE" -f -o "$TMP/logs/native" "$@"
+  local native_status=$STATUS
+  [[ -s $TMP/logs/native ]] || fail "strace -f writes no log natively ($STATUS): $ERR"
+  cocoon_run ${opts[@]+"${opts[@]}"} -- "$STRACE" -f -o "$TMP/logs/cocoon" "$@"
+  assert_status "$native_status" "strace -f $what exits with its command's status"
+  local native cocoon
+  native=$(strace_per_process "$TMP/logs/native")
+  cocoon=$(strace_per_process "$TMP/logs/cocoon")
+  [[ $native == "$cocoon" ]] || fail "strace -f $what: the processes' calls differ from native:
+$(diff <(echo "$native") <(echo "$cocoon") | head -40)"
+  pass "strace -f $what: each process's syscalls, signals and exit as native ($(wc -l <<<"$native") processes)"
+}

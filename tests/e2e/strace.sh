@@ -13,39 +13,9 @@ command -v strace >/dev/null || { echo "SKIP $TEST_NAME: strace is not installed
 STRACE=$(command -v strace)
 mkdir -m 777 "$TMP/logs"
 
-# One line per process of an strace -f log: its calls' names, signals and
-# end, in order; the lines sorted, so that neither pids nor the order in
-# which processes interleave matter. SIGCHLD (and its handler's
-# rt_sigreturn) is counted, not placed: whether a child's exit comes
-# before its parent's wait4 or during it is a race, natively too, which a
-# traced parent, slower, loses more often.
-per_process() {
-  awk '{
-    pid = $1; rest = $0; sub(/^[0-9]+ +/, "", rest)
-    if (rest ~ /^<\.\.\. /) next  # the second half of an interrupted line
-    if (rest ~ /^\+\+\+/) { seq[pid] = seq[pid] " | " rest; next }
-    if (rest ~ /^--- SIGCHLD/) { chld[pid]++; handler[pid] = 1; next }
-    if (rest ~ /^---/) { split(rest, a, " "); seq[pid] = seq[pid] " " a[2]; next }
-    if (handler[pid] && rest ~ /^rt_sigreturn\(/) { handler[pid] = 0; next }
-    if (match(rest, /^[a-z_0-9]+\(/)) seq[pid] = seq[pid] " " substr(rest, 1, RLENGTH - 1)
-  } END { for (p in seq) print seq[p] " | SIGCHLD x" chld[p] + 0 }' "$1" | sort
-}
-
-compare() {  # WHAT COMMAND... : strace -f of COMMAND natively and under cocoon
-  local what=$1
-  shift
-  run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$STRACE" -f -o "$TMP/logs/native" "$@"
-  local native_status=$STATUS
-  [[ -s $TMP/logs/native ]] || fail "strace -f writes no log natively ($STATUS): $ERR"
-  cocoon_run -- "$STRACE" -f -o "$TMP/logs/cocoon" "$@"
-  assert_status "$native_status" "strace -f $what exits with its command's status under cocoon"
-  local native cocoon
-  native=$(per_process "$TMP/logs/native")
-  cocoon=$(per_process "$TMP/logs/cocoon")
-  [[ $native == "$cocoon" ]] || fail "strace -f $what: the processes' calls differ from native:
-$(diff <(echo "$native") <(echo "$cocoon") | head -40)"
-  pass "strace -f $what: each process's syscalls, signals and exit as native ($(wc -l <<<"$native") processes)"
-}
+# strace -f natively and under cocoon, per process (strace_same_as_native,
+# lib.sh).
+compare() { strace_same_as_native "$1" "under cocoon" -- "${@:2}"; }
 
 compare "sh -c 'true; ls /'" sh -c 'true; ls / >/dev/null; exit 3'
 # A fork (a subshell) besides dash's vfork, and a process killed by a signal.
