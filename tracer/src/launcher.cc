@@ -209,17 +209,47 @@ unsigned long ptrace_options() {
          PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP;
 }
 
-std::expected<Launched, Error> launch(const LaunchSpec& spec) {
+namespace {
+
+// What execvp(3) in the child takes, made before the fork (the child may
+// only make async-signal-safe calls): the program, argv with argv0 in
+// place of its first word, and the environment (null: cocoon's).
+struct ExecImage {
+  const char* program;
   std::vector<char*> argv;
-  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const char* program = argv[0];
-  if (!spec.argv0.empty()) argv[0] = const_cast<char*>(spec.argv0.c_str());
   std::vector<char*> env;
+  char** envp() { return env.empty() ? nullptr : env.data(); }
+};
+
+ExecImage exec_image(const LaunchSpec& spec) {
+  ExecImage image{nullptr, {}, {}};
+  for (const auto& a : spec.argv) image.argv.push_back(const_cast<char*>(a.c_str()));
+  image.argv.push_back(nullptr);
+  image.program = image.argv[0];
+  if (!spec.argv0.empty()) image.argv[0] = const_cast<char*>(spec.argv0.c_str());
   if (spec.env) {
-    for (const auto& e : *spec.env) env.push_back(const_cast<char*>(e.c_str()));
-    env.push_back(nullptr);
+    for (const auto& e : *spec.env) image.env.push_back(const_cast<char*>(e.c_str()));
+    image.env.push_back(nullptr);
   }
+  return image;
+}
+
+// The child reported `child_err` instead of waiting to be started (it could
+// not enter its working directory), or ended (EPIPE); it is reaped here.
+Error early_end(pid_t pid, int child_err, const LaunchSpec& spec) {
+  waitpid(pid, nullptr, __WALL);
+  // A held child that ends without reporting was killed (or failed)
+  // before its start.
+  if (child_err == EPIPE && !spec.hold_fifo.empty()) {
+    return Error{0, "the command ended before it was started"};
+  }
+  return Error{child_err, "entering the working directory " + spec.cwd};
+}
+
+}  // namespace
+
+std::expected<Launched, Error> launch(const LaunchSpec& spec) {
+  ExecImage image = exec_image(spec);
 
   int sync[2] = {-1, -1}, ready[2] = {-1, -1}, handshake[2] = {-1, -1};
   // A failure before the fork closes what was made (cocoon enter launches
@@ -243,8 +273,8 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
     close(sync[1]);
     close(ready[0]);
     if (handshake[0] >= 0) close(handshake[0]);
-    child_main(ready[1], sync[0], handshake[1], program, argv.data(),
-               spec.env ? env.data() : nullptr, spec);
+    child_main(ready[1], sync[0], handshake[1], image.program, image.argv.data(), image.envp(),
+               spec);
   }
   close(sync[0]);
   close(ready[1]);
@@ -270,13 +300,7 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
   };
   if (child_err != 0) {
     close(sync[1]);
-    waitpid(pid, nullptr, __WALL);
-    // A held child that ends without reporting was killed (or failed)
-    // before its start.
-    if (child_err == EPIPE && !spec.hold_fifo.empty()) {
-      return std::unexpected(Error{0, "the command ended before it was started"});
-    }
-    return std::unexpected(Error{child_err, "entering the working directory " + spec.cwd});
+    return std::unexpected(early_end(pid, child_err, spec));
   }
   if (ptrace(PTRACE_SEIZE, pid, 0, ptrace_options()) != 0) {
     return fail(Error{errno, "ptrace(PTRACE_SEIZE) of the command"});
