@@ -43,6 +43,8 @@ test_packages=(
   strace gdb
   # OCI bundles (e2e oci): an image built locally and unpacked rootless
   umoci
+  # a non-dumpable guest under -r (e2e vfs): ssh-agent and ssh-add
+  openssh-client
   # the cross-architecture harness (tests/qemu, ctest -L cross)
   g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   qemu-system-arm qemu-system-misc qemu-system-x86 cpio

@@ -263,11 +263,11 @@ run_native ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} /usr/bin/python3 -c "${dumpable//
 assert_eq "0 ok 0 1 data$MARK" "$OUT" "test premise: natively PR_SET_DUMPABLE 0 and 1 succeed"
 cocoon_run -r / -b "$TMP/dd:/mnt/data" -- /usr/bin/python3 -c "$dumpable"
 assert_eq "-1 Operation not permitted 0 1 data$MARK" "$OUT" "PR_SET_DUMPABLE 0 is refused (EPERM), 1 runs: the guest stays readable, its paths translated"
-if command -v ssh-agent >/dev/null && command -v ssh-add >/dev/null; then
-  cocoon_run -r / -b "$TMP/dd:/mnt/data" -- sh -c 'eval "$(ssh-agent -s)" >/dev/null && ssh-add -l; echo "status $?"; kill "$SSH_AGENT_PID"'
-  assert_eq "The agent has no identities.
+command -v ssh-agent >/dev/null && command -v ssh-add >/dev/null ||
+  fail "ssh-agent and ssh-add are needed (openssh-client: tools/install-deps.sh)"
+cocoon_run -r / -b "$TMP/dd:/mnt/data" -- sh -c 'eval "$(ssh-agent -s)" >/dev/null && ssh-add -l; echo "status $?"; kill "$SSH_AGENT_PID"'
+assert_eq "The agent has no identities.
 status 1" "$OUT" "ssh-agent under -r makes its socket and answers ssh-add"
-fi
 
 run_limited "$LIMIT" "$COCOON" mounts -r "$ROOT" -b "$DATA:/mnt/data" --ro-bind "$RO:/ro"
 assert_match "/ro +bind +ro +$RO" "$OUT" "cocoon mounts shows the read-only bind"
