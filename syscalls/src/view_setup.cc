@@ -16,6 +16,7 @@
 #include <tuple>
 #include <utility>
 
+#include "cocoon/arch/kernel.h"
 #include "cocoon/tracer/log.h"
 #include "exec/exec_foreign.h"
 #include "exec/foreign_cpuinfo.h"
@@ -470,6 +471,21 @@ std::expected<OwnedFd, std::string> confine(const GuestView& view, std::vector<s
   return std::move(ll->fd);
 }
 
+// --unshare-net: cocoon makes the namespace's IP calls itself on a
+// pidfd_getfd duplicate of the guest's socket (docs/internals/namespaces.md,
+// "cocoon makes the IP calls itself"). Before Linux 5.6 there is no
+// pidfd_getfd: the translated address goes as a copy below the guest's
+// stack, which a sibling thread can overwrite before the kernel reads it
+// (adversarial `race`). Said at startup; refused under --strict.
+std::expected<void, std::string> ip_calls_held(bool strict) {
+  if (arch::kernel_features().pidfd_getfd) return {};
+  const std::string why = "this kernel has no pidfd_getfd (Linux 5.6), so the network namespace's "
+                          "IP addresses go as a copy a sibling thread can race";
+  if (strict) return std::unexpected("--strict: " + why + " (docs/threat-model.md)");
+  tracer::module_logger("syscalls")->warn("{} (docs/threat-model.md)", why);
+  return {};
+}
+
 // The run's qemu-users (exec_foreign.h): -q's, or those installed when -q
 // is "auto" or not given in a run whose root (normalised: -r // is /) is
 // not the host's /.
@@ -548,6 +564,9 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
     auto fd = confine(*view, readable, abstract_scope, config.strict);
     if (!fd) return std::unexpected(fd.error());
     out.landlock = std::move(*fd);
+  }
+  if (config.unshare_net) {
+    if (auto r = ip_calls_held(config.strict); !r) return std::unexpected(r.error());
   }
   out.view = std::move(view);
   return out;

@@ -95,6 +95,19 @@ if [[ $("$COCOON" doctor 2>&1) =~ ABI\ ([0-9]+) ]] && (( BASH_REMATCH[1] >= 6 ))
 else
   echo "note: this kernel's Landlock has no abstract scope: the --unshare-net cases of --strict were not run"
 fi
+# Before pidfd_getfd (5.6) the namespace's IP addresses go as a copy a
+# sibling thread can race: said at startup, refused under --strict.
+COCOON_TEST_KERNEL=pidfd_getfd cocoon_run --no-landlock --unshare-net -- true
+assert_status 0 "no pidfd_getfd: --unshare-net runs"
+assert_match 'no pidfd_getfd \(Linux 5\.6\).*IP addresses go as a copy' "$ERR" "no pidfd_getfd: said at startup"
+COCOON_TEST_KERNEL=pidfd_getfd cocoon_run --strict --unshare-net -- true
+assert_status 125 "--strict --unshare-net without pidfd_getfd"
+assert_match '^cocoon: --strict: this kernel has no pidfd_getfd' "$ERR" "--strict without pidfd_getfd: the reason"
+[[ $(grep -c '' <<<"$ERR") == 1 ]] || fail "--strict without pidfd_getfd: more than one line on stderr: $ERR"
+cocoon_run --unshare-net -- true
+assert_status 0 "with pidfd_getfd: --unshare-net"
+[[ $ERR != *pidfd_getfd* ]] || fail "with pidfd_getfd: a warning anyway: $ERR"
+pass "no pidfd_getfd: --unshare-net warns, --strict refuses; with it, neither"
 
 # No WAIT_KILLABLE_RECV: the identity calls stop instead of being notified
 # (x86-64 with the filter), with the same answers. Whether cocoon holds a

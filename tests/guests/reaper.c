@@ -23,8 +23,28 @@
 #include <time.h>
 #include <unistd.h>
 
+// For a leftover's report, what it was doing: /proc/PID/FILE's first line,
+// or the rest of its line starting with KEY; "?" if unreadable. A process
+// that vanished between the reads reads "?" everywhere.
+static void read_field(long pid, const char* file, const char* key, char* out, size_t size) {
+  char path[64], line[256];
+  snprintf(out, size, "?");
+  snprintf(path, sizeof path, "/proc/%ld/%s", pid, file);
+  FILE* f = fopen(path, "r");
+  if (!f) return;
+  while (fgets(line, sizeof line, f)) {
+    if (key && strncmp(line, key, strlen(key)) != 0) continue;
+    const char* v = line + (key ? strlen(key) : 0);
+    while (*v == ' ' || *v == '\t') v++;
+    snprintf(out, size, "%.*s", (int)strcspn(v, "\n"), v);
+    if (!*out) snprintf(out, size, "-");
+    break;
+  }
+  fclose(f);
+}
+
 // Walks our children (by the ppid field of /proc/PID/stat). With `report`,
-// writes one "pid state comm cmdline" line per child; with `kill_them`,
+// writes one "pid state comm cmdline (what it waits in)" line per child; with `kill_them`,
 // SIGKILLs them. Returns how many there are.
 static int children(FILE* report, int kill_them) {
   DIR* d = opendir("/proc");
@@ -48,7 +68,8 @@ static int children(FILE* report, int kill_them) {
     long ppid;
     if (!rp || sscanf(rp + 2, "%c %ld", &state, &ppid) != 2 || ppid != self) continue;
     n++;
-    if (kill_them) kill((pid_t)pid, SIGKILL);
+    // Read before the kill: a killed process's mm goes first (cmdline
+    // reads empty) and its wchan and syscall say only that it exits.
     if (report) {
       char cmd[256] = "";
       snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
@@ -60,9 +81,17 @@ static int children(FILE* report, int kill_them) {
           if (!cmd[i]) cmd[i] = ' ';
       }
       *rp = 0;
-      fprintf(report, "leftover pid %ld state %c comm %s cmdline '%s'\n", pid, state,
-              strchr(buf, '(') + 1, cmd);
+      char wchan[128], sys[128], tracer[64], threads[64];
+      read_field(pid, "wchan", NULL, wchan, sizeof wchan);
+      read_field(pid, "syscall", NULL, sys, sizeof sys);
+      read_field(pid, "status", "TracerPid:", tracer, sizeof tracer);
+      read_field(pid, "status", "Threads:", threads, sizeof threads);
+      fprintf(report,
+              "leftover pid %ld state %c comm %s cmdline '%s' (wchan %s, syscall %s, "
+              "tracer %s, threads %s)\n",
+              pid, state, strchr(buf, '(') + 1, cmd, wchan, sys, tracer, threads);
     }
+    if (kill_them) kill((pid_t)pid, SIGKILL);
   }
   closedir(d);
   return n;
