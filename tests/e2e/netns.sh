@@ -136,4 +136,26 @@ assert_eq $'own True True True True\nhost False False' "$OUT" \
 kill "$host_listener"
 wait "$host_listener" 2>/dev/null
 
+# The interfaces: a kernel namespace shows lo alone, with its addresses
+# and local routes, through route netlink (ip(8) dumps with recvmsg, glibc's
+# if_nameindex and getifaddrs too); a request about the host's interface
+# or a route out is refused as there. The host's own interfaces (every
+# one but lo) must show natively, or the comparison proves nothing.
+ifaces='ip addr; ip route; ip -6 route; ip route show table all; ip route get 192.0.2.1; echo "get $?"
+"$1" -c "import socket; print(socket.if_nameindex())"'
+run_native "${RUN_PREFIX[@]}" sh -c "$ifaces" sh "$PYTHON"
+host_ifaces=$("${RUN_PREFIX[@]}" "$PYTHON" -c "import socket; print(len(socket.if_nameindex()))")
+((host_ifaces > 1)) || fail "test premise: this host has no interface but lo ($host_ifaces)"
+[[ $OUT != "$(printf '%s' "$OUT" | grep -v 'lo:')" ]] || fail "test premise: natively no lo"
+cocoon_run --unshare-net -- sh -c "$ifaces" sh "$PYTHON"
+assert_status 0 "--unshare-net: the interfaces"
+mine=$OUT
+run_native unshare -n sh -c "ip link set lo up && $ifaces" sh "$PYTHON"
+if ((STATUS == 0)); then
+  assert_eq "$OUT" "$mine" "--unshare-net: ip addr, routes (all tables), route get, if_nameindex as in a kernel namespace (lo alone)"
+else
+  fail "test premise: root could not make a kernel network namespace: $ERR"
+fi
+[[ $mine == *"[(1, 'lo')]"* && $mine == *"get 2"* ]] || fail "--unshare-net: not lo alone: $mine"
+
 finish

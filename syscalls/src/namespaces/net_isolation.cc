@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cocoon/tracer/tracee.h"
+#include "namespaces/net_route.h"
 
 namespace cocoon::syscalls {
 
@@ -119,6 +120,8 @@ std::shared_ptr<HeldSocket> NetIsolation::hold(const tracer::SyscallStop& stop, 
   if (::getsockopt(dup->fd, SOL_SOCKET, SO_TYPE, &held->type, &len) != 0) return nullptr;
   len = sizeof held->domain;
   if (::getsockopt(dup->fd, SOL_SOCKET, SO_DOMAIN, &held->domain, &len) != 0) return nullptr;
+  len = sizeof held->protocol;
+  if (::getsockopt(dup->fd, SOL_SOCKET, SO_PROTOCOL, &held->protocol, &len) != 0) return nullptr;
   held->fd = std::move(*dup);
   return held;
 }
@@ -201,6 +204,11 @@ std::optional<std::vector<std::byte>> NetIsolation::netlink_request(
   h.nlmsg_type = NLMSG_NOOP;
   std::memcpy(copy.data(), &h, sizeof h);
   return copy;
+}
+
+// A new namespace has lo alone (net_route.h).
+std::size_t NetIsolation::netlink_reply(pid_t tgid, std::span<std::byte> reply) const {
+  return translates(tgid) ? only_loopback(reply) : reply.size();
 }
 
 }  // namespace cocoon::syscalls

@@ -40,6 +40,7 @@ class NetIsolation final : public NetNamespaces {
 
   bool translates(pid_t tgid) const override;
   std::shared_ptr<HeldSocket> hold(const tracer::SyscallStop& stop, int fd) override;
+  std::size_t netlink_reply(pid_t tgid, std::span<std::byte> reply) const override;
   AddressAnswer to_host(const tracer::SyscallStop& stop, const std::shared_ptr<HeldSocket>& held,
                         AddressUse use, const SockAddr& guest) override;
   std::optional<SockAddr> to_guest(pid_t tgid, const SockAddr& kernel) const override;

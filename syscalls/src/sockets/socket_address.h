@@ -55,6 +55,10 @@ inline constexpr std::uint64_t kMaxDatagram = 65507;
 // The largest netlink request read to be looked at (bigger ones go as
 // they are: lo's requests are a few dozen bytes).
 inline constexpr std::uint64_t kMaxNetlinkRequest = 65536;
+// The largest netlink reply brought into a namespace's terms: a dump's
+// batches are at most 32 KiB (netlink_dump()'s allocation), a reader's
+// buffer is often 32 KiB or 1 MiB (glibc: a page at first; iproute2: 32 KiB).
+inline constexpr std::uint64_t kMaxNetlinkReply = 1 << 20;
 
 // The guest's socket as cocoon holds it: a duplicate (pidfd_getfd(2)) of
 // the same open file, and its type. On an IP socket of an emulated network
@@ -66,6 +70,7 @@ struct HeldSocket {
   OwnedFd fd;
   int type = -1;    // SOCK_STREAM, SOCK_DGRAM...
   int domain = -1;  // AF_INET...
+  int protocol = -1;  // NETLINK_ROUTE...
 
   bool ip_datagrams() const {
     return type == SOCK_DGRAM && (domain == AF_INET || domain == AF_INET6);
@@ -120,6 +125,9 @@ class NetNamespaces {
   // iovecs): the bytes the kernel must be handed instead, or nullopt.
   virtual std::optional<std::vector<std::byte>> netlink_request(
       pid_t tgid, std::span<const std::byte> request) const = 0;
+  // A NETLINK_ROUTE reply process `tgid` received, rewritten in place to
+  // what its namespace shows; returns the new length.
+  virtual std::size_t netlink_reply(pid_t tgid, std::span<std::byte> reply) const = 0;
 };
 
 }  // namespace cocoon::syscalls

@@ -56,6 +56,12 @@ Verdict Sockets::redirect_name(tracer::SyscallStop& stop, int arg, bool efault_f
   p.scratch = *at;
   p.buf_len = buf_len;
   p.efault_fails = efault_fails;
+  p.fd = static_cast<int>(regs.arg(0));
+  if (stop.desc.sys == arch::Sys::recvfrom) {
+    p.buffer = regs.arg(1);
+    p.buffer_len = regs.arg(2);
+    p.flags = static_cast<int>(regs.arg(3));
+  }
   pending_.set(stop.tracee.tid, p);
   return Verdict::resume_to_exit();
 }
@@ -74,6 +80,8 @@ Verdict Sockets::note_received(tracer::SyscallStop& stop, bool many) {
   p.kind = Pending::Kind::kReceived;
   p.guest[0] = at;
   p.count = count;
+  p.fd = static_cast<int>(stop.regs.arg(0));
+  p.flags = static_cast<int>(stop.regs.arg(2));
   bool any = false;
   for (std::size_t i = 0; i < count; ++i) {
     msghdr msg{};
@@ -109,6 +117,10 @@ void Sockets::received_back(tracer::SyscallStop& stop, const Pending& p) {
     sockaddr_storage name{};
     const auto bytes = std::as_writable_bytes(std::span(&name, 1)).first(msg.msg_namelen);
     if (!stop.memory.read(reinterpret_cast<std::uint64_t>(msg.msg_name), bytes)) continue;
+    if (!many && name.ss_family == AF_NETLINK) {
+      netlink_reply_back(stop, p, message_pieces(stop, msg));
+      continue;
+    }
     const auto guest = to_guest(stop.tracee.tgid, SockAddr::of(bytes));
     if (!guest) continue;
     const auto len = static_cast<socklen_t>(guest->len);
@@ -141,6 +153,10 @@ void Sockets::name_back(tracer::SyscallStop& stop, const Pending& p) {
   if (!stop.memory.read(p.scratch, std::as_writable_bytes(std::span(&k, 1)))) return;
   const SockAddr kernel =
       SockAddr::of(std::as_bytes(std::span(&k.name, 1)).first(std::min<std::size_t>(k.len, sizeof k.name)));
+  if (kernel.family() == AF_NETLINK && stop.desc.sys == arch::Sys::recvfrom) {
+    const iovec buffer{reinterpret_cast<void*>(p.buffer), static_cast<std::size_t>(p.buffer_len)};
+    netlink_reply_back(stop, p, std::span(&buffer, 1));
+  }
   const auto guest = to_guest(stop.tracee.tgid, kernel);
   const std::span<const std::byte> name = guest ? guest->bytes() : kernel.bytes();
   const std::size_t copy = std::min(name.size(), static_cast<std::size_t>(p.buf_len));

@@ -90,6 +90,12 @@ class Sockets final : public tracer::SyscallHandler {
     std::size_t count = 0;       // sendmmsg: messages in the copy
     std::vector<std::uint32_t> name_lens;  // kReceived: each msg_namelen given
     std::vector<bool> controls;            // kReceived: each gave a control buffer
+    // recvfrom, recvmsg: what a netlink reply needs at the exit, where
+    // the argument registers no longer say (the exit's syscall info has
+    // none; arg0 is the result register on aarch64 and riscv64).
+    int fd = -1;
+    int flags = 0;
+    std::uint64_t buffer = 0, buffer_len = 0;  // recvfrom's
   };
 
   // What becomes of the guest's `guest` handed to `use` on its socket
@@ -142,6 +148,10 @@ class Sockets final : public tracer::SyscallHandler {
   // recvmsg, recvmmsg: the msg_name of each header, in place at the exit.
   tracer::Verdict note_received(tracer::SyscallStop& stop, bool many);
   void received_back(tracer::SyscallStop& stop, const Pending& p);
+  // A NETLINK_ROUTE reply the kernel wrote at `pieces` (netlink_replies.cc).
+  void netlink_reply_back(tracer::SyscallStop& stop, const Pending& p, std::span<const iovec> pieces);
+  void read_again(tracer::SyscallStop& stop, const Pending& p);
+  static std::vector<iovec> message_pieces(const tracer::SyscallStop& stop, const msghdr& msg);
 
   // The calls made here, on the socket the namespace handed over
   // (socket_own_calls.cc).

@@ -67,6 +67,7 @@ TEST(Sockets, NetworkOnlyCallsAreTracedOnlyWithNetworkNamespaces) {
     std::optional<std::vector<std::byte>> netlink_request(pid_t, std::span<const std::byte>) const override {
       return std::nullopt;
     }
+    std::size_t netlink_reply(pid_t, std::span<std::byte> reply) const override { return reply.size(); }
   };
   tracer::ProcessRegistry registry;
   auto view = std::make_shared<GuestView>(vfs::MountTable(vfs::HostPath("/srv/root")));
