@@ -157,5 +157,16 @@ else
   fail "test premise: root could not make a kernel network namespace: $ERR"
 fi
 [[ $mine == *"[(1, 'lo')]"* && $mine == *"get 2"* ]] || fail "--unshare-net: not lo alone: $mine"
+# The /proc/net files that list interfaces: lo's lines alone (dev's
+# counters 0, as a namespace nobody has sent anything in). ipv6_route is
+# compared by its devices: a kernel namespace's also shows the empty main
+# table's null route, which the host's, with routes there, does not.
+procnet='for f in dev route if_inet6 arp igmp6 dev_mcast; do echo "== $f"; cat /proc/net/$f; done'
+run_native "${RUN_PREFIX[@]}" sh -c "$procnet"
+[[ $OUT == *"$(ip -o link | awk -F': ' '$2 != "lo" {print $2; exit}')"* ]] || fail "test premise: natively /proc/net shows no interface but lo"
+run_native unshare -n sh -c "ip link set lo up && $procnet"
+native=$OUT
+cocoon_run --unshare-net -- sh -c "$procnet; awk '{print \$NF}' /proc/net/ipv6_route | sort -u"
+assert_eq "$native"$'\nlo' "$OUT" "--unshare-net: /proc/net dev, route, if_inet6, arp, igmp6, dev_mcast, ipv6_route's devices as in a kernel namespace"
 
 finish

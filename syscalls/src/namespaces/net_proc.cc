@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "net_names.h"
 #include "proc_fields.h"
@@ -83,10 +84,52 @@ std::optional<NetProcFile> net_proc_file_of(std::string_view rest) {
   if (rest == "/net/tcp" || rest == "/net/udp") return NetProcFile::kInet;
   if (rest == "/net/tcp6" || rest == "/net/udp6") return NetProcFile::kInet6;
   if (rest == "/net/unix") return NetProcFile::kUnix;
+  if (rest == "/net/dev") return NetProcFile::kDev;
+  if (rest == "/net/route") return NetProcFile::kFirstWord;
+  if (rest == "/net/igmp6" || rest == "/net/dev_mcast") return NetProcFile::kSecondWord;
+  if (rest == "/net/if_inet6" || rest == "/net/ipv6_route" || rest == "/net/arp") return NetProcFile::kLastWord;
   return std::nullopt;
 }
 
+// lo's line in dev with every counter 0, in dev_seq_printf_stats()'s
+// format ("%6s:%8llu %7llu %4llu %4llu %4llu %5llu %10llu %9llu %8llu
+// %7llu %4llu %4llu %4llu %5llu %7llu %10llu\n", net/core/net-procfs.c).
+const char* const kZeroLo =
+    "    lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\n";
+
+std::string filter_net_devices(std::string_view text, NetProcFile kind) {
+  std::istringstream in{std::string(text)};
+  std::string line, out;
+  // Header lines: dev_seq_show()'s two, rt_seq_show()'s and arp_seq_show()'s
+  // one ("IP address" starts arp's; if_inet6 and ipv6_route have none).
+  const int headers = kind == NetProcFile::kDev ? 2 : kind == NetProcFile::kFirstWord ? 1 : 0;
+  for (int i = 0; i < headers && std::getline(in, line); ++i) out += line + "\n";
+  while (std::getline(in, line)) {
+    if (line.starts_with("IP address")) {
+      out += line + "\n";
+      continue;
+    }
+    std::istringstream words(line);
+    std::vector<std::string> w;
+    for (std::string word; words >> word;) w.push_back(word);
+    if (w.empty()) continue;
+    std::string device;
+    switch (kind) {
+      case NetProcFile::kDev: device = w[0].substr(0, w[0].find(':')); break;
+      case NetProcFile::kFirstWord: device = w[0]; break;
+      case NetProcFile::kSecondWord: device = w.size() > 1 ? w[1] : ""; break;
+      default: device = w.back(); break;
+    }
+    if (device != "lo") continue;
+    out += kind == NetProcFile::kDev ? kZeroLo : line + "\n";
+  }
+  return out;
+}
+
 std::string filter_net_proc(std::string_view text, NetProcFile kind, std::uint32_t loopback) {
+  if (kind != NetProcFile::kInet && kind != NetProcFile::kInet6 && kind != NetProcFile::kUnix) {
+    return filter_net_devices(text, kind);
+  }
   std::istringstream in{std::string(text)};
   std::string line, out;
   if (std::getline(in, line)) out = line + "\n";

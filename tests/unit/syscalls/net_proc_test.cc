@@ -25,7 +25,11 @@ TEST(NetProc, FilesByName) {
   EXPECT_EQ(net_proc_file_of("/net/tcp6"), NetProcFile::kInet6);
   EXPECT_EQ(net_proc_file_of("/net/udp6"), NetProcFile::kInet6);
   EXPECT_EQ(net_proc_file_of("/net/unix"), NetProcFile::kUnix);
-  EXPECT_EQ(net_proc_file_of("/net/dev"), std::nullopt);
+  EXPECT_EQ(net_proc_file_of("/net/dev"), NetProcFile::kDev);
+  EXPECT_EQ(net_proc_file_of("/net/route"), NetProcFile::kFirstWord);
+  EXPECT_EQ(net_proc_file_of("/net/igmp6"), NetProcFile::kSecondWord);
+  EXPECT_EQ(net_proc_file_of("/net/arp"), NetProcFile::kLastWord);
+  EXPECT_EQ(net_proc_file_of("/net/snmp"), std::nullopt);
   EXPECT_EQ(net_proc_file_of("/status"), std::nullopt);
 }
 
@@ -75,6 +79,35 @@ TEST(NetProc, UnixKeepsTheNamespacesAbstractNamesWithoutThePrefix) {
       "0000000000000005: 00000002 00000000 00010000 0001 01 104 @cc050608/other\n";
   EXPECT_EQ(filter_net_proc(host, NetProcFile::kUnix, kL),
             header + "0000000000000002: 00000002 00000000 00010000 0001 01 101 @app\n");
+}
+
+// The files that list interfaces keep lo's lines (dev_seq_printf_stats()'s,
+// rt_seq_show()'s, if6_seq_show()'s, arp_seq_show()'s formats).
+TEST(NetProc, DevKeepsLoWithZeroCounters) {
+  const std::string header =
+      "Inter-|   Receive                                                |  Transmit\n"
+      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n";
+  const std::string host = header +
+      "  eth0: 123456789  98765    0    0    0     0          0         0  5555555   4444    0    0    0     0       0          0\n"
+      "    lo:   12345     120    0    0    0     0          0         0    12345     120    0    0    0     0       0          0\n";
+  EXPECT_EQ(filter_net_proc(host, NetProcFile::kDev, kL),
+            header +
+                "    lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\n");
+}
+
+TEST(NetProc, DeviceColumns) {
+  const std::string route = "Iface\tDestination\tGateway \tFlags\n";
+  EXPECT_EQ(filter_net_proc(route + "eth0\t00000000\t010200C0\t0003\n", NetProcFile::kFirstWord, kL), route);
+  const std::string arp = "IP address       HW type     Flags       HW address            Mask     Device\n";
+  EXPECT_EQ(filter_net_proc(arp + "192.0.2.1        0x1         0x2         02:fc:00:00:00:02     *        eth0\n",
+                            NetProcFile::kLastWord, kL),
+            arp);
+  const std::string lo6 = "00000000000000000000000000000001 01 80 10 80       lo\n";
+  EXPECT_EQ(filter_net_proc("fd000000000000000000000000000002 04 40 00 80     eth0\n" + lo6, NetProcFile::kLastWord, kL), lo6);
+  const std::string igmp6 = "1    lo              ff020000000000000000000000000001     1 0000000C 0\n";
+  EXPECT_EQ(filter_net_proc(igmp6 + "4    eth0            ff020000000000000000000000000001     1 0000000C 0\n",
+                            NetProcFile::kSecondWord, kL),
+            igmp6);
 }
 
 }  // namespace
