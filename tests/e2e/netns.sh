@@ -169,4 +169,13 @@ native=$OUT
 cocoon_run --unshare-net -- sh -c "$procnet; awk '{print \$NF}' /proc/net/ipv6_route | sort -u"
 assert_eq "$native"$'\nlo' "$OUT" "--unshare-net: /proc/net dev, route, if_inet6, arp, igmp6, dev_mcast, ipv6_route's devices as in a kernel namespace"
 
+# /proc/PID/net is PID's namespace's, whoever reads it: a reader sees its
+# own listener in its own file and another namespace's in that process's.
+VIEWS=$(realpath "$(dirname "$0")/netns_views.sh")
+mkdir -m 777 "$TMP/views-native" "$TMP/views"
+run_native unshare -n sh -c 'ip link set lo up && sh "$0" "$1" "$2"' "$VIEWS" "$PYTHON" "$TMP/views-native"
+assert_eq $'outer\'s: OUTER \ninner\'s: INNER \nself: OUTER ' "$OUT" "test premise: natively each /proc/PID/net is PID's namespace's"
+cocoon_run --namespaces --unshare-net -- sh "$VIEWS" "$PYTHON" "$TMP/views"
+assert_eq $'outer\'s: OUTER \ninner\'s: INNER \nself: OUTER ' "$OUT" "--namespaces --unshare-net: /proc/PID/net/tcp is PID's namespace's"
+
 finish

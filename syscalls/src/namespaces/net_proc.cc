@@ -161,7 +161,10 @@ std::string net_proc_file(const NamespaceState& ns, const std::string& dir, cons
   const auto path = parse_proc_task_path(host);
   const auto kind = path ? net_proc_file_of(path->rest) : std::nullopt;
   if (!kind) return {};
-  const std::uint32_t id = ns.id_of(tgid, NsKind::kNet);
+  // /proc/PID/net is PID's namespace's, whoever reads it (proc_net(5):
+  // the file follows the task it is under); /proc/net is /proc/self/net.
+  (void)tgid;
+  const std::uint32_t id = ns.id_of(path->pid, NsKind::kNet);
   if (id == 0) return {};
   const auto lo = ns.net_loopbacks.find(id);
   const std::string text = filter_net_proc(read_file(host), *kind,

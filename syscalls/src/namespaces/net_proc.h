@@ -46,8 +46,9 @@ std::string filter_net_proc(std::string_view text, NetProcFile kind, std::uint32
 std::string filter_net_devices(std::string_view text, NetProcFile kind);
 
 // The file standing for host path `host` (/proc/PID/net/... or
-// /proc/PID/task/TID/net/...) for reader `tgid`, written in `dir`; empty
-// when the reader is in the host's own namespace or `host` is no such file.
+// /proc/PID/task/TID/net/...) for reader `tgid`, written in `dir`: PID's
+// namespace's, as the kernel shows it whoever reads; empty when PID is in
+// the host's own namespace or `host` is no such file.
 std::string net_proc_file(const NamespaceState& ns, const std::string& dir, const std::string& host,
                           pid_t tgid);
 
