@@ -60,9 +60,12 @@ bool pidfd_opens(pid_t pid, unsigned flags) {
 // checks the flags first and looks the id up last); before 5.14 the flag
 // is EINVAL, before 5.9 the ioctl.
 bool addfd_known() {
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) return false;
   if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // as probe_ptrace's child
+    if (::getppid() != parent) ::_exit(1);
     sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     sock_fprog prog{1, &allow};
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(1);
@@ -85,14 +88,24 @@ bool addfd_known() {
 // size: PTRACE_GET_SYSCALL_INFO answers the size it would write (5.3+),
 // PTRACE_SET_SYSCALL_INFO EINVAL for the short size (6.16+); a request the
 // kernel does not know is EIO (kernel/ptrace.c, ptrace_request()).
+//
+// The child must not outlive cocoon: killed between the fork and the kill
+// below (a SIGKILL or SIGTERM at startup), cocoon would leave it paused
+// forever, detached (ptrace's exit detaches a tracee that has no
+// PTRACE_O_EXITKILL). So it asks for SIGKILL at its parent's death
+// (PR_SET_PDEATHSIG, checked against a death before the prctl), and is
+// seized with EXITKILL.
 void probe_ptrace(KernelFeatures& k) {
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) return;
   if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(0);
     for (;;) ::pause();
   }
   int status = 0;
-  if (::ptrace(PTRACE_SEIZE, pid, 0, 0) == 0 && ::ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0 &&
+  if (::ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL) == 0 && ::ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0 &&
       ::waitpid(pid, &status, __WALL) == pid && WIFSTOPPED(status)) {
     k.ptrace_probed = true;
     k.get_syscall_info = ::ptrace(PTRACE_GET_SYSCALL_INFO, pid, 0, nullptr) >= 0;

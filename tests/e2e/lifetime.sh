@@ -125,4 +125,27 @@ for i in 1 2 3; do
   pass "SIGTERM during a forking loop, run $i: 143, nothing left"
 done
 
+# Killed while it starts: cocoon forks at startup (the kernel probes' children,
+# the command's launcher child) before anything is traced, and none of them
+# may outlive it (the ptrace probe's child, paused until killed, once did:
+# 3 of 40 runs here). A race: 40 runs, SIGKILL or SIGTERM 0-9 ms after cocoon
+# was exec'd, each checked for leftovers.
+left_runs=0
+for i in $(seq 40); do
+  sig=KILL
+  ((i % 2)) && sig=TERM
+  start_reaped 20 -g 2000 -- "$COCOON" run "${MODE_FLAGS[@]}" -- sleep "$SLEEP_ARG"
+  for _ in $(seq 5000); do [[ -s $TMP/pid ]] && break; sleep 0.001; done
+  [[ -s $TMP/pid ]] || fail "start kill, run $i: no pid"
+  sleep "0.00$((RANDOM % 10))"
+  kill -"$sig" "$(cat "$TMP/pid")"
+  wait "$bg"
+  if [[ -s $TMP/leftovers ]]; then
+    left_runs=$((left_runs + 1))
+    echo "     run $i (SIG$sig): $(head -2 "$TMP/leftovers")"
+  fi
+done
+((left_runs == 0)) || fail "killed at its start: $left_runs of 40 runs left processes behind"
+pass "killed at its start (40 runs, SIGKILL and SIGTERM 0-9 ms in): nothing left"
+
 finish

@@ -453,14 +453,16 @@ t_adv_survivor() {
     assert_status 0 "survivor --kill-on-exit ($ll)"
     expect_routes closed clone_untraced
     for sig in KILL TERM; do
-      rm -f "$T/pid"
+      # (A stale "child" line in out, or a count that takes cocoon's own
+      # command line for the probe's, would signal cocoon while it starts.)
+      rm -f "$T/pid" "$T/out"
       : >"$T/leftovers"
       # shellcheck disable=SC2046,SC2086
       "$GUESTS/reaper" -r "$T/leftovers" -p "$T/pid" -g 3000 -- $AS_NOBODY "$COCOON" run $MODE_FLAGS \
         $(landlock_flags "$ll") -r "$ROOT" -- /probes/survivor stay "$MARK" >"$T/out" 2>"$T/err" &
       bg=$!
       wait_for 40 grep -q '^child' "$T/out" || { kill -KILL "$bg"; fail "survivor SIG$sig ($ll): the probe did not start"; }
-      wait_for 10 eval '[ "$("$HELPER" pgrep -c "survivor stay $MARK")" -ge 2 ]' ||
+      wait_for 10 eval '[ "$("$HELPER" pgrep -c "^/probes/survivor stay $MARK")" -ge 2 ]' ||
         { kill -KILL "$bg"; fail "survivor SIG$sig ($ll): no child"; }
       kill -"$sig" "$(cat "$T/pid")"  # asuser exec'd cocoon: the same pid
       wait "$bg"

@@ -103,8 +103,15 @@ void hold_until_started(const char* fifo) {
 }
 
 // Runs in the forked child: only async-signal-safe calls until execvp.
-[[noreturn]] void child_main(int ready_fd, int sync_fd, int handshake, const char* program,
-                             char* const* argv, char** env, const LaunchSpec& spec) {
+[[noreturn]] void child_main(pid_t cocoon, int ready_fd, int sync_fd, int handshake,
+                             const char* program, char* const* argv, char** env, const LaunchSpec& spec) {
+  // Until cocoon has seized it (then PTRACE_O_EXITKILL holds), the child
+  // dies with cocoon: most waits below end at cocoon's death anyway (its
+  // ends of the pipes close), but an OCI start FIFO would hold it forever.
+  // Cleared before the exec: the guest's own PR_GET_PDEATHSIG reads 0, as
+  // natively (the setting survives execve, prctl(2)).
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != cocoon) _exit(125);
   // Unblock only what cocoon's kill switch blocked (INT/TERM/HUP/QUIT): any
   // other signal the user blocked before starting cocoon stays blocked in
   // the guest, as it would be had the user run the command directly.
@@ -159,6 +166,7 @@ void hold_until_started(const char* fifo) {
       child_fail("installing --seccomp's program", err, 125);
     }
   }
+  prctl(PR_SET_PDEATHSIG, 0);
   execvp(program, argv);
   const int err = errno;
   const ExecFailure& f = spec.exec_failure;
@@ -267,13 +275,14 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
       socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, handshake) != 0) {
     return fail_early("socketpair");
   }
+  const pid_t cocoon = getpid();
   const pid_t pid = fork();
   if (pid < 0) return fail_early("fork");
   if (pid == 0) {
     close(sync[1]);
     close(ready[0]);
     if (handshake[0] >= 0) close(handshake[0]);
-    child_main(ready[1], sync[0], handshake[1], image.program, image.argv.data(), image.envp(),
+    child_main(cocoon, ready[1], sync[0], handshake[1], image.program, image.argv.data(), image.envp(),
                spec);
   }
   close(sync[0]);
