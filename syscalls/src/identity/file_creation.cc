@@ -205,14 +205,14 @@ std::uint32_t access_needed(std::uint64_t flags) {
 // An O_CREAT open by the emulated root that may find the real user's own
 // file there with a mode barring the real user (root's CAP_DAC_OVERRIDE):
 // the file is opened too (`opened`), after its directories.
-void open_existing(const Request& q, const Target& t, OpenedDirs& opened) {
+void open_existing(IdentityState& s, const Request& q, const Target& t, OpenedDirs& opened) {
   if (q.kind != Kind::kOpen || q.tmpfile() || (q.flags & O_EXCL)) return;
   const std::uint32_t need = access_needed(q.flags);
   const At e = entry_at(t);
   const int mode = (need & S_IRUSR ? R_OK : 0) | (need & S_IWUSR ? W_OK : 0);
   const int flags = AT_EACCESS | (q.flags & O_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0);
   if (syscall(SYS_faccessat2, e.dirfd, e.name.c_str(), mode, flags) == 0 || errno != EACCES) return;
-  opened.open_file(t.path, !(q.flags & O_NOFOLLOW), need);
+  opened.open_file(&s, t.path, !(q.flags & O_NOFOLLOW), need);
 }
 
 // The directory the guest's path starts from, as the tracer reaches it.
@@ -281,13 +281,56 @@ OpenedDirs& OpenedDirs::operator=(OpenedDirs&& o) noexcept {
 
 void OpenedDirs::restore() {
   for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
-    (void)::fchmodat(AT_FDCWD, fd_path(it->fd).c_str(), it->mode, 0);
+    const bool back = ::fchmodat(AT_FDCWD, fd_path(it->fd).c_str(), it->mode, 0) == 0;
     ::close(it->fd);
+    if (!it->s || !back) continue;  // not given back: the record still explains it
+    if (it->before) {
+      (void)it->s->db.put(it->key, *it->before);
+    } else {
+      (void)it->s->db.erase(it->key);
+    }
   }
   dirs_.clear();
 }
 
-OpenedDirs OpenedDirs::open_to(const std::string& anchor, const std::string& path) {
+void OpenedDirs::explain(IdentityState* s, Dir& d, const struct statx& sx) {
+  if (!s || !s->db.persistent()) return;  // nothing of it outlives the run
+  const FileRecord* old = record_of(*s, sx);
+  if (old && old->mode_faked) return;
+  FileRecord r;
+  if (old) {
+    r = *old;
+  } else {
+    const Shown v = shown(*s, sx);
+    r.btime_sec = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_sec : 0;
+    r.btime_nsec = (sx.stx_mask & STATX_BTIME) ? sx.stx_btime.tv_nsec : 0;
+    r.uid = v.uid;
+    r.gid = v.gid;
+    r.rdev = v.rdev;
+  }
+  r.mode = sx.stx_mode;
+  r.mode_faked = true;
+  if (s->db.put(key_of(sx), r) != 0) return;
+  d.s = s;
+  d.key = key_of(sx);
+  if (old) d.before = *old;
+}
+
+bool OpenedDirs::widen(IdentityState* s, int fd, const struct statx& sx, std::uint32_t need) {
+  const std::uint32_t mode = sx.stx_mode & 07777;
+  Dir d{fd, mode};
+  explain(s, d, sx);
+  if (::fchmodat(AT_FDCWD, fd_path(fd).c_str(), mode | need, 0) != 0) {
+    ::close(fd);
+    if (d.s) (void)(d.before ? d.s->db.put(d.key, *d.before) : d.s->db.erase(d.key));
+    return false;
+  }
+  dirs_.push_back(std::move(d));
+  return true;
+}
+
+OpenedDirs OpenedDirs::open_to(IdentityState* s, const std::string& anchor, const std::string& path,
+                               std::uint32_t last_need) {
   OpenedDirs out;
   const std::string_view p = without_trailing_slashes(path);
   const std::size_t last = p.rfind('/');
@@ -298,37 +341,33 @@ OpenedDirs OpenedDirs::open_to(const std::string& anchor, const std::string& pat
     std::string dir(k == 0 ? "/" : p.substr(0, k));
     if (dir == previous) continue;  // "a//b"
     previous = dir;
-    const std::uint32_t need = k == last ? S_IWUSR | S_IXUSR : S_IXUSR;
+    const std::uint32_t need = k == last ? last_need : S_IXUSR;
     struct statx sx {};
-    if (::statx(AT_FDCWD, dir.c_str(), 0, STATX_TYPE | STATX_MODE | STATX_UID, &sx) != 0 ||
+    if (::statx(AT_FDCWD, dir.c_str(), 0, STATX_BASIC_STATS | STATX_BTIME, &sx) != 0 ||
         !S_ISDIR(sx.stx_mode)) {
       break;
     }
     if (sx.stx_uid != ::geteuid() || (sx.stx_mode & need) == need) continue;
     const int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) break;
-    const std::uint32_t mode = sx.stx_mode & 07777;
-    if (::fchmodat(AT_FDCWD, fd_path(fd).c_str(), mode | need, 0) != 0) {
-      ::close(fd);
-      break;
-    }
-    out.dirs_.push_back({fd, mode});
+    if (fd < 0 || !out.widen(s, fd, sx, need)) break;
   }
   return out;
 }
 
-void OpenedDirs::open_file(const std::string& path, bool follow, std::uint32_t need) {
+void OpenedDirs::open_file(IdentityState* s, const std::string& path, bool follow,
+                           std::uint32_t need) {
   const int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
   if (fd < 0) return;
   struct statx sx {};
-  const bool widen = ::statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MODE | STATX_UID, &sx) == 0 &&
-                     S_ISREG(sx.stx_mode) && sx.stx_uid == ::geteuid() && (sx.stx_mode & need) != need;
-  const std::uint32_t mode = sx.stx_mode & 07777;
-  if (!widen || ::fchmodat(AT_FDCWD, fd_path(fd).c_str(), mode | need, 0) != 0) {
+  const bool wanted =
+      ::statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, &sx) == 0 &&
+      (S_ISREG(sx.stx_mode) || S_ISDIR(sx.stx_mode)) && sx.stx_uid == ::geteuid() &&
+      (sx.stx_mode & need) != need;
+  if (!wanted) {
     ::close(fd);
     return;
   }
-  dirs_.push_back({fd, mode});
+  (void)widen(s, fd, sx, need);
 }
 
 void OpenedDirs::append(OpenedDirs&& more) {
@@ -336,9 +375,13 @@ void OpenedDirs::append(OpenedDirs&& more) {
   more.dirs_.clear();
 }
 
-OpenedDirs OpenedDirs::for_entry(const Target& t, pid_t tid) {
+OpenedDirs OpenedDirs::search_to(IdentityState* s, const Target& t, pid_t tid) {
+  return open_to(s, anchor_of(t, tid), t.path, S_IXUSR);
+}
+
+OpenedDirs OpenedDirs::for_entry(IdentityState* s, const Target& t, pid_t tid) {
   if (real_user_may_create(parent_at(t))) return {};
-  return open_to(anchor_of(t, tid), t.path);
+  return open_to(s, anchor_of(t, tid), t.path);
 }
 
 namespace {
@@ -414,8 +457,8 @@ Verdict FileCreations::on_entry(tracer::SyscallStop& stop) {
   // the tracer's path takes: no directory is opened for it.)
   const bool confined = q->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
   if (c.fs_privileged() && !confined) {
-    opened = OpenedDirs::for_entry(*t, stop.tracee.tid);
-    open_existing(*q, *t, opened);
+    opened = OpenedDirs::for_entry(&s_, *t, stop.tracee.tid);
+    open_existing(s_, *q, *t, opened);
   }
   bool fake_setgid = false;
   if (group_asked) {
