@@ -84,24 +84,12 @@ std::uint64_t checked_caps(const Credentials& c, bool real_ids) {
   return c.ruid == c.root_uid ? c.caps.permitted : 0;
 }
 
-// A name as the tracer's *at() calls take it: the guest's duplicated
-// dirfd, or AT_FDCWD with the path through /proc.
-struct At {
-  int dirfd;
-  std::string name;
-  int empty;  // AT_EMPTY_PATH when the name is empty
-};
-
-At at_of(const Target& t) {
-  if (t.base.fd >= 0) return {t.base.fd, t.rel, t.rel.empty() ? AT_EMPTY_PATH : 0};
-  return {AT_FDCWD, t.path, 0};
-}
-
 // The real user's own answer (faccessat2(2) with AT_EACCESS, Linux 5.8:
 // cocoon's ids are the real user's): 0 or the errno.
 int real_access(const Target& t, std::uint32_t mask, bool follow) {
-  const At a = at_of(t);
-  const int flags = AT_EACCESS | a.empty | (follow ? 0 : AT_SYMLINK_NOFOLLOW);
+  const At a = entry_at(t);
+  const int flags =
+      AT_EACCESS | (a.name.empty() ? AT_EMPTY_PATH : 0) | (follow ? 0 : AT_SYMLINK_NOFOLLOW);
   return syscall(SYS_faccessat2, a.dirfd, a.name.c_str(), mask, flags) == 0 ? 0 : errno;
 }
 
@@ -224,7 +212,7 @@ Verdict DacOverride::open(tracer::SyscallStop& stop) {
   // From a notification cocoon opens it: a regular file or a directory
   // only (a FIFO's open would wait for a writer, a device's may act).
   // O_NONBLOCK until the type is seen, in case it changed meanwhile.
-  const At at = at_of(*t);
+  const At at = entry_at(*t);
   const int flags = static_cast<int>(a->flags) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
   OwnedFd fd(::openat(at.dirfd, at.name.c_str(), flags));
   if (fd.fd < 0) return Verdict::deny(guest_errno(*t, errno));
