@@ -37,6 +37,18 @@ std::vector<std::uint32_t> caller_groups() {
 
 namespace {
 
+// Whether a process of the run may hold CAP_DAC_OVERRIDE or
+// CAP_DAC_READ_SEARCH over the real user's files: root's, or those
+// capabilities given (bwrap's --cap-add), or any user, who may make a user
+// namespace of its own with --namespaces. (A --uid run's set-user-ID-root
+// exec is not counted: its opens stay the kernel's.)
+bool may_pass_modes(const IdentityOptions& o, bool namespaces) {
+  constexpr std::uint64_t kDac = (std::uint64_t{1} << CAP_DAC_OVERRIDE) |
+                                 (std::uint64_t{1} << CAP_DAC_READ_SEARCH);
+  if (o.capabilities) return (*o.capabilities & kDac) != 0 || namespaces;
+  return o.uid == 0 || namespaces;
+}
+
 // The identity state of a run: its database opened (and locked), a
 // fakeroot save file imported.
 std::expected<std::shared_ptr<IdentityState>, std::string> open_identity(
@@ -44,7 +56,8 @@ std::expected<std::shared_ptr<IdentityState>, std::string> open_identity(
   if (!config.identity) return nullptr;  // (--namespaces filled one in: run_session)
   const IdentityOptions& o = *config.identity;
   auto state = std::make_shared<IdentityState>(registry);
-  state->config = {o.uid, o.gid, o.groups, o.unknown_is_real, o.capabilities};
+  state->config = {o.uid, o.gid, o.groups, o.unknown_is_real, o.capabilities,
+                   o.dac_opens && may_pass_modes(o, config.namespaces)};
   if (!o.db.empty()) {
     auto db = OwnershipDb::open(o.db);
     if (!db) return std::unexpected(db.error());
@@ -186,6 +199,11 @@ std::expected<int, RunError> run_session(const Session& given) {
   // rewrites paths (without one, opens are not traced for it).
   if (*identity && setup->view->status_files()) {
     setup->view->status_files()->add_editor(credentials_status_editor(*identity, *registry));
+  }
+  // The view's own lookups pass the real user's modes as the guest's
+  // calls do (identity/dac_override.h).
+  if (*identity && (*identity)->config.dac_opens) {
+    setup->view->set_lookup_override(root_lookups(*identity));
   }
   tracer::TracerOptions options = session.tracer;
   options.cwd = setup->host_cwd;

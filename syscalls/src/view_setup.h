@@ -36,7 +36,9 @@ class ScratchDir {
 };
 
 struct ViewSetup {
-  std::shared_ptr<const GuestView> view;
+  // Not const until the session has given it what comes after it (the
+  // identity's lookups: GuestView::set_lookup_override).
+  std::shared_ptr<GuestView> view;
   std::unique_ptr<ScratchDir> scratch;  // null when nothing needed one
   std::string host_cwd;                 // where the command starts, on the host
   std::string guest_cwd;                // ... in the guest's terms (with host_cwd)

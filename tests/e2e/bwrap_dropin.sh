@@ -140,6 +140,19 @@ same_as_bwrap "capabilities decide: CAP_DAC_OVERRIDE reads a mode-0 file of one'
   --bind "$TMP/capdir" /mnt --uid 0 --cap-add CAP_DAC_OVERRIDE sh -c 'echo s >/mnt/secret; chmod 0 /mnt/secret; cat /mnt/secret; rm -f /mnt/secret'
 same_as_bwrap "... and without it, cannot" --ro-bind / / --bind "$TMP/capdir" /mnt --uid 0 \
   sh -c 'echo s >/mnt/secret; chmod 0 /mnt/secret; cat /mnt/secret 2>&1 | sed "s/^cat: //"; rm -f /mnt/secret'
+# ... also over the real user's own files made outside, mode 0: bwrap's
+# user namespace lends the capability; cocoon opens them for the command
+# (identity/dac_override.h). Listing, entering and reading through a
+# mode-0 directory too.
+"${AS_NOBODY[@]}" sh -c "cd '$TMP/capdir' && echo out >outside && mkdir -p closed/sub && echo in >closed/f &&
+  chmod 0 outside closed"
+dac='cat /mnt/outside; ls /mnt/closed; cat /mnt/closed/f; cd /mnt/closed && ls; test -r /mnt/outside && echo readable'
+same_as_bwrap "CAP_DAC_OVERRIDE over a mode-0 file and directory made outside" --ro-bind / / \
+  --bind "$TMP/capdir" /mnt --uid 0 --cap-add CAP_DAC_OVERRIDE sh -c "$dac"
+same_as_bwrap "... and without it, not" --ro-bind / / --bind "$TMP/capdir" /mnt --uid 0 \
+  sh -c "$dac 2>&1 | sed 's/.*: //'"
+assert_eq "0 0" "$(stat -c %a "$TMP/capdir/outside" "$TMP/capdir/closed" | xargs)" "their modes are given back"
+rm -rf "$TMP/capdir/outside" "$TMP/capdir/closed"
 # Open errors in the kernel's order on a read-only bind: a directory
 # opened for writing is EISDIR, a regular file EROFS. (A FIFO there opens
 # for writing natively; under cocoon Landlock's write right, which covers

@@ -181,8 +181,8 @@ assert_eq "0 0" "$(stat -c %a "$W/dac/T" "$W/dac/T/foo" | xargs)" "T and T/foo a
 # Root's DAC override over more than creations, on the user's own files
 # made outside: appending to and truncating a mode-000 file, rm, mv into
 # and out of, rmdir in a mode-0500 directory, mv, stat and rm in mode-000
-# T/foo. Debian's fakeroot has no override. (Not covered: an open without
-# O_CREAT, such as cat of the mode-000 file or ls of T: docs/internals/identity.md.)
+# T/foo. Debian's fakeroot has no override. (Reading, listing and entering:
+# e2e dac.)
 DAC2='echo appended >>f && echo rewritten >f && rm five/x && mv a five/a && mv five/a b &&
 rmdir five/sub && mv T/foo/y T/foo/z && stat -c %A T/foo/z && rm T/foo/z && echo done'
 DAC2_SETUP='touch f a && mkdir -p five/sub T/foo && touch five/x T/foo/y && chmod 0 f T/foo T && chmod 500 five'

@@ -78,6 +78,10 @@ int fakeroot_main(int argc, char** argv) {
     const char* shell = std::getenv("SHELL");
     session.argv.emplace_back(shell && *shell ? shell : "/bin/sh");
   }
+  // Debian's fakeroot does not pass the real user's own modes on reading
+  // or entering (its library wraps no open): neither does its drop-in,
+  // which keeps every open without O_CREAT free of a notification.
+  id.dac_opens = false;
   session.view.identity = id;
   ::setenv("FAKEROOTKEY", std::to_string(::getpid()).c_str(), 1);
   if (id.unknown_is_real) ::setenv("FAKED_MODE", "unknown-is-real", 1);

@@ -149,32 +149,6 @@ std::optional<Request> request(const tracer::SyscallStop& stop) {
   return std::nullopt;
 }
 
-// A name as the tracer's *at() calls take it: the guest's duplicated
-// dirfd, or AT_FDCWD with an absolute path. An empty name is the dirfd
-// itself (AT_EMPTY_PATH).
-struct At {
-  int dirfd;
-  std::string name;
-};
-
-At entry_at(const Target& t) {
-  return t.base.fd >= 0 ? At{t.base.fd, t.rel} : At{AT_FDCWD, t.path};
-}
-
-std::string_view without_trailing_slashes(std::string_view p) {
-  while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
-  return p;
-}
-
-// The directory the entry goes in.
-At parent_at(const Target& t) {
-  const At e = entry_at(t);
-  const std::string_view name = without_trailing_slashes(e.name);
-  const std::size_t slash = name.rfind('/');
-  if (slash == std::string_view::npos) return {e.dirfd, ""};
-  return {e.dirfd, std::string(name.substr(0, slash == 0 ? 1 : slash))};
-}
-
 std::expected<struct statx, int> statx_at(const At& at, int flags) {
   struct statx sx {};
   if (at.name.empty()) flags |= AT_EMPTY_PATH;
@@ -182,15 +156,6 @@ std::expected<struct statx, int> statx_at(const At& at, int flags) {
     return std::unexpected(errno);
   }
   return sx;
-}
-
-// Whether the real user may add an entry to `dir`: write and search there,
-// search on the way (faccessat2(2) with AT_EACCESS, Linux 5.8). Errors
-// other than EACCES are the kernel's to report.
-bool real_user_may_create(const At& dir) {
-  const int flags = AT_EACCESS | (dir.name.empty() ? AT_EMPTY_PATH : 0);
-  return syscall(SYS_faccessat2, dir.dirfd, dir.name.c_str(), W_OK | X_OK, flags) == 0 ||
-         errno != EACCES;
 }
 
 // The permission bits an open's flags need of its file (may_open(),
@@ -205,24 +170,15 @@ std::uint32_t access_needed(std::uint64_t flags) {
 // An O_CREAT open by the emulated root that may find the real user's own
 // file there with a mode barring the real user (root's CAP_DAC_OVERRIDE):
 // the file is opened too (`opened`), after its directories.
-void open_existing(const Request& q, const Target& t, OpenedDirs& opened) {
+void open_existing(IdentityState& s, const Request& q, const Target& t, OpenedDirs& opened) {
   if (q.kind != Kind::kOpen || q.tmpfile() || (q.flags & O_EXCL)) return;
   const std::uint32_t need = access_needed(q.flags);
   const At e = entry_at(t);
   const int mode = (need & S_IRUSR ? R_OK : 0) | (need & S_IWUSR ? W_OK : 0);
   const int flags = AT_EACCESS | (q.flags & O_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0);
   if (syscall(SYS_faccessat2, e.dirfd, e.name.c_str(), mode, flags) == 0 || errno != EACCES) return;
-  opened.open_file(t.path, !(q.flags & O_NOFOLLOW), need);
+  opened.open_file(&s, t.path, !(q.flags & O_NOFOLLOW), need);
 }
-
-// The directory the guest's path starts from, as the tracer reaches it.
-std::string anchor_of(const Target& t, pid_t tid) {
-  if (!t.fd_link.empty() && t.path.starts_with(t.fd_link)) return t.fd_link;
-  const std::string cwd = "/proc/" + std::to_string(tid) + "/cwd";
-  return t.path.starts_with(cwd + "/") ? cwd : "/";
-}
-
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 // Where a socket's file goes: its path as the tracer reaches it (a
 // relative one from the binding task's cwd).
@@ -270,76 +226,6 @@ long openat2_in(const GuestWalk& w, std::uint64_t flags, std::uint32_t mode, std
 std::uint32_t own_umask() { return process_umask(static_cast<pid_t>(::getpid())); }
 
 }  // namespace
-
-OpenedDirs& OpenedDirs::operator=(OpenedDirs&& o) noexcept {
-  if (this != &o) {
-    restore();
-    dirs_ = std::exchange(o.dirs_, {});
-  }
-  return *this;
-}
-
-void OpenedDirs::restore() {
-  for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
-    (void)::fchmodat(AT_FDCWD, fd_path(it->fd).c_str(), it->mode, 0);
-    ::close(it->fd);
-  }
-  dirs_.clear();
-}
-
-OpenedDirs OpenedDirs::open_to(const std::string& anchor, const std::string& path) {
-  OpenedDirs out;
-  const std::string_view p = without_trailing_slashes(path);
-  const std::size_t last = p.rfind('/');
-  const std::size_t first = anchor == "/" ? 0 : anchor.size();
-  if (last == std::string_view::npos || last < first) return out;
-  std::string previous;
-  for (std::size_t k = first; k <= last; k = p.find('/', k + 1)) {
-    std::string dir(k == 0 ? "/" : p.substr(0, k));
-    if (dir == previous) continue;  // "a//b"
-    previous = dir;
-    const std::uint32_t need = k == last ? S_IWUSR | S_IXUSR : S_IXUSR;
-    struct statx sx {};
-    if (::statx(AT_FDCWD, dir.c_str(), 0, STATX_TYPE | STATX_MODE | STATX_UID, &sx) != 0 ||
-        !S_ISDIR(sx.stx_mode)) {
-      break;
-    }
-    if (sx.stx_uid != ::geteuid() || (sx.stx_mode & need) == need) continue;
-    const int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) break;
-    const std::uint32_t mode = sx.stx_mode & 07777;
-    if (::fchmodat(AT_FDCWD, fd_path(fd).c_str(), mode | need, 0) != 0) {
-      ::close(fd);
-      break;
-    }
-    out.dirs_.push_back({fd, mode});
-  }
-  return out;
-}
-
-void OpenedDirs::open_file(const std::string& path, bool follow, std::uint32_t need) {
-  const int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
-  if (fd < 0) return;
-  struct statx sx {};
-  const bool widen = ::statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MODE | STATX_UID, &sx) == 0 &&
-                     S_ISREG(sx.stx_mode) && sx.stx_uid == ::geteuid() && (sx.stx_mode & need) != need;
-  const std::uint32_t mode = sx.stx_mode & 07777;
-  if (!widen || ::fchmodat(AT_FDCWD, fd_path(fd).c_str(), mode | need, 0) != 0) {
-    ::close(fd);
-    return;
-  }
-  dirs_.push_back({fd, mode});
-}
-
-void OpenedDirs::append(OpenedDirs&& more) {
-  dirs_.insert(dirs_.end(), more.dirs_.begin(), more.dirs_.end());
-  more.dirs_.clear();
-}
-
-OpenedDirs OpenedDirs::for_entry(const Target& t, pid_t tid) {
-  if (real_user_may_create(parent_at(t))) return {};
-  return open_to(anchor_of(t, tid), t.path);
-}
 
 namespace {
 
@@ -414,8 +300,8 @@ Verdict FileCreations::on_entry(tracer::SyscallStop& stop) {
   // the tracer's path takes: no directory is opened for it.)
   const bool confined = q->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
   if (c.fs_privileged() && !confined) {
-    opened = OpenedDirs::for_entry(*t, stop.tracee.tid);
-    open_existing(*q, *t, opened);
+    opened = OpenedDirs::for_entry(&s_, *t, stop.tracee.tid);
+    open_existing(s_, *q, *t, opened);
   }
   bool fake_setgid = false;
   if (group_asked) {

@@ -27,6 +27,7 @@
 // docs/internals/identity.md says what this costs and what it leaves out.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -40,51 +41,11 @@
 #include "cocoon/tracer/registry.h"
 #include "paths/guest_fds.h"
 #include "file_target.h"
+#include "opened_dirs.h"
 
 namespace cocoon::syscalls {
 
 struct IdentityState;
-
-// Directories (and a file) of the real user's whose mode cocoon widened so
-// that the emulated root could pass, given their modes back when this goes:
-// at the end of the notification, or with the exit stop's record of the
-// call (also when the exit stop does not come: a restarted call, a death).
-class OpenedDirs {
- public:
-  OpenedDirs() = default;
-  OpenedDirs(OpenedDirs&& o) noexcept : dirs_(std::exchange(o.dirs_, {})) {}
-  OpenedDirs& operator=(OpenedDirs&& o) noexcept;
-  OpenedDirs(const OpenedDirs&) = delete;
-  OpenedDirs& operator=(const OpenedDirs&) = delete;
-  ~OpenedDirs() { restore(); }
-
-  // Widens each directory from `anchor` (the directory the guest's path
-  // starts from, as the tracer reaches it) down to the one that holds
-  // `path`'s last component: search on the way, write and search there.
-  static OpenedDirs open_to(const std::string& anchor, const std::string& path);
-  // Also widens the real user's own file at `path` (following a last
-  // symlink when `follow`) by the permission bits `need` it lacks.
-  void open_file(const std::string& path, bool follow, std::uint32_t need);
-  // For the emulated root about to add or remove the entry `t` names (the
-  // removals, renames and creations of the task `tid`): the directories on
-  // the way, opened when the real user may not write and search its
-  // directory (none otherwise).
-  static OpenedDirs for_entry(const Target& t, pid_t tid);
-  // Takes `more`'s directories too (given back before these).
-  void append(OpenedDirs&& more);
-  bool empty() const { return dirs_.empty(); }
-  void restore();
-
- private:
-  // An O_PATH descriptor of the directory (its mode goes back through it
-  // even when the path through the guest's /proc/TID has gone with the
-  // task) and the mode it had.
-  struct Dir {
-    int fd;
-    std::uint32_t mode;
-  };
-  std::vector<Dir> dirs_;
-};
 
 class FileCreations {
  public:

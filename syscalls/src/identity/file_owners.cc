@@ -70,10 +70,14 @@ Op op_of(Sys sys) {
 
 Decision FileOwners::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   const Op op = op_of(row.sys);
-  if (op == Op::kNone) return Decision::allow();
-  // i386's creations run untouched (their files show the configured user).
-  if (op == Op::kCreate && abi != arch::host_arch()) return Decision::allow();
+  const bool dac = s_->config.dac_opens && DacOverride::covers(row.sys);
+  if (op == Op::kNone && !dac) return Decision::allow();
+  // i386's creations and the override's calls run untouched (their files
+  // show the configured user; the real user's modes hold).
+  if ((op == Op::kCreate || op == Op::kNone) && abi != arch::host_arch()) return Decision::allow();
   if (abi != arch::host_arch()) return Decision::fail(ENOSYS);
+  // Every open then, not only those that make a file.
+  if (dac) return DacOverride::decision(row);
   if (op == Op::kCreate) return *FileCreations::decision(row);
   // Removals learn at the exit whether the file went; everything else is
   // answered at the entry without editing a register: a notification.
@@ -125,7 +129,7 @@ class Calls {
                                             unsigned mask = STATX_BASIC_STATS, int sync = 0) {
     auto sx = host_statx(t, mask, sync);
     if (sx || sx.error() != EACCES || !creds().fs_privileged()) return sx;
-    opened = OpenedDirs::for_entry(t, stop_.tracee.tid);
+    opened = OpenedDirs::for_entry(&s_, t, stop_.tracee.tid);
     return opened.empty() ? sx : host_statx(t, mask, sync);
   }
 
@@ -487,7 +491,7 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   std::optional<FileKey> gone;
   OpenedDirs opened;
   switch (op) {
-    case Op::kNone: return Verdict::resume();
+    case Op::kNone: return DacOverride::covers(row.sys) ? dac_.on_entry(stop) : Verdict::resume();
     case Op::kStat: return c.stat(file(), arg(ArgRole::kStatBuf));
     case Op::kStatx: return c.statx(file());
     case Op::kChown:
@@ -499,11 +503,13 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
         return creations_.on_entry(stop);
       }
       return c.mknod(file(), u32(ArgRole::kMode), arg(ArgRole::kDev));
-    case Op::kCreate: return creations_.on_entry(stop);
+    case Op::kCreate:
+      if (DacOverride::plain_open(stop)) return dac_.on_entry(stop);
+      return creations_.on_entry(stop);
     case Op::kSetcap: return c.setcap(file());
-    case Op::kGetcap: return c.getcap(file());
+    case Op::kGetcap: return or_passed(c.getcap(file()), stop);
     case Op::kDropcap: return c.dropcap(file());
-    case Op::kListcaps: return c.listcaps(file());
+    case Op::kListcaps: return or_passed(c.listcaps(file()), stop);
     case Op::kRemove: {
       const auto t = file();
       opened = passing(stop, {&t});
@@ -525,6 +531,14 @@ Verdict FileOwners::on_entry(tracer::SyscallStop& stop) {
   return Verdict::resume_to_exit();
 }
 
+// A read of extended attributes the kernel is to answer: the emulated
+// root's, through the real user's closed directories, DacOverride's (ls -l
+// of a mode-0 directory asks each entry's security.selinux).
+Verdict FileOwners::or_passed(Verdict v, tracer::SyscallStop& stop) {
+  const bool plain = v.kind == Verdict::Kind::kResume && !v.want_exit;
+  return plain ? dac_.read_xattr(stop) : v;
+}
+
 // Root's CAP_DAC_OVERRIDE lets it remove and rename entries in directories
 // whose mode bars the real user: where that user owns them, they are opened
 // for the call (OpenedDirs, as for a creation) and given back at its exit.
@@ -533,13 +547,14 @@ OpenedDirs FileOwners::passing(tracer::SyscallStop& stop,
   OpenedDirs all;
   if (!s_->of(stop.tracee.tgid).fs_privileged()) return all;
   for (const auto* t : targets) {
-    if (*t) all.append(OpenedDirs::for_entry(**t, stop.tracee.tid));
+    if (*t) all.append(OpenedDirs::for_entry(s_.get(), **t, stop.tracee.tid));
   }
   return all;
 }
 
 void FileOwners::on_exit(tracer::SyscallStop& stop) {
   creations_.on_exit(stop);
+  dac_.on_exit(stop);
   if (auto opened = passing_.take(stop.tracee.tid)) (*opened)->restore();
   const auto key = removing_.take(stop.tracee.tid);
   if (key && stop.regs.result() == 0) (void)s_->db.erase(*key);

@@ -51,6 +51,23 @@ std::string as_tracee(std::string path, pid_t tid, pid_t tgid) {
 
 }  // namespace
 
+At entry_at(const Target& t) {
+  return t.base.fd >= 0 ? At{t.base.fd, t.rel} : At{AT_FDCWD, t.path};
+}
+
+std::string_view without_trailing_slashes(std::string_view p) {
+  while (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
+  return p;
+}
+
+At parent_at(const Target& t) {
+  const At e = entry_at(t);
+  const std::string_view name = without_trailing_slashes(e.name);
+  const std::size_t slash = name.rfind('/');
+  if (slash == std::string_view::npos) return {e.dirfd, ""};
+  return {e.dirfd, std::string(name.substr(0, slash == 0 ? 1 : slash))};
+}
+
 int guest_errno(const Target& t, int err) {
   struct stat st {};
   if (err == ENOENT && !t.fd_link.empty() &&

@@ -10,6 +10,7 @@
 #include <expected>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "cocoon/tracer/handler.h"
 #include "paths/guest_fds.h"
@@ -42,6 +43,18 @@ struct Target {
 // with fdget(), which an O_PATH descriptor fails with EBADF (fchown, fchmod,
 // f*xattr: fs/open.c, fs/xattr.c), unlike fstat's fdget_raw().
 std::expected<Target, int> target(GuestFds& fds, tracer::SyscallStop& stop, bool io, int i = 0);
+
+// A name as the tracer's *at() calls take it: the guest's duplicated
+// dirfd, or AT_FDCWD with an absolute path. An empty name is the dirfd
+// itself (AT_EMPTY_PATH).
+struct At {
+  int dirfd;
+  std::string name;
+};
+At entry_at(const Target& t);
+// The directory the entry `t` names goes in (or is in).
+At parent_at(const Target& t);
+std::string_view without_trailing_slashes(std::string_view p);
 
 // The errno the guest gets for `err` from a call on `t`: ENOENT through a
 // guest fd that is not open is EBADF (lstat of the magic link itself says

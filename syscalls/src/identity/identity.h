@@ -36,6 +36,7 @@
 #include "paths/guest_fds.h"
 #include "pids/pid_namespace.h"
 #include "credentials.h"
+#include "dac_override.h"
 #include "file_creation.h"
 #include "id_mapper.h"
 #include "ownership_db.h"
@@ -51,6 +52,11 @@ struct IdentityConfig {
   bool unknown_is_real = false;
   // IdentityOptions::capabilities.
   std::optional<std::uint64_t> capabilities;
+  // The emulated root's DAC override also covers the opens that make
+  // nothing, chdir and the access family (dac_override.h): on when the
+  // run may have CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH and the front
+  // end did not turn it off (IdentityOptions::dac_opens).
+  bool dac_opens = false;
 };
 
 struct IdentityState {
@@ -109,7 +115,11 @@ class CredentialCalls final : public tracer::SyscallHandler {
 class FileOwners final : public tracer::SyscallHandler {
  public:
   FileOwners(std::shared_ptr<IdentityState> s, tracer::ProcessRegistry& registry)
-      : s_(std::move(s)), removing_(registry), passing_(registry), creations_(*s_, fds_, registry) {}
+      : s_(std::move(s)),
+        removing_(registry),
+        passing_(registry),
+        creations_(*s_, fds_, registry),
+        dac_(*s_, fds_, registry) {}
   std::string_view name() const override { return "file-owners"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -118,6 +128,8 @@ class FileOwners final : public tracer::SyscallHandler {
   void on_death(const tracer::Tracee& tracee) override;
 
  private:
+  // `v`, or for a plain resume of an xattr read, DacOverride::read_xattr.
+  tracer::Verdict or_passed(tracer::Verdict v, tracer::SyscallStop& stop);
   // For the emulated root: the directories of `targets` opened for it.
   OpenedDirs passing(tracer::SyscallStop& stop,
                      std::initializer_list<const std::expected<Target, int>*> targets);
@@ -132,6 +144,7 @@ class FileOwners final : public tracer::SyscallHandler {
   // The guest's dirfds and fds, for the tracer's own statx (guest_fds.h).
   GuestFds fds_;
   FileCreations creations_;
+  DacOverride dac_;
 };
 
 // The identity handlers, in their phases: IdArguments decodes the uid and

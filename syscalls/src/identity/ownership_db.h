@@ -61,6 +61,8 @@ class OwnershipDb {
   int erase(const FileKey& key);
   bool contains(const FileKey& key) const { return records_.contains(key); }
   std::size_t size() const { return records_.size(); }
+  // Kept in a file (--db): what it holds outlives the run, and a SIGKILL.
+  bool persistent() const { return fd_ >= 0; }
   // How many records are of set-group-ID directories: while there are none,
   // a new file's group cannot come from a recorded directory's
   // (FileCreations asks no parent directory then).

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <string_view>
 
 #include "cocoon/vfs/union.h"
@@ -52,6 +53,52 @@ class TraceeFilesystem final : public vfs::Filesystem {
  private:
   const vfs::Filesystem& inner_;
   pid_t tid_, tgid_;
+};
+
+// The host filesystem as the emulated root looks things up: a lookup the
+// real user's own modes bar (EACCES) is made again with the directories on
+// the way opened for it (LookupOverride), and given back at once; the
+// guest's own call then meets them as they are (identity's DacOverride
+// opens them again for it).
+class PassingFilesystem final : public vfs::Filesystem {
+ public:
+  PassingFilesystem(const vfs::Filesystem& inner, const LookupOverride& o, pid_t tgid)
+      : inner_(inner), o_(o), tgid_(tgid) {}
+  std::expected<vfs::EntryKind, int> kind(const vfs::HostPath& path) const override {
+    return again(path.str(), [&] { return inner_.kind(path); });
+  }
+  std::expected<std::string, int> readlink(const vfs::HostPath& path) const override {
+    return again(path.str(), [&] { return inner_.readlink(path); });
+  }
+  std::expected<vfs::HostPath, int> canonical(const vfs::HostPath& path) const override {
+    return inner_.canonical(path);
+  }
+  std::expected<vfs::WalkStep, int> walk(const vfs::HostPath& dir,
+                                         std::span<const std::string_view> names) const override {
+    vfs::HostPath last = dir;
+    for (std::string_view n : names) last = vfs::host_child(last, n);
+    return again(last.str(), [&] { return inner_.walk(dir, names); });
+  }
+  PlainWalk plain_walk(const vfs::HostPath& dir, std::span<const std::string_view> names,
+                       bool follow_last) const override {
+    return inner_.plain_walk(dir, names, follow_last);
+  }
+  std::expected<std::vector<vfs::DirEntry>, int> list(const vfs::HostPath& dir) const override {
+    return inner_.list(dir);
+  }
+
+ private:
+  template <typename F>
+  auto again(const std::string& host, F lookup) const -> decltype(lookup()) {
+    auto r = lookup();
+    if (r || r.error() != EACCES) return r;
+    const auto opened = o_.open_way(tgid_, host);
+    return opened ? lookup() : r;
+  }
+
+  const vfs::Filesystem& inner_;
+  const LookupOverride& o_;
+  pid_t tgid_;
 };
 
 // "/proc/self/..." -> "/proc/TGID/...": the resolver would otherwise read
@@ -174,8 +221,11 @@ std::expected<vfs::Resolved, int> GuestView::resolve(pid_t tid, pid_t tgid,
                                                      const vfs::GuestPath& base,
                                                      vfs::ResolveFlags flags) const {
   const TraceeFilesystem tracee_fs(fs_, tid, tgid);
-  if (!has_unions(tgid)) return resolve_in(tracee_fs, tid, tgid, path, base, flags);
-  const vfs::UnionFilesystem fs(tracee_fs, table(tgid));
+  const std::optional<PassingFilesystem> passing =
+      override_ ? std::optional<PassingFilesystem>(std::in_place, tracee_fs, *override_, tgid) : std::nullopt;
+  const vfs::Filesystem& host_fs = passing ? static_cast<const vfs::Filesystem&>(*passing) : tracee_fs;
+  if (!has_unions(tgid)) return resolve_in(host_fs, tid, tgid, path, base, flags);
+  const vfs::UnionFilesystem fs(host_fs, table(tgid));
   auto r = resolve_in(fs, tid, tgid, path, base, flags);
   if (!r || r->mount.kind != vfs::MountKind::kOverlay) return r;
   if (r->kind == vfs::EntryKind::kUnknown) r->kind = fs.kind(r->host).value_or(vfs::EntryKind::kMissing);

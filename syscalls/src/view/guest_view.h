@@ -42,6 +42,19 @@ class ViewNamespaces {
   virtual std::shared_ptr<PidNamespace> proc_pid_ns(pid_t tgid) const = 0;
 };
 
+// Who may look past the real user's own modes (the emulated root's
+// CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): implemented by identity/
+// (dac_override.h), which knows the credentials; the view only asks,
+// when a lookup of its own meets EACCES.
+class LookupOverride {
+ public:
+  virtual ~LookupOverride() = default;
+  // For `tgid`: the real user's own directories on the way to `host`
+  // opened for search, given back when the handle goes; null when `tgid`
+  // may not, or nothing was opened.
+  virtual std::shared_ptr<void> open_way(pid_t tgid, const std::string& host) const = 0;
+};
+
 class GuestView {
  public:
   explicit GuestView(vfs::MountTable table) : table_(std::move(table)) {}
@@ -109,6 +122,8 @@ class GuestView {
     ns_ = std::move(seen);
   }
   const std::shared_ptr<NamespaceState>& namespaces() const { return state_; }
+  // The emulated root's lookups (LookupOverride); null: the real user's.
+  void set_lookup_override(std::shared_ptr<const LookupOverride> o) { override_ = std::move(o); }
   // readlink(2) of /proc/self or /proc/thread-self (after normalising the
   // guest's path): what the guest's own /proc would answer, else nullopt.
   std::optional<std::string> proc_self_link(pid_t tid, pid_t tgid, const std::string& path,
@@ -159,6 +174,7 @@ class GuestView {
   std::vector<std::shared_ptr<const ProcOverlay>> overlays_{fixed_};
   std::shared_ptr<NamespaceState> state_;
   std::shared_ptr<const ViewNamespaces> ns_;
+  std::shared_ptr<const LookupOverride> override_;
   std::string socket_link_dir_;
   std::string runtime_dir_;
   std::string exec_name_prefix_;

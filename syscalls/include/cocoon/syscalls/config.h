@@ -28,6 +28,13 @@ struct IdentityOptions {
   // too) whatever its uid: bwrap's sandbox has none but those --cap-add
   // names. nullopt: an exec's as `uid` (root's all, anyone else's none).
   std::optional<std::uint64_t> capabilities;
+  // The emulated root passes the real user's own modes when it reads,
+  // writes, lists or enters (an open without O_CREAT, chdir, access), as
+  // root does; it costs every open a notification. Debian's fakeroot has
+  // no such override, and `cocoon fakeroot` turns it off: its packaging
+  // runs keep fakeroot's answers and speed. (Creations, removals and
+  // renames have it always: their calls stop anyway.)
+  bool dac_opens = true;
   std::string db;               // --db FILE: the ownership database; empty: this run only
   std::string import_fakeroot;  // fakeroot -i FILE
   std::string export_fakeroot;  // fakeroot -s FILE, written when the run ends
