@@ -38,7 +38,8 @@ Tracer::Tracer(TracerOptions options, HandlerList handlers,
       registry_(registry ? std::move(registry) : std::make_shared<ProcessRegistry>()),
       dispatcher_(attach_observer(std::move(handlers), options_.observer.get())),
       kill_switch_(std::make_unique<KillSwitch>()),
-      ptrace_options_(ptrace_options()) {
+      ptrace_options_(ptrace_options()),
+      trace_data_(own_trace_data()) {
   if (options_.observer) options_.observer->set_registry(*registry_);
 }
 
@@ -130,8 +131,8 @@ LaunchSpec Tracer::command_spec(const std::vector<std::string>& argv) const {
   spec.on_held = options_.on_held;
   if (options_.use_seccomp) {
     const Policy& policy = dispatcher_.policy();
-    spec.filter = build_filter(policy.without_notify());
-    if (notifies()) spec.notify_filter = build_filter(policy);
+    spec.filter = build_filter(policy.without_notify(), trace_data_);
+    if (notifies()) spec.notify_filter = build_filter(policy, trace_data_);
   }
   return spec;
 }
@@ -393,7 +394,23 @@ void Tracer::on_seccomp_stop(Tracee& t) {
     return resume(t);
   }
   if (t.rerun && rerun_entered(t, *regs)) return resume(t);
+  if (regs->seccomp_data() != trace_data_ && guest_seccomp_stop(t, *regs)) return;
   on_syscall_entry(t, *regs);
+}
+
+// A seccomp stop a filter of the guest's asked for (its data is not
+// cocoon's: own_trace_data()), whether or not cocoon's traces the call
+// too. The handlers hear of it as the guest's PTRACE_EVENT_SECCOMP (its
+// data as the message) before any of the call's handlers run, so a guest's
+// tracer that keeps it (Tracee::held) sees the guest's own registers, as
+// the kernel's order has the guest's filter's stop before the call runs;
+// the call's handlers run when it is released (let_go()), on the registers
+// that tracer left.
+bool Tracer::guest_seccomp_stop(Tracee& t, const arch::SyscallRegs& regs) {
+  dispatcher_.on_event_stop(t, EventStop{PTRACE_EVENT_SECCOMP, 0, regs.seccomp_data()});
+  if (!t.held) return false;
+  t.entry_pending = true;
+  return true;
 }
 
 // A task under an emulated PTRACE_SYSCALL (Tracee::step_all) reports its
