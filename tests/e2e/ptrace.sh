@@ -140,4 +140,16 @@ for opts in "" "--unshare-pid"; do
   fi
 done
 
+# cocoon run inside cocoon run: the inner cocoon is the guest's tracer
+# (PTRACE_SEIZE with PTRACE_O_TRACESECCOMP) and its filter's stops are its
+# own (its RET_TRACE's data differs from the outer one's: own_trace_data()),
+# so its handlers answer its guest: its --hostname, its bind mount. Only
+# with the outer filter: without it TRACESECCOMP is refused.
+if [[ $MODE == seccomp ]]; then
+  mkdir -m 755 "$TMP/nested" && echo "the inner bind" >"$TMP/nested/f" && chmod 644 "$TMP/nested/f"
+  cocoon_run -- "$COCOON" run --hostname inner -b "$TMP/nested:/mnt" -- sh -c 'uname -n; cat /mnt/f'
+  assert_status 0 "cocoon run inside cocoon run"
+  assert_eq $'inner\nthe inner bind' "$OUT" "cocoon run inside cocoon run: the inner one's hostname and bind mount"
+fi
+
 finish
