@@ -33,8 +33,8 @@ ProcStatusFiles::Editor tracer_pid_status_editor(std::shared_ptr<const EmulatedT
              std::string text, ProcStatusFiles::Subject subject, pid_t reader) {
     if (!registry.follows(subject.tid)) return text;
     const auto it = tracees->find(subject.tid);
-    const pid_t tracer = it == tracees->end() ? 0 : tracer_seen_by(pids.get(), reader, it->second.tracer);
-    return with_tracer_pid(text, tracer);
+    if (it == tracees->end()) return with_tracer_pid(text, 0);
+    return with_tracer_pid(text, tracer_seen_by(pids.get(), reader, it->second.tracer));
   };
 }
 
