@@ -122,6 +122,7 @@ class Tracer : private StopControl, private RunAccess {
   void on_syscall_stop(Tracee& t);
   void on_seccomp_stop(Tracee& t);
   bool guest_seccomp_stop(Tracee& t, const arch::SyscallRegs& regs);
+  void no_seccomp_tracer(Tracee& t, arch::SyscallRegs& regs);
   void on_clone_event(Tracee& t, int ptrace_event);
   void release_child(Tracee& child, bool run);
   void release_orphans(const Tracee& dead);
