@@ -95,6 +95,8 @@ std::expected<SyscallRegs, int> SyscallRegs::load(pid_t tid) {
     r.nr_ = static_cast<long>(info.entry.nr);
     for (int i = 0; i < 6; ++i) r.args_[static_cast<std::size_t>(i)] = info.entry.args[i];
   }
+  // The event message (ptrace_get_syscall_info_seccomp(), kernel/ptrace.c).
+  if (info.op == kOpSeccomp) r.seccomp_data_ = static_cast<std::uint16_t>(info.seccomp.ret_data);
   return r;
 }
 

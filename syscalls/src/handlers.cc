@@ -13,6 +13,7 @@
 #include "namespaces/refused_userns.h"
 #include "paths/paths.h"
 #include "ptrace/ptrace.h"
+#include "ptrace/tracer_pid.h"
 #include "guard/process_guard.h"
 #include "sockets/sockets.h"
 #include "namespaces/uts.h"
@@ -83,7 +84,13 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   // a guest"): last, so that its tracer hears of a signal as the other
   // handlers left it. In a PID namespace Pids translates its pid arguments
   // first, and it gives its tracers their namespace's numbers.
-  list.push_back(std::make_unique<Ptrace>(ns));
+  // Its tracees are what /proc/PID/status's TracerPid shows, where the
+  // view rewrites that file (not cocoon, every task's real tracer).
+  auto tracees = std::make_shared<EmulatedTracees>();
+  if (view && view->status_files()) {
+    view->status_files()->add_editor(tracer_pid_status_editor(tracees, ns, registry));
+  }
+  list.push_back(std::make_unique<Ptrace>(ns, std::move(tracees), config.identity.has_value()));
   return list;
 }
 

@@ -216,9 +216,10 @@ strace_per_process() {
 }
 
 # strace_same_as_native WHAT WHERE [COCOON-RUN-OPTIONS...] -- COMMAND...:
-# `$STRACE -f` of COMMAND natively and under cocoon run with the options,
-# both as nobody when the test runs as root; fails unless the status and
-# every process's calls (strace_per_process) agree. Logs in $TMP/logs.
+# `$STRACE -f` (and the options in the array STRACE_FLAGS, if set) of
+# COMMAND natively and under cocoon run with the options, both as nobody
+# when the test runs as root; fails unless the status and every process's
+# calls (strace_per_process) agree. Logs in $TMP/logs.
 strace_same_as_native() {
   local what="$1 ($2)"
   shift 2
@@ -227,10 +228,11 @@ strace_same_as_native() {
   shift
   mkdir -p "$TMP/logs"
   rm -f "$TMP/logs/native" "$TMP/logs/cocoon"
-  run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$STRACE" -f -o "$TMP/logs/native" "$@"
+  local flags=(${STRACE_FLAGS[@]+"${STRACE_FLAGS[@]}"})
+  run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$STRACE" -f ${flags[@]+"${flags[@]}"} -o "$TMP/logs/native" "$@"
   local native_status=$STATUS
   [[ -s $TMP/logs/native ]] || fail "strace -f writes no log natively ($STATUS): $ERR"
-  cocoon_run ${opts[@]+"${opts[@]}"} -- "$STRACE" -f -o "$TMP/logs/cocoon" "$@"
+  cocoon_run ${opts[@]+"${opts[@]}"} -- "$STRACE" -f ${flags[@]+"${flags[@]}"} -o "$TMP/logs/cocoon" "$@"
   assert_status "$native_status" "strace -f $what exits with its command's status"
   local native cocoon
   native=$(strace_per_process "$TMP/logs/native")

@@ -1,9 +1,10 @@
 // A guest's own seccomp filter, as systemd units and bwrap --seccomp
 // install them, under cocoon's: it answers getppid with an errno of its
 // choosing (RET_ERRNO, which outranks cocoon's stop) and asks a tracer for
-// openat (RET_TRACE: a tracer gets it whichever filter asked, cocoon here;
-// natively, with no tracer, the call fails with ENOSYS). Then it opens
-// PATH and prints its first line, and getppid's errno.
+// openat (RET_TRACE: with no tracer that asked for the stop the call fails
+// with ENOSYS, natively and under cocoon, the real tracer, which emulates
+// that rule). Then it opens PATH and prints its first line, and getppid's
+// errno.
 // Usage: ownfilter PATH
 #define _GNU_SOURCE
 #include <errno.h>

@@ -78,11 +78,16 @@ void Tracer::step_signal(Tracee& t, int signal) {
 void Tracer::let_go(Tracee& t, int signal) {
   t.held = false;
   if (t.entry_pending) {
-    // Without seccomp the entry's handlers have not run yet: they run now,
-    // on the registers the guest's tracer may have changed.
+    // The entry's handlers have not run yet (without seccomp, or at a
+    // guest filter's seccomp stop): they run now, on the registers the
+    // guest's tracer may have changed.
     t.entry_pending = false;
     auto regs = arch::SyscallRegs::load(t.tid);
     if (!regs) return resume(t);
+    // The guest's tracer skipped the call (number -1): the kernel skips
+    // it with the result that tracer wrote (seccomp(2), SECCOMP_RET_TRACE;
+    // syscall_trace_enter(), kernel/entry/common.c). No handler runs.
+    if (regs->nr() == -1) return resume(t);
     return on_syscall_entry(t, *regs);
   }
   resume(t, signal);

@@ -10,7 +10,10 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <limits>
+#include <string>
 #include <utility>
 
 namespace cocoon::tracer {
@@ -151,10 +154,10 @@ Program section_for(const Policy& policy, arch::Arch abi) {
 
 }  // namespace
 
-std::uint32_t seccomp_return(Decision d) {
+std::uint32_t seccomp_return(Decision d, std::uint16_t trace_data) {
   switch (d.action) {
     case Action::kAllow: return SECCOMP_RET_ALLOW;
-    case Action::kTrace: return SECCOMP_RET_TRACE;
+    case Action::kTrace: return SECCOMP_RET_TRACE | trace_data;
     case Action::kNotify: return SECCOMP_RET_USER_NOTIF;
     case Action::kErrno: return SECCOMP_RET_ERRNO | (d.err & SECCOMP_RET_DATA);
     case Action::kKill: return SECCOMP_RET_KILL_PROCESS;
@@ -162,7 +165,7 @@ std::uint32_t seccomp_return(Decision d) {
   return SECCOMP_RET_KILL_PROCESS;
 }
 
-std::vector<sock_filter> build_filter(const Policy& policy) {
+std::vector<sock_filter> build_filter(const Policy& policy, std::uint16_t trace_data) {
   const auto abis = policy.abis();
   std::vector<Program> sections;
   for (arch::Arch abi : abis) sections.push_back(section_for(policy, abi));
@@ -182,7 +185,22 @@ std::vector<sock_filter> build_filter(const Policy& policy) {
   }
   out.push_back(stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
   for (const auto& s : sections) out.insert(out.end(), s.begin(), s.end());
+  for (sock_filter& insn : out) {
+    if (insn.code == (BPF_RET | BPF_K) && insn.k == SECCOMP_RET_TRACE) insn.k |= trace_data;
+  }
   return out;
+}
+
+std::uint16_t own_trace_data() {
+  constexpr std::uint16_t kBase = 0xc0c0;
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("Seccomp_filters:")) {
+      return static_cast<std::uint16_t>(kBase + std::strtoul(line.c_str() + 16, nullptr, 10));
+    }
+  }
+  return kBase;
 }
 
 int install_filter(const std::vector<sock_filter>& prog, int* listener) {

@@ -38,7 +38,8 @@ Tracer::Tracer(TracerOptions options, HandlerList handlers,
       registry_(registry ? std::move(registry) : std::make_shared<ProcessRegistry>()),
       dispatcher_(attach_observer(std::move(handlers), options_.observer.get())),
       kill_switch_(std::make_unique<KillSwitch>()),
-      ptrace_options_(ptrace_options()) {
+      ptrace_options_(ptrace_options()),
+      trace_data_(own_trace_data()) {
   if (options_.observer) options_.observer->set_registry(*registry_);
 }
 
@@ -130,8 +131,8 @@ LaunchSpec Tracer::command_spec(const std::vector<std::string>& argv) const {
   spec.on_held = options_.on_held;
   if (options_.use_seccomp) {
     const Policy& policy = dispatcher_.policy();
-    spec.filter = build_filter(policy.without_notify());
-    if (notifies()) spec.notify_filter = build_filter(policy);
+    spec.filter = build_filter(policy.without_notify(), trace_data_);
+    if (notifies()) spec.notify_filter = build_filter(policy, trace_data_);
   }
   return spec;
 }
@@ -379,21 +380,61 @@ pid_t Tracer::wait_next(int* status) {
 
 // With the filter, a seccomp stop is the entry of a call the policy
 // traces, or of one the guest's own filter returned SECCOMP_RET_TRACE for
-// (a tracer gets those whichever filter asked: kernel/seccomp.c), which
-// the policy then decides like any other. Without it only the guest's
-// filter makes them, after the syscall-entry stop of the same call has
-// been handled (ptrace's entry report comes before seccomp:
-// syscall_trace_enter(), kernel/entry/common.c): handling it again would
-// translate the translated arguments.
+// (a tracer gets those whichever filter asked: kernel/seccomp.c; the
+// data tells them apart: guest_seccomp_stop()). Without it only the
+// guest's filter makes them, after the syscall-entry stop of the same
+// call has been handled (ptrace's entry report comes before seccomp:
+// syscall_trace_enter(), kernel/entry/common.c), so its handlers do not
+// run again; no guest tracer can have asked for it (TRACESECCOMP is
+// refused without the filter).
 void Tracer::on_seccomp_stop(Tracee& t) {
-  if (!options_.use_seccomp) return resume(t);
   auto regs = arch::SyscallRegs::load(t.tid);
   if (!regs) {
     if (regs.error() != ESRCH) log().warn("reading registers of {}: errno {}", t.tid, regs.error());
     return resume(t);
   }
+  if (!options_.use_seccomp) {
+    // A call a handler answered (number -1) keeps its answer; the guest's
+    // filter saw -1, not the call.
+    if (regs->nr() == -1) return resume(t);
+    return no_seccomp_tracer(t, *regs);
+  }
   if (t.rerun && rerun_entered(t, *regs)) return resume(t);
+  if (regs->seccomp_data() != trace_data_) {
+    if (guest_seccomp_stop(t, *regs)) return;
+    return no_seccomp_tracer(t, *regs);
+  }
   on_syscall_entry(t, *regs);
+}
+
+// The guest's filter said SECCOMP_RET_TRACE and no tracer of the guest's
+// own asked for the stop (PTRACE_O_TRACESECCOMP): the kernel fails the
+// call with ENOSYS without running it (__seccomp_filter(),
+// kernel/seccomp.c: "ENOSYS these calls if there is no tracer attached").
+// cocoon, the real tracer, answers so. Without cocoon's filter the call's
+// exit stop follows (PTRACE_SYSCALL), whose handlers see that result.
+void Tracer::no_seccomp_tracer(Tracee& t, arch::SyscallRegs& regs) {
+  regs.skip_with(-ENOSYS);
+  if (!options_.use_seccomp) t.forced_result = -ENOSYS;
+  if (auto r = regs.store(t.tid); !r && r.error() != ESRCH) {
+    log().warn("writing registers of {}: errno {}", t.tid, r.error());
+  }
+  resume(t);
+}
+
+// A seccomp stop a filter of the guest's asked for (its data is not
+// cocoon's: own_trace_data()), whether or not cocoon's traces the call
+// too. The handlers hear of it as the guest's PTRACE_EVENT_SECCOMP (its
+// data as the message) before any of the call's handlers run, so a guest's
+// tracer that keeps it (Tracee::held) sees the guest's own registers, as
+// the kernel's order has the guest's filter's stop before the call runs;
+// the call's handlers run when it is released (let_go()), on the registers
+// that tracer left.
+bool Tracer::guest_seccomp_stop(Tracee& t, const arch::SyscallRegs& regs) {
+  dispatcher_.on_event_stop(t, EventStop{PTRACE_EVENT_SECCOMP, 0, regs.seccomp_data()});
+  if (!t.held) return false;
+  t.entry_pending = true;
+  return true;
 }
 
 // A task under an emulated PTRACE_SYSCALL (Tracee::step_all) reports its

@@ -42,6 +42,11 @@ struct EmulatedTracee {
   pid_t attacher = 0;        // the thread whose ATTACH/SEIZE waits for its trap
 };
 
+// The emulated tracees by tid: the handler's, shared with the TracerPid
+// line of /proc/PID/status (tracer_pid.h), read under the tracer's lock as
+// all handler state is (the status lookups run inside handlers).
+using EmulatedTracees = std::unordered_map<pid_t, EmulatedTracee>;
+
 // A tracer's wait4 or waitid, kept at its entry until a stop it selects
 // comes.
 struct HeldWait {
@@ -59,7 +64,15 @@ struct HeldWait {
 // namespace, as the kernel gives them (seen_by()).
 class Ptrace final : public tracer::SyscallHandler {
  public:
-  explicit Ptrace(std::shared_ptr<const PidNamespaces> pids = nullptr) : pids_(std::move(pids)) {}
+  // `notifies_calls`: the run answers common calls from seccomp
+  // notifications (identity emulation), which no guest filter's
+  // SECCOMP_RET_TRACE can stop (USER_NOTIF outranks it): PTRACE_O_TRACESECCOMP
+  // is refused there, so that a tracer falls back to PTRACE_SYSCALL
+  // rather than miss those calls.
+  explicit Ptrace(std::shared_ptr<const PidNamespaces> pids = nullptr,
+                  std::shared_ptr<EmulatedTracees> tracees = std::make_shared<EmulatedTracees>(),
+                  bool notifies_calls = false)
+      : pids_(std::move(pids)), notifies_calls_(notifies_calls), shared_(std::move(tracees)) {}
   std::string_view name() const override { return "ptrace"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -99,10 +112,17 @@ class Ptrace final : public tracer::SyscallHandler {
   void tracer_gone(pid_t tracer);
   void release_waits(pid_t tracer, pid_t tid);
   pid_t seen_by(pid_t tracer, pid_t real) const;
+  // Whether PTRACE_O_TRACESECCOMP is implemented in this run: every call a
+  // guest's filter traces stops where cocoon's filter lets it through or
+  // traces it (StopControl::guest_seccomp_stops()), and no common call is
+  // notified instead.
+  bool seccomp_stops() const { return control_->guest_seccomp_stops() && !notifies_calls_; }
 
   std::shared_ptr<const PidNamespaces> pids_;
+  bool notifies_calls_ = false;
   tracer::StopControl* control_ = nullptr;
-  std::unordered_map<pid_t, EmulatedTracee> tracees_;
+  std::shared_ptr<EmulatedTracees> shared_;
+  EmulatedTracees& tracees_ = *shared_;
   std::map<pid_t, HeldWait> waits_;  // by the waiting thread's tid
   // A tracer's own child tracee that died, by tid, with its tracer: still
   // its tracee until the tracer's wait reaps it (PTRACE_KILL answers 0).

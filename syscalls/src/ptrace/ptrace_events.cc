@@ -32,6 +32,15 @@ void Ptrace::on_event_stop(tracer::Tracee& tracee, const tracer::EventStop& stop
                       : stop.message;
     return keep(tracee, e, StopKind::kEvent, stop.event);
   }
+  if (stop.event == PTRACE_EVENT_SECCOMP) {
+    // A filter the guest installed said SECCOMP_RET_TRACE: its tracer's
+    // stop if it asked for it (the kernel checks the tracer's option:
+    // __seccomp_filter(), kernel/seccomp.c); GETEVENTMSG gives the
+    // filter's SECCOMP_RET_DATA. The call's handlers run once it resumes.
+    if ((e.options & PTRACE_O_TRACESECCOMP) == 0) return;
+    e.event_msg = stop.message;
+    return keep(tracee, e, StopKind::kEvent, stop.event);
+  }
   if (stop.event != PTRACE_EVENT_STOP) return;
   // A group-stop is its tracer's always (as SIGSTOP.. without SEIZE); an
   // interrupt-stop only after PTRACE_INTERRUPT or PTRACE_LISTEN: cocoon

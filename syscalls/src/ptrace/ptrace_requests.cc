@@ -268,6 +268,7 @@ std::int64_t Ptrace::resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_
   if (data > static_cast<std::uint64_t>(SIGRTMAX)) return -EIO;
   const int sig = static_cast<int>(data);
   const StopKind was = e.stop;
+  const int e_value = e.value;
   e.stop = StopKind::kNone;
   e.reported = false;
   if (req == PTRACE_DETACH) {
@@ -278,8 +279,11 @@ std::int64_t Ptrace::resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_
     if (tracer::Tracee* t = control_->find(tid)) syscall(SYS_tgkill, t->tgid, tid, sig);
   }
   const int deliver = was == StopKind::kSignal ? sig : 0;
+  // A seccomp stop is at a call's entry too: the step runs the call.
+  const bool at_entry = was == StopKind::kSyscallEntry ||
+                        (was == StopKind::kEvent && e_value == PTRACE_EVENT_SECCOMP);
   if (req == PTRACE_SINGLESTEP) {
-    control_->step(tid, deliver, was == StopKind::kSyscallEntry);
+    control_->step(tid, deliver, at_entry);
   } else {
     control_->release(tid, deliver, req == PTRACE_SYSCALL);
   }
@@ -287,7 +291,7 @@ std::int64_t Ptrace::resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_
 }
 
 std::int64_t Ptrace::set_options(pid_t tid, EmulatedTracee& e, std::uint64_t options) {
-  if (int err = check_options(options, EINVAL); err != 0) return -err;
+  if (int err = check_options(options, EINVAL, seccomp_stops()); err != 0) return -err;
   e.options = options;
   sync_events(tid, e);
   return 0;

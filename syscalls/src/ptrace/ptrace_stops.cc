@@ -8,7 +8,8 @@
 namespace cocoon::syscalls {
 namespace {
 
-// The options the emulation implements (ptrace.h's PTRACE_O_*).
+// The options the emulation implements (ptrace.h's PTRACE_O_*);
+// PTRACE_O_TRACESECCOMP only where `seccomp_stops` (check_options()).
 constexpr std::uint64_t kImplemented = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
                                        PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
                                        PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
@@ -39,9 +40,10 @@ bool wait_selects(pid_t selector, pid_t tid) {
   return selector > 0 ? selector == tid : true;
 }
 
-int check_options(std::uint64_t options, int unknown) {
+int check_options(std::uint64_t options, int unknown, bool seccomp_stops) {
   if ((options & ~kKnown) != 0) return unknown;
-  if ((options & ~kImplemented) != 0) return EPERM;
+  const std::uint64_t implemented = kImplemented | (seccomp_stops ? PTRACE_O_TRACESECCOMP : 0);
+  if ((options & ~implemented) != 0) return EPERM;
   return 0;
 }
 
@@ -53,6 +55,7 @@ std::uint64_t option_of_event(int event) {
     case PTRACE_EVENT_EXEC: return PTRACE_O_TRACEEXEC;
     case PTRACE_EVENT_EXIT: return PTRACE_O_TRACEEXIT;
     case PTRACE_EVENT_VFORK_DONE: return PTRACE_O_TRACEVFORKDONE;
+    case PTRACE_EVENT_SECCOMP: return PTRACE_O_TRACESECCOMP;
     default: return 0;
   }
 }

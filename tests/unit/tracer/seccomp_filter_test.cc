@@ -27,22 +27,28 @@ std::uint32_t verdict(const std::vector<sock_filter>& prog, std::uint32_t audit,
 
 int nr_of(const char* name, Arch abi) { return arch::find_syscall(name)->number(abi); }
 
+// Without a trace data word, and with one (cocoon's own: own_trace_data()),
+// which every SECCOMP_RET_TRACE carries and nothing else does.
 void expect_matches_policy(const Policy& policy) {
-  const auto prog = build_filter(policy);
-  ASSERT_LE(prog.size(), 4096u) << "BPF_MAXINSNS";
-  for (Arch abi : policy.abis()) {
-    const std::uint32_t audit = arch::audit_arch(abi);
-    for (int nr = 0; nr < policy.size(abi) + 64; ++nr) {
-      // Arguments 0, and not 0 in the low or only the high half; and the
-      // bits the containment refusals test (CLONE_UNTRACED, seccomp's
-      // NEW_LISTENER), alone and among others in both halves.
-      for (std::uint64_t args : {0ULL, 1ULL, 1ULL << 32, 0x800000ULL, 8ULL, 0x800108ULL | 1ULL << 40}) {
-        const Decision d = policy.decide(abi, nr).for_call([args](int) { return args; });
-        ASSERT_EQ(verdict(prog, audit, static_cast<std::uint32_t>(nr), args), seccomp_return(d))
-            << arch::name(abi) << " nr " << nr << " args " << args;
+  for (std::uint16_t data : {std::uint16_t{0}, std::uint16_t{0xc0c1}}) {
+    const auto prog = build_filter(policy, data);
+    ASSERT_LE(prog.size(), 4096u) << "BPF_MAXINSNS";
+    for (Arch abi : policy.abis()) {
+      const std::uint32_t audit = arch::audit_arch(abi);
+      for (int nr = 0; nr < policy.size(abi) + 64; ++nr) {
+        // Arguments 0, and not 0 in the low or only the high half; and the
+        // bits the containment refusals test (CLONE_UNTRACED, seccomp's
+        // NEW_LISTENER), alone and among others in both halves.
+        for (std::uint64_t args :
+             {0ULL, 1ULL, 1ULL << 32, 0x800000ULL, 8ULL, 0x800108ULL | 1ULL << 40}) {
+          const Decision d = policy.decide(abi, nr).for_call([args](int) { return args; });
+          ASSERT_EQ(verdict(prog, audit, static_cast<std::uint32_t>(nr), args),
+                    seccomp_return(d, data))
+              << arch::name(abi) << " nr " << nr << " args " << args << " data " << data;
+        }
       }
+      EXPECT_EQ(verdict(prog, audit, 0xffffffffu), seccomp_return(Policy::unknown_decision(), data));
     }
-    EXPECT_EQ(verdict(prog, audit, 0xffffffffu), seccomp_return(Policy::unknown_decision()));
   }
 }
 
@@ -53,6 +59,18 @@ TEST(SeccompFilter, EmptyPolicyAllowsKnownSyscallsAndRefusesUnknownOnes) {
   EXPECT_EQ(verdict(prog, x86, nr_of("getpid", Arch::kX86_64)), SECCOMP_RET_ALLOW);
   EXPECT_EQ(verdict(prog, x86, 100000), SECCOMP_RET_ERRNO | ENOSYS);
   expect_matches_policy(policy);
+}
+
+// The data word marks cocoon's own stops (tracer.cc, guest_seccomp_stop()):
+// only a trace carries it; an errno's data is its errno.
+TEST(SeccompFilter, OnlyTracesCarryTheTraceData) {
+  EXPECT_EQ(seccomp_return(Decision::trace(), 0xc0c0), SECCOMP_RET_TRACE | 0xc0c0);
+  EXPECT_EQ(seccomp_return(Decision::allow(), 0xc0c0), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(seccomp_return(Decision::fail(ENOSYS), 0xc0c0), SECCOMP_RET_ERRNO | ENOSYS);
+  EXPECT_EQ(seccomp_return(Decision::notify(), 0xc0c0), SECCOMP_RET_USER_NOTIF);
+  // This process runs under no filter of its own in the unit tests, or
+  // under some: the base, plus their number.
+  EXPECT_GE(own_trace_data(), 0xc0c0);
 }
 
 TEST(SeccompFilter, X32AndForeignArchesAreNeverAllowed) {

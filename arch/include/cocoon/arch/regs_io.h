@@ -38,6 +38,10 @@ class SyscallRegs {
   std::uint64_t ip() const { return ip_; }
   std::uint64_t sp() const { return sp_; }
   bool at_entry() const { return at_entry_; }      // entry or seccomp stop
+  // At a seccomp stop, the SECCOMP_RET_DATA of the filter whose
+  // SECCOMP_RET_TRACE made it (the newest of those that said TRACE:
+  // seccomp_run_filters(), kernel/seccomp.c); 0 elsewhere.
+  std::uint16_t seccomp_data() const { return seccomp_data_; }
 
   void set_nr(long nr);
   void set_arg(int i, std::uint64_t v);
@@ -78,6 +82,7 @@ class SyscallRegs {
   std::uint64_t ip_ = 0, sp_ = 0;
   bool at_entry_ = true;
   std::uint8_t op_ = 0;  // PTRACE_SYSCALL_INFO_* of the stop it was loaded at
+  std::uint16_t seccomp_data_ = 0;
   bool nr_dirty_ = false, result_dirty_ = false;
   std::uint8_t args_dirty_ = 0;  // bit i: arg i changed
 };

@@ -75,13 +75,21 @@ class StopControl {
   // Children it makes afterwards inherit them (the kernel copies the
   // options); their events come to on_event_stop().
   virtual void trace_events(pid_t tid, std::uint64_t options) = 0;
+  // Whether a guest filter's SECCOMP_RET_TRACE comes to the handlers as an
+  // event stop (on_event_stop() with PTRACE_EVENT_SECCOMP and the filter's
+  // data as the message) before the call's own handlers run: with cocoon's
+  // filter. Without it the kernel's seccomp stop comes after the entry
+  // stop at which the handlers already ran, and is not reported.
+  virtual bool guest_seccomp_stops() const = 0;
 };
 
 // A ptrace event stop cocoon itself has nothing to do at (on_event_stop):
 // a parent's PTRACE_EVENT_FORK/VFORK/CLONE (`message`: the new tid), a
 // PTRACE_EVENT_EXIT (`message`: the wait status), a PTRACE_EVENT_VFORK_DONE
 // (`message`: the vfork child's tid), a PTRACE_EVENT_STOP
-// (group-stop, or interrupt-stop with SIGTRAP: `signal`).
+// (group-stop, or interrupt-stop with SIGTRAP: `signal`), a
+// PTRACE_EVENT_SECCOMP a guest's own filter asked for (`message`: its
+// SECCOMP_RET_DATA; StopControl::guest_seccomp_stops()).
 struct EventStop {
   int event = 0;  // PTRACE_EVENT_*
   int signal = 0;

@@ -4,6 +4,7 @@
 
 #include <linux/filter.h>
 
+#include <cstdint>
 #include <expected>
 #include <vector>
 
@@ -16,11 +17,24 @@ namespace cocoon::tracer {
 // section the number space [0, 2^32) is cut into ranges of equal decision and
 // searched as a balanced tree, so a call costs O(log ranges) instructions, and
 // an allowed call never leaves the kernel.
-std::vector<sock_filter> build_filter(const Policy& policy);
+// Every SECCOMP_RET_TRACE of the program carries `trace_data` (its
+// SECCOMP_RET_DATA), which a seccomp stop's event message gives back: so the
+// tracer tells its own filter's stops from those a guest's filter asked for
+// (own_trace_data()).
+std::vector<sock_filter> build_filter(const Policy& policy, std::uint16_t trace_data = 0);
 
 // The SECCOMP_RET_* word a decision compiles to (for a conditional trace,
 // when its argument is not 0).
-std::uint32_t seccomp_return(Decision d);
+std::uint32_t seccomp_return(Decision d, std::uint16_t trace_data = 0);
+
+// The data of this cocoon's RET_TRACE: a constant plus the number of
+// filters on cocoon itself (/proc/self/status's Seccomp_filters, Linux
+// 5.9), so that a cocoon run inside another's guest (which has the outer
+// one's filter, and so one more) marks its stops differently. Among filters
+// that all say TRACE the newest one's data wins (seccomp_run_filters(),
+// kernel/seccomp.c), so a stop whose data is not this one's was asked for
+// by a filter the guest installed after cocoon's.
+std::uint16_t own_trace_data();
 
 // Installs `prog` on the calling thread (PR_SET_NO_NEW_PRIVS first, as an
 // unprivileged process must). Returns errno on failure. Called in the child

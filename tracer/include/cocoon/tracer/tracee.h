@@ -67,9 +67,10 @@ struct Tracee {
   // exit stop with a SIGTRAP cocoon sends (kTrapSent until it is seen).
   enum class Step : std::uint8_t { kNone, kInstruction, kSyscall, kTrapSent };
   Step step = Step::kNone;
-  // Without seccomp, held at a syscall-entry report before the entry's
-  // handlers ran: they run when it is released, on the registers the
-  // guest's tracer left.
+  // Held before the entry's handlers ran (without seccomp at a
+  // syscall-entry report; with it at a seccomp stop a guest's filter asked
+  // for): they run when it is released, on the registers the guest's
+  // tracer left.
   bool entry_pending = false;
   // With step_all, the arguments the current call ran with where a
   // handler rewrote the guest's (guest_args): put back at its exit stop,

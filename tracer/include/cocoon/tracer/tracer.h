@@ -121,6 +121,8 @@ class Tracer : private StopControl, private RunAccess {
   void on_syscall_entry(Tracee& t, arch::SyscallRegs& regs);
   void on_syscall_stop(Tracee& t);
   void on_seccomp_stop(Tracee& t);
+  bool guest_seccomp_stop(Tracee& t, const arch::SyscallRegs& regs);
+  void no_seccomp_tracer(Tracee& t, arch::SyscallRegs& regs);
   void on_clone_event(Tracee& t, int ptrace_event);
   void release_child(Tracee& child, bool run);
   void release_orphans(const Tracee& dead);
@@ -151,6 +153,7 @@ class Tracer : private StopControl, private RunAccess {
   void interrupt(pid_t tid) override;
   void listen(pid_t tid) override;
   void trace_events(pid_t tid, std::uint64_t options) override;
+  bool guest_seccomp_stops() const override { return options_.use_seccomp; }
   bool on_event_stop(Tracee& t, const WaitEvent& ev);
 
   // RunAccess (src/entered.cc).
@@ -172,6 +175,8 @@ class Tracer : private StopControl, private RunAccess {
   // cocoon's own ptrace options for its tracees (launcher's
   // ptrace_options(), without EXITKILL under attach()).
   unsigned long ptrace_options_ = 0;
+  // The data of cocoon's own filter's SECCOMP_RET_TRACE (own_trace_data()).
+  std::uint16_t trace_data_ = 0;
   pid_t root_ = 0;
   std::optional<int> root_status_;
   std::optional<int> last_exit_;  // the last process's exit code (status_of_last_exit)

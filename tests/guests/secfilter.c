@@ -1,0 +1,138 @@
+// A tracer of its child's own seccomp filter, as strace --seccomp-bpf is
+// one (tests/e2e/ptrace.sh, docs/internals/ptrace.md "PTRACE_O_TRACESECCOMP"):
+// the child asks PTRACE_TRACEME, stops, installs a filter that returns
+// SECCOMP_RET_TRACE with data 0x1234 for getppid and 7 for gettid, and makes
+// those calls and getpid (not traced by its filter). The tracer sets
+// PTRACE_O_TRACESECCOMP, and at each PTRACE_EVENT_SECCOMP stop prints the
+// event message, PTRACE_GET_SYSCALL_INFO's op, number and ret_data; it
+// follows getppid to its exit stop (PTRACE_SYSCALL) and skips gettid
+// (number -1, result 4242). What both print must be what they print
+// natively. x86-64 only (like ptracer.c). Usage: secfilter
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef PTRACE_GET_SYSCALL_INFO
+#define PTRACE_GET_SYSCALL_INFO 0x420e
+#endif
+// struct ptrace_syscall_info (include/uapi/linux/ptrace.h).
+struct syscall_info {
+  uint8_t op;
+  uint8_t pad[3];
+  uint32_t arch;
+  uint64_t ip, sp;
+  union {
+    struct { uint64_t nr, args[6]; uint32_t ret_data, reserved; } seccomp;
+    struct { int64_t rval; uint8_t is_error; } exit;
+  };
+};
+
+static const char* name_of(uint64_t nr) {
+  switch (nr) {
+    case SYS_getppid: return "getppid";
+    case SYS_gettid: return "gettid";
+    case SYS_getpid: return "getpid";
+    default: return "another";
+  }
+}
+
+static void child(pid_t parent) {
+  if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0) _exit(10);
+  raise(SIGSTOP);
+  struct sock_filter prog[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 0x1234),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_gettid, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 7),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog fprog = {sizeof prog / sizeof prog[0], prog};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) {
+    printf("child: filter: %s\n", strerror(errno));
+    _exit(11);
+  }
+  const long ppid = syscall(SYS_getppid);
+  printf("child: getppid is %s\n", ppid == parent ? "its parent" : "wrong");
+  printf("child: gettid -> %ld\n", syscall(SYS_gettid));
+  printf("child: getpid %s\n", syscall(SYS_getpid) > 0 ? "ok" : "failed");
+  fflush(stdout);
+  _exit(0);
+}
+
+// One stop of the child; returns the request that resumes it.
+static int on_stop(pid_t pid, int status, pid_t self, int* sig) {
+  *sig = 0;
+  if (status >> 8 == (SIGTRAP | PTRACE_EVENT_SECCOMP << 8)) {
+    unsigned long msg = 0;
+    ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
+    struct syscall_info info;
+    memset(&info, 0, sizeof info);
+    ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info);
+    printf("tracer: seccomp stop of %s: message 0x%lx, info op %d, ret_data 0x%x\n",
+           name_of(info.seccomp.nr), msg, info.op, info.seccomp.ret_data);
+    if (info.seccomp.nr == SYS_gettid) {
+      struct user_regs_struct regs;
+      ptrace(PTRACE_GETREGS, pid, 0, &regs);
+      regs.orig_rax = (unsigned long long)-1;  // skip the call...
+      regs.rax = 4242;                         // ...with this result
+      ptrace(PTRACE_SETREGS, pid, 0, &regs);
+    }
+    return info.seccomp.nr == SYS_getppid ? PTRACE_SYSCALL : PTRACE_CONT;
+  }
+  if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+    struct syscall_info info;
+    memset(&info, 0, sizeof info);
+    ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info);
+    printf("tracer: syscall stop op %d, result is %s\n", info.op,
+           info.exit.rval == self ? "the tracer's pid" : "another");
+    return PTRACE_CONT;
+  }
+  printf("tracer: signal %s\n", strsignal(WSTOPSIG(status)));
+  if (WSTOPSIG(status) != SIGSTOP) *sig = WSTOPSIG(status);
+  return PTRACE_CONT;
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  const pid_t self = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) return 1;
+  if (pid == 0) child(self);
+  int status;
+  if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) return 2;
+  if (ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP |
+                                            PTRACE_O_EXITKILL) != 0) {
+    printf("tracer: PTRACE_O_TRACESECCOMP: %s\n", strerror(errno));
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return 0;
+  }
+  ptrace(PTRACE_CONT, pid, 0, 0);
+  while (waitpid(pid, &status, 0) == pid) {
+    if (WIFEXITED(status)) {
+      printf("tracer: child exited %d\n", WEXITSTATUS(status));
+      return 0;
+    }
+    if (WIFSIGNALED(status)) {
+      printf("tracer: child killed by %s\n", strsignal(WTERMSIG(status)));
+      return 0;
+    }
+    int sig;
+    const int req = on_stop(pid, status, self, &sig);
+    ptrace(req, pid, 0, sig);
+  }
+  return 3;
+}
