@@ -429,6 +429,10 @@ int main(int argc, char** argv) {
     if (sub->parsed()) return run_front_end(*sub, *front, o);
   }
   if (auto err = cocoon::tools::setup_logging(o.log_level, o.log_file)) return fail(*err);
+  // Names of the guest's own are a UTS namespace of its own, as bwrap's
+  // --hostname needs --unshare-uts: /proc/self/ns/uts is not the host's.
+  auto& view = o.session.view;
+  if (view.hostname || view.domainname) view.unshare_uts = true;
   if (run->parsed()) return run_command(o);
   if (trace->parsed()) return cocoon::tools::trace_main(o.session, trace_opts);
   if (mounts->parsed()) return mounts_command(o);
