@@ -174,7 +174,11 @@ std::expected<int, EnterFailure> enter_sandbox(const EnterRequest& request) {
   std::vector<std::string> words{"enter", request.target ? std::to_string(*request.target) : "",
                                  std::to_string(request.argv.size())};
   words.insert(words.end(), request.argv.begin(), request.argv.end());
-  for (char** e = environ; *e != nullptr; ++e) words.emplace_back(*e);
+  if (request.env) {
+    words.insert(words.end(), request.env->begin(), request.env->end());
+  } else {
+    for (char** e = environ; *e != nullptr; ++e) words.emplace_back(*e);
+  }
   // A refusal may already be waiting when the send fails: read on.
   const bool sent = send_message(sock->fd, words, {0, 1, 2});
   const int send_err = errno;

@@ -36,6 +36,9 @@ struct EnterRequest {
   std::string run;                // an id, a prefix of one, or a name
   std::optional<int> target;      // --target VPID: the process whose state CMD takes
   std::vector<std::string> argv;  // CMD
+  // CMD's environment; unset: the caller's own (cocoon oci exec gives the
+  // container's).
+  std::optional<std::vector<std::string>> env;
 };
 struct EnterFailure {
   int status = kEnterFailed;
