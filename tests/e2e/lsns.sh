@@ -105,7 +105,7 @@ check_own() {  # WHAT KIND COCOON-ARGS...
   assert_eq "$id $id" "${lines[1]} ${lines[2]}" "$what: $kind:[$id], not the host's $host; stat and lsns say $id too"
 }
 check_own "--unshare-pid" pid --unshare-pid
-check_own "--hostname" uts --hostname box
+check_own "--hostname with --unshare-pid" uts --hostname box --unshare-pid
 check_own "--unshare-net" net --unshare-net
 check_own "-r / --unshare-pid (a view)" pid -r / --unshare-pid
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" bwrap --ro-bind / / --proc /proc --dev /dev \
