@@ -170,6 +170,27 @@ assert_cocoon_message "--cwd: not supported by cocoon" "oci exec --cwd refused b
 oci exec "nosuch-$MARK" -- true
 assert_status 123 "oci exec of an unknown container"
 assert_cocoon_message "container nosuch-$MARK does not exist" "oci exec of an unknown container"
+# pause and resume: every process stopped (a traced group-stop: State T
+# or t), the state "paused"; exec refused meanwhile, as runc's; resumed,
+# running again.
+proc_state() { awk '/^State:/ {print $2}' "/proc/$pid/status"; }
+oci pause "$ID"
+assert_status 0 "oci pause"
+assert_eq paused "$(state_field "$ID" 's["status"]')" "state after pause: paused"
+wait_for 10 eval '[[ $(proc_state) == [tT] ]]' || fail "the container's process is not stopped after pause: $(proc_state)"
+pass "after pause the container's process $pid is stopped ($(proc_state))"
+oci pause "$ID"
+assert_status 119 "oci pause of a paused container"
+oci exec "$ID" -- true
+assert_status 119 "oci exec into a paused container"
+oci resume "$ID"
+assert_status 0 "oci resume"
+assert_eq "running $pid" "$(state_field "$ID" 's["status"] + " " + str(s["pid"])')" "state after resume: running"
+wait_for 10 eval '[[ $(proc_state) == S ]]' || fail "the container's process is not running after resume: $(proc_state)"
+pass "after resume the container's process $pid sleeps again ($(proc_state))"
+oci resume "$ID"
+assert_status 119 "oci resume of a running container"
+assert_cocoon_message "container $ID is running, not paused" "oci resume of a running container"
 oci start "$ID"
 assert_status 119 "oci start of a running container"
 assert_cocoon_message "container $ID is running, not created" "oci start of a running container"

@@ -67,6 +67,8 @@ int oci_main(int argc, char** argv) {
   exec->add_option("--cwd", o.cwd, "Refused: the command starts in the container's process's directory");
   exec->add_option("-u,--user", o.user, "Refused: the command has the container's process's identity");
   exec->add_option("command", o.exec.argv, "CMD [ARG...] (after --)")->required();
+  auto* pause = add_id(app.add_subcommand("pause", "Stop every process of a running container"), o);
+  auto* resume = add_id(app.add_subcommand("resume", "Continue a paused container's processes"), o);
   auto* state = add_id(app.add_subcommand("state", "Print a container's state (the runtime spec's JSON)"), o);
   auto* kill = add_id(app.add_subcommand("kill", "Send a signal (default SIGTERM) to a container's process"), o);
   kill->add_option("signal", o.signal, "A name (KILL, SIGKILL) or a number");
@@ -101,6 +103,8 @@ int oci_main(int argc, char** argv) {
   if (create->parsed()) return oci::create(o.globals, o.id, o.create);
   if (start->parsed()) return oci::start(o.globals, o.id);
   if (run->parsed()) return oci::run(o.globals, o.id, o.create);
+  if (pause->parsed()) return oci::pause(o.globals, o.id);
+  if (resume->parsed()) return oci::resume(o.globals, o.id);
   if (state->parsed()) return oci::state(o.globals, o.id);
   if (kill->parsed()) return oci::kill(o.globals, o.id, o.signal);
   if (del->parsed()) return oci::remove(o.globals, o.id, o.force);

@@ -33,6 +33,11 @@ struct ExecOptions {
   std::vector<std::string> argv;
 };
 int exec(const Globals& g, const std::string& id, const ExecOptions& o);
+// runc pause/resume: every process of a running container stopped
+// (SIGSTOP; status "paused") and continued (SIGCONT). pause.cc says how
+// this differs from runc's cgroup freezer.
+int pause(const Globals& g, const std::string& id);
+int resume(const Globals& g, const std::string& id);
 int state(const Globals& g, const std::string& id);
 int kill(const Globals& g, const std::string& id, const std::string& signal);
 int remove(const Globals& g, const std::string& id, bool force);

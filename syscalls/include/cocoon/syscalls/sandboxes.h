@@ -3,6 +3,8 @@
 // publishes itself when run_session() starts it (Session::name).
 #pragma once
 
+#include <sys/types.h>
+
 #include <expected>
 #include <iosfwd>
 #include <optional>
@@ -44,6 +46,10 @@ struct EnterFailure {
   int status = kEnterFailed;
   std::string message;  // one line
 };
+// The host pids of a live run's processes (asked of the run itself), for
+// `cocoon oci pause`/`resume`; kEnterNoSuchRun when there is no such run
+// or it does not answer.
+std::expected<std::vector<pid_t>, EnterFailure> run_processes(const std::string& run);
 // `cocoon enter RUN [--target VPID] -- CMD`: CMD's status once it ends.
 std::expected<int, EnterFailure> enter_sandbox(const EnterRequest& request);
 
