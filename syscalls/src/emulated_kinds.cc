@@ -105,16 +105,17 @@ std::expected<void, std::string> mnt_view(const KindView& v) {
 }
 
 // In this order the command's own new namespaces are numbered (what
-// readlink /proc/PID/ns/KIND shows).
+// readlink /proc/PID/ns/KIND shows): the kernel's, create_new_namespaces()
+// in kernel/nsproxy.c, so that lsns sorts them as it does bwrap's.
 constexpr std::array<EmulatedKind, 6> kKinds{{
-    {NsKind::kPid, &RunConfig::unshare_pid, pid_view, pid_handlers},
-    {NsKind::kNet, &RunConfig::unshare_net, net_view, nullptr},
-    {NsKind::kIpc, &RunConfig::unshare_ipc, ipc_view, ipc_handlers},
-    {NsKind::kCgroup, &RunConfig::unshare_cgroup, cgroup_view, nullptr},
     {NsKind::kMnt, nullptr, mnt_view, nullptr},
     // UTS: the names are Uts's (--hostname); the namespace's number is
     // what readlink and stat of /proc/PID/ns/uts show.
     {NsKind::kUts, &RunConfig::unshare_uts, nullptr, nullptr},
+    {NsKind::kIpc, &RunConfig::unshare_ipc, ipc_view, ipc_handlers},
+    {NsKind::kPid, &RunConfig::unshare_pid, pid_view, pid_handlers},
+    {NsKind::kCgroup, &RunConfig::unshare_cgroup, cgroup_view, nullptr},
+    {NsKind::kNet, &RunConfig::unshare_net, net_view, nullptr},
 }};
 
 // The command's namespaces: a PID namespace starts with its first number
