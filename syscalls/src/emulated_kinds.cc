@@ -105,22 +105,26 @@ std::expected<void, std::string> mnt_view(const KindView& v) {
 }
 
 // In this order the command's own new namespaces are numbered (what
-// readlink /proc/PID/ns/KIND shows).
-constexpr std::array<EmulatedKind, 5> kKinds{{
-    {NsKind::kPid, &RunConfig::unshare_pid, pid_view, pid_handlers},
-    {NsKind::kNet, &RunConfig::unshare_net, net_view, nullptr},
-    {NsKind::kIpc, &RunConfig::unshare_ipc, ipc_view, ipc_handlers},
-    {NsKind::kCgroup, &RunConfig::unshare_cgroup, cgroup_view, nullptr},
+// readlink /proc/PID/ns/KIND shows): the kernel's, create_new_namespaces()
+// in kernel/nsproxy.c, so that lsns sorts them as it does bwrap's.
+constexpr std::array<EmulatedKind, 6> kKinds{{
     {NsKind::kMnt, nullptr, mnt_view, nullptr},
+    // UTS: the names are Uts's (--hostname); the namespace's number is
+    // what readlink and stat of /proc/PID/ns/uts show.
+    {NsKind::kUts, &RunConfig::unshare_uts, nullptr, nullptr},
+    {NsKind::kIpc, &RunConfig::unshare_ipc, ipc_view, ipc_handlers},
+    {NsKind::kPid, &RunConfig::unshare_pid, pid_view, pid_handlers},
+    {NsKind::kCgroup, &RunConfig::unshare_cgroup, cgroup_view, nullptr},
+    {NsKind::kNet, &RunConfig::unshare_net, net_view, nullptr},
 }};
 
 // The command's namespaces: a PID namespace starts with its first number
-// (--unshare-pid's root); the other kinds asked for are new ones.
+// (--unshare-pid's root), and every kind asked for is a new one, numbered.
 Ns start_namespaces(const RunConfig& config, tracer::ProcessRegistry& registry) {
   auto root = config.unshare_pid ? std::make_shared<PidNamespace>(config.first_pid) : nullptr;
   auto ns = std::make_shared<NamespaceState>(std::move(root), registry);
   for (const EmulatedKind& k : kKinds) {
-    if (k.kind != NsKind::kPid && k.starts_new && config.*k.starts_new) ns->start_in_new(k.kind);
+    if (k.starts_new && config.*k.starts_new) ns->start_in_new(k.kind);
   }
   return ns;
 }
@@ -152,6 +156,7 @@ std::expected<void, std::string> add_namespaces(const RunConfig& config,
   std::filesystem::create_directories(*nsdir + "/nsfile");
   readable.push_back(*nsdir);
   const Ns ns = start_namespaces(config, registry);
+  ns->set_stand_in_dir(*nsdir + "/nsfile");
   const KindView pieces{view, ns, *dir, *nsdir, scratch, readable};
   for (const EmulatedKind& k : kKinds) {
     if (!emulates(config, k) || k.add_to_view == nullptr) continue;

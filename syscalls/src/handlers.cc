@@ -10,6 +10,7 @@
 #include "identity/identity.h"
 #include "identity/scm_credentials.h"
 #include "namespaces/namespaces.h"
+#include "namespaces/ns_files.h"
 #include "namespaces/refused_userns.h"
 #include "paths/paths.h"
 #include "ptrace/ptrace.h"
@@ -46,7 +47,14 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
     identity->ids = std::make_shared<UserNsIds>(ns);
     list.push_back(std::make_unique<Namespaces>(ns, identity, view, registry));
   }
-  if (ns) add_namespace_handlers(config, registry, list, ns);
+  if (ns) {
+    add_namespace_handlers(config, registry, list, ns);
+    // /proc/PID/ns/KIND of an emulated namespace: stat and the nsfs
+    // ioctls (lsns, nsenter). FileOwners answers the stat family where ids
+    // are emulated.
+    if (config.identity) identity->stand_ins = std::make_shared<NsStandIns>(ns);
+    list.push_back(std::make_unique<NsFiles>(ns, !config.identity));
+  }
   // The kernel's user namespaces: a hint when it refuses one.
   if (!config.namespaces) list.push_back(std::make_unique<RefusedUserNs>(config.disable_userns));
   list.push_back(std::make_unique<ProcessGuard>(landlocked));

@@ -147,7 +147,7 @@ RunRecord record_of(const Session& session) {
   }
   r.hostname = v.hostname;
   if (v.unshare_pid) r.namespaces.emplace_back("pid");
-  if (v.uts()) r.namespaces.emplace_back("uts");
+  if (v.uts() || v.unshare_uts) r.namespaces.emplace_back("uts");
   if (v.unshare_net) r.namespaces.emplace_back("net");
   if (v.unshare_ipc) r.namespaces.emplace_back("ipc");
   if (v.unshare_cgroup) r.namespaces.emplace_back("cgroup");

@@ -129,6 +129,13 @@ assert_eq "$pid" "$(cat "$W/out/pid")" "--pid-file holds the state's pid"
 pass "after create the container's process $pid exists and the command has not run"
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" ps
 assert_match "$ID" "$OUT" "cocoon ps lists the container's run under its id"
+# runc execs into a created container too; cocoon refuses (its process
+# is not traced before start: docs/sandboxes.md), without starting it.
+oci exec "$ID" -- true
+assert_status 119 "oci exec into a created container"
+assert_cocoon_message "container $ID is created, not running" "oci exec into a created container refused"
+[[ ! -e $W/out/marker ]] || fail "oci exec started the container's own command"
+pass "the refused exec did not start the created container's command"
 
 oci start "$ID"
 assert_status 0 "oci start"
@@ -146,6 +153,44 @@ assert_eq "a bound file
 oci-$MARK
 2" "$OUT" "cocoon enter ID: the container's mounts, host name and PID namespace"
 
+oci exec "$ID" -- sh -c 'hostname; echo "$FOO"; cat /data/file'
+assert_status 0 "oci exec into a running container"
+assert_eq "$(config "c['hostname']")
+$(config "[e.split('=',1)[1] for e in c['process']['env'] if e.startswith('FOO=')][0]")
+a bound file" "$OUT" "oci exec: config.json's host name, process.env, mounts"
+oci exec -e FOO=from-exec --env NEW=1 "$ID" -- sh -c 'echo "$FOO $NEW"; tr "\0" " " </proc/1/cmdline'
+assert_status 0 "oci exec --env into a running container"
+assert_eq "from-exec 1
+sleep $SLEEP_ARG " "$OUT" "oci exec -e/--env: replaced and added variables; PID 1 is the container's command"
+oci exec "$ID" -- sh -c 'exit 7'
+assert_status 7 "oci exec: the command's own status"
+oci exec --cwd /tmp "$ID" -- true
+assert_status 120 "oci exec --cwd"
+assert_cocoon_message "--cwd: not supported by cocoon" "oci exec --cwd refused by name"
+oci exec "nosuch-$MARK" -- true
+assert_status 123 "oci exec of an unknown container"
+assert_cocoon_message "container nosuch-$MARK does not exist" "oci exec of an unknown container"
+# pause and resume: every process stopped (a traced group-stop: State T
+# or t), the state "paused"; exec refused meanwhile, as runc's; resumed,
+# running again.
+proc_state() { awk '/^State:/ {print $2}' "/proc/$pid/status"; }
+oci pause "$ID"
+assert_status 0 "oci pause"
+assert_eq paused "$(state_field "$ID" 's["status"]')" "state after pause: paused"
+wait_for 10 eval '[[ $(proc_state) == [tT] ]]' || fail "the container's process is not stopped after pause: $(proc_state)"
+pass "after pause the container's process $pid is stopped ($(proc_state))"
+oci pause "$ID"
+assert_status 119 "oci pause of a paused container"
+oci exec "$ID" -- true
+assert_status 119 "oci exec into a paused container"
+oci resume "$ID"
+assert_status 0 "oci resume"
+assert_eq "running $pid" "$(state_field "$ID" 's["status"] + " " + str(s["pid"])')" "state after resume: running"
+wait_for 10 eval '[[ $(proc_state) == S ]]' || fail "the container's process is not running after resume: $(proc_state)"
+pass "after resume the container's process $pid sleeps again ($(proc_state))"
+oci resume "$ID"
+assert_status 119 "oci resume of a running container"
+assert_cocoon_message "container $ID is running, not paused" "oci resume of a running container"
 oci start "$ID"
 assert_status 119 "oci start of a running container"
 assert_cocoon_message "container $ID is running, not created" "oci start of a running container"
@@ -155,6 +200,9 @@ wait_for 10 eval '[[ $(state_field "$ID" "s[\"status\"]") == stopped ]]' || fail
 assert_eq "stopped False" "$(state_field "$ID" 's["status"] + " " + str("pid" in s)')" "state after kill: stopped, no pid"
 oci kill "$ID" KILL
 assert_status 119 "oci kill of a stopped container"
+oci exec "$ID" -- true
+assert_status 119 "oci exec into a stopped container"
+assert_cocoon_message "container $ID is stopped, not running" "oci exec into a stopped container"
 oci delete "$ID"
 assert_status 0 "oci delete"
 oci state "$ID"

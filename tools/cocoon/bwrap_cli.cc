@@ -582,6 +582,7 @@ std::optional<std::string> finish_view(Bwrap& b) {
   b.session.view.first_pid = b.as_pid_1 ? 1 : 2;
   for (vfs::MountSpec& m : b.session.view.mounts) m.on_underlying_fs = true;
   b.session.view.hostname = b.hostname;
+  b.session.view.unshare_uts = b.unshare_uts;
   if (b.unshare_user) {
     syscalls::IdentityOptions id;
     // The namespace bwrap makes maps --uid/--gid (or the user's own ids)

@@ -429,6 +429,17 @@ int main(int argc, char** argv) {
     if (sub->parsed()) return run_front_end(*sub, *front, o);
   }
   if (auto err = cocoon::tools::setup_logging(o.log_level, o.log_file)) return fail(*err);
+  // Names of the guest's own are a UTS namespace of its own, as bwrap's
+  // --hostname needs --unshare-uts: /proc/self/ns/uts is not the host's.
+  // Only where path calls are traced anyway (a view, another namespace):
+  // a /proc/PID/ns path may come in any of them, and tracing every one
+  // for this alone would cost a bare --hostname run a stop per path call
+  // (docs/internals/namespaces.md).
+  auto& view = o.session.view;
+  const bool paths_traced = (!view.rootfs.empty() && view.rootfs != "/") || view.empty_root ||
+                            !view.mounts.empty() || view.unshare_pid || view.namespaces ||
+                            view.unshare_net || view.unshare_ipc || view.unshare_cgroup;
+  if ((view.hostname || view.domainname) && paths_traced) view.unshare_uts = true;
   if (run->parsed()) return run_command(o);
   if (trace->parsed()) return cocoon::tools::trace_main(o.session, trace_opts);
   if (mounts->parsed()) return mounts_command(o);

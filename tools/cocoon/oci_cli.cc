@@ -19,7 +19,8 @@ struct OciCli {
   oci::Globals globals;
   oci::CreateOptions create;
   std::string id, signal = "SIGTERM", log_file, log_format = "text", format = "table";
-  std::string console_socket, rootless;
+  std::string console_socket, rootless, cwd, user;
+  oci::ExecOptions exec;
   bool debug = false, force = false, quiet = false, all = false;
 };
 
@@ -59,6 +60,15 @@ int oci_main(int argc, char** argv) {
                                                "unless -d; deleted when it ends"), o);
   add_create_options(run, o);
   run->add_flag("-d,--detach", o.create.detach, "Return once it is started");
+  auto* exec = add_id(app.add_subcommand("exec", "Run a command inside a running container "
+                                                 "(cocoon enter into its run)"), o);
+  exec->add_option("-e,--env", o.exec.env, "KEY=VALUE: added to the container's process.env")
+      ->allow_extra_args(false);  // one value each time, as runc's
+  exec->add_option("--cwd", o.cwd, "Refused: the command starts in the container's process's directory");
+  exec->add_option("-u,--user", o.user, "Refused: the command has the container's process's identity");
+  exec->add_option("command", o.exec.argv, "CMD [ARG...] (after --)")->required();
+  auto* pause = add_id(app.add_subcommand("pause", "Stop every process of a running container"), o);
+  auto* resume = add_id(app.add_subcommand("resume", "Continue a paused container's processes"), o);
   auto* state = add_id(app.add_subcommand("state", "Print a container's state (the runtime spec's JSON)"), o);
   auto* kill = add_id(app.add_subcommand("kill", "Send a signal (default SIGTERM) to a container's process"), o);
   kill->add_option("signal", o.signal, "A name (KILL, SIGKILL) or a number");
@@ -84,9 +94,17 @@ int oci_main(int argc, char** argv) {
            oci::kUnsupported;
   }
   if (o.all) return fail("kill --all: not supported by cocoon (delete -f ends them all)"), oci::kUnsupported;
+  if (exec->parsed() && (!o.cwd.empty() || !o.user.empty())) {
+    return fail(std::string(o.cwd.empty() ? "--user" : "--cwd") +
+                ": not supported by cocoon's exec (the command takes the container's process's)"),
+           oci::kUnsupported;
+  }
+  if (exec->parsed()) return oci::exec(o.globals, o.id, o.exec);
   if (create->parsed()) return oci::create(o.globals, o.id, o.create);
   if (start->parsed()) return oci::start(o.globals, o.id);
   if (run->parsed()) return oci::run(o.globals, o.id, o.create);
+  if (pause->parsed()) return oci::pause(o.globals, o.id);
+  if (resume->parsed()) return oci::resume(o.globals, o.id);
   if (state->parsed()) return oci::state(o.globals, o.id);
   if (kill->parsed()) return oci::kill(o.globals, o.id, o.signal);
   if (del->parsed()) return oci::remove(o.globals, o.id, o.force);

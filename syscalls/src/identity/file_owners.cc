@@ -181,22 +181,10 @@ class Calls {
     OpenedDirs opened;
     auto sx = statx_of(*t, opened);
     if (!sx) return Verdict::deny(sx.error());
+    if (s_.stand_ins) s_.stand_ins->dress(*sx);
     const Shown v = seen(shown(*sx));
     note_owner(*sx, v);
-    struct stat st {};
-    st.st_dev = makedev(sx->stx_dev_major, sx->stx_dev_minor);
-    st.st_ino = sx->stx_ino;
-    st.st_nlink = sx->stx_nlink;
-    st.st_mode = v.mode;
-    st.st_uid = v.uid;
-    st.st_gid = v.gid;
-    st.st_rdev = v.rdev;
-    st.st_size = static_cast<off_t>(sx->stx_size);
-    st.st_blksize = static_cast<blksize_t>(sx->stx_blksize);
-    st.st_blocks = static_cast<blkcnt_t>(sx->stx_blocks);
-    st.st_atim = {sx->stx_atime.tv_sec, sx->stx_atime.tv_nsec};
-    st.st_mtim = {sx->stx_mtime.tv_sec, sx->stx_mtime.tv_nsec};
-    st.st_ctim = {sx->stx_ctime.tv_sec, sx->stx_ctime.tv_nsec};
+    const struct stat st = stat_of(*sx, v);
     if (!stop_.memory.write(buf, std::as_bytes(std::span(&st, 1)))) return Verdict::deny(EFAULT);
     return Verdict::skip(0);
   }
@@ -209,6 +197,7 @@ class Calls {
     auto sx = statx_of(*t, opened, static_cast<unsigned>(stop_.regs.arg(stop_.desc.flags_arg + 1)),
                        flags & AT_STATX_SYNC_TYPE);
     if (!sx) return Verdict::deny(sx.error());
+    if (s_.stand_ins) s_.stand_ins->dress(*sx);
     const Shown v = seen(shown(*sx));
     note_owner(*sx, v);
     sx->stx_uid = v.uid;

@@ -47,6 +47,24 @@ Shown shown(IdentityState& s, const struct statx& sx) {
   return out;
 }
 
+struct stat stat_of(const struct statx& sx, const Shown& v) {
+  struct stat st {};
+  st.st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+  st.st_ino = sx.stx_ino;
+  st.st_nlink = sx.stx_nlink;
+  st.st_mode = v.mode;
+  st.st_uid = v.uid;
+  st.st_gid = v.gid;
+  st.st_rdev = v.rdev;
+  st.st_size = static_cast<off_t>(sx.stx_size);
+  st.st_blksize = static_cast<blksize_t>(sx.stx_blksize);
+  st.st_blocks = static_cast<blkcnt_t>(sx.stx_blocks);
+  st.st_atim = {sx.stx_atime.tv_sec, sx.stx_atime.tv_nsec};
+  st.st_mtim = {sx.stx_mtime.tv_sec, sx.stx_mtime.tv_nsec};
+  st.st_ctim = {sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec};
+  return st;
+}
+
 std::uint32_t process_umask(pid_t tid) {
   const auto umask = proc_field(tid, "status", "Umask:");
   return umask ? static_cast<std::uint32_t>(std::stoul(*umask, nullptr, 8)) : 022;

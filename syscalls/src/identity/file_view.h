@@ -32,6 +32,9 @@ struct Shown {
 };
 Shown shown(IdentityState& s, const struct statx& sx);
 
+// struct stat of this arch from `sx`, with owner, mode and rdev `v`.
+struct stat stat_of(const struct statx& sx, const Shown& v);
+
 // Task `tid`'s umask (/proc/TID/status, Linux 4.7).
 std::uint32_t process_umask(pid_t tid);
 

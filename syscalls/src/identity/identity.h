@@ -39,6 +39,7 @@
 #include "dac_override.h"
 #include "file_creation.h"
 #include "id_mapper.h"
+#include "stand_ins.h"
 #include "ownership_db.h"
 
 namespace cocoon::syscalls {
@@ -78,6 +79,9 @@ struct IdentityState {
   // Which emulated PID namespace each process is in, for the pids the
   // socket credentials show (scm_credentials.h); null: none is emulated.
   std::shared_ptr<const PidNamespaces> pids;
+  // Files standing for emulated namespaces, dressed as nsfs inodes in
+  // what the stat family answers; null: none.
+  std::shared_ptr<const StandInFiles> stand_ins;
 
   // The process's credentials: its own (the configured ones until it
   // changes them), their root_uid its user namespace's now. For a process

@@ -183,20 +183,17 @@ Verdict Namespaces::setns(tracer::SyscallStop& stop) {
   const std::string link = "/proc/" + std::to_string(stop.tracee.tid) + "/fd/" + std::to_string(fd);
   const ssize_t len = ::readlink(link.c_str(), buf, sizeof buf);
   if (len <= 0) return Verdict::deny(EBADF);
-  const std::string target(buf, static_cast<std::size_t>(len));
-  const auto slash = target.rfind('/');
-  const auto dash = target.rfind('-');
-  if (slash == std::string::npos || dash == std::string::npos || dash < slash ||
-      target.find("/nsfile/") == std::string::npos) {
-    return Verdict::deny(EINVAL);  // not a namespace cocoon emulates
-  }
-  const auto kind = ns_kind_of(target.substr(slash + 1, dash - slash - 1));
-  const auto id = static_cast<std::uint32_t>(std::stoul(target.substr(dash + 1)));
-  if (!kind || !ns_->exists(*kind, id)) return Verdict::deny(EINVAL);
+  const auto named = ns_->stand_in_of(std::string(buf, static_cast<std::size_t>(len)));
+  if (!named) return Verdict::deny(EINVAL);  // not a namespace cocoon emulates
+  const NsKind kind = named->kind;
+  const std::uint32_t id = named->id;
   const std::uint64_t want = stop.regs.arg(1);
-  if (want != 0 && want != clone_flag(*kind)) return Verdict::deny(EINVAL);
+  if (want != 0 && want != clone_flag(kind)) return Verdict::deny(EINVAL);
   const pid_t tgid = stop.tracee.tgid;
-  const std::uint32_t owner = *kind == NsKind::kUser ? id : ns_->owner_of(*kind, id);
+  const std::uint32_t owner = kind == NsKind::kUser ? id : ns_->owner_of(kind, id);
+  // userns_install(): reentering one's own user namespace would give
+  // its capabilities back: EINVAL.
+  if (kind == NsKind::kUser && id == ns_->id_of(tgid, NsKind::kUser)) return Verdict::deny(EINVAL);
   if (!admin_over(tgid, owner)) return Verdict::deny(EPERM);
   // Every kind but a user namespace also asks for CAP_SYS_ADMIN in the
   // caller's own user namespace (utsns_install(), ipcns_install(),
@@ -204,10 +201,10 @@ Verdict Namespaces::setns(tracer::SyscallStop& stop) {
   // cgroupns_install(), netns_install(): ns_capable(current_user_ns(), ...)):
   // nobody outside a user namespace of its own cannot join a UTS namespace
   // it does own through one (`nsenter -t PID -u` without -U: EPERM).
-  if (*kind != NsKind::kUser && !admin(tgid)) return Verdict::deny(EPERM);
-  if (*kind == NsKind::kMnt && !identity_->of(tgid).capable(CAP_SYS_CHROOT)) return Verdict::deny(EPERM);
-  ns_->join(tgid, *kind, id);
-  if (*kind == NsKind::kUser) identity_->of(tgid).enter_user_ns();
+  if (kind != NsKind::kUser && !admin(tgid)) return Verdict::deny(EPERM);
+  if (kind == NsKind::kMnt && !identity_->of(tgid).capable(CAP_SYS_CHROOT)) return Verdict::deny(EPERM);
+  ns_->join(tgid, kind, id);
+  if (kind == NsKind::kUser) identity_->of(tgid).enter_user_ns();
   return Verdict::skip(0);
 }
 
@@ -449,9 +446,7 @@ std::string namespace_file(NamespaceState& ns, const std::string& dir, const std
   if (!kind) return {};
   const std::uint32_t id = ns.id_of(pid, *kind);
   if (id == 0) return {};
-  const std::string file = dir + "/nsfile/" + ns_name(*kind) + "-" + std::to_string(id);
-  std::ofstream(file, std::ios::app).flush();
-  return file;
+  return ns.stand_in(*kind, id);
 }
 
 std::string namespace_cgroup_file(NamespaceState& ns, const std::string& dir,

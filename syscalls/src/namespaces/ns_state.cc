@@ -1,6 +1,9 @@
 #include "ns_state.h"
 
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -156,6 +159,7 @@ NamespaceState::Ids* NamespaceState::own(pid_t tgid) {
 
 void NamespaceState::start_in_new(NsKind k) {
   const std::uint32_t id = next_id_++;
+  if (k == NsKind::kPid) pids_[id] = root_pid_;  // (pids_[0] stays it too: /proc's default)
   // The command starts in cocoon's cgroup: that is its namespace's root.
   if (k == NsKind::kCgroup) cgroup_roots[id] = cgroup_roots_of(read_file("/proc/self/cgroup"));
   kinds_[id] = k;
@@ -210,9 +214,13 @@ void NamespaceState::enter_new(pid_t tgid, std::uint64_t flags, std::uint32_t eu
     users_[u] = UserNs{parent, euid, egid, std::nullopt, std::nullopt, false};
     (*ids)[idx(NsKind::kUser)] = u;
   }
-  for (std::size_t i = 0; i < kNsKinds; ++i) {
-    const auto k = static_cast<NsKind>(i);
-    if (k == NsKind::kUser || !(flags & kFlags[i]) || kFlags[i] == 0) continue;
+  // In the kernel's order (create_new_namespaces(), kernel/nsproxy.c), so
+  // that the numbers, and lsns's rows sorted by them, come as its do.
+  constexpr NsKind kOrder[] = {NsKind::kMnt, NsKind::kUts,    NsKind::kIpc, NsKind::kPid,
+                               NsKind::kCgroup, NsKind::kNet, NsKind::kTime};
+  for (const NsKind k : kOrder) {
+    const std::size_t i = idx(k);
+    if (!(flags & kFlags[i]) || kFlags[i] == 0) continue;
     const std::uint32_t id = make(k, tgid);
     if (k == NsKind::kPid && !pid_now) {
       pid_children_.set(tgid, id);
@@ -335,6 +343,57 @@ std::uint32_t NamespaceState::owner_of(NsKind k, std::uint32_t id) const {
   }
   auto it = owners_.find(id);
   return it == owners_.end() ? 0 : it->second;
+}
+
+std::optional<std::uint32_t> NamespaceState::pid_parent(std::uint32_t id) const {
+  auto it = pids_.find(id);
+  if (id == 0 || it == pids_.end() || !it->second) return std::nullopt;
+  const auto& parent = it->second->parent();
+  if (!parent) return 0;
+  for (const auto& [pid_id, p] : pids_) {
+    if (pid_id != 0 && p == parent) return pid_id;
+  }
+  return 0;
+}
+
+bool NamespaceState::pid_ns_below(pid_t tgid, std::uint32_t id) const {
+  const auto active = pid_ns(tgid);
+  if (!active) return true;  // the host's is above every one
+  auto it = pids_.find(id);
+  for (auto p = it == pids_.end() ? nullptr : it->second; p; p = p->parent()) {
+    if (p == active) return true;
+  }
+  return false;
+}
+
+std::string NamespaceState::stand_in(NsKind k, std::uint32_t id) {
+  const std::string file = stand_in_dir_ + "/" + ns_name(k) + "-" + std::to_string(id);
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0444);
+  struct stat st {};
+  if (fd >= 0 && ::fstat(fd, &st) == 0) stand_ins_[{st.st_dev, st.st_ino}] = Named{k, id};
+  if (fd >= 0) ::close(fd);
+  return file;
+}
+
+std::optional<NamespaceState::Named> NamespaceState::stand_in_of(const std::string& path) const {
+  if (stand_in_dir_.empty() || !path.starts_with(stand_in_dir_ + "/")) return std::nullopt;
+  const std::string name = path.substr(stand_in_dir_.size() + 1);
+  const auto dash = name.rfind('-');
+  if (dash == std::string::npos) return std::nullopt;
+  const auto kind = ns_kind_of(name.substr(0, dash));
+  std::uint32_t id = 0;
+  const char* digits = name.data() + dash + 1;
+  auto [end, ec] = std::from_chars(digits, name.data() + name.size(), id);
+  if (!kind || ec != std::errc{} || end != name.data() + name.size() || !exists(*kind, id)) {
+    return std::nullopt;
+  }
+  return Named{*kind, id};
+}
+
+std::optional<NamespaceState::Named> NamespaceState::stand_in_of(dev_t dev, ino_t ino) const {
+  auto it = stand_ins_.find({dev, ino});
+  if (it == stand_ins_.end()) return std::nullopt;
+  return it->second;
 }
 
 UtsNames& NamespaceState::uts(std::uint32_t id, const UtsNames& initial) {

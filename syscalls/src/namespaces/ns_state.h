@@ -97,7 +97,9 @@ class NamespaceState final : public PidNamespaces, public ViewNamespaces {
   // or null for the host's (numbers as they are).
   NamespaceState(std::shared_ptr<PidNamespace> root_pid, tracer::ProcessRegistry& registry);
   // The command's own new namespace of kind `k` (--unshare-net): every
-  // process starts in it.
+  // process starts in it. For kPid, the root PID namespace given at
+  // construction (--unshare-pid) gets its number, so that readlink shows
+  // the guest its own namespace rather than the host's.
   void start_in_new(NsKind k);
 
   using Ids = std::array<std::uint32_t, kNsKinds>;
@@ -152,6 +154,27 @@ class NamespaceState final : public PidNamespaces, public ViewNamespaces {
   // The user namespace that owns namespace `id` of kind `k`.
   std::uint32_t owner_of(NsKind k, std::uint32_t id) const;
 
+  // The PID namespace `id` was made in: its number (0: the host's), or
+  // nullopt when `id` is no PID namespace of cocoon's.
+  std::optional<std::uint32_t> pid_parent(std::uint32_t id) const;
+  // Whether PID namespace `id` is `tgid`'s own or a descendant of it: one
+  // it may name (pidns_get_parent(), kernel/pid_namespace.c).
+  bool pid_ns_below(pid_t tgid, std::uint32_t id) const;
+
+  // The files standing for emulated namespaces (/proc/PID/ns/KIND opened):
+  // `dir`/KIND-ID, empty, made on demand; dress() shows them as the
+  // kernel's nsfs inodes (identity/stand_ins.h).
+  void set_stand_in_dir(std::string dir) { stand_in_dir_ = std::move(dir); }
+  std::string stand_in(NsKind k, std::uint32_t id);
+  struct Named {
+    NsKind kind;
+    std::uint32_t id;
+  };
+  // The namespace the host file `path` stands for, if it is a stand-in.
+  std::optional<Named> stand_in_of(const std::string& path) const;
+  std::optional<Named> stand_in_of(dev_t dev, ino_t ino) const;
+  bool has_stand_ins() const { return !stand_ins_.empty(); }
+
   // UTS namespace `id`'s names, made from `initial` when first asked (a
   // new namespace starts with a copy of its creator's).
   UtsNames& uts(std::uint32_t id, const UtsNames& initial);
@@ -190,7 +213,11 @@ class NamespaceState final : public PidNamespaces, public ViewNamespaces {
   // for a process the registry does not follow.
   Ids* own(pid_t tgid);
 
-  std::uint32_t next_id_ = 0xeffff001u;  // clear of the kernel's low inode numbers
+  // Above the kernel's numbers: its initial namespaces are 0xeffffff9 to
+  // 0xefffffff, the others count up from 0xf0000000 (proc_alloc_inum(),
+  // fs/proc/generic.c). So an emulated namespace sorts after the host's,
+  // as a new one of the kernel's would (lsns lists by number).
+  std::uint32_t next_id_ = 0xf8000001u;
   // Per process: "If CLONE_NEWxxx is not set, the child is created in the
   // same [...] namespace as the calling process" (clone(2), for each
   // kind); execve(2) changes no namespace; the threads of a process share
@@ -211,6 +238,8 @@ class NamespaceState final : public PidNamespaces, public ViewNamespaces {
   std::map<std::uint32_t, std::uint32_t> proc_of_mnt_;           // mount ns -> PID ns of its /proc
   std::map<std::uint32_t, std::shared_ptr<const vfs::MountTable>> tables_;  // mount ns -> table
   std::shared_ptr<PidNamespace> root_pid_;
+  std::string stand_in_dir_;
+  std::map<std::pair<dev_t, ino_t>, Named> stand_ins_;  // the host file's -> its namespace
 };
 
 }  // namespace cocoon::syscalls

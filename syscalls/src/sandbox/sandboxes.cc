@@ -5,6 +5,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <cstring>
 #include <ctime>
 #include <ostream>
@@ -161,6 +163,22 @@ std::expected<void, std::string> list_sandboxes(std::ostream& out, bool all, boo
   return {};
 }
 
+std::expected<std::vector<pid_t>, EnterFailure> run_processes(const std::string& name) {
+  auto root = state_root();
+  if (!root) return std::unexpected(EnterFailure{kEnterFailed, root.error()});
+  const auto run = find_run(*root, name);
+  const auto tasks = run ? ask_tasks(*run) : std::nullopt;
+  if (!tasks) return std::unexpected(EnterFailure{kEnterNoSuchRun, "no running run " + name});
+  std::vector<pid_t> pids;
+  for (const std::string& line : *tasks) {
+    const auto fields = split(line, '\t');  // tid, tgid, ...
+    if (fields.size() < 2) continue;
+    const pid_t tgid = static_cast<pid_t>(std::stol(fields[1]));
+    if (std::find(pids.begin(), pids.end(), tgid) == pids.end()) pids.push_back(tgid);
+  }
+  return pids;
+}
+
 std::expected<int, EnterFailure> enter_sandbox(const EnterRequest& request) {
   auto root = state_root();
   if (!root) return std::unexpected(EnterFailure{kEnterFailed, root.error()});
@@ -174,7 +192,11 @@ std::expected<int, EnterFailure> enter_sandbox(const EnterRequest& request) {
   std::vector<std::string> words{"enter", request.target ? std::to_string(*request.target) : "",
                                  std::to_string(request.argv.size())};
   words.insert(words.end(), request.argv.begin(), request.argv.end());
-  for (char** e = environ; *e != nullptr; ++e) words.emplace_back(*e);
+  if (request.env) {
+    words.insert(words.end(), request.env->begin(), request.env->end());
+  } else {
+    for (char** e = environ; *e != nullptr; ++e) words.emplace_back(*e);
+  }
   // A refusal may already be waiting when the send fails: read on.
   const bool sent = send_message(sock->fd, words, {0, 1, 2});
   const int send_err = errno;

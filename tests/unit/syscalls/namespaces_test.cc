@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 
 namespace cocoon::syscalls {
@@ -190,6 +192,78 @@ TEST(CgroupView, PathsAreRelativeToTheNamespacesRoots) {
                         "0::/user.slice/other-session.scope\n",
                         roots),
             "4:memory:/child-cgroup-b\n0::/../other-session.scope\n");
+}
+
+}  // namespace
+}  // namespace cocoon::syscalls
+
+namespace cocoon::syscalls {
+namespace {
+
+// Numbered above the kernel's (lsns sorts by number, and a new namespace of
+// the kernel's comes after the host's), several at once in
+// create_new_namespaces()'s order: mnt, uts, ipc, pid.
+TEST(NamespaceState, NumbersComeAboveTheKernelsInItsOrder) {
+  Processes procs{10};
+  NamespaceState ns(nullptr, procs.registry);
+  ns.unshare(10, CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWIPC, 0, 0);
+  const auto mnt = ns.id_of(10, NsKind::kMnt), uts = ns.id_of(10, NsKind::kUts),
+             ipc = ns.id_of(10, NsKind::kIpc);
+  EXPECT_GT(mnt, 0xf0000000u);
+  EXPECT_EQ(uts, mnt + 1);
+  EXPECT_EQ(ipc, uts + 1);
+}
+
+// --unshare-pid's namespace gets a number of its own (not the host's 0).
+TEST(NamespaceState, TheCommandsOwnPidNamespaceIsNumbered) {
+  Processes procs{10};
+  auto root = std::make_shared<PidNamespace>();
+  NamespaceState ns(root, procs.registry);
+  ns.start_in_new(NsKind::kPid);
+  const auto id = ns.id_of(10, NsKind::kPid);
+  EXPECT_NE(id, 0u);
+  EXPECT_EQ(ns.pid_ns(10), root);
+  EXPECT_EQ(ns.pid_parent(id), 0u);  // the host's above it
+  // A child namespace's parent is it; the caller in the child cannot name
+  // the parent (pidns_get_parent()), the caller in the parent can.
+  procs.fork(10, 11);
+  ns.clone(10, 11, CLONE_NEWPID, 0, 0);
+  const auto child = ns.id_of(11, NsKind::kPid);
+  EXPECT_EQ(ns.pid_parent(child), id);
+  EXPECT_TRUE(ns.pid_ns_below(10, id));
+  EXPECT_TRUE(ns.pid_ns_below(10, child));
+  EXPECT_FALSE(ns.pid_ns_below(11, id));
+  EXPECT_EQ(ns.pid_parent(12345), std::nullopt);  // no such PID namespace
+}
+
+// A stand-in file names its namespace by path and by inode; other files
+// (and names of namespaces that do not exist) do not.
+TEST(NamespaceState, StandInsAreKnownByPathAndInode) {
+  Processes procs{10};
+  NamespaceState ns(nullptr, procs.registry);
+  char dir[] = "/tmp/cocoon-standin-test.XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  ns.set_stand_in_dir(dir);
+  ns.unshare(10, CLONE_NEWUTS, 0, 0);
+  const auto uts = ns.id_of(10, NsKind::kUts);
+  EXPECT_FALSE(ns.has_stand_ins());
+  const std::string file = ns.stand_in(NsKind::kUts, uts);
+  EXPECT_TRUE(ns.has_stand_ins());
+  EXPECT_EQ(ns.stand_in(NsKind::kUts, uts), file);  // made once
+  auto named = ns.stand_in_of(file);
+  ASSERT_TRUE(named);
+  EXPECT_EQ(named->kind, NsKind::kUts);
+  EXPECT_EQ(named->id, uts);
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  auto by_inode = ns.stand_in_of(st.st_dev, st.st_ino);
+  ASSERT_TRUE(by_inode);
+  EXPECT_EQ(by_inode->id, uts);
+  EXPECT_FALSE(ns.stand_in_of(std::string(dir) + "/uts-1"));    // no such namespace
+  EXPECT_FALSE(ns.stand_in_of(std::string(dir) + "/pid-" + std::to_string(uts)));  // another kind's
+  EXPECT_FALSE(ns.stand_in_of("/etc/passwd"));
+  ::unlink(file.c_str());
+  ::rmdir(dir);
 }
 
 }  // namespace

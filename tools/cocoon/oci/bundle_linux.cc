@@ -32,7 +32,7 @@ std::expected<Namespaces, OciError> map_namespaces(const json& linux_, Bundle& b
     else if (type == "network") view.unshare_net = true;
     else if (type == "ipc") view.unshare_ipc = true;
     else if (type == "cgroup") view.unshare_cgroup = true;
-    else if (type == "uts") ns.uts = true;
+    else if (type == "uts") ns.uts = view.unshare_uts = true;
     else if (type == "user") ns.user = true;
     else if (type == "mount") {
       // cocoon's view is the run's own mount table whatever the list says.

@@ -49,6 +49,7 @@ const char* to_string(Status s) {
     case Status::kCreating: return "creating";
     case Status::kCreated: return "created";
     case Status::kRunning: return "running";
+    case Status::kPaused: return "paused";
     case Status::kStopped: return "stopped";
   }
   return "?";
@@ -129,7 +130,8 @@ Status Containers::status(const ContainerRecord& r) const {
                                                                             : Status::kStopped;
   }
   if (!process_alive(r.pid, r.pid_start)) return Status::kStopped;
-  return ::access(fifo(r.id).c_str(), F_OK) == 0 ? Status::kCreated : Status::kRunning;
+  if (::access(fifo(r.id).c_str(), F_OK) == 0) return Status::kCreated;
+  return ::access(paused_marker(r.id).c_str(), F_OK) == 0 ? Status::kPaused : Status::kRunning;
 }
 
 std::vector<std::string> Containers::ids() const {
@@ -155,7 +157,7 @@ void Containers::remove(const std::string& id) const {
 json state_json(const ContainerRecord& r, Status s) {
   json j{{"ociVersion", kOciVersion}, {"id", r.id}, {"status", to_string(s)}};
   // pid: "REQUIRED when status is created or running" (runtime.md).
-  if (s == Status::kCreated || s == Status::kRunning) j["pid"] = r.pid;
+  if (s == Status::kCreated || s == Status::kRunning || s == Status::kPaused) j["pid"] = r.pid;
   j["bundle"] = r.bundle;
   j["annotations"] = r.annotations;
   j["created"] = r.created;

@@ -32,7 +32,9 @@ struct ContainerRecord {
 };
 
 // The runtime spec's lifecycle (runtime.md, "State").
-enum class Status { kCreating, kCreated, kRunning, kStopped };
+// kPaused: running, its processes stopped by `pause` (the marker file
+// `paused` says so) until `resume`.
+enum class Status { kCreating, kCreated, kRunning, kPaused, kStopped };
 const char* to_string(Status s);
 
 // Whether `pid` is still the process that started at `start` and has not
@@ -47,6 +49,7 @@ class Containers {
 
   std::string dir(const std::string& id) const { return root_ + "/" + id; }
   std::string fifo(const std::string& id) const { return dir(id) + "/exec.fifo"; }
+  std::string paused_marker(const std::string& id) const { return dir(id) + "/paused"; }
   // A new container's directory and state.json (kExists if the id is taken).
   std::expected<void, OciError> make(const ContainerRecord& r) const;
   std::expected<void, OciError> write(const ContainerRecord& r) const;

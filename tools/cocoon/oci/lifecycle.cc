@@ -214,7 +214,7 @@ int kill(const Globals& g, const std::string& id, const std::string& signal) {
   auto r = containers->read(id);
   if (!r) return fail(r.error());
   const Status s = containers->status(*r);
-  if (s != Status::kCreated && s != Status::kRunning) {
+  if (s != Status::kCreated && s != Status::kRunning && s != Status::kPaused) {
     return fail(OciError("container " + id + " is " + to_string(s) + ", not running", kWrongState));
   }
   if (::kill(r->pid, *sig) != 0) return fail(OciError("kill " + id + ": " + std::strerror(errno)));
@@ -229,7 +229,7 @@ int remove(const Globals& g, const std::string& id, bool force) {
   const Status s = containers->status(*r);
   // (A container left "creating" by a create that was killed goes with
   // --force.)
-  if ((s == Status::kCreating || s == Status::kRunning) && !force) {
+  if ((s == Status::kCreating || s == Status::kRunning || s == Status::kPaused) && !force) {
     return fail(OciError("container " + id + " is " + to_string(s) + " (stop it first, or --force)",
                          kWrongState));
   }
@@ -253,7 +253,7 @@ int list(const Globals& g, bool json, bool quiet) {
     auto r = containers->read(id);
     if (!r) continue;
     const Status s = containers->status(*r);
-    const pid_t pid = s == Status::kCreated || s == Status::kRunning ? r->pid : 0;
+    const pid_t pid = s == Status::kCreated || s == Status::kRunning || s == Status::kPaused ? r->pid : 0;
     if (json) {
       all.push_back(state_json(*r, s));
     } else if (quiet) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace cocoon::oci {
 
@@ -23,6 +24,20 @@ int start(const Globals& g, const std::string& id);
 // create and start in the foreground: the command's status, and the
 // container deleted once it ends (runc run without --keep).
 int run(const Globals& g, const std::string& id, const CreateOptions& o);
+// runc exec's shape: CMD inside the container's run (cocoon enter), with
+// the container's process.env plus `env` (KEY=VALUE, replacing a KEY the
+// container has); a running container only (runc also takes a created
+// one: exec.cc says why cocoon does not).
+struct ExecOptions {
+  std::vector<std::string> env;
+  std::vector<std::string> argv;
+};
+int exec(const Globals& g, const std::string& id, const ExecOptions& o);
+// runc pause/resume: every process of a running container stopped
+// (SIGSTOP; status "paused") and continued (SIGCONT). pause.cc says how
+// this differs from runc's cgroup freezer.
+int pause(const Globals& g, const std::string& id);
+int resume(const Globals& g, const std::string& id);
 int state(const Globals& g, const std::string& id);
 int kill(const Globals& g, const std::string& id, const std::string& signal);
 int remove(const Globals& g, const std::string& id, bool force);

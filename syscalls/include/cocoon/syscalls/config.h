@@ -126,6 +126,10 @@ struct RunConfig {
   // ... cgroup namespace (bwrap --unshare-cgroup): /proc/PID/cgroup shows
   // paths from the command's cgroup as "/".
   bool unshare_cgroup = false;
+  // ... UTS namespace (--hostname, --domainname, bwrap --unshare-uts): the
+  // names are the options' either way; this makes /proc/PID/ns/uts show
+  // a namespace of the guest's own rather than the host's.
+  bool unshare_uts = false;
   // (Each kind's option is wired in syscalls/src/emulated_kinds.cc.)
 
   // Whether any option makes the guest see something other than the host
@@ -134,7 +138,7 @@ struct RunConfig {
   bool changes_view() const {
     return uts() || (!rootfs.empty() && rootfs != "/") || empty_root || !mounts.empty() ||
            !chmods.empty() || identity || unshare_pid || namespaces || unshare_net ||
-           unshare_ipc || unshare_cgroup || emulator_named();
+           unshare_ipc || unshare_cgroup || unshare_uts || emulator_named();
   }
 };
 

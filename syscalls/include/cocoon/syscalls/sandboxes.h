@@ -3,6 +3,8 @@
 // publishes itself when run_session() starts it (Session::name).
 #pragma once
 
+#include <sys/types.h>
+
 #include <expected>
 #include <iosfwd>
 #include <optional>
@@ -36,11 +38,18 @@ struct EnterRequest {
   std::string run;                // an id, a prefix of one, or a name
   std::optional<int> target;      // --target VPID: the process whose state CMD takes
   std::vector<std::string> argv;  // CMD
+  // CMD's environment; unset: the caller's own (cocoon oci exec gives the
+  // container's).
+  std::optional<std::vector<std::string>> env;
 };
 struct EnterFailure {
   int status = kEnterFailed;
   std::string message;  // one line
 };
+// The host pids of a live run's processes (asked of the run itself), for
+// `cocoon oci pause`/`resume`; kEnterNoSuchRun when there is no such run
+// or it does not answer.
+std::expected<std::vector<pid_t>, EnterFailure> run_processes(const std::string& run);
 // `cocoon enter RUN [--target VPID] -- CMD`: CMD's status once it ends.
 std::expected<int, EnterFailure> enter_sandbox(const EnterRequest& request);
 
