@@ -174,6 +174,30 @@ std::expected<std::optional<PublishedRun>, RunError> publish(const Session& give
 
 }  // namespace
 
+namespace {
+
+// The ids process `pid` reads in /proc/self/ns for bwrap's kinds: an
+// emulated namespace's (ns, when it has one for the kind), or the kernel's
+// link "KIND:[N]".
+std::vector<std::pair<std::string, std::uint64_t>> namespace_ids(const NamespaceState* ns, pid_t pid) {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  for (const char* name : {"cgroup", "ipc", "mnt", "net", "pid", "uts"}) {
+    std::uint64_t id = 0;
+    if (const auto kind = ns_kind_of(name); kind && ns != nullptr) id = ns->id_of(pid, *kind);
+    if (id == 0) {
+      char link[64] = {};
+      const std::string path = "/proc/" + std::to_string(pid) + "/ns/" + name;
+      if (::readlink(path.c_str(), link, sizeof link - 1) > 0) {
+        if (const char* open = std::strchr(link, '[')) id = std::strtoull(open + 1, nullptr, 10);
+      }
+    }
+    if (id != 0) out.emplace_back(name, id);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::expected<int, RunError> run_session(const Session& given) {
   // A kernel that lacks what the run needs is refused before anything
   // starts, in one line naming the feature (arch/kernel.h).
@@ -223,6 +247,13 @@ std::expected<int, RunError> run_session(const Session& given) {
       auto pid_ns = ns->pid_ns(tgid);
       return pid_ns ? pid_ns->virtual_of(tid) : std::nullopt;
     });
+  }
+  if (session.on_launched_ns) {
+    options.on_launched = [report = session.on_launched_ns, ns = setup->view->namespaces(),
+                           then = options.on_launched](pid_t pid) {
+      report(pid, namespace_ids(ns.get(), pid));
+      if (then) then(pid);
+    };
   }
   options.mailbox = std::make_shared<tracer::Mailbox>();
   tracer::Tracer t(options,

@@ -252,6 +252,28 @@ PY
 }
 peer_fds=$(status_fds "$(dirname "$PEER")")
 assert_eq "$peer_fds" "$(status_fds "$TMP/bin")" "--info-fd and --json-status-fd as bwrap's ($peer_fds)"
+# With namespaces made: the ids of those bwrap made (the mount namespace
+# always, then each --unshare-*), in bwrap's order, each the one the
+# command reads in /proc/self/ns (cocoon's: its emulated namespaces').
+ns_fds() {  # BIN
+  with_fds "$1" --ro-bind / / --unshare-uts --unshare-ipc --unshare-net --info-fd 7 --json-status-fd 8 \
+    sh -c 'for k in cgroup ipc mnt net pid uts; do echo "$k $(readlink /proc/self/ns/$k)"; done
+      ls -l /proc/self/ns/uts | cut -c1'
+  python3 - "$TMP/data" "$OUT" <<'PY'
+import json, sys
+info = json.load(open(sys.argv[1] + ".7"))
+first = json.loads(open(sys.argv[1] + ".8").readline())
+lines = sys.argv[2].splitlines()
+read = {k: int(v.split("[")[1].rstrip("]")) for k, v in (l.split() for l in lines[:-1])}
+keys = [k for k in info if k != "child-pid"]
+print("info", " ".join(keys), "json", " ".join(k for k in first if k != "child-pid"),
+      "as read:", all(info[k] == read[k.replace("-namespace", "")] == first[k] for k in keys),
+      "ls -l type:", lines[-1])
+PY
+}
+peer_ns=$(ns_fds "$(dirname "$PEER")")
+[[ $peer_ns == *uts-namespace*"as read: True ls -l type: l" ]] || fail "test premise: bwrap reports the namespaces it made: $peer_ns"
+assert_eq "$peer_ns" "$(ns_fds "$TMP/bin")" "--info-fd and --json-status-fd's namespace ids as bwrap's, each what the command reads ($peer_ns)"
 # --sync-fd: held open while the sandbox runs (bwrap then puts an init of
 # its own before the command, whose pid --info-fd reports instead).
 same_as_bwrap "--sync-fd is taken" --ro-bind / / --sync-fd 4 echo ran

@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -609,14 +610,26 @@ void wait_for_block_fd(int fd) {
 }
 
 // bwrap's --info-fd and --json-status-fd: the command's pid once it runs,
-// in bwrap's layouts. The namespaces' ids bwrap adds are left out: cocoon's
-// are emulated and have no inode on the host.
-void report_launch(int info_fd, int json_status_fd, pid_t pid) {
+// and the ids of the namespaces bwrap made for it, in bwrap's layouts and
+// order (bwrap.c: the mount namespace always, then each --unshare-* of
+// cgroup, ipc, net, pid and uts; the user namespace never). The ids are
+// those the command reads in /proc/self/ns: its emulated namespaces' (no
+// host inode has them: a reader outside sees the kernel's).
+void report_launch(int info_fd, int json_status_fd, pid_t pid,
+                   const std::vector<std::pair<std::string, std::uint64_t>>& ids,
+                   const std::set<std::string>& made) {
+  std::string info = "{\n    \"child-pid\": " + std::to_string(pid);
+  std::string json = "{ \"child-pid\": " + std::to_string(pid);
+  for (const auto& [kind, id] : ids) {
+    if (!made.contains(kind)) continue;
+    info += ",\n    \"" + kind + "-namespace\": " + std::to_string(id);
+    json += ", \"" + kind + "-namespace\": " + std::to_string(id);
+  }
   if (info_fd >= 0) {
-    ::dprintf(info_fd, "{\n    \"child-pid\": %d\n}\n", static_cast<int>(pid));
+    ::dprintf(info_fd, "%s\n}\n", info.c_str());
     ::close(info_fd);
   }
-  if (json_status_fd >= 0) ::dprintf(json_status_fd, "{ \"child-pid\": %d }\n", static_cast<int>(pid));
+  if (json_status_fd >= 0) ::dprintf(json_status_fd, "%s }\n", json.c_str());
 }
 
 // The environment options, in cocoon's own environment, which the command
@@ -657,8 +670,16 @@ int bwrap_main(int argc, char** argv) {
   if (auto err = setup_logging("", "")) return bwrap_fail(*err);
   if (b.block_fd >= 0) wait_for_block_fd(b.block_fd);
   if (b.info_fd >= 0 || b.json_status_fd >= 0) {
-    b.session.tracer.on_launched = [info = b.info_fd, json = b.json_status_fd](pid_t pid) {
-      report_launch(info, json, pid);
+    std::set<std::string> made{"mnt"};
+    const auto& v = b.session.view;
+    if (v.unshare_cgroup) made.insert("cgroup");
+    if (v.unshare_ipc) made.insert("ipc");
+    if (v.unshare_net) made.insert("net");
+    if (v.unshare_pid) made.insert("pid");
+    if (b.unshare_uts) made.insert("uts");
+    b.session.on_launched_ns = [info = b.info_fd, json = b.json_status_fd, made](
+                                   pid_t pid, const std::vector<std::pair<std::string, std::uint64_t>>& ids) {
+      report_launch(info, json, pid, ids, made);
     };
   }
   no_seccomp_from_env(b.session);

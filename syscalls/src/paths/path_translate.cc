@@ -22,6 +22,7 @@
 #include "guard/proc_outsiders.h"
 #include "symlink_entry.h"
 #include "paths.h"
+#include "view/proc_path.h"
 
 namespace cocoon::syscalls {
 
@@ -276,6 +277,11 @@ std::expected<std::optional<std::string>, Verdict> Paths::substitute(
   const bool read_only_open =
       a.effect == arch::Effect::kOpenFlags && (cf.flags & O_ACCMODE) == O_RDONLY;
   const bool writes = a.effect != arch::Effect::kRead && !read_only_open;
+  // An emulated namespace's /proc/PID/ns/KIND not followed (lstat,
+  // O_NOFOLLOW|O_PATH) is the kernel's symlink, as natively (`ls -l`
+  // shows "uts -> uts:[N]", readlink answered apart); only following it
+  // reaches the namespace's inode, which its stand-in plays.
+  if (!arch::follows_last(a, cf.flags) && is_ns_link(r.host.str())) return std::optional<std::string>();
   auto sub = view_->overlay(r.host.str(), tgid, writes ? Reach::kWrite : Reach::kRead);
   if (!sub || sub->kind != Substitute::Kind::kFile) return std::optional<std::string>();
   // Only an open may write a writable substitute (a uid_map); the rest are

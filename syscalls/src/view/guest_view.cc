@@ -132,12 +132,6 @@ std::string retarget_proc_pids(const std::string& path, const PidNamespace& ns) 
   return format_proc_task_path(*p);
 }
 
-// "/proc/N/ns/NAME".
-bool is_ns_link(std::string_view path) {
-  auto p = parse_proc_task_path(path);
-  return p && !p->tid && p->rest.starts_with("/ns/") && p->rest.find('/', 4) == std::string::npos;
-}
-
 // The reverse of retarget_proc_pids: a guest path the kernel made
 // ("/proc/REAL/...", a cwd or an fd's link) with the namespace's numbers;
 // unchanged for a process outside it (a thread outside keeps its number).

@@ -50,6 +50,12 @@ inline std::optional<ProcTaskPath> parse_proc_task_path(std::string_view path) {
   return out;
 }
 
+// "/proc/N/ns/NAME": a namespace's magic link.
+inline bool is_ns_link(std::string_view path) {
+  auto p = parse_proc_task_path(path);
+  return p && !p->tid && p->rest.starts_with("/ns/") && p->rest.find('/', 4) == std::string::npos;
+}
+
 inline std::string format_proc_task_path(const ProcTaskPath& p) {
   std::string out = "/proc/" + std::to_string(p.pid);
   if (p.tid) out += "/task/" + std::to_string(*p.tid);

@@ -2,9 +2,14 @@
 // once they have filled a Session from their command line.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstdint>
 #include <expected>
+#include <functional>
 #include <iosfwd>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cocoon/arch/arch.h"
@@ -21,6 +26,11 @@ struct Session {
   // `cocoon run --name`: what `cocoon ps` shows and `cocoon enter` takes
   // beside the run's id (docs/sandboxes.md); empty: the id only.
   std::string name;
+  // Called once the command runs, with its pid and, for each namespace
+  // kind bwrap reports (cgroup, ipc, mnt, net, pid, uts), the id the
+  // command reads in /proc/self/ns/KIND: its emulated namespace's where
+  // cocoon emulates that kind, else the kernel's (bwrap's --info-fd).
+  std::function<void(pid_t, const std::vector<std::pair<std::string, std::uint64_t>>&)> on_launched_ns;
 };
 
 // Why a run could not start: one line, and cocoon's exit status for it (125,
