@@ -89,29 +89,40 @@ bool addfd_known() {
 // PTRACE_SET_SYSCALL_INFO EINVAL for the short size (6.16+); a request the
 // kernel does not know is EIO (kernel/ptrace.c, ptrace_request()).
 //
-// The child must not outlive cocoon: killed between the fork and the kill
-// below (a SIGKILL or SIGTERM at startup), cocoon would leave it paused
-// forever, detached (ptrace's exit detaches a tracee that has no
-// PTRACE_O_EXITKILL). So it asks for SIGKILL at its parent's death
-// (PR_SET_PDEATHSIG, checked against a death before the prctl), and is
-// seized with EXITKILL.
+// The child stops itself (SIGSTOP, a signal-delivery stop its tracer sees)
+// once seized, told so through a pipe: under a cocoon that emulates ptrace
+// (cocoon run inside cocoon run) a PTRACE_INTERRUPT of a child fresh from
+// its fork was sometimes never reported, and the inner cocoon waited for
+// ever. Nor may the child outlive cocoon: killed before the seize, cocoon
+// closes the pipe and the child ends at its EOF; after it, EXITKILL kills
+// it (ptrace's exit would otherwise detach it, paused for ever: a SIGKILL
+// of cocoon at its start once left one).
 void probe_ptrace(KernelFeatures& k) {
-  const pid_t parent = ::getpid();
+  int go[2];
+  if (::pipe2(go, O_CLOEXEC) != 0) return;
   const pid_t pid = ::fork();
-  if (pid < 0) return;
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(0);
-    for (;;) ::pause();
+  if (pid < 0) {
+    ::close(go[0]);
+    ::close(go[1]);
+    return;
   }
+  if (pid == 0) {
+    ::close(go[1]);
+    char c = 0;
+    if (::read(go[0], &c, 1) != 1) ::_exit(0);  // cocoon gone, or no seize
+    ::raise(SIGSTOP);
+    ::_exit(0);
+  }
+  ::close(go[0]);
   int status = 0;
-  if (::ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL) == 0 && ::ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0 &&
+  if (::ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL) == 0 && ::write(go[1], "g", 1) == 1 &&
       ::waitpid(pid, &status, __WALL) == pid && WIFSTOPPED(status)) {
     k.ptrace_probed = true;
     k.get_syscall_info = ::ptrace(PTRACE_GET_SYSCALL_INFO, pid, 0, nullptr) >= 0;
     k.set_syscall_info = ::ptrace(static_cast<__ptrace_request>(kSetSyscallInfo), pid, 0, nullptr) < 0 &&
                          errno == EINVAL;
   }
+  ::close(go[1]);
   ::kill(pid, SIGKILL);
   while (::waitpid(pid, &status, __WALL) < 0 && errno == EINTR) {
   }

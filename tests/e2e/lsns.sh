@@ -36,7 +36,8 @@ for k in uts pid mnt; do
 done
 [ "$(stat -L -c %d /proc/$c/ns/uts)" = "$(stat -L -c %d /proc/self/ns/net)" ] && echo "st_dev: nsfs"
 nsenter -t $c -u -p sh -c "hostname; echo \$\$"
-kill $c $!'
+kill -KILL $c
+wait'
 if [[ $(id -u) == 0 ]]; then
   rm -f "$TMP/w/ready"
   run_native unshare -u -p -f --mount-proc sh -c "$probe1" "$TMP/w" "$SLEEP_ARG"
