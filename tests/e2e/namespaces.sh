@@ -307,4 +307,20 @@ else
   assert_eq 0 "$OUT" "with --namespaces the same unshare works"
 fi
 
+# A namespace's init signalled from the namespace above: SIGTERM, which it
+# has no handler for, is dropped (only SIGKILL and SIGSTOP are forced from
+# an ancestor: kernel/signal.c), SIGKILL ends it. Natively as nobody in
+# the kernel's namespaces, then under --namespaces.
+lower_init='unshare -rpf sleep "$0" & sleep 1; c=$(pgrep -n -x sleep)
+kill -TERM $c; sleep 0.3; kill -0 $c && echo "init took no SIGTERM from above"
+kill -KILL $c; wait; kill -0 $c 2>/dev/null || echo "SIGKILL ended it"'
+run_native "${AS_NOBODY[@]}" sh -c "$lower_init" "$SLEEP_ARG"
+native=$OUT
+if [[ $native == *"took no SIGTERM"* ]]; then
+  cocoon_run --namespaces -- sh -c "$lower_init" "$SLEEP_ARG"
+  assert_eq "$native" "$OUT" "--namespaces: a lower namespace's init ignores SIGTERM from above and dies of SIGKILL, as natively"
+else
+  fail "test premise: natively the lower init did not ignore SIGTERM: $native"
+fi
+
 finish

@@ -130,8 +130,15 @@ Verdict Pids::on_entry(tracer::SyscallStop& stop) {
   const tracer::Tracee& t = stop.tracee;
   PidNamespace* ns = ns_of(t.tgid);
   if (ns == nullptr) {
-    // The host's numbers; only clone needs a note, for its child's words.
+    // The host's numbers; only clone needs a note, for its child's words,
+    // and kill of an emulated namespace's init (ignored_by_lower_init).
     if (call_of(stop.desc.sys) == Call::kClone) clone_entry(stop, nullptr);
+    if (call_of(stop.desc.sys) == Call::kKill) {
+      const auto target = static_cast<pid_t>(static_cast<std::int32_t>(stop.regs.arg(0)));
+      if (target > 0 && ignored_by_lower_init(target, static_cast<int>(stop.regs.arg(1)), nullptr)) {
+        return Verdict::skip(0);
+      }
+    }
     return Verdict::resume();
   }
   if (t.tgid > 0) ns->member(t.tgid);

@@ -31,12 +31,31 @@ bool init_takes(pid_t init_real, int sig) {
   return (mask >> (sig - 1)) & 1ULL;
 }
 
+// Whether init `init_real` has a handler for `sig` (SigCgt).
+bool handles(pid_t init_real, int sig) {
+  const auto caught = proc_field(init_real, "status", "SigCgt:");
+  return caught && ((std::stoull(*caught, nullptr, 16) >> (sig - 1)) & 1ULL);
+}
+
 bool is_thread(pid_t real) {
   const auto tgid = proc_field(real, "status", "Tgid:");
   return tgid && std::stol(*tgid) != real;
 }
 
 }  // namespace
+
+// kill(2) of process `real` from a caller in namespace `from` (null: the
+// host's): when `real` is the init of a namespace below the caller's, the
+// kernel forces SIGKILL and SIGSTOP on it and drops any other signal it
+// has no handler for (__send_signal_locked(): `force` for a sender the
+// target's namespace cannot see; sig_task_ignored() for SIGNAL_UNKILLABLE).
+// Then the call is answered 0 without a signal, as the kernel's.
+bool Pids::ignored_by_lower_init(pid_t real, int sig, const PidNamespace* from) const {
+  if (sig <= 0 || sig == SIGKILL || sig == SIGSTOP) return false;
+  const PidNamespace* own = ns_of(real);
+  if (own == nullptr || own == from || own->virtual_of(real) != 1) return false;
+  return !handles(real, sig);
+}
 
 // kill(2): a member's number, or a group's as -N; -1 is every process of
 // the namespace the caller may signal except init and itself.
@@ -48,6 +67,7 @@ Verdict Pids::kill(tracer::SyscallStop& stop, PidNamespace* ns) {
   auto real = pid > 0 ? ns->real_of(pid) : ns->group_real_of(-pid);
   if (!real) return Verdict::deny(ESRCH);
   if (pid == 1 && !init_takes(*real, sig)) return Verdict::skip(0);
+  if (pid > 1 && ignored_by_lower_init(*real, sig, ns)) return Verdict::skip(0);
   const pid_t target = pid > 0 ? *real : -*real;
   stop.call.pids[0] = target;
   if (stop.regs.arg(0) == static_cast<std::uint64_t>(static_cast<std::int64_t>(target))) {

@@ -65,6 +65,7 @@ class Pids final : public tracer::SyscallHandler {
   // The PID namespace process `tgid` is in; null: the host's, whose
   // numbers need no translating.
   PidNamespace* ns_of(pid_t tgid) const { return state_->pid_ns(tgid).get(); }
+  bool ignored_by_lower_init(pid_t real, int sig, const PidNamespace* from) const;
 
   std::shared_ptr<const PidNamespaces> state_;
   tracer::CallSlot<CloneWrites> clones_by_parent_;
