@@ -55,6 +55,10 @@ const char* to_string(Status s) {
   return "?";
 }
 
+OciError wrong_state(const std::string& id, Status s, const std::string& wanted) {
+  return OciError("container " + id + " is " + to_string(s) + ", not " + wanted, kWrongState);
+}
+
 std::uint64_t process_start(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -36,6 +36,9 @@ struct ContainerRecord {
 // `paused` says so) until `resume`.
 enum class Status { kCreating, kCreated, kRunning, kPaused, kStopped };
 const char* to_string(Status s);
+// "container ID is S, not WANTED" (WANTED: "running", or any words), status
+// kWrongState: a command refused in the container's present state.
+OciError wrong_state(const std::string& id, Status s, const std::string& wanted);
 
 // Whether `pid` is still the process that started at `start` and has not
 // exited (a zombie has).

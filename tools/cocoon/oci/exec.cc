@@ -52,9 +52,8 @@ int exec(const Globals& g, const std::string& id, const ExecOptions& o) {
   // process whose state an entered command could take.
   const Status s = containers->status(*r);
   if (s != Status::kRunning) {
-    return fail(OciError("container " + id + " is " + to_string(s) + ", not running" +
-                             (s == Status::kCreated ? " (cocoon execs into a started container only)" : ""),
-                         kWrongState));
+    return fail(wrong_state(id, s, std::string("running") +
+                                       (s == Status::kCreated ? " (cocoon execs into a started container only)" : "")));
   }
   auto env = exec_env(r->bundle, o.env);
   if (!env) return fail(env.error());

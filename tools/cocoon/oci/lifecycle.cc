@@ -159,7 +159,7 @@ int start(const Globals& g, const std::string& id) {
   if (!r) return fail(r.error());
   const Status s = containers->status(*r);
   if (s != Status::kCreated) {
-    return fail(OciError("container " + id + " is " + to_string(s) + ", not created", kWrongState));
+    return fail(wrong_state(id, s, "created"));
   }
   // Non-blocking: a command killed before it opened the FIFO would leave
   // a blocking open(2) waiting forever. Its byte says it goes on; only then
@@ -215,7 +215,7 @@ int kill(const Globals& g, const std::string& id, const std::string& signal) {
   if (!r) return fail(r.error());
   const Status s = containers->status(*r);
   if (s != Status::kCreated && s != Status::kRunning && s != Status::kPaused) {
-    return fail(OciError("container " + id + " is " + to_string(s) + ", not running", kWrongState));
+    return fail(wrong_state(id, s, "running"));
   }
   if (::kill(r->pid, *sig) != 0) return fail(OciError("kill " + id + ": " + std::strerror(errno)));
   return 0;

@@ -40,7 +40,7 @@ int pause(const Globals& g, const std::string& id) {
   if (!r) return fail(r.error());
   const Status s = containers->status(*r);
   if (s != Status::kRunning) {
-    return fail(OciError("container " + id + " is " + to_string(s) + ", not running", kWrongState));
+    return fail(wrong_state(id, s, "running"));
   }
   // The marker first: a process the run starts meanwhile is stopped by a
   // second `pause`, not missed silently by `state`.
@@ -59,7 +59,7 @@ int resume(const Globals& g, const std::string& id) {
   if (!r) return fail(r.error());
   const Status s = containers->status(*r);
   if (s != Status::kPaused) {
-    return fail(OciError("container " + id + " is " + to_string(s) + ", not paused", kWrongState));
+    return fail(wrong_state(id, s, "paused"));
   }
   auto sent = signal_all(id, SIGCONT);
   ::unlink(containers->paused_marker(id).c_str());
