@@ -66,16 +66,19 @@ void Sockets::read_again(tracer::SyscallStop& stop, const Pending& p) {
   }
 }
 
-// recvmsg's iovecs, read from its header (at most UIO_MAXIOV, as the
-// kernel takes: import_iovec()).
-std::vector<iovec> Sockets::message_pieces(const tracer::SyscallStop& stop, const msghdr& msg) {
+// A message header's iovecs, read from the guest's memory (at most
+// UIO_MAXIOV, as the kernel takes: import_iovec(); EMSGSIZE beyond it,
+// EFAULT for an unreadable array).
+std::expected<std::vector<iovec>, int> Sockets::message_iovecs(const tracer::GuestMemory& memory,
+                                                               const msghdr& msg) {
   constexpr std::size_t kMaxIov = 1024;
-  if (msg.msg_iov == nullptr || msg.msg_iovlen == 0 || msg.msg_iovlen > kMaxIov) return {};
-  std::vector<iovec> pieces(msg.msg_iovlen);
-  if (!stop.memory.read(reinterpret_cast<std::uint64_t>(msg.msg_iov), std::as_writable_bytes(std::span(pieces)))) {
-    return {};
+  if (msg.msg_iovlen > kMaxIov) return std::unexpected(EMSGSIZE);
+  std::vector<iovec> iov(msg.msg_iovlen);
+  if (!iov.empty() &&
+      !memory.read(reinterpret_cast<std::uint64_t>(msg.msg_iov), std::as_writable_bytes(std::span(iov)))) {
+    return std::unexpected(EFAULT);
   }
-  return pieces;
+  return iov;
 }
 
 }  // namespace cocoon::syscalls

@@ -118,7 +118,7 @@ void Sockets::received_back(tracer::SyscallStop& stop, const Pending& p) {
     const auto bytes = std::as_writable_bytes(std::span(&name, 1)).first(msg.msg_namelen);
     if (!stop.memory.read(reinterpret_cast<std::uint64_t>(msg.msg_name), bytes)) continue;
     if (!many && name.ss_family == AF_NETLINK) {
-      netlink_reply_back(stop, p, message_pieces(stop, msg));
+      netlink_reply_back(stop, p, message_iovecs(stop.memory, msg).value_or(std::vector<iovec>{}));
       continue;
     }
     const auto guest = to_guest(stop.tracee.tgid, SockAddr::of(bytes));

@@ -83,13 +83,10 @@ std::expected<Sockets::OwnMessage, int> Sockets::read_message(const tracer::Gues
                                                              const msghdr& msg) {
   if (msg.msg_iovlen > 1024) return std::unexpected(EMSGSIZE);  // UIO_MAXIOV
   if (msg.msg_controllen > kMaxControl) return std::unexpected(ENOBUFS);
-  std::vector<iovec> iov(msg.msg_iovlen);
-  if (!iov.empty() && !memory.read(reinterpret_cast<std::uint64_t>(msg.msg_iov),
-                                   std::as_writable_bytes(std::span(iov)))) {
-    return std::unexpected(EFAULT);
-  }
+  auto iov = message_iovecs(memory, msg);
+  if (!iov) return std::unexpected(iov.error());
   OwnMessage m;
-  for (const iovec& v : iov) {
+  for (const iovec& v : *iov) {
     if (m.data.size() + v.iov_len > kMaxDatagram) return std::unexpected(EMSGSIZE);
     const std::size_t at = m.data.size();
     m.data.resize(at + v.iov_len);

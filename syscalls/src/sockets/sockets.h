@@ -151,7 +151,8 @@ class Sockets final : public tracer::SyscallHandler {
   // A NETLINK_ROUTE reply the kernel wrote at `pieces` (netlink_replies.cc).
   void netlink_reply_back(tracer::SyscallStop& stop, const Pending& p, std::span<const iovec> pieces);
   void read_again(tracer::SyscallStop& stop, const Pending& p);
-  static std::vector<iovec> message_pieces(const tracer::SyscallStop& stop, const msghdr& msg);
+  static std::expected<std::vector<iovec>, int> message_iovecs(const tracer::GuestMemory& memory,
+                                                               const msghdr& msg);
 
   // The calls made here, on the socket the namespace handed over
   // (socket_own_calls.cc).
