@@ -20,12 +20,15 @@ mkdir -m 777 "$TMP/w"
 
 # 1. Root's unshare -u -p -f --mount-proc natively, against nobody's under
 # cocoon -0 --namespaces. The inner sleep unshares UTS and PID again; the
-# FIFO says when it is ready without a polling loop (whose forks would
-# make the pids differ).
+# FIFO says when its shell is ready, and a loop of builtins waits for the
+# exec of sleep (which the FIFO's writer has not done yet: pgrep -x sleep
+# found nothing once in CI). No forks in the wait: they would make the
+# pids differ.
 probe1='mkfifo "$0/ready"
 unshare -u -p -f sh -c "hostname inner; echo >\"$0/ready\"; exec sleep $1" &
 read x <"$0/ready"
-c=$(pgrep -x sleep)
+c=$(pgrep -P $!)
+while read -r n </proc/$c/comm && [ "$n" != sleep ]; do :; done
 lsns
 lsns -t pid
 lsns -p $c -o NS,TYPE,NPROCS,PID,COMMAND
