@@ -323,4 +323,27 @@ else
   fail "test premise: natively the lower init did not ignore SIGTERM: $native"
 fi
 
+# The same rule for the calls that signal a thread or queue a signal:
+# tkill, tgkill and sigqueue (rt_sigqueueinfo) of SIGTERM, from above and,
+# to its own init, from inside the namespace; each returns 0 and the init
+# lives on, natively in the kernel's namespaces as nobody.
+thread_signals='import ctypes, platform, sys
+libc = ctypes.CDLL(None, use_errno=True)
+tkill, tgkill = {"x86_64": (200, 234), "aarch64": (130, 131), "riscv64": (130, 131)}[platform.machine()]
+c = int(sys.argv[1])
+print("tkill", libc.syscall(tkill, c, 15), "tgkill", libc.syscall(tgkill, c, c, 15),
+      "sigqueue", libc.sigqueue(c, 15, ctypes.c_void_p(0)))'
+lower_init2='unshare -rpf sleep "$0" & sleep 1; c=$(pgrep -n -x sleep)
+python3 -c "$1" $c; sleep 0.3; kill -0 $c && echo "init took no SIGTERM from above"
+kill -KILL $c; wait
+unshare -rpf sh -c "python3 -c \"\$0\" 1; sleep 0.3; echo init lives" "$1"'
+run_native "${AS_NOBODY[@]}" sh -c "$lower_init2" "$SLEEP_ARG" "$thread_signals"
+native=$OUT
+if [[ $native == *"tkill 0 tgkill 0 sigqueue 0"*"took no SIGTERM"*"tkill 0 tgkill 0 sigqueue 0"*"init lives"* ]]; then
+  cocoon_run --namespaces -- sh -c "$lower_init2" "$SLEEP_ARG" "$thread_signals"
+  assert_eq "$native" "$OUT" "--namespaces: tkill, tgkill and sigqueue of SIGTERM to an init, from above and from inside, are dropped as natively"
+else
+  fail "test premise: natively the init did not ignore SIGTERM from tkill/tgkill/sigqueue: $native"
+fi
+
 finish

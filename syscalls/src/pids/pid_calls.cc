@@ -25,7 +25,7 @@ namespace {
 enum class Call : std::uint8_t {
   kGeneric,  // only `pid`-role arguments
   kGetpid, kGettid, kGetppid, kGroupResult, kGetGroupOf, kFork, kClone, kSetTidAddress,
-  kWait4, kWaitid, kKill, kSetpgid, kPriority, kIoprio, kIoctl,
+  kWait4, kWaitid, kKill, kSignalThread, kSetpgid, kPriority, kIoprio, kIoctl,
 };
 
 Call call_of(arch::Sys sys) {
@@ -42,6 +42,8 @@ Call call_of(arch::Sys sys) {
     case Sys::wait4: return Call::kWait4;
     case Sys::waitid: return Call::kWaitid;
     case Sys::kill: return Call::kKill;
+    case Sys::tkill: case Sys::tgkill: case Sys::rt_sigqueueinfo:
+    case Sys::rt_tgsigqueueinfo: return Call::kSignalThread;
     case Sys::setpgid: return Call::kSetpgid;
     case Sys::getpriority: case Sys::setpriority: return Call::kPriority;
     case Sys::ioprio_get: case Sys::ioprio_set: return Call::kIoprio;
@@ -139,6 +141,7 @@ Verdict Pids::on_entry(tracer::SyscallStop& stop) {
         return Verdict::skip(0);
       }
     }
+    if (call_of(stop.desc.sys) == Call::kSignalThread) return signal_thread(stop, nullptr);
     return Verdict::resume();
   }
   if (t.tgid > 0) ns->member(t.tgid);
@@ -161,6 +164,10 @@ Verdict Pids::on_entry(tracer::SyscallStop& stop) {
     case Call::kWait4:
     case Call::kWaitid: return wait_entry(stop, ns);
     case Call::kKill: return kill(stop, ns);
+    case Call::kSignalThread: {
+      Verdict v = translate_args(stop, ns);
+      return v.kind == Verdict::Kind::kSkip ? v : signal_thread(stop, ns);
+    }
     case Call::kSetpgid: return setpgid_entry(stop, ns);
     case Call::kPriority:
     case Call::kIoprio: return priority_entry(stop, ns);

@@ -77,6 +77,37 @@ Verdict Pids::kill(tracer::SyscallStop& stop, PidNamespace* ns) {
   return Verdict::resume();
 }
 
+// tkill(tid, sig), tgkill(tgid, tid, sig), rt_sigqueueinfo(tgid, sig,
+// info) and rt_tgsigqueueinfo(tgid, tid, sig, info), their pid arguments
+// already the host's: the same rule as kill(2) for a namespace's init,
+// whose whole thread group is unkillable (SIGNAL_UNKILLABLE is in its
+// signal_struct): from inside its namespace, a signal it has no handler
+// for is dropped, from above, all but SIGKILL and SIGSTOP
+// (send_signal_locked() sets `force` for an ancestor sender, with or
+// without siginfo; sig_task_ignored() drops the rest). The call then
+// succeeds without a signal, as the kernel's. A tgkill whose thread is
+// not in the group is left to the kernel (ESRCH).
+Verdict Pids::signal_thread(tracer::SyscallStop& stop, PidNamespace* ns) {
+  using arch::Sys;
+  const auto sys = stop.desc.sys;
+  const int sig_arg = sys == Sys::tkill || sys == Sys::rt_sigqueueinfo ? 1 : 2;
+  const int sig = static_cast<int>(stop.regs.arg(sig_arg));
+  const pid_t first = as_pid(stop.regs.arg(0));
+  if (first <= 0 || sig <= 0) return Verdict::resume();
+  pid_t group = first;
+  if (sys == Sys::tkill || sys == Sys::tgkill || sys == Sys::rt_tgsigqueueinfo) {
+    const pid_t thread = sys == Sys::tkill ? first : as_pid(stop.regs.arg(1));
+    const auto tgid = proc_field(thread, "status", "Tgid:");
+    if (!tgid) return Verdict::resume();
+    group = static_cast<pid_t>(std::stol(*tgid));
+    if (sys != Sys::tkill && group != first) return Verdict::resume();
+  }
+  if (ns != nullptr && ns->virtual_of(group) == 1) {
+    return init_takes(group, sig) ? Verdict::resume() : Verdict::skip(0);
+  }
+  return ignored_by_lower_init(group, sig, ns) ? Verdict::skip(0) : Verdict::resume();
+}
+
 // The kernel's kill(-1) (kill_something_info()): every process but init
 // and the caller; success when one was signalled. The tracer sends them:
 // all members run as the same real user as the caller.

@@ -53,6 +53,7 @@ class Pids final : public tracer::SyscallHandler {
   tracer::Verdict priority_entry(tracer::SyscallStop& stop, PidNamespace* ns);
   tracer::Verdict kill(tracer::SyscallStop& stop, PidNamespace* ns);
   tracer::Verdict kill_all(tracer::SyscallStop& stop, PidNamespace* ns, int sig);
+  tracer::Verdict signal_thread(tracer::SyscallStop& stop, PidNamespace* ns);
   tracer::Verdict ioctl(tracer::SyscallStop& stop, PidNamespace* ns);
   tracer::Verdict clone_entry(tracer::SyscallStop& stop, PidNamespace* ns);
   void clone_exit(tracer::SyscallStop& stop);
