@@ -97,4 +97,22 @@ run_native "$COCOON" syscalls --arch bogus
 assert_status 125 "--arch bogus"
 assert_cocoon_message "bogus" "--arch bogus message"
 
+# cocoon's own start (docs/benchmark.md, "cocoon's own start"): C++
+# exceptions are unwound by libgcc's unwinder linked in, never by
+# libunwind's local one (a sigprocmask pair and a mincore a frame: ~5 ms
+# for --version), and the loader has no libstdc++, libspdlog or libfmt to
+# look symbols up in (~1.4 ms a start). Dynamic builds only: a static
+# one has no loader.
+if readelf -d "$COCOON" 2>/dev/null | grep -q NEEDED; then
+  needed=$(readelf -d "$COCOON" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+  [[ $needed != *libstdc++* && $needed != *libspdlog* && $needed != *libfmt* && $needed != *"libunwind.so"* ]] ||
+    fail "cocoon needs $needed"
+  pass "cocoon's shared libraries: $needed"
+  run_native env LD_DEBUG=bindings "$COCOON" --version
+  assert_status 0 "cocoon --version"
+  ! grep '_Unwind_' <<<"$ERR" | grep -q 'to [^ ]*/libunwind\.so' ||
+    fail "an _Unwind_ symbol is bound to libunwind.so: $(grep _Unwind_ <<<"$ERR" | head -3)"
+  pass "C++ exceptions do not go through libunwind's local unwinder"
+fi
+
 finish
