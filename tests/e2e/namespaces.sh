@@ -310,8 +310,10 @@ fi
 # A namespace's init signalled from the namespace above: SIGTERM, which it
 # has no handler for, is dropped (only SIGKILL and SIGSTOP are forced from
 # an ancestor: kernel/signal.c), SIGKILL ends it. Natively as nobody in
-# the kernel's namespaces, then under --namespaces.
-lower_init='unshare -rpf sleep "$0" & sleep 1; c=$(pgrep -n -x sleep)
+# the kernel's namespaces, then under --namespaces. The init is found as
+# unshare's child once it is sleep (pgrep -n -x sleep after a second took
+# another test's sleep under load: EPERM, then a hang).
+lower_init='unshare -rpf sleep "$0" & until c=$(pgrep -P $! -x sleep); do sleep 0.1; done
 kill -TERM $c; sleep 0.3; kill -0 $c && echo "init took no SIGTERM from above"
 kill -KILL $c; wait; kill -0 $c 2>/dev/null || echo "SIGKILL ended it"'
 run_native "${AS_NOBODY[@]}" sh -c "$lower_init" "$SLEEP_ARG"
@@ -333,7 +335,7 @@ tkill, tgkill = {"x86_64": (200, 234), "aarch64": (130, 131), "riscv64": (130, 1
 c = int(sys.argv[1])
 print("tkill", libc.syscall(tkill, c, 15), "tgkill", libc.syscall(tgkill, c, c, 15),
       "sigqueue", libc.sigqueue(c, 15, ctypes.c_void_p(0)))'
-lower_init2='unshare -rpf sleep "$0" & sleep 1; c=$(pgrep -n -x sleep)
+lower_init2='unshare -rpf sleep "$0" & until c=$(pgrep -P $! -x sleep); do sleep 0.1; done
 python3 -c "$1" $c; sleep 0.3; kill -0 $c && echo "init took no SIGTERM from above"
 kill -KILL $c; wait
 unshare -rpf sh -c "python3 -c \"\$0\" 1; sleep 0.3; echo init lives" "$1"'
