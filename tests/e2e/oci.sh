@@ -152,9 +152,11 @@ want_seccomp=2
 assert_match "sleep.$SLEEP_ARG" "$(tr '\0' ' ' <"/proc/$pid/cmdline")" \
   "the container's process $pid became the command, traced by $tracer with Seccomp $seccomp"
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" enter "$ID" -- sh -c 'cat /data/file; hostname; echo $$'
+entered=$(tail -n1 <<<"$OUT")
 assert_eq "a bound file
-oci-$MARK
-2" "$OUT" "cocoon enter ID: the container's mounts, host name and PID namespace"
+oci-$MARK" "$(head -n2 <<<"$OUT")" "cocoon enter ID: the container's mounts and host name"
+[[ $entered =~ ^[0-9]+$ ]] && ((entered > 2 && entered < 100)) || fail "the entered shell's pid: $entered"
+pass "cocoon enter ID: PID $entered of the container's PID namespace (after the exec's 2 and its children: pids are not reused at once, as the kernel allocates them cyclically)"
 
 oci exec "$ID" -- sh -c 'hostname; echo "$FOO"; cat /data/file'
 assert_status 0 "oci exec into a running container"
@@ -280,8 +282,10 @@ oci --root "$W/state" delete -f "$ID"
 assert_status 0 "oci --root DIR delete -f"
 
 # --user without a user namespace: the container's root is an emulated
-# one (its ids are not the user's), which may take any uid, as root of the
-# initial user namespace may (setresuid(2)).
+# one (its ids are not the user's), which with CAP_SETUID and CAP_SETGID
+# may take any ids, as root of the initial user namespace may
+# (setresuid(2)); without them (umoci's set) it may not (cocoon's exec
+# sets the ids as the container's process would: docs/sandboxes.md).
 ID=ids-$MARK
 prepare "exec sleep $SLEEP_ARG"
 edit "
@@ -291,6 +295,15 @@ c['process']['user'] = {'uid': 0, 'gid': 0}
 "
 detaching run -d -b "$W/bundle" "$ID"
 assert_status 0 "oci run -d of a bundle without a user namespace"
+oci exec --user 1000:1001 "$ID" -- true
+assert_status 125 "oci exec --user 1000:1001, umoci's capabilities (no CAP_SETGID)"
+assert_cocoon_message "--user 1000:1001: setresgid: Operation not permitted" "oci exec --user without CAP_SETGID: EPERM, as setresgid(2) says"
+oci delete -f "$ID"
+edit "
+for s in c['process']['capabilities'].values(): s += ['CAP_SETUID', 'CAP_SETGID']
+"
+detaching run -d -b "$W/bundle" "$ID"
+assert_status 0 "oci run -d of a bundle without a user namespace, with CAP_SETUID and CAP_SETGID"
 oci exec --user 1000:1001 "$ID" -- sh -c 'id -u; id -g; touch /tmp/by-1000; stat -c "%u %g" /tmp/by-1000'
 assert_status 0 "oci exec --user 1000:1001 (emulated root)"
 assert_eq "1000
