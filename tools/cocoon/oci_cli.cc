@@ -62,7 +62,7 @@ int oci_main(int argc, char** argv) {
                                                "unless -d; deleted when it ends"), o);
   add_create_options(run, o);
   run->add_flag("-d,--detach", o.create.detach, "Return once it is started");
-  auto* exec = add_id(app.add_subcommand("exec", "Run a command inside a running container "
+  auto* exec = add_id(app.add_subcommand("exec", "Run a command inside a created or running container "
                                                  "(cocoon enter into its run)"), o);
   exec->add_option("-e,--env", o.exec.env, "KEY=VALUE: added to the container's process.env")
       ->allow_extra_args(false);  // one value each time, as runc's
