@@ -248,6 +248,16 @@ std::expected<int, RunError> run_session(const Session& given) {
       return pid_ns ? pid_ns->virtual_of(tid) : std::nullopt;
     });
   }
+  // The first command is PID 1 of the run's PID namespace from its launch,
+  // as the kernel numbers a namespace's init at its fork. Numbered lazily
+  // (at its first call that asks), a command held before its exec (an OCI
+  // container before its start) would leave 1 to a command entered first.
+  if (const auto ns = setup->view->namespaces(); ns && ns->root_pid_ns()) {
+    options.on_launched = [pid_ns = ns->root_pid_ns(), then = options.on_launched](pid_t pid) {
+      pid_ns->member(pid);
+      if (then) then(pid);
+    };
+  }
   if (session.on_launched_ns) {
     options.on_launched = [report = session.on_launched_ns, ns = setup->view->namespaces(),
                            then = options.on_launched](pid_t pid) {

@@ -12,9 +12,10 @@
 
 #include "probe.h"
 
-// "enter", no target, argc, argv..., no environment: words ending in NUL.
+// "enter", no target, cwd or ids, argc, argv..., no environment: words
+// ending in NUL (control_protocol.h).
 static size_t request(char* buf, size_t size, const char* secret) {
-  const char* words[] = {"enter", "", "4", "/bin/sh", "-c", "cat \"$0\"; chmod 666 \"$0\"", secret};
+  const char* words[] = {"enter", "", "", "", "4", "/bin/sh", "-c", "cat \"$0\"; chmod 666 \"$0\"", secret};
   size_t n = 0;
   for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
     const size_t len = strlen(words[i]) + 1;

@@ -129,13 +129,16 @@ assert_eq "$pid" "$(cat "$W/out/pid")" "--pid-file holds the state's pid"
 pass "after create the container's process $pid exists and the command has not run"
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" ps
 assert_match "$ID" "$OUT" "cocoon ps lists the container's run under its id"
-# runc execs into a created container too; cocoon refuses (its process
-# is not traced before start: docs/sandboxes.md), without starting it.
-oci exec "$ID" -- true
-assert_status 119 "oci exec into a created container"
-assert_cocoon_message "container $ID is created, not running" "oci exec into a created container refused"
+# runc execs into a created container too: the command runs beside the
+# init, which still waits for start (PID 1, the exec'd command PID 2).
+oci exec "$ID" -- sh -c 'echo $$; hostname; test -d /proc/1 && echo init-is-there'
+assert_status 0 "oci exec into a created container"
+assert_eq "2
+$(config "c['hostname']")
+init-is-there" "$OUT" "oci exec into a created container: PID 2 of its PID namespace, its host name, its init PID 1"
 [[ ! -e $W/out/marker ]] || fail "oci exec started the container's own command"
-pass "the refused exec did not start the created container's command"
+assert_eq created "$(state_field "$ID" 's["status"]')" "state after an exec into a created container: still created"
+pass "the exec did not start the created container's command"
 
 oci start "$ID"
 assert_status 0 "oci start"
@@ -149,9 +152,11 @@ want_seccomp=2
 assert_match "sleep.$SLEEP_ARG" "$(tr '\0' ' ' <"/proc/$pid/cmdline")" \
   "the container's process $pid became the command, traced by $tracer with Seccomp $seccomp"
 run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} "$COCOON" enter "$ID" -- sh -c 'cat /data/file; hostname; echo $$'
+entered=$(tail -n1 <<<"$OUT")
 assert_eq "a bound file
-oci-$MARK
-2" "$OUT" "cocoon enter ID: the container's mounts, host name and PID namespace"
+oci-$MARK" "$(head -n2 <<<"$OUT")" "cocoon enter ID: the container's mounts and host name"
+[[ $entered =~ ^[0-9]+$ ]] && ((entered > 2 && entered < 100)) || fail "the entered shell's pid: $entered"
+pass "cocoon enter ID: PID $entered of the container's PID namespace (after the exec's 2 and its children: pids are not reused at once, as the kernel allocates them cyclically)"
 
 oci exec "$ID" -- sh -c 'hostname; echo "$FOO"; cat /data/file'
 assert_status 0 "oci exec into a running container"
@@ -164,9 +169,33 @@ assert_eq "from-exec 1
 sleep $SLEEP_ARG " "$OUT" "oci exec -e/--env: replaced and added variables; PID 1 is the container's command"
 oci exec "$ID" -- sh -c 'exit 7'
 assert_status 7 "oci exec: the command's own status"
-oci exec --cwd /tmp "$ID" -- true
-assert_status 120 "oci exec --cwd"
-assert_cocoon_message "--cwd: not supported by cocoon" "oci exec --cwd refused by name"
+# --cwd: a guest path, through the container's view (/data is a bind).
+oci exec --cwd /data "$ID" -- sh -c 'pwd; cat file'
+assert_status 0 "oci exec --cwd /data"
+assert_eq "/data
+a bound file" "$OUT" "oci exec --cwd: the command starts in the container's /data"
+oci exec --cwd /nowhere "$ID" -- true
+assert_status 125 "oci exec --cwd of a missing directory"
+assert_cocoon_message "--cwd /nowhere: No such file or directory" "oci exec --cwd of a missing directory"
+oci exec --cwd data "$ID" -- true
+assert_status 125 "oci exec --cwd of a relative path"
+assert_cocoon_message "--cwd data: not an absolute path" "oci exec --cwd of a relative path"
+# --user in umoci's user namespace, which maps one id (0 to the user):
+# uid 0 is taken, another is not mapped, and setresuid(2) says EINVAL,
+# as the kernel says in a user namespace of that map (unshare -r).
+oci exec --user 0:0 "$ID" -- sh -c 'id -u; id -g'
+assert_status 0 "oci exec --user 0:0"
+assert_eq "0
+0" "$OUT" "oci exec --user 0:0: uid and gid 0"
+native=$(as_user unshare -r setpriv --reuid 1000 true 2>&1)
+assert_match "Invalid argument" "$native" "natively, setresuid to an unmapped uid in a one-id user namespace"
+oci exec --user 1000 "$ID" -- true
+assert_status 125 "oci exec --user of an unmapped uid"
+assert_cocoon_message "--user 1000:$(config "c['process']['user']['gid']"): setresuid: Invalid argument" \
+  "oci exec --user of an unmapped uid: refused as the kernel does (GID: process.user.gid)"
+oci exec --user x1 "$ID" -- true
+assert_status 125 "oci exec --user of a name"
+assert_cocoon_message "--user x1: not UID\[:GID\]" "oci exec --user of a name"
 oci exec "nosuch-$MARK" -- true
 assert_status 123 "oci exec of an unknown container"
 assert_cocoon_message "container nosuch-$MARK does not exist" "oci exec of an unknown container"
@@ -202,7 +231,7 @@ oci kill "$ID" KILL
 assert_status 119 "oci kill of a stopped container"
 oci exec "$ID" -- true
 assert_status 119 "oci exec into a stopped container"
-assert_cocoon_message "container $ID is stopped, not running" "oci exec into a stopped container"
+assert_cocoon_message "container $ID is stopped, not created or running" "oci exec into a stopped container"
 oci delete "$ID"
 assert_status 0 "oci delete"
 oci state "$ID"
@@ -252,6 +281,40 @@ assert_eq "$ID" "$OUT" "oci --root DIR list lists it"
 oci --root "$W/state" delete -f "$ID"
 assert_status 0 "oci --root DIR delete -f"
 
+# --user without a user namespace: the container's root is an emulated
+# one (its ids are not the user's), which with CAP_SETUID and CAP_SETGID
+# may take any ids, as root of the initial user namespace may
+# (setresuid(2)); without them (umoci's set) it may not (cocoon's exec
+# sets the ids as the container's process would: docs/sandboxes.md).
+ID=ids-$MARK
+prepare "exec sleep $SLEEP_ARG"
+edit "
+c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] != 'user']
+del c['linux']['uidMappings'], c['linux']['gidMappings']
+c['process']['user'] = {'uid': 0, 'gid': 0}
+"
+detaching run -d -b "$W/bundle" "$ID"
+assert_status 0 "oci run -d of a bundle without a user namespace"
+oci exec --user 1000:1001 "$ID" -- true
+assert_status 125 "oci exec --user 1000:1001, umoci's capabilities (no CAP_SETGID)"
+assert_cocoon_message "--user 1000:1001: setresgid: Operation not permitted" "oci exec --user without CAP_SETGID: EPERM, as setresgid(2) says"
+oci delete -f "$ID"
+edit "
+for s in c['process']['capabilities'].values(): s += ['CAP_SETUID', 'CAP_SETGID']
+"
+detaching run -d -b "$W/bundle" "$ID"
+assert_status 0 "oci run -d of a bundle without a user namespace, with CAP_SETUID and CAP_SETGID"
+oci exec --user 1000:1001 "$ID" -- sh -c 'id -u; id -g; touch /tmp/by-1000; stat -c "%u %g" /tmp/by-1000'
+assert_status 0 "oci exec --user 1000:1001 (emulated root)"
+assert_eq "1000
+1001
+1000 1001" "$OUT" "oci exec --user 1000:1001: its ids, and a file it makes is theirs"
+oci exec "$ID" -- sh -c 'id -u; stat -c "%u %g" /tmp/by-1000'
+assert_eq "0
+1000 1001" "$OUT" "oci exec without --user: the container's uid 0, and the file still 1000's"
+oci delete -f "$ID"
+assert_status 0 "oci delete -f"
+
 # umoci's own config, but the command: its terminal (true) is the
 # caller's in the foreground.
 reset
@@ -260,6 +323,79 @@ oci run -b "$W/bundle" "umoci-$MARK"
 assert_status 0 "oci run of umoci's config (process.terminal true)"
 assert_eq "$(config "c['hostname']")
 root" "$OUT" "umoci's config: its host name, and root (uid 0 through the one-id mapping)"
+
+# --- a terminal of the container's own: --console-socket ------------------
+# runc's protocol: the pty's master comes over the socket (SCM_RIGHTS, the
+# slave's name as the data); the receiver answers the container's prompt
+# and reads everything it writes, until the terminal hangs up (EIO: the
+# container's processes, and cocoon, hold no slave any more).
+cat >"$TMP/console.py" <<'PY'
+import os, select, socket, sys
+path, answer = sys.argv[1], sys.argv[2]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path)
+srv.listen(1)
+open(path + ".ready", "w").close()
+conn, _ = srv.accept()
+name, fds, _, _ = socket.recv_fds(conn, 256, 1)
+master = fds[0]
+out, sent = b"", False
+while select.select([master], [], [], 120)[0]:
+    try:
+        data = os.read(master, 4096)
+    except OSError:  # EIO: the last slave is closed
+        break
+    if not data:
+        break
+    out += data
+    if not sent and b"name? " in out:
+        os.write(master, answer.encode() + b"\n")
+        sent = True
+print("sent", name.decode())
+sys.stdout.write(out.decode().replace("\r\n", "\n"))
+PY
+console_receiver() {  # SOCKET: in the background, its output in SOCKET.out
+  rm -f "$1" "$1.ready"
+  as_user /usr/bin/python3 "$TMP/console.py" "$1" world >"$1.out" 2>&1 &
+  wait_for 20 test -e "$1.ready" || fail "the console receiver did not start: $(cat "$1.out")"
+}
+ID=tty-$MARK
+reset
+edit "
+c['process']['args'] = ['sh', '-c', 'tty; test -t 0 && test -t 1 && test -t 2 && echo all-three; (exec 3</dev/tty) 2>/dev/null && echo controlling; stty size; printf \"name? \"; read n; echo \"hello \$n\"']
+c['process']['consoleSize'] = {'height': 33, 'width': 77}
+"
+console_receiver "$W/out/console.sock"
+receiver=$!
+detaching create --console-socket "$W/out/console.sock" -b "$W/bundle" "$ID"
+assert_status 0 "oci create --console-socket (process.terminal true)"
+oci start "$ID"
+assert_status 0 "oci start of a container with a terminal"
+wait "$receiver" || fail "the console receiver failed: $(cat "$W/out/console.sock.out")"
+console_out=$(cat "$W/out/console.sock.out")
+name=$(sed -n 's/^sent //p' <<<"$console_out")
+[[ $name == /dev/pts/[0-9]* ]] || fail "the socket's message is not a pty's name: '$name'"
+assert_eq "sent $name
+$name
+all-three
+controlling
+33 77
+name? world
+hello world" "$console_out" "--console-socket: the pty sent (its name as the data); tty names it, stdin/out/err are it, it is the controlling terminal (/dev/tty opens), consoleSize, input read from it"
+wait_for 10 eval '[[ $(state_field "$ID" "s[\"status\"]") == stopped ]]' || fail "not stopped after its command ended"
+oci delete "$ID"
+assert_status 0 "oci delete"
+# In the foreground too (runc run --console-socket).
+console_receiver "$W/out/console2.sock"
+receiver=$!
+oci run --console-socket "$W/out/console2.sock" -b "$W/bundle" "$ID"
+assert_status 0 "oci run --console-socket"
+wait "$receiver" || fail "the console receiver failed: $(cat "$W/out/console2.sock.out")"
+assert_match "hello world" "$(cat "$W/out/console2.sock.out")" "oci run --console-socket: the container talks to the receiver"
+[[ -z $OUT ]] || fail "oci run --console-socket wrote to its own stdout: $OUT"
+oci run --console-socket "$W/out/nosock" -b "$W/bundle" "$ID"
+assert_status 125 "--console-socket of a missing socket"
+assert_cocoon_message "--console-socket $W/out/nosock: connect: No such file or directory" "--console-socket of a missing socket"
 
 # --- refusals, by name ----------------------------------------------------
 refused() {  # WHAT STATUS REGEX PYTHON-EDIT
@@ -284,8 +420,13 @@ refused "a mapping of another user's id" 125 "config.json: linux.uidMappings: ho
 refused "a malformed config.json" 125 "config.json: .*\\(/process/args\\) type must be array" "c['process']['args'] = 'sh'"
 reset
 detaching create -b "$W/bundle" "term-$MARK"
-assert_status 120 "create with process.terminal"
-assert_cocoon_message "process.terminal: not supported by cocoon" "create with process.terminal (umoci's default)"
+assert_status 125 "create with process.terminal, without --console-socket"
+assert_cocoon_message "process.terminal is true: a detached container needs --console-socket" \
+  "create with process.terminal (umoci's default), without --console-socket (runc's rule)"
+prepare 'true'
+oci run --console-socket "$W/out/console.sock" -b "$W/bundle" "term-$MARK"
+assert_status 125 "--console-socket without process.terminal"
+assert_cocoon_message "--console-socket: process.terminal is false" "--console-socket without process.terminal (runc's rule)"
 oci run -b "$W/nowhere" "none-$MARK"
 assert_status 125 "a missing bundle"
 assert_cocoon_message "bundle $W/nowhere: No such file or directory" "a missing bundle"

@@ -54,6 +54,14 @@ assert_eq "2
 box
 0
 the run's file" "$OUT" "the entered shell is PID 2 of the run's namespace, named box, uid 0, and sees /data"
+# --cwd: a directory of the run's view (/data is $TMP/data on the host).
+cocoon enter box --cwd /data -- sh -c 'pwd; cat x'
+assert_status 0 "cocoon enter --cwd /data"
+assert_eq "/data
+the run's file" "$OUT" "enter --cwd /data: the entered shell starts in the run's /data"
+cocoon enter box --cwd /nowhere -- true
+assert_status 125 "cocoon enter --cwd of a missing directory"
+assert_cocoon_message "--cwd /nowhere: No such file or directory" "enter --cwd of a directory the run does not have"
 mkdir -m 777 "$TMP/w"
 cocoon enter box -- sh -c 'echo $$; ls /proc >"$0"; grep -E "^[0-9]+$" "$0" | sort -n | tr "\n" " "; echo; ps -eo pid=,comm= | head -n2 | tr -s " " | tr "\n" ";"' "$TMP/w/ls"
 shell=$(head -n1 <<<"$OUT")

@@ -416,6 +416,9 @@ int main(int argc, char** argv) {
   enter->add_option("-t,--target", o.enter.target,
                     "VPID: take the state of this process of the run (its pid in the run's PID "
                     "namespace) rather than the first command's, as nsenter -t does");
+  enter->add_option("--cwd", o.enter.cwd,
+                    "DIR: start in this directory of the run (a guest path; default: the "
+                    "target's working directory)");
   enter->add_option("command", o.enter.argv, "The command and its arguments, after --")
       ->required();
 

@@ -19,7 +19,7 @@ struct OciCli {
   oci::Globals globals;
   oci::CreateOptions create;
   std::string id, signal = "SIGTERM", log_file, log_format = "text", format = "table";
-  std::string console_socket, rootless, cwd, user;
+  std::string rootless;
   oci::ExecOptions exec;
   bool debug = false, force = false, quiet = false, all = false;
 };
@@ -27,7 +27,9 @@ struct OciCli {
 void add_create_options(CLI::App* cmd, OciCli& o) {
   cmd->add_option("-b,--bundle", o.create.bundle, "DIR: the bundle (config.json and its root); default: .");
   cmd->add_option("--pid-file", o.create.pid_file, "FILE: write the container's process's pid there");
-  cmd->add_option("--console-socket", o.console_socket, "Refused: cocoon gives no container a terminal of its own");
+  cmd->add_option("--console-socket", o.create.console_socket,
+                  "PATH: with process.terminal, a pty's master is sent to this unix socket "
+                  "(SCM_RIGHTS), its slave the container's terminal");
 }
 
 CLI::App* add_id(CLI::App* cmd, OciCli& o) {
@@ -60,12 +62,12 @@ int oci_main(int argc, char** argv) {
                                                "unless -d; deleted when it ends"), o);
   add_create_options(run, o);
   run->add_flag("-d,--detach", o.create.detach, "Return once it is started");
-  auto* exec = add_id(app.add_subcommand("exec", "Run a command inside a running container "
+  auto* exec = add_id(app.add_subcommand("exec", "Run a command inside a created or running container "
                                                  "(cocoon enter into its run)"), o);
   exec->add_option("-e,--env", o.exec.env, "KEY=VALUE: added to the container's process.env")
       ->allow_extra_args(false);  // one value each time, as runc's
-  exec->add_option("--cwd", o.cwd, "Refused: the command starts in the container's process's directory");
-  exec->add_option("-u,--user", o.user, "Refused: the command has the container's process's identity");
+  exec->add_option("--cwd", o.exec.cwd, "DIR: the directory CMD starts in (default: the container's process's)");
+  exec->add_option("-u,--user", o.exec.user, "UID[:GID]: CMD's ids (GID default: process.user.gid)");
   exec->add_option("command", o.exec.argv, "CMD [ARG...] (after --)")->required();
   auto* pause = add_id(app.add_subcommand("pause", "Stop every process of a running container"), o);
   auto* resume = add_id(app.add_subcommand("resume", "Continue a paused container's processes"), o);
@@ -89,16 +91,7 @@ int oci_main(int argc, char** argv) {
     return fail(std::string(e.what()) + " (see " + invoked_as() + " --help)");
   }
   if (auto err = setup_logging(o.debug ? "debug" : "", o.log_file)) return fail(*err);
-  if (!o.console_socket.empty()) {
-    return fail("--console-socket: not supported by cocoon (no terminal of the container's own)"),
-           oci::kUnsupported;
-  }
   if (o.all) return fail("kill --all: not supported by cocoon (delete -f ends them all)"), oci::kUnsupported;
-  if (exec->parsed() && (!o.cwd.empty() || !o.user.empty())) {
-    return fail(std::string(o.cwd.empty() ? "--user" : "--cwd") +
-                ": not supported by cocoon's exec (the command takes the container's process's)"),
-           oci::kUnsupported;
-  }
   if (exec->parsed()) return oci::exec(o.globals, o.id, o.exec);
   if (create->parsed()) return oci::create(o.globals, o.id, o.create);
   if (start->parsed()) return oci::start(o.globals, o.id);

@@ -45,6 +45,8 @@ std::expected<pid_t, Error> Tracer::enter(EnterSpec e) {
   spec.env = std::move(e.env);
   spec.stdio = e.stdio;
   spec.cwd = host_cwd_of(e.target);
+  spec.guest_cwd = std::move(e.cwd);
+  spec.guest_ids = e.ids;
   if (spec.cwd.empty()) {
     return std::unexpected(Error{EIO, "the working directory of " + std::to_string(e.target) +
                                           " cannot be read"});

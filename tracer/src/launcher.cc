@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -16,7 +17,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <thread>
+#include <utility>
 
+#include "cocoon/tracer/log.h"
 #include "cocoon/tracer/seccomp_filter.h"
 
 namespace cocoon::tracer {
@@ -90,20 +94,41 @@ void close_all_but(std::array<int, 4> keep) {
   close_span(static_cast<unsigned>(from), top);
 }
 
-// LaunchSpec::hold_fifo: blocks in open(2) until the FIFO has a reader,
-// then hands it one byte (the reader's sign that the command goes on).
-void hold_until_started(const char* fifo) {
-  int fd;
-  while ((fd = open(fifo, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR) {
+// LaunchSpec::hold_fifo, the child's half: one byte on `hold` from
+// cocoon's opener thread (start_opener) lets it go on; the end of the pipe
+// without one (cocoon could not open the FIFO) ends it.
+void wait_for_start(int hold) {
+  char go = 0;
+  ssize_t n;
+  while ((n = read(hold, &go, 1)) < 0 && errno == EINTR) {
   }
-  if (fd < 0) child_fail("opening the start FIFO", errno, 125);
-  const char go = 0;
-  if (write(fd, &go, 1) != 1) child_fail("writing the start FIFO", errno, 125);
-  close(fd);
+  if (n != 1) _exit(125);
+  close(hold);
+}
+
+// LaunchSpec::guest_cwd and guest_ids, made by the confined child as the
+// guest's own calls (the run's handlers answer them).
+void take_guest_cwd_and_ids(const LaunchSpec& spec) {
+  if (!spec.guest_cwd.empty() && chdir(spec.guest_cwd.c_str()) != 0) {
+    const int err = errno;
+    dprintf(STDERR_FILENO, "cocoon: --cwd %s: %s\n", spec.guest_cwd.c_str(), std::strerror(err));
+    _exit(125);
+  }
+  if (!spec.guest_ids) return;
+  const auto [uid, gid] = *spec.guest_ids;
+  // The group first: once the uid is not 0 any more, setresgid may be
+  // refused (setresgid(2): CAP_SETGID).
+  const char* call = setresgid(gid, gid, gid) != 0 ? "setresgid"
+                     : setresuid(uid, uid, uid) != 0 ? "setresuid" : nullptr;
+  if (call != nullptr) {
+    const int err = errno;
+    dprintf(STDERR_FILENO, "cocoon: --user %u:%u: %s: %s\n", uid, gid, call, std::strerror(err));
+    _exit(125);
+  }
 }
 
 // Runs in the forked child: only async-signal-safe calls until execvp.
-[[noreturn]] void child_main(pid_t cocoon, int ready_fd, int sync_fd, int handshake,
+[[noreturn]] void child_main(pid_t cocoon, int ready_fd, int sync_fd, int handshake, int hold,
                              const char* program, char* const* argv, char** env, const LaunchSpec& spec) {
   // Until cocoon has seized it (then PTRACE_O_EXITKILL holds), the child
   // dies with cocoon: most waits below end at cocoon's death anyway (its
@@ -131,13 +156,15 @@ void hold_until_started(const char* fifo) {
   // cocoon's. execve sets it again from the program anyway.
   prctl(PR_SET_DUMPABLE, 1);
   if (spec.new_session) setsid();
+  if (spec.controlling_terminal && ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0) {
+    child_fail("making the terminal the controlling one (TIOCSCTTY)", errno, 125);
+  }
   if (spec.child_subreaper) prctl(PR_SET_CHILD_SUBREAPER, 1);
   for (const auto& [resource, limit] : spec.rlimits) {
     if (setrlimit(static_cast<__rlimit_resource>(resource), &limit) != 0) {
       child_fail("setrlimit of process.rlimits", errno, 125);
     }
   }
-  if (!spec.hold_fifo.empty()) hold_until_started(spec.hold_fifo.c_str());
   const int cd_err = !spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0 ? errno : 0;
   if (write(ready_fd, &cd_err, sizeof cd_err) != sizeof cd_err || cd_err != 0) _exit(125);
   close(ready_fd);
@@ -166,6 +193,8 @@ void hold_until_started(const char* fifo) {
       child_fail("installing --seccomp's program", err, 125);
     }
   }
+  if (hold >= 0) wait_for_start(hold);
+  take_guest_cwd_and_ids(spec);
   prctl(PR_SET_PDEATHSIG, 0);
   execvp(program, argv);
   const int err = errno;
@@ -246,12 +275,26 @@ ExecImage exec_image(const LaunchSpec& spec) {
 // not enter its working directory), or ended (EPIPE); it is reaped here.
 Error early_end(pid_t pid, int child_err, const LaunchSpec& spec) {
   waitpid(pid, nullptr, __WALL);
-  // A held child that ends without reporting was killed (or failed)
-  // before its start.
-  if (child_err == EPIPE && !spec.hold_fifo.empty()) {
-    return Error{0, "the command ended before it was started"};
-  }
   return Error{child_err, "entering the working directory " + spec.cwd};
+}
+
+// LaunchSpec::hold_fifo, cocoon's half, on a detached thread: open(2) of
+// the FIFO for writing blocks until the OCI start opens it for reading,
+// which may be never (a container deleted before its start: its cocoon
+// exits then, and the thread with it). `release` is the pipe the child
+// waits on.
+void start_opener(std::string fifo, int release) {
+  std::thread([fifo = std::move(fifo), release] {
+    int fd;
+    while ((fd = open(fifo.c_str(), O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR) {
+    }
+    if (fd < 0) log().warn("opening the start FIFO {}: errno {}", fifo, errno);
+    const char go = 0;
+    const bool told = fd >= 0 && write(fd, &go, 1) == 1;
+    if (fd >= 0) close(fd);
+    if (told && write(release, &go, 1) != 1) log().warn("releasing the command: errno {}", errno);
+    close(release);  // without its byte, the child ends
+  }).detach();
 }
 
 }  // namespace
@@ -259,12 +302,12 @@ Error early_end(pid_t pid, int child_err, const LaunchSpec& spec) {
 std::expected<Launched, Error> launch(const LaunchSpec& spec) {
   ExecImage image = exec_image(spec);
 
-  int sync[2] = {-1, -1}, ready[2] = {-1, -1}, handshake[2] = {-1, -1};
+  int sync[2] = {-1, -1}, ready[2] = {-1, -1}, handshake[2] = {-1, -1}, hold[2] = {-1, -1};
   // A failure before the fork closes what was made (cocoon enter launches
   // again and again in one run).
   auto fail_early = [&](const char* what) -> std::expected<Launched, Error> {
     const int err = errno;
-    for (int fd : {sync[0], sync[1], ready[0], ready[1], handshake[0], handshake[1]}) {
+    for (int fd : {sync[0], sync[1], ready[0], ready[1], handshake[0], handshake[1], hold[0], hold[1]}) {
       if (fd >= 0) close(fd);
     }
     return std::unexpected(Error{err, what});
@@ -275,6 +318,7 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
       socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, handshake) != 0) {
     return fail_early("socketpair");
   }
+  if (!spec.hold_fifo.empty() && pipe2(hold, O_CLOEXEC) != 0) return fail_early("pipe2");
   const pid_t cocoon = getpid();
   const pid_t pid = fork();
   if (pid < 0) return fail_early("fork");
@@ -282,19 +326,20 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
     close(sync[1]);
     close(ready[0]);
     if (handshake[0] >= 0) close(handshake[0]);
-    child_main(cocoon, ready[1], sync[0], handshake[1], image.program, image.argv.data(), image.envp(),
+    if (hold[1] >= 0) close(hold[1]);
+    child_main(cocoon, ready[1], sync[0], handshake[1], hold[0], image.program, image.argv.data(), image.envp(),
                spec);
   }
   close(sync[0]);
   close(ready[1]);
   if (handshake[1] >= 0) close(handshake[1]);
-  if (spec.on_held) spec.on_held(pid);
-  struct HandshakeCloser {
+  if (hold[0] >= 0) close(hold[0]);
+  struct Closer {
     int fd;
-    ~HandshakeCloser() {
+    ~Closer() {
       if (fd >= 0) close(fd);
     }
-  } closer{handshake[0]};
+  } closer{handshake[0]}, hold_closer{hold[1]};
   int child_err = EPIPE;
   if (read(ready[0], &child_err, sizeof child_err) != sizeof child_err) child_err = EPIPE;
   close(ready[0]);
@@ -326,6 +371,7 @@ std::expected<Launched, Error> launch(const LaunchSpec& spec) {
     if (!listener) return kill_child(listener.error());
     out.listener = *listener;
   }
+  if (hold[1] >= 0) start_opener(spec.hold_fifo, std::exchange(hold_closer.fd, -1));
   return out;
 }
 

@@ -61,7 +61,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   enter_spec_ = spec;
   enter_spec_.notify_filter.clear();
   enter_spec_.hold_fifo.clear();
-  enter_spec_.on_held = nullptr;
+  enter_spec_.controlling_terminal = false;
   root_ = launched->pid;
   if (options_.on_launched) options_.on_launched(root_);
   // From here on the guest runs, as the same user: non-dumpable, cocoon
@@ -128,7 +128,8 @@ LaunchSpec Tracer::command_spec(const std::vector<std::string>& argv) const {
   spec.argv0 = options_.argv0;
   spec.rlimits = options_.rlimits;
   spec.hold_fifo = options_.hold_fifo;
-  spec.on_held = options_.on_held;
+  spec.stdio = options_.stdio;
+  spec.controlling_terminal = options_.controlling_terminal;
   if (options_.use_seccomp) {
     const Policy& policy = dispatcher_.policy();
     spec.filter = build_filter(policy.without_notify(), trace_data_);

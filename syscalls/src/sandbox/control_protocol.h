@@ -4,7 +4,8 @@
 //
 //   client                          server (the run's cocoon)
 //   tasks                        -> one line per task (task_line())
-//   enter TARGET ARGC ARGV.. ENV.. + fds 0,1,2
+//   enter TARGET CWD UID:GID ARGC ARGV.. ENV.. + fds 0,1,2
+//     (TARGET, CWD, UID:GID: empty for the default)
 //                                <- ok PID   |  error STATUS REASON
 //                                <- exit STATUS (when the command ends)
 //

@@ -71,6 +71,15 @@ std::optional<int> parse_int(const std::string& s) {
   return std::stoi(s);
 }
 
+// "UID:GID" of an enter request.
+std::optional<std::pair<uid_t, gid_t>> parse_ids(const std::string& s) {
+  const auto colon = s.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  const auto uid = parse_int(s.substr(0, colon)), gid = parse_int(s.substr(colon + 1));
+  if (!uid || !gid) return std::nullopt;
+  return std::pair<uid_t, gid_t>(static_cast<uid_t>(*uid), static_cast<gid_t>(*gid));
+}
+
 }  // namespace
 
 ControlServer::ControlServer(int listen_fd, std::shared_ptr<tracer::Mailbox> mailbox,
@@ -130,7 +139,7 @@ void ControlServer::list_tasks(int sock) {
   send_message(sock, lines);
 }
 
-// "enter TARGET ARGC ARGV... ENV..." with three descriptors.
+// "enter TARGET CWD UID:GID ARGC ARGV... ENV..." with three descriptors.
 void ControlServer::enter(OwnedFd sock, ControlMessage& request) {
   std::vector<OwnedFd> fds;
   for (int fd : request.fds) fds.emplace_back(fd);
@@ -142,15 +151,21 @@ void ControlServer::enter(OwnedFd sock, ControlMessage& request) {
     send_message(waiter->sock.fd, {"error", std::to_string(status), why});
   };
   const auto& w = request.words;
-  const auto argc = w.size() >= 3 ? parse_int(w[2]) : std::nullopt;
-  if (fds.size() != 3 || !argc || *argc < 1 || w.size() < 3 + static_cast<std::size_t>(*argc)) {
+  constexpr std::size_t kArgv = 5;  // the first word of ARGV
+  const auto argc = w.size() >= kArgv ? parse_int(w[kArgv - 1]) : std::nullopt;
+  if (fds.size() != 3 || !argc || *argc < 1 || w.size() < kArgv + static_cast<std::size_t>(*argc)) {
     return refuse(kEnterFailed, "malformed request");
   }
   std::optional<int> vpid;
   if (!w[1].empty() && !(vpid = parse_int(w[1]))) return refuse(kEnterFailed, "bad --target");
   tracer::EnterSpec spec;
-  spec.argv.assign(w.begin() + 3, w.begin() + 3 + *argc);
-  spec.env.assign(w.begin() + 3 + *argc, w.end());
+  spec.cwd = w[2];
+  if (!spec.cwd.empty() && spec.cwd[0] != '/') {
+    return refuse(kEnterFailed, "--cwd " + spec.cwd + ": not an absolute path");
+  }
+  if (!w[3].empty() && !(spec.ids = parse_ids(w[3]))) return refuse(kEnterFailed, "bad --user " + w[3]);
+  spec.argv.assign(w.begin() + kArgv, w.begin() + kArgv + *argc);
+  spec.env.assign(w.begin() + kArgv + *argc, w.end());
   for (std::size_t i = 0; i < 3; ++i) spec.stdio[i] = fds[i].fd;
   spec.on_exit = [waiter](int status) {
     send_message(waiter->sock.fd, {"exit", std::to_string(status)});

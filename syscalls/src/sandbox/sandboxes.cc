@@ -189,8 +189,10 @@ std::expected<int, EnterFailure> enter_sandbox(const EnterRequest& request) {
   }
   auto sock = connect_to(*run);
   if (!sock) return std::unexpected(sock.error());
+  const std::string ids =
+      request.ids ? std::to_string(request.ids->first) + ":" + std::to_string(request.ids->second) : "";
   std::vector<std::string> words{"enter", request.target ? std::to_string(*request.target) : "",
-                                 std::to_string(request.argv.size())};
+                                 request.cwd, ids, std::to_string(request.argv.size())};
   words.insert(words.end(), request.argv.begin(), request.argv.end());
   if (request.env) {
     words.insert(words.end(), request.env->begin(), request.env->end());

@@ -79,6 +79,10 @@ std::expected<void, OciError> map_process(const json& config, Bundle& b) {
   b.session.view.cwd = cwd;
   b.session.tracer.env = p.value("env", std::vector<std::string>());
   b.terminal = p.value("terminal", false);
+  if (p.contains("consoleSize")) {
+    b.console_size = {p.at("consoleSize").at("height").get<unsigned short>(),
+                      p.at("consoleSize").at("width").get<unsigned short>()};
+  }
   // The command leaves the caller's session (runc's init calls setsid(2))
   // unless it keeps the caller's terminal.
   b.session.tracer.new_session = !b.terminal;

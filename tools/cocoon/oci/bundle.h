@@ -8,7 +8,9 @@
 
 #include <expected>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "cocoon/syscalls/session.h"
 #include "errors.h"
@@ -21,6 +23,9 @@ struct Bundle {
   // process.terminal: the command keeps the caller's terminal (`run` in
   // the foreground); false: a session of its own, without one.
   bool terminal = false;
+  // process.consoleSize, {height, width}: the window size of the terminal
+  // a --console-socket receives.
+  std::optional<std::pair<unsigned short, unsigned short>> console_size;
   std::optional<unsigned> umask;  // process.user.umask
   std::map<std::string, std::string> annotations;
 };

@@ -12,9 +12,11 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "bundle.h"
+#include "console.h"
 #include "containers.h"
 
 namespace cocoon::oci {
@@ -38,6 +40,7 @@ struct Prepared {
   Containers containers;
   Bundle bundle;
   ContainerRecord record;
+  int console = -1;  // the slave of --console-socket's pty, until launched
 };
 
 // The bundle read and mapped, the container's directory made: what every
@@ -60,6 +63,37 @@ std::expected<Prepared, OciError> prepare(const Globals& g, const std::string& i
   return Prepared{std::move(*containers), std::move(*bundle), std::move(r)};
 }
 
+// process.terminal against --console-socket, runc's rules: a detached
+// container's terminal needs one, and one needs a terminal. With both,
+// the pty is made and its master sent; the slave becomes the command's
+// standard descriptors and controlling terminal.
+std::expected<void, OciError> attach_console(Prepared& p, const CreateOptions& o, bool detached) {
+  if (!o.console_socket.empty() && !p.bundle.terminal) {
+    return std::unexpected(OciError("--console-socket: process.terminal is false (no terminal to give)"));
+  }
+  if (o.console_socket.empty()) {
+    if (p.bundle.terminal && detached) {
+      return std::unexpected(OciError("process.terminal is true: a detached container needs --console-socket"));
+    }
+    return {};
+  }
+  auto slave = send_console(o.console_socket, p.bundle.console_size);
+  if (!slave) return std::unexpected(slave.error());
+  p.console = *slave;
+  auto& tracer = p.bundle.session.tracer;
+  tracer.stdio = {p.console, p.console, p.console};
+  tracer.controlling_terminal = true;
+  tracer.new_session = true;
+  return {};
+}
+
+// Once the command has its copies: cocoon keeping the slave open would
+// keep the master's reader from seeing the terminal hang up when the
+// container's processes end (pty(7)).
+void close_console(Prepared& p) {
+  if (p.console >= 0) ::close(std::exchange(p.console, -1));
+}
+
 // The record once the container's process exists, and --pid-file.
 void note_pid(const Prepared& p, ContainerRecord& r, pid_t pid, const std::string& pid_file) {
   r.pid = pid;
@@ -72,14 +106,16 @@ void note_pid(const Prepared& p, ContainerRecord& r, pid_t pid, const std::strin
 
 // The cocoon that traces a created container: forked, in a session of its
 // own (the caller's terminal going away must not end it), it runs the
-// session with the command held on the FIFO and reports the command's pid
-// on `report` as soon as it is forked. Its status: the run's.
+// session with the command held before its exec until the FIFO is read
+// (LaunchSpec::hold_fifo), and reports the command's pid on `report` once
+// it is seized and confined. Its status: the run's.
 [[noreturn]] void container_cocoon(Prepared& p, const CreateOptions& o, int report) {
   ::setsid();
   auto& tracer = p.bundle.session.tracer;
   tracer.hold_fifo = p.containers.fifo(p.record.id);
   ContainerRecord r = p.record;
-  tracer.on_held = [&p, &r, &o, report](pid_t pid) {
+  tracer.on_launched = [&p, &r, &o, report](pid_t pid) {
+    close_console(p);
     note_pid(p, r, pid, o.pid_file);
     if (::write(report, &pid, sizeof pid) != sizeof pid) std::perror("cocoon: reporting the pid");
     ::close(report);
@@ -123,11 +159,7 @@ int create(const Globals& g, const std::string& id, const CreateOptions& o) {
     p->containers.remove(id);
     return fail(e);
   };
-  if (p->bundle.terminal) {
-    return drop(unsupported("process.terminal", "a detached container has no terminal "
-                                                "(no --console-socket): set it to false")
-                    .error());
-  }
+  if (auto c = attach_console(*p, o, true); !c) return drop(c.error());
   if (::mkfifo(p->containers.fifo(id).c_str(), 0600) != 0) {
     return drop(OciError(p->containers.fifo(id) + ": " + std::strerror(errno)));
   }
@@ -141,6 +173,7 @@ int create(const Globals& g, const std::string& id, const CreateOptions& o) {
     container_cocoon(*p, o, report[1]);
   }
   ::close(report[1]);
+  close_console(*p);  // the container's cocoon has its own copy
   pid_t pid = 0;
   const bool forked = ::read(report[0], &pid, sizeof pid) == sizeof pid;
   ::close(report[0]);
@@ -188,10 +221,18 @@ int run(const Globals& g, const std::string& id, const CreateOptions& o) {
   }
   auto p = prepare(g, id, o);
   if (!p) return fail(p.error());
+  if (auto c = attach_console(*p, o, false); !c) {
+    p->containers.remove(id);
+    return fail(c.error());
+  }
   ContainerRecord r = p->record;
-  p->bundle.session.tracer.on_launched = [&](pid_t pid) { note_pid(*p, r, pid, o.pid_file); };
+  p->bundle.session.tracer.on_launched = [&](pid_t pid) {
+    close_console(*p);
+    note_pid(*p, r, pid, o.pid_file);
+  };
   if (p->bundle.umask) ::umask(*p->bundle.umask);
   auto status = syscalls::run_session(p->bundle.session);
+  close_console(*p);  // (a launch that failed)
   p->containers.remove(id);
   if (!status) return fail(OciError(status.error().message, status.error().status));
   return *status;

@@ -17,6 +17,9 @@ struct CreateOptions {
   std::string bundle = ".";
   std::string pid_file;  // the container's process's pid, written once it exists
   bool detach = false;   // run -d: create and start, then return
+  // --console-socket PATH: the container's process.terminal is a pty of
+  // its own, its master sent to PATH (console.h).
+  std::string console_socket;
 };
 
 int create(const Globals& g, const std::string& id, const CreateOptions& o);
@@ -26,10 +29,11 @@ int start(const Globals& g, const std::string& id);
 int run(const Globals& g, const std::string& id, const CreateOptions& o);
 // runc exec's shape: CMD inside the container's run (cocoon enter), with
 // the container's process.env plus `env` (KEY=VALUE, replacing a KEY the
-// container has); a running container only (runc also takes a created
-// one: exec.cc says why cocoon does not).
+// container has), in a created or running container, as runc's.
 struct ExecOptions {
   std::vector<std::string> env;
+  std::string cwd;   // --cwd DIR: an absolute guest path; empty: the container's process's
+  std::string user;  // --user UID[:GID]; empty: the container's process's ids
   std::vector<std::string> argv;
 };
 int exec(const Globals& g, const std::string& id, const ExecOptions& o);

@@ -9,6 +9,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cocoon::syscalls {
@@ -41,6 +42,13 @@ struct EnterRequest {
   // CMD's environment; unset: the caller's own (cocoon oci exec gives the
   // container's).
   std::optional<std::vector<std::string>> env;
+  // Not empty: the guest directory CMD starts in (an absolute path, as
+  // the guest names it); else the target's working directory.
+  std::string cwd;
+  // Set: the uid and gid CMD takes (cocoon oci exec --user), set by CMD's
+  // process itself as a guest would (setresgid, setresuid), so that the
+  // run's identity emulation allows or refuses them as it would the guest.
+  std::optional<std::pair<uid_t, gid_t>> ids;
 };
 struct EnterFailure {
   int status = kEnterFailed;

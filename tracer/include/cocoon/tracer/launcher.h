@@ -64,6 +64,10 @@ struct LaunchSpec {
   // (-1: cocoon's), the caller's, made 0, 1 and 2 before exec.
   std::optional<std::vector<std::string>> env;
   std::array<int, 3> stdio{-1, -1, -1};
+  // Make stdio[0], a terminal's slave, the command's controlling terminal
+  // (TIOCSCTTY, tty_ioctl(4)) once it leads a session of its own
+  // (new_session), as runc's init does with a --console-socket's pty.
+  bool controlling_terminal = false;
   // Close every other descriptor the child inherited from cocoon before
   // it becomes dumpable again (an entered command: forked from a cocoon
   // holding its listener, database and control socket, and seized, hence
@@ -73,13 +77,24 @@ struct LaunchSpec {
   // before it is seized (an OCI bundle's process.rlimits): setrlimit(2)
   // there is cocoon's own call, never a guest's.
   std::vector<std::pair<int, rlimit>> rlimits;
-  // A FIFO the child opens for writing, and writes one byte to, before it
-  // reports ready: open(2) of a FIFO for writing blocks until someone opens
-  // it for reading (fifo(7)), so the child waits there, not yet seized,
-  // until the OCI `start` reads it (runc's exec.fifo). `on_held` is told
-  // the child's pid as soon as it is forked. Empty: no hold.
+  // A FIFO that holds the command before its exec until the OCI `start`
+  // reads it (runc's exec.fifo). The child is seized and confined first,
+  // so the run follows it (and `cocoon oci exec` can enter it) while it
+  // waits; it then waits on a pipe, not on the FIFO, so that no path of
+  // cocoon's is ever a guest's call (without seccomp every call after the
+  // seize stops, and a view would translate it). A thread of cocoon's
+  // opens the FIFO for writing, which blocks until a reader opens it
+  // (fifo(7)), writes it one byte (the reader's sign that the command goes
+  // on) and releases the child. Empty: no hold.
   std::string hold_fifo;
-  std::function<void(pid_t)> on_held;
+  // An entered command's working directory and ids of the caller's choice
+  // (`cocoon oci exec --cwd/--user`): the child makes chdir(2), then
+  // setresgid(2) and setresuid(2), itself once confined, as the guest it
+  // is, so that the run's handlers answer them as any guest's (the view
+  // translates the path; the emulated credentials decide what may be set).
+  // A refusal ends the child with 125, said on its stderr.
+  std::string guest_cwd;
+  std::optional<std::pair<uid_t, gid_t>> guest_ids;
 };
 
 // fork; the child waits on a pipe until the parent has PTRACE_SEIZEd it, then

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cocoon/tracer/error.h"
@@ -39,6 +40,10 @@ struct EnterSpec {
   std::vector<std::string> env;
   std::array<int, 3> stdio{-1, -1, -1};  // the caller's, borrowed until launched
   pid_t target = 0;                      // a host tgid the run follows
+  // Not empty: the guest directory the command starts in (else the
+  // target's); set: the ids it takes (LaunchSpec::guest_cwd, guest_ids).
+  std::string cwd;
+  std::optional<std::pair<uid_t, gid_t>> ids;
   // Called on the loop's thread when the command's process is gone, with
   // the status a shell reports (128+N for signal N).
   std::function<void(int)> on_exit;

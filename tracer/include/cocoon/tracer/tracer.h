@@ -6,6 +6,7 @@
 #include <linux/seccomp.h>
 #include <sys/types.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <expected>
@@ -61,15 +62,18 @@ struct TracerOptions {
   // Seccomp programs of the user's, installed after cocoon's (LaunchSpec).
   std::vector<std::vector<sock_filter>> user_filters;
   // The command's environment (nullopt: cocoon's), its resource limits, and
-  // a FIFO it waits on before it runs (LaunchSpec: an OCI bundle's
-  // process.env and rlimits, and runc's exec.fifo, with `on_held` told its
-  // pid while it waits).
+  // a FIFO it waits on before its exec (LaunchSpec: an OCI bundle's
+  // process.env and rlimits, and runc's exec.fifo).
   std::optional<std::vector<std::string>> env;
   // The first command's argv[0] in place of its name (bwrap's --argv0).
   std::string argv0;
   std::vector<std::pair<int, rlimit>> rlimits;
   std::string hold_fifo;
-  std::function<void(pid_t)> on_held;
+  // The first command's standard descriptors (-1: cocoon's) and whether
+  // the first of them becomes its controlling terminal (LaunchSpec: an OCI
+  // container's terminal of its own, --console-socket).
+  std::array<int, 3> stdio{-1, -1, -1};
+  bool controlling_terminal = false;
   // Told the command's (host) pid once it is launched (bwrap's --info-fd
   // and --json-status-fd report it).
   std::function<void(pid_t)> on_launched;
