@@ -28,6 +28,8 @@ packages=(
 )
 test_packages=(
   libgtest-dev
+  # libseccomp's programs checked against cbpf (tests/unit/cbpf)
+  libseccomp-dev
   # the resolver's libFuzzer target (tests/fuzz: clang, libFuzzer, sanitizers)
   clang-16 libclang-rt-16-dev
   # end-to-end tests and the benchmark's peers

@@ -76,6 +76,29 @@ cocoon_run -r "$own" -- /ownfilter /etc/f
 assert_eq "$OUT" $'getppid: EBADFD\nopen: ENOSYS' \
   "the guest's own filter under cocoon: its errno, and its RET_TRACE with no tracer of its own ENOSYS, as natively"
 
+# A program that sandboxes itself (selffilter.c) on calls cocoon answers
+# itself: getuid under -0, getcwd and readlink under a view (-r). Its
+# filter's ERRNO, TRAP and KILL_PROCESS hold as natively, in both modes:
+# without cocoon's filter cocoon runs the guest's filters itself before
+# its handlers (docs/internals/ptrace.md, "A guest's own seccomp filters").
+# As nobody, so that -0's answer (uid 0) differs from the real one.
+cp "$GUESTS/selffilter" "$own/"
+RUN_PREFIX=("${AS_NOBODY[@]}")
+for mode in errno trap kill; do
+  run_native "${AS_NOBODY[@]}" "$GUESTS/selffilter" "$mode"
+  nout=$OUT nst=$STATUS
+  [[ -n $nout ]] || fail "selffilter $mode: no output natively (test bug?)"
+  for opts in "-0" "-r $own" "-0 -r $own"; do
+    exe=$GUESTS/selffilter
+    [[ $opts == *-r* ]] && exe=/selffilter
+    # shellcheck disable=SC2086 # the options are words
+    cocoon_run $opts -- "$exe" "$mode"
+    assert_eq "$nout" "$OUT" "selffilter $mode under cocoon $opts: the output of its own filter, as natively"
+    assert_status "$nst" "selffilter $mode under cocoon $opts: status $nst as natively"
+  done
+done
+RUN_PREFIX=()
+
 run_native "$GUESTS/x32"
 echo "     (native: $OUT)"
 cocoon_run -- "$GUESTS/x32"

@@ -39,7 +39,9 @@ Tracer::Tracer(TracerOptions options, HandlerList handlers,
       dispatcher_(attach_observer(std::move(handlers), options_.observer.get())),
       kill_switch_(std::make_unique<KillSwitch>()),
       ptrace_options_(ptrace_options()),
-      trace_data_(own_trace_data()) {
+      trace_data_(own_trace_data()),
+      nr_seccomp_(arch::find_syscall(arch::Sys::seccomp).number(arch::host_arch())),
+      nr_prctl_(arch::find_syscall(arch::Sys::prctl).number(arch::host_arch())) {
   if (options_.observer) options_.observer->set_registry(*registry_);
 }
 
@@ -285,6 +287,7 @@ void Tracer::handle(const WaitEvent& ev) {
       }
       return;
     case EventKind::kSignalStop: {
+      if (ev.signal == SIGSYS && t->trap) sigsys_stop(*t);
       const bool answered = notifier_ && settle_if_notified(*t);
       // A guest debugger's single-step is never held back as a storm.
       const bool stepping = t->step != Tracee::Step::kNone;
@@ -396,13 +399,14 @@ void Tracer::on_seccomp_stop(Tracee& t) {
   }
   if (!options_.use_seccomp) {
     // A call a handler answered (number -1) keeps its answer; the guest's
-    // filter saw -1, not the call.
-    if (regs->nr() == -1) return resume(t);
+    // filter saw -1, not the call. A call whose entry cocoon judged by the
+    // guest's filters (src/guest_filters.cc) was reported then, if at all.
+    if (regs->nr() == -1 || t.guest_filters_ran) return resume(t);
     return no_seccomp_tracer(t, *regs);
   }
   if (t.rerun && rerun_entered(t, *regs)) return resume(t);
   if (regs->seccomp_data() != trace_data_) {
-    if (guest_seccomp_stop(t, *regs)) return;
+    if (guest_seccomp_stop(t, regs->seccomp_data())) return;
     return no_seccomp_tracer(t, *regs);
   }
   on_syscall_entry(t, *regs);
@@ -431,8 +435,8 @@ void Tracer::no_seccomp_tracer(Tracee& t, arch::SyscallRegs& regs) {
 // the kernel's order has the guest's filter's stop before the call runs;
 // the call's handlers run when it is released (let_go()), on the registers
 // that tracer left.
-bool Tracer::guest_seccomp_stop(Tracee& t, const arch::SyscallRegs& regs) {
-  dispatcher_.on_event_stop(t, EventStop{PTRACE_EVENT_SECCOMP, 0, regs.seccomp_data()});
+bool Tracer::guest_seccomp_stop(Tracee& t, std::uint16_t data) {
+  dispatcher_.on_event_stop(t, EventStop{PTRACE_EVENT_SECCOMP, 0, data});
   if (!t.held) return false;
   t.entry_pending = true;
   return true;
@@ -446,8 +450,15 @@ bool Tracer::guest_seccomp_stop(Tracee& t, const arch::SyscallRegs& regs) {
 void Tracer::on_syscall_stop(Tracee& t) {
   auto regs = arch::SyscallRegs::load(t.tid);
   if (!regs) return resume(t);
-  if (!regs->at_entry()) return on_syscall_exit(t, *regs);
+  if (!regs->at_entry()) {
+    if (t.kill_rerun && !t.kill_rerun->rewound) return kill_rerun(t, *regs);
+    return on_syscall_exit(t, *regs);
+  }
   if (t.rerun && rerun_entered(t, *regs)) return resume(t);
+  // Any call of a task given a filter that kills (install_kill()): the
+  // kernel kills for it.
+  if (t.kill_rerun) return resume(t);
+  t.guest_filters_ran = false;  // a new call
   if (t.step == Tracee::Step::kInstruction) {
     // Under PTRACE_SYSEMU_SINGLESTEP: a call the kernel stopped before it
     // ran, and will not run (Tracer::step()). The step ends here.
@@ -476,6 +487,7 @@ void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
     regs.set_result(*t.forced_result);
     t.forced_result.reset();
   }
+  if (t.installing) filter_exit(t, regs);
   const auto stopped_at = t.observe_exit ? Clock::now() : Clock::time_point{};
   if (t.exit_handlers != 0) dispatcher_.on_exit(t, regs);
   if (t.observe_exit) {
@@ -497,6 +509,13 @@ void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
 void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
   // Every traced call's entry: the row lookup only once a signal was seen.
   if (storms_ && storms_->tracking()) storms_->on_call(t.tid, is_sigreturn(regs));
+  if (!options_.use_seccomp) {
+    // The guest's own filters judge the guest's registers first (only a
+    // task that installed some has any: the one cost for the rest is this
+    // test), and the filter a call installs is copied before it runs.
+    if (t.guest_filters && judged_by_guest_filters(t, regs)) return;
+    if (regs.nr() == nr_seccomp_ || regs.nr() == nr_prctl_) filter_entry(t, regs);
+  }
   ObservedCall observed(options_.observer.get(), t, regs);
   const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call(
       [&regs](int i) { return regs.arg(i); });
@@ -522,6 +541,7 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
   if (v.kind == Verdict::Kind::kSkip) {
     regs.skip_with(v.value);
     if (!options_.use_seccomp && !t.rerun) t.forced_result = v.value;
+    if (!options_.use_seccomp && !t.rerun && t.guest_filters) quiet_skip(t, regs, v.value);
   }
   if (v.kind == Verdict::Kind::kHold) t.held = true;  // resume() leaves it stopped
   observed.finish(regs, v);
@@ -582,6 +602,7 @@ void Tracer::on_clone_event(Tracee& t, int ptrace_event) {
     if (c.tgid == 0) c.tgid = tgid;
     c.parent_tid = t.tid;
     c.parent_tgid = t.tgid;
+    c.guest_filters = t.guest_filters;  // inherited (copy_seccomp(), kernel/fork.c)
     dispatcher_.on_event_stop(t, EventStop{ptrace_event, 0, msg});  // may hold the parent
     if (seen && c.birth == Tracee::Birth::kHeld) {
       release_child(c, true);
@@ -640,6 +661,7 @@ void Tracer::on_exec_event(Tracee& t) {
       t.entry_nr = old->entry_nr;
       t.forced_result = old->forced_result;
       t.observe_exit = old->observe_exit;
+      t.guest_filters = old->guest_filters;  // the thread's own, kept across exec
       kill_switch_->remove(former);
       if (storms_) storms_->forget(former);
       tracees_.erase(former);

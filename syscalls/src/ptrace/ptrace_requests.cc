@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstddef>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -94,6 +95,21 @@ std::int64_t put(const tracer::GuestMemory& memory, std::uint64_t addr, const T&
 template <typename T>
 std::int64_t get(const tracer::GuestMemory& memory, std::uint64_t addr, T& value) {
   return memory.read(addr, std::as_writable_bytes(std::span(&value, 1))) ? 0 : -EFAULT;
+}
+
+// Without cocoon's filter a guest filter's PTRACE_EVENT_SECCOMP stop is
+// cocoon's syscall-entry stop (tracer/src/guest_filters.cc), whose
+// struct ptrace_syscall_info says op ENTRY: the kernel's for a seccomp
+// stop says op SECCOMP, the same number and arguments, and the filter's
+// data after them (ptrace_get_syscall_info_seccomp(), kernel/ptrace.c).
+long as_seccomp_stop(std::array<std::byte, kSyscallInfoMax>& info, const EmulatedTracee& e, long size) {
+  constexpr std::uint8_t kOpEntry = 1, kOpSeccomp = 3;  // PTRACE_SYSCALL_INFO_*
+  constexpr std::size_t kRetData = 80;  // offsetof(ptrace_syscall_info, seccomp.ret_data)
+  if (info[0] != std::byte{kOpEntry}) return size;  // the kernel's own seccomp stop
+  info[0] = std::byte{kOpSeccomp};
+  const auto data = static_cast<std::uint32_t>(e.event_msg);
+  std::memcpy(info.data() + kRetData, &data, sizeof data);
+  return kRetData + sizeof data;
 }
 
 std::int64_t real_ptrace(long req, pid_t tid, std::uint64_t addr, void* data) {
@@ -246,9 +262,9 @@ std::int64_t Ptrace::on_stopped(tracer::SyscallStop& stop, long req, pid_t tid,
       // of stop (a syscall entry or exit, or another: op NONE), with the
       // guest's registers there (docs/internals/ptrace.md).
       std::array<std::byte, kSyscallInfoMax> info{};
-      const long r = ptrace(static_cast<__ptrace_request>(req), tid,
-                            std::min<std::uint64_t>(addr, info.size()), info.data());
+      long r = ptrace(static_cast<__ptrace_request>(req), tid, info.size(), info.data());
       if (r < 0) return -errno;
+      if (e.stop == StopKind::kEvent && e.value == PTRACE_EVENT_SECCOMP) r = as_seccomp_stop(info, e, r);
       const auto n = std::min<std::uint64_t>(addr, static_cast<std::uint64_t>(r));
       if (n != 0 && !memory.write(data, std::span(info).first(n))) return -EFAULT;
       return r;

@@ -7,7 +7,7 @@
 
 #include <random>
 
-#include "bpf_interpreter.h"
+#include "cocoon/cbpf/filter.h"
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/tracer/dispatch.h"
 
@@ -16,13 +16,20 @@ namespace {
 
 using arch::Arch;
 
+// cocoon's own programs run as the kernel runs them (cbpf, which the
+// kernel itself checks in tests/unit/cbpf), after the kernel's checks.
+std::uint32_t run_bpf(const std::vector<sock_filter>& prog, const seccomp_data& d) {
+  EXPECT_EQ(cbpf::check(prog), 0) << "the kernel would refuse this program";
+  return cbpf::run(prog, d);
+}
+
 std::uint32_t verdict(const std::vector<sock_filter>& prog, std::uint32_t audit, std::uint32_t nr,
                       std::uint64_t args = 0) {
   seccomp_data d{};
   d.arch = audit;
   d.nr = static_cast<int>(nr);
   for (auto& a : d.args) a = args;
-  return test::run_bpf(prog, d);
+  return run_bpf(prog, d);
 }
 
 int nr_of(const char* name, Arch abi) { return arch::find_syscall(name)->number(abi); }
@@ -160,7 +167,7 @@ TEST(SeccompFilter, ConditionalTraceStopsOnlyWhenItsArgumentIsNotZero) {
     d.nr = sendto;
     d.args[0] = d.args[1] = d.args[2] = d.args[5] = 7;  // the others do not count
     d.args[4] = v;
-    return test::run_bpf(prog, d);
+    return run_bpf(prog, d);
   };
   EXPECT_EQ(with_arg4(0), SECCOMP_RET_ALLOW);
   EXPECT_EQ(with_arg4(0x7ffc12345678), SECCOMP_RET_TRACE);
@@ -188,7 +195,7 @@ TEST(SeccompFilter, RefusalsTestTheirBitsBeforeTheDecision) {
         d.nr = nr_of(name, abi);
         d.args[arg] = v;
         d.args[(arg + 1) % 6] = kUntraced | kNewListener;  // another argument's bits do not count
-        return test::run_bpf(prog, d);
+        return run_bpf(prog, d);
       };
       const std::string_view a = arch::name(abi);
       EXPECT_EQ(call("clone", 0, 17), SECCOMP_RET_TRACE) << a;  // SIGCHLD
@@ -224,7 +231,7 @@ TEST(SeccompFilter, ValuesOfAnArgumentAreRefusedOrTracedAlone) {
         d.args[0] = kSti;  // another argument's value does not count
         d.args[1] = cmd;
         d.args[2] = kSetOwn;
-        return test::run_bpf(prog, d);
+        return run_bpf(prog, d);
       };
       const std::string_view a = arch::name(abi);
       EXPECT_EQ(call("ioctl", kSti), SECCOMP_RET_ERRNO | EPERM) << a;
@@ -256,7 +263,7 @@ TEST(SeccompFilter, ValueTestsInFrontOfEveryKindOfDecision) {
     d.nr = nr;
     d.args[1] = a1;
     d.args[2] = a2;
-    return test::run_bpf(prog, d);
+    return run_bpf(prog, d);
   };
   EXPECT_EQ(call(ioctl, 0x5412, 0), SECCOMP_RET_ERRNO | EPERM);
   EXPECT_EQ(call(ioctl, 1, 0), SECCOMP_RET_TRACE);
@@ -300,9 +307,9 @@ TEST(SeccompFilter, RefusalOfAHighBit) {
   d.arch = AUDIT_ARCH_X86_64;
   d.nr = nr;
   d.args[0] = 1ULL << 1;  // the same bit in the low half
-  EXPECT_EQ(test::run_bpf(prog, d), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(run_bpf(prog, d), SECCOMP_RET_ALLOW);
   d.args[0] = 1ULL << 33;
-  EXPECT_EQ(test::run_bpf(prog, d), SECCOMP_RET_ERRNO | EINVAL);
+  EXPECT_EQ(run_bpf(prog, d), SECCOMP_RET_ERRNO | EINVAL);
   expect_matches_policy(policy);
 }
 
@@ -479,7 +486,7 @@ TEST(SeccompFilter, ConditionalNotificationOnlyWhenItsBitsAreSet) {
     d.nr = openat;
     d.args[0] = d.args[1] = d.args[3] = ~0ULL;  // the others do not count
     d.args[2] = flags;
-    return test::run_bpf(build_filter(p), d);
+    return run_bpf(build_filter(p), d);
   };
   EXPECT_EQ(with_flags(policy, 0), SECCOMP_RET_ALLOW);
   EXPECT_EQ(with_flags(policy, kDirectory | 04000), SECCOMP_RET_ALLOW);  // opendir()

@@ -78,8 +78,9 @@ class StopControl {
   // Whether a guest filter's SECCOMP_RET_TRACE comes to the handlers as an
   // event stop (on_event_stop() with PTRACE_EVENT_SECCOMP and the filter's
   // data as the message) before the call's own handlers run: with cocoon's
-  // filter. Without it the kernel's seccomp stop comes after the entry
-  // stop at which the handlers already ran, and is not reported.
+  // filter the kernel's seccomp stop; without it cocoon's own run of the
+  // guest's filters at the syscall-entry stop (src/guest_filters.cc).
+  // False where calls are answered from notifications instead.
   virtual bool guest_seccomp_stops() const = 0;
 };
 

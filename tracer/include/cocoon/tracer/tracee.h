@@ -9,6 +9,8 @@
 #include <optional>
 #include <unordered_map>
 
+#include "cocoon/cbpf/filter_stack.h"
+
 namespace cocoon::tracer {
 
 class NoteSink;
@@ -94,6 +96,41 @@ struct Tracee {
   // Its wait status once it died (as waitpid() gave it to cocoon), for
   // the handlers' on_death.
   int death_status = 0;
+
+  // The guest's own seccomp filters on this task, as cocoon copied them
+  // when the kernel installed them (src/guest_filters.cc), shared with the
+  // tasks that inherited them; null for most tasks. Evaluated at each
+  // syscall entry only without cocoon's filter (--no-seccomp).
+  cbpf::Stack guest_filters;
+  // Between the entry of a seccomp(2) or prctl(PR_SET_SECCOMP) installing
+  // a filter and its exit: the stack it makes if the kernel accepts it,
+  // and whether it is to be the whole thread group's (TSYNC).
+  cbpf::Stack installing;
+  bool installing_tsync = false;
+  // This call's entry has been judged by guest_filters (a new entry
+  // clears it): a stop the kernel's own run of them makes for it is not
+  // the guest's again.
+  bool guest_filters_ran = false;
+  // A call the guest's filters trapped, for its SIGSYS's siginfo: the
+  // call, the filter's data, the call's address and arch, and whether
+  // cocoon sent the signal (else the kernel did, for an inert call).
+  struct Trap {
+    long nr = -1;
+    std::uint16_t data = 0;
+    std::uint64_t ip = 0;
+    std::uint32_t audit_arch = 0;
+    bool sent = false;
+  };
+  std::optional<Trap> trap;
+  // A call the guest's filters kill for, run again once the task has a
+  // filter that kills for it (Tracer::install_kill()): its number and
+  // arguments, and whether it was put back on its instruction.
+  struct KillRerun {
+    long nr = -1;
+    std::array<std::uint64_t, 6> args{};
+    bool rewound = false;
+  };
+  std::optional<KillRerun> kill_rerun;
 
   // The teaching view (observer.h): where handlers' notes go during an
   // observed stop (null otherwise), and whether the observer wants this

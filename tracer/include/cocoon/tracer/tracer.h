@@ -125,8 +125,18 @@ class Tracer : private StopControl, private RunAccess {
   void on_syscall_entry(Tracee& t, arch::SyscallRegs& regs);
   void on_syscall_stop(Tracee& t);
   void on_seccomp_stop(Tracee& t);
-  bool guest_seccomp_stop(Tracee& t, const arch::SyscallRegs& regs);
+  bool guest_seccomp_stop(Tracee& t, std::uint16_t data);
   void no_seccomp_tracer(Tracee& t, arch::SyscallRegs& regs);
+  // A guest's own seccomp filters (src/guest_filters.cc).
+  bool judged_by_guest_filters(Tracee& t, arch::SyscallRegs& regs);
+  bool refuse_as_filtered(Tracee& t, arch::SyscallRegs& regs, std::uint32_t ret);
+  void filter_entry(Tracee& t, const arch::SyscallRegs& regs);
+  void filter_exit(Tracee& t, const arch::SyscallRegs& regs);
+  void sigsys_stop(Tracee& t);
+  bool install_kill(Tracee& t, arch::SyscallRegs& regs, std::uint32_t ret);
+  void kill_rerun(Tracee& t, arch::SyscallRegs& regs);
+  void quiet_skip(Tracee& t, arch::SyscallRegs& regs, std::int64_t result);
+  static std::optional<std::int64_t> skipped_result(pid_t tid);
   void on_clone_event(Tracee& t, int ptrace_event);
   void release_child(Tracee& child, bool run);
   void release_orphans(const Tracee& dead);
@@ -157,7 +167,9 @@ class Tracer : private StopControl, private RunAccess {
   void interrupt(pid_t tid) override;
   void listen(pid_t tid) override;
   void trace_events(pid_t tid, std::uint64_t options) override;
-  bool guest_seccomp_stops() const override { return options_.use_seccomp; }
+  // Without cocoon's filter, cocoon runs the guest's filters itself
+  // (src/guest_filters.cc); with it, notified calls cannot stop.
+  bool guest_seccomp_stops() const override { return !options_.use_seccomp || !notifies(); }
   bool on_event_stop(Tracee& t, const WaitEvent& ev);
 
   // RunAccess (src/entered.cc).
@@ -181,6 +193,8 @@ class Tracer : private StopControl, private RunAccess {
   unsigned long ptrace_options_ = 0;
   // The data of cocoon's own filter's SECCOMP_RET_TRACE (own_trace_data()).
   std::uint16_t trace_data_ = 0;
+  // The host ABI's seccomp(2) and prctl(2), which install a guest's filters.
+  long nr_seccomp_ = -1, nr_prctl_ = -1;
   pid_t root_ = 0;
   std::optional<int> root_status_;
   std::optional<int> last_exit_;  // the last process's exit code (status_of_last_exit)
