@@ -112,6 +112,7 @@ void Tracer::finish_entry(pid_t tid, std::int64_t result) {
 }
 
 void Tracer::interrupt(pid_t tid) {
+  if (Tracee* t = tracees_.find(tid)) t->interrupt_pending = true;
   if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0 && errno != ESRCH) {
     log().warn("PTRACE_INTERRUPT {}: errno {}", tid, errno);
   }

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cocoon/arch/kernel.h"
 #include "cocoon/tracer/seccomp_filter.h"
 
 namespace cocoon::tracer {
@@ -213,8 +214,10 @@ std::expected<int, Error> take_listener(pid_t pid, int handshake) {
 }  // namespace
 
 unsigned long ptrace_options() {
+  const unsigned long seccomp =
+      arch::filter_stops_reported(arch::kernel_features()) ? PTRACE_O_TRACESECCOMP : 0;
   return PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-         PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP;
+         PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | seccomp;
 }
 
 namespace {

@@ -185,9 +185,14 @@ pid_t Ptrace::seen_by(pid_t tracer, pid_t real) const {
 // `tracee` enters a stop its tracer is to hear of: cocoon keeps it there
 // (and its exit and vfork-done events are traced if its tracer asked:
 // PTRACE_SETOPTIONS needs a stop), and the tracer hears of it (announce()).
+//
+// Any stop clears a pending PTRACE_INTERRUPT's trap (ptrace_stop(),
+// kernel/signal.c): the tracer hears of this one instead.
 void Ptrace::keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int value) {
   e.stop = kind;
   e.value = value;
+  e.interrupted = false;
+  tracee.interrupt_pending = false;
   tracee.held = true;
   sync_events(tracee.tid, e);
   announce(tracee.tid, e);

@@ -152,11 +152,12 @@ Verdict Ptrace::request(tracer::SyscallStop& stop) {
     return Verdict::skip(0);
   }
   if (it == tracees_.end() || it->second.tracer != stop.tracee.tgid ||
-      it->second.stop == StopKind::kDeath || it->second.unborn) {
+      it->second.stop == StopKind::kDeath) {
     return Verdict::deny(ESRCH);
   }
   EmulatedTracee& e = it->second;
   if (req == PTRACE_INTERRUPT) return Verdict::skip(interrupt(tid, e));
+  if (e.unborn) return Verdict::deny(ESRCH);  // not yet in its first stop
   if (req == PTRACE_KILL) {
     kill(tid, SIGKILL);  // the whole process, as SIGKILL always is
     if (e.stop != StopKind::kNone) {
@@ -314,8 +315,15 @@ std::int64_t Ptrace::listen(pid_t tid, EmulatedTracee& e) {
 // task itself, so that the kernel decides when it traps (at once, or when
 // a stop it is in ends: ptrace_interrupt(), JOBCTL_TRAP_STOP), and that
 // trap is reported (on_event_stop()).
+//
+// An auto-attached task whose first stop has not come yet (`unborn`) is
+// the kernel's already: its first stop, a PTRACE_EVENT_STOP, is the trap
+// the interrupt asks for (JOBCTL_TRAP_STOP is set at its birth for a
+// seized tracer, ptrace_init_task(), kernel/ptrace.c), reported to the
+// tracer when it comes (on_clone()).
 std::int64_t Ptrace::interrupt(pid_t tid, EmulatedTracee& e) {
   if (!e.seized) return -EIO;
+  if (e.unborn) return 0;
   e.interrupted = true;
   control_->interrupt(tid);
   return 0;

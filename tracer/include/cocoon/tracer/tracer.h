@@ -125,6 +125,7 @@ class Tracer : private StopControl, private RunAccess {
   void no_seccomp_tracer(Tracee& t, arch::SyscallRegs& regs);
   void on_clone_event(Tracee& t, int ptrace_event);
   void release_child(Tracee& child, bool run);
+  void on_first_stop(Tracee& t, const WaitEvent& ev);
   void release_orphans(const Tracee& dead);
   void on_exec_event(Tracee& t);
   Tracee& adopt(pid_t tid, pid_t tgid);
