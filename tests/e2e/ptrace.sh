@@ -43,6 +43,20 @@ cocoon_run -- "$GUESTS/seizer"
 assert_status 0 "the seizer guest under cocoon"
 assert_eq "$seize_native" "$OUT" "SEIZE, INTERRUPT, LISTEN, GET_SYSCALL_INFO, fork and exit events, auto-attach, deaths: same as native"
 
+# The tracer the qemu cases run on every arch (tests/guests/archtracer.c):
+# TRACEME, single-steps up to and over a syscall (TRAP_TRACE each, then
+# TRAP_BRKPT on x86), syscall stops through GET_SYSCALL_INFO, NT_PRSTATUS
+# through GETREGSET.
+[[ -x $GUESTS/archtracer ]] || fail "no archtracer guest"
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/archtracer"
+[[ $STATUS == 0 ]] || fail "the archtracer guest fails natively ($STATUS): $ERR"
+arch_native=$OUT
+assert_match "then a step stopped by .*ip as GET_SYSCALL_INFO's, sp as GET_SYSCALL_INFO's" "$arch_native" \
+  "natively a step goes over a syscall and NT_PRSTATUS holds the stop's ip and sp"
+cocoon_run -- "$GUESTS/archtracer"
+assert_status 0 "the archtracer guest under cocoon"
+assert_eq "$arch_native" "$OUT" "archtracer: steps, syscall stops, NT_PRSTATUS: same as native"
+
 # PTRACE_INTERRUPT of a task fresh from its fork (tests/guests/forkintr.c),
 # before cocoon saw its first stop: the kernel makes one trap of that first
 # stop and the interrupt, which the tracer waits for. "seize": a child

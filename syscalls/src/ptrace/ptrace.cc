@@ -22,12 +22,10 @@ using tracer::Verdict;
 
 namespace {
 
-// The registers' layouts the requests copy are the host's: only an x86-64
-// host on its own ABI emulates ptrace for now; elsewhere (and for an i386
-// caller) ptrace stays refused by Containment.
-bool emulated_abi(arch::Arch abi) {
-  return abi == arch::Arch::kX86_64 && arch::host_arch() == arch::Arch::kX86_64;
-}
+// The registers' layouts the requests copy are the host's: a caller on the
+// host's own ABI (x86-64, aarch64, riscv64) has its ptrace emulated; an
+// i386 caller's stays refused by Containment.
+bool emulated_abi(arch::Arch abi) { return abi == arch::host_arch(); }
 
 }  // namespace
 
