@@ -215,6 +215,14 @@ std::expected<int, RunError> run_session(const Session& given) {
   // goes as --no-seccomp, which gives the same answers, stopping at every
   // call.
   if (session.tracer.use_seccomp && !arch::filter_stops_reported(arch::kernel_features())) {
+    // The user's own filters (bwrap's --seccomp) need cocoon's, as under
+    // COCOON_NO_SECCOMP (bwrap_cli.cc): a call answered at its entry stop
+    // would never meet them.
+    if (!session.tracer.user_filters.empty()) {
+      return std::unexpected(RunError(
+          "the tracer this cocoon runs under refuses PTRACE_O_TRACESECCOMP: the seccomp filters "
+          "given need cocoon's own, which cannot run here"));
+    }
     tracer::module_logger("syscalls")->warn(
         "the tracer this cocoon runs under refuses PTRACE_O_TRACESECCOMP: running without "
         "the seccomp filter, as --no-seccomp");
