@@ -115,8 +115,13 @@ void probe_ptrace(KernelFeatures& k) {
   }
   ::close(go[0]);
   int status = 0;
-  if (::ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL) == 0 && ::write(go[1], "g", 1) == 1 &&
-      ::waitpid(pid, &status, __WALL) == pid && WIFSTOPPED(status)) {
+  // A tracer above that emulates ptrace may refuse the option (EPERM, its
+  // answer for an option it does not implement): then without it.
+  k.trace_seccomp = ::ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP) == 0;
+  const bool seized = k.trace_seccomp ||
+                      (errno == EPERM && ::ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL) == 0);
+  if (seized && ::write(go[1], "g", 1) == 1 && ::waitpid(pid, &status, __WALL) == pid &&
+      WIFSTOPPED(status)) {
     k.ptrace_probed = true;
     k.get_syscall_info = ::ptrace(PTRACE_GET_SYSCALL_INFO, pid, 0, nullptr) >= 0;
     k.set_syscall_info = ::ptrace(static_cast<__ptrace_request>(kSetSyscallInfo), pid, 0, nullptr) < 0 &&
@@ -144,6 +149,7 @@ void turn_off(KernelFeatures& k, const char* list) {
     if (name == "openat2") k.openat2 = false;
     if (name == "get_syscall_info") k.get_syscall_info = false;
     if (name == "set_syscall_info") k.set_syscall_info = false;
+    if (name == "trace_seccomp") k.trace_seccomp = false;
   }
 }
 
@@ -182,6 +188,8 @@ const KernelFeatures& kernel_features() {
 bool can_notify(const KernelFeatures& k) {
   return k.user_notif && k.notif_addfd && k.wait_killable_recv && k.pidfd_getfd;
 }
+
+bool filter_stops_reported(const KernelFeatures& k) { return k.trace_seccomp || !k.ptrace_probed; }
 
 bool can_set_arg0(const KernelFeatures& k, Arch arch) {
   return arch != Arch::kRiscv64 || k.set_syscall_info;
@@ -269,6 +277,11 @@ std::vector<std::string> describe_kernel(const KernelFeatures& k, Arch arch) {
                     : k.set_syscall_info ? "arg0 paths rewritten in the register"
                                          : "(Linux 6.16) arg0 paths written in place and restored, "
                                            "execve made execveat"));
+  if (!filter_stops_reported(k)) {
+    out.push_back(row("PTRACE_O_TRACESECCOMP", false,
+                      "refused by the tracer above (cocoon run --no-seccomp): runs go without "
+                      "the seccomp filter, as --no-seccomp"));
+  }
   const auto missing = missing_for_run(k, true);
   const auto missing_noseccomp = missing_for_run(k, false);
   if (!missing) {

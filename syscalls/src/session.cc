@@ -210,6 +210,24 @@ std::expected<int, RunError> run_session(const Session& given) {
   if (!published) return std::unexpected(published.error());
   Session session = given;
   session.view = effective(given.view);
+  // Inside a tracer that emulates ptrace without PTRACE_O_TRACESECCOMP
+  // (cocoon run --no-seccomp), the filter's stops would never come: the run
+  // goes as --no-seccomp, which gives the same answers, stopping at every
+  // call.
+  if (session.tracer.use_seccomp && !arch::filter_stops_reported(arch::kernel_features())) {
+    // The user's own filters (bwrap's --seccomp) need cocoon's, as under
+    // COCOON_NO_SECCOMP (bwrap_cli.cc): a call answered at its entry stop
+    // would never meet them.
+    if (!session.tracer.user_filters.empty()) {
+      return std::unexpected(RunError(
+          "the tracer this cocoon runs under refuses PTRACE_O_TRACESECCOMP: the seccomp filters "
+          "given need cocoon's own, which cannot run here"));
+    }
+    tracer::module_logger("syscalls")->warn(
+        "the tracer this cocoon runs under refuses PTRACE_O_TRACESECCOMP: running without "
+        "the seccomp filter, as --no-seccomp");
+    session.tracer.use_seccomp = false;
+  }
   // First: the view, the identity state and the handlers keep per-process
   // state in it, and it outlives them.
   auto registry = std::make_shared<tracer::ProcessRegistry>();

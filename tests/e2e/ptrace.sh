@@ -43,6 +43,43 @@ cocoon_run -- "$GUESTS/seizer"
 assert_status 0 "the seizer guest under cocoon"
 assert_eq "$seize_native" "$OUT" "SEIZE, INTERRUPT, LISTEN, GET_SYSCALL_INFO, fork and exit events, auto-attach, deaths: same as native"
 
+# The tracer the qemu cases run on every arch (tests/guests/archtracer.c):
+# TRACEME, single-steps up to and over a syscall (TRAP_TRACE each, then
+# TRAP_BRKPT on x86), syscall stops through GET_SYSCALL_INFO, NT_PRSTATUS
+# through GETREGSET.
+[[ -x $GUESTS/archtracer ]] || fail "no archtracer guest"
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/archtracer"
+[[ $STATUS == 0 ]] || fail "the archtracer guest fails natively ($STATUS): $ERR"
+arch_native=$OUT
+assert_match "then a step stopped by .*ip as GET_SYSCALL_INFO's, sp as GET_SYSCALL_INFO's" "$arch_native" \
+  "natively a step goes over a syscall and NT_PRSTATUS holds the stop's ip and sp"
+cocoon_run -- "$GUESTS/archtracer"
+assert_status 0 "the archtracer guest under cocoon"
+assert_eq "$arch_native" "$OUT" "archtracer: steps, syscall stops, NT_PRSTATUS: same as native"
+
+# PTRACE_INTERRUPT of a task fresh from its fork (tests/guests/forkintr.c),
+# before cocoon saw its first stop: the kernel makes one trap of that first
+# stop and the interrupt, which the tracer waits for. "seize": a child
+# seized and interrupted at once (as cocoon's own ptrace probe did, which
+# hung a cocoon run inside cocoon run); "fork": an auto-attached grandchild
+# interrupted right after its parent's fork event (INTERRUPT was ESRCH
+# there). 30 rounds each: the race is between the new task's first trap
+# and the tracer's request; a lost trap hangs the guest until the limit.
+[[ -x $GUESTS/forkintr ]] || fail "no forkintr guest beside ptracer"
+for case in seize fork; do
+  run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/forkintr" $case 30
+  [[ $STATUS == 0 ]] || fail "the forkintr guest ($case) fails natively ($STATUS): $OUT $ERR"
+  intr_native=$OUT
+  assert_match "(30 of 30 new children stopped|-> 0 30 times, it stopped 30 times)" "$intr_native" \
+    "natively every interrupted new task stops ($case)"
+  for opts in "" "--unshare-pid"; do
+    read -r -a OPTS <<<"$opts"
+    cocoon_run ${OPTS[@]+"${OPTS[@]}"} -- "$GUESTS/forkintr" $case 30
+    assert_status 0 "the forkintr guest ($case) ${opts:-(plain)}"
+    assert_eq "$intr_native" "$OUT" "${opts:-plain run}: PTRACE_INTERRUPT of a new task ($case) stops it as natively"
+  done
+done
+
 # In a PID namespace (--unshare-pid) every pid the tracers learn is the
 # namespace's: wait4's and waitid's, the seizer's fork event's new pid
 # (by which it tells its grandchild's stops from its child's) and the exec
@@ -135,15 +172,42 @@ for opts in "" "--unshare-pid"; do
   assert_eq "$sec_native" "$OUT" "${opts:-plain run}: TRACESECCOMP, the seccomp stops and their data, an exit stop after one, a skip: same as native"
 done
 
-# cocoon run inside cocoon run: the inner cocoon is the guest's tracer
-# (PTRACE_SEIZE with PTRACE_O_TRACESECCOMP) and its filter's stops are its
-# own (its RET_TRACE's data differs from the outer one's: own_trace_data()),
-# so its handlers answer its guest: its --hostname, its bind mount.
-# Without the outer filter the outer cocoon runs the inner one's filter
-# itself (docs/internals/ptrace.md, "A guest's own seccomp filters").
+# cocoon run inside cocoon run: the inner cocoon is the guest's tracer, in
+# both of its modes. With the outer filter it seizes its command with
+# PTRACE_O_TRACESECCOMP and its filter's stops (its RET_TRACE's data differs
+# from the outer one's: own_trace_data()) are its own; without the outer
+# filter the outer cocoon runs the inner one's filter itself
+# (docs/internals/ptrace.md, "A guest's own seccomp filters"). Where the
+# outer cocoon refuses that option (-0 with its filter: the identity calls
+# are notified), the inner one's probe finds so and it runs without its
+# filter, saying so (it failed with 125 before). Either way its handlers
+# answer its guest: its --hostname, its bind mount. Five rounds each (a
+# nested run once hung 1 in 6 under load).
 mkdir -m 755 "$TMP/nested" && echo "the inner bind" >"$TMP/nested/f" && chmod 644 "$TMP/nested/f"
-cocoon_run -- "$COCOON" run --hostname inner -b "$TMP/nested:/mnt" -- sh -c 'uname -n; cat /mnt/f'
-assert_status 0 "cocoon run inside cocoon run"
-assert_eq $'inner\nthe inner bind' "$OUT" "cocoon run inside cocoon run: the inner one's hostname and bind mount"
+# What the inner cocoon's probe finds: its doctor names the option only
+# when the tracer above refuses it (an outer cocoon that cannot make a
+# guest filter's stops: --no-seccomp, unless it evaluates guest filters).
+cocoon_run -- "$COCOON" doctor
+refused=no
+[[ $OUT == *"PTRACE_O_TRACESECCOMP"*refused* ]] && refused=yes
+[[ $refused == yes ]] && fail "the outer cocoon (no -0) refuses PTRACE_O_TRACESECCOMP: $OUT"
+for inner in "" "--no-seccomp"; do
+  read -r -a INNER <<<"$inner"
+  for round in 1 2 3 4 5; do
+    cocoon_run -- "$COCOON" run ${INNER[@]+"${INNER[@]}"} --hostname inner -b "$TMP/nested:/mnt" \
+      -- sh -c 'uname -n; cat /mnt/f'
+    assert_status 0 "cocoon run ${inner:-(filtered)} inside cocoon run (round $round)"
+    assert_eq $'inner\nthe inner bind' "$OUT" \
+      "cocoon run ${inner:-(filtered)} inside cocoon run: the inner one's hostname and bind mount"
+    [[ $ERR != *"without the seccomp filter"* ]] || fail "the inner cocoon dropped its filter needlessly: $ERR"
+  done
+done
+if [[ $MODE == seccomp ]]; then
+  cocoon_run -0 -- "$COCOON" run --hostname inner -b "$TMP/nested:/mnt" -- sh -c 'uname -n; cat /mnt/f'
+  assert_status 0 "cocoon run inside cocoon run -0"
+  assert_eq $'inner\nthe inner bind' "$OUT" "cocoon run inside cocoon run -0: the inner one's hostname and bind mount"
+  assert_match "running without the seccomp filter, as --no-seccomp" "$ERR" \
+    "under an outer -0 (TRACESECCOMP refused) the inner cocoon says it runs without its filter"
+fi
 
 finish

@@ -526,6 +526,31 @@ t_identity_signals() {
   assert_eq "eintr 0 other 0 uid 0 signals>0 1" "$OUT" "no stat fails with EINTR, all show root"
 }
 
+# --- ptrace.sh: a small tracer inside, on every arch ---------------------------
+
+# tests/guests/archtracer.c as nobody: PTRACE_TRACEME, single-steps up to
+# and over a syscall (EIO on riscv64, which has no single-step), the
+# syscall stops as PTRACE_GET_SYSCALL_INFO gives them and NT_PRSTATUS
+# through PTRACE_GETREGSET: what it prints under cocoon is what it prints
+# natively on this arch and kernel (docs/internals/ptrace.md).
+t_ptrace() {
+  local native
+  PREFIX=$AS_NOBODY
+  run_native $PREFIX "$GUESTS/archtracer"
+  [ "$STATUS" = 0 ] || fail "archtracer fails natively ($STATUS): $ERR"
+  native=$OUT
+  assert_match "ip as GET_SYSCALL_INFO's, sp as GET_SYSCALL_INFO's" "$native" \
+    "natively NT_PRSTATUS holds the stop's ip and sp (test's premise)"
+  if [ "$ARCH" = riscv64 ]; then
+    assert_match "SINGLESTEP -> -1 Input/output error" "$native" "natively riscv64 has no single-step"
+  else
+    assert_match "then a step stopped by" "$native" "natively a step goes over a syscall"
+  fi
+  cocoon_run -- "$GUESTS/archtracer"
+  assert_status 0 "archtracer under cocoon"
+  assert_eq "$native" "$OUT" "the tracer's view (steps, syscall stops, NT_PRSTATUS) is native's"
+}
+
 # --- the lists ----------------------------------------------------------------
 
 mode_cases() {
@@ -576,6 +601,7 @@ mode_cases() {
   run_test identity.signals t_identity_signals
   run_test namespaces.userns_disabled t_namespaces
   run_test pidns.guest t_pidns
+  run_test ptrace.archtracer t_ptrace
 }
 
 # --- namespaces.sh: namespaces the guest makes, user namespaces disabled ------

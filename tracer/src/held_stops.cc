@@ -59,9 +59,12 @@ void Tracer::end_step(Tracee& t) {
 
 // A signal-delivery stop ends a step under way, as natively (the
 // tracer hears of the signal before the instruction runs). The SIGTRAP
-// end_step() sent gets the kernel's siginfo for a stepped syscall:
-// TRAP_BRKPT at the next instruction (send_sigtrap(), arch/x86/kernel/
-// step.c), not the tgkill's SI_TKILL from cocoon.
+// end_step() sent gets the kernel's siginfo for a stepped syscall, not
+// the tgkill's SI_TKILL from cocoon: on x86 TRAP_BRKPT at the next
+// instruction (user_single_step_report(), arch/x86/kernel/step.c); on
+// arm64 the generic one's SI_USER with si_pid and si_uid 0
+// (include/linux/ptrace.h, from report_syscall(), arch/arm64/kernel/
+// ptrace.c).
 void Tracer::step_signal(Tracee& t, int signal) {
   const bool sent = t.step == Tracee::Step::kTrapSent;
   t.step = Tracee::Step::kNone;
@@ -70,8 +73,12 @@ void Tracer::step_signal(Tracee& t, int signal) {
   if (!at) return;
   siginfo_t info{};
   info.si_signo = SIGTRAP;
-  info.si_code = TRAP_BRKPT;
-  info.si_addr = reinterpret_cast<void*>(at->ip);
+  if (arch::host_arch() == arch::Arch::kX86_64) {
+    info.si_code = TRAP_BRKPT;
+    info.si_addr = reinterpret_cast<void*>(at->ip);
+  } else {
+    info.si_code = SI_USER;  // si_pid and si_uid 0
+  }
   set_siginfo(t.tid, info);
 }
 
@@ -121,6 +128,7 @@ void Tracer::finish_entry(pid_t tid, std::int64_t result) {
 }
 
 void Tracer::interrupt(pid_t tid) {
+  if (Tracee* t = tracees_.find(tid)) t->interrupt_pending = true;
   if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0 && errno != ESRCH) {
     log().warn("PTRACE_INTERRUPT {}: errno {}", tid, errno);
   }

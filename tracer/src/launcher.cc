@@ -20,6 +20,7 @@
 #include <thread>
 #include <utility>
 
+#include "cocoon/arch/kernel.h"
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/seccomp_filter.h"
 
@@ -242,8 +243,10 @@ std::expected<int, Error> take_listener(pid_t pid, int handshake) {
 }  // namespace
 
 unsigned long ptrace_options() {
+  const unsigned long seccomp =
+      arch::filter_stops_reported(arch::kernel_features()) ? PTRACE_O_TRACESECCOMP : 0;
   return PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-         PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP;
+         PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | seccomp;
 }
 
 namespace {

@@ -268,8 +268,11 @@ void Tracer::handle(const WaitEvent& ev) {
   } else if (t->birth == Tracee::Birth::kAwaitFirstStop) {
     // Its first stop, normally; a signal could come first.
     const bool first_stop = ev.kind == EventKind::kInterruptStop;
-    release_child(*t, first_stop);
-    if (first_stop) return;
+    release_child(*t, false);
+    if (first_stop) return on_first_stop(*t, ev);
+  }
+  if (ev.kind == EventKind::kInterruptStop || ev.kind == EventKind::kGroupStop) {
+    t->interrupt_pending = false;  // the trap an interrupt asked for
   }
   if (storms_ && storms_->holding(t->tid)) on_storm_stop(*t, ev);
   if (on_event_stop(*t, ev)) return;
@@ -627,6 +630,18 @@ void Tracer::release_child(Tracee& child, bool run) {
   if (run) resume(child);
 }
 
+// A new task's first stop, once its parent's event was seen. A
+// PTRACE_INTERRUPT made before it trapped (a guest tracer that seized it
+// and interrupted it at once, or whose tracee it became at its birth) is
+// the same trap: the kernel sets JOBCTL_TRAP_STOP once, and any trap clears
+// it (ptrace_stop(), kernel/signal.c). So the handlers hear of it as an
+// interrupt-stop too, and may keep it for the guest's tracer.
+void Tracer::on_first_stop(Tracee& t, const WaitEvent& ev) {
+  t.interrupt_pending = false;
+  if (t.held || on_event_stop(t, ev)) return;
+  resume(t);
+}
+
 // A child held for its parent's clone event that will never come: the
 // parent died between making it and reporting it (a fatal signal skips the
 // ptrace stop, ptrace_stop() in kernel/signal.c). Its children are those
@@ -688,6 +703,10 @@ void Tracer::resume(Tracee& t, int signal) {
   if (t.step == Tracee::Step::kInstruction) request = kSysemuSingleStep;
   if (ptrace(static_cast<__ptrace_request>(request), t.tid, 0, signal) != 0 && errno != ESRCH) {
     log().warn("resuming {}: errno {}", t.tid, errno);
+  }
+  // A stop of cocoon's own took the trap a handler's interrupt asked for.
+  if (t.interrupt_pending && ptrace(PTRACE_INTERRUPT, t.tid, 0, 0) != 0 && errno != ESRCH) {
+    log().warn("PTRACE_INTERRUPT {}: errno {}", t.tid, errno);
   }
 }
 

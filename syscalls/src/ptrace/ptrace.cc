@@ -22,12 +22,10 @@ using tracer::Verdict;
 
 namespace {
 
-// The registers' layouts the requests copy are the host's: only an x86-64
-// host on its own ABI emulates ptrace for now; elsewhere (and for an i386
-// caller) ptrace stays refused by Containment.
-bool emulated_abi(arch::Arch abi) {
-  return abi == arch::Arch::kX86_64 && arch::host_arch() == arch::Arch::kX86_64;
-}
+// The registers' layouts the requests copy are the host's: a caller on the
+// host's own ABI (x86-64, aarch64, riscv64) has its ptrace emulated; an
+// i386 caller's stays refused by Containment.
+bool emulated_abi(arch::Arch abi) { return abi == arch::host_arch(); }
 
 }  // namespace
 
@@ -185,9 +183,14 @@ pid_t Ptrace::seen_by(pid_t tracer, pid_t real) const {
 // `tracee` enters a stop its tracer is to hear of: cocoon keeps it there
 // (and its exit and vfork-done events are traced if its tracer asked:
 // PTRACE_SETOPTIONS needs a stop), and the tracer hears of it (announce()).
+//
+// Any stop clears a pending PTRACE_INTERRUPT's trap (ptrace_stop(),
+// kernel/signal.c): the tracer hears of this one instead.
 void Ptrace::keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int value) {
   e.stop = kind;
   e.value = value;
+  e.interrupted = false;
+  tracee.interrupt_pending = false;
   tracee.held = true;
   sync_events(tracee.tid, e);
   announce(tracee.tid, e);

@@ -34,8 +34,8 @@ using tracer::Verdict;
 namespace {
 
 // PTRACE_GETREGS and PTRACE_SETREGS are x86's requests (12 and 13,
-// arch/x86/include/uapi/asm/ptrace-abi.h): only an x86-64 guest's ptrace is
-// emulated (ptrace.cc), and the other arches' headers do not define them.
+// arch/x86/include/uapi/asm/ptrace-abi.h): EIO elsewhere, and the other
+// arches' headers do not define them.
 constexpr long kGetRegs = 12, kSetRegs = 13, kGetFpRegs = 14, kSetFpRegs = 15;
 // PTRACE_GET_SYSCALL_INFO (Linux 5.3, include/uapi/linux/ptrace.h), which
 // Debian 12's glibc headers do not name; its struct ptrace_syscall_info
@@ -168,11 +168,12 @@ Verdict Ptrace::request(tracer::SyscallStop& stop) {
     return Verdict::skip(0);
   }
   if (it == tracees_.end() || it->second.tracer != stop.tracee.tgid ||
-      it->second.stop == StopKind::kDeath || it->second.unborn) {
+      it->second.stop == StopKind::kDeath) {
     return Verdict::deny(ESRCH);
   }
   EmulatedTracee& e = it->second;
   if (req == PTRACE_INTERRUPT) return Verdict::skip(interrupt(tid, e));
+  if (e.unborn) return Verdict::deny(ESRCH);  // not yet in its first stop
   if (req == PTRACE_KILL) {
     kill(tid, SIGKILL);  // the whole process, as SIGKILL always is
     if (e.stop != StopKind::kNone) {
@@ -227,9 +228,13 @@ std::int64_t Ptrace::on_stopped(tracer::SyscallStop& stop, long req, pid_t tid,
   const std::uint64_t data = stop.regs.arg(3);
   const tracer::GuestMemory& memory = stop.memory;
   switch (req) {
+    case PTRACE_SINGLESTEP:
+      // riscv64 has no single-step (arch_has_single_step(): the request
+      // is EIO, ptrace_request(), kernel/ptrace.c).
+      if (arch::host_arch() == arch::Arch::kRiscv64) return -EIO;
+      return resume(tid, e, req, data);
     case PTRACE_CONT:
     case PTRACE_SYSCALL:
-    case PTRACE_SINGLESTEP:
     case PTRACE_DETACH: return resume(tid, e, req, data);
     case PTRACE_PEEKTEXT:
     case PTRACE_PEEKDATA:
@@ -246,9 +251,15 @@ std::int64_t Ptrace::on_stopped(tracer::SyscallStop& stop, long req, pid_t tid,
     case PTRACE_POKEUSER:  // registers, and the debug registers cocoon leaves alone
       return ptrace(static_cast<__ptrace_request>(req), tid, addr, data) == -1 ? -errno : 0;
     case kGetRegs:
-    case kSetRegs: return block<X86Regs>(memory, req, tid, data, req == kSetRegs);
+    case kSetRegs:
     case kGetFpRegs:
-    case kSetFpRegs: return block<X86FpRegs>(memory, req, tid, data, req == kSetFpRegs);
+    case kSetFpRegs:
+      // x86's requests: a number aarch64 and riscv64 do not know (EIO).
+      if (arch::host_arch() != arch::Arch::kX86_64) return -EIO;
+      if (req == kGetRegs || req == kSetRegs) {
+        return block<X86Regs>(memory, req, tid, data, req == kSetRegs);
+      }
+      return block<X86FpRegs>(memory, req, tid, data, req == kSetFpRegs);
     case PTRACE_GETREGSET:
     case PTRACE_SETREGSET: return regset(memory, req, tid, addr, data);
     case PTRACE_GETSIGINFO:
@@ -330,8 +341,15 @@ std::int64_t Ptrace::listen(pid_t tid, EmulatedTracee& e) {
 // task itself, so that the kernel decides when it traps (at once, or when
 // a stop it is in ends: ptrace_interrupt(), JOBCTL_TRAP_STOP), and that
 // trap is reported (on_event_stop()).
+//
+// An auto-attached task whose first stop has not come yet (`unborn`) is
+// the kernel's already: its first stop, a PTRACE_EVENT_STOP, is the trap
+// the interrupt asks for (JOBCTL_TRAP_STOP is set at its birth for a
+// seized tracer, ptrace_init_task(), kernel/ptrace.c), reported to the
+// tracer when it comes (on_clone()).
 std::int64_t Ptrace::interrupt(pid_t tid, EmulatedTracee& e) {
   if (!e.seized) return -EIO;
+  if (e.unborn) return 0;
   e.interrupted = true;
   control_->interrupt(tid);
   return 0;

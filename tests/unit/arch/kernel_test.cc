@@ -25,6 +25,7 @@ KernelFeatures linux_5_10() {
   k.pidfd_getfd = true;
   k.openat2 = true;
   k.get_syscall_info = true;
+  k.trace_seccomp = true;
   k.ptrace_probed = true;
   return k;
 }
@@ -85,6 +86,21 @@ TEST(KernelDecisions, RefusesWithoutGetSyscallInfoOrSeccompFilter) {
   EXPECT_FALSE(missing_for_run(no_filter, false));
 }
 
+// Under a tracer that emulates ptrace without PTRACE_O_TRACESECCOMP (cocoon
+// run --no-seccomp), the filter's stops would never come: runs go without
+// it (session.cc), and the doctor says so; a kernel always has it.
+TEST(KernelDecisions, FilterNeedsTraceSeccompFromTheTracerAbove) {
+  EXPECT_TRUE(filter_stops_reported(linux_5_10()));
+  EXPECT_FALSE(has_line(describe_kernel(linux_5_10(), Arch::kX86_64), "PTRACE_O_TRACESECCOMP", ""));
+  KernelFeatures nested = linux_6_18();
+  nested.trace_seccomp = false;
+  EXPECT_FALSE(filter_stops_reported(nested));
+  EXPECT_TRUE(has_line(describe_kernel(nested, Arch::kX86_64), "PTRACE_O_TRACESECCOMP", "as --no-seccomp"));
+  EXPECT_FALSE(missing_for_run(nested, true));  // not refused: it runs without the filter
+  nested.ptrace_probed = false;                 // unknown: the seize will say
+  EXPECT_TRUE(filter_stops_reported(nested));
+}
+
 TEST(KernelDecisions, DoctorSaysWhatDegrades) {
   const auto old = describe_kernel(linux_5_10(), Arch::kX86_64);
   EXPECT_TRUE(has_line(old, "landlock ", "no   (Linux 5.13)")) << old[3];
@@ -128,6 +144,8 @@ TEST(KernelProbe, AgreesWithTheKernel) {
   EXPECT_TRUE(k.get_syscall_info);
   EXPECT_TRUE(k.seccomp_filter);
   EXPECT_FALSE(missing_for_run(k, true));
+  // Unless the tests run under a tracer that emulates ptrace without it.
+  EXPECT_TRUE(k.trace_seccomp);
   // Features come in kernel order: a later one implies the earlier ones.
   if (k.wait_killable_recv) EXPECT_TRUE(k.user_notif && k.notif_addfd && k.pidfd_getfd);
   if (k.set_syscall_info) EXPECT_TRUE(k.get_syscall_info && k.pidfd_thread);

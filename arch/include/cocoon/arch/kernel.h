@@ -27,6 +27,10 @@ struct KernelFeatures {
   bool openat2 = false;           // openat2(2) (5.6+)
   bool get_syscall_info = false;  // PTRACE_GET_SYSCALL_INFO (5.3+)
   bool set_syscall_info = false;  // PTRACE_SET_SYSCALL_INFO (6.16+)
+  // PTRACE_O_TRACESECCOMP accepted by PTRACE_SEIZE: always by a kernel
+  // (3.5+), not by a tracer above that emulates ptrace without it (cocoon
+  // inside `cocoon run --no-seccomp`): a filter's stops would never come.
+  bool trace_seccomp = false;
   // Whether the two above were asked at all: a child could be traced (not
   // where ptrace is refused, e.g. cocoon inside a sandbox); else unknown.
   bool ptrace_probed = false;
@@ -48,6 +52,11 @@ const KernelFeatures& kernel_features();
 // abort a call cocoon already acted on and the guest then make it again
 // (tracer/src/seccomp_filter.cc).
 bool can_notify(const KernelFeatures& k);
+
+// Whether cocoon's seccomp filter can work here: its SECCOMP_RET_TRACE
+// stops come to cocoon only with PTRACE_O_TRACESECCOMP (true where ptrace
+// could not be probed: the seize will say).
+bool filter_stops_reported(const KernelFeatures& k);
 
 // Whether a syscall's arg0 can be rewritten on `arch` (riscv64 keeps it in
 // orig_a0, which only PTRACE_SET_SYSCALL_INFO reaches; docs/architecture.md).

@@ -108,7 +108,8 @@ struct Launched {
 std::expected<Launched, Error> launch(const LaunchSpec& spec);
 
 // The options every tracee carries (ptrace(2)); EXITKILL: if cocoon dies, so
-// does every tracee, so nothing runs on unsupervised.
+// does every tracee, so nothing runs on unsupervised. TRACESECCOMP where
+// the tracer above allows it (arch::filter_stops_reported()).
 unsigned long ptrace_options();
 
 }  // namespace cocoon::tracer

@@ -58,6 +58,13 @@ struct Tracee {
   // releases it (StopControl). Set by a hook for the stop it reports, or by
   // a Verdict::hold() at a syscall entry.
   bool held = false;
+  // A PTRACE_INTERRUPT a handler made (StopControl::interrupt) whose trap
+  // has not come. Any ptrace stop clears the kernel's JOBCTL_TRAP_STOP
+  // (ptrace_stop(), kernel/signal.c), so one of cocoon's own stops (a
+  // syscall or seccomp stop the guest's tracer does not see) would swallow
+  // it: resume() interrupts again. Cleared by an interrupt- or group-stop,
+  // or a stop a handler keeps.
+  bool interrupt_pending = false;
   // Every syscall of the task stops at its entry and exit (PTRACE_SYSCALL,
   // whatever the filter traces) and the handlers hear of each
   // (SyscallHandler::on_syscall_report): an emulated PTRACE_SYSCALL.

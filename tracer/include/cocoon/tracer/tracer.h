@@ -139,6 +139,7 @@ class Tracer : private StopControl, private RunAccess {
   static std::optional<std::int64_t> skipped_result(pid_t tid);
   void on_clone_event(Tracee& t, int ptrace_event);
   void release_child(Tracee& child, bool run);
+  void on_first_stop(Tracee& t, const WaitEvent& ev);
   void release_orphans(const Tracee& dead);
   void on_exec_event(Tracee& t);
   Tracee& adopt(pid_t tid, pid_t tgid);
