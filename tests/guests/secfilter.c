@@ -23,6 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef PTRACE_SECCOMP_GET_FILTER
+#define PTRACE_SECCOMP_GET_FILTER 0x420c
+#endif
 #ifndef PTRACE_GET_SYSCALL_INFO
 #define PTRACE_GET_SYSCALL_INFO 0x420e
 #endif
@@ -83,6 +86,13 @@ static int on_stop(pid_t pid, int status, pid_t self, int* sig) {
     ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info);
     printf("tracer: seccomp stop of %s: message 0x%lx, info op %d, ret_data 0x%x\n",
            name_of(info.seccomp.nr), msg, info.op, info.seccomp.ret_data);
+    static int asked;
+    if (!asked++) {
+      // Without CAP_SYS_ADMIN: EACCES (seccomp_get_filter(), kernel/seccomp.c).
+      errno = 0;
+      long n = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0, NULL);
+      printf("tracer: PTRACE_SECCOMP_GET_FILTER -> %ld %s\n", n, errno ? strerror(errno) : "");
+    }
     if (info.seccomp.nr == SYS_gettid) {
       struct user_regs_struct regs;
       ptrace(PTRACE_GETREGS, pid, 0, &regs);

@@ -91,6 +91,7 @@ class Ptrace final : public tracer::SyscallHandler {
   std::int64_t resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_t data);
   std::int64_t set_options(pid_t tid, EmulatedTracee& e, std::uint64_t options);
   std::int64_t listen(pid_t tid, EmulatedTracee& e);
+  std::int64_t seccomp_get_filter(const tracer::SyscallStop& stop);
   std::int64_t interrupt(pid_t tid, EmulatedTracee& e);
   // ptrace_attach.cc
   tracer::Verdict attach(tracer::SyscallStop& stop, long req);

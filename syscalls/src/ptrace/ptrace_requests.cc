@@ -7,8 +7,9 @@
 // GETREGS/SETREGS, GETFPREGS/SETFPREGS, GETREGSET/SETREGSET (any note
 // type: NT_PRSTATUS, NT_PRFPREG, NT_X86_XSTATE...), GETSIGINFO/SETSIGINFO,
 // GET_SYSCALL_INFO, SETOPTIONS (ptrace_stops.h's check_options()),
-// GETEVENTMSG. Every other request, and the other options, fail with EPERM
-// as all did before the emulation: SYSEMU, SECCOMP_GET_FILTER...
+// GETEVENTMSG, SECCOMP_GET_FILTER's EACCES. Every other request, and the
+// other options, fail with EPERM as all did before the emulation: SYSEMU...
+#include <linux/capability.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -41,6 +42,7 @@ constexpr long kGetRegs = 12, kSetRegs = 13, kGetFpRegs = 14, kSetFpRegs = 15;
 // Debian 12's glibc headers do not name; its struct ptrace_syscall_info
 // is 88 bytes today, and may grow: the kernel says how much it has.
 constexpr long kGetSyscallInfo = 0x420e;
+constexpr long kSeccompGetFilter = 0x420c;  // PTRACE_SECCOMP_GET_FILTER (4.4)
 constexpr std::size_t kSyscallInfoMax = 256;
 // x86-64's struct user_regs_struct (arch/x86/include/asm/user_64.h, the
 // uapi's register set of NT_PRSTATUS): 27 registers of 8 bytes. Spelt as
@@ -80,6 +82,7 @@ bool implemented(long req) {
     case PTRACE_GETEVENTMSG:
     case PTRACE_INTERRUPT:
     case PTRACE_LISTEN:
+    case kSeccompGetFilter:
     case kGetSyscallInfo: return true;
     default: return false;
   }
@@ -280,8 +283,23 @@ std::int64_t Ptrace::on_stopped(tracer::SyscallStop& stop, long req, pid_t tid,
       if (n != 0 && !memory.write(data, std::span(info).first(n))) return -EFAULT;
       return r;
     }
+    case kSeccompGetFilter: return seccomp_get_filter(stop);
     default: return -EPERM;
   }
+}
+
+// PTRACE_SECCOMP_GET_FILTER: seccomp_get_filter() (kernel/seccomp.c) wants
+// CAP_SYS_ADMIN of a caller that is under no filter of its own, else
+// EACCES, which is what every unprivileged debugger gets (the real
+// capability, as the attach rules read it; cocoon's own filter does not
+// count). A caller that has it would get the tracee's programs, which
+// cocoon keeps only without its own filter (Tracee::guest_filters): not
+// emulated, EPERM as before.
+std::int64_t Ptrace::seccomp_get_filter(const tracer::SyscallStop& stop) {
+  const auto cap = proc_tasks::status_numbers(stop.tracee.tid, "CapEff");
+  const bool admin = !cap.empty() && (cap[0] >> CAP_SYS_ADMIN & 1) != 0;
+  if (!admin || stop.tracee.guest_filters) return -EACCES;
+  return -EPERM;
 }
 
 // CONT, SYSCALL, SINGLESTEP and DETACH restart the tracee with `data` as
