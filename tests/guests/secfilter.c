@@ -26,20 +26,7 @@
 #ifndef PTRACE_SECCOMP_GET_FILTER
 #define PTRACE_SECCOMP_GET_FILTER 0x420c
 #endif
-#ifndef PTRACE_GET_SYSCALL_INFO
-#define PTRACE_GET_SYSCALL_INFO 0x420e
-#endif
-// struct ptrace_syscall_info (include/uapi/linux/ptrace.h).
-struct syscall_info {
-  uint8_t op;
-  uint8_t pad[3];
-  uint32_t arch;
-  uint64_t ip, sp;
-  union {
-    struct { uint64_t nr, args[6]; uint32_t ret_data, reserved; } seccomp;
-    struct { int64_t rval; uint8_t is_error; } exit;
-  };
-};
+#include "syscall_info.h"
 
 static const char* name_of(uint64_t nr) {
   switch (nr) {

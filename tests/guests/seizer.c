@@ -19,20 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef PTRACE_GET_SYSCALL_INFO
-#define PTRACE_GET_SYSCALL_INFO 0x420e
-#endif
-// struct ptrace_syscall_info (include/uapi/linux/ptrace.h).
-struct syscall_info {
-  uint8_t op;
-  uint8_t pad[3];
-  uint32_t arch;
-  uint64_t ip, sp;
-  union {
-    struct { uint64_t nr, args[6]; } entry;
-    struct { int64_t rval; uint8_t is_error; } exit;
-  };
-};
+#include "syscall_info.h"
 
 enum { kChild, kGrandchild, kTasks };
 static char logs[kTasks][16384];
