@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 
 #include "proc_fields.h"
@@ -22,24 +23,28 @@ pid_t as_pid(std::uint64_t v) { return static_cast<pid_t>(static_cast<std::int32
 // signal init has a handler for; SIGKILL and SIGSTOP never
 // (SIGNAL_UNKILLABLE, sig_task_ignored() in kernel/signal.c). The handled
 // set is SigCgt of /proc/PID/status, a hex mask of signals 1..64.
-bool init_takes(pid_t init_real, int sig) {
-  if (sig == 0) return true;  // a probe: nothing is delivered
-  if (sig == SIGKILL || sig == SIGSTOP) return false;
-  const auto caught = proc_field(init_real, "status", "SigCgt:");
-  if (!caught) return false;
-  const unsigned long long mask = std::stoull(*caught, nullptr, 16);
-  return (mask >> (sig - 1)) & 1ULL;
-}
-
 // Whether init `init_real` has a handler for `sig` (SigCgt).
 bool handles(pid_t init_real, int sig) {
   const auto caught = proc_field(init_real, "status", "SigCgt:");
   return caught && ((std::stoull(*caught, nullptr, 16) >> (sig - 1)) & 1ULL);
 }
 
-bool is_thread(pid_t real) {
+bool init_takes(pid_t init_real, int sig) {
+  if (sig == 0) return true;  // a probe: nothing is delivered
+  if (sig == SIGKILL || sig == SIGSTOP) return false;
+  return handles(init_real, sig);
+}
+
+// The thread group of task `real`, from its status file.
+std::optional<pid_t> tgid_of(pid_t real) {
   const auto tgid = proc_field(real, "status", "Tgid:");
-  return tgid && std::stol(*tgid) != real;
+  if (!tgid) return std::nullopt;
+  return static_cast<pid_t>(std::stol(*tgid));
+}
+
+bool is_thread(pid_t real) {
+  const auto tgid = tgid_of(real);
+  return tgid && *tgid != real;
 }
 
 }  // namespace
@@ -97,9 +102,9 @@ Verdict Pids::signal_thread(tracer::SyscallStop& stop, PidNamespace* ns) {
   pid_t group = first;
   if (sys == Sys::tkill || sys == Sys::tgkill || sys == Sys::rt_tgsigqueueinfo) {
     const pid_t thread = sys == Sys::tkill ? first : as_pid(stop.regs.arg(1));
-    const auto tgid = proc_field(thread, "status", "Tgid:");
+    const auto tgid = tgid_of(thread);
     if (!tgid) return Verdict::resume();
-    group = static_cast<pid_t>(std::stol(*tgid));
+    group = *tgid;
     if (sys != Sys::tkill && group != first) return Verdict::resume();
   }
   if (ns != nullptr && ns->virtual_of(group) == 1) {
