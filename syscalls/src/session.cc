@@ -196,6 +196,48 @@ std::vector<std::pair<std::string, std::uint64_t>> namespace_ids(const Namespace
   return out;
 }
 
+// Inside a tracer that emulates ptrace without PTRACE_O_TRACESECCOMP
+// (an outer cocoon with -0 and its filter), the filter's stops would never
+// come: the run goes as --no-seccomp, which gives the same answers,
+// stopping at every call.
+std::expected<void, RunError> without_filter_if_unreported(tracer::TracerOptions& tracer) {
+  if (!tracer.use_seccomp || arch::filter_stops_reported(arch::kernel_features())) return {};
+  // The user's own filters (bwrap's --seccomp) need cocoon's, as under
+  // COCOON_NO_SECCOMP (bwrap_cli.cc): a call answered at its entry stop
+  // would never meet them.
+  if (!tracer.user_filters.empty()) {
+    return std::unexpected(RunError(
+        "the tracer this cocoon runs under refuses PTRACE_O_TRACESECCOMP: the seccomp filters "
+        "given need cocoon's own, which cannot run here"));
+  }
+  tracer::module_logger("syscalls")->warn(
+      "the tracer this cocoon runs under refuses PTRACE_O_TRACESECCOMP: running without "
+      "the seccomp filter, as --no-seccomp");
+  tracer.use_seccomp = false;
+  return {};
+}
+
+// What runs when the command is launched, before the options' own hook.
+// The first command is PID 1 of the run's PID namespace from its launch,
+// as the kernel numbers a namespace's init at its fork. Numbered lazily
+// (at its first call that asks), a command held before its exec (an OCI
+// container before its start) would leave 1 to a command entered first.
+void add_launch_hooks(tracer::TracerOptions& options, const Session& session,
+                      const std::shared_ptr<NamespaceState>& ns) {
+  if (ns && ns->root_pid_ns()) {
+    options.on_launched = [pid_ns = ns->root_pid_ns(), then = options.on_launched](pid_t pid) {
+      pid_ns->member(pid);
+      if (then) then(pid);
+    };
+  }
+  if (session.on_launched_ns) {
+    options.on_launched = [report = session.on_launched_ns, ns, then = options.on_launched](pid_t pid) {
+      report(pid, namespace_ids(ns.get(), pid));
+      if (then) then(pid);
+    };
+  }
+}
+
 }  // namespace
 
 std::expected<int, RunError> run_session(const Session& given) {
@@ -210,24 +252,7 @@ std::expected<int, RunError> run_session(const Session& given) {
   if (!published) return std::unexpected(published.error());
   Session session = given;
   session.view = effective(given.view);
-  // Inside a tracer that emulates ptrace without PTRACE_O_TRACESECCOMP
-  // (cocoon run --no-seccomp), the filter's stops would never come: the run
-  // goes as --no-seccomp, which gives the same answers, stopping at every
-  // call.
-  if (session.tracer.use_seccomp && !arch::filter_stops_reported(arch::kernel_features())) {
-    // The user's own filters (bwrap's --seccomp) need cocoon's, as under
-    // COCOON_NO_SECCOMP (bwrap_cli.cc): a call answered at its entry stop
-    // would never meet them.
-    if (!session.tracer.user_filters.empty()) {
-      return std::unexpected(RunError(
-          "the tracer this cocoon runs under refuses PTRACE_O_TRACESECCOMP: the seccomp filters "
-          "given need cocoon's own, which cannot run here"));
-    }
-    tracer::module_logger("syscalls")->warn(
-        "the tracer this cocoon runs under refuses PTRACE_O_TRACESECCOMP: running without "
-        "the seccomp filter, as --no-seccomp");
-    session.tracer.use_seccomp = false;
-  }
+  if (auto r = without_filter_if_unreported(session.tracer); !r) return std::unexpected(r.error());
   // First: the view, the identity state and the handlers keep per-process
   // state in it, and it outlives them.
   auto registry = std::make_shared<tracer::ProcessRegistry>();
@@ -266,23 +291,7 @@ std::expected<int, RunError> run_session(const Session& given) {
       return pid_ns ? pid_ns->virtual_of(tid) : std::nullopt;
     });
   }
-  // The first command is PID 1 of the run's PID namespace from its launch,
-  // as the kernel numbers a namespace's init at its fork. Numbered lazily
-  // (at its first call that asks), a command held before its exec (an OCI
-  // container before its start) would leave 1 to a command entered first.
-  if (const auto ns = setup->view->namespaces(); ns && ns->root_pid_ns()) {
-    options.on_launched = [pid_ns = ns->root_pid_ns(), then = options.on_launched](pid_t pid) {
-      pid_ns->member(pid);
-      if (then) then(pid);
-    };
-  }
-  if (session.on_launched_ns) {
-    options.on_launched = [report = session.on_launched_ns, ns = setup->view->namespaces(),
-                           then = options.on_launched](pid_t pid) {
-      report(pid, namespace_ids(ns.get(), pid));
-      if (then) then(pid);
-    };
-  }
+  add_launch_hooks(options, session, setup->view->namespaces());
   options.mailbox = std::make_shared<tracer::Mailbox>();
   tracer::Tracer t(options,
                    make_handlers(session.view, *registry, setup->view, *identity, setup->landlock.fd >= 0),
