@@ -395,6 +395,9 @@ class Bench:
             dt, out = self.run(key, argv, capture=True)
             for f in ("native_ns", "native_getpid_ns", "filtered_ns", "stop_ns"):
                 self.record(f"{key}.{f}", "native", self.field(out, f, key))
+            for f in ("trap_ns", "traced_trap_ns"):  # x86-64 only
+                if f"{f}=" in out:
+                    self.record(f"{key}.{f}", "native", self.field(out, f, key))
 
     WORKLOADS = ("w_find", "w_gcc", "w_find_view", "w_gcc_view", "w_find_view_pin",
                  "w_gcc_view_pin", "w_find_rootfs", "w_find_rootfs_pin", "w_pkg", "w_pkg_shm", "w_parallel",
@@ -543,6 +546,11 @@ class Bench:
             print(f"  {what:<14} getpid native {fmt_us(gp)}, through the filter {fmt_us(fil)} "
                   f"({fmt_ratio(ratio(fil, gp))});  getppid native {fmt_us(nat)}, "
                   f"with a seccomp stop {fmt_us(stop)} ({ratio(stop, nat) or 0:.0f}x)")
+            trap, traced = R(f"{key}.trap_ns", "native"), R(f"{key}.traced_trap_ns", "native")
+            if trap is not None:
+                print(f"  {'':<14} an in-guest agent's floor (RET_TRAP, SIGSYS handler, the call "
+                      f"from its own code): {fmt_us(trap)} untraced, {fmt_us(traced)} ptraced "
+                      f"(every signal is also a ptrace stop)")
         print()
         print("Targets ((3)-(5): no path rewriting configured):")
         targets = []
