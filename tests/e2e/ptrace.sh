@@ -156,8 +156,12 @@ assert_eq $'waited 0\n5' "$OUT" "a plain wait is unchanged"
 # exit stop and one skipped at the seccomp stop (number -1). Under
 # --unshare-pid cocoon's own filter traces getppid too (both filters say
 # TRACE: the guest's data wins, and cocoon still translates the result
-# after the guest's tracer let the call go). Without cocoon's filter
-# cocoon runs the child's filter itself at each entry, with the same stops.
+# after the guest's tracer let the call go). Under -0 cocoon's filter sends
+# getuid and newfstatat to its listener, and USER_NOTIF outranks the
+# child's TRACE: cocoon runs the child's filter itself at each entry of a
+# task whose tracer asked for TRACESECCOMP (Tracee::judge_entries), and
+# makes those two stops (a skip and an exit stop among them). Without
+# cocoon's filter cocoon runs the child's filter itself at each entry.
 [[ -x $GUESTS/secfilter ]] || fail "no secfilter guest beside ptracer"
 run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/secfilter"
 [[ $STATUS == 0 ]] || fail "the secfilter guest fails natively ($STATUS): $ERR"
@@ -165,7 +169,8 @@ sec_native=$OUT
 assert_match "seccomp stop of gettid: message 0x7, info op 3, ret_data 0x7" "$sec_native" \
   "natively the tracer sees its filter's data (test's premise)"
 assert_match "child: gettid -> 4242" "$sec_native" "natively a call skipped at its seccomp stop returns the tracer's result"
-for opts in "" "--unshare-pid"; do
+assert_match "child: getuid -> 4343" "$sec_native" "natively getuid skipped at its seccomp stop"
+for opts in "" "--unshare-pid" "-0" "-0 --unshare-pid"; do
   read -r -a OPTS <<<"$opts"
   cocoon_run ${OPTS[@]+"${OPTS[@]}"} -- "$GUESTS/secfilter"
   assert_status 0 "the secfilter guest ${opts:-(plain)}"
@@ -177,20 +182,22 @@ done
 # PTRACE_O_TRACESECCOMP and its filter's stops (its RET_TRACE's data differs
 # from the outer one's: own_trace_data()) are its own; without the outer
 # filter the outer cocoon runs the inner one's filter itself
-# (docs/internals/ptrace.md, "A guest's own seccomp filters"). Where the
-# outer cocoon refuses that option (-0 with its filter: the identity calls
-# are notified), the inner one's probe finds so and it runs without its
-# filter, saying so (it failed with 125 before). Either way its handlers
-# answer its guest: its --hostname, its bind mount. Five rounds each (a
-# nested run once hung 1 in 6 under load).
+# (docs/internals/ptrace.md, "A guest's own seccomp filters"). Under an
+# outer -0 (its identity calls notified) the outer cocoon judges the inner
+# one's tasks' entries itself (Tracee::judge_entries): the inner one keeps
+# its filter (before, the option was refused and it fell back to
+# --no-seccomp). Either way its handlers answer its guest: its --hostname,
+# its bind mount. Five rounds each (a nested run once hung 1 in 6 under
+# load).
 mkdir -m 755 "$TMP/nested" && echo "the inner bind" >"$TMP/nested/f" && chmod 644 "$TMP/nested/f"
 # What the inner cocoon's probe finds: its doctor names the option only
 # when the tracer above refuses it (an outer cocoon that cannot make a
 # guest filter's stops: --no-seccomp, unless it evaluates guest filters).
-cocoon_run -- "$COCOON" doctor
-refused=no
-[[ $OUT == *"PTRACE_O_TRACESECCOMP"*refused* ]] && refused=yes
-[[ $refused == yes ]] && fail "the outer cocoon (no -0) refuses PTRACE_O_TRACESECCOMP: $OUT"
+for outer in "" "-0"; do
+  cocoon_run $outer -- "$COCOON" doctor
+  [[ $OUT != *"PTRACE_O_TRACESECCOMP"*refused* ]] ||
+    fail "the outer cocoon ${outer:-(plain)} refuses PTRACE_O_TRACESECCOMP: $OUT"
+done
 for inner in "" "--no-seccomp"; do
   read -r -a INNER <<<"$inner"
   for round in 1 2 3 4 5; do
@@ -202,12 +209,12 @@ for inner in "" "--no-seccomp"; do
     [[ $ERR != *"without the seccomp filter"* ]] || fail "the inner cocoon dropped its filter needlessly: $ERR"
   done
 done
-if [[ $MODE == seccomp ]]; then
-  cocoon_run -0 -- "$COCOON" run --hostname inner -b "$TMP/nested:/mnt" -- sh -c 'uname -n; cat /mnt/f'
-  assert_status 0 "cocoon run inside cocoon run -0"
-  assert_eq $'inner\nthe inner bind' "$OUT" "cocoon run inside cocoon run -0: the inner one's hostname and bind mount"
-  assert_match "running without the seccomp filter, as --no-seccomp" "$ERR" \
-    "under an outer -0 (TRACESECCOMP refused) the inner cocoon says it runs without its filter"
-fi
+for round in 1 2 3; do
+  cocoon_run -0 -- "$COCOON" run --hostname inner -b "$TMP/nested:/mnt" -- sh -c 'uname -n; id -u; cat /mnt/f'
+  assert_status 0 "cocoon run inside cocoon run -0 (round $round)"
+  assert_eq $'inner\n0\nthe inner bind' "$OUT" \
+    "cocoon run inside cocoon run -0: the inner one's hostname and bind mount, the outer's fake root"
+  [[ $ERR != *"without the seccomp filter"* ]] || fail "the inner cocoon under -0 dropped its filter: $ERR"
+done
 
 finish

@@ -1,12 +1,15 @@
 // A tracer of its child's own seccomp filter, as strace --seccomp-bpf is
 // one (tests/e2e/ptrace.sh, docs/internals/ptrace.md "PTRACE_O_TRACESECCOMP"):
 // the child asks PTRACE_TRACEME, stops, installs a filter that returns
-// SECCOMP_RET_TRACE with data 0x1234 for getppid and 7 for gettid, and makes
-// those calls and getpid (not traced by its filter). The tracer sets
-// PTRACE_O_TRACESECCOMP, and at each PTRACE_EVENT_SECCOMP stop prints the
-// event message, PTRACE_GET_SYSCALL_INFO's op, number and ret_data; it
-// follows getppid to its exit stop (PTRACE_SYSCALL) and skips gettid
-// (number -1, result 4242). What both print must be what they print
+// SECCOMP_RET_TRACE with data 0x1234 for getppid, 7 for gettid, 9 for getuid
+// and 0xb for newfstatat, and makes those calls and getpid (not traced by
+// its filter). The tracer sets PTRACE_O_TRACESECCOMP, and at each
+// PTRACE_EVENT_SECCOMP stop prints the event message,
+// PTRACE_GET_SYSCALL_INFO's op, number and ret_data; it follows getppid and
+// newfstatat to their exit stops (PTRACE_SYSCALL) and skips gettid and
+// getuid (number -1, results 4242 and 4343). getuid and newfstatat are
+// calls cocoon -0 answers from notifications, which outrank the filter's
+// TRACE (Tracee::judge_entries). What both print must be what they print
 // natively. x86-64 only (like ptracer.c). Usage: secfilter
 #include <errno.h>
 #include <linux/filter.h>
@@ -16,7 +19,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
@@ -33,6 +38,8 @@ static const char* name_of(uint64_t nr) {
     case SYS_getppid: return "getppid";
     case SYS_gettid: return "gettid";
     case SYS_getpid: return "getpid";
+    case SYS_getuid: return "getuid";
+    case SYS_newfstatat: return "newfstatat";
     default: return "another";
   }
 }
@@ -46,6 +53,10 @@ static void child(pid_t parent) {
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 0x1234),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_gettid, 0, 1),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 7),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getuid, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 9),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_newfstatat, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 0xb),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
   struct sock_fprog fprog = {sizeof prog / sizeof prog[0], prog};
@@ -58,6 +69,10 @@ static void child(pid_t parent) {
   printf("child: getppid is %s\n", ppid == parent ? "its parent" : "wrong");
   printf("child: gettid -> %ld\n", syscall(SYS_gettid));
   printf("child: getpid %s\n", syscall(SYS_getpid) > 0 ? "ok" : "failed");
+  printf("child: getuid -> %ld\n", syscall(SYS_getuid));
+  struct stat st;
+  const long r = syscall(SYS_newfstatat, AT_FDCWD, "/", &st, 0);
+  printf("child: newfstatat / -> %ld, %s\n", r, r == 0 && S_ISDIR(st.st_mode) ? "a directory" : "wrong");
   fflush(stdout);
   _exit(0);
 }
@@ -80,21 +95,22 @@ static int on_stop(pid_t pid, int status, pid_t self, int* sig) {
       long n = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0, NULL);
       printf("tracer: PTRACE_SECCOMP_GET_FILTER -> %ld %s\n", n, errno ? strerror(errno) : "");
     }
-    if (info.seccomp.nr == SYS_gettid) {
+    if (info.seccomp.nr == SYS_gettid || info.seccomp.nr == SYS_getuid) {
       struct user_regs_struct regs;
       ptrace(PTRACE_GETREGS, pid, 0, &regs);
-      regs.orig_rax = (unsigned long long)-1;  // skip the call...
-      regs.rax = 4242;                         // ...with this result
+      regs.orig_rax = (unsigned long long)-1;                       // skip the call...
+      regs.rax = info.seccomp.nr == SYS_gettid ? 4242 : 4343;  // ...with this result
       ptrace(PTRACE_SETREGS, pid, 0, &regs);
     }
-    return info.seccomp.nr == SYS_getppid ? PTRACE_SYSCALL : PTRACE_CONT;
+    const int follow = info.seccomp.nr == SYS_getppid || info.seccomp.nr == SYS_newfstatat;
+    return follow ? PTRACE_SYSCALL : PTRACE_CONT;
   }
   if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
     struct syscall_info info;
     memset(&info, 0, sizeof info);
     ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info);
     printf("tracer: syscall stop op %d, result is %s\n", info.op,
-           info.exit.rval == self ? "the tracer's pid" : "another");
+           info.exit.rval == self ? "the tracer's pid" : info.exit.rval == 0 ? "0" : "another");
     return PTRACE_CONT;
   }
   printf("tracer: signal %s\n", strsignal(WSTOPSIG(status)));

@@ -30,6 +30,9 @@ void Tracer::on_clone_event(Tracee& t, int ptrace_event) {
     c.parent_tid = t.tid;
     c.parent_tgid = t.tgid;
     c.guest_filters = t.guest_filters;  // inherited (copy_seccomp(), kernel/fork.c)
+    // The kernel copies cocoon's options, and with them the emulated
+    // tracer's that judge_entries stands for (an auto-attached child).
+    c.judge_entries = t.judge_entries;
     dispatcher_.on_event_stop(t, EventStop{ptrace_event, 0, msg});  // may hold the parent
     if (seen && c.birth == Tracee::Birth::kHeld) {
       release_child(c, true);

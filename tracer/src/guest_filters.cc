@@ -1,4 +1,6 @@
-// A guest's own seccomp filters without cocoon's filter (--no-seccomp).
+// A guest's own seccomp filters without cocoon's filter (--no-seccomp),
+// and with it where they must stop for calls cocoon's filter answers
+// first (guest_trace_at_entry()).
 //
 // Every call then stops at its syscall entry (PTRACE_SYSCALL), and the
 // kernel runs the task's filters only after that stop (syscall_trace_enter(),
@@ -235,6 +237,56 @@ void Tracer::kill_rerun(Tracee& t, arch::SyscallRegs& regs) {
   if (stored) stored = arch::SyscallRegs::rerun_call(t.tid, regs.abi(), k.nr, k.args[0]);
   if (!stored && stored.error() != ESRCH) log().warn("rewinding {}: errno {}", t.tid, stored.error());
   k.rewound = true;
+  resume(t);
+}
+
+// With cocoon's filter, at the syscall-entry stop of a task under
+// Tracee::judge_entries (an emulated tracer asked for
+// PTRACE_O_TRACESECCOMP): a call the guest's filters say
+// SECCOMP_RET_TRACE for, and that cocoon's filter answers with an action
+// that outranks TRACE (a notification, an errno, a kill: the kernel takes
+// the strongest of all filters' answers, seccomp_run_filters()), would
+// never make the guest's seccomp stop. cocoon makes it here, before the
+// kernel runs the filters (ptrace's entry report comes first:
+// syscall_trace_enter(), kernel/entry/common.c), on the guest's own
+// registers: the guest's tracer sees and may change the call, and once it
+// lets it go the call goes on to cocoon's filter as it then is. Calls
+// cocoon's filter traces or allows are left to the kernel, which makes
+// the stop itself (the guest's TRACE outranks ALLOW, and of two TRACEs
+// the newer filter's data is reported): on_seccomp_stop().
+bool Tracer::guest_trace_at_entry(Tracee& t, const arch::SyscallRegs& regs) {
+  if (!t.guest_filters) return false;
+  const std::uint32_t ret = cbpf::evaluate(t.guest_filters.get(), data_of(regs));
+  if (action(ret) != SECCOMP_RET_TRACE) return false;
+  const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call(
+      [&regs](int i) { return regs.arg(i); });
+  const bool outranked = d.action == Action::kErrno || d.action == Action::kKill ||
+                         (d.action == Action::kNotify && notifies());
+  if (!outranked) return false;
+  dispatcher_.on_event_stop(t, EventStop{PTRACE_EVENT_SECCOMP, 0, ret & SECCOMP_RET_DATA});
+  if (!t.held) return false;
+  t.seccomp_at_entry = true;
+  return true;
+}
+
+// The guest's tracer let go of the stop guest_trace_at_entry() made. A
+// call it skipped (number -1) is not run through the filters again
+// natively (__seccomp_filter(): "the tracer forced the syscall to be
+// skipped"), but here the kernel runs them next, on -1, and cocoon's
+// answers ENOSYS for it: the tracer's result is written again at the exit
+// stop, and the number becomes one the guest's filters answer quietly
+// (quiet_skip()).
+void Tracer::release_seccomp_at_entry(Tracee& t) {
+  t.seccomp_at_entry = false;
+  auto regs = arch::SyscallRegs::load(t.tid);
+  if (regs && regs->nr() == -1) {
+    if (const auto result = skipped_result(t.tid)) {
+      quiet_skip(t, *regs, *result);
+      if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
+        log().warn("writing registers of {}: errno {}", t.tid, r.error());
+      }
+    }
+  }
   resume(t);
 }
 

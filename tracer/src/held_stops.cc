@@ -84,6 +84,7 @@ void Tracer::step_signal(Tracee& t, int signal) {
 
 void Tracer::let_go(Tracee& t, int signal) {
   t.held = false;
+  if (t.seccomp_at_entry) return release_seccomp_at_entry(t);
   if (t.entry_pending) {
     // The entry's handlers have not run yet (without seccomp, or at a
     // guest filter's seccomp stop): they run now, on the registers the
@@ -145,6 +146,9 @@ void Tracer::listen(pid_t tid) {
 }
 
 void Tracer::trace_events(pid_t tid, std::uint64_t options) {
+  if (Tracee* t = tracees_.find(tid)) {
+    t->judge_entries = options_.use_seccomp && (options & PTRACE_O_TRACESECCOMP) != 0;
+  }
   constexpr std::uint64_t kExtra = PTRACE_O_TRACEEXIT | PTRACE_O_TRACEVFORKDONE;
   const unsigned long all = ptrace_options_ | (options & kExtra);
   if (ptrace(PTRACE_SETOPTIONS, tid, 0, all) != 0 && errno != ESRCH) {

@@ -476,6 +476,7 @@ void Tracer::on_syscall_stop(Tracee& t) {
       return;
     }
   }
+  if (t.judge_entries && !t.step_all && guest_trace_at_entry(t, *regs)) return;
   if (options_.use_seccomp && !t.step_all && t.exit_handlers == 0 && !t.observe_exit) {
     // Not a stop the loop asked for (a task released from step_all):
     // the filter decides this call.
@@ -515,10 +516,12 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
   if (!options_.use_seccomp) {
     // The guest's own filters judge the guest's registers first (only a
     // task that installed some has any: the one cost for the rest is this
-    // test), and the filter a call installs is copied before it runs.
+    // test).
     if (t.guest_filters && judged_by_guest_filters(t, regs)) return;
-    if (regs.nr() == nr_seccomp_ || regs.nr() == nr_prctl_) filter_entry(t, regs);
   }
+  // The filter a call installs is copied before it runs (with cocoon's
+  // filter the Ptrace handler traces these calls for it).
+  if (regs.nr() == nr_seccomp_ || regs.nr() == nr_prctl_) filter_entry(t, regs);
   ObservedCall observed(options_.observer.get(), t, regs);
   const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call(
       [&regs](int i) { return regs.arg(i); });
@@ -594,7 +597,7 @@ void Tracer::put_back_skipped_args(const Tracee& t, arch::SyscallRegs& regs) {
 void Tracer::resume(Tracee& t, int signal) {
   if (t.held) return;  // a handler releases it (StopControl)
   const bool want_exit = !options_.use_seccomp || t.exit_handlers != 0 || t.observe_exit ||
-                         t.rerun ||
+                         t.rerun || t.installing || t.judge_entries ||
                          t.step_all || t.step == Tracee::Step::kSyscall ||
                          (storms_ && storms_->holding(t.tid));
   // PTRACE_SYSEMU_SINGLESTEP (x86 and arm64: 32), which glibc names only

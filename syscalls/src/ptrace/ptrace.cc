@@ -1,5 +1,7 @@
 #include "ptrace/ptrace.h"
 
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -37,6 +39,12 @@ Decision Ptrace::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   if (arch::is_any(row.sys, {arch::Sys::ptrace, arch::Sys::wait4, arch::Sys::waitid})) {
     return Decision::trace();
   }
+  // A filter the guest installs is copied by the tracer at these calls'
+  // entries and kept at their exits (Tracer::filter_entry): a guest
+  // tracer's PTRACE_O_TRACESECCOMP may need it later (Tracee::judge_entries).
+  // Without cocoon's filter every call stops anyway.
+  if (row.sys == arch::Sys::seccomp) return Decision::allow().tracing_values(0, {SECCOMP_SET_MODE_FILTER});
+  if (row.sys == arch::Sys::prctl) return Decision::allow().tracing_values(0, {PR_SET_SECCOMP});
   return Decision::allow();
 }
 
@@ -198,9 +206,11 @@ void Ptrace::keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int 
 
 // The events cocoon does not ask for itself (PTRACE_EVENT_EXIT and
 // VFORK_DONE) are on in its options for a held tracee exactly when its
-// tracer asked for them.
+// tracer asked for them; and where the run notifies common calls, so are
+// its judged entries for PTRACE_O_TRACESECCOMP (StopControl::trace_events).
 void Ptrace::sync_events(pid_t tid, EmulatedTracee& e) {
-  const std::uint64_t want = e.options & (PTRACE_O_TRACEEXIT | PTRACE_O_TRACEVFORKDONE);
+  const std::uint64_t judged = notifies_calls_ ? PTRACE_O_TRACESECCOMP : 0;
+  const std::uint64_t want = e.options & (PTRACE_O_TRACEEXIT | PTRACE_O_TRACEVFORKDONE | judged);
   if (want == e.events) return;
   control_->trace_events(tid, want);
   e.events = want;

@@ -66,7 +66,9 @@ class Ptrace final : public tracer::SyscallHandler {
  public:
   // `notifies_calls`: the run answers common calls from seccomp
   // notifications where cocoon's filter does (identity emulation), which
-  // no guest filter's SECCOMP_RET_TRACE can stop (seccomp_stops()).
+  // outrank a guest filter's SECCOMP_RET_TRACE: a tracee of an emulated
+  // tracer with PTRACE_O_TRACESECCOMP then has its entries judged by
+  // cocoon (sync_events(), Tracee::judge_entries).
   explicit Ptrace(std::shared_ptr<const PidNamespaces> pids = nullptr,
                   std::shared_ptr<EmulatedTracees> tracees = std::make_shared<EmulatedTracees>(),
                   bool notifies_calls = false)
@@ -111,15 +113,6 @@ class Ptrace final : public tracer::SyscallHandler {
   void tracer_gone(pid_t tracer);
   void release_waits(pid_t tracer, pid_t tid);
   pid_t seen_by(pid_t tracer, pid_t real) const;
-  // Whether PTRACE_O_TRACESECCOMP is implemented in this run: every call a
-  // guest's filter traces can stop. Not where the run answers common calls
-  // from seccomp notifications (identity emulation with cocoon's filter
-  // and its notifications: StopControl::guest_seccomp_stops() false), which
-  // no guest filter's SECCOMP_RET_TRACE can stop (USER_NOTIF outranks it):
-  // refused there, so that a tracer falls back to PTRACE_SYSCALL rather
-  // than miss those calls. A few rare calls notified in every run
-  // (pidfd_getfd) do not count.
-  bool seccomp_stops() const { return control_->guest_seccomp_stops() || !notifies_calls_; }
 
   std::shared_ptr<const PidNamespaces> pids_;
   bool notifies_calls_ = false;

@@ -69,7 +69,7 @@ tracer::Verdict Ptrace::attach(tracer::SyscallStop& stop, long req) {
   const std::uint64_t options = stop.regs.arg(3);
   if (req == PTRACE_SEIZE) {
     if (addr != 0) return tracer::Verdict::deny(EIO);
-    if (int err = check_options(options, EIO, seccomp_stops()); err != 0) return tracer::Verdict::deny(err);
+    if (int err = check_options(options, EIO); err != 0) return tracer::Verdict::deny(err);
   }
   tracer::Tracee* t = tid > 0 ? control_->find(tid) : nullptr;
   if (t == nullptr || tid == getpid()) {

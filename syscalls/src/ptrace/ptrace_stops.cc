@@ -8,12 +8,12 @@
 namespace cocoon::syscalls {
 namespace {
 
-// The options the emulation implements (ptrace.h's PTRACE_O_*);
-// PTRACE_O_TRACESECCOMP only where `seccomp_stops` (check_options()).
+// The options the emulation implements (ptrace.h's PTRACE_O_*).
 constexpr std::uint64_t kImplemented = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
                                        PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
                                        PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
-                                       PTRACE_O_TRACEVFORKDONE | PTRACE_O_EXITKILL;
+                                       PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACESECCOMP |
+                                       PTRACE_O_EXITKILL;
 // Every option the kernel knows (PTRACE_O_MASK, include/uapi/linux/ptrace.h).
 constexpr std::uint64_t kKnown = 0x000000ff | PTRACE_O_EXITKILL | PTRACE_O_SUSPEND_SECCOMP;
 
@@ -40,10 +40,9 @@ bool wait_selects(pid_t selector, pid_t tid) {
   return selector > 0 ? selector == tid : true;
 }
 
-int check_options(std::uint64_t options, int unknown, bool seccomp_stops) {
+int check_options(std::uint64_t options, int unknown) {
   if ((options & ~kKnown) != 0) return unknown;
-  const std::uint64_t implemented = kImplemented | (seccomp_stops ? PTRACE_O_TRACESECCOMP : 0);
-  if ((options & ~implemented) != 0) return EPERM;
+  if ((options & ~kImplemented) != 0) return EPERM;
   return 0;
 }
 

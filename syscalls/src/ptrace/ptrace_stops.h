@@ -40,11 +40,9 @@ bool wait_selects(pid_t selector, pid_t tid);
 // is applied: 0, `unknown` (EINVAL for SETOPTIONS, EIO for SEIZE) for a bit
 // the kernel does not know (ptrace_setoptions(), ptrace_attach(),
 // kernel/ptrace.c), or EPERM for one the emulation does not implement
-// (PTRACE_O_SUSPEND_SECCOMP; PTRACE_O_TRACESECCOMP unless `seccomp_stops`,
-// the run giving the guest's filters' stops: Ptrace::seccomp_stops()):
-// refused as every ptrace request was before the emulation, never half
-// applied.
-int check_options(std::uint64_t options, int unknown, bool seccomp_stops);
+// (PTRACE_O_SUSPEND_SECCOMP): refused as every ptrace request was before
+// the emulation, never half applied.
+int check_options(std::uint64_t options, int unknown);
 
 // The PTRACE_O_TRACE* option that asks for the PTRACE_EVENT_* `event`
 // (ptrace(2)), 0 for another.

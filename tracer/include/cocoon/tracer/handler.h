@@ -70,18 +70,21 @@ class StopControl {
   // and is no longer held; its next event stop comes to on_event_stop().
   virtual void listen(pid_t tid) = 0;
   // The event options a held task has beyond cocoon's own: `options` of
-  // PTRACE_O_TRACEEXIT and PTRACE_O_TRACEVFORKDONE (others are ignored),
-  // added to cocoon's with PTRACE_SETOPTIONS, which needs a ptrace-stop.
-  // Children it makes afterwards inherit them (the kernel copies the
-  // options); their events come to on_event_stop().
+  // PTRACE_O_TRACEEXIT and PTRACE_O_TRACEVFORKDONE, added to cocoon's with
+  // PTRACE_SETOPTIONS, which needs a ptrace-stop. Children it makes
+  // afterwards inherit them (the kernel copies the options); their events
+  // come to on_event_stop(). PTRACE_O_TRACESECCOMP in `options`: a guest
+  // filter's SECCOMP_RET_TRACE must stop for every call, also those
+  // cocoon's filter answers first (Tracee::judge_entries). Others are
+  // ignored.
+  //
+  // A guest filter's SECCOMP_RET_TRACE comes to the handlers as an event
+  // stop (on_event_stop() with PTRACE_EVENT_SECCOMP and the filter's data
+  // as the message) before the call's own handlers run: with cocoon's
+  // filter the kernel's seccomp stop, or cocoon's own run of the guest's
+  // filters at a judged entry; without it that run at every entry
+  // (src/guest_filters.cc).
   virtual void trace_events(pid_t tid, std::uint64_t options) = 0;
-  // Whether a guest filter's SECCOMP_RET_TRACE comes to the handlers as an
-  // event stop (on_event_stop() with PTRACE_EVENT_SECCOMP and the filter's
-  // data as the message) before the call's own handlers run: with cocoon's
-  // filter the kernel's seccomp stop; without it cocoon's own run of the
-  // guest's filters at the syscall-entry stop (src/guest_filters.cc).
-  // False where calls are answered from notifications instead.
-  virtual bool guest_seccomp_stops() const = 0;
 };
 
 // A ptrace event stop cocoon itself has nothing to do at (on_event_stop):
@@ -90,7 +93,7 @@ class StopControl {
 // (`message`: the vfork child's tid), a PTRACE_EVENT_STOP
 // (group-stop, or interrupt-stop with SIGTRAP: `signal`), a
 // PTRACE_EVENT_SECCOMP a guest's own filter asked for (`message`: its
-// SECCOMP_RET_DATA; StopControl::guest_seccomp_stops()).
+// SECCOMP_RET_DATA; StopControl::trace_events()).
 struct EventStop {
   int event = 0;  // PTRACE_EVENT_*
   int signal = 0;

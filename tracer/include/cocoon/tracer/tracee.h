@@ -69,6 +69,17 @@ struct Tracee {
   // whatever the filter traces) and the handlers hear of each
   // (SyscallHandler::on_syscall_report): an emulated PTRACE_SYSCALL.
   bool step_all = false;
+  // With cocoon's filter: an emulated tracer asked for PTRACE_O_TRACESECCOMP
+  // and the run answers calls that outrank a guest filter's
+  // SECCOMP_RET_TRACE (a notification: USER_NOTIF comes before TRACE; an
+  // errno of cocoon's filter), so the kernel would never make the guest's
+  // stop for them. Every call then stops at its entry (PTRACE_SYSCALL), where
+  // cocoon runs the guest's filters itself (guest_trace_at_entry(),
+  // src/guest_filters.cc). Set through StopControl::trace_events().
+  bool judge_entries = false;
+  // Held at such an entry for the guest's tracer: released, the call goes
+  // on to cocoon's filter as it is (its handlers have not run).
+  bool seccomp_at_entry = false;
   // An emulated PTRACE_SINGLESTEP under way (StopControl::step): one
   // instruction under PTRACE_SYSEMU_SINGLESTEP (a syscall there is stopped
   // at its entry and never run, so no call escapes the handlers), or a
@@ -107,7 +118,8 @@ struct Tracee {
   // The guest's own seccomp filters on this task, as cocoon copied them
   // when the kernel installed them (src/guest_filters.cc), shared with the
   // tasks that inherited them; null for most tasks. Evaluated at each
-  // syscall entry only without cocoon's filter (--no-seccomp).
+  // syscall entry without cocoon's filter (--no-seccomp), and with it for
+  // a task under judge_entries.
   cbpf::Stack guest_filters;
   // Between the entry of a seccomp(2) or prctl(PR_SET_SECCOMP) installing
   // a filter and its exit: the stack it makes if the kernel accepts it,

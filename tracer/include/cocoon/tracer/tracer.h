@@ -129,6 +129,8 @@ class Tracer : private StopControl, private RunAccess {
   void no_seccomp_tracer(Tracee& t, arch::SyscallRegs& regs);
   // A guest's own seccomp filters (src/guest_filters.cc).
   bool judged_by_guest_filters(Tracee& t, arch::SyscallRegs& regs);
+  bool guest_trace_at_entry(Tracee& t, const arch::SyscallRegs& regs);
+  void release_seccomp_at_entry(Tracee& t);
   bool refuse_as_filtered(Tracee& t, arch::SyscallRegs& regs, std::uint32_t ret);
   void filter_entry(Tracee& t, const arch::SyscallRegs& regs);
   void filter_exit(Tracee& t, const arch::SyscallRegs& regs);
@@ -168,9 +170,6 @@ class Tracer : private StopControl, private RunAccess {
   void interrupt(pid_t tid) override;
   void listen(pid_t tid) override;
   void trace_events(pid_t tid, std::uint64_t options) override;
-  // Without cocoon's filter, cocoon runs the guest's filters itself
-  // (src/guest_filters.cc); with it, notified calls cannot stop.
-  bool guest_seccomp_stops() const override { return !options_.use_seccomp || !notifies(); }
   bool on_event_stop(Tracee& t, const WaitEvent& ev);
 
   // RunAccess (src/entered.cc).
