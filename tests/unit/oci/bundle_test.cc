@@ -123,7 +123,7 @@ TEST_F(BundleTest, UserNamespaceOfRanges) {
   g[0]["hostID"] = ::getgid();
   json linux_ = {{"namespaces", {{{"type", "user"}}}}, {"uidMappings", m}, {"gidMappings", g}};
   auto b = map(config({{"linux", linux_},
-                       {"process", {{"user", {{"uid", 1000}, {"gid", 0}, {"additionalGids", {5}}}}}}}}));
+                       {"process", {{"user", {{"uid", 1000}, {"gid", 0}, {"additionalGids", {5}}}}}}}));
   ASSERT_TRUE(b) << b.error().message;
   const auto& id = *b->session.view.identity;
   EXPECT_EQ(id.uid, 100999u);

@@ -98,6 +98,18 @@ std::expected<std::uint32_t, OciError> mapped(const syscalls::IdMap& map, std::u
   return malformed(field, std::to_string(id) + " is not mapped in the user namespace");
 }
 
+// process.user.additionalGids, each mapped.
+std::expected<std::vector<std::uint32_t>, OciError> mapped_groups(const syscalls::IdMap& map,
+                                                                   const std::vector<std::uint32_t>& groups) {
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t g : groups) {
+    auto outside = mapped(map, g, "process.user.additionalGids");
+    if (!outside) return std::unexpected(outside.error());
+    out.push_back(*outside);
+  }
+  return out;
+}
+
 // With a user namespace: the command starts in an emulated one whose maps
 // are the config's (IdentityOptions::user_ns), as runc's does, with
 // process.user's ids through them. The ids are kept as the first
@@ -117,20 +129,16 @@ std::expected<void, OciError> user_in_namespace(const json& linux_, const User& 
   maps.uid_map = uids->value_or(syscalls::IdMap{{own_uid, own_uid, 1}});
   maps.gid_map = gids->value_or(syscalls::IdMap{{own_gid, own_gid, 1}});
   maps.setgroups_denied = own_id_only(maps.uid_map, own_uid) && own_id_only(maps.gid_map, own_gid);
-  syscalls::IdentityOptions id;
   auto uid = mapped(maps.uid_map, u.uid, "process.user.uid");
   if (!uid) return std::unexpected(uid.error());
   auto gid = mapped(maps.gid_map, u.gid, "process.user.gid");
   if (!gid) return std::unexpected(gid.error());
+  auto groups = mapped_groups(maps.gid_map, u.groups);
+  if (!groups) return std::unexpected(groups.error());
+  syscalls::IdentityOptions id;
   id.uid = *uid;
   id.gid = *gid;
-  std::vector<std::uint32_t> groups;
-  for (std::uint32_t g : u.groups) {
-    auto outside = mapped(maps.gid_map, g, "process.user.additionalGids");
-    if (!outside) return std::unexpected(outside.error());
-    groups.push_back(*outside);
-  }
-  id.groups = maps.setgroups_denied ? syscalls::caller_groups() : groups;
+  id.groups = maps.setgroups_denied ? syscalls::caller_groups() : *groups;
   id.unknown_is_real = true;  // a user namespace shows files' real owners
   id.user_ns = std::move(maps);
   b.session.view.identity = id;
