@@ -1,5 +1,7 @@
 #include "emulated_kinds.h"
 
+#include <unistd.h>
+
 #include <array>
 #include <filesystem>
 
@@ -123,6 +125,10 @@ constexpr std::array<EmulatedKind, 6> kKinds{{
 Ns start_namespaces(const RunConfig& config, tracer::ProcessRegistry& registry) {
   auto root = config.unshare_pid ? std::make_shared<PidNamespace>(config.first_pid) : nullptr;
   auto ns = std::make_shared<NamespaceState>(std::move(root), registry);
+  // The user namespace first: the others belong to it.
+  if (config.identity && config.identity->user_ns) {
+    ns->start_in_user_ns(*config.identity->user_ns, ::geteuid(), ::getegid());
+  }
   for (const EmulatedKind& k : kKinds) {
     if (k.starts_new && config.*k.starts_new) ns->start_in_new(k.kind);
   }
@@ -138,6 +144,7 @@ bool emulates(const RunConfig& config, const EmulatedKind& kind) {
 }
 
 bool emulates_namespaces(const RunConfig& config) {
+  if (config.identity && config.identity->user_ns) return true;
   for (const EmulatedKind& k : kKinds) {
     if (emulates(config, k)) return true;
   }

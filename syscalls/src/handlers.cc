@@ -42,9 +42,12 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
     identity->ids = std::make_shared<OneIdMap>(uid, config.identity->uid, gid, config.identity->gid);
   }
   const std::shared_ptr<NamespaceState> ns = view ? view->namespaces() : nullptr;
-  if (ns && config.namespaces && identity) {
+  const bool own_maps = config.identity && config.identity->user_ns;
+  if (ns && identity && (config.namespaces || own_maps)) {
     // Ids go in and out through the caller's emulated user namespace.
     identity->ids = std::make_shared<UserNsIds>(ns);
+  }
+  if (ns && config.namespaces && identity) {
     list.push_back(std::make_unique<Namespaces>(ns, identity, view, registry));
   }
   if (ns) {

@@ -58,6 +58,7 @@ std::expected<std::shared_ptr<IdentityState>, std::string> open_identity(
   auto state = std::make_shared<IdentityState>(registry);
   state->config = {o.uid, o.gid, o.groups, o.unknown_is_real, o.capabilities,
                    o.dac_opens && may_pass_modes(o, config.namespaces)};
+  state->config.real_creations = o.user_ns.has_value();
   if (!o.db.empty()) {
     auto db = OwnershipDb::open(o.db);
     if (!db) return std::unexpected(db.error());
@@ -146,6 +147,7 @@ RunRecord record_of(const Session& session) {
     r.gid = v.identity->gid;
   }
   r.hostname = v.hostname;
+  if (v.identity && v.identity->user_ns) r.namespaces.emplace_back("user");
   if (v.unshare_pid) r.namespaces.emplace_back("pid");
   if (v.uts() || v.unshare_uts) r.namespaces.emplace_back("uts");
   if (v.unshare_net) r.namespaces.emplace_back("net");

@@ -411,11 +411,9 @@ refused "an overlay mount" 120 "config.json: mounts\[[0-9]+\]\.type overlay at /
   "c['mounts'].append({'destination': '/x', 'type': 'overlay', 'source': 'overlay'})"
 refused "a namespace to join" 120 "config.json: linux.namespaces network path /proc/1/ns/net: not supported" \
   "c['linux']['namespaces'].append({'type': 'network', 'path': '/proc/1/ns/net'})"
-refused "a uid mapping of many ids" 120 "config.json: linux.uidMappings of more than one id: not supported" \
-  "c['linux']['uidMappings'][0]['size'] = 65536"
 refused "a seccomp profile" 120 "config.json: linux.seccomp: not supported" \
   "c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW'}"
-refused "a mapping of another user's id" 125 "config.json: linux.uidMappings: hostID 4242 is not yours" \
+refused "a mapping of another user's id alone" 125 "config.json: linux.uidMappings: no hostID is yours" \
   "c['linux']['uidMappings'][0]['hostID'] = 4242"
 refused "a malformed config.json" 125 "config.json: .*\\(/process/args\\) type must be array" "c['process']['args'] = 'sh'"
 reset

@@ -109,12 +109,22 @@ Verdict setgroups(tracer::SyscallStop& stop, Credentials& c, IdMapper& ids) {
   return result(c.setgroups(std::move(list)));
 }
 
+// A pid a call names, as the caller's PID namespace numbers it
+// (find_task_by_vpid()): the host's number, 0 for none there.
+pid_t host_pid(const IdentityState& s, pid_t tgid, pid_t vpid) {
+  if (!s.pids || vpid <= 0) return vpid;
+  const auto ns = s.pids->pid_ns(tgid);
+  if (!ns) return vpid;
+  return ns->real_of(vpid).value_or(0);
+}
+
 // capget(2)/capset(2) (kernel/capability.c): an unknown version is answered
 // with the preferred one in the header and EINVAL (0 with no data). The
 // sets are the emulated ones; version 1 carries their low 32 bits (capset
 // then clears the high ones, as the kernel does). capget of another
-// process answers for a process of the run (by its host pid), ESRCH for
-// any other; capset only for the caller itself (EPERM).
+// process answers for a process of the run (by its pid in the caller's
+// PID namespace), ESRCH for any other; capset only for the caller itself
+// (EPERM).
 Verdict capabilities(tracer::SyscallStop& stop, IdentityState& s, bool set) {
   __user_cap_header_struct hdr{};
   if (!stop.memory.read(stop.regs.arg(0), std::as_writable_bytes(std::span(&hdr, 1)))) {
@@ -133,9 +143,12 @@ Verdict capabilities(tracer::SyscallStop& stop, IdentityState& s, bool set) {
     return stop.regs.arg(1) == 0 && !set ? Verdict::skip(0) : Verdict::deny(EINVAL);
   }
   if (hdr.pid < 0) return Verdict::deny(EINVAL);
-  const bool self = hdr.pid == 0 || hdr.pid == stop.tracee.tid || hdr.pid == stop.tracee.tgid;
+  // The header's pid is the caller's PID namespace's (libcap-ng's capng_apply
+  // gives getpid()): 1 for the first process of a container.
+  const pid_t pid = host_pid(s, stop.tracee.tgid, hdr.pid);
+  const bool self = hdr.pid == 0 || pid == stop.tracee.tid || pid == stop.tracee.tgid;
   if (set && !self) return Verdict::deny(EPERM);
-  const Credentials* c = self ? &s.of(stop.tracee.tgid) : s.creds.find(hdr.pid);
+  const Credentials* c = self ? &s.of(stop.tracee.tgid) : pid != 0 ? s.creds.find(pid) : nullptr;
   if (c == nullptr) return Verdict::deny(ESRCH);
   std::array<__user_cap_data_struct, 2> data{};
   const auto word = [](std::uint64_t v, std::size_t i) { return static_cast<std::uint32_t>(v >> (32 * i)); };

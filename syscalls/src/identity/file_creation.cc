@@ -229,6 +229,14 @@ std::uint32_t own_umask() { return process_umask(static_cast<pid_t>(::getpid()))
 
 namespace {
 
+// The ids a new file needs no record for: the configured ones, whose
+// files show them (or, fakeroot -u's, their real owner), or the real ones
+// (IdentityConfig::real_creations).
+bool plain_ids(const IdentityConfig& c, std::uint32_t uid, std::uint32_t gid) {
+  if (c.real_creations) return uid == ::getuid() && gid == ::getgid();
+  return uid == c.uid && gid == c.gid;
+}
+
 // The record of a new file: its creator's ids (or, for the configured
 // ones, what a file without a record shows: fakeroot -u's real owner), the
 // set-group-ID directory's group, the mode asked where the real one is
@@ -283,7 +291,7 @@ Verdict FileCreations::on_entry(tracer::SyscallStop& stop) {
   Pending p;
   p.uid = c.fsuid;
   p.gid = c.fsgid;
-  p.default_ids = p.uid == s_.config.uid && p.gid == s_.config.gid;
+  p.default_ids = plain_ids(s_.config, p.uid, p.gid);
   // Root may use a directory whatever its mode; anyone else is held to it.
   p.widened = q->kind == Kind::kDir && (q->mode & S_IRWXU) != S_IRWXU &&
               c.capable(CAP_DAC_OVERRIDE);
@@ -315,7 +323,7 @@ Verdict FileCreations::on_entry(tracer::SyscallStop& stop) {
       fake_setgid = q->kind == Kind::kDir && !(d->stx_mode & S_ISGID);
     }
   }
-  p.record = p.uid != s_.config.uid || p.gid != s_.config.gid || p.widened || fake_setgid;
+  p.record = !plain_ids(s_.config, p.uid, p.gid) || p.widened || fake_setgid;
   if (!p.record && opened.empty()) return Verdict::resume();
   if (stop.via == Via::kStop) return let_kernel_make(stop, *q, *t, std::move(p), std::move(opened));
   if (q->kind == Kind::kBind) return Verdict::resume();  // the socket's own: no notification

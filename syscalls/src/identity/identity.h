@@ -58,6 +58,11 @@ struct IdentityConfig {
   // run may have CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH and the front
   // end did not turn it off (IdentityOptions::dac_opens).
   bool dac_opens = false;
+  // In a user namespace of the command's own (IdentityOptions::user_ns),
+  // `uid` and `gid` are only the command's first ids: a file the guest
+  // makes needs a record unless its creator's ids are the real ones, which
+  // the kernel gives it and unknown_is_real shows.
+  bool real_creations = false;
 };
 
 struct IdentityState {

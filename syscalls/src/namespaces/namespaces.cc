@@ -432,6 +432,23 @@ std::string namespace_file(NamespaceState& ns, const std::string& dir, const std
     std::ofstream(file, std::ios::trunc) << text.str();
     return file;
   }
+  if (rest == "setgroups") {
+    // "deny" once written in it or an ancestor (a child inherits its
+    // parent's flag: create_user_ns(), kernel/user_namespace.c).
+    settle_id_maps(ns);
+    const std::uint32_t u = ns.id_of(pid, NsKind::kUser);
+    if (u == 0) return {};
+    bool denied = false;
+    for (std::uint32_t a = u; a != 0;) {
+      const UserNs* n = ns.user_ns(a);
+      if (n == nullptr) break;
+      denied = denied || n->setgroups_denied;
+      a = n->parent;
+    }
+    const std::string file = dir + "/setgroups-" + std::to_string(u);
+    std::ofstream(file, std::ios::trunc) << (denied ? "deny\n" : "allow\n");
+    return file;
+  }
   if (rest == "mountinfo" || rest == "mounts") {
     // A mount namespace whose table changed: its own report.
     auto table = ns.mount_table(pid);

@@ -105,7 +105,8 @@ class UserNsIds final : public IdMapper {
 // The /proc files namespaces stand behind: for a host path
 // /proc/REAL/ns/KIND of an emulated namespace an empty file named after
 // it (what setns(2) is later given); for /proc/REAL/{uid_map,gid_map} of an
-// emulated user namespace its map. Empty for anything else.
+// emulated user namespace its map, for /proc/REAL/setgroups "allow" or
+// "deny". Empty for anything else.
 std::string namespace_file(NamespaceState& ns, const std::string& dir, const std::string& host);
 // /proc/REAL/cgroup as reader `reader` sees it from its cgroup namespace
 // (paths relative to the namespace's roots), or empty.

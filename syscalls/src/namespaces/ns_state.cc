@@ -52,31 +52,44 @@ std::optional<std::vector<IdMapRange>> parse_id_map(std::string_view text) {
     if (!line.empty() || v[2] == 0) return std::nullopt;
     out.push_back({v[0], v[1], v[2]});
   }
-  // proc(5)/user_namespaces(7): at most 340 lines, ranges may not overlap
-  // on either side.
-  if (out.empty() || out.size() > 340) return std::nullopt;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    for (std::size_t j = i + 1; j < out.size(); ++j) {
-      const auto overlap = [](std::uint64_t a, std::uint64_t b, std::uint64_t n, std::uint64_t m) {
-        return a < b + m && b < a + n;
-      };
-      if (overlap(out[i].inside, out[j].inside, out[i].count, out[j].count) ||
-          overlap(out[i].outside, out[j].outside, out[i].count, out[j].count)) {
-        return std::nullopt;
-      }
-    }
-  }
+  if (id_map_problem(out) != nullptr) return std::nullopt;
   return out;
 }
 
-std::optional<std::uint32_t> map_inside(const std::vector<IdMapRange>& map, std::uint32_t outside) {
+const char* id_map_problem(const IdMap& map) {
+  if (map.empty()) return "no mapping";
+  if (map.size() > 340) return "more than 340 mappings (the kernel's limit)";
+  for (const auto& r : map) {
+    if (r.count == 0) return "a mapping of size 0";
+    // (u32)(first + count) <= first: a wrap, or 4294967295 inside.
+    if (std::uint64_t{r.inside} + r.count > kNoId || std::uint64_t{r.outside} + r.count > kNoId) {
+      return "a mapping reaches 4294967295, which is no id";
+    }
+  }
+  const auto overlap = [](std::uint64_t a, std::uint64_t b, std::uint64_t n, std::uint64_t m) {
+    return a < b + m && b < a + n;
+  };
+  for (std::size_t i = 0; i < map.size(); ++i) {
+    for (std::size_t j = i + 1; j < map.size(); ++j) {
+      if (overlap(map[i].inside, map[j].inside, map[i].count, map[j].count)) {
+        return "two mappings overlap inside (containerID)";
+      }
+      if (overlap(map[i].outside, map[j].outside, map[i].count, map[j].count)) {
+        return "two mappings overlap outside (hostID)";
+      }
+    }
+  }
+  return nullptr;
+}
+
+std::optional<std::uint32_t> map_inside(const IdMap& map, std::uint32_t outside) {
   for (const auto& r : map) {
     if (outside >= r.outside && outside - r.outside < r.count) return r.inside + (outside - r.outside);
   }
   return std::nullopt;
 }
 
-std::optional<std::uint32_t> map_outside(const std::vector<IdMapRange>& map, std::uint32_t inside) {
+std::optional<std::uint32_t> map_outside(const IdMap& map, std::uint32_t inside) {
   for (const auto& r : map) {
     if (inside >= r.inside && inside - r.inside < r.count) return r.outside + (inside - r.inside);
   }
@@ -163,8 +176,17 @@ void NamespaceState::start_in_new(NsKind k) {
   // The command starts in cocoon's cgroup: that is its namespace's root.
   if (k == NsKind::kCgroup) cgroup_roots[id] = cgroup_roots_of(read_file("/proc/self/cgroup"));
   kinds_[id] = k;
-  owners_[id] = 0;
+  owners_[id] = k == NsKind::kUser ? 0 : initial_[idx(NsKind::kUser)];
   initial_[idx(k)] = id;
+}
+
+void NamespaceState::start_in_user_ns(const UserNsMaps& maps, std::uint32_t euid,
+                                      std::uint32_t egid) {
+  start_in_new(NsKind::kUser);
+  // Privileged: any map but the one an unprivileged owner may write
+  // itself (id_map_error()), which comes with setgroups denied.
+  users_[initial_[idx(NsKind::kUser)]] =
+      UserNs{0, euid, egid, maps.uid_map, maps.gid_map, maps.setgroups_denied, !maps.setgroups_denied};
 }
 
 std::uint32_t NamespaceState::make(NsKind k, pid_t tgid) {

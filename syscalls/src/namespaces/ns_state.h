@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cocoon/syscalls/id_map.h"
 #include "view/guest_view.h"
 #include "identity/id_mapper.h"
 #include "pids/pid_namespace.h"
@@ -45,18 +46,10 @@ std::uint64_t clone_flag(NsKind k);
 const char* ns_name(NsKind k);
 std::optional<NsKind> ns_kind_of(std::string_view name);
 
-// An id map line of /proc/PID/uid_map: `count` ids from `inside` are
-// `outside` in the parent namespace.
-struct IdMapRange {
-  std::uint32_t inside = 0, outside = 0, count = 0;
-};
 // Parses what a guest wrote to uid_map / gid_map (user_namespaces(7)): up
-// to 340 lines of three numbers; nullopt when malformed or overlapping.
+// to 340 lines of three numbers; nullopt when malformed or refused
+// (id_map_problem(), cocoon/syscalls/id_map.h).
 std::optional<std::vector<IdMapRange>> parse_id_map(std::string_view text);
-// `outside` through `map`: its number inside, nullopt when unmapped.
-std::optional<std::uint32_t> map_inside(const std::vector<IdMapRange>& map, std::uint32_t outside);
-// `inside` back through `map`: its number outside, nullopt when unmapped.
-std::optional<std::uint32_t> map_outside(const std::vector<IdMapRange>& map, std::uint32_t inside);
 
 struct UserNs {
   std::uint32_t parent = 0;
@@ -101,6 +94,11 @@ class NamespaceState final : public PidNamespaces, public ViewNamespaces {
   // construction (--unshare-pid) gets its number, so that readlink shows
   // the guest its own namespace rather than the host's.
   void start_in_new(NsKind k);
+  // The command's own user namespace, a child of the first with `maps`
+  // and owned by `euid`/`egid` (cocoon's own): every process starts in it,
+  // and the namespaces start_in_new() makes after it belong to it, as
+  // unshare(2) makes CLONE_NEWUSER's first (an OCI bundle's, runc's order).
+  void start_in_user_ns(const UserNsMaps& maps, std::uint32_t euid, std::uint32_t egid);
 
   using Ids = std::array<std::uint32_t, kNsKinds>;
   // The namespaces of process `tgid` (a new process has its parent's:

@@ -105,7 +105,52 @@ TEST_F(BundleTest, NamespacesAndTheUserNamespacesOneId) {
   EXPECT_EQ(v.hostname, "box");
   ASSERT_TRUE(v.identity);
   EXPECT_EQ(v.identity->uid, ::getuid());  // the caller's credentials...
-  EXPECT_EQ(v.identity->own_user_ns, std::make_pair(0u, 0u));  // ...seen as 0 inside
+  ASSERT_TRUE(v.identity->user_ns);        // ...seen as 0 inside
+  const auto& maps = *v.identity->user_ns;
+  ASSERT_EQ(maps.uid_map.size(), 1u);
+  EXPECT_EQ(maps.uid_map[0].inside, 0u);
+  EXPECT_EQ(maps.uid_map[0].outside, ::getuid());
+  EXPECT_TRUE(maps.setgroups_denied);  // what an unprivileged writer may map
+  EXPECT_FALSE(v.identity->own_user_ns);
+}
+
+// Rootless podman's maps: process.user through them, as the first
+// namespace numbers it; additionalGids the groups (setgroups allowed).
+TEST_F(BundleTest, UserNamespaceOfRanges) {
+  const json m = {{{"containerID", 0}, {"hostID", ::getuid()}, {"size", 1}},
+                  {{"containerID", 1}, {"hostID", 100000}, {"size", 65536}}};
+  json g = m;
+  g[0]["hostID"] = ::getgid();
+  json linux_ = {{"namespaces", {{{"type", "user"}}}}, {"uidMappings", m}, {"gidMappings", g}};
+  auto b = map(config({{"linux", linux_},
+                       {"process", {{"user", {{"uid", 1000}, {"gid", 0}, {"additionalGids", {5}}}}}}}));
+  ASSERT_TRUE(b) << b.error().message;
+  const auto& id = *b->session.view.identity;
+  EXPECT_EQ(id.uid, 100999u);
+  EXPECT_EQ(id.gid, ::getgid());
+  EXPECT_EQ(id.groups, std::vector<std::uint32_t>{100004});
+  ASSERT_TRUE(id.user_ns);
+  EXPECT_EQ(id.user_ns->uid_map.size(), 2u);
+  EXPECT_FALSE(id.user_ns->setgroups_denied);
+  // Refused, by name: a map the kernel would not take, one without the
+  // caller's id, an unmapped process.user.
+  const std::pair<json, const char*> bad[] = {
+      {{{"uidMappings", {{{"containerID", 0}, {"hostID", ::getuid()}, {"size", 2}},
+                         {{"containerID", 1}, {"hostID", 100000}, {"size", 1}}}}},
+       "linux.uidMappings: two mappings overlap inside"},
+      {{{"gidMappings", {{{"containerID", 0}, {"hostID", 100000}, {"size", 10}}}}},
+       "linux.gidMappings: no hostID is yours"},
+      {{{"uidMappings", {{{"containerID", 0}, {"hostID", ::getuid()}, {"size", 1}}}}},
+       "process.user.uid: 1000 is not mapped"},
+  };
+  for (const auto& [extra, says] : bad) {
+    json l = linux_;
+    l.update(extra);
+    auto r = map(config({{"linux", l}, {"process", {{"user", {{"uid", 1000}, {"gid", 0}}}}}}));
+    ASSERT_FALSE(r) << extra.dump();
+    EXPECT_EQ(r.error().status, kFailed) << r.error().message;
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
+  }
 }
 
 TEST_F(BundleTest, UserWithoutNamespaceIsEmulated) {

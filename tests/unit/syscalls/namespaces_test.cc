@@ -44,6 +44,46 @@ TEST(IdMap, RefusesWhatTheKernelRefuses) {
   EXPECT_FALSE(parse_id_map("0 1000 1 junk"));
   EXPECT_FALSE(parse_id_map("0 1000 10\n5 2000 1\n"));  // inside ranges overlap
   EXPECT_FALSE(parse_id_map("0 1000 10\n20 1005 1\n"));  // outside ranges overlap
+  EXPECT_FALSE(parse_id_map("0 4294967295 1"));            // (uid_t)-1 is no id
+  EXPECT_FALSE(parse_id_map("1 0 4294967295"));            // inside, up to it
+  EXPECT_TRUE(parse_id_map("0 0 4294967295"));             // all but it: the initial map
+  std::string lines;
+  for (int i = 0; i < 341; ++i) lines += std::to_string(i) + " " + std::to_string(i) + " 1\n";
+  EXPECT_FALSE(parse_id_map(lines));  // UID_GID_MAP_MAX_EXTENTS is 340
+  EXPECT_TRUE(parse_id_map(lines.substr(lines.find('\n') + 1)));
+}
+
+// The reason named, for a front end's message (an OCI bundle's mappings).
+TEST(IdMap, NamesWhatIsWrong) {
+  EXPECT_EQ(id_map_problem({{0, 1000, 1}, {1, 100000, 65536}}), nullptr);
+  EXPECT_STREQ(id_map_problem({}), "no mapping");
+  EXPECT_STREQ(id_map_problem({{0, 1000, 0}}), "a mapping of size 0");
+  EXPECT_STREQ(id_map_problem({{0, 1000, 10}, {5, 2000, 1}}), "two mappings overlap inside (containerID)");
+  EXPECT_STREQ(id_map_problem({{0, 1000, 10}, {20, 1009, 1}}), "two mappings overlap outside (hostID)");
+  EXPECT_STREQ(id_map_problem({{0, 4294967290u, 6}}), "a mapping reaches 4294967295, which is no id");
+  EXPECT_EQ(id_map_problem({{0, 4294967290u, 5}}), nullptr);
+}
+
+// The command's own user namespace (an OCI bundle's): the maps given,
+// owned by cocoon's ids, the other namespaces started after it its own.
+TEST(NamespaceState, StartsInAUserNamespaceWithItsMaps) {
+  Processes procs{10};
+  NamespaceState ns(nullptr, procs.registry);
+  ns.start_in_user_ns({{{0, 1000, 1}, {1, 100000, 65536}}, {{0, 1000, 1}}, false}, 1000, 1000);
+  ns.start_in_new(NsKind::kUts);
+  const auto user = ns.id_of(10, NsKind::kUser);
+  ASSERT_NE(user, 0u);
+  EXPECT_EQ(ns.owner_of(NsKind::kUser, user), 0u);
+  EXPECT_EQ(ns.owner_of(NsKind::kUts, ns.id_of(10, NsKind::kUts)), user);
+  EXPECT_EQ(ns.id_to_first(user, IdKind::kUid, 5), 100004u);
+  EXPECT_EQ(ns.id_from_first(user, IdKind::kUid, 1000), 0u);
+  EXPECT_EQ(ns.id_from_first(user, IdKind::kUid, 0), std::nullopt);  // real root: unmapped
+  EXPECT_EQ(ns.id_to_first(user, IdKind::kGid, 5), std::nullopt);    // gid_map maps one
+  EXPECT_TRUE(ns.user_ns(user)->owner_privileged);
+  EXPECT_FALSE(ns.user_ns(user)->setgroups_denied);
+  procs.fork(10, 11);
+  ns.clone(10, 11, 0, 0, 0);
+  EXPECT_EQ(ns.id_of(11, NsKind::kUser), user);
 }
 
 TEST(NamespaceState, UnshareGivesTheCallerNewOnesAndChildrenInherit) {

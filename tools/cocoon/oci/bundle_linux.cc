@@ -45,27 +45,32 @@ std::expected<Namespaces, OciError> map_namespaces(const json& linux_, Bundle& b
   return ns;
 }
 
-// One id mapped (containerID -> hostID, size 1): what an unprivileged
-// process may write to its user namespace's uid_map itself
-// (user_namespaces(7), "Defining user and group ID mappings"), and all
-// cocoon's emulated user namespace maps. The host id must be the caller's
-// own, as the kernel requires of it. nullopt: no mappings given.
-std::expected<std::optional<std::uint32_t>, OciError> one_mapping(const json& linux_, const char* key,
-                                                                 std::uint32_t own) {
+// linux.uidMappings or gidMappings as the lines of a uid_map
+// (containerID hostID size), by the kernel's rules; nullopt: none given.
+// The caller's own id `own` must be among the hostIDs: it owns the bundle's
+// files (umoci unpack --rootless makes them the caller's), which the
+// container sees as the id mapped to it, and without it would see as
+// nobody's.
+std::expected<std::optional<syscalls::IdMap>, OciError> id_map(const json& linux_, const char* key,
+                                                               std::uint32_t own) {
   if (!linux_.contains(key) || linux_.at(key).empty()) return std::nullopt;
-  const json& list = linux_.at(key);
   const std::string field = std::string("linux.") + key;
-  if (list.size() != 1 || list.at(0).value("size", 0u) != 1) {
-    return unsupported(field + " of more than one id",
-                                       "cocoon's user namespace maps one id, as an unprivileged "
-                                       "uid_map does");
+  syscalls::IdMap map;
+  for (const json& m : linux_.at(key)) {
+    map.push_back({m.at("containerID").get<std::uint32_t>(), m.at("hostID").get<std::uint32_t>(),
+                   m.at("size").get<std::uint32_t>()});
   }
-  const std::uint32_t host = list.at(0).at("hostID").get<std::uint32_t>();
-  if (host != own) {
-    return malformed(field, "hostID " + std::to_string(host) + " is not yours (" +
-                                                std::to_string(own) + ")");
+  if (const char* why = syscalls::id_map_problem(map)) return malformed(field, why);
+  if (!syscalls::map_inside(map, own)) {
+    return malformed(field, "no hostID is yours (" + std::to_string(own) + ")");
   }
-  return list.at(0).at("containerID").get<std::uint32_t>();
+  return map;
+}
+
+// The one line an unprivileged process may write to its own user
+// namespace's map: its own id, once (user_namespaces(7)).
+bool own_id_only(const syscalls::IdMap& map, std::uint32_t own) {
+  return map.size() == 1 && map.front().count == 1 && map.front().outside == own;
 }
 
 struct User {
@@ -84,34 +89,58 @@ User process_user(const json& config) {
   return u;
 }
 
-// With a user namespace: the command's credentials are the caller's, seen
-// through a namespace mapping them to process.user (identity/id_mapper.h,
-// OneIdMap), as bwrap --unshare-user --uid --gid. The ids asked for must be
-// the mapped ones: setuid(2) to an unmapped id fails with EINVAL.
+// `id` of the container's user namespace as the first one numbers it, or
+// the error naming `field`: it must be mapped (setuid(2) to an unmapped id
+// fails with EINVAL).
+std::expected<std::uint32_t, OciError> mapped(const syscalls::IdMap& map, std::uint32_t id,
+                                              const char* field) {
+  if (auto outside = syscalls::map_outside(map, id)) return *outside;
+  return malformed(field, std::to_string(id) + " is not mapped in the user namespace");
+}
+
+// process.user.additionalGids, each mapped.
+std::expected<std::vector<std::uint32_t>, OciError> mapped_groups(const syscalls::IdMap& map,
+                                                                   const std::vector<std::uint32_t>& groups) {
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t g : groups) {
+    auto outside = mapped(map, g, "process.user.additionalGids");
+    if (!outside) return std::unexpected(outside.error());
+    out.push_back(*outside);
+  }
+  return out;
+}
+
+// With a user namespace: the command starts in an emulated one whose maps
+// are the config's (IdentityOptions::user_ns), as runc's does, with
+// process.user's ids through them. The ids are kept as the first
+// namespace numbers them (hostID + k for container id k): the caller's
+// own are real, any other is emulated (recorded in the ownership
+// database when a file is chowned to it, as --uid's). umoci's one-id map
+// is what the caller may write itself: setgroups is denied, as runc
+// writes it, and the caller's groups stay, shown mapped; under any other
+// map (newuidmap's) runc sets additionalGids.
 std::expected<void, OciError> user_in_namespace(const json& linux_, const User& u, Bundle& b) {
-  const auto uid = one_mapping(linux_, "uidMappings", ::getuid());
+  const std::uint32_t own_uid = ::getuid(), own_gid = ::getgid();
+  auto uids = id_map(linux_, "uidMappings", own_uid);
+  if (!uids) return std::unexpected(uids.error());
+  auto gids = id_map(linux_, "gidMappings", own_gid);
+  if (!gids) return std::unexpected(gids.error());
+  syscalls::UserNsMaps maps;
+  maps.uid_map = uids->value_or(syscalls::IdMap{{own_uid, own_uid, 1}});
+  maps.gid_map = gids->value_or(syscalls::IdMap{{own_gid, own_gid, 1}});
+  maps.setgroups_denied = own_id_only(maps.uid_map, own_uid) && own_id_only(maps.gid_map, own_gid);
+  auto uid = mapped(maps.uid_map, u.uid, "process.user.uid");
   if (!uid) return std::unexpected(uid.error());
-  const auto gid = one_mapping(linux_, "gidMappings", ::getgid());
+  auto gid = mapped(maps.gid_map, u.gid, "process.user.gid");
   if (!gid) return std::unexpected(gid.error());
-  const std::uint32_t inner_uid = uid->value_or(::getuid()), inner_gid = gid->value_or(::getgid());
-  if (u.uid != inner_uid) {
-    return malformed("process.user.uid", std::to_string(u.uid) + " is not mapped in the user namespace");
-  }
-  if (u.gid != inner_gid) {
-    return malformed("process.user.gid", std::to_string(u.gid) + " is not mapped in the user namespace");
-  }
-  for (std::uint32_t g : u.groups) {
-    if (g != inner_gid) {
-      return malformed("process.user.additionalGids", std::to_string(g) + " is not mapped in the user namespace");
-    }
-  }
+  auto groups = mapped_groups(maps.gid_map, u.groups);
+  if (!groups) return std::unexpected(groups.error());
   syscalls::IdentityOptions id;
-  id.uid = ::getuid();
-  id.gid = ::getgid();
-  // The caller's groups stay the process's across unshare(2), shown mapped.
-  id.groups = syscalls::caller_groups();
-  id.own_user_ns = std::make_pair(inner_uid, inner_gid);
+  id.uid = *uid;
+  id.gid = *gid;
+  id.groups = maps.setgroups_denied ? syscalls::caller_groups() : *groups;
   id.unknown_is_real = true;  // a user namespace shows files' real owners
+  id.user_ns = std::move(maps);
   b.session.view.identity = id;
   return {};
 }

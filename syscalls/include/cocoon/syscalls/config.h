@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cocoon/syscalls/id_map.h"
 #include "cocoon/vfs/mount_setup.h"
 
 namespace cocoon::syscalls {
@@ -24,6 +25,13 @@ struct IdentityOptions {
   // other id reads as the overflow id (identity/id_mapper.h, OneIdMap).
   // Not with --namespaces.
   std::optional<std::pair<std::uint32_t, std::uint32_t>> own_user_ns;
+  // The command starts in an emulated user namespace of its own, a child
+  // of the first, whose maps are these (an OCI bundle's linux.uidMappings
+  // and gidMappings): `uid`, `gid` and `groups` are numbers of the first
+  // namespace, which the maps show the guest as the namespace's; an id
+  // outside the caller's own is an emulated one, as --uid's. Not with
+  // own_user_ns.
+  std::optional<UserNsMaps> user_ns;
   // The command's capabilities, the same in all five sets (the bounding set
   // too) whatever its uid: bwrap's sandbox has none but those --cap-add
   // names. nullopt: an exec's as `uid` (root's all, anyone else's none).
