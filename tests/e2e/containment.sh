@@ -81,14 +81,19 @@ assert_eq "$OUT" $'getppid: EBADFD\nopen: ENOSYS' \
 # filter's ERRNO, TRAP and KILL_PROCESS hold as natively, in both modes:
 # without cocoon's filter cocoon runs the guest's filters itself before
 # its handlers (docs/internals/ptrace.md, "A guest's own seccomp filters").
-# As nobody, so that -0's answer (uid 0) differs from the real one.
+# A TRAP whose SIGSYS the program blocks or ignores kills it (the kernel
+# forces the signal through); a filter installed with TSYNC refuses the
+# other thread's calls too, and a TSYNC the kernel refuses (the other
+# thread has a filter of its own) returns that thread's id and refuses
+# nothing; in a PID namespace that id is the thread's number there. As
+# nobody, so that -0's answer (uid 0) differs from the real one.
 cp "$GUESTS/selffilter" "$own/"
 RUN_PREFIX=("${AS_NOBODY[@]}")
-for mode in errno trap kill; do
+for mode in errno trap trap-blocked trap-ignored kill tsync tsync-refused; do
   run_native "${AS_NOBODY[@]}" "$GUESTS/selffilter" "$mode"
   nout=$OUT nst=$STATUS
   [[ -n $nout ]] || fail "selffilter $mode: no output natively (test bug?)"
-  for opts in "-0" "-r $own" "-0 -r $own"; do
+  for opts in "-0" "-r $own" "-0 -r $own" "-0 --unshare-pid"; do
     exe=$GUESTS/selffilter
     [[ $opts == *-r* ]] && exe=/selffilter
     # shellcheck disable=SC2086 # the options are words

@@ -133,6 +133,8 @@ class Tracer : private StopControl, private RunAccess {
   void filter_entry(Tracee& t, const arch::SyscallRegs& regs);
   void filter_exit(Tracee& t, const arch::SyscallRegs& regs);
   void sigsys_stop(Tracee& t);
+  bool kill_as_filtered(Tracee& t, arch::SyscallRegs& regs, std::uint32_t ret);
+  static bool sigsys_forced(pid_t tid);
   bool install_kill(Tracee& t, arch::SyscallRegs& regs, std::uint32_t ret);
   void kill_rerun(Tracee& t, arch::SyscallRegs& regs);
   void quiet_skip(Tracee& t, arch::SyscallRegs& regs, std::int64_t result);
