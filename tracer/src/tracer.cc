@@ -516,6 +516,9 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     // The guest's own filters judge the guest's registers first (only a
     // task that installed some has any: the one cost for the rest is this
     // test), and the filter a call installs is copied before it runs.
+    // A call strict mode kills (the kernel, after this stop) runs no
+    // handler: natively it never runs.
+    if (t.strict_mode && !arch::strict_mode_allows(regs.abi(), regs.nr())) return resume(t);
     if (t.guest_filters && judged_by_guest_filters(t, regs)) return;
     if (regs.nr() == nr_seccomp_ || regs.nr() == nr_prctl_) filter_entry(t, regs);
   }

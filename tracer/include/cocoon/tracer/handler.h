@@ -82,6 +82,9 @@ class StopControl {
   // guest's filters at the syscall-entry stop (src/guest_filters.cc).
   // False where calls are answered from notifications instead.
   virtual bool guest_seccomp_stops() const = 0;
+  // Whether cocoon's seccomp filter is on the guest's tasks (not
+  // --no-seccomp, nor a run that fell back to it).
+  virtual bool filtered() const = 0;
 };
 
 // A ptrace event stop cocoon itself has nothing to do at (on_event_stop):

@@ -81,10 +81,11 @@ struct Decision {
   // and reaches the handler's on_entry even when `action` allows the other
   // values, which keep `action` without a stop (TIOCSTI refused, F_SETOWN
   // checked, every other ioctl and fcntl untraced: docs/threat-model.md).
-  // Tested after the refusal of bits above. Eight: prctl(2)'s capability
-  // options are seven (identity's CredentialCalls); each value is two
-  // filter instructions on its row's leaf only.
-  static constexpr std::size_t kMaxValues = 8;
+  // Tested after the refusal of bits above. Ten: prctl(2) has nine
+  // (identity's CredentialCalls' seven capability options,
+  // PR_SET_DUMPABLE, PR_SET_SECCOMP); each value is two filter
+  // instructions on its row's leaf only.
+  static constexpr std::size_t kMaxValues = 10;
   std::int8_t value_arg = -1;
   std::uint8_t refuse_count = 0;
   std::uint8_t trace_count = 0;

@@ -173,6 +173,7 @@ class Tracer : private StopControl, private RunAccess {
   // Without cocoon's filter, cocoon runs the guest's filters itself
   // (src/guest_filters.cc); with it, notified calls cannot stop.
   bool guest_seccomp_stops() const override { return !options_.use_seccomp || !notifies(); }
+  bool filtered() const override { return options_.use_seccomp; }
   bool on_event_stop(Tracee& t, const WaitEvent& ev);
 
   // RunAccess (src/entered.cc).
