@@ -72,6 +72,15 @@ std::span<const SyscallDesc> all_syscalls() { return {detail::kRows, detail::kRo
 // The enumerators are in table order (gen_syscall_table.py).
 const SyscallDesc& find_syscall(Sys sys) { return detail::kRows[static_cast<std::size_t>(sys)]; }
 
+bool strict_mode_allows(Arch abi, long nr) {
+  const Sys back = abi == Arch::kI386 ? Sys::sigreturn : Sys::rt_sigreturn;
+  for (Sys sys : {Sys::read, Sys::write, Sys::exit, back}) {
+    const SyscallDesc& row = find_syscall(sys);
+    if (row.exists_on(abi) && row.number(abi) == nr) return true;
+  }
+  return false;
+}
+
 const SyscallDesc* find_syscall(std::string_view name) {
   const auto& m = index().by_name;
   auto it = m.find(name);

@@ -16,6 +16,7 @@
 #include "ptrace/ptrace.h"
 #include "ptrace/tracer_pid.h"
 #include "guard/process_guard.h"
+#include "guard/strict_mode.h"
 #include "sockets/sockets.h"
 #include "namespaces/uts.h"
 
@@ -32,6 +33,8 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
                                   std::shared_ptr<IdentityState> identity, bool landlocked) {
   tracer::HandlerList list;
   list.push_back(std::make_unique<Containment>());
+  // Before Ptrace: strict mode's kill is no signal a guest's tracer sees.
+  list.push_back(std::make_unique<StrictMode>());
   // The CPUs the guest asks for, whatever cocoon's placement does.
   if (config.cpu_placement) list.push_back(std::make_unique<Affinity>(registry));
   // Identity emulation: one state for the credential handlers and the

@@ -37,6 +37,7 @@
 #include "cocoon/tracer/scratch.h"
 #include "cocoon/tracer/siginfo.h"
 #include "cocoon/tracer/tracer.h"
+#include "proc_status.h"
 
 namespace cocoon::tracer {
 namespace {
@@ -140,11 +141,8 @@ bool Tracer::judged_by_guest_filters(Tracee& t, arch::SyscallRegs& regs) {
 // so that the kernel errs, traps or kills as natively, or, if none does,
 // an inert number they answer quietly while cocoon does what the kernel
 // would: an errno written at the exit stop, a SIGSYS it sends. A KILL
-// with no inert number is left to the kernel where cocoon's own policy
-// runs the call untouched anyway; elsewhere the task installs a filter
-// that kills for every call and runs its own call again (install_kill()),
-// or, where that cannot be done, cocoon kills the process (SIGKILL: not
-// the kernel's SIGSYS and core dump).
+// with no inert number, or a TRAP whose SIGSYS the kernel would force to
+// a death, is kill_as_filtered()'s.
 bool Tracer::refuse_as_filtered(Tracee& t, arch::SyscallRegs& regs, std::uint32_t ret) {
   const cbpf::FilterStack* stack = t.guest_filters.get();
   const long guest_nr = regs.nr();
@@ -154,17 +152,15 @@ bool Tracer::refuse_as_filtered(Tracee& t, arch::SyscallRegs& regs, std::uint32_
   auto same = inert_number(stack, regs, [&](std::uint32_t r) { return is_errno ? quiet(r) : r == ret; });
   std::optional<long> inert = same;
   if (!same) inert = inert_number(stack, regs, quiet);
-  if (!same && !is_errno && !is_trap) {
-    const Decision d = dispatcher_.policy().decide(regs.abi(), guest_nr).for_call(
-        [&regs](int i) { return regs.arg(i); });
-    if (d.action == Action::kAllow) {
-      resume(t);  // the kernel kills: the call is the guest's, untouched
-      return true;
-    }
-    if (install_kill(t, regs, ret)) return true;
-    log().warn("{}: the guest's filter kills for syscall {}: killed", t.tid, guest_nr);
-    kill(t.tgid, SIGKILL);
-    return true;
+  if (!same && !is_errno && !is_trap) return kill_as_filtered(t, regs, ret);
+  if (!same && is_trap && sigsys_forced(t.tid)) {
+    // A SIGSYS cocoon sent would wait while blocked or be dropped while
+    // ignored; the kernel's is forced through: it unblocks SIGSYS and
+    // resets it to SIG_DFL (force_sig_seccomp() -> force_sig_info_to_task(),
+    // HANDLER_CURRENT, kernel/signal.c), so the process dies of SIGSYS with
+    // a core dump, which a KILL_PROCESS with the trap's data gives too
+    // (force_sig_seccomp(), force_coredump), the same si_errno in the core.
+    return kill_as_filtered(t, regs, SECCOMP_RET_KILL_PROCESS | (ret & SECCOMP_RET_DATA));
   }
   if (is_errno) {
     t.forced_result = errno_result(ret);
@@ -184,6 +180,32 @@ bool Tracer::refuse_as_filtered(Tracee& t, arch::SyscallRegs& regs, std::uint32_
   }
   resume(t);
   return true;
+}
+
+// The guest's filters end the process for the call (`ret`: a KILL) and no
+// inert number makes the kernel's run of them do so. Where cocoon's own
+// policy runs the call untouched anyway, the kernel's run of the guest's
+// filters on it acts as natively (the number stays the guest's); else
+// install_kill(), or, where that cannot be done, SIGKILL (not the kernel's
+// SIGSYS and core dump).
+bool Tracer::kill_as_filtered(Tracee& t, arch::SyscallRegs& regs, std::uint32_t ret) {
+  const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call(
+      [&regs](int i) { return regs.arg(i); });
+  if (d.action == Action::kAllow) {
+    resume(t);  // the call is the guest's, untouched
+    return true;
+  }
+  if (install_kill(t, regs, ret)) return true;
+  log().warn("{}: the guest's filter kills for syscall {}: killed", t.tid, regs.nr());
+  kill(t.tgid, SIGKILL);
+  return true;
+}
+
+// Whether the kernel would force a SIGSYS for a trap through to a death:
+// the thread blocks it or its process ignores it. Unknown (the task is
+// gone) counts as no.
+bool Tracer::sigsys_forced(pid_t tid) {
+  return signal_blocked_or_ignored(tid, SIGSYS).value_or(false);
 }
 
 // A KILL no inert number can carry, for a call cocoon's handlers would

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <string_view>
 
@@ -41,10 +42,37 @@ std::optional<pid_t> read_field(pid_t tid, std::string_view key) {
   return tgid;
 }
 
+// A signal mask line (SigBlk:, SigIgn:...: 16 hex digits, bit N-1 for
+// signal N, render_sigset_t(), fs/proc/array.c).
+std::optional<std::uint64_t> mask_in(std::string_view text, std::string_view key) {
+  const auto at = text.find(key);
+  if (at == std::string_view::npos) return std::nullopt;
+  auto rest = text.substr(at + key.size());
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+  std::uint64_t mask = 0;
+  if (std::from_chars(rest.data(), rest.data() + rest.size(), mask, 16).ec != std::errc{}) {
+    return std::nullopt;
+  }
+  return mask;
+}
+
 }  // namespace
 
 std::optional<pid_t> read_tgid(pid_t tid) { return read_field(tid, "\nTgid:"); }
 std::optional<pid_t> read_ppid(pid_t tid) { return read_field(tid, "\nPPid:"); }
+
+std::optional<bool> signal_blocked_or_ignored(pid_t tid, int sig) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", tid);
+  char buf[4096];  // the masks come after the ids and the memory lines
+  const auto text = read_start(path, buf);
+  if (!text) return std::nullopt;
+  const auto blocked = mask_in(*text, "\nSigBlk:");
+  const auto ignored = mask_in(*text, "\nSigIgn:");
+  if (!blocked || !ignored) return std::nullopt;
+  const std::uint64_t bit = std::uint64_t{1} << (sig - 1);
+  return ((*blocked | *ignored) & bit) != 0;
+}
 
 std::optional<char> read_state(pid_t tid) {
   char path[64];

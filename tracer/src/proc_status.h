@@ -16,5 +16,8 @@ std::optional<pid_t> read_ppid(pid_t tid);
 // /proc/TID/stat walks the whole thread group for its sums
 // (do_task_stat(whole)).
 std::optional<char> read_state(pid_t tid);
+// Whether `sig` is blocked by the thread `tid` (SigBlk:, its own mask) or
+// ignored by its process (SigIgn:, the shared dispositions).
+std::optional<bool> signal_blocked_or_ignored(pid_t tid, int sig);
 
 }  // namespace cocoon::tracer

@@ -516,7 +516,9 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
   if (!options_.use_seccomp) {
     // The guest's own filters judge the guest's registers first (only a
     // task that installed some has any: the one cost for the rest is this
-    // test).
+    // test). A call strict mode kills (the kernel, after this stop) runs
+    // no handler: natively it never runs.
+    if (t.strict_mode && !arch::strict_mode_allows(regs.abi(), regs.nr())) return resume(t);
     if (t.guest_filters && judged_by_guest_filters(t, regs)) return;
   }
   // The filter a call installs is copied before it runs (with cocoon's

@@ -1,5 +1,6 @@
 // Pids: the calls that take or return a pid, at entry and exit.
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -25,7 +26,7 @@ namespace {
 enum class Call : std::uint8_t {
   kGeneric,  // only `pid`-role arguments
   kGetpid, kGettid, kGetppid, kGroupResult, kGetGroupOf, kFork, kClone, kSetTidAddress,
-  kWait4, kWaitid, kKill, kSignalThread, kSetpgid, kPriority, kIoprio, kIoctl,
+  kWait4, kWaitid, kKill, kSignalThread, kSetpgid, kPriority, kIoprio, kIoctl, kSeccomp,
 };
 
 Call call_of(arch::Sys sys) {
@@ -48,6 +49,7 @@ Call call_of(arch::Sys sys) {
     case Sys::getpriority: case Sys::setpriority: return Call::kPriority;
     case Sys::ioprio_get: case Sys::ioprio_set: return Call::kIoprio;
     case Sys::ioctl: return Call::kIoctl;
+    case Sys::seccomp: return Call::kSeccomp;
     default: return Call::kGeneric;
   }
 }
@@ -105,7 +107,8 @@ tracer::Phase phase_of(Call call) {
     case Call::kGroupResult:
     case Call::kFork:
     case Call::kClone:
-    case Call::kSetTidAddress: return tracer::Phase::kFixup;
+    case Call::kSetTidAddress:
+    case Call::kSeccomp: return tracer::Phase::kFixup;
     default: return tracer::Phase::kTranslate;
   }
 }
@@ -120,6 +123,16 @@ Pids::Pids(std::shared_ptr<const PidNamespaces> ns, tracer::ProcessRegistry& reg
       forks_from_(registry) {}
 
 Decision Pids::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  // seccomp(2) with SECCOMP_FILTER_FLAG_TSYNC, which the kernel refuses
+  // with the id of a thread it could not sync, in the caller's namespace
+  // (seccomp_can_sync_threads(), kernel/seccomp.c: task_pid_vnr()). Only
+  // those calls stop; the i386 ABI's run as they are.
+  if (row.sys == arch::Sys::seccomp) {
+    if (abi != arch::host_arch()) return Decision::allow();
+    Decision d = Decision::trace_if_nonzero(1).in(phase_of(Call::kSeccomp));
+    d.when_bits = SECCOMP_FILTER_FLAG_TSYNC;
+    return d;
+  }
   const bool ours = call_of(row.sys) != Call::kGeneric || has_pid_arg(row) ||
                     row.ret == arch::RetRole::kPid;
   if (!ours || row.sys == arch::Sys::clone3) return Decision::allow();
@@ -172,6 +185,7 @@ Verdict Pids::on_entry(tracer::SyscallStop& stop) {
     case Call::kPriority:
     case Call::kIoprio: return priority_entry(stop, ns);
     case Call::kIoctl: return ioctl(stop, ns);
+    case Call::kSeccomp: return Verdict::resume_to_exit();
     case Call::kGeneric: return translate_args(stop, ns);
   }
   return Verdict::resume();
@@ -358,6 +372,14 @@ void Pids::on_exit(tracer::SyscallStop& stop) {
       break;
     }
     case Call::kSetTidAddress: stop.regs.set_result(ns->member(real)); break;
+    case Call::kSeccomp:
+      // A positive result of a filter install is a refused TSYNC's thread
+      // id, unless the call asked for a listener (its descriptor).
+      if (stop.tracee.entry_args[0] == SECCOMP_SET_MODE_FILTER &&
+          (stop.tracee.entry_args[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER) == 0) {
+        stop.regs.set_result(ns->member(real));
+      }
+      break;
     default: break;
   }
 }

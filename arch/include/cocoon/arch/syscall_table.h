@@ -138,6 +138,11 @@ const SyscallDesc* find_syscall(Arch a, long nr);
 // One past the largest number any row has on `a` (sizes per-arch lookup tables).
 int max_syscall_number(Arch a);
 
+// The calls SECCOMP_MODE_STRICT lets a task of `abi` make: read, write,
+// exit and the signal return (mode1_syscalls, kernel/seccomp.c; on i386
+// sigreturn, __NR_seccomp_sigreturn_32). Any other kills the thread.
+bool strict_mode_allows(Arch abi, long nr);
+
 std::string_view role_name(ArgRole r);
 std::string_view ret_role_name(RetRole r);
 // The table's words for them: "AT_SYMLINK_NOFOLLOW", "modify"...

@@ -85,6 +85,9 @@ class StopControl {
   // filters at a judged entry; without it that run at every entry
   // (src/guest_filters.cc).
   virtual void trace_events(pid_t tid, std::uint64_t options) = 0;
+  // Whether cocoon's seccomp filter is on the guest's tasks (not
+  // --no-seccomp, nor a run that fell back to it).
+  virtual bool filtered() const = 0;
 };
 
 // A ptrace event stop cocoon itself has nothing to do at (on_event_stop):

@@ -150,6 +150,10 @@ struct Tracee {
     bool rewound = false;
   };
   std::optional<KillRerun> kill_rerun;
+  // In SECCOMP_MODE_STRICT (syscalls/src/guard/strict_mode.h): the kernel's
+  // without cocoon's filter, a filter of the same rule with it. A task in
+  // it cannot clone or exec: nothing to inherit.
+  bool strict_mode = false;
 
   // The teaching view (observer.h): where handlers' notes go during an
   // observed stop (null otherwise), and whether the observer wants this

@@ -135,6 +135,8 @@ class Tracer : private StopControl, private RunAccess {
   void filter_entry(Tracee& t, const arch::SyscallRegs& regs);
   void filter_exit(Tracee& t, const arch::SyscallRegs& regs);
   void sigsys_stop(Tracee& t);
+  bool kill_as_filtered(Tracee& t, arch::SyscallRegs& regs, std::uint32_t ret);
+  static bool sigsys_forced(pid_t tid);
   bool install_kill(Tracee& t, arch::SyscallRegs& regs, std::uint32_t ret);
   void kill_rerun(Tracee& t, arch::SyscallRegs& regs);
   void quiet_skip(Tracee& t, arch::SyscallRegs& regs, std::int64_t result);
@@ -170,6 +172,7 @@ class Tracer : private StopControl, private RunAccess {
   void interrupt(pid_t tid) override;
   void listen(pid_t tid) override;
   void trace_events(pid_t tid, std::uint64_t options) override;
+  bool filtered() const override { return options_.use_seccomp; }
   bool on_event_stop(Tracee& t, const WaitEvent& ev);
 
   // RunAccess (src/entered.cc).
