@@ -302,6 +302,8 @@ class Bench:
     def real_ready(self, what):
         """None when row `what` (build, apt) can run, else why not."""
         skip = os.environ.get("BENCH_REAL_SKIP")  # bench.sh: why build_root.sh failed
+        if os.getuid() != 0:
+            return "not root: the reference runs under chroot(8)"
         if what == "build":
             if not os.path.isfile(os.path.join(self.BUILD_ROOT, self.BUILD_SRC, "configure")):
                 return skip or f"no build root with zlib's source at {self.BUILD_ROOT}"
@@ -737,7 +739,7 @@ class Bench:
                                    f".debs ({' '.join(self.APT_PACKAGES)}) in a copy of {self.APT_ROOT}")):
             why = self.real_ready(key)
             if why:
-                print(f"{title}: not measured ({why}: as root, bash tests/bench/build_root.sh)")
+                print(f"{title}: not measured ({why}; the roots: bash tests/bench/build_root.sh as root)")
                 continue
             n, c, p = R(key, "native"), R(key, "cocoon"), R(key, "proot")
             fake = " -0" if key == "apt" else ""
