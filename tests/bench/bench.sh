@@ -17,7 +17,8 @@
 #   BENCH_FLOOR_N=20000           traced calls of the floor tracer
 #   BENCH_VERBOSE=1               also print every sample
 #   BENCH_PROOT=PATH              the PRoot measured; by default the peer build
-#                                 beside the checkout (../shared/peers/proot:
+#                                 beside the checkout or the main one of its
+#                                 worktree (../shared/peers/proot:
 #                                 upstream 5.4 with its seccomp filter), else
 #                                 `proot` from PATH (Debian's 5.1 has no filter)
 #   BENCH_FOREIGN_ROOT=DIR        an arm64 root (debootstrap --foreign is enough)
@@ -68,6 +69,9 @@ if [[ -x $cocoon ]]; then
   echo "cocoon:  $("$cocoon" --version 2>&1 | head -n1) ($cocoon)"
 fi
 peer=$here/../../../shared/peers/proot
+# From a git worktree elsewhere (/work/wt/NAME here), beside the main checkout.
+common=$(git -C "$here" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)
+[[ -x $peer || -z $common ]] || peer=$(dirname "$common")/../shared/peers/proot
 if [[ -z ${BENCH_PROOT:-} ]]; then
   if [[ -x $peer ]]; then BENCH_PROOT=$(realpath "$peer"); else BENCH_PROOT=$(command -v proot || true); fi
 fi
