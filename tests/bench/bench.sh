@@ -17,13 +17,22 @@
 #   BENCH_FLOOR_N=20000           traced calls of the floor tracer
 #   BENCH_VERBOSE=1               also print every sample
 #   BENCH_PROOT=PATH              the PRoot measured; by default the peer build
-#                                 beside the checkout (../shared/peers/proot:
+#                                 beside the checkout or the main one of its
+#                                 worktree (../shared/peers/proot:
 #                                 upstream 5.4 with its seccomp filter), else
 #                                 `proot` from PATH (Debian's 5.1 has no filter)
 #   BENCH_FOREIGN_ROOT=DIR        an arm64 root (debootstrap --foreign is enough)
 #                                 for the -q rows; default the cache
 #                                 /var/tmp/cocoon-rootfs/bookworm-arm64-foreign,
 #                                 made by tests/bench/foreign_root.sh
+#   BENCH_WORKLOADS=build,apt     only these workloads (bench.py's w_* names
+#                                 without w_; default all)
+#   COCOON_ROOTFS_CACHE=DIR       where the Debian roots of rows 10 and 11 are
+#                                 (default /var/tmp/cocoon-rootfs); when they are
+#                                 missing and this runs as root, it makes them
+#                                 first (tests/bench/build_root.sh, a few minutes,
+#                                 the Debian archive); when that fails, the rows
+#                                 say why and stay empty (never a pass)
 #
 # Exit status: 0, even when a target is missed (timings are noisy: this is a
 # measurement, not a test); 1 if a workload failed to run; 2 on bad usage.
@@ -60,6 +69,9 @@ if [[ -x $cocoon ]]; then
   echo "cocoon:  $("$cocoon" --version 2>&1 | head -n1) ($cocoon)"
 fi
 peer=$here/../../../shared/peers/proot
+# From a git worktree elsewhere (/work/wt/NAME here), beside the main checkout.
+common=$(git -C "$here" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)
+[[ -x $peer || -z $common ]] || peer=$(dirname "$common")/../shared/peers/proot
 if [[ -z ${BENCH_PROOT:-} ]]; then
   if [[ -x $peer ]]; then BENCH_PROOT=$(realpath "$peer"); else BENCH_PROOT=$(command -v proot || true); fi
 fi
@@ -72,6 +84,15 @@ else
   echo "proot:   not installed (PRoot columns empty)"
 fi
 echo "runs:    $runs per workload and runner, runners: $runners"
+
+# Rows 10 and 11's roots (issue 19's real workloads), made once.
+if [[ -z ${BENCH_WORKLOADS:-} || ,$BENCH_WORKLOADS, == *,build,* || ,$BENCH_WORKLOADS, == *,apt,* ]]; then
+  # (Not as root, bench.py says why the rows are not measured.)
+  if ((EUID == 0)) && ! bash "$here/build_root.sh" >"$tmp/build_root.log" 2>&1; then
+    export BENCH_REAL_SKIP="tests/bench/build_root.sh failed: $(tail -n1 "$tmp/build_root.log")"
+    echo "roots:   $BENCH_REAL_SKIP"
+  fi
+fi
 echo
 
 status=0
