@@ -42,7 +42,7 @@ test_packages=(
   # namespaces: the real bubblewrap, to compare cocoon bwrap with
   bubblewrap
   # ptrace inside a guest: the real tools, run natively and under cocoon
-  strace gdb
+  strace gdb ltrace
   # OCI bundles (e2e oci): an image built locally and unpacked rootless
   umoci
   # a non-dumpable guest under -r (e2e vfs): ssh-agent and ssh-add

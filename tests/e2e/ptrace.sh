@@ -209,6 +209,13 @@ for inner in "" "--no-seccomp"; do
     [[ $ERR != *"without the seccomp filter"* ]] || fail "the inner cocoon dropped its filter needlessly: $ERR"
   done
 done
+# `cocoon trace` inside `cocoon run` (issue 17): the teaching view of the
+# inner one shows its own emulation.
+cocoon_run -- "$COCOON" trace --hostname inner -- uname -n
+assert_status 0 "cocoon trace inside cocoon run"
+assert_match '(^|\n)inner(\n|$)' "$OUT" "cocoon trace inside cocoon run: the command's output"
+assert_match 'uname\(.*nodename="inner".*\[emulated: nodename "inner"' "$OUT$ERR" \
+  "cocoon trace inside cocoon run: the decoded uname and what the inner cocoon did"
 for round in 1 2 3; do
   cocoon_run -0 -- "$COCOON" run --hostname inner -b "$TMP/nested:/mnt" -- sh -c 'uname -n; id -u; cat /mnt/f'
   assert_status 0 "cocoon run inside cocoon run -0 (round $round)"
