@@ -4,7 +4,8 @@
 // PTRACE_SINGLESTEP (EIO where the arch has none: riscv64), then follows
 // its calls with PTRACE_SYSCALL, printing each syscall-entry and exit stop
 // as PTRACE_GET_SYSCALL_INFO gives it, and checks at the first entry that
-// PTRACE_GETREGSET's NT_PRSTATUS holds the same ip and sp. No pid or
+// PTRACE_GETREGSET's NT_PRSTATUS holds the same ip and sp (and on aarch64
+// that NT_ARM_SYSTEM_CALL holds the call's number). No pid or
 // address is printed, so that the output natively and under cocoon
 // compare; the numbers are the arch's own.
 #define _GNU_SOURCE  // TRAP_TRACE
@@ -94,6 +95,16 @@ static void regset_check(pid_t pid, const struct syscall_info *info) {
   printf("GETREGSET NT_PRSTATUS -> %ld, %zu bytes, ip %s, sp %s\n", r, iov.iov_len,
          regs[kIp] == info->ip ? "as GET_SYSCALL_INFO's" : "differs",
          regs[kSp] == info->sp ? "as GET_SYSCALL_INFO's" : "differs");
+#if defined(__aarch64__)
+  // arm64's own register set of the syscall number (NT_ARM_SYSTEM_CALL,
+  // arch/arm64/kernel/ptrace.c: system_call_get), which aarch64 debuggers
+  // read and write instead of x8.
+  int nr = -2;
+  struct iovec one = {&nr, sizeof nr};
+  const long s = ptrace(PTRACE_GETREGSET, pid, (void *)NT_ARM_SYSTEM_CALL, &one);
+  printf("GETREGSET NT_ARM_SYSTEM_CALL -> %ld, %zu bytes, number %s\n", s, one.iov_len,
+         (uint64_t)nr == info->entry.nr ? "as GET_SYSCALL_INFO's" : "differs");
+#endif
 }
 
 int main(void) {
