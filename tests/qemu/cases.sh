@@ -531,7 +531,7 @@ t_identity_signals() {
 # tests/guests/archtracer.c as nobody: PTRACE_TRACEME, single-steps up to
 # and over a syscall (EIO on riscv64, which has no single-step), the
 # syscall stops as PTRACE_GET_SYSCALL_INFO gives them and NT_PRSTATUS
-# through PTRACE_GETREGSET: what it prints under cocoon is what it prints
+# (and on aarch64 NT_ARM_SYSTEM_CALL) through PTRACE_GETREGSET: what it prints under cocoon is what it prints
 # natively on this arch and kernel (docs/internals/ptrace.md).
 t_ptrace() {
   local native
@@ -545,6 +545,10 @@ t_ptrace() {
     assert_match "SINGLESTEP -> -1 Input/output error" "$native" "natively riscv64 has no single-step"
   else
     assert_match "then a step stopped by" "$native" "natively a step goes over a syscall"
+  fi
+  if [ "$ARCH" = aarch64 ]; then
+    assert_match "NT_ARM_SYSTEM_CALL -> 0, 4 bytes, number as GET_SYSCALL_INFO's" "$native" \
+      "natively NT_ARM_SYSTEM_CALL holds the call's number (test's premise)"
   fi
   cocoon_run -- "$GUESTS/archtracer"
   assert_status 0 "archtracer under cocoon"
