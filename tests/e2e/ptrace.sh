@@ -177,6 +177,22 @@ for opts in "" "--unshare-pid" "-0" "-0 --unshare-pid"; do
   assert_eq "$sec_native" "$OUT" "${opts:-plain run}: TRACESECCOMP, the seccomp stops and their data, an exit stop after one, a skip: same as native"
 done
 
+# The edges of the stops cocoon makes at judged entries under -0 (found by
+# review; each failed before its fix): a skip followed by PTRACE_DETACH or
+# by SETOPTIONS(0) keeps its result and leaves the next call alone; a
+# running task seized with TRACESECCOMP gets its seccomp stops.
+[[ -x $GUESTS/secjudge ]] || fail "no secjudge guest beside ptracer"
+for what in detach unset seize; do
+  run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/secjudge" "$what"
+  [[ $STATUS == 0 ]] || fail "secjudge $what fails natively ($STATUS): $ERR"
+  judge_native=$OUT
+  for opts in "" "-0"; do
+    cocoon_run $opts -- "$GUESTS/secjudge" "$what"
+    assert_status 0 "secjudge $what ${opts:-(plain)}"
+    assert_eq "$judge_native" "$OUT" "secjudge $what ${opts:-(plain)}: as native"
+  done
+done
+
 # cocoon run inside cocoon run: the inner cocoon is the guest's tracer, in
 # both of its modes. With the outer filter it seizes its command with
 # PTRACE_O_TRACESECCOMP and its filter's stops (its RET_TRACE's data differs

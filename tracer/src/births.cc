@@ -30,9 +30,6 @@ void Tracer::on_clone_event(Tracee& t, int ptrace_event) {
     c.parent_tid = t.tid;
     c.parent_tgid = t.tgid;
     c.guest_filters = t.guest_filters;  // inherited (copy_seccomp(), kernel/fork.c)
-    // The kernel copies cocoon's options, and with them the emulated
-    // tracer's that judge_entries stands for (an auto-attached child).
-    c.judge_entries = t.judge_entries;
     dispatcher_.on_event_stop(t, EventStop{ptrace_event, 0, msg});  // may hold the parent
     if (seen && c.birth == Tracee::Birth::kHeld) {
       release_child(c, true);
@@ -104,6 +101,7 @@ void Tracer::on_exec_event(Tracee& t) {
       t.forced_result = old->forced_result;
       t.observe_exit = old->observe_exit;
       t.guest_filters = old->guest_filters;  // the thread's own, kept across exec
+      t.judge_entries = old->judge_entries;  // its emulated tracer's, which follows it
       kill_switch_->remove(former);
       if (storms_) storms_->forget(former);
       tracees_.erase(former);

@@ -288,6 +288,7 @@ bool Tracer::guest_trace_at_entry(Tracee& t, const arch::SyscallRegs& regs) {
   dispatcher_.on_event_stop(t, EventStop{PTRACE_EVENT_SECCOMP, 0, ret & SECCOMP_RET_DATA});
   if (!t.held) return false;
   t.seccomp_at_entry = true;
+  t.guest_filters_ran = true;  // this call's stop is made (on_seccomp_stop())
   return true;
 }
 

@@ -146,14 +146,26 @@ void Tracer::listen(pid_t tid) {
 }
 
 void Tracer::trace_events(pid_t tid, std::uint64_t options) {
-  if (Tracee* t = tracees_.find(tid)) {
-    t->judge_entries = options_.use_seccomp && (options & PTRACE_O_TRACESECCOMP) != 0;
-  }
   constexpr std::uint64_t kExtra = PTRACE_O_TRACEEXIT | PTRACE_O_TRACEVFORKDONE;
   const unsigned long all = ptrace_options_ | (options & kExtra);
   if (ptrace(PTRACE_SETOPTIONS, tid, 0, all) != 0 && errno != ESRCH) {
     log().warn("PTRACE_SETOPTIONS {}: errno {}", tid, errno);
   }
+}
+
+// Without cocoon's filter every entry stops and is judged anyway. A task
+// that is not held may be running, maybe never stopping (its calls all
+// allowed or notified): a PTRACE_INTERRUPT gives it a stop of cocoon's,
+// not reported to its emulated tracer (Ptrace reports an interrupt-stop
+// only after its own PTRACE_INTERRUPT), after which resume() uses
+// PTRACE_SYSCALL.
+void Tracer::judge_entries(pid_t tid, bool on) {
+  Tracee* t = tracees_.find(tid);
+  if (t == nullptr || !options_.use_seccomp || t->judge_entries == on) return;
+  t->judge_entries = on;
+  // Held, or in its first stop (an auto-attached child), it is resumed
+  // by cocoon, under PTRACE_SYSCALL from now on.
+  if (on && !t->held && t->birth == Tracee::Birth::kBorn) interrupt(tid);
 }
 
 }  // namespace cocoon::tracer

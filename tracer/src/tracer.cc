@@ -408,6 +408,13 @@ void Tracer::on_seccomp_stop(Tracee& t) {
     return no_seccomp_tracer(t, *regs);
   }
   if (t.rerun && rerun_entered(t, *regs)) return resume(t);
+  // The guest's filters already stopped this call at its judged entry
+  // (guest_trace_at_entry()), and its tracer changed it into a call they
+  // trace again: the kernel lets that second TRACE through
+  // (__seccomp_filter(), recheck_after_trace). cocoon's own policy decides.
+  if (t.judge_entries && t.guest_filters_ran && regs->seccomp_data() != trace_data_) {
+    return on_syscall_entry(t, *regs);
+  }
   if (regs->seccomp_data() != trace_data_) {
     if (guest_seccomp_stop(t, regs->seccomp_data())) return;
     return no_seccomp_tracer(t, *regs);
@@ -599,7 +606,7 @@ void Tracer::put_back_skipped_args(const Tracee& t, arch::SyscallRegs& regs) {
 void Tracer::resume(Tracee& t, int signal) {
   if (t.held) return;  // a handler releases it (StopControl)
   const bool want_exit = !options_.use_seccomp || t.exit_handlers != 0 || t.observe_exit ||
-                         t.rerun || t.installing || t.judge_entries ||
+                         t.rerun || t.installing || t.judge_entries || t.forced_result ||
                          t.step_all || t.step == Tracee::Step::kSyscall ||
                          (storms_ && storms_->holding(t.tid));
   // PTRACE_SYSEMU_SINGLESTEP (x86 and arm64: 32), which glibc names only

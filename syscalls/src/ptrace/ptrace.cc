@@ -206,14 +206,21 @@ void Ptrace::keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int 
 
 // The events cocoon does not ask for itself (PTRACE_EVENT_EXIT and
 // VFORK_DONE) are on in its options for a held tracee exactly when its
-// tracer asked for them; and where the run notifies common calls, so are
-// its judged entries for PTRACE_O_TRACESECCOMP (StopControl::trace_events).
+// tracer asked for them.
 void Ptrace::sync_events(pid_t tid, EmulatedTracee& e) {
-  const std::uint64_t judged = notifies_calls_ ? PTRACE_O_TRACESECCOMP : 0;
-  const std::uint64_t want = e.options & (PTRACE_O_TRACEEXIT | PTRACE_O_TRACEVFORKDONE | judged);
+  const std::uint64_t want = e.options & (PTRACE_O_TRACEEXIT | PTRACE_O_TRACEVFORKDONE);
   if (want == e.events) return;
   control_->trace_events(tid, want);
   e.events = want;
+}
+
+// Where the run notifies common calls, a tracee whose tracer asked for
+// PTRACE_O_TRACESECCOMP has its entries judged by cocoon (Tracee::
+// judge_entries); set whenever its options are (SEIZE, SETOPTIONS, an
+// auto-attached child), cleared when it is no longer traced.
+void Ptrace::sync_judging(pid_t tid, const EmulatedTracee* e) {
+  if (!notifies_calls_) return;
+  control_->judge_entries(tid, e != nullptr && (e->options & PTRACE_O_TRACESECCOMP) != 0);
 }
 
 // `tid`'s new stop (or death) is reported next after those before it: a
@@ -321,6 +328,7 @@ void Ptrace::tracer_gone(pid_t tracer) {
     if (e.stop == StopKind::kDeath) continue;  // its number may be another's now
     if ((e.options & PTRACE_O_EXITKILL) != 0) kill(tid, SIGKILL);
     if (e.events != 0 && e.stop != StopKind::kNone) control_->trace_events(tid, 0);
+    sync_judging(tid, nullptr);  // running or not
     control_->release(tid, e.stop == StopKind::kSignal ? e.value : 0, false);
   }
 }

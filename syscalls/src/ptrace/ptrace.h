@@ -107,6 +107,7 @@ class Ptrace final : public tracer::SyscallHandler {
                       EmulatedTracee& e);
   void keep(tracer::Tracee& tracee, EmulatedTracee& e, StopKind kind, int value);
   void sync_events(pid_t tid, EmulatedTracee& e);
+  void sync_judging(pid_t tid, const EmulatedTracee* e);
   void announce(pid_t tid, EmulatedTracee& e);
   bool traces_any(pid_t tracer, pid_t selector) const;
   bool has_zombie(pid_t tracer, pid_t selector) const;

@@ -88,9 +88,11 @@ tracer::Verdict Ptrace::attach(tracer::SyscallStop& stop, long req) {
     e.attacher = stop.tracee.tid;
     tracees_[tid] = e;
     control_->interrupt(tid);
+    sync_judging(tid, &e);
     return tracer::Verdict::hold();
   }
   tracees_[tid] = e;
+  sync_judging(tid, &e);
   return tracer::Verdict::skip(0);
 }
 

@@ -72,6 +72,7 @@ void Ptrace::on_birth(tracer::Tracee& parent, const tracer::EventStop& stop) {
   c.unborn = true;
   c.events = p.events;  // the kernel copies cocoon's options
   tracees_[child] = c;
+  sync_judging(child, &c);
   p.event_msg = static_cast<unsigned long>(seen_by(p.tracer, child));
   keep(parent, p, StopKind::kEvent, stop.event);
 }

@@ -115,6 +115,18 @@ long as_seccomp_stop(std::array<std::byte, kSyscallInfoMax>& info, const Emulate
   return kRetData + sizeof data;
 }
 
+// The siginfo of a guest filter's seccomp stop that cocoon made at a
+// syscall-entry stop (tracer/src/guest_filters.cc): the kernel's says
+// SIGTRAP with si_code SIGTRAP | PTRACE_EVENT_SECCOMP << 8, as for any
+// event stop (ptrace_event() -> ptrace_notify()), where the entry stop's
+// says SIGTRAP | 0x80.
+std::int64_t seccomp_siginfo(const tracer::GuestMemory& memory, pid_t tid, std::uint64_t data) {
+  siginfo_t si{};
+  if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) != 0) return -errno;
+  si.si_code = SIGTRAP | PTRACE_EVENT_SECCOMP << 8;
+  return memory.write(data, std::as_bytes(std::span(&si, 1))) ? 0 : -EFAULT;
+}
+
 std::int64_t real_ptrace(long req, pid_t tid, std::uint64_t addr, void* data) {
   return ptrace(static_cast<__ptrace_request>(req), tid, addr, data) == -1 ? -errno : 0;
 }
@@ -266,8 +278,9 @@ std::int64_t Ptrace::on_stopped(tracer::SyscallStop& stop, long req, pid_t tid,
     case PTRACE_GETREGSET:
     case PTRACE_SETREGSET: return regset(memory, req, tid, addr, data);
     case PTRACE_GETSIGINFO:
-    case PTRACE_SETSIGINFO:
-      return block<siginfo_t>(memory, req, tid, data, req == PTRACE_SETSIGINFO);
+      if (e.stop == StopKind::kEvent && e.value == PTRACE_EVENT_SECCOMP) return seccomp_siginfo(memory, tid, data);
+      return block<siginfo_t>(memory, req, tid, data, false);
+    case PTRACE_SETSIGINFO: return block<siginfo_t>(memory, req, tid, data, true);
     case PTRACE_SETOPTIONS: return set_options(tid, e, data);
     case PTRACE_GETEVENTMSG: return put(memory, data, e.event_msg);
     case PTRACE_LISTEN: return listen(tid, e);
@@ -318,6 +331,7 @@ std::int64_t Ptrace::resume(pid_t tid, EmulatedTracee& e, long req, std::uint64_
   e.reported = false;
   if (req == PTRACE_DETACH) {
     if (e.events != 0) control_->trace_events(tid, 0);
+    sync_judging(tid, nullptr);
     tracees_.erase(tid);  // `e` is gone from here on
   }
   if (sig != 0 && (was == StopKind::kSyscallEntry || was == StopKind::kSyscallExit)) {
@@ -339,6 +353,7 @@ std::int64_t Ptrace::set_options(pid_t tid, EmulatedTracee& e, std::uint64_t opt
   if (int err = check_options(options, EINVAL); err != 0) return -err;
   e.options = options;
   sync_events(tid, e);
+  sync_judging(tid, &e);
   return 0;
 }
 

@@ -73,10 +73,7 @@ class StopControl {
   // PTRACE_O_TRACEEXIT and PTRACE_O_TRACEVFORKDONE, added to cocoon's with
   // PTRACE_SETOPTIONS, which needs a ptrace-stop. Children it makes
   // afterwards inherit them (the kernel copies the options); their events
-  // come to on_event_stop(). PTRACE_O_TRACESECCOMP in `options`: a guest
-  // filter's SECCOMP_RET_TRACE must stop for every call, also those
-  // cocoon's filter answers first (Tracee::judge_entries). Others are
-  // ignored.
+  // come to on_event_stop(). Others are ignored.
   //
   // A guest filter's SECCOMP_RET_TRACE comes to the handlers as an event
   // stop (on_event_stop() with PTRACE_EVENT_SECCOMP and the filter's data
@@ -85,6 +82,12 @@ class StopControl {
   // filters at a judged entry; without it that run at every entry
   // (src/guest_filters.cc).
   virtual void trace_events(pid_t tid, std::uint64_t options) = 0;
+  // Whether a guest filter's SECCOMP_RET_TRACE must stop `tid` for every
+  // call, also those cocoon's filter answers first (Tracee::judge_entries:
+  // an emulated tracer's PTRACE_O_TRACESECCOMP where calls are notified).
+  // Needs no stop: a running task is interrupted once, quietly, so that it
+  // is resumed under PTRACE_SYSCALL.
+  virtual void judge_entries(pid_t tid, bool on) = 0;
   // Whether cocoon's seccomp filter is on the guest's tasks (not
   // --no-seccomp, nor a run that fell back to it).
   virtual bool filtered() const = 0;

@@ -172,6 +172,7 @@ class Tracer : private StopControl, private RunAccess {
   void interrupt(pid_t tid) override;
   void listen(pid_t tid) override;
   void trace_events(pid_t tid, std::uint64_t options) override;
+  void judge_entries(pid_t tid, bool on) override;
   bool filtered() const override { return options_.use_seccomp; }
   bool on_event_stop(Tracee& t, const WaitEvent& ev);
 
