@@ -189,8 +189,7 @@ bool Tracer::refuse_as_filtered(Tracee& t, arch::SyscallRegs& regs, std::uint32_
 // install_kill(), or, where that cannot be done, SIGKILL (not the kernel's
 // SIGSYS and core dump).
 bool Tracer::kill_as_filtered(Tracee& t, arch::SyscallRegs& regs, std::uint32_t ret) {
-  const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call(
-      [&regs](int i) { return regs.arg(i); });
+  const Decision d = decision_for(regs);
   if (d.action == Action::kAllow) {
     resume(t);  // the call is the guest's, untouched
     return true;
@@ -280,8 +279,7 @@ bool Tracer::guest_trace_at_entry(Tracee& t, const arch::SyscallRegs& regs) {
   if (!t.guest_filters) return false;
   const std::uint32_t ret = cbpf::evaluate(t.guest_filters.get(), data_of(regs));
   if (action(ret) != SECCOMP_RET_TRACE) return false;
-  const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call(
-      [&regs](int i) { return regs.arg(i); });
+  const Decision d = decision_for(regs);
   const bool outranked = d.action == Action::kErrno || d.action == Action::kKill ||
                          (d.action == Action::kNotify && notifies());
   if (!outranked) return false;

@@ -154,6 +154,12 @@ void Tracer::start_notifier(int listener) {
   }
 }
 
+// What the policy (the same one the filter was built from) decides for
+// the call in `regs`, its arguments included (refused flags, traced values).
+Decision Tracer::decision_for(const arch::SyscallRegs& regs) const {
+  return dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call([&regs](int i) { return regs.arg(i); });
+}
+
 bool Tracer::notifies() const {
   return options_.notify && !options_.observer && arch::can_restart_interrupted_syscalls() &&
          arch::can_notify(arch::kernel_features()) && dispatcher_.policy().notifies();
@@ -194,8 +200,7 @@ void Tracer::on_storm_stop(Tracee& t, const WaitEvent& ev) {
   if (ev.kind == EventKind::kSyscallStop) {
     if (auto regs = arch::SyscallRegs::load(t.tid); regs && regs->at_entry()) {
       entry = true;
-      const Decision d = dispatcher_.policy().decide(regs->abi(), regs->nr()).for_call(
-          [&regs](int i) { return regs->arg(i); });
+      const Decision d = decision_for(*regs);
       notified = notifier_ && d.action == Action::kNotify;
       if (options_.use_seccomp) storms_->on_call(t.tid, is_sigreturn(*regs));  // else: below
     }
@@ -532,8 +537,7 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
   // filter the Ptrace handler traces these calls for it).
   if (regs.nr() == nr_seccomp_ || regs.nr() == nr_prctl_) filter_entry(t, regs);
   ObservedCall observed(options_.observer.get(), t, regs);
-  const Decision d = dispatcher_.policy().decide(regs.abi(), regs.nr()).for_call(
-      [&regs](int i) { return regs.arg(i); });
+  const Decision d = decision_for(regs);
   if (d.action != Action::kAllow) {
     log().debug("{}: syscall {} ({}): {}", t.tid, regs.nr(), arch::name(regs.abi()),
                 action_name(d.action));

@@ -150,6 +150,7 @@ class Tracer : private StopControl, private RunAccess {
   void resume(Tracee& t, int signal = 0);
   Verdict answer(const seccomp_notif& n, int listener, std::uint64_t reaps_seen);
   bool notifies() const;
+  Decision decision_for(const arch::SyscallRegs& regs) const;
   bool settle_if_notified(Tracee& t);
   void on_storm_stop(Tracee& t, const WaitEvent& ev);
   void on_syscall_exit(Tracee& t, arch::SyscallRegs& regs);
