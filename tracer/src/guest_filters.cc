@@ -300,15 +300,20 @@ bool Tracer::guest_trace_at_entry(Tracee& t, const arch::SyscallRegs& regs) {
 void Tracer::release_seccomp_at_entry(Tracee& t) {
   t.seccomp_at_entry = false;
   auto regs = arch::SyscallRegs::load(t.tid);
-  if (regs && regs->nr() == -1) {
-    if (const auto result = skipped_result(t.tid)) {
-      quiet_skip(t, *regs, *result);
-      if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
-        log().warn("writing registers of {}: errno {}", t.tid, r.error());
-      }
-    }
-  }
+  if (regs && regs->nr() == -1) keep_skipped_result(t, *regs);
   resume(t);
+}
+
+// A guest tracer's skip (number -1 in `regs`) about to meet the guest's
+// filters, or cocoon's, on -1: its result is kept for the exit stop and
+// the number made an inert one (quiet_skip()), stored.
+void Tracer::keep_skipped_result(Tracee& t, arch::SyscallRegs& regs) {
+  const auto result = skipped_result(t.tid);
+  if (!result) return;
+  quiet_skip(t, regs, *result);
+  if (auto r = regs.store(t.tid); !r && r.error() != ESRCH) {
+    log().warn("writing registers of {}: errno {}", t.tid, r.error());
+  }
 }
 
 // A call skipped at its entry (number -1) by a handler or by the guest's

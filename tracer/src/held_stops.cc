@@ -96,13 +96,7 @@ void Tracer::let_go(Tracee& t, int signal) {
     // it with the result that tracer wrote (seccomp(2), SECCOMP_RET_TRACE;
     // syscall_trace_enter(), kernel/entry/common.c). No handler runs.
     if (regs->nr() == -1) {
-      const auto result = skipped_result(t.tid);
-      if (!options_.use_seccomp && t.guest_filters && result) {
-        quiet_skip(t, *regs, *result);
-        if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
-          log().warn("writing registers of {}: errno {}", t.tid, r.error());
-        }
-      }
+      if (!options_.use_seccomp && t.guest_filters) keep_skipped_result(t, *regs);
       return resume(t);
     }
     return on_syscall_entry(t, *regs);

@@ -140,6 +140,7 @@ class Tracer : private StopControl, private RunAccess {
   bool install_kill(Tracee& t, arch::SyscallRegs& regs, std::uint32_t ret);
   void kill_rerun(Tracee& t, arch::SyscallRegs& regs);
   void quiet_skip(Tracee& t, arch::SyscallRegs& regs, std::int64_t result);
+  void keep_skipped_result(Tracee& t, arch::SyscallRegs& regs);
   static std::optional<std::int64_t> skipped_result(pid_t tid);
   void on_clone_event(Tracee& t, int ptrace_event);
   void release_child(Tracee& child, bool run);
