@@ -80,6 +80,35 @@ for case in seize fork; do
   done
 done
 
+# A tracer's blocking wait that the emulation holds (nothing to report:
+# the seized task sleeps) ends as the kernel ends it when a signal comes
+# (tests/guests/waitintr.c): EINTR after a handler without SA_RESTART,
+# restarted with one, not ended while the signal is blocked or ignored;
+# for a child and for a sibling (strace -p's case: the kernel's own wait
+# finds no child there), by wait4 and by waitid. Before, the wait ended
+# only at the tracee's exit.
+[[ -x $GUESTS/waitintr ]] || fail "no waitintr guest"
+for case in "child eintr wait4" "child eintr waitid" "other eintr wait4" "other eintr waitid" \
+            "child restart wait4" "other restart waitid" "child blocked wait4" "other ignored wait4"; do
+  read -r -a ARGS <<<"$case"
+  run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$GUESTS/waitintr" "${ARGS[@]}"
+  [[ $STATUS == 0 ]] || fail "the waitintr guest ($case) fails natively ($STATUS): $OUT $ERR"
+  wait_native=$OUT
+  case $case in
+    *eintr*) assert_match "wait 1: wait[a-z0-9]* -1 Interrupted system call, handler ran 1" "$wait_native" \
+               "natively the signal ends the wait ($case)" ;;
+    *) assert_match "wait 1: wait[a-z0-9]* (the tracee \(1\): exited 7|0 \(code 1 status 7)" "$wait_native" \
+         "natively the wait ends with the tracee's exit ($case)" ;;
+  esac
+  for opts in "" "--unshare-pid" "-0"; do
+    [[ -n $opts && $case != *eintr* ]] && continue
+    read -r -a OPTS <<<"$opts"
+    cocoon_run ${OPTS[@]+"${OPTS[@]}"} -- "$GUESTS/waitintr" "${ARGS[@]}"
+    assert_status 0 "the waitintr guest ($case) ${opts:-(plain)}"
+    assert_eq "$wait_native" "$OUT" "${opts:-plain run}: a held wait and a signal ($case) as natively"
+  done
+done
+
 # In a PID namespace (--unshare-pid) every pid the tracers learn is the
 # namespace's: wait4's and waitid's, the seizer's fork event's new pid
 # (by which it tells its grandchild's stops from its child's) and the exec

@@ -57,4 +57,30 @@ filter_used "--seccomp-bpf under -0"
 assert_match 'newfstatat\(' "$(cat "$TMP/logs/cocoon")" "--seccomp-bpf under -0 shows the notified stat calls"
 unset STRACE_FLAGS
 
+# Ctrl-C of `strace -p` of an idle process: strace's wait is held by the
+# emulation (nothing to report), and SIGINT must end it at once, as
+# natively (strace detaches and exits 130). Before, it ended only when the
+# process did something: here at its exit, 30 s later (so the process no
+# longer sleeps when strace returns).
+# shellcheck disable=SC2016
+idle_attach='f=$(mktemp); sleep 30 & s=$!; strace -p $s 2>"$f" & t=$!
+until grep -q attached "$f"; do sleep 0.1; done
+kill -INT $t; wait $t; echo "strace: $?"
+kill $s && echo "the process still sleeps"
+grep -o -e "Process [0-9]* detached" -e "Process [0-9]* attached" "$f" | sed "s/[0-9][0-9]*/PID/"; rm -f "$f"'
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} sh -c "$idle_attach"
+assert_eq "strace: 130
+the process still sleeps
+Process PID attached
+Process PID detached" "$OUT" "natively Ctrl-C of strace -p of a sleeping process detaches and exits 130"
+for mode_opts in "" "-0"; do
+  read -r -a OPTS <<<"$mode_opts"
+  cocoon_run ${OPTS[@]+"${OPTS[@]}"} -- sh -c "$idle_attach"
+  assert_status 0 "strace -p and Ctrl-C ${mode_opts:-(plain)}"
+  assert_eq "strace: 130
+the process still sleeps
+Process PID attached
+Process PID detached" "$OUT" "${mode_opts:-plain run}: Ctrl-C of strace -p of a sleeping process ends it at once, as natively"
+done
+
 finish

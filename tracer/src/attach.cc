@@ -104,6 +104,7 @@ std::expected<int, Error> Tracer::attach(pid_t pid) {
       return std::unexpected(Error{errno, "waitpid"});
     }
     handle(decode_wait_status(tid, status));
+    interrupt_signalled_holds();
   }
   return root_status_.value_or(0);
 }

@@ -322,6 +322,10 @@ void Dispatcher::on_death(const Tracee& t) {
   for (const auto& h : handlers_) h->on_death(t);
 }
 
+void Dispatcher::on_hold_interrupted(const Tracee& t) {
+  for (const auto& h : handlers_) h->on_hold_interrupted(t);
+}
+
 void Dispatcher::on_start(StopControl& control) {
   for (const auto& h : handlers_) h->on_start(control);
 }

@@ -8,12 +8,15 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <vector>
 
 #include "cocoon/arch/arch.h"
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/siginfo.h"
 #include "cocoon/tracer/tracer.h"
+#include "proc_status.h"
+#include "signal_watch.h"
 
 namespace cocoon::tracer {
 
@@ -84,6 +87,7 @@ void Tracer::step_signal(Tracee& t, int signal) {
 
 void Tracer::let_go(Tracee& t, int signal) {
   t.held = false;
+  t.hold_interruptible = false;
   if (t.seccomp_at_entry) return release_seccomp_at_entry(t);
   if (t.entry_pending) {
     // The entry's handlers have not run yet (without seccomp, or at a
@@ -108,6 +112,7 @@ void Tracer::finish_entry(pid_t tid, std::int64_t result) {
   Tracee* t = tracees_.find(tid);
   if (t == nullptr || !t->held) return;
   t->held = false;
+  t->hold_interruptible = false;
   // A skipped call has no exit for the handlers (Dispatcher::on_entry).
   t->exit_handlers = 0;
   registry_->end_call(tid);
@@ -120,6 +125,59 @@ void Tracer::finish_entry(pid_t tid, std::int64_t result) {
     log().warn("writing registers of {}: errno {}", tid, r.error());
   }
   resume(*t);
+}
+
+// A syscall entry a handler keeps (Verdict::hold): an interruptible one is
+// watched for signals from now on.
+void Tracer::hold(Tracee& t, const Verdict& v) {
+  t.held = true;
+  t.hold_interruptible = v.interruptible;
+  if (!v.interruptible) return;
+  if (!signal_watch_) signal_watch_ = std::make_unique<SignalWatch>();
+  signal_watch_->watch(t.tid);
+}
+
+// After each event: when the watch rang, every interruptible hold whose
+// task has a signal to take is ended (interrupt_entry()); the rest stay
+// watched. A signal taken meanwhile by another thread of the process
+// costs only a restart: the call comes back, and is held again.
+void Tracer::interrupt_signalled_holds() {
+  if (!signal_watch_ || !signal_watch_->rung()) return;
+  std::vector<pid_t> still;
+  tracees_.for_each([&](Tracee& t) {
+    if (!t.held || !t.hold_interruptible) return;
+    if (signal_deliverable(t.tid).value_or(false)) {
+      interrupt_entry(t);
+    } else {
+      still.push_back(t.tid);
+    }
+  });
+  signal_watch_->set(std::move(still));
+}
+
+// The held call ends as the kernel ends an interrupted one: skipped here,
+// at its exit stop given back its number and -ERESTARTSYS
+// (on_syscall_exit()); the signal then comes as any signal does (its
+// signal-delivery stop, then the kernel's restart or EINTR:
+// handle_signal(), arch/x86/kernel/signal.c). Its arguments are the
+// guest's again (put_back_skipped_args()), so a restart is the guest's
+// own call, translated anew.
+void Tracer::interrupt_entry(Tracee& t) {
+  t.held = false;
+  t.hold_interruptible = false;
+  dispatcher_.on_hold_interrupted(t);
+  t.exit_handlers = 0;
+  registry_->end_call(t.tid);
+  auto regs = arch::SyscallRegs::load(t.tid);
+  if (!regs) return resume(t);
+  put_back_skipped_args(t, *regs);
+  t.restart_nr = regs->nr();
+  regs->skip_with(-EINTR);
+  if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
+    log().warn("writing registers of {}: errno {}", t.tid, r.error());
+  }
+  log().debug("{}: held syscall {} interrupted by a signal", t.tid, *t.restart_nr);
+  resume(t);
 }
 
 void Tracer::interrupt(pid_t tid) {

@@ -5,20 +5,15 @@
 
 #include <algorithm>
 
-namespace cocoon::tracer {
-namespace {
+#include "doorbell.h"
 
-// The loop's one blocking point is waitpid(-1): a child of cocoon that
-// exits at once is an event it cannot miss, however the wake races the
-// loop (a signal sent just before waitpid blocks would be lost). vfork:
-// the child shares the memory and only calls _exit (vfork(2)).
+namespace cocoon::tracer {
+
 bool ring_doorbell() {
   const pid_t pid = vfork();
   if (pid == 0) _exit(0);
-  return pid > 0;  // EAGAIN: RLIMIT_NPROC, which the guest (same user) can exhaust
+  return pid > 0;
 }
-
-}  // namespace
 
 bool Mailbox::call(Job job) {
   auto entry = std::make_shared<Entry>();

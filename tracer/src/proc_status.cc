@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <string_view>
@@ -72,6 +73,25 @@ std::optional<bool> signal_blocked_or_ignored(pid_t tid, int sig) {
   if (!blocked || !ignored) return std::nullopt;
   const std::uint64_t bit = std::uint64_t{1} << (sig - 1);
   return ((*blocked | *ignored) & bit) != 0;
+}
+
+std::optional<bool> signal_deliverable(pid_t tid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", tid);
+  char buf[4096];
+  const auto text = read_start(path, buf);
+  if (!text) return std::nullopt;
+  std::uint64_t mask[5];
+  const char* keys[5] = {"\nSigPnd:", "\nShdPnd:", "\nSigBlk:", "\nSigIgn:", "\nSigCgt:"};
+  for (int i = 0; i < 5; ++i) {
+    const auto m = mask_in(*text, keys[i]);
+    if (!m) return std::nullopt;
+    mask[i] = *m;
+  }
+  const auto bit = [](int sig) { return std::uint64_t{1} << (sig - 1); };
+  const std::uint64_t ignored_by_default = bit(SIGCHLD) | bit(SIGCONT) | bit(SIGURG) | bit(SIGWINCH);
+  const std::uint64_t pending = (mask[0] | mask[1]) & ~mask[2] & ~mask[3];
+  return (pending & ~(ignored_by_default & ~mask[4])) != 0;
 }
 
 std::optional<char> read_state(pid_t tid) {

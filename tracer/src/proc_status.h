@@ -19,5 +19,12 @@ std::optional<char> read_state(pid_t tid);
 // Whether `sig` is blocked by the thread `tid` (SigBlk:, its own mask) or
 // ignored by its process (SigIgn:, the shared dispositions).
 std::optional<bool> signal_blocked_or_ignored(pid_t tid, int sig);
+// Whether a signal is pending for the thread `tid` (SigPnd:, its own, or
+// ShdPnd:, its process's) that it would take: not blocked, not ignored,
+// and not one whose default action is to be ignored while it has no
+// handler (SIGCHLD, SIGCONT, SIGURG, SIGWINCH: the kernel queues those
+// for a traced task only, for its tracer to see: sig_ignored(),
+// kernel/signal.c). Such a signal ends an interruptible sleep natively.
+std::optional<bool> signal_deliverable(pid_t tid);
 
 }  // namespace cocoon::tracer

@@ -20,6 +20,7 @@
 #include "observed_call.h"
 #include "placement.h"
 #include "proc_status.h"
+#include "signal_watch.h"
 #include "storm.h"
 
 namespace cocoon::tracer {
@@ -107,6 +108,7 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
       handle(decode_wait_status(tid, status));
     }
     if (options_.mailbox) options_.mailbox->run_pending(*this);
+    interrupt_signalled_holds();
     hold_deadline_ = storms_->next_deadline();
   }
   notifier_.reset();
@@ -499,6 +501,14 @@ void Tracer::on_syscall_stop(Tracee& t) {
 
 void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
   if (t.rerun && rerun_at_exit(t, regs)) return;
+  if (t.restart_nr) {
+    // An interruptible hold a signal ended (interrupt_entry()).
+    constexpr std::int64_t kErestartsys = 512;  // include/linux/errno.h
+    regs.set_nr(*t.restart_nr);
+    regs.set_result(-kErestartsys);
+    t.restart_nr.reset();
+    t.forced_result.reset();
+  }
   if (t.forced_result) {
     regs.set_result(*t.forced_result);
     t.forced_result.reset();
@@ -562,7 +572,7 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
     if (!options_.use_seccomp && !t.rerun) t.forced_result = v.value;
     if (!options_.use_seccomp && !t.rerun && t.guest_filters) quiet_skip(t, regs, v.value);
   }
-  if (v.kind == Verdict::Kind::kHold) t.held = true;  // resume() leaves it stopped
+  if (v.kind == Verdict::Kind::kHold) hold(t, v);  // resume() leaves it stopped
   observed.finish(regs, v);
   if (auto r = regs.store(t.tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
@@ -611,6 +621,7 @@ void Tracer::resume(Tracee& t, int signal) {
   if (t.held) return;  // a handler releases it (StopControl)
   const bool want_exit = !options_.use_seccomp || t.exit_handlers != 0 || t.observe_exit ||
                          t.rerun || t.installing || t.judge_entries || t.forced_result ||
+                         t.restart_nr ||
                          t.step_all || t.step == Tracee::Step::kSyscall ||
                          (storms_ && storms_->holding(t.tid));
   // PTRACE_SYSEMU_SINGLESTEP (x86 and arm64: 32), which glibc names only

@@ -130,7 +130,7 @@ Verdict Ptrace::wait(tracer::SyscallStop& stop) {
   if (first != nullptr) return Verdict::skip(report(stop.memory, *w, first_tid, *first));
   if (nohang || has_zombie(w->tracer, w->selector)) return Verdict::resume();
   waits_[stop.tracee.tid] = *w;
-  return Verdict::hold();
+  return Verdict::hold_interruptible();
 }
 
 // Writes what the wait returns for `tid`'s stop: wait4's status word, or
@@ -255,6 +255,10 @@ void Ptrace::release_waits(pid_t tracer, pid_t tid) {
     if (tracer::Tracee* t = control_->find(waiter)) control_->release(waiter, 0, t->step_all);
   }
 }
+
+// A held wait ended by a signal (Verdict::hold_interruptible()): it is the
+// kernel's again, to restart or fail with EINTR.
+void Ptrace::on_hold_interrupted(const tracer::Tracee& tracee) { waits_.erase(tracee.tid); }
 
 void Ptrace::on_syscall_report(tracer::Tracee& tracee, bool at_entry) {
   auto it = tracees_.find(tracee.tid);

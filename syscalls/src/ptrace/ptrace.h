@@ -81,6 +81,7 @@ class Ptrace final : public tracer::SyscallHandler {
   void on_exec(tracer::Tracee& tracee, const tracer::GuestMemory& memory) override;
   int on_signal(tracer::Tracee& tracee, int signal) override;
   void on_death(const tracer::Tracee& tracee) override;
+  void on_hold_interrupted(const tracer::Tracee& tracee) override;
   void on_event_stop(tracer::Tracee& tracee, const tracer::EventStop& stop) override;
   void on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) override;
 

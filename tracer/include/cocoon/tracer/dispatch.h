@@ -66,6 +66,7 @@ class Dispatcher {
   // The signal to deliver after every handler had its say.
   int on_signal(Tracee& t, int signal);
   void on_death(const Tracee& t);
+  void on_hold_interrupted(const Tracee& t);
   void on_start(StopControl& control);
   void on_syscall_report(Tracee& t, bool at_entry);
   void on_event_stop(Tracee& t, const EventStop& stop);

@@ -26,12 +26,19 @@ struct Verdict {
   // the guest installs it itself, under its own RLIMIT_NOFILE).
   // kHold, at a ptrace stop only: the task stays stopped at the entry (no
   // later handler runs); the handler ends the call later through
-  // StopControl (finish_entry, or release to let it run).
+  // StopControl (finish_entry, or release to let it run). An
+  // `interruptible` hold (hold_interruptible(): a call that sleeps
+  // interruptibly natively, an emulated tracer's wait) is also ended by the
+  // tracer when the task has a signal to take: the call then returns
+  // -ERESTARTSYS, so the kernel restarts it after the signal's handler
+  // (SA_RESTART) or fails it with EINTR, as natively, and the handler
+  // hears of it first (SyscallHandler::on_hold_interrupted).
   enum class Kind : std::uint8_t { kResume, kSkip, kInstallFd, kHold };
   Kind kind = Kind::kResume;
   std::int64_t value = 0;  // the result of a skipped call (-errno for errors)
   bool want_exit = false;  // also stop at the syscall's exit (costs a stop)
   bool cloexec = false;    // kInstallFd: the guest's copy is close-on-exec
+  bool interruptible = false;  // kHold: a signal ends it (above)
 
   static Verdict resume() { return {}; }
   static Verdict resume_to_exit() { return {Kind::kResume, 0, true}; }
@@ -39,6 +46,7 @@ struct Verdict {
   static Verdict deny(int err) { return skip(-static_cast<std::int64_t>(err)); }
   static Verdict install_fd(int fd, bool cloexec) { return {Kind::kInstallFd, fd, false, cloexec}; }
   static Verdict hold() { return {Kind::kHold, 0, false}; }
+  static Verdict hold_interruptible() { return {Kind::kHold, 0, false, false, true}; }
 };
 
 // What a handler may do with the stops it keeps (Tracee::held), and with
@@ -206,6 +214,10 @@ class SyscallHandler {
   }
   // Called when a task has died (its exit reported to cocoon).
   virtual void on_death(const Tracee& tracee) { (void)tracee; }
+  // Called when the tracer ends a call held by Verdict::hold_interruptible()
+  // because the task has a signal to take: the call is no longer the
+  // handler's (it restarts, or fails with EINTR).
+  virtual void on_hold_interrupted(const Tracee& tracee) { (void)tracee; }
 };
 
 }  // namespace cocoon::tracer

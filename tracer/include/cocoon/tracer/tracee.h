@@ -58,6 +58,15 @@ struct Tracee {
   // releases it (StopControl). Set by a hook for the stop it reports, or by
   // a Verdict::hold() at a syscall entry.
   bool held = false;
+  // Held by Verdict::hold_interruptible(): a signal the task would take
+  // ends the call (src/signal_watch.h).
+  bool hold_interruptible = false;
+  // Such a call ended by the tracer (skipped): at its exit stop the call's
+  // number goes back and its result becomes -ERESTARTSYS, so the kernel's
+  // signal code restarts it or makes it EINTR (arch_do_signal_or_restart()
+  // reads the number and the result there: orig_ax on x86-64, syscallno
+  // on arm64; riscv64 rewinds onto its ecall, which reads a7).
+  std::optional<long> restart_nr;
   // A PTRACE_INTERRUPT a handler made (StopControl::interrupt) whose trap
   // has not come. Any ptrace stop clears the kernel's JOBCTL_TRAP_STOP
   // (ptrace_stop(), kernel/signal.c), so one of cocoon's own stops (a

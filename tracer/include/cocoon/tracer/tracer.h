@@ -93,6 +93,7 @@ struct TracerOptions {
 class Placement;
 class Notifier;
 class SignalStorms;
+class SignalWatch;
 
 // The event loop is also the StopControl its handlers keep stops through
 // (src/held_stops.cc), and the RunAccess of the jobs its mailbox runs
@@ -171,6 +172,9 @@ class Tracer : private StopControl, private RunAccess {
   void end_step(Tracee& t);
   void step_signal(Tracee& t, int signal);
   void finish_entry(pid_t tid, std::int64_t result) override;
+  void hold(Tracee& t, const Verdict& v);
+  void interrupt_signalled_holds();
+  void interrupt_entry(Tracee& t);
   void interrupt(pid_t tid) override;
   void listen(pid_t tid) override;
   void trace_events(pid_t tid, std::uint64_t options) override;
@@ -217,6 +221,9 @@ class Tracer : private StopControl, private RunAccess {
   bool threads_seen_ = false;
   std::unique_ptr<Placement> placement_;
   std::unique_ptr<SignalStorms> storms_;
+  // Made at the first interruptible hold (an emulated tracer's wait): runs
+  // that never hold pay no thread.
+  std::unique_ptr<SignalWatch> signal_watch_;
   // What launched the command, for the commands entered later: the filter
   // without notifications (the listener is the first command's).
   LaunchSpec enter_spec_;

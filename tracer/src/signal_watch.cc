@@ -1,0 +1,54 @@
+#include "signal_watch.h"
+
+#include <algorithm>
+
+#include "doorbell.h"
+#include "proc_status.h"
+
+namespace cocoon::tracer {
+
+SignalWatch::SignalWatch() : thread_([this] { run(); }) {}
+
+SignalWatch::~SignalWatch() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void SignalWatch::watch(pid_t tid) {
+  std::lock_guard lock(mu_);
+  if (std::find(tids_.begin(), tids_.end(), tid) != tids_.end()) return;
+  tids_.push_back(tid);
+  if (tids_.size() == 1) cv_.notify_all();
+}
+
+void SignalWatch::set(std::vector<pid_t> tids) {
+  std::lock_guard lock(mu_);
+  tids_ = std::move(tids);
+  if (!tids_.empty()) cv_.notify_all();
+}
+
+void SignalWatch::run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stop_ || !tids_.empty(); });
+    if (cv_.wait_for(lock, kPeriod, [this] { return stop_; })) return;
+    // Rung and not looked at yet: the loop will, at its next event.
+    if (tids_.empty() || rung_.load(std::memory_order_acquire)) continue;
+    const std::vector<pid_t> tids = tids_;
+    lock.unlock();
+    const bool any = std::any_of(tids.begin(), tids.end(),
+                                 [](pid_t tid) { return signal_deliverable(tid).value_or(false); });
+    if (any) {
+      rung_.store(true, std::memory_order_release);
+      // Not rung (RLIMIT_NPROC): tried again next period.
+      if (!ring_doorbell()) rung_.store(false, std::memory_order_release);
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace cocoon::tracer
