@@ -555,6 +555,26 @@ t_ptrace() {
   assert_eq "$native" "$OUT" "the tracer's view (steps, syscall stops, NT_PRSTATUS) is native's"
 }
 
+# tests/guests/waitintr.c as nobody: a tracer's wait, held by the emulation
+# (the seized task sleeps), ended by a SIGALRM as natively: EINTR without
+# SA_RESTART, restarted with it. The restart goes through each arch's own
+# signal code (orig_ax on x86-64, syscallno on arm64, a7 on riscv64:
+# docs/internals/ptrace.md, "A held wait and signals").
+t_waitintr() {
+  local args native
+  PREFIX=$AS_NOBODY
+  for args in "child eintr wait4" "other eintr waitid" "child blocked wait4" "child restart wait4" "other restart waitid"; do
+    # shellcheck disable=SC2086
+    run_native $PREFIX "$GUESTS/waitintr" $args
+    [ "$STATUS" = 0 ] || fail "waitintr $args fails natively ($STATUS): $OUT $ERR"
+    native=$OUT
+    # shellcheck disable=SC2086
+    cocoon_run -- "$GUESTS/waitintr" $args
+    assert_status 0 "waitintr $args under cocoon"
+    assert_eq "$native" "$OUT" "a held wait and a signal ($args) as natively"
+  done
+}
+
 # --- the lists ----------------------------------------------------------------
 
 mode_cases() {
@@ -606,6 +626,7 @@ mode_cases() {
   run_test namespaces.userns_disabled t_namespaces
   run_test pidns.guest t_pidns
   run_test ptrace.archtracer t_ptrace
+  run_test ptrace.waitintr t_waitintr
 }
 
 # --- namespaces.sh: namespaces the guest makes, user namespaces disabled ------

@@ -87,7 +87,7 @@ void Tracer::step_signal(Tracee& t, int signal) {
 
 void Tracer::let_go(Tracee& t, int signal) {
   t.held = false;
-  t.hold_interruptible = false;
+  unwatch(t);
   if (t.seccomp_at_entry) return release_seccomp_at_entry(t);
   if (t.entry_pending) {
     // The entry's handlers have not run yet (without seccomp, or at a
@@ -112,7 +112,7 @@ void Tracer::finish_entry(pid_t tid, std::int64_t result) {
   Tracee* t = tracees_.find(tid);
   if (t == nullptr || !t->held) return;
   t->held = false;
-  t->hold_interruptible = false;
+  unwatch(*t);
   // A skipped call has no exit for the handlers (Dispatcher::on_entry).
   t->exit_handlers = 0;
   registry_->end_call(tid);
@@ -121,6 +121,9 @@ void Tracer::finish_entry(pid_t tid, std::int64_t result) {
   put_back_skipped_args(*t, *regs);  // the guest_args of the held entry
   regs->skip_with(result);
   if (!options_.use_seccomp) t->forced_result = result;
+  // Without cocoon's filter the guest's own filters meet the skip's -1
+  // after this stop: a number they answer quietly runs instead.
+  if (!options_.use_seccomp && t->guest_filters) quiet_skip(*t, *regs, result);
   if (auto r = regs->store(tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", tid, r.error());
   }
@@ -137,22 +140,22 @@ void Tracer::hold(Tracee& t, const Verdict& v) {
   signal_watch_->watch(t.tid);
 }
 
+// An interruptible hold ended (released, finished, interrupted, or its
+// task died): no longer watched.
+void Tracer::unwatch(Tracee& t) {
+  if (t.hold_interruptible && signal_watch_) signal_watch_->forget(t.tid);
+  t.hold_interruptible = false;
+}
+
 // After each event: when the watch rang, every interruptible hold whose
-// task has a signal to take is ended (interrupt_entry()); the rest stay
-// watched. A signal taken meanwhile by another thread of the process
-// costs only a restart: the call comes back, and is held again.
+// task has a signal to take is ended (interrupt_entry()).
 void Tracer::interrupt_signalled_holds() {
   if (!signal_watch_ || !signal_watch_->rung()) return;
-  std::vector<pid_t> still;
   tracees_.for_each([&](Tracee& t) {
-    if (!t.held || !t.hold_interruptible) return;
-    if (signal_deliverable(t.tid).value_or(false)) {
+    if (t.held && t.hold_interruptible && signal_deliverable(t.tid).value_or(false)) {
       interrupt_entry(t);
-    } else {
-      still.push_back(t.tid);
     }
   });
-  signal_watch_->set(std::move(still));
 }
 
 // The held call ends as the kernel ends an interrupted one: skipped here,
@@ -161,18 +164,32 @@ void Tracer::interrupt_signalled_holds() {
 // signal-delivery stop, then the kernel's restart or EINTR:
 // handle_signal(), arch/x86/kernel/signal.c). Its arguments are the
 // guest's again (put_back_skipped_args()), so a restart is the guest's
-// own call, translated anew.
+// own call, translated anew. The restart takes arg0 from orig_x0 on
+// arm64 and orig_a0 on riscv64: a translated arg0 the stop wrote there
+// (riscv64 from Linux 6.16) is put back first, while the number is still
+// the call's (store() writes no arg0 of a skipped call). The skip's
+// result is the guest's arg0 too: on arm64 (6.12 under qemu) the restart
+// was measured to take the x0 the skip left, not the entry's orig_x0.
 void Tracer::interrupt_entry(Tracee& t) {
   t.held = false;
-  t.hold_interruptible = false;
+  unwatch(t);
   dispatcher_.on_hold_interrupted(t);
   t.exit_handlers = 0;
   registry_->end_call(t.tid);
   auto regs = arch::SyscallRegs::load(t.tid);
   if (!regs) return resume(t);
   put_back_skipped_args(t, *regs);
+  const auto guest_arg0 = t.guest_args[0];
+  if (regs->abi() == arch::Arch::kRiscv64 && regs->arg(0) != guest_arg0) {
+    regs->set_arg(0, guest_arg0);
+    if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
+      log().warn("writing arg0 of {}: errno {}", t.tid, r.error());
+    }
+  }
   t.restart_nr = regs->nr();
-  regs->skip_with(-EINTR);
+  const auto placeholder = static_cast<std::int64_t>(guest_arg0);
+  regs->skip_with(placeholder);
+  if (!options_.use_seccomp && t.guest_filters) quiet_skip(t, *regs, placeholder);
   if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
     log().warn("writing registers of {}: errno {}", t.tid, r.error());
   }

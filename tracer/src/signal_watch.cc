@@ -25,10 +25,9 @@ void SignalWatch::watch(pid_t tid) {
   if (tids_.size() == 1) cv_.notify_all();
 }
 
-void SignalWatch::set(std::vector<pid_t> tids) {
+void SignalWatch::forget(pid_t tid) {
   std::lock_guard lock(mu_);
-  tids_ = std::move(tids);
-  if (!tids_.empty()) cv_.notify_all();
+  std::erase(tids_, tid);
 }
 
 void SignalWatch::run() {
@@ -37,15 +36,17 @@ void SignalWatch::run() {
     cv_.wait(lock, [this] { return stop_ || !tids_.empty(); });
     if (cv_.wait_for(lock, kPeriod, [this] { return stop_; })) return;
     // Rung and not looked at yet: the loop will, at its next event.
-    if (tids_.empty() || rung_.load(std::memory_order_acquire)) continue;
+    if (tids_.empty() || rung_.load(std::memory_order_acquire) != 0) continue;
     const std::vector<pid_t> tids = tids_;
     lock.unlock();
     const bool any = std::any_of(tids.begin(), tids.end(),
                                  [](pid_t tid) { return signal_deliverable(tid).value_or(false); });
     if (any) {
-      rung_.store(true, std::memory_order_release);
-      // Not rung (RLIMIT_NPROC): tried again next period.
-      if (!ring_doorbell()) rung_.store(false, std::memory_order_release);
+      // Set first: the loop looks at its next event even when the bell
+      // cannot ring (vfork's EAGAIN: RLIMIT_NPROC, which a guest of the
+      // same user can exhaust).
+      rung_.store(1, std::memory_order_release);
+      ring_doorbell();
     }
     lock.lock();
   }

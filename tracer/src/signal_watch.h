@@ -37,12 +37,12 @@ class SignalWatch {
   SignalWatch(const SignalWatch&) = delete;
   SignalWatch& operator=(const SignalWatch&) = delete;
 
-  // The loop's side. watch(): `tid` is now held interruptibly. set(): the
-  // whole list, after the loop looked (released tasks drop out there).
+  // The loop's side: `tid` is now held interruptibly (watch()), or no
+  // longer (forget(): released, interrupted, dead).
   void watch(pid_t tid);
-  void set(std::vector<pid_t> tids);
+  void forget(pid_t tid);
   // Whether the doorbell rang since the loop last asked.
-  bool rung() { return rung_.exchange(false, std::memory_order_acq_rel); }
+  bool rung() { return rung_.exchange(0, std::memory_order_acq_rel) != 0; }
 
  private:
   void run();
@@ -51,7 +51,8 @@ class SignalWatch {
   std::condition_variable cv_;
   std::vector<pid_t> tids_;
   bool stop_ = false;
-  std::atomic<bool> rung_{false};
+  // An int: a one-byte atomic exchange needs libatomic on riscv64.
+  std::atomic<int> rung_{0};
   std::thread thread_;
 };
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <thread>
+#include <utility>
 
 #include "cocoon/arch/kernel.h"
 #include "cocoon/tracer/launcher.h"
@@ -279,7 +280,12 @@ void Tracer::handle(const WaitEvent& ev) {
     if (first_stop) return on_first_stop(*t, ev);
   }
   if (ev.kind == EventKind::kInterruptStop || ev.kind == EventKind::kGroupStop) {
+    // The trap after an interrupted hold (Tracee::quiet_trap) is cocoon's
+    // alone, unless a handler's interrupt is merged into it.
+    const bool quiet = std::exchange(t->quiet_trap, false) && !t->interrupt_pending &&
+                       ev.kind == EventKind::kInterruptStop;
     t->interrupt_pending = false;  // the trap an interrupt asked for
+    if (quiet) return resume(*t);
   }
   if (storms_ && storms_->holding(t->tid)) on_storm_stop(*t, ev);
   if (on_event_stop(*t, ev)) return;
@@ -341,6 +347,7 @@ void Tracer::on_death(const WaitEvent& ev) {
     t->death_status = ev.kind == EventKind::kExited
                           ? ev.code << 8
                           : ev.signal | (ev.core_dumped ? WCOREFLAG : 0);
+    unwatch(*t);
     dispatcher_.on_death(*t);
     release_orphans(*t);  // they inherit from the dead task: its values go after
     // A leader's death is reported once its threads are gone
@@ -508,6 +515,7 @@ void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
     regs.set_result(-kErestartsys);
     t.restart_nr.reset();
     t.forced_result.reset();
+    if (ptrace(PTRACE_INTERRUPT, t.tid, 0, 0) == 0) t.quiet_trap = true;
   }
   if (t.forced_result) {
     regs.set_result(*t.forced_result);
@@ -549,8 +557,8 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
   ObservedCall observed(options_.observer.get(), t, regs);
   const Decision d = decision_for(regs);
   if (d.action != Action::kAllow) {
-    log().debug("{}: syscall {} ({}): {}", t.tid, regs.nr(), arch::name(regs.abi()),
-                action_name(d.action));
+    log().debug("{}: syscall {} ({}) arg0 {:#x}: {}", t.tid, regs.nr(), arch::name(regs.abi()),
+                regs.arg(0), action_name(d.action));
   }
   Verdict v = Verdict::resume();
   t.ran_args.reset();

@@ -85,7 +85,7 @@ TEST(SignalWatch, RingsForATakenSignalOnly) {
   const pid_t bell = waitpid(-1, &status, __WALL);
   EXPECT_GT(bell, 0);
   EXPECT_NE(bell, pid);
-  watch.set({});
+  watch.forget(pid);
   end(pid);
 }
 

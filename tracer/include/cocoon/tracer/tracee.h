@@ -67,6 +67,13 @@ struct Tracee {
   // reads the number and the result there: orig_ax on x86-64, syscallno
   // on arm64; riscv64 rewinds onto its ecall, which reads a7).
   std::optional<long> restart_nr;
+  // A PTRACE_INTERRUPT cocoon made at that exit stop, whose interrupt-stop
+  // is cocoon's own (Tracer::handle() resumes it unseen): it makes sure the
+  // kernel enters its signal code on the way out (JOBCTL_TRAP_STOP sets
+  // TIF_SIGPENDING), even if the signal was taken by another thread
+  // meanwhile: with none, the no-handler path restarts the call, so
+  // -ERESTARTSYS never reaches the guest.
+  bool quiet_trap = false;
   // A PTRACE_INTERRUPT a handler made (StopControl::interrupt) whose trap
   // has not come. Any ptrace stop clears the kernel's JOBCTL_TRAP_STOP
   // (ptrace_stop(), kernel/signal.c), so one of cocoon's own stops (a

@@ -173,6 +173,7 @@ class Tracer : private StopControl, private RunAccess {
   void step_signal(Tracee& t, int signal);
   void finish_entry(pid_t tid, std::int64_t result) override;
   void hold(Tracee& t, const Verdict& v);
+  void unwatch(Tracee& t);
   void interrupt_signalled_holds();
   void interrupt_entry(Tracee& t);
   void interrupt(pid_t tid) override;
