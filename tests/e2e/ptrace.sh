@@ -101,7 +101,8 @@ for case in "child eintr wait4" "child eintr waitid" "other eintr wait4" "other 
          "natively the wait ends with the tracee's exit ($case)" ;;
   esac
   for opts in "" "--unshare-pid" "-0"; do
-    [[ -n $opts && $case != *eintr* ]] && continue
+    # The restart once more where a pid is translated, and under -0.
+    [[ -n $opts && $case != *eintr* && $case != "child restart wait4" ]] && continue
     read -r -a OPTS <<<"$opts"
     cocoon_run ${OPTS[@]+"${OPTS[@]}"} -- "$GUESTS/waitintr" "${ARGS[@]}"
     assert_status 0 "the waitintr guest ($case) ${opts:-(plain)}"
