@@ -123,11 +123,14 @@ for ll in "${LANDLOCK_MODES[@]}"; do
 done
 
 # cocoon tells its own threads by the kernel's answer (tgkill to itself),
-# not by a /proc file it may be unable to open: with its RLIMIT_NOFILE
-# lowered to 4 from outside (as any process of the user may), a signal to
-# each of its threads is still refused. (Under main's /proc check they
-# were taken for outsiders and reached.) The probe lists them, then waits
-# for a byte on stdin; the writer holds the FIFO open from the start.
+# and a pidfd whose process it cannot read is refused, not taken for no
+# process: with its RLIMIT_NOFILE lowered to 4 from outside (as any
+# process of the user may), a signal to each of its threads and to a pidfd
+# of it the guest took before are still refused. (Under main's /proc
+# checks its threads were taken for outsiders and reached, and so was the
+# pidfd with --no-seccomp or --no-seccomp-notify.) The probe lists them,
+# then waits for a byte on stdin; the writer holds the FIFO open from the
+# start.
 mkfifo "$TMP/go"
 (
   exec 3>"$TMP/go"
@@ -140,7 +143,7 @@ BG_PIDS+=("$lowered")
 STDIN_FILE=$TMP/go cocoon_run -r "$ROOT" --proc /proc -- /probes/signals late
 wait "$lowered" || fail "signals late: cocoon's limit was not lowered: $OUT"
 assert_status 0 "signals late"
-contained "signals late (cocoon's RLIMIT_NOFILE at 4)" thread_signals
+contained "signals late (cocoon's RLIMIT_NOFILE at 4)" thread_signals pidfd_send_signal
 
 # A pidfd swapped by a sibling thread between cocoon's check and the
 # kernel's look-up: pidfd_send_signal on the parent's pidfd must never

@@ -11,8 +11,9 @@
 // Usage: signals probe|stop|late. With "stop", SIGSTOP is sent for real
 // (tkill and tgkill of each thread, then kill), and the probe goes on
 // making calls cocoon handles: if cocoon stopped, the run never ends (the
-// test's time limit catches that). With "late", only its threads, once
-// the test has lowered cocoon's RLIMIT_NOFILE itself.
+// test's time limit catches that). With "late", only its threads and a
+// pidfd of it taken before, once the test has lowered cocoon's
+// RLIMIT_NOFILE itself.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <signal.h>
@@ -77,9 +78,17 @@ int main(int argc, char** argv) {
   // RLIMIT_NOFILE from outside (a byte on stdin says so).
   const int late = strcmp(argv[1], "late") == 0;
   if (late) {
+    // (cocoon lets a guest hold a pidfd of it where it can read which
+    // process a pidfd names: Linux 5.14+.)
+    const int pidfd = (int)syscall(SYS_pidfd_open, target, 0);
     say("listed %d\n", (int)target);
     char go;
     if (read(STDIN_FILENO, &go, 1) != 1) return 1;
+    if (pidfd >= 0) {
+      try_signal("pidfd_send_signal", syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0));
+    } else {
+      route("pidfd_send_signal", 0, errno);
+    }
   } else {
     parent_routes(target);
   }

@@ -91,11 +91,16 @@ std::optional<pid_t> parse_pid(std::string_view s) {
 // its fdinfo ("Pid:", fs/pidfs.c; -1 once it has exited), a /proc/PID
 // directory (which pidfd_send_signal also takes, kernel/signal.c) in its
 // path. nullopt: neither, and the kernel refuses the call itself (EBADF).
-// kUnknownFd: cocoon may not look. A task that is not dumpable (its own
-// PR_SET_DUMPABLE 0, or cocoon itself) has its /proc/PID files owned by
-// root (proc(5)); fdinfo is then mode 0400 before Linux 5.14 and needs
-// ptrace read access from 5.14, and the fd links need ptrace access too
-// (proc_fd_access_allowed() in fs/proc/base.c).
+// kUnknownFd: cocoon may not look, or could not. A task that is not
+// dumpable (its own PR_SET_DUMPABLE 0, or cocoon itself) has its /proc/PID
+// files owned by root (proc(5)); fdinfo is then mode 0400 before Linux
+// 5.14 and needs ptrace read access from 5.14, and the fd links need
+// ptrace access too (proc_fd_access_allowed() in fs/proc/base.c). A pidfd
+// whose fdinfo did not say its process, for whatever reason (a cocoon
+// whose RLIMIT_NOFILE another process of the user lowered cannot open
+// it), is unknown too, never "no process": callers refuse what they
+// cannot name. Only a descriptor the task does not have (ENOENT for its
+// link) is nullopt.
 constexpr pid_t kUnknownFd = -2;
 std::optional<pid_t> process_of_fd(pid_t tid, int fd) {
   const std::string n = std::to_string(fd);
@@ -104,10 +109,10 @@ std::optional<pid_t> process_of_fd(pid_t tid, int fd) {
   char buf[64];
   const std::string link = base + "/fd/" + n;
   const ssize_t len = readlink(link.c_str(), buf, sizeof buf);
-  if (len < 0 && errno == EACCES) return kUnknownFd;
-  const std::string_view target(buf, len > 0 ? static_cast<std::size_t>(len) : 0);
-  if (target == "anon_inode:[pidfd]" && access((base + "/fdinfo/" + n).c_str(), R_OK) != 0) return kUnknownFd;
-  if (len <= 0 || len == sizeof buf || !target.starts_with("/proc/")) return std::nullopt;
+  if (len < 0) return errno == ENOENT ? std::nullopt : std::optional<pid_t>(kUnknownFd);
+  const std::string_view target(buf, static_cast<std::size_t>(len));
+  if (target == "anon_inode:[pidfd]") return kUnknownFd;
+  if (len == 0 || len == sizeof buf || !target.starts_with("/proc/")) return std::nullopt;
   return parse_pid(target.substr(6));
 }
 
