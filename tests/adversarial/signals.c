@@ -3,26 +3,37 @@
 // end it with no clean-up. Every way of naming it is tried with signal 0
 // (the permission check alone, kill(2)): kill, tkill and tgkill of each of
 // its threads, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_send_signal on a
-// pidfd and on its /proc directory (when /proc is there).
-// Usage: signals probe|stop. With "stop", SIGSTOP is then sent for real
-// with kill, and the probe goes on making calls cocoon handles: if cocoon
-// stopped, the run never ends (the test's time limit catches that).
+// pidfd and on its /proc directory (when /proc is there). First of all,
+// prlimit64 of the parent: the kernel lets a process of the same ids
+// change another's limits, and a cocoon whose RLIMIT_NOFILE is 4 could
+// open no /proc file to tell its own threads from the guest's (it once
+// took them for outsiders, and their tkill went through).
+// Usage: signals probe|stop|late. With "stop", SIGSTOP is sent for real
+// (tkill and tgkill of each thread, then kill), and the probe goes on
+// making calls cocoon handles: if cocoon stopped, the run never ends (the
+// test's time limit catches that). With "late", only its threads and a
+// pidfd of it taken before, once the test has lowered cocoon's
+// RLIMIT_NOFILE itself.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "probe.h"
 
 static void try_signal(const char* name, long r) { route(name, r == 0, errno); }
 
-int main(int argc, char** argv) {
-  if (argc != 2) {
-    say("usage: signals probe|stop\n");
-    return 2;
+// Every route to the parent itself, prlimit64 first.
+static void parent_routes(pid_t target) {
+  struct rlimit lim;
+  long r = syscall(SYS_prlimit64, target, RLIMIT_NOFILE, NULL, &lim);
+  if (r == 0) {
+    lim.rlim_cur = 4;  // the soft limit only: natively the shell just runs `:`
+    r = syscall(SYS_prlimit64, target, RLIMIT_NOFILE, &lim, NULL);
   }
-  const pid_t target = getppid();
+  try_signal("prlimit", r);
   try_signal("kill", kill(target, 0));
   try_signal("tkill", syscall(SYS_tkill, target, 0));
   siginfo_t info;
@@ -46,25 +57,56 @@ int main(int argc, char** argv) {
   if (dirfd >= 0) {
     try_signal("pidfd_send_signal_procdir", syscall(SYS_pidfd_send_signal, dirfd, 0, NULL, 0));
   }
-  // Its other threads (cocoon's notifier and signal threads), each by tid.
+}
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    say("usage: signals probe|stop|late\n");
+    return 2;
+  }
+  const pid_t target = getppid();
+  char path[64];
   snprintf(path, sizeof path, "/proc/%d/task", (int)target);
   DIR* d = opendir(path);
-  int threads = 0, reached = 0;
-  while (d != NULL) {
-    const struct dirent* e = readdir(d);
-    if (e == NULL) break;
-    const int tid = atoi(e->d_name);
-    if (tid <= 0) continue;
-    threads++;
-    if (syscall(SYS_tkill, tid, 0) == 0) reached++;
-    if (syscall(SYS_tgkill, target, tid, 0) == 0) reached++;
+  const int listed = d != NULL;
+  int tids[64], ntids = 0;
+  for (const struct dirent* e; d != NULL && ntids < 64 && (e = readdir(d)) != NULL;) {
+    if (atoi(e->d_name) > 0) tids[ntids++] = atoi(e->d_name);
   }
-  if (d != NULL) {
-    closedir(d);
+  if (d != NULL) closedir(d);
+  // "late": only the threads, once the test has lowered cocoon's
+  // RLIMIT_NOFILE from outside (a byte on stdin says so).
+  const int late = strcmp(argv[1], "late") == 0;
+  if (late) {
+    // (cocoon lets a guest hold a pidfd of it where it can read which
+    // process a pidfd names: Linux 5.14+.)
+    const int pidfd = (int)syscall(SYS_pidfd_open, target, 0);
+    say("listed %d\n", (int)target);
+    char go;
+    if (read(STDIN_FILENO, &go, 1) != 1) return 1;
+    if (pidfd >= 0) {
+      try_signal("pidfd_send_signal", syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0));
+    } else {
+      route("pidfd_send_signal", 0, errno);
+    }
+  } else {
+    parent_routes(target);
+  }
+  // Its other threads (cocoon's notifier and signal threads), each by tid
+  // (listed first: later the parent may be unable to open /proc for us);
+  // with "stop", SIGSTOP to each.
+  const int stop = strcmp(argv[1], "stop") == 0;
+  int threads = 0, reached = 0;
+  for (int i = 0; i < ntids; i++) {
+    threads++;
+    if (syscall(SYS_tkill, tids[i], stop ? SIGSTOP : 0) == 0) reached++;
+    if (syscall(SYS_tgkill, target, tids[i], stop ? SIGSTOP : 0) == 0) reached++;
+  }
+  if (listed) {
     say("threads: %d, reached %d times\n", threads, reached);
     if (threads > 0) route("thread_signals", reached > 0, EPERM);
   }
-  if (strcmp(argv[1], "stop") == 0) {
+  if (stop) {
     kill(target, SIGSTOP);
     for (int i = 0; i < 100; i++) close(open("/", O_RDONLY));
     say("alive after SIGSTOP\n");

@@ -127,7 +127,7 @@ t_adv_untraced() {
 
 # 3. Signals to cocoon (the guest's parent). Natively the parent is a shell
 # of the same user (the `; :` keeps it from exec'ing the probe).
-SIGNAL_ROUTES="kill tkill rt_sigqueueinfo rt_tgsigqueueinfo pidfd_send_signal
+SIGNAL_ROUTES="prlimit kill tkill rt_sigqueueinfo rt_tgsigqueueinfo pidfd_send_signal
   pidfd_send_signal_procdir thread_signals"
 t_adv_signals() {
   local ll
@@ -140,9 +140,10 @@ t_adv_signals() {
   # shellcheck disable=SC2086
   contained_each "--proc /proc" signals probe -- $SIGNAL_ROUTES
   for ll in $LANDLOCK_MODES; do
-    # SIGSTOP for real: a stopped cocoon would hold the guest until the limit.
+    # SIGSTOP for real, to each of its threads too (--proc lists them): a
+    # stopped cocoon would hold the guest until the limit.
     # shellcheck disable=SC2046
-    cocoon_run $(landlock_flags "$ll") -r "$ROOT" -- /probes/signals stop
+    cocoon_run $(landlock_flags "$ll") -r "$ROOT" --proc /proc -- /probes/signals stop
     assert_status 0 "signals stop ($ll)"
     assert_match "alive after SIGSTOP" "$OUT" "kill -STOP \$PPID ($ll): cocoon went on"
   done

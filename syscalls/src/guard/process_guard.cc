@@ -42,6 +42,7 @@ enum class Call : std::uint8_t {
   kGetFd,         // pidfd_getfd
   kAdviseByFd,    // process_madvise
   kSetOwner,      // fcntl F_SETOWN/F_SETOWN_EX, ioctl FIOSETOWN/SIOCSPGRP
+  kLimits,        // prlimit64 of another process
 };
 
 // The commands that choose who gets a descriptor's SIGIO and SIGURG
@@ -70,6 +71,7 @@ Call call_of(arch::Sys sys) {
     case Sys::fcntl:
     case Sys::fcntl64:
     case Sys::ioctl: return Call::kSetOwner;
+    case Sys::prlimit64: return Call::kLimits;
     default: return Call::kNone;
   }
 }
@@ -89,11 +91,16 @@ std::optional<pid_t> parse_pid(std::string_view s) {
 // its fdinfo ("Pid:", fs/pidfs.c; -1 once it has exited), a /proc/PID
 // directory (which pidfd_send_signal also takes, kernel/signal.c) in its
 // path. nullopt: neither, and the kernel refuses the call itself (EBADF).
-// kUnknownFd: cocoon may not look. A task that is not dumpable (its own
-// PR_SET_DUMPABLE 0, or cocoon itself) has its /proc/PID files owned by
-// root (proc(5)); fdinfo is then mode 0400 before Linux 5.14 and needs
-// ptrace read access from 5.14, and the fd links need ptrace access too
-// (proc_fd_access_allowed() in fs/proc/base.c).
+// kUnknownFd: cocoon may not look, or could not. A task that is not
+// dumpable (its own PR_SET_DUMPABLE 0, or cocoon itself) has its /proc/PID
+// files owned by root (proc(5)); fdinfo is then mode 0400 before Linux
+// 5.14 and needs ptrace read access from 5.14, and the fd links need
+// ptrace access too (proc_fd_access_allowed() in fs/proc/base.c). A pidfd
+// whose fdinfo did not say its process, for whatever reason (a cocoon
+// whose RLIMIT_NOFILE another process of the user lowered cannot open
+// it), is unknown too, never "no process": callers refuse what they
+// cannot name. Only a descriptor the task does not have (ENOENT for its
+// link) is nullopt.
 constexpr pid_t kUnknownFd = -2;
 std::optional<pid_t> process_of_fd(pid_t tid, int fd) {
   const std::string n = std::to_string(fd);
@@ -102,10 +109,10 @@ std::optional<pid_t> process_of_fd(pid_t tid, int fd) {
   char buf[64];
   const std::string link = base + "/fd/" + n;
   const ssize_t len = readlink(link.c_str(), buf, sizeof buf);
-  if (len < 0 && errno == EACCES) return kUnknownFd;
-  const std::string_view target(buf, len > 0 ? static_cast<std::size_t>(len) : 0);
-  if (target == "anon_inode:[pidfd]" && access((base + "/fdinfo/" + n).c_str(), R_OK) != 0) return kUnknownFd;
-  if (len <= 0 || len == sizeof buf || !target.starts_with("/proc/")) return std::nullopt;
+  if (len < 0) return errno == ENOENT ? std::nullopt : std::optional<pid_t>(kUnknownFd);
+  const std::string_view target(buf, static_cast<std::size_t>(len));
+  if (target == "anon_inode:[pidfd]") return kUnknownFd;
+  if (len == 0 || len == sizeof buf || !target.starts_with("/proc/")) return std::nullopt;
   return parse_pid(target.substr(6));
 }
 
@@ -207,6 +214,9 @@ Decision ProcessGuard::decision(const arch::SyscallDesc& row, arch::Arch abi) co
     // (take_fd_for): a notification can install one (Verdict::install_fd),
     // a ptrace stop cannot. The i386 ABI stops.
     case Call::kGetFd: return abi == arch::host_arch() ? Decision::notify() : Decision::trace();
+    // prlimit64 of the caller itself (pid 0, glibc's getrlimit and
+    // setrlimit) runs without a stop.
+    case Call::kLimits: return Decision::trace_if_nonzero(0);
     default: return Decision::trace();
   }
 }
@@ -228,10 +238,15 @@ Verdict dumpable_call(const tracer::SyscallStop& stop) {
 
 }  // namespace
 
+// tgkill(cocoon, pid, 0) is the kernel's own answer to "is `pid` one of
+// cocoon's threads": 0 for a thread of its group, ESRCH for any other task
+// (do_tkill(), kernel/signal.c), with no descriptor to open. Reading
+// /proc/PID/status instead failed open: a guest that had lowered cocoon's
+// RLIMIT_NOFILE (prlimit64, refused below now) made every open fail, and a
+// thread of cocoon's then passed for an outsider, so tkill(SIGSTOP) froze
+// the run.
 bool ProcessGuard::is_cocoon(pid_t pid) const {
-  if (pid == self_) return true;
-  const auto tgid = proc_field(pid, "status", "Tgid:");
-  return tgid && parse_pid(*tgid) == self_;
+  return pid == self_ || (pid > 0 && syscall(SYS_tgkill, self_, pid, 0) == 0);
 }
 
 // Pid arguments by their host numbers: in an emulated PID namespace Pids
@@ -263,6 +278,7 @@ Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
       return traced_by(pid_arg(0), self_) ? Verdict::resume() : Verdict::deny(EPERM);
     case Call::kGetFd: return take_fd_for(stop);
     case Call::kAdviseByFd: return advise(stop);
+    case Call::kLimits: return limits(pid_arg(0));
   }
   return Verdict::resume();
 }
@@ -394,6 +410,19 @@ Verdict ProcessGuard::pidfd_open(pid_t pid) {
   if (pid <= 0 || !is_cocoon(pid)) return Verdict::resume();
   if (!reads_own_fdinfo_) reads_own_fdinfo_ = reads_own_fdinfo();
   return *reads_own_fdinfo_ ? Verdict::resume() : Verdict::deny(EPERM);
+}
+
+// prlimit64 of cocoon (or one of its threads) gets EPERM. The kernel lets
+// any process of the same ids change another's limits, dumpable or not
+// (check_prlimit_permission(), kernel/sys.c), and Landlock has no hook
+// for it: a guest could otherwise give cocoon an RLIMIT_CPU that kills it
+// (SIGXCPU), an RLIMIT_FSIZE that kills it at its next database write
+// (SIGXFSZ), or an RLIMIT_NOFILE or RLIMIT_AS under which every lookup
+// cocoon makes for the guest fails. Reading cocoon's limits is refused
+// with the rest: one decision per call. Other processes' limits are left
+// to the kernel's own check.
+Verdict ProcessGuard::limits(pid_t pid) const {
+  return pid > 0 && is_cocoon(pid) ? Verdict::deny(EPERM) : Verdict::resume();
 }
 
 // Whether an owner of a descriptor's signals names cocoon: a process (or

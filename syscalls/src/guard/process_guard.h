@@ -31,6 +31,9 @@
 //    FIOSETOWN, SIOCSPGRP) may not be cocoon: the kernel would signal it
 //    for the guest. Only those commands stop; other fcntl and ioctl calls
 //    are left to the filter.
+//  - cocoon's resource limits (prlimit64 naming it) are not the guest's to
+//    change or read: the kernel would let it, and a lowered limit kills
+//    cocoon or fails every file it opens for the guest.
 // ptrace itself is refused (Containment) or emulated on cocoon's own
 // tracees (ptrace/ptrace.h).
 #pragma once
@@ -54,6 +57,7 @@ class ProcessGuard final : public tracer::SyscallHandler {
 
  private:
   bool is_cocoon(pid_t pid) const;
+  tracer::Verdict limits(pid_t pid) const;
   tracer::Verdict signal_by_fd(tracer::SyscallStop& stop) const;
   tracer::Verdict pidfd_open(pid_t pid);
   tracer::Verdict set_owner(tracer::SyscallStop& stop) const;
