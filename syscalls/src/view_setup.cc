@@ -10,6 +10,7 @@
 #include <csignal>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -157,11 +158,12 @@ std::expected<std::pair<std::string, std::string>, std::string> cwd_of(const Gue
   }
   auto dir = directory_of(view, guest);
   if (dir) return *dir;
-  const std::string why = "working directory '" + guest + "': " + std::strerror(dir.error());
+  // bwrap's words (bwrap.c), which name the failure as well as any.
+  const std::string why = "Can't chdir to " + guest + ": " + std::strerror(dir.error());
   if (!config.cwd_falls_back) return std::unexpected(why);
   tracer::module_logger("vfs")->warn("{}; starting in / instead", why);
   auto root = directory_of(view, "/");
-  if (!root) return std::unexpected("working directory '/': " + std::string(std::strerror(root.error())));
+  if (!root) return std::unexpected("Can't chdir to /: " + std::string(std::strerror(root.error())));
   return *root;
 }
 
@@ -180,7 +182,9 @@ std::expected<std::string, std::string> write_data_file(ScratchDir& scratch,
   return file;
 }
 
-// --chmod: the mode of what `guest` is in the finished view.
+// --chmod: the mode of what `guest` is in the finished view, as bwrap's
+// chmod(2) through its mounts: on a read-only mount EROFS (the file behind
+// a read-only bind is the host's and stays as it is). bwrap's words.
 std::expected<void, std::string> apply_chmod(const vfs::MountTable& table, const std::string& guest,
                                              unsigned mode) {
   const vfs::HostFilesystem host;
@@ -188,10 +192,15 @@ std::expected<void, std::string> apply_chmod(const vfs::MountTable& table, const
   vfs::ResolveFlags flags;
   flags.follow_last = true;
   auto r = resolver.resolve(vfs::GuestPath(guest), vfs::GuestPath("/"), flags);
-  if (!r || r->kind == vfs::EntryKind::kMissing || ::chmod(r->host.c_str(), mode) != 0) {
-    return std::unexpected("--chmod " + guest + ": cannot change its mode");
-  }
-  return {};
+  int err = 0;
+  if (!r) err = r.error();
+  else if (r->kind == vfs::EntryKind::kMissing) err = ENOENT;
+  else if (r->mount.read_only) err = EROFS;
+  else if (::chmod(r->host.c_str(), mode) != 0) err = errno;
+  if (err == 0) return {};
+  char octal[16];
+  std::snprintf(octal, sizeof octal, "%#o", mode);
+  return std::unexpected("Can't chmod " + std::string(octal) + " " + guest + ": " + std::strerror(err));
 }
 
 // The files /proc/sys/kernel/{hostname,domainname,osrelease} stand for
