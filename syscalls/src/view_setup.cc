@@ -49,6 +49,12 @@ std::vector<vfs::MountSpec> expand_dev(const vfs::MountSpec& spec) {
     out.push_back({K::kBind, std::string("/dev/") + dev, d + "/" + dev, false, true});
   }
   out.push_back({K::kBind, "/dev/pts", d + "/pts", false, true});
+  // bwrap mounts a devpts of its own (ptmxmode=0666); the host's /dev/pts
+  // has ptmx mode 0 (devpts(5): ptmxmode=000 by default), so /dev/ptmx
+  // (-> pts/ptmx) would be EACCES. The host's /dev/ptmx node (0666) stands
+  // in for it: opening it takes the devpts at "pts" beside it (the host's,
+  // the one bound here: devpts_acquire()), so the slave shows in /dev/pts.
+  out.push_back({K::kBind, "/dev/ptmx", d + "/pts/ptmx", false, true});
   out.push_back({K::kTmpfs, "", d + "/shm"});
   const std::pair<const char*, const char*> links[] = {
       {"fd", "/proc/self/fd"},         {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},

@@ -194,6 +194,13 @@ assert_eq "$peer_out" "$OUT" "on a writable bind: the view as bwrap's"
 assert_eq "$peer_files" "$cocoon_files" "on a writable bind: --dir, --symlink and mount points left on disk as bwrap's"
 same_as_bwrap "--symlink onto an existing one on a writable bind" --ro-bind / / --bind "$TMP/w" /mnt --symlink x /mnt/l true
 
+# --dev: a pseudo-terminal from /dev/ptmx (-> pts/ptmx, mode 0666 under
+# bwrap's own devpts; cocoon's bound the host's, mode 0: EACCES), and its
+# slave in /dev/pts.
+pty='import os; m, s = os.openpty(); os.write(m, b"typed\n"); print(os.ttyname(s).startswith("/dev/pts/"), os.read(s, 9))'
+same_as_bwrap "--dev: openpty through /dev/ptmx" --ro-bind / / --dev /dev \
+  sh -c 'readlink /dev/ptmx; stat -c "%A %t:%T" /dev/pts/ptmx; python3 -c "$0"' "$pty"
+
 # 2. Modes and the working directory.
 same_as_bwrap "--tmpfs and --dir modes" --ro-bind / / --tmpfs /tmp --dir /tmp/d --perms 0700 --tmpfs /tmp/t \
   stat -c "%a %n" /tmp /tmp/d /tmp/t
