@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <tuple>
 #include <utility>
 
@@ -125,19 +126,37 @@ namespace {
 
 // The guest's /proc/PID/mounts and mountinfo, written once: the table does
 // not change during a run.
-std::expected<std::pair<std::string, std::string>, std::string> write_proc_mount_files(
-    ScratchDir& scratch, const vfs::MountTable& table) {
+// Files written once into the scratch directory's proc/, read-only: for
+// each name, its text; the host paths written, by name.
+std::expected<std::map<std::string, std::string>, std::string> write_proc_files(
+    ScratchDir& scratch, const std::map<std::string, std::string>& texts) {
   auto dir = scratch.make_subdir("proc");
   if (!dir) return std::unexpected(dir.error());
-  const std::pair<std::string, std::string> files{*dir + "/mounts", *dir + "/mountinfo"};
-  for (const auto& [path, text] : {std::pair{files.first, vfs::format_mounts(table)},
-                                   std::pair{files.second, vfs::format_mountinfo(table)}}) {
+  std::map<std::string, std::string> files;
+  for (const auto& [name, text] : texts) {
+    const std::string path = *dir + "/" + name;
     std::ofstream out(path);
     out << text;
     if (!out) return std::unexpected("cannot write " + path);
     fs::permissions(path, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+    files["/" + name] = path;
   }
   return files;
+}
+
+// What bwrap's user namespace shows of itself in /proc/PID/uid_map,
+// gid_map and setgroups (user_namespaces(7)): the one id mapped to the
+// caller's, as an unprivileged writer may map it, with setgroups denied
+// first, as it must then be.
+std::map<std::string, std::string> own_user_ns_texts(std::pair<std::uint32_t, std::uint32_t> inside) {
+  const auto line = [](std::uint32_t in, std::uint32_t out) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%10u %10u %10u\n", in, out, 1U);  // uid_m_show()'s format
+    return std::string(buf);
+  };
+  return {{"uid_map", line(inside.first, ::getuid())},
+          {"gid_map", line(inside.second, ::getgid())},
+          {"setgroups", "deny\n"}};
 }
 
 // The directory `guest` names in the view: (guest, host), canonical; an
@@ -232,22 +251,29 @@ std::expected<void, std::string> write_uts_files(ScratchDir& scratch, const RunC
   return {};
 }
 
-// /proc/PID/mounts and /proc/PID/mountinfo, also under task/TID/
-// (/proc/mounts and /proc/self/... resolve to these): the guest's table,
-// written by the session (vfs/mount_report.h).
-class ProcMountFiles final : public ProcOverlay {
+// Files standing for /proc/PID/NAME, also under task/TID/, whatever the
+// PID (/proc/mounts and /proc/self/... resolve to these): by "/NAME", the
+// file the session wrote. /proc/PID/mounts and mountinfo (the guest's
+// table, vfs/mount_report.h), and the user namespace's maps of bwrap's
+// --unshare-user.
+class ProcPidFiles final : public ProcOverlay {
  public:
-  ProcMountFiles(std::string mounts, std::string mountinfo)
-      : mounts_(std::move(mounts)), mountinfo_(std::move(mountinfo)) {}
+  explicit ProcPidFiles(std::map<std::string, std::string> files) : files_(std::move(files)) {}
   std::optional<Substitute> lookup(const std::string& host, pid_t, Reach reach) const override {
     auto p = reach == Reach::kReadlink ? std::nullopt : parse_proc_task_path(host);
-    if (!p || (p->rest != "/mounts" && p->rest != "/mountinfo")) return std::nullopt;
-    return Substitute{Substitute::Kind::kFile, p->rest == "/mounts" ? mounts_ : mountinfo_};
+    if (!p) return std::nullopt;
+    auto it = files_.find(p->rest);
+    if (it == files_.end()) return std::nullopt;
+    return Substitute{Substitute::Kind::kFile, it->second};
   }
-  std::vector<std::string> files() const override { return {mounts_, mountinfo_}; }
+  std::vector<std::string> files() const override {
+    std::vector<std::string> out;
+    for (const auto& [name, file] : files_) out.push_back(file);
+    return out;
+  }
 
  private:
-  std::string mounts_, mountinfo_;
+  std::map<std::string, std::string> files_;
 };
 
 // The mount table of the guest's root before the mounts (the rootfs, the
@@ -559,9 +585,16 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
   // Last: an emulated mount namespace's own /proc/PID/mounts (added with
   // the namespaces) comes first.
   if (out.scratch) {
-    auto files = write_proc_mount_files(*out.scratch, view->table());
+    std::map<std::string, std::string> texts{{"mounts", vfs::format_mounts(view->table())},
+                                             {"mountinfo", vfs::format_mountinfo(view->table())}};
+    // bwrap's --unshare-user without --namespaces: one namespace for the
+    // whole run, its maps fixed (OneIdMap answers for the ids).
+    if (config.identity && config.identity->own_user_ns && !config.namespaces) {
+      texts.merge(own_user_ns_texts(*config.identity->own_user_ns));
+    }
+    auto files = write_proc_files(*out.scratch, texts);
     if (!files) return std::unexpected(files.error());
-    view->add_overlay(std::make_shared<ProcMountFiles>(files->first, files->second));
+    view->add_overlay(std::make_shared<ProcPidFiles>(std::move(*files)));
   }
   if (!view->is_identity() || config.cwd || config.export_pwd) {
     auto cwd = cwd_of(*view, config);

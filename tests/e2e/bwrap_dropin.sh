@@ -125,6 +125,12 @@ same_as_bwrap "--assert-userns-disabled with --disable-userns" --ro-bind / / --u
 same_as_bwrap "--unshare-user: one id mapped" --ro-bind / / --tmpfs /tmp --unshare-user --uid 0 --gid 0 \
   sh -c 'stat -c "%u %g" /etc/passwd; touch /tmp/f; stat -c "%u %g" /tmp/f; chown 5 /tmp/f; chown 0:0 /tmp/f && echo chowned'
 same_as_bwrap "--unshare-user as oneself" --ro-bind / / --unshare-user sh -c 'stat -c "%u %g" /etc/passwd; id -u; id -g'
+# The namespace's own files: one id mapped to the caller's, setgroups
+# denied (cocoon showed the host's maps: 0 0 4294967295, allow).
+maps='cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups /proc/$$/task/$$/uid_map'
+same_as_bwrap "--unshare-user --uid 0 --gid 5: uid_map, gid_map, setgroups" --ro-bind / / --proc /proc \
+  --unshare-user --uid 0 --gid 5 sh -c "$maps"
+same_as_bwrap "the implied user namespace: uid_map, gid_map, setgroups" --ro-bind / / --proc /proc sh -c "$maps"
 # /proc/PID's owner is the process's (task_dump_owner()) as the namespace
 # maps it: 0 as --uid 0, the overflow id for a process outside it.
 same_as_bwrap "--unshare-user --uid 0: the owner of /proc/self" --ro-bind / / --proc /proc --unshare-user \
