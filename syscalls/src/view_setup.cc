@@ -124,10 +124,10 @@ std::expected<std::string, std::string> ScratchDir::make_subdir(const std::strin
 
 namespace {
 
-// The guest's /proc/PID/mounts and mountinfo, written once: the table does
-// not change during a run.
-// Files written once into the scratch directory's proc/, read-only: for
-// each name, its text; the host paths written, by name.
+// Files written once into the scratch directory's proc/, read-only (what
+// they stand for does not change during a run: the guest's mount table,
+// bwrap's namespace maps): for each name, its text; the host paths
+// written, by "/NAME".
 std::expected<std::map<std::string, std::string>, std::string> write_proc_files(
     ScratchDir& scratch, const std::map<std::string, std::string>& texts) {
   auto dir = scratch.make_subdir("proc");
