@@ -10,9 +10,11 @@
 #include <csignal>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <tuple>
 #include <utility>
 
@@ -48,6 +50,12 @@ std::vector<vfs::MountSpec> expand_dev(const vfs::MountSpec& spec) {
     out.push_back({K::kBind, std::string("/dev/") + dev, d + "/" + dev, false, true});
   }
   out.push_back({K::kBind, "/dev/pts", d + "/pts", false, true});
+  // bwrap mounts a devpts of its own (ptmxmode=0666); the host's /dev/pts
+  // has ptmx mode 0 (devpts(5): ptmxmode=000 by default), so /dev/ptmx
+  // (-> pts/ptmx) would be EACCES. The host's /dev/ptmx node (0666) stands
+  // in for it: opening it takes the devpts at "pts" beside it (the host's,
+  // the one bound here: devpts_acquire()), so the slave shows in /dev/pts.
+  out.push_back({K::kBind, "/dev/ptmx", d + "/pts/ptmx", false, true});
   out.push_back({K::kTmpfs, "", d + "/shm"});
   const std::pair<const char*, const char*> links[] = {
       {"fd", "/proc/self/fd"},         {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
@@ -116,21 +124,39 @@ std::expected<std::string, std::string> ScratchDir::make_subdir(const std::strin
 
 namespace {
 
-// The guest's /proc/PID/mounts and mountinfo, written once: the table does
-// not change during a run.
-std::expected<std::pair<std::string, std::string>, std::string> write_proc_mount_files(
-    ScratchDir& scratch, const vfs::MountTable& table) {
+// Files written once into the scratch directory's proc/, read-only (what
+// they stand for does not change during a run: the guest's mount table,
+// bwrap's namespace maps): for each name, its text; the host paths
+// written, by "/NAME".
+std::expected<std::map<std::string, std::string>, std::string> write_proc_files(
+    ScratchDir& scratch, const std::map<std::string, std::string>& texts) {
   auto dir = scratch.make_subdir("proc");
   if (!dir) return std::unexpected(dir.error());
-  const std::pair<std::string, std::string> files{*dir + "/mounts", *dir + "/mountinfo"};
-  for (const auto& [path, text] : {std::pair{files.first, vfs::format_mounts(table)},
-                                   std::pair{files.second, vfs::format_mountinfo(table)}}) {
+  std::map<std::string, std::string> files;
+  for (const auto& [name, text] : texts) {
+    const std::string path = *dir + "/" + name;
     std::ofstream out(path);
     out << text;
     if (!out) return std::unexpected("cannot write " + path);
     fs::permissions(path, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+    files["/" + name] = path;
   }
   return files;
+}
+
+// What bwrap's user namespace shows of itself in /proc/PID/uid_map,
+// gid_map and setgroups (user_namespaces(7)): the one id mapped to the
+// caller's, as an unprivileged writer may map it, with setgroups denied
+// first, as it must then be.
+std::map<std::string, std::string> own_user_ns_texts(std::pair<std::uint32_t, std::uint32_t> inside) {
+  const auto line = [](std::uint32_t in, std::uint32_t out) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%10u %10u %10u\n", in, out, 1U);  // uid_m_show()'s format
+    return std::string(buf);
+  };
+  return {{"uid_map", line(inside.first, ::getuid())},
+          {"gid_map", line(inside.second, ::getgid())},
+          {"setgroups", "deny\n"}};
 }
 
 // The directory `guest` names in the view: (guest, host), canonical; an
@@ -157,11 +183,12 @@ std::expected<std::pair<std::string, std::string>, std::string> cwd_of(const Gue
   }
   auto dir = directory_of(view, guest);
   if (dir) return *dir;
-  const std::string why = "working directory '" + guest + "': " + std::strerror(dir.error());
+  // bwrap's words (bwrap.c), which name the failure as well as any.
+  const std::string why = "Can't chdir to " + guest + ": " + std::strerror(dir.error());
   if (!config.cwd_falls_back) return std::unexpected(why);
   tracer::module_logger("vfs")->warn("{}; starting in / instead", why);
   auto root = directory_of(view, "/");
-  if (!root) return std::unexpected("working directory '/': " + std::string(std::strerror(root.error())));
+  if (!root) return std::unexpected("Can't chdir to /: " + std::string(std::strerror(root.error())));
   return *root;
 }
 
@@ -180,7 +207,9 @@ std::expected<std::string, std::string> write_data_file(ScratchDir& scratch,
   return file;
 }
 
-// --chmod: the mode of what `guest` is in the finished view.
+// --chmod: the mode of what `guest` is in the finished view, as bwrap's
+// chmod(2) through its mounts: on a read-only mount EROFS (the file behind
+// a read-only bind is the host's and stays as it is). bwrap's words.
 std::expected<void, std::string> apply_chmod(const vfs::MountTable& table, const std::string& guest,
                                              unsigned mode) {
   const vfs::HostFilesystem host;
@@ -188,10 +217,15 @@ std::expected<void, std::string> apply_chmod(const vfs::MountTable& table, const
   vfs::ResolveFlags flags;
   flags.follow_last = true;
   auto r = resolver.resolve(vfs::GuestPath(guest), vfs::GuestPath("/"), flags);
-  if (!r || r->kind == vfs::EntryKind::kMissing || ::chmod(r->host.c_str(), mode) != 0) {
-    return std::unexpected("--chmod " + guest + ": cannot change its mode");
-  }
-  return {};
+  int err = 0;
+  if (!r) err = r.error();
+  else if (r->kind == vfs::EntryKind::kMissing) err = ENOENT;
+  else if (r->mount.read_only) err = EROFS;
+  else if (::chmod(r->host.c_str(), mode) != 0) err = errno;
+  if (err == 0) return {};
+  char octal[16];
+  std::snprintf(octal, sizeof octal, "%#o", mode);
+  return std::unexpected("Can't chmod " + std::string(octal) + " " + guest + ": " + std::strerror(err));
 }
 
 // The files /proc/sys/kernel/{hostname,domainname,osrelease} stand for
@@ -217,22 +251,29 @@ std::expected<void, std::string> write_uts_files(ScratchDir& scratch, const RunC
   return {};
 }
 
-// /proc/PID/mounts and /proc/PID/mountinfo, also under task/TID/
-// (/proc/mounts and /proc/self/... resolve to these): the guest's table,
-// written by the session (vfs/mount_report.h).
-class ProcMountFiles final : public ProcOverlay {
+// Files standing for /proc/PID/NAME, also under task/TID/, whatever the
+// PID (/proc/mounts and /proc/self/... resolve to these): by "/NAME", the
+// file the session wrote. /proc/PID/mounts and mountinfo (the guest's
+// table, vfs/mount_report.h), and the user namespace's maps of bwrap's
+// --unshare-user.
+class ProcPidFiles final : public ProcOverlay {
  public:
-  ProcMountFiles(std::string mounts, std::string mountinfo)
-      : mounts_(std::move(mounts)), mountinfo_(std::move(mountinfo)) {}
+  explicit ProcPidFiles(std::map<std::string, std::string> files) : files_(std::move(files)) {}
   std::optional<Substitute> lookup(const std::string& host, pid_t, Reach reach) const override {
     auto p = reach == Reach::kReadlink ? std::nullopt : parse_proc_task_path(host);
-    if (!p || (p->rest != "/mounts" && p->rest != "/mountinfo")) return std::nullopt;
-    return Substitute{Substitute::Kind::kFile, p->rest == "/mounts" ? mounts_ : mountinfo_};
+    if (!p) return std::nullopt;
+    auto it = files_.find(p->rest);
+    if (it == files_.end()) return std::nullopt;
+    return Substitute{Substitute::Kind::kFile, it->second};
   }
-  std::vector<std::string> files() const override { return {mounts_, mountinfo_}; }
+  std::vector<std::string> files() const override {
+    std::vector<std::string> out;
+    for (const auto& [name, file] : files_) out.push_back(file);
+    return out;
+  }
 
  private:
-  std::string mounts_, mountinfo_;
+  std::map<std::string, std::string> files_;
 };
 
 // The mount table of the guest's root before the mounts (the rootfs, the
@@ -544,9 +585,16 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
   // Last: an emulated mount namespace's own /proc/PID/mounts (added with
   // the namespaces) comes first.
   if (out.scratch) {
-    auto files = write_proc_mount_files(*out.scratch, view->table());
+    std::map<std::string, std::string> texts{{"mounts", vfs::format_mounts(view->table())},
+                                             {"mountinfo", vfs::format_mountinfo(view->table())}};
+    // bwrap's --unshare-user without --namespaces: one namespace for the
+    // whole run, its maps fixed (OneIdMap answers for the ids).
+    if (config.identity && config.identity->own_user_ns && !config.namespaces) {
+      texts.merge(own_user_ns_texts(*config.identity->own_user_ns));
+    }
+    auto files = write_proc_files(*out.scratch, texts);
     if (!files) return std::unexpected(files.error());
-    view->add_overlay(std::make_shared<ProcMountFiles>(files->first, files->second));
+    view->add_overlay(std::make_shared<ProcPidFiles>(std::move(*files)));
   }
   if (!view->is_identity() || config.cwd || config.export_pwd) {
     auto cwd = cwd_of(*view, config);

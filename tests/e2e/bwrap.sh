@@ -130,6 +130,15 @@ assert_eq "$native" "$OUT" "--unshare-all: pid 2, hostname, uid, /proc, /dev, no
 
 bwrap_run --ro-bind / / --userns x true
 assert_bwrap_message "--userns is not supported by cocoon" "--userns is refused by name"
+# The other descriptor options bwrap has for namespaces made elsewhere:
+# refused by name, each with its reason (issue 18).
+for opt in --userns2 --pidns --userns-block-fd; do
+  bwrap_run --ro-bind / / "$opt" 3 true
+  assert_bwrap_message "$opt is not supported by cocoon: [a-z]" "$opt is refused by name, with its reason"
+done
+bwrap_run --ro-bind / / --exec-label x true
+assert_bwrap_message "--exec-label is not supported by cocoon: SELinux labels need the kernel$" \
+  "--exec-label is refused with its reason"
 # Overlays are bwrap 0.9's (e2e overlay), with its rule for a source left over.
 bwrap_run --ro-bind / / --overlay-src x true
 assert_bwrap_message "--overlay-src must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay$" \

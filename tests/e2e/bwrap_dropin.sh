@@ -125,6 +125,16 @@ same_as_bwrap "--assert-userns-disabled with --disable-userns" --ro-bind / / --u
 same_as_bwrap "--unshare-user: one id mapped" --ro-bind / / --tmpfs /tmp --unshare-user --uid 0 --gid 0 \
   sh -c 'stat -c "%u %g" /etc/passwd; touch /tmp/f; stat -c "%u %g" /tmp/f; chown 5 /tmp/f; chown 0:0 /tmp/f && echo chowned'
 same_as_bwrap "--unshare-user as oneself" --ro-bind / / --unshare-user sh -c 'stat -c "%u %g" /etc/passwd; id -u; id -g'
+# The namespace's own files: one id mapped to the caller's, setgroups
+# denied (cocoon showed the host's maps: 0 0 4294967295, allow).
+maps='cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups /proc/$$/task/$$/uid_map'
+same_as_bwrap "--unshare-user --uid 0 --gid 5: uid_map, gid_map, setgroups" --ro-bind / / --proc /proc \
+  --unshare-user --uid 0 --gid 5 sh -c "$maps"
+same_as_bwrap "the implied user namespace: uid_map, gid_map, setgroups" --ro-bind / / --proc /proc sh -c "$maps"
+# /proc/PID's owner is the process's (task_dump_owner()) as the namespace
+# maps it: 0 as --uid 0, the overflow id for a process outside it.
+same_as_bwrap "--unshare-user --uid 0: the owner of /proc/self" --ro-bind / / --proc /proc --unshare-user \
+  --uid 0 --gid 0 sh -c 'stat -c "%u %g %n" /proc/self/ /proc/self/status /proc/self/fd /proc/1; stat -c "%u %g" /proc/$$'
 mkdir -m 777 "$TMP/capdir"
 # Capabilities: an unprivileged bwrap's sandbox holds none (bounding set
 # included) unless --cap-add names them, whatever its uid; they are in all
@@ -190,6 +200,13 @@ assert_eq "$peer_out" "$OUT" "on a writable bind: the view as bwrap's"
 assert_eq "$peer_files" "$cocoon_files" "on a writable bind: --dir, --symlink and mount points left on disk as bwrap's"
 same_as_bwrap "--symlink onto an existing one on a writable bind" --ro-bind / / --bind "$TMP/w" /mnt --symlink x /mnt/l true
 
+# --dev: a pseudo-terminal from /dev/ptmx (-> pts/ptmx, mode 0666 under
+# bwrap's own devpts; cocoon's bound the host's, mode 0: EACCES), and its
+# slave in /dev/pts.
+pty='import os; m, s = os.openpty(); os.write(m, b"typed\n"); print(os.ttyname(s).startswith("/dev/pts/"), os.read(s, 9))'
+same_as_bwrap "--dev: openpty through /dev/ptmx" --ro-bind / / --dev /dev \
+  sh -c 'readlink /dev/ptmx; stat -c "%A %t:%T" /dev/pts/ptmx; python3 -c "$0"' "$pty"
+
 # 2. Modes and the working directory.
 same_as_bwrap "--tmpfs and --dir modes" --ro-bind / / --tmpfs /tmp --dir /tmp/d --perms 0700 --tmpfs /tmp/t \
   stat -c "%a %n" /tmp /tmp/d /tmp/t
@@ -203,6 +220,21 @@ same_as_bwrap "--bind-data and --ro-bind-data are 0600" --ro-bind / / --tmpfs /t
   --ro-bind-data 4 /tmp/h sh -c 'stat -c "%a %s %n" /tmp/g /tmp/h; echo x >/tmp/h'
 same_as_bwrap "--chdir then --clearenv keeps PWD" --ro-bind / / --chdir /etc --clearenv /usr/bin/env
 same_as_bwrap "two --chdir warn, the last wins" --ro-bind / / --chdir /etc --chdir /usr sh -c 'pwd; echo $PWD'
+# A --chdir that cannot be entered: bwrap's "Can't chdir to D", status 1
+# (missing, not a directory, a directory nobody may not search).
+same_as_bwrap "--chdir to a missing directory" --ro-bind / / --chdir "/nonexistent-$MARK" true
+same_as_bwrap "--chdir to a file" --ro-bind / / --chdir /etc/passwd true
+same_as_bwrap "--chdir to a directory it may not enter" --ro-bind / / --chdir /root true
+# --chmod goes through the view: on a read-only bind it is EROFS and the
+# host file keeps its mode (cocoon chmodded it through the bind before);
+# on a writable one it changes; a missing path fails. bwrap's words.
+mkdir -m 777 "$TMP/modes"
+"${AS_NOBODY[@]}" sh -c "echo m >'$TMP/modes/f' && chmod 644 '$TMP/modes/f'"
+same_as_bwrap "--chmod on a read-only bind" --ro-bind / / --ro-bind "$TMP/modes" /mnt --chmod 0755 /mnt/f true
+assert_eq "644" "$(stat -c %a "$TMP/modes/f")" "--chmod on a read-only bind: the host file keeps its mode"
+same_as_bwrap "--chmod on a writable bind" --ro-bind / / --bind "$TMP/modes" /mnt --chmod 700 /mnt/f stat -c %a /mnt/f
+"${AS_NOBODY[@]}" chmod 644 "$TMP/modes/f"
+same_as_bwrap "--chmod of a missing path" --ro-bind / / --chmod 0755 "/nonexistent-$MARK" true
 
 # 3. Failures: bwrap's words, status 1.
 same_as_bwrap "a missing source" --ro-bind / / --bind "$TMP/nonexistent" /x true

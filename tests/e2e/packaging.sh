@@ -6,8 +6,8 @@
 # (owners, modes, device numbers) and the bytes. dpkg-buildpackage exports
 # SOURCE_DATE_EPOCH from debian/changelog and dpkg-deb clamps mtimes to it,
 # so fakeroot's build is reproducible and cocoon's must be the same file.
-# seccomp mode: `fakeroot` on PATH is cocoon (the drop-in, FAKEROOTKEY and
-# all); noseccomp mode: `dpkg-buildpackage -r"cocoon run -0 --no-seccomp --"`.
+# `fakeroot` on PATH is cocoon (the drop-in, FAKEROOTKEY and all), in both
+# modes; noseccomp mode also `dpkg-buildpackage -r"cocoon run -0 --no-seccomp --"`.
 # Skipped (77) without dpkg-dev or Debian's fakeroot.
 source "$(dirname "$0")/lib.sh" "$@"
 RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
@@ -85,21 +85,28 @@ for want in '-rwsr-xr-x root/root' '-rwxr-sr-x root/staff' 'prw--w---- root/root
 done
 pass "test premise: Debian's fakeroot builds the .deb with its owners and modes"
 
-source_tree "$W/cocoon"
-if [[ $MODE == seccomp ]]; then
-  mkdir -m 755 "$TMP/bin" && ln -s "$COCOON" "$TMP/bin/fakeroot"
-  run_limited 120 ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} env -C "$W/cocoon/tiny" PATH="$TMP/bin:$PATH" "${BUILD[@]}"
-  grep -q "^ fakeroot debian/rules binary" "$TMP/err" || fail "dpkg-buildpackage did not use fakeroot: $ERR"
-else
-  run_limited 120 ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} env -C "$W/cocoon/tiny" "${BUILD[@]}" \
-    "-r$COCOON run -0 --no-seccomp --"
-fi
-assert_status 0 "dpkg-buildpackage -b with cocoon as the root command"
-tracer=$(cat "$W/cocoon/tracer")
-[[ -n $tracer && $tracer != 0 ]] || fail "debian/rules binary did not run under cocoon (TracerPid '$tracer')"
-pass "debian/rules binary ran under cocoon (TracerPid $tracer)"
-assert_eq "$expected" "$(dpkg-deb -c "$W/cocoon/tiny_1.0_all.deb")" "dpkg-deb -c: the same owners, modes, devices and dates"
-cmp "$W/fakeroot/tiny_1.0_all.deb" "$W/cocoon/tiny_1.0_all.deb" >/dev/null ||
-  fail "the .debs differ in their bytes (same listing): $(cmp "$W/fakeroot/tiny_1.0_all.deb" "$W/cocoon/tiny_1.0_all.deb")"
-pass "the .deb is byte-identical to fakeroot's"
+# build_with NAME ROOT-COMMAND-OPTION...: dpkg-buildpackage -b of a fresh
+# tree in W/NAME with `fakeroot` on PATH being cocoon (the drop-in,
+# FAKEROOTKEY and all; lib.sh's COCOON_NO_SECCOMP in noseccomp mode), or
+# with the -r option given; the .deb must be fakeroot's, byte for byte.
+build_with() {
+  local name=$1
+  shift
+  source_tree "$W/$name"
+  run_limited 120 ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} env -C "$W/$name/tiny" PATH="$TMP/bin:$PATH" "${BUILD[@]}" "$@"
+  assert_status 0 "$name: dpkg-buildpackage -b with cocoon as the root command"
+  local tracer
+  tracer=$(cat "$W/$name/tracer")
+  [[ -n $tracer && $tracer != 0 ]] || fail "$name: debian/rules binary did not run under cocoon (TracerPid '$tracer')"
+  pass "$name: debian/rules binary ran under cocoon (TracerPid $tracer)"
+  assert_eq "$expected" "$(dpkg-deb -c "$W/$name/tiny_1.0_all.deb")" "$name: dpkg-deb -c: the same owners, modes, devices and dates"
+  cmp "$W/fakeroot/tiny_1.0_all.deb" "$W/$name/tiny_1.0_all.deb" >/dev/null ||
+    fail "$name: the .debs differ in their bytes (same listing): $(cmp "$W/fakeroot/tiny_1.0_all.deb" "$W/$name/tiny_1.0_all.deb")"
+  pass "$name: the .deb is byte-identical to fakeroot's"
+}
+mkdir -m 755 "$TMP/bin" && ln -s "$COCOON" "$TMP/bin/fakeroot"
+build_with cocoon
+grep -q "^ fakeroot debian/rules binary" "$TMP/err" || fail "dpkg-buildpackage did not use fakeroot: $ERR"
+# cocoon run -0 named as the root command (dpkg-buildpackage -r).
+[[ $MODE == noseccomp ]] && build_with run "-r$COCOON run -0 --no-seccomp --"
 finish

@@ -70,6 +70,12 @@ same_as_proot "-b F:/x twice" -b "$D/f:/x" -b "$D/f:/x" cat /x
 same_as_proot "-b D:/x -b E:/x: the last" -b "$D:/x" -b "$E:/x" cat /x/f
 assert_eq "e-$MARK" "$OUT" "-b D:/x -b E:/x shows E"
 
+# A bind whose source is missing: PRoot warns and runs without it (cocoon
+# refused the command line, 125); an earlier bind of that guest path stays.
+same_as_proot "-b of a missing source" -b "$D/f:/y" -b "$TMP/nonexistent.$MARK:/x" -b "$TMP/nonexistent.$MARK:/y" \
+  sh -c 'cat /y; ls -d /x'
+assert_match "can't sanitize binding \"$TMP/nonexistent\.$MARK\": No such file or directory" "$ERR" \
+  "-b of a missing source: PRoot's warning"
 # A relative -w names a directory under the current one; PWD follows.
 same_as_proot "-w d (relative)" -w d sh -c 'pwd; echo "$PWD"'
 assert_eq "$D"$'\n'"$D" "$OUT" "-w d starts in \$TMP/d"

@@ -122,16 +122,35 @@ GNUPGHOME=$A/gnupg gpg --batch --quiet --passphrase '' --quick-gen-key 'cocoon t
   GNUPGHOME=$A/gnupg gpg --batch --quiet --clearsign -o "$A/repo/InRelease" "$A/repo/Release" &&
   GNUPGHOME=$A/gnupg gpg --batch --quiet --export >"$A/key.gpg" || fail "gpg could not sign the Release"
 echo 'deb file:/repo ./' >"$A/sources.list"
-cp -a "$ROOTFS/var/lib/dpkg" "$A/dpkg"
-chmod -R a+rwX "$A"
-cocoon_run -0 -r "$ROOTFS" --proc /proc --tmpfs /tmp -b "$A/repo:/repo" -b "$A/lists:/var/lib/apt" \
-  -b "$A/cache:/var/cache/apt" -b "$A/log:/var/log" -b "$A/dpkg:/var/lib/dpkg" \
-  -b "$A/share:/usr/share/hello-cocoon" -b "$A/sources.list:/etc/apt/sources.list" \
-  -b "$A/key.gpg:/etc/apt/trusted.gpg.d/cocoon-test.gpg" -- sh -c \
-  'apt-get update >/dev/null 2>&1; apt-get update 2>&1 | grep -c "^E:"; apt-get install -y hello-cocoon 2>/dev/null | grep "^Setting up"; cat /usr/share/hello-cocoon/hi; stat -c "%U %G" /var/lib/apt/lists/partial'
-assert_eq "0
+APT_JOB='apt-get update >/dev/null 2>&1; apt-get update 2>&1 | grep -c "^E:"; apt-get install -y hello-cocoon 2>/dev/null | grep "^Setting up"; cat /usr/share/hello-cocoon/hi; stat -c "%U %G" /var/lib/apt/lists/partial'
+# apt_state: apt's and dpkg's state as debootstrap left it, afresh.
+apt_state() {
+  rm -rf "$A/dpkg" "$A/lists" "$A/cache" "$A/log" "$A/share" "$A/tmp"
+  mkdir -p "$A/lists" "$A/cache" "$A/log" "$A/share" "$A/tmp"
+  cp -a "$ROOTFS/var/lib/dpkg" "$A/dpkg"
+  chmod -R a+rwX "$A" && chmod 1777 "$A/tmp"
+}
+# -b HOST:GUEST for each, as cocoon run and PRoot take them.
+APT_BINDS=()
+for b in "$A/repo:/repo" "$A/lists:/var/lib/apt" "$A/cache:/var/cache/apt" "$A/log:/var/log" \
+  "$A/dpkg:/var/lib/dpkg" "$A/share:/usr/share/hello-cocoon" "$A/sources.list:/etc/apt/sources.list" \
+  "$A/key.gpg:/etc/apt/trusted.gpg.d/cocoon-test.gpg"; do
+  APT_BINDS+=(-b "$b")
+done
+APT_EXPECTED="0
 Setting up hello-cocoon (1.0) ...
 hello-$MARK
-_apt root" "$OUT" "-0 in the Debian root: apt-get update against a signed local repository, apt-get install"
+_apt root"
+apt_state
+cocoon_run -0 -r "$ROOTFS" --proc /proc --tmpfs /tmp "${APT_BINDS[@]}" -- sh -c "$APT_JOB"
+assert_eq "$APT_EXPECTED" "$OUT" "-0 in the Debian root: apt-get update against a signed local repository, apt-get install"
+# The same job under `cocoon proot -0 -r` (PRoot's command line; the
+# mode through PROOT_NO_SECCOMP), with /proc bound as PRoot users do.
+apt_state
+noseccomp_env=()
+[[ $MODE == noseccomp ]] && noseccomp_env=(PROOT_NO_SECCOMP=1)
+run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} env ${noseccomp_env[@]+"${noseccomp_env[@]}"} \
+  "$COCOON" proot -0 -r "$ROOTFS" -b /proc -b "$A/tmp:/tmp" "${APT_BINDS[@]}" -w / sh -c "$APT_JOB"
+assert_eq "$APT_EXPECTED" "$OUT" "cocoon proot -0 -r in the Debian root: apt-get update and install, the same"
 
 finish

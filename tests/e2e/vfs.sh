@@ -103,6 +103,10 @@ cocoon_run -r "$ROOT" --dev /dev --proc /proc -- /bin/sh -c \
 assert_eq $'core\nfd\nfull\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\nurandom\nzero\n3\ns\n/proc/self/fd\n3\nls: /dev/sda: No such file or directory' \
   "$OUT" "--dev makes a minimal /dev"
 [[ -e /dev/mem || -e /dev/kmsg ]] || fail "test premise: the host has neither /dev/mem nor /dev/kmsg"
+# A pseudo-terminal from --dev's /dev/ptmx, as in bwrap's /dev (was EACCES:
+# the host's /dev/pts/ptmx is mode 0).
+cocoon_run --dev /dev -- python3 -c 'import os; m, s = os.openpty(); print(os.ttyname(s).startswith("/dev/pts/"))'
+assert_eq "True" "$OUT" "--dev: openpty through /dev/ptmx"
 # chroot(2) as for an unprivileged process: the path's errors, then EPERM.
 cocoon_run -r "$ROOT" -- /bin/sh -c 'chroot /home 2>&1; chroot /nope 2>&1; chroot /etc/hostname 2>&1'
 assert_match "Operation not permitted" "$(sed -n 1p <<<"$OUT")" "chroot of a guest directory: EPERM"

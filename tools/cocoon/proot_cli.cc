@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string_view>
@@ -54,9 +56,19 @@ bool change_id(const std::string& v, syscalls::IdentityOptions& id) {
 
 // -b given for a guest path bound before: PRoot keeps the last binding of a
 // guest path, so the later one replaces the earlier where it stood (-R's and
-// -S's convenience binds included).
+// -S's convenience binds included). A source realpath(3) cannot resolve
+// (missing, a dangling link) is PRoot's warning and no binding: the command
+// runs without it, an earlier binding of the guest path staying (PRoot's
+// new_binding() gives up before it replaces anything).
 void add_bind(syscalls::RunConfig& view, const std::string& value) {
   vfs::MountSpec spec = bind_spec(value, false, false);
+  if (char* real = ::realpath(spec.source.c_str(), nullptr)) {
+    std::free(real);
+  } else {
+    std::fprintf(stderr, "proot warning: can't sanitize binding \"%s\": %s\n", spec.source.c_str(),
+                 std::strerror(errno));
+    return;
+  }
   const auto normal = [](const std::string& p) {
     return p.starts_with('/') ? vfs::normalize_lexically(p) : p;
   };

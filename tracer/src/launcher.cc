@@ -278,7 +278,7 @@ ExecImage exec_image(const LaunchSpec& spec) {
 // not enter its working directory), or ended (EPIPE); it is reaped here.
 Error early_end(pid_t pid, int child_err, const LaunchSpec& spec) {
   waitpid(pid, nullptr, __WALL);
-  return Error{child_err, "entering the working directory " + spec.cwd};
+  return Error{child_err, "Can't chdir to " + spec.cwd};  // bwrap's words
 }
 
 // LaunchSpec::hold_fifo, cocoon's half, on a detached thread: open(2) of
