@@ -1,5 +1,5 @@
 // A tracer's blocking wait interrupted by a signal (tests/e2e/ptrace.sh,
-// docs/internals/ptrace.md, "Waits"). The tracer seizes a task that sleeps
+// docs/internals/ptrace.md, "A held wait and signals"). The tracer seizes a task that sleeps
 // (so it makes no stop to report), a timer's SIGALRM comes 300 ms later,
 // and the wait must end as the kernel ends it: -1 EINTR after the handler
 // when it has no SA_RESTART, restarted (ending with the task's exit) when

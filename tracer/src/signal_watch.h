@@ -12,7 +12,7 @@
 // are any, and rings the event loop's doorbell when one would be taken;
 // the loop then ends those calls (Tracer::interrupt_signalled_holds()).
 // The thread makes no ptrace request: the loop's thread is the tracer.
-// docs/internals/ptrace.md, "Waits".
+// docs/internals/ptrace.md, "A held wait and signals".
 #pragma once
 
 #include <sys/types.h>
