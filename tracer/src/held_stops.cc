@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "cocoon/arch/arch.h"
@@ -195,6 +196,27 @@ void Tracer::interrupt_entry(Tracee& t) {
   }
   log().debug("{}: held syscall {} interrupted by a signal", t.tid, *t.restart_nr);
   resume(t);
+}
+
+// At the exit stop of a call interrupt_entry() ended: its number back,
+// -ERESTARTSYS as its result, and a PTRACE_INTERRUPT made while it is
+// stopped, so that the kernel runs its signal code on the way out whatever
+// became of the signal (Tracee::quiet_trap).
+void Tracer::restart_interrupted(Tracee& t, arch::SyscallRegs& regs) {
+  constexpr std::int64_t kErestartsys = 512;  // include/linux/errno.h
+  regs.set_nr(*t.restart_nr);
+  regs.set_result(-kErestartsys);
+  t.restart_nr.reset();
+  t.forced_result.reset();
+  if (ptrace(PTRACE_INTERRUPT, t.tid, 0, 0) == 0) t.quiet_trap = true;
+}
+
+// Whether this interrupt- or group-stop is the trap restart_interrupted()
+// asked for: cocoon's alone (resumed unseen), unless a handler's
+// interrupt is merged into it. Either stop ends the wait for it.
+bool Tracer::quiet_trap_stop(Tracee& t, const WaitEvent& ev) {
+  return std::exchange(t.quiet_trap, false) && !t.interrupt_pending &&
+         ev.kind == EventKind::kInterruptStop;
 }
 
 void Tracer::interrupt(pid_t tid) {

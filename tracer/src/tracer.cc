@@ -280,10 +280,7 @@ void Tracer::handle(const WaitEvent& ev) {
     if (first_stop) return on_first_stop(*t, ev);
   }
   if (ev.kind == EventKind::kInterruptStop || ev.kind == EventKind::kGroupStop) {
-    // The trap after an interrupted hold (Tracee::quiet_trap) is cocoon's
-    // alone, unless a handler's interrupt is merged into it.
-    const bool quiet = std::exchange(t->quiet_trap, false) && !t->interrupt_pending &&
-                       ev.kind == EventKind::kInterruptStop;
+    const bool quiet = quiet_trap_stop(*t, ev);
     t->interrupt_pending = false;  // the trap an interrupt asked for
     if (quiet) return resume(*t);
   }
@@ -508,15 +505,7 @@ void Tracer::on_syscall_stop(Tracee& t) {
 
 void Tracer::on_syscall_exit(Tracee& t, arch::SyscallRegs& regs) {
   if (t.rerun && rerun_at_exit(t, regs)) return;
-  if (t.restart_nr) {
-    // An interruptible hold a signal ended (interrupt_entry()).
-    constexpr std::int64_t kErestartsys = 512;  // include/linux/errno.h
-    regs.set_nr(*t.restart_nr);
-    regs.set_result(-kErestartsys);
-    t.restart_nr.reset();
-    t.forced_result.reset();
-    if (ptrace(PTRACE_INTERRUPT, t.tid, 0, 0) == 0) t.quiet_trap = true;
-  }
+  if (t.restart_nr) restart_interrupted(t, regs);
   if (t.forced_result) {
     regs.set_result(*t.forced_result);
     t.forced_result.reset();

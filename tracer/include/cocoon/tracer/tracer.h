@@ -176,6 +176,8 @@ class Tracer : private StopControl, private RunAccess {
   void unwatch(Tracee& t);
   void interrupt_signalled_holds();
   void interrupt_entry(Tracee& t);
+  void restart_interrupted(Tracee& t, arch::SyscallRegs& regs);
+  bool quiet_trap_stop(Tracee& t, const WaitEvent& ev);
   void interrupt(pid_t tid) override;
   void listen(pid_t tid) override;
   void trace_events(pid_t tid, std::uint64_t options) override;
