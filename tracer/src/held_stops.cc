@@ -112,23 +112,30 @@ void Tracer::let_go(Tracee& t, int signal) {
 void Tracer::finish_entry(pid_t tid, std::int64_t result) {
   Tracee* t = tracees_.find(tid);
   if (t == nullptr || !t->held) return;
-  t->held = false;
-  unwatch(*t);
+  skip_held_entry(*t, result, false);
+}
+
+// Ends a held syscall entry as a skip returning `result`; with `restart`
+// as interrupt_entry() ends it instead (`result` unused).
+void Tracer::skip_held_entry(Tracee& t, std::int64_t result, bool restart) {
+  t.held = false;
+  unwatch(t);
   // A skipped call has no exit for the handlers (Dispatcher::on_entry).
-  t->exit_handlers = 0;
-  registry_->end_call(tid);
-  auto regs = arch::SyscallRegs::load(tid);
-  if (!regs) return resume(*t);
-  put_back_skipped_args(*t, *regs);  // the guest_args of the held entry
+  t.exit_handlers = 0;
+  registry_->end_call(t.tid);
+  auto regs = arch::SyscallRegs::load(t.tid);
+  if (!regs) return resume(t);
+  put_back_skipped_args(t, *regs);  // the guest_args of the held entry
+  if (restart) result = prepare_restart(t, *regs);
   regs->skip_with(result);
-  if (!options_.use_seccomp) t->forced_result = result;
+  if (!options_.use_seccomp) t.forced_result = result;
   // Without cocoon's filter the guest's own filters meet the skip's -1
   // after this stop: a number they answer quietly runs instead.
-  if (!options_.use_seccomp && t->guest_filters) quiet_skip(*t, *regs, result);
-  if (auto r = regs->store(tid); !r && r.error() != ESRCH) {
-    log().warn("writing registers of {}: errno {}", tid, r.error());
+  if (!options_.use_seccomp && t.guest_filters) quiet_skip(t, *regs, result);
+  if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
+    log().warn("writing registers of {}: errno {}", t.tid, r.error());
   }
-  resume(*t);
+  resume(t);
 }
 
 // A syscall entry a handler keeps (Verdict::hold): an interruptible one is
@@ -172,30 +179,24 @@ void Tracer::interrupt_signalled_holds() {
 // result is the guest's arg0 too: on arm64 (6.12 under qemu) the restart
 // was measured to take the x0 the skip left, not the entry's orig_x0.
 void Tracer::interrupt_entry(Tracee& t) {
-  t.held = false;
-  unwatch(t);
   dispatcher_.on_hold_interrupted(t);
-  t.exit_handlers = 0;
-  registry_->end_call(t.tid);
-  auto regs = arch::SyscallRegs::load(t.tid);
-  if (!regs) return resume(t);
-  put_back_skipped_args(t, *regs);
+  log().debug("{}: held syscall interrupted by a signal", t.tid);
+  skip_held_entry(t, 0, true);
+}
+
+// The restart's part of interrupt_entry(), on the entry's registers:
+// remembers the number, puts a translated arg0 back (riscv64), and
+// returns the skip's placeholder result.
+std::int64_t Tracer::prepare_restart(Tracee& t, arch::SyscallRegs& regs) {
   const auto guest_arg0 = t.guest_args[0];
-  if (regs->abi() == arch::Arch::kRiscv64 && regs->arg(0) != guest_arg0) {
-    regs->set_arg(0, guest_arg0);
-    if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
+  if (regs.abi() == arch::Arch::kRiscv64 && regs.arg(0) != guest_arg0) {
+    regs.set_arg(0, guest_arg0);
+    if (auto r = regs.store(t.tid); !r && r.error() != ESRCH) {
       log().warn("writing arg0 of {}: errno {}", t.tid, r.error());
     }
   }
-  t.restart_nr = regs->nr();
-  const auto placeholder = static_cast<std::int64_t>(guest_arg0);
-  regs->skip_with(placeholder);
-  if (!options_.use_seccomp && t.guest_filters) quiet_skip(t, *regs, placeholder);
-  if (auto r = regs->store(t.tid); !r && r.error() != ESRCH) {
-    log().warn("writing registers of {}: errno {}", t.tid, r.error());
-  }
-  log().debug("{}: held syscall {} interrupted by a signal", t.tid, *t.restart_nr);
-  resume(t);
+  t.restart_nr = regs.nr();
+  return static_cast<std::int64_t>(guest_arg0);
 }
 
 // At the exit stop of a call interrupt_entry() ended: its number back,

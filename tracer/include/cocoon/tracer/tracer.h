@@ -175,7 +175,9 @@ class Tracer : private StopControl, private RunAccess {
   void hold(Tracee& t, const Verdict& v);
   void unwatch(Tracee& t);
   void interrupt_signalled_holds();
+  void skip_held_entry(Tracee& t, std::int64_t result, bool restart);
   void interrupt_entry(Tracee& t);
+  std::int64_t prepare_restart(Tracee& t, arch::SyscallRegs& regs);
   void restart_interrupted(Tracee& t, arch::SyscallRegs& regs);
   bool quiet_trap_stop(Tracee& t, const WaitEvent& ev);
   void interrupt(pid_t tid) override;
