@@ -28,6 +28,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child_filter.h"
+
 #ifndef PTRACE_SECCOMP_GET_FILTER
 #define PTRACE_SECCOMP_GET_FILTER 0x420c
 #endif
@@ -59,12 +61,7 @@ static void child(pid_t parent) {
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 0xb),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
-  struct sock_fprog fprog = {sizeof prog / sizeof prog[0], prog};
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) {
-    printf("child: filter: %s\n", strerror(errno));
-    _exit(11);
-  }
+  install_child_filter(prog, sizeof prog / sizeof prog[0]);
   const long ppid = syscall(SYS_getppid);
   printf("child: getppid is %s\n", ppid == parent ? "its parent" : "wrong");
   printf("child: gettid -> %ld\n", syscall(SYS_gettid));

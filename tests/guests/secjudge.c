@@ -25,6 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child_filter.h"
+
 static int is_seccomp_stop(int status) { return status >> 8 == (SIGTRAP | PTRACE_EVENT_SECCOMP << 8); }
 
 static void trace_getuid(void) {
@@ -34,12 +36,7 @@ static void trace_getuid(void) {
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 9),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
-  struct sock_fprog fprog = {sizeof prog / sizeof prog[0], prog};
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) {
-    printf("child: filter: %s\n", strerror(errno));
-    _exit(11);
-  }
+  install_child_filter(prog, sizeof prog / sizeof prog[0]);
 }
 
 static void skipping_child(void) {
