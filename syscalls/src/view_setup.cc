@@ -15,6 +15,8 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -485,17 +487,41 @@ std::expected<std::shared_ptr<GuestView>, std::string> make_view(
   return view;
 }
 
+// What a run does where a wall --unshare-net claims would rest on
+// translation alone (docs/threat-model.md, "Warn or refuse"): refused in
+// one line (status 125) unless the user accepted the race, --allow-races
+// (COCOON_ALLOW_RACES=1 for the front ends, whose command lines are the
+// tools'); under --strict the reason says so.
+bool races_allowed_by_environment() {
+  const char* v = std::getenv("COCOON_ALLOW_RACES");
+  return v != nullptr && std::string_view(v) == "1";
+}
+
+struct RaceRule {
+  bool strict = false;
+  bool allowed = false;
+
+  std::optional<std::string> refuse(const std::string& why) const {
+    if (strict) return "--strict: " + why + " (docs/threat-model.md)";
+    if (allowed) return std::nullopt;
+    return why + "; --allow-races or COCOON_ALLOW_RACES=1 runs it anyway (docs/threat-model.md)";
+  }
+};
+
 // The guest confined by Landlock to the view's trees, `readable` and the
 // generated files (a view), and kept from abstract sockets made outside
-// it (`abstract_scope`: the command in a network namespace of its own); a
-// warning when the kernel cannot, a refusal under --strict.
+// it (`abstract_scope`: the command in a network namespace of its own).
+// Where the kernel cannot (docs/threat-model.md, "Warn or refuse"): a view
+// is said at startup and runs (the symlink race is left open, as issue 16
+// allows for it), refused under --strict; --unshare-net's abstract names
+// are refused unless the user accepts the race (`races`, --allow-races).
 std::expected<OwnedFd, std::string> confine(const GuestView& view, std::vector<std::string> readable,
-                                            bool abstract_scope, bool strict) {
+                                            bool abstract_scope, const RaceRule& races) {
   for (auto& file : view.overlay_files()) readable.push_back(std::move(file));
   auto ll = make_landlock(view.is_identity() ? nullptr : &view.table(), readable, abstract_scope);
   if (!ll) return std::unexpected(ll.error());
   const bool unconfined = !view.is_identity() && ll->fd.fd < 0;
-  if (strict && (unconfined || (abstract_scope && !ll->scoped))) {
+  if (races.strict && (unconfined || (abstract_scope && !ll->scoped))) {
     return std::unexpected("--strict: " + ll->missing + ", so the " +
                            (unconfined ? "filesystem view" : "network namespace's abstract names") +
                            " would rest on translation alone (docs/threat-model.md)");
@@ -505,8 +531,12 @@ std::expected<OwnedFd, std::string> confine(const GuestView& view, std::vector<s
                                        "rewriting alone (docs/threat-model.md)", ll->missing);
   }
   if (abstract_scope && !ll->scoped) {
+    const std::string why = ll->missing + ", so --unshare-net's abstract socket names would be kept "
+                                          "by translation alone, which a thread of the guest can race";
+    if (auto refused = races.refuse(why)) return std::unexpected(*refused);
     tracer::module_logger("vfs")->warn("{}: the network namespace's abstract socket names are "
-                                       "kept by translation alone (docs/threat-model.md)",
+                                       "kept by translation alone (--allow-races, "
+                                       "docs/threat-model.md)",
                                        ll->missing);
   }
   return std::move(ll->fd);
@@ -517,13 +547,13 @@ std::expected<OwnedFd, std::string> confine(const GuestView& view, std::vector<s
 // "cocoon makes the IP calls itself"). Before Linux 5.6 there is no
 // pidfd_getfd: the translated address goes as a copy below the guest's
 // stack, which a sibling thread can overwrite before the kernel reads it
-// (adversarial `race`). Said at startup; refused under --strict.
-std::expected<void, std::string> ip_calls_held(bool strict) {
+// (adversarial `race`). Refused unless the user accepts the race.
+std::expected<void, std::string> ip_calls_held(const RaceRule& races) {
   if (arch::kernel_features().pidfd_getfd) return {};
-  const std::string why = "this kernel has no pidfd_getfd (Linux 5.6), so the network namespace's "
-                          "IP addresses go as a copy a sibling thread can race";
-  if (strict) return std::unexpected("--strict: " + why + " (docs/threat-model.md)");
-  tracer::module_logger("syscalls")->warn("{} (docs/threat-model.md)", why);
+  const std::string why = "this kernel has no pidfd_getfd (Linux 5.6), so --unshare-net's IP "
+                          "addresses would go as a copy a thread of the guest can race";
+  if (auto refused = races.refuse(why)) return std::unexpected(*refused);
+  tracer::module_logger("syscalls")->warn("{} (--allow-races, docs/threat-model.md)", why);
   return {};
 }
 
@@ -608,13 +638,19 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
   if (config.strict && !config.landlock) {
     return std::unexpected("--strict and --no-landlock: --strict needs the kernel's confinement");
   }
+  if (config.strict && (config.allow_races || races_allowed_by_environment())) {
+    return std::unexpected("--strict and --allow-races: the one refuses what the other accepts");
+  }
+  // COCOON_ALLOW_RACES=1 counts as --allow-races: the front ends (bwrap,
+  // OCI) have their tools' command lines, where there is no such option.
+  const RaceRule races{config.strict, config.allow_races || races_allowed_by_environment()};
   if (config.landlock && (!view->is_identity() || abstract_scope)) {
-    auto fd = confine(*view, readable, abstract_scope, config.strict);
+    auto fd = confine(*view, readable, abstract_scope, races);
     if (!fd) return std::unexpected(fd.error());
     out.landlock = std::move(*fd);
   }
   if (config.unshare_net) {
-    if (auto r = ip_calls_held(config.strict); !r) return std::unexpected(r.error());
+    if (auto r = ip_calls_held(races); !r) return std::unexpected(r.error());
   }
   out.view = std::move(view);
   return out;

@@ -82,24 +82,53 @@ assert_match '[-]-strict and --no-landlock' "$ERR" "--strict with --no-landlock:
 cocoon_run --strict -b "$TMP/mnt:/mnt" -- cat /mnt/f
 assert_status 0 "--strict with Landlock"
 assert_eq inside "$OUT" "--strict with Landlock: the bind is seen"
-# Abstract names under --unshare-net need Landlock's scope (ABI 6, 6.12).
+# Abstract names under --unshare-net need Landlock's scope (ABI 6, 6.12):
+# without it the run is refused in one line (125) and runs nothing, unless
+# the user accepts the race (--allow-races, COCOON_ALLOW_RACES=1), when it
+# is said at startup; --no-landlock accepts it by itself.
 if [[ $("$COCOON" doctor 2>&1) =~ ABI\ ([0-9]+) ]] && (( BASH_REMATCH[1] >= 6 )); then
-  COCOON_TEST_KERNEL=landlock_scope cocoon_run --unshare-net -- true
-  assert_status 0 "no abstract scope: --unshare-net runs"
-  assert_match 'cannot scope abstract sockets' "$ERR" "no abstract scope: said at startup"
+  rm -f "$TMP/mnt/ran"
+  COCOON_TEST_KERNEL=landlock_scope cocoon_run --unshare-net -- sh -c "touch $TMP/mnt/ran"
+  assert_status 125 "no abstract scope: --unshare-net refused"
+  assert_match "^cocoon: this kernel's Landlock \(ABI 5\) cannot scope abstract sockets .*can race; --allow-races or COCOON_ALLOW_RACES=1 runs it anyway" "$ERR" "no abstract scope: the reason"
+  [[ $(grep -c '' <<<"$ERR") == 1 ]] || fail "no abstract scope: more than one line on stderr: $ERR"
+  [[ ! -e $TMP/mnt/ran ]] || fail "no abstract scope: the refused run ran the command"
+  COCOON_TEST_KERNEL=landlock_scope cocoon_run --allow-races --unshare-net -- true
+  assert_status 0 "no abstract scope: --allow-races --unshare-net runs"
+  assert_match 'cannot scope abstract sockets.*kept by translation alone' "$ERR" "no abstract scope: --allow-races said at startup"
+  COCOON_ALLOW_RACES=1 COCOON_TEST_KERNEL=landlock_scope cocoon_run --unshare-net -- true
+  assert_status 0 "no abstract scope: COCOON_ALLOW_RACES=1 --unshare-net runs"
+  COCOON_ALLOW_RACES=1 COCOON_TEST_KERNEL=landlock_scope run_limited 20 "${RUN_PREFIX[@]}" "$COCOON" bwrap --unshare-net --ro-bind / / true
+  assert_status 0 "no abstract scope: COCOON_ALLOW_RACES=1 cocoon bwrap --unshare-net runs"
+  COCOON_TEST_KERNEL=landlock_scope run_limited 20 "${RUN_PREFIX[@]}" "$COCOON" bwrap --unshare-net --ro-bind / / true
+  assert_status 1 "no abstract scope: cocoon bwrap --unshare-net refused as bwrap fails"
+  assert_match '^bwrap: .*cannot scope abstract sockets.*COCOON_ALLOW_RACES=1' "$ERR" "no abstract scope: cocoon bwrap's reason"
+  cocoon_run --no-landlock --unshare-net -- true
+  assert_status 0 "--no-landlock --unshare-net runs"
   COCOON_TEST_KERNEL=landlock_scope cocoon_run --strict --unshare-net -- true
   assert_status 125 "--strict --unshare-net without the abstract scope"
   assert_match "[-]-strict: this kernel's Landlock \(ABI 5\) cannot scope abstract sockets" "$ERR" "--strict --unshare-net: the reason"
   cocoon_run --strict --unshare-net -- true
   assert_status 0 "--strict --unshare-net with the scope"
+  cocoon_run --unshare-net -- true
+  assert_status 0 "--unshare-net with the scope"
+  [[ -z $ERR ]] || fail "--unshare-net with the scope: something on stderr: $ERR"
+  pass "no abstract scope: --unshare-net refused unless the race is accepted; with the scope it runs quietly"
 else
-  echo "note: this kernel's Landlock has no abstract scope: the --unshare-net cases of --strict were not run"
+  echo "note: this kernel's Landlock has no abstract scope: the cases without it were not run"
 fi
+cocoon_run --strict --allow-races -- true
+assert_status 125 "--strict with --allow-races"
+assert_match '[-]-strict and --allow-races' "$ERR" "--strict with --allow-races: the reason"
 # Before pidfd_getfd (5.6) the namespace's IP addresses go as a copy a
-# sibling thread can race: said at startup, refused under --strict.
+# sibling thread can race: refused unless accepted, then said at startup.
 COCOON_TEST_KERNEL=pidfd_getfd cocoon_run --no-landlock --unshare-net -- true
-assert_status 0 "no pidfd_getfd: --unshare-net runs"
-assert_match 'no pidfd_getfd \(Linux 5\.6\).*IP addresses go as a copy' "$ERR" "no pidfd_getfd: said at startup"
+assert_status 125 "no pidfd_getfd: --unshare-net refused"
+assert_match '^cocoon: this kernel has no pidfd_getfd \(Linux 5\.6\).*IP addresses would go as a copy.*--allow-races' "$ERR" "no pidfd_getfd: the reason"
+[[ $(grep -c '' <<<"$ERR") == 1 ]] || fail "no pidfd_getfd: more than one line on stderr: $ERR"
+COCOON_TEST_KERNEL=pidfd_getfd cocoon_run --no-landlock --allow-races --unshare-net -- true
+assert_status 0 "no pidfd_getfd: --allow-races --unshare-net runs"
+assert_match 'no pidfd_getfd \(Linux 5\.6\).*IP addresses would go as a copy' "$ERR" "no pidfd_getfd: --allow-races said at startup"
 COCOON_TEST_KERNEL=pidfd_getfd cocoon_run --strict --unshare-net -- true
 assert_status 125 "--strict --unshare-net without pidfd_getfd"
 assert_match '^cocoon: --strict: this kernel has no pidfd_getfd' "$ERR" "--strict without pidfd_getfd: the reason"
@@ -107,7 +136,7 @@ assert_match '^cocoon: --strict: this kernel has no pidfd_getfd' "$ERR" "--stric
 cocoon_run --unshare-net -- true
 assert_status 0 "with pidfd_getfd: --unshare-net"
 [[ $ERR != *pidfd_getfd* ]] || fail "with pidfd_getfd: a warning anyway: $ERR"
-pass "no pidfd_getfd: --unshare-net warns, --strict refuses; with it, neither"
+pass "no pidfd_getfd: --unshare-net refused unless the race is accepted (then said); with it, neither"
 
 # No WAIT_KILLABLE_RECV: the identity calls stop instead of being notified
 # (x86-64 with the filter), with the same answers. Whether cocoon holds a

@@ -363,6 +363,24 @@ start_hostnet() {
   read -r TPORT UPORT <"$NET/ports"
 }
 
+# net_flags: --unshare-net's options here, in UNSHARE_NET. Where Landlock
+# cannot scope abstract sockets (before 6.12) cocoon refuses --unshare-net
+# in one line (status 125) unless the race is accepted (--allow-races,
+# docs/threat-model.md, "Warn or refuse"): checked, then accepted.
+net_flags() {
+  UNSHARE_NET=--unshare-net
+  cocoon_run --unshare-net -- true
+  case $STATUS:$ERR in
+    0:*"translation alone"*) fail "--unshare-net ran on translation alone without --allow-races: $ERR" ;;
+    0:*) ;;
+    125:*"abstract socket names would be kept by translation alone"*"--allow-races"*)
+      [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || fail "--unshare-net refused in more than one line: $ERR"
+      echo "--unshare-net without the abstract scope: refused (125) in one line; the probes run with --allow-races"
+      UNSHARE_NET="--allow-races --unshare-net" ;;
+    *) fail "--unshare-net -- true: status $STATUS, $ERR" ;;
+  esac
+}
+
 # net_probes WHAT NAME [PREFIX...]: the probe natively, then under cocoon
 # both ways; PREFIX runs each (nsenter into the test's namespace).
 net_probes() {
@@ -374,7 +392,8 @@ net_probes() {
   expect_routes open $routes
   case $OUT in *"$CONTENT"*) ;; *) fail "$what: natively the host was not reached (test bug?): $OUT" ;; esac
   [ -s "$NET/log" ] || fail "$what: natively the host's side saw no contact (test bug?)"
-  for run in "--unshare-net --" "--namespaces -- unshare -rn"; do
+  net_flags
+  for run in "$UNSHARE_NET --" "--namespaces -- unshare -rn"; do
     rm -f "$NET/log"
     # shellcheck disable=SC2086
     run_limited "$LIMIT" "$@" $AS_NOBODY "$COCOON" run $MODE_FLAGS $run \
@@ -397,7 +416,9 @@ race_probes() {
   run_limited "$LIMIT" $AS_NOBODY "$ROOT/probes/race" "$TPORT" "$UPORT" "$name" 10 native
   expect_routes open race_connect race_sendto race_msg_name race_family race_abstract
   rm -f "$NET/log"
-  cocoon_run --unshare-net -- "$ROOT/probes/race" "$TPORT" "$UPORT" "$name" "$RACE_ROUNDS"
+  net_flags
+  # shellcheck disable=SC2086
+  cocoon_run $UNSHARE_NET -- "$ROOT/probes/race" "$TPORT" "$UPORT" "$name" "$RACE_ROUNDS"
   assert_status 0 "race (--unshare-net)"
   expect_routes closed race_connect race_sendto race_msg_name race_family
   case $ERR in

@@ -207,9 +207,13 @@ void add_view_options(CLI::App* cmd, Options& o) {
       "Do not confine the guest with Landlock to the root and the mounts "
       "(path rewriting alone; see docs/threat-model.md)");
   cmd->add_flag("--strict", o.session.view.strict,
-                "Refuse to start where this kernel cannot back the view or --unshare-net's "
-                "abstract names with Landlock (before 5.13; before 6.12 for abstract names), "
-                "instead of warning and relying on translation alone");
+                "Refuse to start where this kernel cannot back the view with Landlock "
+                "(before 5.13), instead of warning and relying on path rewriting alone");
+  cmd->add_flag("--allow-races", o.session.view.allow_races,
+                "Run --unshare-net where this kernel cannot back its names (abstract "
+                "sockets before 6.12, IP addresses before 5.6) on translation alone, which a "
+                "thread of the guest can race, instead of refusing (also "
+                "COCOON_ALLOW_RACES=1)");
 }
 
 void add_run_options(CLI::App* cmd, Options& o) {

@@ -97,6 +97,12 @@ struct RunConfig {
   // a view; no abstract-socket scope for --unshare-net), instead of
   // warning and running.
   bool strict = false;
+  // --allow-races: run --unshare-net where the kernel cannot back its
+  // names (no abstract-socket scope before Linux 6.12, no pidfd_getfd
+  // before 5.6) on translation alone, which a guest's thread can race;
+  // without it such a run is refused. --no-landlock accepts the abstract
+  // names' race by itself (the user turned the wall off).
+  bool allow_races = false;
   // cocoon puts itself and a serial guest on one CPU (the tracer's
   // placement); sched_getaffinity then needs answering.
   bool cpu_placement = true;
