@@ -87,6 +87,24 @@ same_as_bwrap "--ro-bind-fd" --ro-bind / / --tmpfs /tmp --ro-bind-fd 3 /tmp/d sh
 same_as_bwrap "--bind-fd" --ro-bind / / --tmpfs /tmp --bind-fd 3 /tmp/d cat /tmp/d
 same_as_bwrap "--bind-fd of a closed descriptor" --ro-bind / / --bind-fd 12 /mnt true
 same_as_bwrap "a command not found" --ro-bind / / "no-such-command-$MARK"
+# A launch report to a descriptor bwrap cannot write: closed (12), or open
+# for reading only (3). bwrap dies before the command runs, with the same
+# text for --json-status-fd. It leaves its sandbox's side behind, blocked
+# for good (bubblewrap 0.8), which the reaper kills: allowed for bwrap's
+# run only (LEFTOVERS_OK), never for cocoon's.
+for fd_case in "--info-fd 12" "--json-status-fd 12" "--info-fd 3"; do
+  # shellcheck disable=SC2086  # the option and its descriptor
+  LEFTOVERS_OK=1 with_fds "$(dirname "$PEER")" --ro-bind / / $fd_case echo ran
+  assert_status 1 "bwrap $fd_case"
+  [[ $ERR == "bwrap: Write to info_fd: Bad file descriptor" && -z $OUT ]] ||
+    fail "bwrap $fd_case: not what this test knows of it: '$OUT' '$ERR'"
+  # shellcheck disable=SC2086
+  with_fds "$TMP/bin" --ro-bind / / $fd_case echo ran
+  assert_status 1 "cocoon bwrap $fd_case"
+  assert_eq "bwrap: Write to info_fd: Bad file descriptor" "$ERR" "cocoon bwrap $fd_case: stderr as bwrap's"
+  assert_eq "" "$OUT" "cocoon bwrap $fd_case: the command did not run"
+  pass "$fd_case, a descriptor bwrap cannot write to: as bwrap (status 1, its line, no command)"
+done
 # --lock-file: a read lock on the file, seen through the sandbox's view,
 # held while the command runs (a write lock from another process inside
 # fails with EAGAIN, 11); one with --as-pid-1 refused.

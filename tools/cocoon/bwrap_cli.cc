@@ -669,6 +669,19 @@ int bwrap_main(int argc, char** argv) {
   apply_environment(b);
   if (auto err = setup_logging("", "")) return bwrap_fail(*err);
   if (b.block_fd >= 0) wait_for_block_fd(b.block_fd);
+  // bwrap writes the launch report from its parent once the sandbox is
+  // made, and dies with its text for either descriptor when the write
+  // fails, before the command runs (bubblewrap 0.8: "Write to info_fd"
+  // for --json-status-fd too). cocoon writes from the launch hook, where
+  // a failure could only be ignored: a descriptor it cannot write to is
+  // refused before anything runs.
+  for (const int fd : {b.info_fd, b.json_status_fd}) {
+    if (fd < 0) continue;
+    const int fl = ::fcntl(fd, F_GETFL);
+    if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+      return bwrap_fail(std::string("Write to info_fd: ") + std::strerror(fl < 0 ? errno : EBADF));
+    }
+  }
   if (b.info_fd >= 0 || b.json_status_fd >= 0) {
     std::set<std::string> made{"mnt"};
     const auto& v = b.session.view;
