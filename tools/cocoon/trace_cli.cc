@@ -85,6 +85,7 @@ int trace_main(const syscalls::Session& session, const TraceCliOptions& o) {
   v.stack = o.stack;
   v.disasm = o.disasm;
   v.selection = *sel;
+  v.from_exec = o.attach == 0;
   v.seccomp = session.tracer.use_seccomp && o.attach == 0;
   v.notify = v.seccomp && session.tracer.notify;
   v.colour = !o.json && isatty(fileno(out)) && std::getenv("NO_COLOR") == nullptr;

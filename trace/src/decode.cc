@@ -5,6 +5,8 @@
 // when it looks like an address.
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -157,6 +159,34 @@ std::optional<std::string> enum_arg(Sys call, std::string_view arg, std::uint64_
   if (call == Sys::arch_prctl && arg == "option") {
     return enum_name(v, {{0x1001, "ARCH_SET_GS"}, {0x1002, "ARCH_SET_FS"}, {0x1003, "ARCH_GET_FS"},
                          {0x1004, "ARCH_GET_GS"}, {0x3001, "ARCH_CET_STATUS"}});
+  }
+  if (call == Sys::prctl && arg == "option") {
+    return enum_name(v, {{PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"}, {PR_GET_PDEATHSIG, "PR_GET_PDEATHSIG"},
+                         {PR_GET_DUMPABLE, "PR_GET_DUMPABLE"}, {PR_SET_DUMPABLE, "PR_SET_DUMPABLE"},
+                         {PR_GET_KEEPCAPS, "PR_GET_KEEPCAPS"}, {PR_SET_KEEPCAPS, "PR_SET_KEEPCAPS"},
+                         {PR_SET_NAME, "PR_SET_NAME"}, {PR_GET_NAME, "PR_GET_NAME"},
+                         {PR_GET_SECCOMP, "PR_GET_SECCOMP"}, {PR_SET_SECCOMP, "PR_SET_SECCOMP"},
+                         {PR_CAPBSET_READ, "PR_CAPBSET_READ"}, {PR_CAPBSET_DROP, "PR_CAPBSET_DROP"},
+                         {PR_GET_SECUREBITS, "PR_GET_SECUREBITS"}, {PR_SET_SECUREBITS, "PR_SET_SECUREBITS"},
+                         {PR_SET_MM, "PR_SET_MM"},
+                         {PR_SET_CHILD_SUBREAPER, "PR_SET_CHILD_SUBREAPER"},
+                         {PR_GET_CHILD_SUBREAPER, "PR_GET_CHILD_SUBREAPER"},
+                         {PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS"},
+                         {PR_GET_NO_NEW_PRIVS, "PR_GET_NO_NEW_PRIVS"},
+                         {PR_SET_THP_DISABLE, "PR_SET_THP_DISABLE"}, {PR_CAP_AMBIENT, "PR_CAP_AMBIENT"},
+                         {PR_SET_SYSCALL_USER_DISPATCH, "PR_SET_SYSCALL_USER_DISPATCH"},
+                         {0x53564d41, "PR_SET_VMA"}});
+  }
+  // getrlimit(2)'s resources (include/uapi/asm-generic/resource.h).
+  if (arch::is_any(call, {Sys::prlimit64, Sys::getrlimit, Sys::setrlimit}) && arg == "resource") {
+    return enum_name(v, {{RLIMIT_CPU, "RLIMIT_CPU"}, {RLIMIT_FSIZE, "RLIMIT_FSIZE"},
+                         {RLIMIT_DATA, "RLIMIT_DATA"}, {RLIMIT_STACK, "RLIMIT_STACK"},
+                         {RLIMIT_CORE, "RLIMIT_CORE"}, {RLIMIT_RSS, "RLIMIT_RSS"},
+                         {RLIMIT_NPROC, "RLIMIT_NPROC"}, {RLIMIT_NOFILE, "RLIMIT_NOFILE"},
+                         {RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK"}, {RLIMIT_AS, "RLIMIT_AS"},
+                         {RLIMIT_LOCKS, "RLIMIT_LOCKS"}, {RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING"},
+                         {RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE"}, {RLIMIT_NICE, "RLIMIT_NICE"},
+                         {RLIMIT_RTPRIO, "RLIMIT_RTPRIO"}, {RLIMIT_RTTIME, "RLIMIT_RTTIME"}});
   }
   if (arch::is_any(call, {Sys::wait4, Sys::waitid}) && arg == "options") {
     static constexpr FlagName kWait[] = {{WNOHANG, "WNOHANG"},     {WUNTRACED, "WUNTRACED"},

@@ -87,6 +87,12 @@ bool TraceView::intercepted(arch::Arch abi, long nr, const RawArgs& args) const 
 
 bool TraceView::wants(const tracer::Tracee& t, const arch::SyscallRegs& regs) {
   (void)t;
+  // Before the command's exec event only its execve (and a failed one's
+  // next tries along PATH) is the guest's (ViewOptions::from_exec).
+  if (options_.from_exec && !exec_seen_) {
+    const arch::SyscallDesc* exec = arch::find_syscall(regs.abi(), regs.nr());
+    if (exec == nullptr || !arch::is_any(exec->sys, {arch::Sys::execve, arch::Sys::execveat})) return false;
+  }
   const RawArgs args = args_of(regs);
   const bool plain = intercepted(regs.abi(), regs.nr(), args);
   ++seen_;
@@ -184,6 +190,7 @@ void TraceView::report(CallRecord& r) {
 
 void TraceView::on_event(const tracer::WaitEvent& ev) {
   using tracer::EventKind;
+  if (ev.kind == EventKind::kExecEvent) exec_seen_ = true;
   if (ev.kind != EventKind::kExited && ev.kind != EventKind::kKilled &&
       ev.kind != EventKind::kSignalStop) {
     return;

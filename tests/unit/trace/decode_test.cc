@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <gtest/gtest.h>
 
 namespace cocoon::trace {
@@ -186,8 +189,13 @@ TEST(Decode, Enumerations) {
   EXPECT_EQ(decode_entry(arch::find_syscall(arch::Sys::socket), raw({AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0}), self),
             (std::vector<std::string>{"AF_UNIX", "SOCK_STREAM|SOCK_CLOEXEC", "0"}));
   EXPECT_EQ(decode_entry(arch::find_syscall(arch::Sys::rt_sigprocmask), raw({SIG_SETMASK, 0, 0, 8}), self)[0], "SIG_SETMASK");
+  EXPECT_EQ(decode_entry(arch::find_syscall(arch::Sys::prctl), raw({PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0}), self)[0],
+            "PR_SET_NO_NEW_PRIVS");
+  EXPECT_EQ(decode_entry(arch::find_syscall(arch::Sys::prlimit64), raw({0, RLIMIT_NOFILE, 0, 0}), self)[1],
+            "RLIMIT_NOFILE");
   // A value without a name stays a number.
   EXPECT_EQ(decode_entry(arch::find_syscall(arch::Sys::fcntl), raw({3, 9999, 0}), self)[1], "9999");
+  EXPECT_EQ(decode_entry(arch::find_syscall(arch::Sys::prctl), raw({9999, 0, 0, 0, 0}), self)[0], "9999");
 }
 
 // mount(2) as strace shows it: the type and the data are strings, the

@@ -28,6 +28,11 @@ struct ViewOptions {
   bool seccomp = true;   // the run's mode, for the summary's account of stops
   bool notify = true;    // ... and whether it answers notified calls without one
   Selection selection;   // -e trace=SET
+  // A command cocoon launched (not -p): the launcher's own calls between
+  // cocoon's seize and the command's execve (its last prctl, under
+  // --no-seccomp all its set-up) are cocoon's, not the guest's, and are
+  // neither shown nor counted, as strace starts at the execve.
+  bool from_exec = false;
 };
 
 // One syscall as it is reported: decoded at entry, completed at exit.
@@ -98,6 +103,7 @@ class TraceView : public tracer::TraceObserver {
   // For the summary's account of stops: calls that reached cocoon, calls a
   // plain run lets through unseen, stops a plain run takes, calls it
   // answers from seccomp notifications without a stop.
+  bool exec_seen_ = false;  // see ViewOptions::from_exec
   std::uint64_t seen_ = 0, allowed_ = 0, plain_stops_ = 0, plain_notified_ = 0;
 };
 
