@@ -32,6 +32,9 @@ trace_run -- /bin/true
 assert_status 0 "cocoon trace -- /bin/true"
 assert_match "^cocoon trace: no option changes this command's view" "$ERR" "a line says why every call is shown"
 assert_match "execve\(\"/bin/true\".*brk\(" "$(tr '\n' ' ' <<<"$ERR")" "every call is shown, as --all"
+# As strace, the first call shown is the command's execve: the launcher's
+# own calls after cocoon's seize (its prctl) are cocoon's, not the guest's.
+assert_match '^\[pid [0-9]+\] execve\("/bin/true"' "$(sed -n 2p <<<"$ERR")" "the first call shown is the execve"
 trace_run --hostname h -- /bin/true
 [[ $ERR != *"no option changes"* && $ERR != *"brk("* ]] || fail "with an option, only the intercepted calls: $ERR"
 pass "with an option, only the intercepted calls and no such line"
