@@ -101,8 +101,16 @@ static int trace(pid_t pid, const char *how, int use_waitid) {
     sigaddset(&set, SIGALRM);
     sigprocmask(SIG_BLOCK, &set, NULL);
   }
+  // The signal must come while the wait is held: on a loaded machine the
+  // 300 ms can pass before the wait begins (the handler then runs first
+  // and the wait rightly sleeps until the tracee's exit, natively too), so
+  // the timer is armed again until it has not fired by then.
   const struct itimerval t = {{0, 0}, {0, 300000}};
-  setitimer(ITIMER_REAL, &t, NULL);
+  for (int tries = 0; tries < 5; ++tries) {
+    handled = 0;
+    setitimer(ITIMER_REAL, &t, NULL);
+    if (!handled) break;
+  }
   if (one_wait(pid, use_waitid, "wait 1") == 0) return 0;
   kill(pid, SIGKILL);
   return one_wait(pid, use_waitid, "wait 2") == 0 ? 0 : 1;
