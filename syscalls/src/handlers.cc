@@ -4,6 +4,7 @@
 
 #include "affinity.h"
 #include "guard/containment.h"
+#include "guard/dumpable.h"
 #include "paths/dir_listing.h"
 #include "paths/union_listing.h"
 #include "emulated_kinds.h"
@@ -63,17 +64,20 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   }
   // The kernel's user namespaces: a hint when it refuses one.
   if (!config.namespaces) list.push_back(std::make_unique<RefusedUserNs>(config.disable_userns));
-  list.push_back(std::make_unique<ProcessGuard>(landlocked));
+  // The guest's PR_SET_DUMPABLE, emulated by ProcessGuard and honoured by
+  // every handler that judges an access to a guest task (guard/dumpable.h).
+  auto dumpable = std::make_shared<DumpableFlags>(registry);
+  list.push_back(std::make_unique<ProcessGuard>(landlocked, dumpable));
   // The host's own view needs no translation: nothing is traced for paths
   // (but the opens that may reach a generated file, /proc's numbers in a
   // PID namespace, and the execs a -q emulator may have to run).
   const bool paths = view && !view->is_identity();
   if (paths) {
-    list.push_back(std::make_unique<Paths>(view, registry, identity));
+    list.push_back(std::make_unique<Paths>(view, registry, identity, dumpable));
     list.push_back(std::make_unique<DirListing>(view, registry));
     list.push_back(std::make_unique<UnionListing>(view));
   } else if (view && (!view->fixed_files().empty() || view->namespaces() || view->emulators())) {
-    list.push_back(std::make_unique<Paths>(view, registry, identity));
+    list.push_back(std::make_unique<Paths>(view, registry, identity, dumpable));
   }
   // Socket addresses: AF_UNIX paths in a view, and a network namespace's
   // own names; and the credentials messages carry under identity
@@ -104,7 +108,7 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   if (view && view->status_files()) {
     view->status_files()->add_editor(tracer_pid_status_editor(tracees, ns, registry));
   }
-  list.push_back(std::make_unique<Ptrace>(ns, std::move(tracees), config.identity.has_value()));
+  list.push_back(std::make_unique<Ptrace>(ns, std::move(tracees), config.identity.has_value(), dumpable));
   return list;
 }
 

@@ -251,6 +251,50 @@ for ll in "${LANDLOCK_MODES[@]}"; do
   assert_status 0 "steal outsider nodump ($ll)"
   contained "steal outsider nodump ($ll)" pidfd_getfd
 done
+# 5b. A guest process that made itself not dumpable (PR_SET_DUMPABLE 0,
+# emulated: its real task stays readable by cocoon) is out of the reach of
+# the guest's other processes, as natively: `nodump guard` holds the
+# secret as descriptor 7 and in its environment, makes itself not
+# dumpable and runs the probe as its child, which goes for its parent.
+# Natively every route is closed (the control: `steal parent` above
+# reaches a dumpable parent); under main every one was open under cocoon.
+cp "$GUESTS/nodump" "$ROOT/probes/"
+GUARDED_ROUTES=(ptrace_seize process_vm_readv pidfd_getfd proc_environ proc_mem proc_fd)
+RUN_PREFIX=("${AS_NOBODY[@]}" env COCOON_SECRET="$CONTENT" sh -c 'exec 7<"$0"; exec "$@"' "$SECRET")
+run_native "${RUN_PREFIX[@]}" "$ROOT/probes/nodump" guard "$ROOT/probes/steal" parent
+expect_routes closed "${GUARDED_ROUTES[@]}"
+[[ $OUT != *"$CONTENT"* ]] || fail "steal guarded: natively the secret was taken from a non-dumpable parent: $OUT"
+pass "steal guarded: natively no route reaches a parent that is not dumpable"
+for ll in "${LANDLOCK_MODES[@]}"; do
+  cocoon_run $(landlock_flags "$ll") -r "$ROOT" --proc /proc -- /probes/nodump guard /probes/steal parent
+  assert_status 0 "steal guarded ($ll)"
+  contained "steal guarded ($ll)" "${GUARDED_ROUTES[@]}"
+done
+RUN_PREFIX=("${AS_NOBODY[@]}")
+
+# cocoon inside cocoon: the inner one makes itself not dumpable, which the
+# outer one emulates, so its own guest (the outer's guest too, the same
+# user) reaches it no more than natively. The outer root holds busybox,
+# the probe and cocoon (with /usr for its libraries); the inner cocoon has
+# the secret in its environment, its guest not. Under main the inner
+# cocoon's environment and descriptors were taken (proc_environ,
+# pidfd_getfd).
+NESTED=$TMP/nested-root
+busybox_root "$NESTED" sh env
+mkdir -p "$NESTED/probes" "$NESTED/usr"
+cp "$PROBES/steal" "$NESTED/probes/"
+ln -s usr/lib "$NESTED/lib"
+ln -s usr/lib64 "$NESTED/lib64"
+NESTED_ROUTES=(ptrace_seize process_vm_readv pidfd_getfd proc_environ proc_mem)
+for ll in "${LANDLOCK_MODES[@]}"; do
+  cocoon_run $(landlock_flags "$ll") -r "$NESTED" --proc /proc --ro-bind /usr -b "$COCOON:/cocoon" -- \
+    /bin/sh -c 'COCOON_SECRET=$1 exec /cocoon run $2 -- /bin/env -u COCOON_SECRET /probes/steal parent' \
+    sh "$CONTENT" "${MODE_FLAGS[*]}"
+  assert_status 0 "steal nested ($ll)"
+  contained "steal nested (the inner cocoon, $ll)" "${NESTED_ROUTES[@]}"
+  [[ $ERR != *PR_SET_DUMPABLE* ]] || fail "steal nested ($ll): the inner cocoon could not make itself not dumpable: $ERR"
+done
+
 # The outside process's pidfd swapped in by a sibling thread between
 # cocoon's check of pidfd_getfd's pidfd (the probe's own) and the kernel's
 # look-up. cocoon takes the pidfd itself and hands the descriptor over by

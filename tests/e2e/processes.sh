@@ -78,4 +78,34 @@ for who in nobody caller; do
   RUN_PREFIX=()
 done
 
+# PR_SET_DUMPABLE, emulated (syscalls/src/guard/dumpable.h): the guest's
+# 0 succeeds and PR_GET_DUMPABLE reads it (threads share it, a fork
+# inherits it, an exec makes it 1 again, 2 is EINVAL), and the guest's
+# other processes reach a process that set it no more than natively:
+# PTRACE_SEIZE, process_vm_readv, pidfd_getfd, kcmp (EPERM),
+# process_madvise, its /proc/PID/environ and cwd (EACCES); set to 1
+# again, as natively. Under main the set was refused (EPERM) and every
+# call reached the process. As nobody (the guest's own calls; the
+# parent probes its child, which Yama's scope 1 would allow too).
+RUN_PREFIX=("${AS_NOBODY[@]}")
+run_native "${AS_NOBODY[@]}" "$GUESTS/nodump" proc
+native=$OUT
+[[ $native == *$'not dumpable:\n  process_vm_readv: EPERM'*"open environ: EACCES"* &&
+  $native == *$'dumpable again:\n  process_vm_readv: ok'* ]] ||
+  fail "nodump: natively not as expected (test bug?): $native"
+# A view other than the host's own (a bind) has cocoon rewrite /proc paths.
+cocoon_run -b "$GUESTS:$GUESTS" -- "$GUESTS/nodump" proc
+assert_status 0 "nodump (a view)"
+assert_eq "$native" "$OUT" "nodump (a view): the flag's life and the calls on a process not dumpable, as natively"
+# In the host's own view cocoon does not see /proc opens: the kernel
+# answers them, for a task that is dumpable for real (docs/threat-model.md).
+# Without Landlock and a listener (--no-seccomp) pidfd_getfd is EPERM
+# anyway (e2e pidfdcalls above).
+want=$(sed '/^not dumpable:/,/^dumpable again:/s/\(environ\|cwd\): EACCES/\1: ok/' <<<"$native")
+[[ $MODE == noseccomp ]] && want=$(sed 's/^\(  pidfd_getfd\): ok/\1: EPERM/' <<<"$want")
+cocoon_run -- "$GUESTS/nodump" proc
+assert_status 0 "nodump (the host's view)"
+assert_eq "$want" "$OUT" "nodump (the host's view): as natively but for /proc, which the kernel answers"
+RUN_PREFIX=()
+
 finish

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <optional>
 #include <string>
 
 #include <unistd.h>
@@ -40,20 +41,26 @@ bool is_summary(std::string_view entry) {
 
 }  // namespace
 
-bool private_to_an_outsider(std::string_view host) {
-  if (!host.starts_with("/proc/")) return false;
+std::optional<pid_t> private_entry_of(std::string_view host) {
+  if (!host.starts_with("/proc/")) return std::nullopt;
   auto [pid, rest] = head(host.substr(6));
-  if (!is_number(pid) || rest.empty()) return false;
+  if (!is_number(pid) || rest.empty()) return std::nullopt;
   auto [entry, below] = head(rest);
   if (entry == "task") {
     auto [tid, in_task] = head(below);
-    if (tid.empty() || in_task.empty()) return false;  // the listing
+    if (tid.empty() || in_task.empty()) return std::nullopt;  // the listing
     const auto in = head(in_task);
     entry = in.first;
     below = in.second;
   }
-  if (below.empty() && is_summary(entry)) return false;
-  const auto traced_by = proc_field(std::stoi(std::string(pid)), "status", "TracerPid:");
+  if (below.empty() && is_summary(entry)) return std::nullopt;
+  return static_cast<pid_t>(std::stoi(std::string(pid)));
+}
+
+bool private_to_an_outsider(std::string_view host) {
+  const auto pid = private_entry_of(host);
+  if (!pid) return false;
+  const auto traced_by = proc_field(*pid, "status", "TracerPid:");
   return !(traced_by && *traced_by == std::to_string(getpid()));
 }
 

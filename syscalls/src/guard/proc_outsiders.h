@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string_view>
 
 namespace cocoon::syscalls {
@@ -19,5 +20,12 @@ namespace cocoon::syscalls {
 // one of the world-readable summaries ps and top read (stat, status,
 // cmdline...). The directories themselves may be listed.
 bool private_to_an_outsider(std::string_view host);
+
+// The process whose private entry `host` is (/proc/PID/ENTRY or
+// /proc/PID/task/TID/ENTRY, ENTRY not a summary, as above), whoever
+// traces it: a guest process that made itself not dumpable keeps those
+// from the guest's other processes too (guard/dumpable.h; the kernel's
+// ptrace access check, EACCES). nullopt for any other path.
+std::optional<pid_t> private_entry_of(std::string_view host);
 
 }  // namespace cocoon::syscalls

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/prctl.h>
@@ -43,6 +44,7 @@ enum class Call : std::uint8_t {
   kAdviseByFd,    // process_madvise
   kSetOwner,      // fcntl F_SETOWN/F_SETOWN_EX, ioctl FIOSETOWN/SIOCSPGRP
   kLimits,        // prlimit64 of another process
+  kCompare,       // kcmp
 };
 
 // The commands that choose who gets a descriptor's SIGIO and SIGURG
@@ -72,6 +74,7 @@ Call call_of(arch::Sys sys) {
     case Sys::fcntl64:
     case Sys::ioctl: return Call::kSetOwner;
     case Sys::prlimit64: return Call::kLimits;
+    case Sys::kcmp: return Call::kCompare;
     default: return Call::kNone;
   }
 }
@@ -197,12 +200,15 @@ std::expected<int, int> take_fd(const tracer::Tracee& t, int fd) {
 
 }  // namespace
 
-ProcessGuard::ProcessGuard(bool landlocked) : self_(getpid()), landlocked_(landlocked) {}
+ProcessGuard::ProcessGuard(bool landlocked, std::shared_ptr<DumpableFlags> dumpable)
+    : self_(getpid()), landlocked_(landlocked), dumpable_(std::move(dumpable)) {}
 
 Decision ProcessGuard::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
-  // prctl(PR_SET_DUMPABLE) stops (only that option: the filter tests it)
-  // and a set to 0 is refused (dumpable_call).
-  if (row.sys == arch::Sys::prctl) return Decision::allow().tracing_values(0, {PR_SET_DUMPABLE});
+  // prctl(PR_SET_DUMPABLE) and prctl(PR_GET_DUMPABLE) stop, emulated
+  // (dumpable_call); only those options: the filter tests them.
+  if (row.sys == arch::Sys::prctl) {
+    return Decision::allow().tracing_values(0, {PR_GET_DUMPABLE, PR_SET_DUMPABLE});
+  }
   switch (call_of(row.sys)) {
     case Call::kNone: return Decision::allow();
     // Only the owner-setting commands stop: every other fcntl and ioctl
@@ -221,22 +227,43 @@ Decision ProcessGuard::decision(const arch::SyscallDesc& row, arch::Arch abi) co
   }
 }
 
-namespace {
-
 // A task that is not dumpable cannot be read or written by its tracer
 // without CAP_SYS_PTRACE (get_dumpable() != SUID_DUMP_USER in
 // ptrace_access_vm() and, through mm_access(), process_vm_readv), so every
 // call cocoon must read (a path, a buffer) would fail with EFAULT: ssh-agent
-// under -r could not even make its socket directory. PR_SET_DUMPABLE 0 is
-// refused: EPERM, which ssh-agent and gpg-agent take as "could not protect
-// myself" and go on (PRoot voids the call: ENOSYS). A set to 1 runs: bwrap
-// dies when it fails ("can't set dumpable").
-Verdict dumpable_call(const tracer::SyscallStop& stop) {
-  const bool set_to_0 = static_cast<std::uint32_t>(stop.regs.arg(0)) == PR_SET_DUMPABLE && stop.regs.arg(1) == 0;
-  return set_to_0 ? Verdict::deny(EPERM) : Verdict::resume();
+// under -r could not even make its socket directory. So PR_SET_DUMPABLE 0
+// never runs: it succeeds and sets the emulated flag (guard/dumpable.h),
+// which PR_GET_DUMPABLE answers and the access checks below honour. A set
+// to 1 clears it and runs too, so that the kernel's own flag is 1 again
+// after an exec of a program the user may not read (bwrap dies when it
+// fails: "can't set dumpable"); any other value is the kernel's EINVAL
+// (prctl_set_dumpable's check in kernel/sys.c, on the whole unsigned long).
+Verdict ProcessGuard::dumpable_call(const tracer::SyscallStop& stop) {
+  const auto option = static_cast<std::uint32_t>(stop.regs.arg(0));
+  if (option == PR_GET_DUMPABLE) return dumpable_->dumpable(stop.tracee.tid) ? Verdict::resume() : Verdict::skip(0);
+  if (option != PR_SET_DUMPABLE || stop.regs.arg(1) > 1) return Verdict::resume();
+  const pid_t tgid = stop.tracee.tgid > 0 ? stop.tracee.tgid : stop.tracee.tid;
+  dumpable_->set(tgid, stop.regs.arg(1) == 1);
+  return stop.regs.arg(1) == 1 ? Verdict::resume() : Verdict::skip(0);
 }
 
-}  // namespace
+bool ProcessGuard::may_reach(const tracer::Tracee& caller, pid_t target) const {
+  const pid_t tgid = caller.tgid > 0 ? caller.tgid : caller.tid;
+  return dumpable_->may_reach(tgid, caller.tid, target);
+}
+
+// The flag a new process starts with is its parent's at the fork: taken
+// at the parent's clone event (DumpableFlags::cloned).
+void ProcessGuard::on_event_stop(tracer::Tracee& tracee, const tracer::EventStop& stop) {
+  const bool clone = stop.event == PTRACE_EVENT_FORK || stop.event == PTRACE_EVENT_VFORK ||
+                     stop.event == PTRACE_EVENT_CLONE;
+  if (clone) dumpable_->cloned(tracee.tgid > 0 ? tracee.tgid : tracee.tid, static_cast<pid_t>(stop.message));
+}
+
+void ProcessGuard::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
+  (void)parent;
+  dumpable_->born(child.tid, child.tgid);
+}
 
 // tgkill(cocoon, pid, 0) is the kernel's own answer to "is `pid` one of
 // cocoon's threads": 0 for a thread of its group, ESRCH for any other task
@@ -274,21 +301,40 @@ Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
     case Call::kSignalByFd: return signal_by_fd(stop);
     case Call::kPidfdOpen: return pidfd_open(pid_arg(0));
     case Call::kSetOwner: return set_owner(stop);
-    case Call::kMemoryByPid:
-      return traced_by(pid_arg(0), self_) ? Verdict::resume() : Verdict::deny(EPERM);
+    // A target that made itself not dumpable: EPERM, as the kernel maps
+    // mm_access()'s EACCES (process_vm_rw_core(), mm/process_vm_access.c).
+    case Call::kMemoryByPid: {
+      const pid_t pid = pid_arg(0);
+      return traced_by(pid, self_) && may_reach(stop.tracee, pid) ? Verdict::resume() : Verdict::deny(EPERM);
+    }
     case Call::kGetFd: return take_fd_for(stop);
     case Call::kAdviseByFd: return advise(stop);
     case Call::kLimits: return limits(pid_arg(0));
+    case Call::kCompare: return compare(stop);
+  }
+  return Verdict::resume();
+}
+
+// kcmp(pid1, pid2, ...) needs ptrace read access to both (kernel/kcmp.c:
+// EPERM): a guest task that made itself not dumpable is refused to another
+// process (the real one stays dumpable). Other targets are the kernel's.
+Verdict ProcessGuard::compare(tracer::SyscallStop& stop) const {
+  for (int i : {0, 1}) {
+    const pid_t pid = stop.call.pid(i).value_or(as_pid(stop.regs.arg(i)));
+    if (pid > 0 && !may_reach(stop.tracee, pid)) return Verdict::deny(EPERM);
   }
   return Verdict::resume();
 }
 
 // The check alone, the kernel then looking the guest's descriptor up
 // again: a descriptor cocoon may not look at (the guest made itself not
-// dumpable) could name any process, and is refused as a process outside.
-Verdict ProcessGuard::check_only(const tracer::SyscallStop& stop) const {
+// dumpable, for real) could name any process, and is refused as a process
+// outside; one naming a guest task that is not dumpable for the guest
+// (DumpableFlags) gets `guarded_errno`, the call's own answer for it.
+Verdict ProcessGuard::check_only(const tracer::SyscallStop& stop, int guarded_errno) const {
   const auto pid = process_of_fd(stop.tracee.tid, static_cast<int>(stop.regs.arg(0)));
-  return pid != kUnknownFd && guest_or_gone(pid, self_) ? Verdict::resume() : Verdict::deny(EPERM);
+  if (pid == kUnknownFd || !guest_or_gone(pid, self_)) return Verdict::deny(EPERM);
+  return pid && *pid > 0 && !may_reach(stop.tracee, *pid) ? Verdict::deny(guarded_errno) : Verdict::resume();
 }
 
 // pidfd_getfd(pidfd, targetfd, flags). Checking what `pidfd` names and
@@ -313,14 +359,17 @@ Verdict ProcessGuard::check_only(const tracer::SyscallStop& stop) const {
 Verdict ProcessGuard::take_fd_for(tracer::SyscallStop& stop) const {
   if (stop.via == tracer::Via::kSettle) return Verdict::resume();  // restarts, notified again
   if (stop.via == tracer::Via::kStop || !may_send_for(stop.tracee.tid, self_)) {
-    return landlocked_ ? check_only(stop) : Verdict::deny(EPERM);
+    return landlocked_ ? check_only(stop, EPERM) : Verdict::deny(EPERM);
   }
   const auto copy = take_fd(stop.tracee, static_cast<int>(stop.regs.arg(0)));
   if (!copy) return Verdict::deny(copy.error());
   const OwnedFd pidfd(*copy);
   // kUnknownFd cannot be: notifications need Linux 5.19, where cocoon
   // reads its own fdinfo (reads_own_fdinfo()).
-  if (!guest_or_gone(process_of_fd(self_, pidfd.fd), self_)) return Verdict::deny(EPERM);
+  const auto pid = process_of_fd(self_, pidfd.fd);
+  if (!guest_or_gone(pid, self_)) return Verdict::deny(EPERM);
+  // ptrace_may_access() in pidfd_getfd (kernel/pid.c): EPERM.
+  if (pid && *pid > 0 && !may_reach(stop.tracee, *pid)) return Verdict::deny(EPERM);
   const int fd = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.fd, static_cast<int>(stop.regs.arg(1)),
                                           static_cast<unsigned>(stop.regs.arg(2))));
   if (fd < 0) return Verdict::deny(errno);
@@ -340,15 +389,19 @@ Verdict ProcessGuard::take_fd_for(tracer::SyscallStop& stop) const {
 // guest with other ids than cocoon's): checked only.
 Verdict ProcessGuard::advise(tracer::SyscallStop& stop) const {
   const auto& regs = stop.regs;
-  if (regs.abi() != arch::host_arch() || !may_send_for(stop.tracee.tid, self_)) return check_only(stop);
+  // mm_access()'s EACCES for a target not dumpable (do_process_madvise(),
+  // mm/madvise.c), which the guest's own process never is to itself.
+  constexpr int kGuarded = EACCES;
+  if (regs.abi() != arch::host_arch() || !may_send_for(stop.tracee.tid, self_)) return check_only(stop, kGuarded);
   const auto copy = take_fd(stop.tracee, static_cast<int>(regs.arg(0)));
   if (!copy) return Verdict::deny(copy.error());
   const OwnedFd pidfd(*copy);
   const auto pid = process_of_fd(self_, pidfd.fd);
-  if (pid == kUnknownFd) return check_only(stop);
+  if (pid == kUnknownFd) return check_only(stop, kGuarded);
   if (!guest_or_gone(pid, self_)) return Verdict::deny(EPERM);
+  if (pid && *pid > 0 && !may_reach(stop.tracee, *pid)) return Verdict::deny(kGuarded);
   const auto tgid = pid && *pid > 0 ? proc_field(*pid, "status", "Tgid:") : std::nullopt;
-  if (tgid && parse_pid(*tgid) == stop.tracee.tgid) return check_only(stop);
+  if (tgid && parse_pid(*tgid) == stop.tracee.tgid) return check_only(stop, kGuarded);
   constexpr std::uint64_t kIovMax = 1024;  // UIO_MAXIOV: EINVAL beyond
   const std::uint64_t count = regs.arg(2);
   if (count > kIovMax) return Verdict::deny(EINVAL);

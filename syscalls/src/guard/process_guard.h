@@ -15,8 +15,12 @@
 //    cannot read which process its copy names (unprivileged, before Linux
 //    5.14), pidfd_open of cocoon gets EPERM instead, so no pidfd of
 //    cocoon's can be in the guest.
+//  - the guest's PR_SET_DUMPABLE and PR_GET_DUMPABLE, emulated
+//    (guard/dumpable.h): the real task stays readable by cocoon.
 //  - another process's memory and descriptors (process_vm_readv/writev,
-//    pidfd_getfd, process_madvise) only of a task cocoon traces: a process
+//    pidfd_getfd, process_madvise, kcmp) only of a task cocoon traces, and
+//    of one that made itself not dumpable only as the kernel allows
+//    (DumpableFlags::may_reach): a process
 //    of the same user outside the guest could otherwise be made to run the
 //    guest's code or hand over its files; a descriptor cocoon may not
 //    look at (a guest that made itself not dumpable) gets EPERM. cocoon is
@@ -40,20 +44,26 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <optional>
 
 #include "cocoon/tracer/handler.h"
+#include "guard/dumpable.h"
 
 namespace cocoon::syscalls {
 
 class ProcessGuard final : public tracer::SyscallHandler {
  public:
   // `landlocked`: the guest runs under a Landlock ruleset (its ptrace
-  // scope keeps pidfd_getfd at a ptrace stop inside the guest).
-  explicit ProcessGuard(bool landlocked);
+  // scope keeps pidfd_getfd at a ptrace stop inside the guest). `dumpable`:
+  // the guest's emulated flags, shared with the other handlers that judge
+  // an access to a guest task.
+  ProcessGuard(bool landlocked, std::shared_ptr<DumpableFlags> dumpable);
   std::string_view name() const override { return "process guard"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
+  void on_event_stop(tracer::Tracee& tracee, const tracer::EventStop& stop) override;
+  void on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) override;
 
  private:
   bool is_cocoon(pid_t pid) const;
@@ -61,7 +71,10 @@ class ProcessGuard final : public tracer::SyscallHandler {
   tracer::Verdict signal_by_fd(tracer::SyscallStop& stop) const;
   tracer::Verdict pidfd_open(pid_t pid);
   tracer::Verdict set_owner(tracer::SyscallStop& stop) const;
-  tracer::Verdict check_only(const tracer::SyscallStop& stop) const;
+  tracer::Verdict dumpable_call(const tracer::SyscallStop& stop);
+  bool may_reach(const tracer::Tracee& caller, pid_t target) const;
+  tracer::Verdict compare(tracer::SyscallStop& stop) const;
+  tracer::Verdict check_only(const tracer::SyscallStop& stop, int guarded_errno) const;
   tracer::Verdict take_fd_for(tracer::SyscallStop& stop) const;
   tracer::Verdict advise(tracer::SyscallStop& stop) const;
   bool owner_is_cocoon(int type, pid_t who) const;
@@ -69,6 +82,7 @@ class ProcessGuard final : public tracer::SyscallHandler {
 
   pid_t self_;  // cocoon's process id
   bool landlocked_;
+  std::shared_ptr<DumpableFlags> dumpable_;
   std::optional<bool> reads_own_fdinfo_;  // asked once, in the run (not dumpable)
 };
 

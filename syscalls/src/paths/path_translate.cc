@@ -231,6 +231,13 @@ std::optional<Verdict> Paths::resolve_argument(tracer::SyscallStop& stop, int i,
     tracer::annotate(stop, tracer::NoteKind::kDenied, [] { return "a process outside the guest"; });
     return Verdict::deny(EACCES);
   }
+  if (dumpable_) {
+    const auto pid = private_entry_of(r->host.str());
+    if (pid && !dumpable_->may_reach(tgid, tid, *pid)) {
+      tracer::annotate(stop, tracer::NoteKind::kDenied, [] { return "a process that is not dumpable"; });
+      return Verdict::deny(EACCES);
+    }
+  }
   if (auto v = answer_symlink_entry(stop, a, *r, view_->table(tgid))) return *v;
   if (int err = effect_error(a.effect, cf.flags, *r)) {
     tracer::annotate(stop, tracer::NoteKind::kDenied, [&] {

@@ -16,12 +16,13 @@ using tracer::Verdict;
 using arch::Sys;
 
 Paths::Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry,
-             std::shared_ptr<IdentityState> identity)
+             std::shared_ptr<IdentityState> identity, std::shared_ptr<const DumpableFlags> dumpable)
     : exe_(registry, tracer::OnClone::kCopy, tracer::OnExec::kKeep),
       restore_(registry),
       execfn_(registry, tracer::OnClone::kFresh, tracer::OnExec::kKeep),
       view_(std::move(view)),
-      identity_(std::move(identity)) {}
+      identity_(std::move(identity)),
+      dumpable_(std::move(dumpable)) {}
 
 Decision Paths::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   // Calls that reach files with no path to translate, refused in a view

@@ -19,6 +19,7 @@
 #include "cocoon/tracer/registry.h"
 #include "cocoon/tracer/scratch.h"
 #include "exec/exec_script.h"
+#include "guard/dumpable.h"
 #include "view/guest_view.h"
 
 namespace cocoon::syscalls {
@@ -51,9 +52,12 @@ class Paths final : public tracer::SyscallHandler {
   };
 
   // `identity`: the emulated credentials, when there are (chroot(2)'s
-  // CAP_SYS_CHROOT), or null.
+  // CAP_SYS_CHROOT), or null. `dumpable`: the guest's emulated
+  // PR_SET_DUMPABLE flags, which keep a process's private /proc files from
+  // the guest's others (guard/dumpable.h), or null.
   Paths(std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry,
-        std::shared_ptr<IdentityState> identity = nullptr);
+        std::shared_ptr<IdentityState> identity = nullptr,
+        std::shared_ptr<const DumpableFlags> dumpable = nullptr);
   std::string_view name() const override { return "paths"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -134,6 +138,7 @@ class Paths final : public tracer::SyscallHandler {
   tracer::ProcessSlot<ExecFn> execfn_;
   std::shared_ptr<const GuestView> view_;
   std::shared_ptr<IdentityState> identity_;
+  std::shared_ptr<const DumpableFlags> dumpable_;
 };
 
 }  // namespace cocoon::syscalls

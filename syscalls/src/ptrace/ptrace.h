@@ -17,6 +17,7 @@
 
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/tracee.h"
+#include "guard/dumpable.h"
 #include "pids/pid_namespace.h"
 #include "ptrace/ptrace_stops.h"
 
@@ -69,10 +70,15 @@ class Ptrace final : public tracer::SyscallHandler {
   // outrank a guest filter's SECCOMP_RET_TRACE: a tracee of an emulated
   // tracer with PTRACE_O_TRACESECCOMP then has its entries judged by
   // cocoon (sync_events(), Tracee::judge_entries).
+  // `dumpable`: the guest's emulated PR_SET_DUMPABLE flags, which the
+  // attach rule honours (guard/dumpable.h), or null.
   explicit Ptrace(std::shared_ptr<const PidNamespaces> pids = nullptr,
                   std::shared_ptr<EmulatedTracees> tracees = std::make_shared<EmulatedTracees>(),
-                  bool notifies_calls = false)
-      : pids_(std::move(pids)), notifies_calls_(notifies_calls), shared_(std::move(tracees)) {}
+                  bool notifies_calls = false, std::shared_ptr<const DumpableFlags> dumpable = nullptr)
+      : pids_(std::move(pids)),
+        notifies_calls_(notifies_calls),
+        shared_(std::move(tracees)),
+        dumpable_(std::move(dumpable)) {}
   std::string_view name() const override { return "ptrace"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
@@ -120,6 +126,7 @@ class Ptrace final : public tracer::SyscallHandler {
   bool notifies_calls_ = false;
   tracer::StopControl* control_ = nullptr;
   std::shared_ptr<EmulatedTracees> shared_;
+  std::shared_ptr<const DumpableFlags> dumpable_;
   EmulatedTracees& tracees_ = *shared_;
   std::map<pid_t, HeldWait> waits_;  // by the waiting thread's tid
   // A tracer's own child tracee that died, by tid, with its tracer: still

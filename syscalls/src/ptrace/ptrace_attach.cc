@@ -3,7 +3,8 @@
 // outside the run: EPERM, as the kernel's answer for a task the caller may
 // not trace), by the kernel's rules (ptrace_attach(), kernel/ptrace.c;
 // may_attach() in ptrace_stops.h) on the tasks' real ids, capabilities,
-// dumpability and the host's Yama scope.
+// dumpability (the kernel's, and the guest's own PR_SET_DUMPABLE 0:
+// guard/dumpable.h) and the host's Yama scope.
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -80,6 +81,11 @@ tracer::Verdict Ptrace::attach(tracer::SyscallStop& stop, long req) {
   const auto facts = read_facts(stop.tracee.tid, stop.tracee.tgid, tid);
   if (!facts) return tracer::Verdict::deny(ESRCH);
   if (int err = may_attach(*facts); err != 0) return tracer::Verdict::deny(err);
+  // A task that made itself not dumpable for the guest (its real one
+  // stays dumpable: guard/dumpable.h), as the kernel's own check above.
+  if (dumpable_ && !dumpable_->may_reach(stop.tracee.tgid, stop.tracee.tid, tid)) {
+    return tracer::Verdict::deny(EPERM);
+  }
   EmulatedTracee e{stop.tracee.tgid};
   e.seized = req == PTRACE_SEIZE;
   e.options = e.seized ? options : 0;

@@ -9,6 +9,7 @@
 #include <linux/seccomp.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 #include "cocoon/arch/syscall_table.h"
 #include "cocoon/tracer/dispatch.h"
 #include "cocoon/tracer/seccomp_filter.h"
+#include "guard/process_guard.h"
 #include "guard/proc_outsiders.h"
 
 namespace cocoon::syscalls {
@@ -120,6 +122,20 @@ TEST(Containment, TheKernelRefusesThemUnderTheFilter) {
   EXPECT_EQ(errno_under_filter(fionread), ENOTTY);  // other commands still run
 }
 
+// prctl stops for PR_SET_DUMPABLE and PR_GET_DUMPABLE only (emulated:
+// guard/dumpable.h), every other option runs without a stop; kcmp stops
+// (a guest process not dumpable is refused to the others).
+TEST(ProcessGuard, OnlyTheDumpableOptionsOfPrctlStop) {
+  tracer::ProcessRegistry registry;
+  const ProcessGuard guard(false, std::make_shared<DumpableFlags>(registry));
+  for (arch::Arch abi : arch::entry_abis(arch::host_arch())) {
+    EXPECT_EQ(guard.decision(*arch::find_syscall("prctl"), abi),
+              Decision::allow().tracing_values(0, {PR_GET_DUMPABLE, PR_SET_DUMPABLE}))
+        << arch::name(abi);
+    EXPECT_EQ(guard.decision(*arch::find_syscall("kcmp"), abi), Decision::trace()) << arch::name(abi);
+  }
+}
+
 TEST(ProcOutsiders, OnlyTheSummariesOfAProcessThisOneDoesNotTrace) {
   // pid 1 is nobody's tracee here.
   EXPECT_TRUE(private_to_an_outsider("/proc/1/environ"));
@@ -137,6 +153,15 @@ TEST(ProcOutsiders, OnlyTheSummariesOfAProcessThisOneDoesNotTrace) {
   EXPECT_FALSE(private_to_an_outsider("/proc/meminfo"));
   EXPECT_FALSE(private_to_an_outsider("/proc/self/environ"));  // resolved before: never a host path
   EXPECT_FALSE(private_to_an_outsider("/srv/proc/1/environ"));
+  // The process whose private entry it is, whoever traces it (a guest
+  // process not dumpable keeps them from the guest's others).
+  EXPECT_EQ(private_entry_of("/proc/1/environ"), 1);
+  EXPECT_EQ(private_entry_of("/proc/42/task/43/cwd"), 42);
+  EXPECT_EQ(private_entry_of("/proc/42/fd/3"), 42);
+  EXPECT_EQ(private_entry_of("/proc/42/status"), std::nullopt);
+  EXPECT_EQ(private_entry_of("/proc/42/task"), std::nullopt);
+  EXPECT_EQ(private_entry_of("/proc/42"), std::nullopt);
+  EXPECT_EQ(private_entry_of("/proc/self/environ"), std::nullopt);
   // A tracee of this process is the guest's.
   const pid_t child = fork();
   if (child == 0) {

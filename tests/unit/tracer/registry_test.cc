@@ -65,6 +65,17 @@ TEST_F(RegistryTest, AProcessSlotIsSharedByThreadsAndCopiedOrFreshAtFork) {
   EXPECT_EQ(holders, 2u);  // processes 10 and 20, not thread 11
 }
 
+TEST_F(RegistryTest, ATasksProcessIsItsThreadGroup) {
+  thread_child();
+  fork_child();
+  EXPECT_EQ(r_.process_of(10), 10);
+  EXPECT_EQ(r_.process_of(11), 10);
+  EXPECT_EQ(r_.process_of(20), 20);
+  EXPECT_EQ(r_.process_of(99), 0);  // not followed
+  r_.died(11);
+  EXPECT_EQ(r_.process_of(11), 0);
+}
+
 TEST_F(RegistryTest, ExecKeepsOrResets) {
   ThreadSlot<int> kept(r_, OnClone::kCopy, OnClone::kCopy, OnExec::kKeep);
   ThreadSlot<int> reset(r_, OnClone::kCopy, OnClone::kCopy, OnExec::kReset);

@@ -81,6 +81,13 @@ class ProcessRegistry {
   void died(pid_t tid);
 
   bool follows(pid_t tid) const { return threads_.contains(tid); }
+  // The thread group of a followed task (any of its threads), 0 for a
+  // task not followed or whose group is not known yet: the key of its
+  // process slots.
+  pid_t process_of(pid_t tid) const {
+    const auto it = threads_.find(tid);
+    return it == threads_.end() ? 0 : it->second.tgid;
+  }
   std::size_t thread_count() const { return threads_.size(); }
   std::size_t process_count() const { return processes_.size(); }
 
