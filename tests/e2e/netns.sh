@@ -64,6 +64,22 @@ assert_status 0 "--namespaces: two sibling network namespaces"
 assert_eq "$expected" "$(sort <<<"$OUT")" \
   "a sibling's TCP and abstract listeners are refused, the namespace's own answer"
 
+# Under --namespaces, a process that makes a network namespace is scoped
+# (Landlock, Linux 6.12: docs/internals/namespaces.md), not its parent: a
+# host listener outside cocoon (TCP on 127.0.0.1 and an abstract name) is
+# reached from the run's own namespace after a child made one and from a
+# process started after, and refused from inside one (111: ECONNREFUSED).
+mkdir -m 777 "$TMP/hostside"
+"${RUN_PREFIX[@]}" "$PYTHON" "$PAIR" serve "$TMP/hostside" "host-$MARK" &
+hostside=$!
+cocoon_run --namespaces -- sh -c 'unshare -rn true && "$3" "$2" reach "$0" "$1" same; unshare -rn "$3" "$2" reach "$0" "$1" other' \
+  "$TMP/hostside" "host-$MARK" "$PAIR" "$PYTHON"
+wait "$hostside"
+assert_status 0 "--namespaces: the host's listeners from the run's namespace and from one of its own"
+assert_eq "other 111 111
+same hello hello" "$(sort <<<"$OUT")" \
+  "the run's own namespace reaches the host's TCP and abstract listeners after a child made a namespace; inside one they are refused"
+
 # The command's own namespace under --unshare-net is not the host's: a
 # listener made inside is at 127.0.0.1 for the guest only, not on the
 # host's 127.0.0.1 (where a host client finds nobody). The host's
