@@ -516,9 +516,12 @@ race_probes() {
   net_flags
   [[ ${UNSHARE_NET[*]} == *--allow-races* ]] && scoped=0
   # The namespace made for the command (--unshare-net), and one the guest
-  # makes itself under --namespaces (unshare -rn, then the probe): its task
-  # gets the same scope at its unshare (injected landlock_restrict_self).
-  for run in "${UNSHARE_NET[*]} --" "--namespaces -- unshare -rn"; do
+  # makes itself under --namespaces: unshare -rn, then the probe (its task
+  # gets the same scope at its unshare: an injected landlock_restrict_self),
+  # and bwrap's clone with CLONE_NEWNET (the child, at its first stop).
+  local bwrap=()
+  command -v bwrap >/dev/null && bwrap=("--namespaces -- bwrap --unshare-net --ro-bind / / --dev /dev --proc /proc --")
+  for run in "${UNSHARE_NET[*]} --" "--namespaces -- unshare -rn" ${bwrap[@]+"${bwrap[@]}"}; do
     rm -f "$NET/log"
     cocoon_run $run "$ROOT/probes/race" "$TPORT" "$UPORT" "$name" 2000
     assert_status 0 "race ($run)"
