@@ -157,6 +157,7 @@ std::expected<arch::StopContext, int> Injection::run_to(long request, Op want) {
 // once finish() gives the task its own mask back. SIGSTOP cannot be
 // blocked (sigprocmask(2)): dropped now, sent again at the end.
 int Injection::keep_signal(int signal) {
+  log().debug("{}: signal {} kept until cocoon's calls are made", tid_, signal);
   if (signal == SIGSTOP) {
     stop_pending_ = true;
     return 0;
