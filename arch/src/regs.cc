@@ -75,6 +75,12 @@ void X86_64Regs::rewind_to_call(long nr, std::uint64_t arg0, Arch abi) {
   w_[x86::kRax] = static_cast<std::uint64_t>(nr);
   set_arg(0, arg0, abi);
 }
+void X86_64Regs::set_call(std::uint64_t insn_ip, long nr, const std::array<std::uint64_t, 6>& args) {
+  w_[x86::kRip] = insn_ip;
+  w_[x86::kRax] = static_cast<std::uint64_t>(nr);
+  w_[x86::kOrigRax] = ~std::uint64_t{0};
+  for (std::size_t i = 0; i < args.size(); ++i) w_[x86::kArgs64[i]] = args[i];
+}
 std::size_t X86_64Regs::arg_offset(int i, Arch abi) {
   const auto idx = static_cast<std::size_t>(i);
   return 8 * (abi == Arch::kI386 ? x86::kArgs32[idx] : x86::kArgs64[idx]);
@@ -119,6 +125,18 @@ void Aarch64Regs::rewind_to_call(long nr, std::uint64_t arg0) {
   w_[0] = arg0;
 }
 
+// x0-x5 the arguments, x8 the number (el0_svc_common: the syscallno the
+// tracer may set at the entry stop is taken from x8 at the svc). A call
+// left at an exit stop keeps its syscallno, so a signal pending there
+// would read x0 for a restart code: the arguments cocoon injects (fds,
+// pointers, flags) are never -512..-516.
+void Aarch64Regs::set_call(std::uint64_t insn_ip, long nr,
+                           const std::array<std::uint64_t, 6>& args) {
+  w_[a64::kPc] = insn_ip;
+  w_[8] = static_cast<std::uint64_t>(nr);
+  for (std::size_t i = 0; i < args.size(); ++i) w_[i] = args[i];
+}
+
 // ---- riscv64 ----
 
 Riscv64Regs Riscv64Regs::from_bytes(std::span<const std::byte> image, std::uint64_t orig_a0) {
@@ -160,6 +178,14 @@ void Riscv64Regs::rewind_to_call(long nr, std::uint64_t arg0) {
   w_[rv::kPc] -= syscall_insn_size(Arch::kRiscv64);
   w_[rv::kA7] = static_cast<std::uint64_t>(nr);
   w_[rv::kA0] = arg0;
+}
+
+// a0-a5 the arguments (the ecall copies a0 into orig_a0), a7 the number.
+void Riscv64Regs::set_call(std::uint64_t insn_ip, long nr,
+                           const std::array<std::uint64_t, 6>& args) {
+  w_[rv::kPc] = insn_ip;
+  w_[rv::kA7] = static_cast<std::uint64_t>(nr);
+  for (std::size_t i = 0; i < args.size(); ++i) w_[rv::kA0 + i] = args[i];
 }
 
 }  // namespace cocoon::arch

@@ -105,7 +105,8 @@ std::expected<StopContext, int> stop_context(pid_t tid) {
   if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) < 0) return std::unexpected(errno);
   auto abi = from_audit_arch(info.arch);
   if (!abi) return std::unexpected(ENOEXEC);
-  return StopContext{*abi, info.instruction_pointer, info.stack_pointer};
+  return StopContext{*abi, info.instruction_pointer, info.stack_pointer,
+                     static_cast<StopContext::Op>(info.op)};
 }
 
 std::expected<SyscallRegs, int> SyscallRegs::from_seccomp_data(
@@ -302,6 +303,55 @@ std::expected<bool, int> restart_interrupted_syscall(
   return settle_interrupted_syscall(tid, [&wanted](const SyscallRegs& call) {
     return wanted(call.abi(), call.nr()) ? std::optional(kRestartNoIntr) : std::nullopt;
   });
+}
+
+namespace {
+
+#if defined(__x86_64__)
+using HostRegs = X86_64Regs;
+HostRegs host_regs(std::span<const std::byte> image) { return X86_64Regs::from_bytes(image); }
+#elif defined(__aarch64__)
+using HostRegs = Aarch64Regs;
+// The number and arg0 held apart do not matter here: only the image is
+// written back.
+HostRegs host_regs(std::span<const std::byte> image) { return Aarch64Regs::from_bytes(image, -1, 0); }
+#elif defined(__riscv)
+using HostRegs = Riscv64Regs;
+HostRegs host_regs(std::span<const std::byte> image) { return Riscv64Regs::from_bytes(image, 0); }
+#endif
+
+std::expected<void, int> set_image(pid_t tid, const HostRegs& regs) {
+  std::array<std::byte, HostRegs::kSize> image;
+  std::memcpy(image.data(), regs.bytes().data(), image.size());
+  return set_regset(tid, NT_PRSTATUS, image);
+}
+
+}  // namespace
+
+std::expected<SavedRegs, int> SavedRegs::save(pid_t tid) {
+  std::array<std::byte, HostRegs::kSize> image;
+  if (auto r = get_regset(tid, NT_PRSTATUS, image); !r) return std::unexpected(r.error());
+  SavedRegs s;
+  std::memcpy(s.image_.data(), image.data(), image.size());
+  s.ip_ = host_regs(image).ip();
+  return s;
+}
+
+std::expected<void, int> SavedRegs::start_call(pid_t tid, long nr,
+                                               const std::array<std::uint64_t, 6>& args) const {
+  HostRegs regs = host_regs(std::span(image_).first(HostRegs::kSize));
+  regs.set_call(insn_ip(), nr, args);
+  return set_image(tid, regs);
+}
+
+std::expected<void, int> SavedRegs::restore(pid_t tid) const {
+  return set_image(tid, host_regs(std::span(image_).first(HostRegs::kSize)));
+}
+
+std::expected<void, int> SavedRegs::restore_rewound(pid_t tid, long nr, std::uint64_t arg0) const {
+  HostRegs regs = host_regs(std::span(image_).first(HostRegs::kSize));
+  regs.rewind_to_call(nr, arg0);
+  return set_image(tid, regs);
 }
 
 }  // namespace cocoon::arch

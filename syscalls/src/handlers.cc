@@ -20,6 +20,7 @@
 #include "guard/strict_mode.h"
 #include "sockets/sockets.h"
 #include "namespaces/uts.h"
+#include "view/landlock.h"
 
 namespace cocoon::syscalls {
 
@@ -52,7 +53,10 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
     identity->ids = std::make_shared<UserNsIds>(ns);
   }
   if (ns && config.namespaces && identity) {
-    list.push_back(std::make_unique<Namespaces>(ns, identity, view, registry));
+    // --no-landlock leaves a guest's own network namespaces to translation
+    // alone, as --unshare-net's.
+    const bool scope_netns = config.landlock && can_scope_abstract_sockets();
+    list.push_back(std::make_unique<Namespaces>(ns, identity, view, registry, scope_netns));
   }
   if (ns) {
     add_namespace_handlers(config, registry, list, ns);

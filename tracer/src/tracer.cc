@@ -93,13 +93,18 @@ std::expected<int, Error> Tracer::run(const std::vector<std::string>& argv) {
   lock.unlock();
   for (;;) {
     int status = 0;
-    const pid_t tid = wait_next(&status);
+    const bool deferred = !deferred_.empty();  // reaps counted already
+    const pid_t tid = deferred ? deferred_.front().tid : wait_next(&status);
+    if (deferred) {
+      status = deferred_.front().status;
+      deferred_.pop_front();
+    }
     if (tid < 0) {
       if (errno == EINTR) continue;
       if (errno == ECHILD) break;
       return std::unexpected(Error{errno, "waitpid"});
     }
-    if (tid > 0 && (WIFEXITED(status) || WIFSIGNALED(status))) {
+    if (tid > 0 && !deferred && (WIFEXITED(status) || WIFSIGNALED(status))) {
       reaps_.fetch_add(1, std::memory_order_release);
     }
     const std::lock_guard guard(mu_);

@@ -11,7 +11,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <csignal>
+
 #include "proc_fields.h"
+#include "view/landlock.h"
 #include "view/proc_path.h"
 #include "cocoon/arch/regs_io.h"
 #include "cocoon/tracer/log.h"
@@ -54,13 +57,15 @@ Decision Namespaces::decision(const arch::SyscallDesc& row, arch::Arch abi) cons
 }
 
 Namespaces::Namespaces(std::shared_ptr<NamespaceState> ns, std::shared_ptr<IdentityState> identity,
-                       std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry)
+                       std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry,
+                       bool scope_netns)
     : ns_(std::move(ns)),
       identity_(std::move(identity)),
       view_(std::move(view)),
       ops_(std::make_unique<MountOps>(view_->runtime_dir() + "/placeholders")),
       clone_flags_(registry, tracer::OnClone::kFresh, tracer::OnClone::kFresh,
-                   tracer::OnExec::kKeep) {}
+                   tracer::OnExec::kKeep),
+      scope_netns_(scope_netns) {}
 
 bool Namespaces::admin(pid_t tgid) { return identity_->of(tgid).capable(CAP_SYS_ADMIN); }
 
@@ -125,6 +130,13 @@ Verdict Namespaces::unshare(tracer::SyscallStop& stop) {
   Credentials& c = identity_->of(tgid);
   const auto owner = owner_ids(tgid, c);
   if (new_user && !owner) return Verdict::deny(EPERM);
+  // A network namespace of its own: the kernel's wall behind its abstract
+  // names, which a sibling thread could change after cocoon translated
+  // them. Landlock's domain is the thread's, as unshare(CLONE_NEWNET) is
+  // natively; made before the namespace, so that a failure leaves none.
+  if ((kinds & CLONE_NEWNET) && scope_netns_ && control_ != nullptr) {
+    if (int err = scope_abstract_sockets(*control_, stop.tracee); err != 0) return Verdict::deny(err);
+  }
   const auto [euid, egid] = owner.value_or(std::pair{kOverflowId, kOverflowId});
   ns_->unshare(tgid, kinds, euid, egid);
   if (new_user) {
@@ -172,6 +184,21 @@ void Namespaces::on_clone(const tracer::Tracee& parent, const tracer::Tracee& ch
     c.enter_user_ns();
     identity_->creds.set(child.tgid, c);
   }
+  if ((kinds & CLONE_NEWNET) && scope_netns_ && control_ != nullptr) scope_child(child.tid);
+}
+
+// The child of a clone with CLONE_NEWNET, at its first stop: scoped before
+// its first instruction. Its clone has succeeded already, so a child that
+// cannot be scoped (Landlock's 16 layers, no descriptor left) is killed
+// rather than left in its namespace with translation alone.
+void Namespaces::scope_child(pid_t tid) {
+  tracer::Tracee* child = control_->find(tid);
+  if (child == nullptr) return;
+  const int err = scope_abstract_sockets(*control_, *child);
+  if (err == 0 || err == ESRCH) return;
+  tracer::module_logger("syscalls")->warn(
+      "{}: cannot scope the abstract sockets of its new network namespace (errno {}): killed", tid, err);
+  ::kill(tid, SIGKILL);
 }
 
 // setns(2) with a descriptor of an emulated namespace's file

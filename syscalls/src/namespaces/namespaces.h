@@ -33,14 +33,20 @@ namespace cocoon::syscalls {
 
 class Namespaces final : public tracer::SyscallHandler {
  public:
+  // `scope_netns`: a task entering a network namespace it makes gets
+  // Landlock's abstract-socket scope (scope_abstract_sockets: Linux 6.12,
+  // and Landlock not turned off).
   Namespaces(std::shared_ptr<NamespaceState> ns, std::shared_ptr<IdentityState> identity,
-             std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry);
+             std::shared_ptr<const GuestView> view, tracer::ProcessRegistry& registry,
+             bool scope_netns = false);
   std::string_view name() const override { return "namespaces"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
   void on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) override;
+  void on_start(tracer::StopControl& control) override { control_ = &control; }
 
  private:
+  void scope_child(pid_t tid);
   tracer::Verdict unshare(tracer::SyscallStop& stop);
   tracer::Verdict clone(tracer::SyscallStop& stop);
   tracer::Verdict setns(tracer::SyscallStop& stop);
@@ -84,6 +90,8 @@ class Namespaces final : public tracer::SyscallHandler {
   // pivot_root(".", ".") stacked on the new one (and MountOps dropped),
   // which the caller then fchdir()s to and unmounts.
   std::unordered_map<std::uint32_t, std::string> stacked_old_root_;
+  bool scope_netns_ = false;
+  tracer::StopControl* control_ = nullptr;
 };
 
 // Each process's ids through its emulated user namespace and its

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -9,11 +10,14 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "cocoon/arch/kernel.h"
+#include "cocoon/tracer/scratch.h"
+#include "cocoon/tracer/tracee.h"
 
 namespace cocoon::syscalls {
 namespace {
@@ -110,6 +114,64 @@ std::expected<Landlock, std::string> make_landlock(const vfs::MountTable* table,
     if (auto r = allow(out.fd.fd, path, rights, handled); !r) return std::unexpected(r.error());
   }
   return out;
+}
+
+bool can_scope_abstract_sockets() { return arch::kernel_features().landlock_abi >= kScopeAbi; }
+
+namespace {
+
+bool no_new_privs(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("NoNewPrivs:")) return line.find('1') != std::string::npos;
+  }
+  return false;
+}
+
+// What the guest's unshare or clone says for a step that failed with `err`.
+int guest_errno(int err) {
+  switch (err) {
+    case E2BIG: return ENOSPC;  // landlock_restrict_self(2): 16 layers already
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+    case EFAULT: return ENOMEM;  // no descriptor, or no room below the stack
+    case ESRCH: return ESRCH;
+    default: return EPERM;
+  }
+}
+
+int scope_in(tracer::TaskCalls& calls, pid_t tid) {
+  auto fail = [](std::int64_t r) { return guest_errno(static_cast<int>(-r)); };
+  if (!no_new_privs(tid)) {
+    auto r = calls.call(SYS_prctl, {PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0});
+    if (!r) return guest_errno(r.error());
+    if (*r < 0) return fail(*r);
+  }
+  RulesetAttr attr;
+  attr.scoped = kScopeAbstractUnix;
+  tracer::GuestMemory memory(tid);
+  tracer::StackScratch scratch(memory, calls.sp());
+  auto addr = scratch.push(std::as_bytes(std::span(&attr, 1)));
+  if (!addr) return guest_errno(addr.error());
+  auto fd = calls.call(SYS_landlock_create_ruleset, {*addr, sizeof attr, 0, 0, 0, 0});
+  if (!fd) return guest_errno(fd.error());
+  if (*fd < 0) return fail(*fd);
+  auto restricted = calls.call(SYS_landlock_restrict_self, {static_cast<std::uint64_t>(*fd), 0, 0, 0, 0, 0});
+  auto closed = calls.call(SYS_close, {static_cast<std::uint64_t>(*fd), 0, 0, 0, 0, 0});
+  if (!restricted) return guest_errno(restricted.error());
+  if (*restricted < 0) return fail(*restricted);
+  if (!closed) return guest_errno(closed.error());
+  return 0;
+}
+
+}  // namespace
+
+int scope_abstract_sockets(tracer::StopControl& control, tracer::Tracee& task) {
+  int err = 0;
+  auto r = control.inject(task, [&](tracer::TaskCalls& calls) { err = scope_in(calls, task.tid); });
+  if (!r) return r.error() == ESRCH ? ESRCH : EPERM;
+  return err;
 }
 
 }  // namespace cocoon::syscalls

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cocoon/tracer/handler.h"
 #include "cocoon/vfs/mount_table.h"
 #include "owned_fd.h"
 
@@ -37,5 +38,21 @@ struct Landlock {
 std::expected<Landlock, std::string> make_landlock(const vfs::MountTable* table,
                                                    const std::vector<std::string>& readable,
                                                    bool abstract_scope);
+
+// Whether this kernel's Landlock can scope abstract sockets (ABI 6, 6.12).
+bool can_scope_abstract_sockets();
+
+// Has the stopped task `tid` restrict itself (StopControl::inject: the
+// task's own landlock_create_ruleset, landlock_restrict_self and close)
+// with a domain whose only content is the abstract-socket scope: from then
+// on it and its children reach no abstract AF_UNIX socket made outside
+// that domain (a network namespace the guest makes under --namespaces:
+// docs/internals/namespaces.md, "A network of its own"). Sets the task's
+// no_new_privs first if it is not set (a run without cocoon's filter nor
+// a ruleset): landlock_restrict_self(2) asks for it. 0, or the errno the
+// guest's call that made the namespace gets instead: ENOSPC when the
+// task has Landlock's 16 layers already (E2BIG), ENOMEM for a lack of
+// descriptors or memory, EPERM otherwise; ESRCH when the task died.
+int scope_abstract_sockets(tracer::StopControl& control, tracer::Tracee& task);
 
 }  // namespace cocoon::syscalls

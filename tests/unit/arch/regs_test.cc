@@ -210,5 +210,44 @@ TEST(Riscv64Regs, RewindToCallSetsA7A0AndPc) {
   EXPECT_EQ(word<32>(r.bytes(), 11), 0x3000u + 11);
 }
 
+// A call of cocoon's own (SavedRegs::start_call, tracer/src/injection.cc):
+// the ip on the instruction, the number and all six arguments where the
+// instruction reads them, every other register as it was.
+constexpr std::array<std::uint64_t, 6> kInjected{0x7ffc1000, 24, 0, 4, 5, 6};
+
+TEST(X86_64Regs, SetCallSetsRipRaxAndTheSixArguments) {
+  auto r = X86_64Regs::from_bytes(image_of(x86_image()));
+  r.set_call(0x400ffe, 444, kInjected);
+  EXPECT_EQ(word<27>(r.bytes(), 16), 0x400ffeu);  // rip
+  EXPECT_EQ(word<27>(r.bytes(), 10), 444u);       // rax: what `syscall` reads
+  EXPECT_EQ(word<27>(r.bytes(), 15), ~0ull);      // orig_rax -1: no restart
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(r.arg(i), kInjected[static_cast<std::size_t>(i)]) << i;
+  EXPECT_EQ(word<27>(r.bytes(), 7), 4u);               // r10, not rcx
+  EXPECT_EQ(word<27>(r.bytes(), 11), 0x1000u + 11);    // rcx untouched
+  EXPECT_EQ(word<27>(r.bytes(), 19), 0x7ffc0000u);     // rsp untouched
+}
+
+TEST(Aarch64Regs, SetCallSetsPcX8AndX0ToX5) {
+  auto r = Aarch64Regs::from_bytes(image_of(a64_image()), 56, 0);
+  r.set_call(0x4007fc, 444, kInjected);
+  EXPECT_EQ(word<34>(r.bytes(), 32), 0x4007fcu);  // pc
+  EXPECT_EQ(word<34>(r.bytes(), 8), 444u);        // x8: what `svc #0` reads
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(word<34>(r.bytes(), i), kInjected[i]) << i;
+  EXPECT_EQ(word<34>(r.bytes(), 6), 0x2006u);     // x6 untouched
+  EXPECT_EQ(word<34>(r.bytes(), 31), 0xfffff000u);  // sp untouched
+}
+
+TEST(Riscv64Regs, SetCallSetsPcA7AndA0ToA5) {
+  auto r = Riscv64Regs::from_bytes(image_of(rv_image()), 5);
+  r.set_call(0x103fc, 444, kInjected);
+  EXPECT_EQ(word<32>(r.bytes(), 0), 0x103fcu);  // pc
+  EXPECT_EQ(word<32>(r.bytes(), 17), 444u);     // a7
+  // a0 too (the ecall copies it into orig_a0): the one route for arg0
+  // before PTRACE_SET_SYSCALL_INFO.
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(word<32>(r.bytes(), 10 + i), kInjected[i]) << i;
+  EXPECT_EQ(word<32>(r.bytes(), 16), 0x3000u + 16);  // a6 untouched
+  EXPECT_EQ(word<32>(r.bytes(), 2), 0x3fffff00u);    // sp untouched
+}
+
 }  // namespace
 }  // namespace cocoon::arch

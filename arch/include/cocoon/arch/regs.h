@@ -38,6 +38,12 @@ class X86_64Regs {
   // number `nr` and arg0 `arg0` in the registers that instruction reads
   // (the ip moved back onto it). SyscallRegs::rerun_call.
   void rewind_to_call(long nr, std::uint64_t arg0, Arch abi = Arch::kX86_64);
+  // Sets the registers so that the task, resumed, runs syscall `nr`
+  // with `args` from the syscall instruction at `insn_ip`: a call of the
+  // tracer's own made in the task (tracer/src/injection.cc). Every other
+  // register keeps its value; orig_rax becomes -1, so that the kernel's
+  // restart logic never takes the call left for a restartable one.
+  void set_call(std::uint64_t insn_ip, long nr, const std::array<std::uint64_t, 6>& args);
   // Byte offset of argument i in struct user_regs_struct: where
   // PTRACE_POKEUSER writes it (one word, instead of a regset round trip).
   static std::size_t arg_offset(int i, Arch abi = Arch::kX86_64);
@@ -75,6 +81,11 @@ class Aarch64Regs {
   // number `nr` and arg0 `arg0` in the registers that instruction reads
   // (the ip moved back onto it). SyscallRegs::rerun_call.
   void rewind_to_call(long nr, std::uint64_t arg0);
+  // Sets the registers so that the task, resumed, runs syscall `nr`
+  // with `args` from the syscall instruction at `insn_ip`: a call of the
+  // tracer's own made in the task (tracer/src/injection.cc). Every other
+  // register keeps its value.
+  void set_call(std::uint64_t insn_ip, long nr, const std::array<std::uint64_t, 6>& args);
   bool nr_changed() const { return nr_changed_; }
 
  private:
@@ -112,6 +123,11 @@ class Riscv64Regs {
   // number `nr` and arg0 `arg0` in the registers that instruction reads
   // (the ip moved back onto it). SyscallRegs::rerun_call.
   void rewind_to_call(long nr, std::uint64_t arg0);
+  // Sets the registers so that the task, resumed, runs syscall `nr`
+  // with `args` from the syscall instruction at `insn_ip`: a call of the
+  // tracer's own made in the task (tracer/src/injection.cc). Every other
+  // register keeps its value.
+  void set_call(std::uint64_t insn_ip, long nr, const std::array<std::uint64_t, 6>& args);
   bool arg0_changed() const { return arg0_changed_; }
 
  private:

@@ -87,12 +87,45 @@ class SyscallRegs {
   std::uint8_t args_dirty_ = 0;  // bit i: arg i changed
 };
 
+// A stopped tracee's whole register image (NT_PRSTATUS), kept while calls
+// of the tracer's own run in it (tracer/src/injection.cc) and put back
+// after. The task must have stopped just past a syscall instruction of
+// the host ABI (at a syscall stop, or a new child's first stop: it returns
+// from its parent's clone there): that instruction runs the calls.
+class SavedRegs {
+ public:
+  static std::expected<SavedRegs, int> save(pid_t tid);
+  std::uint64_t ip() const { return ip_; }
+  // The address of the syscall instruction the saved ip is just past.
+  std::uint64_t insn_ip() const { return ip_ - syscall_insn_size(host_arch()); }
+  // The saved registers, but set to run syscall `nr` with `args` from
+  // that instruction when the task resumes (at an exit stop, or a stop
+  // outside any call).
+  std::expected<void, int> start_call(pid_t tid, long nr,
+                                      const std::array<std::uint64_t, 6>& args) const;
+  // The saved registers as they were.
+  std::expected<void, int> restore(pid_t tid) const;
+  // The saved registers, rewound onto the instruction with the call's
+  // number `nr` and arg0 `arg0` where it reads them (the task's own call
+  // runs again: rewind_to_call, as for a rerun).
+  std::expected<void, int> restore_rewound(pid_t tid, long nr, std::uint64_t arg0) const;
+
+ private:
+  static constexpr std::size_t kMaxSize = 34 * 8;  // the largest image: aarch64's
+  std::array<std::byte, kMaxSize> image_{};
+  std::uint64_t ip_ = 0;
+};
+
 // Where a stopped tracee's own code was left, at any ptrace stop (also a
 // signal-delivery stop, outside any system call: PTRACE_GET_SYSCALL_INFO
 // then reports op NONE with the arch, ip and sp; ptrace(2)).
 struct StopContext {
+  // Which stop: outside any call (a signal-delivery, group or event stop),
+  // a syscall's entry, its exit, or a seccomp stop (PTRACE_SYSCALL_INFO_*).
+  enum class Op : std::uint8_t { kNone = 0, kEntry = 1, kExit = 2, kSeccomp = 3 };
   Arch abi = host_arch();
   std::uint64_t ip = 0, sp = 0;
+  Op op = Op::kNone;
 };
 std::expected<StopContext, int> stop_context(pid_t tid);
 

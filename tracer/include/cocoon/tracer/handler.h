@@ -4,7 +4,10 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
+#include <expected>
+#include <functional>
 #include <string_view>
 
 #include "cocoon/arch/regs_io.h"
@@ -47,6 +50,25 @@ struct Verdict {
   static Verdict install_fd(int fd, bool cloexec) { return {Kind::kInstallFd, fd, false, cloexec}; }
   static Verdict hold() { return {Kind::kHold, 0, false}; }
   static Verdict hold_interruptible() { return {Kind::kHold, 0, false, false, true}; }
+};
+
+// System calls a stopped task makes for a handler, as its own
+// (StopControl::inject): a call the kernel allows only on the caller
+// itself, such as landlock_restrict_self(2).
+class TaskCalls {
+ public:
+  virtual ~TaskCalls() = default;
+  // Runs syscall `nr` (the host ABI's number) with `args` in the task and
+  // gives its result (-errno for the call's own errors), or cocoon's
+  // failure to run it (ESRCH: the task died meanwhile; EDEADLK: a call the
+  // run answers by notification, whose notifier needs the lock the
+  // caller holds). It goes through cocoon's filter and the guest's own
+  // as any call of the task's, but no handler sees it.
+  virtual std::expected<std::int64_t, int> call(long nr, const std::array<std::uint64_t, 6>& args) = 0;
+  // The task's stack pointer as the task left it: data for the calls goes
+  // below it (StackScratch), where nothing of the task's own lives while
+  // it is stopped in or just after a system call.
+  virtual std::uint64_t sp() const = 0;
 };
 
 // What a handler may do with the stops it keeps (Tracee::held), and with
@@ -99,6 +121,16 @@ class StopControl {
   // Whether cocoon's seccomp filter is on the guest's tasks (not
   // --no-seccomp, nor a run that fell back to it).
   virtual bool filtered() const = 0;
+  // Has `t`, stopped at a syscall's entry (the handler's own stop), or at
+  // a new task's first stop (on_clone), make the calls `calls` makes
+  // through TaskCalls, then puts it back where it was: at the same entry,
+  // the call not yet run, or at its first stop, with its own registers
+  // (tracer/src/injection.cc; docs/internals/event-loop.md, "Calls of
+  // cocoon's own in a task"). A signal that comes meanwhile is kept for
+  // after. The failure (an errno) is cocoon's: ESRCH, the task died;
+  // EAGAIN, it is at a stop no call can be made from.
+  virtual std::expected<void, int> inject(Tracee& t,
+                                          const std::function<void(TaskCalls&)>& calls) = 0;
 };
 
 // A ptrace event stop cocoon itself has nothing to do at (on_event_stop):

@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -185,6 +186,7 @@ class Tracer : private StopControl, private RunAccess {
   void trace_events(pid_t tid, std::uint64_t options) override;
   void judge_entries(pid_t tid, bool on) override;
   bool filtered() const override { return options_.use_seccomp; }
+  std::expected<void, int> inject(Tracee& t, const std::function<void(TaskCalls&)>& calls) override;
   bool on_event_stop(Tracee& t, const WaitEvent& ev);
 
   // RunAccess (src/entered.cc).
@@ -221,6 +223,9 @@ class Tracer : private StopControl, private RunAccess {
   // returns, without the lock (NotificationRef: when none was, a notified
   // call's task number is still its own).
   std::atomic<std::uint64_t> reaps_{0};
+  // What other tasks reported while an injection waited for its task's
+  // stops (src/injection.h): handled by the loop before it waits again.
+  std::deque<DeferredWait> deferred_;
   // A PTRACE_EVENT_CLONE was seen (a thread, most likely): from then on
   // every notified call is confirmed (Tracer::answer). Under the lock.
   bool threads_seen_ = false;

@@ -35,6 +35,14 @@ struct WaitEvent {
 
 WaitEvent decode_wait_status(pid_t tid, int status);
 
+// A wait status another task reported while the loop waited for one task's
+// stops (an injection, src/injection.h), kept for the loop in order; a
+// death among them was counted in Tracer::reaps_ when it was reaped.
+struct DeferredWait {
+  pid_t tid = 0;
+  int status = 0;
+};
+
 const char* event_kind_name(EventKind k);
 
 }  // namespace cocoon::tracer
