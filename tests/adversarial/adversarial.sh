@@ -198,6 +198,16 @@ fi
 # Natively the parent is a shell of the same user holding the secret open
 # as descriptor 7 and in its environment.
 STEAL_ROUTES=(ptrace_seize process_vm_readv pidfd_getfd proc_environ proc_mem proc_fd)
+# perf_event_open of another task (its samples copy the task's user stack)
+# is a route natively where kernel.perf_event_paranoid is 2 or below
+# (Debian's own kernels default to 3, which refuses it to everyone).
+PERF_ROUTE=()
+if (($(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 3) <= 2)); then
+  PERF_ROUTE=(perf_event_open)
+else
+  echo "     (kernel.perf_event_paranoid is above 2: perf_event_open is refused natively, not a route here)"
+fi
+STEAL_ROUTES+=(${PERF_ROUTE[@]+"${PERF_ROUTE[@]}"})
 run_native "${RUN_PREFIX[@]}" env COCOON_SECRET="$CONTENT" \
   sh -c 'exec 7<"$0"; "$@" 7<&-; :' "$SECRET" "$ROOT/probes/steal" parent
 expect_routes open "${STEAL_ROUTES[@]}"
@@ -259,7 +269,7 @@ done
 # Natively every route is closed (the control: `steal parent` above
 # reaches a dumpable parent); under main every one was open under cocoon.
 cp "$GUESTS/nodump" "$ROOT/probes/"
-GUARDED_ROUTES=(ptrace_seize process_vm_readv pidfd_getfd proc_environ proc_mem proc_fd)
+GUARDED_ROUTES=(ptrace_seize process_vm_readv pidfd_getfd proc_environ proc_mem proc_fd ${PERF_ROUTE[@]+"${PERF_ROUTE[@]}"})
 RUN_PREFIX=("${AS_NOBODY[@]}" env COCOON_SECRET="$CONTENT" sh -c 'exec 7<"$0"; exec "$@"' "$SECRET")
 run_native "${RUN_PREFIX[@]}" "$ROOT/probes/nodump" guard "$ROOT/probes/steal" parent
 expect_routes closed "${GUARDED_ROUTES[@]}"
@@ -285,7 +295,7 @@ mkdir -p "$NESTED/probes" "$NESTED/usr"
 cp "$PROBES/steal" "$NESTED/probes/"
 ln -s usr/lib "$NESTED/lib"
 ln -s usr/lib64 "$NESTED/lib64"
-NESTED_ROUTES=(ptrace_seize process_vm_readv pidfd_getfd proc_environ proc_mem)
+NESTED_ROUTES=(ptrace_seize process_vm_readv pidfd_getfd proc_environ proc_mem ${PERF_ROUTE[@]+"${PERF_ROUTE[@]}"})
 for ll in "${LANDLOCK_MODES[@]}"; do
   cocoon_run $(landlock_flags "$ll") -r "$NESTED" --proc /proc --ro-bind /usr -b "$COCOON:/cocoon" -- \
     /bin/sh -c 'COCOON_SECRET=$1 exec /cocoon run $2 -- /bin/env -u COCOON_SECRET /probes/steal parent' \

@@ -4,7 +4,11 @@
 // in its environment (COCOON_SECRET). Tried: ptrace(PTRACE_SEIZE);
 // process_vm_readv (EFAULT at an unmapped address means the kernel let the
 // call through its permission check); pidfd_getfd of its descriptors 0-63;
-// /proc/PID/environ, /proc/PID/mem, /proc/PID/fd/N (when /proc is there).
+// /proc/PID/environ, /proc/PID/mem, /proc/PID/fd/N (when /proc is there);
+// perf_event_open of a sampling event whose samples copy the target's user
+// stack (PERF_SAMPLE_STACK_USER: its memory, whenever it runs), which the
+// kernel allows with ptrace read access where kernel.perf_event_paranoid
+// is 2 or below (the event opened is the route open).
 // With "nodump" the probe first makes itself non-dumpable
 // (PR_SET_DUMPABLE 0): its /proc/PID files then belong to root (proc(5)),
 // so a tracer of the same user cannot read what its descriptors are
@@ -13,6 +17,7 @@
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdlib.h>
+#include <linux/perf_event.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -24,6 +29,22 @@ static void try_ptrace(pid_t pid) {
   const long r = ptrace(PTRACE_SEIZE, pid, 0, 0);
   route("ptrace_seize", r == 0, errno);
   if (r == 0) ptrace(PTRACE_DETACH, pid, 0, 0);
+}
+
+static void try_perf(pid_t pid) {
+  struct perf_event_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.size = sizeof attr;
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.config = PERF_COUNT_SW_TASK_CLOCK;
+  attr.sample_period = 100000;
+  attr.sample_type = PERF_SAMPLE_STACK_USER;
+  attr.sample_stack_user = 8192;
+  attr.exclude_kernel = 1;
+  attr.exclude_hv = 1;
+  const long fd = syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+  route("perf_event_open", fd >= 0, errno);
+  if (fd >= 0) close((int)fd);
 }
 
 static void try_vm_read(pid_t pid) {
@@ -111,6 +132,7 @@ int main(int argc, char** argv) {
   try_ptrace(pid);
   try_vm_read(pid);
   try_getfd(pid);
+  try_perf(pid);
   if (access("/proc/self", F_OK) == 0) try_proc(pid);
   return 0;
 }

@@ -56,6 +56,22 @@ outs = {subprocess.run(["/bin/echo", str(i % 3)], capture_output=True).stdout fo
 print(sorted(outs))'
 assert_eq "[b'0\\n', b'1\\n', b'2\\n']" "$OUT" "60 subprocess.run calls from Python (vfork + exec)"
 
+# perf_event_open (tests/guests/perfcalls.c) as a profiler makes it, as
+# nobody: on itself, on its child, and on its child made not dumpable
+# (EACCES, natively and under cocoon's emulated flag). Only where
+# kernel.perf_event_paranoid lets an unprivileged user profile at all.
+if (($(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 3) <= 2)); then
+  run_native "${AS_NOBODY[@]}" "$GUESTS/perfcalls"
+  native=$OUT
+  [[ $native == *"perf child: ok"* ]] || fail "perfcalls: natively the child was not observed (test bug?): $native"
+  RUN_PREFIX=("${AS_NOBODY[@]}")
+  cocoon_run -- "$GUESTS/perfcalls"
+  assert_eq "$native" "$OUT" "perf_event_open of itself and its children: as natively"
+  RUN_PREFIX=()
+else
+  echo "note: kernel.perf_event_paranoid is above 2: perfcalls not run (unprivileged profiling is refused natively)"
+fi
+
 # pidfd_getfd and process_madvise, which cocoon makes itself on its own
 # copy of the guest's pidfd (docs/threat-model.md, "Around the tracer"):
 # the kernel's answers, as nobody and as the caller (root here, whose

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/perf_event.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
@@ -45,6 +46,7 @@ enum class Call : std::uint8_t {
   kSetOwner,      // fcntl F_SETOWN/F_SETOWN_EX, ioctl FIOSETOWN/SIOCSPGRP
   kLimits,        // prlimit64 of another process
   kCompare,       // kcmp
+  kPerf,          // perf_event_open of another task
 };
 
 // The commands that choose who gets a descriptor's SIGIO and SIGURG
@@ -75,6 +77,7 @@ Call call_of(arch::Sys sys) {
     case Sys::ioctl: return Call::kSetOwner;
     case Sys::prlimit64: return Call::kLimits;
     case Sys::kcmp: return Call::kCompare;
+    case Sys::perf_event_open: return Call::kPerf;
     default: return Call::kNone;
   }
 }
@@ -223,6 +226,9 @@ Decision ProcessGuard::decision(const arch::SyscallDesc& row, arch::Arch abi) co
     // prlimit64 of the caller itself (pid 0, glibc's getrlimit and
     // setrlimit) runs without a stop.
     case Call::kLimits: return Decision::trace_if_nonzero(0);
+    // perf_event_open of the caller itself (pid 0: perf stat, profilers)
+    // runs without a stop.
+    case Call::kPerf: return Decision::trace_if_nonzero(1);
     default: return Decision::trace();
   }
 }
@@ -311,8 +317,28 @@ Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
     case Call::kAdviseByFd: return advise(stop);
     case Call::kLimits: return limits(pid_arg(0));
     case Call::kCompare: return compare(stop);
+    case Call::kPerf: return perf(stop, pid_arg(1));
   }
   return Verdict::resume();
+}
+
+// perf_event_open(attr, pid, cpu, group_fd, flags) on another task needs
+// only ptrace read access (perf_check_permission(), kernel/events/core.c),
+// which a process of the same user has, and its samples carry the task's
+// registers and a copy of its user stack (PERF_SAMPLE_REGS_USER,
+// PERF_SAMPLE_STACK_USER): another process's memory, as process_vm_readv
+// reads it. So, as there, only tasks cocoon traces, and not one that made
+// itself not dumpable; pid -1 (every task on a CPU, for kernel.
+// perf_event_paranoid 0 and below) is refused too. The kernel's answer for
+// a task it may not read is EACCES. With PERF_FLAG_PID_CGROUP the pid is a
+// cgroup's descriptor, a CPU-wide event the kernel allows only where it
+// would allow pid -1: refused the same.
+Verdict ProcessGuard::perf(const tracer::SyscallStop& stop, pid_t pid) const {
+  const bool cgroup = (stop.regs.arg(4) & PERF_FLAG_PID_CGROUP) != 0;
+  const auto cpu = static_cast<int>(stop.regs.arg(2));
+  if (!cgroup && (pid == 0 || (pid == -1 && cpu == -1))) return Verdict::resume();  // itself; EINVAL
+  if (cgroup || pid < 0) return Verdict::deny(EACCES);
+  return traced_by(pid, self_) && may_reach(stop.tracee, pid) ? Verdict::resume() : Verdict::deny(EACCES);
 }
 
 // kcmp(pid1, pid2, ...) needs ptrace read access to both (kernel/kcmp.c:

@@ -136,6 +136,16 @@ TEST(ProcessGuard, OnlyTheDumpableOptionsOfPrctlStop) {
   }
 }
 
+// A profiler of itself (pid 0) costs no stop; any other pid is checked.
+TEST(ProcessGuard, PerfEventOpenStopsOnlyForAnotherTask) {
+  tracer::ProcessRegistry registry;
+  const ProcessGuard guard(false, std::make_shared<DumpableFlags>(registry));
+  for (arch::Arch abi : arch::entry_abis(arch::host_arch())) {
+    EXPECT_EQ(guard.decision(*arch::find_syscall("perf_event_open"), abi), Decision::trace_if_nonzero(1))
+        << arch::name(abi);
+  }
+}
+
 TEST(ProcOutsiders, OnlyTheSummariesOfAProcessThisOneDoesNotTrace) {
   // pid 1 is nobody's tracee here.
   EXPECT_TRUE(private_to_an_outsider("/proc/1/environ"));
