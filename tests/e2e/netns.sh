@@ -106,9 +106,11 @@ fi
 # while the thread makes the scope's calls are kept for after (checked by
 # hand with COCOON_LOG_LEVEL=debug, "kept until": 3 to 9 per run in each
 # mode here; whether one comes is the scheduler's, so not asserted).
+# Natively the same program printed the same line, but in anything from
+# 0.07 s to 8 minutes (real namespaces made under the storm, while the
+# kernel still tears down earlier ones), so the native run is not part of
+# the test: the line is what the program prints when nothing is lost.
 expected="unshares 15, signals sent, every one handled: yes"
-run_native "${RUN_PREFIX[@]}" "$GUESTS/netnsintr"
-((STATUS == 0)) && assert_eq "$expected" "$OUT" "the oracle: signals during unshare(CLONE_NEWNET), none lost"
 cocoon_run --namespaces -- "$GUESTS/netnsintr"
 assert_status 0 "--namespaces: unshare(CLONE_NEWNET) under a stream of signals"
 assert_eq "$expected" "$OUT" "--namespaces: 15 scoped unshares under a stream of real-time signals, every signal handled"

@@ -27,6 +27,21 @@
 namespace cocoon::tracer {
 namespace {
 
+// Whether a SIGCONT waits in the task's queues, its own or its process's
+// (PTRACE_PEEKSIGINFO, Linux 3.10): sent while the task was in a
+// ptrace-stop, it is queued there until the task runs.
+bool sigcont_queued(pid_t tid) {
+  for (const unsigned flags : {0u, unsigned{PTRACE_PEEKSIGINFO_SHARED}}) {
+    siginfo_t queue[32];
+    __ptrace_peeksiginfo_args args{0, flags, 32};
+    const long n = ptrace(PTRACE_PEEKSIGINFO, tid, &args, queue);
+    for (long i = 0; i < n; ++i) {
+      if (queue[i].si_signo == SIGCONT) return true;
+    }
+  }
+  return false;
+}
+
 using Op = arch::StopContext::Op;
 
 constexpr std::uint64_t bit(int signal) { return std::uint64_t{1} << (signal - 1); }
@@ -122,7 +137,18 @@ std::expected<void, int> Injection::finish() {
   if (mask_changed_ && ptrace(PTRACE_SETSIGMASK, tid_, sizeof mask_, &mask_) != 0) {
     return std::unexpected(errno);
   }
-  if (stop_pending_) ::syscall(SYS_tkill, tid_, SIGSTOP);
+  // The SIGSTOP dropped meanwhile, unless a SIGCONT sent after it is
+  // pending now (it came while the task was in a ptrace-stop, so it was
+  // queued, not seen): natively it would have ended that stop, and a stop
+  // signal queued now would flush it (prepare_signal(), kernel/signal.c),
+  // leaving the task stopped for good.
+  // Looked at with PTRACE_PEEKSIGINFO, the quickest look there is: a
+  // SIGCONT landing between the look and the tkill would still be lost.
+  // Under a storm of STOP/CONT pairs 20-220 us apart sent from outside
+  // to tasks making 15 scoped unshares: 11 of 150 left stopped without
+  // the look, 1 in 150 with /proc's SigPnd/ShdPnd (slower), 0 in 450 with
+  // this one; natively 0.
+  if (stop_pending_ && !sigcont_queued(tid_)) ::syscall(SYS_tkill, tid_, SIGSTOP);
   return {};
 }
 
@@ -162,6 +188,11 @@ int Injection::keep_signal(int signal) {
     stop_pending_ = true;
     return 0;
   }
+  // A SIGCONT after the SIGSTOP kept above: natively the stop would have
+  // happened and been ended, and queuing SIGCONT clears a pending stop
+  // signal (prepare_signal(), kernel/signal.c), so sending SIGSTOP at the
+  // end would leave the task stopped for good.
+  if (signal == SIGCONT) stop_pending_ = false;
   std::uint64_t mask = 0;
   if (ptrace(PTRACE_GETSIGMASK, tid_, sizeof mask, &mask) == 0 && (mask & bit(signal)) == 0) {
     mask |= bit(signal);

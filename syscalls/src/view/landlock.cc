@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cocoon/arch/kernel.h"
+#include "cocoon/tracer/log.h"
 #include "cocoon/tracer/scratch.h"
 #include "cocoon/tracer/tracee.h"
 
@@ -167,7 +168,20 @@ int scope_in(tracer::TaskCalls& calls, pid_t tid) {
 
 }  // namespace
 
+// A task with seccomp filters of its own is left to translation alone:
+// cocoon's calls would pass through them, which may refuse landlock_*
+// (an allow-list written before 5.13: the guest's unshare would fail where
+// it works natively), kill the task, or forge a success (RET_ERRNO with 0
+// for landlock_restrict_self: no domain, yet cocoon told it was made), and
+// under --no-seccomp the skip of the task's own call (number -1) would
+// meet them too. Only the confinement the guest put on itself is weaker
+// then, never the run's (docs/threat-model.md, "Warn or refuse").
 int scope_abstract_sockets(tracer::StopControl& control, tracer::Tracee& task) {
+  if (task.guest_filters) {
+    tracer::module_logger("vfs")->debug("{}: has seccomp filters of its own: its network namespace "
+                                        "is kept by translation alone", task.tid);
+    return 0;
+  }
   int err = 0;
   auto r = control.inject(task, [&](tracer::TaskCalls& calls) { err = scope_in(calls, task.tid); });
   if (!r) return r.error() == ESRCH ? ESRCH : EPERM;
