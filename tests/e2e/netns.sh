@@ -110,6 +110,20 @@ fi
 # 0.07 s to 8 minutes (real namespaces made under the storm, while the
 # kernel still tears down earlier ones), so the native run is not part of
 # the test: the line is what the program prints when nothing is lost.
+# A guest with a seccomp filter of its own that refuses (ENOSYS) or kills
+# for landlock_create_ruleset, or kills for syscall -1: natively its
+# unshare of a network namespace works; under cocoon it must too (its
+# namespace then gets no injected scope: its filter would judge cocoon's
+# calls). The review found EPERM and SIGSYS here.
+for how in "enosys landlock" "kill landlock" "kill minus1"; do
+  read -r -a ARGS <<<"$how"
+  run_native "${RUN_PREFIX[@]}" "$GUESTS/netnsfilter" "${ARGS[@]}"
+  assert_eq "unshare ok" "$OUT" "natively, a guest's own filter ($how) and its unshare"
+  cocoon_run --namespaces -- "$GUESTS/netnsfilter" "${ARGS[@]}"
+  assert_status 0 "--namespaces: a guest's own filter ($how) and its unshare"
+  assert_eq "unshare ok" "$OUT" "--namespaces: a guest's own filter ($how), its unshare as natively"
+done
+
 expected="unshares 15, signals sent, every one handled: yes"
 cocoon_run --namespaces -- "$GUESTS/netnsintr"
 assert_status 0 "--namespaces: unshare(CLONE_NEWNET) under a stream of signals"
