@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "cocoon/syscalls/capability_names.h"
+#include "bwrap_report.h"
 #include "front_ends.h"
 #include "logging.h"
 
@@ -609,29 +610,6 @@ void wait_for_block_fd(int fd) {
   ::close(fd);
 }
 
-// bwrap's --info-fd and --json-status-fd: the command's pid once it runs,
-// and the ids of the namespaces bwrap made for it, in bwrap's layouts and
-// order (bwrap.c: the mount namespace always, then each --unshare-* of
-// cgroup, ipc, net, pid and uts; the user namespace never). The ids are
-// those the command reads in /proc/self/ns: its emulated namespaces' (no
-// host inode has them: a reader outside sees the kernel's).
-void report_launch(int info_fd, int json_status_fd, pid_t pid,
-                   const std::vector<std::pair<std::string, std::uint64_t>>& ids,
-                   const std::set<std::string>& made) {
-  std::string info = "{\n    \"child-pid\": " + std::to_string(pid);
-  std::string json = "{ \"child-pid\": " + std::to_string(pid);
-  for (const auto& [kind, id] : ids) {
-    if (!made.contains(kind)) continue;
-    info += ",\n    \"" + kind + "-namespace\": " + std::to_string(id);
-    json += ", \"" + kind + "-namespace\": " + std::to_string(id);
-  }
-  if (info_fd >= 0) {
-    ::dprintf(info_fd, "%s\n}\n", info.c_str());
-    ::close(info_fd);
-  }
-  if (json_status_fd >= 0) ::dprintf(json_status_fd, "%s }\n", json.c_str());
-}
-
 // The environment options, in cocoon's own environment, which the command
 // inherits.
 void apply_environment(const Bwrap& b) {
@@ -669,19 +647,7 @@ int bwrap_main(int argc, char** argv) {
   apply_environment(b);
   if (auto err = setup_logging("", "")) return bwrap_fail(*err);
   if (b.block_fd >= 0) wait_for_block_fd(b.block_fd);
-  // bwrap writes the launch report from its parent once the sandbox is
-  // made, and dies with its text for either descriptor when the write
-  // fails, before the command runs (bubblewrap 0.8: "Write to info_fd"
-  // for --json-status-fd too). cocoon writes from the launch hook, where
-  // a failure could only be ignored: a descriptor it cannot write to is
-  // refused before anything runs.
-  for (const int fd : {b.info_fd, b.json_status_fd}) {
-    if (fd < 0) continue;
-    const int fl = ::fcntl(fd, F_GETFL);
-    if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
-      return bwrap_fail(std::string("Write to info_fd: ") + std::strerror(fl < 0 ? errno : EBADF));
-    }
-  }
+  if (auto err = unwritable_report_fd(b.info_fd, b.json_status_fd)) return bwrap_fail(*err);
   if (b.info_fd >= 0 || b.json_status_fd >= 0) {
     std::set<std::string> made{"mnt"};
     const auto& v = b.session.view;
