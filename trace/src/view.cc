@@ -106,7 +106,7 @@ bool TraceView::wants(const tracer::Tracee& t, const arch::SyscallRegs& regs) {
 bool TraceView::on_entry(const tracer::ObservedEntry& e) {
   CallRecord r;
   r.tid = e.tracee.tid;
-  r.tgid = e.tracee.tgid != 0 ? e.tracee.tgid : e.tracee.tid;
+  r.tgid = e.tracee.process();
   if (pid_names_) {
     r.vtid = pid_names_(r.tgid, r.tid);
     r.vpid = pid_names_(r.tgid, r.tgid);

@@ -51,16 +51,14 @@ bool DumpableFlags::dumpable(pid_t tid) const {
 // died unborn leaves nothing to a later one).
 void DumpableFlags::cloned(pid_t parent_tgid, pid_t child) {
   if (off_.find(parent_tgid) != nullptr) {
-    pending_[child] = true;
+    pending_.insert(child);
   } else {
     pending_.erase(child);
   }
 }
 
 void DumpableFlags::born(pid_t child, pid_t child_tgid) {
-  const auto it = pending_.find(child);
-  if (it == pending_.end()) return;
-  pending_.erase(it);
+  if (pending_.erase(child) == 0) return;
   if (child_tgid == child) set(child_tgid, false);  // a thread shares its group's
 }
 

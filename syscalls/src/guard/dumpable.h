@@ -23,7 +23,7 @@
 
 #include <sys/types.h>
 
-#include <unordered_map>
+#include <unordered_set>
 
 #include "cocoon/tracer/registry.h"
 
@@ -65,7 +65,7 @@ class DumpableFlags {
   tracer::ProcessSlot<Off> off_;
   // Children of a not dumpable parent, by tid, between its clone event and
   // their birth.
-  std::unordered_map<pid_t, bool> pending_;
+  std::unordered_set<pid_t> pending_;
 };
 
 }  // namespace cocoon::syscalls

@@ -248,14 +248,18 @@ Verdict ProcessGuard::dumpable_call(const tracer::SyscallStop& stop) {
   const auto option = static_cast<std::uint32_t>(stop.regs.arg(0));
   if (option == PR_GET_DUMPABLE) return dumpable_->dumpable(stop.tracee.tid) ? Verdict::resume() : Verdict::skip(0);
   if (option != PR_SET_DUMPABLE || stop.regs.arg(1) > 1) return Verdict::resume();
-  const pid_t tgid = stop.tracee.tgid > 0 ? stop.tracee.tgid : stop.tracee.tid;
-  dumpable_->set(tgid, stop.regs.arg(1) == 1);
+  dumpable_->set(stop.tracee.process(), stop.regs.arg(1) == 1);
   return stop.regs.arg(1) == 1 ? Verdict::resume() : Verdict::skip(0);
 }
 
+// A task whose memory `caller` may reach through the kernel: one cocoon
+// traces (a guest task), which may_reach() lets it at.
+bool ProcessGuard::observable(const tracer::Tracee& caller, pid_t target) const {
+  return traced_by(target, self_) && may_reach(caller, target);
+}
+
 bool ProcessGuard::may_reach(const tracer::Tracee& caller, pid_t target) const {
-  const pid_t tgid = caller.tgid > 0 ? caller.tgid : caller.tid;
-  return dumpable_->may_reach(tgid, caller.tid, target);
+  return dumpable_->may_reach(caller.process(), caller.tid, target);
 }
 
 // The flag a new process starts with is its parent's at the fork: taken
@@ -263,7 +267,7 @@ bool ProcessGuard::may_reach(const tracer::Tracee& caller, pid_t target) const {
 void ProcessGuard::on_event_stop(tracer::Tracee& tracee, const tracer::EventStop& stop) {
   const bool clone = stop.event == PTRACE_EVENT_FORK || stop.event == PTRACE_EVENT_VFORK ||
                      stop.event == PTRACE_EVENT_CLONE;
-  if (clone) dumpable_->cloned(tracee.tgid > 0 ? tracee.tgid : tracee.tid, static_cast<pid_t>(stop.message));
+  if (clone) dumpable_->cloned(tracee.process(), static_cast<pid_t>(stop.message));
 }
 
 void ProcessGuard::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
@@ -311,7 +315,7 @@ Verdict ProcessGuard::on_entry(tracer::SyscallStop& stop) {
     // mm_access()'s EACCES (process_vm_rw_core(), mm/process_vm_access.c).
     case Call::kMemoryByPid: {
       const pid_t pid = pid_arg(0);
-      return traced_by(pid, self_) && may_reach(stop.tracee, pid) ? Verdict::resume() : Verdict::deny(EPERM);
+      return observable(stop.tracee, pid) ? Verdict::resume() : Verdict::deny(EPERM);
     }
     case Call::kGetFd: return take_fd_for(stop);
     case Call::kAdviseByFd: return advise(stop);
@@ -338,7 +342,7 @@ Verdict ProcessGuard::perf(const tracer::SyscallStop& stop, pid_t pid) const {
   const auto cpu = static_cast<int>(stop.regs.arg(2));
   if (!cgroup && (pid == 0 || (pid == -1 && cpu == -1))) return Verdict::resume();  // itself; EINVAL
   if (cgroup || pid < 0) return Verdict::deny(EACCES);
-  return traced_by(pid, self_) && may_reach(stop.tracee, pid) ? Verdict::resume() : Verdict::deny(EACCES);
+  return observable(stop.tracee, pid) ? Verdict::resume() : Verdict::deny(EACCES);
 }
 
 // kcmp(pid1, pid2, ...) needs ptrace read access to both (kernel/kcmp.c:
@@ -555,7 +559,7 @@ Verdict ProcessGuard::set_owner(tracer::SyscallStop& stop) const {
 // unless none was found or one failed other than with EPERM; and here not
 // cocoon. cocoon sends them with the same real user as the guest's.
 Verdict ProcessGuard::kill_all_but_cocoon(const tracer::Tracee& caller, int sig) const {
-  const pid_t own = caller.tgid > 0 ? caller.tgid : caller.tid;
+  const pid_t own = caller.process();
   DIR* d = opendir("/proc");
   if (d == nullptr) return Verdict::deny(errno);
   int count = 0;

@@ -73,6 +73,7 @@ class ProcessGuard final : public tracer::SyscallHandler {
   tracer::Verdict set_owner(tracer::SyscallStop& stop) const;
   tracer::Verdict dumpable_call(const tracer::SyscallStop& stop);
   bool may_reach(const tracer::Tracee& caller, pid_t target) const;
+  bool observable(const tracer::Tracee& caller, pid_t target) const;
   tracer::Verdict compare(tracer::SyscallStop& stop) const;
   tracer::Verdict perf(const tracer::SyscallStop& stop, pid_t pid) const;
   tracer::Verdict check_only(const tracer::SyscallStop& stop, int guarded_errno) const;

@@ -159,7 +159,7 @@ Verdict Pids::on_entry(tracer::SyscallStop& stop) {
   }
   if (t.tgid > 0) ns->member(t.tgid);
   switch (call_of(stop.desc.sys)) {
-    case Call::kGetpid: return Verdict::skip(ns->member(t.tgid > 0 ? t.tgid : t.tid));
+    case Call::kGetpid: return Verdict::skip(ns->member(t.process()));
     case Call::kGettid: return Verdict::skip(ns->member(t.tid));
     case Call::kGetppid:
     case Call::kGroupResult:

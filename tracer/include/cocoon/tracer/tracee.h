@@ -18,6 +18,8 @@ class NoteSink;
 struct Tracee {
   pid_t tid = 0;
   pid_t tgid = 0;  // thread group (process) id
+  // Its process: tgid, or tid while the thread group is not known yet.
+  pid_t process() const { return tgid > 0 ? tgid : tid; }
 
   // Set between a syscall entry whose handlers asked for the exit stop and
   // that exit stop: which handlers (bit i: dispatcher chain index i), and the
