@@ -24,6 +24,30 @@
 
 namespace cocoon::syscalls {
 
+namespace {
+
+// Identity emulation: one state for the credential handlers and the
+// namespaces, whose user namespaces change credentials (`given`: the
+// caller's, or null); null without identities.
+std::shared_ptr<IdentityState> identity_state(const RunConfig& config, tracer::ProcessRegistry& registry,
+                                              std::shared_ptr<IdentityState> given,
+                                              const std::shared_ptr<NamespaceState>& ns) {
+  std::shared_ptr<IdentityState> identity = std::move(given);
+  if (config.identity && !identity) identity = std::make_shared<IdentityState>(registry);
+  if (identity && config.identity && config.identity->own_user_ns && !config.namespaces) {
+    const auto [uid, gid] = *config.identity->own_user_ns;
+    identity->ids = std::make_shared<OneIdMap>(uid, config.identity->uid, gid, config.identity->gid);
+  }
+  const bool own_maps = config.identity && config.identity->user_ns;
+  if (ns && identity && (config.namespaces || own_maps)) {
+    // Ids go in and out through the caller's emulated user namespace.
+    identity->ids = std::make_shared<UserNsIds>(ns);
+  }
+  return identity;
+}
+
+}  // namespace
+
 // Each handler says per syscall in which phase it runs (translate, emulate,
 // fix up: tracer::Phase), and the dispatcher checks that one at most
 // emulates each: the list's order decides no syscall. It is the order of
@@ -39,19 +63,8 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
   list.push_back(std::make_unique<StrictMode>());
   // The CPUs the guest asks for, whatever cocoon's placement does.
   if (config.cpu_placement) list.push_back(std::make_unique<Affinity>(registry));
-  // Identity emulation: one state for the credential handlers and the
-  // namespaces, whose user namespaces change credentials.
-  if (config.identity && !identity) identity = std::make_shared<IdentityState>(registry);
-  if (identity && config.identity && config.identity->own_user_ns && !config.namespaces) {
-    const auto [uid, gid] = *config.identity->own_user_ns;
-    identity->ids = std::make_shared<OneIdMap>(uid, config.identity->uid, gid, config.identity->gid);
-  }
   const std::shared_ptr<NamespaceState> ns = view ? view->namespaces() : nullptr;
-  const bool own_maps = config.identity && config.identity->user_ns;
-  if (ns && identity && (config.namespaces || own_maps)) {
-    // Ids go in and out through the caller's emulated user namespace.
-    identity->ids = std::make_shared<UserNsIds>(ns);
-  }
+  identity = identity_state(config, registry, std::move(identity), ns);
   if (ns && config.namespaces && identity) {
     // --no-landlock leaves a guest's own network namespaces to translation
     // alone, as --unshare-net's.
