@@ -20,7 +20,7 @@
 
 static atomic_long handled;
 static atomic_int done;
-static long sent;
+static atomic_long sent;
 static pid_t main_tid;
 
 static void on_signal(int sig) {
@@ -51,6 +51,9 @@ int main(void) {
   }
   pthread_t t;
   if (pthread_create(&t, NULL, sender, NULL) != 0) return 1;
+  // The stream must be flowing before the first unshare: on a busy machine
+  // the new thread may not run until the main thread's loop is over.
+  while (atomic_load(&handled) == 0) sched_yield();
   int ok = 0;
   for (int i = 0; i < 15; i++) {
     if (unshare(CLONE_NEWNET) == 0) {
@@ -62,7 +65,7 @@ int main(void) {
   atomic_store(&done, 1);
   pthread_join(t, NULL);  // every signal sent is pending or handled by its return
   syscall(SYS_getpid);
-  printf("unshares %d, signals %s, every one handled: %s\n", ok, sent > 0 ? "sent" : "none",
-         sent == atomic_load(&handled) ? "yes" : "no");
+  printf("unshares %d, signals %s, every one handled: %s\n", ok, atomic_load(&sent) > 0 ? "sent" : "none",
+         atomic_load(&sent) == atomic_load(&handled) ? "yes" : "no");
   return 0;
 }
