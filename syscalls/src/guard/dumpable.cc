@@ -1,33 +1,10 @@
 #include "guard/dumpable.h"
 
-#include <linux/capability.h>
 #include <unistd.h>
 
-#include <cstdint>
-#include <string>
-
-#include "proc_fields.h"
+#include "guard/ptrace_cap.h"
 
 namespace cocoon::syscalls {
-namespace {
-
-// The user namespace of task `tid` ("user:[N]"), empty if unknown.
-std::string user_ns_of(const std::string& task) {
-  char buf[64];
-  const ssize_t n = readlink((task + "/ns/user").c_str(), buf, sizeof buf);
-  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-}
-
-bool holds_cap_sys_ptrace(pid_t tid) {
-  const auto caps = proc_field(tid, "status", "CapEff:");
-  if (!caps) return false;
-  const std::uint64_t mask = std::stoull(*caps, nullptr, 16);
-  if ((mask >> CAP_SYS_PTRACE & 1) == 0) return false;
-  const std::string mine = user_ns_of("/proc/self");
-  return !mine.empty() && user_ns_of("/proc/" + std::to_string(tid)) == mine;
-}
-
-}  // namespace
 
 // No value: dumpable. Cleared at execve (OnExec::kReset); a new process
 // gets its value from born() (OnClone::kFresh).
@@ -68,7 +45,7 @@ bool DumpableFlags::guarded(pid_t caller_tgid, pid_t target) const {
 }
 
 bool DumpableFlags::may_reach(pid_t caller_tgid, pid_t caller_tid, pid_t target) const {
-  return !guarded(caller_tgid, target) || holds_cap_sys_ptrace(caller_tid);
+  return !guarded(caller_tgid, target) || has_cap_sys_ptrace_over_memory(caller_tid);
 }
 
 }  // namespace cocoon::syscalls

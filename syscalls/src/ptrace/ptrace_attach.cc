@@ -11,8 +11,8 @@
 
 #include <cerrno>
 #include <csignal>
-#include <linux/capability.h>
 
+#include "guard/ptrace_cap.h"
 #include "ptrace/proc_tasks.h"
 #include "ptrace/ptrace.h"
 
@@ -33,10 +33,9 @@ bool descends(pid_t tid, pid_t ancestor) {
 std::optional<AttachFacts> read_facts(pid_t caller, pid_t ancestor, pid_t target) {
   const auto cu = proc_tasks::status_numbers(caller, "Uid");
   const auto cg = proc_tasks::status_numbers(caller, "Gid");
-  const auto cap = proc_tasks::status_numbers(caller, "CapEff");
   const auto tu = proc_tasks::status_numbers(target, "Uid");
   const auto tg = proc_tasks::status_numbers(target, "Gid");
-  if (cu.empty() || cg.empty() || cap.empty() || tu.size() < 3 || tg.size() < 3) {
+  if (cu.empty() || cg.empty() || tu.size() < 3 || tg.size() < 3) {
     return std::nullopt;
   }
   AttachFacts f;
@@ -46,7 +45,9 @@ std::optional<AttachFacts> read_facts(pid_t caller, pid_t ancestor, pid_t target
     f.target_uids[i] = static_cast<std::uint32_t>(tu[i]);
     f.target_gids[i] = static_cast<std::uint32_t>(tg[i]);
   }
-  f.caller_cap_sys_ptrace = (cap[0] >> CAP_SYS_PTRACE & 1) != 0;
+  f.caller_cap_over_creds = has_cap_sys_ptrace_over(caller, target);
+  f.caller_cap_over_memory = has_cap_sys_ptrace_over_memory(caller);
+  f.caps_cover = caps_cover(caller, target);
   // A task that is not dumpable has its /proc/PID owned by root.
   f.target_dumpable = tu[1] == 0 || proc_tasks::proc_owner(target) != 0;
   f.target_descends = descends(target, ancestor);

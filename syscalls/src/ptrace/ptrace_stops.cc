@@ -71,13 +71,14 @@ bool event_message_is_pid(int event) {
 }
 
 int may_attach(const AttachFacts& f) {
-  const bool cap = f.caller_cap_sys_ptrace;
+  const bool cap = f.caller_cap_over_creds;
   bool same = true;
   for (int i = 0; i < 3; ++i) {
     same = same && f.target_uids[i] == f.caller_uid && f.target_gids[i] == f.caller_gid;
   }
   if (!same && !cap) return EPERM;
-  if (!f.target_dumpable && !cap) return EPERM;
+  if (!f.target_dumpable && !f.caller_cap_over_memory) return EPERM;
+  if (!f.caps_cover && !cap) return EPERM;  // the capability module's rule
   // Yama: 1 restricts to descendants, 2 to CAP_SYS_PTRACE, 3 forbids.
   switch (f.yama_scope) {
     case 0: return 0;

@@ -63,7 +63,12 @@ bool event_message_is_pid(int event);
 struct AttachFacts {
   std::uint32_t caller_uid = 0, caller_gid = 0;       // the caller's real ids
   std::uint32_t target_uids[3]{}, target_gids[3]{};   // real, effective, saved
-  bool caller_cap_sys_ptrace = false;  // CAP_SYS_PTRACE in its effective set
+  // CAP_SYS_PTRACE over the target's credentials, and over its memory
+  // (the check of a target that is not dumpable): guard/ptrace_cap.h.
+  bool caller_cap_over_creds = false;
+  bool caller_cap_over_memory = false;
+  // Same user namespace, the target's permitted set within the caller's.
+  bool caps_cover = true;
   bool target_dumpable = true;         // get_dumpable() == SUID_DUMP_USER
   bool target_descends = false;        // the caller is one of its ancestors
   int yama_scope = 0;                  // ptrace_scope; 0 without Yama

@@ -97,7 +97,9 @@ TEST(PtraceStops, AttachFollowsTheKernelsRules) {
   AttachFacts setuid = same;  // a set-user-id program's saved id differs
   setuid.target_uids[2] = 0;
   EXPECT_EQ(may_attach(setuid), EPERM);
-  setuid.caller_cap_sys_ptrace = true;
+  setuid.caller_cap_over_memory = true;  // not the check of ids
+  EXPECT_EQ(may_attach(setuid), EPERM);
+  setuid.caller_cap_over_creds = true;
   EXPECT_EQ(may_attach(setuid), 0);
 
   AttachFacts other_group = same;
@@ -107,6 +109,16 @@ TEST(PtraceStops, AttachFollowsTheKernelsRules) {
   AttachFacts undumpable = same;
   undumpable.target_dumpable = false;
   EXPECT_EQ(may_attach(undumpable), EPERM);
+  undumpable.caller_cap_over_creds = true;  // a namespace of the caller's own
+  EXPECT_EQ(may_attach(undumpable), EPERM);
+  undumpable.caller_cap_over_memory = true;
+  EXPECT_EQ(may_attach(undumpable), 0);
+
+  AttachFacts other_namespace = same;  // a caller inside `unshare -r`, or a target with more caps
+  other_namespace.caps_cover = false;
+  EXPECT_EQ(may_attach(other_namespace), EPERM);
+  other_namespace.caller_cap_over_creds = true;  // its namespace's owner, from the parent
+  EXPECT_EQ(may_attach(other_namespace), 0);
 
   AttachFacts yama = same;
   yama.yama_scope = 1;
@@ -115,7 +127,7 @@ TEST(PtraceStops, AttachFollowsTheKernelsRules) {
   EXPECT_EQ(may_attach(yama), 0);
   yama.yama_scope = 2;
   EXPECT_EQ(may_attach(yama), EPERM);  // CAP_SYS_PTRACE only
-  yama.caller_cap_sys_ptrace = true;
+  yama.caller_cap_over_creds = true;
   EXPECT_EQ(may_attach(yama), 0);
   yama.yama_scope = 3;
   EXPECT_EQ(may_attach(yama), EPERM);  // no attaching at all
