@@ -53,41 +53,52 @@ bool pidfd_opens(pid_t pid, unsigned flags) {
   return true;
 }
 
-// In a child (which then exits with a filter on itself): a listener of an
-// allow-everything filter, asked to add a descriptor to a notification that
-// does not exist, with SECCOMP_ADDFD_FLAG_SEND as cocoon's notifier sends
-// them. ENOENT: both are known (seccomp_notify_addfd, kernel/seccomp.c,
-// checks the flags first and looks the id up last); before 5.14 the flag
-// is EINVAL, before 5.9 the ioctl.
-bool addfd_known() {
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) return false;
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // as probe_ptrace's child
-    if (::getppid() != parent) ::_exit(1);
-    sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    sock_fprog prog{1, &allow};
-    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(1);
-    const long fd = sys_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-    if (fd < 0) ::_exit(1);
-    seccomp_notif_addfd add{};
-    add.id = 0;
-    add.flags = SECCOMP_ADDFD_FLAG_SEND;
-    add.srcfd = static_cast<std::uint32_t>(fd);
-    const bool known = ::ioctl(static_cast<int>(fd), SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno == ENOENT;
-    ::_exit(known ? 0 : 1);
+// In the probe's child (which then carries a filter on itself): a listener
+// of an allow-everything filter, asked to add a descriptor to a
+// notification that does not exist, with SECCOMP_ADDFD_FLAG_SEND as
+// cocoon's notifier sends them. ENOENT: both are known
+// (seccomp_notify_addfd, kernel/seccomp.c, checks the flags first and
+// looks the id up last); before 5.14 the flag is EINVAL, before 5.9 the
+// ioctl.
+bool addfd_known_here() {
+  sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  sock_fprog prog{1, &allow};
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
+  const long fd = sys_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+  if (fd < 0) return false;
+  seccomp_notif_addfd add{};
+  add.id = 0;
+  add.flags = SECCOMP_ADDFD_FLAG_SEND;
+  add.srcfd = static_cast<std::uint32_t>(fd);
+  const bool known = ::ioctl(static_cast<int>(fd), SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno == ENOENT;
+  ::close(static_cast<int>(fd));
+  return known;
+}
+
+// The probe's child: first the ADDFD probe when asked (its answer, one
+// byte, on `answer`), then a SIGSTOP once its parent has seized it (a
+// byte on `go`). One child for both: each fork of cocoon copies its
+// mappings, and on a loaded machine each new task waits for a CPU
+// (docs/benchmark.md, "cocoon's own start").
+[[noreturn]] void probe_child(pid_t parent, bool addfd, int answer, int go) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(1);
+  if (addfd) {
+    const char known = addfd_known_here() ? 1 : 0;
+    if (::write(answer, &known, 1) != 1) ::_exit(1);
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  ::close(answer);
+  char c = 0;
+  if (::read(go, &c, 1) != 1) ::_exit(0);  // cocoon gone, or no seize
+  ::raise(SIGSTOP);
+  ::_exit(0);
 }
 
 // The two ptrace requests, asked of a stopped child of ours with a zero
 // size: PTRACE_GET_SYSCALL_INFO answers the size it would write (5.3+),
 // PTRACE_SET_SYSCALL_INFO EINVAL for the short size (6.16+); a request the
-// kernel does not know is EIO (kernel/ptrace.c, ptrace_request()).
+// kernel does not know is EIO (kernel/ptrace.c, ptrace_request()). With
+// `addfd`, the child answers the ADDFD probe first (k.notif_addfd).
 //
 // The child stops itself (SIGSTOP, a signal-delivery stop its tracer sees)
 // once seized, told so through a pipe: under a cocoon that emulates ptrace
@@ -97,23 +108,31 @@ bool addfd_known() {
 // closes the pipe and the child ends at its EOF; after it, EXITKILL kills
 // it (ptrace's exit would otherwise detach it, paused for ever: a SIGKILL
 // of cocoon at its start once left one).
-void probe_ptrace(KernelFeatures& k) {
-  int go[2];
+void probe_child_features(KernelFeatures& k, bool addfd) {
+  int go[2], answer[2];
   if (::pipe2(go, O_CLOEXEC) != 0) return;
-  const pid_t pid = ::fork();
-  if (pid < 0) {
+  if (::pipe2(answer, O_CLOEXEC) != 0) {
     ::close(go[0]);
     ::close(go[1]);
     return;
   }
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(go[1]);
-    char c = 0;
-    if (::read(go[0], &c, 1) != 1) ::_exit(0);  // cocoon gone, or no seize
-    ::raise(SIGSTOP);
-    ::_exit(0);
+    ::close(answer[0]);
+    probe_child(parent, addfd, answer[1], go[0]);
   }
   ::close(go[0]);
+  ::close(answer[1]);
+  if (pid < 0) {
+    ::close(go[1]);
+    ::close(answer[0]);
+    return;
+  }
+  char known = 0;
+  if (addfd) k.notif_addfd = ::read(answer[0], &known, 1) == 1 && known == 1;
+  ::close(answer[0]);
   int status = 0;
   // A tracer above that emulates ptrace may refuse the option (EPERM, its
   // answer for an option it does not implement): then without it.
@@ -166,13 +185,12 @@ KernelFeatures probe_kernel() {
                  filter_flags_known(SECCOMP_FILTER_FLAG_NEW_LISTENER);
   k.wait_killable_recv = k.user_notif && filter_flags_known(SECCOMP_FILTER_FLAG_NEW_LISTENER |
                                                             SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
-  k.notif_addfd = k.user_notif && addfd_known();
   k.pidfd_open = pidfd_opens(::getpid(), 0);
   k.pidfd_thread = pidfd_opens(static_cast<pid_t>(::syscall(SYS_gettid)), kPidfdThread);
   k.pidfd_getfd = exists(::syscall(SYS_pidfd_getfd, -1, 0, 0));
   // A size below struct open_how's first version: EINVAL where it exists.
   k.openat2 = exists(::syscall(SYS_openat2, AT_FDCWD, "", nullptr, 0));
-  probe_ptrace(k);
+  probe_child_features(k, k.user_notif);  // ptrace, and ADDFD where notifications exist
   return k;
 }
 

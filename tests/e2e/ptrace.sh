@@ -107,7 +107,7 @@ done
 # finds no child there), by wait4 and by waitid. Before, the wait ended
 # only at the tracee's exit.
 [[ -x $GUESTS/waitintr ]] || fail "no waitintr guest"
-# waitintr_run CMD...: status 75 says the timer fired before the wait
+# waitintr_run CMD...: status 75 says the signal came before the wait
 # began (a loaded machine: the run proves nothing), so it runs again, at
 # most three times.
 waitintr_run() {
@@ -115,7 +115,7 @@ waitintr_run() {
   for try in 1 2 3; do
     "$@"
     [[ $STATUS == 75 ]] || return 0
-    echo "     (waitintr: the timer fired before the wait began; again)"
+    echo "     (waitintr: the signal came before the wait began; again)"
   done
 }
 for case in "child eintr wait4" "child eintr waitid" "other eintr wait4" "other eintr waitid" \

@@ -1,6 +1,9 @@
 // A tracer's blocking wait interrupted by a signal (tests/e2e/ptrace.sh,
 // docs/internals/ptrace.md, "A held wait and signals"). The tracer seizes a task that sleeps
-// (so it makes no stop to report), a timer's SIGALRM comes 300 ms later,
+// (so it makes no stop to report), a SIGALRM comes once the tracer is in
+// its wait (a watcher process reads /proc/TID/syscall until it shows the
+// call: a timer could fire before the call began, between the flag the
+// handler reads and the syscall instruction too, on a loaded machine),
 // and the wait must end as the kernel ends it: -1 EINTR after the handler
 // when it has no SA_RESTART, restarted (ending with the task's exit) when
 // it has, and not at all when the signal is blocked or ignored
@@ -22,15 +25,14 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
-#include <sys/time.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-// The signal must come while the wait is held. On a loaded machine the
-// 300 ms can pass before the wait begins: the handler then runs first and
-// the wait rightly sleeps to the tracee's exit, natively too. Such a run
-// proves nothing either way: it says so and exits kEarly, for the test
-// to run it again.
+// The signal must come while the wait is held. Should it run before the
+// wait began all the same (the watcher's check below), the wait rightly
+// sleeps to the tracee's exit, natively too. Such a run proves nothing
+// either way: it says so and exits kEarly, for the test to run it again.
 enum { kEarly = 75 };
 static volatile sig_atomic_t handled, waiting, early;
 static void on_alarm(int sig) {
@@ -90,6 +92,31 @@ static int one_wait(pid_t pid, int use_waitid, const char *label) {
   return 0;
 }
 
+// A child that sends this process SIGALRM once /proc/TID/syscall shows it
+// in call `nr` (natively blocked in it; under cocoon at its entry stop or
+// held there), at most 20 s of polling every millisecond.
+static pid_t signal_in_wait(long nr) {
+  const pid_t tracer = getpid();
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/syscall", (int)tracer);
+  for (int i = 0; i < 20000; i++) {
+    FILE *f = fopen(path, "r");
+    long in = -2;
+    if (f != NULL) {
+      if (fscanf(f, "%ld", &in) != 1) in = -2;
+      fclose(f);
+    }
+    if (in == nr) {
+      kill(tracer, SIGALRM);
+      _exit(0);
+    }
+    usleep(1000);
+  }
+  _exit(1);
+}
+
 // The tracer's part: seize `pid`, arm the timer, wait; an interrupted wait
 // is followed by a kill of the tracee and a second wait for its death.
 static int trace(pid_t pid, const char *how, int use_waitid) {
@@ -110,12 +137,19 @@ static int trace(pid_t pid, const char *how, int use_waitid) {
     sigaddset(&set, SIGALRM);
     sigprocmask(SIG_BLOCK, &set, NULL);
   }
-  const struct itimerval t = {{0, 0}, {0, 300000}};
-  setitimer(ITIMER_REAL, &t, NULL);
-  if (one_wait(pid, use_waitid, "wait 1") == 0) return early ? kEarly : 0;
-  if (early) return kEarly;
-  kill(pid, SIGKILL);
-  return one_wait(pid, use_waitid, "wait 2") == 0 ? 0 : 1;
+  const pid_t watcher = signal_in_wait(use_waitid ? SYS_waitid : SYS_wait4);
+  int r = one_wait(pid, use_waitid, "wait 1");
+  if (r == 0) {
+    r = early ? kEarly : 0;
+  } else if (early) {
+    r = kEarly;
+  } else {
+    kill(pid, SIGKILL);
+    r = one_wait(pid, use_waitid, "wait 2") == 0 ? 0 : 1;
+  }
+  kill(watcher, SIGKILL);
+  waitpid(watcher, NULL, 0);
+  return r;
 }
 
 int main(int argc, char **argv) {

@@ -560,14 +560,14 @@ t_ptrace() {
 # SA_RESTART, restarted with it. The restart goes through each arch's own
 # signal code (orig_ax on x86-64, syscallno on arm64, a7 on riscv64:
 # docs/internals/ptrace.md, "A held wait and signals").
-# Status 75: the timer fired before the wait began (a slow machine: the run
+# Status 75: the signal came before the wait began (a slow machine: the run
 # proves nothing), so it runs again, at most three times.
 waitintr_again() {
   local try
   for try in 1 2 3; do
     "$@"
     [ "$STATUS" = 75 ] || return 0
-    echo "waitintr: the timer fired before the wait began; again"
+    echo "waitintr: the signal came before the wait began; again"
   done
 }
 

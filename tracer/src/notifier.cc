@@ -79,7 +79,10 @@ Notifier::Notifier(int listener, Answer answer, const std::atomic<std::uint64_t>
   sigemptyset(&sa.sa_mask);
   sigaction(wake_signal(), &sa, nullptr);
   thread_ = std::thread([this] { loop(); });
-  while (tid_.load() == 0) std::this_thread::yield();  // Placement needs it
+  // Placement needs it. A futex wait (std::atomic::wait), not a yield
+  // loop: on one CPU the loop spun until the scheduler ran the thread,
+  // about a tenth of cocoon's CPU time at start (docs/benchmark.md).
+  tid_.wait(0);
 }
 
 Notifier::~Notifier() {
@@ -100,6 +103,7 @@ Notifier::~Notifier() {
 
 void Notifier::loop() {
   tid_.store(static_cast<pid_t>(syscall(SYS_gettid)));
+  tid_.notify_one();
   sigset_t only_wake;
   sigfillset(&only_wake);
   sigdelset(&only_wake, wake_signal());
