@@ -226,6 +226,11 @@ void add_run_options(CLI::App* cmd, Options& o) {
       "Stop (ptrace) at the calls cocoon otherwise answers from seccomp user "
       "notifications without a stop; lets the guest install a seccomp listener of its own "
       "(docs/architecture.md)");
+  cmd->add_flag("--spec-mitigation", o.session.tracer.spec_mitigation,
+                "Keep the kernel's speculation mitigations for seccomp-filtered tasks "
+                "(SSBD, IBPB: the default of kernels before 5.16) for the guest; by default "
+                "cocoon's filter opts out (SECCOMP_FILTER_FLAG_SPEC_ALLOW) and the guest runs "
+                "as it would natively (docs/threat-model.md)");
   cmd->add_flag_callback(
       "--no-cpu-placement", [&o] { o.session.view.cpu_placement = false; },
       "Do not put cocoon and a serial guest (at most one of its tasks runnable) "

@@ -42,14 +42,14 @@ constexpr int kListenerTimeoutMs = 10000;
 // in waitpid to let it go on. Nothing here is a traced call (write, read,
 // close), so no ptrace stop can wait for the parent either.
 int install_cocoon_filter(const LaunchSpec& spec, int handshake) {
-  if (spec.notify_filter.empty()) return install_filter(spec.filter);
+  if (spec.notify_filter.empty()) return install_filter(spec.filter, nullptr, spec.spec_allow);
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, &old);
   int listener = -1;
-  if (install_filter(spec.notify_filter, &listener) != 0) {
+  if (install_filter(spec.notify_filter, &listener, spec.spec_allow) != 0) {
     listener = -1;
-    if (int err = install_filter(spec.filter); err != 0) return err;
+    if (int err = install_filter(spec.filter, nullptr, spec.spec_allow); err != 0) return err;
   }
   char ack = 0;
   if (write(handshake, &listener, sizeof listener) != sizeof listener) _exit(125);

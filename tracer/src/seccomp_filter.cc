@@ -203,16 +203,17 @@ std::uint16_t own_trace_data() {
   return kBase;
 }
 
-int install_filter(const std::vector<sock_filter>& prog, int* listener) {
+int install_filter(const std::vector<sock_filter>& prog, int* listener, bool spec_allow) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
   sock_fprog fprog{static_cast<unsigned short>(prog.size()),
                    const_cast<sock_filter*>(prog.data())};
   // WAIT_KILLABLE_RECV (Linux 5.19): once cocoon has received a call, only
   // a fatal signal interrupts the guest's wait, so no call cocoon acted on
   // is aborted and then made again (a mknod would find its own file).
-  const unsigned flags = listener != nullptr ? SECCOMP_FILTER_FLAG_NEW_LISTENER |
-                                                   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-                                             : 0;
+  const unsigned flags = (listener != nullptr ? SECCOMP_FILTER_FLAG_NEW_LISTENER |
+                                                    SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+                                              : 0) |
+                         (spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
   const long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
   if (r < 0) return errno;
   if (listener != nullptr) *listener = static_cast<int>(r);

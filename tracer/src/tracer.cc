@@ -143,6 +143,7 @@ LaunchSpec Tracer::command_spec(const std::vector<std::string>& argv) const {
   if (options_.use_seccomp) {
     const Policy& policy = dispatcher_.policy();
     spec.filter = build_filter(policy.without_notify(), trace_data_);
+    spec.spec_allow = !options_.spec_mitigation;
     if (notifies()) spec.notify_filter = build_filter(policy, trace_data_);
   }
   return spec;

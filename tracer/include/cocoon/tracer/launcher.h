@@ -40,6 +40,9 @@ struct LaunchSpec {
   // when the kernel refuses a listener: EBUSY, a filter on cocoon itself
   // has one (seccomp(2)); EINVAL, a kernel before 5.19 (install_filter).
   std::vector<sock_filter> notify_filter;
+  // Both installed with SECCOMP_FILTER_FLAG_SPEC_ALLOW unless false
+  // (TracerOptions::spec_mitigation).
+  bool spec_allow = true;
   // The host directory the command starts in; empty: cocoon's own. Entered
   // before the tracer attaches, so the chdir is never itself translated.
   std::string cwd;

@@ -44,7 +44,12 @@ std::uint16_t own_trace_data();
 // stored there, and waits for it killable once received
 // (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV); EBUSY when a filter already on
 // the task has a listener, EINVAL before Linux 5.19.
-int install_filter(const std::vector<sock_filter>& prog, int* listener = nullptr);
+// With `spec_allow`, SECCOMP_FILTER_FLAG_SPEC_ALLOW (Linux 4.17) too: the
+// kernel then leaves the task's speculation controls as they were instead
+// of forcing its mitigations where they are in "seccomp" mode
+// (arch_seccomp_spec_mitigate(), arch/x86/kernel/cpu/bugs.c: SSBD, and
+// IBPB/STIBP at every switch to or from the task, two per ptrace stop).
+int install_filter(const std::vector<sock_filter>& prog, int* listener = nullptr, bool spec_allow = false);
 // Installs a caller's program (bwrap's --seccomp / --add-seccomp-fd) as
 // bubblewrap does: prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER), so each
 // program but the last need only allow that prctl (bwrap(1),

@@ -86,6 +86,12 @@ struct TracerOptions {
   // seccomp user notifications, without a ptrace stop (src/notifier.h);
   // false: they stop like traced calls.
   bool notify = true;
+  // Keep the kernel's speculation mitigations for tasks under a seccomp
+  // filter (SSBD forced, IBPB/STIBP: spec_store_bypass_disable=seccomp and
+  // spectre_v2_user=seccomp, the defaults before Linux 5.16) for the
+  // guest. false: cocoon's filter asks SECCOMP_FILTER_FLAG_SPEC_ALLOW, and
+  // the guest runs with what it would have natively (docs/threat-model.md).
+  bool spec_mitigation = false;
   // Work posted from other threads (cocoon enter, ps -a), run by the loop
   // between events while it runs; null: none.
   std::shared_ptr<Mailbox> mailbox;
