@@ -49,14 +49,17 @@ assert_match $'^/usr/bin/bash\n'"$NOBODY_UID"$'\n'"$ROOTFS"'/usr/lib/x86_64-linu
 # pkill -x match: the loop does what pgrep -x sleep does; the minbase root
 # has no procps), and a script's name for a script.
 names='mkfifo /tmp/fifo; printf "#!/bin/sh\nread x </tmp/fifo\n" >/tmp/myscript; chmod +x /tmp/myscript
-  cat /proc/self/comm; sleep 100 & s=$!; /tmp/myscript & m=$!; sleep 0.3
+  cat /proc/self/comm; sleep 100 & s=$!; /tmp/myscript & m=$!
+  for i in $(seq 200); do [ "$(cut -d" " -f2 /proc/$s/stat)" != "(bash)" ] && [ "$(cat /proc/$m/comm)" != bash ] && break; sleep 0.05; done
   cut -d" " -f2 /proc/$s/stat; cat /proc/$m/comm
   for p in /proc/[0-9]*; do [ "$(cut -d" " -f2 $p/stat 2>/dev/null)" = "(sleep)" ] && f=found; done; echo $f
   kill $s $m; wait; rm /tmp/myscript /tmp/fifo'
-# (The reference needs the host's /proc inside the root, read-only. The
-# sleep outlasts the scans of every host process, which took over 5 s on
-# a loaded machine; it is killed at the end.)
-run_limited "$LIMIT" unshare -m sh -c "mount --rbind /proc '$ROOTFS/proc' && chroot '$ROOTFS' /bin/bash -c '$names'"
+# (The reference needs the host's /proc inside the root, read-only, and a
+# /tmp of its own: both modes' tests share the cached root and may run at
+# once. The sleep outlasts the scans of every host process, which took over
+# 5 s on a loaded machine; it is killed at the end. Each name is read once
+# the background shells have exec'd: a fixed 0.3 s was too short at load 9.)
+run_limited "$LIMIT" unshare -m sh -c "mount --rbind /proc '$ROOTFS/proc' && mount -t tmpfs tmpfs '$ROOTFS/tmp' && chroot '$ROOTFS' /bin/bash -c '$names'"
 native=$OUT
 [[ $native == $'cat\n(sleep)\nmyscript\nfound' ]] || fail "test premise: under chroot '$native'"
 cocoon_run -r "$ROOTFS" --proc /proc --tmpfs /tmp -- /bin/bash -c "$names"
@@ -69,12 +72,13 @@ assert_eq "$native" "$OUT" "comm, stat's name, a script's name and pgrep -x as u
 cmdlines='mkfifo /tmp/fifo; printf "#!/bin/sh\nread x </tmp/fifo\n" >/tmp/myscript; chmod +x /tmp/myscript
   show() { tr "\0" "|" <$1; echo; }
   cat /proc/self/cmdline | tr "\0" "|"; echo; cat /proc/self/cmdline | od -c | head -1
-  sleep 100 & s=$!; /tmp/myscript arg & m=$!; sleep 0.3
+  sleep 100 & s=$!; /tmp/myscript arg & m=$!
+  for i in $(seq 200); do [ "$(cut -d" " -f2 /proc/$s/stat)" != "(bash)" ] && [ "$(cat /proc/$m/comm)" != bash ] && break; sleep 0.05; done
   show /proc/$s/cmdline; show /proc/$m/cmdline; (show /proc/$BASHPID/cmdline)
   for p in /proc/[0-9]*; do [ "$( (tr "\0" " " <$p/cmdline) 2>/dev/null)" = "sleep 100 " ] && f=found; done; echo $f
   sh -c "tr \"\\0\" \"|\" </proc/\$\$/cmdline; echo" zero one
   kill $s $m; wait; rm /tmp/myscript /tmp/fifo'
-run_limited "$LIMIT" unshare -m sh -c "mount --rbind /proc '$ROOTFS/proc' && chroot '$ROOTFS' /bin/bash -c '$cmdlines'"
+run_limited "$LIMIT" unshare -m sh -c "mount --rbind /proc '$ROOTFS/proc' && mount -t tmpfs tmpfs '$ROOTFS/tmp' && chroot '$ROOTFS' /bin/bash -c '$cmdlines'"
 native=$OUT
 [[ $native == *$'\nsleep|100|\n/bin/sh|/tmp/myscript|arg|\n'*$'\nfound\n'* ]] || fail "test premise: under chroot '$native'"
 cocoon_run -r "$ROOTFS" --proc /proc --tmpfs /tmp -- /bin/bash -c "$cmdlines"
