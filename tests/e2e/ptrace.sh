@@ -62,6 +62,25 @@ else
   assert_eq "$userns_native" "$OUT" "PTRACE_SEIZE across user namespaces: as natively"
 fi
 
+# Tasks the kernel itself made not dumpable (tests/guests/attach_real.c):
+# a task that dropped root without an exec is out of a sibling's reach (as
+# root, where the drop is real; the old check read the owner of /proc/PID,
+# which keeps the euid, and let it through), and one run from an
+# execute-only copy (as nobody: cocoon cannot read its /proc/PID/ns) still
+# seizes its own child.
+run_native "$GUESTS/attach_real" drop
+assert_eq "nobody seizes a task that dropped root without an exec: EPERM" "$OUT" "natively, a dropped root task is out of reach"
+RUN_PREFIX=()
+cocoon_run -- "$GUESTS/attach_real" drop
+RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
+assert_eq "nobody seizes a task that dropped root without an exec: EPERM" "$OUT" "a task that dropped root without an exec: out of reach as natively"
+mkdir -m 755 "$TMP/xonly"
+cp "$GUESTS/attach_real" "$TMP/xonly/attach_real" && chmod 0711 "$TMP/xonly/attach_real"
+run_native ${AS_NOBODY[@]+"${AS_NOBODY[@]}"} "$TMP/xonly/attach_real" child
+assert_eq "a task not dumpable seizes its own child: ok" "$OUT" "natively, an execute-only program seizes its child"
+cocoon_run -- "$TMP/xonly/attach_real" child
+assert_eq "a task not dumpable seizes its own child: ok" "$OUT" "an execute-only program (not dumpable) seizes its child as natively"
+
 # The tracer the qemu cases run on every arch (tests/guests/archtracer.c):
 # TRACEME, single-steps up to and over a syscall (TRAP_TRACE each, then
 # TRAP_BRKPT on x86), syscall stops through GET_SYSCALL_INFO, NT_PRSTATUS

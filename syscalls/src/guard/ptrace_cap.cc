@@ -62,11 +62,23 @@ bool holds_bit(pid_t tid) {
 }  // namespace
 
 bool has_cap_sys_ptrace_over(pid_t caller_tid, pid_t target_tid) {
+  const bool bit = holds_bit(caller_tid);
   const auto mine = user_ns(caller_tid);
   const auto euid = euid_of(caller_tid);
-  if (!mine || !euid) return false;
-  const bool bit = holds_bit(caller_tid);
   int fd = open(("/proc/" + std::to_string(target_tid) + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+  if (!euid) {
+    if (fd >= 0) close(fd);
+    return false;  // the caller is gone
+  }
+  if (!mine || fd < 0) {
+    // A namespace cocoon may not read: its task is not dumpable and cocoon
+    // has no CAP_SYS_PTRACE (ptrace_may_access() guards /proc/PID/ns).
+    // Such a task is taken to be in cocoon's namespace, where its bit
+    // counts (before this rule every caller was: a non-dumpable caller's
+    // attach to its own child must still work).
+    if (fd >= 0) close(fd);
+    return bit;
+  }
   // Up from the target's namespace: each level the caller's own (its bit
   // counts), or one the caller's euid owns from its own namespace just
   // above (every capability). NS_GET_PARENT fails at the top (EPERM past
@@ -94,7 +106,11 @@ bool has_cap_sys_ptrace_over(pid_t caller_tid, pid_t target_tid) {
 
 bool caps_cover(pid_t caller_tid, pid_t target_tid) {
   const auto ns = user_ns(caller_tid);
-  if (!ns || ns != user_ns(target_tid)) return false;
+  const auto target_ns = user_ns(target_tid);
+  // Unreadable (a task not dumpable): taken to be in cocoon's namespace,
+  // as in has_cap_sys_ptrace_over().
+  const auto own = user_ns(getpid());
+  if ((ns ? ns : own) != (target_ns ? target_ns : own)) return false;
   const auto mine = caps_of(caller_tid, "CapPrm:");
   const auto theirs = caps_of(target_tid, "CapPrm:");
   return mine && theirs && (*theirs & ~*mine) == 0;

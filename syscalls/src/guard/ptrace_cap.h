@@ -15,8 +15,10 @@ namespace cocoon::syscalls {
 
 // Over the target's credentials (tcred->user_ns: the uid and gid check).
 // Reads /proc (CapEff, euid, ns/user of both) and walks the target's user
-// namespaces up with NS_GET_PARENT (Linux 4.9). False when either task is
-// gone or a namespace cannot be read.
+// namespaces up with NS_GET_PARENT (Linux 4.9). False when the caller is
+// gone. A namespace cocoon may not read (a task that is not dumpable, an
+// unprivileged cocoon) is taken to be cocoon's own: such a caller's
+// capability counts as it did before namespaces were looked at.
 bool has_cap_sys_ptrace_over(pid_t caller_tid, pid_t target_tid);
 
 // The capability module's own rule (cap_ptrace_access_check(), security/

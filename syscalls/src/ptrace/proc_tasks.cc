@@ -87,7 +87,7 @@ std::vector<unsigned long long> status_numbers(pid_t tid, const char* key) {
 
 long proc_owner(pid_t tid) {
   struct stat st {};
-  if (stat(("/proc/" + std::to_string(tid)).c_str(), &st) != 0) return -1;
+  if (stat(("/proc/" + std::to_string(tid) + "/stat").c_str(), &st) != 0) return -1;
   return static_cast<long>(st.st_uid);
 }
 

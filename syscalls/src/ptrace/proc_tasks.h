@@ -26,8 +26,10 @@ bool is_zombie(pid_t pid);
 // The numbers of a "Uid:", "Gid:" or "CapEff:" (hex) line of
 // /proc/TID/status: real, effective, saved, fs; empty if unknown.
 std::vector<unsigned long long> status_numbers(pid_t tid, const char* key);
-// The owner of /proc/TID, which is root while the task is not dumpable
-// (proc(5), /proc/PID/status "dumpable"); -1 if unknown.
+// The owner of /proc/TID/stat, which is the task's euid while it is
+// dumpable and root (of the namespace its memory belongs to) while it is
+// not (task_dump_owner(), fs/proc/base.c); -1 if unknown. The directory
+// /proc/TID itself keeps the euid either way.
 long proc_owner(pid_t tid);
 // Yama's kernel.yama.ptrace_scope as the host has it, 0 without Yama
 // (Documentation/admin-guide/LSM/Yama.rst).

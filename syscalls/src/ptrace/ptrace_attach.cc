@@ -48,8 +48,10 @@ std::optional<AttachFacts> read_facts(pid_t caller, pid_t ancestor, pid_t target
   f.caller_cap_over_creds = has_cap_sys_ptrace_over(caller, target);
   f.caller_cap_over_memory = has_cap_sys_ptrace_over_memory(caller);
   f.caps_cover = caps_cover(caller, target);
-  // A task that is not dumpable has its /proc/PID owned by root.
-  f.target_dumpable = tu[1] == 0 || proc_tasks::proc_owner(target) != 0;
+  // A task that is not dumpable has the files of its /proc/PID owned by
+  // root, not by its euid (a root daemon that dropped to the caller's uid
+  // without an exec: suid_dumpable). The directory's owner never told.
+  f.target_dumpable = proc_tasks::proc_owner(target) == static_cast<long>(tu[1]);
   f.target_descends = descends(target, ancestor);
   f.yama_scope = proc_tasks::yama_scope();
   return f;
