@@ -131,7 +131,10 @@ void probe_child_features(KernelFeatures& k, bool addfd) {
     return;
   }
   char known = 0;
-  if (addfd) k.notif_addfd = ::read(answer[0], &known, 1) == 1 && known == 1;
+  ssize_t n = 0;
+  while (addfd && (n = ::read(answer[0], &known, 1)) < 0 && errno == EINTR) {
+  }
+  if (addfd) k.notif_addfd = n == 1 && known == 1;
   ::close(answer[0]);
   int status = 0;
   // A tracer above that emulates ptrace may refuse the option (EPERM, its
