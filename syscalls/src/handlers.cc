@@ -3,6 +3,8 @@
 #include <memory>
 
 #include "affinity.h"
+#include "agent/agent.h"
+#include "cocoon/tracer/log.h"
 #include "guard/containment.h"
 #include "guard/dumpable.h"
 #include "paths/dir_listing.h"
@@ -44,6 +46,33 @@ std::shared_ptr<IdentityState> identity_state(const RunConfig& config, tracer::P
     identity->ids = std::make_shared<UserNsIds>(ns);
   }
   return identity;
+}
+
+// The in-guest agent where it can stand in for FileOwners' stat answers:
+// the identity alone (no paths to translate, no namespace to map ids
+// through or dress files for), on x86-64.
+void add_agent(tracer::HandlerList& list, const RunConfig& config, tracer::ProcessRegistry& registry,
+               const std::shared_ptr<IdentityState>& identity, bool more) {
+  if (config.agent_table.empty()) return;  // cocoon syscalls: no run
+  auto log = tracer::module_logger("identity");
+  for (const auto& h : list) more = more || h->name() == "paths";
+  const char* why = !Agent::available()                        ? "this build has none for this machine"
+                    : !config.identity || !identity            ? "it needs identity emulation (-0, --uid)"
+                    : more || config.namespaces || identity->stand_ins || config.identity->own_user_ns ||
+                              config.identity->user_ns
+                        ? "it serves only runs without a view or namespaces"
+                    : config.agent_table.empty() ? "no place for its table"
+                                                 : nullptr;
+  if (why) {
+    log->log(config.agent_quiet ? spdlog::level::debug : spdlog::level::warn, "--agent ignored: {}", why);
+    return;
+  }
+  auto agent = Agent::make(identity, registry, config.agent_table);
+  if (!agent) {
+    log->warn("--agent ignored: {}", agent.error());
+    return;
+  }
+  list.push_back(std::move(*agent));
 }
 
 }  // namespace
@@ -110,6 +139,7 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
                                              std::move(control)));
   }
   if (config.identity) add_identity_handlers(list, identity, registry);
+  if (config.agent) add_agent(list, config, registry, identity, paths || ns != nullptr || net != nullptr);
   if (config.uts() || identity) {
     list.push_back(std::make_unique<Uts>(UtsConfig{config.hostname, config.domainname,
                                                    config.kernel_release},

@@ -13,7 +13,7 @@
 set -uo pipefail
 
 if (($# < 3)); then
-  echo "usage: bash $0 COCOON seccomp|noseccomp GUESTS_DIR" >&2
+  echo "usage: bash $0 COCOON seccomp|noseccomp|agent GUESTS_DIR" >&2
   exit 2
 fi
 COCOON=$(realpath "$1")
@@ -25,7 +25,11 @@ case $MODE in
   # take it from the environment; PRoot's from PROOT_NO_SECCOMP where a
   # test sets it.
   noseccomp) MODE_FLAGS=(--no-seccomp); export COCOON_NO_SECCOMP=1 ;;
-  *) echo "unknown mode '$MODE' (seccomp or noseccomp)" >&2; exit 2 ;;
+  # The filter, with the in-guest agent wherever a run can have it
+  # (identity-only runs; docs/agent.md): the identity scripts again, every
+  # answer the agent gives checked as the tracer's are.
+  agent) MODE_FLAGS=(); export COCOON_AGENT=1 ;;
+  *) echo "unknown mode '$MODE' (seccomp, noseccomp or agent)" >&2; exit 2 ;;
 esac
 [[ -x $COCOON ]] || { echo "FAIL: no cocoon binary at $COCOON" >&2; exit 1; }
 [[ -x $GUESTS/reaper ]] || { echo "FAIL: no guests in $GUESTS" >&2; exit 1; }

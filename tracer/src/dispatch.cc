@@ -130,9 +130,11 @@ std::expected<std::pair<Decision, PhaseMasks>, std::string> plan_row(
   Decision refusal = Decision::allow();  // the refusal some handler asked for, if any
   Decision values = Decision::allow();   // the values handlers refuse or stop at, if any
   PhaseMasks masks;
+  std::uint64_t key = 0;  // the agent's pass, if a handler gives one
   for (std::size_t i = 0; i < all.size(); ++i) {
     const Decision& d = all[i];
     if (d.yields_to_owner && *own >= 0) continue;
+    if (d.pass_key != 0) key = d.pass_key;
     if (d.refuses()) refusal = merge_refusals(refusal, d, row.name);
     if (d.tests_values()) values = merge_values(values, d, row.name);
     out = merge(out, d.unguarded());
@@ -142,7 +144,9 @@ std::expected<std::pair<Decision, PhaseMasks>, std::string> plan_row(
                                                     : masks.fixup;
     m |= 1u << i;
   }
-  return std::pair{guarded(out, refusal, values), masks};
+  Decision planned = guarded(out, refusal, values);
+  if (sees_entry(planned.action)) planned.pass_key = key;
+  return std::pair{planned, masks};
 }
 
 // The policy of `handlers` on `host`, and into `masks` (when not null) who

@@ -113,9 +113,24 @@ Program leaf_action(const Decision& d) {
   return out;
 }
 
-// The end of a search: the refusal if any, then the decision.
+// The agent's own calls (Decision::pass_key): allowed when the sixth
+// argument's two halves are the key's, before anything else of the leaf.
+Program pass(const Decision& d) {
+  if (d.pass_key == 0) return {};
+  const std::uint32_t at = arg_offset(5);
+  return {stmt(BPF_LD | BPF_W | BPF_ABS, at),
+          jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(d.pass_key), 0, 3),
+          stmt(BPF_LD | BPF_W | BPF_ABS, at + 4),
+          jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(d.pass_key >> 32), 0, 1),
+          stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+}
+
+// The end of a search: the agent's pass, the refusal if any, then the
+// decision.
 Program leaf(const Decision& d) {
-  Program out = refusal(d);
+  Program out = pass(d);
+  const Program refused = refusal(d);
+  out.insert(out.end(), refused.begin(), refused.end());
   const Program values = value_tests(d);
   out.insert(out.end(), values.begin(), values.end());
   const Program rest = leaf_action(d);

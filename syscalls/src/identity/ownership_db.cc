@@ -66,7 +66,8 @@ OwnershipDb::OwnershipDb(OwnershipDb&& o) noexcept
     : records_(std::move(o.records_)),
       setgid_dirs_(std::exchange(o.setgid_dirs_, 0)),
       path_(std::move(o.path_)),
-      fd_(o.fd_) {
+      fd_(o.fd_),
+      observer_(std::exchange(o.observer_, nullptr)) {
   o.fd_ = -1;
 }
 
@@ -78,6 +79,7 @@ OwnershipDb& OwnershipDb::operator=(OwnershipDb&& o) noexcept {
     path_ = std::move(o.path_);
     fd_ = o.fd_;
     o.fd_ = -1;
+    observer_ = std::exchange(o.observer_, nullptr);
   }
   return *this;
 }
@@ -167,6 +169,7 @@ void OwnershipDb::set(const FileKey& key, const FileRecord& r) {
     it->second = r;
   }
   setgid_dirs_ += setgid_dir(r);
+  if (observer_) observer_->changed(key, &it->second);
 }
 
 bool OwnershipDb::drop(const FileKey& key) {
@@ -174,6 +177,7 @@ bool OwnershipDb::drop(const FileKey& key) {
   if (it == records_.end()) return false;
   setgid_dirs_ -= setgid_dir(it->second);
   records_.erase(it);
+  if (observer_) observer_->changed(key, nullptr);
   return true;
 }
 

@@ -43,6 +43,15 @@ struct FileRecord {
   bool operator==(const FileRecord&) const = default;
 };
 
+// Told of every change of an OwnershipDb's records: the in-guest agent's
+// copy of them (agent/owner_table.h).
+class RecordObserver {
+ public:
+  virtual ~RecordObserver() = default;
+  // `now`: the record `key` holds from now on; null: none.
+  virtual void changed(const FileKey& key, const FileRecord* now) = 0;
+};
+
 class OwnershipDb {
  public:
   // A database for this run only.
@@ -78,6 +87,12 @@ class OwnershipDb {
 
   const std::map<FileKey, FileRecord>& records() const { return records_; }
 
+  // Tells `o` every record held now, then every change (null: none).
+  void observe(RecordObserver* o) {
+    observer_ = o;
+    if (o) for (const auto& [k, r] : records_) o->changed(k, &r);
+  }
+
  private:
   int append(const std::string& line);
   // records_[key] = r, and records_.erase(key), keeping setgid_dirs_.
@@ -88,6 +103,7 @@ class OwnershipDb {
   std::size_t setgid_dirs_ = 0;
   std::string path_;
   int fd_ = -1;  // the journal, O_APPEND, flock'ed
+  RecordObserver* observer_ = nullptr;
 };
 
 }  // namespace cocoon::syscalls

@@ -88,6 +88,8 @@ class PublishedRun {
   PublishedRun& operator=(PublishedRun&&) = delete;
   ~PublishedRun();
   int listen_fd() const { return listen_fd_; }
+  // The run's own directory (removed with it).
+  const std::string& dir() const { return dir_; }
   const RunRecord& record() const { return record_; }
 
  private:

@@ -106,6 +106,14 @@ struct RunConfig {
   // cocoon puts itself and a serial guest on one CPU (the tracer's
   // placement); sched_getaffinity then needs answering.
   bool cpu_placement = true;
+  // --agent (experimental, x86-64): the stat family answered inside the
+  // guest by an agent cocoon places in each process (docs/agent.md), in an
+  // identity-only run (no view, no namespaces: nothing to contain), which
+  // `agent_table` (set by run_session(): a file in the run's directory)
+  // shares the ownership records with. Ignored, with a warning, elsewhere.
+  bool agent = false;
+  bool agent_quiet = false;  // asked by COCOON_AGENT=1: ignored without a warning
+  std::string agent_table;
   // -q: the qemu-user that runs programs of another machine, with its own
   // options ("qemu-aarch64-static -cpu max"; a path or a name in PATH);
   // "auto": the qemu-ARCH-static in PATH for each machine; "none": the

@@ -101,6 +101,13 @@ struct Decision {
   // Both fields are the dispatcher's (build_policy()): a Policy keeps
   // neither.
   bool yields_to_owner = false;
+  // Not 0: a call whose sixth argument is this value runs as allowed,
+  // whatever the rest says: the in-guest agent's own calls
+  // (syscalls/src/agent/, docs/agent.md), which carry it in a register the
+  // call does not read. All 64 bits are compared. A handler that sets it
+  // vouches for every handler of the row: build_policy() keeps it while
+  // the row's calls are notified or traced.
+  std::uint64_t pass_key = 0;
 
   static constexpr Decision allow() { return {}; }
   static constexpr Decision trace() { return {Action::kTrace, 0}; }
@@ -120,6 +127,11 @@ struct Decision {
   constexpr Decision in(Phase p) const {
     Decision d = *this;
     d.phase = p;
+    return d;
+  }
+  constexpr Decision passing(std::uint64_t key) const {
+    Decision d = *this;
+    d.pass_key = key;
     return d;
   }
   constexpr Decision unless_owned() const {
@@ -203,6 +215,7 @@ struct Decision {
   // set; allow when a conditional decision's argument has none of its bits.
   template <typename Args>
   constexpr Decision for_call(const Args& args) const {
+    if (pass_key != 0 && static_cast<std::uint64_t>(args(5)) == pass_key) return allow();
     if (refuse_arg >= 0 && (args(refuse_arg) & refuse_bits) != 0) return fail(refuse_err);
     if (value_arg >= 0) {
       const auto v = static_cast<std::uint32_t>(args(value_arg));

@@ -1,0 +1,224 @@
+#include "agent/agent.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#include "agent/agent_image.h"
+#include "cocoon/arch/arch.h"
+#include "cocoon/arch/sys.h"
+#include "cocoon/tracer/log.h"
+#include "cocoon/tracer/tracee.h"
+#include "owned_fd.h"
+#include "proc_fields.h"
+
+namespace cocoon::syscalls {
+namespace {
+
+using arch::Sys;
+
+bool stat_row(Sys s) {
+  return s == Sys::stat || s == Sys::lstat || s == Sys::fstat || s == Sys::newfstatat || s == Sys::statx;
+}
+
+// Rows the agent answers (agent.c's dispatch): the stat family, and the
+// calls that make files.
+bool agent_row(Sys s) {
+  return stat_row(s) || s == Sys::open || s == Sys::openat || s == Sys::creat || s == Sys::mkdir ||
+         s == Sys::mkdirat;
+}
+
+// Rows that change the ids a process makes files with (CredentialCalls).
+bool id_change_row(Sys s) {
+  return s == Sys::setuid || s == Sys::setgid || s == Sys::setreuid || s == Sys::setregid ||
+         s == Sys::setresuid || s == Sys::setresgid || s == Sys::setfsuid || s == Sys::setfsgid;
+}
+
+std::uint64_t new_key() {
+  std::uint64_t k = 0;
+  while (k == 0) {
+    if (::getrandom(&k, sizeof k, 0) != sizeof k) k = 0x636f636f6f6e2121ULL ^ static_cast<std::uint64_t>(::getpid());
+  }
+  return k;
+}
+
+// Where to ask for the region: within reach (rel32, 2 GiB) of the code
+// that will call it. The first brk(0) is made by the dynamic loader (its
+// libraries go below it, top-down) or by a static program itself: a
+// region 256 MiB below that call, or, for a program linked low (non-PIE at
+// 4 MiB), at 2 MiB. A hint only: where it is taken, sites out of reach
+// stay unpatched.
+std::uint64_t hint_for(std::uint64_t ip) {
+  constexpr std::uint64_t kBelow = 256ull << 20;
+  if (ip > 2 * kBelow) return (ip & ~std::uint64_t{0xfffff}) - kBelow;
+  return 2ull << 20;
+}
+
+// Writes into the task's memory whatever its protection
+// (/proc/PID/mem, FOLL_FORCE: a private read-only mapping gets a private
+// copy of the page): only into the agent's region, and a site's own bytes.
+bool write_mem(int fd, std::uint64_t at, const void* data, std::size_t n) {
+  return ::pwrite(fd, data, n, static_cast<off_t>(at)) == static_cast<ssize_t>(n);
+}
+
+}  // namespace
+
+bool Agent::available() { return arch::host_arch() == arch::Arch::kX86_64 && !agent::image().empty(); }
+
+std::expected<std::unique_ptr<Agent>, std::string> Agent::make(std::shared_ptr<IdentityState> identity,
+                                                               tracer::ProcessRegistry& registry,
+                                                               const std::string& table_path) {
+  auto table = OwnerTable::create(table_path);
+  if (!table) return std::unexpected(table.error());
+  return std::unique_ptr<Agent>(new Agent(std::move(identity), registry, std::move(*table)));
+}
+
+Agent::Agent(std::shared_ptr<IdentityState> identity, tracer::ProcessRegistry& registry, OwnerTable table)
+    : identity_(std::move(identity)),
+      table_(std::move(table)),
+      key_(new_key()),
+      armed_(registry, tracer::OnClone::kCopy, tracer::OnExec::kReset) {
+  identity_->db.observe(&table_);
+}
+
+Agent::~Agent() { identity_->db.observe(nullptr); }
+
+tracer::Decision Agent::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
+  using tracer::Decision;
+  if (abi != arch::Arch::kX86_64) return Decision::allow();
+  // brk(0) stops (the first arms the process); other brk calls run.
+  if (row.sys == Sys::brk) return Decision::allow().tracing_values(0, {0}).in(tracer::Phase::kTranslate);
+  // The agent's rows: notified as FileOwners and FileCreations have them
+  // (open and openat only with O_CREAT or O_TMPFILE), its own calls let
+  // through. Its translate phase patches the site a call came from.
+  if (agent_row(row.sys)) {
+    const int flags = row.arg_index(arch::ArgRole::kOpenFlags);
+    const Decision d = (row.sys == Sys::open || row.sys == Sys::openat) && flags >= 0
+                           ? Decision::notify_if_any(flags, O_CREAT | 020000000 /* O_TMPFILE's own bit */)
+                           : Decision::notify();
+    return d.in(tracer::Phase::kTranslate).passing(key_);
+  }
+  if (id_change_row(row.sys)) return Decision::notify().in(tracer::Phase::kTranslate);
+  return Decision::allow();
+}
+
+tracer::Verdict Agent::on_entry(tracer::SyscallStop& stop) {
+  const pid_t tgid = stop.tracee.process();
+  Armed* a = armed_.find(tgid);
+  if (stop.desc.sys == Sys::brk) {
+    if (stop.regs.arg(0) == 0 && a == nullptr) arm(stop);
+  } else if (id_change_row(stop.desc.sys)) {
+    if (a && a->region != 0 && a->plain_creator) not_plain(stop, *a);
+  } else if (a && a->region != 0) {
+    patch(stop, *a);
+  }
+  return tracer::Verdict::resume();
+}
+
+// One mmap made by the task, then the image and its header written into
+// the region.
+void Agent::arm(tracer::SyscallStop& stop) {
+  const pid_t tgid = stop.tracee.process();
+  Armed& armed = *armed_.set(tgid, Armed{});
+  if (!control_ || !control_->filtered() || stop.via != tracer::Via::kStop) return;
+  std::int64_t got = -ENOSYS;
+  const std::array<std::uint64_t, 6> args{hint_for(stop.regs.ip()), COCOON_AGENT_REGION,
+                                          PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+                                          ~std::uint64_t{0}, 0};
+  auto r = control_->inject(stop.tracee, [&](tracer::TaskCalls& calls) {
+    if (auto v = calls.call(SYS_mmap, args)) got = *v;
+  });
+  if (!r || got < 0) {
+    tracer::module_logger("identity")->debug("{}: agent not armed: {}", stop.tracee.tid,
+                                             std::strerror(r ? static_cast<int>(-got) : r.error()));
+    return;
+  }
+  const auto region = static_cast<std::uint64_t>(got);
+  const auto image = agent::image();
+  std::vector<std::byte> bytes(image.begin(), image.end());
+  cocoon_agent_header h{};
+  h.magic = COCOON_AGENT_MAGIC;
+  h.key = key_;
+  h.uid = identity_->config.uid;
+  h.gid = identity_->config.gid;
+  h.unknown_is_real = identity_->config.unknown_is_real ? 1 : 0;
+  h.slots_offset = agent::slots_offset();
+  h.slot_count = agent::slot_count();
+  h.table_size = table_.size();
+  const Credentials& c = identity_->of(tgid);
+  const IdentityConfig& config = identity_->config;
+  armed.plain_creator = !config.real_creations && c.fsuid == config.uid && c.fsgid == config.gid;
+  h.plain_creator = armed.plain_creator ? 1 : 0;
+  std::strncpy(h.table_path, table_.path().c_str(), sizeof h.table_path - 1);
+  std::memcpy(bytes.data(), &h, sizeof h);
+  const OwnedFd mem(::open(("/proc/" + std::to_string(stop.tracee.tid) + "/mem").c_str(),
+                           O_RDWR | O_CLOEXEC));
+  if (mem.fd < 0 || !write_mem(mem.fd, region, bytes.data(), bytes.size())) return;
+  armed.region = region;
+}
+
+// Before the process's ids change (its set*id call runs after this
+// handler): the agent leaves its creations to the tracer from now on. Not
+// given back when they return: rare, and the tracer's answers are right
+// whatever they are.
+void Agent::not_plain(tracer::SyscallStop& stop, Armed& armed) {
+  const OwnedFd mem(::open(("/proc/" + std::to_string(stop.tracee.tid) + "/mem").c_str(),
+                           O_RDWR | O_CLOEXEC));
+  const std::uint32_t zero = 0;
+  const std::uint64_t at = armed.region + offsetof(cocoon_agent_header, plain_creator);
+  if (mem.fd >= 0 && write_mem(mem.fd, at, &zero, sizeof zero)) {
+    armed.plain_creator = false;
+    return;
+  }
+  // Only a task that is gone (or going) cannot be written: nothing of it
+  // runs the agent again.
+  tracer::module_logger("identity")->debug("{}: could not tell the agent of new ids", stop.tracee.tid);
+}
+
+// The site the notified call came from, patched when it is glibc's
+// `mov $nr,%eax; syscall` and no other thread can be running it.
+void Agent::patch(tracer::SyscallStop& stop, Armed& armed) {
+  const std::uint64_t ip = stop.regs.ip();
+  if (ip >= armed.region && ip < armed.region + COCOON_AGENT_REGION) return;  // the agent's own
+  if (!armed.tried.insert(ip).second || ip < 7) return;
+  std::array<std::byte, 7> code{};
+  if (!stop.memory.read(ip - 7, code)) return;
+  const auto nr = static_cast<std::uint32_t>(stop.regs.nr());
+  std::uint32_t imm = 0;
+  std::memcpy(&imm, code.data() + 1, 4);
+  if (code[0] != std::byte{0xb8} || imm != nr || code[5] != std::byte{0x0f} || code[6] != std::byte{0x05}) {
+    return;
+  }
+  const pid_t tgid = stop.tracee.process();
+  if (proc_field(tgid, "status", "Threads:").value_or("") != "1") return;
+  const OwnedFd mem(::open(("/proc/" + std::to_string(stop.tracee.tid) + "/mem").c_str(),
+                           O_RDWR | O_CLOEXEC));
+  if (mem.fd < 0) return;
+  const std::uint64_t next_at = armed.region + offsetof(cocoon_agent_header, next_slot);
+  const std::uint64_t count_at = armed.region + offsetof(cocoon_agent_header, slot_count);
+  std::uint32_t next = 0, count = 0;
+  if (::pread(mem.fd, &next, 4, static_cast<off_t>(next_at)) != 4 ||
+      ::pread(mem.fd, &count, 4, static_cast<off_t>(count_at)) != 4 || next >= count) {
+    return;
+  }
+  const std::uint64_t slot = armed.region + agent::slots_offset() + std::uint64_t{next} * COCOON_AGENT_SLOT;
+  const auto t = agent::trampoline(slot, nr, armed.region + COCOON_AGENT_CODE, ip);
+  std::array<std::byte, 5> jmp{};
+  if (!t.ok || !agent::jump(ip - 7, slot, jmp)) return;
+  ++next;
+  if (!write_mem(mem.fd, slot, t.bytes.data(), t.bytes.size()) ||
+      !write_mem(mem.fd, next_at, &next, 4) || !write_mem(mem.fd, ip - 7, jmp.data(), jmp.size())) {
+    return;
+  }
+  tracer::module_logger("identity")->debug("{}: stat site {:#x} patched (slot {})", stop.tracee.tid, ip - 7,
+                                           next - 1);
+}
+
+}  // namespace cocoon::syscalls

@@ -1,0 +1,77 @@
+// The in-guest agent (issue 19; docs/agent.md): code cocoon places in each
+// process of an identity-only run (fake root, no view) that answers the
+// stat family without leaving the guest, from a shared copy of the
+// ownership records (owner_table.h). x86-64 only.
+//
+// Its life in a process:
+// - armed at the process's first brk(0), which glibc's start (ld.so's, or
+//   a static program's own) makes before anything else: that one call
+//   stops (a value stop, Decision::tracing_values), and cocoon has the task
+//   map the region (StopControl::inject: one mmap) and writes the image
+//   and the header into it (/proc/PID/mem);
+// - a call site is patched when a stat of the process is notified from
+//   it while the process has one thread (so no other thread runs the
+//   bytes being written): glibc's `mov $nr,%eax; syscall` becomes
+//   `jmp trampoline; syscall`, and the trampoline calls the agent and
+//   jumps back past the syscall instruction. The calls of that site then
+//   cost no notification;
+// - the agent's own calls carry the run's pass key (Decision::pass_key),
+//   so the filter lets them run; what it cannot decide it makes again
+//   without the key, which the tracer answers as before.
+// exec drops the region with the rest of the image; fork copies it.
+//
+// Not containment: the guest can read the key and make any call pass.
+// Only where cocoon claims nothing to contain (no view, no namespaces:
+// fakeroot's job) is the agent used.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+#include "agent/owner_table.h"
+#include "cocoon/tracer/handler.h"
+#include "cocoon/tracer/registry.h"
+#include "identity/identity.h"
+
+namespace cocoon::syscalls {
+
+class Agent final : public tracer::SyscallHandler {
+ public:
+  // Whether this build has an agent for this host (x86-64).
+  static bool available();
+  // The agent of a run whose records are `identity`'s; the table goes to
+  // `table_path`. Fails when the table cannot be made.
+  static std::expected<std::unique_ptr<Agent>, std::string> make(std::shared_ptr<IdentityState> identity,
+                                                                  tracer::ProcessRegistry& registry,
+                                                                  const std::string& table_path);
+  ~Agent() override;
+
+  std::string_view name() const override { return "agent"; }
+  tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
+  tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
+  void on_start(tracer::StopControl& control) override { control_ = &control; }
+
+  std::uint64_t key() const { return key_; }
+
+ private:
+  struct Armed {
+    std::uint64_t region = 0;                // 0: arming failed, not tried again
+    std::unordered_set<std::uint64_t> tried;  // sites (their ip) not to look at again
+    bool plain_creator = false;               // as the region's header says
+  };
+  Agent(std::shared_ptr<IdentityState> identity, tracer::ProcessRegistry& registry, OwnerTable table);
+  void arm(tracer::SyscallStop& stop);
+  void patch(tracer::SyscallStop& stop, Armed& armed);
+  void not_plain(tracer::SyscallStop& stop, Armed& armed);
+
+  std::shared_ptr<IdentityState> identity_;
+  OwnerTable table_;
+  std::uint64_t key_ = 0;
+  tracer::ProcessSlot<Armed> armed_;
+  tracer::StopControl* control_ = nullptr;
+};
+
+}  // namespace cocoon::syscalls

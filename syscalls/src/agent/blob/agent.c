@@ -1,0 +1,299 @@
+/* The in-guest agent (issue 19; docs/agent.md): answers the stat family in
+ * the guest's own address space, as FileOwners would (identity/file_view.h
+ * shown()), from the owner table the tracer shares with it. Built
+ * freestanding (no libc: it runs inside any program, static and Go ones
+ * too, and may be entered from a signal handler), position-independent
+ * (no relocations: the build checks), with the stack only: the entry
+ * (entry.S) may be reentered by a signal handler on the same thread, or
+ * run on several threads at once.
+ *
+ * Whatever it cannot decide it gives to the tracer by making the guest's
+ * own call again without the pass key: the filter then notifies it as
+ * before (an error the tracer answers otherwise: EACCES, which the emulated
+ * root's DAC override may turn into success; a record whose birth time it
+ * cannot check; a table being rewritten under it). */
+#include <stdint.h>
+
+#include "../agent_abi.h"
+
+#define NR_stat 4
+#define NR_fstat 5
+#define NR_lstat 6
+#define NR_close 3
+#define NR_mmap 9
+#define NR_mprotect 10
+#define NR_munmap 11
+#define NR_openat 257
+#define NR_newfstatat 262
+#define NR_statx 332
+
+#define NR_open 2
+#define NR_creat 85
+#define NR_mkdir 83
+#define NR_mkdirat 258
+
+#define E_ACCES 13
+#define O_CREAT_ 0100
+#define O_TMPFILE_ 020000000
+#define AT_FDCWD_ (-100)
+#define AT_SYMLINK_NOFOLLOW_ 0x100
+#define AT_EMPTY_PATH_ 0x1000
+#define AT_STATX_SYNC_TYPE_ 0x6000
+#define STATX_BTIME_ 0x800u
+#define O_CLOEXEC_ 02000000
+
+__attribute__((section(".agent_header"), used)) struct cocoon_agent_header cocoon_agent_header;
+
+struct frame {
+  long nr, rdi, rsi, rdx, r10, r8, r9;
+};
+
+static inline long sys6(long n, long a, long b, long c, long d, long e, long f) {
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  long ret;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
+static struct cocoon_agent_header *header(void) { return &cocoon_agent_header; }
+
+/* The guest's call as it made it: the tracer's to answer. */
+static long plain(const struct frame *f) {
+  return sys6(f->nr, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+}
+
+/* The guest's call with the pass key: runs as natively. */
+static long keyed(const struct frame *f) {
+  return sys6(f->nr, f->rdi, f->rsi, f->rdx, f->r10, f->r8, (long)header()->key);
+}
+
+/* The owner table, mapped at the first use in this address space (fork
+ * keeps the mapping, exec drops it with the agent). */
+static const struct cocoon_owner_table *table(void) {
+  struct cocoon_agent_header *h = header();
+  uint64_t t = __atomic_load_n(&h->table, __ATOMIC_ACQUIRE);
+  if (t > 1) return (const struct cocoon_owner_table *)t;
+  if (t == 1) return 0;
+  /* The header page is mapped read-only with the code: the cache needs it
+   * writable. */
+  if (sys6(NR_mprotect, (long)h & ~4095L, 4096, 3 /* PROT_READ|PROT_WRITE */, 0, 0, 0) != 0) return 0;
+  long fd = sys6(NR_openat, AT_FDCWD_, (long)h->table_path, O_CLOEXEC_, 0, 0, 0);
+  long p = fd < 0 ? -1
+                  : sys6(NR_mmap, 0, (long)h->table_size, 1 /* PROT_READ */, 1 /* MAP_SHARED */, fd, 0);
+  if (fd >= 0) sys6(NR_close, fd, 0, 0, 0, 0, 0);
+  uint64_t want = (p < 0 && p > -4096) ? 1 : (uint64_t)p;
+  if (want > 1 && ((const struct cocoon_owner_table *)want)->magic != COCOON_AGENT_MAGIC) {
+    sys6(NR_munmap, (long)want, (long)h->table_size, 0, 0, 0, 0);
+    want = 1;
+  }
+  uint64_t expected = 0;
+  if (!__atomic_compare_exchange_n(&h->table, &expected, want, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    if (want > 1) sys6(NR_munmap, (long)want, (long)h->table_size, 0, 0, 0, 0);
+    want = expected;
+  }
+  return want > 1 ? (const struct cocoon_owner_table *)want : 0;
+}
+
+struct shown {
+  uint32_t uid, gid, mode, faked;
+  uint64_t rdev;
+  int64_t btime_sec;
+  uint32_t btime_nsec;
+};
+
+/* 0: no record; 1: `out` holds it; -1: could not tell (ask the tracer). */
+static int lookup(const struct cocoon_owner_table *t, uint64_t dev, uint64_t ino, struct shown *out) {
+  const volatile struct cocoon_owner_entry *entries =
+      (const volatile struct cocoon_owner_entry *)(const void *)(t + 1);
+  for (int tries = 0; tries < 64; ++tries) {
+    uint64_t s1 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+    if (s1 & 1) {
+      __asm__ volatile("pause");
+      continue;
+    }
+    if (__atomic_load_n(&t->incomplete, __ATOMIC_RELAXED)) return -1;
+    const uint32_t cap = t->capacity;
+    if (cap == 0 || (cap & (cap - 1)) != 0) return -1;
+    uint32_t i = cocoon_owner_slot(dev, ino, cap);
+    int found = 0;
+    for (uint32_t n = 0; n < cap; ++n, i = (i + 1) & (cap - 1)) {
+      const volatile struct cocoon_owner_entry *e = &entries[i];
+      const uint32_t state = e->state;
+      if (state == COCOON_ENTRY_EMPTY) break;
+      if (e->dev != dev || e->ino != ino) continue;
+      if (state == COCOON_ENTRY_LIVE) {
+        out->uid = e->uid;
+        out->gid = e->gid;
+        out->mode = e->mode;
+        out->faked = e->mode_faked;
+        out->rdev = e->rdev;
+        out->btime_sec = e->btime_sec;
+        out->btime_nsec = e->btime_nsec;
+        found = 1;
+      }
+      break;
+    }
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&t->seq, __ATOMIC_RELAXED) == s1) return found;
+  }
+  return -1;
+}
+
+/* glibc's makedev() and major()/minor(), the encoding records keep. */
+static uint64_t make_dev(uint32_t ma, uint32_t mi) {
+  return ((uint64_t)(ma & 0xfffff000u) << 32) | ((uint64_t)(ma & 0xfffu) << 8) |
+         ((uint64_t)(mi & 0xffffff00u) << 12) | (mi & 0xffu);
+}
+static uint32_t dev_major(uint64_t d) { return (uint32_t)(((d >> 8) & 0xfffu) | ((d >> 32) & ~0xfffu)); }
+static uint32_t dev_minor(uint64_t d) { return (uint32_t)((d & 0xffu) | ((d >> 12) & ~0xffu)); }
+
+/* The kernel's struct stat (x86-64, cp_new_stat()) and struct statx, by
+ * offset: the fields the agent reads and writes. */
+#define ST_DEV 0
+#define ST_INO 8
+#define ST_MODE 24
+#define ST_UID 28
+#define ST_GID 32
+#define ST_RDEV 40
+#define STX_MASK 0
+#define STX_UID 20
+#define STX_GID 24
+#define STX_MODE 28
+#define STX_INO 32
+#define STX_BTIME 80
+#define STX_RDEV_MAJOR 128
+#define STX_RDEV_MINOR 132
+#define STX_DEV_MAJOR 136
+#define STX_DEV_MINOR 140
+
+#define AT(buf, off, type) (*(volatile type *)((char *)(buf) + (off)))
+
+/* statx(2) of what the call names, for its birth time: dirfd, path and
+ * flags as the stat call has them. */
+static int btime_of(const struct frame *f, uint64_t dev, uint64_t ino, int64_t *sec, uint32_t *nsec) {
+  long dfd = AT_FDCWD_, path = f->rdi, flags = 0;
+  switch (f->nr) {
+    case NR_lstat: flags = AT_SYMLINK_NOFOLLOW_; break;
+    case NR_fstat: dfd = f->rdi; path = (long)""; flags = AT_EMPTY_PATH_; break;
+    case NR_newfstatat: dfd = f->rdi; path = f->rsi; flags = f->r10; break;
+    case NR_statx: dfd = f->rdi; path = f->rsi; flags = f->rdx & ~AT_STATX_SYNC_TYPE_; break;
+    default: break;
+  }
+  unsigned char sx[256];
+  if (sys6(NR_statx, dfd, path, flags, STATX_BTIME_, (long)sx, (long)header()->key) != 0) return -1;
+  const uint64_t d = make_dev(AT(sx, STX_DEV_MAJOR, uint32_t), AT(sx, STX_DEV_MINOR, uint32_t));
+  if (d != dev || AT(sx, STX_INO, uint64_t) != ino) return -1;  /* it changed meanwhile */
+  const int has = (AT(sx, STX_MASK, uint32_t) & STATX_BTIME_) != 0;
+  *sec = has ? AT(sx, STX_BTIME, int64_t) : 0;
+  *nsec = has ? AT(sx, STX_BTIME + 8, uint32_t) : 0;
+  return 0;
+}
+
+/* The stat family: the call itself with the pass key, then the owner (and
+ * a recorded mode and device) as FileOwners shows them. */
+static long stat_call(const struct frame *f) {
+  const struct cocoon_owner_table *t = table();
+  if (!t) return plain(f);
+  const int is_statx = f->nr == NR_statx;
+  long r = keyed(f);
+  if (r == -E_ACCES) return plain(f);
+  if (r != 0) return r;
+  void *buf = (void *)(is_statx ? f->r8 : (f->nr == NR_newfstatat ? f->rdx : f->rsi));
+  uint64_t dev, ino;
+  if (is_statx) {
+    dev = make_dev(AT(buf, STX_DEV_MAJOR, uint32_t), AT(buf, STX_DEV_MINOR, uint32_t));
+    ino = AT(buf, STX_INO, uint64_t);
+  } else {
+    /* The kernel's new_encode_dev() (major below 4096): the same number
+     * as makedev() of its parts. */
+    const uint64_t d = AT(buf, ST_DEV, uint64_t);
+    dev = make_dev((uint32_t)((d & 0xfff00) >> 8), (uint32_t)((d & 0xff) | ((d >> 12) & 0xfff00)));
+    ino = AT(buf, ST_INO, uint64_t);
+  }
+  struct shown s = {0, 0, 0, 0, 0, 0, 0};
+  const int found = lookup(t, dev, ino, &s);
+  if (found < 0) return plain(f);
+  if (found && (s.btime_sec | s.btime_nsec) != 0) {
+    /* A record of another file born on the same inode number is stale
+     * (OwnershipDb::find). */
+    int64_t sec;
+    uint32_t nsec;
+    if (is_statx && (AT(buf, STX_MASK, uint32_t) & STATX_BTIME_)) {
+      sec = AT(buf, STX_BTIME, int64_t);
+      nsec = AT(buf, STX_BTIME + 8, uint32_t);
+    } else if (btime_of(f, dev, ino, &sec, &nsec) != 0) {
+      return plain(f);
+    }
+    if ((sec | nsec) != 0 && (sec != s.btime_sec || nsec != s.btime_nsec)) {
+      return plain(f);  /* stale: the tracer drops it at its lookup */
+    }
+  }
+  struct cocoon_agent_header *h = header();
+  __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+  if (!found && h->unknown_is_real) return 0;
+  const uint32_t uid = found ? s.uid : h->uid, gid = found ? s.gid : h->gid;
+  if (is_statx) {
+    AT(buf, STX_UID, uint32_t) = uid;
+    AT(buf, STX_GID, uint32_t) = gid;
+    if (found && s.faked) {
+      AT(buf, STX_MODE, uint16_t) = (uint16_t)s.mode;
+      AT(buf, STX_RDEV_MAJOR, uint32_t) = dev_major(s.rdev);
+      AT(buf, STX_RDEV_MINOR, uint32_t) = dev_minor(s.rdev);
+    }
+  } else {
+    AT(buf, ST_UID, uint32_t) = uid;
+    AT(buf, ST_GID, uint32_t) = gid;
+    if (found && s.faked) {
+      AT(buf, ST_MODE, uint32_t) = s.mode;
+      AT(buf, ST_RDEV, uint64_t) = s.rdev;
+    }
+  }
+  return 0;
+}
+
+/* The calls that make files: the kernel's own making is FileOwners' answer
+ * where the creator's ids are the configured ones (no record to make), no
+ * recorded set-group-ID directory could give the file another group, and a
+ * directory is made with its owner's rwx (FileCreations widens the others).
+ * EACCES goes to the tracer: the emulated root's DAC override. */
+static long create_call(const struct frame *f) {
+  long flags = 0, mode = 0;
+  switch (f->nr) {
+    case NR_open: flags = f->rsi; break;
+    case NR_openat: flags = f->rdx; break;
+    case NR_creat: flags = O_CREAT_; break;
+    case NR_mkdir: mode = f->rsi; break;
+    case NR_mkdirat: mode = f->rdx; break;
+    default: return plain(f);
+  }
+  const int dir = f->nr == NR_mkdir || f->nr == NR_mkdirat;
+  if (!dir && !(flags & (O_CREAT_ | O_TMPFILE_))) return plain(f);
+  if (dir && (mode & 0700) != 0700) return plain(f);
+  const struct cocoon_owner_table *t = table();
+  if (!t || !__atomic_load_n(&header()->plain_creator, __ATOMIC_RELAXED) ||
+      __atomic_load_n(&t->setgid_dirs, __ATOMIC_ACQUIRE) != 0 ||
+      __atomic_load_n(&t->incomplete, __ATOMIC_RELAXED)) {
+    return plain(f);
+  }
+  const long r = keyed(f);
+  if (r == -E_ACCES) return plain(f);
+  __atomic_fetch_add(&header()->answered, 1, __ATOMIC_RELAXED);
+  return r;
+}
+
+__attribute__((used)) long cocoon_agent_dispatch(const struct frame *f) {
+  if (f->nr == NR_open || f->nr == NR_openat || f->nr == NR_creat || f->nr == NR_mkdir ||
+      f->nr == NR_mkdirat) {
+    return create_call(f);
+  }
+  if (f->nr == NR_stat || f->nr == NR_fstat || f->nr == NR_lstat || f->nr == NR_newfstatat ||
+      f->nr == NR_statx) {
+    return stat_call(f);
+  }
+  return plain(f);
+}

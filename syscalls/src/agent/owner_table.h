@@ -1,0 +1,55 @@
+// The agent's copy of the ownership records (agent_abi.h's owner table):
+// a file in the run's directory that the tracer writes through a shared
+// mapping and every armed process maps read-only. FileOwners' own records
+// (identity/ownership_db.h) stay the truth: this copy follows each change
+// (RecordObserver) before the call that made it returns to the guest, so an
+// agent never answers from a record older than what the guest was told.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <string>
+
+#include "agent_abi.h"
+#include "identity/ownership_db.h"
+
+namespace cocoon::syscalls {
+
+class OwnerTable final : public RecordObserver {
+ public:
+  // 2^18 entries (14 MiB of file, sparse: pages come as entries land);
+  // beyond three quarters full of live records, `incomplete` (agents then
+  // ask the tracer for every stat).
+  static constexpr std::uint32_t kCapacity = 1u << 18;
+
+  // Makes the file `path` (0600, new) and maps it.
+  static std::expected<OwnerTable, std::string> create(const std::string& path,
+                                                       std::uint32_t capacity = kCapacity);
+  OwnerTable(OwnerTable&&) noexcept;
+  OwnerTable& operator=(OwnerTable&&) = delete;
+  ~OwnerTable() override;
+
+  void changed(const FileKey& key, const FileRecord* now) override;
+
+  const std::string& path() const { return path_; }
+  std::size_t size() const { return size_; }
+  // For the tests: what a reader finds (agent.c's lookup, without retries).
+  const cocoon_owner_entry* find(const FileKey& key) const;
+  bool incomplete() const;
+
+ private:
+  OwnerTable(std::string path, void* map, std::size_t size);
+  cocoon_owner_table* head() const { return static_cast<cocoon_owner_table*>(map_); }
+  cocoon_owner_entry* entries() const { return reinterpret_cast<cocoon_owner_entry*>(head() + 1); }
+  cocoon_owner_entry* slot_for(const FileKey& key) const;  // its entry, or the empty one ending its probe
+  void write_begin();
+  void write_end();
+  void rebuild();
+
+  std::string path_;
+  void* map_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace cocoon::syscalls

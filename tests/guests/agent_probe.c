@@ -1,0 +1,194 @@
+// The in-guest agent seen from inside (e2e agent.sh; docs/agent.md): the
+// answers of the stat family and of creations at a site the agent took
+// over, on one thread, on several at once, in a signal handler that
+// interrupts the agent itself, in a vfork child, and with the registers a
+// system call keeps. Prints what it saw and how many calls the agent says
+// it answered ("answered N"; "answered none": no agent in this process),
+// which the agent keeps in its region's header (agent_abi.h).
+//   agent_probe stat FILE N | threads FILE | signal FILE | vfork FILE |
+//               regs FILE | create DIR N
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../syscalls/src/agent/agent_abi.h"
+
+// The agent's header, found by its magic at the start of an anonymous
+// mapping (the region's first page once the agent made it writable: a
+// mapping of its own).
+static struct cocoon_agent_header *agent(void) {
+  FILE *maps = fopen("/proc/self/maps", "r");
+  char line[512];
+  struct cocoon_agent_header *found = NULL;
+  while (maps && !found && fgets(line, sizeof line, maps)) {
+    unsigned long lo, hi;
+    char perms[8];
+    int name_at = 0;
+    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms, &name_at) < 3) continue;
+    if (perms[0] != 'r' || line[name_at] != '\0') continue;  // named: not anonymous
+    struct cocoon_agent_header *h = (struct cocoon_agent_header *)lo;
+    if (h->magic == COCOON_AGENT_MAGIC) found = h;
+  }
+  if (maps) fclose(maps);
+  return found;
+}
+
+static void answered(void) {
+  struct cocoon_agent_header *h = agent();
+  if (h) printf(" answered %llu\n", (unsigned long long)__atomic_load_n(&h->answered, __ATOMIC_RELAXED));
+  else printf(" answered none\n");
+}
+
+static const char *file;
+static struct stat want;
+
+static int same(const struct stat *st) {
+  return st->st_uid == want.st_uid && st->st_gid == want.st_gid && st->st_mode == want.st_mode &&
+         st->st_ino == want.st_ino && st->st_rdev == want.st_rdev;
+}
+
+static void *stat_loop(void *arg) {
+  (void)arg;
+  long bad = 0;
+  for (int i = 0; i < 2000; ++i) {
+    struct stat st;
+    if (stat(file, &st) != 0 || !same(&st)) ++bad;
+  }
+  return (void *)bad;
+}
+
+static volatile sig_atomic_t handled, handler_bad;
+static void on_alarm(int sig) {
+  (void)sig;
+  struct stat st;
+  if (stat(file, &st) != 0 || !same(&st)) handler_bad = 1;
+  ++handled;
+}
+
+// stat(2) made by this code's own `mov $4,%eax; syscall` (a site the agent
+// takes over where it can reach: a static program), with a known value in
+// every register a system call keeps, and the carry flag set: each must
+// come back as it went.
+static int regs_kept(const char *path, struct stat *st) {
+  register long r8 __asm__("r8") = 0x0808080808080808;
+  register long r9 __asm__("r9") = 0x0909090909090909;
+  register long r10 __asm__("r10") = 0x1010101010101010;
+  register long r12 __asm__("r12") = 0x1212121212121212;
+  register long r13 __asm__("r13") = 0x1313131313131313;
+  register long r14 __asm__("r14") = 0x1414141414141414;
+  register long r15 __asm__("r15") = 0x1515151515151515;
+  long rdi = (long)path, rsi = (long)st, rdx = 0x0d0d0d0d0d0d0d0d, rbx = 0x0b0b0b0b0b0b0b0b;
+  long ret, carry;
+  __asm__ volatile(
+      "stc\n\t"
+      ".globl probe_stat_site\n"
+      "probe_stat_site:\n\t"
+      "mov $4, %%eax\n\t"
+      "syscall\n\t"
+      "setc %%cl\n\t"
+      "movzbq %%cl, %[carry]\n\t"
+      : "=a"(ret), [carry] "=&r"(carry), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+b"(rbx), "+r"(r8), "+r"(r9),
+        "+r"(r10), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15)
+      :
+      : "rcx", "r11", "memory", "cc");
+  int ok = ret == 0 && carry == 1 && rdi == (long)path && rsi == (long)st && rdx == 0x0d0d0d0d0d0d0d0d &&
+           rbx == 0x0b0b0b0b0b0b0b0b && r8 == 0x0808080808080808 && r9 == 0x0909090909090909 &&
+           r10 == 0x1010101010101010 && r12 == 0x1212121212121212 && r13 == 0x1313131313131313 &&
+           r14 == 0x1414141414141414 && r15 == 0x1515151515151515;
+  return ok;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) return 2;
+  const char *mode = argv[1];
+  file = argv[2];
+  if (strcmp(mode, "create") == 0) {
+    int n = argc > 3 ? atoi(argv[3]) : 100, bad = 0;
+    char name[4096];
+    for (int i = 0; i < n; ++i) {
+      snprintf(name, sizeof name, "%s/f%d", file, i);
+      int fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0640);
+      if (fd < 0) ++bad; else close(fd);
+    }
+    printf("create bad %d", bad);
+    answered();
+    return bad != 0;
+  }
+  if (stat(file, &want) != 0) { perror(file); return 1; }
+  if (strcmp(mode, "stat") == 0) {
+    int n = argc > 3 ? atoi(argv[3]) : 100, bad = 0;
+    for (int i = 0; i < n; ++i) {
+      struct stat st;
+      if (stat(file, &st) != 0 || !same(&st)) ++bad;
+    }
+    printf("owner %u:%u bad %d", want.st_uid, want.st_gid, bad);
+    answered();
+    return bad != 0;
+  }
+  if (strcmp(mode, "threads") == 0) {
+    pthread_t t[4];
+    long bad = 0;
+    for (int i = 0; i < 4; ++i) pthread_create(&t[i], NULL, stat_loop, NULL);
+    for (int i = 0; i < 4; ++i) {
+      void *r;
+      pthread_join(t[i], &r);
+      bad += (long)r;
+    }
+    printf("threads owner %u:%u bad %ld", want.st_uid, want.st_gid, bad);
+    answered();
+    return bad != 0;
+  }
+  if (strcmp(mode, "signal") == 0) {
+    struct sigaction sa = {0};
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = {{0, 200}, {0, 200}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    long bad = 0;
+    for (int i = 0; i < 20000 && handled < 200; ++i) {
+      struct stat st;
+      if (stat(file, &st) != 0 || !same(&st)) ++bad;
+    }
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    printf("signal bad %ld handler_bad %d handled %s", bad, (int)handler_bad, handled > 0 ? "some" : "none");
+    answered();
+    return bad != 0 || handler_bad;
+  }
+  if (strcmp(mode, "vfork") == 0) {
+    pid_t pid = vfork();
+    if (pid == 0) {
+      struct stat st;
+      _exit(stat(file, &st) == 0 && same(&st) ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    printf("vfork child %s", WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "ok" : "bad");
+    answered();
+    return status != 0;
+  }
+  if (strcmp(mode, "regs") == 0) {
+    int ok = 1;
+    for (int i = 0; i < 3; ++i) {  // the first is the tracer's; then the site is the agent's
+      struct stat st;
+      ok = ok && regs_kept(file, &st) && same(&st);
+    }
+    // Whether the agent took this site over: its `mov` became a `jmp`.
+    extern const unsigned char probe_stat_site[];
+    printf("regs %s site %s", ok ? "kept" : "changed", probe_stat_site[0] == 0xe9 ? "patched" : "native");
+    answered();
+    return !ok;
+  }
+  return 2;
+}
