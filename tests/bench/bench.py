@@ -428,6 +428,9 @@ class Bench:
             self.pkg(key + ".fakeroot", runner, ["fakeroot", "--"], base)
         if runner in self.COCOONS:
             self.pkg(key + ".pin", runner, list(self.PIN) + [self.binary(runner), "fakeroot", "--"], base)
+        # The in-guest agent (docs/agent.md), beside cocoon without it.
+        if runner == "cocoon":
+            self.pkg(key + ".agent", runner, ["env", "COCOON_AGENT=1", self.cocoon, "fakeroot", "--"], base)
 
     def w_pkg(self, runner):
         self.pkg_runners("pkg", runner)
@@ -567,11 +570,13 @@ class Bench:
         R = self.med
         n, f = R(key, "native"), R(key + ".fakeroot", "native")
         c, p, cp = R(key, "cocoon"), R(key, "proot"), R(key + ".pin", "cocoon")
+        a = R(key + ".agent", "cocoon")
         print(f"{title}: "
               f"native {fmt_time(n)}, fakeroot {fmt_time(f)} ({fmt_ratio(ratio(f, n))}), "
               f"proot -0 {fmt_time(p)} ({fmt_ratio(ratio(p, n))}), "
               f"cocoon fakeroot {fmt_time(c)} ({fmt_ratio(ratio(c, n))}), "
-              f"under taskset -c 0 {fmt_time(cp)} ({fmt_ratio(ratio(cp, n))})")
+              f"under taskset -c 0 {fmt_time(cp)} ({fmt_ratio(ratio(cp, n))}), "
+              f"with the agent {fmt_time(a)} ({fmt_ratio(ratio(a, n))})")
 
     # Issue 5's target: at most fakeroot's ratio in the same run.
     def pkg_targets(self, name, key, of_fakeroot=1.0):
@@ -583,7 +588,8 @@ class Bench:
             return []
         limit *= of_fakeroot
         return [(name, ratio(R(key, "cocoon"), n), limit, fmt_ratio),
-                ("  the same, taskset -c 0", ratio(R(key + ".pin", "cocoon"), n), limit, fmt_ratio)]
+                ("  the same, taskset -c 0", ratio(R(key + ".pin", "cocoon"), n), limit, fmt_ratio),
+                ("  the same, with the agent", ratio(R(key + ".agent", "cocoon"), n), limit, fmt_ratio)]
 
     def report(self, elapsed):
         R = self.med

@@ -106,14 +106,19 @@ tracer::Decision Agent::decision(const arch::SyscallDesc& row, arch::Arch abi) c
     return d.in(tracer::Phase::kTranslate).passing(key_);
   }
   if (id_change_row(row.sys)) return Decision::notify().in(tracer::Phase::kTranslate);
+  // A debugger in the guest turns the agent off (agent_abi.h: `off`).
+  if (row.sys == Sys::ptrace) return Decision::trace().in(tracer::Phase::kTranslate);
   return Decision::allow();
 }
 
 tracer::Verdict Agent::on_entry(tracer::SyscallStop& stop) {
   const pid_t tgid = stop.tracee.process();
   Armed* a = armed_.find(tgid);
-  if (stop.desc.sys == Sys::brk) {
-    if (stop.regs.arg(0) == 0 && a == nullptr) arm(stop);
+  if (stop.desc.sys == Sys::ptrace) {
+    if (!table_.off()) tracer::module_logger("identity")->debug("{}: ptrace: the agent is off", stop.tracee.tid);
+    table_.turn_off();
+  } else if (stop.desc.sys == Sys::brk) {
+    if (stop.regs.arg(0) == 0 && a == nullptr && !table_.off()) arm(stop);
   } else if (id_change_row(stop.desc.sys)) {
     if (a && a->region != 0 && a->plain_creator) not_plain(stop, *a);
   } else if (a && a->region != 0) {

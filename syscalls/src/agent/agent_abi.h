@@ -68,7 +68,11 @@ struct cocoon_owner_table {
   /* Live records of set-group-ID directories (OwnershipDb::setgid_dirs()):
    * while there are none, a new file's group is its creator's. */
   uint32_t setgid_dirs;
-  uint32_t pad[8];
+  /* Set once a guest process calls ptrace(2): a debugger must see every
+   * call of its tracee, so every agent of the run gives every call to the
+   * tracer from then on, and no process is armed again. */
+  uint32_t off;
+  uint32_t pad[7];
 };
 
 enum { COCOON_ENTRY_EMPTY = 0, COCOON_ENTRY_LIVE = 1, COCOON_ENTRY_DEAD = 2 };

@@ -85,6 +85,10 @@ const cocoon_owner_entry* OwnerTable::find(const FileKey& key) const {
 
 bool OwnerTable::incomplete() const { return head()->incomplete != 0; }
 
+void OwnerTable::turn_off() { std::atomic_ref(head()->off).store(1, std::memory_order_release); }
+
+bool OwnerTable::off() const { return std::atomic_ref(head()->off).load(std::memory_order_acquire) != 0; }
+
 namespace {
 
 bool setgid_dir(const cocoon_owner_entry& e) {

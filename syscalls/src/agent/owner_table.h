@@ -37,6 +37,10 @@ class OwnerTable final : public RecordObserver {
   // For the tests: what a reader finds (agent.c's lookup, without retries).
   const cocoon_owner_entry* find(const FileKey& key) const;
   bool incomplete() const;
+  std::uint32_t setgid_dirs() const { return head()->setgid_dirs; }
+  // Every agent gives every call to the tracer from now on (agent_abi.h).
+  void turn_off();
+  bool off() const;
 
  private:
   OwnerTable(std::string path, void* map, std::size_t size);

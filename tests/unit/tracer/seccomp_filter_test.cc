@@ -537,3 +537,73 @@ TEST(BuildPolicy, ConditionalNotificationsCombineToTheWeakerCondition) {
 
 }  // namespace
 }  // namespace cocoon::tracer
+
+namespace cocoon::tracer {
+namespace {
+
+// The agent's pass (Decision::pass_key, docs/agent.md): a call whose sixth
+// argument is the key, all 64 bits of it, runs; the others get the row's
+// decision (a notification, a conditional one, a refusal).
+TEST(SeccompFilter, ThePassKeyLetsOnlyItsOwnCallsThrough) {
+  constexpr std::uint64_t kKey = 0x1234567890abcdefULL;
+  Policy policy(Arch::kX86_64);
+  const int stat = nr_of("newfstatat", Arch::kX86_64), openat = nr_of("openat", Arch::kX86_64);
+  policy.set(Arch::kX86_64, stat, Decision::notify().passing(kKey));
+  policy.set(Arch::kX86_64, openat, Decision::notify_if_any(2, 0100).passing(kKey));
+  const auto prog = build_filter(policy);
+  auto call = [&](int nr, std::uint64_t flags, std::uint64_t arg5) {
+    seccomp_data d{};
+    d.arch = AUDIT_ARCH_X86_64;
+    d.nr = nr;
+    d.args[2] = flags;
+    d.args[5] = arg5;
+    return run_bpf(prog, d);
+  };
+  EXPECT_EQ(call(stat, 0, kKey), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(call(stat, 0, 0), SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(call(stat, 0, kKey & 0xffffffffULL), SECCOMP_RET_USER_NOTIF);  // the low half alone
+  EXPECT_EQ(call(stat, 0, kKey & ~0xffffffffULL), SECCOMP_RET_USER_NOTIF);  // the high half alone
+  EXPECT_EQ(call(stat, 0, kKey ^ 1), SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(call(openat, 0100, kKey), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(call(openat, 0100, 0), SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(call(openat, 0, 0), SECCOMP_RET_ALLOW);
+  // The same from the policy, as the tracer decides without the filter.
+  auto args = [&](std::uint64_t a5) { return [a5](int i) { return i == 5 ? a5 : 0; }; };
+  EXPECT_EQ(policy.decide(Arch::kX86_64, stat).for_call(args(kKey)).action, Action::kAllow);
+  EXPECT_EQ(policy.decide(Arch::kX86_64, stat).for_call(args(kKey ^ 1)).action, Action::kNotify);
+}
+
+// A handler that gives a pass key for newfstatat, and one that notifies
+// or traces it.
+class StatBy final : public SyscallHandler {
+ public:
+  StatBy(Action a, std::uint64_t key) : action_(a), key_(key) {}
+  std::string_view name() const override { return "s"; }
+  Decision decision(const arch::SyscallDesc& row, Arch) const override {
+    if (row.name != "newfstatat") return Decision::allow();
+    const Decision d = action_ == Action::kNotify ? Decision::notify() : Decision::trace();
+    return d.in(Phase::kTranslate).passing(key_);  // translators: any number of them
+  }
+  Verdict on_entry(SyscallStop&) override { return Verdict::resume(); }
+
+ private:
+  Action action_;
+  std::uint64_t key_;
+};
+
+// The key one handler gives stays on the row the others notify or trace.
+TEST(BuildPolicy, APassKeyStaysOnTheCombinedDecision) {
+  HandlerList list;
+  list.push_back(std::make_unique<StatBy>(Action::kNotify, 77));
+  list.push_back(std::make_unique<StatBy>(Action::kNotify, 0));
+  auto d = build_policy(list, Arch::kX86_64)->decide(Arch::kX86_64, nr_of("newfstatat", Arch::kX86_64));
+  EXPECT_EQ(d.action, Action::kNotify);
+  EXPECT_EQ(d.pass_key, 77u);
+  list.push_back(std::make_unique<StatBy>(Action::kTrace, 0));
+  d = build_policy(list, Arch::kX86_64)->decide(Arch::kX86_64, nr_of("newfstatat", Arch::kX86_64));
+  EXPECT_EQ(d.action, Action::kTrace);
+  EXPECT_EQ(d.pass_key, 77u);
+}
+
+}  // namespace
+}  // namespace cocoon::tracer

@@ -287,6 +287,8 @@ static long create_call(const struct frame *f) {
 }
 
 __attribute__((used)) long cocoon_agent_dispatch(const struct frame *f) {
+  const struct cocoon_owner_table *t = table();
+  if (!t || __atomic_load_n(&t->off, __ATOMIC_ACQUIRE)) return plain(f);
   if (f->nr == NR_open || f->nr == NR_openat || f->nr == NR_creat || f->nr == NR_mkdir ||
       f->nr == NR_mkdirat) {
     return create_call(f);

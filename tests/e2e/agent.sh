@@ -1,0 +1,140 @@
+# The in-guest agent (issue 19, docs/agent.md): with --agent, the stat
+# family and plain creations of an identity-only run are answered inside
+# the guest. Every check runs the same commands without the agent, as the
+# oracle: a user must see the same files, owners, modes and statuses. The
+# probe (guests/agent_probe) also reads the agent's own count of the calls
+# it answered, so that a pass proves the agent answered them, not the
+# tracer. cocoon runs as nobody. Without the filter (noseccomp) no process
+# is armed: the same answers, "answered none".
+source "$(dirname "$0")/lib.sh" "$@"
+RUN_PREFIX=(${AS_NOBODY[@]+"${AS_NOBODY[@]}"})
+[[ -x $GUESTS/agent_probe ]] || { echo "SKIP $TEST_NAME: no agent on this machine (x86-64 only)"; exit 77; }
+unset COCOON_AGENT
+W=$TMP/w
+mkdir -m 777 "$W"
+armed=1
+[[ $MODE == noseccomp ]] && armed=0
+
+# answered_at_least N: the probe's last run says the agent answered at
+# least N calls (or, unarmed, none).
+answered_at_least() {
+  local n
+  n=$(sed -n 's/.* answered \([0-9a-z]*\)$/\1/p' <<<"$OUT" | tail -1)
+  if ((armed)); then
+    [[ $n =~ ^[0-9]+$ ]] && ((n >= $1)) || fail "the agent answered '$n' calls, expected at least $1: $OUT"
+  else
+    [[ $n == none ]] || fail "an agent answered without the filter: $OUT"
+  fi
+}
+
+# The probe in each of its modes, dynamic and static, with the agent: the
+# answers are the tracer's (the probe checks each against the first stat),
+# and the agent gave them.
+touch "$W/f" && chmod 666 "$W/f"
+for probe in agent_probe agent_probe_static; do
+  cocoon_run -0 --agent -w "$W" -- "$GUESTS/$probe" stat f 500
+  [[ $STATUS == 0 && $OUT == "owner 0:0 bad 0 answered"* ]] || fail "$probe stat: $OUT"
+  answered_at_least 490
+  pass "$probe: 500 stats as the tracer answers them, by the agent"
+  cocoon_run -0 --agent -w "$W" -- "$GUESTS/$probe" threads f
+  [[ $STATUS == 0 && $OUT == "threads owner 0:0 bad 0"* ]] || fail "$probe threads: $OUT"
+  answered_at_least 7900
+  pass "$probe: four threads at once through one agent"
+  cocoon_run -0 --agent -w "$W" -- "$GUESTS/$probe" signal f
+  [[ $STATUS == 0 && $OUT == "signal bad 0 handler_bad 0 handled some"* ]] || fail "$probe signal: $OUT"
+  answered_at_least 100
+  pass "$probe: a SIGALRM handler's stats interrupting the agent's"
+  cocoon_run -0 --agent -w "$W" -- "$GUESTS/$probe" vfork f
+  [[ $STATUS == 0 && $OUT == "vfork child ok"* ]] || fail "$probe vfork: $OUT"
+  pass "$probe: a vfork child's stat"
+  cocoon_run -0 --agent -w "$W" -- "$GUESTS/$probe" create "$W/c$probe" 200 || true
+  mkdir -m 777 "$W/c$probe"
+  cocoon_run -0 --agent -w "$W" -- "$GUESTS/$probe" create "$W/c$probe" 200
+  [[ $STATUS == 0 && $OUT == "create bad 0"* ]] || fail "$probe create: $OUT"
+  answered_at_least 200
+  pass "$probe: 200 creations by the agent"
+done
+# The static probe's own `mov $4,%eax; syscall`, which the agent can
+# reach: taken over, and every register a system call keeps kept.
+cocoon_run -0 --agent -w "$W" -- "$GUESTS/agent_probe_static" regs f
+[[ $STATUS == 0 ]] || fail "registers through the agent: $OUT"
+if ((armed)); then
+  [[ $OUT == "regs kept site patched"* ]] || fail "the static probe's site: $OUT"
+else
+  [[ $OUT == "regs kept site native"* ]] || fail "the static probe's site without the filter: $OUT"
+fi
+pass "registers and flags across a call the agent answered"
+
+# compare WHAT SCRIPT [OPTIONS...]: the script under `cocoon run OPTIONS`
+# with and without --agent, each in a fresh directory: the same output
+# and status.
+compare() {
+  local what=$1 script=$2
+  shift 2
+  mkdir -m 777 "$W/a-$NCHECKS" "$W/b-$NCHECKS"
+  cocoon_run "$@" -w "$W/a-$NCHECKS" -- sh -c "$script"
+  local want=$OUT st=$STATUS
+  cocoon_run "$@" --agent -w "$W/b-$NCHECKS" -- sh -c "$script"
+  [[ $STATUS == "$st" ]] || fail "$what: status $STATUS with the agent, $st without"
+  [[ $OUT == "$want" ]] || fail "$what: the agent's answers differ:
+--- without
+$want
+--- with
+$OUT"
+  [[ -n $want ]] || fail "$what: no output (test bug?)"
+  pass "$what: the same with the agent"
+}
+owners='touch a b; chown 12:34 a; chmod 4755 a; mknod d c 1 3; mkfifo p; mkdir -m 0 z; ln -s a l
+stat -c "%n %u:%g %a %F %t:%T" a b d p z l / /etc/passwd; stat -L -c "%n %u:%g %a" l
+ls -ln | sed 1d | sed "s/ [A-Z][a-z][a-z] .*:[0-9][0-9] / /"; find . -printf "%p %U:%G %m\n" | sort
+stat -c %u:%g nothing; echo status $?'
+compare "owners, modes, devices, errors" "$owners" -0
+compare "--uid 1000 --gid 100" "$owners" --uid 1000 --gid 100
+# A set-id change (setpriv's setresuid, emulated): the agent leaves that
+# process's creations to the tracer, which records the new owner.
+compare "creations after a set-id change" \
+  'setpriv --reuid 1000 --regid 100 --clear-groups sh -c "touch g; mkdir h"; stat -c "%n %u:%g" g h' -0
+# A recorded set-group-ID directory: the new file's group is the
+# directory's, which only the tracer gives.
+compare "a recorded set-group-ID directory" \
+  'mkdir d; chown 0:50 d; chmod 2775 d; touch d/x; mkdir d/y; stat -c "%n %u:%g %a" d d/x d/y' -0
+# Permission bits the real user lacks: the emulated root's DAC override
+# (EACCES goes to the tracer).
+compare "the root's DAC override" \
+  'mkdir -m 0 s; touch s/x 2>&1; stat -c "%n %u:%g %a" s s/x 2>&1; chmod 700 s' -0
+# Records that outlive the run (--db): the next run's agents answer from
+# them.
+db=$W/owners.db
+cocoon_run -0 --db "$db" --agent -w "$W" -- sh -c 'touch kept; chown 7:8 kept'
+[[ $STATUS == 0 ]] || fail "chown with --db: $ERR"
+cocoon_run -0 --db "$db" --agent -w "$W" -- "$GUESTS/agent_probe" stat kept 50
+[[ $STATUS == 0 && $OUT == "owner 7:8 bad 0"* ]] || fail "a recorded owner from --db through the agent: $OUT"
+answered_at_least 45
+pass "--db's records answered by the next run's agents"
+
+# The fakeroot front end (COCOON_AGENT=1): a chowned tree archived the same.
+pkg='mkdir t; for d in 1 2 3; do mkdir t/d$d; for f in 1 2 3 4; do echo $f >t/d$d/f$f; done; done
+chown -R 0:0 t; chown 5:6 t/d1/f1; chmod 600 t/d2/f2; tar -cf - t | tar -tvf - | sed "s/ [0-9-]* [0-9:]* / /"'
+mkdir -m 777 "$W/fa" "$W/fb"
+run_limited "$LIMIT" "${RUN_PREFIX[@]}" "$COCOON" fakeroot -- sh -c "cd $W/fa && $pkg"
+want=$OUT
+run_limited "$LIMIT" "${RUN_PREFIX[@]}" env COCOON_AGENT=1 "$COCOON" fakeroot -- sh -c "cd $W/fb && $pkg"
+[[ $STATUS == 0 && $OUT == "$want" && -n $want ]] || fail "fakeroot's archive with the agent:
+$want
+---
+$OUT"
+pass "cocoon fakeroot: the same archive listing with COCOON_AGENT=1"
+
+# A debugger in the guest sees every call: the agent turns off, and no
+# process is armed after it.
+if command -v strace >/dev/null; then
+  cocoon_run -0 --agent -w "$W" -- sh -c "strace -o /dev/null true; '$GUESTS/agent_probe' stat f 20"
+  [[ $STATUS == 0 && $OUT == *"answered none" ]] || fail "the agent after a ptrace call: $OUT"
+  pass "ptrace in the guest turns the agent off"
+fi
+# Where it cannot serve (a view): said, and the run goes on without it.
+cocoon_run -0 --agent -b /tmp:/mnt -w "$W" -- "$GUESTS/agent_probe" stat f 5
+[[ $STATUS == 0 && $OUT == *"answered none" && $ERR == *"--agent ignored: it serves only runs without a view"* ]] ||
+  fail "--agent with a view: $OUT / $ERR"
+pass "--agent with a view: ignored, said in one line"
+echo "PASS $TEST_NAME ($NCHECKS checks)"
