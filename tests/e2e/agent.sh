@@ -65,6 +65,17 @@ else
 fi
 pass "registers and flags across a call the agent answered"
 
+# A thread cancelled in an open: glibc's open runs with asynchronous
+# cancellation once the process has had a thread, and an unwinder cannot
+# cross the agent: such sites stay the tracer's, and the cleanup runs.
+# (The static probe: the dynamic one, built as C, aborts in the unwinder
+# natively too.)
+mkdir -m 777 "$W/xcancel"
+cocoon_run -0 --agent -w "$W" -- "$GUESTS/agent_probe_static" cancel "$W/xcancel"
+[[ $STATUS == 0 && $OUT == *"cancel done cleanup ran"* ]] || fail "cancelled in an open: $OUT"
+pass "a thread cancelled in an open runs its cleanup"
+
+
 # compare WHAT SCRIPT [OPTIONS...]: the script under `cocoon run OPTIONS`
 # with and without --agent, each in a fresh directory: the same output
 # and status.
@@ -102,6 +113,13 @@ compare "a recorded set-group-ID directory" \
 # (EACCES goes to the tracer).
 compare "the root's DAC override" \
   'mkdir -m 0 s; touch s/x 2>&1; stat -c "%n %u:%g %a" s s/x 2>&1; chmod 700 s' -0
+# A user namespace of the kernel's (where the host allows one): every
+# agent turns off, the tracer's answers stand.
+compare "a user namespace made inside" \
+  'unshare -U sh -c "stat -c %u:%g /etc/passwd /etc/passwd" 2>&1; echo $?' -0 --unknown-is-real
+# The table's mapping would take address space: under a finite
+# RLIMIT_AS the agent maps nothing.
+compare "a finite RLIMIT_AS" 'ulimit -v 16000; ls -l /etc/passwd; stat -c %u:%g /etc/passwd' -0
 # Records that outlive the run (--db): the next run's agents answer from
 # them.
 db=$W/owners.db

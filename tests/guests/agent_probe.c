@@ -6,7 +6,10 @@
 // it answered ("answered N"; "answered none": no agent in this process),
 // which the agent keeps in its region's header (agent_abi.h).
 //   agent_probe stat FILE N | threads FILE | signal FILE | vfork FILE |
-//               regs FILE | create DIR N
+//               regs FILE | create DIR N | cancel DIR
+// (cancel: a thread cancelled in a blocking O_CREAT open of a FIFO runs its
+// cleanups, which an unwinder finds only through frames with unwind
+// tables: built with -fexceptions.)
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -108,6 +111,23 @@ static int regs_kept(const char *path, struct stat *st) {
   return ok;
 }
 
+static const char *cancel_dir;
+static volatile int cleaned;
+static void cleanup(int *unused) {
+  (void)unused;
+  cleaned = 1;
+}
+static void *cancel_worker(void *arg) {
+  (void)arg;
+  __attribute__((cleanup(cleanup))) int guard = 0;
+  (void)guard;
+  char fifo[4096];
+  snprintf(fifo, sizeof fifo, "%s/fifo", cancel_dir);
+  int fd = open(fifo, O_RDONLY | O_CREAT, 0600);  // blocks: no writer
+  printf("open returned %d\n", fd);
+  return NULL;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) return 2;
   const char *mode = argv[1];
@@ -123,6 +143,27 @@ int main(int argc, char **argv) {
     printf("create bad %d", bad);
     answered();
     return bad != 0;
+  }
+  if (strcmp(mode, "cancel") == 0) {
+    // A thread made and gone (glibc's open is a cancellation point from
+    // then on), opens from this site, then a thread cancelled in one.
+    cancel_dir = file;
+    pthread_t t;
+    pthread_create(&t, NULL, stat_loop, NULL);
+    pthread_join(t, NULL);
+    char warm[4096], fifo[4096];
+    snprintf(warm, sizeof warm, "%s/warm", file);
+    snprintf(fifo, sizeof fifo, "%s/fifo", file);
+    for (int i = 0; i < 3; ++i) close(open(warm, O_RDONLY | O_CREAT, 0600));
+    mkfifo(fifo, 0600);
+    pthread_create(&t, NULL, cancel_worker, NULL);
+    usleep(300000);
+    pthread_cancel(t);
+    void *r;
+    pthread_join(t, &r);
+    printf("cancel %s cleanup %s", r == PTHREAD_CANCELED ? "done" : "missed", cleaned ? "ran" : "skipped");
+    answered();
+    return !cleaned;
   }
   if (stat(file, &want) != 0) { perror(file); return 1; }
   if (strcmp(mode, "stat") == 0) {

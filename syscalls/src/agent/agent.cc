@@ -1,6 +1,9 @@
 #include "agent/agent.h"
 
 #include <fcntl.h>
+#include <linux/kcmp.h>
+#include <sched.h>
+#include <sys/ptrace.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -17,7 +20,6 @@
 #include "cocoon/tracer/log.h"
 #include "cocoon/tracer/tracee.h"
 #include "owned_fd.h"
-#include "proc_fields.h"
 
 namespace cocoon::syscalls {
 namespace {
@@ -53,12 +55,13 @@ std::uint64_t new_key() {
 // that will call it. The first brk(0) is made by the dynamic loader (its
 // libraries go below it, top-down) or by a static program itself: a
 // region 256 MiB below that call, or, for a program linked low (non-PIE at
-// 4 MiB), at 2 MiB. A hint only: where it is taken, sites out of reach
-// stay unpatched.
+// 4 MiB), just under 2 GiB above it, out of the way of its heap. A hint
+// only: where it is taken, sites out of reach stay unpatched. (Any address
+// may be one a program maps with MAP_FIXED natively: docs/agent.md.)
 std::uint64_t hint_for(std::uint64_t ip) {
   constexpr std::uint64_t kBelow = 256ull << 20;
   if (ip > 2 * kBelow) return (ip & ~std::uint64_t{0xfffff}) - kBelow;
-  return 2ull << 20;
+  return (ip & ~std::uint64_t{0xfffff}) + (2032ull << 20);  // just under 2 GiB above
 }
 
 // Writes into the task's memory whatever its protection
@@ -106,22 +109,35 @@ tracer::Decision Agent::decision(const arch::SyscallDesc& row, arch::Arch abi) c
     return d.in(tracer::Phase::kTranslate).passing(key_);
   }
   if (id_change_row(row.sys)) return Decision::notify().in(tracer::Phase::kTranslate);
-  // A debugger in the guest turns the agent off (agent_abi.h: `off`).
-  if (row.sys == Sys::ptrace) return Decision::trace().in(tracer::Phase::kTranslate);
+  // A debugger in the guest, or a user namespace of the kernel's (the
+  // host allows them: the agent's calls would get its ids, which the
+  // tracer's answers do not), turns every agent off (agent_abi.h: `off`).
+  if (row.sys == Sys::ptrace || row.sys == Sys::unshare || row.sys == Sys::setns) {
+    return Decision::trace().in(tracer::Phase::kTranslate);
+  }
+  if (row.sys == Sys::clone) {
+    Decision d = Decision::trace();
+    d.nonzero_arg = 0;
+    d.when_bits = CLONE_NEWUSER;
+    return d.in(tracer::Phase::kTranslate);
+  }
   return Decision::allow();
 }
 
 tracer::Verdict Agent::on_entry(tracer::SyscallStop& stop) {
   const pid_t tgid = stop.tracee.process();
+  const Sys sys = stop.desc.sys;
   Armed* a = armed_.find(tgid);
-  if (stop.desc.sys == Sys::ptrace) {
-    if (!table_.off()) tracer::module_logger("identity")->debug("{}: ptrace: the agent is off", stop.tracee.tid);
+  const bool new_userns =
+      ((sys == Sys::unshare || sys == Sys::clone) && (stop.regs.arg(0) & CLONE_NEWUSER)) || sys == Sys::setns;
+  if (sys == Sys::ptrace || new_userns) {
+    if (!table_.off()) tracer::module_logger("identity")->debug("{}: {}: the agent is off", stop.tracee.tid, stop.desc.name);
     table_.turn_off();
-  } else if (stop.desc.sys == Sys::brk) {
+  } else if (sys == Sys::brk) {
     if (stop.regs.arg(0) == 0 && a == nullptr && !table_.off()) arm(stop);
-  } else if (id_change_row(stop.desc.sys)) {
+  } else if (id_change_row(sys)) {
     if (a && a->region != 0 && a->plain_creator) not_plain(stop, *a);
-  } else if (a && a->region != 0) {
+  } else if (agent_row(sys) && a && a->region != 0) {
     patch(stop, *a);
   }
   return tracer::Verdict::resume();
@@ -169,6 +185,27 @@ void Agent::arm(tracer::SyscallStop& stop) {
   armed.region = region;
 }
 
+void Agent::on_event_stop(tracer::Tracee& tracee, const tracer::EventStop& stop) {
+  (void)tracee;
+  if (stop.event == PTRACE_EVENT_VFORK) vforked_.insert(static_cast<pid_t>(stop.message));
+}
+
+// A new thread marks its process; a new process sharing the address space
+// (kcmp KCMP_VM: the kernel's answer, whatever the clone flags were) marks
+// itself, and its parent unless the parent waits for it (vfork).
+void Agent::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) {
+  const bool vforked = vforked_.erase(child.tid) > 0;
+  Armed* p = armed_.find(parent.process());
+  if (!p || p->region == 0) return;
+  if (child.process() == parent.process()) {
+    p->ever_threaded = true;
+    return;
+  }
+  if (::syscall(SYS_kcmp, parent.tid, child.tid, KCMP_VM, 0, 0) != 0) return;
+  if (Armed* c = armed_.find(child.process())) c->shares_mm = true;
+  if (!vforked) p->shares_mm = true;
+}
+
 // Before the process's ids change (its set*id call runs after this
 // handler): the agent leaves its creations to the tracer from now on. Not
 // given back when they return: rare, and the tracer's answers are right
@@ -188,10 +225,14 @@ void Agent::not_plain(tracer::SyscallStop& stop, Armed& armed) {
 }
 
 // The site the notified call came from, patched when it is glibc's
-// `mov $nr,%eax; syscall` and no other thread can be running it.
+// `mov $nr,%eax; syscall` and no other thread can be running it: the
+// process has had one thread since its exec (on_clone marks it before a
+// new thread runs its first instruction) and shares its memory with no
+// other process.
 void Agent::patch(tracer::SyscallStop& stop, Armed& armed) {
   const std::uint64_t ip = stop.regs.ip();
   if (ip >= armed.region && ip < armed.region + COCOON_AGENT_REGION) return;  // the agent's own
+  if (armed.shares_mm || armed.ever_threaded) return;
   if (!armed.tried.insert(ip).second || ip < 7) return;
   std::array<std::byte, 7> code{};
   if (!stop.memory.read(ip - 7, code)) return;
@@ -201,8 +242,6 @@ void Agent::patch(tracer::SyscallStop& stop, Armed& armed) {
   if (code[0] != std::byte{0xb8} || imm != nr || code[5] != std::byte{0x0f} || code[6] != std::byte{0x05}) {
     return;
   }
-  const pid_t tgid = stop.tracee.process();
-  if (proc_field(tgid, "status", "Threads:").value_or("") != "1") return;
   const OwnedFd mem(::open(("/proc/" + std::to_string(stop.tracee.tid) + "/mem").c_str(),
                            O_RDWR | O_CLOEXEC));
   if (mem.fd < 0) return;

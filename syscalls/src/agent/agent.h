@@ -29,6 +29,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <sys/types.h>
+
 #include <unordered_set>
 
 #include "agent/owner_table.h"
@@ -53,6 +55,8 @@ class Agent final : public tracer::SyscallHandler {
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
   void on_start(tracer::StopControl& control) override { control_ = &control; }
+  void on_event_stop(tracer::Tracee& tracee, const tracer::EventStop& stop) override;
+  void on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) override;
 
   std::uint64_t key() const { return key_; }
 
@@ -61,6 +65,17 @@ class Agent final : public tracer::SyscallHandler {
     std::uint64_t region = 0;                // 0: arming failed, not tried again
     std::unordered_set<std::uint64_t> tried;  // sites (their ip) not to look at again
     bool plain_creator = false;               // as the region's header says
+    // Has had a second thread since its exec: never patches. Another
+    // thread could run the bytes a patch writes; and glibc's open, openat
+    // and creat then run their call with asynchronous cancellation on
+    // (SYSCALL_CANCEL), where a thread cancelled inside the agent, which
+    // has no unwind tables, would skip its cleanups. (Sites patched before
+    // stay: the agent serves any number of threads.)
+    bool ever_threaded = false;
+    // Shares its address space with another process (a vfork child; a
+    // clone(CLONE_VM) without CLONE_THREAD, and its parent): another
+    // process's threads may run the bytes a patch writes. Never patches.
+    bool shares_mm = false;
   };
   Agent(std::shared_ptr<IdentityState> identity, tracer::ProcessRegistry& registry, OwnerTable table);
   void arm(tracer::SyscallStop& stop);
@@ -72,6 +87,7 @@ class Agent final : public tracer::SyscallHandler {
   std::uint64_t key_ = 0;
   tracer::ProcessSlot<Armed> armed_;
   tracer::StopControl* control_ = nullptr;
+  std::unordered_set<pid_t> vforked_;  // vfork children between the event and their birth
 };
 
 }  // namespace cocoon::syscalls

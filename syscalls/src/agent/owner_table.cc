@@ -25,10 +25,11 @@ std::expected<OwnerTable, std::string> OwnerTable::create(const std::string& pat
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return std::unexpected(path + ": " + std::strerror(errno));
   void* map = MAP_FAILED;
-  if (::ftruncate(fd, static_cast<off_t>(size)) == 0) {
+  int err = ::posix_fallocate(fd, 0, static_cast<off_t>(size));
+  if (err == 0) {
     map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) err = errno;
   }
-  const int err = errno;
   ::close(fd);
   if (map == MAP_FAILED) {
     ::unlink(path.c_str());

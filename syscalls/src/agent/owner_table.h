@@ -18,12 +18,16 @@ namespace cocoon::syscalls {
 
 class OwnerTable final : public RecordObserver {
  public:
-  // 2^18 entries (14 MiB of file, sparse: pages come as entries land);
-  // beyond three quarters full of live records, `incomplete` (agents then
-  // ask the tracer for every stat).
-  static constexpr std::uint32_t kCapacity = 1u << 18;
+  // 2^16 entries (3.5 MiB of file, allocated when made: a full
+  // filesystem is a refusal then, never a SIGBUS of the tracer's write
+  // later); beyond three quarters full of live records (49,152),
+  // `incomplete`: agents then ask the tracer for every stat. Every armed
+  // process maps it: so much address space (RLIMIT_AS) it does not have
+  // natively, which is why an agent under a finite RLIMIT_AS maps nothing
+  // (agent.c).
+  static constexpr std::uint32_t kCapacity = 1u << 16;
 
-  // Makes the file `path` (0600, new) and maps it.
+  // Makes the file `path` (0600, new), allocates and maps it.
   static std::expected<OwnerTable, std::string> create(const std::string& path,
                                                        std::uint32_t capacity = kCapacity);
   OwnerTable(OwnerTable&&) noexcept;

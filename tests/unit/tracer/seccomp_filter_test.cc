@@ -34,6 +34,17 @@ std::uint32_t verdict(const std::vector<sock_filter>& prog, std::uint32_t audit,
 
 int nr_of(const char* name, Arch abi) { return arch::find_syscall(name)->number(abi); }
 
+// The filter's answer to one x86-64 call `nr` whose arguments are 0 but
+// those given (index, value).
+std::uint32_t x86_call(const std::vector<sock_filter>& prog, int nr,
+                       std::initializer_list<std::pair<int, std::uint64_t>> args) {
+  seccomp_data d{};
+  d.arch = AUDIT_ARCH_X86_64;
+  d.nr = nr;
+  for (const auto& [i, v] : args) d.args[i] = v;
+  return run_bpf(prog, d);
+}
+
 // Without a trace data word, and with one (cocoon's own: own_trace_data()),
 // which every SECCOMP_RET_TRACE carries and nothing else does.
 void expect_matches_policy(const Policy& policy) {
@@ -257,14 +268,7 @@ TEST(SeccompFilter, ValueTestsInFrontOfEveryKindOfDecision) {
   policy.set(Arch::kX86_64, ioctl, Decision::trace().refusing_values(1, {0x5412}, EPERM).tracing_values(1, {9}));
   policy.set(Arch::kX86_64, fcntl, Decision::trace_if_nonzero(2).tracing_values(1, {8}));
   const auto prog = build_filter(policy);
-  auto call = [&](int nr, std::uint64_t a1, std::uint64_t a2) {
-    seccomp_data d{};
-    d.arch = AUDIT_ARCH_X86_64;
-    d.nr = nr;
-    d.args[1] = a1;
-    d.args[2] = a2;
-    return run_bpf(prog, d);
-  };
+  auto call = [&](int nr, std::uint64_t a1, std::uint64_t a2) { return x86_call(prog, nr, {{1, a1}, {2, a2}}); };
   EXPECT_EQ(call(ioctl, 0x5412, 0), SECCOMP_RET_ERRNO | EPERM);
   EXPECT_EQ(call(ioctl, 1, 0), SECCOMP_RET_TRACE);
   EXPECT_EQ(call(fcntl, 8, 0), SECCOMP_RET_TRACE);
@@ -552,12 +556,7 @@ TEST(SeccompFilter, ThePassKeyLetsOnlyItsOwnCallsThrough) {
   policy.set(Arch::kX86_64, openat, Decision::notify_if_any(2, 0100).passing(kKey));
   const auto prog = build_filter(policy);
   auto call = [&](int nr, std::uint64_t flags, std::uint64_t arg5) {
-    seccomp_data d{};
-    d.arch = AUDIT_ARCH_X86_64;
-    d.nr = nr;
-    d.args[2] = flags;
-    d.args[5] = arg5;
-    return run_bpf(prog, d);
+    return x86_call(prog, nr, {{2, flags}, {5, arg5}});
   };
   EXPECT_EQ(call(stat, 0, kKey), SECCOMP_RET_ALLOW);
   EXPECT_EQ(call(stat, 0, 0), SECCOMP_RET_USER_NOTIF);

@@ -24,6 +24,7 @@
 #define NR_mprotect 10
 #define NR_munmap 11
 #define NR_openat 257
+#define NR_prlimit64 302
 #define NR_newfstatat 262
 #define NR_statx 332
 
@@ -82,7 +83,15 @@ static const struct cocoon_owner_table *table(void) {
   /* The header page is mapped read-only with the code: the cache needs it
    * writable. */
   if (sys6(NR_mprotect, (long)h & ~4095L, 4096, 3 /* PROT_READ|PROT_WRITE */, 0, 0, 0) != 0) return 0;
-  long fd = sys6(NR_openat, AT_FDCWD_, (long)h->table_path, O_CLOEXEC_, 0, 0, 0);
+  /* The table's mapping would take address space the program has natively:
+   * under a finite RLIMIT_AS (getrlimit is prlimit64 of pid 0, which no
+   * handler stops) nothing is mapped, and this address space leaves every
+   * call to the tracer. */
+  uint64_t lim[2] = {0, 0};
+  long fd = -1;
+  if (sys6(NR_prlimit64, 0, 9 /* RLIMIT_AS */, 0, (long)lim, 0, 0) == 0 && lim[0] == ~0ULL) {
+    fd = sys6(NR_openat, AT_FDCWD_, (long)h->table_path, O_CLOEXEC_, 0, 0, 0);
+  }
   long p = fd < 0 ? -1
                   : sys6(NR_mmap, 0, (long)h->table_size, 1 /* PROT_READ */, 1 /* MAP_SHARED */, fd, 0);
   if (fd >= 0) sys6(NR_close, fd, 0, 0, 0, 0, 0);
