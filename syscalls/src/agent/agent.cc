@@ -201,7 +201,10 @@ void Agent::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) 
     p->ever_threaded = true;
     return;
   }
-  if (::syscall(SYS_kcmp, parent.tid, child.tid, KCMP_VM, 0, 0) != 0) return;
+  // 1 or 2: two address spaces; 0: one; -1 (no kcmp in this kernel):
+  // taken as one.
+  const long order = ::syscall(SYS_kcmp, parent.tid, child.tid, KCMP_VM, 0, 0);
+  if (order == 1 || order == 2) return;
   if (Armed* c = armed_.find(child.process())) c->shares_mm = true;
   if (!vforked) p->shares_mm = true;
 }
