@@ -237,7 +237,7 @@ void add_run_options(CLI::App* cmd, Options& o) {
       "on one CPU (docs/benchmark.md)");
   cmd->add_flag("--agent", o.session.view.agent,
                 "Experimental, x86-64, identity-only runs (-0 or --uid without a view or "
-                "namespaces): answer the stat family inside the guest, from an agent cocoon "
+                "namespaces): answer the stat family and plain file creations inside the guest, from an agent cocoon "
                 "places in each process, without a stop (docs/agent.md). NOT containment: the "
                 "guest can reach past it. Also COCOON_AGENT=1 (the front ends)");
   cmd->add_flag("--die-with-parent", o.session.tracer.die_with_parent,
