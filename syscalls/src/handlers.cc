@@ -61,8 +61,7 @@ void add_agent(tracer::HandlerList& list, const RunConfig& config, tracer::Proce
                     : more || config.namespaces || identity->stand_ins || config.identity->own_user_ns ||
                               config.identity->user_ns
                         ? "it serves only runs without a view or namespaces"
-                    : config.agent_table.empty() ? "no place for its table"
-                                                 : nullptr;
+                        : nullptr;
   if (why) {
     log->log(config.agent_quiet ? spdlog::level::debug : spdlog::level::warn, "--agent ignored: {}", why);
     return;

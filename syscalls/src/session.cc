@@ -219,6 +219,22 @@ std::expected<void, RunError> without_filter_if_unreported(tracer::TracerOptions
   return {};
 }
 
+// The in-guest agent (docs/agent.md): COCOON_AGENT=1 is --agent for the
+// front ends, whose command lines are the tools'; the teaching view must
+// see every call, so never there. Its table lives in the run's directory
+// (removed with it, or by the next `cocoon ps` after a SIGKILL), else in
+// TMPDIR (removed at the end; a SIGKILL leaves it).
+void settle_agent(Session& session, const std::optional<PublishedRun>& published) {
+  if (const char* v = std::getenv("COCOON_AGENT"); v && std::string_view(v) == "1" && !session.view.agent) {
+    session.view.agent = session.view.agent_quiet = true;
+  }
+  if (session.tracer.observer) session.view.agent = false;
+  if (!session.view.agent) return;
+  session.view.agent_table = published ? published->dir() + "/owners"
+                                       : tmp_dir() + "/cocoon-owners." + std::to_string(::getpid()) + "." +
+                                             new_run_id();
+}
+
 // What runs when the command is launched, before the options' own hook.
 // The first command is PID 1 of the run's PID namespace from its launch,
 // as the kernel numbers a namespace's init at its fork. Numbered lazily
@@ -254,22 +270,7 @@ std::expected<int, RunError> run_session(const Session& given) {
   if (!published) return std::unexpected(published.error());
   Session session = given;
   session.view = effective(given.view);
-  // The agent's table lives in the run's directory (removed with it, or by
-  // the next `cocoon ps` after a SIGKILL), else in TMPDIR (removed at the
-  // end; a SIGKILL leaves it). The
-  // teaching view must see every call: no agent there.
-  // COCOON_AGENT=1: --agent for the front ends, whose command lines are
-  // the tools'.
-  if (const char* v = std::getenv("COCOON_AGENT"); v && std::string_view(v) == "1" && !session.view.agent) {
-    session.view.agent = session.view.agent_quiet = true;
-  }
-  if (session.tracer.observer) session.view.agent = false;
-  if (session.view.agent) {
-    const char* tmp = std::getenv("TMPDIR");
-    session.view.agent_table = *published ? (*published)->dir() + "/owners"
-                                          : std::string(tmp && *tmp ? tmp : "/tmp") + "/cocoon-owners." +
-                                                std::to_string(::getpid()) + "." + new_run_id();
-  }
+  settle_agent(session, *published);
   if (auto r = without_filter_if_unreported(session.tracer); !r) return std::unexpected(r.error());
   // First: the view, the identity state and the handlers keep per-process
   // state in it, and it outlives them.

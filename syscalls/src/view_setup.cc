@@ -91,9 +91,13 @@ void remove_orphans(const std::string& tmpdir) {
 
 }  // namespace
 
-std::expected<std::unique_ptr<ScratchDir>, std::string> ScratchDir::create() {
+std::string tmp_dir() {
   const char* tmp = std::getenv("TMPDIR");
-  const std::string tmpdir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+}
+
+std::expected<std::unique_ptr<ScratchDir>, std::string> ScratchDir::create() {
+  const std::string tmpdir = tmp_dir();
   remove_orphans(tmpdir);
   std::string tmpl = tmpdir + "/cocoon." + std::to_string(::getpid()) + ".XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) {

@@ -19,6 +19,9 @@ namespace cocoon::syscalls {
 // A private directory under $TMPDIR (or /tmp), "cocoon.PID.XXXXXX", removed
 // with everything in it when the run ends. A SIGKILLed cocoon cannot remove
 // it; the next run in the same $TMPDIR removes such orphans.
+// $TMPDIR, or /tmp when it is unset or empty.
+std::string tmp_dir();
+
 class ScratchDir {
  public:
   static std::expected<std::unique_ptr<ScratchDir>, std::string> create();

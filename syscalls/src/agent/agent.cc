@@ -67,6 +67,10 @@ std::uint64_t hint_for(std::uint64_t ip) {
 // Writes into the task's memory whatever its protection
 // (/proc/PID/mem, FOLL_FORCE: a private read-only mapping gets a private
 // copy of the page): only into the agent's region, and a site's own bytes.
+OwnedFd open_mem(pid_t tid) {
+  return OwnedFd(::open(("/proc/" + std::to_string(tid) + "/mem").c_str(), O_RDWR | O_CLOEXEC));
+}
+
 bool write_mem(int fd, std::uint64_t at, const void* data, std::size_t n) {
   return ::pwrite(fd, data, n, static_cast<off_t>(at)) == static_cast<ssize_t>(n);
 }
@@ -115,12 +119,7 @@ tracer::Decision Agent::decision(const arch::SyscallDesc& row, arch::Arch abi) c
   if (row.sys == Sys::ptrace || row.sys == Sys::unshare || row.sys == Sys::setns) {
     return Decision::trace().in(tracer::Phase::kTranslate);
   }
-  if (row.sys == Sys::clone) {
-    Decision d = Decision::trace();
-    d.nonzero_arg = 0;
-    d.when_bits = CLONE_NEWUSER;
-    return d.in(tracer::Phase::kTranslate);
-  }
+  if (row.sys == Sys::clone) return Decision::trace_if_any(0, CLONE_NEWUSER).in(tracer::Phase::kTranslate);
   return Decision::allow();
 }
 
@@ -179,8 +178,7 @@ void Agent::arm(tracer::SyscallStop& stop) {
   h.plain_creator = armed.plain_creator ? 1 : 0;
   std::strncpy(h.table_path, table_.path().c_str(), sizeof h.table_path - 1);
   std::memcpy(bytes.data(), &h, sizeof h);
-  const OwnedFd mem(::open(("/proc/" + std::to_string(stop.tracee.tid) + "/mem").c_str(),
-                           O_RDWR | O_CLOEXEC));
+  const OwnedFd mem = open_mem(stop.tracee.tid);
   if (mem.fd < 0 || !write_mem(mem.fd, region, bytes.data(), bytes.size())) return;
   armed.region = region;
 }
@@ -214,8 +212,7 @@ void Agent::on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) 
 // given back when they return: rare, and the tracer's answers are right
 // whatever they are.
 void Agent::not_plain(tracer::SyscallStop& stop, Armed& armed) {
-  const OwnedFd mem(::open(("/proc/" + std::to_string(stop.tracee.tid) + "/mem").c_str(),
-                           O_RDWR | O_CLOEXEC));
+  const OwnedFd mem = open_mem(stop.tracee.tid);
   const std::uint32_t zero = 0;
   const std::uint64_t at = armed.region + offsetof(cocoon_agent_header, plain_creator);
   if (mem.fd >= 0 && write_mem(mem.fd, at, &zero, sizeof zero)) {
@@ -245,8 +242,7 @@ void Agent::patch(tracer::SyscallStop& stop, Armed& armed) {
   if (code[0] != std::byte{0xb8} || imm != nr || code[5] != std::byte{0x0f} || code[6] != std::byte{0x05}) {
     return;
   }
-  const OwnedFd mem(::open(("/proc/" + std::to_string(stop.tracee.tid) + "/mem").c_str(),
-                           O_RDWR | O_CLOEXEC));
+  const OwnedFd mem = open_mem(stop.tracee.tid);
   if (mem.fd < 0) return;
   const std::uint64_t next_at = armed.region + offsetof(cocoon_agent_header, next_slot);
   const std::uint64_t count_at = armed.region + offsetof(cocoon_agent_header, slot_count);

@@ -115,6 +115,13 @@ struct Decision {
   static constexpr Decision trace_if_nonzero(int arg) {
     return {Action::kTrace, 0, static_cast<std::int8_t>(arg)};
   }
+  // Stops when argument `arg` has any of `bits`; allowed otherwise.
+  static constexpr Decision trace_if_any(int arg, std::uint64_t bits) {
+    Decision d = trace();
+    d.nonzero_arg = static_cast<std::int8_t>(arg);
+    d.when_bits = bits;
+    return d;
+  }
   // Notified when argument `arg` has any of `bits`; allowed otherwise.
   static constexpr Decision notify_if_any(int arg, std::uint64_t bits) {
     Decision d = notify();
