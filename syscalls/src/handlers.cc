@@ -1,9 +1,12 @@
 #include "cocoon/syscalls/handlers.h"
 
+#include <unistd.h>
+
 #include <memory>
 
 #include "affinity.h"
 #include "agent/agent.h"
+#include "agent/agent_view.h"
 #include "cocoon/tracer/log.h"
 #include "guard/containment.h"
 #include "guard/dumpable.h"
@@ -48,27 +51,43 @@ std::shared_ptr<IdentityState> identity_state(const RunConfig& config, tracer::P
   return identity;
 }
 
-// The in-guest agent where it can stand in for FileOwners' stat answers:
-// the identity alone (no paths to translate, no namespace to map ids
-// through or dress files for), on x86-64.
+// The in-guest agent where it can stand in for the tracer's answers: the
+// identity alone (no paths to translate, no namespace to map ids through
+// or dress files for), or a view that Landlock confines (agent.h), on
+// x86-64.
 void add_agent(tracer::HandlerList& list, const RunConfig& config, tracer::ProcessRegistry& registry,
-               const std::shared_ptr<IdentityState>& identity, bool more) {
+               const std::shared_ptr<IdentityState>& identity, const std::shared_ptr<const GuestView>& view,
+               bool translated, bool landlocked, bool more) {
   if (config.agent_table.empty()) return;  // cocoon syscalls: no run
   auto log = tracer::module_logger("identity");
-  for (const auto& h : list) more = more || h->name() == "paths";
-  const char* why = !Agent::available()                        ? "this build has none for this machine"
-                    : !config.identity || !identity            ? "it needs identity emulation (-0, --uid)"
-                    : more || config.namespaces || identity->stand_ins || config.identity->own_user_ns ||
-                              config.identity->user_ns
-                        ? "it serves only runs without a view or namespaces"
-                        : nullptr;
-  if (why) {
+  // The empty table a view's setup may have made for Landlock
+  // (view_setup.cc) goes with an agent that is not to be.
+  const auto ignored = [&](const std::string& why) {
     log->log(config.agent_quiet ? spdlog::level::debug : spdlog::level::warn, "--agent ignored: {}", why);
-    return;
+    ::unlink(config.agent_table.c_str());
+  };
+  // A Paths handler without translation serves generated files or
+  // namespaces: nothing the agent can tell apart.
+  for (const auto& h : list) more = more || (h->name() == "paths" && !translated);
+  const char* why = !Agent::available() ? "this build has none for this machine"
+                    : more || config.namespaces ||
+                            (identity && (identity->stand_ins || config.identity->own_user_ns ||
+                                          config.identity->user_ns))
+                        ? "it serves no run with namespaces"
+                    : !translated && !identity ? "it needs identity emulation (-0, --uid) or a view (-r, -b)"
+                    : translated && !landlocked ? "in a view it needs Landlock (docs/agent.md)"
+                                                : nullptr;
+  std::optional<AgentView> facts;
+  if (!why && translated) {
+    auto v = agent_view(*view, list);
+    if (!v) return ignored(v.error());
+    facts = std::move(*v);
   }
-  auto agent = Agent::make(identity, registry, config.agent_table);
+  if (why) return ignored(why);
+  auto agent = Agent::make(config.identity ? identity : nullptr, std::move(facts), registry, config.agent_table);
   if (!agent) {
     log->warn("--agent ignored: {}", agent.error());
+    ::unlink(config.agent_table.c_str());
     return;
   }
   list.push_back(std::move(*agent));
@@ -138,7 +157,9 @@ tracer::HandlerList make_handlers(const RunConfig& config, tracer::ProcessRegist
                                              std::move(control)));
   }
   if (config.identity) add_identity_handlers(list, identity, registry);
-  if (config.agent) add_agent(list, config, registry, identity, paths || ns != nullptr || net != nullptr);
+  if (config.agent) {
+    add_agent(list, config, registry, identity, view, paths, landlocked, ns != nullptr || net != nullptr);
+  }
   if (config.uts() || identity) {
     list.push_back(std::make_unique<Uts>(UtsConfig{config.hostname, config.domainname,
                                                    config.kernel_release},

@@ -649,6 +649,12 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
   // OCI) have their tools' command lines, where there is no such option.
   const RaceRule races{config.strict, config.allow_races || races_allowed_by_environment()};
   if (config.landlock && (!view->is_identity() || abstract_scope)) {
+    // The agent's owner table, which each process maps by its path: made
+    // empty now for Landlock's rule, filled by OwnerTable::create().
+    if (config.agent && !config.agent_table.empty() && !view->is_identity()) {
+      const OwnedFd table(::open(config.agent_table.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+      if (table.fd >= 0) readable.push_back(config.agent_table);
+    }
     auto fd = confine(*view, readable, abstract_scope, races);
     if (!fd) return std::unexpected(fd.error());
     out.landlock = std::move(*fd);

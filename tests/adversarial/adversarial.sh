@@ -430,6 +430,39 @@ contained "sysvipc (--namespaces, the guest's own IPC namespace)" shm_key
 run_native "${RUN_PREFIX[@]}" "$ROOT/probes/sysvipc" remove "$SHM_KEY"
 assert_status 0 "sysvipc: the segment removed"
 
+# 6b. The in-guest agent's pass key (x86-64 only: docs/agent.md). The
+# agent lives in the guest's memory: a hostile guest takes its key, and
+# its keyed open, openat, stat and getdents64 pass the filter
+# untranslated. In a view the agent runs only under Landlock, which must
+# refuse the secret's contents and every change (its metadata stays
+# readable: the documented limit, as for a won race). Natively there is no
+# agent: the same calls without a key read and change the secret. Without
+# Landlock (or without the filter) there is no agent in a view: no key.
+if [[ -x $PROBES/agentkey ]]; then
+  cp "$PROBES/agentkey" "$ROOT/probes/"
+  run_native "${RUN_PREFIX[@]}" "$ROOT/probes/agentkey" "$SECRET"
+  [[ $OUT == *"key: none"* && $OUT == *"$CONTENT"* && $OUT == *"write: ok"* ]] ||
+    fail "agentkey: natively the probe did not reach the secret (test bug?): $OUT"
+  [[ $(snapshot) != "$SNAP" ]] || fail "agentkey: natively the secret did not change (test bug?)"
+  pass "agentkey: natively the calls read and change the secret"
+  rm -f "$SECRET.planted"
+  make_secret
+  for ll in "${LANDLOCK_MODES[@]}"; do
+    cocoon_run $(landlock_flags "$ll") --agent -r "$ROOT" --proc /proc -- /probes/agentkey "$SECRET"
+    assert_status 0 "agentkey ($ll)"
+    # (A kernel without Landlock: cocoon says so, and serves no agent.)
+    if [[ $ll == landlock && $MODE == seccomp && $ERR != *"has no Landlock"* ]]; then
+      [[ $OUT == *"key: found"* ]] || fail "agentkey ($ll): the probe found no key (test bug?): $OUT"
+      [[ $OUT == *"read: EACCES"* && $OUT == *"write: EACCES"* ]] ||
+        fail "agentkey ($ll): Landlock did not refuse the keyed opens: $OUT"
+    else
+      [[ $OUT == *"key: none"* ]] || fail "agentkey ($ll): an agent without Landlock: $OUT"
+    fi
+    [[ ! -e $SECRET.planted ]] || fail "agentkey ($ll): a file planted beside the secret"
+    contained "agentkey ($ll)"
+  done
+fi
+
 # 7. Outliving cocoon. Natively the untraced child lives on after the
 
 # 7. The host's loopback from a guest that

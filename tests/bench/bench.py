@@ -191,12 +191,16 @@ class Bench:
     def view_args(self):
         return ["-r", "/", "-b", f"{self.work}:/mnt/bench"]
 
-    def w_find_view(self, runner, key="find.view", pin=()):
+    def w_find_view(self, runner, key="find.view", pin=(), extra=()):
         if runner in self.COCOONS:
-            argv = list(pin) + self.prefix(runner, self.view_args()) + [
+            argv = list(pin) + self.prefix(runner, [*extra, *self.view_args()]) + [
                 "find", "/usr/include", "/usr/share/doc", "-name", "*.h", "-newer", "/etc/hostname"]
             dt, _ = self.run(f"{key}/{runner}", argv)
             self.record(key, runner, dt)
+        # The in-guest agent in a view (docs/agent.md, "In a view"), beside
+        # cocoon without it: KEY.agent.
+        if runner == "cocoon" and not pin and not extra:
+            self.w_find_view(runner, key + ".agent", extra=("--agent",))
 
     # The same with cocoon and its guests confined to one CPU (taskset): a
     # stop is then a context switch on that CPU, not a wake-up of another
@@ -215,12 +219,15 @@ class Bench:
     ROOTFS = os.environ.get("COCOON_ROOTFS_CACHE", "/var/tmp/cocoon-rootfs") + "/bookworm-minbase"
     ROOTFS_FIND = ["find", "/usr", "/etc", "-name", "*.conf"]
 
-    def w_find_rootfs(self, runner, key="find.rootfs", pin=()):
+    def w_find_rootfs(self, runner, key="find.rootfs", pin=(), extra=()):
         if not os.path.isdir(os.path.join(self.ROOTFS, "usr")) or runner == "proot":
             return
-        pre = ["chroot", self.ROOTFS] if runner == "native" else self.prefix(runner, ["-r", self.ROOTFS])
+        pre = ["chroot", self.ROOTFS] if runner == "native" else \
+            self.prefix(runner, [*extra, "-r", self.ROOTFS])
         dt, _ = self.run(f"{key}/{runner}", list(pin) + pre + self.ROOTFS_FIND)
         self.record(key, runner, dt)
+        if runner == "cocoon" and not pin and not extra:
+            self.w_find_rootfs(runner, key + ".agent", extra=("--agent",))
 
     def w_find_rootfs_pin(self, runner):
         if runner in self.COCOONS:
@@ -328,6 +335,11 @@ class Bench:
     BUILD_SCRIPT = "cd {dir} && ./configure >/dev/null && make -j2 >/dev/null"
 
     def w_build(self, runner):
+        self.build(runner, "build")
+        if runner == "cocoon" and not self.real_ready("build"):
+            self.build(runner, "build.agent", ["--agent"])
+
+    def build(self, runner, key, extra=()):
         if self.real_ready("build"):
             return
         tmp = tempfile.mkdtemp(prefix="cocoon-bench-build-", dir=os.path.join(self.BUILD_ROOT, "tmp"))
@@ -337,14 +349,14 @@ class Bench:
             if runner != "native":
                 self.chown_tree(tmp)
             guest_dir = "/tmp/" + os.path.basename(tmp) + "/zlib"
-            argv = self.real_prefix(runner, self.BUILD_ROOT) + list(self.GUEST_ENV) + [
+            argv = self.real_prefix(runner, self.BUILD_ROOT, extra) + list(self.GUEST_ENV) + [
                 "sh", "-c", self.BUILD_SCRIPT.format(dir=guest_dir)]
-            dt, _ = self.run(f"build/{runner}", argv)
+            dt, _ = self.run(f"{key}/{runner}", argv)
             made = [f for f in ("libz.a", "libz.so", "minigzip", "example")
                     if not os.path.exists(os.path.join(tree, f))]
             if made:
-                raise Failure(f"build/{runner}: the build made no {', '.join(made)}")
-            self.record("build", runner, dt)
+                raise Failure(f"{key}/{runner}: the build made no {', '.join(made)}")
+            self.record(key, runner, dt)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -361,6 +373,11 @@ class Bench:
     APT_SCRIPT = "apt-get install -y /debs/*.deb >/dev/null"
 
     def w_apt(self, runner):
+        self.apt(runner, "apt")
+        if runner == "cocoon" and not self.real_ready("apt"):
+            self.apt(runner, "apt.agent", ["--agent"])
+
+    def apt(self, runner, key, extra=()):
         if self.real_ready("apt") or not self.shm:
             return
         tmp = tempfile.mkdtemp(prefix="apt-", dir=self.shm)
@@ -376,21 +393,23 @@ class Bench:
                     shutil.copy(deb, os.path.join(root, "debs"))
             if runner != "native":
                 self.chown_tree(root)
-            argv = self.real_prefix(runner, root, ["-0"]) + list(self.GUEST_ENV) + [
+            argv = self.real_prefix(runner, root, ["-0", *extra]) + list(self.GUEST_ENV) + [
                 "sh", "-c", self.APT_SCRIPT]
-            dt, _ = self.run(f"apt/{runner}", argv)
+            dt, _ = self.run(f"{key}/{runner}", argv)
             q = subprocess.run(["chroot", root, "dpkg-query", "-W", "-f", "${Package} ${Status}\\n",
                                 *self.APT_PACKAGES], capture_output=True, text=True)
             missing = [p for p in self.APT_PACKAGES if f"{p} install ok installed" not in q.stdout]
             if missing:
-                raise Failure(f"apt/{runner}: not installed afterwards: {' '.join(missing)}")
-            self.record("apt", runner, dt)
+                raise Failure(f"{key}/{runner}: not installed afterwards: {' '.join(missing)}")
+            self.record(key, runner, dt)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def w_gcc_view(self, runner):
         if runner in self.COCOONS:
             self.w_gcc(runner, "gcc.view", self.view_args())
+        if runner == "cocoon":
+            self.w_gcc(runner, "gcc.view.agent", ["--agent", *self.view_args()])
 
     # Issue 5's packaging workload, as an unprivileged user (nobody when the
     # bench runs as root): create 2,000 files in 40 directories, chown -R
@@ -628,6 +647,11 @@ class Bench:
                   f"gcc {fmt_time(R('gcc.view', 'cocoon'))} "
                   f"({fmt_ratio(ratio(R('gcc.view', 'cocoon'), R('gcc', 'native')))}, "
                   "target <= 1.1x)")
+            print("  the same, with the agent (--agent): "
+                  f"find {fmt_time(R('find.view.agent', 'cocoon'))} "
+                  f"({fmt_ratio(ratio(R('find.view.agent', 'cocoon'), R('find', 'native')))}), "
+                  f"gcc {fmt_time(R('gcc.view.agent', 'cocoon'))} "
+                  f"({fmt_ratio(ratio(R('gcc.view.agent', 'cocoon'), R('gcc', 'native')))})")
             print("  the same, cocoon under taskset -c 0 (one CPU): "
                   f"find {fmt_time(R('find.view.pin', 'cocoon'))} "
                   f"({fmt_ratio(ratio(R('find.view.pin', 'cocoon'), R('find', 'native')))}), "
@@ -639,7 +663,9 @@ class Bench:
                 print(f"  with a Debian rootfs ({self.ROOTFS}), find /usr /etc -name '*.conf': "
                       f"chroot {fmt_time(fr_n)}, cocoon -r {fmt_time(fr_c)} "
                       f"({fmt_ratio(ratio(fr_c, fr_n))}), under taskset -c 0 {fmt_time(fr_p)} "
-                      f"({fmt_ratio(ratio(fr_p, fr_n))})")
+                      f"({fmt_ratio(ratio(fr_p, fr_n))}), with the agent "
+                      f"{fmt_time(R('find.rootfs.agent', 'cocoon'))} "
+                      f"({fmt_ratio(ratio(R('find.rootfs.agent', 'cocoon'), fr_n))})")
             elif not os.path.isdir(os.path.join(self.ROOTFS, "usr")):
                 print("  (no Debian rootfs at " + self.ROOTFS + ": run the e2e rootfs test to make one)")
         self.pkg_line("7 packaging as nobody (2,000 files in 40 dirs, chown -R 0:0, tar -cf)", "pkg")
@@ -713,6 +739,10 @@ class Bench:
                  fmt_ratio),
                 ("gcc with -r / -b, cocoon/native", ratio(R("gcc.view", "cocoon"), gn), 1.1,
                  fmt_ratio),
+                ("  the same, with the agent: find", ratio(R("find.view.agent", "cocoon"), fn), 2,
+                 fmt_ratio),
+                ("  the same, with the agent: gcc", ratio(R("gcc.view.agent", "cocoon"), gn), 1.1,
+                 fmt_ratio),
                 ("  the same, taskset -c 0: find", ratio(R("find.view.pin", "cocoon"), fn), 2,
                  fmt_ratio),
                 ("  the same, taskset -c 0: gcc", ratio(R("gcc.view.pin", "cocoon"), gn), 1.1,
@@ -723,8 +753,12 @@ class Bench:
             targets += self.pkg_targets("packaging on tmpfs, cocoon/native", "pkg.shm", 0.8)
             targets += [("(10) make -j2 of zlib, cocoon -r/chroot",
                          ratio(R("build", "cocoon"), R("build", "native")), 1.2, fmt_ratio),
+                        ("  the same, with the agent",
+                         ratio(R("build.agent", "cocoon"), R("build", "native")), 1.2, fmt_ratio),
                         ("(11) apt-get install, cocoon -0 -r/chroot",
-                         ratio(R("apt", "cocoon"), R("apt", "native")), 1.5, fmt_ratio)]
+                         ratio(R("apt", "cocoon"), R("apt", "native")), 1.5, fmt_ratio),
+                        ("  the same, with the agent",
+                         ratio(R("apt.agent", "cocoon"), R("apt", "native")), 1.5, fmt_ratio)]
         if os.environ.get("BENCH_WORKLOADS"):
             # Only some workloads ran: the others' targets are not missing, just not asked for.
             # Rows 10 and 11 say NOT MEASURED when asked for and not measured.
@@ -774,9 +808,11 @@ class Bench:
                 print(f"{title}: not measured ({why}; the roots: bash tests/bench/build_root.sh as root)")
                 continue
             n, c, p = R(key, "native"), R(key, "cocoon"), R(key, "proot")
+            a = R(key + ".agent", "cocoon")
             fake = " -0" if key == "apt" else ""
             print(f"{title}: chroot as root {fmt_time(n)}, cocoon{fake} -r as nobody {fmt_time(c)} "
-                  f"({fmt_ratio(ratio(c, n))}), proot{fake} -r {fmt_time(p)} ({fmt_ratio(ratio(p, n))}; "
+                  f"({fmt_ratio(ratio(c, n))}), with the agent {fmt_time(a)} ({fmt_ratio(ratio(a, n))}), "
+                  f"proot{fake} -r {fmt_time(p)} ({fmt_ratio(ratio(p, n))}; "
                   f"proot/cocoon {fmt_ratio(ratio(p, c))})")
 
     # A change's cost: every measurement both cocoon builds made in this run

@@ -150,9 +150,61 @@ if command -v strace >/dev/null; then
   [[ $STATUS == 0 && $OUT == *"answered none" ]] || fail "the agent after a ptrace call: $OUT"
   pass "ptrace in the guest turns the agent off"
 fi
-# Where it cannot serve (a view): said, and the run goes on without it.
-cocoon_run -0 --agent -b /tmp:/mnt -w "$W" -- "$GUESTS/agent_probe" stat f 5
-[[ $STATUS == 0 && $OUT == *"answered none" && $ERR == *"--agent ignored: it serves only runs without a view"* ]] ||
-  fail "--agent with a view: $OUT / $ERR"
-pass "--agent with a view: ignored, said in one line"
+# In a view (docs/agent.md, "In a view"): a tree walked as find walks it
+# (one name at a time from a directory's descriptor), with a bind over a
+# directory the host has (its host entries hidden), a bind where the host
+# has nothing (an entry the view adds), a read-only bind, symlinks leading
+# into a bind (absolute: the tracer's to follow) and beside it, a host
+# directory below it all: the same listing and contents with the agent,
+# which answered the plain part.
+V=$W/view
+mkdir -p "$V/root/w/m" "$V/root/w/deep/d1/e" "$V/src/sub" "$V/ro"
+echo shadowed >"$V/root/w/m/hidden"
+echo plain >"$V/root/w/plain"
+echo deep >"$V/root/w/deep/d1/e/f"
+echo bound >"$V/src/sub/f"
+echo ro >"$V/ro/r"
+ln -s /w/n/sub/f "$V/root/w/abs"
+ln -s m "$V/root/w/rel"
+chmod -R a+rX "$V"
+chmod 777 "$V/root/w"
+view=(-r "$V/root" -b "$V/src:/w/m" -b "$V/src:/w/n" --ro-bind "$V/ro:/w/ro" -b "$GUESTS:/g" --proc /proc)
+for probe in agent_probe_static agent_probe; do
+  [[ $probe == agent_probe ]] && view=(-r / -b "$V/src:$V/root/w/m" -b "$V/src:$V/root/w/n" \
+    --ro-bind "$V/ro:$V/root/w/ro" -b "$GUESTS:/g")
+  at=/w
+  [[ $probe == agent_probe ]] && at=$V/root/w
+  cocoon_run "${view[@]}" -- "/g/$probe" walk "$at"
+  want=$OUT
+  [[ $STATUS == 0 && $want == *"$at/m/sub/f 100"*"[bound]"* && $want == *"$at/n/sub/f 100"*"[bound]"* &&
+    $want == *"$at/abs 120777"*"[bound]"* && $want != *shadowed* ]] || fail "walk without the agent: $want"
+  cocoon_run "${view[@]}" --agent -- "/g/$probe" walk "$at"
+  [[ $STATUS == 0 && ${OUT% answered*} == "${want% answered*}" ]] || fail "$probe walk with the agent:
+--- without
+$want
+--- with
+$OUT"
+  answered_at_least 20
+  pass "$probe: a walk of a view with binds and symlinks, the same with the agent, which answered"
+done
+# The same commands a user runs, with and without the agent: listings,
+# contents through relative names, a write refused by the read-only bind,
+# find's view of it all; with fake root too (owners recorded in the view).
+tree='cd '"$V"'/root/w && ls -la . m n ro deep/d1 | sed "s/ [A-Z][a-z][a-z] .*:[0-9][0-9] / /"; cat plain abs rel/sub/f deep/d1/e/f
+(echo x >ro/r) 2>&1; echo status $?; find . -printf "%p %y %s %m\n" | sort; stat -c "%n %F %s" * | sort'
+compare "a view: binds, a read-only bind, symlinks" "$tree" -r / -b "$V/src:$V/root/w/m" \
+  -b "$V/src:$V/root/w/n" --ro-bind "$V/ro:$V/root/w/ro"
+compare "a view with fake root: recorded owners" \
+  'cd '"$V"'/root/w && touch mine && chown 5:6 mine deep/d1/e/f && find . -printf "%p %U:%G %m\n" | sort && rm mine' \
+  -0 -r / -b "$V/src:$V/root/w/m" -b "$V/src:$V/root/w/n"
+
+# Where it cannot serve: said, and the run goes on without it.
+cocoon_run -0 --agent -b /tmp:/mnt --no-landlock -w "$W" -- "$GUESTS/agent_probe" stat f 5
+[[ $STATUS == 0 && $OUT == *"answered none" && $ERR == *"--agent ignored: in a view it needs Landlock"* ]] ||
+  fail "--agent with a view and no Landlock: $OUT / $ERR"
+pass "--agent with a view and --no-landlock: ignored, said in one line"
+cocoon_run -0 --agent --unshare-pid -w "$W" -- "$GUESTS/agent_probe" stat f 5
+[[ $STATUS == 0 && $OUT == *"answered none" && $ERR == *"--agent ignored: it serves no run with namespaces"* ]] ||
+  fail "--agent with namespaces: $OUT / $ERR"
+pass "--agent with an emulated namespace: ignored, said in one line"
 echo "PASS $TEST_NAME ($NCHECKS checks)"

@@ -6,11 +6,17 @@
 // it answered ("answered N"; "answered none": no agent in this process),
 // which the agent keeps in its region's header (agent_abi.h).
 //   agent_probe stat FILE N | threads FILE | signal FILE | vfork FILE |
-//               regs FILE | create DIR N | cancel DIR
+//               regs FILE | create DIR N | cancel DIR | walk DIR | key PATH
+// (walk: DIR's tree the way find walks it, one name at a time from a
+// directory's descriptor, each entry with its type, size, owner and first
+// line, in a view; key: the agent's pass key used by the program itself,
+// as a hostile guest would, to open and stat PATH untranslated.)
 // (cancel: a thread cancelled in a blocking O_CREAT open of a FIFO runs its
 // cleanups, which an unwinder finds only through frames with unwind
 // tables: built with -fexceptions.)
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -128,6 +134,59 @@ static void *cancel_worker(void *arg) {
   return NULL;
 }
 
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+// DIR's tree as find walks it (gnulib fts: fstatat and openat of one name
+// from the directory's descriptor, getdents64 through readdir), depth
+// first, entries sorted; symlinks shown and not followed but for the
+// first line of what they lead to.
+static int walk(int dfd, const char *shown) {
+  DIR *d = fdopendir(dfd);
+  if (!d) return printf("%s: fdopendir: %s\n", shown, strerror(errno)), 1;
+  char *names[512];
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d)) && n < 512;) {
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) names[n++] = strdup(e->d_name);
+  }
+  qsort(names, n, sizeof *names, by_name);
+  for (int i = 0; i < n; ++i) {
+    char path[4096], line[128] = "";
+    snprintf(path, sizeof path, "%s/%s", shown, names[i]);
+    struct stat st;
+    if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      printf("%s: %s\n", path, strerror(errno));
+      continue;
+    }
+    const int flags = S_ISDIR(st.st_mode) ? O_RDONLY | O_DIRECTORY | O_NOFOLLOW : O_RDONLY;
+    int fd = S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)
+                 ? openat(dirfd(d), names[i], flags | O_CLOEXEC) : -1;
+    if (fd >= 0 && !S_ISDIR(st.st_mode)) {
+      ssize_t got = read(fd, line, sizeof line - 1);
+      line[got > 0 ? got : 0] = 0;
+      line[strcspn(line, "\n")] = 0;
+    }
+    printf("%s %o %u:%u %lld [%s]%s\n", path, st.st_mode, st.st_uid, st.st_gid,
+           S_ISDIR(st.st_mode) ? 0LL : (long long)st.st_size, line, fd < 0 && !S_ISLNK(st.st_mode) && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) ? " unopened" : "");
+    if (fd >= 0 && S_ISDIR(st.st_mode)) walk(fd, path);
+    else if (fd >= 0) close(fd);
+    free(names[i]);
+  }
+  closedir(d);
+  return 0;
+}
+
+// A call with the agent's key in %r9, made by the program, not the agent.
+static long keyed6(long nr, long a, long b, long c, long d, uint64_t key) {
+  register long r10 __asm__("r10") = d;
+  register long r9 __asm__("r9") = (long)key;
+  long ret;
+  __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) return 2;
   const char *mode = argv[1];
@@ -164,6 +223,35 @@ int main(int argc, char **argv) {
     printf("cancel %s cleanup %s", r == PTHREAD_CANCELED ? "done" : "missed", cleaned ? "ran" : "skipped");
     answered();
     return !cleaned;
+  }
+  if (strcmp(mode, "walk") == 0) {
+    int dfd = open(file, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return printf("%s: %s\n", file, strerror(errno)), 1;
+    // Twice: the first walk's calls patch the sites, the second's go
+    // through the agent.
+    walk(dfd, file);
+    walk(open(file, O_RDONLY | O_DIRECTORY | O_CLOEXEC), file);
+    printf("walked");
+    answered();
+    return 0;
+  }
+  if (strcmp(mode, "key") == 0) {
+    // The key is in the process's memory: any guest code can take it.
+    struct stat st;
+    stat("/", &st);  // a notified call: the agent is armed by now
+    struct cocoon_agent_header *h = agent();
+    // Without an agent (natively: the probe's escape, which must work
+    // there) the same calls without a key.
+    printf("key %s ", h ? "taken" : "none");
+    char buf[64] = "";
+    long fd = keyed6(SYS_openat, AT_FDCWD, (long)file, O_RDONLY | O_CLOEXEC, 0, h ? h->key : 0);
+    long got = fd >= 0 ? read((int)fd, buf, sizeof buf - 1) : 0;
+    buf[got > 0 ? got : 0] = 0;
+    buf[strcspn(buf, "\n")] = 0;
+    long sr = keyed6(SYS_newfstatat, AT_FDCWD, (long)file, (long)&st, 0, h ? h->key : 0);
+    printf("open %s [%s] stat %s\n", fd >= 0 ? "ok" : strerror((int)-fd), buf,
+           sr == 0 ? "ok" : strerror((int)-sr));
+    return 0;
   }
   if (stat(file, &want) != 0) { perror(file); return 1; }
   if (strcmp(mode, "stat") == 0) {

@@ -236,10 +236,12 @@ void add_run_options(CLI::App* cmd, Options& o) {
       "Do not put cocoon and a serial guest (at most one of its tasks runnable) "
       "on one CPU (docs/benchmark.md)");
   cmd->add_flag("--agent", o.session.view.agent,
-                "Experimental, x86-64, identity-only runs (-0 or --uid without a view or "
-                "namespaces): answer the stat family and plain file creations inside the guest, from an agent cocoon "
-                "places in each process, without a stop (docs/agent.md). NOT containment: the "
-                "guest can reach past it. Also COCOON_AGENT=1 (the front ends)");
+                "Experimental, x86-64, no namespaces: answer the stat family and plain file creations "
+                "(-0 or --uid without a view), or in a view under Landlock one name's stat, open for "
+                "reading and a plain directory's listing, inside the guest, from an agent cocoon places "
+                "in each process, without a stop (docs/agent.md). NOT containment: the guest can reach "
+                "past it (in a view as far as Landlock lets it: host metadata, binds' hidden files). "
+                "Also COCOON_AGENT=1 (the front ends)");
   cmd->add_flag("--die-with-parent", o.session.tracer.die_with_parent,
                 "Kill the guest tree when cocoon's parent dies");
   cmd->add_flag("--kill-on-exit", o.session.tracer.kill_on_exit,

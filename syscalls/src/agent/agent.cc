@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -79,29 +80,56 @@ bool write_mem(int fd, std::uint64_t at, const void* data, std::size_t n) {
 
 bool Agent::available() { return arch::host_arch() == arch::Arch::kX86_64 && !agent::image().empty(); }
 
+static_assert(sizeof(cocoon_agent_header) <= COCOON_AGENT_CODE, "the header fits its page");
+
 std::expected<std::unique_ptr<Agent>, std::string> Agent::make(std::shared_ptr<IdentityState> identity,
+                                                               std::optional<AgentView> view,
                                                                tracer::ProcessRegistry& registry,
                                                                const std::string& table_path) {
+  if (view && (view->marks.size() > COCOON_AGENT_MARKS || view->devs.size() > COCOON_AGENT_DEVS)) {
+    return std::unexpected("the view has more mounts than the agent can tell apart");
+  }
   auto table = OwnerTable::create(table_path);
   if (!table) return std::unexpected(table.error());
-  return std::unique_ptr<Agent>(new Agent(std::move(identity), registry, std::move(*table)));
+  return std::unique_ptr<Agent>(new Agent(std::move(identity), std::move(view), registry, std::move(*table)));
 }
 
-Agent::Agent(std::shared_ptr<IdentityState> identity, tracer::ProcessRegistry& registry, OwnerTable table)
+Agent::Agent(std::shared_ptr<IdentityState> identity, std::optional<AgentView> view,
+             tracer::ProcessRegistry& registry, OwnerTable table)
     : identity_(std::move(identity)),
+      view_(std::move(view)),
       table_(std::move(table)),
       key_(new_key()),
       armed_(registry, tracer::OnClone::kCopy, tracer::OnExec::kReset) {
-  identity_->db.observe(&table_);
+  if (identity_) identity_->db.observe(&table_);
 }
 
-Agent::~Agent() { identity_->db.observe(nullptr); }
+Agent::~Agent() {
+  if (identity_) identity_->db.observe(nullptr);
+}
+
+bool Agent::view_row(Sys s) {
+  return stat_row(s) || s == Sys::open || s == Sys::openat || s == Sys::getdents64;
+}
+
+bool Agent::answers(Sys s) const { return view_ ? view_row(s) : agent_row(s); }
 
 tracer::Decision Agent::decision(const arch::SyscallDesc& row, arch::Arch abi) const {
   using tracer::Decision;
   if (abi != arch::Arch::kX86_64) return Decision::allow();
   // brk(0) stops (the first arms the process); other brk calls run.
   if (row.sys == Sys::brk) return Decision::allow().tracing_values(0, {0}).in(tracer::Phase::kTranslate);
+  // In a view: the rows the other handlers stop at, with their condition
+  // (a stop the agent added would cost what it saves).
+  if (view_) {
+    if (!view_row(row.sys)) return row_for_everyone(row.sys);
+    const auto it = view_->stopped.find(row.sys);
+    if (it == view_->stopped.end()) return Decision::allow();
+    Decision d = it->second.conditional()
+                     ? Decision::notify_if_any(it->second.nonzero_arg, it->second.when_bits)
+                     : Decision::notify();
+    return d.in(tracer::Phase::kTranslate).passing(key_);
+  }
   // The agent's rows: notified as FileOwners and FileCreations have them
   // (open and openat only with O_CREAT or O_TMPFILE), its own calls let
   // through. Its translate phase patches the site a call came from.
@@ -112,14 +140,20 @@ tracer::Decision Agent::decision(const arch::SyscallDesc& row, arch::Arch abi) c
                            : Decision::notify();
     return d.in(tracer::Phase::kTranslate).passing(key_);
   }
-  if (id_change_row(row.sys)) return Decision::notify().in(tracer::Phase::kTranslate);
+  if (id_change_row(row.sys) && identity_) return Decision::notify().in(tracer::Phase::kTranslate);
+  return row_for_everyone(row.sys);
+}
+
+// The rows every agent stops at, with or without a view.
+tracer::Decision Agent::row_for_everyone(Sys sys) {
+  using tracer::Decision;
   // A debugger in the guest, or a user namespace of the kernel's (the
   // host allows them: the agent's calls would get its ids, which the
   // tracer's answers do not), turns every agent off (agent_abi.h: `off`).
-  if (row.sys == Sys::ptrace || row.sys == Sys::unshare || row.sys == Sys::setns) {
+  if (sys == Sys::ptrace || sys == Sys::unshare || sys == Sys::setns) {
     return Decision::trace().in(tracer::Phase::kTranslate);
   }
-  if (row.sys == Sys::clone) return Decision::trace_if_any(0, CLONE_NEWUSER).in(tracer::Phase::kTranslate);
+  if (sys == Sys::clone) return Decision::trace_if_any(0, CLONE_NEWUSER).in(tracer::Phase::kTranslate);
   return Decision::allow();
 }
 
@@ -134,9 +168,9 @@ tracer::Verdict Agent::on_entry(tracer::SyscallStop& stop) {
     table_.turn_off();
   } else if (sys == Sys::brk) {
     if (stop.regs.arg(0) == 0 && a == nullptr && !table_.off()) arm(stop);
-  } else if (id_change_row(sys)) {
+  } else if (id_change_row(sys) && identity_) {
     if (a && a->region != 0 && a->plain_creator) not_plain(stop, *a);
-  } else if (agent_row(sys) && a && a->region != 0) {
+  } else if (answers(sys) && a && a->region != 0) {
     patch(stop, *a);
   }
   return tracer::Verdict::resume();
@@ -166,16 +200,28 @@ void Agent::arm(tracer::SyscallStop& stop) {
   cocoon_agent_header h{};
   h.magic = COCOON_AGENT_MAGIC;
   h.key = key_;
-  h.uid = identity_->config.uid;
-  h.gid = identity_->config.gid;
-  h.unknown_is_real = identity_->config.unknown_is_real ? 1 : 0;
   h.slots_offset = agent::slots_offset();
   h.slot_count = agent::slot_count();
   h.table_size = table_.size();
-  const Credentials& c = identity_->of(tgid);
-  const IdentityConfig& config = identity_->config;
-  armed.plain_creator = !config.real_creations && c.fsuid == config.uid && c.fsgid == config.gid;
+  // Without emulated ids every file shows the kernel's owner; in a view
+  // creations go to the tracer (a read-only mount, a placeholder).
+  h.unknown_is_real = 1;
+  if (identity_) {
+    const IdentityConfig& config = identity_->config;
+    const Credentials& c = identity_->of(tgid);
+    h.uid = config.uid;
+    h.gid = config.gid;
+    h.unknown_is_real = config.unknown_is_real ? 1 : 0;
+    armed.plain_creator = !view_ && !config.real_creations && c.fsuid == config.uid && c.fsgid == config.gid;
+  }
   h.plain_creator = armed.plain_creator ? 1 : 0;
+  if (view_) {
+    h.view = 1;
+    h.nmarks = static_cast<std::uint32_t>(view_->marks.size());
+    std::copy(view_->marks.begin(), view_->marks.end(), h.marks);
+    h.ndevs = static_cast<std::uint32_t>(view_->devs.size());
+    std::copy(view_->devs.begin(), view_->devs.end(), h.devs);
+  }
   std::strncpy(h.table_path, table_.path().c_str(), sizeof h.table_path - 1);
   std::memcpy(bytes.data(), &h, sizeof h);
   const OwnedFd mem = open_mem(stop.tracee.tid);

@@ -21,8 +21,10 @@
 // exec drops the region with the rest of the image; fork copies it.
 //
 // Not containment: the guest can read the key and make any call pass.
-// Only where cocoon claims nothing to contain (no view, no namespaces:
-// fakeroot's job) is the agent used.
+// Without a view cocoon claims nothing to contain (fakeroot's job); in a
+// view the agent serves only under Landlock, which confines what a keyed
+// call can open or change to the root's and the mounts' host trees, as it
+// does a call that won a race against the tracer (docs/threat-model.md).
 #pragma once
 
 #include <cstdint>
@@ -31,8 +33,11 @@
 #include <string>
 #include <sys/types.h>
 
+#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
+#include "agent/agent_abi.h"
 #include "agent/owner_table.h"
 #include "cocoon/tracer/handler.h"
 #include "cocoon/tracer/registry.h"
@@ -40,15 +45,28 @@
 
 namespace cocoon::syscalls {
 
+// What the agent of a view needs to tell a plain walk (agent_abi.h
+// `view`), and the path rows the run's other handlers stop at: the agent
+// stops only where they do (it must add no stop), with their condition.
+struct AgentView {
+  std::vector<cocoon_agent_dir> marks;
+  std::vector<std::uint64_t> devs;
+  std::unordered_map<arch::Sys, tracer::Decision> stopped;
+};
+
 class Agent final : public tracer::SyscallHandler {
  public:
   // Whether this build has an agent for this host (x86-64).
   static bool available();
-  // The agent of a run whose records are `identity`'s; the table goes to
-  // `table_path`. Fails when the table cannot be made.
+  // The agent of a run whose records are `identity`'s (null: ids are not
+  // emulated), in `view` (null: the host's, untranslated); the table goes
+  // to `table_path`. Fails when the table cannot be made.
   static std::expected<std::unique_ptr<Agent>, std::string> make(std::shared_ptr<IdentityState> identity,
+                                                                  std::optional<AgentView> view,
                                                                   tracer::ProcessRegistry& registry,
                                                                   const std::string& table_path);
+  // The rows the agent answers in a view (agent.c view_call).
+  static bool view_row(arch::Sys s);
   ~Agent() override;
 
   std::string_view name() const override { return "agent"; }
@@ -77,12 +95,16 @@ class Agent final : public tracer::SyscallHandler {
     // process's threads may run the bytes a patch writes. Never patches.
     bool shares_mm = false;
   };
-  Agent(std::shared_ptr<IdentityState> identity, tracer::ProcessRegistry& registry, OwnerTable table);
+  Agent(std::shared_ptr<IdentityState> identity, std::optional<AgentView> view,
+        tracer::ProcessRegistry& registry, OwnerTable table);
+  bool answers(arch::Sys s) const;
+  static tracer::Decision row_for_everyone(arch::Sys s);
   void arm(tracer::SyscallStop& stop);
   void patch(tracer::SyscallStop& stop, Armed& armed);
   void not_plain(tracer::SyscallStop& stop, Armed& armed);
 
   std::shared_ptr<IdentityState> identity_;
+  std::optional<AgentView> view_;
   OwnerTable table_;
   std::uint64_t key_ = 0;
   tracer::ProcessSlot<Armed> armed_;

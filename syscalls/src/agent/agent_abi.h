@@ -22,6 +22,13 @@
 #define COCOON_AGENT_CODE 4096u
 #define COCOON_AGENT_SLOT 32u
 #define COCOON_AGENT_PATH_MAX 512u
+#define COCOON_AGENT_MARKS 96u
+#define COCOON_AGENT_DEVS 16u
+
+/* A host directory by identity (dev as glibc's makedev() of its parts). */
+struct cocoon_agent_dir {
+  uint64_t dev, ino;
+};
 
 struct cocoon_agent_header {
   uint64_t magic;
@@ -49,6 +56,17 @@ struct cocoon_agent_header {
   /* The agent's: the calls it answered itself (tests/guests/agent_probe.c
    * reads it to tell the agent's answers from the tracer's). */
   uint64_t answered;
+  /* A view (-r, binds; docs/agent.md "In a view"): 1 when the agent
+   * answers path calls itself, only those whose kernel walk is the view's:
+   * one name looked up in a directory of one of `devs` (the filesystems of
+   * the root and of the mounts' sources) that is none of `marks` (the host
+   * directories of the guest directories on the way to a mount target,
+   * whose entries the view adds or replaces). 0: no view, or the agent
+   * leaves every path call to the tracer. */
+  uint32_t view;
+  uint32_t nmarks, ndevs, pad2;
+  struct cocoon_agent_dir marks[COCOON_AGENT_MARKS];
+  uint64_t devs[COCOON_AGENT_DEVS];
 };
 
 /* The owner table: a copy of the OwnershipDb's records that the tracer

@@ -22,8 +22,17 @@ std::expected<OwnerTable, std::string> OwnerTable::create(const std::string& pat
                                                           std::uint32_t capacity) {
   if (capacity == 0 || (capacity & (capacity - 1)) != 0) return std::unexpected("capacity");
   const std::size_t size = sizeof(cocoon_owner_table) + std::size_t{capacity} * sizeof(cocoon_owner_entry);
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  // A new file, or the empty one the view's setup made for its Landlock
+  // rule (view_setup.cc): in the run's own 0700 directory, before any
+  // guest runs.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return std::unexpected(path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != 0 || st.st_uid != ::geteuid() ||
+      st.st_nlink != 1) {
+    ::close(fd);
+    return std::unexpected(path + ": exists already");
+  }
   void* map = MAP_FAILED;
   int err = ::posix_fallocate(fd, 0, static_cast<off_t>(size));
   if (err == 0) {

@@ -27,6 +27,7 @@
 #define NR_prlimit64 302
 #define NR_newfstatat 262
 #define NR_statx 332
+#define NR_getdents64 217
 
 #define NR_open 2
 #define NR_creat 85
@@ -34,6 +35,16 @@
 #define NR_mkdirat 258
 
 #define E_ACCES 13
+#define E_FAULT 14
+#define E_LOOP 40
+#define O_ACCMODE_ 3
+#define O_TRUNC_ 01000
+#define O_NOFOLLOW_ 0400000
+#define S_IFMT_ 0170000
+#define S_IFDIR_ 0040000
+#define S_IFLNK_ 0120000
+#define S_IFCHR_ 0020000
+#define S_IFBLK_ 0060000
 #define O_CREAT_ 0100
 #define O_TMPFILE_ 020000000
 #define AT_FDCWD_ (-100)
@@ -90,7 +101,9 @@ static const struct cocoon_owner_table *table(void) {
   uint64_t lim[2] = {0, 0};
   long fd = -1;
   if (sys6(NR_prlimit64, 0, 9 /* RLIMIT_AS */, 0, (long)lim, 0, 0) == 0 && lim[0] == ~0ULL) {
-    fd = sys6(NR_openat, AT_FDCWD_, (long)h->table_path, O_CLOEXEC_, 0, 0, 0);
+    /* Keyed: in a view the path is the host's, which the tracer would
+     * translate as the guest's (Landlock lets this one file be read). */
+    fd = sys6(NR_openat, AT_FDCWD_, (long)h->table_path, O_CLOEXEC_, 0, 0, (long)h->key);
   }
   long p = fd < 0 ? -1
                   : sys6(NR_mmap, 0, (long)h->table_size, 1 /* PROT_READ */, 1 /* MAP_SHARED */, fd, 0);
@@ -203,27 +216,47 @@ static int btime_of(const struct frame *f, uint64_t dev, uint64_t ino, int64_t *
   return 0;
 }
 
+/* The kernel's new_encode_dev() of a struct stat (major below 4096: the
+ * same number as makedev() of its parts), as makedev() encodes it. */
+static uint64_t stat_dev(const void *st) {
+  const uint64_t d = AT(st, ST_DEV, uint64_t);
+  return make_dev((uint32_t)((d & 0xfff00) >> 8), (uint32_t)((d & 0xff) | ((d >> 12) & 0xfff00)));
+}
+
+static void *stat_buf(const struct frame *f) {
+  return (void *)(f->nr == NR_statx ? f->r8 : (f->nr == NR_newfstatat ? f->rdx : f->rsi));
+}
+
+static uint64_t buf_dev(const struct frame *f, const void *buf) {
+  return f->nr == NR_statx ? make_dev(AT(buf, STX_DEV_MAJOR, uint32_t), AT(buf, STX_DEV_MINOR, uint32_t))
+                           : stat_dev(buf);
+}
+
+static uint32_t buf_mode(const struct frame *f, const void *buf) {
+  return f->nr == NR_statx ? AT(buf, STX_MODE, uint16_t) : AT(buf, ST_MODE, uint32_t);
+}
+
+static long owners(const struct frame *f);
+
 /* The stat family: the call itself with the pass key, then the owner (and
  * a recorded mode and device) as FileOwners shows them. */
 static long stat_call(const struct frame *f) {
-  const struct cocoon_owner_table *t = table();
-  if (!t) return plain(f);
-  const int is_statx = f->nr == NR_statx;
+  if (!table()) return plain(f);
   long r = keyed(f);
   if (r == -E_ACCES) return plain(f);
   if (r != 0) return r;
-  void *buf = (void *)(is_statx ? f->r8 : (f->nr == NR_newfstatat ? f->rdx : f->rsi));
-  uint64_t dev, ino;
-  if (is_statx) {
-    dev = make_dev(AT(buf, STX_DEV_MAJOR, uint32_t), AT(buf, STX_DEV_MINOR, uint32_t));
-    ino = AT(buf, STX_INO, uint64_t);
-  } else {
-    /* The kernel's new_encode_dev() (major below 4096): the same number
-     * as makedev() of its parts. */
-    const uint64_t d = AT(buf, ST_DEV, uint64_t);
-    dev = make_dev((uint32_t)((d & 0xfff00) >> 8), (uint32_t)((d & 0xff) | ((d >> 12) & 0xfff00)));
-    ino = AT(buf, ST_INO, uint64_t);
-  }
+  return owners(f);
+}
+
+/* The owner, mode and device FileOwners shows, over what the kernel wrote
+ * into the call's buffer. */
+static long owners(const struct frame *f) {
+  const struct cocoon_owner_table *t = table();
+  if (!t) return plain(f);
+  const int is_statx = f->nr == NR_statx;
+  void *buf = stat_buf(f);
+  const uint64_t dev = buf_dev(f, buf);
+  const uint64_t ino = is_statx ? AT(buf, STX_INO, uint64_t) : AT(buf, ST_INO, uint64_t);
   struct shown s = {0, 0, 0, 0, 0, 0, 0};
   const int found = lookup(t, dev, ino, &s);
   if (found < 0) return plain(f);
@@ -295,9 +328,150 @@ static long create_call(const struct frame *f) {
   return r;
 }
 
+/* In a view (agent_abi.h `view`): path calls the kernel walks as the view
+ * would, and only those. cocoon's resolver gives the kernel the guest's
+ * own call when the walk is plain (GuestView::kernel_walks_alike); the
+ * agent can tell a plain walk only in its simplest form, one name (no '/',
+ * not "." or "..", never a symlink: the kernel would follow its body on
+ * the host) looked up in a directory whose entries are the host's:
+ * on a filesystem of the root or of a mount's source (not /proc, /dev, a
+ * host mount the view does not show as such) and not one of the view's
+ * mount points' ancestors. Everything else goes to the tracer. */
+static int known_dev(const struct cocoon_agent_header *h, uint64_t dev) {
+  const uint32_t n = h->ndevs < COCOON_AGENT_DEVS ? h->ndevs : COCOON_AGENT_DEVS;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (h->devs[i] == dev) return 1;
+  }
+  return 0;
+}
+
+static int plain_dir(const struct cocoon_agent_header *h, long dirfd) {
+  unsigned char st[144];
+  if (sys6(NR_newfstatat, dirfd, (long)"", (long)st, AT_EMPTY_PATH_, 0, (long)h->key) != 0) return 0;
+  if ((AT(st, ST_MODE, uint32_t) & S_IFMT_) != S_IFDIR_) return 0;
+  const uint64_t dev = stat_dev(st), ino = AT(st, ST_INO, uint64_t);
+  if (!known_dev(h, dev)) return 0;
+  const uint32_t n = h->nmarks < COCOON_AGENT_MARKS ? h->nmarks : COCOON_AGENT_MARKS;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (h->marks[i].dev == dev && h->marks[i].ino == ino) return 0;
+  }
+  return 1;
+}
+
+/* Read only once the kernel has read the name without EFAULT. */
+static int one_name(const char *s) {
+  if (s[0] == 0 || (s[0] == '.' && (s[1] == 0 || (s[1] == '.' && s[2] == 0)))) return 0;
+  for (int i = 0; s[i]; ++i) {
+    if (s[i] == '/' || i >= 255) return 0;
+  }
+  return 1;
+}
+
+/* The stat family in a view: the call made with AT_SYMLINK_NOFOLLOW (a
+ * symlink goes to the tracer), then the checks above on the name, now that
+ * the kernel has read it (EFAULT is the tracer's to answer). A call on a
+ * descriptor (fstat, AT_EMPTY_PATH with "") needs only a filesystem of the
+ * view's. */
+static long view_stat(const struct frame *f) {
+  struct cocoon_agent_header *h = header();
+  struct frame g = *f;
+  long dirfd = AT_FDCWD_, path = 0, asked = 0;
+  switch (f->nr) {
+    case NR_stat:
+    case NR_lstat:
+      g.nr = NR_newfstatat;
+      g.rdi = AT_FDCWD_;
+      g.rsi = f->rdi;
+      g.rdx = f->rsi;
+      g.r10 = AT_SYMLINK_NOFOLLOW_;
+      path = f->rdi;
+      asked = f->nr == NR_lstat ? AT_SYMLINK_NOFOLLOW_ : 0;
+      break;
+    case NR_newfstatat:
+      dirfd = f->rdi;
+      path = f->rsi;
+      asked = f->r10;
+      g.r10 = f->r10 | AT_SYMLINK_NOFOLLOW_;
+      break;
+    case NR_statx:
+      dirfd = f->rdi;
+      path = f->rsi;
+      asked = f->rdx;
+      g.rdx = f->rdx | AT_SYMLINK_NOFOLLOW_;
+      break;
+    default: break; /* fstat */
+  }
+  const long r = keyed(&g);
+  if (r == -E_ACCES || r == -E_FAULT) return plain(f);
+  /* AT_EMPTY_PATH: "" or, since Linux 6.11, NULL names the descriptor. */
+  const int on_fd =
+      f->nr == NR_fstat || ((asked & AT_EMPTY_PATH_) && (path == 0 || *(const char *)path == 0));
+  if (!on_fd && (!one_name((const char *)path) || !plain_dir(h, dirfd))) return plain(f);
+  if (r != 0) {
+    __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+    return r;
+  }
+  const void *buf = stat_buf(f);
+  if (!known_dev(h, buf_dev(f, buf))) return plain(f);
+  if (!on_fd && (buf_mode(f, buf) & S_IFMT_) == S_IFLNK_) return plain(f);
+  return owners(f);
+}
+
+/* open and openat in a view: for reading only (a write may meet a
+ * read-only mount, a creation needs a record), never through a symlink
+ * (O_NOFOLLOW added; ELOOP goes to the tracer), never a device node (a
+ * nodev mount refuses it). The name is first looked up without following
+ * (which reads it, or says EFAULT). */
+static long view_open(const struct frame *f) {
+  struct cocoon_agent_header *h = header();
+  const int at = f->nr == NR_openat;
+  const long dirfd = at ? f->rdi : AT_FDCWD_, path = at ? f->rsi : f->rdi;
+  const long flags = at ? f->rdx : f->rsi;
+  if ((flags & O_ACCMODE_) != 0 || (flags & (O_CREAT_ | O_TRUNC_ | O_TMPFILE_))) return plain(f);
+  unsigned char st[144];
+  const long probe = sys6(NR_newfstatat, dirfd, path, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
+  if (probe == -E_FAULT || probe == -E_ACCES) return plain(f);
+  if (probe == 0) {
+    const uint32_t type = AT(st, ST_MODE, uint32_t) & S_IFMT_;
+    if (type == S_IFLNK_ || type == S_IFCHR_ || type == S_IFBLK_) return plain(f);
+  }
+  if (!one_name((const char *)path) || !plain_dir(h, dirfd)) return plain(f);
+  struct frame g = *f;
+  if (at) g.rdx = flags | O_NOFOLLOW_;
+  else g.rsi = flags | O_NOFOLLOW_;
+  const long r = keyed(&g);
+  if ((r == -E_LOOP && !(flags & O_NOFOLLOW_)) || r == -E_ACCES) return plain(f);
+  __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+  return r;
+}
+
+/* getdents64 of a directory whose listing the view does not complete. */
+static long view_list(const struct frame *f) {
+  struct cocoon_agent_header *h = header();
+  if (!plain_dir(h, f->rdi)) return plain(f);
+  const long r = keyed(f);
+  __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+  return r;
+}
+
+static long view_call(const struct frame *f) {
+  switch (f->nr) {
+    case NR_stat:
+    case NR_fstat:
+    case NR_lstat:
+    case NR_newfstatat:
+    case NR_statx: return view_stat(f);
+    case NR_open:
+    case NR_openat: return view_open(f);
+    case NR_getdents64: return view_list(f);
+    default: return plain(f);
+  }
+}
+
 __attribute__((used)) long cocoon_agent_dispatch(const struct frame *f) {
   const struct cocoon_owner_table *t = table();
   if (!t || __atomic_load_n(&t->off, __ATOMIC_ACQUIRE)) return plain(f);
+  if (header()->view) return view_call(f);
   if (f->nr == NR_open || f->nr == NR_openat || f->nr == NR_creat || f->nr == NR_mkdir ||
       f->nr == NR_mkdirat) {
     return create_call(f);

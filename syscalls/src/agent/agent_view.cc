@@ -1,0 +1,102 @@
+#include "agent/agent_view.h"
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+
+#include "cocoon/arch/arch.h"
+#include "cocoon/arch/syscall_table.h"
+
+namespace cocoon::syscalls {
+namespace {
+
+using tracer::Action;
+using tracer::Decision;
+
+// Identities as the agent compares them: glibc's makedev() of the parts
+// (agent.c stat_dev()).
+std::uint64_t dev_of(const struct stat& st) { return makedev(major(st.st_dev), minor(st.st_dev)); }
+
+// The directory `host` names, as itself and as what a symlink there leads
+// to: the agent meets the one its guest walked to.
+void mark(std::vector<cocoon_agent_dir>& marks, const std::string& host) {
+  for (const bool follow : {false, true}) {
+    struct stat st {};
+    if ((follow ? ::stat(host.c_str(), &st) : ::lstat(host.c_str(), &st)) != 0 || !S_ISDIR(st.st_mode)) {
+      continue;
+    }
+    const cocoon_agent_dir d{dev_of(st), st.st_ino};
+    const bool known = std::ranges::any_of(marks, [&](const auto& m) { return m.dev == d.dev && m.ino == d.ino; });
+    if (!known) marks.push_back(d);
+  }
+}
+
+// The host directory under guest directory `guest` in the table (no
+// symlink of the guest's followed: mark() takes both).
+std::string host_of(const vfs::MountTable& table, const std::string& guest) {
+  const vfs::Mount& m = table.covering(guest);
+  if (m.source.str().empty()) return {};
+  const std::string rest = guest.substr(std::min(guest.size(), m.target.str().size()));
+  const std::string& source = m.source.str();
+  if (rest.empty()) return source;
+  return (source == "/" ? "" : source) + (rest.front() == '/' ? rest : "/" + rest);
+}
+
+// The condition under which the other handlers stop at `row`; nullopt:
+// none does.
+std::optional<Decision> stopped(const tracer::HandlerList& others, const arch::SyscallDesc& row) {
+  std::optional<Decision> out;
+  for (const auto& h : others) {
+    const Decision d = h->decision(row, arch::host_arch());
+    if (d.action != Action::kTrace && d.action != Action::kNotify) continue;
+    if (!d.conditional()) return Decision::notify();
+    if (!out) {
+      out = Decision::notify_if_any(d.nonzero_arg, d.when_bits);
+    } else if (out->nonzero_arg == d.nonzero_arg) {
+      out->when_bits |= d.when_bits;
+    } else {
+      return Decision::notify();
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::expected<AgentView, std::string> agent_view(const GuestView& view, const tracer::HandlerList& others) {
+  AgentView out;
+  const vfs::MountTable& table = view.table();
+  for (const vfs::Mount& m : table.mounts()) {
+    if (m.kind == vfs::MountKind::kOverlay) return std::unexpected("it serves no union mount (--overlay)");
+    // The filesystems whose directories may be plain: the root's and the
+    // directory mounts' sources (not /proc's: its files are the view's).
+    if (!table.is_visible(m) || !m.directory || m.kind == vfs::MountKind::kProc ||
+        m.kind == vfs::MountKind::kSymlink) {
+      continue;
+    }
+    struct stat st {};
+    if (::stat(m.source.c_str(), &st) != 0) continue;
+    if (std::ranges::find(out.devs, dev_of(st)) == out.devs.end()) out.devs.push_back(dev_of(st));
+  }
+  const std::string placeholder = table.synthetic().source.str();
+  for (const std::string& guest : table.mount_ancestors()) {
+    if (const std::string host = host_of(table, guest); !host.empty()) mark(out.marks, host);
+    if (!placeholder.empty()) mark(out.marks, placeholder + (guest == "/" ? "" : guest));
+  }
+  // The files the view stands in for (/proc/sys/kernel/hostname...): their
+  // directories too, whatever their filesystem.
+  for (const auto& [host, file] : view.fixed_files().map()) {
+    mark(out.marks, host.substr(0, std::max<std::size_t>(1, host.rfind('/'))));
+  }
+  if (out.marks.size() > COCOON_AGENT_MARKS || out.devs.size() > COCOON_AGENT_DEVS) {
+    return std::unexpected("the view has more mounts than the agent tells apart");
+  }
+  for (const arch::SyscallDesc& row : arch::all_syscalls()) {
+    if (!row.exists_on(arch::host_arch()) || !Agent::view_row(row.sys)) continue;
+    if (auto d = stopped(others, row)) out.stopped.emplace(row.sys, *d);
+  }
+  return out;
+}
+
+}  // namespace cocoon::syscalls
