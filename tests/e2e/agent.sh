@@ -191,7 +191,10 @@ done
 # contents through relative names, a write refused by the read-only bind,
 # find's view of it all; with fake root too (owners recorded in the view).
 tree='cd '"$V"'/root/w && ls -la . m n ro deep/d1 | sed "s/ [A-Z][a-z][a-z] .*:[0-9][0-9] / /"; cat plain abs rel/sub/f deep/d1/e/f
-(echo x >ro/r) 2>&1; echo status $?; find . -printf "%p %y %s %m\n" | sort; stat -c "%n %F %s" * | sort'
+(echo x >ro/r) 2>&1; echo status $?; find . -printf "%p %y %s %m\n" | sort; stat -c "%n %F %s" * | sort
+cd / && for p in '"$V"'/root/w/plain '"$V"'/root/w/n/sub/f '"$V"'/root/w/n/../plain '"$V"'/root/w/m/../w \
+  '"$V"'/root/w/./deep//d1/e/../e/f '"$V"'/root/w/m/sub/../sub/f '"$V"'/root/w/deep/d1/e/../../../n/sub/f \
+  '"${V#/}"'/root/w/abs '"$V"'/root/../root/w/plain; do cat $p 2>&1; stat -c "%n %F %s" $p 2>&1; done'
 compare "a view: binds, a read-only bind, symlinks" "$tree" -r / -b "$V/src:$V/root/w/m" \
   -b "$V/src:$V/root/w/n" --ro-bind "$V/ro:$V/root/w/ro"
 compare "a view with fake root: recorded owners" \

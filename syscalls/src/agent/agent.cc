@@ -108,8 +108,10 @@ Agent::~Agent() {
   if (identity_) identity_->db.observe(nullptr);
 }
 
+// openat2 only for the agent's own (plain_walk): the guest's go to the
+// tracer.
 bool Agent::view_row(Sys s) {
-  return stat_row(s) || s == Sys::open || s == Sys::openat || s == Sys::getdents64;
+  return stat_row(s) || s == Sys::open || s == Sys::openat || s == Sys::openat2 || s == Sys::getdents64;
 }
 
 bool Agent::answers(Sys s) const { return view_ ? view_row(s) : agent_row(s); }
@@ -221,6 +223,14 @@ void Agent::arm(tracer::SyscallStop& stop) {
     std::copy(view_->marks.begin(), view_->marks.end(), h.marks);
     h.ndevs = static_cast<std::uint32_t>(view_->devs.size());
     std::copy(view_->devs.begin(), view_->devs.end(), h.devs);
+    if (view_->root) {
+      h.absolute = 1;
+      std::memcpy(h.root, view_->root->data(), view_->root->size());
+      for (const std::string& t : view_->targets) {
+        std::memcpy(h.targets + h.targets_len, t.c_str(), t.size() + 1);
+        h.targets_len += static_cast<std::uint32_t>(t.size() + 1);
+      }
+    }
   }
   std::strncpy(h.table_path, table_.path().c_str(), sizeof h.table_path - 1);
   std::memcpy(bytes.data(), &h, sizeof h);

@@ -51,6 +51,11 @@ namespace cocoon::syscalls {
 struct AgentView {
   std::vector<cocoon_agent_dir> marks;
   std::vector<std::uint64_t> devs;
+  // For absolute paths (agent_abi.h `absolute`): the root's host
+  // directory ("" for /) and the other mounts' targets; unset when they do
+  // not fit the header.
+  std::optional<std::string> root;
+  std::vector<std::string> targets;
   std::unordered_map<arch::Sys, tracer::Decision> stopped;
 };
 

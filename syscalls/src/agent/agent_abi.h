@@ -24,6 +24,8 @@
 #define COCOON_AGENT_PATH_MAX 512u
 #define COCOON_AGENT_MARKS 96u
 #define COCOON_AGENT_DEVS 16u
+#define COCOON_AGENT_ROOT_MAX 256u
+#define COCOON_AGENT_TARGETS_MAX 1024u
 
 /* A host directory by identity (dev as glibc's makedev() of its parts). */
 struct cocoon_agent_dir {
@@ -67,6 +69,13 @@ struct cocoon_agent_header {
   uint32_t nmarks, ndevs, pad2;
   struct cocoon_agent_dir marks[COCOON_AGENT_MARKS];
   uint64_t devs[COCOON_AGENT_DEVS];
+  /* Absolute paths (`absolute` 1): the root's host directory ("" for the
+   * host's /), and every mount target but the root's, each ended by a
+   * NUL, `targets_len` bytes: a path that is none of them, below none and
+   * above none walks the root's tree alone. */
+  uint32_t absolute, targets_len;
+  char root[COCOON_AGENT_ROOT_MAX];
+  char targets[COCOON_AGENT_TARGETS_MAX];
 };
 
 /* The owner table: a copy of the OwnershipDb's records that the tracer

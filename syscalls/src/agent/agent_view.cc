@@ -89,6 +89,21 @@ std::expected<AgentView, std::string> agent_view(const GuestView& view, const tr
   for (const auto& [host, file] : view.fixed_files().map()) {
     mark(out.marks, host.substr(0, std::max<std::size_t>(1, host.rfind('/'))));
   }
+  // Absolute paths: when the root's directory and the targets fit.
+  std::size_t total = 0;
+  bool over_root = false;  // a mount on / itself (bwrap --bind / /) covers every path
+  for (const vfs::Mount& m : table.mounts()) {
+    if (&m == &table.root()) continue;
+    over_root = over_root || m.target.str() == "/";
+    out.targets.push_back(m.target.str());
+    total += m.target.str().size() + 1;
+  }
+  const std::string root = table.root().source.str() == "/" ? "" : table.root().source.str();
+  if (!over_root && total <= COCOON_AGENT_TARGETS_MAX && root.size() < COCOON_AGENT_ROOT_MAX) {
+    out.root = root;
+  } else {
+    out.targets.clear();
+  }
   if (out.marks.size() > COCOON_AGENT_MARKS || out.devs.size() > COCOON_AGENT_DEVS) {
     return std::unexpected("the view has more mounts than the agent tells apart");
   }

@@ -28,13 +28,21 @@
 #define NR_newfstatat 262
 #define NR_statx 332
 #define NR_getdents64 217
+#define NR_openat2 437
 
 #define NR_open 2
 #define NR_creat 85
 #define NR_mkdir 83
 #define NR_mkdirat 258
 
+#define E_NOENT 2
 #define E_ACCES 13
+#define E_NOTDIR 20
+#define E_NAMETOOLONG 36
+#define O_PATH_ 010000000
+#define RESOLVE_NO_XDEV_ 0x01
+#define RESOLVE_NO_SYMLINKS_ 0x04
+#define RESOLVE_BENEATH_ 0x08
 #define E_FAULT 14
 #define E_LOOP 40
 #define O_ACCMODE_ 3
@@ -367,6 +375,113 @@ static int one_name(const char *s) {
   return 1;
 }
 
+/* Whether some mount target is `norm` (n bytes) or above it (`above` 0),
+ * or below it (`above` 1). */
+static int near_target(const struct cocoon_agent_header *h, const char *norm, uint32_t n, int above) {
+  const uint32_t tl = h->targets_len < COCOON_AGENT_TARGETS_MAX ? h->targets_len : COCOON_AGENT_TARGETS_MAX;
+  for (uint32_t i = 0; i < tl;) {
+    const char *t = h->targets + i;
+    uint32_t m = 0;
+    while (i + m < tl && t[m]) ++m;
+    uint32_t k = 0;
+    while (k < m && k < n && t[k] == norm[k]) ++k;
+    if (!above && m > 0 && k == m && (k == n || norm[k] == '/')) return 1;
+    if (above && k == n && k < m && t[k] == '/') return 1;
+    i += m + 1;
+  }
+  return 0;
+}
+
+/* An absolute path the root's tree alone holds. The kernel walks it
+ * without following a symlink (RESOLVE_NO_SYMLINKS), so its ".." is the
+ * lexical one: every directory the walk reaches, as "." and ".." leave
+ * it, must be under no mount target (nor one), and the last above none
+ * (a mount point's ancestor: its listing and a placeholder are the
+ * view's); ".." above the root is the view's to clamp. */
+static int plain_absolute(const struct cocoon_agent_header *h, const char *p) {
+  if (!h->absolute || p[0] != '/') return 0;
+  char norm[800];
+  uint32_t n = 0;
+  for (uint32_t i = 0; p[i];) {
+    while (p[i] == '/') ++i;
+    if (!p[i]) break;
+    uint32_t e = i;
+    while (p[e] && p[e] != '/') ++e;
+    if (e - i == 1 && p[i] == '.') {
+      /* stays */
+    } else if (e - i == 2 && p[i] == '.' && p[i + 1] == '.') {
+      if (n == 0) return 0;
+      while (n > 0 && norm[n - 1] != '/') --n;
+      --n;
+    } else {
+      if (n + 1 + (e - i) >= sizeof norm) return 0;
+      norm[n++] = '/';
+      for (uint32_t k = i; k < e; ++k) norm[n++] = p[k];
+      if (near_target(h, norm, n, 0)) return 0;
+    }
+    i = e;
+  }
+  return n > 0 && !near_target(h, norm, n, 1);
+}
+
+#define NOT_MINE 1
+
+struct open_how_ {
+  uint64_t flags, mode, resolve;
+};
+
+/* Where the kernel walks `p` as the view would, when it can be told: an
+ * absolute path of the root's tree alone (walked from the root's host
+ * directory), or a relative one from a plain directory (never above it,
+ * never to another filesystem); in both never through a symlink (the
+ * kernel would follow its body on the host: openat2's RESOLVE_NO_SYMLINKS
+ * refuses one, Linux 5.6). `*base` and `walk` (COCOON_AGENT_ROOT_MAX +
+ * 800 bytes) get the kernel's dirfd and path. Returns an O_PATH
+ * descriptor of the entry (not followed); -errno where the view's answer
+ * is the kernel's error (ENOENT, ENOTDIR, ENAMETOOLONG); NOT_MINE for the
+ * tracer. */
+static long plain_walk(const struct cocoon_agent_header *h, long dirfd, const char *p, long *base, char *walk,
+                       uint64_t *resolve) {
+  uint32_t n = 0;
+  *resolve = RESOLVE_NO_SYMLINKS_;
+  if (p[0] == '/') {
+    if (!plain_absolute(h, p)) return NOT_MINE;
+    uint32_t r = 0;
+    for (; r < COCOON_AGENT_ROOT_MAX - 1 && h->root[r]; ++r) walk[r] = h->root[r];
+    for (; p[n]; ++n) {
+      if (n >= 768) return NOT_MINE;
+      walk[r + n] = p[n];
+    }
+    walk[r + n] = 0;
+    *base = AT_FDCWD_;
+  } else {
+    for (; p[n]; ++n) {
+      if (n >= 768) return NOT_MINE;
+      walk[n] = p[n];
+    }
+    walk[n] = 0;
+    if (!plain_dir(h, dirfd)) return NOT_MINE;
+    *base = dirfd;
+    *resolve |= RESOLVE_BENEATH_ | RESOLVE_NO_XDEV_;
+  }
+  struct open_how_ how = {O_PATH_ | O_CLOEXEC_ | O_NOFOLLOW_, 0, *resolve};
+  const long fd = sys6(NR_openat2, *base, (long)walk, (long)&how, sizeof how, 0, (long)h->key);
+  if (fd >= 0 || fd == -E_NOENT || fd == -E_NOTDIR || fd == -E_NAMETOOLONG) return fd;
+  return NOT_MINE;  /* ELOOP (a symlink), EXDEV, EACCES, ENOSYS (no openat2)... */
+}
+
+/* The entry an O_PATH descriptor holds, if on a filesystem of the view:
+ * its type, or 0 (and the descriptor closed) if not. */
+static uint32_t entry_type(const struct cocoon_agent_header *h, long fd) {
+  unsigned char st[144];
+  if (sys6(NR_newfstatat, fd, (long)"", (long)st, AT_EMPTY_PATH_, 0, (long)h->key) == 0 &&
+      known_dev(h, stat_dev(st))) {
+    return AT(st, ST_MODE, uint32_t) & S_IFMT_;
+  }
+  sys6(NR_close, fd, 0, 0, 0, 0, 0);
+  return 0;
+}
+
 /* The stat family in a view: the call made with AT_SYMLINK_NOFOLLOW (a
  * symlink goes to the tracer), then the checks above on the name, now that
  * the kernel has read it (EFAULT is the tracer's to answer). A call on a
@@ -406,7 +521,30 @@ static long view_stat(const struct frame *f) {
   /* AT_EMPTY_PATH: "" or, since Linux 6.11, NULL names the descriptor. */
   const int on_fd =
       f->nr == NR_fstat || ((asked & AT_EMPTY_PATH_) && (path == 0 || *(const char *)path == 0));
-  if (!on_fd && (!one_name((const char *)path) || !plain_dir(h, dirfd))) return plain(f);
+  if (!on_fd && !one_name((const char *)path)) {
+    /* Several names, or an absolute path: the walk checked, then the call
+     * made on the entry's descriptor. */
+    long base;
+    uint64_t resolve;
+    char walk[COCOON_AGENT_ROOT_MAX + 800];
+    const long fd = plain_walk(h, dirfd, (const char *)path, &base, walk, &resolve);
+    if (fd == NOT_MINE) return plain(f);
+    if (fd < 0) {
+      __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+      return fd;
+    }
+    const uint32_t type = entry_type(h, fd);
+    if (type == 0) return plain(f);
+    const long r2 =
+        f->nr == NR_statx
+            ? sys6(NR_statx, fd, (long)"", AT_EMPTY_PATH_ | (asked & AT_STATX_SYNC_TYPE_), f->r10, f->r8,
+                   (long)h->key)
+            : sys6(NR_newfstatat, fd, (long)"", (long)stat_buf(f), AT_EMPTY_PATH_, 0, (long)h->key);
+    sys6(NR_close, fd, 0, 0, 0, 0, 0);
+    if (r2 != 0 || type == S_IFLNK_) return plain(f);
+    return owners(f);
+  }
+  if (!on_fd && !plain_dir(h, dirfd)) return plain(f);
   if (r != 0) {
     __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
     return r;
@@ -431,13 +569,37 @@ static long view_open(const struct frame *f) {
   unsigned char st[144];
   const long probe = sys6(NR_newfstatat, dirfd, path, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
   if (probe == -E_FAULT || probe == -E_ACCES) return plain(f);
-  if (probe == 0) {
+  if (probe == 0 && one_name((const char *)path)) {
     const uint32_t type = AT(st, ST_MODE, uint32_t) & S_IFMT_;
     if (type == S_IFLNK_ || type == S_IFCHR_ || type == S_IFBLK_) return plain(f);
   }
-  if (!one_name((const char *)path) || !plain_dir(h, dirfd)) return plain(f);
   struct frame g = *f;
-  if (at) g.rdx = flags | O_NOFOLLOW_;
+  char walk[COCOON_AGENT_ROOT_MAX + 800];
+  if (!one_name((const char *)path)) {
+    /* Several names, or an absolute path: the walk checked, then the
+     * guest's open made on the same host path (a symlink swapped in
+     * between is followed only as far as Landlock lets it). */
+    long base;
+    uint64_t resolve;
+    const long fd = plain_walk(h, dirfd, (const char *)path, &base, walk, &resolve);
+    if (fd == NOT_MINE) return plain(f);
+    if (fd < 0) {
+      __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+      return fd;
+    }
+    const uint32_t type = entry_type(h, fd);
+    if (type == 0) return plain(f);
+    sys6(NR_close, fd, 0, 0, 0, 0, 0);
+    if (type == S_IFLNK_ || type == S_IFCHR_ || type == S_IFBLK_) return plain(f);
+    g.nr = NR_openat;
+    g.rdi = base;
+    g.rsi = (long)walk;
+    g.rdx = flags;
+    g.r10 = at ? f->r10 : f->rdx;
+  } else if (!plain_dir(h, dirfd)) {
+    return plain(f);
+  }
+  if (g.nr == NR_openat) g.rdx = flags | O_NOFOLLOW_;
   else g.rsi = flags | O_NOFOLLOW_;
   const long r = keyed(&g);
   if ((r == -E_LOOP && !(flags & O_NOFOLLOW_)) || r == -E_ACCES) return plain(f);
