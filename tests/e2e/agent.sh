@@ -201,6 +201,24 @@ compare "a view with fake root: recorded owners" \
   'cd '"$V"'/root/w && touch mine && chown 5:6 mine deep/d1/e/f && find . -printf "%p %U:%G %m\n" | sort && rm mine' \
   -0 -r / -b "$V/src:$V/root/w/m" -b "$V/src:$V/root/w/n"
 
+# A root of its own (not /): absolute paths are walked from the root's
+# host directory, the same answers.
+rooted=(-r "$V/root" -b /usr:/usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64
+  -b "$V/src:/w/m" -b "$V/src:/w/n")
+abs='for p in /w/plain /w/n/sub/f /w/n/../plain /w/./deep//d1/e/f /w/m/sub/../sub/f /w/abs /../w/plain \
+  /w/deep/d1/e/../../../n/sub/f /w/nothing; do cat $p 2>&1; stat -c "%n %F %s" $p 2>&1; done
+cd /w && cat ../w/plain deep/d1/e/f; ls -la / /w | sed "s/ [A-Z][a-z][a-z] .*:[0-9][0-9] / /"'
+cocoon_run "${rooted[@]}" -- sh -c "$abs"
+want=$OUT
+[[ $STATUS == 0 && $want == *bound*plain* ]] || fail "absolute paths in a root of its own: $want / $ERR"
+cocoon_run "${rooted[@]}" --agent -- sh -c "$abs"
+[[ $STATUS == 0 && $OUT == "$want" ]] || fail "absolute paths in a root of its own with the agent:
+--- without
+$want
+--- with
+$OUT"
+pass "a root of its own: absolute paths, the same with the agent"
+
 # Where it cannot serve: said, and the run goes on without it.
 cocoon_run -0 --agent -b /tmp:/mnt --no-landlock -w "$W" -- "$GUESTS/agent_probe" stat f 5
 [[ $STATUS == 0 && $OUT == *"answered none" && $ERR == *"--agent ignored: in a view it needs Landlock"* ]] ||
