@@ -205,7 +205,8 @@ static uint32_t dev_minor(uint64_t d) { return (uint32_t)((d & 0xffu) | ((d >> 1
 
 /* statx(2) of what the call names, for its birth time: dirfd, path and
  * flags as the stat call has them. */
-static int btime_of(const struct frame *f, uint64_t dev, uint64_t ino, int64_t *sec, uint32_t *nsec) {
+static int btime_of(const struct frame *f, long at_fd, uint64_t dev, uint64_t ino, int64_t *sec,
+                    uint32_t *nsec) {
   long dfd = AT_FDCWD_, path = f->rdi, flags = 0;
   switch (f->nr) {
     case NR_lstat: flags = AT_SYMLINK_NOFOLLOW_; break;
@@ -213,6 +214,11 @@ static int btime_of(const struct frame *f, uint64_t dev, uint64_t ino, int64_t *
     case NR_newfstatat: dfd = f->rdi; path = f->rsi; flags = f->r10; break;
     case NR_statx: dfd = f->rdi; path = f->rsi; flags = f->rdx & ~AT_STATX_SYNC_TYPE_; break;
     default: break;
+  }
+  if (at_fd >= 0) {  /* the entry's own descriptor (view_stat's walk) */
+    dfd = at_fd;
+    path = (long)"";
+    flags = AT_EMPTY_PATH_;
   }
   unsigned char sx[256];
   if (sys6(NR_statx, dfd, path, flags, STATX_BTIME_, (long)sx, (long)header()->key) != 0) return -1;
@@ -244,7 +250,7 @@ static uint32_t buf_mode(const struct frame *f, const void *buf) {
   return f->nr == NR_statx ? AT(buf, STX_MODE, uint16_t) : AT(buf, ST_MODE, uint32_t);
 }
 
-static long owners(const struct frame *f);
+static long owners(const struct frame *f, long at_fd);
 
 /* The stat family: the call itself with the pass key, then the owner (and
  * a recorded mode and device) as FileOwners shows them. */
@@ -253,12 +259,13 @@ static long stat_call(const struct frame *f) {
   long r = keyed(f);
   if (r == -E_ACCES) return plain(f);
   if (r != 0) return r;
-  return owners(f);
+  return owners(f, -1);
 }
 
 /* The owner, mode and device FileOwners shows, over what the kernel wrote
- * into the call's buffer. */
-static long owners(const struct frame *f) {
+ * into the call's buffer (`at_fd`: a descriptor of the entry, or -1: the
+ * call's own path names it). */
+static long owners(const struct frame *f, long at_fd) {
   const struct cocoon_owner_table *t = table();
   if (!t) return plain(f);
   const int is_statx = f->nr == NR_statx;
@@ -276,7 +283,7 @@ static long owners(const struct frame *f) {
     if (is_statx && (AT(buf, STX_MASK, uint32_t) & STATX_BTIME_)) {
       sec = AT(buf, STX_BTIME, int64_t);
       nsec = AT(buf, STX_BTIME + 8, uint32_t);
-    } else if (btime_of(f, dev, ino, &sec, &nsec) != 0) {
+    } else if (btime_of(f, at_fd, dev, ino, &sec, &nsec) != 0) {
       return plain(f);
     }
     if ((sec | nsec) != 0 && (sec != s.btime_sec || nsec != s.btime_nsec)) {
@@ -540,9 +547,9 @@ static long view_stat(const struct frame *f) {
             ? sys6(NR_statx, fd, (long)"", AT_EMPTY_PATH_ | (asked & AT_STATX_SYNC_TYPE_), f->r10, f->r8,
                    (long)h->key)
             : sys6(NR_newfstatat, fd, (long)"", (long)stat_buf(f), AT_EMPTY_PATH_, 0, (long)h->key);
+    const long r3 = r2 != 0 || type == S_IFLNK_ ? NOT_MINE : owners(f, fd);
     sys6(NR_close, fd, 0, 0, 0, 0, 0);
-    if (r2 != 0 || type == S_IFLNK_) return plain(f);
-    return owners(f);
+    return r3 == NOT_MINE ? plain(f) : r3;
   }
   if (!on_fd && !plain_dir(h, dirfd)) return plain(f);
   if (r != 0) {
@@ -552,7 +559,7 @@ static long view_stat(const struct frame *f) {
   const void *buf = stat_buf(f);
   if (!known_dev(h, buf_dev(f, buf))) return plain(f);
   if (!on_fd && (buf_mode(f, buf) & S_IFMT_) == S_IFLNK_) return plain(f);
-  return owners(f);
+  return owners(f, -1);
 }
 
 /* open and openat in a view: for reading only (a write may meet a
