@@ -335,11 +335,11 @@ class Bench:
     BUILD_SCRIPT = "cd {dir} && ./configure >/dev/null && make -j2 >/dev/null"
 
     def w_build(self, runner):
-        self.build(runner, "build")
+        self.build_row(runner, "build")
         if runner == "cocoon" and not self.real_ready("build"):
-            self.build(runner, "build.agent", ["--agent"])
+            self.build_row(runner, "build.agent", ["--agent"])
 
-    def build(self, runner, key, extra=()):
+    def build_row(self, runner, key, extra=()):
         if self.real_ready("build"):
             return
         tmp = tempfile.mkdtemp(prefix="cocoon-bench-build-", dir=os.path.join(self.BUILD_ROOT, "tmp"))
@@ -373,11 +373,11 @@ class Bench:
     APT_SCRIPT = "apt-get install -y /debs/*.deb >/dev/null"
 
     def w_apt(self, runner):
-        self.apt(runner, "apt")
+        self.apt_row(runner, "apt")
         if runner == "cocoon" and not self.real_ready("apt"):
-            self.apt(runner, "apt.agent", ["--agent"])
+            self.apt_row(runner, "apt.agent", ["--agent"])
 
-    def apt(self, runner, key, extra=()):
+    def apt_row(self, runner, key, extra=()):
         if self.real_ready("apt") or not self.shm:
             return
         tmp = tempfile.mkdtemp(prefix="apt-", dir=self.shm)
