@@ -192,6 +192,8 @@ done
 # find's view of it all; with fake root too (owners recorded in the view).
 tree='cd '"$V"'/root/w && ls -la . m n ro deep/d1 | sed "s/ [A-Z][a-z][a-z] .*:[0-9][0-9] / /"; cat plain abs rel/sub/f deep/d1/e/f
 (echo x >ro/r) 2>&1; echo status $?; find . -printf "%p %y %s %m\n" | sort; stat -c "%n %F %s" * | sort
+for p in plain abs rel deep/d1/e/f deep/d1 m/sub/f nothing ro/r n/sub; do readlink $p; echo "readlink $p $?"
+  readlink -f $p; test -r $p && echo "$p r"; test -x $p && echo "$p x"; test -w $p && echo "$p w"; done
 cd / && for p in '"$V"'/root/w/plain '"$V"'/root/w/n/sub/f '"$V"'/root/w/n/../plain '"$V"'/root/w/m/../w \
   '"$V"'/root/w/./deep//d1/e/../e/f '"$V"'/root/w/m/sub/../sub/f '"$V"'/root/w/deep/d1/e/../../../n/sub/f \
   '"${V#/}"'/root/w/abs '"$V"'/root/../root/w/plain; do cat $p 2>&1; stat -c "%n %F %s" $p 2>&1; done'

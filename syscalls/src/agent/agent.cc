@@ -111,7 +111,8 @@ Agent::~Agent() {
 // openat2 only for the agent's own (plain_walk): the guest's go to the
 // tracer.
 bool Agent::view_row(Sys s) {
-  return stat_row(s) || s == Sys::open || s == Sys::openat || s == Sys::openat2 || s == Sys::getdents64;
+  return stat_row(s) || arch::is_any(s, {Sys::open, Sys::openat, Sys::openat2, Sys::getdents64, Sys::readlink,
+                                         Sys::readlinkat, Sys::access, Sys::faccessat, Sys::faccessat2});
 }
 
 bool Agent::answers(Sys s) const { return view_ ? view_row(s) : agent_row(s); }
@@ -219,6 +220,7 @@ void Agent::arm(tracer::SyscallStop& stop) {
   h.plain_creator = armed.plain_creator ? 1 : 0;
   if (view_) {
     h.view = 1;
+    h.real_ids = identity_ ? 0 : 1;
     h.nmarks = static_cast<std::uint32_t>(view_->marks.size());
     std::copy(view_->marks.begin(), view_->marks.end(), h.marks);
     h.ndevs = static_cast<std::uint32_t>(view_->devs.size());
@@ -281,7 +283,8 @@ void Agent::not_plain(tracer::SyscallStop& stop, Armed& armed) {
 }
 
 // The site the notified call came from, patched when it is glibc's
-// `mov $nr,%eax; syscall` and no other thread can be running it: the
+// `mov $nr,%eax; syscall` (or its open_nocancel's `mov $-100,%edi;
+// syscall`: agent::displaceable) and no other thread can be running it: the
 // process has had one thread since its exec (on_clone marks it before a
 // new thread runs its first instruction) and shares its memory with no
 // other process.
@@ -289,15 +292,15 @@ void Agent::patch(tracer::SyscallStop& stop, Armed& armed) {
   const std::uint64_t ip = stop.regs.ip();
   if (ip >= armed.region && ip < armed.region + COCOON_AGENT_REGION) return;  // the agent's own
   if (armed.shares_mm || armed.ever_threaded) return;
-  if (!armed.tried.insert(ip).second || ip < 7) return;
-  std::array<std::byte, 7> code{};
-  if (!stop.memory.read(ip - 7, code)) return;
+  if (!armed.tried.insert(ip).second || ip < 8) return;
+  std::array<std::byte, 8> code{};
+  if (!stop.memory.read(ip - 8, code)) return;
   const auto nr = static_cast<std::uint32_t>(stop.regs.nr());
-  std::uint32_t imm = 0;
-  std::memcpy(&imm, code.data() + 1, 4);
-  if (code[0] != std::byte{0xb8} || imm != nr || code[5] != std::byte{0x0f} || code[6] != std::byte{0x05}) {
-    return;
-  }
+  std::array<std::byte, 6> window{};
+  std::memcpy(window.data(), code.data(), 6);
+  if (!agent::displaceable(window, nr) || code[6] != std::byte{0x0f} || code[7] != std::byte{0x05}) return;
+  std::array<std::byte, 5> mov{};
+  std::memcpy(mov.data(), code.data() + 1, 5);
   const OwnedFd mem = open_mem(stop.tracee.tid);
   if (mem.fd < 0) return;
   const std::uint64_t next_at = armed.region + offsetof(cocoon_agent_header, next_slot);
@@ -308,7 +311,7 @@ void Agent::patch(tracer::SyscallStop& stop, Armed& armed) {
     return;
   }
   const std::uint64_t slot = armed.region + agent::slots_offset() + std::uint64_t{next} * COCOON_AGENT_SLOT;
-  const auto t = agent::trampoline(slot, nr, armed.region + COCOON_AGENT_CODE, ip);
+  const auto t = agent::trampoline(slot, mov, armed.region + COCOON_AGENT_CODE, ip);
   std::array<std::byte, 5> jmp{};
   if (!t.ok || !agent::jump(ip - 7, slot, jmp)) return;
   ++next;

@@ -66,7 +66,9 @@ struct cocoon_agent_header {
    * whose entries the view adds or replaces). 0: no view, or the agent
    * leaves every path call to the tracer. */
   uint32_t view;
-  uint32_t nmarks, ndevs, pad2;
+  uint32_t nmarks, ndevs;
+  /* 1: no emulated ids (access(2)'s answer is the kernel's). */
+  uint32_t real_ids;
   struct cocoon_agent_dir marks[COCOON_AGENT_MARKS];
   uint64_t devs[COCOON_AGENT_DEVS];
   /* Absolute paths (`absolute` 1): the root's host directory ("" for the

@@ -51,14 +51,35 @@ std::uint32_t slot_count() {
 }
 
 Trampoline trampoline(std::uint64_t at, std::uint32_t nr, std::uint64_t entry, std::uint64_t ret) {
+  std::array<std::byte, 5> mov{std::byte{0xb8}};
+  std::memcpy(mov.data() + 1, &nr, 4);
+  return trampoline(at, mov, entry, ret);
+}
+
+// Decoding backwards is ambiguous (the five bytes could be the end of a
+// longer instruction: `41 bf imm32` moves to %r15d), so the immediate
+// must be what such a site holds: the call's number for %eax, AT_FDCWD
+// for %edi (glibc's __open64_nocancel: `mov $0x101,%eax; mov %rdi,%rsi;
+// mov $-100,%edi; syscall`, which ld.so and libc's own opens use), and
+// the byte before must be no REX or operand-size prefix.
+bool displaceable(const std::array<std::byte, 6>& code, std::uint32_t nr) {
+  const auto before = static_cast<unsigned>(code[0]);
+  if ((before >= 0x40 && before <= 0x4f) || before == 0x66 || before == 0x67) return false;
+  const auto op = static_cast<unsigned>(code[1]);
+  std::uint32_t imm = 0;
+  std::memcpy(&imm, code.data() + 2, 4);
+  return (op == 0xb8 && imm == nr) || (op == 0xbf && imm == static_cast<std::uint32_t>(-100));
+}
+
+Trampoline trampoline(std::uint64_t at, const std::array<std::byte, 5>& displaced, std::uint64_t entry,
+                      std::uint64_t ret) {
   Trampoline t;
   t.bytes.fill(std::byte{0xcc});  // int3 after the jump: never reached
   std::byte* p = t.bytes.data();
   std::int32_t to_entry = 0, back = 0;
   if (!rel32(at + 15, entry, to_entry) || !rel32(at + 28, ret, back)) return t;
   put(p, {0x48, 0x8d, 0x64, 0x24, 0x80});                          // lea -0x80(%rsp),%rsp
-  put(p + 5, {0xb8});                                                // mov $nr,%eax
-  put32(p + 6, nr);
+  std::memcpy(p + 5, displaced.data(), 5);                           // the site's mov $imm32,%r32
   put(p + 10, {0xe8});                                               // call entry
   put32(p + 11, static_cast<std::uint32_t>(to_entry));
   put(p + 15, {0x48, 0x8d, 0xa4, 0x24, 0x80, 0x00, 0x00, 0x00});     // lea 0x80(%rsp),%rsp

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
 #include <string>
 
@@ -137,6 +138,30 @@ TEST(AgentCode, TrampolineAndSiteJump) {
   // Out of a rel32's reach: nothing.
   EXPECT_FALSE(agent::trampoline(slot, 262, entry, 0x400007).ok);
   EXPECT_FALSE(agent::jump(0x400000, slot, jmp));
+}
+
+// glibc's open_nocancel site: its `mov $-100,%edi` runs in the
+// trampoline, %eax as the site set it before.
+TEST(AgentCode, DisplacedMov) {
+  const std::uint64_t slot = 0x7f0000002000, entry = 0x7f0000001000, ret = 0x7f0000400007;
+  const std::array<std::byte, 5> mov{std::byte{0xbf}, std::byte{0x9c}, std::byte{0xff}, std::byte{0xff},
+                                     std::byte{0xff}};
+  const auto t = agent::trampoline(slot, mov, entry, ret);
+  ASSERT_TRUE(t.ok);
+  EXPECT_EQ(std::memcmp(t.bytes.data() + 5, mov.data(), 5), 0);
+  EXPECT_EQ(t.bytes[10], std::byte{0xe8});
+  const auto window = [](unsigned before, unsigned op, std::uint32_t imm) {
+    std::array<std::byte, 6> w{std::byte(before), std::byte(op)};
+    std::memcpy(w.data() + 2, &imm, 4);
+    return w;
+  };
+  EXPECT_TRUE(agent::displaceable(window(0xfe, 0xb8, 262), 262));   // mov $nr,%eax
+  EXPECT_FALSE(agent::displaceable(window(0xfe, 0xb8, 257), 262));  // another number
+  EXPECT_TRUE(agent::displaceable(window(0xfe, 0xbf, -100u), 257)); // mov $AT_FDCWD,%edi
+  EXPECT_FALSE(agent::displaceable(window(0xfe, 0xbf, 3), 257));    // another immediate
+  EXPECT_FALSE(agent::displaceable(window(0x41, 0xbf, -100u), 257)); // 41 bf: mov to %r15d
+  EXPECT_FALSE(agent::displaceable(window(0x66, 0xb8, 262), 262));  // an operand-size prefix
+  EXPECT_FALSE(agent::displaceable(window(0xfe, 0xbe, -100u), 257)); // another register
 }
 
 // The image as built: the entry at its place, the trampolines after it,

@@ -29,6 +29,15 @@
 #define NR_statx 332
 #define NR_getdents64 217
 #define NR_openat2 437
+#define NR_readlink 89
+#define NR_readlinkat 267
+#define NR_access 21
+#define NR_faccessat 269
+#define NR_faccessat2 439
+#define E_INVAL 22
+#define E_NOSYS 38
+#define AT_EACCESS_ 0x200
+#define W_OK_ 2
 
 #define NR_open 2
 #define NR_creat 85
@@ -623,6 +632,64 @@ static long view_list(const struct frame *f) {
   return r;
 }
 
+/* readlink and readlinkat of a plain walk's entry that is no symlink:
+ * EINVAL, the kernel's answer. A symlink's body goes to the tracer (the
+ * proot front end shows some in guest terms); so does readlinkat's empty
+ * path (the descriptor's own link). */
+static long view_readlink(const struct frame *f) {
+  struct cocoon_agent_header *h = header();
+  const int at = f->nr == NR_readlinkat;
+  const long dirfd = at ? f->rdi : AT_FDCWD_, path = at ? f->rsi : f->rdi;
+  unsigned char st[144];
+  /* The kernel reads the name first (EFAULT is the tracer's). */
+  const long probe = sys6(NR_newfstatat, dirfd, path, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
+  if (probe == -E_FAULT || probe == -E_ACCES || *(const char *)path == 0) return plain(f);
+  long base;
+  uint64_t resolve;
+  char walk[COCOON_AGENT_ROOT_MAX + 800];
+  const long fd = plain_walk(h, dirfd, (const char *)path, &base, walk, &resolve);
+  if (fd == NOT_MINE) return plain(f);
+  if (fd >= 0) {
+    const uint32_t type = entry_type(h, fd);
+    if (type == 0) return plain(f);
+    sys6(NR_close, fd, 0, 0, 0, 0, 0);
+    if (type == S_IFLNK_) return plain(f);
+  }
+  __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+  return fd < 0 ? fd : -E_INVAL;
+}
+
+/* access, faccessat, faccessat2 (AT_EACCESS only) of a plain walk's
+ * entry that is no symlink, where ids are not emulated, for reading and
+ * executing: W_OK meets a read-only mount, which the kernel does not see
+ * here. */
+static long view_access(const struct frame *f) {
+  struct cocoon_agent_header *h = header();
+  const int at = f->nr != NR_access;
+  const long dirfd = at ? f->rdi : AT_FDCWD_, path = at ? f->rsi : f->rdi;
+  const long mode = at ? f->rdx : f->rsi, flags = f->nr == NR_faccessat2 ? f->r10 : 0;
+  if (!h->real_ids || (mode & W_OK_) || (flags & ~AT_EACCESS_)) return plain(f);
+  unsigned char st[144];
+  const long probe = sys6(NR_newfstatat, dirfd, path, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
+  if (probe == -E_FAULT || probe == -E_ACCES) return plain(f);
+  long base;
+  uint64_t resolve;
+  char walk[COCOON_AGENT_ROOT_MAX + 800];
+  const long fd = plain_walk(h, dirfd, (const char *)path, &base, walk, &resolve);
+  if (fd == NOT_MINE) return plain(f);
+  long r = fd;
+  if (fd >= 0) {
+    const uint32_t type = entry_type(h, fd);
+    if (type == 0) return plain(f);
+    r = type == S_IFLNK_ ? NOT_MINE
+                         : sys6(NR_faccessat2, fd, (long)"", mode, AT_EMPTY_PATH_ | flags, 0, (long)h->key);
+    sys6(NR_close, fd, 0, 0, 0, 0, 0);
+    if (r == NOT_MINE || r == -E_NOSYS || r == -E_INVAL) return plain(f);
+  }
+  __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+  return r;
+}
+
 static long view_call(const struct frame *f) {
   switch (f->nr) {
     case NR_stat:
@@ -633,6 +700,11 @@ static long view_call(const struct frame *f) {
     case NR_open:
     case NR_openat: return view_open(f);
     case NR_getdents64: return view_list(f);
+    case NR_readlink:
+    case NR_readlinkat: return view_readlink(f);
+    case NR_access:
+    case NR_faccessat:
+    case NR_faccessat2: return view_access(f);
     default: return plain(f);
   }
 }
