@@ -170,7 +170,7 @@ tracer::Verdict Agent::on_entry(tracer::SyscallStop& stop) {
     if (!table_.off()) tracer::module_logger("identity")->debug("{}: {}: the agent is off", stop.tracee.tid, stop.desc.name);
     table_.turn_off();
   } else if (sys == Sys::brk) {
-    if (stop.regs.arg(0) == 0 && a == nullptr && !table_.off()) arm(stop);
+    if (stop.regs.arg(0) == 0 && a == nullptr && !table_.off()) return arm(stop);
   } else if (id_change_row(sys) && identity_) {
     if (a && a->region != 0 && a->plain_creator) not_plain(stop, *a);
   } else if (answers(sys) && a && a->region != 0) {
@@ -179,25 +179,49 @@ tracer::Verdict Agent::on_entry(tracer::SyscallStop& stop) {
   return tracer::Verdict::resume();
 }
 
-// One mmap made by the task, then the image and its header written into
-// the region.
-void Agent::arm(tracer::SyscallStop& stop) {
+// The process's first brk(0) becomes the mmap of the region: its number
+// and arguments changed at its entry (the kernel runs the call the tracer
+// leaves at a seccomp stop, seccomp(2)), and at its exit (on_exit) the
+// image written and the task's registers put back to make its brk(0)
+// again, which the filter stops once more and the agent lets run: three
+// stops, where an injection from a call's entry takes six
+// (tracer/src/injection.cc).
+tracer::Verdict Agent::arm(tracer::SyscallStop& stop) {
   const pid_t tgid = stop.tracee.process();
   Armed& armed = *armed_.set(tgid, Armed{});
-  if (!control_ || !control_->filtered() || stop.via != tracer::Via::kStop) return;
-  std::int64_t got = -ENOSYS;
+  if (!control_ || !control_->filtered() || stop.via != tracer::Via::kStop) return tracer::Verdict::resume();
   const std::array<std::uint64_t, 6> args{hint_for(stop.regs.ip()), COCOON_AGENT_REGION,
                                           PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
                                           ~std::uint64_t{0}, 0};
-  auto r = control_->inject(stop.tracee, [&](tracer::TaskCalls& calls) {
-    if (auto v = calls.call(SYS_mmap, args)) got = *v;
-  });
-  if (!r || got < 0) {
+  stop.regs.set_nr(SYS_mmap);
+  for (int i = 0; i < 6; ++i) stop.regs.set_arg(i, args[static_cast<std::size_t>(i)]);
+  armed.arming = true;
+  return tracer::Verdict::resume_to_exit();
+}
+
+void Agent::on_exit(tracer::SyscallStop& stop) {
+  Armed* a = armed_.find(stop.tracee.process());
+  if (!a || !a->arming) return;
+  a->arming = false;
+  const std::int64_t got = stop.regs.result();
+  // The guest's brk(0) again, every register as it made it: the ip back on
+  // its syscall instruction, its number and arg0 (rerun_call), the other
+  // arguments (stored after this).
+  for (int i = 1; i < 6; ++i) stop.regs.set_arg(i, stop.tracee.guest_args[static_cast<std::size_t>(i)]);
+  if (!arch::SyscallRegs::rerun_call(stop.tracee.tid, stop.regs.abi(), SYS_brk, stop.tracee.guest_args[0])) {
+    return;  // the task is gone
+  }
+  if (got < 0) {
     tracer::module_logger("identity")->debug("{}: agent not armed: {}", stop.tracee.tid,
-                                             std::strerror(r ? static_cast<int>(-got) : r.error()));
+                                             std::strerror(static_cast<int>(-got)));
     return;
   }
-  const auto region = static_cast<std::uint64_t>(got);
+  install(stop, *a, static_cast<std::uint64_t>(got));
+}
+
+// The image and its header written into the region.
+void Agent::install(tracer::SyscallStop& stop, Armed& armed, std::uint64_t region) {
+  const pid_t tgid = stop.tracee.process();
   const auto image = agent::image();
   std::vector<std::byte> bytes(image.begin(), image.end());
   cocoon_agent_header h{};

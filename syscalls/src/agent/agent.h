@@ -6,9 +6,9 @@
 // Its life in a process:
 // - armed at the process's first brk(0), which glibc's start (ld.so's, or
 //   a static program's own) makes before anything else: that one call
-//   stops (a value stop, Decision::tracing_values), and cocoon has the task
-//   map the region (StopControl::inject: one mmap) and writes the image
-//   and the header into it (/proc/PID/mem);
+//   stops (a value stop, Decision::tracing_values) and is made the mmap of
+//   the region; at its exit cocoon writes the image and the header into it
+//   (/proc/PID/mem) and has the task make its brk(0) again (Agent::arm);
 // - a call site is patched when a stat of the process is notified from
 //   it while the process has one thread (so no other thread runs the
 //   bytes being written): glibc's `mov $nr,%eax; syscall` becomes
@@ -77,6 +77,7 @@ class Agent final : public tracer::SyscallHandler {
   std::string_view name() const override { return "agent"; }
   tracer::Decision decision(const arch::SyscallDesc& row, arch::Arch abi) const override;
   tracer::Verdict on_entry(tracer::SyscallStop& stop) override;
+  void on_exit(tracer::SyscallStop& stop) override;
   void on_start(tracer::StopControl& control) override { control_ = &control; }
   void on_event_stop(tracer::Tracee& tracee, const tracer::EventStop& stop) override;
   void on_clone(const tracer::Tracee& parent, const tracer::Tracee& child) override;
@@ -86,6 +87,7 @@ class Agent final : public tracer::SyscallHandler {
  private:
   struct Armed {
     std::uint64_t region = 0;                // 0: arming failed, not tried again
+    bool arming = false;                      // its brk(0) made the region's mmap (Agent::arm)
     std::unordered_set<std::uint64_t> tried;  // sites (their ip) not to look at again
     bool plain_creator = false;               // as the region's header says
     // Has had a second thread since its exec: never patches. Another
@@ -104,7 +106,8 @@ class Agent final : public tracer::SyscallHandler {
         tracer::ProcessRegistry& registry, OwnerTable table);
   bool answers(arch::Sys s) const;
   static tracer::Decision row_for_everyone(arch::Sys s);
-  void arm(tracer::SyscallStop& stop);
+  tracer::Verdict arm(tracer::SyscallStop& stop);
+  void install(tracer::SyscallStop& stop, Armed& armed, std::uint64_t region);
   void patch(tracer::SyscallStop& stop, Armed& armed);
   void not_plain(tracer::SyscallStop& stop, Armed& armed);
 
