@@ -221,6 +221,47 @@ $want
 $OUT"
 pass "a root of its own: absolute paths, the same with the agent"
 
+# Edges a review found (each the same with and without the agent): a
+# stat of a host path the view lacks leaves the guest's buffer as it was
+# (the agent's probe goes to its own buffer); a directory descriptor the
+# command inherited from outside the view is no plain directory (the
+# tracer's ENOENT); newfstatat with a NULL path is the tracer's.
+mkdir -p "$W/outside"
+echo o >"$W/outside/$(basename "$GUESTS")"
+chmod -R a+rX "$W/outside"
+edges=()
+for agent in "" --agent; do
+  run_limited "$LIMIT" "${RUN_PREFIX[@]}" bash -c 'exec 3<"$1"; shift; exec "$@"' _ "$W/outside" \
+    "$COCOON" run $agent -r "$V/root" -b "$GUESTS:/g" --proc /proc -- /g/agent_probe_static edges "$GUESTS"
+  [[ $STATUS == 0 ]] || fail "edges $agent: $OUT / $ERR"
+  [[ $OUT != *TOUCHED* && $OUT == *"stat No such file or directory untouched"* ]] ||
+    fail "edges $agent: a failed stat changed the guest's buffer: $OUT"
+  [[ $OUT != *"fd3 ok"* && $OUT != *"null ok"* ]] || fail "edges $agent: $OUT"
+  edges+=("${OUT% answered*}")
+done
+[[ ${edges[0]} == "${edges[1]}" ]] || fail "edges: with the agent ${edges[1]}, without ${edges[0]}"
+pass "a host path the view lacks, a descriptor from outside it, a NULL path: the same with the agent"
+# A mount target below a directory the host lacks, which a writable mount
+# would let the guest make (then unmarked): no agent.
+mkdir -p "$W/alias-src"
+chmod 777 "$W/alias-src"
+cocoon_run -r / -b "$W/alias-src:$W/alias" -b "$V/src:$W/alias/new/m" --agent -- true
+[[ $STATUS == 0 && $ERR == *"--agent ignored: "*"could make it as $W/alias-src/new"* ]] ||
+  fail "a missing directory on the way, reachable through another mount: $ERR"
+pass "a missing directory on the way to a target, which the guest could make: no agent, said"
+# The owner table truncated by the guest (the same user's file): cocoon
+# writes it with pwrite, never through a mapping, and lives on to record
+# the next chown (a process that reads the table afterwards takes the
+# SIGBUS: the guest's doing, so the chown is exec'd by the shell, and is
+# new enough to have read nothing of it).
+if ((armed)); then
+  touch "$W/t" && chmod 666 "$W/t"
+  cocoon_run -0 --agent -w "$W" -- sh -c 'T=$(grep -o "/[^ ]*owners" /proc/self/maps | head -1)
+[ -n "$T" ] && truncate -s 0 "$T" && echo truncated && exec "$0" stat t 20' "$GUESTS/agent_probe"
+  [[ $STATUS == 0 && $OUT == "truncated"*"answered 0" ]] || fail "a truncated owner table: status $STATUS: $OUT / $ERR"
+  pass "the owner table truncated by the guest: cocoon lives on, the next process's agent maps nothing"
+fi
+
 # Where it cannot serve: said, and the run goes on without it.
 cocoon_run -0 --agent -b /tmp:/mnt --no-landlock -w "$W" -- "$GUESTS/agent_probe" stat f 5
 [[ $STATUS == 0 && $OUT == *"answered none" && $ERR == *"--agent ignored: in a view it needs Landlock"* ]] ||

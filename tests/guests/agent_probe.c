@@ -6,7 +6,12 @@
 // it answered ("answered N"; "answered none": no agent in this process),
 // which the agent keeps in its region's header (agent_abi.h).
 //   agent_probe stat FILE N | threads FILE | signal FILE | vfork FILE |
-//               regs FILE | create DIR N | cancel DIR | walk DIR | key PATH
+//               regs FILE | create DIR N | cancel DIR | walk DIR | key PATH |
+//               edges PATH
+// (edges: three stats of PATH into a buffer filled with 0xAA, saying
+// whether a failed one left it untouched; three newfstatat(3, PATH) (a
+// descriptor the test opened before cocoon); three newfstatat(AT_FDCWD,
+// NULL, AT_EMPTY_PATH).)
 // (walk: DIR's tree the way find walks it, one name at a time from a
 // directory's descriptor, each entry with its type, size, owner and first
 // line, in a view; key: the agent's pass key used by the program itself,
@@ -232,6 +237,24 @@ int main(int argc, char **argv) {
     walk(dfd, file);
     walk(open(file, O_RDONLY | O_DIRECTORY | O_CLOEXEC), file);
     printf("walked");
+    answered();
+    return 0;
+  }
+  if (strcmp(mode, "edges") == 0) {
+    for (int i = 0; i < 3; ++i) {
+      struct stat st;
+      memset(&st, 0xaa, sizeof st);
+      int r = stat(file, &st);
+      int untouched = 1;
+      for (size_t k = 0; k < sizeof st; ++k) untouched = untouched && ((unsigned char *)&st)[k] == 0xaa;
+      printf("stat %s %s\n", r == 0 ? "ok" : strerror(errno), r == 0 ? "" : untouched ? "untouched" : "TOUCHED");
+      errno = 0;
+      r = fstatat(3, file, &st, AT_SYMLINK_NOFOLLOW);
+      printf("fd3 %s\n", r == 0 ? "ok" : strerror(errno));
+      r = (int)syscall(SYS_newfstatat, AT_FDCWD, NULL, &st, AT_EMPTY_PATH);
+      printf("null %s\n", r == 0 ? "ok" : strerror(errno));
+    }
+    printf("edges");
     answered();
     return 0;
   }

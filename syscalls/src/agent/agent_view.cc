@@ -1,9 +1,15 @@
 #include "agent/agent_view.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
 #include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "cocoon/arch/arch.h"
 #include "cocoon/arch/syscall_table.h"
@@ -76,13 +82,52 @@ std::expected<AgentView, std::string> agent_view(const GuestView& view, const tr
       continue;
     }
     struct stat st {};
-    if (::stat(m.source.c_str(), &st) != 0) continue;
+    struct statfs fs {};
+    if (::stat(m.source.c_str(), &st) != 0 || ::statfs(m.source.c_str(), &fs) != 0) continue;
+    // A bind of /proc or /sys (or below): files the tracer dresses or
+    // guards (ProcessGuard's outsiders), never the agent's.
+    if (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC) continue;
     if (std::ranges::find(out.devs, dev_of(st)) == out.devs.end()) out.devs.push_back(dev_of(st));
   }
   const std::string placeholder = table.synthetic().source.str();
   for (const std::string& guest : table.mount_ancestors()) {
-    if (const std::string host = host_of(table, guest); !host.empty()) mark(out.marks, host);
+    const std::string host = host_of(table, guest);
+    if (!host.empty()) mark(out.marks, host);
     if (!placeholder.empty()) mark(out.marks, placeholder + (guest == "/" ? "" : guest));
+    // A directory on the way that the host lacks is marked only as the
+    // placeholder: made later (a writable mount whose source holds that
+    // host path lets the guest make it), it would be taken for plain.
+    struct stat st {};
+    if (host.empty() || ::lstat(host.c_str(), &st) == 0) continue;
+    for (const vfs::Mount& m : table.mounts()) {
+      const std::string& src = m.source.str();
+      if (m.read_only || !m.directory || src.empty() || !host.starts_with(src == "/" ? src : src + "/")) continue;
+      const std::string rest = host.substr(src == "/" ? 0 : src.size());
+      const std::string alias = (m.target.str() == "/" ? "" : m.target.str()) + rest;
+      if (alias != guest) {
+        return std::unexpected(host + ", on the way to a mount target, is missing on the host and the guest "
+                               "could make it as " + alias);
+      }
+    }
+  }
+  // Directories the guest holds from its start (cocoon's own descriptors
+  // without FD_CLOEXEC, which the command inherits) that the view does not
+  // show: the tracer answers ENOENT for a name looked up in them
+  // (GuestView::base_dir), so must the agent.
+  if (DIR* fds = ::opendir("/proc/self/fd")) {
+    for (const dirent* d; (d = ::readdir(fds)) != nullptr;) {
+      const int fd = std::atoi(d->d_name);
+      struct stat st {};
+      if (d->d_name[0] == '.' || fd == ::dirfd(fds) || (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0 ||
+          ::fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        continue;
+      }
+      char host[4096];
+      const ssize_t n = ::readlink(("/proc/self/fd/" + std::string(d->d_name)).c_str(), host, sizeof host - 1);
+      if (n <= 0) continue;
+      if (!table.to_guest(std::string_view(host, static_cast<std::size_t>(n)))) mark(out.marks, std::string(host, n));
+    }
+    ::closedir(fds);
   }
   // The files the view stands in for (/proc/sys/kernel/hostname...): their
   // directories too, whatever their filesystem.

@@ -5,19 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <utility>
 #include <vector>
 
 namespace cocoon::syscalls {
-namespace {
-
-std::atomic_ref<std::uint64_t> seq_of(cocoon_owner_table* t) { return std::atomic_ref(t->seq); }
-
-}  // namespace
-
 std::expected<OwnerTable, std::string> OwnerTable::create(const std::string& path,
                                                           std::uint32_t capacity) {
   if (capacity == 0 || (capacity & (capacity - 1)) != 0) return std::unexpected("capacity");
@@ -33,49 +27,70 @@ std::expected<OwnerTable, std::string> OwnerTable::create(const std::string& pat
     ::close(fd);
     return std::unexpected(path + ": exists already");
   }
+  // The tracer's own copy is private memory, written through to the file
+  // with pwrite (flush()): a guest of the same user can truncate the file
+  // under every mapping of it, and a store through a shared mapping past
+  // the end would be the tracer's SIGBUS. Its agents map the file, and a
+  // truncation is then their own SIGBUS.
   void* map = MAP_FAILED;
   int err = ::posix_fallocate(fd, 0, static_cast<off_t>(size));
   if (err == 0) {
-    map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (map == MAP_FAILED) err = errno;
   }
-  ::close(fd);
   if (map == MAP_FAILED) {
+    ::close(fd);
     ::unlink(path.c_str());
     return std::unexpected(path + ": " + std::strerror(err));
   }
-  OwnerTable t(path, map, size);
+  OwnerTable t(path, map, size, fd);
   t.head()->capacity = capacity;
+  t.flush(t.head(), sizeof(cocoon_owner_table));
   // Last: an agent checks the magic before it trusts the rest.
-  std::atomic_ref(t.head()->magic).store(COCOON_AGENT_MAGIC, std::memory_order_release);
+  t.head()->magic = COCOON_AGENT_MAGIC;
+  t.flush(&t.head()->magic, sizeof t.head()->magic);
   return t;
 }
 
-OwnerTable::OwnerTable(std::string path, void* map, std::size_t size)
-    : path_(std::move(path)), map_(map), size_(size) {}
+OwnerTable::OwnerTable(std::string path, void* map, std::size_t size, int fd)
+    : path_(std::move(path)), map_(map), size_(size), fd_(fd) {}
+
+// The bytes at `at` (in the copy) to the same place in the file. A write
+// that fails (a full filesystem, the file gone) leaves the agents with an
+// older record: they would answer from it, so the table says incomplete
+// (every stat to the tracer), if even that can be written.
+void OwnerTable::flush(const void* at, std::size_t n) {
+  const auto off = static_cast<off_t>(static_cast<const std::byte*>(at) - static_cast<const std::byte*>(map_));
+  if (::pwrite(fd_, at, n, off) == static_cast<ssize_t>(n)) return;
+  head()->incomplete = 1;
+  (void)!::pwrite(fd_, &head()->incomplete, sizeof head()->incomplete,
+                  static_cast<off_t>(offsetof(cocoon_owner_table, incomplete)));
+}
 
 OwnerTable::OwnerTable(OwnerTable&& o) noexcept
-    : path_(std::move(o.path_)), map_(std::exchange(o.map_, nullptr)), size_(o.size_) {}
+    : path_(std::move(o.path_)), map_(std::exchange(o.map_, nullptr)), size_(o.size_),
+      fd_(std::exchange(o.fd_, -1)) {}
 
 OwnerTable::~OwnerTable() {
+  if (fd_ >= 0) ::close(fd_);
   if (!map_) return;
   ::munmap(map_, size_);
   ::unlink(path_.c_str());
 }
 
 // A seqlock's writer: readers (agent.c lookup()) retry while the count is
-// odd or has moved. x86-64 keeps stores in order (TSO): the fences only
-// keep the compiler from moving them.
+// odd or has moved. Each pwrite is a system call that copies into the
+// page cache the readers map, in order: the count, the entry, the count.
 void OwnerTable::write_begin() {
-  auto seq = seq_of(head());
-  seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
+  ++head()->seq;
+  flush(&head()->seq, sizeof head()->seq);
 }
 
 void OwnerTable::write_end() {
-  std::atomic_thread_fence(std::memory_order_release);
-  auto seq = seq_of(head());
-  seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  constexpr std::size_t kCounters = offsetof(cocoon_owner_table, capacity);
+  flush(reinterpret_cast<const std::byte*>(head()) + kCounters, sizeof(cocoon_owner_table) - kCounters);
+  ++head()->seq;
+  flush(&head()->seq, sizeof head()->seq);
 }
 
 cocoon_owner_entry* OwnerTable::slot_for(const FileKey& key) const {
@@ -95,9 +110,12 @@ const cocoon_owner_entry* OwnerTable::find(const FileKey& key) const {
 
 bool OwnerTable::incomplete() const { return head()->incomplete != 0; }
 
-void OwnerTable::turn_off() { std::atomic_ref(head()->off).store(1, std::memory_order_release); }
+void OwnerTable::turn_off() {
+  head()->off = 1;
+  flush(&head()->off, sizeof head()->off);
+}
 
-bool OwnerTable::off() const { return std::atomic_ref(head()->off).load(std::memory_order_acquire) != 0; }
+bool OwnerTable::off() const { return head()->off != 0; }
 
 namespace {
 
@@ -137,6 +155,7 @@ void OwnerTable::changed(const FileKey& key, const FileRecord* now) {
     e->state = COCOON_ENTRY_LIVE;
     if (setgid_dir(*e)) ++head()->setgid_dirs;
   }
+  if (e) flush(e, sizeof *e);
   write_end();
 }
 
@@ -159,6 +178,7 @@ void OwnerTable::rebuild() {
       *e = r;
       ++head()->used;
     }
+    flush(entries(), std::size_t{cap} * sizeof(cocoon_owner_entry));
   }
   write_end();
 }

@@ -1,6 +1,7 @@
 // The agent's copy of the ownership records (agent_abi.h's owner table):
-// a file in the run's directory that the tracer writes through a shared
-// mapping and every armed process maps read-only. FileOwners' own records
+// a file in the run's directory that the tracer writes from a private copy
+// (pwrite: a guest can truncate the file) and every armed process maps
+// read-only. FileOwners' own records
 // (identity/ownership_db.h) stay the truth: this copy follows each change
 // (RecordObserver) before the call that made it returns to the guest, so an
 // agent never answers from a record older than what the guest was told.
@@ -47,7 +48,8 @@ class OwnerTable final : public RecordObserver {
   bool off() const;
 
  private:
-  OwnerTable(std::string path, void* map, std::size_t size);
+  OwnerTable(std::string path, void* map, std::size_t size, int fd);
+  void flush(const void* at, std::size_t n);
   cocoon_owner_table* head() const { return static_cast<cocoon_owner_table*>(map_); }
   cocoon_owner_entry* entries() const { return reinterpret_cast<cocoon_owner_entry*>(head() + 1); }
   cocoon_owner_entry* slot_for(const FileKey& key) const;  // its entry, or the empty one ending its probe
@@ -56,8 +58,9 @@ class OwnerTable final : public RecordObserver {
   void rebuild();
 
   std::string path_;
-  void* map_ = nullptr;
+  void* map_ = nullptr;  // the tracer's copy (private, anonymous)
   std::size_t size_ = 0;
+  int fd_ = -1;           // the file the agents map
 };
 
 }  // namespace cocoon::syscalls

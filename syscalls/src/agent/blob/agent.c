@@ -122,6 +122,14 @@ static const struct cocoon_owner_table *table(void) {
      * translate as the guest's (Landlock lets this one file be read). */
     fd = sys6(NR_openat, AT_FDCWD_, (long)h->table_path, O_CLOEXEC_, 0, 0, (long)h->key);
   }
+  /* A file shorter than the table (a guest truncated it: the same user's)
+   * would be a SIGBUS at the first lookup: not mapped then. */
+  unsigned char st[144];
+  if (fd >= 0 && (sys6(NR_fstat, fd, (long)st, 0, 0, 0, (long)h->key) != 0 ||
+                  *(volatile int64_t *)(st + 48) /* st_size */ < (int64_t)h->table_size)) {
+    sys6(NR_close, fd, 0, 0, 0, 0, 0);
+    fd = -1;
+  }
   long p = fd < 0 ? -1
                   : sys6(NR_mmap, 0, (long)h->table_size, 1 /* PROT_READ */, 1 /* MAP_SHARED */, fd, 0);
   if (fd >= 0) sys6(NR_close, fd, 0, 0, 0, 0, 0);
@@ -498,6 +506,20 @@ static uint32_t entry_type(const struct cocoon_agent_header *h, long fd) {
   return 0;
 }
 
+/* A stat of a descriptor in a view: the kernel's, for a file on a
+ * filesystem of the view. */
+static long view_stat_fd(const struct frame *f) {
+  struct cocoon_agent_header *h = header();
+  const long r = keyed(f);
+  if (r == -E_ACCES || r == -E_FAULT) return plain(f);
+  if (r != 0) {
+    __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+    return r;
+  }
+  if (!known_dev(h, buf_dev(f, stat_buf(f)))) return plain(f);
+  return owners(f, -1);
+}
+
 /* The stat family in a view: the call made with AT_SYMLINK_NOFOLLOW (a
  * symlink goes to the tracer), then the checks above on the name, now that
  * the kernel has read it (EFAULT is the tracer's to answer). A call on a
@@ -532,11 +554,19 @@ static long view_stat(const struct frame *f) {
       break;
     default: break; /* fstat */
   }
-  const long r = keyed(&g);
+  if (f->nr == NR_fstat) return view_stat_fd(f);
+  /* AT_EMPTY_PATH with NULL names the descriptor since Linux 6.11 and is
+   * EFAULT before: the tracer's to answer. */
+  if (path == 0) return plain(f);
+  /* A probe into the agent's own buffer: the kernel reads the name (EFAULT
+   * is the tracer's) and says what is there, and the guest's buffer holds
+   * nothing of the host's before the call is known to be the view's. */
+  unsigned char probe[144];
+  const long r = sys6(NR_newfstatat, dirfd, path, (long)probe, AT_SYMLINK_NOFOLLOW_ | (asked & AT_EMPTY_PATH_), 0,
+                      (long)h->key);
   if (r == -E_ACCES || r == -E_FAULT) return plain(f);
-  /* AT_EMPTY_PATH: "" or, since Linux 6.11, NULL names the descriptor. */
-  const int on_fd =
-      f->nr == NR_fstat || ((asked & AT_EMPTY_PATH_) && (path == 0 || *(const char *)path == 0));
+  const int on_fd = (asked & AT_EMPTY_PATH_) && *(const char *)path == 0;
+  if (on_fd) return view_stat_fd(f);
   if (!on_fd && !one_name((const char *)path)) {
     /* Several names, or an absolute path: the walk checked, then the call
      * made on the entry's descriptor. */
@@ -560,14 +590,16 @@ static long view_stat(const struct frame *f) {
     sys6(NR_close, fd, 0, 0, 0, 0, 0);
     return r3 == NOT_MINE ? plain(f) : r3;
   }
-  if (!on_fd && !plain_dir(h, dirfd)) return plain(f);
+  if (!plain_dir(h, dirfd)) return plain(f);
   if (r != 0) {
     __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
     return r;
   }
+  if ((AT(probe, ST_MODE, uint32_t) & S_IFMT_) == S_IFLNK_ || !known_dev(h, stat_dev(probe))) return plain(f);
+  /* The view's: the call itself into the guest's buffer. */
+  if (keyed(&g) != 0) return plain(f);
   const void *buf = stat_buf(f);
-  if (!known_dev(h, buf_dev(f, buf))) return plain(f);
-  if (!on_fd && (buf_mode(f, buf) & S_IFMT_) == S_IFLNK_) return plain(f);
+  if ((buf_mode(f, buf) & S_IFMT_) == S_IFLNK_ || !known_dev(h, buf_dev(f, buf))) return plain(f);
   return owners(f, -1);
 }
 
