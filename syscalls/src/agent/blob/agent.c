@@ -464,10 +464,9 @@ struct open_how_ {
  * descriptor of the entry (not followed); -errno where the view's answer
  * is the kernel's error (ENOENT, ENOTDIR, ENAMETOOLONG); NOT_MINE for the
  * tracer. */
-static long plain_walk(const struct cocoon_agent_header *h, long dirfd, const char *p, long *base, char *walk,
-                       uint64_t *resolve) {
+static long plain_walk(const struct cocoon_agent_header *h, long dirfd, const char *p, long *base, char *walk) {
   uint32_t n = 0;
-  *resolve = RESOLVE_NO_SYMLINKS_;
+  uint64_t resolve = RESOLVE_NO_SYMLINKS_;
   if (p[0] == '/') {
     if (!plain_absolute(h, p)) return NOT_MINE;
     uint32_t r = 0;
@@ -486,9 +485,9 @@ static long plain_walk(const struct cocoon_agent_header *h, long dirfd, const ch
     walk[n] = 0;
     if (!plain_dir(h, dirfd)) return NOT_MINE;
     *base = dirfd;
-    *resolve |= RESOLVE_BENEATH_ | RESOLVE_NO_XDEV_;
+    resolve |= RESOLVE_BENEATH_ | RESOLVE_NO_XDEV_;
   }
-  struct open_how_ how = {O_PATH_ | O_CLOEXEC_ | O_NOFOLLOW_, 0, *resolve};
+  struct open_how_ how = {O_PATH_ | O_CLOEXEC_ | O_NOFOLLOW_, 0, resolve};
   const long fd = sys6(NR_openat2, *base, (long)walk, (long)&how, sizeof how, 0, (long)h->key);
   if (fd >= 0 || fd == -E_NOENT || fd == -E_NOTDIR || fd == -E_NAMETOOLONG) return fd;
   return NOT_MINE;  /* ELOOP (a symlink), EXDEV, EACCES, ENOSYS (no openat2)... */
@@ -504,6 +503,20 @@ static uint32_t entry_type(const struct cocoon_agent_header *h, long fd) {
   }
   sys6(NR_close, fd, 0, 0, 0, 0, 0);
   return 0;
+}
+
+/* plain_walk, then the entry's type (`*type`): its O_PATH descriptor; a
+ * -errno that is the view's answer (counted as answered); NOT_MINE. */
+static long walk_entry(struct cocoon_agent_header *h, long dirfd, const char *p, long *base, char *walk,
+                       uint32_t *type) {
+  const long fd = plain_walk(h, dirfd, p, base, walk);
+  if (fd == NOT_MINE) return NOT_MINE;
+  if (fd < 0) {
+    __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+    return fd;
+  }
+  *type = entry_type(h, fd);
+  return *type == 0 ? NOT_MINE : fd;
 }
 
 /* A stat of a descriptor in a view: the kernel's, for a file on a
@@ -571,16 +584,11 @@ static long view_stat(const struct frame *f) {
     /* Several names, or an absolute path: the walk checked, then the call
      * made on the entry's descriptor. */
     long base;
-    uint64_t resolve;
+    uint32_t type = 0;
     char walk[COCOON_AGENT_ROOT_MAX + 800];
-    const long fd = plain_walk(h, dirfd, (const char *)path, &base, walk, &resolve);
+    const long fd = walk_entry(h, dirfd, (const char *)path, &base, walk, &type);
     if (fd == NOT_MINE) return plain(f);
-    if (fd < 0) {
-      __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
-      return fd;
-    }
-    const uint32_t type = entry_type(h, fd);
-    if (type == 0) return plain(f);
+    if (fd < 0) return fd;
     const long r2 =
         f->nr == NR_statx
             ? sys6(NR_statx, fd, (long)"", AT_EMPTY_PATH_ | (asked & AT_STATX_SYNC_TYPE_), f->r10, f->r8,
@@ -628,15 +636,10 @@ static long view_open(const struct frame *f) {
      * guest's open made on the same host path (a symlink swapped in
      * between is followed only as far as Landlock lets it). */
     long base;
-    uint64_t resolve;
-    const long fd = plain_walk(h, dirfd, (const char *)path, &base, walk, &resolve);
+    uint32_t type = 0;
+    const long fd = walk_entry(h, dirfd, (const char *)path, &base, walk, &type);
     if (fd == NOT_MINE) return plain(f);
-    if (fd < 0) {
-      __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
-      return fd;
-    }
-    const uint32_t type = entry_type(h, fd);
-    if (type == 0) return plain(f);
+    if (fd < 0) return fd;
     sys6(NR_close, fd, 0, 0, 0, 0, 0);
     if (type == S_IFLNK_ || type == S_IFCHR_ || type == S_IFBLK_) return plain(f);
     g.nr = NR_openat;
@@ -677,18 +680,15 @@ static long view_readlink(const struct frame *f) {
   const long probe = sys6(NR_newfstatat, dirfd, path, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
   if (probe == -E_FAULT || probe == -E_ACCES || *(const char *)path == 0) return plain(f);
   long base;
-  uint64_t resolve;
+  uint32_t type = 0;
   char walk[COCOON_AGENT_ROOT_MAX + 800];
-  const long fd = plain_walk(h, dirfd, (const char *)path, &base, walk, &resolve);
+  const long fd = walk_entry(h, dirfd, (const char *)path, &base, walk, &type);
   if (fd == NOT_MINE) return plain(f);
-  if (fd >= 0) {
-    const uint32_t type = entry_type(h, fd);
-    if (type == 0) return plain(f);
-    sys6(NR_close, fd, 0, 0, 0, 0, 0);
-    if (type == S_IFLNK_) return plain(f);
-  }
+  if (fd < 0) return fd;
+  sys6(NR_close, fd, 0, 0, 0, 0, 0);
+  if (type == S_IFLNK_) return plain(f);
   __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
-  return fd < 0 ? fd : -E_INVAL;
+  return -E_INVAL;
 }
 
 /* access, faccessat, faccessat2 (AT_EACCESS only) of a plain walk's
@@ -705,19 +705,15 @@ static long view_access(const struct frame *f) {
   const long probe = sys6(NR_newfstatat, dirfd, path, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
   if (probe == -E_FAULT || probe == -E_ACCES) return plain(f);
   long base;
-  uint64_t resolve;
+  uint32_t type = 0;
   char walk[COCOON_AGENT_ROOT_MAX + 800];
-  const long fd = plain_walk(h, dirfd, (const char *)path, &base, walk, &resolve);
+  const long fd = walk_entry(h, dirfd, (const char *)path, &base, walk, &type);
   if (fd == NOT_MINE) return plain(f);
-  long r = fd;
-  if (fd >= 0) {
-    const uint32_t type = entry_type(h, fd);
-    if (type == 0) return plain(f);
-    r = type == S_IFLNK_ ? NOT_MINE
-                         : sys6(NR_faccessat2, fd, (long)"", mode, AT_EMPTY_PATH_ | flags, 0, (long)h->key);
-    sys6(NR_close, fd, 0, 0, 0, 0, 0);
-    if (r == NOT_MINE || r == -E_NOSYS || r == -E_INVAL) return plain(f);
-  }
+  if (fd < 0) return fd;
+  const long r = type == S_IFLNK_ ? NOT_MINE
+                                  : sys6(NR_faccessat2, fd, (long)"", mode, AT_EMPTY_PATH_ | flags, 0, (long)h->key);
+  sys6(NR_close, fd, 0, 0, 0, 0, 0);
+  if (r == NOT_MINE || r == -E_NOSYS || r == -E_INVAL) return plain(f);
   __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
   return r;
 }
