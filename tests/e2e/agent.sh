@@ -194,6 +194,7 @@ tree='cd '"$V"'/root/w && ls -la . m n ro deep/d1 | sed "s/ [A-Z][a-z][a-z] .*:[
 (echo x >ro/r) 2>&1; echo status $?; find . -printf "%p %y %s %m\n" | sort; stat -c "%n %F %s" * | sort
 for p in plain abs rel deep/d1/e/f deep/d1 m/sub/f nothing ro/r n/sub; do readlink $p; echo "readlink $p $?"
   readlink -f $p; test -r $p && echo "$p r"; test -x $p && echo "$p x"; test -w $p && echo "$p w"; done
+stat -c %n /proc/1/nothing /proc/999999/mounts 2>&1
 cd / && for p in '"$V"'/root/w/plain '"$V"'/root/w/n/sub/f '"$V"'/root/w/n/../plain '"$V"'/root/w/m/../w \
   '"$V"'/root/w/./deep//d1/e/../e/f '"$V"'/root/w/m/sub/../sub/f '"$V"'/root/w/deep/d1/e/../../../n/sub/f \
   '"${V#/}"'/root/w/abs '"$V"'/root/../root/w/plain; do cat $p 2>&1; stat -c "%n %F %s" $p 2>&1; done'
@@ -205,10 +206,14 @@ compare "a view with fake root: recorded owners" \
 
 # A root of its own (not /): absolute paths are walked from the root's
 # host directory, the same answers.
+# (A second review: ".." out of a directory the view makes up, /newtop,
+# which the host lacks; /proc/self in a root without /proc, the tracer's
+# own answer.)
 rooted=(-r "$V/root" -b /usr:/usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64
-  -b "$V/src:/w/m" -b "$V/src:/w/n")
+  -b "$V/src:/w/m" -b "$V/src:/w/n" -b "$V/src:/newtop/m")
 abs='for p in /w/plain /w/n/sub/f /w/n/../plain /w/./deep//d1/e/f /w/m/sub/../sub/f /w/abs /../w/plain \
-  /w/deep/d1/e/../../../n/sub/f /w/nothing; do cat $p 2>&1; stat -c "%n %F %s" $p 2>&1; done
+  /w/deep/d1/e/../../../n/sub/f /w/nothing /newtop/../w/plain /newtop/./../w; do cat $p 2>&1; stat -c "%n %F %s" $p 2>&1; done
+readlink /proc/self >/dev/null && echo self; (cd /proc 2>&1 && readlink self >/dev/null && echo self-relative)
 cd /w && cat ../w/plain deep/d1/e/f; ls -la / /w | sed "s/ [A-Z][a-z][a-z] .*:[0-9][0-9] / /"'
 cocoon_run "${rooted[@]}" -- sh -c "$abs"
 want=$OUT
@@ -219,7 +224,40 @@ cocoon_run "${rooted[@]}" --agent -- sh -c "$abs"
 $want
 --- with
 $OUT"
+# The same paths from one process, three rounds (each call site's first
+# call is the tracer's, the next ones the agent's), and the agent's count.
+paths=(/w/plain /w/n/sub/f /w/n/../plain /w/./deep//d1/e/f /w/m/sub/../sub/f /w/abs /../w/plain
+  /w/deep/d1/e/../../../n/sub/f /w/nothing /w/nothing/.. /newtop/../w/plain /newtop/./../w /newtop
+  /proc/self /proc/thread-self /proc/1/nothing /w/deep /w/deep/ //w/plain /w/plain/)
+# Without /proc in the view (the tracer's /proc/self all the same), then
+# with it (the probe reads the agent's count from /proc/self/maps).
+for proc in "" --proc; do
+  cocoon_run "${rooted[@]}" -b "$GUESTS:/g" ${proc:+--proc /proc} -- /g/agent_probe_static paths "${paths[@]}"
+  want=$OUT
+  [[ $STATUS == 0 && $want == *"/newtop/../w/plain stat 100"* ]] || fail "paths in a root of its own: $want / $ERR"
+  cocoon_run "${rooted[@]}" -b "$GUESTS:/g" ${proc:+--proc /proc} --agent -- /g/agent_probe_static paths "${paths[@]}"
+  [[ $STATUS == 0 && ${OUT% answered*} == "${want% answered*}" ]] || fail "paths in a root of its own ($proc), the agent:
+--- without
+$want
+--- with
+$OUT"
+done
+answered_at_least 30
 pass "a root of its own: absolute paths, the same with the agent"
+# The host's root: its /proc is the tracer's (another process's entries
+# refused, EACCES), whatever the walk finds.
+hostpaths=(/proc/1/nothing /proc/999999/mounts /proc/1/task/1/nothing "$V/root/w/plain" "$V/root/w/m/sub/f")
+cocoon_run -r / -b "$V/src:$V/root/w/m" -- "$GUESTS/agent_probe_static" paths "${hostpaths[@]}"
+want=$OUT
+cocoon_run -r / -b "$V/src:$V/root/w/m" --agent -- "$GUESTS/agent_probe_static" paths "${hostpaths[@]}"
+[[ $STATUS == 0 && ${OUT% answered*} == "${want% answered*}" && $want == *"Permission denied"* ]] ||
+  fail "the host's /proc, the agent:
+--- without
+$want
+--- with
+$OUT"
+answered_at_least 6
+pass "the host's root: /proc the tracer's, the same with the agent"
 
 # Edges a review found (each the same with and without the agent): a
 # stat of a host path the view lacks leaves the guest's buffer as it was

@@ -7,11 +7,13 @@
 // which the agent keeps in its region's header (agent_abi.h).
 //   agent_probe stat FILE N | threads FILE | signal FILE | vfork FILE |
 //               regs FILE | create DIR N | cancel DIR | walk DIR | key PATH |
-//               edges PATH
+//               edges PATH | paths PATH...
 // (edges: three stats of PATH into a buffer filled with 0xAA, saying
 // whether a failed one left it untouched; three newfstatat(3, PATH) (a
 // descriptor the test opened before cocoon); three newfstatat(AT_FDCWD,
-// NULL, AT_EMPTY_PATH).)
+// NULL, AT_EMPTY_PATH); paths: for each PATH three rounds of stat,
+// open and read, readlink and access(R_OK), each from one call site, so
+// that after the first round the agent answers what it can.)
 // (walk: DIR's tree the way find walks it, one name at a time from a
 // directory's descriptor, each entry with its type, size, owner and first
 // line, in a view; key: the agent's pass key used by the program itself,
@@ -237,6 +239,33 @@ int main(int argc, char **argv) {
     walk(dfd, file);
     walk(open(file, O_RDONLY | O_DIRECTORY | O_CLOEXEC), file);
     printf("walked");
+    answered();
+    return 0;
+  }
+  if (strcmp(mode, "paths") == 0) {
+    for (int round = 0; round < 3; ++round) {
+      for (int a = 2; a < argc; ++a) {
+        const char *p = argv[a];
+        struct stat st;
+        char line[128] = "", body[256] = "";
+        int r = stat(p, &st);
+        printf("%d %s stat %s", round, p, r == 0 ? "" : strerror(errno));
+        if (r == 0) printf("%o %lld", st.st_mode, S_ISDIR(st.st_mode) ? 0LL : (long long)st.st_size);
+        int fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+          ssize_t got = read(fd, line, sizeof line - 1);
+          line[got > 0 ? got : 0] = 0;
+          line[strcspn(line, "\n")] = 0;
+          close(fd);
+        }
+        printf(" open %s [%s]", fd >= 0 ? "ok" : strerror(errno), line);
+        ssize_t n = readlink(p, body, sizeof body - 1);
+        body[n > 0 ? n : 0] = 0;
+        printf(" readlink %s [%s]", n >= 0 ? "ok" : strerror(errno), n >= 0 && strncmp(p, "/proc", 5) == 0 ? "-" : body);
+        printf(" access %s\n", access(p, R_OK) == 0 ? "ok" : strerror(errno));
+      }
+    }
+    printf("paths");
     answered();
     return 0;
   }

@@ -129,6 +129,9 @@ std::expected<AgentView, std::string> agent_view(const GuestView& view, const tr
     }
     ::closedir(fds);
   }
+  // The root's /proc, whatever the view holds there: the tracer answers
+  // /proc/self and the other processes' entries by their guest path.
+  mark(out.marks, host_of(table, "/proc"));
   // The files the view stands in for (/proc/sys/kernel/hostname...): their
   // directories too, whatever their filesystem.
   for (const auto& [host, file] : view.fixed_files().map()) {

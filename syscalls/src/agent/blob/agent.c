@@ -49,6 +49,7 @@
 #define E_NOTDIR 20
 #define E_NAMETOOLONG 36
 #define O_PATH_ 010000000
+#define O_DIRECTORY_ 0200000
 #define RESOLVE_NO_XDEV_ 0x01
 #define RESOLVE_NO_SYMLINKS_ 0x04
 #define RESOLVE_BENEATH_ 0x08
@@ -421,10 +422,13 @@ static int near_target(const struct cocoon_agent_header *h, const char *norm, ui
  * lexical one: every directory the walk reaches, as "." and ".." leave
  * it, must be under no mount target (nor one), and the last above none
  * (a mount point's ancestor: its listing and a placeholder are the
- * view's); ".." above the root is the view's to clamp. */
-static int plain_absolute(const struct cocoon_agent_header *h, const char *p) {
+ * view's); ".." may leave no such ancestor (the host may lack it: the
+ * view's placeholder) and never climb above the root (the view clamps it
+ * there, the host would not). /proc is the tracer's whatever the view
+ * holds there (its links to the caller, its guard of other processes).
+ * The normalized path goes to `norm` (800 bytes), its length to `len`. */
+static int plain_absolute(const struct cocoon_agent_header *h, const char *p, char *norm, uint32_t *len) {
   if (!h->absolute || p[0] != '/') return 0;
-  char norm[800];
   uint32_t n = 0;
   for (uint32_t i = 0; p[i];) {
     while (p[i] == '/') ++i;
@@ -434,17 +438,23 @@ static int plain_absolute(const struct cocoon_agent_header *h, const char *p) {
     if (e - i == 1 && p[i] == '.') {
       /* stays */
     } else if (e - i == 2 && p[i] == '.' && p[i + 1] == '.') {
-      if (n == 0) return 0;
+      if (n == 0 || near_target(h, norm, n, 1)) return 0;
       while (n > 0 && norm[n - 1] != '/') --n;
       --n;
     } else {
-      if (n + 1 + (e - i) >= sizeof norm) return 0;
+      if (n + 1 + (e - i) >= 800) return 0;
       norm[n++] = '/';
       for (uint32_t k = i; k < e; ++k) norm[n++] = p[k];
       if (near_target(h, norm, n, 0)) return 0;
+      if (n >= 5 && norm[1] == 'p' && norm[2] == 'r' && norm[3] == 'o' && norm[4] == 'c' &&
+          (n == 5 || norm[5] == '/')) {
+        return 0;
+      }
     }
     i = e;
   }
+  norm[n] = 0;
+  *len = n;
   return n > 0 && !near_target(h, norm, n, 1);
 }
 
@@ -465,10 +475,11 @@ struct open_how_ {
  * is the kernel's error (ENOENT, ENOTDIR, ENAMETOOLONG); NOT_MINE for the
  * tracer. */
 static long plain_walk(const struct cocoon_agent_header *h, long dirfd, const char *p, long *base, char *walk) {
-  uint32_t n = 0;
+  uint32_t n = 0, len = 0;
   uint64_t resolve = RESOLVE_NO_SYMLINKS_;
+  char norm[800];
   if (p[0] == '/') {
-    if (!plain_absolute(h, p)) return NOT_MINE;
+    if (!plain_absolute(h, p, norm, &len)) return NOT_MINE;
     uint32_t r = 0;
     for (; r < COCOON_AGENT_ROOT_MAX - 1 && h->root[r]; ++r) walk[r] = h->root[r];
     for (; p[n]; ++n) {
@@ -489,8 +500,28 @@ static long plain_walk(const struct cocoon_agent_header *h, long dirfd, const ch
   }
   struct open_how_ how = {O_PATH_ | O_CLOEXEC_ | O_NOFOLLOW_, 0, resolve};
   const long fd = sys6(NR_openat2, *base, (long)walk, (long)&how, sizeof how, 0, (long)h->key);
-  if (fd >= 0 || fd == -E_NOENT || fd == -E_NOTDIR || fd == -E_NAMETOOLONG) return fd;
-  return NOT_MINE;  /* ELOOP (a symlink), EXDEV, EACCES, ENOSYS (no openat2)... */
+  if (fd >= 0) return fd;
+  if (fd != -E_NOENT && fd != -E_NOTDIR && fd != -E_NAMETOOLONG) {
+    return NOT_MINE;  /* ELOOP (a symlink), EXDEV, EACCES, ENOSYS (no openat2)... */
+  }
+  if (p[0] != '/') return fd;  /* in a plain directory's tree: the view's */
+  /* An absolute walk that failed: the view's answer only where the
+   * directory of the last name is there, plain, on a filesystem of the
+   * view (not a host mount the tracer dresses, as /proc). */
+  while (len > 0 && norm[len - 1] != '/') --len;
+  uint32_t r = 0;
+  for (; r < COCOON_AGENT_ROOT_MAX - 1 && h->root[r]; ++r) walk[r] = h->root[r];
+  for (uint32_t i = 0; i < len; ++i) walk[r + i] = norm[i];
+  walk[r + len] = 0;
+  if (r + len == 0) walk[0] = '/', walk[1] = 0;
+  struct open_how_ dir = {O_PATH_ | O_CLOEXEC_ | O_DIRECTORY_, 0, RESOLVE_NO_SYMLINKS_};
+  const long dfd = sys6(NR_openat2, AT_FDCWD_, (long)walk, (long)&dir, sizeof dir, 0, (long)h->key);
+  if (dfd < 0) return NOT_MINE;
+  unsigned char st[144];
+  const int known = sys6(NR_newfstatat, dfd, (long)"", (long)st, AT_EMPTY_PATH_, 0, (long)h->key) == 0 &&
+                    known_dev(h, stat_dev(st));
+  sys6(NR_close, dfd, 0, 0, 0, 0, 0);
+  return known ? fd : NOT_MINE;
 }
 
 /* The entry an O_PATH descriptor holds, if on a filesystem of the view:
