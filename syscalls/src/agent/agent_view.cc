@@ -68,6 +68,28 @@ std::optional<Decision> stopped(const tracer::HandlerList& others, const arch::S
   return out;
 }
 
+// Directories the guest holds from its start (cocoon's own descriptors
+// without FD_CLOEXEC, which the command inherits) that the view does not
+// show: the tracer answers ENOENT for a name looked up in them
+// (GuestView::base_dir), so must the agent.
+void mark_inherited_dirs(const vfs::MountTable& table, std::vector<cocoon_agent_dir>& marks) {
+  if (DIR* fds = ::opendir("/proc/self/fd")) {
+    for (const dirent* d; (d = ::readdir(fds)) != nullptr;) {
+      const int fd = std::atoi(d->d_name);
+      struct stat st {};
+      if (d->d_name[0] == '.' || fd == ::dirfd(fds) || (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0 ||
+          ::fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        continue;
+      }
+      char host[4096];
+      const ssize_t n = ::readlink(("/proc/self/fd/" + std::string(d->d_name)).c_str(), host, sizeof host - 1);
+      if (n <= 0) continue;
+      if (!table.to_guest(std::string_view(host, static_cast<std::size_t>(n)))) mark(marks, std::string(host, n));
+    }
+    ::closedir(fds);
+  }
+}
+
 }  // namespace
 
 std::expected<AgentView, std::string> agent_view(const GuestView& view, const tracer::HandlerList& others) {
@@ -110,25 +132,7 @@ std::expected<AgentView, std::string> agent_view(const GuestView& view, const tr
       }
     }
   }
-  // Directories the guest holds from its start (cocoon's own descriptors
-  // without FD_CLOEXEC, which the command inherits) that the view does not
-  // show: the tracer answers ENOENT for a name looked up in them
-  // (GuestView::base_dir), so must the agent.
-  if (DIR* fds = ::opendir("/proc/self/fd")) {
-    for (const dirent* d; (d = ::readdir(fds)) != nullptr;) {
-      const int fd = std::atoi(d->d_name);
-      struct stat st {};
-      if (d->d_name[0] == '.' || fd == ::dirfd(fds) || (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0 ||
-          ::fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        continue;
-      }
-      char host[4096];
-      const ssize_t n = ::readlink(("/proc/self/fd/" + std::string(d->d_name)).c_str(), host, sizeof host - 1);
-      if (n <= 0) continue;
-      if (!table.to_guest(std::string_view(host, static_cast<std::size_t>(n)))) mark(out.marks, std::string(host, n));
-    }
-    ::closedir(fds);
-  }
+  mark_inherited_dirs(table, out.marks);
   // The root's /proc, whatever the view holds there: the tracer answers
   // /proc/self and the other processes' entries by their guest path.
   mark(out.marks, host_of(table, "/proc"));
