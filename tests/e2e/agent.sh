@@ -259,6 +259,59 @@ $OUT"
 answered_at_least 6
 pass "the host's root: /proc the tracer's, the same with the agent"
 
+# Symlinks on the way and last, which the agent follows itself where the
+# walk stays plain (docs/agent.md "In a view"): relative and absolute
+# ones, ".." after one (the link's directory's parent, not the lexical
+# one), ".." clamped at the view's root, links into a bind (the bind's
+# file, not the one it hides), loops, dangling ones, a trailing '/'; and
+# failed walks, the deepest existing directory telling ENOENT from
+# ENOTDIR. In the root of its own (each symlink walked by the agent) and
+# under -r / (the guest's paths the host's: its walk checked without a
+# descriptor). The same answers with and without the agent.
+L=$V/root/w/links
+mkdir -p "$L"
+echo top >"$V/root/top"
+ln -s ../plain "$L/toplain"
+ln -s .. "$L/up"
+ln -s . "$L/self"
+ln -s ../deep "$L/todir"
+ln -s ../m "$L/tobind"
+ln -s ../m/hidden "$L/hidden"
+ln -s ../n/sub/f "$L/bound"
+ln -s /w/plain "$L/absplain"
+ln -s / "$L/root"
+ln -s ../../../../../../../../top "$L/escape"
+ln -s loop2 "$L/loop1"
+ln -s loop1 "$L/loop2"
+ln -s nothing-there "$L/dangling"
+ln -s toplain "$L/chain"
+ln -s /proc/self/comm "$L/proc"
+chmod -R a+rX "$V/root"
+links=(toplain up/plain self/self/toplain todir/d1/e/f todir/../plain tobind/sub/f tobind/hidden hidden bound
+  absplain root/w/plain root/top escape loop1 loop1/x dangling chain chain/ toplain/ up/ todir/d1/../d1/e/f
+  proc nothing nothing/deeper/f ../plain/x ../deep/d1/nothing/more/f ../deep/d1/e/f/g)
+for view in rooted host; do
+  if [[ $view == rooted ]]; then
+    at=/w/links args=("${rooted[@]}" -b "$GUESTS:/g" --proc /proc) probe=/g/agent_probe_static
+  else
+    at=$L args=(-r / -b "$V/src:$V/root/w/m" -b "$V/src:$V/root/w/n") probe=$GUESTS/agent_probe_static
+  fi
+  cocoon_run "${args[@]}" -- "$probe" paths "${links[@]/#/$at/}"
+  want=$OUT
+  [[ $STATUS == 0 && $want == *"$at/tobind/sub/f stat 100"*"[bound]"* && $want != *shadowed* &&
+    $want == *"$at/loop1 stat Too many levels"* && $want == *"$at/todir/../plain stat 100"* ]] ||
+    fail "symlinks ($view view) without the agent: $want / $ERR"
+  [[ $view == host || $want == *"$at/escape stat 100"*"[top]"* ]] || fail "a link above the root: $want"
+  cocoon_run "${args[@]}" --agent -- "$probe" paths "${links[@]/#/$at/}"
+  [[ $STATUS == 0 && ${OUT% answered*} == "${want% answered*}" ]] || fail "symlinks ($view view), the agent:
+--- without
+$want
+--- with
+$OUT"
+  answered_at_least 100
+done
+pass "symlinks followed and failed walks: the same with the agent, which answered them"
+
 # Edges a review found (each the same with and without the agent): a
 # stat of a host path the view lacks leaves the guest's buffer as it was
 # (the agent's probe goes to its own buffer); a directory descriptor the

@@ -12,7 +12,7 @@
 // whether a failed one left it untouched; three newfstatat(3, PATH) (a
 // descriptor the test opened before cocoon); three newfstatat(AT_FDCWD,
 // NULL, AT_EMPTY_PATH); paths: for each PATH three rounds of stat,
-// open and read, readlink and access(R_OK), each from one call site, so
+// open and read, readlink, lstat and access(R_OK), each from one call site, so
 // that after the first round the agent answers what it can.)
 // (walk: DIR's tree the way find walks it, one name at a time from a
 // directory's descriptor, each entry with its type, size, owner and first
@@ -262,6 +262,9 @@ int main(int argc, char **argv) {
         ssize_t n = readlink(p, body, sizeof body - 1);
         body[n > 0 ? n : 0] = 0;
         printf(" readlink %s [%s]", n >= 0 ? "ok" : strerror(errno), n >= 0 && strncmp(p, "/proc", 5) == 0 ? "-" : body);
+        r = lstat(p, &st);
+        printf(" lstat %s", r == 0 ? "" : strerror(errno));
+        if (r == 0) printf("%o", st.st_mode);
         printf(" access %s\n", access(p, R_OK) == 0 ? "ok" : strerror(errno));
       }
     }

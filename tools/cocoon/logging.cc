@@ -40,7 +40,7 @@ std::optional<std::string> setup_logging(std::string level, const std::string& f
   } catch (const spdlog::spdlog_ex& e) {
     return "cannot open log file '" + file + "': " + e.what();
   }
-  logger->set_pattern("cocoon[%n] %l: %v");
+  logger->set_pattern(std::getenv("COCOON_LOG_TIME") ? "%H:%M:%S.%f cocoon[%n] %l: %v" : "cocoon[%n] %l: %v");
   logger->set_level(lvl);
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);

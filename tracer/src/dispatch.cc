@@ -116,9 +116,10 @@ std::expected<int, std::string> owner(const HandlerList& handlers,
 
 // One row on one ABI: the filter's decision, and who sees its entry in
 // which phase.
+// `ds` holds one decision per handler (the caller's, reused: a
+// Decision is 140 bytes, and a plan asks for some thousand rows).
 std::expected<std::pair<Decision, PhaseMasks>, std::string> plan_row(
-    const HandlerList& handlers, const arch::SyscallDesc& row, arch::Arch abi) {
-  std::array<Decision, 32> ds{};
+    const HandlerList& handlers, const arch::SyscallDesc& row, arch::Arch abi, std::vector<Decision>& ds) {
   for (std::size_t i = 0; i < handlers.size(); ++i) ds[i] = handlers[i]->decision(row, abi);
   const std::span<const Decision> all(ds.data(), handlers.size());
   auto own = owner(handlers, all, false, row);
@@ -133,6 +134,10 @@ std::expected<std::pair<Decision, PhaseMasks>, std::string> plan_row(
   std::uint64_t key = 0;  // the agent's pass, if a handler gives one
   for (std::size_t i = 0; i < all.size(); ++i) {
     const Decision& d = all[i];
+    // Most handlers let most rows run: nothing to merge (and no copy).
+    if (d.action == Action::kAllow && !d.refuses() && !d.tests_values() && d.trace_count == 0 && d.pass_key == 0) {
+      continue;
+    }
     if (d.yields_to_owner && *own >= 0) continue;
     if (d.pass_key != 0) key = d.pass_key;
     if (d.refuses()) refusal = merge_refusals(refusal, d, row.name);
@@ -155,12 +160,13 @@ std::expected<Policy, std::string> plan(const HandlerList& handlers, arch::Arch 
                                         std::array<std::vector<PhaseMasks>, arch::kArchCount>* masks) {
   if (handlers.size() > 32) std::abort();  // masks are 32 bits wide
   Policy policy(host);
+  std::vector<Decision> ds(handlers.size());
   for (arch::Arch abi : policy.abis()) {
     std::vector<PhaseMasks>* by_nr = masks ? &(*masks)[static_cast<std::size_t>(abi)] : nullptr;
     if (by_nr) by_nr->assign(static_cast<std::size_t>(policy.size(abi)), PhaseMasks{});
     for (const auto& row : arch::all_syscalls()) {
       if (!row.exists_on(abi)) continue;
-      auto r = plan_row(handlers, row, abi);
+      auto r = plan_row(handlers, row, abi, ds);
       if (!r) return std::unexpected(r.error());
       policy.set(abi, row.number(abi), r->first);
       if (by_nr) (*by_nr)[static_cast<std::size_t>(row.number(abi))] = r->second;

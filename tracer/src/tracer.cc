@@ -552,8 +552,8 @@ void Tracer::on_syscall_entry(Tracee& t, arch::SyscallRegs& regs) {
   ObservedCall observed(options_.observer.get(), t, regs);
   const Decision d = decision_for(regs);
   if (d.action != Action::kAllow) {
-    log().debug("{}: syscall {} ({}) arg0 {:#x}: {}", t.tid, regs.nr(), arch::name(regs.abi()),
-                regs.arg(0), action_name(d.action));
+    log().debug("{}: syscall {} ({}) arg0 {:#x} at {:#x}: {}", t.tid, regs.nr(), arch::name(regs.abi()),
+                regs.arg(0), regs.ip(), action_name(d.action));
   }
   Verdict v = Verdict::resume();
   t.ran_args.reset();

@@ -48,6 +48,8 @@
 #define E_ACCES 13
 #define E_NOTDIR 20
 #define E_NAMETOOLONG 36
+#define E_ISDIR 21
+#define O_WRONLY_ 1
 #define O_PATH_ 010000000
 #define O_DIRECTORY_ 0200000
 #define RESOLVE_NO_XDEV_ 0x01
@@ -459,69 +461,145 @@ static int plain_absolute(const struct cocoon_agent_header *h, const char *p, ch
 }
 
 #define NOT_MINE 1
+/* The longest guest path the agent walks itself (longer: the tracer's). */
+#define PATH_LEN 800u
+/* The most symlinks one walk follows: the kernel's MAXSYMLINKS. */
+#define LINKS_MAX 40
 
 struct open_how_ {
   uint64_t flags, mode, resolve;
 };
 
-/* Where the kernel walks `p` as the view would, when it can be told: an
- * absolute path of the root's tree alone (walked from the root's host
- * directory), or a relative one from a plain directory (never above it,
- * never to another filesystem); in both never through a symlink (the
- * kernel would follow its body on the host: openat2's RESOLVE_NO_SYMLINKS
- * refuses one, Linux 5.6). `*base` and `walk` (COCOON_AGENT_ROOT_MAX +
- * 800 bytes) get the kernel's dirfd and path. Returns an O_PATH
- * descriptor of the entry (not followed); -errno where the view's answer
- * is the kernel's error (ENOENT, ENOTDIR, ENAMETOOLONG); NOT_MINE for the
- * tracer. */
-static long plain_walk(const struct cocoon_agent_header *h, long dirfd, const char *p, long *base, char *walk) {
-  uint32_t n = 0, len = 0;
-  uint64_t resolve = RESOLVE_NO_SYMLINKS_;
-  char norm[800];
-  if (p[0] == '/') {
-    if (!plain_absolute(h, p, norm, &len)) return NOT_MINE;
-    uint32_t r = 0;
-    for (; r < COCOON_AGENT_ROOT_MAX - 1 && h->root[r]; ++r) walk[r] = h->root[r];
-    for (; p[n]; ++n) {
-      if (n >= 768) return NOT_MINE;
-      walk[r + n] = p[n];
-    }
-    walk[r + n] = 0;
-    *base = AT_FDCWD_;
-  } else {
-    for (; p[n]; ++n) {
-      if (n >= 768) return NOT_MINE;
-      walk[n] = p[n];
-    }
-    walk[n] = 0;
-    if (!plain_dir(h, dirfd)) return NOT_MINE;
-    *base = dirfd;
-    resolve |= RESOLVE_BENEATH_ | RESOLVE_NO_XDEV_;
-  }
-  struct open_how_ how = {O_PATH_ | O_CLOEXEC_ | O_NOFOLLOW_, 0, resolve};
-  const long fd = sys6(NR_openat2, *base, (long)walk, (long)&how, sizeof how, 0, (long)h->key);
-  if (fd >= 0) return fd;
-  if (fd != -E_NOENT && fd != -E_NOTDIR && fd != -E_NAMETOOLONG) {
-    return NOT_MINE;  /* ELOOP (a symlink), EXDEV, EACCES, ENOSYS (no openat2)... */
-  }
-  if (p[0] != '/') return fd;  /* in a plain directory's tree: the view's */
-  /* An absolute walk that failed: the view's answer only where the
-   * directory of the last name is there, plain, on a filesystem of the
-   * view (not a host mount the tracer dresses, as /proc). */
-  while (len > 0 && norm[len - 1] != '/') --len;
+/* The host path of guest path `g` (n bytes, absolute, in the root's tree)
+ * into `walk` (COCOON_AGENT_ROOT_MAX + PATH_LEN bytes). */
+static void host_path(const struct cocoon_agent_header *h, const char *g, uint32_t n, char *walk) {
   uint32_t r = 0;
   for (; r < COCOON_AGENT_ROOT_MAX - 1 && h->root[r]; ++r) walk[r] = h->root[r];
-  for (uint32_t i = 0; i < len; ++i) walk[r + i] = norm[i];
-  walk[r + len] = 0;
-  if (r + len == 0) walk[0] = '/', walk[1] = 0;
-  struct open_how_ dir = {O_PATH_ | O_CLOEXEC_ | O_DIRECTORY_, 0, RESOLVE_NO_SYMLINKS_};
-  const long dfd = sys6(NR_openat2, AT_FDCWD_, (long)walk, (long)&dir, sizeof dir, 0, (long)h->key);
-  if (dfd < 0) return NOT_MINE;
-  unsigned char st[144];
-  const int known = sys6(NR_newfstatat, dfd, (long)"", (long)st, AT_EMPTY_PATH_, 0, (long)h->key) == 0 &&
-                    known_dev(h, stat_dev(st));
-  sys6(NR_close, dfd, 0, 0, 0, 0, 0);
-  return known ? fd : NOT_MINE;
+  for (uint32_t i = 0; i < n; ++i) walk[r + i] = g[i];
+  walk[r + n] = 0;
+  if (r + n == 0) walk[0] = '/', walk[1] = 0;
+}
+
+static int is_proc(const char *norm, uint32_t n) {
+  return n >= 5 && norm[1] == 'p' && norm[2] == 'r' && norm[3] == 'o' && norm[4] == 'c' &&
+         (n == 5 || norm[5] == '/');
+}
+
+/* A failed walk of the root's tree, ENOENT or ENOTDIR (or ENAMETOOLONG)
+ * `err` for the path `norm` (n bytes) that the kernel walked through no
+ * symlink up to where it failed: the view's answer where the entry the
+ * walk failed after is on a filesystem of the view (not a host mount the
+ * tracer dresses, as /proc) and the name it failed at is above no mount
+ * target (where the view shows a placeholder the host may lack). That
+ * entry is the deepest of the path's prefixes that is there (looked up,
+ * the walk to it having met no symlink): a directory for ENOENT, anything
+ * else for ENOTDIR. `deep` 0: it must be the last name's directory (a
+ * path with "." or "..", whose walk is not its prefixes'). */
+static long missing(const struct cocoon_agent_header *h, const char *norm, uint32_t n, long err, int deep,
+                    char *walk) {
+  for (uint32_t k = n; k > 0;) {
+    if (near_target(h, norm, k, 1)) return NOT_MINE;
+    uint32_t d = k;
+    while (d > 0 && norm[d - 1] != '/') --d;
+    d = d > 0 ? d - 1 : 0;
+    host_path(h, norm, d, walk);
+    unsigned char st[144];
+    const long r = sys6(NR_newfstatat, AT_FDCWD_, (long)walk, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)header()->key);
+    if (r == 0) {
+      const uint32_t type = AT(st, ST_MODE, uint32_t) & S_IFMT_;
+      const int fits = type == S_IFDIR_ ? err != -E_NOTDIR : err == -E_NOTDIR && type != S_IFLNK_;
+      return fits && known_dev(h, stat_dev(st)) ? err : NOT_MINE;
+    }
+    if (!deep || (r != -E_NOENT && r != -E_NOTDIR)) return NOT_MINE;
+    k = d;
+  }
+  return NOT_MINE;
+}
+
+/* An absolute path walked as the view walks it, the agent following its
+ * symlinks itself: each name looked up (lstat) in the root's tree, a
+ * symlink's body put in its place (an absolute one walked from the view's
+ * root: the kernel's walk in the view, which the host's would not be with
+ * -r DIR), and plain_absolute's checks made at every name the walk
+ * reaches, the symlinks' included. The last name followed when `follow`.
+ * `norm` (PATH_LEN bytes) gets the path through no symlink, `walk` is
+ * scratch. Returns 0, a -errno that is the view's answer, or NOT_MINE: a
+ * trailing '/' or "." after a non-directory (the kernel's rules there are
+ * the tracer's), a walk past the limits. */
+static long resolve(const struct cocoon_agent_header *h, const char *p, int follow, char *norm, uint32_t *len,
+                    char *walk) {
+  char rest[PATH_LEN], link[256];
+  uint32_t rl = 0, n = 0, i = 0, type = S_IFDIR_;
+  int links = 0;
+  for (; p[rl]; ++rl) {
+    if (rl >= PATH_LEN - 1) return NOT_MINE;
+    rest[rl] = p[rl];
+  }
+  for (;;) {
+    while (i < rl && rest[i] == '/') ++i;
+    if (i >= rl) break;
+    uint32_t e = i;
+    while (e < rl && rest[e] != '/') ++e;
+    uint32_t j = e;
+    while (j < rl && rest[j] == '/') ++j;
+    const int last = j >= rl;
+    if (last && e < rl) return NOT_MINE;
+    if (rest[i] == '.' && (e - i == 1 || (e - i == 2 && rest[i + 1] == '.'))) {
+      if (type != S_IFDIR_) return NOT_MINE;
+      if (e - i == 2 && n > 0) {
+        if (near_target(h, norm, n, 1)) return NOT_MINE;
+        while (n > 0 && norm[n - 1] != '/') --n;
+        --n;
+      }
+      i = e;
+      continue;
+    }
+    if (n + 1 + (e - i) >= PATH_LEN) return NOT_MINE;
+    uint32_t m = n;
+    norm[m++] = '/';
+    for (uint32_t k = i; k < e; ++k) norm[m++] = rest[k];
+    if (near_target(h, norm, m, 0) || is_proc(norm, m)) return NOT_MINE;
+    if (last && !follow) {
+      n = m;
+      break;
+    }
+    host_path(h, norm, m, walk);
+    unsigned char st[144];
+    const long r = sys6(NR_newfstatat, AT_FDCWD_, (long)walk, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
+    if (r == -E_NOENT || r == -E_NOTDIR) return missing(h, norm, m, r, 1, walk);
+    if (r != 0) return NOT_MINE;
+    type = AT(st, ST_MODE, uint32_t) & S_IFMT_;
+    if (type != S_IFLNK_) {
+      n = m;
+      i = e;
+      continue;
+    }
+    /* A symlink: its body, then what followed it, walked from its
+     * directory (norm's first n bytes) or, absolute, from the root. */
+    const long k = sys6(NR_readlinkat, AT_FDCWD_, (long)walk, (long)link, sizeof link, 0, (long)h->key);
+    if (++links > LINKS_MAX || k <= 0 || k >= (long)sizeof link || link[k - 1] == '/') return NOT_MINE;
+    const uint32_t tail = rl - e;
+    if ((uint32_t)k + tail >= PATH_LEN) return NOT_MINE;
+    if ((uint32_t)k > e) {
+      for (uint32_t t = tail; t > 0; --t) rest[k + t - 1] = rest[e + t - 1];
+    } else {
+      for (uint32_t t = 0; t < tail; ++t) rest[k + t] = rest[e + t];
+    }
+    for (long t = 0; t < k; ++t) rest[t] = link[t];
+    rl = (uint32_t)k + tail;
+    i = 0;
+    type = S_IFDIR_;
+    if (link[0] == '/') n = 0;
+  }
+  norm[n] = 0;
+  *len = n;
+  return n == 0 || near_target(h, norm, n, 1) ? NOT_MINE : 0;
+}
+
+/* The O_PATH descriptor of `walk` (not followed) through no symlink. */
+static long open_path(const struct cocoon_agent_header *h, long base, const char *walk, uint64_t resolve) {
+  struct open_how_ how = {O_PATH_ | O_CLOEXEC_ | O_NOFOLLOW_, 0, resolve};
+  return sys6(NR_openat2, base, (long)walk, (long)&how, sizeof how, 0, (long)h->key);
 }
 
 /* The entry an O_PATH descriptor holds, if on a filesystem of the view:
@@ -536,18 +614,135 @@ static uint32_t entry_type(const struct cocoon_agent_header *h, long fd) {
   return 0;
 }
 
-/* plain_walk, then the entry's type (`*type`): its O_PATH descriptor; a
- * -errno that is the view's answer (counted as answered); NOT_MINE. */
-static long walk_entry(struct cocoon_agent_header *h, long dirfd, const char *p, long *base, char *walk,
-                       uint32_t *type) {
-  const long fd = plain_walk(h, dirfd, p, base, walk);
-  if (fd == NOT_MINE) return NOT_MINE;
-  if (fd < 0) {
-    __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
-    return fd;
+/* Whether the path has a "." or ".." name: its walk is not its prefixes'. */
+static int dotted(const char *p) {
+  for (uint32_t i = 0; p[i]; ++i) {
+    if (p[i] == '.' && (i == 0 || p[i - 1] == '/') &&
+        (p[i + 1] == 0 || p[i + 1] == '/' || (p[i + 1] == '.' && (p[i + 2] == 0 || p[i + 2] == '/')))) {
+      return 1;
+    }
   }
+  return 0;
+}
+
+/* An absolute path of the root's tree: walked by the kernel through no
+ * symlink (openat2's RESOLVE_NO_SYMLINKS, Linux 5.6) from the root's host
+ * directory, plain_absolute's checks made on its names; where the kernel
+ * meets a symlink (ELOOP), or the last name is one and `follow`, resolve()
+ * walks it and the kernel walks the result. */
+static long absolute_walk(const struct cocoon_agent_header *h, const char *p, int follow, char *walk,
+                          uint32_t *type) {
+  uint32_t len = 0;
+  char norm[PATH_LEN];
+  if (!plain_absolute(h, p, norm, &len)) return NOT_MINE;
+  uint32_t n = 0;
+  for (; p[n]; ++n) {
+    if (n >= PATH_LEN - 32) return NOT_MINE;
+  }
+  host_path(h, p, n, walk);
+  long fd = open_path(h, AT_FDCWD_, walk, RESOLVE_NO_SYMLINKS_);
+  int clean = !dotted(p);
+  if (fd >= 0) {
+    *type = entry_type(h, fd);
+    if (*type == 0) return NOT_MINE;
+    if (*type != S_IFLNK_ || !follow) return fd;
+    sys6(NR_close, fd, 0, 0, 0, 0, 0);
+  } else if (fd == -E_NOENT || fd == -E_NOTDIR || fd == -E_NAMETOOLONG) {
+    return missing(h, norm, len, fd, clean && fd != -E_NAMETOOLONG, walk);
+  } else if (fd != -E_LOOP) {
+    return NOT_MINE; /* EXDEV, EACCES, ENOSYS (no openat2)... */
+  }
+  const long r = resolve(h, p, follow, norm, &len, walk);
+  if (r != 0) return r;
+  host_path(h, norm, len, walk);
+  fd = open_path(h, AT_FDCWD_, walk, RESOLVE_NO_SYMLINKS_);
+  if (fd == -E_NOENT || fd == -E_NOTDIR) return missing(h, norm, len, fd, 1, walk);
+  if (fd < 0) return NOT_MINE;
   *type = entry_type(h, fd);
-  return *type == 0 ? NOT_MINE : fd;
+  if (*type == 0) return NOT_MINE;
+  if (*type == S_IFLNK_ && follow) {
+    sys6(NR_close, fd, 0, 0, 0, 0, 0);
+    return NOT_MINE; /* made a symlink since: the tracer's */
+  }
+  return fd;
+}
+
+#define SLOW 2
+
+/* An absolute path where the view's root is the host's (`root` empty: the
+ * guest's path is the host's wherever the walk is plain). `probe` and `st`
+ * are the guest's path looked up without following its last name (the
+ * kernel read the name: no EFAULT). Whether the kernel walks it through no
+ * symlink is asked without a descriptor: opened for writing as a
+ * directory, O_NOFOLLOW, with RESOLVE_NO_SYMLINKS (Linux 5.6), a walk can
+ * only fail: EISDIR at a directory (may_open() refuses to write one),
+ * ENOTDIR at anything else (do_open() checks O_DIRECTORY before
+ * may_open(); fs/namei.c), ELOOP at a symlink, on the way or last, ENOENT
+ * where a name is missing. The probe's entry is the walk's where the two
+ * agree. Returns 0 (`st` the entry, no symlink, on a filesystem of the
+ * view), a -errno that is the view's answer (counted), SLOW (a symlink on
+ * the way or last: absolute_walk follows it), NOT_MINE. `scratch`:
+ * COCOON_AGENT_ROOT_MAX + PATH_LEN bytes. */
+static int same_root(const struct cocoon_agent_header *h, const char *p) { return p[0] == '/' && h->root[0] == 0; }
+
+static long same_root_walk(struct cocoon_agent_header *h, const char *p, long probe, const unsigned char *st,
+                           char *scratch) {
+  char norm[PATH_LEN];
+  uint32_t len = 0;
+  if (!plain_absolute(h, p, norm, &len)) return NOT_MINE;
+  if (probe == 0 && (AT(st, ST_MODE, uint32_t) & S_IFMT_) == S_IFLNK_) return SLOW;
+  struct open_how_ how = {O_WRONLY_ | O_DIRECTORY_ | O_NOFOLLOW_ | O_CLOEXEC_, 0, RESOLVE_NO_SYMLINKS_};
+  const long c = sys6(NR_openat2, AT_FDCWD_, (long)p, (long)&how, sizeof how, 0, (long)h->key);
+  if (c >= 0) {
+    sys6(NR_close, c, 0, 0, 0, 0, 0);
+    return NOT_MINE;
+  }
+  if (c == -E_LOOP) return SLOW;
+  long r = NOT_MINE;
+  if (probe == 0) {
+    const uint32_t type = AT(st, ST_MODE, uint32_t) & S_IFMT_;
+    if (c == (type == S_IFDIR_ ? -E_ISDIR : -E_NOTDIR) && type != S_IFLNK_ && known_dev(h, stat_dev(st))) return 0;
+  } else if ((probe == -E_NOENT || probe == -E_NOTDIR) && c == probe) {
+    r = missing(h, norm, len, c, !dotted(p), scratch);
+  }
+  if (r < 0) __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+  return r;
+}
+
+/* Where the kernel walks `p` as the view would, when it can be told: an
+ * absolute path of the root's tree alone (absolute_walk), or a relative
+ * one from a plain directory (never above it, never to another
+ * filesystem, never through a symlink). `*base` and `walk`
+ * (COCOON_AGENT_ROOT_MAX + PATH_LEN bytes) get the kernel's dirfd and
+ * path, `*type` the entry's type. Returns an O_PATH descriptor of the
+ * entry (followed if a symlink and `follow`, for an absolute path); a
+ * -errno where the view's answer is the kernel's error (ENOENT, ENOTDIR,
+ * ENAMETOOLONG; counted as answered); NOT_MINE for the tracer. */
+static long walk_entry(struct cocoon_agent_header *h, long dirfd, const char *p, int follow, long *base,
+                       char *walk, uint32_t *type) {
+  long fd;
+  if (p[0] == '/') {
+    *base = AT_FDCWD_;
+    fd = absolute_walk(h, p, follow, walk, type);
+  } else {
+    uint32_t n = 0;
+    for (; p[n]; ++n) {
+      if (n >= PATH_LEN - 32) return NOT_MINE;
+      walk[n] = p[n];
+    }
+    walk[n] = 0;
+    if (!plain_dir(h, dirfd)) return NOT_MINE;
+    *base = dirfd;
+    fd = open_path(h, dirfd, walk, RESOLVE_NO_SYMLINKS_ | RESOLVE_BENEATH_ | RESOLVE_NO_XDEV_);
+    if (fd >= 0) {
+      *type = entry_type(h, fd);
+      if (*type == 0) return NOT_MINE;
+    } else if (fd != -E_NOENT && fd != -E_NOTDIR && fd != -E_NAMETOOLONG) {
+      return NOT_MINE; /* ELOOP (a symlink), EXDEV, EACCES, ENOSYS (no openat2)... */
+    }
+  }
+  if (fd < 0 && fd != NOT_MINE) __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+  return fd;
 }
 
 /* A stat of a descriptor in a view: the kernel's, for a file on a
@@ -609,15 +804,17 @@ static long view_stat(const struct frame *f) {
   const long r = sys6(NR_newfstatat, dirfd, path, (long)probe, AT_SYMLINK_NOFOLLOW_ | (asked & AT_EMPTY_PATH_), 0,
                       (long)h->key);
   if (r == -E_ACCES || r == -E_FAULT) return plain(f);
-  const int on_fd = (asked & AT_EMPTY_PATH_) && *(const char *)path == 0;
-  if (on_fd) return view_stat_fd(f);
-  if (!on_fd && !one_name((const char *)path)) {
-    /* Several names, or an absolute path: the walk checked, then the call
-     * made on the entry's descriptor. */
+  if ((asked & AT_EMPTY_PATH_) && *(const char *)path == 0) return view_stat_fd(f);
+  char walk[COCOON_AGENT_ROOT_MAX + PATH_LEN];
+  const long fast = same_root(h, (const char *)path) ? same_root_walk(h, (const char *)path, r, probe, walk) : SLOW;
+  if (fast == NOT_MINE) return plain(f);
+  if (fast < 0) return fast;
+  if (fast == SLOW && !one_name((const char *)path)) {
+    /* Several names, or an absolute path through a symlink: the walk
+     * checked, then the call made on the entry's descriptor. */
     long base;
     uint32_t type = 0;
-    char walk[COCOON_AGENT_ROOT_MAX + 800];
-    const long fd = walk_entry(h, dirfd, (const char *)path, &base, walk, &type);
+    const long fd = walk_entry(h, dirfd, (const char *)path, !(asked & AT_SYMLINK_NOFOLLOW_), &base, walk, &type);
     if (fd == NOT_MINE) return plain(f);
     if (fd < 0) return fd;
     const long r2 =
@@ -629,12 +826,15 @@ static long view_stat(const struct frame *f) {
     sys6(NR_close, fd, 0, 0, 0, 0, 0);
     return r3 == NOT_MINE ? plain(f) : r3;
   }
-  if (!plain_dir(h, dirfd)) return plain(f);
-  if (r != 0) {
-    __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
-    return r;
+  if (fast == SLOW) {
+    /* One name in a plain directory. */
+    if (!plain_dir(h, dirfd)) return plain(f);
+    if (r != 0) {
+      __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+      return r;
+    }
+    if ((AT(probe, ST_MODE, uint32_t) & S_IFMT_) == S_IFLNK_ || !known_dev(h, stat_dev(probe))) return plain(f);
   }
-  if ((AT(probe, ST_MODE, uint32_t) & S_IFMT_) == S_IFLNK_ || !known_dev(h, stat_dev(probe))) return plain(f);
   /* The view's: the call itself into the guest's buffer. */
   if (keyed(&g) != 0) return plain(f);
   const void *buf = stat_buf(f);
@@ -661,14 +861,22 @@ static long view_open(const struct frame *f) {
     if (type == S_IFLNK_ || type == S_IFCHR_ || type == S_IFBLK_) return plain(f);
   }
   struct frame g = *f;
-  char walk[COCOON_AGENT_ROOT_MAX + 800];
-  if (!one_name((const char *)path)) {
-    /* Several names, or an absolute path: the walk checked, then the
-     * guest's open made on the same host path (a symlink swapped in
-     * between is followed only as far as Landlock lets it). */
+  char walk[COCOON_AGENT_ROOT_MAX + PATH_LEN];
+  const long fast = same_root(h, (const char *)path) ? same_root_walk(h, (const char *)path, probe, st, walk) : SLOW;
+  if (fast == NOT_MINE) return plain(f);
+  if (fast < 0) return fast;
+  if (fast == 0) {
+    /* The guest's own path, the walk plain. */
+    const uint32_t type = AT(st, ST_MODE, uint32_t) & S_IFMT_;
+    if (type == S_IFCHR_ || type == S_IFBLK_) return plain(f);
+  } else if (!one_name((const char *)path)) {
+    /* Several names, or an absolute path through a symlink: the walk
+     * checked, then the guest's open made on the same host path (a
+     * symlink swapped in between is followed only as far as Landlock lets
+     * it). */
     long base;
     uint32_t type = 0;
-    const long fd = walk_entry(h, dirfd, (const char *)path, &base, walk, &type);
+    const long fd = walk_entry(h, dirfd, (const char *)path, !(flags & O_NOFOLLOW_), &base, walk, &type);
     if (fd == NOT_MINE) return plain(f);
     if (fd < 0) return fd;
     sys6(NR_close, fd, 0, 0, 0, 0, 0);
@@ -710,10 +918,18 @@ static long view_readlink(const struct frame *f) {
   /* The kernel reads the name first (EFAULT is the tracer's). */
   const long probe = sys6(NR_newfstatat, dirfd, path, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
   if (probe == -E_FAULT || probe == -E_ACCES || *(const char *)path == 0) return plain(f);
+  if (probe == 0 && (AT(st, ST_MODE, uint32_t) & S_IFMT_) == S_IFLNK_) return plain(f);
   long base;
   uint32_t type = 0;
-  char walk[COCOON_AGENT_ROOT_MAX + 800];
-  const long fd = walk_entry(h, dirfd, (const char *)path, &base, walk, &type);
+  char walk[COCOON_AGENT_ROOT_MAX + PATH_LEN];
+  const long fast = same_root(h, (const char *)path) ? same_root_walk(h, (const char *)path, probe, st, walk) : SLOW;
+  if (fast == NOT_MINE) return plain(f);
+  if (fast < 0) return fast;
+  if (fast == 0) {
+    __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
+    return -E_INVAL;
+  }
+  const long fd = walk_entry(h, dirfd, (const char *)path, 0, &base, walk, &type);
   if (fd == NOT_MINE) return plain(f);
   if (fd < 0) return fd;
   sys6(NR_close, fd, 0, 0, 0, 0, 0);
@@ -735,15 +951,22 @@ static long view_access(const struct frame *f) {
   unsigned char st[144];
   const long probe = sys6(NR_newfstatat, dirfd, path, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
   if (probe == -E_FAULT || probe == -E_ACCES) return plain(f);
-  long base;
+  long base, r;
   uint32_t type = 0;
-  char walk[COCOON_AGENT_ROOT_MAX + 800];
-  const long fd = walk_entry(h, dirfd, (const char *)path, &base, walk, &type);
-  if (fd == NOT_MINE) return plain(f);
-  if (fd < 0) return fd;
-  const long r = type == S_IFLNK_ ? NOT_MINE
-                                  : sys6(NR_faccessat2, fd, (long)"", mode, AT_EMPTY_PATH_ | flags, 0, (long)h->key);
-  sys6(NR_close, fd, 0, 0, 0, 0, 0);
+  char walk[COCOON_AGENT_ROOT_MAX + PATH_LEN];
+  const long fast = same_root(h, (const char *)path) ? same_root_walk(h, (const char *)path, probe, st, walk) : SLOW;
+  if (fast == NOT_MINE) return plain(f);
+  if (fast < 0) return fast;
+  if (fast == 0) {
+    r = keyed(f); /* the guest's path, no symlink on it */
+  } else {
+    const long fd = walk_entry(h, dirfd, (const char *)path, 1, &base, walk, &type);
+    if (fd == NOT_MINE) return plain(f);
+    if (fd < 0) return fd;
+    r = type == S_IFLNK_ ? NOT_MINE
+                         : sys6(NR_faccessat2, fd, (long)"", mode, AT_EMPTY_PATH_ | flags, 0, (long)h->key);
+    sys6(NR_close, fd, 0, 0, 0, 0, 0);
+  }
   if (r == NOT_MINE || r == -E_NOSYS || r == -E_INVAL) return plain(f);
   __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
   return r;
