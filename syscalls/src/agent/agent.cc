@@ -89,7 +89,10 @@ std::expected<std::unique_ptr<Agent>, std::string> Agent::make(std::shared_ptr<I
   if (view && (view->marks.size() > COCOON_AGENT_MARKS || view->devs.size() > COCOON_AGENT_DEVS)) {
     return std::unexpected("the view has more mounts than the agent can tell apart");
   }
-  auto table = OwnerTable::create(table_path);
+  // Without emulated ids the table holds no record, only the switch that
+  // turns every agent off (agent_abi.h `off`): one entry, not 3.5 MiB to
+  // allocate, copy and discard at every run.
+  auto table = OwnerTable::create(table_path, identity ? OwnerTable::kCapacity : 1);
   if (!table) return std::unexpected(table.error());
   return std::unique_ptr<Agent>(new Agent(std::move(identity), std::move(view), registry, std::move(*table)));
 }
