@@ -42,7 +42,8 @@ constexpr const char* kExamples = R"(Examples:
 
 Exit status: the command's own, 128+N if signal N killed it, 127 if it
 was not found, 126 if it could not be executed, 125 if cocoon failed.
-Environment: COCOON_LOG_LEVEL sets the log level when --log-level is absent.)";
+Environment: COCOON_LOG_LEVEL sets the log level when --log-level is absent;
+COCOON_LOG_TIME=1 starts each log line with the time (microseconds).)";
 
 struct Options {
   cocoon::syscalls::Session session;
