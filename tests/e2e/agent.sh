@@ -312,6 +312,30 @@ $OUT"
 done
 pass "symlinks followed and failed walks: the same with the agent, which answered them"
 
+# readlink of a symlink: the kernel's body with `cocoon run`, answered by
+# the agent; the proot front end shows an absolute body naming a bind's
+# source in guest terms (PRoot's rule), which the agent leaves to the
+# tracer (without its check it would show the host path).
+P=$W/plinks
+mkdir -p "$P"
+echo f >"$P/file"
+ln -s "$P/file" "$P/link"
+chmod -R a+rX "$P"
+cocoon_run -r / -b "$P:/mnt/plinks" -w /mnt/plinks --agent -- "$GUESTS/agent_probe_static" paths link
+[[ $STATUS == 0 && $OUT == *"2 link stat 100644 2 open ok [f] readlink ok [$P/file]"* ]] ||
+  fail "readlink of a link with the agent: $OUT / $ERR"
+answered_at_least 2
+ln -s "$V/root/w/plain" "$V/root/w/hostabs"
+for agent in 0 1; do
+  run_limited "$LIMIT" ${RUN_PREFIX[@]+"${RUN_PREFIX[@]}"} env COCOON_AGENT=$agent "$COCOON" proot -r "$V/root" \
+    -b /usr -b /lib -b /lib64 -b "$P:/mnt/plinks" -b "$GUESTS:/g" -b /proc -w /mnt/plinks /g/agent_probe_static \
+    paths link /w/hostabs
+  [[ $STATUS == 0 && $OUT == *"2 link stat 100644 2 open ok [f] readlink ok [/mnt/plinks/file]"* &&
+    $OUT == *"2 /w/hostabs stat 100644 6 open ok [plain] readlink ok [/w/plain]"* ]] ||
+    fail "cocoon proot (COCOON_AGENT=$agent): links' bodies in guest terms: $OUT / $ERR"
+done
+pass "readlink of a symlink: the kernel's body from the agent, the proot front end's guest terms kept (read and followed)"
+
 # Edges a review found (each the same with and without the agent): a
 # stat of a host path the view lacks leaves the guest's buffer as it was
 # (the agent's probe goes to its own buffer); a directory descriptor the

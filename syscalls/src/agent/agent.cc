@@ -248,6 +248,7 @@ void Agent::install(tracer::SyscallStop& stop, Armed& armed, std::uint64_t regio
   if (view_) {
     h.view = 1;
     h.real_ids = identity_ ? 0 : 1;
+    h.link_bodies = view_->link_bodies ? 1 : 0;
     h.nmarks = static_cast<std::uint32_t>(view_->marks.size());
     std::copy(view_->marks.begin(), view_->marks.end(), h.marks);
     h.ndevs = static_cast<std::uint32_t>(view_->devs.size());

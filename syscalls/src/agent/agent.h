@@ -56,6 +56,10 @@ struct AgentView {
   // not fit the header.
   std::optional<std::string> root;
   std::vector<std::string> targets;
+  // No mount shows its symlinks' bodies in guest terms (the proot front
+  // end's rule, vfs::Mount::links_in_guest_terms): readlink's answer is
+  // the kernel's (agent_abi.h `link_bodies`).
+  bool link_bodies = false;
   std::unordered_map<arch::Sys, tracer::Decision> stopped;
 };
 

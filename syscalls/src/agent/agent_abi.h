@@ -69,6 +69,11 @@ struct cocoon_agent_header {
   uint32_t nmarks, ndevs;
   /* 1: no emulated ids (access(2)'s answer is the kernel's). */
   uint32_t real_ids;
+  /* 1: a symlink's body is the kernel's, to read (readlink) and to follow
+   * (no mount shows bodies in guest terms: the proot front end's rule,
+   * vfs::link_in_guest_terms, which following applies too). 0: the agent
+   * follows no symlink and reads none. */
+  uint32_t link_bodies, pad2;
   struct cocoon_agent_dir marks[COCOON_AGENT_MARKS];
   uint64_t devs[COCOON_AGENT_DEVS];
   /* Absolute paths (`absolute` 1): the root's host directory ("" for the

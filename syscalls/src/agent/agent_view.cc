@@ -141,6 +141,7 @@ std::expected<AgentView, std::string> agent_view(const GuestView& view, const tr
   for (const auto& [host, file] : view.fixed_files().map()) {
     mark(out.marks, host.substr(0, std::max<std::size_t>(1, host.rfind('/'))));
   }
+  out.link_bodies = std::ranges::none_of(table.mounts(), [](const vfs::Mount& m) { return m.links_in_guest_terms; });
   // Absolute paths: when the root's directory and the targets fit.
   std::size_t total = 0;
   bool over_root = false;  // a mount on / itself (bwrap --bind / /) covers every path

@@ -575,7 +575,10 @@ static long resolve(const struct cocoon_agent_header *h, const char *p, int foll
       continue;
     }
     /* A symlink: its body, then what followed it, walked from its
-     * directory (norm's first n bytes) or, absolute, from the root. */
+     * directory (norm's first n bytes) or, absolute, from the root; the
+     * tracer's where bodies are read in guest terms (`link_bodies` 0:
+     * the proot front end takes a rootfs's prefix off an absolute one). */
+    if (!h->link_bodies) return NOT_MINE;
     const long k = sys6(NR_readlinkat, AT_FDCWD_, (long)walk, (long)link, sizeof link, 0, (long)h->key);
     if (++links > LINKS_MAX || k <= 0 || k >= (long)sizeof link || link[k - 1] == '/') return NOT_MINE;
     const uint32_t tail = rl - e;
@@ -906,10 +909,11 @@ static long view_list(const struct frame *f) {
   return r;
 }
 
-/* readlink and readlinkat of a plain walk's entry that is no symlink:
- * EINVAL, the kernel's answer. A symlink's body goes to the tracer (the
- * proot front end shows some in guest terms); so does readlinkat's empty
- * path (the descriptor's own link). */
+/* readlink and readlinkat of a plain walk's entry: EINVAL for no
+ * symlink, the kernel's answer; a symlink's body where no mount shows
+ * bodies in guest terms (`link_bodies`; the proot front end does), read
+ * by the kernel into the guest's buffer. readlinkat's empty path (the
+ * descriptor's own link) goes to the tracer. */
 static long view_readlink(const struct frame *f) {
   struct cocoon_agent_header *h = header();
   const int at = f->nr == NR_readlinkat;
@@ -918,11 +922,13 @@ static long view_readlink(const struct frame *f) {
   /* The kernel reads the name first (EFAULT is the tracer's). */
   const long probe = sys6(NR_newfstatat, dirfd, path, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
   if (probe == -E_FAULT || probe == -E_ACCES || *(const char *)path == 0) return plain(f);
-  if (probe == 0 && (AT(st, ST_MODE, uint32_t) & S_IFMT_) == S_IFLNK_) return plain(f);
+  const int link = probe == 0 && (AT(st, ST_MODE, uint32_t) & S_IFMT_) == S_IFLNK_;
+  if (link && !h->link_bodies) return plain(f);
   long base;
   uint32_t type = 0;
   char walk[COCOON_AGENT_ROOT_MAX + PATH_LEN];
-  const long fast = same_root(h, (const char *)path) ? same_root_walk(h, (const char *)path, probe, st, walk) : SLOW;
+  const long fast = !link && same_root(h, (const char *)path) ? same_root_walk(h, (const char *)path, probe, st, walk)
+                                                              : SLOW;
   if (fast == NOT_MINE) return plain(f);
   if (fast < 0) return fast;
   if (fast == 0) {
@@ -932,10 +938,17 @@ static long view_readlink(const struct frame *f) {
   const long fd = walk_entry(h, dirfd, (const char *)path, 0, &base, walk, &type);
   if (fd == NOT_MINE) return plain(f);
   if (fd < 0) return fd;
+  long r = -E_INVAL;
+  if (type == S_IFLNK_) {
+    /* The body, as the kernel reads it: readlinkat of the link's own
+     * O_PATH descriptor (an empty path, Linux 2.6.39). */
+    const long buf = at ? f->rdx : f->rsi, size = at ? f->r10 : f->rdx;
+    r = h->link_bodies ? sys6(NR_readlinkat, fd, (long)"", buf, size, 0, (long)h->key) : NOT_MINE;
+  }
   sys6(NR_close, fd, 0, 0, 0, 0, 0);
-  if (type == S_IFLNK_) return plain(f);
+  if (r == NOT_MINE || r == -E_FAULT || (r < 0 && r != -E_INVAL)) return plain(f);
   __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
-  return -E_INVAL;
+  return r;
 }
 
 /* access, faccessat, faccessat2 (AT_EACCESS only) of a plain walk's
