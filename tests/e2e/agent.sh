@@ -265,7 +265,7 @@ pass "the host's root: /proc the tracer's, the same with the agent"
 # one), ".." clamped at the view's root, links into a bind (the bind's
 # file, not the one it hides), loops, dangling ones, a trailing '/'; and
 # failed walks, the deepest existing directory telling ENOENT from
-# ENOTDIR. In the root of its own (each symlink walked by the agent) and
+# ENOTDIR (with "." or "..": the agent's own walk failing the same). In the root of its own (each symlink walked by the agent) and
 # under -r / (the guest's paths the host's: its walk checked without a
 # descriptor). The same answers with and without the agent.
 L=$V/root/w/links
@@ -289,7 +289,8 @@ ln -s /proc/self/comm "$L/proc"
 chmod -R a+rX "$V/root"
 links=(toplain up/plain self/self/toplain todir/d1/e/f todir/../plain tobind/sub/f tobind/hidden hidden bound
   absplain root/w/plain root/top escape loop1 loop1/x dangling chain chain/ toplain/ up/ todir/d1/../d1/e/f
-  proc nothing nothing/deeper/f ../plain/x ../deep/d1/nothing/more/f ../deep/d1/e/f/g)
+  proc nothing nothing/deeper/f ../plain/x ../deep/d1/nothing/more/f ../deep/d1/e/f/g
+  ../deep/d1/../nothing/more/f ../plain/../x todir/../nothing/x ../deep/./d1/e/f/g/..)
 for view in rooted host; do
   if [[ $view == rooted ]]; then
     at=/w/links args=("${rooted[@]}" -b "$GUESTS:/g" --proc /proc) probe=/g/agent_probe_static

@@ -628,6 +628,18 @@ static int dotted(const char *p) {
   return 0;
 }
 
+/* A failed walk of absolute path `p` (lexically `norm`, n bytes) through
+ * no symlink, error `err`: missing() for a path of names alone; for one
+ * with "." or "..", whose walk is not its prefixes', the agent's own walk
+ * (resolve(), every name looked up on the way) must fail the same. */
+static long dotted_missing(const struct cocoon_agent_header *h, const char *p, char *norm, uint32_t n, long err,
+                           char *walk) {
+  if (!dotted(p)) return missing(h, norm, n, err, 1, walk);
+  uint32_t len = 0;
+  const long r = resolve(h, p, 1, norm, &len, walk);
+  return r == err ? r : NOT_MINE;
+}
+
 /* An absolute path of the root's tree: walked by the kernel through no
  * symlink (openat2's RESOLVE_NO_SYMLINKS, Linux 5.6) from the root's host
  * directory, plain_absolute's checks made on its names; where the kernel
@@ -644,14 +656,13 @@ static long absolute_walk(const struct cocoon_agent_header *h, const char *p, in
   }
   host_path(h, p, n, walk);
   long fd = open_path(h, AT_FDCWD_, walk, RESOLVE_NO_SYMLINKS_);
-  int clean = !dotted(p);
   if (fd >= 0) {
     *type = entry_type(h, fd);
     if (*type == 0) return NOT_MINE;
     if (*type != S_IFLNK_ || !follow) return fd;
     sys6(NR_close, fd, 0, 0, 0, 0, 0);
   } else if (fd == -E_NOENT || fd == -E_NOTDIR || fd == -E_NAMETOOLONG) {
-    return missing(h, norm, len, fd, clean && fd != -E_NAMETOOLONG, walk);
+    return fd == -E_NAMETOOLONG ? missing(h, norm, len, fd, 0, walk) : dotted_missing(h, p, norm, len, fd, walk);
   } else if (fd != -E_LOOP) {
     return NOT_MINE; /* EXDEV, EACCES, ENOSYS (no openat2)... */
   }
@@ -706,7 +717,7 @@ static long same_root_walk(struct cocoon_agent_header *h, const char *p, long pr
     const uint32_t type = AT(st, ST_MODE, uint32_t) & S_IFMT_;
     if (c == (type == S_IFDIR_ ? -E_ISDIR : -E_NOTDIR) && type != S_IFLNK_ && known_dev(h, stat_dev(st))) return 0;
   } else if ((probe == -E_NOENT || probe == -E_NOTDIR) && c == probe) {
-    r = missing(h, norm, len, c, !dotted(p), scratch);
+    r = dotted_missing(h, p, norm, len, c, scratch);
   }
   if (r < 0) __atomic_fetch_add(&h->answered, 1, __ATOMIC_RELAXED);
   return r;
