@@ -516,6 +516,22 @@ static long missing(const struct cocoon_agent_header *h, const char *norm, uint3
   return NOT_MINE;
 }
 
+/* `rest` (rl bytes, PATH_LEN at most) with its first `e` bytes (the path
+ * up to a symlink's name) replaced by the link's body (k bytes): what
+ * the walk goes on with. 0 when it would not fit. */
+static int splice(char *rest, uint32_t *rl, uint32_t e, const char *link, uint32_t k) {
+  const uint32_t tail = *rl - e;
+  if (k + tail >= PATH_LEN) return 0;
+  if (k > e) {
+    for (uint32_t t = tail; t > 0; --t) rest[k + t - 1] = rest[e + t - 1];
+  } else {
+    for (uint32_t t = 0; t < tail; ++t) rest[k + t] = rest[e + t];
+  }
+  for (uint32_t t = 0; t < k; ++t) rest[t] = link[t];
+  *rl = k + tail;
+  return 1;
+}
+
 /* An absolute path walked as the view walks it, the agent following its
  * symlinks itself: each name looked up (lstat) in the root's tree, a
  * symlink's body put in its place (an absolute one walked from the view's
@@ -581,15 +597,7 @@ static long resolve(const struct cocoon_agent_header *h, const char *p, int foll
     if (!h->link_bodies) return NOT_MINE;
     const long k = sys6(NR_readlinkat, AT_FDCWD_, (long)walk, (long)link, sizeof link, 0, (long)h->key);
     if (++links > LINKS_MAX || k <= 0 || k >= (long)sizeof link || link[k - 1] == '/') return NOT_MINE;
-    const uint32_t tail = rl - e;
-    if ((uint32_t)k + tail >= PATH_LEN) return NOT_MINE;
-    if ((uint32_t)k > e) {
-      for (uint32_t t = tail; t > 0; --t) rest[k + t - 1] = rest[e + t - 1];
-    } else {
-      for (uint32_t t = 0; t < tail; ++t) rest[k + t] = rest[e + t];
-    }
-    for (long t = 0; t < k; ++t) rest[t] = link[t];
-    rl = (uint32_t)k + tail;
+    if (!splice(rest, &rl, e, link, (uint32_t)k)) return NOT_MINE;
     i = 0;
     type = S_IFDIR_;
     if (link[0] == '/') n = 0;
