@@ -313,6 +313,25 @@ $OUT"
 done
 pass "symlinks followed and failed walks: the same with the agent, which answered them"
 
+# A name of 8192 bytes without its NUL, where the guest's memory ends:
+# the kernel says ENAMETOOLONG having read 4096, and so must the agent
+# (a review found it reading on to the end: SIGSEGV), in a root of its
+# own and under -r /.
+for view in rooted host; do
+  if [[ $view == rooted ]]; then
+    args=("${rooted[@]}" -b "$GUESTS:/g" --proc /proc) probe=/g/agent_probe_static at=/w/plain
+  else
+    args=(-r / -b "$V/src:$V/root/w/m") probe=$GUESTS/agent_probe_static at=$V/root/w/plain
+  fi
+  for agent in "" --agent; do
+    cocoon_run "${args[@]}" $agent -- "$probe" long "$at"
+    [[ $STATUS == 0 && $OUT == *"1 stat ok open ok readlink Invalid argument access ok"* &&
+      $OUT == *"3 stat File name too long open File name too long readlink File name too long access File name too long"* ]] ||
+      fail "a name without its NUL ($view view, $agent): status $STATUS: $OUT / $ERR"
+  done
+done
+pass "a name of 8192 bytes without its NUL: ENAMETOOLONG, with and without the agent"
+
 # readlink of a symlink: the kernel's body with `cocoon run`, answered by
 # the agent; the proot front end shows an absolute body naming a bind's
 # source in guest terms (PRoot's rule), which the agent leaves to the

@@ -7,13 +7,16 @@
 // which the agent keeps in its region's header (agent_abi.h).
 //   agent_probe stat FILE N | threads FILE | signal FILE | vfork FILE |
 //               regs FILE | create DIR N | cancel DIR | walk DIR | key PATH |
-//               edges PATH | paths PATH...
+//               edges PATH | paths PATH... | long PATH
 // (edges: three stats of PATH into a buffer filled with 0xAA, saying
 // whether a failed one left it untouched; three newfstatat(3, PATH) (a
 // descriptor the test opened before cocoon); three newfstatat(AT_FDCWD,
 // NULL, AT_EMPTY_PATH); paths: for each PATH three rounds of stat,
 // open and read, readlink, lstat and access(R_OK), each from one call site, so
-// that after the first round the agent answers what it can.)
+// that after the first round the agent answers what it can; long: two
+// rounds of stat, open, readlink and access of PATH, then two of a name of
+// 8192 bytes without its NUL ending where the memory does: ENAMETOOLONG,
+// never a fault.)
 // (walk: DIR's tree the way find walks it, one name at a time from a
 // directory's descriptor, each entry with its type, size, owner and first
 // line, in a view; key: the agent's pass key used by the program itself,
@@ -31,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -239,6 +243,27 @@ int main(int argc, char **argv) {
     walk(dfd, file);
     walk(open(file, O_RDONLY | O_DIRECTORY | O_CLOEXEC), file);
     printf("walked");
+    answered();
+    return 0;
+  }
+  if (strcmp(mode, "long") == 0) {
+    char *pages = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pages == MAP_FAILED || mprotect(pages + 2 * 4096, 4096, PROT_NONE) != 0) return perror("mmap"), 1;
+    pages[0] = '/';
+    memset(pages + 1, 'a', 2 * 4096 - 1);
+    for (int round = 0; round < 4; ++round) {
+      const char *p = round < 2 ? file : pages;
+      struct stat st;
+      char body[64];
+      int r = stat(p, &st);
+      printf("%d stat %s", round, r == 0 ? "ok" : strerror(errno));
+      int fd = open(p, O_RDONLY | O_CLOEXEC);
+      printf(" open %s", fd >= 0 ? "ok" : strerror(errno));
+      if (fd >= 0) close(fd);
+      printf(" readlink %s", readlink(p, body, sizeof body) >= 0 ? "ok" : strerror(errno));
+      printf(" access %s\n", access(p, R_OK) == 0 ? "ok" : strerror(errno));
+    }
+    printf("long");
     answered();
     return 0;
   }

@@ -402,6 +402,11 @@ static int one_name(const char *s) {
   return 1;
 }
 
+/* The longest guest path the agent walks itself (longer: the tracer's):
+ * its walks keep three such buffers on the guest's stack (docs/agent.md,
+ * Limits). */
+#define PATH_LEN 640u
+
 /* Whether some mount target is `norm` (n bytes) or above it (`above` 0),
  * or below it (`above` 1). */
 static int near_target(const struct cocoon_agent_header *h, const char *norm, uint32_t n, int above) {
@@ -428,9 +433,15 @@ static int near_target(const struct cocoon_agent_header *h, const char *norm, ui
  * view's placeholder) and never climb above the root (the view clamps it
  * there, the host would not). /proc is the tracer's whatever the view
  * holds there (its links to the caller, its guard of other processes).
- * The normalized path goes to `norm` (800 bytes), its length to `len`. */
+ * The normalized path goes to `norm` (PATH_LEN bytes), its length to
+ * `len`. The name is read only as far as PATH_LEN: the kernel read it
+ * (the probe), but a name without its NUL in its first 4096 bytes is
+ * ENAMETOOLONG, and the guest's memory may end after them. */
 static int plain_absolute(const struct cocoon_agent_header *h, const char *p, char *norm, uint32_t *len) {
   if (!h->absolute || p[0] != '/') return 0;
+  for (uint32_t i = 0; p[i]; ++i) {
+    if (i >= PATH_LEN) return 0;
+  }
   uint32_t n = 0;
   for (uint32_t i = 0; p[i];) {
     while (p[i] == '/') ++i;
@@ -444,7 +455,7 @@ static int plain_absolute(const struct cocoon_agent_header *h, const char *p, ch
       while (n > 0 && norm[n - 1] != '/') --n;
       --n;
     } else {
-      if (n + 1 + (e - i) >= 800) return 0;
+      if (n + 1 + (e - i) >= PATH_LEN) return 0;
       norm[n++] = '/';
       for (uint32_t k = i; k < e; ++k) norm[n++] = p[k];
       if (near_target(h, norm, n, 0)) return 0;
@@ -461,8 +472,6 @@ static int plain_absolute(const struct cocoon_agent_header *h, const char *p, ch
 }
 
 #define NOT_MINE 1
-/* The longest guest path the agent walks itself (longer: the tracer's). */
-#define PATH_LEN 800u
 /* The most symlinks one walk follows: the kernel's MAXSYMLINKS. */
 #define LINKS_MAX 40
 
@@ -698,10 +707,11 @@ static long absolute_walk(const struct cocoon_agent_header *h, const char *p, in
  * symlink is asked without a descriptor: opened for writing as a
  * directory, O_NOFOLLOW, with RESOLVE_NO_SYMLINKS (Linux 5.6), a walk can
  * only fail: EISDIR at a directory (may_open() refuses to write one),
- * ENOTDIR at anything else (do_open() checks O_DIRECTORY before
- * may_open(); fs/namei.c), ELOOP at a symlink, on the way or last, ENOENT
- * where a name is missing. The probe's entry is the walk's where the two
- * agree. Returns 0 (`st` the entry, no symlink, on a filesystem of the
+ * ENOTDIR at anything else, a symlink last included (O_NOFOLLOW leaves it
+ * unfollowed and do_open() checks O_DIRECTORY before may_open();
+ * fs/namei.c), ELOOP at a symlink on the way, ENOENT where a name is
+ * missing. The probe's entry is the walk's where the two agree: a last
+ * symlink is known from the probe alone (SLOW), never from the check. Returns 0 (`st` the entry, no symlink, on a filesystem of the
  * view), a -errno that is the view's answer (counted), SLOW (a symlink on
  * the way or last: absolute_walk follows it), NOT_MINE. `scratch`:
  * COCOON_AGENT_ROOT_MAX + PATH_LEN bytes. */
@@ -825,7 +835,7 @@ static long view_stat(const struct frame *f) {
   unsigned char probe[144];
   const long r = sys6(NR_newfstatat, dirfd, path, (long)probe, AT_SYMLINK_NOFOLLOW_ | (asked & AT_EMPTY_PATH_), 0,
                       (long)h->key);
-  if (r == -E_ACCES || r == -E_FAULT) return plain(f);
+  if (r == -E_ACCES || r == -E_FAULT || r == -E_NAMETOOLONG) return plain(f);
   if ((asked & AT_EMPTY_PATH_) && *(const char *)path == 0) return view_stat_fd(f);
   char walk[COCOON_AGENT_ROOT_MAX + PATH_LEN];
   const long fast = same_root(h, (const char *)path) ? same_root_walk(h, (const char *)path, r, probe, walk) : SLOW;
@@ -877,7 +887,7 @@ static long view_open(const struct frame *f) {
   if ((flags & O_ACCMODE_) != 0 || (flags & (O_CREAT_ | O_TRUNC_ | O_TMPFILE_))) return plain(f);
   unsigned char st[144];
   const long probe = sys6(NR_newfstatat, dirfd, path, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
-  if (probe == -E_FAULT || probe == -E_ACCES) return plain(f);
+  if (probe == -E_FAULT || probe == -E_ACCES || probe == -E_NAMETOOLONG) return plain(f);
   if (probe == 0 && one_name((const char *)path)) {
     const uint32_t type = AT(st, ST_MODE, uint32_t) & S_IFMT_;
     if (type == S_IFLNK_ || type == S_IFCHR_ || type == S_IFBLK_) return plain(f);
@@ -940,7 +950,7 @@ static long view_readlink(const struct frame *f) {
   unsigned char st[144];
   /* The kernel reads the name first (EFAULT is the tracer's). */
   const long probe = sys6(NR_newfstatat, dirfd, path, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
-  if (probe == -E_FAULT || probe == -E_ACCES || *(const char *)path == 0) return plain(f);
+  if (probe == -E_FAULT || probe == -E_ACCES || probe == -E_NAMETOOLONG || *(const char *)path == 0) return plain(f);
   const int link = probe == 0 && (AT(st, ST_MODE, uint32_t) & S_IFMT_) == S_IFLNK_;
   if (link && !h->link_bodies) return plain(f);
   long base;
@@ -982,7 +992,7 @@ static long view_access(const struct frame *f) {
   if (!h->real_ids || (mode & W_OK_) || (flags & ~AT_EACCESS_)) return plain(f);
   unsigned char st[144];
   const long probe = sys6(NR_newfstatat, dirfd, path, (long)st, AT_SYMLINK_NOFOLLOW_, 0, (long)h->key);
-  if (probe == -E_FAULT || probe == -E_ACCES) return plain(f);
+  if (probe == -E_FAULT || probe == -E_ACCES || probe == -E_NAMETOOLONG) return plain(f);
   long base, r;
   uint32_t type = 0;
   char walk[COCOON_AGENT_ROOT_MAX + PATH_LEN];
