@@ -424,6 +424,31 @@ static int near_target(const struct cocoon_agent_header *h, const char *norm, ui
   return 0;
 }
 
+static int is_proc(const char *norm, uint32_t n) {
+  return n >= 5 && norm[1] == 'p' && norm[2] == 'r' && norm[3] == 'o' && norm[4] == 'c' &&
+         (n == 5 || norm[5] == '/');
+}
+
+/* A walk's step into name `s` (k bytes) below `norm` (*n bytes, PATH_LEN
+ * at most): 0 where the name is a mount target or below one, or under
+ * /proc (the tracer's), or the path too long. */
+static int enter_name(const struct cocoon_agent_header *h, char *norm, uint32_t *n, const char *s, uint32_t k) {
+  if (*n + 1 + k >= PATH_LEN) return 0;
+  norm[(*n)++] = '/';
+  for (uint32_t t = 0; t < k; ++t) norm[(*n)++] = s[t];
+  return !near_target(h, norm, *n, 0) && !is_proc(norm, *n);
+}
+
+/* A walk's ".." out of `norm` (*n bytes, not the root): its lexical
+ * parent, 0 where `norm` is above a mount target (the host may lack it:
+ * the view's placeholder). */
+static int leave_dir(const struct cocoon_agent_header *h, char *norm, uint32_t *n) {
+  if (near_target(h, norm, *n, 1)) return 0;
+  while (*n > 0 && norm[*n - 1] != '/') --*n;
+  --*n;
+  return 1;
+}
+
 /* An absolute path the root's tree alone holds. The kernel walks it
  * without following a symlink (RESOLVE_NO_SYMLINKS), so its ".." is the
  * lexical one: every directory the walk reaches, as "." and ".." leave
@@ -451,18 +476,9 @@ static int plain_absolute(const struct cocoon_agent_header *h, const char *p, ch
     if (e - i == 1 && p[i] == '.') {
       /* stays */
     } else if (e - i == 2 && p[i] == '.' && p[i + 1] == '.') {
-      if (n == 0 || near_target(h, norm, n, 1)) return 0;
-      while (n > 0 && norm[n - 1] != '/') --n;
-      --n;
-    } else {
-      if (n + 1 + (e - i) >= PATH_LEN) return 0;
-      norm[n++] = '/';
-      for (uint32_t k = i; k < e; ++k) norm[n++] = p[k];
-      if (near_target(h, norm, n, 0)) return 0;
-      if (n >= 5 && norm[1] == 'p' && norm[2] == 'r' && norm[3] == 'o' && norm[4] == 'c' &&
-          (n == 5 || norm[5] == '/')) {
-        return 0;
-      }
+      if (n == 0 || !leave_dir(h, norm, &n)) return 0;
+    } else if (!enter_name(h, norm, &n, p + i, e - i)) {
+      return 0;
     }
     i = e;
   }
@@ -487,11 +503,6 @@ static void host_path(const struct cocoon_agent_header *h, const char *g, uint32
   for (uint32_t i = 0; i < n; ++i) walk[r + i] = g[i];
   walk[r + n] = 0;
   if (r + n == 0) walk[0] = '/', walk[1] = 0;
-}
-
-static int is_proc(const char *norm, uint32_t n) {
-  return n >= 5 && norm[1] == 'p' && norm[2] == 'r' && norm[3] == 'o' && norm[4] == 'c' &&
-         (n == 5 || norm[5] == '/');
 }
 
 /* A failed walk of the root's tree, ENOENT or ENOTDIR (or ENAMETOOLONG)
@@ -571,19 +582,12 @@ static long resolve(const struct cocoon_agent_header *h, const char *p, int foll
     if (last && e < rl) return NOT_MINE;
     if (rest[i] == '.' && (e - i == 1 || (e - i == 2 && rest[i + 1] == '.'))) {
       if (type != S_IFDIR_) return NOT_MINE;
-      if (e - i == 2 && n > 0) {
-        if (near_target(h, norm, n, 1)) return NOT_MINE;
-        while (n > 0 && norm[n - 1] != '/') --n;
-        --n;
-      }
+      if (e - i == 2 && n > 0 && !leave_dir(h, norm, &n)) return NOT_MINE;
       i = e;
       continue;
     }
-    if (n + 1 + (e - i) >= PATH_LEN) return NOT_MINE;
     uint32_t m = n;
-    norm[m++] = '/';
-    for (uint32_t k = i; k < e; ++k) norm[m++] = rest[k];
-    if (near_target(h, norm, m, 0) || is_proc(norm, m)) return NOT_MINE;
+    if (!enter_name(h, norm, &m, rest + i, e - i)) return NOT_MINE;
     if (last && !follow) {
       n = m;
       break;
@@ -700,6 +704,9 @@ static long absolute_walk(const struct cocoon_agent_header *h, const char *p, in
 
 #define SLOW 2
 
+/* Whether `p` is an absolute path of a view whose root is the host's /. */
+static int same_root(const struct cocoon_agent_header *h, const char *p) { return p[0] == '/' && h->root[0] == 0; }
+
 /* An absolute path where the view's root is the host's (`root` empty: the
  * guest's path is the host's wherever the walk is plain). `probe` and `st`
  * are the guest's path looked up without following its last name (the
@@ -711,12 +718,11 @@ static long absolute_walk(const struct cocoon_agent_header *h, const char *p, in
  * unfollowed and do_open() checks O_DIRECTORY before may_open();
  * fs/namei.c), ELOOP at a symlink on the way, ENOENT where a name is
  * missing. The probe's entry is the walk's where the two agree: a last
- * symlink is known from the probe alone (SLOW), never from the check. Returns 0 (`st` the entry, no symlink, on a filesystem of the
- * view), a -errno that is the view's answer (counted), SLOW (a symlink on
- * the way or last: absolute_walk follows it), NOT_MINE. `scratch`:
+ * symlink is known from the probe alone (SLOW), never from the check.
+ * Returns 0 (`st` the entry, no symlink, on a filesystem of the view), a
+ * -errno that is the view's answer (counted), SLOW (a symlink on the way
+ * or last: absolute_walk follows it), NOT_MINE. `scratch`:
  * COCOON_AGENT_ROOT_MAX + PATH_LEN bytes. */
-static int same_root(const struct cocoon_agent_header *h, const char *p) { return p[0] == '/' && h->root[0] == 0; }
-
 static long same_root_walk(struct cocoon_agent_header *h, const char *p, long probe, const unsigned char *st,
                            char *scratch) {
   char norm[PATH_LEN];
