@@ -579,6 +579,42 @@ std::expected<Emulators, std::string> emulators_of(const RunConfig& config, cons
   return Emulators::named(std::move(*emu));
 }
 
+// The guest's Landlock ruleset (none: fd -1) and, with --unshare-net, the
+// IP calls held; `readable`: host files beyond the view the guest reads
+// (emulators, namespace files). Refuses --strict beside what it rules out.
+std::expected<OwnedFd, std::string> confine_run(const RunConfig& config, const GuestView& view,
+                                                std::vector<std::string> readable) {
+  // --unshare-net: the whole guest is in its network namespace from the
+  // start (a namespace it makes later under --namespaces cannot be scoped
+  // from here: landlock_restrict_self(2) is the caller's own).
+  const bool abstract_scope = config.unshare_net;
+  if (config.strict && !config.landlock) {
+    return std::unexpected("--strict and --no-landlock: --strict needs the kernel's confinement");
+  }
+  if (config.strict && (config.allow_races || races_allowed_by_environment())) {
+    return std::unexpected("--strict and --allow-races: the one refuses what the other accepts");
+  }
+  // COCOON_ALLOW_RACES=1 counts as --allow-races: the front ends (bwrap,
+  // OCI) have their tools' command lines, where there is no such option.
+  const RaceRule races{config.strict, config.allow_races || races_allowed_by_environment()};
+  OwnedFd landlock;
+  if (config.landlock && (!view.is_identity() || abstract_scope)) {
+    // The agent's owner table, which each process maps by its path: made
+    // empty now for Landlock's rule, filled by OwnerTable::create().
+    if (config.agent && !config.agent_table.empty() && !view.is_identity()) {
+      const OwnedFd table(::open(config.agent_table.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+      if (table.fd >= 0) readable.push_back(config.agent_table);
+    }
+    auto fd = confine(view, readable, abstract_scope, races);
+    if (!fd) return std::unexpected(fd.error());
+    landlock = std::move(*fd);
+  }
+  if (config.unshare_net) {
+    if (auto r = ip_calls_held(races); !r) return std::unexpected(r.error());
+  }
+  return landlock;
+}
+
 }  // namespace
 
 std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
@@ -635,33 +671,9 @@ std::expected<ViewSetup, std::string> build_view(const RunConfig& config,
     if (!cwd) return std::unexpected(cwd.error());
     std::tie(out.guest_cwd, out.host_cwd) = *cwd;
   }
-  // --unshare-net: the whole guest is in its network namespace from the
-  // start (a namespace it makes later under --namespaces cannot be scoped
-  // from here: landlock_restrict_self(2) is the caller's own).
-  const bool abstract_scope = config.unshare_net;
-  if (config.strict && !config.landlock) {
-    return std::unexpected("--strict and --no-landlock: --strict needs the kernel's confinement");
-  }
-  if (config.strict && (config.allow_races || races_allowed_by_environment())) {
-    return std::unexpected("--strict and --allow-races: the one refuses what the other accepts");
-  }
-  // COCOON_ALLOW_RACES=1 counts as --allow-races: the front ends (bwrap,
-  // OCI) have their tools' command lines, where there is no such option.
-  const RaceRule races{config.strict, config.allow_races || races_allowed_by_environment()};
-  if (config.landlock && (!view->is_identity() || abstract_scope)) {
-    // The agent's owner table, which each process maps by its path: made
-    // empty now for Landlock's rule, filled by OwnerTable::create().
-    if (config.agent && !config.agent_table.empty() && !view->is_identity()) {
-      const OwnedFd table(::open(config.agent_table.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-      if (table.fd >= 0) readable.push_back(config.agent_table);
-    }
-    auto fd = confine(*view, readable, abstract_scope, races);
-    if (!fd) return std::unexpected(fd.error());
-    out.landlock = std::move(*fd);
-  }
-  if (config.unshare_net) {
-    if (auto r = ip_calls_held(races); !r) return std::unexpected(r.error());
-  }
+  auto landlock = confine_run(config, *view, std::move(readable));
+  if (!landlock) return std::unexpected(landlock.error());
+  out.landlock = std::move(*landlock);
   out.view = std::move(view);
   return out;
 }
